@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { resolve } from 'node:path';
+
+/**
+ * AgentOS configuration: environment variables, validated once at start.
+ * A bad value stops the process with a message naming the variable.
+ */
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:50051');
+
+export const ConfigSchema = z.object({
+  AOS_DATA_DIR: z.string().min(1).default('.aos'),
+  AOS_GATEWAY_ADDR: hostPort.default('127.0.0.1:50051'),
+  AOS_NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\//, 'expected a nats:// URL').optional(),
+  AOS_EVENT_STORE: z.enum(['jetstream', 'eventstoredb']).default('jetstream'),
+  AOS_ESDB_URL: z.string().regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, 'expected an esdb:// URL').optional(),
+  AOS_BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  AOS_DEFAULT_TENANT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes')
+    .default('default'),
+  AOS_OPENAI_BASE_URL: z.url().optional(),
+  AOS_OPENAI_API_KEY: z.string().optional(),
+  AOS_MODEL: z.string().default('gpt-4o-mini'),
+  AOS_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+
+export type AosConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+/** Thrown when an environment variable has a value the schema refuses. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
+  const picked = Object.fromEntries(
+    Object.keys(ConfigSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = ConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  if (parsed.data.AOS_EVENT_STORE === 'eventstoredb' && !parsed.data.AOS_ESDB_URL) {
+    throw new ConfigError(['AOS_ESDB_URL: required when AOS_EVENT_STORE=eventstoredb']);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.AOS_DATA_DIR) };
+}
+
+/** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */
+export function requireNatsUrl(config: AosConfig): string {
+  if (!config.AOS_NATS_URL) throw new ConfigError(['AOS_NATS_URL: required for a service started on its own']);
+  return config.AOS_NATS_URL;
+}

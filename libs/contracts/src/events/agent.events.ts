@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * Agent events: the published language of the `agent-*` streams, owned by the
+ * lifecycle service. Data schemas are versioned by `schemaVersion` in the
+ * envelope; a change that is not backward compatible gets a new version and an
+ * upcaster, never an edit of an old shape.
+ */
+export const AGENT_CATEGORY = 'agent';
+export const AGENT_EVENTS_SCHEMA_VERSION = 1;
+
+export const AgentDefinitionSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  capabilities: z.array(z.string()),
+  instructions: z.string(),
+  model: z.string(),
+  toolIds: z.array(z.string()),
+  knowledgeBaseIds: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+});
+export type AgentDefinition = z.infer<typeof AgentDefinitionSchema>;
+
+export const AgentCreatedSchema = z.object({
+  agentId: z.string(),
+  definition: AgentDefinitionSchema,
+  definitionVersion: z.number().int().positive(),
+  createdBy: z.string(),
+});
+export const AgentUpdatedSchema = z.object({
+  agentId: z.string(),
+  /** The whole new definition, so each version is readable on its own in the log. */
+  definition: AgentDefinitionSchema,
+  definitionVersion: z.number().int().positive(),
+  changedFields: z.array(z.string()),
+});
+const TransitionSchema = z.object({ agentId: z.string(), reason: z.string() });
+export const AgentDeployedSchema = TransitionSchema;
+export const AgentPausedSchema = TransitionSchema;
+export const AgentResumedSchema = TransitionSchema;
+export const AgentRetiredSchema = TransitionSchema.extend({
+  previousState: z.enum(['DRAFT', 'ACTIVE', 'PAUSED']),
+});
+
+export const AgentEventSchemas = {
+  AgentCreated: AgentCreatedSchema,
+  AgentUpdated: AgentUpdatedSchema,
+  AgentDeployed: AgentDeployedSchema,
+  AgentPaused: AgentPausedSchema,
+  AgentResumed: AgentResumedSchema,
+  AgentRetired: AgentRetiredSchema,
+} as const;
+
+type Schemas = typeof AgentEventSchemas;
+export type AgentEventType = keyof Schemas;
+export const AGENT_EVENT_TYPES = Object.keys(AgentEventSchemas) as AgentEventType[];
+
+/** A domain event of the Agent aggregate: `type` plus its data, without the envelope. */
+export type AgentEvent = {
+  [K in AgentEventType]: { type: K; data: z.infer<Schemas[K]> };
+}[AgentEventType];
+
+export function isAgentEventType(type: string): type is AgentEventType {
+  return Object.hasOwn(AgentEventSchemas, type);
+}
+
+/** Validates an event read from the log; throws a ZodError when the data does not match its schema. */
+export function parseAgentEvent(type: string, data: unknown): AgentEvent | undefined {
+  if (!isAgentEventType(type)) return undefined;
+  return { type, data: AgentEventSchemas[type].parse(data) } as AgentEvent;
+}

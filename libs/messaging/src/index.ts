@@ -1,0 +1,4 @@
+export * from './request-context';
+export * from './nats-transport';
+export * from './rpc-error.filter';
+export * from './service-client';

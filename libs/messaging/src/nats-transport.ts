@@ -1,0 +1,20 @@
+import { Transport, type NatsOptions } from '@nestjs/microservices';
+
+/**
+ * Options for a service's NestJS NATS microservice: one queue group per service
+ * so that several instances share the requests instead of each answering.
+ */
+export function natsServerOptions(natsUrl: string, queue: string, name: string): NatsOptions {
+  return {
+    transport: Transport.NATS,
+    options: {
+      servers: [natsUrl],
+      queue,
+      name,
+      // Keep trying for as long as the process lives: NATS restarts must not
+      // take services down with them.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    },
+  } as NatsOptions;
+}

@@ -1,0 +1,28 @@
+import { Catch, Logger, type RpcExceptionFilter } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { AosError, type WireError } from '@aos/errors';
+import { throwError, type Observable } from 'rxjs';
+
+/**
+ * Turns whatever a NATS handler throws into a WireError, so that the code
+ * survives the hop and the gateway can map it. Unknown errors are logged here,
+ * with their stack, and leave the service only as INTERNAL.
+ */
+@Catch()
+export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  private readonly logger = new Logger('RpcErrorFilter');
+
+  catch(exception: unknown): Observable<WireError> {
+    return throwError(() => toWireError(exception, this.logger));
+  }
+}
+
+export function toWireError(exception: unknown, logger?: Logger): WireError {
+  if (exception instanceof AosError) return exception.toWire();
+  if (exception instanceof RpcException) {
+    const inner = exception.getError();
+    if (inner instanceof AosError) return inner.toWire();
+  }
+  logger?.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  return { code: 'INTERNAL', message: 'internal error' };
+}

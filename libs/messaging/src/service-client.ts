@@ -1,0 +1,48 @@
+import { ClientNats } from '@nestjs/microservices';
+import { AosError, UnavailableError, fromWireError } from '@aos/errors';
+import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import type { RequestContext, ServiceRequest } from './request-context';
+
+/**
+ * Request/reply to another service over NATS, with the request context attached
+ * and the callee's WireError turned back into an AosError (so codes survive).
+ */
+export class ServiceClient {
+  private readonly proxy: ClientNats;
+
+  constructor(
+    natsUrl: string,
+    private readonly defaultTimeoutMs = 10_000,
+  ) {
+    this.proxy = new ClientNats({ servers: [natsUrl], maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  }
+
+  connect(): Promise<unknown> {
+    return this.proxy.connect();
+  }
+
+  async request<TReply, TBody = unknown>(
+    subject: string,
+    ctx: RequestContext,
+    body: TBody,
+    timeoutMs = this.defaultTimeoutMs,
+  ): Promise<TReply> {
+    const payload: ServiceRequest<TBody> = { ctx, body };
+    try {
+      return await lastValueFrom(this.proxy.send<TReply>(subject, payload).pipe(timeout(timeoutMs)));
+    } catch (err) {
+      if (err instanceof TimeoutError) {
+        throw new UnavailableError(`${subject}: no reply within ${timeoutMs} ms`, { cause: err });
+      }
+      if (err instanceof AosError) throw err;
+      if (err instanceof Error && /no responders|503|NO_RESPONDERS|CONNECTION_CLOSED/i.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
+        throw new UnavailableError(`${subject}: service unavailable`, { cause: err });
+      }
+      throw fromWireError(err);
+    }
+  }
+
+  close(): Promise<void> | void {
+    return this.proxy.close();
+  }
+}
