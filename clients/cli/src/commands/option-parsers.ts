@@ -1,0 +1,51 @@
+import { InvalidArgumentError } from 'commander';
+import type { Timestamp } from '@aos/contracts';
+
+/**
+ * Commander value parsers. Throwing InvalidArgumentError makes commander
+ * report `error: option '--x <v>' argument 'y' is invalid. <reason>` (exit 2).
+ */
+
+/** For repeatable options: `--tool a --tool b` → ['a', 'b']; undefined when never given. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--label team=support` repeated → { team: 'support', ... }. */
+export function collectLabel(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value, e.g. team=support.');
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
+}
+
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number ≥ 0.');
+  return n;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n === 0) throw new InvalidArgumentError('expected a whole number ≥ 1.');
+  return n;
+}
+
+export const AGENT_STATES = ['DRAFT', 'ACTIVE', 'PAUSED', 'RETIRED'] as const;
+export type AgentStateName = (typeof AGENT_STATES)[number];
+
+/** Case-insensitive: `--state active` → 'ACTIVE'. */
+export function parseAgentState(value: string): AgentStateName {
+  const upper = value.trim().toUpperCase();
+  const state = AGENT_STATES.find((s) => s === upper);
+  if (!state) throw new InvalidArgumentError(`expected one of ${AGENT_STATES.join(', ')}.`);
+  return state;
+}
+
+/** An ISO-8601 time (`2025-01-31` or `2025-01-31T12:00:00Z`) as a google.protobuf.Timestamp. */
+export function parseIsoTime(value: string): Timestamp {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2025-01-31T12:00:00Z.');
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+}

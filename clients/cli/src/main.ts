@@ -1,0 +1,63 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { ActionRunner, EXIT_USAGE } from './cli-context';
+import { processIo, type CliIo } from './cli-io';
+import { registerAgentsCommand } from './commands/agents.command';
+import { registerAuditCommand } from './commands/audit.command';
+import { parsePositiveInt } from './commands/option-parsers';
+
+export { processIo, type CliIo } from './cli-io';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+const EXAMPLES = `
+Examples:
+  $ aos agents create --name billing-bot --capability billing --capability refunds --label team=support
+  $ aos agents list --state active --capability billing
+  $ aos agents get 6f1c0c3e-… --json
+  $ aos agents update 6f1c0c3e-… --model gpt-4o --expected-revision 3
+  $ aos agents pause 6f1c0c3e-… --reason "maintenance window"
+  $ aos audit list --stream agent-6f1c0c3e-… --type AgentPaused
+  $ aos audit replay --category agent --follow --json
+
+Connection:
+  address  --addr, $AOS_GATEWAY_ADDR, "addr" in the config file, or 127.0.0.1:50051
+  API key  --key, $AOS_API_KEY, $AOS_BOOTSTRAP_API_KEY, "key" in the config file,
+           or <$AOS_DATA_DIR or .aos>/bootstrap-admin.key (written by \`npm start\`)
+  config   --config, $AOS_CONFIG, or ~/.config/aos/config.json: {"addr": "…", "key": "…"}
+
+Exit status: 0 success, 1 the call failed (the gRPC status is printed), 2 usage error.
+`;
+
+/** The `aos` program; output goes to `io`, action results are recorded on `runner`. */
+export function createProgram(io: CliIo, runner: ActionRunner): Command {
+  const program = new Command('aos')
+    .description('AgentOS command line: manage agents and read the audit log through the gateway')
+    .version(version)
+    // Set before the subcommands are added, which inherit them.
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(add --help for usage)')
+    .option('--addr <host:port>', 'gateway address')
+    .option('--key <api-key>', 'API key sent as "authorization: Bearer <key>"')
+    .option('--config <path>', 'config file')
+    .option('--json', 'print replies as JSON (streams: one JSON object per line)')
+    .option('--timeout <ms>', 'deadline of each call in milliseconds (default 30000)', parsePositiveInt)
+    .addHelpText('after', EXAMPLES);
+  registerAgentsCommand(program, runner);
+  registerAuditCommand(program, runner);
+  return program;
+}
+
+/** Runs `aos <argv…>` (arguments after the program name) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const runner = new ActionRunner(io);
+  try {
+    await createProgram(io, runner).parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    // Commander has already printed the problem (or the help/version asked for).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    throw error;
+  }
+  return runner.exitCode;
+}

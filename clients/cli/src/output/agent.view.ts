@@ -1,0 +1,58 @@
+import type { Agent, AgentChange } from '@aos/contracts';
+import { renderKeyValues, renderTable, StreamingTable, type Column } from './table';
+import { formatLabels, formatList, formatTimestamp } from './values';
+
+const AGENT_COLUMNS: Column<Agent>[] = [
+  { header: 'ID', value: (a) => a.id },
+  { header: 'NAME', value: (a) => a.name, maxWidth: 40 },
+  { header: 'STATE', value: (a) => a.state },
+  { header: 'REV', value: (a) => String(a.revision), align: 'right' },
+  { header: 'CAPABILITIES', value: (a) => formatList(a.capabilities), maxWidth: 40 },
+  { header: 'UPDATED', value: (a) => formatTimestamp(a.updateTime) },
+];
+
+export function renderAgentTable(agents: readonly Agent[]): string {
+  return agents.length === 0 ? 'No agents found.\n' : renderTable(AGENT_COLUMNS, agents);
+}
+
+export function renderAgent(agent: Agent): string {
+  return renderKeyValues([
+    ['ID', agent.id],
+    ['NAME', agent.name],
+    ['STATE', agent.state],
+    ['REVISION', String(agent.revision)],
+    ['DEFINITION VERSION', String(agent.definitionVersion)],
+    ['DESCRIPTION', agent.description],
+    ['CAPABILITIES', formatList(agent.capabilities)],
+    ['MODEL', agent.model],
+    ['INSTRUCTIONS', agent.instructions],
+    ['TOOLS', formatList(agent.toolIds)],
+    ['KNOWLEDGE BASES', formatList(agent.knowledgeBaseIds)],
+    ['LABELS', formatLabels(agent.labels)],
+    ['HEALTH', formatHealth(agent)],
+    ['TENANT', agent.tenantId],
+    ['CREATED BY', agent.createdBy],
+    ['CREATED', formatTimestamp(agent.createTime)],
+    ['UPDATED', formatTimestamp(agent.updateTime)],
+    ['LOG POSITION', String(agent.logPosition)],
+  ]);
+}
+
+function formatHealth(agent: Agent): string {
+  const health = agent.health;
+  if (!health) return '';
+  const heartbeat = formatTimestamp(health.lastHeartbeatTime);
+  return heartbeat ? `${health.status} (last heartbeat ${heartbeat})` : health.status;
+}
+
+/** Fixed widths: a watch prints each change as it happens. */
+export function agentChangeTable(): StreamingTable<AgentChange> {
+  return new StreamingTable<AgentChange>([
+    { header: 'POSITION', value: (c) => String(c.position), align: 'right', width: 8 },
+    { header: 'EVENT', value: (c) => c.eventType, width: 20 },
+    { header: 'ID', value: (c) => c.agent?.id ?? '', width: 36 },
+    { header: 'NAME', value: (c) => c.agent?.name ?? '', width: 24, maxWidth: 24 },
+    { header: 'STATE', value: (c) => c.agent?.state ?? '', width: 7 },
+    { header: 'REV', value: (c) => String(c.agent?.revision ?? ''), align: 'right', width: 3 },
+  ]);
+}

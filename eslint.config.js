@@ -1,0 +1,53 @@
+// ESLint flat config. Module boundaries are declared as Nx tags in each
+// project.json and enforced here, so that domain code cannot reach NestJS,
+// NATS, gRPC or an event-store client, and services never import each other.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+const frameworkImports = ['@nestjs/*', '@nats-io/*', '@grpc/*', '@eventstore/*', 'nats', '@aos/event-store', '@aos/messaging'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', 'libs/contracts/src/gen/**', '.aos/**', '.nx/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkImports },
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra'] },
+            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:client'] },
+            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra', 'type:client', 'type:testing'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+    },
+  },
+  {
+    // Deciders are pure domain code: given a state and a command, the events.
+    files: ['**/*.decider.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: frameworkImports.map((group) => ({ group: [group], message: 'deciders are pure: no framework, transport or store imports' })) }],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

@@ -1,0 +1,4 @@
+export * from './nats-server';
+export * from './service-process';
+export * from './ready-signal';
+export * from './stack';

@@ -1,0 +1,122 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { isReadyMessage, type ReadyMessage } from './ready-signal';
+
+export interface ServiceProcessOptions {
+  name: string;
+  /** Absolute path of the service's main.ts. */
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  /** Where the child's output goes: prefixed onto ours, or dropped. */
+  output: 'prefix' | 'ignore';
+  readyTimeoutMs?: number;
+}
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Thrown when a service process exits or stays silent before it says it is ready. */
+export class ServiceStartError extends Error {
+  override name = 'ServiceStartError';
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
+    super(`${service}: ${message}`);
+  }
+}
+
+/**
+ * One service as a child process running its TypeScript entry through tsx,
+ * with an IPC channel over which it reports readiness (see ready-signal.ts).
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private exitPromise: Promise<ServiceExit> = Promise.resolve({ code: 0, signal: null });
+  private stopping = false;
+
+  constructor(readonly options: ServiceProcessOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves when the current child exits (whether asked to or not). */
+  get exited(): Promise<ServiceExit> {
+    return this.exitPromise;
+  }
+
+  /** True while stop() is in progress: an exit then is not a crash. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  async start(): Promise<ReadyMessage> {
+    if (this.running) throw new ServiceStartError(this.name, 'already running');
+    this.stopping = false;
+    const { entry, env, output, readyTimeoutMs = 60_000 } = this.options;
+    const child = fork(entry, [], {
+      execArgv: ['--import', 'tsx', '--enable-source-maps'],
+      env,
+      stdio: output === 'prefix' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
+    this.child = child;
+    if (output === 'prefix') {
+      prefixLines(child.stdout, process.stdout, this.name);
+      prefixLines(child.stderr, process.stderr, this.name);
+    }
+    this.exitPromise = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: null, signal: null }));
+    });
+
+    return new Promise<ReadyMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new ServiceStartError(this.name, `not ready within ${readyTimeoutMs} ms`));
+      }, readyTimeoutMs);
+      child.on('message', (message) => {
+        if (!isReadyMessage(message)) return;
+        clearTimeout(timer);
+        resolve(message);
+      });
+      void this.exitPromise.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new ServiceStartError(this.name, `exited before it was ready (code ${code}, signal ${signal})`));
+      });
+    });
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period. */
+  async stop(graceMs = 10_000): Promise<ServiceExit> {
+    const child = this.child;
+    if (!child || !this.running) return this.exitPromise;
+    this.stopping = true;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const exit = await this.exitPromise;
+    clearTimeout(timer);
+    return exit;
+  }
+
+  /** SIGKILL: a crash, for tests of recovery. */
+  kill(): void {
+    if (this.running) this.child?.kill('SIGKILL');
+  }
+}
+
+function prefixLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, name: string): void {
+  if (!from) return;
+  const tag = `[${name}] `;
+  createInterface({ input: from }).on('line', (line) => to.write(tag + line + '\n'));
+}

@@ -1,0 +1,120 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startNatsServer, type NatsServerHandle } from './nats-server';
+import { ServiceProcess } from './service-process';
+
+export type ServiceName = 'lifecycle' | 'audit' | 'gateway';
+
+/** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
+const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit'];
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export function serviceEntry(name: ServiceName): string {
+  return join(REPO_ROOT, 'services', name, 'src', 'main.ts');
+}
+
+export interface StackOptions {
+  /** AOS_DATA_DIR for the services; the embedded nats-server keeps JetStream under `<dataDir>/nats`. */
+  dataDir: string;
+  gatewayAddr: string;
+  /** An external NATS; unset = start an embedded nats-server. */
+  natsUrl?: string;
+  /** Port for the embedded nats-server; unset = a free loopback port. */
+  natsPort?: number;
+  /** Extra environment for every service (AOS_* settings). */
+  env?: NodeJS.ProcessEnv;
+  output?: 'prefix' | 'ignore';
+  /** Restart a service that exits unexpectedly (with backoff). */
+  restartOnCrash?: boolean;
+  onEvent?: (message: string) => void;
+}
+
+export interface Stack {
+  readonly natsUrl: string;
+  readonly gatewayAddr: string;
+  readonly nats: NatsServerHandle | undefined;
+  readonly services: Record<ServiceName, ServiceProcess>;
+  /** Stops the gateway, then the other services, then the embedded nats-server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole system: NATS with JetStream (embedded unless natsUrl is
+ * given), every service as its own process, then the gateway. Used by
+ * `npm start` and by the end-to-end tests, so both run the same thing.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const say = options.onEvent ?? (() => undefined);
+  await mkdir(options.dataDir, { recursive: true });
+  const nats = options.natsUrl
+    ? undefined
+    : await startNatsServer({ storeDir: join(options.dataDir, 'nats'), port: options.natsPort });
+  const natsUrl = options.natsUrl ?? nats!.url;
+  if (nats) {
+    // Lets a service started by hand (or `aos`) find the embedded server.
+    await writeFile(join(options.dataDir, 'nats.url'), natsUrl + '\n');
+    say(`nats-server (JetStream) on ${natsUrl}, data in ${nats.storeDir}`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    AOS_NATS_URL: natsUrl,
+    AOS_DATA_DIR: options.dataDir,
+    AOS_GATEWAY_ADDR: options.gatewayAddr,
+  };
+  const make = (name: ServiceName) =>
+    new ServiceProcess({ name, entry: serviceEntry(name), env, output: options.output ?? 'prefix' });
+  const services: Record<ServiceName, ServiceProcess> = {
+    lifecycle: make('lifecycle'),
+    audit: make('audit'),
+    gateway: make('gateway'),
+  };
+
+  let stopped = false;
+  const stop = async () => {
+    stopped = true;
+    await services.gateway.stop();
+    await Promise.all(BACKEND_SERVICES.map((n) => services[n].stop()));
+    await nats?.stop();
+  };
+
+  try {
+    await Promise.all(BACKEND_SERVICES.map((n) => services[n].start().then(() => say(`${n} ready`))));
+    await services.gateway.start();
+    say(`gateway ready on ${options.gatewayAddr}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  if (options.restartOnCrash) {
+    for (const service of Object.values(services)) superviseRestarts(service, () => stopped, say);
+  }
+  return { natsUrl, gatewayAddr: options.gatewayAddr, nats, services, stop };
+}
+
+/** Restarts a service that died on its own, waiting longer after each quick failure (max 30 s). */
+function superviseRestarts(service: ServiceProcess, stopped: () => boolean, say: (m: string) => void): void {
+  let delayMs = 500;
+  const watch = () => {
+    void service.exited.then(async ({ code, signal }) => {
+      if (stopped() || service.isStopping) return;
+      say(`${service.name} exited (code ${code}, signal ${signal}); restarting in ${delayMs} ms`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (stopped()) return;
+      const startedAt = Date.now();
+      try {
+        await service.start();
+        say(`${service.name} ready again`);
+      } catch (err) {
+        say(`${service.name} failed to restart: ${(err as Error).message}`);
+      }
+      delayMs = Date.now() - startedAt > 60_000 ? 500 : Math.min(delayMs * 2, 30_000);
+      watch();
+    });
+  };
+  watch();
+}
