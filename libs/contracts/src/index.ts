@@ -5,4 +5,5 @@ export type { FieldMask } from './gen/google/protobuf/field_mask';
 export * from './events/agent.events';
 export * from './subjects';
 export * from './timestamps';
+export * from './event.mapper';
 export * from './proto-files';

@@ -1,0 +1,51 @@
+import type { Event } from './gen/aos/v1/audit';
+import { toTimestamp } from './timestamps';
+
+/**
+ * A recorded event as the mapper needs it. Declared structurally here, and not
+ * imported from @aos/event-store, so that the contracts library depends on no
+ * infrastructure: any store's RecordedEvent fits.
+ */
+export interface RecordedEventLike {
+  id: string;
+  type: string;
+  stream: string;
+  revision: number;
+  position: number;
+  /** ISO-8601 */
+  time: string;
+  data: unknown;
+  metadata: {
+    tenantId: string;
+    actor: { kind: string; id: string };
+    correlationId: string;
+    causationId: string;
+    requestId: string;
+    traceparent?: string;
+    schemaVersion: number;
+  };
+}
+
+/** A recorded event as the AuditService returns it: full envelope, data as a JSON document. */
+export function toProtoEvent(e: RecordedEventLike): Event {
+  const m = e.metadata;
+  return {
+    id: e.id,
+    type: e.type,
+    stream: e.stream,
+    revision: e.revision,
+    position: e.position,
+    time: toTimestamp(e.time),
+    // JSON.stringify(undefined) is undefined, which the proto string field cannot carry.
+    dataJson: JSON.stringify(e.data ?? null),
+    metadata: {
+      tenantId: m.tenantId,
+      actor: { kind: m.actor.kind, id: m.actor.id },
+      correlationId: m.correlationId,
+      causationId: m.causationId,
+      requestId: m.requestId,
+      traceparent: m.traceparent ?? '',
+      schemaVersion: m.schemaVersion,
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { Logger } from '@nestjs/common';
+import {
+  toProtoEvent,
+  type Event,
+  type ListEventsRequest,
+  type ListEventsResponse,
+  type Timestamp,
+} from '@aos/contracts';
+import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@aos/errors';
+import { TimeoutError, type EventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+export const MIN_POSITION_WAIT_MS = 5_000;
+/**
+ * A reply travels as one NATS message (1 MiB max_payload by default) and an
+ * event's data can be tens of KiB (agent instructions), so a page also ends
+ * when its events' JSON reaches this size; AIP-158 lets a page be short.
+ */
+export const MAX_PAGE_BYTES = 768 * 1024;
+/** Estimated JSON size of an event's envelope without its data. */
+const ENVELOPE_BYTES = 600;
+const RESUBSCRIBE_DELAY_MS = 1_000;
+
+/** The events of one tenant, in log order, and the same events grouped by stream. */
+interface TenantIndex {
+  all: RecordedEvent[];
+  byStream: Map<string, RecordedEvent[]>;
+}
+
+/**
+ * The audit read model: every event of the log, per tenant, in position order.
+ * It holds the RecordedEvent objects the subscription delivers (no copies), so
+ * the per-stream lists cost one reference per event. It lives in memory and is
+ * rebuilt from position 0 at every start, like every projection here.
+ */
+export class AuditIndexProjection {
+  private readonly tenants = new Map<string, TenantIndex>();
+  private readonly logger = new Logger('AuditIndex');
+  private store: EventStore | undefined;
+  private subscription: Subscription | undefined;
+  private resubscribeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Position of the newest event indexed: where a new subscription picks up. */
+  private position = 0;
+
+  /** Subscribes to the whole log from the beginning; resolves once the index has caught up with it. */
+  async start(store: EventStore): Promise<void> {
+    if (this.store) throw new Error('the audit index is already started');
+    this.store = store;
+    await this.follow().caughtUp;
+  }
+
+  async stop(): Promise<void> {
+    this.store = undefined;
+    clearTimeout(this.resubscribeTimer);
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
+  }
+
+  private follow(): Subscription {
+    const store = this.store!;
+    this.subscription = store.subscribe(
+      { after: this.position, onError: (err) => this.onSubscriptionFailed(err) },
+      (e) => this.apply(e),
+    );
+    return this.subscription;
+  }
+
+  /**
+   * The log connection broke (the store closed the subscription): pick up
+   * where the index stopped, so a NATS restart does not leave it stale.
+   */
+  private onSubscriptionFailed(err: unknown): void {
+    if (!this.store) return;
+    this.logger.error(
+      `log subscription failed at position ${this.position}, resubscribing in ${RESUBSCRIBE_DELAY_MS} ms: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    this.resubscribeTimer = setTimeout(() => {
+      if (this.store) this.follow();
+    }, RESUBSCRIBE_DELAY_MS);
+  }
+
+  apply(e: RecordedEvent): void {
+    // A redelivered event must not appear twice, and binary search needs strictly increasing positions.
+    if (e.position <= this.position) return;
+    const tenantId = e.metadata.tenantId;
+    let tenant = this.tenants.get(tenantId);
+    if (!tenant) {
+      tenant = { all: [], byStream: new Map() };
+      this.tenants.set(tenantId, tenant);
+    }
+    this.position = e.position;
+    tenant.all.push(e);
+    const stream = tenant.byStream.get(e.stream);
+    if (stream) stream.push(e);
+    else tenant.byStream.set(e.stream, [e]);
+  }
+
+  async list(ctx: RequestContext, request: Partial<ListEventsRequest>): Promise<ListEventsResponse> {
+    const query = parseQuery(request);
+    if (query.minPosition > 0) await this.waitFor(query.minPosition);
+
+    const tenant = this.tenants.get(ctx.tenantId);
+    // With a stream filter the stream's own list is scanned, so a page costs
+    // O(log n + page) however long the rest of the tenant's log is.
+    const events = (query.stream ? tenant?.byStream.get(query.stream) : tenant?.all) ?? [];
+    const page: Event[] = [];
+    let pageBytes = 0;
+    let hasMore = false;
+    for (let i = firstAfter(events, query.after); i < events.length; i++) {
+      const e = events[i];
+      if (!matches(e, query)) continue;
+      // Stopping at a match (a full page, or the size budget) means a next
+      // page exists, so the last page comes with an empty token rather than a
+      // token to an empty page.
+      const event = page.length < query.pageSize ? toProtoEvent(e) : undefined;
+      const bytes = event ? ENVELOPE_BYTES + Buffer.byteLength(event.dataJson) : 0;
+      if (!event || (page.length > 0 && pageBytes + bytes > MAX_PAGE_BYTES)) {
+        hasMore = true;
+        break;
+      }
+      page.push(event);
+      pageBytes += bytes;
+    }
+    const last = page.at(-1);
+    return { events: page, nextPageToken: hasMore && last ? encodePageToken(last.position) : '' };
+  }
+
+  private async waitFor(position: number): Promise<void> {
+    if (position <= this.position) return;
+    if (!this.subscription) throw new UnavailableError('the audit index is not following the log');
+    try {
+      await this.subscription.waitFor(position, MIN_POSITION_WAIT_MS);
+    } catch (err) {
+      if (err instanceof TimeoutError) {
+        throw new DeadlineExceededError(
+          `min_position: the audit index did not reach position ${position} within ${MIN_POSITION_WAIT_MS} ms`,
+        );
+      }
+      throw new UnavailableError('the audit index is not following the log', { cause: err });
+    }
+  }
+}
+
+interface EventQuery {
+  pageSize: number;
+  /** Only events with a greater position: the larger of after_position and the page token's position. */
+  after: number;
+  stream: string;
+  eventTypes: ReadonlySet<string>;
+  actorId: string;
+  startMs: number | undefined;
+  endMs: number | undefined;
+  minPosition: number;
+}
+
+/** Validates a ListEventsRequest; fields may be absent because callers other than proto-loader send JSON. */
+function parseQuery(request: Partial<ListEventsRequest>): EventQuery {
+  const pageSize = request.pageSize ?? 0;
+  if (!Number.isInteger(pageSize) || pageSize < 0) {
+    throw new InvalidArgumentError('page_size', `must be between 1 and ${MAX_PAGE_SIZE} (or 0 for the default)`);
+  }
+  const afterPosition = nonNegativeInteger(request.afterPosition ?? 0, 'after_position');
+  const minPosition = nonNegativeInteger(request.minPosition ?? 0, 'min_position');
+  const tokenPosition = request.pageToken ? decodePageToken(request.pageToken) : 0;
+  const startMs = toMillis(request.startTime, 'start_time');
+  const endMs = toMillis(request.endTime, 'end_time');
+  if (startMs !== undefined && endMs !== undefined && endMs < startMs) {
+    throw new InvalidArgumentError('end_time', 'must not be before start_time');
+  }
+  return {
+    pageSize: pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE),
+    after: Math.max(afterPosition, tokenPosition),
+    stream: request.stream ?? '',
+    eventTypes: new Set(request.eventTypes ?? []),
+    actorId: request.actorId ?? '',
+    startMs,
+    endMs,
+    minPosition,
+  };
+}
+
+function matches(e: RecordedEvent, q: EventQuery): boolean {
+  if (q.eventTypes.size > 0 && !q.eventTypes.has(e.type)) return false;
+  if (q.actorId && e.metadata.actor.id !== q.actorId) return false;
+  if (q.startMs !== undefined || q.endMs !== undefined) {
+    const ms = Date.parse(e.time);
+    if (q.startMs !== undefined && ms < q.startMs) return false;
+    if (q.endMs !== undefined && ms >= q.endMs) return false;
+  }
+  return true;
+}
+
+/** Index of the first event with a position greater than `after` (events are in increasing position order). */
+export function firstAfter(events: readonly RecordedEvent[], after: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid].position <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const PAGE_TOKEN_PREFIX = 'after:';
+
+/** The page token is opaque to callers: base64url of the last position returned. */
+export function encodePageToken(position: number): string {
+  return Buffer.from(`${PAGE_TOKEN_PREFIX}${position}`).toString('base64url');
+}
+
+export function decodePageToken(token: string): number {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+  const digits = decoded.startsWith(PAGE_TOKEN_PREFIX) ? decoded.slice(PAGE_TOKEN_PREFIX.length) : '';
+  const position = /^\d{1,15}$/.test(digits) ? Number(digits) : NaN;
+  if (!Number.isSafeInteger(position)) {
+    throw new InvalidArgumentError('page_token', 'is not a token from a previous ListEvents response');
+  }
+  return position;
+}
+
+function nonNegativeInteger(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidArgumentError(field, 'must be a non-negative integer');
+  }
+  return value;
+}
+
+function toMillis(ts: Timestamp | null | undefined, field: string): number | undefined {
+  if (!ts) return undefined;
+  const seconds = Number(ts.seconds ?? 0);
+  const nanos = ts.nanos ?? 0;
+  if (!Number.isFinite(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
+    throw new InvalidArgumentError(field, 'is not a valid timestamp');
+  }
+  return seconds * 1000 + Math.floor(nanos / 1_000_000);
+}

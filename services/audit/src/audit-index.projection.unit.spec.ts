@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+import {
+  AuditIndexProjection,
+  decodePageToken,
+  encodePageToken,
+  firstAfter,
+  MAX_PAGE_BYTES,
+} from './audit-index.projection';
+
+const ctx = (tenantId: string): RequestContext => ({ tenantId, actor: { kind: 'user', id: 'u' }, correlationId: 'c' });
+
+function recorded(
+  position: number,
+  over: { tenant?: string; stream?: string; type?: string; actor?: string; time?: string; data?: unknown } = {},
+): RecordedEvent {
+  const stream = over.stream ?? 'agent-a1';
+  const [category, ...rest] = stream.split('-');
+  return {
+    id: `e${position}`,
+    type: over.type ?? 'AgentCreated',
+    data: over.data ?? { n: position },
+    stream,
+    category,
+    streamId: rest.join('-'),
+    revision: 0,
+    position,
+    time: over.time ?? new Date(Date.UTC(2025, 0, 1, 0, 0, position)).toISOString(),
+    metadata: {
+      tenantId: over.tenant ?? 't1',
+      actor: { kind: 'user', id: over.actor ?? 'alice' },
+      correlationId: 'corr',
+      causationId: 'cause',
+      requestId: 'req',
+      schemaVersion: 1,
+    },
+  };
+}
+
+function indexOf(events: RecordedEvent[]): AuditIndexProjection {
+  const index = new AuditIndexProjection();
+  for (const e of events) index.apply(e);
+  return index;
+}
+
+const positions = (r: { events: { position: number }[] }) => r.events.map((e) => e.position);
+
+describe('AuditIndexProjection', () => {
+  const log = [
+    recorded(1, { stream: 'agent-a1', type: 'AgentCreated', actor: 'alice' }),
+    recorded(2, { tenant: 't2', stream: 'agent-b1' }),
+    recorded(3, { stream: 'agent-a2', type: 'AgentCreated', actor: 'bob' }),
+    recorded(4, { stream: 'agent-a1', type: 'AgentDeployed', actor: 'alice' }),
+    recorded(5, { stream: 'agent-a2', type: 'AgentPaused', actor: 'bob' }),
+    recorded(6, { stream: 'agent-a1', type: 'AgentPaused', actor: 'alice' }),
+  ];
+
+  it('given events of two tenants, when one lists, then it sees only its own, in log order', async () => {
+    const index = indexOf(log);
+    expect(positions(await index.list(ctx('t1'), {}))).toEqual([1, 3, 4, 5, 6]);
+    expect(positions(await index.list(ctx('t2'), {}))).toEqual([2]);
+    expect(positions(await index.list(ctx('t3'), {}))).toEqual([]);
+  });
+
+  it('filters by stream, event types, actor, time range and after_position', async () => {
+    const index = indexOf(log);
+    expect(positions(await index.list(ctx('t1'), { stream: 'agent-a1' }))).toEqual([1, 4, 6]);
+    expect(positions(await index.list(ctx('t1'), { stream: 'agent-b1' }))).toEqual([]);
+    expect(positions(await index.list(ctx('t1'), { eventTypes: ['AgentPaused', 'AgentDeployed'] }))).toEqual([4, 5, 6]);
+    expect(positions(await index.list(ctx('t1'), { actorId: 'bob' }))).toEqual([3, 5]);
+    expect(
+      positions(
+        await index.list(ctx('t1'), {
+          startTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 3) / 1000, nanos: 0 },
+          endTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 6) / 1000, nanos: 0 },
+        }),
+      ),
+    ).toEqual([3, 4, 5]);
+    expect(positions(await index.list(ctx('t1'), { afterPosition: 3 }))).toEqual([4, 5, 6]);
+    expect(positions(await index.list(ctx('t1'), { stream: 'agent-a1', afterPosition: 1, actorId: 'alice' }))).toEqual([
+      4, 6,
+    ]);
+  });
+
+  it('maps the full envelope, with data as JSON', async () => {
+    const [event] = (await indexOf(log).list(ctx('t1'), { pageSize: 1 })).events;
+    expect(event).toEqual({
+      id: 'e1',
+      type: 'AgentCreated',
+      stream: 'agent-a1',
+      revision: 0,
+      position: 1,
+      time: { seconds: Date.UTC(2025, 0, 1, 0, 0, 1) / 1000, nanos: 0 },
+      dataJson: '{"n":1}',
+      metadata: {
+        tenantId: 't1',
+        actor: { kind: 'user', id: 'alice' },
+        correlationId: 'corr',
+        causationId: 'cause',
+        requestId: 'req',
+        traceparent: '',
+        schemaVersion: 1,
+      },
+    });
+  });
+
+  it('pages through the matching events; the last page has no token', async () => {
+    const index = indexOf(log);
+    const first = await index.list(ctx('t1'), { pageSize: 2 });
+    expect(positions(first)).toEqual([1, 3]);
+    const second = await index.list(ctx('t1'), { pageSize: 2, pageToken: first.nextPageToken });
+    expect(positions(second)).toEqual([4, 5]);
+    const third = await index.list(ctx('t1'), { pageSize: 2, pageToken: second.nextPageToken });
+    expect(positions(third)).toEqual([6]);
+    expect(third.nextPageToken).toBe('');
+    // Exactly a full last page: no token to an empty page.
+    const exact = await index.list(ctx('t1'), { pageSize: 5 });
+    expect(exact.events).toHaveLength(5);
+    expect(exact.nextPageToken).toBe('');
+  });
+
+  it('defaults page_size to 100 and clamps it to 1000', async () => {
+    const index = indexOf(Array.from({ length: 1200 }, (_, i) => recorded(i + 1)));
+    expect((await index.list(ctx('t1'), {})).events).toHaveLength(100);
+    const clamped = await index.list(ctx('t1'), { pageSize: 5000 });
+    expect(clamped.events).toHaveLength(1000);
+    expect(decodePageToken(clamped.nextPageToken)).toBe(1000);
+  });
+
+  it('ends a page early when its events would not fit in one NATS reply, and continues from there', async () => {
+    const big = 'x'.repeat(100 * 1024);
+    const index = indexOf(Array.from({ length: 12 }, (_, i) => recorded(i + 1, { data: { instructions: big } })));
+    const first = await index.list(ctx('t1'), { pageSize: 100 });
+    expect(first.events.length).toBeGreaterThan(0);
+    expect(first.events.length).toBeLessThan(12);
+    expect(first.events.reduce((n, e) => n + e.dataJson.length, 0)).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+    const rest = await index.list(ctx('t1'), { pageSize: 100, pageToken: first.nextPageToken });
+    expect([...positions(first), ...positions(rest)].slice(0, first.events.length + rest.events.length)).toEqual(
+      Array.from({ length: first.events.length + rest.events.length }, (_, i) => i + 1),
+    );
+    // A single event larger than the budget still comes, alone.
+    const huge = indexOf([recorded(1, { data: { instructions: 'y'.repeat(MAX_PAGE_BYTES + 1) } }), recorded(2)]);
+    const alone = await huge.list(ctx('t1'), {});
+    expect(positions(alone)).toEqual([1]);
+    expect(alone.nextPageToken).not.toBe('');
+  });
+
+  it('rejects a bad page token, a negative page size and an inverted time range, naming the field', async () => {
+    const index = indexOf(log);
+    await expect(index.list(ctx('t1'), { pageToken: 'not-a-token' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'page_token',
+    });
+    await expect(
+      index.list(ctx('t1'), { pageToken: Buffer.from('after:-1').toString('base64url') }),
+    ).rejects.toMatchObject({ field: 'page_token' });
+    await expect(index.list(ctx('t1'), { pageSize: -1 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'page_size',
+    });
+    await expect(
+      index.list(ctx('t1'), { startTime: { seconds: 10, nanos: 0 }, endTime: { seconds: 5, nanos: 0 } }),
+    ).rejects.toMatchObject({ field: 'end_time' });
+  });
+
+  it('ignores a redelivered event', async () => {
+    const index = indexOf([...log, log[3]]);
+    expect(positions(await index.list(ctx('t1'), {}))).toEqual([1, 3, 4, 5, 6]);
+  });
+});
+
+describe('page tokens and binary search', () => {
+  it('round-trips positions through opaque tokens', () => {
+    expect(decodePageToken(encodePageToken(123456))).toBe(123456);
+    expect(encodePageToken(7)).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('finds the first event after a position', () => {
+    const events = [2, 4, 6, 8].map((p) => recorded(p));
+    expect([0, 2, 3, 4, 7, 8, 9].map((p) => firstAfter(events, p))).toEqual([0, 1, 1, 2, 3, 4, 4]);
+  });
+});

@@ -1,0 +1,16 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { AuditSubjects, type ListEventsRequest, type ListEventsResponse } from '@aos/contracts';
+import type { ServiceRequest } from '@aos/messaging';
+import { AuditIndexProjection } from './audit-index.projection';
+
+/** NATS edge of the audit service: the request context scopes every query to its tenant. */
+@Controller()
+export class AuditController {
+  constructor(@Inject(AuditIndexProjection) private readonly index: AuditIndexProjection) {}
+
+  @MessagePattern(AuditSubjects.list)
+  list(@Payload() request: ServiceRequest<Partial<ListEventsRequest>>): Promise<ListEventsResponse> {
+    return this.index.list(request.ctx, request.body ?? {});
+  }
+}

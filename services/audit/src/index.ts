@@ -1,0 +1,2 @@
+export { startAudit, type AuditHandle } from './bootstrap';
+export { AuditIndexProjection } from './audit-index.projection';

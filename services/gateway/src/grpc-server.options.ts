@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import type { Server } from '@grpc/grpc-js';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { Transport, type GrpcOptions } from '@nestjs/microservices';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@aos/contracts';
+import { linkableDescriptors } from './reflection-descriptors';
+
+/** The names grpc.health.v1 answers for: '' is the server as a whole. */
+export const HEALTH_CHECKED_SERVICES = ['', `${PROTO_PACKAGE}.AgentService`, `${PROTO_PACKAGE}.AuditService`];
+
+const PROTO_PATHS = PROTO_FILES.map((f) => join(PROTO_ROOT, f));
+
+/**
+ * Options of the Nest gRPC server. Nest calls onLoadPackageDefinition after it
+ * has bound the port and before it adds the controllers' services, with the
+ * grpc-js Server: the place to add the services that are not Nest controllers.
+ */
+export function grpcServerOptions(address: string, health: HealthImplementation): GrpcOptions {
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url: address,
+      package: PROTO_PACKAGE,
+      protoPath: PROTO_PATHS,
+      loader: PROTO_LOADER_OPTIONS,
+      onLoadPackageDefinition: (_pkg: PackageDefinition, server: Pick<Server, 'addService'>) => {
+        new ReflectionService(reflectionPackageDefinition()).addToServer(server);
+        health.addToServer(server);
+      },
+    },
+  };
+}
+
+/**
+ * What server reflection describes: aos.v1 and grpc.health.v1, so that
+ * `grpcurl list` shows everything the server answers. Loaded apart from the
+ * definition Nest serves with, keeping the field names of the .proto files
+ * (`tenant_id`, not `tenantId`), as protoc-generated descriptors have them.
+ */
+function reflectionPackageDefinition(): PackageDefinition {
+  const options = { ...PROTO_LOADER_OPTIONS, keepCase: true };
+  return linkableDescriptors({ ...loadSync(PROTO_PATHS, options), ...loadSync(healthProtoPath, options) });
+}
+
+export function newHealthImplementation(): HealthImplementation {
+  return new HealthImplementation(Object.fromEntries(HEALTH_CHECKED_SERVICES.map((s) => [s, 'NOT_SERVING'])));
+}
