@@ -1,0 +1,35 @@
+export type {
+  Actor,
+  ActorKind,
+  AppendOptions,
+  AppendResult,
+  EventFilter,
+  EventHandler,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamRef,
+  SubscribeOptions,
+  Subscription,
+} from './event-store.port';
+export {
+  ConcurrencyError,
+  EventStoreUnavailableError,
+  InvalidEventError,
+  InvalidStreamRefError,
+  MalformedEventError,
+  SubscriptionClosedError,
+  TimeoutError,
+} from './errors';
+export type { ActualRevision } from './errors';
+export { streamName } from './stream-ref';
+export { createJetStreamEventStore } from './jetstream/jetstream-event-store';
+export type { JetStreamEventStoreOptions } from './jetstream/jetstream-event-store';
+export { createEsdbEventStore } from './esdb/esdb-event-store';
+export type { EsdbEventStoreOptions } from './esdb/esdb-event-store';
+export { createEventStore } from './create-event-store';
+export type { EventStoreConfig } from './create-event-store';

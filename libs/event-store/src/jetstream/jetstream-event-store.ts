@@ -1,0 +1,196 @@
+import {
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { EventStoreUnavailableError } from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventHandler,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamRef,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import { SubscriptionDispatcher } from '../subscription-dispatcher';
+import { ValidatingEventStore } from '../validating-event-store';
+import { decodeEventMessage } from './event-codec';
+import { JetStreamAppender } from './jetstream-appender';
+import { JetStreamFeed } from './jetstream-feed';
+import { readOrdered } from './jetstream-reader';
+import { toStoreError } from './nats-errors';
+import { ALL_EVENTS_SUBJECT, filterSubject, subjectFor } from './subjects';
+
+export type JetStreamEventStoreOptions = (
+  { servers: string | string[]; connection?: undefined } | { connection: NatsConnection; servers?: undefined }
+) & {
+  /** Default `AOS_EVENTS`. */
+  streamName?: string;
+  /** Default 1. */
+  replicas?: number;
+};
+
+const DEFAULT_STREAM = 'AOS_EVENTS';
+/** Long enough to cover a client's retry after a timeout or a restart of the caller. */
+const DUPLICATE_WINDOW_MS = 5 * 60 * 1000;
+
+/**
+ * Connects (or uses the given connection), makes sure the event stream exists, and returns the
+ * JetStream EventStore. A connection passed in stays open after close(); one created here is drained.
+ */
+export async function createJetStreamEventStore(options: JetStreamEventStoreOptions): Promise<EventStore> {
+  const stream = options.streamName ?? DEFAULT_STREAM;
+  const ownsConnection = options.connection === undefined;
+  let nc: NatsConnection;
+  try {
+    nc =
+      options.connection ??
+      (await connect({ servers: options.servers, name: 'aos-event-store', maxReconnectAttempts: -1 }));
+  } catch (error) {
+    throw new EventStoreUnavailableError('connect', { cause: error });
+  }
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStream(jsm, stream, options.replicas ?? 1);
+    return new ValidatingEventStore(new JetStreamEventStore(nc, ownsConnection, jsm, stream));
+  } catch (error) {
+    if (ownsConnection) await nc.close().catch(() => undefined);
+    throw toStoreError('connect', error);
+  }
+}
+
+function streamConfig(name: string, replicas: number): Partial<StreamConfig> & { name: string } {
+  return {
+    name,
+    subjects: [ALL_EVENTS_SUBJECT],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_age: 0,
+    max_msgs_per_subject: -1,
+    num_replicas: replicas,
+    allow_direct: true,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  };
+}
+
+/**
+ * Creating a stream that exists with the same configuration is a no-op on the server. One that
+ * exists with another configuration (an operator tuned it) is accepted as long as what this
+ * adapter relies on holds.
+ */
+async function ensureStream(jsm: JetStreamManager, name: string, replicas: number): Promise<void> {
+  try {
+    await jsm.streams.add(streamConfig(name, replicas));
+    return;
+  } catch (error) {
+    const existing = await jsm.streams.info(name).catch(() => undefined);
+    if (!existing) throw error;
+    const { subjects, allow_direct, max_msgs, max_age, max_bytes } = existing.config;
+    const problems: string[] = [];
+    if (!subjects?.includes(ALL_EVENTS_SUBJECT)) problems.push(`subjects must include ${ALL_EVENTS_SUBJECT}`);
+    if (!allow_direct) problems.push('allow_direct must be true');
+    if (max_msgs > 0 || max_bytes > 0 || max_age > 0) problems.push('the log must have no limits');
+    if (problems.length > 0) {
+      throw new Error(`stream ${name} exists with an incompatible configuration: ${problems.join('; ')}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+class JetStreamEventStore implements EventStore {
+  private readonly js: JetStreamClient;
+  private readonly appender: JetStreamAppender;
+  private readonly subscriptions = new Set<SubscriptionDispatcher<JsMsg>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly ownsConnection: boolean,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+  ) {
+    this.js = jsm.jetstream();
+    this.appender = new JetStreamAppender(this.js, jsm, stream);
+  }
+
+  append(ref: StreamRef, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return this.appender.append(ref, events, options?.expectedRevision ?? 'any');
+  }
+
+  async readStream(ref: StreamRef, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    const fromRevision = options?.fromRevision ?? 0;
+    const events: RecordedEvent[] = [];
+    for await (const event of readOrdered(this.readContext(), subjectFor(ref), 0, Infinity)) {
+      if (event.revision >= fromRevision) events.push(event);
+    }
+    return events;
+  }
+
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    const subject = filterSubject(options?.filter);
+    return readOrdered(this.readContext(), subject, options?.after ?? 0, options?.limit ?? Infinity);
+  }
+
+  subscribe(options: SubscribeOptions, handler: EventHandler): Subscription {
+    const after = options.after ?? 0;
+    const dispatcher: SubscriptionDispatcher<JsMsg> = new SubscriptionDispatcher<JsMsg>({
+      after,
+      handler,
+      decode: decodeEventMessage,
+      onError: options.onError,
+      onClosed: () => this.subscriptions.delete(dispatcher),
+    });
+    const feed = new JetStreamFeed(this.readContext(), dispatcher, filterSubject(options.filter), after);
+    dispatcher.attach(feed);
+    this.subscriptions.add(dispatcher);
+    feed.start();
+    return dispatcher;
+  }
+
+  async headPosition(): Promise<number> {
+    try {
+      return (await this.jsm.streams.info(this.stream)).state.last_seq;
+    } catch (error) {
+      throw toStoreError('headPosition', error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await Promise.allSettled([...this.pending]);
+    if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+  }
+
+  private readContext() {
+    return {
+      js: this.js,
+      jsm: this.jsm,
+      stream: this.stream,
+      background: (work: Promise<unknown>) => this.background(work),
+    };
+  }
+
+  /** Clean-up (consumer deletes) nobody waits for, except close(). */
+  private background(work: Promise<unknown>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+}

@@ -1,0 +1,144 @@
+import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { EventStoreUnavailableError } from '../errors';
+import type { EventFeed, SubscriptionDispatcher } from '../subscription-dispatcher';
+import { toStoreError } from './nats-errors';
+
+/** Messages the client keeps requested ahead of the handler. */
+const PULL_AHEAD = 1024;
+/** Opening a consumer is retried this many times, this far apart, while the server is unreachable. */
+const OPEN_ATTEMPTS = 40;
+const OPEN_RETRY_MS = 250;
+
+export interface FeedContext {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+  background(work: Promise<unknown>): void;
+}
+
+/** One ordered consumer and its message stream; replaced on resume after a pause. */
+interface Session {
+  consumer: Consumer;
+  messages?: ConsumerMessages;
+}
+
+/**
+ * Feeds a subscription from an ordered consumer on one filter subject. Ordered consumers give
+ * no gap and no duplicate (the client recreates the consumer from its cursor if a delivery
+ * goes missing). Pausing closes the consumer; resuming opens a new one right after the last
+ * message pushed, because JetStream has no way to stop a pull consumer's flow in place.
+ */
+export class JetStreamFeed implements EventFeed {
+  private session: Session | undefined;
+  private lastPushedSeq: number;
+  private pushedCount = 0;
+  /** Messages that existed at subscribe time; once that many are pushed, the subscription is caught up. */
+  private caughtUpAfter = -1;
+  private paused = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: FeedContext,
+    private readonly dispatcher: SubscriptionDispatcher<JsMsg>,
+    private readonly subject: string,
+    after: number,
+  ) {
+    this.lastPushedSeq = after;
+  }
+
+  start(): void {
+    void this.open(true);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.release(this.session);
+    this.session = undefined;
+  }
+
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    void this.open(false);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    const session = this.session;
+    this.session = undefined;
+    await session?.messages?.close().catch(() => undefined);
+    await session?.consumer.delete().catch(() => undefined);
+  }
+
+  async firstMatchBetween(after: number, upTo: number): Promise<number | null> {
+    const next = await this.ctx.jsm.direct.getMessage(this.ctx.stream, {
+      next_by_subj: this.subject,
+      seq: after + 1,
+    });
+    return next && next.seq <= upTo ? next.seq : null;
+  }
+
+  private async open(first: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.openSession(first);
+        return;
+      } catch (error) {
+        const storeError = toStoreError('subscribe', error);
+        // A consumer cannot be created while the client reconnects; that alone must not end
+        // a subscription, but a log that stays unreachable (or any other failure) does.
+        if (!(storeError instanceof EventStoreUnavailableError) || attempt >= OPEN_ATTEMPTS || this.stopped) {
+          this.dispatcher.fail(storeError);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, OPEN_RETRY_MS));
+      }
+    }
+  }
+
+  private async openSession(first: boolean): Promise<void> {
+    const consumer = await this.ctx.js.consumers.get(this.ctx.stream, {
+      filter_subjects: this.subject,
+      opt_start_seq: this.lastPushedSeq + 1,
+    });
+    if (this.stopped || this.paused) {
+      this.ctx.background(consumer.delete());
+      return;
+    }
+    if (first) {
+      this.caughtUpAfter = (await consumer.info(true)).num_pending;
+      if (this.caughtUpAfter === 0) this.dispatcher.pushCaughtUp();
+    }
+    const session: Session = { consumer };
+    this.session = session;
+    session.messages = await consumer.consume({
+      max_messages: PULL_AHEAD,
+      callback: (msg) => this.onMessage(session, msg),
+    });
+    void session.messages.closed().then((error) => this.onSessionClosed(session, error));
+  }
+
+  private onMessage(session: Session, msg: JsMsg): void {
+    // Deliveries already in flight when a session was paused or closed are dropped here; the
+    // next session starts right after lastPushedSeq, so nothing is lost.
+    if (session !== this.session) return;
+    this.lastPushedSeq = msg.info.streamSequence;
+    this.pushedCount++;
+    this.dispatcher.push(msg);
+    if (this.pushedCount === this.caughtUpAfter) this.dispatcher.pushCaughtUp();
+  }
+
+  /** The client ends a consume on its own only when it cannot go on, e.g. the connection closed. */
+  private onSessionClosed(session: Session, error: void | Error): void {
+    if (session !== this.session || this.stopped) return;
+    this.dispatcher.fail(
+      new EventStoreUnavailableError('subscribe', { cause: error ?? new Error('consumer stopped') }),
+    );
+  }
+
+  private release(session: Session | undefined): void {
+    if (!session) return;
+    if (session.messages) this.ctx.background(session.messages.close());
+    this.ctx.background(session.consumer.delete());
+  }
+}
