@@ -2,3 +2,4 @@ export * from './nats-server';
 export * from './service-process';
 export * from './ready-signal';
 export * from './stack';
+export * from './stderr-logger';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ const STARTUP_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 const STDERR_TAIL_BYTES = 16 * 1024;
 const FALLBACK_BINARY = '/usr/sbin/nats-server';
+const READY_LOG_LINE = 'Server is ready';
 
 /**
  * Resolves the nats-server executable: `AOS_NATS_SERVER_BIN`, else `nats-server` on PATH,
@@ -75,6 +76,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   const binary = findNatsServerBinary();
   const ownsStoreDir = opts.storeDir === undefined;
   const storeDir = opts.storeDir ?? (await mkdtemp(join(tmpdir(), 'aos-nats-')));
+  if (ownsStoreDir) ownedStoreDirs.add(storeDir);
   // The port from freePort() can be taken by someone else before nats-server binds it, so a
   // failed start on a port we picked ourselves is retried on a new one.
   const attempts = opts.port === undefined ? 3 : 1;
@@ -87,7 +89,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
       lastError = err;
     }
   }
-  if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
+  if (ownsStoreDir) await removeStoreDir(storeDir);
   throw lastError;
 }
 
@@ -103,11 +105,13 @@ async function launch(
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = captureTail(child);
   const exited = waitForExit(child);
+  // A forgotten handle must not keep the test process alive; the exit hook below kills it.
+  child.unref();
   liveServers.add(child);
   exited.then(() => liveServers.delete(child));
 
   try {
-    await waitUntilListening(port, exited, STARTUP_TIMEOUT_MS);
+    await waitUntilReady(port, stderr, exited, STARTUP_TIMEOUT_MS);
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
@@ -134,7 +138,7 @@ async function launch(
           await exited;
           clearTimeout(killTimer);
         }
-        if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
+        if (ownsStoreDir) await removeStoreDir(storeDir);
       })();
       return stopping;
     },
@@ -150,9 +154,11 @@ function waitForExit(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Keeps the last few KiB of stderr, which is where nats-server logs why it failed. */
+/** Keeps the last few KiB of stderr: nats-server logs there both its readiness and why it failed. */
 function captureTail(child: ChildProcess): () => string {
   let tail = '';
+  const stream = child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null;
+  stream?.unref?.();
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
@@ -160,16 +166,25 @@ function captureTail(child: ChildProcess): () => string {
   return () => tail;
 }
 
-async function waitUntilListening(port: number, exited: Promise<void>, timeoutMs: number): Promise<void> {
+/**
+ * Ready means: our process logged "Server is ready" and the port accepts connections. The
+ * log line matters because a port check alone is fooled by another server already on that port.
+ */
+async function waitUntilReady(
+  port: number,
+  stderr: () => string,
+  exited: Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let hasExited = false;
   void exited.then(() => (hasExited = true));
   while (Date.now() < deadline) {
     if (hasExited) throw new Error('the process exited during startup');
-    if (await canConnect(port)) return;
+    if (stderr().includes(READY_LOG_LINE) && (await canConnect(port))) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`port ${port} did not accept connections within ${timeoutMs} ms`);
+  throw new Error(`not ready on port ${port} within ${timeoutMs} ms`);
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -194,8 +209,16 @@ function isExecutable(path: string): boolean {
   }
 }
 
-// A test runner that dies (or a forgotten stop()) must not leave servers behind.
+async function removeStoreDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  ownedStoreDirs.delete(dir);
+}
+
+// A test run that ends without stop() (a failed beforeAll, a forgotten handle) must not leave
+// servers running or temp dirs behind.
 const liveServers = new Set<ChildProcess>();
+const ownedStoreDirs = new Set<string>();
 process.once('exit', () => {
   for (const child of liveServers) child.kill('SIGKILL');
+  for (const dir of ownedStoreDirs) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,3 +1,4 @@
+import type { INestMicroservice } from '@nestjs/common';
 import { Transport, type NatsOptions } from '@nestjs/microservices';
 
 /**
@@ -17,4 +18,14 @@ export function natsServerOptions(natsUrl: string, queue: string, name: string):
       reconnectTimeWait: 250,
     },
   } as NatsOptions;
+}
+
+/**
+ * Starts answering on NATS. Nest's listen() resolves once the subscriptions
+ * exist locally; the flush round trip makes sure the server has them, so a
+ * request sent right after start (or after a restart) finds a responder.
+ */
+export async function listenOnNats(app: INestMicroservice): Promise<void> {
+  await app.listen();
+  await app.unwrap<{ flush(): Promise<void> }>().flush();
 }

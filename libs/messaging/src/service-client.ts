@@ -35,7 +35,7 @@ export class ServiceClient {
         throw new UnavailableError(`${subject}: no reply within ${timeoutMs} ms`, { cause: err });
       }
       if (err instanceof AosError) throw err;
-      if (err instanceof Error && /no responders|503|NO_RESPONDERS|CONNECTION_CLOSED/i.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
+      if (err instanceof Error && /no responders|no subscribers|Empty response|503|NO_RESPONDERS|CONNECTION_CLOSED/i.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
         throw new UnavailableError(`${subject}: service unavailable`, { cause: err });
       }
       throw fromWireError(err);

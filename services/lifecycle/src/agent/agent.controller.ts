@@ -1,0 +1,72 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  LifecycleSubjects,
+  type Agent,
+  type AgentTransitionRequest,
+  type CreateAgentRequest,
+  type GetAgentRequest,
+  type ListAgentsRequest,
+  type ListAgentsResponse,
+  type UpdateAgentRequest,
+} from '@aos/contracts';
+import type { ServiceRequest } from '@aos/messaging';
+import { AgentHandler } from './agent.handler';
+import {
+  validateContext,
+  validateCreateAgent,
+  validateGetAgent,
+  validateListAgents,
+  validateTransition,
+  validateUpdateAgent,
+} from './agent.validation';
+
+/**
+ * The NATS face of AgentService: one subject per gRPC method, the ts-proto
+ * request as body, the ts-proto response as reply. It validates and forwards;
+ * the handler does the work and RpcErrorFilter turns its errors into WireErrors.
+ */
+@Controller()
+export class AgentController {
+  constructor(@Inject(AgentHandler) private readonly agents: AgentHandler) {}
+
+  @MessagePattern(LifecycleSubjects.create)
+  async createAgent(@Payload() request: ServiceRequest<CreateAgentRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateCreateAgent(request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.get)
+  async getAgent(@Payload() request: ServiceRequest<GetAgentRequest>): Promise<Agent> {
+    return this.agents.get(validateContext(request?.ctx), validateGetAgent(request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.list)
+  async listAgents(@Payload() request: ServiceRequest<ListAgentsRequest>): Promise<ListAgentsResponse> {
+    return this.agents.list(validateContext(request?.ctx), validateListAgents(request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.update)
+  async updateAgent(@Payload() request: ServiceRequest<UpdateAgentRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateUpdateAgent(request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.deploy)
+  async deployAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateTransition('DeployAgent', request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.pause)
+  async pauseAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateTransition('PauseAgent', request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.resume)
+  async resumeAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateTransition('ResumeAgent', request?.body));
+  }
+
+  @MessagePattern(LifecycleSubjects.retire)
+  async retireAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateTransition('RetireAgent', request?.body));
+  }
+}

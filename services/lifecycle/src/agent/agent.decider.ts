@@ -1,0 +1,151 @@
+import type { AgentDefinition, AgentEvent } from '@aos/contracts';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+
+/**
+ * The Agent aggregate as a pure decider: no framework, no clock, no id
+ * generator. Ids and the acting principal arrive in the command; the time of a
+ * change is the time its event is recorded, so no command needs a clock.
+ */
+
+export type AgentLifecycleState = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
+
+/** The definition fields a caller may write; the order is the order of `changedFields`. */
+export const DEFINITION_FIELDS = [
+  'name',
+  'description',
+  'capabilities',
+  'instructions',
+  'model',
+  'toolIds',
+  'knowledgeBaseIds',
+  'labels',
+] as const satisfies readonly (keyof AgentDefinition)[];
+export type DefinitionField = (typeof DEFINITION_FIELDS)[number];
+
+export interface ExistingAgent {
+  status: AgentLifecycleState;
+  agentId: string;
+  definition: AgentDefinition;
+  definitionVersion: number;
+  createdBy: string;
+}
+
+export type AgentState = { status: 'NONE' } | ExistingAgent;
+
+export const initialAgentState: AgentState = { status: 'NONE' };
+
+export type CreateAgent = { type: 'CreateAgent'; agentId: string; definition: AgentDefinition; createdBy: string };
+/** Only the fields present in `changes` are changed; the rest of the definition stays. */
+export type UpdateAgent = { type: 'UpdateAgent'; agentId: string; changes: Partial<AgentDefinition> };
+export type DeployAgent = { type: 'DeployAgent'; agentId: string; reason: string };
+export type PauseAgent = { type: 'PauseAgent'; agentId: string; reason: string };
+export type ResumeAgent = { type: 'ResumeAgent'; agentId: string; reason: string };
+export type RetireAgent = { type: 'RetireAgent'; agentId: string; reason: string };
+
+export type AgentCommand = CreateAgent | UpdateAgent | DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
+export type AgentTransitionCommand = DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
+
+/** Returns the events a command causes; throws the typed error that says why it may not happen. */
+export function decide(command: AgentCommand, state: AgentState): AgentEvent[] {
+  if (command.type === 'CreateAgent') return decideCreate(command, state);
+  if (state.status === 'NONE') throw new NotFoundError('agent', command.agentId);
+  switch (command.type) {
+    case 'UpdateAgent':
+      return decideUpdate(command, state);
+    case 'DeployAgent':
+      requireState(state, ['DRAFT'], 'deploy');
+      return [{ type: 'AgentDeployed', data: { agentId: state.agentId, reason: command.reason } }];
+    case 'PauseAgent':
+      requireState(state, ['ACTIVE'], 'pause');
+      return [{ type: 'AgentPaused', data: { agentId: state.agentId, reason: command.reason } }];
+    case 'ResumeAgent':
+      requireState(state, ['PAUSED'], 'resume');
+      return [{ type: 'AgentResumed', data: { agentId: state.agentId, reason: command.reason } }];
+    case 'RetireAgent':
+      return decideRetire(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+function decideCreate(command: CreateAgent, state: AgentState): AgentEvent[] {
+  if (state.status !== 'NONE') throw new AlreadyExistsError('agent', 'id', command.agentId);
+  return [
+    {
+      type: 'AgentCreated',
+      data: {
+        agentId: command.agentId,
+        definition: command.definition,
+        definitionVersion: 1,
+        createdBy: command.createdBy,
+      },
+    },
+  ];
+}
+
+/** An update that changes nothing records nothing: the caller gets the agent as it is. */
+function decideUpdate(command: UpdateAgent, state: ExistingAgent): AgentEvent[] {
+  if (state.status === 'RETIRED') throw new FailedPreconditionError('cannot update agent in state RETIRED');
+  const definition: AgentDefinition = { ...state.definition, ...definedChanges(command.changes) };
+  const changedFields = DEFINITION_FIELDS.filter((f) => !sameValue(state.definition[f], definition[f]));
+  if (changedFields.length === 0) return [];
+  return [
+    {
+      type: 'AgentUpdated',
+      data: { agentId: state.agentId, definition, definitionVersion: state.definitionVersion + 1, changedFields },
+    },
+  ];
+}
+
+function decideRetire(command: RetireAgent, state: ExistingAgent): AgentEvent[] {
+  const previousState = state.status;
+  if (previousState === 'RETIRED') throw new FailedPreconditionError('cannot retire agent in state RETIRED');
+  return [{ type: 'AgentRetired', data: { agentId: state.agentId, reason: command.reason, previousState } }];
+}
+
+export function evolve(state: AgentState, event: AgentEvent): AgentState {
+  if (event.type === 'AgentCreated') {
+    const { agentId, definition, definitionVersion, createdBy } = event.data;
+    return { status: 'DRAFT', agentId, definition, definitionVersion, createdBy };
+  }
+  // A non-creation event for an agent that does not exist cannot be applied;
+  // the projection refuses such a stream rather than invent an agent.
+  if (state.status === 'NONE') throw new Error(`${event.type} for agent ${event.data.agentId} before AgentCreated`);
+  switch (event.type) {
+    case 'AgentUpdated':
+      return { ...state, definition: event.data.definition, definitionVersion: event.data.definitionVersion };
+    case 'AgentDeployed':
+    case 'AgentResumed':
+      return { ...state, status: 'ACTIVE' };
+    case 'AgentPaused':
+      return { ...state, status: 'PAUSED' };
+    case 'AgentRetired':
+      return { ...state, status: 'RETIRED' };
+    default:
+      return assertNever(event);
+  }
+}
+
+function requireState(state: ExistingAgent, allowed: AgentLifecycleState[], verb: string): void {
+  if (!allowed.includes(state.status)) {
+    throw new FailedPreconditionError(`cannot ${verb} agent in state ${state.status}`);
+  }
+}
+
+function definedChanges(changes: Partial<AgentDefinition>): Partial<AgentDefinition> {
+  return Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+}
+
+/** Structural equality of definition values: strings, string arrays (ordered), string maps (unordered). */
+function sameValue(a: AgentDefinition[DefinitionField], b: AgentDefinition[DefinitionField]): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]);
+  }
+  const aKeys = Object.keys(a);
+  return aKeys.length === Object.keys(b).length && aKeys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentDefinition, AgentEvent } from '@aos/contracts';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+import {
+  decide,
+  evolve,
+  initialAgentState,
+  type AgentCommand,
+  type AgentLifecycleState,
+  type AgentState,
+} from './agent.decider';
+
+const agentId = '6f1c1f0e-4a57-5b3e-9d7e-1d2f3a4b5c6d';
+
+const definition: AgentDefinition = {
+  name: 'billing-bot',
+  description: 'Answers billing questions',
+  capabilities: ['billing'],
+  instructions: 'Be precise.',
+  model: 'gpt-4o-mini',
+  toolIds: [],
+  knowledgeBaseIds: [],
+  labels: { team: 'support' },
+};
+
+const created: AgentEvent = {
+  type: 'AgentCreated',
+  data: { agentId, definition, definitionVersion: 1, createdBy: 'alice' },
+};
+const deployed: AgentEvent = { type: 'AgentDeployed', data: { agentId, reason: '' } };
+const paused: AgentEvent = { type: 'AgentPaused', data: { agentId, reason: '' } };
+const resumed: AgentEvent = { type: 'AgentResumed', data: { agentId, reason: '' } };
+
+/** The events that bring a new agent into each state. */
+const historyFor: Record<AgentLifecycleState, AgentEvent[]> = {
+  DRAFT: [created],
+  ACTIVE: [created, deployed],
+  PAUSED: [created, deployed, paused],
+  RETIRED: [created, { type: 'AgentRetired', data: { agentId, reason: '', previousState: 'DRAFT' } }],
+};
+
+function given(events: AgentEvent[]): AgentState {
+  return events.reduce(evolve, initialAgentState);
+}
+
+/** given events, when command: the events decided (or the error thrown). */
+function when(events: AgentEvent[], command: AgentCommand): AgentEvent[] {
+  return decide(command, given(events));
+}
+
+const transitions = {
+  deploy: { type: 'DeployAgent', agentId, reason: 'go' },
+  pause: { type: 'PauseAgent', agentId, reason: 'maintenance' },
+  resume: { type: 'ResumeAgent', agentId, reason: 'done' },
+  retire: { type: 'RetireAgent', agentId, reason: 'obsolete' },
+} as const satisfies Record<string, AgentCommand>;
+
+describe('Agent decider: create', () => {
+  it('creates an agent in DRAFT with definition version 1', () => {
+    const events = when([], { type: 'CreateAgent', agentId, definition, createdBy: 'alice' });
+    expect(events).toEqual([created]);
+    expect(given(events)).toEqual({ status: 'DRAFT', agentId, definition, definitionVersion: 1, createdBy: 'alice' });
+  });
+
+  it('refuses to create an agent that already exists', () => {
+    expect(() => when([created], { type: 'CreateAgent', agentId, definition, createdBy: 'bob' })).toThrow(
+      AlreadyExistsError,
+    );
+  });
+
+  it('answers NOT_FOUND for any other command on an agent that does not exist', () => {
+    for (const command of [...Object.values(transitions), { type: 'UpdateAgent', agentId, changes: {} } as const]) {
+      expect(() => when([], command)).toThrow(NotFoundError);
+    }
+  });
+});
+
+describe('Agent decider: legal transitions', () => {
+  it('deploys a DRAFT agent', () => {
+    expect(when([created], transitions.deploy)).toEqual([{ type: 'AgentDeployed', data: { agentId, reason: 'go' } }]);
+    expect(given([created, deployed]).status).toBe('ACTIVE');
+  });
+
+  it('pauses an ACTIVE agent', () => {
+    expect(when([created, deployed], transitions.pause)).toEqual([
+      { type: 'AgentPaused', data: { agentId, reason: 'maintenance' } },
+    ]);
+    expect(given([created, deployed, paused]).status).toBe('PAUSED');
+  });
+
+  it('resumes a PAUSED agent', () => {
+    expect(when([created, deployed, paused], transitions.resume)).toEqual([
+      { type: 'AgentResumed', data: { agentId, reason: 'done' } },
+    ]);
+    expect(given([created, deployed, paused, resumed]).status).toBe('ACTIVE');
+  });
+
+  it.each(['DRAFT', 'ACTIVE', 'PAUSED'] as const)('retires an agent in %s and records the previous state', (from) => {
+    const events = when(historyFor[from], transitions.retire);
+    expect(events).toEqual([{ type: 'AgentRetired', data: { agentId, reason: 'obsolete', previousState: from } }]);
+    expect(given([...historyFor[from], ...events]).status).toBe('RETIRED');
+  });
+});
+
+describe('Agent decider: illegal transitions', () => {
+  const illegal: [keyof typeof transitions, AgentLifecycleState][] = [
+    ['deploy', 'ACTIVE'],
+    ['deploy', 'PAUSED'],
+    ['deploy', 'RETIRED'],
+    ['pause', 'DRAFT'],
+    ['pause', 'PAUSED'],
+    ['pause', 'RETIRED'],
+    ['resume', 'DRAFT'],
+    ['resume', 'ACTIVE'],
+    ['resume', 'RETIRED'],
+    ['retire', 'RETIRED'],
+  ];
+
+  it.each(illegal)('refuses to %s an agent in %s', (verb, state) => {
+    const attempt = () => when(historyFor[state], transitions[verb]);
+    expect(attempt).toThrow(FailedPreconditionError);
+    expect(attempt).toThrow(`cannot ${verb} agent in state ${state}`);
+  });
+});
+
+describe('Agent decider: update', () => {
+  it('records the whole new definition, the next definition version and the changed fields', () => {
+    const events = when([created, deployed], {
+      type: 'UpdateAgent',
+      agentId,
+      changes: { description: 'Answers billing and refund questions', capabilities: ['billing', 'refunds'] },
+    });
+    expect(events).toEqual([
+      {
+        type: 'AgentUpdated',
+        data: {
+          agentId,
+          definition: {
+            ...definition,
+            description: 'Answers billing and refund questions',
+            capabilities: ['billing', 'refunds'],
+          },
+          definitionVersion: 2,
+          changedFields: ['description', 'capabilities'],
+        },
+      },
+    ]);
+  });
+
+  it('keeps the lifecycle state and takes the definition from the event', () => {
+    const updated: AgentEvent = {
+      type: 'AgentUpdated',
+      data: { agentId, definition: { ...definition, model: 'gpt-4o' }, definitionVersion: 2, changedFields: ['model'] },
+    };
+    expect(given([created, deployed, paused, updated])).toMatchObject({
+      status: 'PAUSED',
+      definitionVersion: 2,
+      definition: { model: 'gpt-4o' },
+    });
+  });
+
+  it('records nothing when nothing changes, including labels given in another order', () => {
+    const two = { ...definition, labels: { a: '1', b: '2' } };
+    const history: AgentEvent[] = [{ ...created, data: { ...created.data, definition: two } } as AgentEvent];
+    expect(
+      when(history, { type: 'UpdateAgent', agentId, changes: { labels: { b: '2', a: '1' }, model: two.model } }),
+    ).toEqual([]);
+    expect(when(history, { type: 'UpdateAgent', agentId, changes: {} })).toEqual([]);
+  });
+
+  it('treats cleared fields as changes', () => {
+    const events = when([created], { type: 'UpdateAgent', agentId, changes: { capabilities: [], labels: {} } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ data: { changedFields: ['capabilities', 'labels'], definitionVersion: 2 } });
+  });
+
+  it('treats a reordering of a list as a change, since order is part of the definition', () => {
+    const history: AgentEvent[] = [
+      { ...created, data: { ...created.data, definition: { ...definition, toolIds: ['a', 'b'] } } } as AgentEvent,
+    ];
+    expect(when(history, { type: 'UpdateAgent', agentId, changes: { toolIds: ['b', 'a'] } })).toMatchObject([
+      { data: { changedFields: ['toolIds'] } },
+    ]);
+  });
+
+  it('counts definition versions across several updates', () => {
+    const first = when([created], { type: 'UpdateAgent', agentId, changes: { model: 'a' } });
+    const second = when([created, ...first], { type: 'UpdateAgent', agentId, changes: { model: 'b' } });
+    expect(second[0]).toMatchObject({ type: 'AgentUpdated', data: { definitionVersion: 3, changedFields: ['model'] } });
+  });
+
+  it('refuses to update a RETIRED agent, even with no change', () => {
+    expect(() => when(historyFor.RETIRED, { type: 'UpdateAgent', agentId, changes: { model: 'x' } })).toThrow(
+      'cannot update agent in state RETIRED',
+    );
+    expect(() => when(historyFor.RETIRED, { type: 'UpdateAgent', agentId, changes: {} })).toThrow(
+      FailedPreconditionError,
+    );
+  });
+
+  it.each(['DRAFT', 'ACTIVE', 'PAUSED'] as const)('updates an agent in %s', (state) => {
+    expect(when(historyFor[state], { type: 'UpdateAgent', agentId, changes: { name: 'renamed' } })).toMatchObject([
+      { type: 'AgentUpdated', data: { changedFields: ['name'], definition: { name: 'renamed' } } },
+    ]);
+  });
+});
+
+describe('Agent decider: evolve', () => {
+  it('refuses an event for an agent that was never created', () => {
+    expect(() => given([deployed])).toThrow('AgentDeployed for agent');
+  });
+});

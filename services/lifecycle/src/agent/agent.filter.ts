@@ -1,0 +1,185 @@
+import type { AgentDefinition } from '@aos/contracts';
+import { InvalidArgumentError } from '@aos/errors';
+import { assertNever, type AgentLifecycleState } from './agent.decider';
+
+/**
+ * The ListAgents `filter`: a small subset of AIP-160, a conjunction of equality
+ * terms.
+ *
+ *   filter := term ( "AND" term )*
+ *   term   := field "=" value
+ *   field  := "state" | "capability" | "name" | "labels." key
+ *   value  := '"' characters with \" and \\ escapes '"' | a bare word
+ *
+ * Anything else is refused with a message that says where and what was expected,
+ * because a filter that silently matches differently from what its author meant
+ * is worse than none.
+ */
+export type AgentFilterTerm =
+  | { field: 'state'; value: AgentLifecycleState }
+  | { field: 'capability'; value: string }
+  | { field: 'name'; value: string }
+  | { field: 'label'; key: string; value: string };
+
+export const MAX_FILTER_LENGTH = 2000;
+export const LABEL_KEY_PATTERN = /^[a-z0-9_.-]{1,63}$/;
+const LIFECYCLE_STATES: readonly AgentLifecycleState[] = ['DRAFT', 'ACTIVE', 'PAUSED', 'RETIRED'];
+const FIELD = 'filter';
+
+type Token =
+  | { kind: 'word'; text: string; at: number }
+  | { kind: 'string'; text: string; at: number }
+  | { kind: 'operator'; text: string; at: number }
+  | { kind: 'end'; at: number };
+
+export function parseAgentFilter(filter: string): AgentFilterTerm[] {
+  if (filter.length > MAX_FILTER_LENGTH) throw fail(`must be at most ${MAX_FILTER_LENGTH} characters`);
+  const tokens = tokenize(filter);
+  if (tokens[0]?.kind === 'end') return [];
+  const terms: AgentFilterTerm[] = [];
+  let i = 0;
+  for (;;) {
+    terms.push(parseTerm(tokens, i));
+    i += 3;
+    const next = tokens[i];
+    if (next.kind === 'end') return terms;
+    if (next.kind === 'word' && next.text === 'AND') {
+      i += 1;
+      continue;
+    }
+    if (next.kind === 'word' && /^(OR|NOT|and|or)$/.test(next.text)) {
+      throw fail(`only "AND" (upper case) may join terms; found "${next.text}" at character ${next.at + 1}`);
+    }
+    throw fail(`expected "AND" or the end of the filter at character ${next.at + 1}, found ${describe(next)}`);
+  }
+}
+
+function parseTerm(tokens: Token[], i: number): AgentFilterTerm {
+  const [field, op, value] = [tokens[i], tokens[i + 1], tokens[i + 2]];
+  if (field.kind !== 'word') {
+    throw fail(
+      `expected a field (state, capability, name, labels.<key>) at character ${field.at + 1}, found ${describe(field)}`,
+    );
+  }
+  if (op?.kind !== 'operator' || op.text !== '=') {
+    const found = op ? describe(op) : 'the end of the filter';
+    const hint = op?.kind === 'operator' ? ` (only "=" is supported)` : '';
+    throw fail(`expected "=" after "${field.text}" at character ${(op ?? field).at + 1}, found ${found}${hint}`);
+  }
+  if (value?.kind !== 'word' && value?.kind !== 'string') {
+    throw fail(
+      `expected a value after "${field.text} =" at character ${(value ?? op).at + 1}, found ${describe(value ?? op)}`,
+    );
+  }
+  return toTerm(field.text, value.text, field.at);
+}
+
+function toTerm(field: string, value: string, at: number): AgentFilterTerm {
+  if (field === 'state') {
+    const state = value.toUpperCase();
+    if (!(LIFECYCLE_STATES as readonly string[]).includes(state)) {
+      throw fail(`state must be one of ${LIFECYCLE_STATES.join(', ')}; found "${value}"`);
+    }
+    return { field: 'state', value: state as AgentLifecycleState };
+  }
+  if (field === 'capability') return { field: 'capability', value };
+  if (field === 'name') return { field: 'name', value };
+  if (field.startsWith('labels.')) {
+    const key = field.slice('labels.'.length);
+    if (!LABEL_KEY_PATTERN.test(key)) throw fail(`label key "${key}" must be 1-63 characters of [a-z0-9_.-]`);
+    return { field: 'label', key, value };
+  }
+  throw fail(`unknown field "${field}" at character ${at + 1}; fields are state, capability, name, labels.<key>`);
+}
+
+function tokenize(input: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < input.length) {
+    const c = input[i];
+    if (/\s/.test(c)) {
+      i += 1;
+    } else if (c === '"') {
+      const { text, end } = readQuoted(input, i);
+      tokens.push({ kind: 'string', text, at: i });
+      i = end;
+    } else if ('=!<>:'.includes(c)) {
+      const text = /^(!=|<=|>=|[=<>:!])/.exec(input.slice(i))![0];
+      tokens.push({ kind: 'operator', text, at: i });
+      i += text.length;
+    } else if ('()'.includes(c)) {
+      throw fail(`parentheses are not supported (character ${i + 1}); join terms with AND`);
+    } else {
+      const text = /^[^\s"=!<>:()]+/.exec(input.slice(i))![0];
+      tokens.push({ kind: 'word', text, at: i });
+      i += text.length;
+    }
+  }
+  tokens.push({ kind: 'end', at: input.length });
+  return tokens;
+}
+
+function readQuoted(input: string, start: number): { text: string; end: number } {
+  let text = '';
+  for (let i = start + 1; i < input.length; i++) {
+    const c = input[i];
+    if (c === '"') return { text, end: i + 1 };
+    if (c === '\\') {
+      const escaped = input[i + 1];
+      if (escaped !== '"' && escaped !== '\\') {
+        throw fail(`unsupported escape at character ${i + 1}; only \\" and \\\\ are allowed in quoted values`);
+      }
+      text += escaped;
+      i += 1;
+    } else {
+      text += c;
+    }
+  }
+  throw fail(`unterminated quoted value starting at character ${start + 1}`);
+}
+
+function describe(token: Token): string {
+  switch (token.kind) {
+    case 'end':
+      return 'the end of the filter';
+    case 'string':
+    case 'word':
+    case 'operator':
+      return `"${token.text}"`;
+    default:
+      return assertNever(token);
+  }
+}
+
+function fail(problem: string): InvalidArgumentError {
+  return new InvalidArgumentError(FIELD, problem);
+}
+
+/** What a filter looks at: an agent's lifecycle state and definition. */
+export interface FilterableAgent {
+  status: AgentLifecycleState;
+  definition: AgentDefinition;
+}
+
+/** True when the agent satisfies every term. Names compare case-insensitively, as they are unique that way. */
+export function matchesAgentFilter(terms: readonly AgentFilterTerm[], agent: FilterableAgent): boolean {
+  return terms.every((term) => {
+    switch (term.field) {
+      case 'state':
+        return agent.status === term.value;
+      case 'capability':
+        return agent.definition.capabilities.includes(term.value);
+      case 'name':
+        return foldName(agent.definition.name) === foldName(term.value);
+      case 'label':
+        return Object.hasOwn(agent.definition.labels, term.key) && agent.definition.labels[term.key] === term.value;
+      default:
+        return assertNever(term);
+    }
+  });
+}
+
+/** The form in which names are compared: unique per tenant regardless of case. */
+export function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}

@@ -1,0 +1,313 @@
+import {
+  AGENT_CATEGORY,
+  AGENT_EVENTS_SCHEMA_VERSION,
+  type Agent,
+  type AgentEvent,
+  type AgentEventType,
+  type ListAgentsResponse,
+} from '@aos/contracts';
+import {
+  AlreadyExistsError,
+  AosError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  RevisionMismatchError,
+  UnavailableError,
+} from '@aos/errors';
+import {
+  ConcurrencyError,
+  EventStoreUnavailableError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type StreamRef,
+  type Subscription,
+} from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+import { KeyedMutex } from '../keyed-mutex';
+import { decide, initialAgentState, type AgentCommand, type ExistingAgent } from './agent.decider';
+import { agentIdFor, eventIdFor } from './agent.ids';
+import { toProtoAgent, type AgentProjection, type AgentRecord } from './agent.projection';
+import {
+  encodePageToken,
+  type AgentMutation,
+  type CreateAgentMutation,
+  type GetAgentQuery,
+  type ListAgentsQuery,
+  type TransitionMutation,
+  type UpdateAgentMutation,
+} from './agent.validation';
+
+export interface AgentHandlerDeps {
+  store: Pick<EventStore, 'append' | 'headPosition'>;
+  /** Built from the log by `subscription`; the only state commands are decided against. */
+  projection: AgentProjection;
+  subscription: Pick<Subscription, 'waitFor'>;
+  /** False once the subscription has stopped for good: the projection would answer from stale state. */
+  isFollowing: () => boolean;
+}
+
+/** How long a query waits for `min_position` (the proto promises 5 s). */
+export const READ_WAIT_MS = 5_000;
+/** How long a command waits for its own events to reach the projection. */
+const WRITE_WAIT_MS = 10_000;
+/** How long to wait for the projection when the caller has seen a newer revision than we have. */
+const CATCH_UP_WAIT_MS = 2_000;
+/** Attempts of a command without expected_revision that keeps losing races to other writers. */
+const MAX_ATTEMPTS = 5;
+
+/** The event each mutation records; a request_id reused for another kind of request is refused. */
+const EVENT_OF: Record<AgentMutation['type'], AgentEventType> = {
+  CreateAgent: 'AgentCreated',
+  UpdateAgent: 'AgentUpdated',
+  DeployAgent: 'AgentDeployed',
+  PauseAgent: 'AgentPaused',
+  ResumeAgent: 'AgentResumed',
+  RetireAgent: 'AgentRetired',
+};
+
+/**
+ * The lifecycle application service: idempotency, deciding against the
+ * in-memory state, optimistic appends, read-your-writes replies. No framework:
+ * the Nest controller only forwards to it.
+ */
+export class AgentHandler {
+  /** Serialises the requests that share a request_id, so a quick retry waits for the first attempt's reply. */
+  private readonly requests = new KeyedMutex();
+  /**
+   * Serialises creates and renames per tenant, so that two concurrent requests
+   * for one name cannot both find it free. This holds within one lifecycle
+   * instance only: uniqueness across several instances would need a name
+   * reservation stream (append `agent-name-<tenant>/<name>` with `no_stream`
+   * first), which is a known limitation of this version.
+   */
+  private readonly names = new KeyedMutex();
+
+  constructor(private readonly deps: AgentHandlerDeps) {}
+
+  async handle(ctx: RequestContext, mutation: AgentMutation): Promise<Agent> {
+    this.requireFollowing();
+    return this.requests.run(`${ctx.tenantId}\u0000${mutation.requestId}`, async () => {
+      const replayed = this.replay(ctx.tenantId, mutation);
+      if (replayed) return replayed;
+      return mutation.type === 'CreateAgent' ? this.create(ctx, mutation) : this.change(ctx, mutation);
+    });
+  }
+
+  async get(ctx: RequestContext, query: GetAgentQuery): Promise<Agent> {
+    this.requireFollowing();
+    await this.reach(query.minPosition);
+    return toProtoAgent(this.requireAgent(ctx.tenantId, query.agentId));
+  }
+
+  async list(ctx: RequestContext, query: ListAgentsQuery): Promise<ListAgentsResponse> {
+    this.requireFollowing();
+    await this.reach(query.minPosition);
+    const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterPosition, query.pageSize);
+    return {
+      agents: page.records.map(toProtoAgent),
+      nextPageToken:
+        page.nextAfterPosition === undefined ? '' : encodePageToken(page.nextAfterPosition, query.filterText),
+      totalSize: page.totalSize,
+    };
+  }
+
+  private requireFollowing(): void {
+    if (!this.deps.isFollowing()) throw new UnavailableError('the agent read model has stopped following the log');
+  }
+
+  /** The reply recorded for this request_id, so a retry gets the same answer however late it comes. */
+  private replay(tenantId: string, mutation: AgentMutation): Agent | undefined {
+    const reply = this.deps.projection.reply(tenantId, mutation.requestId);
+    if (!reply) return undefined;
+    const sameTarget = mutation.type === 'CreateAgent' || reply.record.agent.agentId === mutation.agentId;
+    if (reply.eventType !== EVENT_OF[mutation.type] || !sameTarget) {
+      throw new InvalidArgumentError('request_id', 'was already used for a different request');
+    }
+    return toProtoAgent(reply.record);
+  }
+
+  private create(ctx: RequestContext, mutation: CreateAgentMutation): Promise<Agent> {
+    // Derived from the request, so a retry after a lost reply targets the same stream.
+    const agentId = agentIdFor(ctx.tenantId, mutation.requestId);
+    return this.names.run(ctx.tenantId, async () => {
+      this.requireNameFree(ctx.tenantId, mutation.definition.name, agentId);
+      const command: AgentCommand = {
+        type: 'CreateAgent',
+        agentId,
+        definition: mutation.definition,
+        createdBy: ctx.actor.id,
+      };
+      const events = decide(command, this.deps.projection.get(ctx.tenantId, agentId)?.agent ?? initialAgentState);
+      try {
+        const result = await this.append(ctx, mutation.requestId, agentId, events, 'no_stream');
+        return await this.replyAfter(ctx, mutation.requestId, result.position);
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        // The stream exists: another instance handled this very request. Answer as it did.
+        await this.catchUp();
+        const replayed = this.replay(ctx.tenantId, mutation);
+        if (replayed) return replayed;
+        throw new AlreadyExistsError('agent', 'id', agentId);
+      }
+    });
+  }
+
+  private async change(ctx: RequestContext, mutation: UpdateAgentMutation | TransitionMutation): Promise<Agent> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.atRevision(ctx.tenantId, mutation.agentId, mutation.expectedRevision);
+      const events = decide(toCommand(mutation), record.agent);
+      // An update that changes nothing records nothing; the agent is the answer.
+      if (events.length === 0) return toProtoAgent(record);
+      const expected = mutation.expectedRevision ?? record.revision;
+      try {
+        return await this.write(ctx, mutation.requestId, record.agent, events, expected);
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (mutation.expectedRevision !== undefined) {
+          throw new RevisionMismatchError(
+            mutation.expectedRevision,
+            await this.actualRevision(ctx.tenantId, mutation.agentId, err),
+          );
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new AosError(
+            'ABORTED',
+            `agent ${mutation.agentId} changed ${MAX_ATTEMPTS} times while this request was decided; retry`,
+          );
+        }
+        await this.catchUp();
+      }
+    }
+  }
+
+  /** Appends and waits for the projection; a rename also holds the tenant's name lock until its name is indexed. */
+  private async write(
+    ctx: RequestContext,
+    requestId: string,
+    agent: ExistingAgent,
+    events: AgentEvent[],
+    expected: number,
+  ): Promise<Agent> {
+    const appendAndReply = async () => {
+      const result = await this.append(ctx, requestId, agent.agentId, events, expected);
+      return this.replyAfter(ctx, requestId, result.position);
+    };
+    const renamed = events.find((e) => e.type === 'AgentUpdated' && e.data.changedFields.includes('name'));
+    if (renamed?.type !== 'AgentUpdated') return appendAndReply();
+    return this.names.run(ctx.tenantId, async () => {
+      this.requireNameFree(ctx.tenantId, renamed.data.definition.name, agent.agentId);
+      return appendAndReply();
+    });
+  }
+
+  /**
+   * The agent as the projection has it, checked against the caller's
+   * expected_revision. A caller who has seen a newer revision than ours (from
+   * another instance) gets a brief wait for the projection before ABORTED.
+   */
+  private async atRevision(tenantId: string, agentId: string, expected: number | undefined): Promise<AgentRecord> {
+    let record = this.deps.projection.get(tenantId, agentId);
+    if (!record || (expected !== undefined && expected > record.revision)) {
+      await this.catchUp();
+      record = this.requireAgent(tenantId, agentId);
+    }
+    if (expected !== undefined && expected !== record.revision)
+      throw new RevisionMismatchError(expected, record.revision);
+    return record;
+  }
+
+  private requireAgent(tenantId: string, agentId: string): AgentRecord {
+    const record = this.deps.projection.get(tenantId, agentId);
+    if (!record) throw new NotFoundError('agent', agentId);
+    return record;
+  }
+
+  private requireNameFree(tenantId: string, name: string, agentId: string): void {
+    const holder = this.deps.projection.agentIdByName(tenantId, name);
+    if (holder !== undefined && holder !== agentId) throw new AlreadyExistsError('agent', 'agent.name', name);
+  }
+
+  private async append(
+    ctx: RequestContext,
+    requestId: string,
+    agentId: string,
+    events: AgentEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const stream: StreamRef = { tenantId: ctx.tenantId, category: AGENT_CATEGORY, id: agentId };
+    const metadata: EventMetadata = {
+      tenantId: ctx.tenantId,
+      actor: ctx.actor,
+      correlationId: ctx.correlationId,
+      causationId: requestId,
+      requestId,
+      schemaVersion: AGENT_EVENTS_SCHEMA_VERSION,
+      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    };
+    const newEvents = events.map((event, index) => ({
+      id: eventIdFor(ctx.tenantId, requestId, index),
+      type: event.type,
+      data: event.data,
+      metadata,
+    }));
+    try {
+      return await this.deps.store.append(stream, newEvents, { expectedRevision });
+    } catch (err) {
+      // The append may or may not have been written; the caller's retry with the same
+      // request_id is safe either way, because the event ids come from it.
+      if (err instanceof EventStoreUnavailableError) {
+        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Read-your-writes: the reply is the agent as the projection has it right after this request's events. */
+  private async replyAfter(ctx: RequestContext, requestId: string, position: number): Promise<Agent> {
+    await this.waitFor(position, WRITE_WAIT_MS);
+    const reply = this.deps.projection.reply(ctx.tenantId, requestId);
+    if (!reply)
+      throw new AosError('INTERNAL', `request ${requestId} was recorded at ${position} but is not in the read model`);
+    return toProtoAgent(reply.record);
+  }
+
+  /** The revision a ConcurrencyError reports, or else what the projection knows once caught up. */
+  private async actualRevision(tenantId: string, agentId: string, err: ConcurrencyError): Promise<number> {
+    const actual: unknown = err.actual;
+    if (typeof actual === 'number') return actual;
+    await this.catchUp().catch(() => undefined);
+    return this.deps.projection.get(tenantId, agentId)?.revision ?? -1;
+  }
+
+  private async reach(minPosition: number): Promise<void> {
+    if (minPosition > 0) await this.waitFor(minPosition, READ_WAIT_MS);
+  }
+
+  /** Waits until the projection has applied everything in the log right now. */
+  private async catchUp(): Promise<void> {
+    await this.waitFor(await this.deps.store.headPosition(), CATCH_UP_WAIT_MS);
+  }
+
+  private async waitFor(position: number, timeoutMs: number): Promise<void> {
+    try {
+      await this.deps.subscription.waitFor(position, timeoutMs);
+    } catch (err) {
+      if ((err as Error)?.name === 'TimeoutError') {
+        throw new DeadlineExceededError(
+          `the agent read model did not reach log position ${position} within ${timeoutMs} ms`,
+        );
+      }
+      throw new UnavailableError('the agent read model is not following the log', { cause: err });
+    }
+  }
+}
+
+function toCommand(mutation: UpdateAgentMutation | TransitionMutation): AgentCommand {
+  if (mutation.type === 'UpdateAgent') {
+    return { type: 'UpdateAgent', agentId: mutation.agentId, changes: mutation.changes };
+  }
+  return { type: mutation.type, agentId: mutation.agentId, reason: mutation.reason };
+}

@@ -1,0 +1,213 @@
+import {
+  AGENT_CATEGORY,
+  AgentState as ProtoAgentState,
+  HealthStatus,
+  parseAgentEvent,
+  toTimestamp,
+  type Agent,
+  type AgentEventType,
+} from '@aos/contracts';
+import type { RecordedEvent } from '@aos/event-store';
+import { evolve, initialAgentState, type ExistingAgent } from './agent.decider';
+import { foldName, matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
+
+/**
+ * The lifecycle service's write model and read model in one, built ONLY from
+ * the log (a catch-up subscription from position 0, then live). It holds, per
+ * tenant, the agents, a name index for uniqueness and a request index for
+ * idempotent replies.
+ *
+ * Records are immutable snapshots: applying an event replaces the record, so
+ * the request index can keep references to the record as it stood right after
+ * a request, instead of copies. Everything lives in this process's memory,
+ * which is the design (see ARCHITECTURE.md §1); it costs one record per change
+ * for the request index, and it is rebuilt from the log at every start.
+ */
+export interface AgentRecord {
+  readonly tenantId: string;
+  readonly agent: ExistingAgent;
+  /** 0-based revision of the agent's stream after this change. */
+  readonly revision: number;
+  /** Global position of the newest event applied to this agent. */
+  readonly logPosition: number;
+  /** Global position of the AgentCreated event: the creation order of ListAgents. */
+  readonly createPosition: number;
+  readonly createTime: string;
+  readonly updateTime: string;
+}
+
+/** What a request caused: its last event's type and the agent right after it. */
+export interface RequestReply {
+  readonly eventType: AgentEventType;
+  readonly record: AgentRecord;
+}
+
+export interface AgentPage {
+  records: AgentRecord[];
+  totalSize: number;
+  /** Set when more matching agents follow the page: the createPosition of its last record. */
+  nextAfterPosition: number | undefined;
+}
+
+/** Thrown when an event in an `agent-*` stream cannot be applied; the event is skipped and reported. */
+export class AgentProjectionError extends Error {
+  override name = 'AgentProjectionError';
+  constructor(
+    readonly event: Pick<RecordedEvent, 'id' | 'type' | 'stream' | 'position'>,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `cannot apply ${event.type} ${event.id} at position ${event.position} of ${event.stream}: ${problem}`,
+      options,
+    );
+  }
+}
+
+class TenantAgents {
+  readonly byId = new Map<string, AgentRecord>();
+  /** Folded name → agent id. Retired agents keep their name: they stay readable under it. */
+  readonly idByName = new Map<string, string>();
+  readonly replies = new Map<string, RequestReply>();
+  /** Agent ids in creation order (events are applied in position order). */
+  readonly creationOrder: string[] = [];
+}
+
+export class AgentProjection {
+  private readonly tenants = new Map<string, TenantAgents>();
+  private appliedCount = 0;
+  private lastPosition = 0;
+
+  /** Number of events applied so far. */
+  get eventsApplied(): number {
+    return this.appliedCount;
+  }
+
+  /** Position of the newest event applied. */
+  get position(): number {
+    return this.lastPosition;
+  }
+
+  apply(event: RecordedEvent): void {
+    if (event.category !== AGENT_CATEGORY) return;
+    const parsed = this.parse(event);
+    if (!parsed) return;
+    const tenant = this.tenant(event.metadata.tenantId);
+    const previous = tenant.byId.get(event.streamId);
+    // Redelivery after a reconnect must not apply a change twice.
+    if (previous && event.revision <= previous.revision) return;
+    if (parsed.data.agentId !== event.streamId) {
+      throw new AgentProjectionError(event, `data.agentId ${parsed.data.agentId} does not match the stream`);
+    }
+    let agent: ExistingAgent;
+    try {
+      const next = evolve(previous?.agent ?? initialAgentState, parsed);
+      if (next.status === 'NONE') throw new Error('the agent does not exist after the event');
+      agent = next;
+    } catch (err) {
+      throw new AgentProjectionError(event, (err as Error).message, { cause: err });
+    }
+    const record: AgentRecord = Object.freeze({
+      tenantId: event.metadata.tenantId,
+      agent,
+      revision: event.revision,
+      logPosition: event.position,
+      createPosition: previous?.createPosition ?? event.position,
+      createTime: previous?.createTime ?? event.time,
+      updateTime: event.time,
+    });
+    this.index(tenant, previous, record);
+    tenant.replies.set(event.metadata.requestId, Object.freeze({ eventType: parsed.type, record }));
+    this.appliedCount += 1;
+    this.lastPosition = Math.max(this.lastPosition, event.position);
+  }
+
+  get(tenantId: string, agentId: string): AgentRecord | undefined {
+    return this.tenants.get(tenantId)?.byId.get(agentId);
+  }
+
+  /** The id of the tenant's agent with this name (compared case-insensitively). */
+  agentIdByName(tenantId: string, name: string): string | undefined {
+    return this.tenants.get(tenantId)?.idByName.get(foldName(name));
+  }
+
+  /** What the tenant's request with this id caused, if it caused any event. */
+  reply(tenantId: string, requestId: string): RequestReply | undefined {
+    return this.tenants.get(tenantId)?.replies.get(requestId);
+  }
+
+  /** One page of the tenant's agents matching the filter, in creation order, after `afterPosition`. */
+  list(tenantId: string, filter: readonly AgentFilterTerm[], afterPosition: number, pageSize: number): AgentPage {
+    const tenant = this.tenants.get(tenantId);
+    const page: AgentRecord[] = [];
+    let totalSize = 0;
+    let more = false;
+    for (const id of tenant?.creationOrder ?? []) {
+      const record = tenant!.byId.get(id)!;
+      if (!matchesAgentFilter(filter, record.agent)) continue;
+      totalSize += 1;
+      if (record.createPosition <= afterPosition) continue;
+      if (page.length < pageSize) page.push(record);
+      else more = true;
+    }
+    return { records: page, totalSize, nextAfterPosition: more ? page.at(-1)?.createPosition : undefined };
+  }
+
+  private parse(event: RecordedEvent) {
+    try {
+      // An event type this version does not know (written by a newer one) is skipped, not fatal.
+      return parseAgentEvent(event.type, event.data);
+    } catch (err) {
+      throw new AgentProjectionError(event, 'its data does not match the schema', { cause: err });
+    }
+  }
+
+  private tenant(tenantId: string): TenantAgents {
+    let tenant = this.tenants.get(tenantId);
+    if (!tenant) {
+      tenant = new TenantAgents();
+      this.tenants.set(tenantId, tenant);
+    }
+    return tenant;
+  }
+
+  private index(tenant: TenantAgents, previous: AgentRecord | undefined, record: AgentRecord): void {
+    const id = record.agent.agentId;
+    if (!previous) tenant.creationOrder.push(id);
+    const oldName = previous ? foldName(previous.agent.definition.name) : undefined;
+    const newName = foldName(record.agent.definition.name);
+    if (oldName !== undefined && oldName !== newName && tenant.idByName.get(oldName) === id) {
+      tenant.idByName.delete(oldName);
+    }
+    tenant.idByName.set(newName, id);
+    tenant.byId.set(id, record);
+  }
+}
+
+/** The agent as the API shows it (ts-proto `Agent`, as proto-loader encodes it). */
+export function toProtoAgent(record: AgentRecord): Agent {
+  const { agent } = record;
+  const { definition } = agent;
+  return {
+    id: agent.agentId,
+    tenantId: record.tenantId,
+    name: definition.name,
+    description: definition.description,
+    capabilities: [...definition.capabilities],
+    instructions: definition.instructions,
+    model: definition.model,
+    toolIds: [...definition.toolIds],
+    knowledgeBaseIds: [...definition.knowledgeBaseIds],
+    labels: { ...definition.labels },
+    state: ProtoAgentState[agent.status],
+    definitionVersion: agent.definitionVersion,
+    revision: record.revision,
+    createdBy: agent.createdBy,
+    createTime: toTimestamp(record.createTime),
+    updateTime: toTimestamp(record.updateTime),
+    // Heartbeats are not recorded yet, so no agent has a known health; UNKNOWN
+    // is the proto's "no heartbeat has been received yet".
+    health: { status: HealthStatus.UNKNOWN },
+    logPosition: record.logPosition,
+  };
+}

@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentDefinition, AgentEvent } from '@aos/contracts';
+import type { RecordedEvent } from '@aos/event-store';
+import { AgentProjection, AgentProjectionError, toProtoAgent } from './agent.projection';
+import { parseAgentFilter } from './agent.filter';
+
+const T1 = 'tenant-1';
+const T2 = 'tenant-2';
+
+function definition(name: string, extra: Partial<AgentDefinition> = {}): AgentDefinition {
+  return {
+    name,
+    description: '',
+    capabilities: [],
+    instructions: '',
+    model: '',
+    toolIds: [],
+    knowledgeBaseIds: [],
+    labels: {},
+    ...extra,
+  };
+}
+
+/** A log in memory: records events as the store would, with revisions per stream and global positions. */
+class Log {
+  private position = 0;
+  private readonly revisions = new Map<string, number>();
+  readonly projection = new AgentProjection();
+
+  record(tenantId: string, agentId: string, event: AgentEvent, requestId: string): RecordedEvent {
+    const key = `${tenantId}/${agentId}`;
+    const revision = (this.revisions.get(key) ?? -1) + 1;
+    this.revisions.set(key, revision);
+    this.position += 1;
+    const recorded: RecordedEvent = {
+      id: `${requestId}-0`,
+      type: event.type,
+      data: event.data,
+      metadata: {
+        tenantId,
+        actor: { kind: 'user', id: 'alice' },
+        correlationId: 'corr',
+        causationId: requestId,
+        requestId,
+        schemaVersion: 1,
+      },
+      stream: `agent-${agentId}`,
+      category: 'agent',
+      streamId: agentId,
+      revision,
+      position: this.position,
+      time: new Date(Date.UTC(2025, 0, 1, 0, 0, this.position)).toISOString(),
+    };
+    this.projection.apply(recorded);
+    return recorded;
+  }
+
+  create(tenantId: string, agentId: string, def: AgentDefinition, requestId = `create-${agentId}`): RecordedEvent {
+    return this.record(
+      tenantId,
+      agentId,
+      { type: 'AgentCreated', data: { agentId, definition: def, definitionVersion: 1, createdBy: 'alice' } },
+      requestId,
+    );
+  }
+}
+
+describe('AgentProjection', () => {
+  it('builds the agent with its read fields from the log', () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('Billing', { labels: { team: 'support' } }));
+    log.record(T1, 'a1', { type: 'AgentDeployed', data: { agentId: 'a1', reason: '' } }, 'deploy-1');
+
+    const record = log.projection.get(T1, 'a1')!;
+    expect(record).toMatchObject({
+      tenantId: T1,
+      revision: 1,
+      logPosition: 2,
+      createPosition: 1,
+      createTime: '2025-01-01T00:00:01.000Z',
+      updateTime: '2025-01-01T00:00:02.000Z',
+      agent: { status: 'ACTIVE', definitionVersion: 1, createdBy: 'alice' },
+    });
+    expect(toProtoAgent(record)).toEqual({
+      id: 'a1',
+      tenantId: T1,
+      name: 'Billing',
+      description: '',
+      capabilities: [],
+      instructions: '',
+      model: '',
+      toolIds: [],
+      knowledgeBaseIds: [],
+      labels: { team: 'support' },
+      state: 'ACTIVE',
+      definitionVersion: 1,
+      revision: 1,
+      createdBy: 'alice',
+      createTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 1) / 1000, nanos: 0 },
+      updateTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 2) / 1000, nanos: 0 },
+      health: { status: 'UNKNOWN' },
+      logPosition: 2,
+    });
+    expect(log.projection.eventsApplied).toBe(2);
+    expect(log.projection.position).toBe(2);
+  });
+
+  it('keeps tenants apart', () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('Same'));
+    expect(log.projection.get(T2, 'a1')).toBeUndefined();
+    expect(log.projection.agentIdByName(T2, 'Same')).toBeUndefined();
+    expect(log.projection.reply(T2, 'create-a1')).toBeUndefined();
+    expect(log.projection.list(T2, [], 0, 10).totalSize).toBe(0);
+  });
+
+  it('indexes names case-insensitively and moves the index on rename', () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('Billing Bot'));
+    expect(log.projection.agentIdByName(T1, 'billing bot')).toBe('a1');
+    log.record(
+      T1,
+      'a1',
+      {
+        type: 'AgentUpdated',
+        data: { agentId: 'a1', definition: definition('Refund Bot'), definitionVersion: 2, changedFields: ['name'] },
+      },
+      'rename-1',
+    );
+    expect(log.projection.agentIdByName(T1, 'BILLING BOT')).toBeUndefined();
+    expect(log.projection.agentIdByName(T1, 'refund bot')).toBe('a1');
+  });
+
+  it('keeps the reply of each request as the agent stood right after it', () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('A'), 'r-create');
+    log.record(T1, 'a1', { type: 'AgentDeployed', data: { agentId: 'a1', reason: '' } }, 'r-deploy');
+    log.record(T1, 'a1', { type: 'AgentPaused', data: { agentId: 'a1', reason: '' } }, 'r-pause');
+
+    expect(log.projection.reply(T1, 'r-create')).toMatchObject({ eventType: 'AgentCreated', record: { revision: 0 } });
+    expect(log.projection.reply(T1, 'r-deploy')?.record.agent.status).toBe('ACTIVE');
+    expect(log.projection.reply(T1, 'r-pause')?.record).toBe(log.projection.get(T1, 'a1'));
+    expect(Object.isFrozen(log.projection.reply(T1, 'r-deploy')?.record)).toBe(true);
+  });
+
+  it('ignores a redelivered event', () => {
+    const log = new Log();
+    const created = log.create(T1, 'a1', definition('A'));
+    log.record(T1, 'a1', { type: 'AgentDeployed', data: { agentId: 'a1', reason: '' } }, 'd');
+    log.projection.apply(created);
+    expect(log.projection.get(T1, 'a1')).toMatchObject({ revision: 1, agent: { status: 'ACTIVE' } });
+    expect(log.projection.eventsApplied).toBe(2);
+  });
+
+  it('ignores events of other categories and event types it does not know', () => {
+    const log = new Log();
+    const created = log.create(T1, 'a1', definition('A'));
+    log.projection.apply({ ...created, category: 'task', streamId: 't1', stream: 'task-t1', position: 9 });
+    log.projection.apply({ ...created, type: 'AgentHeartbeatReceived', revision: 1, position: 10 });
+    expect(log.projection.eventsApplied).toBe(1);
+    expect(log.projection.get(T1, 'a1')?.revision).toBe(0);
+  });
+
+  it('refuses an event whose data does not match its schema, or that comes before AgentCreated', () => {
+    const log = new Log();
+    const created = log.create(T1, 'a1', definition('A'));
+    expect(() => log.projection.apply({ ...created, revision: 1, position: 2, type: 'AgentPaused', data: {} })).toThrow(
+      AgentProjectionError,
+    );
+    expect(() =>
+      log.projection.apply({
+        ...created,
+        streamId: 'a2',
+        stream: 'agent-a2',
+        position: 3,
+        type: 'AgentPaused',
+        data: { agentId: 'a2', reason: '' },
+      }),
+    ).toThrow(/AgentPaused for agent a2 before AgentCreated/);
+    expect(() => log.projection.apply({ ...created, streamId: 'a3', stream: 'agent-a3', position: 4 })).toThrow(
+      /does not match the stream/,
+    );
+    expect(log.projection.get(T1, 'a1')?.revision).toBe(0);
+  });
+
+  describe('list', () => {
+    function fleet(): Log {
+      const log = new Log();
+      for (let i = 1; i <= 5; i++) {
+        log.create(T1, `a${i}`, definition(`agent ${i}`, { capabilities: i % 2 ? ['billing'] : ['refunds'] }));
+      }
+      log.record(T1, 'a3', { type: 'AgentDeployed', data: { agentId: 'a3', reason: '' } }, 'd3');
+      log.create(T2, 'b1', definition('other tenant', { capabilities: ['billing'] }));
+      return log;
+    }
+
+    it('lists in creation order with the total of matches', () => {
+      const page = fleet().projection.list(T1, [], 0, 10);
+      expect(page.records.map((r) => r.agent.agentId)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+      expect(page.totalSize).toBe(5);
+      expect(page.nextAfterPosition).toBeUndefined();
+    });
+
+    it('pages by the creation position of the last agent seen', () => {
+      const log = fleet();
+      const first = log.projection.list(T1, [], 0, 2);
+      expect(first.records.map((r) => r.agent.agentId)).toEqual(['a1', 'a2']);
+      expect(first.nextAfterPosition).toBe(2);
+      const second = log.projection.list(T1, [], first.nextAfterPosition!, 2);
+      expect(second.records.map((r) => r.agent.agentId)).toEqual(['a3', 'a4']);
+      const third = log.projection.list(T1, [], second.nextAfterPosition!, 2);
+      expect(third.records.map((r) => r.agent.agentId)).toEqual(['a5']);
+      expect(third.nextAfterPosition).toBeUndefined();
+      expect(third.totalSize).toBe(5);
+    });
+
+    it('gives no next page when the page ends exactly at the last match', () => {
+      expect(fleet().projection.list(T1, [], 0, 5).nextAfterPosition).toBeUndefined();
+    });
+
+    it('filters', () => {
+      const log = fleet();
+      const billing = log.projection.list(T1, parseAgentFilter('capability = billing'), 0, 10);
+      expect(billing.records.map((r) => r.agent.agentId)).toEqual(['a1', 'a3', 'a5']);
+      expect(billing.totalSize).toBe(3);
+      const active = log.projection.list(T1, parseAgentFilter('state = ACTIVE AND capability = billing'), 0, 10);
+      expect(active.records.map((r) => r.agent.agentId)).toEqual(['a3']);
+    });
+  });
+});

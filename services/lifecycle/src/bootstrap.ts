@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { AGENT_CATEGORY, QueueGroups } from '@aos/contracts';
+import { requireNatsUrl, type AosConfig } from '@aos/config';
+import { createEventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
+import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
+import { AgentHandler } from './agent/agent.handler';
+import { AgentProjection } from './agent/agent.projection';
+import { LifecycleModule } from './lifecycle.module';
+import { StderrLogger } from '@aos/launcher';
+
+export interface LifecycleService {
+  /** Stops taking requests, then closes the log subscription and the event store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartLifecycleOptions {
+  /**
+   * Let Nest close the service on SIGTERM/SIGINT (default true). A launcher that
+   * runs several services in one process and handles signals itself passes false.
+   */
+  shutdownHooks?: boolean;
+}
+
+const CONTEXT = 'lifecycle';
+
+/**
+ * Starts the lifecycle service in this process: connects to the event store,
+ * replays the `agent-*` streams into memory and only then answers on NATS, so
+ * that no request is ever decided against a half-built state.
+ */
+export async function startLifecycle(
+  config: AosConfig,
+  options: StartLifecycleOptions = {},
+): Promise<LifecycleService> {
+  const logger = new StderrLogger(config.AOS_LOG_LEVEL);
+  const natsUrl = requireNatsUrl(config);
+  const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
+  let subscription: Subscription | undefined;
+  let following = true;
+  let released: Promise<void> | undefined;
+  const releaseResources = () =>
+    (released ??= (async () => {
+      await subscription?.close();
+      await store.close();
+      logger.log('closed the agent subscription and the event store', CONTEXT);
+    })());
+
+  try {
+    const projection = new AgentProjection();
+    const started = performance.now();
+    subscription = store.subscribe(
+      {
+        after: 0,
+        filter: { category: AGENT_CATEGORY },
+        // Only a lost log ends the subscription (applyOrReport never throws); from then on
+        // every command and query fails with UNAVAILABLE instead of answering from stale state.
+        onError: (err) => {
+          following = false;
+          logger.error(`the agent subscription stopped: ${describe(err)}`, CONTEXT);
+        },
+      },
+      (event) => applyOrReport(projection, event, logger),
+    );
+    await subscription.caughtUp;
+    logger.log(
+      `agent read model caught up: ${projection.eventsApplied} events in ${Math.round(performance.now() - started)} ms`,
+      CONTEXT,
+    );
+
+    const handler = new AgentHandler({ store, projection, subscription, isFollowing: () => following });
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      LifecycleModule.forRoot({ handler, releaseResources }),
+      { ...natsServerOptions(natsUrl, QueueGroups.lifecycle, 'lifecycle'), logger },
+    );
+    app.useGlobalFilters(new RpcErrorFilter());
+    if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    await listenOnNats(app);
+    logger.log(`listening on ${natsUrl} (queue group ${QueueGroups.lifecycle})`, CONTEXT);
+
+    let closing: Promise<void> | undefined;
+    return { close: () => (closing ??= app.close().then(releaseResources)) };
+  } catch (err) {
+    await releaseResources();
+    throw err;
+  }
+}
+
+/**
+ * One event that cannot be applied (a bug or a hand-written event) must not
+ * stop the service for every other agent: it is reported and skipped, and the
+ * affected agent stays as it was before that event.
+ */
+function applyOrReport(projection: AgentProjection, event: RecordedEvent, logger: StderrLogger): void {
+  try {
+    projection.apply(event);
+  } catch (err) {
+    const cause = err instanceof Error && err.cause !== undefined ? `\n${describe(err.cause)}` : '';
+    logger.error(`${describe(err)}${cause}`, CONTEXT);
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

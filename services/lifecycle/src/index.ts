@@ -1,0 +1,2 @@
+export { startLifecycle } from './bootstrap';
+export type { LifecycleService, StartLifecycleOptions } from './bootstrap';

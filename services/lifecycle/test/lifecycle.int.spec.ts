@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LifecycleSubjects,
+  type Agent,
+  type AgentTransitionRequest,
+  type CreateAgentRequest,
+  type GetAgentRequest,
+  type ListAgentsRequest,
+  type ListAgentsResponse,
+  type UpdateAgentRequest,
+} from '@aos/contracts';
+import { loadConfig, type AosConfig } from '@aos/config';
+import { AosError, type ErrorCode } from '@aos/errors';
+import { createEventStore, type EventStore } from '@aos/event-store';
+import { ServiceClient, type RequestContext } from '@aos/messaging';
+import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { startLifecycle, type LifecycleService } from '../src/bootstrap';
+
+type TransitionSubject = 'deploy' | 'pause' | 'resume' | 'retire';
+
+let nats: NatsServerHandle;
+let config: AosConfig;
+let service: LifecycleService;
+let store: EventStore;
+let client: ServiceClient;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  config = loadConfig({ AOS_NATS_URL: nats.url, AOS_LOG_LEVEL: 'warn' });
+  service = await startLifecycle(config, { shutdownHooks: false });
+  store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
+  client = new ServiceClient(nats.url);
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.close();
+  await service?.close();
+  await store?.close();
+  await nats?.stop();
+});
+
+function ctxFor(tenantId = 'acme'): RequestContext {
+  return { tenantId, actor: { kind: 'user', id: 'alice' }, correlationId: randomUUID() };
+}
+
+/** An Agent message as proto-loader delivers it: every field present, defaults where unset. */
+function agentMessage(fields: Partial<Agent>): Agent {
+  return {
+    id: '',
+    tenantId: '',
+    name: '',
+    description: '',
+    capabilities: [],
+    instructions: '',
+    model: '',
+    toolIds: [],
+    knowledgeBaseIds: [],
+    labels: {},
+    state: 'AGENT_STATE_UNSPECIFIED' as Agent['state'],
+    definitionVersion: 0,
+    revision: 0,
+    createdBy: '',
+    logPosition: 0,
+    ...fields,
+  };
+}
+
+function create(fields: Partial<Agent>, opts: { requestId?: string; tenantId?: string } = {}): Promise<Agent> {
+  const body: CreateAgentRequest = { agent: agentMessage(fields), requestId: opts.requestId ?? randomUUID() };
+  return client.request<Agent>(LifecycleSubjects.create, ctxFor(opts.tenantId), body);
+}
+
+function transition(
+  verb: TransitionSubject,
+  id: string,
+  opts: { expectedRevision?: number; requestId?: string; tenantId?: string; reason?: string } = {},
+): Promise<Agent> {
+  const body: AgentTransitionRequest = {
+    id,
+    requestId: opts.requestId ?? randomUUID(),
+    reason: opts.reason ?? '',
+    expectedRevision: opts.expectedRevision,
+  };
+  return client.request<Agent>(LifecycleSubjects[verb], ctxFor(opts.tenantId), body);
+}
+
+function get(id: string, opts: { tenantId?: string; minPosition?: number } = {}): Promise<Agent> {
+  const body: GetAgentRequest = { id, minPosition: opts.minPosition ?? 0 };
+  return client.request<Agent>(LifecycleSubjects.get, ctxFor(opts.tenantId), body);
+}
+
+function list(tenantId: string, fields: Partial<ListAgentsRequest>): Promise<ListAgentsResponse> {
+  const body: ListAgentsRequest = { pageSize: 0, pageToken: '', filter: '', minPosition: 0, ...fields };
+  return client.request<ListAgentsResponse>(LifecycleSubjects.list, ctxFor(tenantId), body);
+}
+
+function update(id: string, fields: Partial<UpdateAgentRequest>): Promise<Agent> {
+  const body: UpdateAgentRequest = { id, requestId: randomUUID(), ...fields };
+  return client.request<Agent>(LifecycleSubjects.update, ctxFor(), body);
+}
+
+async function failure(call: Promise<unknown>): Promise<AosError> {
+  try {
+    await call;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AosError);
+    return err as AosError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function expectCode(call: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<AosError> {
+  const err = await failure(call);
+  expect(err.code, err.message).toBe(code);
+  if (message) expect(err.message).toMatch(message);
+  return err;
+}
+
+function streamOf(agent: Agent, tenantId = 'acme') {
+  return store.readStream({ tenantId, category: 'agent', id: agent.id });
+}
+
+describe('lifecycle service over NATS', () => {
+  it('takes an agent through create → deploy → pause → resume → retire', async () => {
+    const created = await create({ name: 'Billing Bot', capabilities: ['billing'], labels: { team: 'support' } });
+    expect(created).toMatchObject({
+      tenantId: 'acme',
+      name: 'Billing Bot',
+      state: 'DRAFT',
+      revision: 0,
+      definitionVersion: 1,
+      createdBy: 'alice',
+      health: { status: 'UNKNOWN' },
+    });
+    expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.logPosition).toBeGreaterThan(0);
+
+    const steps: [TransitionSubject, string][] = [
+      ['deploy', 'ACTIVE'],
+      ['pause', 'PAUSED'],
+      ['resume', 'ACTIVE'],
+      ['retire', 'RETIRED'],
+    ];
+    let last = created;
+    for (const [i, [verb, state]] of steps.entries()) {
+      const next = await transition(verb, created.id, { expectedRevision: last.revision, reason: `step ${i}` });
+      expect(next).toMatchObject({ state, revision: i + 1, definitionVersion: 1 });
+      expect(next.logPosition).toBeGreaterThan(last.logPosition);
+      last = next;
+    }
+
+    const events = await streamOf(created);
+    expect(events.map((e) => [e.type, e.revision])).toEqual([
+      ['AgentCreated', 0],
+      ['AgentDeployed', 1],
+      ['AgentPaused', 2],
+      ['AgentResumed', 3],
+      ['AgentRetired', 4],
+    ]);
+    expect(events[4].data).toEqual({ agentId: created.id, reason: 'step 3', previousState: 'ACTIVE' });
+    expect(events[1].metadata).toMatchObject({
+      tenantId: 'acme',
+      actor: { kind: 'user', id: 'alice' },
+      causationId: events[1].metadata.requestId,
+      schemaVersion: 1,
+    });
+    expect(await get(created.id)).toEqual(last);
+  });
+
+  it('refuses a second agent with the same name, whatever its case, also on rename', async () => {
+    await create({ name: 'Unique Name' });
+    const err = await expectCode(create({ name: 'unique name' }), 'ALREADY_EXISTS');
+    expect(err.field).toBe('agent.name');
+
+    const other = await create({ name: 'Another Name' });
+    const renamed = await expectCode(
+      update(other.id, { agent: agentMessage({ name: 'UNIQUE NAME' }), updateMask: ['name'] }),
+      'ALREADY_EXISTS',
+    );
+    expect(renamed.field).toBe('agent.name');
+    expect((await get(other.id)).name).toBe('Another Name');
+  });
+
+  it('lets only one of two concurrent creates with one name win', async () => {
+    const results = await Promise.allSettled([create({ name: 'Racer' }), create({ name: 'racer' })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as AosError).code).toBe('ALREADY_EXISTS');
+  });
+
+  it('answers FAILED_PRECONDITION for pausing a DRAFT and a RETIRED agent', async () => {
+    const agent = await create({ name: 'Drafty' });
+    await expectCode(transition('pause', agent.id), 'FAILED_PRECONDITION', /cannot pause agent in state DRAFT/);
+    await transition('retire', agent.id);
+    await expectCode(transition('pause', agent.id), 'FAILED_PRECONDITION', /cannot pause agent in state RETIRED/);
+    await expectCode(
+      update(agent.id, { agent: agentMessage({ description: 'x' }) }),
+      'FAILED_PRECONDITION',
+      /cannot update agent in state RETIRED/,
+    );
+    expect(await streamOf(agent)).toHaveLength(2);
+  });
+
+  it('answers ABORTED for a stale or future expected_revision and records nothing', async () => {
+    const agent = await create({ name: 'Stale' });
+    await transition('deploy', agent.id, { expectedRevision: 0 });
+    const err = await expectCode(transition('pause', agent.id, { expectedRevision: 0 }), 'ABORTED');
+    expect(err.message).toMatch(/current revision is 1/);
+    await expectCode(transition('pause', agent.id, { expectedRevision: 9 }), 'ABORTED', /current revision is 1/);
+    expect(await streamOf(agent)).toHaveLength(2);
+  });
+
+  it('answers NOT_FOUND for an unknown id and for another tenant’s agent', async () => {
+    await expectCode(get(randomUUID()), 'NOT_FOUND');
+    await expectCode(transition('deploy', randomUUID()), 'NOT_FOUND');
+    const theirs = await create({ name: 'Their Agent' }, { tenantId: 'globex' });
+    await expectCode(get(theirs.id, { tenantId: 'acme' }), 'NOT_FOUND');
+    await expectCode(transition('deploy', theirs.id, { tenantId: 'acme' }), 'NOT_FOUND');
+    expect((await get(theirs.id, { tenantId: 'globex' })).state).toBe('DRAFT');
+  });
+
+  it('answers INVALID_ARGUMENT naming the field', async () => {
+    const err = await expectCode(create({ name: '' }), 'INVALID_ARGUMENT', /agent\.name/);
+    expect(err.field).toBe('agent.name');
+    expect((await expectCode(get('not-a-uuid'), 'INVALID_ARGUMENT')).field).toBe('id');
+    expect((await expectCode(list('acme', { filter: 'owner = bob' }), 'INVALID_ARGUMENT')).field).toBe('filter');
+    const noRequestId = client.request(LifecycleSubjects.create, ctxFor(), { agent: agentMessage({ name: 'x' }) });
+    expect((await expectCode(noRequestId, 'INVALID_ARGUMENT')).field).toBe('request_id');
+  });
+
+  it('gives the same reply to the same request_id and records one event', async () => {
+    const requestId = randomUUID();
+    const first = await create({ name: 'Idempotent' }, { requestId });
+    const again = await create({ name: 'Idempotent' }, { requestId });
+    expect(again).toEqual(first);
+
+    const pauseId = randomUUID();
+    await transition('deploy', first.id);
+    const paused = await transition('pause', first.id, { requestId: pauseId });
+    await transition('resume', first.id);
+    // The retry arrives after a later change: it still gets the reply of its first attempt.
+    expect(await transition('pause', first.id, { requestId: pauseId })).toEqual(paused);
+
+    const events = await streamOf(first);
+    expect(events.map((e) => e.type)).toEqual(['AgentCreated', 'AgentDeployed', 'AgentPaused', 'AgentResumed']);
+    await expectCode(transition('retire', first.id, { requestId: pauseId }), 'INVALID_ARGUMENT', /request_id/);
+  });
+
+  it('gives concurrent duplicates of one request one reply', async () => {
+    const requestId = randomUUID();
+    const replies = await Promise.all(Array.from({ length: 5 }, () => create({ name: 'Dup' }, { requestId })));
+    for (const reply of replies) expect(reply).toEqual(replies[0]);
+    expect(await streamOf(replies[0])).toHaveLength(1);
+  });
+
+  it('keeps a legal history under 50 concurrent pause/resume requests', async () => {
+    const agent = await create({ name: 'Contended' });
+    await transition('deploy', agent.id);
+
+    const successes: Agent[] = [];
+    const outcomes = new Map<string, number>();
+    const worker = async () => {
+      let seen = await get(agent.id);
+      for (let i = 0; i < 5; i++) {
+        const verb = seen.state === 'ACTIVE' ? 'pause' : 'resume';
+        try {
+          seen = await transition(verb, agent.id, { expectedRevision: seen.revision });
+          successes.push(seen);
+          outcomes.set('OK', (outcomes.get('OK') ?? 0) + 1);
+        } catch (err) {
+          const code = (err as AosError).code;
+          outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
+          seen = await get(agent.id);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, worker));
+
+    expect([...outcomes.keys()].every((k) => ['OK', 'ABORTED', 'FAILED_PRECONDITION'].includes(k))).toBe(true);
+    expect([...outcomes.values()].reduce((a, b) => a + b, 0)).toBe(50);
+    expect(successes.length).toBeGreaterThan(0);
+    const revisions = successes.map((s) => s.revision);
+    expect(new Set(revisions).size).toBe(revisions.length);
+
+    const events = await streamOf(agent);
+    expect(events).toHaveLength(2 + successes.length);
+    const history = events.slice(2).map((e) => e.type);
+    history.forEach((type, i) => expect(type).toBe(i % 2 === 0 ? 'AgentPaused' : 'AgentResumed'));
+    expect(revisions.sort((a, b) => a - b)).toEqual(events.slice(2).map((e) => e.revision));
+  });
+
+  it('retries concurrent changes without expected_revision until each is recorded', async () => {
+    const agent = await create({ name: 'Retried' });
+    // Each round of conflicts has one winner, so with 5 writers nobody needs more than 5 attempts.
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => update(agent.id, { agent: agentMessage({ description: `writer ${i}` }) })),
+    );
+    expect(replies.map((r) => r.revision).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(replies.map((r) => r.definitionVersion).sort()).toEqual([2, 3, 4, 5, 6]);
+    const events = await streamOf(agent);
+    expect(events).toHaveLength(6);
+    const last = events[5].data as { definition: { description: string } };
+    expect((await get(agent.id)).description).toBe(last.definition.description);
+  });
+
+  it('updates the definition to version 2 and keeps the old definition in the log', async () => {
+    const agent = await create({ name: 'Versioned', description: 'v1', model: 'gpt-4o-mini' });
+    const updated = await update(agent.id, {
+      agent: agentMessage({ description: 'v2', model: 'ignored' }),
+      updateMask: ['description'],
+      expectedRevision: 0,
+    });
+    expect(updated).toMatchObject({ description: 'v2', model: 'gpt-4o-mini', definitionVersion: 2, revision: 1 });
+
+    const unchanged = await update(agent.id, { agent: agentMessage({ description: 'v2' }) });
+    expect(unchanged).toMatchObject({ definitionVersion: 2, revision: 1 });
+
+    const events = await streamOf(agent);
+    expect(events.map((e) => e.type)).toEqual(['AgentCreated', 'AgentUpdated']);
+    expect(events[0].data).toMatchObject({ definition: { description: 'v1' }, definitionVersion: 1 });
+    expect(events[1].data).toMatchObject({
+      definition: { name: 'Versioned', description: 'v2', model: 'gpt-4o-mini' },
+      definitionVersion: 2,
+      changedFields: ['description'],
+    });
+  });
+
+  it('lists agents with filters and pages', async () => {
+    const tenantId = `list-${randomUUID()}`;
+    const made: Agent[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(
+        await create(
+          {
+            name: `fleet ${i}`,
+            capabilities: i < 3 ? ['billing'] : ['refunds'],
+            labels: { team: i % 2 ? 'red' : 'blue' },
+          },
+          { tenantId },
+        ),
+      );
+    }
+    for (const agent of [made[1], made[4]]) await transition('deploy', agent.id, { tenantId });
+
+    const names = (r: ListAgentsResponse) => r.agents.map((a) => a.name);
+    const all = await list(tenantId, {});
+    expect(names(all)).toEqual(['fleet 0', 'fleet 1', 'fleet 2', 'fleet 3', 'fleet 4']);
+    expect(all).toMatchObject({ totalSize: 5, nextPageToken: '' });
+    expect(names(await list(tenantId, { filter: 'state = ACTIVE' }))).toEqual(['fleet 1', 'fleet 4']);
+    expect(names(await list(tenantId, { filter: 'capability = "billing"' }))).toEqual([
+      'fleet 0',
+      'fleet 1',
+      'fleet 2',
+    ]);
+    expect(names(await list(tenantId, { filter: 'labels.team = red AND capability = billing' }))).toEqual(['fleet 1']);
+
+    const pages: string[][] = [];
+    let pageToken = '';
+    do {
+      const page = await list(tenantId, { pageSize: 2, pageToken });
+      expect(page.totalSize).toBe(5);
+      pages.push(names(page));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    expect(pages).toEqual([['fleet 0', 'fleet 1'], ['fleet 2', 'fleet 3'], ['fleet 4']]);
+
+    const first = await list(tenantId, { pageSize: 2 });
+    await expectCode(
+      list(tenantId, { pageToken: first.nextPageToken, filter: 'state = ACTIVE' }),
+      'INVALID_ARGUMENT',
+      /page_token/,
+    );
+    expect((await list('acme', { filter: `name = "fleet 0"` })).totalSize).toBe(0);
+  });
+
+  it('reads at min_position: a write is visible to a read that names its position', async () => {
+    const tenantId = `ryw-${randomUUID()}`;
+    const agent = await create({ name: 'Reader' }, { tenantId });
+    const deployed = await transition('deploy', agent.id, { tenantId });
+    expect(await get(agent.id, { tenantId, minPosition: deployed.logPosition })).toEqual(deployed);
+    const listed = await list(tenantId, { minPosition: deployed.logPosition });
+    expect(listed.agents).toEqual([deployed]);
+    await expectCode(get(agent.id, { tenantId, minPosition: -1 }), 'INVALID_ARGUMENT', /min_position/);
+  });
+
+  it('answers the same after a restart, rebuilt from the log alone', async () => {
+    const requestId = randomUUID();
+    const agent = await create({ name: 'Survivor', labels: { tier: 'gold' } }, { requestId });
+    const deployed = await transition('deploy', agent.id);
+    const before = await list('acme', { pageSize: 1000 });
+
+    await service.close();
+    service = await startLifecycle(config, { shutdownHooks: false });
+
+    expect(await get(agent.id)).toEqual(deployed);
+    expect(await list('acme', { pageSize: 1000 })).toEqual(before);
+    // Idempotency outlives the process and JetStream's dedupe window: it is in the log.
+    expect(await create({ name: 'Survivor' }, { requestId })).toEqual(agent);
+    await expectCode(create({ name: 'survivor' }), 'ALREADY_EXISTS');
+  });
+});
