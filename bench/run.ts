@@ -1,0 +1,17 @@
+/**
+ * `npm run bench [gateway|replay]`: every figure is printed beside a raw
+ * baseline measured in the same run, so a noisy machine cannot flatter it.
+ */
+import { benchGateway } from './gateway.bench';
+import { benchReplay } from './replay.bench';
+
+const which = process.argv[2] ?? 'all';
+const benches: Record<string, () => Promise<void>> = { gateway: benchGateway, replay: benchReplay };
+const selected = which === 'all' ? Object.values(benches) : [benches[which]];
+if (selected.some((b) => b === undefined)) {
+  process.stderr.write(`unknown bench "${which}"; choose one of: all, ${Object.keys(benches).join(', ')}\n`);
+  process.exit(2);
+}
+process.stdout.write(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+for (const bench of selected) await bench!();
+process.exit(0);

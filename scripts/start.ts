@@ -1,0 +1,81 @@
+/**
+ * `npm start`: the embedded default. Starts nats-server with JetStream as a
+ * child process (unless AOS_NATS_URL points at one), every service as its own
+ * process, and the gRPC gateway; prints where to connect and where the admin
+ * key is. Ctrl-C stops everything; the data under AOS_DATA_DIR stays.
+ */
+import { ConfigError, loadConfig } from '@aos/config';
+import { startStack } from '@aos/launcher';
+import { resolveBootstrapKey } from '../services/gateway/src/auth/bootstrap-key';
+
+const HELP = `Usage: npm start
+
+Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
+AOS_DATA_DIR), the lifecycle and audit services and the gRPC gateway.
+
+Environment (all optional):
+  AOS_DATA_DIR            data directory (default .aos)
+  AOS_GATEWAY_ADDR        gateway listen address (default 127.0.0.1:50051)
+  AOS_NATS_URL            use this NATS (with JetStream) instead of starting one
+  AOS_EVENT_STORE         jetstream (default) | eventstoredb
+  AOS_ESDB_URL            EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false
+  AOS_BOOTSTRAP_API_KEY   admin key of the default tenant (default: generated into AOS_DATA_DIR)
+  AOS_DEFAULT_TENANT      id of the default tenant (default "default")
+  AOS_LOG_LEVEL           error | warn | log | debug | verbose (default log)
+`;
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig();
+  // Created before the gateway starts so that its location can be printed now.
+  const key = resolveBootstrapKey(config);
+  const log = (m: string) => process.stdout.write(`[agentos] ${m}\n`);
+
+  const stack = await startStack({
+    dataDir: config.dataDir,
+    gatewayAddr: config.AOS_GATEWAY_ADDR,
+    natsUrl: config.AOS_NATS_URL,
+    restartOnCrash: true,
+    onEvent: log,
+  });
+
+  const keyWhere = key.source === 'env' ? 'the AOS_BOOTSTRAP_API_KEY environment variable' : key.path;
+  process.stdout.write(
+    [
+      '',
+      `AgentOS is running.`,
+      `  gRPC gateway : ${stack.gatewayAddr}   (reflection and grpc.health.v1 enabled)`,
+      `  admin API key: ${keyWhere}`,
+      `  data         : ${config.dataDir}`,
+      '',
+      // The CLI finds the key by itself (AOS_BOOTSTRAP_API_KEY or the key file).
+      `Try:  npx aos agents create --name support --capability billing`,
+      `Stop with Ctrl-C.`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `AgentOS failed to start: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
