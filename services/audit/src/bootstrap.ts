@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
-import { filterLogLevels, type INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
+import { StderrLogger } from '@aos/launcher';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { QueueGroups } from '@aos/contracts';
 import { requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore } from '@aos/event-store';
-import { natsServerOptions, RpcErrorFilter } from '@aos/messaging';
+import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
 import { AuditIndexProjection } from './audit-index.projection';
 import { AuditModule } from './audit.module';
 
@@ -25,10 +26,10 @@ export async function startAudit(config: AosConfig): Promise<AuditHandle> {
     await index.start(store);
     app = await NestFactory.createMicroservice<MicroserviceOptions>(AuditModule.register(index), {
       ...natsServerOptions(natsUrl, QueueGroups.audit, 'audit'),
-      logger: filterLogLevels(`>=${config.AOS_LOG_LEVEL}`),
+      logger: new StderrLogger(config.AOS_LOG_LEVEL),
     });
     app.useGlobalFilters(new RpcErrorFilter());
-    await app.listen();
+    await listenOnNats(app);
     const started = app;
     let closing: Promise<void> | undefined;
     return {
