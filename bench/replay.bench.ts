@@ -53,7 +53,7 @@ export async function benchReplay(): Promise<void> {
 
     // Raw: an ordered consumer over the whole stream, counting messages, nothing decoded.
     const rawStart = process.hrtime.bigint();
-    const consumer = await jetstream(nc).consumers.get('AOS_EVENTS', { filter_subjects: ['aos.ev.>'] });
+    const consumer = await jetstream(nc).consumers.get('AOS_EVENTS');
     const messages = await consumer.consume();
     let raw = 0;
     for await (const m of messages) {

@@ -66,7 +66,8 @@ export class ServiceProcess {
     this.stopping = false;
     const { entry, env, output, readyTimeoutMs = 60_000 } = this.options;
     const child = fork(entry, [], {
-      execArgv: ['--import', 'tsx', '--enable-source-maps'],
+      // AOS_SERVICE_NODE_ARGS adds Node flags that NODE_OPTIONS refuses, e.g. --cpu-prof.
+      execArgv: ['--import', 'tsx', '--enable-source-maps', ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       env,
       stdio: output === 'prefix' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'ignore', 'ipc'],
     });

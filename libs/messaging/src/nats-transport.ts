@@ -15,6 +15,8 @@ export function natsServerOptions(natsUrl: string, queue: string, name: string):
       // Keep trying for as long as the process lives: NATS restarts must not
       // take services down with them.
       maxReconnectAttempts: -1,
+      // No Error (with a stack) built ahead of every request/reply just in case it fails.
+      noAsyncTraces: true,
       reconnectTimeWait: 250,
     },
   } as NatsOptions;

@@ -14,7 +14,13 @@ export class ServiceClient {
     natsUrl: string,
     private readonly defaultTimeoutMs = 10_000,
   ) {
-    this.proxy = new ClientNats({ servers: [natsUrl], maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    this.proxy = new ClientNats({
+      servers: [natsUrl],
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      // No Error (with a stack) built ahead of every request just in case it fails.
+      noAsyncTraces: true,
+    } as ConstructorParameters<typeof ClientNats>[0]);
   }
 
   connect(): Promise<unknown> {

@@ -29,6 +29,7 @@ import type { RequestContext } from '@aos/messaging';
 import { KeyedMutex } from '../keyed-mutex';
 import { decide, initialAgentState, type AgentCommand, type ExistingAgent } from './agent.decider';
 import { agentIdFor, eventIdFor } from './agent.ids';
+import { foldName } from './agent.filter';
 import { toProtoAgent, type AgentProjection, type AgentRecord } from './agent.projection';
 import {
   encodePageToken,
@@ -77,8 +78,9 @@ export class AgentHandler {
   /** Serialises the requests that share a request_id, so a quick retry waits for the first attempt's reply. */
   private readonly requests = new KeyedMutex();
   /**
-   * Serialises creates and renames per tenant, so that two concurrent requests
-   * for one name cannot both find it free. This holds within one lifecycle
+   * Serialises creates and renames per tenant and name (case-folded), so that
+   * two concurrent requests for one name cannot both find it free, while
+   * requests for different names go ahead in parallel. This holds within one lifecycle
    * instance only: uniqueness across several instances would need a name
    * reservation stream (append `agent-name-<tenant>/<name>` with `no_stream`
    * first), which is a known limitation of this version.
@@ -132,7 +134,7 @@ export class AgentHandler {
   private create(ctx: RequestContext, mutation: CreateAgentMutation): Promise<Agent> {
     // Derived from the request, so a retry after a lost reply targets the same stream.
     const agentId = agentIdFor(ctx.tenantId, mutation.requestId);
-    return this.names.run(ctx.tenantId, async () => {
+    return this.names.run(nameKey(ctx.tenantId, mutation.definition.name), async () => {
       this.requireNameFree(ctx.tenantId, mutation.definition.name, agentId);
       const command: AgentCommand = {
         type: 'CreateAgent',
@@ -183,7 +185,7 @@ export class AgentHandler {
     }
   }
 
-  /** Appends and waits for the projection; a rename also holds the tenant's name lock until its name is indexed. */
+  /** Appends and waits for the projection; a rename also holds the new name's lock until the name is indexed. */
   private async write(
     ctx: RequestContext,
     requestId: string,
@@ -197,7 +199,7 @@ export class AgentHandler {
     };
     const renamed = events.find((e) => e.type === 'AgentUpdated' && e.data.changedFields.includes('name'));
     if (renamed?.type !== 'AgentUpdated') return appendAndReply();
-    return this.names.run(ctx.tenantId, async () => {
+    return this.names.run(nameKey(ctx.tenantId, renamed.data.definition.name), async () => {
       this.requireNameFree(ctx.tenantId, renamed.data.definition.name, agent.agentId);
       return appendAndReply();
     });
@@ -310,4 +312,8 @@ function toCommand(mutation: UpdateAgentMutation | TransitionMutation): AgentCom
     return { type: 'UpdateAgent', agentId: mutation.agentId, changes: mutation.changes };
   }
   return { type: mutation.type, agentId: mutation.agentId, reason: mutation.reason };
+}
+
+function nameKey(tenantId: string, name: string): string {
+  return `${tenantId}\u0000${foldName(name)}`;
 }
