@@ -4,8 +4,9 @@
  * process, and the gRPC gateway; prints where to connect and where the admin
  * key is. Ctrl-C stops everything; the data under AOS_DATA_DIR stays.
  */
+import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from '@aos/config';
-import { startStack } from '@aos/launcher';
+import { ServiceStartError, startStack } from '@aos/launcher';
 import { resolveBootstrapKey } from '../services/gateway/src/auth/bootstrap-key';
 
 const HELP = `Usage: npm start
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig();
+  await assertAddressFree(config.AOS_GATEWAY_ADDR);
   // Created before the gateway starts so that its location can be printed now.
   const key = resolveBootstrapKey(config);
   const log = (m: string) => process.stdout.write(`[agentos] ${m}\n`);
@@ -75,7 +77,28 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+/** Checked first, so that a second `npm start` says why instead of failing halfway. */
+async function assertAddressFree(addr: string): Promise<void> {
+  const at = addr.lastIndexOf(':');
+  const host = addr.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(addr.slice(at + 1));
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError([
+          err.code === 'EADDRINUSE'
+            ? `AOS_GATEWAY_ADDR: ${addr} is already in use (is AgentOS already running?); stop that process or choose another address`
+            : `AOS_GATEWAY_ADDR: cannot listen on ${addr}: ${err.message}`,
+        ]),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `AgentOS failed to start: ${(err as Error).stack}\n`);
+  const known = err instanceof ConfigError || err instanceof ServiceStartError;
+  process.stderr.write(known ? `AgentOS failed to start: ${(err as Error).message}\n` : `AgentOS failed to start: ${(err as Error).stack}\n`);
   process.exit(1);
 });

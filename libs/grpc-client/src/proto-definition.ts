@@ -1,6 +1,8 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts';
+// The subpath, not the package root: the root also loads the generated Nest
+// decorators (and so NestJS), which would double the CLI's start-up time.
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts/proto-files';
 
 /** The public services this library has clients for. */
 export type AosServiceName = 'AgentService' | 'AuditService';

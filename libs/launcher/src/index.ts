@@ -3,3 +3,4 @@ export * from './service-process';
 export * from './ready-signal';
 export * from './stack';
 export * from './stderr-logger';
+export * from './run-service';

@@ -59,6 +59,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   const env: NodeJS.ProcessEnv = {
+    // Colours only when our own output is a terminal; a log file gets plain text.
+    ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }),
     ...process.env,
     ...options.env,
     AOS_NATS_URL: natsUrl,

@@ -42,7 +42,12 @@ describe('kill -9 of the lifecycle process under load', () => {
     await t.stack.services.lifecycle.exited;
     await new Promise((r) => setTimeout(r, 300));
     await t.stack.services.lifecycle.start();
-    await new Promise((r) => setTimeout(r, 1000));
+    // Calls that were in flight at the kill get no reply and run into their 3 s
+    // deadline; wait until the restarted service has acknowledged new work.
+    const atRestart = acked.size;
+    for (const deadline = Date.now() + 15_000; acked.size < atRestart + 20 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     stop = true;
     await load;
 

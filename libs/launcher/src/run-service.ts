@@ -1,0 +1,37 @@
+import { signalReady } from './ready-signal';
+
+export interface RunningService {
+  close(): Promise<void>;
+}
+
+/**
+ * The body of every service's main.ts: start it, tell the launcher it is
+ * ready, and close it cleanly on SIGTERM or SIGINT. A start failure exits 1
+ * with the reason on stderr.
+ */
+export async function runService<T extends RunningService>(
+  name: string,
+  start: () => Promise<T>,
+  readyDetails?: (service: T) => Record<string, unknown>,
+): Promise<T> {
+  let service: T;
+  try {
+    service = await start();
+  } catch (err) {
+    process.stderr.write(`${name} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  }
+  signalReady(name, readyDetails?.(service));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      service.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`${name}: shutdown failed: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return service;
+}
