@@ -59,8 +59,8 @@ export class AosError extends Error {
 /** Thrown when a request field is missing, malformed or out of range; `field` names it. */
 export class InvalidArgumentError extends AosError {
   override name = 'InvalidArgumentError';
-  constructor(field: string, problem: string) {
-    super('INVALID_ARGUMENT', `${field}: ${problem}`, field);
+  constructor(field: string, problem: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', `${field}: ${problem}`, field, options);
   }
 }
 

@@ -161,6 +161,20 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         expect(events.map((e) => e.id)).toEqual([...batch, ...next].map((e) => e.id));
       });
 
+      it('refuses an event id already used in another stream, writing nothing', async () => {
+        const tenant = newTenant();
+        const a = streamOf(tenant);
+        const b = streamOf(tenant);
+        const event = newEvent(a);
+        await store.append(a, [event], { expectedRevision: 'no_stream' });
+
+        await expect(store.append(b, [{ ...event }], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+          InvalidEventError,
+        );
+        expect(await store.readStream(b)).toEqual([]);
+        expect((await store.append(b, [newEvent(b)], { expectedRevision: 'no_stream' })).nextRevision).toBe(0);
+      });
+
       it('rejects stream refs that are not safe tokens', async () => {
         const tenant = newTenant();
         const bad: StreamRef[] = [

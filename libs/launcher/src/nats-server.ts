@@ -102,7 +102,8 @@ async function launch(
 ): Promise<NatsServerHandle> {
   const args = ['-a', LOOPBACK, '-p', String(port)];
   if (jetstream) args.push('-js', '-sd', storeDir);
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C must not stop NATS before the services that use it.
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const stderr = captureTail(child);
   const exited = waitForExit(child);
   // A forgotten handle must not keep the test process alive; the exit hook below kills it.

@@ -69,6 +69,9 @@ export class ServiceProcess {
       // AOS_SERVICE_NODE_ARGS adds Node flags that NODE_OPTIONS refuses, e.g. --cpu-prof.
       execArgv: ['--import', 'tsx', '--enable-source-maps', ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       env,
+      // Its own process group: a terminal's Ctrl-C reaches only the launcher,
+      // which then stops the services in order (gateway first, NATS last).
+      detached: true,
       stdio: output === 'prefix' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     this.child = child;

@@ -1,5 +1,5 @@
 import { ClientNats } from '@nestjs/microservices';
-import { AosError, UnavailableError, fromWireError } from '@aos/errors';
+import { AosError, InvalidArgumentError, UnavailableError, fromWireError } from '@aos/errors';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { RequestContext, ServiceRequest } from './request-context';
 
@@ -12,7 +12,9 @@ export class ServiceClient {
 
   constructor(
     natsUrl: string,
-    private readonly defaultTimeoutMs = 10_000,
+    // Longer than any service's own bounded waits (lifecycle: 10 s for its
+    // projection), so that their DEADLINE_EXCEEDED reaches the caller instead of this timeout.
+    private readonly defaultTimeoutMs = 15_000,
   ) {
     this.proxy = new ClientNats({
       servers: [natsUrl],
@@ -41,6 +43,9 @@ export class ServiceClient {
         throw new UnavailableError(`${subject}: no reply within ${timeoutMs} ms`, { cause: err });
       }
       if (err instanceof AosError) throw err;
+      if (err instanceof Error && /max_payload/i.test(err.message)) {
+        throw new InvalidArgumentError('request', 'is too large: a service request may be at most 1 MiB', { cause: err });
+      }
       if (err instanceof Error && /no responders|no subscribers|Empty response|503|NO_RESPONDERS|CONNECTION_CLOSED/i.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
         throw new UnavailableError(`${subject}: service unavailable`, { cause: err });
       }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { AGENT_CATEGORY, QueueGroups } from '@aos/contracts';
-import { requireNatsUrl, type AosConfig } from '@aos/config';
+import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
 import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
 import { AgentHandler } from './agent/agent.handler';
@@ -21,6 +21,11 @@ export interface StartLifecycleOptions {
    * runs several services in one process and handles signals itself passes false.
    */
   shutdownHooks?: boolean;
+  /**
+   * Called when the agent subscription stops for good. The service then answers
+   * UNAVAILABLE; a process of its own should exit so its supervisor restarts it.
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 const CONTEXT = 'lifecycle';
@@ -59,6 +64,7 @@ export async function startLifecycle(
         onError: (err) => {
           following = false;
           logger.error(`the agent subscription stopped: ${describe(err)}`, CONTEXT);
+          options.onFatal?.(err);
         },
       },
       (event) => applyOrReport(projection, event, logger),
@@ -77,7 +83,7 @@ export async function startLifecycle(
     app.useGlobalFilters(new RpcErrorFilter());
     if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await listenOnNats(app);
-    logger.log(`listening on ${natsUrl} (queue group ${QueueGroups.lifecycle})`, CONTEXT);
+    logger.log(`listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.lifecycle})`, CONTEXT);
 
     let closing: Promise<void> | undefined;
     return { close: () => (closing ??= app.close().then(releaseResources)) };

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { ConcurrencyError, MalformedEventError, type ActualRevision } from '../errors';
+import { ConcurrencyError, InvalidEventError, MalformedEventError, type ActualRevision } from '../errors';
 import type { AppendResult, ExpectedRevision, NewEvent, StreamRef } from '../event-store.port';
 import { streamName } from '../stream-ref';
 import { encodeEvent, REVISION_HEADER } from './event-codec';
@@ -125,6 +125,11 @@ export class JetStreamAppender {
     // Only possible if someone deleted the message from the log since it was acknowledged.
     if (!msg)
       throw new MalformedEventError(subject, written.seq, 'acknowledged as a duplicate but missing from the log');
+    // JetStream deduplicates ids across the whole log, not per aggregate stream: the
+    // same id in another stream is a caller error, not a retry of this append.
+    if (msg.subject !== subject) {
+      throw new InvalidEventError(-1, `event id already used in another stream (position ${msg.seq})`);
+    }
     return { seq: msg.seq, revision: readRevision(msg) };
   }
 

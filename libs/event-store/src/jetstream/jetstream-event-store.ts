@@ -114,6 +114,14 @@ async function ensureStream(jsm: JetStreamManager, name: string, replicas: numbe
   }
 }
 
+const CLOSE_STEP_MS = 1_000;
+
+function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
 class JetStreamEventStore implements EventStore {
   private readonly js: JetStreamClient;
   private readonly appender: JetStreamAppender;
@@ -173,12 +181,21 @@ class JetStreamEventStore implements EventStore {
     }
   }
 
+  /**
+   * Closes subscriptions (deleting their consumers) and drains the connection,
+   * each step bounded: when the server is already gone (Ctrl-C reaches
+   * nats-server too) these requests would otherwise wait out their timeouts, and
+   * ordered consumers expire on the server by themselves anyway.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
-    await Promise.allSettled([...this.pending]);
-    if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+    await bounded(Promise.all([...this.subscriptions].map((s) => s.close())), CLOSE_STEP_MS);
+    await bounded(Promise.allSettled([...this.pending]), CLOSE_STEP_MS);
+    if (this.ownsConnection && !this.nc.isClosed()) {
+      await bounded(this.nc.drain().catch(() => undefined), CLOSE_STEP_MS);
+      if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
+    }
   }
 
   private readContext() {

@@ -18,6 +18,7 @@ import {
 import {
   ConcurrencyError,
   EventStoreUnavailableError,
+  InvalidEventError,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -262,6 +263,10 @@ export class AgentHandler {
       // request_id is safe either way, because the event ids come from it.
       if (err instanceof EventStoreUnavailableError) {
         throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
+      }
+      // The event ids come from the request_id, and the log has them in another stream.
+      if (err instanceof InvalidEventError) {
+        throw new InvalidArgumentError('request_id', 'was already used for a different request');
       }
       throw err;
     }

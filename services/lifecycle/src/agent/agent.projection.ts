@@ -73,6 +73,19 @@ class TenantAgents {
   readonly creationOrder: string[] = [];
 }
 
+/**
+ * A reply travels as one NATS message (1 MiB by default), and one agent's
+ * instructions alone may be 80 KB, so a page also ends at this size; AIP-158
+ * lets a page be shorter than page_size.
+ */
+export const MAX_PAGE_BYTES = 768 * 1024;
+/** The fields of an Agent reply besides its definition, generously. */
+const AGENT_OVERHEAD_BYTES = 512;
+
+function estimatedReplyBytes(record: AgentRecord): number {
+  return AGENT_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(record.agent.definition));
+}
+
 export class AgentProjection {
   private readonly tenants = new Map<string, TenantAgents>();
   private appliedCount = 0;
@@ -142,13 +155,17 @@ export class AgentProjection {
     const page: AgentRecord[] = [];
     let totalSize = 0;
     let more = false;
+    let pageBytes = 0;
     for (const id of tenant?.creationOrder ?? []) {
       const record = tenant!.byId.get(id)!;
       if (!matchesAgentFilter(filter, record.agent)) continue;
       totalSize += 1;
-      if (record.createPosition <= afterPosition) continue;
-      if (page.length < pageSize) page.push(record);
-      else more = true;
+      if (record.createPosition <= afterPosition || more) continue;
+      const bytes = estimatedReplyBytes(record);
+      if (page.length < pageSize && (page.length === 0 || pageBytes + bytes <= MAX_PAGE_BYTES)) {
+        page.push(record);
+        pageBytes += bytes;
+      } else more = true;
     }
     return { records: page, totalSize, nextAfterPosition: more ? page.at(-1)?.createPosition : undefined };
   }

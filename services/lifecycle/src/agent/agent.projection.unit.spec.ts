@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDefinition, AgentEvent } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
-import { AgentProjection, AgentProjectionError, toProtoAgent } from './agent.projection';
+import { AgentProjection, AgentProjectionError, MAX_PAGE_BYTES, toProtoAgent } from './agent.projection';
 import { parseAgentFilter } from './agent.filter';
 
 const T1 = 'tenant-1';
@@ -216,6 +216,23 @@ describe('AgentProjection', () => {
 
     it('gives no next page when the page ends exactly at the last match', () => {
       expect(fleet().projection.list(T1, [], 0, 5).nextAfterPosition).toBeUndefined();
+    });
+
+    it('ends a page before its reply would outgrow one NATS message', () => {
+      const log = new Log();
+      const instructions = 'é'.repeat(20_000); // 40 KB of UTF-8
+      for (let i = 1; i <= 40; i++) log.create(T1, `big${i}`, definition(`big ${i}`, { instructions }));
+      const first = log.projection.list(T1, [], 0, 1000);
+      expect(first.records.length).toBeGreaterThan(0);
+      expect(first.records.length).toBeLessThan(40);
+      expect(Buffer.byteLength(JSON.stringify(first.records.map(toProtoAgent)))).toBeLessThan(MAX_PAGE_BYTES + 1024);
+      let seen = first.records.length;
+      for (let after = first.nextAfterPosition; after !== undefined; ) {
+        const next = log.projection.list(T1, [], after, 1000);
+        seen += next.records.length;
+        after = next.nextAfterPosition;
+      }
+      expect(seen).toBe(40);
     });
 
     it('filters', () => {
