@@ -15,11 +15,19 @@ export const ConfigSchema = z.object({
   AOS_NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\//, 'expected a nats:// URL').optional(),
   AOS_EVENT_STORE: z.enum(['jetstream', 'eventstoredb']).default('jetstream'),
   AOS_ESDB_URL: z.string().regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, 'expected an esdb:// URL').optional(),
-  AOS_BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  AOS_BOOTSTRAP_API_KEY: z
+    .string()
+    .regex(/^aos_[a-z0-9]{4,16}_[A-Za-z0-9_-]{20,}$/, 'must look like aos_<prefix>_<secret>: prefix 4-16 of [a-z0-9], secret at least 20 of [A-Za-z0-9_-]')
+    .optional(),
   AOS_DEFAULT_TENANT: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes')
     .default('default'),
+  AOS_OIDC_ISSUER: z.url().optional(),
+  AOS_OIDC_AUDIENCE: z.string().min(1).optional(),
+  AOS_OIDC_JWKS_URL: z.url().optional(),
+  AOS_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  AOS_OIDC_TENANT_CLAIM: z.string().min(1).default('aos_tenant'),
   AOS_OPENAI_BASE_URL: z.url().optional(),
   AOS_OPENAI_API_KEY: z.string().optional(),
   AOS_MODEL: z.string().default('gpt-4o-mini'),
@@ -57,3 +65,4 @@ export function requireNatsUrl(config: AosConfig): string {
   if (!config.AOS_NATS_URL) throw new ConfigError(['AOS_NATS_URL: required for a service started on its own']);
   return config.AOS_NATS_URL;
 }
+export { redactUrl } from './redact';
