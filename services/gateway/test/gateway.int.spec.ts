@@ -35,7 +35,7 @@ import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startAudit, type AuditHandle } from '@aos/audit';
 import { startGateway, type GatewayHandle } from '../src/bootstrap';
 
-const KEY = 'aos_gateway-test-key-0123456789';
+const KEY = 'aos_gwtest_0123456789abcdefghijklmnop';
 const TENANT = 'default';
 const OTHER_TENANT = 'other';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
