@@ -1,0 +1,40 @@
+import type { EventStore, Subscription } from '@aos/event-store';
+import { ACCESS_MODEL_CATEGORIES, AccessModelError, type AccessModel } from './access-model';
+
+export interface AccessModelSubscription {
+  subscriptions: Subscription[];
+  /** Resolves when every category has caught up with the log as it was at subscribe time. */
+  caughtUp: Promise<void>;
+  /** Resolves once every subscription has handled its events up to `position` (read-your-writes). */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Feeds `model` from the log: one catch-up subscription per category it is
+ * built from (tenant, principal, policy), each from position 0, never the
+ * whole log. An event the model cannot apply is skipped and reported to
+ * `onError`; any other failure closes that subscription and is reported too.
+ */
+export function subscribeAccessModel(
+  store: EventStore,
+  model: AccessModel,
+  onError: (error: unknown) => void = (error) => console.error('access model subscription failed', error),
+): AccessModelSubscription {
+  const subscriptions = ACCESS_MODEL_CATEGORIES.map((category) =>
+    store.subscribe({ after: 0, filter: { category }, onError }, (event) => {
+      try {
+        model.apply(event);
+      } catch (error) {
+        if (!(error instanceof AccessModelError)) throw error;
+        onError(error);
+      }
+    }),
+  );
+  return {
+    subscriptions,
+    caughtUp: Promise.all(subscriptions.map((s) => s.caughtUp)).then(() => undefined),
+    waitFor: (position, timeoutMs) => Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined),
+    close: () => Promise.all(subscriptions.map((s) => s.close())).then(() => undefined),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The built-in roles every tenant has. They are code, not events, so every
+ * enforcer gets them when its tenant is created; custom roles (RoleDefined)
+ * may not reuse these names.
+ */
+export type BuiltInRole = 'tenant-admin' | 'agent-manager' | 'operator' | 'task-submitter' | 'auditor' | 'viewer';
+
+export const BUILT_IN_ROLE_NAMES: readonly BuiltInRole[] = [
+  'tenant-admin',
+  'agent-manager',
+  'operator',
+  'task-submitter',
+  'auditor',
+  'viewer',
+];
+
+export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[]; description: string }>> = {
+  'tenant-admin': {
+    // `*` never reaches system.* permissions: check() refuses those before casbin.
+    permissions: ['*'],
+    description: 'Every permission in the tenant',
+  },
+  'agent-manager': {
+    permissions: ['agents.*', 'roles.list', 'access.check', 'budgets.get', 'self.whoami'],
+    description: 'Creates and manages agents',
+  },
+  operator: {
+    permissions: [
+      'agents.get',
+      'agents.list',
+      'agents.watch',
+      'agents.deploy',
+      'agents.pause',
+      'agents.resume',
+      'approvals.list',
+      'approvals.decide',
+      'budgets.get',
+      'tasks.*',
+      'self.whoami',
+    ],
+    description: 'Runs the fleet day to day: deploys, pauses, resumes, decides approvals',
+  },
+  'task-submitter': {
+    permissions: ['agents.get', 'agents.list', 'tasks.submit', 'tasks.get', 'tasks.list', 'tasks.watch', 'self.whoami'],
+    description: 'Submits tasks and follows them',
+  },
+  auditor: {
+    permissions: [
+      'audit.*',
+      'agents.get',
+      'agents.list',
+      'agents.watch',
+      'principals.get',
+      'principals.list',
+      'keys.list',
+      'roles.list',
+      'policies.list',
+      'approvals.list',
+      'budgets.get',
+      'access.check',
+      'self.whoami',
+    ],
+    description: 'Reads the audit trail and the configuration, changes nothing',
+  },
+  viewer: {
+    permissions: ['agents.get', 'agents.list', 'agents.watch', 'roles.list', 'self.whoami'],
+    description: 'Reads agents',
+  },
+};
+
+export function isBuiltInRole(name: string): name is BuiltInRole {
+  return Object.hasOwn(BUILT_IN_ROLES, name);
+}
