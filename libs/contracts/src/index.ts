@@ -7,3 +7,5 @@ export * from './subjects';
 export * from './timestamps';
 export * from './event.mapper';
 export * from './proto-files';
+export * from './gen/aos/v1/governance';
+export * from './events/governance.events';

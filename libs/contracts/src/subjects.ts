@@ -17,7 +17,40 @@ export const AuditSubjects = {
   list: 'aos.audit.list',
 } as const;
 
+/**
+ * Governance: one subject per GovernanceService method (the gateway forwards
+ * the gRPC request body), plus the internal commands other services send.
+ */
+export const GovernanceSubjects = {
+  createTenant: 'aos.governance.create-tenant',
+  listTenants: 'aos.governance.list-tenants',
+  createPrincipal: 'aos.governance.create-principal',
+  getPrincipal: 'aos.governance.get-principal',
+  listPrincipals: 'aos.governance.list-principals',
+  createApiKey: 'aos.governance.create-api-key',
+  listApiKeys: 'aos.governance.list-api-keys',
+  revokeApiKey: 'aos.governance.revoke-api-key',
+  defineRole: 'aos.governance.define-role',
+  listRoles: 'aos.governance.list-roles',
+  assignRole: 'aos.governance.assign-role',
+  revokeRole: 'aos.governance.revoke-role',
+  listRoleBindings: 'aos.governance.list-role-bindings',
+  addPolicyRule: 'aos.governance.add-policy-rule',
+  removePolicyRule: 'aos.governance.remove-policy-rule',
+  listPolicyRules: 'aos.governance.list-policy-rules',
+  checkAccess: 'aos.governance.check-access',
+  listApprovals: 'aos.governance.list-approvals',
+  decideApproval: 'aos.governance.decide-approval',
+  setBudget: 'aos.governance.set-budget',
+  getBudget: 'aos.governance.get-budget',
+  /** Internal (runtime → governance): ask a person to approve an action. */
+  requestApproval: 'aos.governance.request-approval',
+  /** Internal (runtime → governance): charge token/cost usage to budgets; RESOURCE_EXHAUSTED when used up. */
+  recordUsage: 'aos.governance.record-usage',
+} as const;
+
 export const QueueGroups = {
   lifecycle: 'lifecycle',
   audit: 'audit',
+  governance: 'governance',
 } as const;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * Governance events: the published language of the streams owned by the
+ * governance service. Stream categories:
+ *   tenant-<tenantId>       TenantCreated
+ *   principal-<principalId> PrincipalCreated, ApiKeyCreated, ApiKeyRevoked
+ *   policy-<tenantId>       RoleDefined, RoleAssigned, RoleRevoked, PolicyRuleAdded, PolicyRuleRemoved
+ *   approval-<approvalId>   ApprovalRequested, ApprovalGranted, ApprovalRejected, ApprovalExpired
+ *   budget-<scopeKey>       BudgetSet, UsageRecorded   (scopeKey: "tenant" or "agent-<agentId>")
+ * The access-control projections (authentication, casbin enforcers) are
+ * built from these events alone. No event ever carries an API key's secret:
+ * only its public prefix and a slow (scrypt) hash.
+ */
+export const GovernanceCategories = {
+  tenant: 'tenant',
+  principal: 'principal',
+  policy: 'policy',
+  approval: 'approval',
+  budget: 'budget',
+} as const;
+export const GOVERNANCE_EVENTS_SCHEMA_VERSION = 1;
+
+const isoTime = z.string();
+
+export const TenantCreatedSchema = z.object({ tenantId: z.string(), displayName: z.string() });
+
+export const PrincipalCreatedSchema = z.object({
+  principalId: z.string(),
+  kind: z.enum(['USER', 'SERVICE']),
+  name: z.string(),
+  oidcSubject: z.string(),
+  /** Set on the first principal of a tenant created with its tenant, and on the bootstrap admin. */
+  systemAdmin: z.boolean().default(false),
+});
+
+export const ApiKeyCreatedSchema = z.object({
+  keyId: z.string(),
+  principalId: z.string(),
+  prefix: z.string(),
+  /** scrypt parameters and output, e.g. "scrypt$N=16384,r=8,p=1$<salt b64>$<hash b64>". */
+  hash: z.string(),
+  description: z.string(),
+  expireTime: isoTime.nullable(),
+});
+export const ApiKeyRevokedSchema = z.object({ keyId: z.string(), principalId: z.string() });
+
+export const RoleDefinedSchema = z.object({
+  role: z.string(),
+  permissions: z.array(z.string()),
+  description: z.string(),
+});
+export const RoleAssignedSchema = z.object({ bindingId: z.string(), subject: z.string(), role: z.string() });
+export const RoleRevokedSchema = z.object({ bindingId: z.string(), subject: z.string(), role: z.string() });
+export const PolicyRuleAddedSchema = z.object({
+  ruleId: z.string(),
+  subject: z.string(),
+  action: z.string(),
+  resource: z.string(),
+  effect: z.enum(['ALLOW', 'DENY']),
+  requiresApproval: z.boolean(),
+});
+export const PolicyRuleRemovedSchema = z.object({ ruleId: z.string() });
+
+export const ApprovalRequestedSchema = z.object({
+  approvalId: z.string(),
+  subject: z.string(),
+  action: z.string(),
+  resource: z.string(),
+  reason: z.string(),
+  expireTime: isoTime,
+});
+export const ApprovalGrantedSchema = z.object({ approvalId: z.string(), decidedBy: z.string(), reason: z.string() });
+export const ApprovalRejectedSchema = ApprovalGrantedSchema;
+export const ApprovalExpiredSchema = z.object({ approvalId: z.string() });
+
+export const BudgetSetSchema = z.object({
+  scope: z.enum(['TENANT', 'AGENT']),
+  agentId: z.string(),
+  period: z.enum(['DAILY', 'MONTHLY', 'LIFETIME']),
+  tokenLimit: z.number().int().nonnegative(),
+  costLimitMicros: z.number().int().nonnegative(),
+});
+export const UsageRecordedSchema = z.object({
+  scope: z.enum(['TENANT', 'AGENT']),
+  agentId: z.string(),
+  tokens: z.number().int().nonnegative(),
+  costMicros: z.number().int().nonnegative(),
+  /** What consumed it, e.g. a run id. */
+  source: z.string(),
+});
+
+export const GovernanceEventSchemas = {
+  TenantCreated: TenantCreatedSchema,
+  PrincipalCreated: PrincipalCreatedSchema,
+  ApiKeyCreated: ApiKeyCreatedSchema,
+  ApiKeyRevoked: ApiKeyRevokedSchema,
+  RoleDefined: RoleDefinedSchema,
+  RoleAssigned: RoleAssignedSchema,
+  RoleRevoked: RoleRevokedSchema,
+  PolicyRuleAdded: PolicyRuleAddedSchema,
+  PolicyRuleRemoved: PolicyRuleRemovedSchema,
+  ApprovalRequested: ApprovalRequestedSchema,
+  ApprovalGranted: ApprovalGrantedSchema,
+  ApprovalRejected: ApprovalRejectedSchema,
+  ApprovalExpired: ApprovalExpiredSchema,
+  BudgetSet: BudgetSetSchema,
+  UsageRecorded: UsageRecordedSchema,
+} as const;
+
+type Schemas = typeof GovernanceEventSchemas;
+export type GovernanceEventType = keyof Schemas;
+export const GOVERNANCE_EVENT_TYPES = Object.keys(GovernanceEventSchemas) as GovernanceEventType[];
+
+export type GovernanceEvent = {
+  [K in GovernanceEventType]: { type: K; data: z.infer<Schemas[K]> };
+}[GovernanceEventType];
+
+export function isGovernanceEventType(type: string): type is GovernanceEventType {
+  return Object.hasOwn(GovernanceEventSchemas, type);
+}
+
+/** Validates an event read from the log; throws a ZodError when the data does not match its schema. */
+export function parseGovernanceEvent(type: string, data: unknown): GovernanceEvent | undefined {
+  if (!isGovernanceEventType(type)) return undefined;
+  return { type, data: GovernanceEventSchemas[type].parse(data) } as GovernanceEvent;
+}

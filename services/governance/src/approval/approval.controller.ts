@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  GovernanceSubjects,
+  type Approval,
+  type DecideApprovalRequest,
+  type ListApprovalsRequest,
+  type ListApprovalsResponse,
+} from '@aos/contracts';
+import type { ServiceRequest } from '@aos/messaging';
+import { validateContext } from '../governance.request';
+import { ApprovalHandler } from './approval.handler';
+import {
+  validateDecideApproval,
+  validateListApprovals,
+  validateRequestApproval,
+  type RequestApprovalBody,
+} from './approval.validation';
+
+/** NATS face of the approval methods and of the internal requestApproval command. */
+@Controller()
+export class ApprovalController {
+  constructor(@Inject(ApprovalHandler) private readonly approvals: ApprovalHandler) {}
+
+  @MessagePattern(GovernanceSubjects.requestApproval)
+  requestApproval(@Payload() request: ServiceRequest<RequestApprovalBody>): Promise<Approval> {
+    return this.approvals.request(validateContext(request?.ctx), validateRequestApproval(request?.body, randomUUID));
+  }
+
+  @MessagePattern(GovernanceSubjects.listApprovals)
+  listApprovals(@Payload() request: ServiceRequest<ListApprovalsRequest>): Promise<ListApprovalsResponse> {
+    return this.approvals.list(validateContext(request?.ctx), validateListApprovals(request?.body));
+  }
+
+  @MessagePattern(GovernanceSubjects.decideApproval)
+  decideApproval(@Payload() request: ServiceRequest<DecideApprovalRequest>): Promise<Approval> {
+    return this.approvals.decide(validateContext(request?.ctx), validateDecideApproval(request?.body));
+  }
+}

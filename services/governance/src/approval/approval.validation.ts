@@ -1,0 +1,102 @@
+import type { DecideApprovalRequest, ListApprovalsRequest } from '@aos/contracts';
+import { InvalidArgumentError } from '@aos/errors';
+import {
+  LIMITS,
+  decodePageToken,
+  optionalRequestId,
+  requireBody,
+  validateAction,
+  validateEnum,
+  validateId,
+  validatePageSize,
+  validatePosition,
+  validateRequestId,
+  validateResource,
+  validateSubject,
+  validateText,
+} from '../governance.request';
+import type { ApprovalStatus } from './approval.decider';
+
+/** The body of `GovernanceSubjects.requestApproval` (internal: runtime → governance). */
+export interface RequestApprovalBody {
+  subject: string;
+  action: string;
+  resource?: string;
+  reason?: string;
+  /** 0 or absent: one hour. */
+  ttlSeconds?: number;
+  /** Optional idempotency key: a retry with it records the approval once. */
+  requestId?: string;
+}
+
+export interface RequestApprovalCommand {
+  requestId: string;
+  subject: string;
+  action: string;
+  resource: string;
+  reason: string;
+  ttlSeconds: number;
+}
+export interface DecideApprovalCommand {
+  requestId: string;
+  approvalId: string;
+  approve: boolean;
+  reason: string;
+}
+export interface ListApprovalsQuery {
+  state: ApprovalStatus | undefined;
+  pageSize: number;
+  after: number;
+  filter: string;
+  minPosition: number;
+}
+
+export const DEFAULT_APPROVAL_TTL_SECONDS = 3600;
+export const MAX_APPROVAL_TTL_SECONDS = 30 * 24 * 3600;
+const STATES = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED'] as const;
+
+export function validateRequestApproval(
+  body: RequestApprovalBody | undefined,
+  freshId: () => string,
+): RequestApprovalCommand {
+  const request = requireBody(body);
+  const ttl = request.ttlSeconds ?? 0;
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_APPROVAL_TTL_SECONDS) {
+    throw new InvalidArgumentError(
+      'ttl_seconds',
+      `must be an integer from 0 (one hour) to ${MAX_APPROVAL_TTL_SECONDS}`,
+    );
+  }
+  return {
+    requestId: optionalRequestId(request.requestId, freshId),
+    subject: validateSubject('subject', request.subject),
+    action: validateAction('action', request.action),
+    resource: validateResource('resource', request.resource),
+    reason: validateText('reason', request.reason, LIMITS.reason),
+    ttlSeconds: ttl === 0 ? DEFAULT_APPROVAL_TTL_SECONDS : ttl,
+  };
+}
+
+export function validateDecideApproval(body: DecideApprovalRequest | undefined): DecideApprovalCommand {
+  const request = requireBody(body);
+  if (typeof request.approve !== 'boolean') throw new InvalidArgumentError('approve', 'must be a boolean');
+  return {
+    requestId: validateRequestId(request.requestId),
+    approvalId: validateId('id', request.id),
+    approve: request.approve,
+    reason: validateText('reason', request.reason, LIMITS.reason),
+  };
+}
+
+export function validateListApprovals(body: ListApprovalsRequest | undefined): ListApprovalsQuery {
+  const request = requireBody(body);
+  const state = validateEnum('state', request.state, STATES);
+  const filter = state ?? '';
+  return {
+    state,
+    pageSize: validatePageSize(request.pageSize),
+    after: decodePageToken(request.pageToken, 'ListApprovals', filter),
+    filter,
+    minPosition: validatePosition('min_position', request.minPosition),
+  };
+}

@@ -1,0 +1,73 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { AccessController } from './access/access.controller';
+import { AccessHandler } from './access/access.handler';
+import { ApprovalController } from './approval/approval.controller';
+import { ApprovalHandler } from './approval/approval.handler';
+import { BudgetController } from './budget/budget.controller';
+import { BudgetHandler } from './budget/budget.handler';
+import { PolicyController } from './policy/policy.controller';
+import { PolicyHandler } from './policy/policy.handler';
+import { PrincipalController } from './principal/principal.controller';
+import { PrincipalHandler } from './principal/principal.handler';
+import { TenantController } from './tenant/tenant.controller';
+import { TenantHandler } from './tenant/tenant.handler';
+
+/** Closes what the service holds outside Nest (timers, log subscriptions, the event store). */
+export const RELEASE_RESOURCES = Symbol('RELEASE_RESOURCES');
+
+export interface GovernanceHandlers {
+  tenants: TenantHandler;
+  principals: PrincipalHandler;
+  policy: PolicyHandler;
+  access: AccessHandler;
+  approvals: ApprovalHandler;
+  budgets: BudgetHandler;
+}
+
+export interface GovernanceModuleDeps {
+  handlers: GovernanceHandlers;
+  /** Called once Nest has stopped taking requests, on close() and on SIGTERM/SIGINT alike. */
+  releaseResources: () => Promise<void>;
+}
+
+@Injectable()
+class ResourceRelease implements OnApplicationShutdown {
+  constructor(@Inject(RELEASE_RESOURCES) private readonly release: () => Promise<void>) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.release();
+  }
+}
+
+/**
+ * Only wiring: the handlers are built outside Nest (bootstrap.ts), because the
+ * models must be caught up, and the bootstrap admin recorded, before the first
+ * request is answered.
+ */
+@Module({})
+export class GovernanceModule {
+  static forRoot(deps: GovernanceModuleDeps): DynamicModule {
+    const { handlers } = deps;
+    return {
+      module: GovernanceModule,
+      controllers: [
+        TenantController,
+        PrincipalController,
+        PolicyController,
+        AccessController,
+        ApprovalController,
+        BudgetController,
+      ],
+      providers: [
+        { provide: TenantHandler, useValue: handlers.tenants },
+        { provide: PrincipalHandler, useValue: handlers.principals },
+        { provide: PolicyHandler, useValue: handlers.policy },
+        { provide: AccessHandler, useValue: handlers.access },
+        { provide: ApprovalHandler, useValue: handlers.approvals },
+        { provide: BudgetHandler, useValue: handlers.budgets },
+        { provide: RELEASE_RESOURCES, useValue: deps.releaseResources },
+        ResourceRelease,
+      ],
+    };
+  }
+}

@@ -1,0 +1,232 @@
+import { InvalidArgumentError } from '@aos/errors';
+import type { RequestContext } from '@aos/messaging';
+import { validate as isUuid } from 'uuid';
+
+/**
+ * Validation shared by every governance request. Bodies arrive over NATS from
+ * any client (as @grpc/proto-loader decoded them at the gateway), so types are
+ * checked at run time; every error names the proto field in snake_case.
+ */
+
+export const LIMITS = {
+  requestId: 128,
+  name: 100,
+  displayName: 200,
+  description: 2000,
+  reason: 1000,
+  subject: 200,
+  resource: 256,
+  defaultPageSize: 50,
+  maxPageSize: 1000,
+} as const;
+
+/** Tenant ids become NATS subject tokens in the log, so they have the log's shape. */
+export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const ACTOR_KINDS: readonly string[] = ['user', 'service', 'agent', 'system'];
+const SUBJECT = /^(user|service|agent|group|role):[^\s:][^\s]{0,199}$/;
+const ACTION = /^(\*|[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*(\.\*|\*)?)$/;
+const RESOURCE = /^[^\s]{1,256}$/;
+const CONTROL_CHARS = /\p{Cc}/u;
+const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
+
+/** The context is set by the gateway (or another service); a bad one is still refused rather than written into the log. */
+export function validateContext(ctx: RequestContext | undefined): RequestContext {
+  if (!ctx || typeof ctx !== 'object') throw new InvalidArgumentError('ctx', 'the request context is missing');
+  if (typeof ctx.tenantId !== 'string' || !TENANT_ID.test(ctx.tenantId)) {
+    throw new InvalidArgumentError(
+      'ctx.tenant_id',
+      'must be 1-63 characters of [a-z0-9-], starting with a letter or digit',
+    );
+  }
+  const actor = ctx.actor;
+  if (!actor || typeof actor.id !== 'string' || actor.id === '' || !ACTOR_KINDS.includes(actor.kind)) {
+    throw new InvalidArgumentError('ctx.actor', `must have an id and a kind (${ACTOR_KINDS.join(', ')})`);
+  }
+  if (typeof ctx.correlationId !== 'string') throw new InvalidArgumentError('ctx.correlation_id', 'is required');
+  if (ctx.traceparent !== undefined && typeof ctx.traceparent !== 'string') {
+    throw new InvalidArgumentError('ctx.traceparent', 'must be a string');
+  }
+  return ctx;
+}
+
+/**
+ * The subject the caller acts as: "user:<principalId>" for the actor
+ * {user, <principalId>}. An OIDC caller without a principal is its own
+ * subject ("oidc:<sub>"), as the access model names it.
+ */
+export function callerSubject(ctx: RequestContext): string {
+  return ctx.actor.id.startsWith('oidc:') ? ctx.actor.id : `${ctx.actor.kind}:${ctx.actor.id}`;
+}
+
+export function requireBody<T>(body: T | undefined): T {
+  if (!body || typeof body !== 'object') throw new InvalidArgumentError('body', 'the request message is missing');
+  return body;
+}
+
+export function validateRequestId(value: unknown): string {
+  if (value === undefined || value === null || value === '') {
+    throw new InvalidArgumentError('request_id', 'is required on every change (an idempotency key, e.g. a UUID)');
+  }
+  if (typeof value !== 'string' || length(value) > LIMITS.requestId || CONTROL_CHARS.test(value)) {
+    throw new InvalidArgumentError('request_id', `must be 1-${LIMITS.requestId} characters without control characters`);
+  }
+  return value;
+}
+
+/** For internal commands whose body may omit a request id: a fresh one, so the command is recorded once. */
+export function optionalRequestId(value: unknown, fresh: () => string): string {
+  return value === undefined || value === null || value === '' ? fresh() : validateRequestId(value);
+}
+
+export function validatePosition(field: string, value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
+  return value;
+}
+
+export function validateNonNegative(field: string, value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
+  return value;
+}
+
+export function validateId(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string' || !isUuid(value)) throw new InvalidArgumentError(field, 'must be a UUID');
+  return value.toLowerCase();
+}
+
+export function validateName(field: string, value: unknown, max: number = LIMITS.name): string {
+  if (value === undefined || value === null) throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
+  const name = value.trim();
+  if (name === '') throw new InvalidArgumentError(field, 'is required');
+  if (length(name) > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
+  if (CONTROL_CHARS.test(name)) throw new InvalidArgumentError(field, 'must not contain control characters');
+  return name;
+}
+
+export function validateText(field: string, value: unknown, max: number): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
+  if (length(value) > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
+  if (CONTROL_CHARS_EXCEPT_WHITESPACE.test(value))
+    throw new InvalidArgumentError(field, 'must not contain control characters');
+  return value;
+}
+
+export function validateSubject(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string' || !SUBJECT.test(value)) {
+    throw new InvalidArgumentError(field, 'must be user:<id>, service:<id>, agent:<id>, group:<name> or role:<name>');
+  }
+  return value;
+}
+
+export function validateAction(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string' || value.length > 128 || !ACTION.test(value)) {
+    throw new InvalidArgumentError(field, 'must be a permission <area>.<verb>, possibly ending in *');
+  }
+  return value;
+}
+
+export function validateResource(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') return '*';
+  if (typeof value !== 'string' || !RESOURCE.test(value)) {
+    throw new InvalidArgumentError(field, 'must be * or <kind>/<id> (patterns may end in *), without whitespace');
+  }
+  return value;
+}
+
+/** proto3 enums arrive as their names (proto-loader `enums: String`); the unspecified value means "not given". */
+export function validateEnum<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
+  if (
+    value === undefined ||
+    value === null ||
+    value === '' ||
+    (typeof value === 'string' && value.endsWith('_UNSPECIFIED'))
+  ) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(field, `must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+export function validatePageSize(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === 0) return LIMITS.defaultPageSize;
+  if (typeof raw !== 'number' || !Number.isInteger(raw))
+    throw new InvalidArgumentError('page_size', 'must be an integer');
+  if (raw < 0) throw new InvalidArgumentError('page_size', 'must not be negative');
+  // AIP-158: a page size above the maximum is coerced to the maximum, not refused.
+  return Math.min(raw, LIMITS.maxPageSize);
+}
+
+/** A page token is opaque: base64url of JSON naming the list and the log position of the last item served. */
+export function encodePageToken(list: string, after: number, filter = ''): string {
+  return Buffer.from(JSON.stringify({ list, after, filter }), 'utf8').toString('base64url');
+}
+
+export function decodePageToken(raw: unknown, list: string, filter = ''): number {
+  if (raw === undefined || raw === null || raw === '') return 0;
+  const invalid = () => new InvalidArgumentError('page_token', `is not a token returned by ${list}`);
+  if (typeof raw !== 'string') throw invalid();
+  let token: { list?: unknown; after?: unknown; filter?: unknown };
+  try {
+    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
+  } catch {
+    throw invalid();
+  }
+  if (!token || token.list !== list || !isNonNegativeInteger(token.after)) throw invalid();
+  if (token.filter !== filter)
+    throw new InvalidArgumentError('page_token', 'was issued for a different filter; start again without it');
+  return token.after;
+}
+
+/** One page of items in log order, after the position in the page token. */
+export function pageOf<T>(
+  items: readonly T[],
+  positionOf: (item: T) => number,
+  after: number,
+  pageSize: number,
+): { page: T[]; nextAfter: number | undefined } {
+  const rest = items.filter((item) => positionOf(item) > after);
+  const page = rest.slice(0, pageSize);
+  return { page, nextAfter: rest.length > pageSize ? positionOf(page[page.length - 1]!) : undefined };
+}
+
+/** ISO time of a google.protobuf.Timestamp as proto-loader delivers it; undefined when unset. */
+export function validateTimestamp(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object') throw new InvalidArgumentError(field, 'must be a Timestamp');
+  const { seconds, nanos } = value as { seconds?: unknown; nanos?: unknown };
+  const s = typeof seconds === 'string' ? Number(seconds) : seconds;
+  const n = nanos ?? 0;
+  if (
+    typeof s !== 'number' ||
+    !Number.isSafeInteger(s) ||
+    typeof n !== 'number' ||
+    !Number.isInteger(n) ||
+    n < 0 ||
+    n > 999_999_999
+  ) {
+    throw new InvalidArgumentError(field, 'must be a Timestamp with integer seconds and nanos');
+  }
+  if (s === 0 && n === 0) return undefined;
+  const ms = s * 1000 + Math.floor(n / 1_000_000);
+  if (!Number.isFinite(new Date(ms).getTime())) throw new InvalidArgumentError(field, 'is out of range');
+  return new Date(ms).toISOString();
+}
+
+export function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Characters as a person counts them (code points), not UTF-16 units. */
+function length(s: string): number {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
