@@ -7,12 +7,12 @@
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from '@aos/config';
 import { ServiceStartError, startStack } from '@aos/launcher';
-import { resolveBootstrapKey } from '../services/gateway/src/auth/bootstrap-key';
+import { resolveBootstrapKey } from '@aos/governance';
 
 const HELP = `Usage: npm start
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
-AOS_DATA_DIR), the lifecycle and audit services and the gRPC gateway.
+AOS_DATA_DIR), the lifecycle, audit and governance services and the gRPC gateway.
 
 Environment (all optional):
   AOS_DATA_DIR            data directory (default .aos)
@@ -22,6 +22,9 @@ Environment (all optional):
   AOS_ESDB_URL            EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false
   AOS_BOOTSTRAP_API_KEY   admin key of the default tenant (default: generated into AOS_DATA_DIR)
   AOS_DEFAULT_TENANT      id of the default tenant (default "default")
+  AOS_OIDC_ISSUER         accept OIDC bearer JWTs from this issuer (with the next two)
+  AOS_OIDC_AUDIENCE       the audience those tokens must carry
+  AOS_OIDC_JWKS_URL       where the issuer publishes its signing keys
   AOS_LOG_LEVEL           error | warn | log | debug | verbose (default log)
 `;
 
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   await assertAddressFree(config.AOS_GATEWAY_ADDR);
-  // Created before the gateway starts so that its location can be printed now.
+  // Created before governance starts (it reads the same file) so that its location can be printed now.
   const key = resolveBootstrapKey(config);
   const log = (m: string) => process.stdout.write(`[agentos] ${m}\n`);
 

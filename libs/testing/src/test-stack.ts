@@ -16,6 +16,8 @@ export interface TestStack {
   readonly client: AosClient;
   /** A client with another key (or none), for authentication tests. */
   clientWithKey(apiKey: string | undefined): AosClient;
+  /** Everything the service processes wrote to stdout and stderr so far (only with `output: 'capture'`). */
+  capturedOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -24,19 +26,24 @@ export interface TestStack {
  * (same launcher, every service its own process), on free loopback ports in a
  * temp directory that stop() removes.
  */
-export async function startTestStack(options: { output?: 'prefix' | 'ignore'; env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { output?: 'prefix' | 'ignore' | 'capture'; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'aos-e2e-'));
   const apiKey = `aos_test_${randomBytes(24).toString('base64url')}`;
   const gatewayAddr = `127.0.0.1:${await freePort()}`;
+  const output = options.output ?? (process.env.AOS_TEST_LOGS ? 'prefix' : 'ignore');
+  const capture = output === 'capture' ? captureServiceOutput() : undefined;
   let stack: Stack;
   try {
     stack = await startStack({
       dataDir,
       gatewayAddr,
       env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', ...options.env },
-      output: options.output ?? (process.env.AOS_TEST_LOGS ? 'prefix' : 'ignore'),
+      output: output === 'ignore' ? 'ignore' : 'prefix',
     });
   } catch (err) {
+    capture?.restore();
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -55,10 +62,49 @@ export async function startTestStack(options: { output?: 'prefix' | 'ignore'; en
     apiKey,
     client,
     clientWithKey,
+    capturedOutput: () => {
+      if (!capture) throw new Error("startTestStack: capturedOutput() needs output: 'capture'");
+      return capture.text();
+    },
     stop: async () => {
       for (const c of clients) c.close();
-      await stack.stop();
+      try {
+        await stack.stop();
+      } finally {
+        capture?.restore();
+      }
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+// The launcher copies each service's lines onto our stdout/stderr as "[<service>] <line>".
+const SERVICE_LINE = /^\[[a-z][a-z-]*\] /;
+
+/**
+ * Keeps the service lines the launcher writes onto this process's stdout and
+ * stderr (and does not print them), so a test can search everything the
+ * services logged. Other writes pass through.
+ */
+function captureServiceOutput(): { text(): string; restore(): void } {
+  const chunks: string[] = [];
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write);
+  streams.forEach((stream, i) => {
+    const original = originals[i]!;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+      if (text !== undefined && SERVICE_LINE.test(text)) {
+        chunks.push(text);
+        const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+        callback?.();
+        return true;
+      }
+      return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+    }) as typeof stream.write;
+  });
+  return {
+    text: () => chunks.join(''),
+    restore: () => streams.forEach((stream, i) => (stream.write = originals[i]!)),
   };
 }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
-import { from, switchMap, type Observable } from 'rxjs';
+import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
+import type { Observable } from 'rxjs';
 import {
   AgentServiceControllerMethods,
   LifecycleSubjects,
@@ -17,9 +17,14 @@ import {
 } from '@aos/contracts';
 import { ServiceClient } from '@aos/messaging';
 import { AgentWatchStream } from './agent-watch.stream';
+import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
 
-/** aos.v1.AgentService: authenticates each call and forwards it, untouched, to lifecycle. */
+/**
+ * aos.v1.AgentService: forwards each call, untouched, to lifecycle with the
+ * caller's tenant and actor. The PermissionGuard has authenticated and
+ * authorized the call before a method here runs.
+ */
 @Controller()
 @AgentServiceControllerMethods()
 export class AgentController implements AgentServiceController {
@@ -29,50 +34,56 @@ export class AgentController implements AgentServiceController {
     @Inject(AgentWatchStream) private readonly watch: AgentWatchStream,
   ) {}
 
+  @RequiresPermission('agents.create')
   createAgent(request: CreateAgentRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.create, request, metadata);
   }
 
+  @RequiresPermission('agents.get')
   getAgent(request: GetAgentRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.get, request, metadata);
   }
 
+  @RequiresPermission('agents.list')
   listAgents(request: ListAgentsRequest, metadata?: Metadata): Promise<ListAgentsResponse> {
     return this.forward(LifecycleSubjects.list, request, metadata);
   }
 
+  @RequiresPermission('agents.update')
   updateAgent(request: UpdateAgentRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.update, request, metadata);
   }
 
+  @RequiresPermission('agents.deploy')
   deployAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.deploy, request, metadata);
   }
 
+  @RequiresPermission('agents.pause')
   pauseAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.pause, request, metadata);
   }
 
+  @RequiresPermission('agents.resume')
   resumeAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.resume, request, metadata);
   }
 
+  @RequiresPermission('agents.retire')
   retireAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
     return this.forward(LifecycleSubjects.retire, request, metadata);
   }
 
+  @RequiresPermission('agents.watch')
   watchAgents(
     request: WatchAgentsRequest,
     metadata?: Metadata,
     call?: ServerWritableStream<WatchAgentsRequest, AgentChange>,
   ): Observable<AgentChange> {
-    return from(this.calls.resolve(metadata ?? new Metadata())).pipe(
-      switchMap(({ ctx }) => this.watch.open(ctx, request, call)),
-    );
+    return this.watch.open(this.calls.of(metadata).ctx, request, call);
   }
 
-  private async forward<TReply>(subject: string, body: unknown, metadata: Metadata | undefined): Promise<TReply> {
-    const { ctx } = await this.calls.resolve(metadata ?? new Metadata());
-    return this.services.request<TReply>(subject, ctx, body);
+  private forward<TReply>(subject: string, body: unknown, metadata: Metadata | undefined): Promise<TReply> {
+    return this.services.request<TReply>(subject, this.calls.of(metadata).ctx, body);
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
-import { from, switchMap, type Observable } from 'rxjs';
+import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
+import type { Observable } from 'rxjs';
 import {
   AuditServiceControllerMethods,
   AuditSubjects,
@@ -11,10 +11,14 @@ import {
   type ReplayEventsRequest,
 } from '@aos/contracts';
 import { ServiceClient } from '@aos/messaging';
+import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
 import { EventReplayStream } from './event-replay.stream';
 
-/** aos.v1.AuditService: ListEvents goes to the audit service; ReplayEvents streams from the log. */
+/**
+ * aos.v1.AuditService: ListEvents goes to the audit service; ReplayEvents
+ * streams from the log. Both only ever see the caller's tenant.
+ */
 @Controller()
 @AuditServiceControllerMethods()
 export class AuditController implements AuditServiceController {
@@ -24,18 +28,17 @@ export class AuditController implements AuditServiceController {
     @Inject(EventReplayStream) private readonly replay: EventReplayStream,
   ) {}
 
-  async listEvents(request: ListEventsRequest, metadata?: Metadata): Promise<ListEventsResponse> {
-    const { ctx } = await this.calls.resolve(metadata ?? new Metadata());
-    return this.services.request<ListEventsResponse>(AuditSubjects.list, ctx, request);
+  @RequiresPermission('audit.list')
+  listEvents(request: ListEventsRequest, metadata?: Metadata): Promise<ListEventsResponse> {
+    return this.services.request<ListEventsResponse>(AuditSubjects.list, this.calls.of(metadata).ctx, request);
   }
 
+  @RequiresPermission('audit.replay')
   replayEvents(
     request: ReplayEventsRequest,
     metadata?: Metadata,
     call?: ServerWritableStream<ReplayEventsRequest, Event>,
   ): Observable<Event> {
-    return from(this.calls.resolve(metadata ?? new Metadata())).pipe(
-      switchMap(({ principal }) => this.replay.open(principal.tenantId, request, call)),
-    );
+    return this.replay.open(this.calls.of(metadata).ctx.tenantId, request, call);
   }
 }

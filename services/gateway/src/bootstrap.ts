@@ -1,13 +1,13 @@
-import { filterLogLevels, type INestMicroservice } from '@nestjs/common';
+import { filterLogLevels, Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { HealthImplementation } from 'grpc-health-check';
 import { requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore } from '@aos/event-store';
 import { ServiceClient } from '@aos/messaging';
-import type { Authenticator } from './auth/authenticator';
-import { BootstrapKeyAuthenticator } from './auth/bootstrap-key.authenticator';
-import { resolveBootstrapKey } from './auth/bootstrap-key';
+import { OidcVerifier } from '@aos/access-control';
+import { AccessModelFeed } from './access-model.feed';
+import { GovernanceAuthenticator } from './auth/governance.authenticator';
 import { GatewayModule } from './gateway.module';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
 import { grpcServerOptions, HEALTH_CHECKED_SERVICES, newHealthImplementation } from './grpc-server.options';
@@ -19,29 +19,34 @@ export interface GatewayHandle {
   close(): Promise<void>;
 }
 
-export interface GatewayOptions {
-  /** Replaces the bootstrap-key authenticator (governance plugs in here). */
-  authenticator?: Authenticator;
-}
-
 const PORT_ZERO_ATTEMPTS = 3;
 
 /**
- * Starts the gRPC gateway: connects to NATS and the log, then serves aos.v1,
- * grpc.health.v1 and server reflection on AOS_GATEWAY_ADDR. Health turns
- * SERVING only once the server is listening, and NOT_SERVING again on close.
+ * Starts the gRPC gateway: connects to NATS and the log, catches its
+ * AccessModel up with the governance streams (no call is served before it
+ * knows every key, role and rule), then serves aos.v1, grpc.health.v1 and
+ * server reflection on AOS_GATEWAY_ADDR. Health turns SERVING only once the
+ * server is listening, and NOT_SERVING again on close or when the AccessModel
+ * stops following the log.
  */
-export async function startGateway(config: AosConfig, options: GatewayOptions = {}): Promise<GatewayHandle> {
+export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const natsUrl = requireNatsUrl(config);
-  const authenticator =
-    options.authenticator ?? new BootstrapKeyAuthenticator(resolveBootstrapKey(config).key, config.AOS_DEFAULT_TENANT);
+  const logger = new Logger('Gateway');
+  const health = newHealthImplementation();
   const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
   const services = new ServiceClient(natsUrl);
+  let access: AccessModelFeed | undefined;
   try {
     await services.connect();
-    const health = newHealthImplementation();
-    const { app, address } = await listen(config, GatewayModule.register({ authenticator, services, store }), health);
+    access = await AccessModelFeed.start(store, (err) => {
+      logger.error(`stopped following the governance log, refusing every call: ${(err as Error)?.message ?? err}`);
+      for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
+    });
+    const authenticator = new GovernanceAuthenticator(access.model, oidcVerifier(config));
+    const module = GatewayModule.register({ authenticator, access, services, store });
+    const { app, address } = await listen(config, module, health);
     for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
+    const feed = access;
 
     let closing: Promise<void> | undefined;
     return {
@@ -52,15 +57,31 @@ export async function startGateway(config: AosConfig, options: GatewayOptions = 
           // Nest shuts the gRPC server down forcibly: open streams (a following
           // ReplayEvents never ends on its own) are cancelled, which closes their subscriptions.
           await app.close();
+          await feed.close();
           await store.close();
           await services.close();
         })()),
     };
   } catch (err) {
+    await access?.close();
     await services.close();
     await store.close();
     throw err;
   }
+}
+
+/** Bearer JWTs are accepted only when an issuer, its audience and its JWKS are all configured. */
+function oidcVerifier(config: AosConfig): OidcVerifier | undefined {
+  const { AOS_OIDC_ISSUER: issuer, AOS_OIDC_AUDIENCE: audience, AOS_OIDC_JWKS_URL: jwksUrl } = config;
+  if (!issuer || !audience || !jwksUrl) return undefined;
+  return new OidcVerifier({
+    issuer,
+    audience,
+    jwksUrl,
+    groupsClaim: config.AOS_OIDC_GROUPS_CLAIM,
+    tenantClaim: config.AOS_OIDC_TENANT_CLAIM,
+    defaultTenant: config.AOS_DEFAULT_TENANT,
+  });
 }
 
 async function listen(

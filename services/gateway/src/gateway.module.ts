@@ -1,17 +1,23 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { EventStore } from '@aos/event-store';
 import { ServiceClient } from '@aos/messaging';
+import { AccessModelFeed } from './access-model.feed';
 import { AgentController } from './agent.controller';
 import { AgentWatchStream } from './agent-watch.stream';
 import { AuditController } from './audit.controller';
 import { AUTHENTICATOR, type Authenticator } from './auth/authenticator';
+import { PermissionGuard } from './authz/permission.guard';
 import { CallContextResolver } from './call-context.resolver';
 import { EventReplayStream } from './event-replay.stream';
 import { EVENT_STORE } from './gateway.tokens';
+import { GovernanceController } from './governance.controller';
 
-/** What the gateway is built from; created (and connected) by startGateway before Nest starts. */
+/** What the gateway is built from; created (and connected, and caught up) by startGateway before Nest starts. */
 export interface GatewayDependencies {
   authenticator: Authenticator;
+  /** The gateway's own AccessModel, following the governance streams. */
+  access: AccessModelFeed;
   /** The one NATS client every forwarded call goes through. */
   services: ServiceClient;
   /** Read-only: the server streams read the log directly. */
@@ -23,11 +29,14 @@ export class GatewayModule {
   static register(deps: GatewayDependencies): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [AgentController, AuditController],
+      controllers: [AgentController, AuditController, GovernanceController],
       providers: [
         { provide: AUTHENTICATOR, useValue: deps.authenticator },
+        { provide: AccessModelFeed, useValue: deps.access },
         { provide: ServiceClient, useValue: deps.services },
         { provide: EVENT_STORE, useValue: deps.store },
+        // Global: every handler passes it, so a controller cannot forget authorization.
+        { provide: APP_GUARD, useClass: PermissionGuard },
         CallContextResolver,
         AgentWatchStream,
         EventReplayStream,

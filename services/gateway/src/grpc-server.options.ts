@@ -8,7 +8,12 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@a
 import { linkableDescriptors } from './reflection-descriptors';
 
 /** The names grpc.health.v1 answers for: '' is the server as a whole. */
-export const HEALTH_CHECKED_SERVICES = ['', `${PROTO_PACKAGE}.AgentService`, `${PROTO_PACKAGE}.AuditService`];
+export const HEALTH_CHECKED_SERVICES = [
+  '',
+  `${PROTO_PACKAGE}.AgentService`,
+  `${PROTO_PACKAGE}.AuditService`,
+  `${PROTO_PACKAGE}.GovernanceService`,
+];
 
 const PROTO_PATHS = PROTO_FILES.map((f) => join(PROTO_ROOT, f));
 

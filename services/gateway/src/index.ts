@@ -1,5 +1,5 @@
-export { startGateway, type GatewayHandle, type GatewayOptions } from './bootstrap';
-export { resolveBootstrapKey, BOOTSTRAP_KEY_FILE, type BootstrapKey } from './auth/bootstrap-key';
-export { AUTHENTICATOR, type Authenticator, type Principal } from './auth/authenticator';
-export { BootstrapKeyAuthenticator } from './auth/bootstrap-key.authenticator';
+export { startGateway, type GatewayHandle } from './bootstrap';
+export { AUTHENTICATOR, type Authenticator, type Caller } from './auth/authenticator';
+export { GovernanceAuthenticator } from './auth/governance.authenticator';
+export { RequiresPermission, permissionDeclarations, type PermissionDeclaration } from './authz/permission.registry';
 export { GRPC_STATUS_BY_CODE } from './grpc-error.mapper';

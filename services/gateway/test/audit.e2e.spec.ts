@@ -27,9 +27,12 @@ describe('the audit trail through the gateway', () => {
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.time?.seconds).toBeGreaterThan(1_700_000_000);
     expect(JSON.parse(created.dataJson)).toMatchObject({ agentId: agent.id, definition: { name: agent.name } });
+    // The actor is the bootstrap admin's principal, which lifecycle also records as the creator.
+    const { createdBy } = await t.client.agents.getAgent({ id: agent.id });
+    expect(createdBy).not.toBe('');
     expect(created.metadata).toMatchObject({
       tenantId: 'default',
-      actor: { kind: 'user', id: 'bootstrap-admin' },
+      actor: { kind: 'user', id: createdBy },
       requestId,
       causationId: requestId,
       schemaVersion: 1,
@@ -47,7 +50,10 @@ describe('the audit trail through the gateway', () => {
     // Give the subscription a moment to be in place, so that what is measured is delivery.
     await new Promise((r) => setTimeout(r, 200));
     const sentAt = Date.now();
-    const agent = await t.client.agents.createAgent({ requestId: randomUUID(), agent: { name: `follow-${randomUUID().slice(0, 8)}` } });
+    const agent = await t.client.agents.createAgent({
+      requestId: randomUUID(),
+      agent: { name: `follow-${randomUUID().slice(0, 8)}` },
+    });
     const { value } = await firstEvent;
     const latencyMs = Date.now() - sentAt;
     stream.cancel();
@@ -56,9 +62,15 @@ describe('the audit trail through the gateway', () => {
   });
 
   it('ListEvents filters by stream, event type and actor', async () => {
-    const agent = await t.client.agents.createAgent({ requestId: randomUUID(), agent: { name: `audit-${randomUUID().slice(0, 8)}` } });
+    const agent = await t.client.agents.createAgent({
+      requestId: randomUUID(),
+      agent: { name: `audit-${randomUUID().slice(0, 8)}` },
+    });
     const deployed = await t.client.agents.deployAgent({ id: agent.id, requestId: randomUUID() });
-    const byStream = await t.client.audit.listEvents({ stream: `agent-${agent.id}`, minPosition: deployed.logPosition });
+    const byStream = await t.client.audit.listEvents({
+      stream: `agent-${agent.id}`,
+      minPosition: deployed.logPosition,
+    });
     expect(byStream.events.map((e) => e.type)).toEqual(['AgentCreated', 'AgentDeployed']);
     const byType = await t.client.audit.listEvents({ stream: `agent-${agent.id}`, eventTypes: ['AgentDeployed'] });
     expect(byType.events.map((e) => e.type)).toEqual(['AgentDeployed']);

@@ -28,6 +28,7 @@ import {
   type ListEventsResponse,
 } from '@aos/contracts';
 import { loadConfig } from '@aos/config';
+import { hashApiKey } from '@aos/access-control';
 import { FailedPreconditionError, InvalidArgumentError } from '@aos/errors';
 import { createEventStore, type EventStore } from '@aos/event-store';
 import { natsServerOptions, RpcErrorFilter, type ServiceRequest } from '@aos/messaging';
@@ -35,7 +36,8 @@ import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startAudit, type AuditHandle } from '@aos/audit';
 import { startGateway, type GatewayHandle } from '../src/bootstrap';
 
-const KEY = 'aos_gwtest_0123456789abcdefghijklmnop';
+const KEY = 'aos_gwadmin1_c2VjcmV0LW9mLXRoZS1hZG1pbi1rZXktMDEyMzQ1Njc4OQ';
+const VIEWER_KEY = 'aos_gwviewer_c2VjcmV0LW9mLXRoZS12aWV3ZXIta2V5LTAxMjM0NTY3OA';
 const TENANT = 'default';
 const OTHER_TENANT = 'other';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -59,7 +61,7 @@ function agentReply(id: string, tenantId: string, state: AgentState, logPosition
     state,
     definitionVersion: 1,
     revision: 0,
-    createdBy: 'bootstrap-admin',
+    createdBy: 'user:p-admin',
     health: { status: HealthStatus.UNKNOWN },
     logPosition,
   };
@@ -187,16 +189,22 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
   let gateway: GatewayHandle | undefined;
   let agents: GrpcClient;
   let auditClient: GrpcClient;
-  const appended: { tenantId: string; position: number; type: string }[] = [];
+  const appended: { tenantId: string; position: number; type: string; category: string }[] = [];
 
-  async function append(tenantId: string, agentId: string, type: string): Promise<number> {
+  async function append(
+    tenantId: string,
+    agentId: string,
+    type: string,
+    category = 'agent',
+    data: object = { agentId },
+  ): Promise<number> {
     const { position } = await store.append(
-      { tenantId, category: 'agent', id: agentId },
+      { tenantId, category, id: agentId },
       [
         {
           id: randomUUID(),
           type,
-          data: { agentId },
+          data,
           metadata: {
             tenantId,
             actor: { kind: 'user', id: 'tester' },
@@ -209,8 +217,28 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
       ],
       { expectedRevision: 'any' },
     );
-    appended.push({ tenantId, position, type });
+    appended.push({ tenantId, position, type, category });
     return position;
+  }
+
+  /** What governance appends for a principal with one role and one key (the gateway reads nothing else). */
+  async function grant(principalId: string, role: string, key: string, systemAdmin = false): Promise<void> {
+    const principal = { principalId, kind: 'USER', name: principalId, oidcSubject: '', systemAdmin };
+    await append(TENANT, principalId, 'PrincipalCreated', 'principal', principal);
+    await append(TENANT, TENANT, 'RoleAssigned', 'policy', {
+      bindingId: `b-${principalId}`,
+      subject: `user:${principalId}`,
+      role,
+    });
+    const prefix = key.split('_')[1];
+    await append(TENANT, principalId, 'ApiKeyCreated', 'principal', {
+      keyId: `k-${principalId}`,
+      principalId,
+      prefix,
+      hash: await hashApiKey(key),
+      description: '',
+      expireTime: null,
+    });
   }
 
   beforeAll(async () => {
@@ -220,6 +248,9 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
     await append(TENANT, 'a1', 'AgentCreated');
     await append(OTHER_TENANT, 'x1', 'AgentCreated');
     await append(TENANT, 'a1', 'AgentDeployed');
+    await append(TENANT, TENANT, 'TenantCreated', 'tenant', { tenantId: TENANT, displayName: TENANT });
+    await grant('p-admin', 'tenant-admin', KEY, true);
+    await grant('p-viewer', 'viewer', VIEWER_KEY);
 
     lifecycle = await NestFactory.createMicroservice<MicroserviceOptions>(
       { module: class FakeLifecycleModule {}, controllers: [FakeLifecycleController] },
@@ -232,7 +263,6 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
       AOS_NATS_URL: nats.url,
       AOS_DATA_DIR: dataDir,
       AOS_GATEWAY_ADDR: '127.0.0.1:0',
-      AOS_BOOTSTRAP_API_KEY: KEY,
       AOS_DEFAULT_TENANT: TENANT,
       AOS_LOG_LEVEL: 'error',
     });
@@ -264,7 +294,9 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
       ['missing', null],
       ['not Bearer', `Basic ${KEY}`],
       ['empty', 'Bearer '],
-      ['wrong', 'Bearer aos_not-the-key'],
+      ['malformed', 'Bearer aos_not-the-key'],
+      ['unknown', `Bearer ${KEY.slice(0, -1)}x`],
+      ['JWT (no OIDC configured)', 'Bearer a.b.c'],
     ])('answers UNAUTHENTICATED for a %s key, without calling lifecycle', async (_case, header) => {
       const before = received.length;
       await expect(unary(agents, 'pauseAgent', { id: 'a1' }, auth(header))).rejects.toMatchObject({
@@ -276,6 +308,33 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
     it('answers UNAUTHENTICATED on server streams too', async () => {
       await expect(collect(auditClient.replayEvents({}, auth('Bearer aos_wrong')))).rejects.toMatchObject({
         code: grpc.status.UNAUTHENTICATED,
+      });
+    });
+  });
+
+  describe('authorization', () => {
+    it('answers PERMISSION_DENIED naming the permission, without calling lifecycle', async () => {
+      const before = received.length;
+      await expect(unary(agents, 'pauseAgent', { id: 'a1' }, auth(`Bearer ${VIEWER_KEY}`))).rejects.toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: expect.stringContaining('agents.pause on agents/a1'),
+      });
+      expect(received.length).toBe(before);
+    });
+
+    it('forwards what the role allows, as the viewer', async () => {
+      await expect(unary<Agent>(agents, 'getAgent', { id: 'a1' }, auth(`Bearer ${VIEWER_KEY}`))).resolves.toMatchObject(
+        {
+          id: 'a1',
+        },
+      );
+      expect(received.at(-1)!.ctx.actor).toEqual({ kind: 'user', id: 'p-viewer' });
+    });
+
+    it('answers PERMISSION_DENIED on server streams too', async () => {
+      await expect(collect(auditClient.replayEvents({}, auth(`Bearer ${VIEWER_KEY}`)))).rejects.toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: expect.stringContaining('audit.replay'),
       });
     });
   });
@@ -292,7 +351,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
       expect(received.at(-1)).toMatchObject({
         ctx: {
           tenantId: TENANT,
-          actor: { kind: 'user', id: 'bootstrap-admin' },
+          actor: { kind: 'user', id: 'p-admin' },
           correlationId: 'caller-req-42',
           traceparent: TRACEPARENT,
         },
@@ -346,7 +405,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
         grpc.credentials.createInsecure(),
       ) as GrpcClient;
       try {
-        for (const service of ['', 'aos.v1.AgentService', 'aos.v1.AuditService']) {
+        for (const service of ['', 'aos.v1.AgentService', 'aos.v1.AuditService', 'aos.v1.GovernanceService']) {
           await expect(unary(health, 'check', { service }, new grpc.Metadata())).resolves.toEqual({
             status: 'SERVING',
           });
@@ -377,10 +436,20 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
         const listed = await ask({ listServices: '*' });
         const names = listed.listServicesResponse!.service.map((s) => s.name);
         expect(names).toEqual(
-          expect.arrayContaining(['aos.v1.AgentService', 'aos.v1.AuditService', 'grpc.health.v1.Health']),
+          expect.arrayContaining([
+            'aos.v1.AgentService',
+            'aos.v1.AuditService',
+            'aos.v1.GovernanceService',
+            'grpc.health.v1.Health',
+          ]),
         );
 
-        for (const symbol of ['aos.v1.AgentService', 'aos.v1.AuditService', 'grpc.health.v1.Health']) {
+        for (const symbol of [
+          'aos.v1.AgentService',
+          'aos.v1.AuditService',
+          'aos.v1.GovernanceService',
+          'grpc.health.v1.Health',
+        ]) {
           const files = await ask({ fileContainingSymbol: symbol });
           expect(files.errorResponse ?? null).toBeNull();
           const protos = files.fileDescriptorResponse!.fileDescriptorProto.map((b) =>
@@ -439,7 +508,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
     });
 
     it('ReplayEvents with follow catches up, then delivers a new event within 1 s', async () => {
-      const mine = appended.filter((a) => a.tenantId === TENANT);
+      const mine = appended.filter((a) => a.tenantId === TENANT && a.category === 'agent');
       const stream = auditClient.replayEvents({ follow: true, category: 'agent' }, auth());
       try {
         const caughtUp = await take<Event>(stream, mine.length);

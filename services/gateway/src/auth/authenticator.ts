@@ -1,20 +1,23 @@
 import type { Metadata } from '@grpc/grpc-js';
-import type { RequestActor } from '@aos/messaging';
+import type { Identity } from '@aos/access-control';
 
 /** Who made a call, as established from its credentials. */
-export interface Principal {
-  tenantId: string;
-  actor: RequestActor;
-  roles: string[];
+export interface Caller {
+  identity: Identity;
+  /**
+   * The subjects whose roles and rules apply to the call: the identity's own
+   * subject, or, for an OIDC caller that maps to no principal, its
+   * `group:<g>` subjects.
+   */
+  grantSubjects: string[];
 }
 
 /**
- * Turns a call's metadata into a Principal, or throws UnauthenticatedError.
- * The gateway knows only this interface, so that governance can replace the
- * bootstrap key with real principals and API keys without touching the edge.
+ * Turns a call's metadata into a Caller, or throws UnauthenticatedError. The
+ * gateway's guard knows only this interface.
  */
 export interface Authenticator {
-  authenticate(metadata: Metadata): Promise<Principal>;
+  authenticate(metadata: Metadata): Promise<Caller>;
 }
 
 /** Nest provider token of the Authenticator in use. */

@@ -1,0 +1,53 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
+import { PermissionDeniedError } from '@aos/errors';
+import { AccessModelFeed } from '../access-model.feed';
+import { CallContextResolver } from '../call-context.resolver';
+import { authorize } from './authorize';
+import { grpcMethodOf, requiredPermission } from './permission.registry';
+
+/** Services whose requests' `id` names a resource of this kind (`agents/<id>`). */
+const RESOURCE_KIND_BY_SERVICE: Readonly<Record<string, string>> = { AgentService: 'agents' };
+
+/**
+ * The gateway's one authorization point, global for every gRPC handler:
+ * authenticates the call, then allows it only if the caller holds the
+ * permission the handler declared with @RequiresPermission. A handler that
+ * declares none is refused (deny by default).
+ */
+@Injectable()
+export class PermissionGuard implements CanActivate {
+  constructor(
+    @Inject(CallContextResolver) private readonly calls: CallContextResolver,
+    @Inject(AccessModelFeed) private readonly access: AccessModelFeed,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    this.access.assertLive();
+    const controller = context.getClass();
+    const handler = context.getHandler().name;
+    const ref = grpcMethodOf(controller, handler);
+    const name = ref ? `${ref.service}.${ref.method}` : `${controller.name}.${handler}`;
+    if (context.getType() !== 'rpc' || !ref) throw new PermissionDeniedError(`${name} is not a gRPC method`);
+
+    const rpc = context.switchToRpc();
+    const { caller } = await this.calls.establish(rpc.getContext<Metadata>());
+    const permission = requiredPermission(controller, handler);
+    if (!permission) throw new PermissionDeniedError(`${name} declares no permission, so nobody may call it`);
+
+    const resource = resourceOf(ref.service, rpc.getData<unknown>());
+    const decision = authorize(this.access.model, caller, permission, resource);
+    if (!decision.allowed) {
+      throw new PermissionDeniedError(
+        `${caller.identity.subject} lacks permission ${permission} on ${resource}, required by ${name}`,
+      );
+    }
+    return true;
+  }
+}
+
+function resourceOf(service: string, request: unknown): string {
+  const kind = RESOURCE_KIND_BY_SERVICE[service];
+  const id = (request as { id?: unknown } | null)?.id;
+  return kind && typeof id === 'string' && id !== '' ? `${kind}/${id}` : '*';
+}
