@@ -14,6 +14,8 @@ export interface GlobalOptions {
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** `aos access check`: the call worked and the answer is "not allowed". */
+export const EXIT_NOT_ALLOWED = 3;
 
 /** Thrown by a command whose flags parse but do not make sense together (exit 2). */
 export class UsageError extends Error {
@@ -61,6 +63,11 @@ export class CliContext {
     this.io.stdout(text);
   }
 
+  /** A note for the person at the terminal, on stderr so it never mixes into output a script reads. */
+  warn(text: string): void {
+    this.io.stderr(`warning: ${text}\n`);
+  }
+
   /** One reply as one JSON document. */
   writeJson(value: unknown): void {
     this.io.stdout(JSON.stringify(value, null, 2) + '\n');
@@ -94,13 +101,15 @@ export class ActionRunner {
 
   constructor(private readonly io: CliIo) {}
 
-  wrap<Args extends unknown[]>(handler: (ctx: CliContext, ...args: Args) => Promise<void>) {
+  /** A handler may resolve to an exit code for an outcome that is not an error (e.g. access denied). */
+  wrap<Args extends unknown[]>(handler: (ctx: CliContext, ...args: Args) => Promise<void | number>) {
     return async (...commanderArgs: unknown[]): Promise<void> => {
       // Commander passes the positional arguments, the command's options, then the command.
       const command = commanderArgs[commanderArgs.length - 1] as Command;
       const ctx = new CliContext(this.io, command.optsWithGlobals<GlobalOptions>());
       try {
-        await handler(ctx, ...(commanderArgs.slice(0, -1) as Args));
+        const exitCode = await handler(ctx, ...(commanderArgs.slice(0, -1) as Args));
+        if (typeof exitCode === 'number') this.exitCode = exitCode;
       } catch (error) {
         this.exitCode = ctx.report(error);
       } finally {

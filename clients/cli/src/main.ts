@@ -3,8 +3,17 @@ import { Command, CommanderError } from 'commander';
 import { ActionRunner, EXIT_USAGE } from './cli-context';
 import { processIo, type CliIo } from './cli-io';
 import { registerAgentsCommand } from './commands/agents.command';
+import { registerAccessCommand } from './commands/access.command';
+import { registerApprovalsCommand } from './commands/approvals.command';
 import { registerAuditCommand } from './commands/audit.command';
+import { registerBudgetsCommand } from './commands/budgets.command';
+import { registerKeysCommand } from './commands/keys.command';
 import { parsePositiveInt } from './commands/option-parsers';
+import { registerPoliciesCommand } from './commands/policies.command';
+import { registerPrincipalsCommand } from './commands/principals.command';
+import { registerRolesCommand } from './commands/roles.command';
+import { registerTenantsCommand } from './commands/tenants.command';
+import { registerWhoAmICommand } from './commands/whoami.command';
 
 export { processIo, type CliIo } from './cli-io';
 
@@ -19,6 +28,12 @@ Examples:
   $ aos agents pause 6f1c0c3e-… --reason "maintenance window"
   $ aos audit list --stream agent-6f1c0c3e-… --type AgentPaused
   $ aos audit replay --category agent --follow --json
+  $ aos whoami
+  $ aos principals create --name alice
+  $ aos keys create --principal 6f1c0c3e-… --expires 30d
+  $ aos roles assign user:6f1c0c3e-… operator
+  $ aos access check --subject user:6f1c0c3e-… --action agents.pause
+  $ aos budgets set --agent 6f1c0c3e-… --period daily --cost 12.50
 
 Connection:
   address  --addr, $AOS_GATEWAY_ADDR, "addr" in the config file, or 127.0.0.1:50051
@@ -26,13 +41,18 @@ Connection:
            or <$AOS_DATA_DIR or .aos>/bootstrap-admin.key (written by \`npm start\`)
   config   --config, $AOS_CONFIG, or ~/.config/aos/config.json: {"addr": "…", "key": "…"}
 
-Exit status: 0 success, 1 the call failed (the gRPC status is printed), 2 usage error.
+Exit status: 0 success, 1 the call failed (the gRPC status is printed), 2 usage error,
+             3 \`aos access check\` answered "not allowed".
+
+Every command has --help with examples, e.g. \`aos keys create --help\`.
 `;
 
 /** The `aos` program; output goes to `io`, action results are recorded on `runner`. */
 export function createProgram(io: CliIo, runner: ActionRunner): Command {
   const program = new Command('aos')
-    .description('AgentOS command line: manage agents and read the audit log through the gateway')
+    .description(
+      'AgentOS command line: manage agents, identities, access and budgets, and read the audit log through the gateway',
+    )
     .version(version)
     // Set before the subcommands are added, which inherit them.
     .exitOverride()
@@ -46,6 +66,15 @@ export function createProgram(io: CliIo, runner: ActionRunner): Command {
     .addHelpText('after', EXAMPLES);
   registerAgentsCommand(program, runner);
   registerAuditCommand(program, runner);
+  registerWhoAmICommand(program, runner);
+  registerTenantsCommand(program, runner);
+  registerPrincipalsCommand(program, runner);
+  registerKeysCommand(program, runner);
+  registerRolesCommand(program, runner);
+  registerPoliciesCommand(program, runner);
+  registerAccessCommand(program, runner);
+  registerApprovalsCommand(program, runner);
+  registerBudgetsCommand(program, runner);
   return program;
 }
 

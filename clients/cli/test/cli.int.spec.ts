@@ -46,6 +46,86 @@ function event(position: number): Record<string, unknown> {
   };
 }
 
+// Secrets a fake reply carries: each may appear only in the output of the command that created it.
+const KEY_SECRET = 'aos_k3x9q2mf_Zm9vYmFyYmF6cXV4LW5vdC1yZWFsLXNlY3JldA_x';
+const TENANT_SECRET = 'aos_adm1n0ac_YWRtaW4ta2V5LW9mLWFjbWUtbm90LXJlYWw-yz';
+const CREATED = { seconds: 1_738_324_800, nanos: 0 };
+
+function principal(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    tenantId: 'acme',
+    kind: 'USER',
+    name: `user-${id}`,
+    subject: `user:${id}`,
+    createdBy: 'user:p1',
+    createTime: CREATED,
+    revision: 0,
+    logPosition: 11,
+    ...overrides,
+  };
+}
+
+function apiKey(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    tenantId: 'acme',
+    principalId: 'p2',
+    prefix: 'k3x9q2mf',
+    description: 'ci',
+    state: 'API_KEY_ACTIVE',
+    createdBy: 'user:p1',
+    createTime: CREATED,
+    logPosition: 12,
+    ...overrides,
+  };
+}
+
+function binding(subject: string, role: string): Record<string, unknown> {
+  return {
+    id: `b-${role}`,
+    tenantId: 'acme',
+    subject,
+    role,
+    createdBy: 'user:p1',
+    createTime: CREATED,
+    logPosition: 13,
+  };
+}
+
+function approval(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    tenantId: 'acme',
+    subject: 'agent:a1',
+    action: 'tools.call',
+    resource: 'tools/payments',
+    reason: 'refund order 1234',
+    state: 'PENDING',
+    createTime: CREATED,
+    expireTime: { seconds: 1_738_328_400, nanos: 0 },
+    revision: 0,
+    logPosition: 14,
+    ...overrides,
+  };
+}
+
+function budget(request: Record<string, unknown>): Record<string, unknown> {
+  return {
+    tenantId: 'acme',
+    scope: request.scope,
+    agentId: request.agentId,
+    period: request.period ?? 'MONTHLY',
+    tokenLimit: request.tokenLimit ?? 0,
+    costLimitMicros: request.costLimitMicros ?? 500_000_000,
+    tokensUsed: 1_200,
+    costUsedMicros: 3_250_000,
+    periodStart: { seconds: 1_738_281_600, nanos: 0 },
+    exhausted: false,
+    logPosition: 15,
+  };
+}
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -77,6 +157,134 @@ describe('aos CLI against a gRPC server', () => {
         UpdateAgent: () => agent('a1', { revision: 4 }),
         PauseAgent: () => agent('a1', { state: 'PAUSED', revision: 5 }),
         ListEvents: () => ({ events: [event(1), event(2)], nextPageToken: '' }),
+        WhoAmI: () => ({
+          tenantId: 'acme',
+          subject: 'user:p1',
+          principal: principal('p1', { name: 'alice' }),
+          roles: ['operator', 'auditor'],
+          authentication: 'api_key',
+        }),
+        CreateTenant: (req) => {
+          const tenant = req.tenant as { id: string; displayName: string };
+          return {
+            tenant: { ...tenant, createdBy: 'user:root', createTime: CREATED, revision: 0, logPosition: 20 },
+            admin: principal('p-admin', { tenantId: tenant.id, name: req.adminName || 'admin' }),
+            adminApiKey: apiKey('k-admin', { tenantId: tenant.id, principalId: 'p-admin', prefix: 'adm1n0ac' }),
+            // A retry (same request id) gets the original reply without the secret.
+            adminApiKeySecret: req.requestId === 'retry' ? '' : TENANT_SECRET,
+          };
+        },
+        ListTenants: (req) =>
+          req.pageToken === ''
+            ? { tenants: [{ id: 'default', displayName: 'Default', createTime: CREATED }], nextPageToken: 't2' }
+            : { tenants: [{ id: 'acme', displayName: 'Acme Corp', createTime: CREATED }], nextPageToken: '' },
+        CreatePrincipal: (req) => principal('p2', { ...(req.principal as object), id: 'p2', subject: 'service:p2' }),
+        GetPrincipal: (req) => {
+          if (req.id !== 'p1') throw new StatusError(grpc.status.NOT_FOUND, `principal "${String(req.id)}" not found`);
+          return principal('p1', { name: 'alice', oidcSubject: '00u1abcd' });
+        },
+        ListPrincipals: () => ({
+          principals: [principal('p1'), principal('p2', { kind: 'SERVICE' })],
+          nextPageToken: '',
+        }),
+        CreateApiKey: (req) => ({
+          apiKey: apiKey('k2', {
+            principalId: req.principalId,
+            description: req.description,
+            expireTime: req.expireTime,
+          }),
+          secret: req.requestId === 'retry' ? '' : KEY_SECRET,
+        }),
+        ListApiKeys: () => ({
+          apiKeys: [
+            apiKey('k1'),
+            apiKey('k2', {
+              state: 'API_KEY_REVOKED',
+              revokeTime: CREATED,
+              expireTime: { seconds: 1_740_000_000, nanos: 0 },
+            }),
+          ],
+        }),
+        RevokeApiKey: (req) => apiKey(String(req.id), { state: 'API_KEY_REVOKED', revokeTime: CREATED }),
+        ListRoles: () => ({
+          roles: [
+            { name: 'viewer', permissions: ['agents.get', 'agents.list'], builtIn: true, description: 'read agents' },
+            { name: 'support-lead', permissions: ['approvals.*'], builtIn: false, description: '' },
+          ],
+        }),
+        DefineRole: (req) => ({ ...(req.role as object), builtIn: false }),
+        AssignRole: (req) => binding(String(req.subject), String(req.role)),
+        RevokeRole: (req) => binding(String(req.subject), String(req.role)),
+        ListRoleBindings: () => ({ bindings: [binding('user:p1', 'operator'), binding('group:ops', 'viewer')] }),
+        AddPolicyRule: (req) => ({
+          ...(req.rule as object),
+          id: 'r1',
+          tenantId: 'acme',
+          createdBy: 'user:p1',
+          createTime: CREATED,
+          logPosition: 16,
+        }),
+        RemovePolicyRule: (req) => ({
+          id: req.id,
+          subject: 'agent:a1',
+          action: 'tools.call',
+          resource: '*',
+          effect: 'ALLOW',
+        }),
+        ListPolicyRules: () => ({
+          rules: [
+            {
+              id: 'r1',
+              subject: 'agent:a1',
+              action: 'tools.call',
+              resource: 'tools/payments',
+              effect: 'ALLOW',
+              requiresApproval: true,
+            },
+            { id: 'r2', subject: 'role:operator', action: 'agents.retire', resource: '*', effect: 'DENY' },
+          ],
+        }),
+        CheckAccess: (req) => {
+          const subject = String(req.subject || 'user:p1');
+          if (req.action === 'agents.pause') {
+            return {
+              decision: 'ALLOWED',
+              allowed: true,
+              subject,
+              explanation: `allowed: ${subject} has role operator (binding b-operator), whose permission agents.pause matches`,
+              matchedBinding: binding(subject, 'operator'),
+            };
+          }
+          if (req.action === 'tools.call') {
+            return {
+              decision: 'APPROVAL_REQUIRED',
+              allowed: false,
+              subject,
+              explanation: 'approval required: rule r1 allows tools.call on tools/payments with approval',
+              matchedRule: { id: 'r1', subject, action: 'tools.call', resource: 'tools/payments', effect: 'ALLOW' },
+            };
+          }
+          return {
+            decision: 'DENIED',
+            allowed: false,
+            subject,
+            explanation: `denied: nothing grants ${String(req.action)}`,
+          };
+        },
+        ListApprovals: () => ({
+          approvals: [approval('ap1'), approval('ap2', { reason: 'second' })],
+          nextPageToken: '',
+        }),
+        DecideApproval: (req) =>
+          approval(String(req.id), {
+            state: req.approve ? 'APPROVED' : 'REJECTED',
+            decidedBy: 'user:p1',
+            decisionReason: req.reason,
+            decideTime: CREATED,
+            revision: 1,
+          }),
+        SetBudget: (req) => budget(req),
+        GetBudget: (req) => budget(req),
       },
       streams: {
         ReplayEvents: (req, call) => {
@@ -302,5 +510,381 @@ describe('aos CLI against a gRPC server', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: no API key: pass --key, .*\n$/);
     expect(gateway.calls).toEqual([]);
+  });
+
+  describe('governance commands', () => {
+    it('whoami shows the tenant, subject, principal and roles', async () => {
+      const run = await aos(['whoami']);
+
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(gateway.calls[0]).toMatchObject({ method: 'WhoAmI', authorization: `Bearer ${KEY}` });
+      expect(run.stdout).toMatch(/^TENANT +acme$/m);
+      expect(run.stdout).toMatch(/^SUBJECT +user:p1$/m);
+      expect(run.stdout).toMatch(/^PRINCIPAL +alice \(p1\)$/m);
+      expect(run.stdout).toMatch(/^ROLES +operator, auditor$/m);
+      expect(run.stdout).toMatch(/^AUTHENTICATION +api_key$/m);
+    });
+
+    it('creates a tenant, prints the admin secret once and warns on stderr that it will not be shown again', async () => {
+      const run = await aos(['tenants', 'create', 'acme', '--display-name', 'Acme Corp', '--admin-name', 'alice']);
+
+      expect(run.code).toBe(0);
+      const request = gateway.calls[0]?.request;
+      expect(request).toMatchObject({ tenant: { id: 'acme', displayName: 'Acme Corp' }, adminName: 'alice' });
+      expect(request?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(run.stdout).toMatch(/^ADMIN +alice \(user:p-admin\)$/m);
+      expect(run.stdout).toMatch(/^ADMIN KEY PREFIX +adm1n0ac$/m);
+      expect(run.stdout.split(TENANT_SECRET)).toHaveLength(2);
+      expect(run.stderr).toMatch(
+        /^warning: the admin key's secret is shown only this once and cannot be retrieved again/,
+      );
+      expect(run.stderr.split('\n')).toHaveLength(2);
+      expect(run.stderr).not.toContain(TENANT_SECRET);
+    });
+
+    it('says so on stderr when a retried tenant creation has no secret', async () => {
+      const run = await aos(['tenants', 'create', 'acme', '--request-id', 'retry', '--json']);
+
+      expect(run.code).toBe(0);
+      expect(gateway.calls[0]?.request.requestId).toBe('retry');
+      expect(JSON.parse(run.stdout)).toMatchObject({ adminApiKeySecret: '', tenant: { id: 'acme' } });
+      expect(run.stderr).toMatch(/^warning: the reply has no secret: this request id was already used/);
+    });
+
+    it('lists tenants across pages with --all', async () => {
+      const run = await aos(['tenants', 'list', '--all']);
+
+      expect(run.code).toBe(0);
+      expect(gateway.calls.map((c) => c.request.pageToken)).toEqual(['', 't2']);
+      expect(run.stdout.split('\n')[0]).toMatch(/^ID +DISPLAY NAME +CREATED BY +CREATED$/);
+      expect(run.stdout).toMatch(/^acme +Acme Corp +2025-01-31T12:00:00.000Z$/m);
+      expect(run.stdout).toContain('2 tenant(s)');
+    });
+
+    it('creates a service principal and shows its subject', async () => {
+      const run = await aos(['principals', 'create', '--name', 'billing-sync', '--kind', 'service']);
+
+      expect(run.code).toBe(0);
+      expect(gateway.calls[0]?.request).toMatchObject({
+        principal: { name: 'billing-sync', kind: 'SERVICE', oidcSubject: '' },
+      });
+      expect(run.stdout).toMatch(/^KIND +SERVICE$/m);
+      expect(run.stdout).toMatch(/^SUBJECT +service:p2$/m);
+    });
+
+    it('defaults a principal to a user, gets one and lists them', async () => {
+      await aos(['principals', 'create', '--name', 'alice', '--oidc-subject', '00u1abcd']);
+      const got = await aos(['principals', 'get', 'p1', '--min-position', '11']);
+      const listed = await aos(['principals', 'list']);
+      const missing = await aos(['principals', 'get', 'nope']);
+
+      expect(gateway.calls[0]?.request.principal).toMatchObject({
+        name: 'alice',
+        kind: 'USER',
+        oidcSubject: '00u1abcd',
+      });
+      expect(gateway.calls[1]?.request).toEqual({ id: 'p1', minPosition: 11 });
+      expect(got.stdout).toMatch(/^OIDC SUBJECT +00u1abcd$/m);
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +KIND +NAME +SUBJECT +OIDC SUBJECT +CREATED$/);
+      expect(listed.stdout).toMatch(/^p2 +SERVICE +user-p2 +user:p2 +2025-01-31T12:00:00.000Z$/m);
+      expect(missing).toEqual({ code: 1, stdout: '', stderr: 'error: NOT_FOUND: principal "nope" not found\n' });
+    });
+
+    it('creates an API key expiring after a duration, printing the secret once with a warning on stderr', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const run = await aos([
+        'keys',
+        'create',
+        '--principal',
+        'p2',
+        '--description',
+        'CI pipeline',
+        '--expires',
+        '30d',
+      ]);
+      const after = Math.ceil(Date.now() / 1000);
+
+      expect(run.code).toBe(0);
+      const request = gateway.calls[0]?.request as { expireTime: { seconds: number }; requestId: string };
+      expect(request).toMatchObject({ principalId: 'p2', description: 'CI pipeline' });
+      expect(request.expireTime.seconds).toBeGreaterThanOrEqual(before + 30 * 86_400);
+      expect(request.expireTime.seconds).toBeLessThanOrEqual(after + 30 * 86_400);
+      expect(request.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(run.stdout).toMatch(/^PREFIX +k3x9q2mf$/m);
+      expect(run.stdout).toMatch(new RegExp(`^SECRET +${KEY_SECRET}$`, 'm'));
+      expect(run.stdout.split(KEY_SECRET)).toHaveLength(2);
+      expect(run.stderr).toBe(
+        "warning: the key's secret is shown only this once and cannot be retrieved again: store it now.\n",
+      );
+    });
+
+    it('sends an ISO expiry as given and keeps the secret in the --json reply', async () => {
+      const run = await aos(['keys', 'create', '--principal', 'p2', '--expires', '2030-01-01T00:00:00Z', '--json']);
+
+      expect(gateway.calls[0]?.request.expireTime).toEqual({ seconds: 1_893_456_000, nanos: 0 });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        secret: KEY_SECRET,
+        apiKey: { id: 'k2', state: 'API_KEY_ACTIVE' },
+      });
+      expect(run.stderr).toContain('shown only this once');
+    });
+
+    it('refuses an expiry in the past or in no known format without calling the server', async () => {
+      const past = await aos(['keys', 'create', '--principal', 'p2', '--expires', '2020-01-01']);
+      const garbage = await aos(['keys', 'create', '--principal', 'p2', '--expires', 'soon']);
+
+      expect(past.code).toBe(2);
+      expect(past.stderr).toContain('the expiry must be in the future');
+      expect(garbage.code).toBe(2);
+      expect(gateway.calls).toEqual([]);
+    });
+
+    it('warns when a retried key creation has no secret to show', async () => {
+      const run = await aos(['keys', 'create', '--principal', 'p2', '--request-id', 'retry']);
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^SECRET +-$/m);
+      expect(run.stderr).toMatch(/the reply has no secret: .* create a new key and revoke the old one/);
+    });
+
+    it('lists keys without any secret and revokes one', async () => {
+      const listed = await aos(['keys', 'list', '--principal', 'p2']);
+      const revoked = await aos(['keys', 'revoke', 'k1', '--request-id', 'r-revoke']);
+
+      expect(gateway.calls[0]).toMatchObject({ method: 'ListApiKeys', request: { principalId: 'p2' } });
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +PREFIX +PRINCIPAL +STATE +DESCRIPTION +CREATED +EXPIRES$/);
+      expect(listed.stdout).toMatch(/^k1 +k3x9q2mf +p2 +ACTIVE +ci +2025-01-31T12:00:00.000Z +never$/m);
+      expect(listed.stdout).toMatch(/^k2 +k3x9q2mf +p2 +REVOKED +ci +\S+ +2025-02-19T21:20:00.000Z$/m);
+      expect(gateway.calls[1]).toMatchObject({ method: 'RevokeApiKey', request: { id: 'k1', requestId: 'r-revoke' } });
+      expect(revoked.stdout).toMatch(/^STATE +REVOKED$/m);
+      expect(revoked.stdout).toMatch(/^REVOKED +2025-01-31T12:00:00.000Z$/m);
+      for (const run of [listed, revoked]) expect(run.stdout + run.stderr).not.toMatch(/SECRET|aos_k3x9q2mf_/);
+    });
+
+    it('lists roles and defines a custom one from repeated --permission flags', async () => {
+      const listed = await aos(['roles', 'list']);
+      const defined = await aos([
+        'roles',
+        'define',
+        'support-lead',
+        '--permission',
+        'agents.get',
+        '--permission',
+        'approvals.*',
+        '--description',
+        'leads the support desk',
+      ]);
+
+      expect(listed.stdout).toMatch(/^viewer +yes +agents.get, agents.list +read agents$/m);
+      expect(listed.stdout).toMatch(/^support-lead +no +approvals.\*$/m);
+      expect(gateway.calls[1]?.request).toMatchObject({
+        role: {
+          name: 'support-lead',
+          permissions: ['agents.get', 'approvals.*'],
+          description: 'leads the support desk',
+        },
+      });
+      expect(defined.stdout).toMatch(/^PERMISSIONS +agents.get, approvals.\*$/m);
+      expect(defined.stdout).toMatch(/^BUILT-IN +no$/m);
+    });
+
+    it('assigns and revokes a role and lists bindings by subject', async () => {
+      const assigned = await aos(['roles', 'assign', 'user:p2', 'operator']);
+      await aos(['roles', 'revoke', 'user:p2', 'operator', '--request-id', 'r-9']);
+      const listed = await aos(['roles', 'bindings', '--subject', 'user:p1']);
+
+      expect(gateway.calls.map((c) => c.method)).toEqual(['AssignRole', 'RevokeRole', 'ListRoleBindings']);
+      expect(gateway.calls[0]?.request).toMatchObject({ subject: 'user:p2', role: 'operator' });
+      expect(gateway.calls[0]?.request.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(gateway.calls[1]?.request).toEqual({ subject: 'user:p2', role: 'operator', requestId: 'r-9' });
+      expect(gateway.calls[2]?.request).toEqual({ subject: 'user:p1', minPosition: 0 });
+      expect(assigned.stdout).toMatch(/^ID +b-operator$/m);
+      expect(assigned.stdout).toMatch(/^SUBJECT +user:p2$/m);
+      expect(listed.stdout).toMatch(/^b-viewer +group:ops +viewer +user:p1 +2025-01-31T12:00:00.000Z$/m);
+    });
+
+    it('refuses a subject that is not kind:name before calling the server', async () => {
+      const run = await aos(['roles', 'assign', 'p2', 'operator']);
+
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("value 'p2' is invalid for argument 'subject'");
+      expect(gateway.calls).toEqual([]);
+    });
+
+    it('adds allow, deny and approval rules, removes one and lists them', async () => {
+      const allowed = await aos([
+        'policies',
+        'add',
+        '--subject',
+        'agent:a1',
+        '--action',
+        'tools.call',
+        '--resource',
+        'tools/payments',
+        '--requires-approval',
+      ]);
+      await aos(['policies', 'add', '--subject', 'role:operator', '--action', 'agents.retire', '--deny']);
+      const removed = await aos(['policies', 'remove', 'r1']);
+      const listed = await aos(['policies', 'list', '--subject', 'agent:a1']);
+
+      expect(gateway.calls[0]?.request.rule).toMatchObject({
+        subject: 'agent:a1',
+        action: 'tools.call',
+        resource: 'tools/payments',
+        effect: 'ALLOW',
+        requiresApproval: true,
+      });
+      expect(gateway.calls[1]?.request.rule).toMatchObject({ resource: '*', effect: 'DENY', requiresApproval: false });
+      expect(gateway.calls[2]?.request).toMatchObject({ id: 'r1' });
+      expect(gateway.calls[3]?.request).toEqual({ subject: 'agent:a1', minPosition: 0 });
+      expect(allowed.stdout).toMatch(/^EFFECT +ALLOW$/m);
+      expect(allowed.stdout).toMatch(/^REQUIRES APPROVAL +yes$/m);
+      expect(removed.stdout).toMatch(/^ID +r1$/m);
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +SUBJECT +EFFECT +ACTION +RESOURCE +APPROVAL +CREATED BY$/);
+      expect(listed.stdout).toMatch(/^r1 +agent:a1 +ALLOW +tools.call +tools\/payments +required$/m);
+      expect(listed.stdout).toMatch(/^r2 +role:operator +DENY +agents.retire +\*$/m);
+    });
+
+    it('refuses --deny together with --requires-approval', async () => {
+      const run = await aos([
+        'policies',
+        'add',
+        '--subject',
+        'agent:a1',
+        '--action',
+        'x.y',
+        '--deny',
+        '--requires-approval',
+      ]);
+
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toMatch(/^error: --deny and --requires-approval do not go together/);
+      expect(gateway.calls).toEqual([]);
+    });
+
+    it('exits 0 when access check answers ALLOWED, printing the decision and the binding that decided', async () => {
+      const run = await aos(['access', 'check', '--action', 'agents.pause', '--resource', 'agents/a1']);
+
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(gateway.calls[0]?.request).toEqual({
+        subject: '',
+        action: 'agents.pause',
+        resource: 'agents/a1',
+        minPosition: 0,
+      });
+      expect(run.stdout.split('\n')[0]).toMatch(/^DECISION +ALLOWED$/);
+      expect(run.stdout).toMatch(/^EXPLANATION +allowed: user:p1 has role operator \(binding b-operator\)/m);
+      expect(run.stdout).toMatch(/^BINDING +b-operator \(user:p1 → operator\)$/m);
+      expect(run.stdout).toMatch(/^RESOURCE +agents\/a1$/m);
+    });
+
+    it('exits 3 when access check answers anything but ALLOWED, also with --json', async () => {
+      const approval = await aos(['access', 'check', '--subject', 'agent:a1', '--action', 'tools.call']);
+      const denied = await aos(['access', 'check', '--subject', 'agent:a1', '--action', 'audit.replay', '--json']);
+
+      expect(approval.code).toBe(3);
+      expect(approval.stderr).toBe('');
+      expect(approval.stdout.split('\n')[0]).toMatch(/^DECISION +APPROVAL_REQUIRED$/);
+      expect(approval.stdout).toMatch(/^RULE +r1 \(ALLOW agent:a1 tools.call on tools\/payments\)$/m);
+      expect(approval.stdout).toMatch(/^RESOURCE +\*$/m);
+      expect(denied.code).toBe(3);
+      expect(JSON.parse(denied.stdout)).toMatchObject({
+        decision: 'DENIED',
+        allowed: false,
+        explanation: 'denied: nothing grants audit.replay',
+      });
+      expect(gateway.calls[1]?.request).toMatchObject({ subject: 'agent:a1', action: 'audit.replay', resource: '' });
+    });
+
+    it('documents the access check exit codes in --help', async () => {
+      const run = await aos(['access', 'check', '--help']);
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Exit status: 0 allowed, 3 not allowed');
+      expect(run.stdout).toContain('$ aos access check --subject agent:a1 --action tools.call');
+    });
+
+    it('lists approvals by state and approves and rejects with reasons', async () => {
+      const listed = await aos(['approvals', 'list', '--state', 'pending']);
+      const approved = await aos(['approvals', 'approve', 'ap1']);
+      const rejected = await aos(['approvals', 'reject', 'ap2', '--reason', 'already refunded', '--request-id', 'r-x']);
+
+      expect(gateway.calls[0]?.request).toMatchObject({ state: 'PENDING', pageSize: 0, pageToken: '' });
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +STATE +SUBJECT +ACTION +RESOURCE +REASON +CREATED +EXPIRES$/);
+      expect(listed.stdout).toMatch(/^ap1 +PENDING +agent:a1 +tools.call +tools\/payments +refund order 1234 /m);
+      expect(gateway.calls[1]?.request).toMatchObject({ id: 'ap1', approve: true, reason: '' });
+      expect(gateway.calls[2]?.request).toEqual({
+        id: 'ap2',
+        approve: false,
+        reason: 'already refunded',
+        requestId: 'r-x',
+      });
+      expect(approved.stdout).toMatch(/^STATE +APPROVED$/m);
+      expect(rejected.stdout).toMatch(/^STATE +REJECTED$/m);
+      expect(rejected.stdout).toMatch(/^DECIDED BY +user:p1$/m);
+      expect(rejected.stdout).toMatch(/^DECISION REASON +already refunded$/m);
+    });
+
+    it('needs a reason to reject and a known state to filter on', async () => {
+      const noReason = await aos(['approvals', 'reject', 'ap2']);
+      const badState = await aos(['approvals', 'list', '--state', 'open']);
+
+      expect(noReason.code).toBe(2);
+      expect(noReason.stderr).toContain("required option '--reason <text>' not specified");
+      expect(badState.code).toBe(2);
+      expect(gateway.calls).toEqual([]);
+    });
+
+    it('sets an agent budget with the cost converted to micros and shows it in currency units', async () => {
+      const run = await aos([
+        'budgets',
+        'set',
+        '--agent',
+        'a1',
+        '--period',
+        'daily',
+        '--tokens',
+        '200000',
+        '--cost',
+        '12.50',
+      ]);
+
+      expect(run.code).toBe(0);
+      expect(gateway.calls[0]?.request).toMatchObject({
+        scope: 'AGENT',
+        agentId: 'a1',
+        period: 'DAILY',
+        tokenLimit: 200_000,
+        costLimitMicros: 12_500_000,
+      });
+      expect(gateway.calls[0]?.request.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(run.stdout).toMatch(/^SCOPE +AGENT$/m);
+      expect(run.stdout).toMatch(/^TOKEN LIMIT +200000$/m);
+      expect(run.stdout).toMatch(/^COST LIMIT +12.50$/m);
+      expect(run.stdout).toMatch(/^COST USED +3.25$/m);
+    });
+
+    it('gets the tenant budget, showing a zero limit as no limit', async () => {
+      const run = await aos(['budgets', 'get', '--tenant']);
+
+      expect(gateway.calls[0]?.request).toEqual({ scope: 'TENANT', agentId: '', minPosition: 0 });
+      expect(run.stdout).toMatch(/^TOKEN LIMIT +no limit$/m);
+      expect(run.stdout).toMatch(/^COST LIMIT +500.00$/m);
+      expect(run.stdout).toMatch(/^EXHAUSTED +no$/m);
+    });
+
+    it('refuses a budget without exactly one scope or without any limit', async () => {
+      const both = await aos(['budgets', 'set', '--tenant', '--agent', 'a1', '--period', 'monthly', '--cost', '1']);
+      const neither = await aos(['budgets', 'get']);
+      const noLimit = await aos(['budgets', 'set', '--tenant', '--period', 'monthly']);
+      const badCost = await aos(['budgets', 'set', '--tenant', '--period', 'monthly', '--cost', '12,50']);
+
+      expect(both).toMatchObject({ code: 2, stderr: 'error: pass either --tenant or --agent <id>, not both\n' });
+      expect(neither.code).toBe(2);
+      expect(noLimit.stderr).toBe('error: pass --tokens and/or --cost (0 = no limit)\n');
+      expect(badCost.code).toBe(2);
+      expect(badCost.stderr).toContain('expected an amount in currency units');
+      expect(gateway.calls).toEqual([]);
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
 import { createAgentsClient, type AgentsClient } from './agent-service.client';
 import { createAuditClient, type AuditClient } from './audit-service.client';
 import { CallInvoker } from './call-invoker';
+import { createGovernanceClient, type GovernanceClient } from './governance-service.client';
 import { AosClientError } from './client-error';
 
 export interface AosClientOptions {
@@ -31,6 +32,7 @@ export interface AosClient {
   readonly address: string;
   readonly agents: AgentsClient;
   readonly audit: AuditClient;
+  readonly governance: GovernanceClient;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after `timeoutMs`. */
   waitForReady(timeoutMs?: number): Promise<void>;
   /** Closes the channel; calls in flight are cancelled. */
@@ -62,6 +64,7 @@ export function createAosClient(options: AosClientOptions): AosClient {
     address: options.address,
     agents: createAgentsClient(invoker),
     audit: createAuditClient(invoker),
+    governance: createGovernanceClient(invoker),
     waitForReady: (timeoutMs = DEFAULT_DEADLINE_MS) =>
       new Promise<void>((resolve, reject) => {
         client.waitForReady(Date.now() + timeoutMs, (error) => {

@@ -1,6 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import type { Agent, Event, GetAgentRequest, ReplayEventsRequest } from '@aos/contracts';
+import type {
+  Agent,
+  ApiKey,
+  CheckAccessRequest,
+  CheckAccessResponse,
+  CreateApiKeyRequest,
+  CreateApiKeyResponse,
+  Event,
+  GetAgentRequest,
+  ReplayEventsRequest,
+  SetBudgetRequest,
+  WhoAmIResponse,
+} from '@aos/contracts';
 import { AosClientError, createAosClient, loadServiceDefinition, type AosClient } from '../src';
 
 /**
@@ -14,6 +26,8 @@ interface Seen {
   getAgent: GetAgentRequest[];
   updateAgent: Record<string, unknown>[];
   replay: ReplayEventsRequest[];
+  /** GovernanceService requests by method name. */
+  governance: { method: string; request: unknown }[];
   cancelledStreams: number;
 }
 
@@ -92,6 +106,48 @@ async function startServer(seen: Seen): Promise<{ address: string; server: grpc.
       if (!follow) call.end();
     },
   });
+  server.addService(loadServiceDefinition('GovernanceService'), {
+    createApiKey(
+      call: grpc.ServerUnaryCall<CreateApiKeyRequest, CreateApiKeyResponse>,
+      callback: grpc.sendUnaryData<Partial<CreateApiKeyResponse>>,
+    ) {
+      seen.metadata.push(call.metadata);
+      seen.governance.push({ method: 'CreateApiKey', request: call.request });
+      const apiKey: Partial<ApiKey> = {
+        id: 'key-1',
+        principalId: call.request.principalId,
+        prefix: 'k3x9q2mf',
+        state: 'API_KEY_ACTIVE' as ApiKey['state'],
+        ...(call.request.expireTime && { expireTime: call.request.expireTime }),
+        logPosition: 99,
+      };
+      callback(null, { apiKey: apiKey as ApiKey, secret: 'aos_k3x9q2mf_s3cr3t-with_underscores' });
+    },
+    checkAccess(
+      call: grpc.ServerUnaryCall<CheckAccessRequest, CheckAccessResponse>,
+      callback: grpc.sendUnaryData<Partial<CheckAccessResponse>>,
+    ) {
+      seen.governance.push({ method: 'CheckAccess', request: call.request });
+      callback(null, {
+        decision: 'DENIED' as CheckAccessResponse['decision'],
+        allowed: false,
+        explanation: `denied: no binding of ${call.request.subject} grants ${call.request.action}`,
+        subject: call.request.subject,
+      });
+    },
+    whoAmI(_call: grpc.ServerUnaryCall<object, WhoAmIResponse>, callback: grpc.sendUnaryData<Partial<WhoAmIResponse>>) {
+      callback(null, {
+        tenantId: 'acme',
+        subject: 'user:p1',
+        roles: ['operator', 'auditor'],
+        authentication: 'api_key',
+      });
+    },
+    setBudget(call: grpc.ServerUnaryCall<SetBudgetRequest, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      seen.governance.push({ method: 'SetBudget', request: call.request });
+      callback({ code: grpc.status.PERMISSION_DENIED, details: 'user:p1 may not budgets.set' });
+    },
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
       error ? reject(error) : resolve(p),
@@ -126,7 +182,7 @@ describe('@aos/grpc-client against a real grpc-js server', () => {
   let client: AosClient;
 
   beforeAll(async () => {
-    seen = { metadata: [], getAgent: [], updateAgent: [], replay: [], cancelledStreams: 0 };
+    seen = { metadata: [], getAgent: [], updateAgent: [], replay: [], governance: [], cancelledStreams: 0 };
     ({ server, address } = await startServer(seen));
     client = createAosClient({ address, apiKey: API_KEY });
   });
@@ -136,6 +192,7 @@ describe('@aos/grpc-client against a real grpc-js server', () => {
     seen.getAgent.length = 0;
     seen.updateAgent.length = 0;
     seen.replay.length = 0;
+    seen.governance.length = 0;
     seen.cancelledStreams = 0;
   });
 
@@ -265,6 +322,78 @@ describe('@aos/grpc-client against a real grpc-js server', () => {
     }
 
     await eventually(() => expect(seen.cancelledStreams).toBe(1));
+  });
+
+  it('creates an API key through GovernanceService, sending the expiry as a Timestamp', async () => {
+    const reply = await client.governance.createApiKey({
+      principalId: 'p1',
+      description: 'ci',
+      expireTime: { seconds: 1_800_000_000, nanos: 0 },
+      requestId: 'r-key',
+    });
+
+    expect(seen.governance[0]).toEqual({
+      method: 'CreateApiKey',
+      request: {
+        principalId: 'p1',
+        description: 'ci',
+        expireTime: { seconds: 1_800_000_000, nanos: 0 },
+        requestId: 'r-key',
+      },
+    });
+    expect(seen.metadata[0]?.get('authorization')).toEqual([`Bearer ${API_KEY}`]);
+    expect(reply.secret).toBe('aos_k3x9q2mf_s3cr3t-with_underscores');
+    expect(reply.apiKey).toMatchObject({
+      id: 'key-1',
+      principalId: 'p1',
+      prefix: 'k3x9q2mf',
+      state: 'API_KEY_ACTIVE',
+      expireTime: { seconds: 1_800_000_000, nanos: 0 },
+      logPosition: 99,
+    });
+  });
+
+  it('decodes enum names in a CheckAccess reply and answers WhoAmI without a request body', async () => {
+    const check = await client.governance.checkAccess({ subject: 'agent:a1', action: 'tools.call' });
+    const me = await client.governance.whoAmI({});
+
+    expect(seen.governance[0]?.request).toEqual({
+      subject: 'agent:a1',
+      action: 'tools.call',
+      resource: '',
+      minPosition: 0,
+    });
+    expect(check).toMatchObject({
+      decision: 'DENIED',
+      allowed: false,
+      explanation: 'denied: no binding of agent:a1 grants tools.call',
+      subject: 'agent:a1',
+    });
+    expect(me).toEqual({
+      tenantId: 'acme',
+      subject: 'user:p1',
+      principal: null,
+      roles: ['operator', 'auditor'],
+      authentication: 'api_key',
+    });
+  });
+
+  it('sends governance enums by name and rejects a refused call with its status', async () => {
+    const failure = client.governance.setBudget({
+      scope: 'AGENT' as SetBudgetRequest['scope'],
+      agentId: 'a1',
+      period: 'MONTHLY' as SetBudgetRequest['period'],
+      costLimitMicros: 12_500_000,
+    });
+
+    await expect(failure).rejects.toMatchObject({ code: 'PERMISSION_DENIED', details: 'user:p1 may not budgets.set' });
+    expect(seen.governance[0]?.request).toMatchObject({
+      scope: 'AGENT',
+      agentId: 'a1',
+      period: 'MONTHLY',
+      tokenLimit: 0,
+      costLimitMicros: 12_500_000,
+    });
   });
 
   it('sends no authorization header without an api key', async () => {

@@ -5,6 +5,7 @@ import type { AgentsClient, PartialMessage } from '@aos/grpc-client';
 import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { agentChangeTable, renderAgent, renderAgentTable } from '../output/agent.view';
 import { buildAgentFilter, type AgentFilterFlags } from './agent-filter';
+import { addRequestIdOption } from './command-options';
 import { collect, collectLabel, parseAgentState, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
 import { fetchAllPages } from './pagination';
 
@@ -63,10 +64,7 @@ function addDefinitionOptions(command: Command, { nameRequired }: { nameRequired
 }
 
 function addMutationOptions(command: Command, { expectedRevision }: { expectedRevision: boolean }): Command {
-  command.option(
-    '--request-id <id>',
-    'idempotency key: resending the same id changes nothing twice (default: a fresh UUID)',
-  );
+  addRequestIdOption(command);
   if (expectedRevision) {
     command.option(
       '--expected-revision <n>',

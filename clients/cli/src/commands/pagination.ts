@@ -16,3 +16,40 @@ export async function fetchAllPages<Page extends { nextPageToken: string }, Item
   }
   return { items, lastPage: page };
 }
+
+/** What a paged list command needs to print one page, or every page with --all. */
+export interface PagedList<Page extends { nextPageToken: string }, Item> {
+  /** Annotate `pageToken: string` at the call site: an untyped parameter would stop TypeScript inferring Page from it. */
+  fetchPage: (pageToken: string) => Promise<Page>;
+  /** The repeated field of the reply, e.g. 'principals'; `itemsOf` reads it. */
+  field: NoInfer<keyof Page & string>;
+  itemsOf: (page: NoInfer<Page>) => Item[];
+  render: (items: readonly Item[]) => string;
+  /** For the count line, e.g. 'principal'. */
+  noun: string;
+}
+
+/**
+ * Prints a list reply: the page asked for (with a hint when there are more) or,
+ * with `all`, every page's items as one list. JSON keeps the reply's shape.
+ */
+export async function printPagedList<Page extends { nextPageToken: string }, Item>(
+  out: { json: boolean; write(text: string): void; writeJson(value: unknown): void },
+  flags: { pageToken?: string; all?: boolean },
+  list: PagedList<Page, Item>,
+): Promise<void> {
+  const { itemsOf } = list;
+  if (flags.all) {
+    const { items, lastPage } = await fetchAllPages(list.fetchPage, itemsOf, flags.pageToken);
+    if (out.json) out.writeJson({ ...lastPage, [list.field]: items });
+    else out.write(list.render(items) + `${items.length} ${list.noun}(s)\n`);
+    return;
+  }
+  const page = await list.fetchPage(flags.pageToken ?? '');
+  if (out.json) {
+    out.writeJson(page);
+    return;
+  }
+  out.write(list.render(itemsOf(page)));
+  if (page.nextPageToken) out.write(`more: --page-token ${page.nextPageToken} (or --all)\n`);
+}

@@ -20,3 +20,24 @@ export function formatLabels(labels: Record<string, string> | null | undefined):
     .map(([key, value]) => `${key}=${value}`)
     .join(', ');
 }
+
+/** An enum name without its type prefix: `API_KEY_ACTIVE` → `ACTIVE`. */
+export function formatEnum(value: string | null | undefined, prefix = ''): string {
+  if (!value) return '';
+  return prefix && value.startsWith(prefix) ? value.slice(prefix.length) : value;
+}
+
+/** Millionths of a currency unit as units, at least 2 decimals: 12_500_000 → `12.50`. */
+export function formatMicros(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  const whole = Math.floor(abs / 1_000_000);
+  const fraction = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
+  return `${sign}${whole}.${fraction}`;
+}
+
+export function formatYesNo(value: boolean | null | undefined): string {
+  return value ? 'yes' : 'no';
+}
