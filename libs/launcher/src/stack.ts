@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
 import { ServiceProcess } from './service-process';
 
-export type ServiceName = 'lifecycle' | 'audit' | 'gateway';
+export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'gateway';
 
 /** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
-const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit'];
+const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance'];
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -72,6 +72,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services: Record<ServiceName, ServiceProcess> = {
     lifecycle: make('lifecycle'),
     audit: make('audit'),
+    governance: make('governance'),
     gateway: make('gateway'),
   };
 
