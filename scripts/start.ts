@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from '@aos/config';
-import { ServiceStartError, startStack } from '@aos/launcher';
+import { ServiceStartError, startStack, type Stack } from '@aos/launcher';
 import { resolveBootstrapKey } from '@aos/governance';
 
 const HELP = `Usage: npm start
@@ -39,12 +39,34 @@ async function main(): Promise<void> {
   const key = resolveBootstrapKey(config);
   const log = (m: string) => process.stdout.write(`[agentos] ${m}\n`);
 
-  const stack = await startStack({
+  // The services run in their own process groups, so a Ctrl-C reaches only this
+  // process: handle it from the first moment, also while the stack starts.
+  let stack: Stack | undefined;
+  const starting = new AbortController();
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    if (!stack) return starting.abort();
+    stack.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  stack = await startStack({
     dataDir: config.dataDir,
     gatewayAddr: config.AOS_GATEWAY_ADDR,
     natsUrl: config.AOS_NATS_URL,
     restartOnCrash: true,
     onEvent: log,
+    signal: starting.signal,
   });
 
   const keyWhere = key.source === 'env' ? 'the AOS_BOOTSTRAP_API_KEY environment variable' : key.path;
@@ -62,22 +84,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    stack.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 /** Checked first, so that a second `npm start` says why instead of failing halfway. */

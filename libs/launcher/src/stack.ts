@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
-import { ServiceProcess } from './service-process';
+import { ServiceProcess, ServiceStartError } from './service-process';
 
 export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'gateway';
 
@@ -29,6 +29,8 @@ export interface StackOptions {
   /** Restart a service that exits unexpectedly (with backoff). */
   restartOnCrash?: boolean;
   onEvent?: (message: string) => void;
+  /** Aborting while the stack starts stops whatever has started, and startStack rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -84,19 +86,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await nats?.stop();
   };
 
+  const abortStart = () => void stop();
+  options.signal?.addEventListener('abort', abortStart, { once: true });
+  let gatewayAddr = options.gatewayAddr;
   try {
     await Promise.all(BACKEND_SERVICES.map((n) => services[n].start().then(() => say(`${n} ready`))));
-    await services.gateway.start();
-    say(`gateway ready on ${options.gatewayAddr}`);
+    const ready = await services.gateway.start();
+    // The gateway reports the address it actually bound (it differs for port 0).
+    if (typeof ready.details?.address === 'string') gatewayAddr = ready.details.address;
+    say(`gateway ready on ${gatewayAddr}`);
   } catch (err) {
     await stop();
-    throw err;
+    throw options.signal?.aborted ? new ServiceStartError('stack', 'start interrupted') : err;
+  } finally {
+    options.signal?.removeEventListener('abort', abortStart);
   }
 
   if (options.restartOnCrash) {
     for (const service of Object.values(services)) superviseRestarts(service, () => stopped, say);
   }
-  return { natsUrl, gatewayAddr: options.gatewayAddr, nats, services, stop };
+  return { natsUrl, gatewayAddr, nats, services, stop };
 }
 
 /** Restarts a service that died on its own, waiting longer after each quick failure (max 30 s). */

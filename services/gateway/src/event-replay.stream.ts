@@ -7,9 +7,9 @@ import { EVENT_STORE } from './gateway.tokens';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
 
-// Categories are one subject token in the JetStream mapping: refusing anything
-// but plain names keeps wildcards ('*', '>') and dots out of the store's filter.
-const CATEGORY = /^[a-z][a-z0-9_]{0,62}$/;
+// The event store's own rule for a category (one subject token in the JetStream
+// mapping): checked here so a bad one is INVALID_ARGUMENT, not a failed stream.
+const CATEGORY = /^[a-z][a-z0-9]{0,31}$/;
 
 /**
  * AuditService.ReplayEvents. It reads the log directly (read-only) instead of

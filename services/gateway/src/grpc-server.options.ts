@@ -27,6 +27,9 @@ export function grpcServerOptions(address: string, health: HealthImplementation)
     transport: Transport.GRPC,
     options: {
       url: address,
+      // A request travels on over NATS, whose messages are at most 1 MiB: a
+      // larger one is refused here (RESOURCE_EXHAUSTED) rather than failing later.
+      maxReceiveMessageLength: 1024 * 1024 - 64 * 1024,
       package: PROTO_PACKAGE,
       protoPath: PROTO_PATHS,
       loader: PROTO_LOADER_OPTIONS,

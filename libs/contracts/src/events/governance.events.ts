@@ -30,7 +30,7 @@ export const PrincipalCreatedSchema = z.object({
   kind: z.enum(['USER', 'SERVICE']),
   name: z.string(),
   oidcSubject: z.string(),
-  /** Set on the first principal of a tenant created with its tenant, and on the bootstrap admin. */
+  /** Set only on the bootstrap admin: system administrators create tenants. A tenant's own admin is not one. */
   systemAdmin: z.boolean().default(false),
 });
 
