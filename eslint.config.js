@@ -6,7 +6,15 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
-const frameworkImports = ['@nestjs/*', '@nats-io/*', '@grpc/*', '@eventstore/*', 'nats', '@aos/event-store', '@aos/messaging'];
+const frameworkImports = [
+  '@nestjs/*',
+  '@nats-io/*',
+  '@grpc/*',
+  '@eventstore/*',
+  'nats',
+  '@aos/event-store',
+  '@aos/messaging',
+];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'libs/contracts/src/gen/**', '.aos/**', '.nx/**', 'coverage/**'] },
@@ -22,12 +30,22 @@ export default tseslint.config(
         {
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkImports },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: frameworkImports,
+            },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra'] },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:client'] },
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra', 'type:testing'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra', 'type:client', 'type:testing'] },
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:infra', 'type:client', 'type:testing'],
+            },
           ],
         },
       ],
@@ -39,7 +57,15 @@ export default tseslint.config(
     // Deciders are pure domain code: given a state and a command, the events.
     files: ['**/*.decider.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: frameworkImports.map((group) => ({ group: [group], message: 'deciders are pure: no framework, transport or store imports' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: frameworkImports.map((group) => ({
+            group: [group],
+            message: 'deciders are pure: no framework, transport or store imports',
+          })),
+        },
+      ],
     },
   },
   {

@@ -27,7 +27,13 @@ const USERS_PER_TENANT = 20;
 const TARGET_P99_MS = 0.2;
 
 const ACTIONS = ['tools.call', 'kb.read', 'context.read', 'context.write', 'tasks.submit'];
-const RESOURCE_KINDS: Record<string, string> = { 'tools.call': 'tools', 'kb.read': 'kb', 'context.read': 'context', 'context.write': 'context', 'tasks.submit': 'queues' };
+const RESOURCE_KINDS: Record<string, string> = {
+  'tools.call': 'tools',
+  'kb.read': 'kb',
+  'context.read': 'context',
+  'context.write': 'context',
+  'tasks.submit': 'queues',
+};
 const ROLE_ACTIONS = ['agents.get', 'agents.pause', 'agents.create', 'audit.list', 'tasks.submit', 'keys.create'];
 const RESOURCES_PER_KIND = 40;
 
@@ -70,7 +76,14 @@ function buildFixture(): Fixture {
       id: randomUUID(),
       type,
       data,
-      metadata: { tenantId, actor: { kind: 'user', id: 'bench' }, correlationId: 'c', causationId: 'r', requestId: 'r', schemaVersion: 1 },
+      metadata: {
+        tenantId,
+        actor: { kind: 'user', id: 'bench' },
+        correlationId: 'c',
+        causationId: 'r',
+        requestId: 'r',
+        schemaVersion: 1,
+      },
       stream,
       category,
       streamId,
@@ -84,15 +97,32 @@ function buildFixture(): Fixture {
   for (let t = 0; t < TENANTS; t++) {
     const tenantId = `tenant-${t}`;
     const tenantLines: PolicyLine[] = BUILT_IN_ROLE_NAMES.flatMap((role) =>
-      BUILT_IN_ROLES[role].permissions.map((p): PolicyLine => [`role:${role}`, tenantId, '*', p, 'allow', `role:${role}`]),
+      BUILT_IN_ROLES[role].permissions.map((p): PolicyLine => [
+        `role:${role}`,
+        tenantId,
+        '*',
+        p,
+        'allow',
+        `role:${role}`,
+      ]),
     );
     const tenantLinks: [string, string][] = [];
     record(tenantId, 'tenant', tenantId, 'TenantCreated', { tenantId, displayName: tenantId });
     for (let u = 0; u < USERS_PER_TENANT; u++) {
       const principalId = `u${u}`;
-      record(tenantId, 'principal', principalId, 'PrincipalCreated', { principalId, kind: 'USER', name: principalId, oidcSubject: '', systemAdmin: false });
+      record(tenantId, 'principal', principalId, 'PrincipalCreated', {
+        principalId,
+        kind: 'USER',
+        name: principalId,
+        oidcSubject: '',
+        systemAdmin: false,
+      });
       const role = BUILT_IN_ROLE_NAMES[random(BUILT_IN_ROLE_NAMES.length)]!;
-      record(tenantId, 'policy', tenantId, 'RoleAssigned', { bindingId: `b-${u}`, subject: `user:${principalId}`, role });
+      record(tenantId, 'policy', tenantId, 'RoleAssigned', {
+        bindingId: `b-${u}`,
+        subject: `user:${principalId}`,
+        role,
+      });
       tenantLinks.push([`user:${principalId}`, `role:${role}`]);
     }
     for (let r = 0; r < RULES_PER_TENANT; r++) {
@@ -101,7 +131,14 @@ function buildFixture(): Fixture {
       const target = random(10) === 0 ? `${RESOURCE_KINDS[action]}/*` : resource(action);
       const effect = random(10) === 0 ? 'DENY' : 'ALLOW';
       const requiresApproval = effect === 'ALLOW' && random(20) === 0;
-      record(tenantId, 'policy', tenantId, 'PolicyRuleAdded', { ruleId: `r-${r}`, subject, action, resource: target, effect, requiresApproval });
+      record(tenantId, 'policy', tenantId, 'PolicyRuleAdded', {
+        ruleId: `r-${r}`,
+        subject,
+        action,
+        resource: target,
+        effect,
+        requiresApproval,
+      });
       tenantLines.push([subject, tenantId, target, action, effect === 'DENY' ? 'deny' : 'allow', `rule:r-${r}`]);
     }
     lines.set(tenantId, tenantLines);
@@ -112,7 +149,12 @@ function buildFixture(): Fixture {
   for (let i = 0; i < DECISIONS; i++) {
     const tenantId = `tenant-${random(TENANTS)}`;
     if (random(5) === 0) {
-      requests.push({ tenantId, subject: `user:u${random(USERS_PER_TENANT)}`, action: ROLE_ACTIONS[random(ROLE_ACTIONS.length)]!, resource: '*' });
+      requests.push({
+        tenantId,
+        subject: `user:u${random(USERS_PER_TENANT)}`,
+        action: ROLE_ACTIONS[random(ROLE_ACTIONS.length)]!,
+        resource: '*',
+      });
     } else {
       const action = ACTIONS[random(ACTIONS.length)]!;
       requests.push({ tenantId, subject: `agent:a${random(AGENTS_PER_TENANT)}`, action, resource: resource(action) });
@@ -128,7 +170,8 @@ async function rawEnforcer(tenants: string[], fixture: Fixture): Promise<Enforce
   const policy = enforcer.getModel().model.get('p')!.get('p')!.policy;
   for (const tenantId of tenants) {
     for (const line of fixture.lines.get(tenantId)!) policy.push(line);
-    for (const [subject, role] of fixture.links.get(tenantId)!) await enforcer.addGroupingPolicy(subject, role, tenantId);
+    for (const [subject, role] of fixture.links.get(tenantId)!)
+      await enforcer.addGroupingPolicy(subject, role, tenantId);
   }
   return enforcer;
 }
@@ -168,7 +211,9 @@ export async function benchAuthz(): Promise<void> {
   const applyStart = process.hrtime.bigint();
   for (const event of fixture.events) model.apply(event);
   const applySeconds = Number(process.hrtime.bigint() - applyStart) / 1e9;
-  process.stdout.write(`  applied ${fixture.events.length} governance events in ${applySeconds.toFixed(2)} s (${(fixture.events.length / applySeconds).toFixed(0)} events/s)\n`);
+  process.stdout.write(
+    `  applied ${fixture.events.length} governance events in ${applySeconds.toFixed(2)} s (${(fixture.events.length / applySeconds).toFixed(0)} events/s)\n`,
+  );
 
   const { requests } = fixture;
   const outcomes = { ALLOWED: 0, DENIED: 0, APPROVAL_REQUIRED: 0 };
@@ -203,7 +248,13 @@ export async function benchAuthz(): Promise<void> {
   const perRequester = new Map<string, Enforcer>();
   for (const r of tenantRequests) {
     if (perRequester.has(r.subject)) continue;
-    const roles = new Set([r.subject, ...fixture.links.get(tenantZero)!.filter(([s]) => s === r.subject).map(([, role]) => role)]);
+    const roles = new Set([
+      r.subject,
+      ...fixture.links
+        .get(tenantZero)!
+        .filter(([s]) => s === r.subject)
+        .map(([, role]) => role),
+    ]);
     const enforcer = await newEnforcer(newModelFromString(ACCESS_MODEL_CONF));
     for (const line of fixture.lines.get(tenantZero)!) if (roles.has(line[0])) await enforcer.addPolicy(...line);
     for (const role of roles) if (role !== r.subject) await enforcer.addGroupingPolicy(r.subject, role, tenantZero);
@@ -221,13 +272,25 @@ export async function benchAuthz(): Promise<void> {
     everyone.enforceSync(r.subject, r.tenantId, r.resource, r.action);
   });
 
-  process.stdout.write(`  outcomes: ${outcomes.ALLOWED} allowed, ${outcomes.DENIED} denied, ${outcomes.APPROVAL_REQUIRED} approval required\n`);
-  process.stdout.write(`  check() vs raw enforceSync on ${tenantZero}'s ${tenantRequests.length} requests: ${disagreements} disagreements\n`);
-  process.stdout.write(`${row(`raw casbin enforceSync, 1 tenant (${fixture.lines.get(tenantZero)!.length} lines)`, rawTenant)}\n`);
-  process.stdout.write(`${row(`raw casbin enforceSync, all tenants (${TENANTS * fixture.lines.get(tenantZero)!.length} lines)`, rawAll, rawTenant)}\n`);
+  process.stdout.write(
+    `  outcomes: ${outcomes.ALLOWED} allowed, ${outcomes.DENIED} denied, ${outcomes.APPROVAL_REQUIRED} approval required\n`,
+  );
+  process.stdout.write(
+    `  check() vs raw enforceSync on ${tenantZero}'s ${tenantRequests.length} requests: ${disagreements} disagreements\n`,
+  );
+  process.stdout.write(
+    `${row(`raw casbin enforceSync, 1 tenant (${fixture.lines.get(tenantZero)!.length} lines)`, rawTenant)}\n`,
+  );
+  process.stdout.write(
+    `${row(`raw casbin enforceSync, all tenants (${TENANTS * fixture.lines.get(tenantZero)!.length} lines)`, rawAll, rawTenant)}\n`,
+  );
   process.stdout.write(`${row("raw casbin enforceSync, only the requester's lines", rawRequester, rawTenant)}\n`);
   process.stdout.write(`${row('AccessModel.check(), same 1-tenant requests', checkTenant, rawTenant)}\n`);
-  process.stdout.write(`  check() p50 / raw casbin over the requester's lines p50: ${(checkTenant.p50Ms / rawRequester.p50Ms).toFixed(2)}×\n`);
+  process.stdout.write(
+    `  check() p50 / raw casbin over the requester's lines p50: ${(checkTenant.p50Ms / rawRequester.p50Ms).toFixed(2)}×\n`,
+  );
   process.stdout.write(`${row(`AccessModel.check(), ${TENANTS} tenants, random`, check, rawTenant)}\n`);
-  process.stdout.write(`  target: check() p99 <= ${TARGET_P99_MS} ms -> ${check.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(
+    `  target: check() p99 <= ${TARGET_P99_MS} ms -> ${check.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`,
+  );
 }

@@ -29,7 +29,13 @@ export async function closedLoop(
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { ops: total, seconds, opsPerSec: total / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+  return {
+    ops: total,
+    seconds,
+    opsPerSec: total / seconds,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+  };
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {

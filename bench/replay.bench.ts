@@ -22,7 +22,16 @@ function agentEvents(tenantId: string, agentId: string, i: number): NewEvent[] {
     requestId: `r-${i}-${n}`,
     schemaVersion: 1,
   });
-  const definition = { name: `agent-${i}`, description: 'bench agent', capabilities: ['billing'], instructions: '', model: 'm', toolIds: [], knowledgeBaseIds: [], labels: {} };
+  const definition = {
+    name: `agent-${i}`,
+    description: 'bench agent',
+    capabilities: ['billing'],
+    instructions: '',
+    model: 'm',
+    toolIds: [],
+    knowledgeBaseIds: [],
+    labels: {},
+  };
   const types = ['AgentCreated', 'AgentDeployed', 'AgentPaused', 'AgentResumed', 'AgentPaused'];
   return types.map((type, n) => ({
     id: randomUUID(),
@@ -43,7 +52,9 @@ export async function benchReplay(): Promise<void> {
     const inFlight = new Set<Promise<unknown>>();
     for (let i = 0; i < agents; i++) {
       const agentId = randomUUID();
-      const p = store.append({ tenantId: 'bench', category: 'agent', id: agentId }, agentEvents('bench', agentId, i), { expectedRevision: 'no_stream' });
+      const p = store.append({ tenantId: 'bench', category: 'agent', id: agentId }, agentEvents('bench', agentId, i), {
+        expectedRevision: 'no_stream',
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
       if (inFlight.size >= 256) await Promise.race(inFlight);
@@ -75,8 +86,12 @@ export async function benchReplay(): Promise<void> {
     }
     const rawRate = raw / rawSeconds;
     const projRate = projection.eventsApplied / projSeconds;
-    process.stdout.write(`  raw JetStream ordered consumer   ${rawRate.toFixed(0).padStart(9)} events/s  (${rawSeconds.toFixed(2)} s)\n`);
-    process.stdout.write(`  lifecycle projection replay      ${projRate.toFixed(0).padStart(9)} events/s  (${projSeconds.toFixed(2)} s)  ${((projRate / rawRate) * 100).toFixed(1)}% of raw\n`);
+    process.stdout.write(
+      `  raw JetStream ordered consumer   ${rawRate.toFixed(0).padStart(9)} events/s  (${rawSeconds.toFixed(2)} s)\n`,
+    );
+    process.stdout.write(
+      `  lifecycle projection replay      ${projRate.toFixed(0).padStart(9)} events/s  (${projSeconds.toFixed(2)} s)  ${((projRate / rawRate) * 100).toFixed(1)}% of raw\n`,
+    );
     process.stdout.write(`  target: >= 50% of raw -> ${projRate / rawRate >= 0.5 ? 'met' : 'NOT met'}\n`);
   } finally {
     await nc.close();

@@ -27,7 +27,11 @@ function run(cmd, args, what) {
 const installedMarker = join(root, 'node_modules/.package-lock.json');
 const lock = join(root, 'package-lock.json');
 if (!existsSync(installedMarker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installedMarker).mtimeMs)) {
-  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], 'installing npm packages');
+  run(
+    'npm',
+    existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'],
+    'installing npm packages',
+  );
 }
 
 // nats-server: only needed when no external NATS is configured.
@@ -58,5 +62,5 @@ if (needsNats && !process.env.AOS_NATS_SERVER_BIN && !onPath('nats-server')) {
   }
 }
 
-const gen = spawnSync(process.execPath, [join(root, "scripts/gen-contracts.mjs")], { cwd: root, stdio: "inherit" });
+const gen = spawnSync(process.execPath, [join(root, 'scripts/gen-contracts.mjs')], { cwd: root, stdio: 'inherit' });
 if (gen.status !== 0) process.exit(1);

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   // The services run in their own process groups, so a Ctrl-C reaches only this
   // process: handle it from the first moment, also while the stack starts.
-  let stack: Stack | undefined;
+  let stack: Stack | undefined = undefined;
   const starting = new AbortController();
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -108,6 +108,10 @@ async function assertAddressFree(addr: string): Promise<void> {
 
 main().catch((err: unknown) => {
   const known = err instanceof ConfigError || err instanceof ServiceStartError;
-  process.stderr.write(known ? `AgentOS failed to start: ${(err as Error).message}\n` : `AgentOS failed to start: ${(err as Error).stack}\n`);
+  process.stderr.write(
+    known
+      ? `AgentOS failed to start: ${(err as Error).message}\n`
+      : `AgentOS failed to start: ${(err as Error).stack}\n`,
+  );
   process.exit(1);
 });

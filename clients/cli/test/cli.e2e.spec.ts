@@ -18,10 +18,14 @@ afterAll(async () => {
 
 async function aos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [AOS_BIN, '--addr', t.gatewayAddr, '--key', t.apiKey, ...args], {
-      // A home without a config file, so that only the flags count.
-      env: { ...process.env, HOME: t.dataDir, AOS_CONFIG: '', AOS_API_KEY: '' },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [AOS_BIN, '--addr', t.gatewayAddr, '--key', t.apiKey, ...args],
+      {
+        // A home without a config file, so that only the flags count.
+        env: { ...process.env, HOME: t.dataDir, AOS_CONFIG: '', AOS_API_KEY: '' },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -31,7 +35,17 @@ async function aos(...args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('aos CLI end to end', () => {
   it('walks an agent through its lifecycle and shows it in the audit trail', async () => {
-    const created = await aos('agents', 'create', '--name', 'cli-walk', '--capability', 'billing', '--label', 'team=finance', '--json');
+    const created = await aos(
+      'agents',
+      'create',
+      '--name',
+      'cli-walk',
+      '--capability',
+      'billing',
+      '--label',
+      'team=finance',
+      '--json',
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const agent = JSON.parse(created.stdout) as { id: string; state: string; revision: number };
@@ -68,9 +82,15 @@ describe('aos CLI end to end', () => {
   });
 
   it('refuses a wrong key with UNAUTHENTICATED', async () => {
-    const r = await run(process.execPath, [AOS_BIN, '--addr', t.gatewayAddr, '--key', 'nope-nope-nope-nope-nope', 'agents', 'list']).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
+    const r = await run(process.execPath, [
+      AOS_BIN,
+      '--addr',
+      t.gatewayAddr,
+      '--key',
+      'nope-nope-nope-nope-nope',
+      'agents',
+      'list',
+    ]).catch((e: { code: number; stderr: string }) => e);
     expect((r as { code: number }).code).toBe(1);
     expect((r as { stderr: string }).stderr).toContain('UNAUTHENTICATED');
   });

@@ -34,7 +34,8 @@ export function subscribeAccessModel(
   return {
     subscriptions,
     caughtUp: Promise.all(subscriptions.map((s) => s.caughtUp)).then(() => undefined),
-    waitFor: (position, timeoutMs) => Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined),
+    waitFor: (position, timeoutMs) =>
+      Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined),
     close: () => Promise.all(subscriptions.map((s) => s.close())).then(() => undefined),
   };
 }

@@ -22,7 +22,11 @@ export class AccessModelError extends Error {
 }
 
 /** The governance categories the access model is built from. */
-export const ACCESS_MODEL_CATEGORIES = [GovernanceCategories.tenant, GovernanceCategories.principal, GovernanceCategories.policy] as const;
+export const ACCESS_MODEL_CATEGORIES = [
+  GovernanceCategories.tenant,
+  GovernanceCategories.principal,
+  GovernanceCategories.policy,
+] as const;
 
 interface KeyRecord {
   readonly tenantId: string;
@@ -61,15 +65,30 @@ const ROLE_SUBJECT_PREFIX = 'role:';
 const RULE_ID_PREFIX = 'rule:';
 
 const roleSubject = (role: string) => `${ROLE_SUBJECT_PREFIX}${role}`;
-const roleOfSubject = (subject: string) => (subject.startsWith(ROLE_SUBJECT_PREFIX) ? subject.slice(ROLE_SUBJECT_PREFIX.length) : undefined);
+const roleOfSubject = (subject: string) =>
+  subject.startsWith(ROLE_SUBJECT_PREFIX) ? subject.slice(ROLE_SUBJECT_PREFIX.length) : undefined;
 const actorName = (event: RecordedEvent) => `${event.metadata.actor.kind}:${event.metadata.actor.id}`;
 
 function roleLines(tenantId: string, role: string, permissions: readonly string[]): PolicyLine[] {
-  return [...new Set(permissions)].map((permission) => [roleSubject(role), tenantId, '*', permission, 'allow', roleSubject(role)]);
+  return [...new Set(permissions)].map((permission) => [
+    roleSubject(role),
+    tenantId,
+    '*',
+    permission,
+    'allow',
+    roleSubject(role),
+  ]);
 }
 
 function ruleLine(rule: RuleView): PolicyLine {
-  return [rule.subject, rule.tenantId, rule.resource, rule.action, rule.effect === 'DENY' ? 'deny' : 'allow', `${RULE_ID_PREFIX}${rule.id}`];
+  return [
+    rule.subject,
+    rule.tenantId,
+    rule.resource,
+    rule.action,
+    rule.effect === 'DENY' ? 'deny' : 'allow',
+    `${RULE_ID_PREFIX}${rule.id}`,
+  ];
 }
 
 /**
@@ -186,7 +205,8 @@ export class AccessModel {
         // The decider refuses built-in names; a stray event must not shadow a built-in role.
         if (isBuiltInRole(role)) return;
         const previous = state.roles.get(role);
-        if (previous) for (const line of roleLines(tenantId, role, previous.permissions)) state.enforcer.removeLine(line);
+        if (previous)
+          for (const line of roleLines(tenantId, role, previous.permissions)) state.enforcer.removeLine(line);
         for (const line of roleLines(tenantId, role, permissions)) state.enforcer.addLine(line);
         state.roles.set(role, {
           name: role,
@@ -313,7 +333,8 @@ export class AccessModel {
   /** Key events live in their principal's stream: they advance its revision. */
   private touchPrincipal(state: TenantState, principalId: string, event: RecordedEvent): void {
     const principal = state.principals.get(principalId);
-    if (principal) state.principals.set(principalId, { ...principal, revision: event.revision, logPosition: event.position });
+    if (principal)
+      state.principals.set(principalId, { ...principal, revision: event.revision, logPosition: event.position });
   }
 
   private existingTenant(tenantId: string): TenantState | undefined {
@@ -342,7 +363,8 @@ export class AccessModel {
       this.verifiedKeys.set(digest, key);
     }
     if (key.revokeTime !== undefined) throw new UnauthenticatedError('API key revoked');
-    if (key.expireTime !== undefined && Date.parse(key.expireTime) < now.getTime()) throw new UnauthenticatedError('API key expired');
+    if (key.expireTime !== undefined && Date.parse(key.expireTime) < now.getTime())
+      throw new UnauthenticatedError('API key expired');
     const state = this.existingTenant(key.tenantId);
     if (!state) throw new UnauthenticatedError("API key's tenant does not exist");
     const principal = state.principals.get(key.principalId);
@@ -357,7 +379,11 @@ export class AccessModel {
     return undefined;
   }
 
-  private principalIdentity(state: TenantState, principal: PrincipalView, authentication: Identity['authentication']): Identity {
+  private principalIdentity(
+    state: TenantState,
+    principal: PrincipalView,
+    authentication: Identity['authentication'],
+  ): Identity {
     return {
       tenantId: state.tenantId,
       subject: principal.subject,
@@ -394,10 +420,14 @@ export class AccessModel {
     const state = this.existingTenant(tenantId);
     if (!state) return { decision: 'DENIED', explanation: `denied: tenant ${JSON.stringify(tenantId)} does not exist` };
     if (isSystemPermission(action)) {
-      return { decision: 'DENIED', explanation: `denied: ${action} is a system permission, held only by system administrators` };
+      return {
+        decision: 'DENIED',
+        explanation: `denied: ${action} is a system permission, held only by system administrators`,
+      };
     }
     const decision = state.enforcer.decide(subject, target, action);
-    if (!decision.line) return { decision: 'DENIED', explanation: `denied: no role or rule grants ${subject} ${action} on ${target}` };
+    if (!decision.line)
+      return { decision: 'DENIED', explanation: `denied: no role or rule grants ${subject} ${action} on ${target}` };
 
     const [lineSubject, , lineResource, lineAction, , lineId] = decision.line;
     const ruleId = lineId.startsWith(RULE_ID_PREFIX) ? lineId.slice(RULE_ID_PREFIX.length) : undefined;
@@ -417,7 +447,11 @@ export class AccessModel {
     };
 
     if (!decision.allowed) {
-      return { decision: 'DENIED', explanation: `denied: rule ${ruleId} denies ${lineSubject} ${lineAction} on ${lineResource}${path && `; ${path}`}`, ...matched };
+      return {
+        decision: 'DENIED',
+        explanation: `denied: rule ${ruleId} denies ${lineSubject} ${lineAction} on ${lineResource}${path && `; ${path}`}`,
+        ...matched,
+      };
     }
     if (rule?.requiresApproval) {
       return {
@@ -505,18 +539,24 @@ export class AccessModel {
       builtIn: true,
       description: BUILT_IN_ROLES[name].description,
     }));
-    const custom = [...state.roles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ ...r, permissions: [...r.permissions] }));
+    const custom = [...state.roles.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((r) => ({ ...r, permissions: [...r.permissions] }));
     return [...builtIn, ...custom];
   }
 
   /** Bindings in creation order, optionally only those of `subject`. */
   bindings(tenantId: string, subject?: string): BindingView[] {
-    return [...(this.tenantStates.get(tenantId)?.bindings.values() ?? [])].filter((b) => !subject || b.subject === subject).map((b) => ({ ...b }));
+    return [...(this.tenantStates.get(tenantId)?.bindings.values() ?? [])]
+      .filter((b) => !subject || b.subject === subject)
+      .map((b) => ({ ...b }));
   }
 
   /** Rules in creation order, optionally only those naming `subject`. */
   rules(tenantId: string, subject?: string): RuleView[] {
-    return [...(this.tenantStates.get(tenantId)?.rules.values() ?? [])].filter((r) => !subject || r.subject === subject).map((r) => ({ ...r }));
+    return [...(this.tenantStates.get(tenantId)?.rules.values() ?? [])]
+      .filter((r) => !subject || r.subject === subject)
+      .map((r) => ({ ...r }));
   }
 }
 

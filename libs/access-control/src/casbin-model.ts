@@ -120,7 +120,8 @@ export class RoleLinks implements RoleManager {
 
   async getUsers(name: string, ...domain: string[]): Promise<string[]> {
     const users: string[] = [];
-    for (const [user, targets] of this.links.get(domain[0] ?? DEFAULT_DOMAIN) ?? []) if (targets.has(name)) users.push(user);
+    for (const [user, targets] of this.links.get(domain[0] ?? DEFAULT_DOMAIN) ?? [])
+      if (targets.has(name)) users.push(user);
     return users;
   }
 
@@ -163,7 +164,8 @@ export class TenantEnforcer {
     this.enforcer = new Enforcer();
     // No adapter: initialisation only installs the model, synchronously.
     void this.enforcer.initWithModelAndAdapter(model);
-    if (this.enforcer.getModel() !== model) throw new Error('casbin enforcer initialisation did not complete synchronously');
+    if (this.enforcer.getModel() !== model)
+      throw new Error('casbin enforcer initialisation did not complete synchronously');
     this.enforcer.setRoleManager(this.links);
     this.assertion('g', 'g').rm = this.links;
   }
@@ -195,11 +197,13 @@ export class TenantEnforcer {
 
   /** `g, <subject>, <role subject>, <tenant>` */
   addLink(subject: string, roleSubject: string): void {
-    if (this.enforcer.getModel().addPolicy('g', 'g', [subject, roleSubject, this.tenantId])) this.links.link(subject, roleSubject, this.tenantId);
+    if (this.enforcer.getModel().addPolicy('g', 'g', [subject, roleSubject, this.tenantId]))
+      this.links.link(subject, roleSubject, this.tenantId);
   }
 
   removeLink(subject: string, roleSubject: string): void {
-    if (this.enforcer.getModel().removePolicy('g', 'g', [subject, roleSubject, this.tenantId])) this.links.unlink(subject, roleSubject, this.tenantId);
+    if (this.enforcer.getModel().removePolicy('g', 'g', [subject, roleSubject, this.tenantId]))
+      this.links.unlink(subject, roleSubject, this.tenantId);
   }
 
   /**
@@ -219,7 +223,13 @@ export class TenantEnforcer {
     const scratch = this.assertion('p', 'p2');
     scratch.policy = candidates;
     try {
-      const [allowed, explain] = this.enforcer.enforceExSync(CANDIDATES_CONTEXT, subject, this.tenantId, resource, action);
+      const [allowed, explain] = this.enforcer.enforceExSync(
+        CANDIDATES_CONTEXT,
+        subject,
+        this.tenantId,
+        resource,
+        action,
+      );
       const line = explain.length > 0 ? (explain as PolicyLine) : undefined;
       return line ? { allowed, line, via: reached.get(line[0]) } : { allowed };
     } finally {

@@ -58,7 +58,8 @@ export class OidcVerifier {
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new UnauthenticatedError('token has no subject');
     const tenant = payload[this.cfg.tenantClaim ?? 'aos_tenant'];
-    if (tenant !== undefined && (typeof tenant !== 'string' || tenant === '')) throw new UnauthenticatedError('invalid tenant claim');
+    if (tenant !== undefined && (typeof tenant !== 'string' || tenant === ''))
+      throw new UnauthenticatedError('invalid tenant claim');
     const groups = payload[this.cfg.groupsClaim ?? 'groups'];
     return {
       tenantId: tenant ?? this.cfg.defaultTenant,
@@ -85,9 +86,11 @@ function failureReason(error: unknown): string {
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return 'unknown token signing key';
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+    return 'unknown token signing key';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad token signature';
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return "cannot fetch the issuer's signing keys";
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
+    return "cannot fetch the issuer's signing keys";
   if (error instanceof errors.JOSEError) return 'malformed bearer token';
   // A network failure fetching the JWKS (jose rethrows fetch's TypeError).
   return "cannot fetch the issuer's signing keys";

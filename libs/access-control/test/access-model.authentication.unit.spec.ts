@@ -13,7 +13,9 @@ async function expectUnauthenticated(promise: Promise<unknown>, message: string,
   expect((error as AosError).code).toBe('UNAUTHENTICATED');
   expect((error as Error).message).toBe(message);
   // The key (or its secret) never travels in the error.
-  expect(JSON.stringify({ message: (error as Error).message, stack: (error as Error).stack })).not.toContain(key.secret);
+  expect(JSON.stringify({ message: (error as Error).message, stack: (error as Error).stack })).not.toContain(
+    key.secret,
+  );
 }
 
 describe('AccessModel.authenticateApiKey', () => {
@@ -67,7 +69,11 @@ describe('AccessModel.authenticateApiKey', () => {
 
   it('refuses a wrong secret for a known prefix', async () => {
     const forged = { ...alice, secret: generateApiKey().secret };
-    await expectUnauthenticated(model.authenticateApiKey(`aos_${alice.prefix}_${forged.secret}`), 'invalid API key', forged);
+    await expectUnauthenticated(
+      model.authenticateApiKey(`aos_${alice.prefix}_${forged.secret}`),
+      'invalid API key',
+      forged,
+    );
   });
 
   it('refuses a key with an unknown prefix', async () => {
@@ -75,9 +81,12 @@ describe('AccessModel.authenticateApiKey', () => {
     await expectUnauthenticated(model.authenticateApiKey(unknown.full), 'invalid API key', unknown);
   });
 
-  it.each(['', 'Bearer x', 'aos_AB_secret', 'aos_abcd1234_', 'not-a-key-at-all'])('refuses a malformed key %j', async (presented) => {
-    await expectUnauthenticated(model.authenticateApiKey(presented), 'malformed API key', alice);
-  });
+  it.each(['', 'Bearer x', 'aos_AB_secret', 'aos_abcd1234_', 'not-a-key-at-all'])(
+    'refuses a malformed key %j',
+    async (presented) => {
+      await expectUnauthenticated(model.authenticateApiKey(presented), 'malformed API key', alice);
+    },
+  );
 
   it('refuses a revoked key from the moment the revocation is applied, even after it was cached', async () => {
     await model.authenticateApiKey(alice.full);
@@ -87,7 +96,11 @@ describe('AccessModel.authenticateApiKey', () => {
 
   it('refuses an expired key, checked on every call', async () => {
     await model.authenticateApiKey(app.full, new Date('2029-06-01T00:00:00Z'));
-    await expectUnauthenticated(model.authenticateApiKey(app.full, new Date('2030-01-01T00:00:01Z')), 'API key expired', app);
+    await expectUnauthenticated(
+      model.authenticateApiKey(app.full, new Date('2030-01-01T00:00:01Z')),
+      'API key expired',
+      app,
+    );
   });
 
   it('refuses a key whose principal is unknown to the projection', async () => {

@@ -13,7 +13,14 @@ function event(type: string, data: unknown): NewEvent {
     id: randomUUID(),
     type,
     data,
-    metadata: { tenantId: TENANT, actor: { kind: 'system', id: 'test' }, correlationId: randomUUID(), causationId: randomUUID(), requestId: randomUUID(), schemaVersion: 1 },
+    metadata: {
+      tenantId: TENANT,
+      actor: { kind: 'system', id: 'test' },
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      requestId: randomUUID(),
+      schemaVersion: 1,
+    },
   };
 }
 
@@ -31,13 +38,32 @@ describe('subscribeAccessModel (real nats-server, JetStream store)', () => {
     store = await createJetStreamEventStore({ servers: server.url });
     key = generateApiKey();
     // The log before the model starts: a bootstrap, with another service's event in between.
-    await store.append({ tenantId: TENANT, category: 'tenant', id: TENANT }, [event('TenantCreated', { tenantId: TENANT, displayName: 'Acme' })]);
-    await store.append({ tenantId: TENANT, category: 'agent', id: 'a1' }, [event('AgentCreated', { not: 'a governance event' })]);
-    await store.append({ tenantId: TENANT, category: 'principal', id: 'alice' }, [
-      event('PrincipalCreated', { principalId: 'alice', kind: 'USER', name: 'alice', oidcSubject: '', systemAdmin: true }),
-      event('ApiKeyCreated', { keyId: 'k1', principalId: 'alice', prefix: key.prefix, hash: await hashApiKey(key.full), description: 'bootstrap', expireTime: null }),
+    await store.append({ tenantId: TENANT, category: 'tenant', id: TENANT }, [
+      event('TenantCreated', { tenantId: TENANT, displayName: 'Acme' }),
     ]);
-    await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [event('RoleAssigned', { bindingId: 'b1', subject: 'user:alice', role: 'tenant-admin' })]);
+    await store.append({ tenantId: TENANT, category: 'agent', id: 'a1' }, [
+      event('AgentCreated', { not: 'a governance event' }),
+    ]);
+    await store.append({ tenantId: TENANT, category: 'principal', id: 'alice' }, [
+      event('PrincipalCreated', {
+        principalId: 'alice',
+        kind: 'USER',
+        name: 'alice',
+        oidcSubject: '',
+        systemAdmin: true,
+      }),
+      event('ApiKeyCreated', {
+        keyId: 'k1',
+        principalId: 'alice',
+        prefix: key.prefix,
+        hash: await hashApiKey(key.full),
+        description: 'bootstrap',
+        expireTime: null,
+      }),
+    ]);
+    await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [
+      event('RoleAssigned', { bindingId: 'b1', subject: 'user:alice', role: 'tenant-admin' }),
+    ]);
     model = new AccessModel();
     subscription = subscribeAccessModel(store, model, (error) => errors.push(error));
   });
@@ -52,18 +78,27 @@ describe('subscribeAccessModel (real nats-server, JetStream store)', () => {
     await subscription.caughtUp;
     expect(subscription.subscriptions).toHaveLength(3);
     expect(model.tenantExists(TENANT)).toBe(true);
-    expect(await model.authenticateApiKey(key.full)).toMatchObject({ subject: 'user:alice', roles: ['tenant-admin'], systemAdmin: true, keyId: 'k1' });
+    expect(await model.authenticateApiKey(key.full)).toMatchObject({
+      subject: 'user:alice',
+      roles: ['tenant-admin'],
+      systemAdmin: true,
+      keyId: 'k1',
+    });
     expect(model.check(TENANT, 'user:alice', 'agents.create').decision).toBe('ALLOWED');
     expect(model.position).toBe(await store.headPosition());
   });
 
   it('follows the log live: after waitFor(position of a revoke), the key and binding are refused', async () => {
     await subscription.caughtUp;
-    const revoked = await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [event('RoleRevoked', { bindingId: 'b1', subject: 'user:alice', role: 'tenant-admin' })]);
+    const revoked = await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [
+      event('RoleRevoked', { bindingId: 'b1', subject: 'user:alice', role: 'tenant-admin' }),
+    ]);
     await subscription.waitFor(revoked.position, 5000);
     expect(model.check(TENANT, 'user:alice', 'agents.create').decision).toBe('DENIED');
 
-    const keyRevoked = await store.append({ tenantId: TENANT, category: 'principal', id: 'alice' }, [event('ApiKeyRevoked', { keyId: 'k1', principalId: 'alice' })]);
+    const keyRevoked = await store.append({ tenantId: TENANT, category: 'principal', id: 'alice' }, [
+      event('ApiKeyRevoked', { keyId: 'k1', principalId: 'alice' }),
+    ]);
     await subscription.waitFor(keyRevoked.position, 5000);
     await expect(model.authenticateApiKey(key.full)).rejects.toThrow('API key revoked');
   });
@@ -78,8 +113,12 @@ describe('subscribeAccessModel (real nats-server, JetStream store)', () => {
 
   it('reports an event it cannot apply and goes on with the next', async () => {
     await subscription.caughtUp;
-    await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [event('RoleAssigned', { bindingId: 'broken' })]);
-    const next = await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [event('RoleAssigned', { bindingId: 'b2', subject: 'user:alice', role: 'viewer' })]);
+    await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [
+      event('RoleAssigned', { bindingId: 'broken' }),
+    ]);
+    const next = await store.append({ tenantId: TENANT, category: 'policy', id: TENANT }, [
+      event('RoleAssigned', { bindingId: 'b2', subject: 'user:alice', role: 'viewer' }),
+    ]);
     await subscription.waitFor(next.position, 5000);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(AccessModelError);

@@ -19,7 +19,8 @@ describe('AccessModel authorization', () => {
   describe('built-in roles', () => {
     const cells = BUILT_IN_ROLE_NAMES.flatMap((role) =>
       PERMISSIONS.map(({ name }) => {
-        const expected = !isSystemPermission(name) && BUILT_IN_ROLES[role].permissions.some((p) => permissionMatches(p, name));
+        const expected =
+          !isSystemPermission(name) && BUILT_IN_ROLES[role].permissions.some((p) => permissionMatches(p, name));
         return [role, name, expected] as const;
       }),
     );
@@ -64,7 +65,11 @@ describe('AccessModel authorization', () => {
     expect(model.check('acme', 'user:alice', 'agents.retire').decision).toBe('DENIED');
     log.defineRole('acme', 'deployer', ['agents.retire']);
     expect(model.check('acme', 'user:alice', 'agents.deploy').decision).toBe('DENIED');
-    expect(model.check('acme', 'user:alice', 'agents.retire')).toMatchObject({ decision: 'ALLOWED', matchedRole: 'deployer', matchedPermission: 'agents.retire' });
+    expect(model.check('acme', 'user:alice', 'agents.retire')).toMatchObject({
+      decision: 'ALLOWED',
+      matchedRole: 'deployer',
+      matchedPermission: 'agents.retire',
+    });
   });
 
   it('lets a binding to a role defined later grant once the role exists', () => {
@@ -78,7 +83,10 @@ describe('AccessModel authorization', () => {
     log.defineRole('acme', 'viewer', ['*']);
     log.assign('acme', 'b1', 'user:alice', 'viewer');
     expect(model.check('acme', 'user:alice', 'agents.create').decision).toBe('DENIED');
-    expect(model.roles('acme').find((r) => r.name === 'viewer')).toMatchObject({ builtIn: true, permissions: BUILT_IN_ROLES.viewer.permissions });
+    expect(model.roles('acme').find((r) => r.name === 'viewer')).toMatchObject({
+      builtIn: true,
+      permissions: BUILT_IN_ROLES.viewer.permissions,
+    });
   });
 
   it('lets a deny rule beat any allow, from a role or a rule', () => {
@@ -102,7 +110,8 @@ describe('AccessModel authorization', () => {
       matchedRuleId: 'r1',
       matchedBindingId: 'b1',
       matchedRole: 'operator',
-      explanation: 'denied: rule r1 denies role:operator agents.* on agents/prod-*; user:alice has role operator (binding b1)',
+      explanation:
+        'denied: rule r1 denies role:operator agents.* on agents/prod-*; user:alice has role operator (binding b1)',
     });
     expect(model.check('acme', 'user:alice', 'agents.pause', 'agents/dev-billing').decision).toBe('ALLOWED');
   });
@@ -141,13 +150,20 @@ describe('AccessModel authorization', () => {
     log.rule('acme', 'r-pay', 'agent:a1', 'tools.call', 'tools/payments', 'ALLOW', true);
     expect(model.check('acme', 'agent:a1', 'tools.call', 'tools/payments')).toEqual({
       decision: 'APPROVAL_REQUIRED',
-      explanation: "approval required: rule r-pay allows agent:a1 tools.call on tools/payments only with a person's approval",
+      explanation:
+        "approval required: rule r-pay allows agent:a1 tools.call on tools/payments only with a person's approval",
       matchedRuleId: 'r-pay',
       matchedPermission: 'tools.call',
     });
-    expect(model.check('acme', 'agent:a1', 'tools.call', 'tools/weather')).toMatchObject({ decision: 'ALLOWED', matchedRuleId: 'r-tools' });
+    expect(model.check('acme', 'agent:a1', 'tools.call', 'tools/weather')).toMatchObject({
+      decision: 'ALLOWED',
+      matchedRuleId: 'r-tools',
+    });
     log.rule('acme', 'r-block', 'agent:a1', 'tools.call', 'tools/payments', 'DENY');
-    expect(model.check('acme', 'agent:a1', 'tools.call', 'tools/payments')).toMatchObject({ decision: 'DENIED', matchedRuleId: 'r-block' });
+    expect(model.check('acme', 'agent:a1', 'tools.call', 'tools/payments')).toMatchObject({
+      decision: 'DENIED',
+      matchedRuleId: 'r-block',
+    });
   });
 
   it('stops granting from the moment a binding is revoked or a rule removed', () => {
@@ -167,7 +183,10 @@ describe('AccessModel authorization', () => {
     log.assign('acme', 'b1', 'user:alice', 'viewer');
     log.assign('acme', 'b2', 'user:alice', 'viewer');
     log.revokeRole('acme', 'b1', 'user:alice', 'viewer');
-    expect(model.check('acme', 'user:alice', 'agents.get')).toMatchObject({ decision: 'ALLOWED', matchedBindingId: 'b2' });
+    expect(model.check('acme', 'user:alice', 'agents.get')).toMatchObject({
+      decision: 'ALLOWED',
+      matchedBindingId: 'b2',
+    });
     log.revokeRole('acme', 'b2', 'user:alice', 'viewer');
     expect(model.check('acme', 'user:alice', 'agents.get').decision).toBe('DENIED');
   });
@@ -184,7 +203,10 @@ describe('AccessModel authorization', () => {
   });
 
   it('denies in an unknown tenant, saying so', () => {
-    expect(model.check('nowhere', 'user:alice', 'agents.get')).toEqual({ decision: 'DENIED', explanation: 'denied: tenant "nowhere" does not exist' });
+    expect(model.check('nowhere', 'user:alice', 'agents.get')).toEqual({
+      decision: 'DENIED',
+      explanation: 'denied: tenant "nowhere" does not exist',
+    });
     expect(model.tenantExists('nowhere')).toBe(false);
   });
 
@@ -211,7 +233,8 @@ describe('AccessModel authorization', () => {
     log.assign('acme', 'b-7', 'user:alice', 'operator');
     expect(model.check('acme', 'user:alice', 'agents.pause', 'agents/a1')).toEqual({
       decision: 'ALLOWED',
-      explanation: 'allowed: user:alice has role operator (binding b-7), whose permission agents.pause matches agents.pause',
+      explanation:
+        'allowed: user:alice has role operator (binding b-7), whose permission agents.pause matches agents.pause',
       matchedBindingId: 'b-7',
       matchedRole: 'operator',
       matchedPermission: 'agents.pause',
@@ -235,7 +258,8 @@ describe('AccessModel authorization', () => {
       decision: 'ALLOWED',
       matchedBindingId: 'b-lead',
       matchedRole: 'viewer',
-      explanation: 'allowed: user:alice has role lead (binding b-lead), which inherits role viewer, whose permission agents.get matches agents.get',
+      explanation:
+        'allowed: user:alice has role lead (binding b-lead), which inherits role viewer, whose permission agents.get matches agents.get',
     });
   });
 
@@ -263,7 +287,16 @@ describe('AccessModel projection', () => {
     const binding = log.assign('acme', 'b1', 'service:p1', 'deployer');
     const rule = log.rule('acme', 'r1', 'service:p1', 'tools.call', 'tools/*', 'ALLOW', true);
 
-    expect(model.tenants()).toEqual([{ id: 'acme', displayName: 'Acme Inc.', createTime: tenant.time, createdBy: 'user:admin', revision: 0, logPosition: tenant.position }]);
+    expect(model.tenants()).toEqual([
+      {
+        id: 'acme',
+        displayName: 'Acme Inc.',
+        createTime: tenant.time,
+        createdBy: 'user:admin',
+        revision: 0,
+        logPosition: tenant.position,
+      },
+    ]);
     expect(model.principal('acme', 'p1')).toEqual({
       id: 'p1',
       tenantId: 'acme',
@@ -299,7 +332,10 @@ describe('AccessModel projection', () => {
     ]);
     expect(model.apiKey('acme', 'k1', new Date('2031-01-01'))?.state).toBe('API_KEY_EXPIRED');
     expect(model.apiKeys('acme', 'p2')).toEqual([]);
-    expect(model.roles('acme').map((r) => [r.name, r.builtIn])).toEqual([...BUILT_IN_ROLE_NAMES.map((n) => [n, true]), ['deployer', false]]);
+    expect(model.roles('acme').map((r) => [r.name, r.builtIn])).toEqual([
+      ...BUILT_IN_ROLE_NAMES.map((n) => [n, true]),
+      ['deployer', false],
+    ]);
     expect(model.roles('acme').at(-1)).toEqual({
       name: 'deployer',
       permissions: ['agents.deploy'],
@@ -311,7 +347,16 @@ describe('AccessModel projection', () => {
       logPosition: role.position,
     });
     expect(model.bindings('acme', 'service:p1')).toEqual([
-      { id: 'b1', tenantId: 'acme', subject: 'service:p1', role: 'deployer', createTime: binding.time, createdBy: 'user:admin', revision: 1, logPosition: binding.position },
+      {
+        id: 'b1',
+        tenantId: 'acme',
+        subject: 'service:p1',
+        role: 'deployer',
+        createTime: binding.time,
+        createdBy: 'user:admin',
+        revision: 1,
+        logPosition: binding.position,
+      },
     ]);
     expect(model.bindings('acme', 'user:p2')).toEqual([]);
     expect(model.rules('acme', 'service:p1')).toEqual([
@@ -346,7 +391,11 @@ describe('AccessModel projection', () => {
     log.principal('acme', 'p1');
     log.apiKey('acme', 'p1', 'k1', 'abcd1234', 'h');
     const revoked = log.revokeKey('acme', 'p1', 'k1');
-    expect(model.apiKey('acme', 'k1')).toMatchObject({ state: 'API_KEY_REVOKED', revokeTime: revoked.time, logPosition: revoked.position });
+    expect(model.apiKey('acme', 'k1')).toMatchObject({
+      state: 'API_KEY_REVOKED',
+      revokeTime: revoked.time,
+      logPosition: revoked.position,
+    });
     expect(model.apiKey('acme', 'k1')).not.toHaveProperty('expireTime');
     expect(model.apiKey('globex', 'k1')).toBeUndefined();
   });

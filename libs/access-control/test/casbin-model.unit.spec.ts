@@ -51,7 +51,10 @@ describe('casbin model (a real enforcer)', () => {
       false,
       ['user:alice', 't1', 'agents/secret', 'agents.pause', 'deny', 'rule:r1'],
     ]);
-    expect(enforcer.enforceExSync('user:alice', 't1', 'tools/x', 'tools.call')).toEqual([true, ['user:alice', 't1', 'tools/*', 'tools.call', 'allow', 'rule:r2']]);
+    expect(enforcer.enforceExSync('user:alice', 't1', 'tools/x', 'tools.call')).toEqual([
+      true,
+      ['user:alice', 't1', 'tools/*', 'tools.call', 'allow', 'rule:r2'],
+    ]);
     expect(enforcer.enforceExSync('user:bob', 't1', '*', 'agents.get')).toEqual([false, []]);
   });
 });
@@ -71,14 +74,26 @@ describe('TenantEnforcer', () => {
       seed = (seed + 0x6d2b79f5) | 0;
       let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+      return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0;
     };
-    for (const role of roles) for (let i = 0; i < 3; i++) tenant.addLine([`role:${role}`, 't1', '*', patterns[next(patterns.length)]!, 'allow', `role:${role}`]);
+    for (const role of roles)
+      for (let i = 0; i < 3; i++)
+        tenant.addLine([`role:${role}`, 't1', '*', patterns[next(patterns.length)]!, 'allow', `role:${role}`]);
     tenant.addLink('role:d', 'role:a');
     for (let u = 0; u < 20; u++) if (next(3) > 0) tenant.addLink(`user:${u}`, `role:${roles[next(roles.length)]}`);
     for (let r = 0; r < 200; r++) {
       const subject = next(5) === 0 ? `role:${roles[next(roles.length)]}` : `user:${next(20)}`;
-      tenant.addLine([subject, 't1', resourcePatterns[next(resourcePatterns.length)]!, patterns[next(patterns.length)]!, next(4) === 0 ? 'deny' : 'allow', `rule:${r}`], next(5) === 0);
+      tenant.addLine(
+        [
+          subject,
+          't1',
+          resourcePatterns[next(resourcePatterns.length)]!,
+          patterns[next(patterns.length)]!,
+          next(4) === 0 ? 'deny' : 'allow',
+          `rule:${r}`,
+        ],
+        next(5) === 0,
+      );
     }
     let allowed = 0;
     for (let i = 0; i < 2000; i++) {
@@ -86,7 +101,9 @@ describe('TenantEnforcer', () => {
       const resource = resources[next(resources.length)]!;
       const action = actions[next(actions.length)]!;
       const decision = tenant.decide(subject, resource, action);
-      expect(decision.allowed, `${subject} ${resource} ${action}`).toBe(tenant.decideOverAllLines(subject, resource, action));
+      expect(decision.allowed, `${subject} ${resource} ${action}`).toBe(
+        tenant.decideOverAllLines(subject, resource, action),
+      );
       if (decision.allowed) allowed++;
     }
     // The sample must exercise both outcomes to prove anything.
@@ -107,7 +124,11 @@ describe('TenantEnforcer', () => {
       via: 'role:ops',
     });
     expect(tenant.decide('user:u', 'tools/other', 'tools.call').line?.[5]).toBe('role:ops');
-    expect(tenant.decide('user:u', '*', 'agents.get')).toEqual({ allowed: true, line: ['role:base', 't1', '*', 'agents.get', 'allow', 'role:base'], via: 'role:ops' });
+    expect(tenant.decide('user:u', '*', 'agents.get')).toEqual({
+      allowed: true,
+      line: ['role:base', 't1', '*', 'agents.get', 'allow', 'role:base'],
+      via: 'role:ops',
+    });
   });
 
   it('applies removals at once: a removed link or line grants nothing in the same tick', async () => {

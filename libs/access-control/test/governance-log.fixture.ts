@@ -19,7 +19,14 @@ export class GovernanceLog {
 
   constructor(private readonly model: AccessModel) {}
 
-  record(tenantId: string, category: Category | string, streamId: string, type: GovernanceEventType | string, data: unknown, actor: Actor = { kind: 'user', id: 'admin' }): RecordedEvent {
+  record(
+    tenantId: string,
+    category: Category | string,
+    streamId: string,
+    type: GovernanceEventType | string,
+    data: unknown,
+    actor: Actor = { kind: 'user', id: 'admin' },
+  ): RecordedEvent {
     const stream = `${category}-${streamId}`;
     const revision = (this.revisions.get(`${tenantId}/${stream}`) ?? -1) + 1;
     this.revisions.set(`${tenantId}/${stream}`, revision);
@@ -45,7 +52,11 @@ export class GovernanceLog {
     return this.record(tenantId, GovernanceCategories.tenant, tenantId, 'TenantCreated', { tenantId, displayName });
   }
 
-  principal(tenantId: string, principalId: string, options: { kind?: 'USER' | 'SERVICE'; name?: string; oidcSubject?: string; systemAdmin?: boolean } = {}): RecordedEvent {
+  principal(
+    tenantId: string,
+    principalId: string,
+    options: { kind?: 'USER' | 'SERVICE'; name?: string; oidcSubject?: string; systemAdmin?: boolean } = {},
+  ): RecordedEvent {
     return this.record(tenantId, GovernanceCategories.principal, principalId, 'PrincipalCreated', {
       principalId,
       kind: options.kind ?? 'USER',
@@ -55,8 +66,22 @@ export class GovernanceLog {
     });
   }
 
-  apiKey(tenantId: string, principalId: string, keyId: string, prefix: string, hash: string, expireTime: string | null = null): RecordedEvent {
-    return this.record(tenantId, GovernanceCategories.principal, principalId, 'ApiKeyCreated', { keyId, principalId, prefix, hash, description: `key ${keyId}`, expireTime });
+  apiKey(
+    tenantId: string,
+    principalId: string,
+    keyId: string,
+    prefix: string,
+    hash: string,
+    expireTime: string | null = null,
+  ): RecordedEvent {
+    return this.record(tenantId, GovernanceCategories.principal, principalId, 'ApiKeyCreated', {
+      keyId,
+      principalId,
+      prefix,
+      hash,
+      description: `key ${keyId}`,
+      expireTime,
+    });
   }
 
   revokeKey(tenantId: string, principalId: string, keyId: string): RecordedEvent {
@@ -64,7 +89,11 @@ export class GovernanceLog {
   }
 
   defineRole(tenantId: string, role: string, permissions: string[]): RecordedEvent {
-    return this.record(tenantId, GovernanceCategories.policy, tenantId, 'RoleDefined', { role, permissions, description: `custom ${role}` });
+    return this.record(tenantId, GovernanceCategories.policy, tenantId, 'RoleDefined', {
+      role,
+      permissions,
+      description: `custom ${role}`,
+    });
   }
 
   assign(tenantId: string, bindingId: string, subject: string, role: string): RecordedEvent {
@@ -75,8 +104,23 @@ export class GovernanceLog {
     return this.record(tenantId, GovernanceCategories.policy, tenantId, 'RoleRevoked', { bindingId, subject, role });
   }
 
-  rule(tenantId: string, ruleId: string, subject: string, action: string, resource: string, effect: 'ALLOW' | 'DENY' = 'ALLOW', requiresApproval = false): RecordedEvent {
-    return this.record(tenantId, GovernanceCategories.policy, tenantId, 'PolicyRuleAdded', { ruleId, subject, action, resource, effect, requiresApproval });
+  rule(
+    tenantId: string,
+    ruleId: string,
+    subject: string,
+    action: string,
+    resource: string,
+    effect: 'ALLOW' | 'DENY' = 'ALLOW',
+    requiresApproval = false,
+  ): RecordedEvent {
+    return this.record(tenantId, GovernanceCategories.policy, tenantId, 'PolicyRuleAdded', {
+      ruleId,
+      subject,
+      action,
+      resource,
+      effect,
+      requiresApproval,
+    });
   }
 
   removeRule(tenantId: string, ruleId: string): RecordedEvent {

@@ -20,7 +20,11 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
   let jwksRequests = 0;
 
   beforeAll(async () => {
-    [rsa, ec, stranger] = await Promise.all([generateKeyPair('RS256'), generateKeyPair('ES256'), generateKeyPair('RS256')]);
+    [rsa, ec, stranger] = await Promise.all([
+      generateKeyPair('RS256'),
+      generateKeyPair('ES256'),
+      generateKeyPair('RS256'),
+    ]);
     const keys = [
       { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
       { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
@@ -35,14 +39,30 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
-    verifier = new OidcVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUrl, defaultTenant: 'default', clockToleranceSec: 5 });
+    verifier = new OidcVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUrl,
+      defaultTenant: 'default',
+      clockToleranceSec: 5,
+    });
   });
 
   afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const sign = (claims: JWTPayload, options: { key?: CryptoKey; alg?: string; kid?: string; issuer?: string; audience?: string; exp?: number | string } = {}) =>
+  const sign = (
+    claims: JWTPayload,
+    options: {
+      key?: CryptoKey;
+      alg?: string;
+      kid?: string;
+      issuer?: string;
+      audience?: string;
+      exp?: number | string;
+    } = {},
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'rsa-1' })
       .setSubject('user-123')
@@ -74,7 +94,14 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
   });
 
   it('reads the configured groups and tenant claims', async () => {
-    const custom = new OidcVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUrl, defaultTenant: 'default', groupsClaim: 'roles', tenantClaim: 'org' });
+    const custom = new OidcVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUrl,
+      defaultTenant: 'default',
+      groupsClaim: 'roles',
+      tenantClaim: 'org',
+    });
     const token = await sign({ roles: ['admins'], org: 'globex', groups: ['ignored'] });
     expect(await custom.verify(token)).toEqual({ tenantId: 'globex', subject: 'user-123', groups: ['admins'] });
   });
@@ -100,7 +127,10 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
   });
 
   it('refuses HS256, even "signed" with a key from the JWKS', async () => {
-    const token = await sign({}, { key: new TextEncoder().encode('a-shared-secret-of-32-bytes-long!!') as unknown as CryptoKey, alg: 'HS256' });
+    const token = await sign(
+      {},
+      { key: new TextEncoder().encode('a-shared-secret-of-32-bytes-long!!') as unknown as CryptoKey, alg: 'HS256' },
+    );
     expect(await refusal(token)).toBe('token algorithm not allowed');
   });
 
@@ -114,13 +144,24 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
 
   it('refuses a tampered payload', async () => {
     const [header, , signature] = (await sign({ aos_tenant: 'acme' })).split('.');
-    const payload = Buffer.from(JSON.stringify({ sub: 'admin', iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300, aos_tenant: 'globex' })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        sub: 'admin',
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 300,
+        aos_tenant: 'globex',
+      }),
+    ).toString('base64url');
     expect(await refusal(`${header}.${payload}.${signature}`)).toBe('bad token signature');
   });
 
-  it.each(['', 'garbage', 'a.b', 'a.b.c.d.e', 'aos_abcd1234_secret', '!!.??.**', 'bm90IGpzb24.bm90IGpzb24.c2ln'])('refuses a malformed token %j', async (token) => {
-    expect(await refusal(token)).toBe('malformed bearer token');
-  });
+  it.each(['', 'garbage', 'a.b', 'a.b.c.d.e', 'aos_abcd1234_secret', '!!.??.**', 'bm90IGpzb24.bm90IGpzb24.c2ln'])(
+    'refuses a malformed token %j',
+    async (token) => {
+      expect(await refusal(token)).toBe('malformed bearer token');
+    },
+  );
 
   it('refuses a token without a subject', async () => {
     const token = await new SignJWT({})
@@ -133,7 +174,12 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
   });
 
   it('refuses, as unauthenticated, when the JWKS cannot be fetched', async () => {
-    const unreachable = new OidcVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUrl: 'http://127.0.0.1:1/jwks', defaultTenant: 'default' });
+    const unreachable = new OidcVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUrl: 'http://127.0.0.1:1/jwks',
+      defaultTenant: 'default',
+    });
     const error = await unreachable.verify(await sign({})).then(
       () => undefined,
       (e: unknown) => e,

@@ -12,12 +12,21 @@ const hostPort = z
 export const ConfigSchema = z.object({
   AOS_DATA_DIR: z.string().min(1).default('.aos'),
   AOS_GATEWAY_ADDR: hostPort.default('127.0.0.1:50051'),
-  AOS_NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\//, 'expected a nats:// URL').optional(),
+  AOS_NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\//, 'expected a nats:// URL')
+    .optional(),
   AOS_EVENT_STORE: z.enum(['jetstream', 'eventstoredb']).default('jetstream'),
-  AOS_ESDB_URL: z.string().regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, 'expected an esdb:// URL').optional(),
+  AOS_ESDB_URL: z
+    .string()
+    .regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, 'expected an esdb:// URL')
+    .optional(),
   AOS_BOOTSTRAP_API_KEY: z
     .string()
-    .regex(/^aos_[a-z0-9]{4,16}_[A-Za-z0-9_-]{20,}$/, 'must look like aos_<prefix>_<secret>: prefix 4-16 of [a-z0-9], secret at least 20 of [A-Za-z0-9_-]')
+    .regex(
+      /^aos_[a-z0-9]{4,16}_[A-Za-z0-9_-]{20,}$/,
+      'must look like aos_<prefix>_<secret>: prefix 4-16 of [a-z0-9], secret at least 20 of [A-Za-z0-9_-]',
+    )
     .optional(),
   AOS_DEFAULT_TENANT: z
     .string()

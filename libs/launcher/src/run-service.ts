@@ -18,7 +18,9 @@ export async function runService<T extends RunningService>(
   try {
     service = await start();
   } catch (err) {
-    process.stderr.write(`${name} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `${name} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   }
   signalReady(name, readyDetails?.(service));

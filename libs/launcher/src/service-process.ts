@@ -67,7 +67,12 @@ export class ServiceProcess {
     const { entry, env, output, readyTimeoutMs = 60_000 } = this.options;
     const child = fork(entry, [], {
       // AOS_SERVICE_NODE_ARGS adds Node flags that NODE_OPTIONS refuses, e.g. --cpu-prof.
-      execArgv: ['--import', 'tsx', '--enable-source-maps', ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+      execArgv: [
+        '--import',
+        'tsx',
+        '--enable-source-maps',
+        ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
       env,
       // Its own process group: a terminal's Ctrl-C reaches only the launcher,
       // which then stops the services in order (gateway first, NATS last).

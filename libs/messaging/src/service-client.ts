@@ -44,9 +44,16 @@ export class ServiceClient {
       }
       if (err instanceof AosError) throw err;
       if (err instanceof Error && /max_payload/i.test(err.message)) {
-        throw new InvalidArgumentError('request', 'is too large: a service request may be at most 1 MiB', { cause: err });
+        throw new InvalidArgumentError('request', 'is too large: a service request may be at most 1 MiB', {
+          cause: err,
+        });
       }
-      if (err instanceof Error && /no responders|no subscribers|Empty response|503|NO_RESPONDERS|CONNECTION_CLOSED/i.test(`${err.message} ${(err as { code?: string }).code ?? ''}`)) {
+      if (
+        err instanceof Error &&
+        /no responders|no subscribers|Empty response|503|NO_RESPONDERS|CONNECTION_CLOSED/i.test(
+          `${err.message} ${(err as { code?: string }).code ?? ''}`,
+        )
+      ) {
         throw new UnavailableError(`${subject}: service unavailable`, { cause: err });
       }
       throw fromWireError(err);

@@ -44,7 +44,12 @@ describe('agent lifecycle through the gateway', () => {
   it('create → deploy → pause → resume → retire: each reply carries the new state and revision; Get and List agree', async () => {
     const created = await api.agents.createAgent({
       requestId: rid(),
-      agent: { name: uniqueName('walk'), description: 'Answers billing questions', capabilities: ['billing'], labels: { team: 'finance' } },
+      agent: {
+        name: uniqueName('walk'),
+        description: 'Answers billing questions',
+        capabilities: ['billing'],
+        labels: { team: 'finance' },
+      },
     });
     expect(created.state).toBe('DRAFT');
     expect(created.revision).toBe(0);
@@ -91,9 +96,13 @@ describe('agent lifecycle through the gateway', () => {
     const first = await api.agents.createAgent({ requestId: rid(), agent: { name } });
     expect((await statusOf(api.agents.createAgent({ requestId: rid(), agent: { name } }))).code).toBe('ALREADY_EXISTS');
 
-    expect((await statusOf(api.agents.pauseAgent({ id: first.id, requestId: rid() }))).code).toBe('FAILED_PRECONDITION');
+    expect((await statusOf(api.agents.pauseAgent({ id: first.id, requestId: rid() }))).code).toBe(
+      'FAILED_PRECONDITION',
+    );
     await api.agents.retireAgent({ id: first.id, requestId: rid() });
-    expect((await statusOf(api.agents.pauseAgent({ id: first.id, requestId: rid() }))).code).toBe('FAILED_PRECONDITION');
+    expect((await statusOf(api.agents.pauseAgent({ id: first.id, requestId: rid() }))).code).toBe(
+      'FAILED_PRECONDITION',
+    );
 
     const other = await api.agents.createAgent({ requestId: rid(), agent: { name: uniqueName('stale') } });
     await api.agents.deployAgent({ id: other.id, requestId: rid(), expectedRevision: 0 });
@@ -165,7 +174,11 @@ describe('agent lifecycle through the gateway', () => {
       made.push(
         await api.agents.createAgent({
           requestId: rid(),
-          agent: { name: uniqueName(`list${i}`), capabilities: i % 2 ? ['refunds'] : ['billing'], labels: { run: label } },
+          agent: {
+            name: uniqueName(`list${i}`),
+            capabilities: i % 2 ? ['refunds'] : ['billing'],
+            labels: { run: label },
+          },
         }),
       );
     }
@@ -178,15 +191,26 @@ describe('agent lifecycle through the gateway', () => {
     expect(active.agents.map((a) => a.id)).toEqual([made[0]!.id]);
 
     const page1 = await api.agents.listAgents({ filter: `labels.run = "${label}"`, pageSize: 2 });
-    const page2 = await api.agents.listAgents({ filter: `labels.run = "${label}"`, pageSize: 2, pageToken: page1.nextPageToken });
-    const page3 = await api.agents.listAgents({ filter: `labels.run = "${label}"`, pageSize: 2, pageToken: page2.nextPageToken });
+    const page2 = await api.agents.listAgents({
+      filter: `labels.run = "${label}"`,
+      pageSize: 2,
+      pageToken: page1.nextPageToken,
+    });
+    const page3 = await api.agents.listAgents({
+      filter: `labels.run = "${label}"`,
+      pageSize: 2,
+      pageToken: page2.nextPageToken,
+    });
     expect([...page1.agents, ...page2.agents, ...page3.agents].map((a) => a.id)).toEqual(made.map((a) => a.id));
     expect(page3.nextPageToken).toBe('');
     expect((await statusOf(api.agents.listAgents({ filter: 'colour = red' }))).code).toBe('INVALID_ARGUMENT');
   });
 
   it('UpdateAgent creates a new definition version and the old one stays readable in the log', async () => {
-    const a = await api.agents.createAgent({ requestId: rid(), agent: { name: uniqueName('upd'), instructions: 'v1' } });
+    const a = await api.agents.createAgent({
+      requestId: rid(),
+      agent: { name: uniqueName('upd'), instructions: 'v1' },
+    });
     const u = await api.agents.updateAgent({
       id: a.id,
       requestId: rid(),

@@ -25,7 +25,10 @@ describe('kill -9 of the lifecycle process under load', () => {
         try {
           const created = await t.client.agents.createAgent({ requestId, agent: { name } }, { deadlineMs: 3000 });
           acked.set(created.id, created);
-          const deployed = await t.client.agents.deployAgent({ id: created.id, requestId: randomUUID() }, { deadlineMs: 3000 });
+          const deployed = await t.client.agents.deployAgent(
+            { id: created.id, requestId: randomUUID() },
+            { deadlineMs: 3000 },
+          );
           acked.set(deployed.id, deployed);
         } catch (err) {
           if (!(err instanceof AosClientError) || !['UNAVAILABLE', 'DEADLINE_EXCEEDED'].includes(err.code)) throw err;
@@ -45,7 +48,7 @@ describe('kill -9 of the lifecycle process under load', () => {
     // Calls that were in flight at the kill get no reply and run into their 3 s
     // deadline; wait until the restarted service has acknowledged new work.
     const atRestart = acked.size;
-    for (const deadline = Date.now() + 15_000; acked.size < atRestart + 20 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 15_000; acked.size < atRestart + 20 && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 100));
     }
     stop = true;
@@ -66,7 +69,10 @@ describe('kill -9 of the lifecycle process under load', () => {
       const retried = await t.client.agents.createAgent({ requestId, agent: { name } });
       const again = await t.client.agents.createAgent({ requestId, agent: { name } });
       expect(again).toEqual(retried);
-      const events = await t.client.audit.listEvents({ stream: `agent-${retried.id}`, minPosition: retried.logPosition });
+      const events = await t.client.audit.listEvents({
+        stream: `agent-${retried.id}`,
+        minPosition: retried.logPosition,
+      });
       expect(events.events.filter((e) => e.type === 'AgentCreated')).toHaveLength(1);
     }
   });

@@ -58,7 +58,12 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
       options.connection ??
       // noAsyncTraces: nats.js otherwise builds an Error (with a stack) for every
       // publish ack in case it fails — a tenth of the CPU of an append-heavy service.
-      (await connect({ servers: options.servers, name: 'aos-event-store', maxReconnectAttempts: -1, noAsyncTraces: true }));
+      (await connect({
+        servers: options.servers,
+        name: 'aos-event-store',
+        maxReconnectAttempts: -1,
+        noAsyncTraces: true,
+      }));
   } catch (error) {
     throw new EventStoreUnavailableError('connect', { cause: error });
   }
@@ -193,7 +198,10 @@ class JetStreamEventStore implements EventStore {
     await bounded(Promise.all([...this.subscriptions].map((s) => s.close())), CLOSE_STEP_MS);
     await bounded(Promise.allSettled([...this.pending]), CLOSE_STEP_MS);
     if (this.ownsConnection && !this.nc.isClosed()) {
-      await bounded(this.nc.drain().catch(() => undefined), CLOSE_STEP_MS);
+      await bounded(
+        this.nc.drain().catch(() => undefined),
+        CLOSE_STEP_MS,
+      );
       if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
     }
   }

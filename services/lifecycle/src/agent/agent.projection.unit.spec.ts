@@ -227,7 +227,7 @@ describe('AgentProjection', () => {
       expect(first.records.length).toBeLessThan(40);
       expect(Buffer.byteLength(JSON.stringify(first.records.map(toProtoAgent)))).toBeLessThan(MAX_PAGE_BYTES + 1024);
       let seen = first.records.length;
-      for (let after = first.nextAfterPosition; after !== undefined; ) {
+      for (let after = first.nextAfterPosition; after !== undefined;) {
         const next = log.projection.list(T1, [], after, 1000);
         seen += next.records.length;
         after = next.nextAfterPosition;
