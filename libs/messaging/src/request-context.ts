@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@aos/errors';
+
 /** Who is acting, for which tenant, as part of which request: travels with every NATS request. */
 export interface RequestActor {
   kind: 'user' | 'service' | 'agent' | 'system';
@@ -17,4 +19,31 @@ export interface RequestContext {
 export interface ServiceRequest<TBody> {
   ctx: RequestContext;
   body: TBody;
+}
+
+/** Tenant ids become NATS subject tokens in the log, so they have the log's shape. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const ACTOR_KINDS: readonly string[] = ['user', 'service', 'agent', 'system'];
+
+/**
+ * The context is set by the gateway (or another service); a bad one is still
+ * refused by the receiving service rather than written into the log.
+ */
+export function validateRequestContext(ctx: RequestContext | undefined): RequestContext {
+  if (!ctx || typeof ctx !== 'object') throw new InvalidArgumentError('ctx', 'the request context is missing');
+  if (typeof ctx.tenantId !== 'string' || !TENANT_ID_PATTERN.test(ctx.tenantId)) {
+    throw new InvalidArgumentError(
+      'ctx.tenant_id',
+      'must be 1-63 characters of [a-z0-9-], starting with a letter or digit',
+    );
+  }
+  const actor = ctx.actor;
+  if (!actor || typeof actor.id !== 'string' || actor.id === '' || !ACTOR_KINDS.includes(actor.kind)) {
+    throw new InvalidArgumentError('ctx.actor', `must have an id and a kind (${ACTOR_KINDS.join(', ')})`);
+  }
+  if (typeof ctx.correlationId !== 'string') throw new InvalidArgumentError('ctx.correlation_id', 'is required');
+  if (ctx.traceparent !== undefined && typeof ctx.traceparent !== 'string') {
+    throw new InvalidArgumentError('ctx.traceparent', 'must be a string');
+  }
+  return ctx;
 }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { AccessModel, subscribeAccessModel, type AccessModelSubscription } from '@aos/access-control';
 import { GovernanceCategories, QueueGroups } from '@aos/contracts';
-import { requireNatsUrl, type AosConfig } from '@aos/config';
+import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
 import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
@@ -115,7 +115,7 @@ export async function startGovernance(
     app.useGlobalFilters(new RpcErrorFilter());
     if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await listenOnNats(app);
-    logger.log(`listening on ${natsUrl} (queue group ${QueueGroups.governance})`, CONTEXT);
+    logger.log(`listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.governance})`, CONTEXT);
 
     let closing: Promise<void> | undefined;
     return { close: () => (closing ??= app.close().then(releaseResources)) };

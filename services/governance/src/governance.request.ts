@@ -20,34 +20,15 @@ export const LIMITS = {
   maxPageSize: 1000,
 } as const;
 
-/** Tenant ids become NATS subject tokens in the log, so they have the log's shape. */
-export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const ACTOR_KINDS: readonly string[] = ['user', 'service', 'agent', 'system'];
+export { TENANT_ID_PATTERN as TENANT_ID } from '@aos/messaging';
 const SUBJECT = /^(user|service|agent|group|role):[^\s:][^\s]{0,199}$/;
 const ACTION = /^(\*|[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*(\.\*|\*)?)$/;
 const RESOURCE = /^[^\s]{1,256}$/;
 const CONTROL_CHARS = /\p{Cc}/u;
 const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
 
-/** The context is set by the gateway (or another service); a bad one is still refused rather than written into the log. */
-export function validateContext(ctx: RequestContext | undefined): RequestContext {
-  if (!ctx || typeof ctx !== 'object') throw new InvalidArgumentError('ctx', 'the request context is missing');
-  if (typeof ctx.tenantId !== 'string' || !TENANT_ID.test(ctx.tenantId)) {
-    throw new InvalidArgumentError(
-      'ctx.tenant_id',
-      'must be 1-63 characters of [a-z0-9-], starting with a letter or digit',
-    );
-  }
-  const actor = ctx.actor;
-  if (!actor || typeof actor.id !== 'string' || actor.id === '' || !ACTOR_KINDS.includes(actor.kind)) {
-    throw new InvalidArgumentError('ctx.actor', `must have an id and a kind (${ACTOR_KINDS.join(', ')})`);
-  }
-  if (typeof ctx.correlationId !== 'string') throw new InvalidArgumentError('ctx.correlation_id', 'is required');
-  if (ctx.traceparent !== undefined && typeof ctx.traceparent !== 'string') {
-    throw new InvalidArgumentError('ctx.traceparent', 'must be a string');
-  }
-  return ctx;
-}
+/** Every governance request's context is checked the same way as every other service's. */
+export { validateRequestContext as validateContext } from '@aos/messaging';
 
 /**
  * The subject the caller acts as: "user:<principalId>" for the actor

@@ -5,7 +5,7 @@ import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps'
 import { entityIdFor } from '../governance.ids';
 import { toProtoApproval } from '../governance.mapper';
 import { callerSubject, encodePageToken, pageOf } from '../governance.request';
-import { KeyedMutex } from '../keyed-mutex';
+import { KeyedMutex } from '@aos/keyed-mutex';
 import {
   decideApproval,
   initialApprovalState,

@@ -4,7 +4,7 @@ import type { RequestContext } from '@aos/messaging';
 import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
 import { toProtoBudget } from '../governance.mapper';
 import { budgetKey, TENANT_BUDGET_KEY, type BudgetRecord } from '../governance.projection';
-import { KeyedMutex } from '../keyed-mutex';
+import { KeyedMutex } from '@aos/keyed-mutex';
 import { decideBudget, initialBudgetState, isExhausted, type BudgetCommand, type BudgetState } from './budget.decider';
 import type { BudgetTarget, GetBudgetQuery, RecordUsageCommand, SetBudgetCommand } from './budget.validation';
 

@@ -13,7 +13,7 @@ import type { RequestContext } from '@aos/messaging';
 import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
 import { bindingFromOrigin, ruleFromOrigin, toProtoBinding, toProtoRole, toProtoRule } from '../governance.mapper';
-import { KeyedMutex } from '../keyed-mutex';
+import { KeyedMutex } from '@aos/keyed-mutex';
 import { decidePolicy, initialPolicyState, type PolicyCommand } from './policy.decider';
 import type { PolicyListQuery, PolicyMutation } from './policy.validation';
 

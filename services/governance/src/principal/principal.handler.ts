@@ -14,7 +14,7 @@ import { entityIdFor } from '../governance.ids';
 import { toProtoApiKey, toProtoPrincipal } from '../governance.mapper';
 import { foldName } from '../governance.projection';
 import { encodePageToken, pageOf } from '../governance.request';
-import { KeyedMutex } from '../keyed-mutex';
+import { KeyedMutex } from '@aos/keyed-mutex';
 import {
   decidePrincipal,
   initialPrincipalState,

@@ -3,7 +3,7 @@ import type { RequestContext } from '@aos/messaging';
 import type { GovernanceDeps } from '../governance.deps';
 import { toProtoTenant } from '../governance.mapper';
 import { encodePageToken, pageOf } from '../governance.request';
-import { KeyedMutex } from '../keyed-mutex';
+import { KeyedMutex } from '@aos/keyed-mutex';
 import { provisionTenant } from './tenant.provisioner';
 import type { CreateTenantCommand, ListTenantsQuery } from './tenant.validation';
 

@@ -27,7 +27,7 @@ import {
   type Subscription,
 } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
-import { KeyedMutex } from '../keyed-mutex';
+import { KeyedMutex } from '@aos/keyed-mutex';
 import { decide, initialAgentState, type AgentCommand, type ExistingAgent } from './agent.decider';
 import { agentIdFor, eventIdFor } from './agent.ids';
 import { foldName } from './agent.filter';

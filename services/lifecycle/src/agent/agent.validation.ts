@@ -7,7 +7,6 @@ import type {
   UpdateAgentRequest,
 } from '@aos/contracts';
 import { InvalidArgumentError } from '@aos/errors';
-import type { RequestContext } from '@aos/messaging';
 import { validate as isUuid } from 'uuid';
 import { DEFINITION_FIELDS, assertNever, type AgentTransitionCommand, type DefinitionField } from './agent.decider';
 import { LABEL_KEY_PATTERN, parseAgentFilter, type AgentFilterTerm } from './agent.filter';
@@ -91,32 +90,8 @@ const PROTO_NAMES = Object.fromEntries(Object.entries(MASK_PATHS).map(([proto, f
 const CONTROL_CHARS = /\p{Cc}/u;
 const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
 
-/** Tenant ids become NATS subject tokens in the log, so they have the log's shape. */
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const ACTOR_KINDS: readonly string[] = ['user', 'service', 'agent', 'system'];
-
-/**
- * The context is set by the gateway (or another service), not by the end user;
- * a bad one is still refused here rather than written into the log.
- */
-export function validateContext(ctx: RequestContext | undefined): RequestContext {
-  if (!ctx || typeof ctx !== 'object') throw new InvalidArgumentError('ctx', 'the request context is missing');
-  if (typeof ctx.tenantId !== 'string' || !TENANT_ID.test(ctx.tenantId)) {
-    throw new InvalidArgumentError(
-      'ctx.tenant_id',
-      'must be 1-63 characters of [a-z0-9-], starting with a letter or digit',
-    );
-  }
-  const actor = ctx.actor;
-  if (!actor || typeof actor.id !== 'string' || actor.id === '' || !ACTOR_KINDS.includes(actor.kind)) {
-    throw new InvalidArgumentError('ctx.actor', `must have an id and a kind (${ACTOR_KINDS.join(', ')})`);
-  }
-  if (typeof ctx.correlationId !== 'string') throw new InvalidArgumentError('ctx.correlation_id', 'is required');
-  if (ctx.traceparent !== undefined && typeof ctx.traceparent !== 'string') {
-    throw new InvalidArgumentError('ctx.traceparent', 'must be a string');
-  }
-  return ctx;
-}
+/** The request context is checked the same way by every service. */
+export { validateRequestContext as validateContext } from '@aos/messaging';
 
 export function validateCreateAgent(body: CreateAgentRequest | undefined): CreateAgentMutation {
   const request = requireBody(body);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedMutex } from './keyed-mutex';
+import { KeyedMutex } from '../src/keyed-mutex';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
