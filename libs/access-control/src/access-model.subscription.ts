@@ -13,13 +13,16 @@ export interface AccessModelSubscription {
 /**
  * Feeds `model` from the log: one catch-up subscription per category it is
  * built from (tenant, principal, policy), each from position 0, never the
- * whole log. An event the model cannot apply is skipped and reported to
- * `onError`; any other failure closes that subscription and is reported too.
+ * whole log. An event the model cannot apply (a hand-written event, a newer
+ * schema during a rolling upgrade) is skipped and reported to `onSkipped`:
+ * it must not stop authentication for everyone, and a restart would replay it
+ * again. Only a failure that ends a subscription goes to `onError`.
  */
 export function subscribeAccessModel(
   store: EventStore,
   model: AccessModel,
   onError: (error: unknown) => void = (error) => console.error('access model subscription failed', error),
+  onSkipped: (error: AccessModelError) => void = (error) => console.error('access model skipped an event', error),
 ): AccessModelSubscription {
   const subscriptions = ACCESS_MODEL_CATEGORIES.map((category) =>
     store.subscribe({ after: 0, filter: { category }, onError }, (event) => {
@@ -27,7 +30,7 @@ export function subscribeAccessModel(
         model.apply(event);
       } catch (error) {
         if (!(error instanceof AccessModelError)) throw error;
-        onError(error);
+        onSkipped(error);
       }
     }),
   );

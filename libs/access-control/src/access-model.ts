@@ -1,3 +1,4 @@
+import { VerificationGate } from './verification-gate';
 import { GovernanceCategories, parseGovernanceEvent, type GovernanceEvent } from '@aos/contracts';
 import { UnauthenticatedError } from '@aos/errors';
 import type { RecordedEvent } from '@aos/event-store';
@@ -104,6 +105,8 @@ export class AccessModel {
   private readonly verifiedKeys = new VerifiedKeyCache<KeyRecord>();
   /** Verifications in flight, so concurrent first requests with one key hash it once. */
   private readonly verifying = new Map<string, Promise<KeyRecord | undefined>>();
+  /** Bounds concurrent scrypt verifications (see VerificationGate). */
+  private readonly verificationGate = new VerificationGate();
   private readonly positionByCategory = new Map<string, number>();
   private _position = 0;
 
@@ -373,10 +376,15 @@ export class AccessModel {
   }
 
   private async verify(presented: string, prefix: string): Promise<KeyRecord | undefined> {
-    for (const candidate of [...(this.keysByPrefix.get(prefix) ?? [])]) {
-      if (await verifyApiKeyHash(presented, candidate.hash)) return candidate;
-    }
-    return undefined;
+    const candidates = [...(this.keysByPrefix.get(prefix) ?? [])];
+    // An unknown prefix costs nothing; only real candidates pay for scrypt, through the gate.
+    if (candidates.length === 0) return undefined;
+    return this.verificationGate.run(async () => {
+      for (const candidate of candidates) {
+        if (await verifyApiKeyHash(presented, candidate.hash)) return candidate;
+      }
+      return undefined;
+    });
   }
 
   private principalIdentity(

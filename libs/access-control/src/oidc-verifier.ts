@@ -52,6 +52,8 @@ export class OidcVerifier {
         audience: this.cfg.audience,
         algorithms: ALGORITHMS,
         clockTolerance: this.cfg.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
+        // jose checks exp only when present: a token without one would never expire.
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       throw new UnauthenticatedError(failureReason(error));

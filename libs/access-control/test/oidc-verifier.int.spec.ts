@@ -163,6 +163,17 @@ describe('OidcVerifier (real JWKS over HTTP)', () => {
     },
   );
 
+  it('refuses a token without an expiry: it would never expire', async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
+      .setSubject('user-123')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .sign(rsa.privateKey);
+    expect(await refusal(token)).toBe('invalid token claim exp');
+  });
+
   it('refuses a token without a subject', async () => {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })

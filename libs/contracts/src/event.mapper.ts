@@ -26,7 +26,21 @@ export interface RecordedEventLike {
   };
 }
 
-/** A recorded event as the AuditService returns it: full envelope, data as a JSON document. */
+/**
+ * The log keeps an API key's slow hash so keys can be verified; nobody reading
+ * the audit trail needs it, and a hash in a reply is an offline-guessing target.
+ */
+const REDACTED_FIELDS: Readonly<Record<string, readonly string[]>> = { ApiKeyCreated: ['hash'] };
+
+function readableData(type: string, data: unknown): unknown {
+  const hidden = REDACTED_FIELDS[type];
+  if (!hidden || !data || typeof data !== 'object') return data;
+  const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const field of hidden) if (field in copy) copy[field] = '[redacted]';
+  return copy;
+}
+
+/** A recorded event as the AuditService returns it: full envelope, data as a JSON document (secrets' hashes redacted). */
 export function toProtoEvent(e: RecordedEventLike): Event {
   const m = e.metadata;
   return {
@@ -37,7 +51,7 @@ export function toProtoEvent(e: RecordedEventLike): Event {
     position: e.position,
     time: toTimestamp(e.time),
     // JSON.stringify(undefined) is undefined, which the proto string field cannot carry.
-    dataJson: JSON.stringify(e.data ?? null),
+    dataJson: JSON.stringify(readableData(e.type, e.data) ?? null),
     metadata: {
       tenantId: m.tenantId,
       actor: { kind: m.actor.kind, id: m.actor.id },

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { AccessModel, subscribeAccessModel, type AccessModelSubscription } from '@aos/access-control';
 import { DeadlineExceededError, UnavailableError } from '@aos/errors';
 import type { EventStore } from '@aos/event-store';
@@ -22,10 +23,16 @@ export class AccessModelFeed {
   static async start(store: EventStore, onFailure: (error: unknown) => void): Promise<AccessModelFeed> {
     const model = new AccessModel();
     const failures: unknown[] = [];
-    const subscription = subscribeAccessModel(store, model, (error) => {
-      failures.push(error);
-      onFailure(error);
-    });
+    const subscription = subscribeAccessModel(
+      store,
+      model,
+      (error) => {
+        failures.push(error);
+        onFailure(error);
+      },
+      // One bad event is skipped, not fatal: authentication goes on for everyone else.
+      (skipped) => new Logger('AccessModelFeed').error(`skipped a governance event: ${skipped.message}`),
+    );
     try {
       await subscription.caughtUp;
     } catch (err) {

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import type { PrincipalView } from '@aos/access-control';
 import {
+  AccessDecision,
   GovernanceServiceControllerMethods,
   GovernanceSubjects,
   PrincipalKind,
@@ -51,6 +52,7 @@ import {
 import type { EventStore } from '@aos/event-store';
 import { ServiceClient } from '@aos/messaging';
 import { AccessModelFeed } from './access-model.feed';
+import { authorize } from './authz/authorize';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
 import { EVENT_STORE } from './gateway.tokens';
@@ -172,9 +174,20 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('access.check')
   checkAccess(request: CheckAccessRequest, metadata?: Metadata): Promise<CheckAccessResponse> {
-    // "Empty: the caller" is resolved here, where the caller's subject is known
-    // (an OIDC caller without a principal has no `<kind>:<id>` actor subject).
-    const subject = request.subject || this.calls.of(metadata).caller.identity.subject;
+    // "Empty: the caller" is resolved here, where the caller is known.
+    const { caller } = this.calls.of(metadata);
+    if (!request.subject && !caller.identity.principalId) {
+      // An OIDC caller without a principal acts through its groups: answer with the
+      // very decision the guard makes for it, rather than for a subject that names nobody.
+      const decision = authorize(this.access.model, caller, request.action, request.resource || '*');
+      return Promise.resolve({
+        decision: decision.allowed ? AccessDecision.ALLOWED : AccessDecision.DENIED,
+        allowed: decision.allowed,
+        explanation: decision.explanation,
+        subject: caller.identity.subject,
+      });
+    }
+    const subject = request.subject || caller.identity.subject;
     return this.forward(GovernanceSubjects.checkAccess, { ...request, subject }, metadata);
   }
 

@@ -138,4 +138,20 @@ describe('OIDC bearer tokens through the gateway', () => {
       'PERMISSION_DENIED',
     );
   });
+
+  it('CheckAccess about itself, for a caller known only by its groups, answers for those groups', async () => {
+    const group = unique('audit');
+    const dora = () => token({ sub: 'dora-sub', groups: [group] });
+    await gateway.unary(
+      'GovernanceService',
+      'AssignRole',
+      { subject: `group:${group}`, role: 'auditor', requestId: rid() },
+      t.apiKey,
+    );
+    const allowed = await call('CheckAccess', await dora(), { action: 'audit.list' });
+    expect(allowed.status).toBe('OK');
+    expect(allowed.messages[0]).toMatchObject({ allowed: true, subject: 'oidc:dora-sub' });
+    const denied = await call('CheckAccess', await dora(), { action: 'agents.create' });
+    expect(denied.messages[0]).toMatchObject({ allowed: false });
+  });
 });

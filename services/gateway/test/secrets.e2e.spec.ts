@@ -78,6 +78,13 @@ describe('an API key secret after its creation', () => {
     found.push(...leaks('ReplayEvents', JSON.stringify(events)));
     const listed = await gateway.unary('AuditService', 'ListEvents', { pageSize: 1000 }, t.apiKey);
     found.push(...leaks('ListEvents', JSON.stringify(listed)));
+    // Nor the slow hash the log keeps to verify keys: no reply carries it.
+    for (const [where, reply] of [
+      ['ReplayEvents', events],
+      ['ListEvents', listed],
+    ] as const) {
+      if (JSON.stringify(reply).includes('scrypt$')) found.push(`key hash in ${where}`);
+    }
 
     // The log, as JetStream stores it: every message, headers included.
     const nc = await connect({ servers: t.natsUrl });

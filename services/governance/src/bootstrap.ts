@@ -80,7 +80,9 @@ export async function startGovernance(
         ),
       );
     }
-    accessSubscription = subscribeAccessModel(store, access, stopped('access model'));
+    accessSubscription = subscribeAccessModel(store, access, stopped('access model'), (skipped) =>
+      logger.error(`access model skipped an event: ${describe(skipped)}`, CONTEXT),
+    );
     await Promise.all([...subscriptions.map((s) => s.caughtUp), accessSubscription.caughtUp]);
     logger.log(
       `governance models caught up: ${projection.eventsApplied} events in ${Math.round(performance.now() - started)} ms`,

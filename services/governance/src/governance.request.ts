@@ -23,7 +23,12 @@ export const LIMITS = {
 export { TENANT_ID_PATTERN as TENANT_ID } from '@aos/messaging';
 const SUBJECT = /^(user|service|agent|group|role):[^\s:][^\s]{0,199}$/;
 const ACTION = /^(\*|[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*(\.\*|\*)?)$/;
-const RESOURCE = /^[^\s]{1,256}$/;
+/**
+ * `*`, or `<kind>/<id>` with at most a trailing `*`: casbin's keyMatch cuts a
+ * pattern at its first `*`, so one in the middle would grant everything after
+ * the prefix.
+ */
+const RESOURCE = /^(\*|[^\s*]{1,255}\*?)$/;
 const CONTROL_CHARS = /\p{Cc}/u;
 const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
 
@@ -115,9 +120,13 @@ export function validateAction(field: string, value: unknown): string {
 export function validateResource(field: string, value: unknown): string {
   if (value === undefined || value === null || value === '') return '*';
   if (typeof value !== 'string' || !RESOURCE.test(value)) {
-    throw new InvalidArgumentError(field, 'must be * or <kind>/<id> (patterns may end in *), without whitespace');
+    throw new InvalidArgumentError(
+      field,
+      'must be * or <kind>/<id>, optionally ending in * (no other *), without whitespace',
+    );
   }
-  return value;
+  // Resources are compared in lower case, as the gateway names them (ids are lowercase UUIDs and slugs).
+  return value.toLowerCase();
 }
 
 /** proto3 enums arrive as their names (proto-loader `enums: String`); the unspecified value means "not given". */

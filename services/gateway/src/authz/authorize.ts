@@ -12,8 +12,8 @@ export interface Authorization {
  * every call and by the README's role table, so the table cannot drift from
  * what is enforced. `system.*` permissions belong to system administrators
  * only; anything else is the tenant's casbin enforcer's answer for the
- * caller's subjects (an OIDC caller without a principal has its groups): one
- * allowing is enough, unless another is explicitly denied by a rule.
+ * caller's subjects (an OIDC caller without a principal has its groups): an
+ * explicit deny wins, then a rule requiring approval, then one allowing is enough.
  */
 export function authorize(model: AccessModel, caller: Caller, permission: string, resource: string): Authorization {
   const { identity } = caller;
@@ -25,10 +25,12 @@ export function authorize(model: AccessModel, caller: Caller, permission: string
   const checks = caller.grantSubjects.map((subject) => model.check(identity.tenantId, subject, permission, resource));
   const explicitDeny = checks.find((c) => c.decision === 'DENIED' && c.matchedRuleId !== undefined);
   if (explicitDeny) return { allowed: false, explanation: explicitDeny.explanation };
+  // Deny, then approval, then allow — as for a single subject: a rule that asks for
+  // a person's approval is not waived because another of the caller's groups allows.
+  // Approvals gate actions the runtime takes for agents; a gateway call cannot wait for a person.
+  const approval = checks.find((c) => c.decision === 'APPROVAL_REQUIRED');
+  if (approval) return { allowed: false, explanation: approval.explanation };
   const allowing = checks.find((c) => c.decision === 'ALLOWED');
   if (allowing) return { allowed: true, explanation: allowing.explanation };
-  const approval = checks.find((c) => c.decision === 'APPROVAL_REQUIRED');
-  // Approvals gate actions the runtime takes for agents; a gateway call cannot wait for a person.
-  if (approval) return { allowed: false, explanation: approval.explanation };
   return { allowed: false, explanation: checks[0]?.explanation ?? `${identity.subject} has no grants` };
 }

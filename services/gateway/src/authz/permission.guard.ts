@@ -49,5 +49,7 @@ export class PermissionGuard implements CanActivate {
 function resourceOf(service: string, request: unknown): string {
   const kind = RESOURCE_KIND_BY_SERVICE[service];
   const id = (request as { id?: unknown } | null)?.id;
-  return kind && typeof id === 'string' && id !== '' ? `${kind}/${id}` : '*';
+  // Lower case, as the services read ids (an upper-case UUID names the same agent):
+  // otherwise a rule on agents/<id> could be sidestepped by changing the id's case.
+  return kind && typeof id === 'string' && id !== '' ? `${kind}/${id.toLowerCase()}` : '*';
 }

@@ -42,6 +42,8 @@ export type CreatePrincipal = {
   systemAdmin: boolean;
   /** The id of the tenant's principal that holds `name` now, if any: names are unique per tenant. */
   nameHolder: string | undefined;
+  /** The id of the tenant's principal that signs in with `oidcSubject`, if any: one principal per OIDC subject. */
+  oidcSubjectHolder: string | undefined;
 };
 export type CreateApiKey = {
   type: 'CreateApiKey';
@@ -77,6 +79,13 @@ function decideCreate(command: CreatePrincipal, state: PrincipalState): Principa
   if (state.status !== 'NONE') throw new AlreadyExistsError('principal', 'principal.id', command.principalId);
   if (command.nameHolder !== undefined && command.nameHolder !== command.principalId) {
     throw new AlreadyExistsError('principal', 'principal.name', command.name);
+  }
+  if (
+    command.oidcSubject &&
+    command.oidcSubjectHolder !== undefined &&
+    command.oidcSubjectHolder !== command.principalId
+  ) {
+    throw new AlreadyExistsError('principal', 'principal.oidc_subject', command.oidcSubject);
   }
   const { principalId, kind, name, oidcSubject, systemAdmin } = command;
   return [{ type: 'PrincipalCreated', data: { principalId, kind, name, oidcSubject, systemAdmin } }];

@@ -36,10 +36,17 @@ describe('principal decider', () => {
     name: 'alice',
     oidcSubject: '',
     systemAdmin: false,
+    oidcSubjectHolder: undefined,
   } as const;
 
   it('creates a principal whose name is free', () => {
     expect(decidePrincipal({ ...create, nameHolder: undefined }, given([]))).toEqual([created]);
+  });
+
+  it('refuses an OIDC subject another principal of the tenant signs in with', () => {
+    expect(() =>
+      decidePrincipal({ ...create, oidcSubject: 'sub-1', oidcSubjectHolder: 'p0', nameHolder: undefined }, given([])),
+    ).toThrow(/principal.oidc_subject/);
   });
 
   it('refuses a name another principal of the tenant holds', () => {

@@ -7,7 +7,7 @@ import {
   type ListPrincipalsResponse,
   type Principal,
 } from '@aos/contracts';
-import { AosError, NotFoundError } from '@aos/errors';
+import { AosError, NotFoundError, PermissionDeniedError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
@@ -54,18 +54,29 @@ export class PrincipalHandler {
       const principalId = entityIdFor('principal', tenantId, command.requestId);
       const replayed = this.replay(tenantId, command.requestId, ['PrincipalCreated'], principalId);
       if (replayed) return this.principalReply(tenantId, principalId, lastPosition(replayed));
-      return this.names.run(`${tenantId}\u0000${foldName(command.name)}`, async () => {
-        const result = await this.commit(ctx, command.requestId, principalId, {
-          type: 'CreatePrincipal',
-          principalId,
-          kind: command.kind,
-          name: command.name,
-          oidcSubject: command.oidcSubject,
-          systemAdmin: false,
-          nameHolder: this.deps.projection.principalIdByName(tenantId, command.name),
+      // Name and OIDC subject are both unique per tenant: hold the lock of each.
+      const oidcKey = `${tenantId}\u0001${command.oidcSubject}`;
+      const create = () =>
+        this.names.run(`${tenantId}\u0000${foldName(command.name)}`, async () => {
+          const result = await this.commit(ctx, command.requestId, principalId, {
+            type: 'CreatePrincipal',
+            principalId,
+            kind: command.kind,
+            name: command.name,
+            oidcSubject: command.oidcSubject,
+            systemAdmin: false,
+            nameHolder: this.deps.projection.principalIdByName(tenantId, command.name),
+            oidcSubjectHolder: command.oidcSubject
+              ? this.deps.access.principalByOidcSubject(tenantId, command.oidcSubject)?.id
+              : undefined,
+          });
+          return this.principalReply(
+            tenantId,
+            principalId,
+            result ?? this.recordedPosition(tenantId, command.requestId),
+          );
         });
-        return this.principalReply(tenantId, principalId, result ?? this.recordedPosition(tenantId, command.requestId));
-      });
+      return command.oidcSubject ? this.names.run(oidcKey, create) : create();
     });
   }
 
@@ -92,12 +103,15 @@ export class PrincipalHandler {
     const tenantId = ctx.tenantId;
     return this.requests.run(`${tenantId}\u0000${command.requestId}`, async () => {
       const keyId = entityIdFor('key', tenantId, command.requestId);
-      const replayed = this.replay(tenantId, command.requestId, ['ApiKeyCreated'], keyId);
+      // The key id comes from the request_id alone, so the principal must match too:
+      // a request_id reused for another principal is another request.
+      const replayed = this.replay(tenantId, command.requestId, ['ApiKeyCreated'], keyId, command.principalId);
       // A retry never sees the secret again: it was in the first reply only.
       if (replayed) return { apiKey: await this.keyReply(tenantId, keyId, lastPosition(replayed)), secret: '' };
       if (!this.deps.projection.principal(tenantId, command.principalId)) {
         throw new NotFoundError('principal', command.principalId);
       }
+      this.requireMayManageKeysOf(ctx, command.principalId);
       const key = generateApiKey();
       const hash = await hashApiKey(key.full);
       const result = await this.commit(ctx, command.requestId, command.principalId, {
@@ -139,6 +153,7 @@ export class PrincipalHandler {
       // Keys are found through this tenant's index only: another tenant's key id is NOT_FOUND.
       const principalId = this.deps.projection.principalIdByKey(tenantId, command.keyId);
       if (!principalId) throw new NotFoundError('api key', command.keyId);
+      this.requireMayManageKeysOf(ctx, principalId);
       const result = await this.commit(ctx, command.requestId, principalId, {
         type: 'RevokeApiKey',
         principalId,
@@ -161,10 +176,24 @@ export class PrincipalHandler {
     return result?.position;
   }
 
-  private replay(tenantId: string, requestId: string, types: string[], targetId: string) {
+  private replay(tenantId: string, requestId: string, types: string[], ...targetIds: string[]) {
     return replayOf(this.deps, tenantId, requestId, types, (events) =>
-      events.every((e) => Object.values(e.data as Record<string, unknown>).includes(targetId)),
+      events.every((e) => targetIds.every((id) => Object.values(e.data as Record<string, unknown>).includes(id))),
     );
+  }
+
+  /**
+   * A system administrator's keys open every tenant's creation: only another
+   * system administrator may mint or revoke them, whatever roles the caller
+   * holds in the tenant (keys.create alone must not make a tenant admin a
+   * system admin).
+   */
+  private requireMayManageKeysOf(ctx: RequestContext, principalId: string): void {
+    const target = this.deps.access.principal(ctx.tenantId, principalId);
+    if (!target?.systemAdmin) return;
+    const caller = this.deps.access.principal(ctx.tenantId, ctx.actor.id);
+    if (ctx.actor.kind === 'system' || caller?.systemAdmin) return;
+    throw new PermissionDeniedError("only a system administrator may create or revoke a system administrator's keys");
   }
 
   private recordedPosition(tenantId: string, requestId: string): number {

@@ -106,6 +106,8 @@ export async function provisionTenant(
             oidcSubject: '',
             systemAdmin: request.systemAdmin,
             nameHolder: projection.principalIdByName(tenantId, request.adminName),
+            // A tenant's first admin signs in with an API key, not OIDC.
+            oidcSubjectHolder: undefined,
           },
           state,
         );
