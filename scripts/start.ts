@@ -12,7 +12,8 @@ import { resolveBootstrapKey } from '@aos/governance';
 const HELP = `Usage: npm start
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
-AOS_DATA_DIR), the lifecycle, audit and governance services and the gRPC gateway.
+AOS_DATA_DIR), the lifecycle, audit, governance and resources services and the gRPC
+gateway.
 
 Environment (all optional):
   AOS_DATA_DIR            data directory (default .aos)

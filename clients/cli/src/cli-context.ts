@@ -59,6 +59,18 @@ export class CliContext {
     return this.client;
   }
 
+  /** A file the user named (relative to the working directory), or standard input for `-`. */
+  async readInput(path: string): Promise<string> {
+    if (path === '-') return this.io.readStdin();
+    const { readFile } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    try {
+      return await readFile(resolve(this.io.cwd, path), 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+
   write(text: string): void {
     this.io.stdout(text);
   }

@@ -7,6 +7,8 @@ export interface CliIo extends CliEnvironment {
   stderr(text: string): void;
   /** Aborting cancels the call in flight; a --follow stream then ends cleanly. */
   signal?: AbortSignal;
+  /** All of standard input, for options that read `-` (e.g. `aos tools register --schema -`). */
+  readStdin(): Promise<string>;
 }
 
 export function processIo(signal?: AbortSignal): CliIo {
@@ -16,6 +18,11 @@ export function processIo(signal?: AbortSignal): CliIo {
     env: process.env,
     cwd: process.cwd(),
     homeDir: homedir(),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
     ...(signal && { signal }),
   };
 }

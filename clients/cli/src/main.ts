@@ -13,6 +13,7 @@ import { registerPoliciesCommand } from './commands/policies.command';
 import { registerPrincipalsCommand } from './commands/principals.command';
 import { registerRolesCommand } from './commands/roles.command';
 import { registerTenantsCommand } from './commands/tenants.command';
+import { registerToolsCommand } from './commands/tools.command';
 import { registerWhoAmICommand } from './commands/whoami.command';
 
 export { processIo, type CliIo } from './cli-io';
@@ -34,6 +35,8 @@ Examples:
   $ aos roles assign user:6f1c0c3e-… operator
   $ aos access check --subject user:6f1c0c3e-… --action agents.pause
   $ aos budgets set --agent 6f1c0c3e-… --period daily --cost 12.50
+  $ aos tools register --name weather --endpoint https://wx.example.com --method get --risk read --schema in.json
+  $ aos tools register-mcp --url http://127.0.0.1:8080/mcp --default-risk write
 
 Connection:
   address  --addr, $AOS_GATEWAY_ADDR, "addr" in the config file, or 127.0.0.1:50051
@@ -51,7 +54,7 @@ Every command has --help with examples, e.g. \`aos keys create --help\`.
 export function createProgram(io: CliIo, runner: ActionRunner): Command {
   const program = new Command('aos')
     .description(
-      'AgentOS command line: manage agents, identities, access and budgets, and read the audit log through the gateway',
+      'AgentOS command line: manage agents, tools, identities, access and budgets, and read the audit log through the gateway',
     )
     .version(version)
     // Set before the subcommands are added, which inherit them.
@@ -75,6 +78,7 @@ export function createProgram(io: CliIo, runner: ActionRunner): Command {
   registerAccessCommand(program, runner);
   registerApprovalsCommand(program, runner);
   registerBudgetsCommand(program, runner);
+  registerToolsCommand(program, runner);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,26 @@ function budget(request: Record<string, unknown>): Record<string, unknown> {
     periodStart: { seconds: 1_738_281_600, nanos: 0 },
     exhausted: false,
     logPosition: 15,
+  };
+}
+
+function tool(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    tenantId: 'acme',
+    name: `tool-${id}`,
+    description: 'Refunds an order',
+    kind: 'HTTP',
+    risk: 'DESTRUCTIVE',
+    http: { endpoint: 'https://pay.example.com/refunds', method: 'POST' },
+    inputSchemaJson: '{"type":"object"}',
+    state: 'ENABLED',
+    revision: 0,
+    createdBy: 'p1',
+    createTime: CREATED,
+    updateTime: CREATED,
+    logPosition: 21,
+    ...overrides,
   };
 }
 
@@ -283,6 +303,44 @@ describe('aos CLI against a gRPC server', () => {
             decideTime: CREATED,
             revision: 1,
           }),
+        RegisterTool: (req) => tool('t1', { ...(req.tool as object), id: 't1' }),
+        RegisterMcpServer: (req) => ({
+          server: {
+            id: 's1',
+            tenantId: 'acme',
+            url: req.url,
+            serverName: 'weather-mcp',
+            serverVersion: '1.2.3',
+            toolIds: ['t2', 't3'],
+            logPosition: 30,
+          },
+          tools: [
+            tool('t2', {
+              name: 'get_forecast',
+              kind: 'MCP',
+              risk: 'READ',
+              http: undefined,
+              mcp: { serverId: 's1', serverUrl: req.url, toolName: 'get_forecast' },
+            }),
+            tool('t3', {
+              name: 'send_alert',
+              kind: 'MCP',
+              risk: req.defaultRisk === 'TOOL_RISK_UNSPECIFIED' ? 'DESTRUCTIVE' : req.defaultRisk,
+              http: undefined,
+              mcp: { serverId: 's1', serverUrl: req.url, toolName: 'Send.Alert' },
+            }),
+          ],
+        }),
+        GetTool: (req) => {
+          if (req.id !== 't1') throw new StatusError(grpc.status.NOT_FOUND, `tool "${String(req.id)}" not found`);
+          return tool('t1', { name: 'refund' });
+        },
+        ListTools: () => ({
+          tools: [tool('t1', { name: 'refund' }), tool('t2', { name: 'weather', risk: 'READ', state: 'DISABLED' })],
+          nextPageToken: '',
+          totalSize: 2,
+        }),
+        DisableTool: (req) => tool(String(req.id), { state: 'DISABLED', revision: 1 }),
         SetBudget: (req) => budget(req),
         GetBudget: (req) => budget(req),
       },
@@ -315,8 +373,9 @@ describe('aos CLI against a gRPC server', () => {
     });
   }
 
-  function aos(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
+  function aos(args: string[], env?: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
     const child = startAos(args, env);
+    if (stdin !== undefined) child.stdin.end(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -885,6 +944,124 @@ describe('aos CLI against a gRPC server', () => {
       expect(badCost.code).toBe(2);
       expect(badCost.stderr).toContain('expected an amount in currency units');
       expect(gateway.calls).toEqual([]);
+    });
+  });
+  describe('tools commands', () => {
+    const SCHEMA = '{"type":"object","properties":{"order_id":{"type":"string"}}}';
+
+    it('registers an HTTP tool with the schema from a file, upper-casing the method and risk', async () => {
+      writeFileSync(join(workDir, 'refund.json'), SCHEMA);
+      const run = await aos([
+        'tools',
+        'register',
+        '--name',
+        'refund',
+        '--endpoint',
+        'https://pay.example.com/refunds',
+        '--method',
+        'post',
+        '--risk',
+        'destructive',
+        '--schema',
+        'refund.json',
+        '--description',
+        'Refunds an order',
+      ]);
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(gateway.calls[0]).toMatchObject({ method: 'RegisterTool', authorization: `Bearer ${KEY}` });
+      expect(gateway.calls[0]?.request).toMatchObject({
+        tool: {
+          name: 'refund',
+          description: 'Refunds an order',
+          risk: 'DESTRUCTIVE',
+          http: { endpoint: 'https://pay.example.com/refunds', method: 'POST' },
+          inputSchemaJson: SCHEMA,
+        },
+      });
+      expect(gateway.calls[0]?.request.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(run.stdout).toMatch(/^NAME +refund$/m);
+      expect(run.stdout).toMatch(/^TARGET +POST https:\/\/pay\.example\.com\/refunds$/m);
+    });
+
+    it('reads the schema from standard input with --schema -', async () => {
+      const run = await aos(
+        [
+          'tools',
+          'register',
+          '--name',
+          'w',
+          '--endpoint',
+          'https://x.example',
+          '--method',
+          'GET',
+          '--risk',
+          'read',
+          '--schema',
+          '-',
+          '--json',
+        ],
+        undefined,
+        SCHEMA,
+      );
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(gateway.calls[0]?.request).toMatchObject({ tool: { inputSchemaJson: SCHEMA, risk: 'READ' } });
+      expect(JSON.parse(run.stdout)).toMatchObject({ id: 't1', name: 'w' });
+    });
+
+    it('refuses an unknown risk or method, or a missing schema file, without calling the server', async () => {
+      const base = ['tools', 'register', '--name', 'x', '--endpoint', 'https://x.example'];
+      const badRisk = await aos([...base, '--method', 'post', '--risk', 'harmless']);
+      const badMethod = await aos([...base, '--method', 'trace', '--risk', 'read']);
+      const noFile = await aos([...base, '--method', 'post', '--risk', 'read', '--schema', 'missing.json']);
+
+      expect(badRisk.code).toBe(2);
+      expect(badRisk.stderr).toContain('expected one of read, write, destructive');
+      expect(badMethod.code).toBe(2);
+      expect(noFile).toMatchObject({ code: 2, stderr: 'error: cannot read missing.json: ENOENT\n' });
+      expect(gateway.calls).toEqual([]);
+    });
+
+    it('registers an MCP server and shows the discovered tools', async () => {
+      const run = await aos(['tools', 'register-mcp', '--url', 'http://127.0.0.1:8080/mcp', '--default-risk', 'write']);
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(gateway.calls[0]?.request).toMatchObject({
+        url: 'http://127.0.0.1:8080/mcp',
+        defaultRisk: 'WRITE',
+        namePrefix: '',
+      });
+      expect(run.stdout).toMatch(/^SERVER +weather-mcp 1\.2\.3$/m);
+      expect(run.stdout).toMatch(
+        /^t2 +get_forecast +MCP +READ +ENABLED +get_forecast @ http:\/\/127\.0\.0\.1:8080\/mcp$/m,
+      );
+      expect(run.stdout).toMatch(/^t3 +send_alert +MCP +WRITE +ENABLED/m);
+    });
+
+    it('lists tools with filters, gets one and disables one', async () => {
+      const listed = await aos(['tools', 'list', '--kind', 'http', '--state', 'enabled', '--risk', 'read']);
+      expect(gateway.calls[0]?.request).toMatchObject({ kind: 'HTTP', state: 'ENABLED', risk: 'READ', serverId: '' });
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +NAME +KIND +RISK +STATE +TARGET$/);
+      expect(listed.stdout).toMatch(/^t2 +weather +HTTP +READ +DISABLED/m);
+
+      const got = await aos(['tools', 'get', 't1', '--json']);
+      expect(JSON.parse(got.stdout)).toMatchObject({ id: 't1', name: 'refund', inputSchemaJson: '{"type":"object"}' });
+
+      const missing = await aos(['tools', 'get', 'nope']);
+      expect(missing).toMatchObject({ code: 1, stderr: 'error: NOT_FOUND: tool "nope" not found\n' });
+
+      const disabled = await aos(['tools', 'disable', 't1', '--reason', 'replaced', '--expected-revision', '0']);
+      expect(gateway.calls.at(-1)?.request).toMatchObject({ id: 't1', reason: 'replaced', expectedRevision: 0 });
+      expect(disabled.stdout).toMatch(/^STATE +DISABLED$/m);
+    });
+
+    it('documents the tools commands in --help', async () => {
+      const help = await aos(['tools', '--help']);
+      expect(help.stdout).toMatch(/register-mcp/);
+      const register = await aos(['tools', 'register', '--help']);
+      expect(register.stdout).toContain('--schema <file>');
+      expect(register.stdout).toContain('Examples:');
     });
   });
 });

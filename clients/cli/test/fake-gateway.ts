@@ -47,7 +47,7 @@ export async function startFakeGateway(handlers: FakeHandlers): Promise<FakeGate
   const calls: RecordedCall[] = [];
   const server = new grpc.Server();
 
-  for (const serviceName of ['AgentService', 'AuditService', 'GovernanceService']) {
+  for (const serviceName of ['AgentService', 'AuditService', 'GovernanceService', 'ToolService']) {
     const service = (pkg[serviceName] as grpc.ServiceClientConstructor).service;
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const [method, definition] of Object.entries(service)) {

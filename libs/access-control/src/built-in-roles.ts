@@ -21,7 +21,7 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
     description: 'Every permission in the tenant',
   },
   'agent-manager': {
-    permissions: ['agents.*', 'roles.list', 'access.check', 'budgets.get', 'self.whoami'],
+    permissions: ['agents.*', 'tools.get', 'tools.list', 'roles.list', 'access.check', 'budgets.get', 'self.whoami'],
     description: 'Creates and manages agents',
   },
   operator: {
@@ -36,6 +36,9 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'approvals.decide',
       'budgets.get',
       'tasks.*',
+      'tools.get',
+      'tools.list',
+      'tools.disable',
       'self.whoami',
     ],
     description: 'Runs the fleet day to day: deploys, pauses, resumes, decides approvals',
@@ -50,6 +53,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'agents.get',
       'agents.list',
       'agents.watch',
+      'tools.get',
+      'tools.list',
       'principals.get',
       'principals.list',
       'keys.list',
@@ -63,8 +68,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
     description: 'Reads the audit trail and the configuration, changes nothing',
   },
   viewer: {
-    permissions: ['agents.get', 'agents.list', 'agents.watch', 'roles.list', 'self.whoami'],
-    description: 'Reads agents',
+    permissions: ['agents.get', 'agents.list', 'agents.watch', 'tools.get', 'tools.list', 'roles.list', 'self.whoami'],
+    description: 'Reads agents and tools',
   },
 };
 

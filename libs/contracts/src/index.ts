@@ -9,3 +9,5 @@ export * from './event.mapper';
 export * from './proto-files';
 export * from './gen/aos/v1/governance';
 export * from './events/governance.events';
+export * from './gen/aos/v1/tool';
+export * from './events/tool.events';

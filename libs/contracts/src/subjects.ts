@@ -49,8 +49,18 @@ export const GovernanceSubjects = {
   recordUsage: 'aos.governance.record-usage',
 } as const;
 
+/** Resources: one subject per ToolService method (the gateway forwards the gRPC request body). */
+export const ResourcesSubjects = {
+  registerTool: 'aos.resources.register-tool',
+  registerMcpServer: 'aos.resources.register-mcp-server',
+  getTool: 'aos.resources.get-tool',
+  listTools: 'aos.resources.list-tools',
+  disableTool: 'aos.resources.disable-tool',
+} as const;
+
 export const QueueGroups = {
   lifecycle: 'lifecycle',
   audit: 'audit',
   governance: 'governance',
+  resources: 'resources',
 } as const;

@@ -11,6 +11,7 @@ import { createAuditClient, type AuditClient } from './audit-service.client';
 import { CallInvoker } from './call-invoker';
 import { createGovernanceClient, type GovernanceClient } from './governance-service.client';
 import { AosClientError } from './client-error';
+import { createToolsClient, type ToolsClient } from './tool-service.client';
 
 export interface AosClientOptions {
   /** The gateway, `host:port`. */
@@ -33,6 +34,7 @@ export interface AosClient {
   readonly agents: AgentsClient;
   readonly audit: AuditClient;
   readonly governance: GovernanceClient;
+  readonly tools: ToolsClient;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after `timeoutMs`. */
   waitForReady(timeoutMs?: number): Promise<void>;
   /** Closes the channel; calls in flight are cancelled. */
@@ -65,6 +67,7 @@ export function createAosClient(options: AosClientOptions): AosClient {
     agents: createAgentsClient(invoker),
     audit: createAuditClient(invoker),
     governance: createGovernanceClient(invoker),
+    tools: createToolsClient(invoker),
     waitForReady: (timeoutMs = DEFAULT_DEADLINE_MS) =>
       new Promise<void>((resolve, reject) => {
         client.waitForReady(Date.now() + timeoutMs, (error) => {

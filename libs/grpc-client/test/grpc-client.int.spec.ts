@@ -9,8 +9,12 @@ import type {
   CreateApiKeyResponse,
   Event,
   GetAgentRequest,
+  ListToolsRequest,
+  ListToolsResponse,
+  RegisterToolRequest,
   ReplayEventsRequest,
   SetBudgetRequest,
+  Tool,
   WhoAmIResponse,
 } from '@aos/contracts';
 import { AosClientError, createAosClient, loadServiceDefinition, type AosClient } from '../src';
@@ -146,6 +150,24 @@ async function startServer(seen: Seen): Promise<{ address: string; server: grpc.
     setBudget(call: grpc.ServerUnaryCall<SetBudgetRequest, unknown>, callback: grpc.sendUnaryData<unknown>) {
       seen.governance.push({ method: 'SetBudget', request: call.request });
       callback({ code: grpc.status.PERMISSION_DENIED, details: 'user:p1 may not budgets.set' });
+    },
+  });
+  server.addService(loadServiceDefinition('ToolService'), {
+    registerTool(call: grpc.ServerUnaryCall<RegisterToolRequest, Tool>, callback: grpc.sendUnaryData<Partial<Tool>>) {
+      seen.governance.push({ method: 'RegisterTool', request: call.request });
+      callback(null, {
+        ...call.request.tool,
+        id: 'tool-1',
+        kind: 'HTTP' as Tool['kind'],
+        state: 'ENABLED' as Tool['state'],
+      });
+    },
+    listTools(
+      call: grpc.ServerUnaryCall<ListToolsRequest, ListToolsResponse>,
+      callback: grpc.sendUnaryData<Partial<ListToolsResponse>>,
+    ) {
+      seen.governance.push({ method: 'ListTools', request: call.request });
+      callback(null, { tools: [], nextPageToken: '', totalSize: 0 });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
@@ -393,6 +415,31 @@ describe('@aos/grpc-client against a real grpc-js server', () => {
       period: 'MONTHLY',
       tokenLimit: 0,
       costLimitMicros: 12_500_000,
+    });
+  });
+
+  it('registers and lists tools through ToolService, with enums by name', async () => {
+    const tool = await client.tools.registerTool({
+      tool: {
+        name: 'weather',
+        risk: 'READ' as Tool['risk'],
+        http: { endpoint: 'https://api.example.com/weather', method: 'GET' },
+        inputSchemaJson: '{"type":"object"}',
+      } as Tool,
+      requestId: 'r1',
+    });
+    expect(tool).toMatchObject({ id: 'tool-1', name: 'weather', kind: 'HTTP', risk: 'READ', state: 'ENABLED' });
+    await expect(
+      client.tools.listTools({
+        kind: 'MCP' as ListToolsRequest['kind'],
+        state: 'DISABLED' as ListToolsRequest['state'],
+      }),
+    ).resolves.toMatchObject({ tools: [], totalSize: 0 });
+    expect(seen.governance.map((c) => c.method)).toEqual(['RegisterTool', 'ListTools']);
+    expect(seen.governance[1]?.request).toMatchObject({
+      kind: 'MCP',
+      state: 'DISABLED',
+      risk: 'TOOL_RISK_UNSPECIFIED',
     });
   });
 

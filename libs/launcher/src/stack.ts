@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
 import { ServiceProcess, ServiceStartError } from './service-process';
 
-export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'gateway';
+export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'resources' | 'gateway';
 
 /** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
-const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance'];
+const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance', 'resources'];
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -75,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     lifecycle: make('lifecycle'),
     audit: make('audit'),
     governance: make('governance'),
+    resources: make('resources'),
     gateway: make('gateway'),
   };
 

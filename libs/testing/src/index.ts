@@ -3,3 +3,5 @@ export { findNatsServerBinary, freePort, startNatsServer } from '@aos/launcher';
 export type { NatsServerHandle, StartNatsServerOptions } from '@aos/launcher';
 export { startTestStack } from './test-stack';
 export type { TestStack } from './test-stack';
+export { MCP_SERVER_INFO, startMcpTestServer } from './mcp-test-server';
+export type { McpTestServer } from './mcp-test-server';

@@ -12,6 +12,7 @@ import { CallContextResolver } from './call-context.resolver';
 import { EventReplayStream } from './event-replay.stream';
 import { EVENT_STORE } from './gateway.tokens';
 import { GovernanceController } from './governance.controller';
+import { ToolController } from './tool.controller';
 
 /** What the gateway is built from; created (and connected, and caught up) by startGateway before Nest starts. */
 export interface GatewayDependencies {
@@ -29,7 +30,7 @@ export class GatewayModule {
   static register(deps: GatewayDependencies): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [AgentController, AuditController, GovernanceController],
+      controllers: [AgentController, AuditController, GovernanceController, ToolController],
       providers: [
         { provide: AUTHENTICATOR, useValue: deps.authenticator },
         { provide: AccessModelFeed, useValue: deps.access },

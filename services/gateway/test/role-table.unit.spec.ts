@@ -36,7 +36,7 @@ describe('the README role table', () => {
 
   it('computes the cells from the roles: spot checks against the design', () => {
     const rows = new Map(roleTable().map((r) => [`${r.service}.${r.method}`, r.allowed]));
-    expect(rows.size).toBe(33);
+    expect(rows.size).toBe(38);
     expect(rows.get('AgentService.CreateAgent')).toMatchObject({
       'tenant-admin': true,
       'agent-manager': true,
@@ -58,6 +58,18 @@ describe('the README role table', () => {
       viewer: true,
       'task-submitter': true,
       'system admin': false,
+    });
+    expect(rows.get('ToolService.DisableTool')).toMatchObject({
+      operator: true,
+      'agent-manager': false,
+      viewer: false,
+      'tenant-admin': true,
+    });
+    expect(rows.get('ToolService.ListTools')).toMatchObject({
+      viewer: true,
+      auditor: true,
+      'agent-manager': true,
+      'task-submitter': false,
     });
     expect(renderRoleTable(roleTable())).toContain(
       '| `GovernanceService.DecideApproval` (`approvals.decide`) | ✓ | — | ✓ | — | — | — | — |',

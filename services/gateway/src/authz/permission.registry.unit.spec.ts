@@ -3,6 +3,7 @@ import { PERMISSIONS } from '@aos/access-control';
 import { AgentController } from '../agent.controller';
 import { AuditController } from '../audit.controller';
 import { GovernanceController } from '../governance.controller';
+import '../tool.controller';
 import { grpcMethodOf, permissionDeclarations, requiredPermission } from './permission.registry';
 
 /** The method → permission table of the governance design; the declarations must match it exactly. */
@@ -40,6 +41,11 @@ const DESIGN: Record<string, string> = {
   'GovernanceService.DecideApproval': 'approvals.decide',
   'GovernanceService.SetBudget': 'budgets.set',
   'GovernanceService.GetBudget': 'budgets.get',
+  'ToolService.RegisterTool': 'tools.register',
+  'ToolService.RegisterMcpServer': 'tools.register',
+  'ToolService.GetTool': 'tools.get',
+  'ToolService.ListTools': 'tools.list',
+  'ToolService.DisableTool': 'tools.disable',
 };
 
 describe('permission declarations', () => {

@@ -9,6 +9,7 @@ import { SyntheticGovernanceLog } from './synthetic-governance-log';
 import '../agent.controller';
 import '../audit.controller';
 import '../governance.controller';
+import '../tool.controller';
 
 export const SYSTEM_ADMIN_COLUMN = 'system admin';
 export type RoleTableColumn = BuiltInRole | typeof SYSTEM_ADMIN_COLUMN;

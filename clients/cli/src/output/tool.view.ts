@@ -1,0 +1,54 @@
+import type { McpServer, Tool } from '@aos/contracts';
+import { renderKeyValues, renderTable, type Column } from './table';
+import { formatTimestamp } from './values';
+
+const TOOL_COLUMNS: Column<Tool>[] = [
+  { header: 'ID', value: (t) => t.id },
+  { header: 'NAME', value: (t) => t.name, maxWidth: 40 },
+  { header: 'KIND', value: (t) => t.kind },
+  { header: 'RISK', value: (t) => t.risk },
+  { header: 'STATE', value: (t) => t.state },
+  { header: 'TARGET', value: target, maxWidth: 60 },
+];
+
+/** Where a call goes: `POST https://…` for HTTP tools, `<tool> @ <server url>` for MCP tools. */
+function target(tool: Tool): string {
+  if (tool.http) return `${tool.http.method} ${tool.http.endpoint}`;
+  if (tool.mcp) return `${tool.mcp.toolName} @ ${tool.mcp.serverUrl}`;
+  return '';
+}
+
+export function renderToolTable(tools: readonly Tool[]): string {
+  return tools.length === 0 ? 'No tools found.\n' : renderTable(TOOL_COLUMNS, tools);
+}
+
+export function renderTool(tool: Tool): string {
+  return renderKeyValues([
+    ['ID', tool.id],
+    ['NAME', tool.name],
+    ['DESCRIPTION', tool.description],
+    ['KIND', tool.kind],
+    ['RISK', tool.risk],
+    ['STATE', tool.state],
+    ['TARGET', target(tool)],
+    ...(tool.mcp ? ([['MCP SERVER', tool.mcp.serverId]] as [string, string][]) : []),
+    ['INPUT SCHEMA', tool.inputSchemaJson],
+    ['TENANT', tool.tenantId],
+    ['REVISION', String(tool.revision)],
+    ['CREATED BY', tool.createdBy],
+    ['CREATED', formatTimestamp(tool.createTime)],
+    ['UPDATED', formatTimestamp(tool.updateTime)],
+    ['LOG POSITION', String(tool.logPosition)],
+  ]);
+}
+
+export function renderMcpServer(server: McpServer | undefined, tools: readonly Tool[]): string {
+  const header = renderKeyValues([
+    ['MCP SERVER', server?.id ?? ''],
+    ['URL', server?.url ?? ''],
+    ['SERVER', server ? `${server.serverName} ${server.serverVersion}`.trim() : ''],
+    ['TOOLS', String(tools.length)],
+    ['LOG POSITION', String(server?.logPosition ?? '')],
+  ]);
+  return `${header}\n${renderToolTable(tools)}`;
+}

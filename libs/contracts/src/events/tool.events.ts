@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Tool registry events: the published language of the `tool-*` streams owned by
+ * the resources service. A stream holds either one HTTP tool
+ * (`tool-<toolId>`: ToolRegistered, ToolDisabled) or one MCP server and the
+ * tools discovered on it (`tool-<serverId>`: McpServerRegistered, then one
+ * ToolRegistered per tool, in one append; later ToolDisabled for any of them).
+ */
+export const TOOL_CATEGORY = 'tool';
+export const TOOL_EVENTS_SCHEMA_VERSION = 1;
+
+export const ToolKindSchema = z.enum(['HTTP', 'MCP']);
+export const ToolRiskSchema = z.enum(['READ', 'WRITE', 'DESTRUCTIVE']);
+export const HttpMethodSchema = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+export type ToolKindName = z.infer<typeof ToolKindSchema>;
+export type ToolRiskName = z.infer<typeof ToolRiskSchema>;
+export type HttpMethodName = z.infer<typeof HttpMethodSchema>;
+
+export const ToolRegisteredSchema = z.object({
+  toolId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  kind: ToolKindSchema,
+  risk: ToolRiskSchema,
+  /** Set for HTTP tools. */
+  http: z.object({ endpoint: z.string(), method: HttpMethodSchema }).nullable(),
+  /** Set for MCP tools. */
+  mcp: z.object({ serverId: z.string(), serverUrl: z.string(), toolName: z.string() }).nullable(),
+  /** The input's JSON Schema, as text (validated when registered). */
+  inputSchemaJson: z.string(),
+  createdBy: z.string(),
+});
+
+export const ToolDisabledSchema = z.object({ toolId: z.string(), reason: z.string() });
+
+export const McpServerRegisteredSchema = z.object({
+  serverId: z.string(),
+  url: z.string(),
+  serverName: z.string(),
+  serverVersion: z.string(),
+  /** The ToolRegistered events that follow in the same append, in this order. */
+  toolIds: z.array(z.string()),
+  createdBy: z.string(),
+});
+
+export const ToolEventSchemas = {
+  ToolRegistered: ToolRegisteredSchema,
+  ToolDisabled: ToolDisabledSchema,
+  McpServerRegistered: McpServerRegisteredSchema,
+} as const;
+
+type Schemas = typeof ToolEventSchemas;
+export type ToolEventType = keyof Schemas;
+export const TOOL_EVENT_TYPES = Object.keys(ToolEventSchemas) as ToolEventType[];
+
+export type ToolEvent = {
+  [K in ToolEventType]: { type: K; data: z.infer<Schemas[K]> };
+}[ToolEventType];
+
+export type ToolRegistered = z.infer<typeof ToolRegisteredSchema>;
+export type McpServerRegistered = z.infer<typeof McpServerRegisteredSchema>;
+
+export function isToolEventType(type: string): type is ToolEventType {
+  return Object.hasOwn(ToolEventSchemas, type);
+}
+
+/** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
+export function parseToolEvent(type: string, data: unknown): ToolEvent | undefined {
+  if (!isToolEventType(type)) return undefined;
+  return { type, data: ToolEventSchemas[type].parse(data) } as ToolEvent;
+}

@@ -1,0 +1,2 @@
+export { startResources } from './bootstrap';
+export type { ResourcesService, StartResourcesOptions } from './bootstrap';

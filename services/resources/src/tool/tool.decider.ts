@@ -1,0 +1,87 @@
+import type { McpServerRegistered, ToolEvent, ToolRegistered } from '@aos/contracts';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+
+/**
+ * One `tool-*` stream as a pure decider. A stream holds one HTTP tool, or one
+ * MCP server and every tool discovered on it: registering a server is then a
+ * single append, recorded whole or not at all. Ids and the acting principal
+ * arrive in the command; the time of a change is the time its event is recorded.
+ * Name uniqueness spans streams, so the handler checks it, not this decider.
+ */
+
+export type ToolStatus = 'ENABLED' | 'DISABLED';
+
+export interface ToolEntry {
+  definition: ToolRegistered;
+  status: ToolStatus;
+  /** Why it was disabled; empty while enabled. */
+  disabledReason: string;
+}
+
+export type ToolStreamState =
+  | { status: 'NONE' }
+  | {
+      status: 'REGISTERED';
+      /** Null for the stream of an HTTP tool. */
+      server: McpServerRegistered | null;
+      tools: ReadonlyMap<string, ToolEntry>;
+    };
+
+export const initialToolStreamState: ToolStreamState = { status: 'NONE' };
+
+export type RegisterHttpTool = { type: 'RegisterHttpTool'; tool: ToolRegistered };
+export type RegisterMcpServer = { type: 'RegisterMcpServer'; server: McpServerRegistered; tools: ToolRegistered[] };
+export type DisableTool = { type: 'DisableTool'; toolId: string; reason: string };
+export type ToolCommand = RegisterHttpTool | RegisterMcpServer | DisableTool;
+
+/** Returns the events a command causes; throws the typed error that says why it may not happen. */
+export function decide(command: ToolCommand, state: ToolStreamState): ToolEvent[] {
+  switch (command.type) {
+    case 'RegisterHttpTool':
+      if (state.status !== 'NONE') throw new AlreadyExistsError('tool', 'id', command.tool.toolId);
+      return [{ type: 'ToolRegistered', data: command.tool }];
+    case 'RegisterMcpServer':
+      if (state.status !== 'NONE') throw new AlreadyExistsError('mcp server', 'id', command.server.serverId);
+      return [
+        { type: 'McpServerRegistered', data: command.server },
+        ...command.tools.map((tool): ToolEvent => ({ type: 'ToolRegistered', data: tool })),
+      ];
+    case 'DisableTool': {
+      const tool = state.status === 'NONE' ? undefined : state.tools.get(command.toolId);
+      if (!tool) throw new NotFoundError('tool', command.toolId);
+      if (tool.status === 'DISABLED') throw new FailedPreconditionError(`tool ${command.toolId} is already DISABLED`);
+      return [{ type: 'ToolDisabled', data: { toolId: command.toolId, reason: command.reason } }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolve(state: ToolStreamState, event: ToolEvent): ToolStreamState {
+  switch (event.type) {
+    case 'McpServerRegistered':
+      if (state.status !== 'NONE')
+        throw new Error(`McpServerRegistered ${event.data.serverId} in a stream that exists`);
+      return { status: 'REGISTERED', server: event.data, tools: new Map() };
+    case 'ToolRegistered': {
+      const tools = new Map(state.status === 'NONE' ? [] : state.tools);
+      if (tools.has(event.data.toolId)) throw new Error(`ToolRegistered ${event.data.toolId} twice`);
+      tools.set(event.data.toolId, { definition: event.data, status: 'ENABLED', disabledReason: '' });
+      return { status: 'REGISTERED', server: state.status === 'NONE' ? null : state.server, tools };
+    }
+    case 'ToolDisabled': {
+      // Such a stream cannot be applied; the projection refuses it rather than invent a tool.
+      const tool = state.status === 'NONE' ? undefined : state.tools.get(event.data.toolId);
+      if (state.status === 'NONE' || !tool) throw new Error(`ToolDisabled for unknown tool ${event.data.toolId}`);
+      const tools = new Map(state.tools);
+      tools.set(event.data.toolId, { ...tool, status: 'DISABLED', disabledReason: event.data.reason });
+      return { ...state, tools };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,400 @@
+import {
+  TOOL_CATEGORY,
+  TOOL_EVENTS_SCHEMA_VERSION,
+  type ListToolsResponse,
+  type RegisterMcpServerResponse,
+  type Tool,
+  type ToolEvent,
+  type ToolEventType,
+  type ToolRegistered,
+  type ToolRiskName,
+} from '@aos/contracts';
+import {
+  AlreadyExistsError,
+  AosError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  RevisionMismatchError,
+  UnavailableError,
+} from '@aos/errors';
+import {
+  ConcurrencyError,
+  EventStoreUnavailableError,
+  InvalidEventError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type Subscription,
+} from '@aos/event-store';
+import { KeyedMutex } from '@aos/keyed-mutex';
+import type { RequestContext } from '@aos/messaging';
+import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
+import { decide, initialToolStreamState, type ToolCommand } from './tool.decider';
+import { eventIdFor, httpToolIdFor, mcpServerIdFor, mcpToolIdFor } from './tool.ids';
+import { validateInputSchema } from './tool.input-schema';
+import { toProtoMcpServer, type ToolProjection, type ToolRecord } from './tool.projection';
+import {
+  encodePageToken,
+  LIMITS,
+  TOOL_NAME,
+  type DisableToolMutation,
+  type GetToolQuery,
+  type ListToolsQuery,
+  type RegisterMcpServerMutation,
+  type RegisterToolMutation,
+} from './tool.validation';
+
+export interface ToolHandlerDeps {
+  store: Pick<EventStore, 'append' | 'headPosition'>;
+  projection: ToolProjection;
+  subscription: Pick<Subscription, 'waitFor'>;
+  /** False once the subscription has stopped for good: the projection would answer from stale state. */
+  isFollowing: () => boolean;
+  discovery: McpServerDiscovery;
+}
+
+/** How long a query waits for `min_position`. */
+const READ_WAIT_MS = 5_000;
+/** How long a command waits for its own events to reach the projection. */
+const WRITE_WAIT_MS = 10_000;
+/** How long to wait for the projection to reach the head after losing a race. */
+const CATCH_UP_WAIT_MS = 2_000;
+/** Attempts of a DisableTool that keeps losing races to other writers. */
+const MAX_ATTEMPTS = 5;
+
+const FIRST_EVENT_OF: Record<'RegisterTool' | 'RegisterMcpServer' | 'DisableTool', ToolEventType> = {
+  RegisterTool: 'ToolRegistered',
+  RegisterMcpServer: 'McpServerRegistered',
+  DisableTool: 'ToolDisabled',
+};
+
+/**
+ * The tool registry's commands and queries, decided against the in-memory
+ * projection. Every mutation is idempotent by request_id and replies with the
+ * projection as it stands right after its own events (read-your-writes).
+ */
+export class ToolHandler {
+  /** Serialises the requests that share a request_id, so a quick retry waits for the first attempt's reply. */
+  private readonly requests = new KeyedMutex();
+  /**
+   * Serialises registrations per tenant, so two concurrent requests cannot both
+   * find a name free. An MCP registration claims many names at once, hence one
+   * key per tenant. Within one resources instance only; uniqueness across
+   * several would need a name reservation stream.
+   */
+  private readonly names = new KeyedMutex();
+
+  constructor(private readonly deps: ToolHandlerDeps) {}
+
+  async registerTool(ctx: RequestContext, mutation: RegisterToolMutation): Promise<Tool> {
+    this.requireFollowing();
+    return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
+      if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
+      const toolId = httpToolIdFor(ctx.tenantId, mutation.requestId);
+      const tool: ToolRegistered = {
+        toolId,
+        name: mutation.name,
+        description: mutation.description,
+        kind: 'HTTP',
+        risk: mutation.risk,
+        http: mutation.http,
+        mcp: null,
+        inputSchemaJson: mutation.inputSchemaJson,
+        createdBy: ctx.actor.id,
+      };
+      await this.register(ctx, mutation, toolId, [tool], { type: 'RegisterHttpTool', tool });
+      return this.replyTool(ctx.tenantId, mutation.requestId);
+    });
+  }
+
+  async registerMcpServer(
+    ctx: RequestContext,
+    mutation: RegisterMcpServerMutation,
+  ): Promise<RegisterMcpServerResponse> {
+    this.requireFollowing();
+    return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
+      // A retry answers from the log, without connecting to the server again.
+      if (this.replay(ctx, mutation)) return this.replyServer(ctx.tenantId, mutation.requestId);
+      const discovered = await this.deps.discovery.discover(mutation.url);
+      const serverId = mcpServerIdFor(ctx.tenantId, mutation.requestId);
+      const tools = discovered.tools.map((tool) => toolFromMcp(ctx, mutation, serverId, tool));
+      requireDistinctNames(mutation.url, discovered, tools);
+      const server = {
+        serverId,
+        url: mutation.url,
+        serverName: discovered.serverName,
+        serverVersion: discovered.serverVersion,
+        toolIds: tools.map((t) => t.toolId),
+        createdBy: ctx.actor.id,
+      };
+      await this.register(ctx, mutation, serverId, tools, { type: 'RegisterMcpServer', server, tools });
+      return this.replyServer(ctx.tenantId, mutation.requestId);
+    });
+  }
+
+  async disable(ctx: RequestContext, mutation: DisableToolMutation): Promise<Tool> {
+    this.requireFollowing();
+    return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
+      if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
+      for (let attempt = 1; ; attempt++) {
+        const record = await this.requireTool(ctx.tenantId, mutation.toolId, true);
+        const stream = this.deps.projection.stream(ctx.tenantId, record.streamId)!;
+        if (mutation.expectedRevision !== undefined && mutation.expectedRevision !== stream.revision) {
+          throw new RevisionMismatchError(mutation.expectedRevision, stream.revision);
+        }
+        const command: ToolCommand = { type: 'DisableTool', toolId: mutation.toolId, reason: mutation.reason };
+        const events = decide(command, stream.state);
+        try {
+          const result = await this.append(ctx, mutation.requestId, record.streamId, events, stream.revision);
+          await this.waitFor(result.position, WRITE_WAIT_MS);
+          return this.replyTool(ctx.tenantId, mutation.requestId);
+        } catch (err) {
+          if (!(err instanceof ConcurrencyError)) throw err;
+          await this.catchUp();
+          if (mutation.expectedRevision !== undefined) {
+            const actual = this.deps.projection.stream(ctx.tenantId, record.streamId)?.revision ?? -1;
+            throw new RevisionMismatchError(mutation.expectedRevision, actual);
+          }
+          if (attempt >= MAX_ATTEMPTS) {
+            throw new AosError('ABORTED', `tool ${mutation.toolId} changed ${MAX_ATTEMPTS} times meanwhile; retry`);
+          }
+        }
+      }
+    });
+  }
+
+  async get(ctx: RequestContext, query: GetToolQuery): Promise<Tool> {
+    this.requireFollowing();
+    await this.reach(query.minPosition);
+    return this.deps.projection.toProtoTool(await this.requireTool(ctx.tenantId, query.toolId, false));
+  }
+
+  async list(ctx: RequestContext, query: ListToolsQuery): Promise<ListToolsResponse> {
+    this.requireFollowing();
+    await this.reach(query.minPosition);
+    const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterPosition, query.pageSize);
+    return {
+      tools: page.records.map((r) => this.deps.projection.toProtoTool(r)),
+      nextPageToken: page.nextAfterPosition === undefined ? '' : encodePageToken(page.nextAfterPosition, query.filter),
+      totalSize: page.totalSize,
+    };
+  }
+
+  /** Checks the names, decides and appends a new stream; waits until the projection has the result. */
+  private async register(
+    ctx: RequestContext,
+    mutation: RegisterToolMutation | RegisterMcpServerMutation,
+    streamId: string,
+    tools: ToolRegistered[],
+    command: ToolCommand,
+  ): Promise<void> {
+    await this.names.run(ctx.tenantId, async () => {
+      for (const tool of tools) {
+        const holder = this.deps.projection.toolIdByName(ctx.tenantId, tool.name);
+        if (holder === undefined || holder === tool.toolId) continue;
+        if (mutation.type === 'RegisterTool') throw new AlreadyExistsError('tool', 'tool.name', tool.name);
+        throw new AosError(
+          'ALREADY_EXISTS',
+          `tool name ${JSON.stringify(tool.name)} (MCP tool ${JSON.stringify(tool.mcp?.toolName)}) is already taken in the tenant; register the server with another name_prefix`,
+          'name_prefix',
+        );
+      }
+      const state = this.deps.projection.stream(ctx.tenantId, streamId)?.state ?? initialToolStreamState;
+      const events = decide(command, state);
+      try {
+        const result = await this.append(ctx, mutation.requestId, streamId, events, 'no_stream');
+        await this.waitFor(result.position, WRITE_WAIT_MS);
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        // The stream exists: another instance handled this very request. Answer as it did.
+        await this.catchUp();
+        if (!this.replay(ctx, mutation)) throw new AlreadyExistsError('tool', 'id', streamId);
+      }
+    });
+  }
+
+  /** Whether this request_id already caused events; refuses one reused for a different request. */
+  private replay(
+    ctx: RequestContext,
+    mutation: RegisterToolMutation | RegisterMcpServerMutation | DisableToolMutation,
+  ): boolean {
+    const reply = this.deps.projection.reply(ctx.tenantId, mutation.requestId);
+    if (!reply) return false;
+    const sameTarget = mutation.type !== 'DisableTool' || reply.toolId === mutation.toolId;
+    if (reply.eventType !== FIRST_EVENT_OF[mutation.type] || !sameTarget) {
+      throw new InvalidArgumentError('request_id', 'was already used for a different request');
+    }
+    return true;
+  }
+
+  private replyTool(tenantId: string, requestId: string): Tool {
+    const reply = this.deps.projection.reply(tenantId, requestId);
+    const record = reply?.toolId === undefined ? undefined : this.deps.projection.tool(tenantId, reply.toolId);
+    if (!record) throw new AosError('INTERNAL', `request ${requestId} was recorded but is not in the read model`);
+    return this.deps.projection.toProtoTool(record);
+  }
+
+  private replyServer(tenantId: string, requestId: string): RegisterMcpServerResponse {
+    const reply = this.deps.projection.reply(tenantId, requestId);
+    const server = reply ? this.deps.projection.server(tenantId, reply.streamId) : undefined;
+    if (!server) throw new AosError('INTERNAL', `request ${requestId} was recorded but is not in the read model`);
+    const tools = server.server.toolIds.map((id) => {
+      const record = this.deps.projection.tool(tenantId, id);
+      if (!record) throw new AosError('INTERNAL', `tool ${id} of MCP server ${server.server.serverId} is missing`);
+      return this.deps.projection.toProtoTool(record);
+    });
+    return { server: toProtoMcpServer(server), tools };
+  }
+
+  /** The tenant's tool; with `catchUp`, an unknown id first waits for the projection to reach the head. */
+  private async requireTool(tenantId: string, toolId: string, catchUp: boolean): Promise<ToolRecord> {
+    let record = this.deps.projection.tool(tenantId, toolId);
+    if (!record && catchUp) {
+      await this.catchUp();
+      record = this.deps.projection.tool(tenantId, toolId);
+    }
+    if (!record) throw new NotFoundError('tool', toolId);
+    return record;
+  }
+
+  private async append(
+    ctx: RequestContext,
+    requestId: string,
+    streamId: string,
+    events: ToolEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const metadata: EventMetadata = {
+      tenantId: ctx.tenantId,
+      actor: ctx.actor,
+      correlationId: ctx.correlationId,
+      causationId: requestId,
+      requestId,
+      schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
+      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    };
+    const newEvents = events.map((event, index) => ({
+      id: eventIdFor(ctx.tenantId, requestId, index),
+      type: event.type,
+      data: event.data,
+      metadata,
+    }));
+    try {
+      return await this.deps.store.append(
+        { tenantId: ctx.tenantId, category: TOOL_CATEGORY, id: streamId },
+        newEvents,
+        { expectedRevision },
+      );
+    } catch (err) {
+      // Written or not, a retry with the same request_id is safe: the event ids come from it.
+      if (err instanceof EventStoreUnavailableError) {
+        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
+      }
+      // The event ids come from the request_id, and the log has them in another stream.
+      if (err instanceof InvalidEventError) {
+        throw new InvalidArgumentError('request_id', 'was already used for a different request');
+      }
+      throw err;
+    }
+  }
+
+  private requireFollowing(): void {
+    if (!this.deps.isFollowing()) throw new UnavailableError('the tool read model has stopped following the log');
+  }
+
+  private async reach(minPosition: number): Promise<void> {
+    if (minPosition > 0) await this.waitFor(minPosition, READ_WAIT_MS);
+  }
+
+  /** Waits until the projection has applied everything in the log right now. */
+  private async catchUp(): Promise<void> {
+    await this.waitFor(await this.deps.store.headPosition(), CATCH_UP_WAIT_MS);
+  }
+
+  private async waitFor(position: number, timeoutMs: number): Promise<void> {
+    try {
+      await this.deps.subscription.waitFor(position, timeoutMs);
+    } catch (err) {
+      if ((err as Error)?.name === 'TimeoutError') {
+        throw new DeadlineExceededError(
+          `the tool read model did not reach log position ${position} within ${timeoutMs} ms`,
+        );
+      }
+      throw new UnavailableError('the tool read model is not following the log', { cause: err });
+    }
+  }
+}
+
+function requestKey(ctx: RequestContext, requestId: string): string {
+  return `${ctx.tenantId}\u0000${requestId}`;
+}
+
+/**
+ * A registry name for an MCP tool: the prefix, then the MCP name lower-cased
+ * with every character outside [a-z0-9_-] replaced by "_", cut to 64.
+ */
+export function registryNameOf(prefix: string, mcpName: string): string {
+  return `${prefix}${mcpName.toLowerCase().replace(/[^a-z0-9_-]/g, '_')}`.slice(0, LIMITS.name);
+}
+
+/**
+ * The annotations decide when they say something (MCP: readOnlyHint, then
+ * destructiveHint); otherwise the request's default, and without one
+ * DESTRUCTIVE, as the MCP specification assumes for a tool that says nothing.
+ */
+export function riskOf(
+  annotations: DiscoveredMcpTool['annotations'],
+  defaultRisk: ToolRiskName | undefined,
+): ToolRiskName {
+  if (annotations.readOnlyHint === true) return 'READ';
+  if (annotations.destructiveHint === true) return 'DESTRUCTIVE';
+  if (annotations.destructiveHint === false) return 'WRITE';
+  return defaultRisk ?? 'DESTRUCTIVE';
+}
+
+function toolFromMcp(
+  ctx: RequestContext,
+  mutation: RegisterMcpServerMutation,
+  serverId: string,
+  tool: DiscoveredMcpTool,
+): ToolRegistered {
+  const name = registryNameOf(mutation.namePrefix, tool.name);
+  if (!TOOL_NAME.test(name)) {
+    throw new FailedPreconditionError(`MCP tool ${JSON.stringify(tool.name)} at ${mutation.url} has no usable name`);
+  }
+  let inputSchemaJson: string;
+  try {
+    inputSchemaJson = validateInputSchema('input_schema', tool.inputSchema);
+  } catch (err) {
+    throw new FailedPreconditionError(
+      `MCP tool ${JSON.stringify(tool.name)} at ${mutation.url} has an unusable input schema: ${(err as Error).message}`,
+    );
+  }
+  return {
+    toolId: mcpToolIdFor(serverId, tool.name),
+    name,
+    description: tool.description.slice(0, LIMITS.description),
+    kind: 'MCP',
+    risk: riskOf(tool.annotations, mutation.defaultRisk),
+    http: null,
+    mcp: { serverId, serverUrl: mutation.url, toolName: tool.name },
+    inputSchemaJson,
+    createdBy: ctx.actor.id,
+  };
+}
+
+function requireDistinctNames(url: string, discovered: DiscoveredMcpServer, tools: ToolRegistered[]): void {
+  const seen = new Map<string, string>();
+  tools.forEach((tool, i) => {
+    const other = seen.get(tool.name);
+    if (other !== undefined) {
+      throw new FailedPreconditionError(
+        `MCP tools ${JSON.stringify(other)} and ${JSON.stringify(discovered.tools[i]!.name)} at ${url} both become tool name ${JSON.stringify(tool.name)}`,
+      );
+    }
+    seen.set(tool.name, discovered.tools[i]!.name);
+  });
+}

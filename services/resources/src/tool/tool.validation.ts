@@ -1,0 +1,282 @@
+import type {
+  DisableToolRequest,
+  GetToolRequest,
+  HttpMethodName,
+  ListToolsRequest,
+  RegisterMcpServerRequest,
+  RegisterToolRequest,
+  ToolKindName,
+  ToolRiskName,
+} from '@aos/contracts';
+import { InvalidArgumentError } from '@aos/errors';
+import { validate as isUuid } from 'uuid';
+import type { ToolStatus } from './tool.decider';
+import { validateInputSchemaJson } from './tool.input-schema';
+
+/**
+ * Turns the bodies that arrive over NATS (ts-proto request types, as
+ * @grpc/proto-loader decoded them at the gateway) into validated requests.
+ * Nothing is trusted: a body may come from any NATS client, so types are
+ * checked at run time too. Every error names the proto field in snake_case.
+ */
+
+export { validateRequestContext as validateContext } from '@aos/messaging';
+
+export interface RegisterToolMutation {
+  type: 'RegisterTool';
+  requestId: string;
+  name: string;
+  description: string;
+  risk: ToolRiskName;
+  http: { endpoint: string; method: HttpMethodName };
+  inputSchemaJson: string;
+}
+export interface RegisterMcpServerMutation {
+  type: 'RegisterMcpServer';
+  requestId: string;
+  url: string;
+  /** Undefined: tools whose annotations do not say are DESTRUCTIVE. */
+  defaultRisk: ToolRiskName | undefined;
+  namePrefix: string;
+}
+export interface DisableToolMutation {
+  type: 'DisableTool';
+  requestId: string;
+  toolId: string;
+  reason: string;
+  expectedRevision: number | undefined;
+}
+export type ToolMutation = RegisterToolMutation | RegisterMcpServerMutation | DisableToolMutation;
+
+export interface GetToolQuery {
+  toolId: string;
+  minPosition: number;
+}
+export interface ToolFilter {
+  kind?: ToolKindName;
+  risk?: ToolRiskName;
+  state?: ToolStatus;
+  serverId?: string;
+}
+export interface ListToolsQuery {
+  pageSize: number;
+  /** Position of the ToolRegistered of the last tool on the previous page; 0 for the first page. */
+  afterPosition: number;
+  filter: ToolFilter;
+  minPosition: number;
+}
+
+export const LIMITS = {
+  name: 64,
+  namePrefix: 32,
+  description: 2000,
+  url: 2048,
+  reason: 1000,
+  requestId: 128,
+  defaultPageSize: 50,
+  maxPageSize: 1000,
+} as const;
+
+export const TOOL_NAME = /^[a-z0-9_-]{1,64}$/;
+const NAME_PREFIX = /^[a-z0-9_-]{0,32}$/;
+const RISKS: readonly ToolRiskName[] = ['READ', 'WRITE', 'DESTRUCTIVE'];
+const KINDS: readonly ToolKindName[] = ['HTTP', 'MCP'];
+const STATES: readonly ToolStatus[] = ['ENABLED', 'DISABLED'];
+const METHODS: readonly HttpMethodName[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const CONTROL_CHARS = /\p{Cc}/u;
+const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
+
+export function validateRegisterTool(body: RegisterToolRequest | undefined): RegisterToolMutation {
+  const request = requireBody(body);
+  const requestId = validateRequestId(request.requestId);
+  if (!request.tool || typeof request.tool !== 'object') throw new InvalidArgumentError('tool', 'is required');
+  const tool = request.tool as unknown as Record<string, unknown>;
+  const name = validateToolName('tool.name', tool.name);
+  const description = validateText('tool.description', tool.description, LIMITS.description);
+  const risk = validateEnum('tool.risk', tool.risk, RISKS);
+  if (!risk) throw new InvalidArgumentError('tool.risk', `is required: one of ${RISKS.join(', ')}`);
+  const http = tool.http as Record<string, unknown> | undefined | null;
+  if (!http || typeof http !== 'object')
+    throw new InvalidArgumentError('tool.http', 'is required (endpoint and method)');
+  const endpoint = validateHttpUrl('tool.http.endpoint', http.endpoint);
+  const method = validateMethod('tool.http.method', http.method);
+  const schemaText = tool.inputSchemaJson ?? '';
+  if (typeof schemaText !== 'string') throw new InvalidArgumentError('tool.input_schema_json', 'must be a string');
+  const inputSchemaJson = validateInputSchemaJson('tool.input_schema_json', schemaText);
+  return { type: 'RegisterTool', requestId, name, description, risk, http: { endpoint, method }, inputSchemaJson };
+}
+
+export function validateRegisterMcpServer(body: RegisterMcpServerRequest | undefined): RegisterMcpServerMutation {
+  const request = requireBody(body);
+  const requestId = validateRequestId(request.requestId);
+  const url = validateHttpUrl('url', request.url);
+  const defaultRisk = validateEnum('default_risk', request.defaultRisk, RISKS);
+  const namePrefix = request.namePrefix ?? '';
+  if (typeof namePrefix !== 'string' || !NAME_PREFIX.test(namePrefix)) {
+    throw new InvalidArgumentError('name_prefix', `must be at most ${LIMITS.namePrefix} characters of [a-z0-9_-]`);
+  }
+  return { type: 'RegisterMcpServer', requestId, url, defaultRisk, namePrefix };
+}
+
+export function validateDisableTool(body: DisableToolRequest | undefined): DisableToolMutation {
+  const request = requireBody(body);
+  const toolId = validateId('id', request.id);
+  const requestId = validateRequestId(request.requestId);
+  const reason = validateText('reason', request.reason, LIMITS.reason);
+  const raw = request.expectedRevision;
+  let expectedRevision: number | undefined;
+  if (raw !== undefined && raw !== null) {
+    if (!isNonNegativeInteger(raw))
+      throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
+    expectedRevision = raw;
+  }
+  return { type: 'DisableTool', requestId, toolId, reason, expectedRevision };
+}
+
+export function validateGetTool(body: GetToolRequest | undefined): GetToolQuery {
+  const request = requireBody(body);
+  return { toolId: validateId('id', request.id), minPosition: validatePosition('min_position', request.minPosition) };
+}
+
+export function validateListTools(body: ListToolsRequest | undefined): ListToolsQuery {
+  const request = requireBody(body);
+  const filter: ToolFilter = {};
+  const kind = validateEnum('kind', request.kind, KINDS);
+  const risk = validateEnum('risk', request.risk, RISKS);
+  const state = validateEnum('state', request.state, STATES);
+  if (kind) filter.kind = kind;
+  if (risk) filter.risk = risk;
+  if (state) filter.state = state;
+  if (request.serverId !== undefined && request.serverId !== null && request.serverId !== '') {
+    filter.serverId = validateId('server_id', request.serverId);
+  }
+  return {
+    pageSize: validatePageSize(request.pageSize),
+    afterPosition: decodePageToken(request.pageToken, filter),
+    filter,
+    minPosition: validatePosition('min_position', request.minPosition),
+  };
+}
+
+/** A page token is opaque to callers: base64url of JSON naming the last position served and the filters. */
+export function encodePageToken(after: number, filter: ToolFilter): string {
+  return Buffer.from(JSON.stringify({ after, filter: filterKey(filter) }), 'utf8').toString('base64url');
+}
+
+function decodePageToken(raw: unknown, filter: ToolFilter): number {
+  if (raw === undefined || raw === null || raw === '') return 0;
+  const invalid = () => new InvalidArgumentError('page_token', 'is not a token returned by ListTools');
+  if (typeof raw !== 'string') throw invalid();
+  let token: { after?: unknown; filter?: unknown };
+  try {
+    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
+  } catch {
+    throw invalid();
+  }
+  if (!token || typeof token !== 'object' || !isNonNegativeInteger(token.after)) throw invalid();
+  if (token.filter !== filterKey(filter)) {
+    throw new InvalidArgumentError('page_token', 'was issued for different filters; start again without a page_token');
+  }
+  return token.after;
+}
+
+function filterKey(filter: ToolFilter): string {
+  return [filter.kind ?? '', filter.risk ?? '', filter.state ?? '', filter.serverId ?? ''].join('/');
+}
+
+export function validateToolName(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string' || !TOOL_NAME.test(value)) {
+    throw new InvalidArgumentError(field, `must be 1-${LIMITS.name} characters of [a-z0-9_-]`);
+  }
+  return value;
+}
+
+/** An absolute http(s) URL: the resources service and the runtime connect to it. */
+function validateHttpUrl(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string' || value.length > LIMITS.url || CONTROL_CHARS.test(value)) {
+    throw new InvalidArgumentError(field, `must be an http:// or https:// URL of at most ${LIMITS.url} characters`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(field, `must be an absolute http:// or https:// URL; got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(field, `must be an http:// or https:// URL; got scheme ${url.protocol}`);
+  }
+  return url.toString();
+}
+
+function validateMethod(field: string, value: unknown): HttpMethodName {
+  if (value === undefined || value === null || value === '') {
+    throw new InvalidArgumentError(field, `is required: one of ${METHODS.join(', ')}`);
+  }
+  const upper = typeof value === 'string' ? value.trim().toUpperCase() : '';
+  const method = METHODS.find((m) => m === upper);
+  if (!method) throw new InvalidArgumentError(field, `must be one of ${METHODS.join(', ')}`);
+  return method;
+}
+
+/** proto3 enums arrive as their names (proto-loader `enums: String`); the unspecified value means "not given". */
+function validateEnum<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
+  if (value === undefined || value === null || value === '' || value === 0) return undefined;
+  if (typeof value === 'string' && value.endsWith('_UNSPECIFIED')) return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(field, `must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function requireBody<T>(body: T | undefined): T {
+  if (!body || typeof body !== 'object') throw new InvalidArgumentError('body', 'the request message is missing');
+  return body;
+}
+
+function validateRequestId(value: unknown): string {
+  if (value === undefined || value === null || value === '') {
+    throw new InvalidArgumentError('request_id', 'is required on every change (an idempotency key, e.g. a UUID)');
+  }
+  if (typeof value !== 'string' || value.length > LIMITS.requestId || CONTROL_CHARS.test(value)) {
+    throw new InvalidArgumentError('request_id', `must be 1-${LIMITS.requestId} characters without control characters`);
+  }
+  return value;
+}
+
+/** Tool ids are UUIDs: a malformed one names no tool (INVALID_ARGUMENT); a well-formed unknown one is NOT_FOUND. */
+function validateId(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
+  if (typeof value !== 'string' || !isUuid(value)) throw new InvalidArgumentError(field, 'must be a UUID');
+  return value.toLowerCase();
+}
+
+function validateText(field: string, value: unknown, max: number): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
+  if ([...value].length > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
+  if (CONTROL_CHARS_EXCEPT_WHITESPACE.test(value)) {
+    throw new InvalidArgumentError(field, 'must not contain control characters');
+  }
+  return value;
+}
+
+function validatePosition(field: string, value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
+  return value;
+}
+
+function validatePageSize(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === 0) return LIMITS.defaultPageSize;
+  if (typeof raw !== 'number' || !Number.isInteger(raw))
+    throw new InvalidArgumentError('page_size', 'must be an integer');
+  if (raw < 0) throw new InvalidArgumentError('page_size', 'must not be negative');
+  // AIP-158: a page size above the maximum is coerced to the maximum, not refused.
+  return Math.min(raw, LIMITS.maxPageSize);
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
