@@ -1,13 +1,19 @@
 /**
- * `npm run bench [gateway|replay|authz]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
 import { benchReplay } from './replay.bench';
 import { benchAuthz } from './authz.bench';
+import { benchRouting } from './routing.bench';
 
 const which = process.argv[2] ?? 'all';
-const benches: Record<string, () => Promise<void>> = { gateway: benchGateway, replay: benchReplay, authz: benchAuthz };
+const benches: Record<string, () => Promise<void>> = {
+  gateway: benchGateway,
+  replay: benchReplay,
+  authz: benchAuthz,
+  routing: benchRouting,
+};
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
   process.stderr.write(`unknown bench "${which}"; choose one of: all, ${Object.keys(benches).join(', ')}\n`);

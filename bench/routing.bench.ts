@@ -1,0 +1,107 @@
+/**
+ * Bench (d): routing decisions. 10,000 synthetic active agents built from the
+ * routing test set's vocabulary, each with a few learned task texts, then
+ * CapabilityRouter.route() on task texts, beside MiniSearch's own search
+ * alone on the same index (no synonyms, typo retry, load or filter) in the
+ * same run.
+ */
+import { CapabilityRouter, type RoutableAgent } from '../libs/routing/src';
+import { AGENTS, HISTORY, TASKS } from '../libs/routing/test/routing-set';
+import { percentile } from './measure';
+
+const AGENT_COUNT = Number(process.env.AOS_BENCH_AGENTS ?? 10_000);
+const DECISIONS = Number(process.env.AOS_BENCH_ROUTES ?? 5_000);
+const TARGET_P99_MS = 5;
+
+// mulberry32: the same fleet and tasks on every run.
+function prng(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+const pick = <T>(random: (n: number) => number, items: readonly T[]): T => items[random(items.length)]!;
+
+/** Agents that mix words of two or three test-set agents, so postings are long and every query hits many. */
+function fleet(random: (n: number) => number): RoutableAgent[] {
+  const vocabulary = [...new Set(AGENTS.flatMap((a) => `${a.description} ${a.capabilities.join(' ')}`.split(/\W+/)))];
+  return Array.from({ length: AGENT_COUNT }, (_, i) => {
+    const base = pick(random, AGENTS);
+    const extra = Array.from({ length: 6 }, () => pick(random, vocabulary)).join(' ');
+    return {
+      id: `agent-${i}`,
+      name: `${base.name} ${i % 97}`,
+      description: `${base.description} ${extra}`,
+      capabilities: [...base.capabilities.map((c) => `${c}-${i % 13}`), pick(random, AGENTS).capabilities[0]!],
+      queueLength: random(20),
+    };
+  });
+}
+
+interface Timing {
+  samples: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function time(samples: number, op: (i: number) => unknown): Timing {
+  for (let i = 0; i < Math.min(samples, 500); i++) op(i); // JIT warm-up, untimed
+  const latencies = new Float64Array(samples);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < samples; i++) {
+    const t0 = process.hrtime.bigint();
+    op(i);
+    latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  latencies.sort();
+  return { samples, opsPerSec: samples / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+function row(name: string, r: Timing, baseline?: Timing): string {
+  const ratio = baseline ? `  ${(r.p50Ms / baseline.p50Ms).toFixed(2).padStart(6)}× baseline p50` : '';
+  return `  ${name.padEnd(52)} ${r.opsPerSec.toFixed(0).padStart(8)} ops/s   p50 ${r.p50Ms.toFixed(3).padStart(7)} ms   p99 ${r.p99Ms.toFixed(3).padStart(7)} ms  (${r.samples} decisions)${ratio}`;
+}
+
+export async function benchRouting(): Promise<void> {
+  process.stdout.write(`\n(d) routing: ${AGENT_COUNT} active agents, ${DECISIONS} task texts\n`);
+  const random = prng(4242);
+  const agents = fleet(random);
+  const completed = HISTORY.flatMap((h) => (h.kind === 'completed' ? [h.text] : []));
+
+  const router = new CapabilityRouter();
+  const buildStart = process.hrtime.bigint();
+  for (const a of agents) router.upsertAgent(a);
+  for (let i = 0; i < AGENT_COUNT; i++) router.learnFromCompletion(`agent-${i}`, pick(random, completed));
+  const buildSeconds = Number(process.hrtime.bigint() - buildStart) / 1e9;
+  const lexiconStart = process.hrtime.bigint();
+  router.route('warm the lexicon'); // WordNet is parsed on the first route; not a decision's cost
+  const lexiconSeconds = Number(process.hrtime.bigint() - lexiconStart) / 1e9;
+  process.stdout.write(
+    `  WordNet lexicon loaded in ${lexiconSeconds.toFixed(2)} s; ${AGENT_COUNT} upserts + ${AGENT_COUNT} learned texts in ${buildSeconds.toFixed(2)} s (${((2 * AGENT_COUNT) / buildSeconds).toFixed(0)} updates/s)\n`,
+  );
+
+  const tasks = Array.from({ length: DECISIONS }, () => pick(random, TASKS).text);
+  const raw = time(DECISIONS, (i) => router.searchIndexOnly(tasks[i]!));
+  const routed = time(DECISIONS, (i) => router.route(tasks[i]!));
+  const filtered = time(DECISIONS, (i) =>
+    router.route(tasks[i]!, { requiredCapabilities: [pick(random, AGENTS).capabilities[0]!] }),
+  );
+  const churn = time(Math.min(DECISIONS, 2_000), (i) => {
+    const id = `agent-${random(AGENT_COUNT)}`;
+    if (i % 2 === 0) router.removeAgent(id);
+    else router.upsertAgent({ ...agents[random(AGENT_COUNT)]!, id });
+  });
+
+  process.stdout.write(`${row('MiniSearch search alone, same index', raw)}\n`);
+  process.stdout.write(`${row('CapabilityRouter.route()', routed, raw)}\n`);
+  process.stdout.write(`${row('route() with a required capability', filtered, raw)}\n`);
+  process.stdout.write(`${row('upsertAgent/removeAgent (incremental update)', churn)}\n`);
+  process.stdout.write(
+    `  target: route() p99 <= ${TARGET_P99_MS} ms -> ${routed.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`,
+  );
+}

@@ -1,0 +1,11 @@
+export {
+  CapabilityRouter,
+  type CapabilityRouterOptions,
+  type RoutableAgent,
+  type RouteOptions,
+  type RoutingCandidate,
+  type RoutingDecision,
+} from './capability-router';
+export { plainBm25Baseline, accuracyOf, type Accuracy, type LabelledTask } from './plain-bm25';
+export { STOP_WORDS, contentWords, terms } from './text';
+export { buildLexicon, wordnetLexicon, type Lexicon, type RelatedTerm } from './wordnet-synonyms';

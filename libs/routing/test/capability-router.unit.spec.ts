@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { CapabilityRouter, type RoutableAgent } from '../src';
+
+const agent = (id: string, description: string, capabilities: string[], queueLength = 0): RoutableAgent => ({
+  id,
+  name: id,
+  description,
+  capabilities,
+  queueLength,
+});
+
+// No WordNet: these tests are about the router's own rules, not the lexicon.
+const router = (...agents: RoutableAgent[]) => {
+  const r = new CapabilityRouter({ lexicon: null });
+  for (const a of agents) r.upsertAgent(a);
+  return r;
+};
+
+describe('CapabilityRouter', () => {
+  it('given no agent, when routing, then no agent is chosen and the rationale says why', () => {
+    const decision = router().route('reset my password');
+    expect(decision.chosenAgentId).toBeUndefined();
+    expect(decision.candidates).toEqual([]);
+    expect(decision.rationale).toMatch(/no active agent/);
+  });
+
+  it('given agents, when a task matches, then the best match is chosen with its evidence', () => {
+    const decision = router(
+      agent('helpdesk', 'password resets and laptops', ['password-reset']),
+      agent('payroll', 'salary and payslips', ['payroll']),
+    ).route('forgot my password again');
+    expect(decision.router).toBe('lexical');
+    expect(decision.chosenAgentId).toBe('helpdesk');
+    expect(decision.candidates[0]).toMatchObject({ agentId: 'helpdesk', loadPenalty: 0, score: 1 });
+    expect(decision.rationale).toMatch(/"password"/);
+  });
+
+  it('given required capabilities, when routing, then agents without them are no candidates', () => {
+    const r = router(
+      agent('general', 'translates documents into any language', ['translation']),
+      agent('legal-fr', 'translates documents', ['translation', 'legal-french']),
+    );
+    expect(r.route('translate this document').candidates.map((c) => c.agentId)).toContain('general');
+    const decision = r.route('translate this document', { requiredCapabilities: ['Legal-French'] });
+    expect(decision.candidates.map((c) => c.agentId)).toEqual(['legal-fr']);
+    expect(r.route('translate this document', { requiredCapabilities: ['kitchen'] })).toMatchObject({
+      chosenAgentId: undefined,
+      rationale: expect.stringMatching(/kitchen/),
+    });
+  });
+
+  it('given two agents with the same text score, when routing, then the shorter queue wins', () => {
+    const r = router(
+      agent('busy', 'books flights and hotels', ['travel'], 40),
+      agent('idle', 'books flights and hotels', ['travel'], 2),
+    );
+    const decision = r.route('book me a flight to Oslo');
+    expect(decision.chosenAgentId).toBe('idle');
+    const [first, second] = decision.candidates;
+    expect(first!.lexicalScore).toBeCloseTo(second!.lexicalScore);
+    expect(second!.loadPenalty).toBeGreaterThan(first!.loadPenalty);
+
+    r.setQueueLength('busy', 0);
+    r.setQueueLength('idle', 30);
+    expect(r.route('book me a flight to Oslo').chosenAgentId).toBe('busy');
+  });
+
+  it('given a much better text match, when its agent is busy, then load does not override it', () => {
+    const r = router(
+      agent('travel', 'books flights', ['flight-booking'], 100),
+      agent('other', 'books rooms', ['rooms']),
+    );
+    expect(r.route('need a flight to Oslo').chosenAgentId).toBe('travel');
+  });
+
+  it('given a correction by a person, when a similar task arrives, then it goes to the corrected agent', () => {
+    const r = router(
+      agent('refunds', 'customer refunds and money back', ['refunds']),
+      agent('expenses', 'employee expense reports', ['expense-reports']),
+    );
+    const task = 'pay me back for the taxi I took to the client';
+    expect(r.route(task).chosenAgentId).toBe('refunds');
+    r.learnFromCorrection(task, 'refunds', 'expenses');
+    expect(r.route('pay me back for the taxi to the airport').chosenAgentId).toBe('expenses');
+  });
+
+  it('given completed tasks, when a task like them arrives, then it goes to the agent that completed them', () => {
+    const r = router(agent('facilities', 'office maintenance', ['maintenance']), agent('it', 'laptops', ['hardware']));
+    expect(r.route('the toilets are clogged').chosenAgentId).toBeUndefined();
+    r.learnFromCompletion('facilities', 'toilets on floor 3 are clogged again');
+    expect(r.route('the toilets are clogged').chosenAgentId).toBe('facilities');
+  });
+
+  it('given an agent is removed, when routing, then it is never a candidate and its words match nothing', () => {
+    const r = router(agent('payroll', 'salary payslips', ['payroll']), agent('billing', 'invoices', ['billing']));
+    r.removeAgent('payroll');
+    expect(r.size).toBe(1);
+    const decision = r.route('where is my payslip');
+    expect(decision.chosenAgentId).toBeUndefined();
+    expect(decision.candidates).toEqual([]);
+  });
+
+  it('given an agent is updated, when routing, then only its new description counts', () => {
+    const r = router(agent('a', 'payroll and salary', ['payroll']));
+    r.upsertAgent(agent('a', 'invoices', ['billing']));
+    expect(r.route('salary question').chosenAgentId).toBeUndefined();
+    expect(r.route('invoice question').chosenAgentId).toBe('a');
+  });
+
+  it('given a misspelt word, when routing, then one edit still finds the agent', () => {
+    const r = router(
+      agent('it', 'password resets', ['password-reset']),
+      agent('hr', 'benefits enrollment', ['benefits']),
+    );
+    expect(r.route('forgot my pasword').chosenAgentId).toBe('it');
+  });
+});
