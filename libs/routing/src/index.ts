@@ -8,4 +8,4 @@ export {
 } from './capability-router';
 export { plainBm25Baseline, accuracyOf, type Accuracy, type LabelledTask } from './plain-bm25';
 export { STOP_WORDS, contentWords, terms } from './text';
-export { buildLexicon, wordnetLexicon, type Lexicon, type RelatedTerm } from './wordnet-synonyms';
+export { fromWinkEmbeddings, winkWordVectors, type WordVectors } from './word-vectors';

