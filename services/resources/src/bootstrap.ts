@@ -27,7 +27,7 @@ export interface StartResourcesOptions {
    * UNAVAILABLE; a process of its own should exit so its supervisor restarts it.
    */
   onFatal?: (err: unknown) => void;
-  /** How MCP servers are asked for their tools (default: streamable HTTP with a 10 s timeout). */
+  /** How MCP servers are asked for their tools (default: streamable HTTP, DEFAULT_DISCOVERY_LIMITS). */
   discovery?: McpServerDiscovery;
 }
 

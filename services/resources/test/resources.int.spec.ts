@@ -20,6 +20,8 @@ import {
   type NatsServerHandle,
 } from '@aos/testing';
 import { startResources, type ResourcesService } from '../src/bootstrap';
+import { MAX_LIST_REPLY_BYTES } from '../src/tool/tool.handler';
+import { listing, startRawMcpServer } from './raw-mcp-server';
 
 /**
  * The resources service's tool registry against a real nats-server, the real
@@ -154,13 +156,13 @@ describe('RegisterMcpServer against a real MCP server', () => {
     }
   });
 
-  it('records the server and its tools in one stream, and lists them by server', async () => {
+  it('records the server and all its tools in one event, and lists them by server', async () => {
     const events = (await toolEvents()).filter((e) => e.metadata.requestId === requestId);
-    expect(events.map((e) => [e.type, e.streamId, e.revision])).toEqual([
-      ['McpServerRegistered', registered.server!.id, 0],
-      ['ToolRegistered', registered.server!.id, 1],
-      ['ToolRegistered', registered.server!.id, 2],
+    expect(events.map((e) => [e.type, e.streamId, e.revision, e.position])).toEqual([
+      ['McpServerRegistered', registered.server!.id, 0, registered.server!.logPosition],
     ]);
+    const data = events[0]!.data as { tools: Array<{ toolId: string; name: string }> };
+    expect(data.tools.map((t) => [t.toolId, t.name])).toEqual(registered.tools.map((t) => [t.id, t.name]));
     const listed = await call<ListToolsResponse>(ResourcesSubjects.listTools, acme, {
       serverId: registered.server!.id,
     });
@@ -207,12 +209,124 @@ describe('RegisterMcpServer against a real MCP server', () => {
     expect(await toolEvents()).toHaveLength(before);
   });
 
-  it('refuses a URL that is not http(s)', async () => {
+  it('refuses a URL that is not http(s), or carries credentials', async () => {
     await expectCode(
       call(ResourcesSubjects.registerMcpServer, acme, { url: 'ftp://example.com/mcp', requestId: randomUUID() }),
       'INVALID_ARGUMENT',
       'url',
     );
+    const err = await expectCode(
+      call(ResourcesSubjects.registerMcpServer, acme, {
+        url: 'http://bob:s3cret@127.0.0.1:9/mcp',
+        requestId: randomUUID(),
+      }),
+      'INVALID_ARGUMENT',
+      'url',
+    );
+    expect(err.message).not.toContain('s3cret');
+  });
+});
+
+describe('RegisterMcpServer records a server whole or not at all', () => {
+  /** The events of a tenant, and whether a name is still free there (by registering an HTTP tool with it). */
+  async function eventsOf(tenantId: string): Promise<RecordedEvent[]> {
+    return (await toolEvents()).filter((e) => e.metadata.tenantId === tenantId);
+  }
+
+  it('refuses a server whose tools would not fit in one event, naming its URL, and records nothing', async () => {
+    const ctx = ctxOf(unique('big'));
+    const description = 'd'.repeat(60_000);
+    const tools = Array.from({ length: 14 }, (_, i) => ({
+      name: `big_${i}`,
+      inputSchema: { type: 'object', description },
+    }));
+    const server = await startRawMcpServer(listing(tools));
+    try {
+      const err = await expectCode(
+        call(ResourcesSubjects.registerMcpServer, ctx, { url: server.url, requestId: randomUUID() }),
+        'FAILED_PRECONDITION',
+      );
+      expect(err.message).toContain(server.url);
+      expect(await eventsOf(ctx.tenantId)).toEqual([]);
+      await expect(registerTool(ctx, httpTool({ name: 'big_0' }))).resolves.toMatchObject({ name: 'big_0' });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses an MCP tool name longer than 256 characters, and records nothing', async () => {
+    const ctx = ctxOf(unique('long'));
+    const server = await startRawMcpServer(
+      listing([
+        { name: 'first_tool', inputSchema: { type: 'object' } },
+        { name: `second${'x'.repeat(300)}`, inputSchema: { type: 'object' } },
+      ]),
+    );
+    try {
+      const err = await expectCode(
+        call(ResourcesSubjects.registerMcpServer, ctx, { url: server.url, requestId: randomUUID() }),
+        'FAILED_PRECONDITION',
+      );
+      expect(err.message).toContain('256');
+      expect(await eventsOf(ctx.tenantId)).toEqual([]);
+      await expect(registerTool(ctx, httpTool({ name: 'first_tool' }))).resolves.toMatchObject({ name: 'first_tool' });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('replies under the NATS limit for a server just under the size cap', async () => {
+    const ctx = ctxOf(unique('full'));
+    const description = 'd'.repeat(1_150);
+    const tools = Array.from({ length: 500 }, (_, i) => ({
+      name: `tool_${i}`,
+      inputSchema: { type: 'object', description },
+    }));
+    const server = await startRawMcpServer(listing(tools));
+    try {
+      const reply = await call<RegisterMcpServerResponse>(ResourcesSubjects.registerMcpServer, ctx, {
+        url: server.url,
+        requestId: randomUUID(),
+      });
+      expect(reply.tools).toHaveLength(500);
+      const [event] = await eventsOf(ctx.tenantId);
+      expect(Buffer.byteLength(JSON.stringify(event!.data))).toBeGreaterThan(700 * 1024);
+      expect(Buffer.byteLength(JSON.stringify(reply))).toBeLessThan(1024 * 1024 - 16 * 1024);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('cuts a long server name and version to 256 characters', async () => {
+    const ctx = ctxOf(unique('info'));
+    const server = await startRawMcpServer(
+      (message, res) => {
+        if (message.method !== 'initialize') return message.method === 'tools/list' ? { tools: [] } : {};
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: message.id,
+            result: {
+              protocolVersion: message.params?.protocolVersion,
+              capabilities: { tools: {} },
+              serverInfo: { name: 'n'.repeat(5000), version: 'v'.repeat(5000) },
+            },
+          }),
+        );
+        return 'handled';
+      },
+      { initialize: false },
+    );
+    try {
+      const reply = await call<RegisterMcpServerResponse>(ResourcesSubjects.registerMcpServer, ctx, {
+        url: server.url,
+        requestId: randomUUID(),
+      });
+      expect(reply.server).toMatchObject({ serverName: 'n'.repeat(256), serverVersion: 'v'.repeat(256) });
+    } finally {
+      await server.stop();
+    }
   });
 });
 
@@ -271,6 +385,7 @@ describe('HTTP tools', () => {
   it.each([
     ['tool.http.endpoint', { http: { endpoint: 'not a url', method: 'POST' } }],
     ['tool.http.endpoint', { http: { endpoint: 'file:///etc/passwd', method: 'POST' } }],
+    ['tool.http.endpoint', { http: { endpoint: 'https://user:pass@x.example.com/', method: 'POST' } }],
     ['tool.http.method', { http: { endpoint: 'https://x.example.com', method: 'TRACE' } }],
     ['tool.http', { http: undefined }],
     ['tool.risk', { risk: 'TOOL_RISK_UNSPECIFIED' }],
@@ -283,6 +398,60 @@ describe('HTTP tools', () => {
   ])('refuses a bad %s with INVALID_ARGUMENT naming it (%j)', async (field, overrides) => {
     const err = await expectCode(registerTool(acme, httpTool(overrides)), 'INVALID_ARGUMENT', field);
     expect(err.message.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it('keeps a schema’s nested $id to itself: another tenant’s $ref cannot reach it', async () => {
+    const id = `http://schemas.example.com/${randomUUID()}`;
+    const withId = JSON.stringify({ type: 'object', properties: { a: { $id: id, type: 'string' } } });
+    await registerTool(acme, httpTool({ inputSchemaJson: withId, risk: 'READ' }));
+    // The same nested $id again is no conflict either.
+    await registerTool(acme, httpTool({ inputSchemaJson: withId, risk: 'READ' }));
+    const refersToIt = JSON.stringify({ type: 'object', properties: { a: { $ref: id } } });
+    const err = await expectCode(
+      registerTool(globex, httpTool({ inputSchemaJson: refersToIt })),
+      'INVALID_ARGUMENT',
+      'tool.input_schema_json',
+    );
+    expect(err.message).toContain(id);
+  });
+
+  it('accepts a schema nested 64 deep', async () => {
+    const deep = `{"type":"object","not":${'{"not":'.repeat(62)}{}${'}'.repeat(62)}}`;
+    await expect(registerTool(acme, httpTool({ inputSchemaJson: deep, risk: 'READ' }))).resolves.toMatchObject({
+      inputSchemaJson: deep,
+    });
+  });
+
+  it('ends a ListTools page early rather than exceed the NATS message limit', async () => {
+    const ctx = ctxOf(unique('fat'));
+    const inputSchemaJson = JSON.stringify({ type: 'object', description: 'd'.repeat(60_000) });
+    const ids: string[] = [];
+    for (let i = 0; i < 16; i++) ids.push((await registerTool(ctx, httpTool({ inputSchemaJson, risk: 'READ' }))).id);
+    const pages: ListToolsResponse[] = [];
+    let pageToken = '';
+    do {
+      const page = await call<ListToolsResponse>(ResourcesSubjects.listTools, ctx, { pageSize: 1000, pageToken });
+      expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThan(MAX_LIST_REPLY_BYTES + 70_000);
+      expect(page.totalSize).toBe(16);
+      pages.push(page);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.flatMap((p) => p.tools.map((t) => t.id))).toEqual(ids);
+  });
+
+  // Deeper than ajv's recursion survives: refused, not an INTERNAL crash.
+  it.each([
+    ['"not" 2000 deep', `{"type":"object","not":${'{"not":'.repeat(2000)}{}${'}'.repeat(2000)}}`],
+    ['an array 9000 deep', `{"type":"object","default":${'['.repeat(9000)}${']'.repeat(9000)}}`],
+    ['"not" 66 deep', `{"type":"object","not":${'{"not":'.repeat(64)}{}${'}'.repeat(64)}}`],
+  ])('refuses a schema nested too deep (%s) with INVALID_ARGUMENT', async (_label, inputSchemaJson) => {
+    const err = await expectCode(
+      registerTool(acme, httpTool({ inputSchemaJson })),
+      'INVALID_ARGUMENT',
+      'tool.input_schema_json',
+    );
+    expect(err.message).toContain('64 deep');
   });
 
   it('defaults an empty input schema to an object with no properties', async () => {

@@ -4,8 +4,11 @@ import { z } from 'zod';
  * Tool registry events: the published language of the `tool-*` streams owned by
  * the resources service. A stream holds either one HTTP tool
  * (`tool-<toolId>`: ToolRegistered, ToolDisabled) or one MCP server and the
- * tools discovered on it (`tool-<serverId>`: McpServerRegistered, then one
- * ToolRegistered per tool, in one append; later ToolDisabled for any of them).
+ * tools discovered on it (`tool-<serverId>`: one McpServerRegistered carrying
+ * every tool, later ToolDisabled for any of them). A server and its tools are
+ * one event because an append of several events is not atomic on every log
+ * (JetStream before 2.10 writes them one by one): a registration cut short
+ * must not leave a server with half its tools, or names taken by nothing.
  */
 export const TOOL_CATEGORY = 'tool';
 export const TOOL_EVENTS_SCHEMA_VERSION = 1;
@@ -39,8 +42,8 @@ export const McpServerRegisteredSchema = z.object({
   url: z.string(),
   serverName: z.string(),
   serverVersion: z.string(),
-  /** The ToolRegistered events that follow in the same append, in this order. */
-  toolIds: z.array(z.string()),
+  /** Every tool discovered on the server, in the order it listed them (kind MCP). */
+  tools: z.array(ToolRegisteredSchema),
   createdBy: z.string(),
 });
 

@@ -4,7 +4,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos
 /**
  * One `tool-*` stream as a pure decider. A stream holds one HTTP tool, or one
  * MCP server and every tool discovered on it: registering a server is then a
- * single append, recorded whole or not at all. Ids and the acting principal
+ * single event, recorded whole or not at all. Ids and the acting principal
  * arrive in the command; the time of a change is the time its event is recorded.
  * Name uniqueness spans streams, so the handler checks it, not this decider.
  */
@@ -29,8 +29,15 @@ export type ToolStreamState =
 
 export const initialToolStreamState: ToolStreamState = { status: 'NONE' };
 
+/**
+ * The largest McpServerRegistered, JSON-encoded. NATS refuses messages over
+ * 1 MiB by default, and both the event and the RegisterMcpServer reply (the
+ * same tools plus a few hundred bytes each) must stay under it.
+ */
+export const MAX_MCP_SERVER_EVENT_BYTES = 768 * 1024;
+
 export type RegisterHttpTool = { type: 'RegisterHttpTool'; tool: ToolRegistered };
-export type RegisterMcpServer = { type: 'RegisterMcpServer'; server: McpServerRegistered; tools: ToolRegistered[] };
+export type RegisterMcpServer = { type: 'RegisterMcpServer'; server: McpServerRegistered };
 export type DisableTool = { type: 'DisableTool'; toolId: string; reason: string };
 export type ToolCommand = RegisterHttpTool | RegisterMcpServer | DisableTool;
 
@@ -40,12 +47,16 @@ export function decide(command: ToolCommand, state: ToolStreamState): ToolEvent[
     case 'RegisterHttpTool':
       if (state.status !== 'NONE') throw new AlreadyExistsError('tool', 'id', command.tool.toolId);
       return [{ type: 'ToolRegistered', data: command.tool }];
-    case 'RegisterMcpServer':
+    case 'RegisterMcpServer': {
       if (state.status !== 'NONE') throw new AlreadyExistsError('mcp server', 'id', command.server.serverId);
-      return [
-        { type: 'McpServerRegistered', data: command.server },
-        ...command.tools.map((tool): ToolEvent => ({ type: 'ToolRegistered', data: tool })),
-      ];
+      const bytes = Buffer.byteLength(JSON.stringify(command.server), 'utf8');
+      if (bytes > MAX_MCP_SERVER_EVENT_BYTES) {
+        throw new FailedPreconditionError(
+          `the MCP server at ${command.server.url} lists ${command.server.tools.length} tools taking ${bytes} bytes; at most ${MAX_MCP_SERVER_EVENT_BYTES} can be registered at once (shorter input schemas and descriptions, or fewer tools)`,
+        );
+      }
+      return [{ type: 'McpServerRegistered', data: command.server }];
+    }
     case 'DisableTool': {
       const tool = state.status === 'NONE' ? undefined : state.tools.get(command.toolId);
       if (!tool) throw new NotFoundError('tool', command.toolId);
@@ -59,16 +70,24 @@ export function decide(command: ToolCommand, state: ToolStreamState): ToolEvent[
 
 export function evolve(state: ToolStreamState, event: ToolEvent): ToolStreamState {
   switch (event.type) {
-    case 'McpServerRegistered':
+    case 'McpServerRegistered': {
       if (state.status !== 'NONE')
         throw new Error(`McpServerRegistered ${event.data.serverId} in a stream that exists`);
-      return { status: 'REGISTERED', server: event.data, tools: new Map() };
-    case 'ToolRegistered': {
-      const tools = new Map(state.status === 'NONE' ? [] : state.tools);
-      if (tools.has(event.data.toolId)) throw new Error(`ToolRegistered ${event.data.toolId} twice`);
-      tools.set(event.data.toolId, { definition: event.data, status: 'ENABLED', disabledReason: '' });
-      return { status: 'REGISTERED', server: state.status === 'NONE' ? null : state.server, tools };
+      const tools = new Map<string, ToolEntry>();
+      for (const tool of event.data.tools) {
+        if (tools.has(tool.toolId)) throw new Error(`McpServerRegistered lists tool ${tool.toolId} twice`);
+        tools.set(tool.toolId, { definition: tool, status: 'ENABLED', disabledReason: '' });
+      }
+      return { status: 'REGISTERED', server: event.data, tools };
     }
+    case 'ToolRegistered':
+      // Only an HTTP tool has a ToolRegistered, as the first event of its own stream.
+      if (state.status !== 'NONE') throw new Error(`ToolRegistered ${event.data.toolId} in a stream that exists`);
+      return {
+        status: 'REGISTERED',
+        server: null,
+        tools: new Map([[event.data.toolId, { definition: event.data, status: 'ENABLED', disabledReason: '' }]]),
+      };
     case 'ToolDisabled': {
       // Such a stream cannot be applied; the projection refuses it rather than invent a tool.
       const tool = state.status === 'NONE' ? undefined : state.tools.get(event.data.toolId);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { McpServerRegistered, ToolEvent, ToolRegistered } from '@aos/contracts';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
-import { decide, evolve, initialToolStreamState, type ToolCommand, type ToolStreamState } from './tool.decider';
+import {
+  decide,
+  evolve,
+  initialToolStreamState,
+  MAX_MCP_SERVER_EVENT_BYTES,
+  type ToolCommand,
+  type ToolStreamState,
+} from './tool.decider';
 
 const httpTool: ToolRegistered = {
   toolId: 't-http',
@@ -14,29 +21,26 @@ const httpTool: ToolRegistered = {
   inputSchemaJson: '{"type":"object"}',
   createdBy: 'alice',
 };
-const server: McpServerRegistered = {
-  serverId: 's1',
-  url: 'http://127.0.0.1:9/mcp',
-  serverName: 'demo',
-  serverVersion: '1.0.0',
-  toolIds: ['t-a', 't-b'],
-  createdBy: 'alice',
-};
+const SERVER_URL = 'http://127.0.0.1:9/mcp';
 const mcpTool = (toolId: string, toolName: string): ToolRegistered => ({
   ...httpTool,
   toolId,
   name: toolName,
   kind: 'MCP',
   http: null,
-  mcp: { serverId: 's1', serverUrl: server.url, toolName },
+  mcp: { serverId: 's1', serverUrl: SERVER_URL, toolName },
 });
+const server: McpServerRegistered = {
+  serverId: 's1',
+  url: SERVER_URL,
+  serverName: 'demo',
+  serverVersion: '1.0.0',
+  tools: [mcpTool('t-a', 'a'), mcpTool('t-b', 'b')],
+  createdBy: 'alice',
+};
 
 const httpRegistered: ToolEvent = { type: 'ToolRegistered', data: httpTool };
-const mcpRegistered: ToolEvent[] = [
-  { type: 'McpServerRegistered', data: server },
-  { type: 'ToolRegistered', data: mcpTool('t-a', 'a') },
-  { type: 'ToolRegistered', data: mcpTool('t-b', 'b') },
-];
+const mcpRegistered: ToolEvent[] = [{ type: 'McpServerRegistered', data: server }];
 
 function given(events: ToolEvent[]): ToolStreamState {
   return events.reduce(evolve, initialToolStreamState);
@@ -56,19 +60,23 @@ describe('Tool decider: register', () => {
 
   it('refuses to register into a stream that exists', () => {
     expect(() => when([httpRegistered], { type: 'RegisterHttpTool', tool: httpTool })).toThrow(AlreadyExistsError);
-    expect(() => when(mcpRegistered, { type: 'RegisterMcpServer', server, tools: [] })).toThrow(AlreadyExistsError);
+    expect(() => when(mcpRegistered, { type: 'RegisterMcpServer', server })).toThrow(AlreadyExistsError);
   });
 
-  it('registers an MCP server and its tools in one decision, the server first', () => {
-    const events = when([], {
-      type: 'RegisterMcpServer',
-      server,
-      tools: [mcpTool('t-a', 'a'), mcpTool('t-b', 'b')],
-    });
+  it('registers an MCP server and all its tools in one event', () => {
+    const events = when([], { type: 'RegisterMcpServer', server });
     expect(events).toEqual(mcpRegistered);
     const state = given(events);
     expect(state.status === 'REGISTERED' && [...state.tools.keys()]).toEqual(['t-a', 't-b']);
     expect(state.status === 'REGISTERED' && state.server?.serverId).toBe('s1');
+  });
+
+  it('refuses, naming the URL, a server whose event would exceed the size cap', () => {
+    const big = (i: number) => ({ ...mcpTool(`t-${i}`, `n${i}`), inputSchemaJson: 'x'.repeat(60_000) });
+    const tools = Array.from({ length: Math.ceil(MAX_MCP_SERVER_EVENT_BYTES / 60_000) + 1 }, (_, i) => big(i));
+    const decided = () => when([], { type: 'RegisterMcpServer', server: { ...server, tools } });
+    expect(decided).toThrow(FailedPreconditionError);
+    expect(decided).toThrow(SERVER_URL);
   });
 });
 
@@ -108,8 +116,10 @@ describe('Tool decider: evolve refuses impossible streams', () => {
     expect(() => given([{ type: 'ToolDisabled', data: { toolId: 'x', reason: '' } }])).toThrow(/unknown tool/);
   });
 
-  it('a second McpServerRegistered, or the same tool twice', () => {
+  it('a second McpServerRegistered, a second ToolRegistered, or one server listing a tool twice', () => {
     expect(() => given([...mcpRegistered, mcpRegistered[0]!])).toThrow(/exists/);
-    expect(() => given([httpRegistered, httpRegistered])).toThrow(/twice/);
+    expect(() => given([httpRegistered, httpRegistered])).toThrow(/exists/);
+    const twice = { ...server, tools: [mcpTool('t-a', 'a'), mcpTool('t-a', 'a')] };
+    expect(() => given([{ type: 'McpServerRegistered', data: twice }])).toThrow(/twice/);
   });
 });

@@ -50,18 +50,35 @@ import {
 export interface ToolHandlerDeps {
   store: Pick<EventStore, 'append' | 'headPosition'>;
   projection: ToolProjection;
-  subscription: Pick<Subscription, 'waitFor'>;
+  subscription: Pick<Subscription, 'waitFor' | 'position'>;
   /** False once the subscription has stopped for good: the projection would answer from stale state. */
   isFollowing: () => boolean;
   discovery: McpServerDiscovery;
+  waits?: Partial<ToolHandlerWaits>;
 }
 
-/** How long a query waits for `min_position`. */
-const READ_WAIT_MS = 5_000;
-/** How long a command waits for its own events to reach the projection. */
-const WRITE_WAIT_MS = 10_000;
-/** How long to wait for the projection to reach the head after losing a race. */
-const CATCH_UP_WAIT_MS = 2_000;
+export interface ToolHandlerWaits {
+  /** How long a query waits for `min_position`. */
+  readMs: number;
+  /** How long a command waits for its own events to reach the projection. */
+  writeMs: number;
+  /** How long to wait for the projection to reach the head after losing a race. */
+  catchUpMs: number;
+}
+
+/**
+ * The gateway gives a request 15 s. A RegisterMcpServer spends up to 8 s on
+ * discovery (mcp-server.discovery.ts), then up to writeMs, and after a lost
+ * race catchUpMs: 14 s at most.
+ */
+export const DEFAULT_WAITS: ToolHandlerWaits = { readMs: 5_000, writeMs: 4_000, catchUpMs: 2_000 };
+
+/** A ListTools page ends early rather than reach NATS's 1 MiB message limit (AIP-158 allows short pages). */
+export const MAX_LIST_REPLY_BYTES = 768 * 1024;
+/** Longest MCP tool name (the name a call sends, so it is refused, not cut). */
+export const MAX_MCP_TOOL_NAME = 256;
+/** serverName and serverVersion are informative only: cut to this. */
+export const MAX_MCP_SERVER_INFO = 256;
 /** Attempts of a DisableTool that keeps losing races to other writers. */
 const MAX_ATTEMPTS = 5;
 
@@ -86,8 +103,18 @@ export class ToolHandler {
    * several would need a name reservation stream.
    */
   private readonly names = new KeyedMutex();
+  /**
+   * Names appended but maybe not yet in the projection, per tenant, with the
+   * position of their event. A registration whose wait for the projection
+   * times out leaves the lock while the projection lacks its names; this
+   * keeps the next one from taking them meanwhile. Guarded by `names`.
+   */
+  private readonly pendingNames = new Map<string, Map<string, { toolId: string; position: number }>>();
+  private readonly waits: ToolHandlerWaits;
 
-  constructor(private readonly deps: ToolHandlerDeps) {}
+  constructor(private readonly deps: ToolHandlerDeps) {
+    this.waits = { ...DEFAULT_WAITS, ...deps.waits };
+  }
 
   async registerTool(ctx: RequestContext, mutation: RegisterToolMutation): Promise<Tool> {
     this.requireFollowing();
@@ -125,12 +152,12 @@ export class ToolHandler {
       const server = {
         serverId,
         url: mutation.url,
-        serverName: discovered.serverName,
-        serverVersion: discovered.serverVersion,
-        toolIds: tools.map((t) => t.toolId),
+        serverName: discovered.serverName.slice(0, MAX_MCP_SERVER_INFO),
+        serverVersion: discovered.serverVersion.slice(0, MAX_MCP_SERVER_INFO),
+        tools,
         createdBy: ctx.actor.id,
       };
-      await this.register(ctx, mutation, serverId, tools, { type: 'RegisterMcpServer', server, tools });
+      await this.register(ctx, mutation, serverId, tools, { type: 'RegisterMcpServer', server });
       return this.replyServer(ctx.tenantId, mutation.requestId);
     });
   }
@@ -149,7 +176,7 @@ export class ToolHandler {
         const events = decide(command, stream.state);
         try {
           const result = await this.append(ctx, mutation.requestId, record.streamId, events, stream.revision);
-          await this.waitFor(result.position, WRITE_WAIT_MS);
+          await this.waitFor(result.position, this.waits.writeMs);
           return this.replyTool(ctx.tenantId, mutation.requestId);
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
@@ -175,10 +202,23 @@ export class ToolHandler {
   async list(ctx: RequestContext, query: ListToolsQuery): Promise<ListToolsResponse> {
     this.requireFollowing();
     await this.reach(query.minPosition);
-    const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterPosition, query.pageSize);
+    const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterSeq, query.pageSize);
+    const tools: Tool[] = [];
+    let bytes = 0;
+    let next = page.nextAfterSeq;
+    for (const [i, record] of page.records.entries()) {
+      const tool = this.deps.projection.toProtoTool(record);
+      bytes += Buffer.byteLength(JSON.stringify(tool), 'utf8');
+      // One tool is far below the limit (its schema is at most 64 KiB), so a page is never empty.
+      if (i > 0 && bytes > MAX_LIST_REPLY_BYTES) {
+        next = page.records[i - 1]!.createSeq;
+        break;
+      }
+      tools.push(tool);
+    }
     return {
-      tools: page.records.map((r) => this.deps.projection.toProtoTool(r)),
-      nextPageToken: page.nextAfterPosition === undefined ? '' : encodePageToken(page.nextAfterPosition, query.filter),
+      tools,
+      nextPageToken: next === undefined ? '' : encodePageToken(next, query.filter),
       totalSize: page.totalSize,
     };
   }
@@ -192,8 +232,9 @@ export class ToolHandler {
     command: ToolCommand,
   ): Promise<void> {
     await this.names.run(ctx.tenantId, async () => {
+      const pending = this.pendingOf(ctx.tenantId);
       for (const tool of tools) {
-        const holder = this.deps.projection.toolIdByName(ctx.tenantId, tool.name);
+        const holder = this.deps.projection.toolIdByName(ctx.tenantId, tool.name) ?? pending.get(tool.name)?.toolId;
         if (holder === undefined || holder === tool.toolId) continue;
         if (mutation.type === 'RegisterTool') throw new AlreadyExistsError('tool', 'tool.name', tool.name);
         throw new AosError(
@@ -206,7 +247,8 @@ export class ToolHandler {
       const events = decide(command, state);
       try {
         const result = await this.append(ctx, mutation.requestId, streamId, events, 'no_stream');
-        await this.waitFor(result.position, WRITE_WAIT_MS);
+        for (const tool of tools) pending.set(tool.name, { toolId: tool.toolId, position: result.position });
+        await this.waitFor(result.position, this.waits.writeMs);
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
         // The stream exists: another instance handled this very request. Answer as it did.
@@ -214,6 +256,18 @@ export class ToolHandler {
         if (!this.replay(ctx, mutation)) throw new AlreadyExistsError('tool', 'id', streamId);
       }
     });
+  }
+
+  /** The tenant's pending names, without those the projection has applied by now. */
+  private pendingOf(tenantId: string): Map<string, { toolId: string; position: number }> {
+    let pending = this.pendingNames.get(tenantId);
+    if (!pending) {
+      pending = new Map();
+      this.pendingNames.set(tenantId, pending);
+    }
+    const applied = this.deps.subscription.position;
+    for (const [name, entry] of pending) if (entry.position <= applied) pending.delete(name);
+    return pending;
   }
 
   /** Whether this request_id already caused events; refuses one reused for a different request. */
@@ -241,9 +295,9 @@ export class ToolHandler {
     const reply = this.deps.projection.reply(tenantId, requestId);
     const server = reply ? this.deps.projection.server(tenantId, reply.streamId) : undefined;
     if (!server) throw new AosError('INTERNAL', `request ${requestId} was recorded but is not in the read model`);
-    const tools = server.server.toolIds.map((id) => {
-      const record = this.deps.projection.tool(tenantId, id);
-      if (!record) throw new AosError('INTERNAL', `tool ${id} of MCP server ${server.server.serverId} is missing`);
+    const tools = server.server.tools.map(({ toolId }) => {
+      const record = this.deps.projection.tool(tenantId, toolId);
+      if (!record) throw new AosError('INTERNAL', `tool ${toolId} of MCP server ${server.server.serverId} is missing`);
       return this.deps.projection.toProtoTool(record);
     });
     return { server: toProtoMcpServer(server), tools };
@@ -306,12 +360,12 @@ export class ToolHandler {
   }
 
   private async reach(minPosition: number): Promise<void> {
-    if (minPosition > 0) await this.waitFor(minPosition, READ_WAIT_MS);
+    if (minPosition > 0) await this.waitFor(minPosition, this.waits.readMs);
   }
 
   /** Waits until the projection has applied everything in the log right now. */
   private async catchUp(): Promise<void> {
-    await this.waitFor(await this.deps.store.headPosition(), CATCH_UP_WAIT_MS);
+    await this.waitFor(await this.deps.store.headPosition(), this.waits.catchUpMs);
   }
 
   private async waitFor(position: number, timeoutMs: number): Promise<void> {
@@ -361,6 +415,11 @@ function toolFromMcp(
   serverId: string,
   tool: DiscoveredMcpTool,
 ): ToolRegistered {
+  if (tool.name.length > MAX_MCP_TOOL_NAME) {
+    throw new FailedPreconditionError(
+      `MCP tool ${JSON.stringify(tool.name.slice(0, 64))}… at ${mutation.url} has a name longer than ${MAX_MCP_TOOL_NAME} characters`,
+    );
+  }
   const name = registryNameOf(mutation.namePrefix, tool.name);
   if (!TOOL_NAME.test(name)) {
     throw new FailedPreconditionError(`MCP tool ${JSON.stringify(tool.name)} at ${mutation.url} has no usable name`);

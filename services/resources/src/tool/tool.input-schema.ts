@@ -8,18 +8,32 @@ import { InvalidArgumentError } from '@aos/errors';
  * It is checked with ajv against the meta-schema of its dialect and compiled,
  * so a schema that names a missing `$ref` is refused at registration rather
  * than at the first call.
+ *
+ * ajv walks schemas recursively, so nesting is bounded first: a deep schema
+ * would overflow the stack. Each schema is compiled by an Ajv of its own:
+ * an instance keeps every compiled schema and every nested `$id` for its
+ * lifetime, which would grow without bound and let one tenant's `$id` answer
+ * another tenant's `$ref`. The meta-schemas are shared: checking a schema
+ * against them adds nothing to the instance that checks.
  */
 
 export const MAX_INPUT_SCHEMA_CHARS = 65_536;
 export const DEFAULT_INPUT_SCHEMA_JSON = '{"type":"object"}';
+/** Objects and arrays within one another, the schema itself counting 1. */
+export const MAX_INPUT_SCHEMA_DEPTH = 64;
 
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 const DRAFT_2020_12 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 
 // strict: false, because schemas written for other tools (MCP servers in particular)
 // carry keywords such as "title" extensions or "examples" that strict mode refuses.
-const draft07 = new Ajv({ strict: false, allErrors: false });
-const draft2020 = new Ajv2020({ strict: false, allErrors: false });
+const OPTIONS = { strict: false, allErrors: false } as const;
+type Dialect = 'draft-07' | '2020-12';
+/** Used only for validateSchema, which compiles the meta-schema and never the schema it checks. */
+const metaValidators: Record<Dialect, Ajv | Ajv2020> = {
+  'draft-07': new Ajv(OPTIONS),
+  '2020-12': new Ajv2020(OPTIONS),
+};
 
 /** The schema text, parsed and checked; returns it re-serialised (canonical, without insignificant whitespace). */
 export function validateInputSchemaJson(field: string, text: string): string {
@@ -45,20 +59,28 @@ export function validateInputSchema(field: string, schema: unknown): string {
   if (record.type !== 'object') {
     throw new InvalidArgumentError(field, 'must describe an object: "type" must be "object"');
   }
-  const ajv = dialectOf(field, record.$schema);
-  if (!ajv.validateSchema(schema as AnySchema)) {
+  const dialect = dialectOf(field, record.$schema);
+  if (exceedsDepth(schema, MAX_INPUT_SCHEMA_DEPTH)) {
+    throw new InvalidArgumentError(field, `must not nest objects and arrays more than ${MAX_INPUT_SCHEMA_DEPTH} deep`);
+  }
+  const meta = metaValidators[dialect];
+  let valid: boolean;
+  try {
+    valid = meta.validateSchema(schema as AnySchema) as boolean;
+  } catch (err) {
+    throw new InvalidArgumentError(field, `cannot be checked as a JSON Schema: ${(err as Error).message}`);
+  }
+  if (!valid) {
     throw new InvalidArgumentError(
       field,
-      `is not a valid JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}`,
+      `is not a valid JSON Schema: ${meta.errorsText(meta.errors, { dataVar: 'schema' })}`,
     );
   }
   try {
-    ajv.compile(schema as AnySchema);
+    const compiler = dialect === 'draft-07' ? new Ajv(OPTIONS) : new Ajv2020(OPTIONS);
+    compiler.compile(schema as AnySchema);
   } catch (err) {
     throw new InvalidArgumentError(field, `cannot be compiled: ${(err as Error).message}`);
-  } finally {
-    // Compiled schemas are cached by ajv; a registry must not keep one per registration.
-    ajv.removeSchema(schema as AnySchema);
   }
   const json = JSON.stringify(schema);
   if (json.length > MAX_INPUT_SCHEMA_CHARS) {
@@ -67,11 +89,23 @@ export function validateInputSchema(field: string, schema: unknown): string {
   return json;
 }
 
-function dialectOf(field: string, $schema: unknown): Ajv | Ajv2020 {
-  if ($schema === undefined || (typeof $schema === 'string' && DRAFT_07.test($schema))) return draft07;
-  if (typeof $schema === 'string' && DRAFT_2020_12.test($schema)) return draft2020;
+function dialectOf(field: string, $schema: unknown): Dialect {
+  if ($schema === undefined || (typeof $schema === 'string' && DRAFT_07.test($schema))) return 'draft-07';
+  if (typeof $schema === 'string' && DRAFT_2020_12.test($schema)) return '2020-12';
   throw new InvalidArgumentError(
     field,
     `"$schema" must be draft-07 (http://json-schema.org/draft-07/schema#) or 2020-12 (https://json-schema.org/draft/2020-12/schema), or absent`,
   );
+}
+
+/** Without recursion, so that a value nested thousands deep cannot overflow the stack here either. */
+function exceedsDepth(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (!current || typeof current !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -25,8 +25,12 @@ export interface ToolRecord {
   entry: ToolEntry;
   /** Position of the tool's newest event. */
   logPosition: number;
-  /** Position of its ToolRegistered: the list order and the page token. */
-  createPosition: number;
+  /**
+   * 1-based place among the tenant's tools in registration order: the list
+   * order and the page token. Not the log position, which all tools of one
+   * MCP server share; replaying the log in order gives every instance the same.
+   */
+  createSeq: number;
   createTime: string;
   updateTime: string;
 }
@@ -34,7 +38,7 @@ export interface ToolRecord {
 export interface McpServerRecord {
   tenantId: string;
   server: McpServerRegistered;
-  /** Position of the registration's last event (its last tool). */
+  /** Position of its McpServerRegistered. */
   logPosition: number;
   createTime: string;
 }
@@ -43,14 +47,15 @@ export interface McpServerRecord {
 export interface RequestReply {
   eventType: ToolEventType;
   streamId: string;
-  /** The tool of a ToolRegistered (HTTP) or ToolDisabled. */
+  /** The tool of a ToolRegistered (HTTP) or ToolDisabled; undefined for McpServerRegistered. */
   toolId: string | undefined;
 }
 
 export interface ToolPage {
   records: ToolRecord[];
   totalSize: number;
-  nextAfterPosition: number | undefined;
+  /** The createSeq of the page's last tool when more follow. */
+  nextAfterSeq: number | undefined;
 }
 
 /** Thrown when an event cannot be applied: the log holds something the tool registry would never write. */
@@ -106,25 +111,12 @@ export class ToolProjection {
           logPosition: event.position,
           createTime: event.time,
         });
+        for (const tool of parsed.data.tools) this.addTool(tenant, event, state, tool.toolId);
         break;
-      case 'ToolRegistered': {
+      case 'ToolRegistered':
         toolId = parsed.data.toolId;
-        const entry = this.entryOf(state, toolId);
-        tenant.tools.set(toolId, {
-          tenantId: event.metadata.tenantId,
-          streamId: event.streamId,
-          entry,
-          logPosition: event.position,
-          createPosition: event.position,
-          createTime: event.time,
-          updateTime: event.time,
-        });
-        tenant.idByName.set(entry.definition.name, toolId);
-        tenant.creationOrder.push(toolId);
-        const server = parsed.data.mcp ? tenant.servers.get(parsed.data.mcp.serverId) : undefined;
-        if (server) tenant.servers.set(server.server.serverId, { ...server, logPosition: event.position });
+        this.addTool(tenant, event, state, toolId);
         break;
-      }
       case 'ToolDisabled': {
         toolId = parsed.data.toolId;
         const previous = tenant.tools.get(toolId)!;
@@ -137,14 +129,8 @@ export class ToolProjection {
         break;
       }
     }
-    // An MCP registration is several events of one request; its reply is the first.
     if (!tenant.replies.has(event.metadata.requestId)) {
-      const replyToolId = parsed.type === 'McpServerRegistered' ? undefined : toolId;
-      tenant.replies.set(event.metadata.requestId, {
-        eventType: parsed.type,
-        streamId: event.streamId,
-        toolId: replyToolId,
-      });
+      tenant.replies.set(event.metadata.requestId, { eventType: parsed.type, streamId: event.streamId, toolId });
     }
     this.appliedCount += 1;
   }
@@ -176,8 +162,8 @@ export class ToolProjection {
     return toProtoTool(record, revision);
   }
 
-  /** One page of the tenant's tools matching the filter, in registration order, after `afterPosition`. */
-  list(tenantId: string, filter: ToolFilter, afterPosition: number, pageSize: number): ToolPage {
+  /** One page of the tenant's tools matching the filter, in registration order, after `afterSeq`. */
+  list(tenantId: string, filter: ToolFilter, afterSeq: number, pageSize: number): ToolPage {
     const tenant = this.tenants.get(tenantId);
     const records: ToolRecord[] = [];
     let totalSize = 0;
@@ -186,11 +172,26 @@ export class ToolProjection {
       const record = tenant!.tools.get(id)!;
       if (!matches(filter, record.entry)) continue;
       totalSize += 1;
-      if (record.createPosition <= afterPosition) continue;
+      if (record.createSeq <= afterSeq) continue;
       if (records.length < pageSize) records.push(record);
       else more = true;
     }
-    return { records, totalSize, nextAfterPosition: more ? records.at(-1)?.createPosition : undefined };
+    return { records, totalSize, nextAfterSeq: more ? records.at(-1)?.createSeq : undefined };
+  }
+
+  private addTool(tenant: TenantTools, event: RecordedEvent, state: ToolStreamState, toolId: string): void {
+    const entry = this.entryOf(state, toolId);
+    tenant.creationOrder.push(toolId);
+    tenant.tools.set(toolId, {
+      tenantId: event.metadata.tenantId,
+      streamId: event.streamId,
+      entry,
+      logPosition: event.position,
+      createSeq: tenant.creationOrder.length,
+      createTime: event.time,
+      updateTime: event.time,
+    });
+    tenant.idByName.set(entry.definition.name, toolId);
   }
 
   private entryOf(state: ToolStreamState, toolId: string): ToolEntry {
@@ -257,7 +258,7 @@ export function toProtoMcpServer(record: McpServerRecord): McpServer {
     url: server.url,
     serverName: server.serverName,
     serverVersion: server.serverVersion,
-    toolIds: [...server.toolIds],
+    toolIds: server.tools.map((t) => t.toolId),
     createTime: toTimestamp(record.createTime),
     createdBy: server.createdBy,
     logPosition: record.logPosition,

@@ -60,8 +60,8 @@ export interface ToolFilter {
 }
 export interface ListToolsQuery {
   pageSize: number;
-  /** Position of the ToolRegistered of the last tool on the previous page; 0 for the first page. */
-  afterPosition: number;
+  /** createSeq of the last tool on the previous page; 0 for the first page. */
+  afterSeq: number;
   filter: ToolFilter;
   minPosition: number;
 }
@@ -152,32 +152,32 @@ export function validateListTools(body: ListToolsRequest | undefined): ListTools
   }
   return {
     pageSize: validatePageSize(request.pageSize),
-    afterPosition: decodePageToken(request.pageToken, filter),
+    afterSeq: decodePageToken(request.pageToken, filter),
     filter,
     minPosition: validatePosition('min_position', request.minPosition),
   };
 }
 
-/** A page token is opaque to callers: base64url of JSON naming the last position served and the filters. */
-export function encodePageToken(after: number, filter: ToolFilter): string {
-  return Buffer.from(JSON.stringify({ after, filter: filterKey(filter) }), 'utf8').toString('base64url');
+/** A page token is opaque to callers: base64url of JSON naming the last tool served (its createSeq) and the filters. */
+export function encodePageToken(afterSeq: number, filter: ToolFilter): string {
+  return Buffer.from(JSON.stringify({ seq: afterSeq, filter: filterKey(filter) }), 'utf8').toString('base64url');
 }
 
 function decodePageToken(raw: unknown, filter: ToolFilter): number {
   if (raw === undefined || raw === null || raw === '') return 0;
   const invalid = () => new InvalidArgumentError('page_token', 'is not a token returned by ListTools');
   if (typeof raw !== 'string') throw invalid();
-  let token: { after?: unknown; filter?: unknown };
+  let token: { seq?: unknown; filter?: unknown };
   try {
     token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
   } catch {
     throw invalid();
   }
-  if (!token || typeof token !== 'object' || !isNonNegativeInteger(token.after)) throw invalid();
+  if (!token || typeof token !== 'object' || !isNonNegativeInteger(token.seq)) throw invalid();
   if (token.filter !== filterKey(filter)) {
     throw new InvalidArgumentError('page_token', 'was issued for different filters; start again without a page_token');
   }
-  return token.after;
+  return token.seq;
 }
 
 function filterKey(filter: ToolFilter): string {
@@ -192,7 +192,11 @@ export function validateToolName(field: string, value: unknown): string {
   return value;
 }
 
-/** An absolute http(s) URL: the resources service and the runtime connect to it. */
+/**
+ * An absolute http(s) URL: the resources service and the runtime connect to it.
+ * No user:password part: it would be stored in the log and shown to everyone
+ * who may read the tool.
+ */
 function validateHttpUrl(field: string, value: unknown): string {
   if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
   if (typeof value !== 'string' || value.length > LIMITS.url || CONTROL_CHARS.test(value)) {
@@ -206,6 +210,9 @@ function validateHttpUrl(field: string, value: unknown): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError(field, `must be an http:// or https:// URL; got scheme ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError(field, 'must not contain credentials (user:password@)');
   }
   return url.toString();
 }
