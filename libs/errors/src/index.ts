@@ -147,3 +147,10 @@ export function fromWireError(value: unknown): AosError {
   }
   return new AosError('INTERNAL', 'internal error', undefined, { cause: value });
 }
+
+/** One line for a log: the error's message, and its cause's when it has one. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined ? message : `${message} (cause: ${describeError(cause)})`;
+}

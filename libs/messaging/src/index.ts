@@ -2,3 +2,4 @@ export * from './request-context';
 export * from './nats-transport';
 export * from './rpc-error.filter';
 export * from './service-client';
+export * from './nats-service';

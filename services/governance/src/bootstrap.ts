@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { AccessModel, subscribeAccessModel, type AccessModelSubscription } from '@aos/access-control';
 import { GovernanceCategories, QueueGroups } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
-import { createEventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
+import { describeError } from '@aos/errors';
+import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
-import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
+import { serveOnNats } from '@aos/messaging';
 import { AccessHandler } from './access/access.handler';
 import { ApprovalExpiry } from './approval/approval.expiry';
 import { ApprovalHandler } from './approval/approval.handler';
@@ -56,7 +55,7 @@ export async function startGovernance(
   // on every request fails with UNAVAILABLE instead of answering from stale state.
   const stopped = (what: string) => (err: unknown) => {
     following = false;
-    logger.error(`the ${what} subscription stopped: ${describe(err)}`, CONTEXT);
+    logger.error(`the ${what} subscription stopped: ${describeError(err)}`, CONTEXT);
   };
   let released: Promise<void> | undefined;
   const releaseResources = () =>
@@ -74,14 +73,14 @@ export async function startGovernance(
     const started = performance.now();
     // One subscription per governance category: the service never reads the rest of the log.
     for (const category of Object.values(GovernanceCategories)) {
-      subscriptions.push(
-        store.subscribe({ after: 0, filter: { category }, onError: stopped(`${category}`) }, (event) =>
-          applyOrReport(projection, event, logger),
-        ),
-      );
+      const followed = followProjection(store, { filter: { category } }, (e) => projection.apply(e), {
+        onSkipped: (err) => logger.error(describeError(err), CONTEXT),
+        onStopped: stopped(category),
+      });
+      subscriptions.push(followed.subscription);
     }
     accessSubscription = subscribeAccessModel(store, access, stopped('access model'), (skipped) =>
-      logger.error(`access model skipped an event: ${describe(skipped)}`, CONTEXT),
+      logger.error(`access model skipped an event: ${describeError(skipped)}`, CONTEXT),
     );
     await Promise.all([...subscriptions.map((s) => s.caughtUp), accessSubscription.caughtUp]);
     logger.log(
@@ -110,36 +109,18 @@ export async function startGovernance(
       approvals: new ApprovalHandler(deps),
       budgets: new BudgetHandler(deps),
     };
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      GovernanceModule.forRoot({ handlers, releaseResources }),
-      { ...natsServerOptions(natsUrl, QueueGroups.governance, 'governance'), logger },
-    );
-    app.useGlobalFilters(new RpcErrorFilter());
-    if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-    await listenOnNats(app);
+    const closeApp = await serveOnNats(GovernanceModule.forRoot({ handlers, releaseResources }), {
+      natsUrl,
+      queue: QueueGroups.governance,
+      logger,
+      shutdownHooks: options.shutdownHooks,
+    });
     logger.log(`listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.governance})`, CONTEXT);
 
     let closing: Promise<void> | undefined;
-    return { close: () => (closing ??= app.close().then(releaseResources)) };
+    return { close: () => (closing ??= closeApp().then(releaseResources)) };
   } catch (err) {
     await releaseResources();
     throw err;
   }
-}
-
-/**
- * One event that cannot be applied (a bug or a hand-written event) must not
- * stop governance for every tenant: it is reported and skipped.
- */
-function applyOrReport(projection: GovernanceProjection, event: RecordedEvent, logger: StderrLogger): void {
-  try {
-    projection.apply(event);
-  } catch (err) {
-    const cause = err instanceof Error && err.cause !== undefined ? `\n${describe(err.cause)}` : '';
-    logger.error(`${describe(err)}${cause}`, CONTEXT);
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { AGENT_CATEGORY, QueueGroups } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
-import { createEventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
-import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
+import { describeError } from '@aos/errors';
+import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
+import { serveOnNats } from '@aos/messaging';
 import { AgentHandler } from './agent/agent.handler';
 import { AgentProjection } from './agent/agent.projection';
 import { LifecycleModule } from './lifecycle.module';
@@ -43,7 +42,6 @@ export async function startLifecycle(
   const natsUrl = requireNatsUrl(config);
   const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
   let subscription: Subscription | undefined;
-  let following = true;
   let released: Promise<void> | undefined;
   const releaseResources = () =>
     (released ??= (async () => {
@@ -55,58 +53,35 @@ export async function startLifecycle(
   try {
     const projection = new AgentProjection();
     const started = performance.now();
-    subscription = store.subscribe(
-      {
-        after: 0,
-        filter: { category: AGENT_CATEGORY },
-        // Only a lost log ends the subscription (applyOrReport never throws); from then on
-        // every command and query fails with UNAVAILABLE instead of answering from stale state.
-        onError: (err) => {
-          following = false;
-          logger.error(`the agent subscription stopped: ${describe(err)}`, CONTEXT);
-          options.onFatal?.(err);
-        },
+    // Only a lost log ends the subscription (events that cannot be applied are skipped);
+    // from then on every command and query fails with UNAVAILABLE instead of answering from stale state.
+    const followed = followProjection(store, { filter: { category: AGENT_CATEGORY } }, (e) => projection.apply(e), {
+      onSkipped: (err) => logger.error(describeError(err), CONTEXT),
+      onStopped: (err) => {
+        logger.error(`the agent subscription stopped: ${describeError(err)}`, CONTEXT);
+        options.onFatal?.(err);
       },
-      (event) => applyOrReport(projection, event, logger),
-    );
+    });
+    subscription = followed.subscription;
     await subscription.caughtUp;
     logger.log(
       `agent read model caught up: ${projection.eventsApplied} events in ${Math.round(performance.now() - started)} ms`,
       CONTEXT,
     );
 
-    const handler = new AgentHandler({ store, projection, subscription, isFollowing: () => following });
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      LifecycleModule.forRoot({ handler, releaseResources }),
-      { ...natsServerOptions(natsUrl, QueueGroups.lifecycle, 'lifecycle'), logger },
-    );
-    app.useGlobalFilters(new RpcErrorFilter());
-    if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-    await listenOnNats(app);
+    const handler = new AgentHandler({ store, projection, subscription, isFollowing: () => followed.following });
+    const closeApp = await serveOnNats(LifecycleModule.forRoot({ handler, releaseResources }), {
+      natsUrl,
+      queue: QueueGroups.lifecycle,
+      logger,
+      shutdownHooks: options.shutdownHooks,
+    });
     logger.log(`listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.lifecycle})`, CONTEXT);
 
     let closing: Promise<void> | undefined;
-    return { close: () => (closing ??= app.close().then(releaseResources)) };
+    return { close: () => (closing ??= closeApp().then(releaseResources)) };
   } catch (err) {
     await releaseResources();
     throw err;
   }
-}
-
-/**
- * One event that cannot be applied (a bug or a hand-written event) must not
- * stop the service for every other agent: it is reported and skipped, and the
- * affected agent stays as it was before that event.
- */
-function applyOrReport(projection: AgentProjection, event: RecordedEvent, logger: StderrLogger): void {
-  try {
-    projection.apply(event);
-  } catch (err) {
-    const cause = err instanceof Error && err.cause !== undefined ? `\n${describe(err.cause)}` : '';
-    logger.error(`${describe(err)}${cause}`, CONTEXT);
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { QueueGroups, TOOL_CATEGORY } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
-import { createEventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
+import { describeError } from '@aos/errors';
+import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
-import { listenOnNats, natsServerOptions, RpcErrorFilter } from '@aos/messaging';
+import { serveOnNats } from '@aos/messaging';
 import { ResourcesModule } from './resources.module';
 import { StreamableHttpMcpDiscovery, type McpServerDiscovery } from './tool/mcp-server.discovery';
 import { ToolHandler } from './tool/tool.handler';
@@ -46,7 +45,6 @@ export async function startResources(
   const natsUrl = requireNatsUrl(config);
   const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
   let subscription: Subscription | undefined;
-  let following = true;
   let released: Promise<void> | undefined;
   const releaseResources = () =>
     (released ??= (async () => {
@@ -58,20 +56,16 @@ export async function startResources(
   try {
     const projection = new ToolProjection();
     const started = performance.now();
-    subscription = store.subscribe(
-      {
-        after: 0,
-        filter: { category: TOOL_CATEGORY },
-        // Only a lost log ends the subscription (applyOrReport never throws); from then on
-        // every command and query fails with UNAVAILABLE instead of answering from stale state.
-        onError: (err) => {
-          following = false;
-          logger.error(`the tool subscription stopped: ${describe(err)}`, CONTEXT);
-          options.onFatal?.(err);
-        },
+    // Only a lost log ends the subscription (events that cannot be applied are skipped);
+    // from then on every command and query fails with UNAVAILABLE instead of answering from stale state.
+    const followed = followProjection(store, { filter: { category: TOOL_CATEGORY } }, (e) => projection.apply(e), {
+      onSkipped: (err) => logger.error(describeError(err), CONTEXT),
+      onStopped: (err) => {
+        logger.error(`the tool subscription stopped: ${describeError(err)}`, CONTEXT);
+        options.onFatal?.(err);
       },
-      (event) => applyOrReport(projection, event, logger),
-    );
+    });
+    subscription = followed.subscription;
     await subscription.caughtUp;
     logger.log(
       `tool read model caught up: ${projection.eventsApplied} events in ${Math.round(performance.now() - started)} ms`,
@@ -82,40 +76,21 @@ export async function startResources(
       store,
       projection,
       subscription,
-      isFollowing: () => following,
+      isFollowing: () => followed.following,
       discovery: options.discovery ?? new StreamableHttpMcpDiscovery(),
     });
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      ResourcesModule.forRoot({ tools, releaseResources }),
-      { ...natsServerOptions(natsUrl, QueueGroups.resources, 'resources'), logger },
-    );
-    app.useGlobalFilters(new RpcErrorFilter());
-    if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-    await listenOnNats(app);
+    const closeApp = await serveOnNats(ResourcesModule.forRoot({ tools, releaseResources }), {
+      natsUrl,
+      queue: QueueGroups.resources,
+      logger,
+      shutdownHooks: options.shutdownHooks,
+    });
     logger.log(`listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.resources})`, CONTEXT);
 
     let closing: Promise<void> | undefined;
-    return { close: () => (closing ??= app.close().then(releaseResources)) };
+    return { close: () => (closing ??= closeApp().then(releaseResources)) };
   } catch (err) {
     await releaseResources();
     throw err;
   }
-}
-
-/**
- * One event that cannot be applied (a bug or a hand-written event) must not
- * stop the registry for every other tool: it is reported and skipped, and the
- * affected stream stays as it was before that event.
- */
-function applyOrReport(projection: ToolProjection, event: RecordedEvent, logger: StderrLogger): void {
-  try {
-    projection.apply(event);
-  } catch (err) {
-    const cause = err instanceof Error && err.cause !== undefined ? `\n${describe(err.cause)}` : '';
-    logger.error(`${describe(err)}${cause}`, CONTEXT);
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
