@@ -1,4 +1,11 @@
-import type { DynamicModule, LoggerService } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type DynamicModule,
+  type LoggerService,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { listenOnNats, natsServerOptions } from './nats-transport';
@@ -27,4 +34,24 @@ export async function serveOnNats(module: DynamicModule, options: NatsServiceOpt
   if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await listenOnNats(app);
   return () => app.close();
+}
+
+const RELEASE_RESOURCES = Symbol('RELEASE_RESOURCES');
+
+@Injectable()
+class ResourceRelease implements OnApplicationShutdown {
+  constructor(@Inject(RELEASE_RESOURCES) private readonly release: () => Promise<void>) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.release();
+  }
+}
+
+/**
+ * Providers that close what a service holds outside Nest (log subscriptions,
+ * the event store) once Nest has stopped taking requests — on close() and on
+ * SIGTERM/SIGINT alike. Add them to the service's root module.
+ */
+export function releaseOnShutdown(release: () => Promise<void>): Provider[] {
+  return [{ provide: RELEASE_RESOURCES, useValue: release }, ResourceRelease];
 }

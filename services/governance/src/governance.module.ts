@@ -1,4 +1,5 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { releaseOnShutdown } from '@aos/messaging';
 import { AccessController } from './access/access.controller';
 import { AccessHandler } from './access/access.handler';
 import { ApprovalController } from './approval/approval.controller';
@@ -11,9 +12,6 @@ import { PrincipalController } from './principal/principal.controller';
 import { PrincipalHandler } from './principal/principal.handler';
 import { TenantController } from './tenant/tenant.controller';
 import { TenantHandler } from './tenant/tenant.handler';
-
-/** Closes what the service holds outside Nest (timers, log subscriptions, the event store). */
-export const RELEASE_RESOURCES = Symbol('RELEASE_RESOURCES');
 
 export interface GovernanceHandlers {
   tenants: TenantHandler;
@@ -28,15 +26,6 @@ export interface GovernanceModuleDeps {
   handlers: GovernanceHandlers;
   /** Called once Nest has stopped taking requests, on close() and on SIGTERM/SIGINT alike. */
   releaseResources: () => Promise<void>;
-}
-
-@Injectable()
-class ResourceRelease implements OnApplicationShutdown {
-  constructor(@Inject(RELEASE_RESOURCES) private readonly release: () => Promise<void>) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.release();
-  }
 }
 
 /**
@@ -65,8 +54,7 @@ export class GovernanceModule {
         { provide: AccessHandler, useValue: handlers.access },
         { provide: ApprovalHandler, useValue: handlers.approvals },
         { provide: BudgetHandler, useValue: handlers.budgets },
-        { provide: RELEASE_RESOURCES, useValue: deps.releaseResources },
-        ResourceRelease,
+        ...releaseOnShutdown(deps.releaseResources),
       ],
     };
   }

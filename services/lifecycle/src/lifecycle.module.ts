@@ -1,23 +1,12 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { releaseOnShutdown } from '@aos/messaging';
 import { AgentController } from './agent/agent.controller';
 import { AgentHandler } from './agent/agent.handler';
-
-/** Closes what the service holds outside Nest (the log subscription, the event store). */
-export const RELEASE_RESOURCES = Symbol('RELEASE_RESOURCES');
 
 export interface LifecycleModuleDeps {
   handler: AgentHandler;
   /** Called once Nest has stopped taking requests, on close() and on SIGTERM/SIGINT alike. */
   releaseResources: () => Promise<void>;
-}
-
-@Injectable()
-class ResourceRelease implements OnApplicationShutdown {
-  constructor(@Inject(RELEASE_RESOURCES) private readonly release: () => Promise<void>) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.release();
-  }
 }
 
 /**
@@ -31,11 +20,7 @@ export class LifecycleModule {
     return {
       module: LifecycleModule,
       controllers: [AgentController],
-      providers: [
-        { provide: AgentHandler, useValue: deps.handler },
-        { provide: RELEASE_RESOURCES, useValue: deps.releaseResources },
-        ResourceRelease,
-      ],
+      providers: [{ provide: AgentHandler, useValue: deps.handler }, ...releaseOnShutdown(deps.releaseResources)],
     };
   }
 }

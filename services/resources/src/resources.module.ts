@@ -1,23 +1,12 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { releaseOnShutdown } from '@aos/messaging';
 import { ToolController } from './tool/tool.controller';
 import { ToolHandler } from './tool/tool.handler';
-
-/** Closes what the service holds outside Nest (the log subscription, the event store). */
-export const RELEASE_RESOURCES = Symbol('RELEASE_RESOURCES');
 
 export interface ResourcesModuleDeps {
   tools: ToolHandler;
   /** Called once Nest has stopped taking requests, on close() and on SIGTERM/SIGINT alike. */
   releaseResources: () => Promise<void>;
-}
-
-@Injectable()
-class ResourceRelease implements OnApplicationShutdown {
-  constructor(@Inject(RELEASE_RESOURCES) private readonly release: () => Promise<void>) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.release();
-  }
 }
 
 /**
@@ -31,11 +20,7 @@ export class ResourcesModule {
     return {
       module: ResourcesModule,
       controllers: [ToolController],
-      providers: [
-        { provide: ToolHandler, useValue: deps.tools },
-        { provide: RELEASE_RESOURCES, useValue: deps.releaseResources },
-        ResourceRelease,
-      ],
+      providers: [{ provide: ToolHandler, useValue: deps.tools }, ...releaseOnShutdown(deps.releaseResources)],
     };
   }
 }
