@@ -14,7 +14,7 @@ import type { RecordedEvent } from '@aos/event-store';
 import { AccessModel } from '../libs/access-control/src/access-model';
 import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES } from '../libs/access-control/src/built-in-roles';
 import { ACCESS_MODEL_CONF, type PolicyLine } from '../libs/access-control/src/casbin-model';
-import { percentile } from './measure';
+import { formatTiming, timeSync, type Timing } from './measure';
 
 const TENANTS = Number(process.env.AOS_BENCH_TENANTS ?? 100);
 const RULES_PER_TENANT = Number(process.env.AOS_BENCH_RULES ?? 1_000);
@@ -176,33 +176,6 @@ async function rawEnforcer(tenants: string[], fixture: Fixture): Promise<Enforce
   return enforcer;
 }
 
-interface Timing {
-  samples: number;
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-function time(samples: number, decide: (i: number) => unknown): Timing {
-  // Untimed warm-up over the first requests, so JIT compilation is not measured.
-  for (let i = 0; i < Math.min(samples, 1_000, Math.max(5, samples / 10)); i++) decide(i);
-  const latencies = new Float64Array(samples);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < samples; i++) {
-    const t0 = process.hrtime.bigint();
-    decide(i);
-    latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  latencies.sort();
-  return { samples, opsPerSec: samples / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-}
-
-function row(name: string, r: Timing, baseline?: Timing): string {
-  const ratio = baseline ? `  ${(r.p50Ms / baseline.p50Ms).toFixed(3).padStart(8)}× baseline p50` : '';
-  return `  ${name.padEnd(52)} ${r.opsPerSec.toFixed(0).padStart(8)} ops/s   p50 ${r.p50Ms.toFixed(4).padStart(8)} ms   p99 ${r.p99Ms.toFixed(4).padStart(8)} ms  (${r.samples} decisions)${ratio}`;
-}
-
 export async function benchAuthz(): Promise<void> {
   process.stdout.write(`\n(c) authorization: ${TENANTS} tenants × ${RULES_PER_TENANT} rules, ${DECISIONS} decisions\n`);
   const fixture = buildFixture();
@@ -294,3 +267,8 @@ export async function benchAuthz(): Promise<void> {
     `  target: check() p99 <= ${TARGET_P99_MS} ms -> ${check.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`,
   );
 }
+
+const time = (samples: number, decide: (i: number) => unknown): Timing =>
+  // Untimed warm-up over the first requests, so JIT compilation is not measured.
+  timeSync(samples, decide, Math.min(samples, 1_000, Math.max(5, samples / 10)));
+const row = (name: string, r: Timing, baseline?: Timing): string => formatTiming(name, r, baseline, 4);

@@ -8,7 +8,7 @@
 import MiniSearch from 'minisearch';
 import { winkWordVectors, CapabilityRouter, type RoutableAgent } from '../libs/routing/src';
 import { AGENTS, HISTORY, TASKS } from '../libs/routing/test/routing-set';
-import { percentile } from './measure';
+import { formatTiming, timeSync, type Timing } from './measure';
 
 const AGENT_COUNT = Number(process.env.AOS_BENCH_AGENTS ?? 10_000);
 const DECISIONS = Number(process.env.AOS_BENCH_ROUTES ?? 5_000);
@@ -40,32 +40,6 @@ function fleet(random: (n: number) => number): RoutableAgent[] {
       queueLength: random(20),
     };
   });
-}
-
-interface Timing {
-  samples: number;
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-function time(samples: number, op: (i: number) => unknown): Timing {
-  for (let i = 0; i < Math.min(samples, 500); i++) op(i); // JIT warm-up, untimed
-  const latencies = new Float64Array(samples);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < samples; i++) {
-    const t0 = process.hrtime.bigint();
-    op(i);
-    latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  latencies.sort();
-  return { samples, opsPerSec: samples / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-}
-
-function row(name: string, r: Timing, baseline?: Timing): string {
-  const ratio = baseline ? `  ${(r.p50Ms / baseline.p50Ms).toFixed(2).padStart(6)}× baseline p50` : '';
-  return `  ${name.padEnd(52)} ${r.opsPerSec.toFixed(0).padStart(8)} ops/s   p50 ${r.p50Ms.toFixed(3).padStart(7)} ms   p99 ${r.p99Ms.toFixed(3).padStart(7)} ms  (${r.samples} decisions)${ratio}`;
 }
 
 export async function benchRouting(): Promise<void> {
@@ -119,3 +93,6 @@ export async function benchRouting(): Promise<void> {
     `  target: route() p99 <= ${TARGET_P99_MS} ms -> ${routed.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`,
   );
 }
+
+const time = (samples: number, op: (i: number) => unknown): Timing => timeSync(samples, op);
+const row = (name: string, r: Timing, baseline?: Timing): string => formatTiming(name, r, baseline, 3);
