@@ -1,6 +1,17 @@
 import { InvalidArgumentError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
-import { validate as isUuid } from 'uuid';
+// The fields every service checks alike; the governance-specific ones follow.
+export {
+  requireBody,
+  validateRequestId,
+  validateId,
+  validateText,
+  validatePosition,
+  validatePageSize,
+  validateEnum,
+  isNonNegativeInteger,
+} from '@aos/request-fields';
+import { CONTROL_CHARS, charLength as length, isNonNegativeInteger, validateRequestId } from '@aos/request-fields';
 
 /**
  * Validation shared by every governance request. Bodies arrive over NATS from
@@ -29,8 +40,6 @@ const ACTION = /^(\*|[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*(\.\*|\*)?)$/;
  * the prefix.
  */
 const RESOURCE = /^(\*|[^\s*]{1,255}\*?)$/;
-const CONTROL_CHARS = /\p{Cc}/u;
-const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
 
 /** Every governance request's context is checked the same way as every other service's. */
 export { validateRequestContext as validateContext } from '@aos/messaging';
@@ -44,42 +53,15 @@ export function callerSubject(ctx: RequestContext): string {
   return ctx.actor.id.startsWith('oidc:') ? ctx.actor.id : `${ctx.actor.kind}:${ctx.actor.id}`;
 }
 
-export function requireBody<T>(body: T | undefined): T {
-  if (!body || typeof body !== 'object') throw new InvalidArgumentError('body', 'the request message is missing');
-  return body;
-}
-
-export function validateRequestId(value: unknown): string {
-  if (value === undefined || value === null || value === '') {
-    throw new InvalidArgumentError('request_id', 'is required on every change (an idempotency key, e.g. a UUID)');
-  }
-  if (typeof value !== 'string' || length(value) > LIMITS.requestId || CONTROL_CHARS.test(value)) {
-    throw new InvalidArgumentError('request_id', `must be 1-${LIMITS.requestId} characters without control characters`);
-  }
-  return value;
-}
-
 /** For internal commands whose body may omit a request id: a fresh one, so the command is recorded once. */
 export function optionalRequestId(value: unknown, fresh: () => string): string {
   return value === undefined || value === null || value === '' ? fresh() : validateRequestId(value);
-}
-
-export function validatePosition(field: string, value: unknown): number {
-  if (value === undefined || value === null) return 0;
-  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
-  return value;
 }
 
 export function validateNonNegative(field: string, value: unknown): number {
   if (value === undefined || value === null) return 0;
   if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
   return value;
-}
-
-export function validateId(field: string, value: unknown): string {
-  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
-  if (typeof value !== 'string' || !isUuid(value)) throw new InvalidArgumentError(field, 'must be a UUID');
-  return value.toLowerCase();
 }
 
 export function validateName(field: string, value: unknown, max: number = LIMITS.name): string {
@@ -90,15 +72,6 @@ export function validateName(field: string, value: unknown, max: number = LIMITS
   if (length(name) > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
   if (CONTROL_CHARS.test(name)) throw new InvalidArgumentError(field, 'must not contain control characters');
   return name;
-}
-
-export function validateText(field: string, value: unknown, max: number): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
-  if (length(value) > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
-  if (CONTROL_CHARS_EXCEPT_WHITESPACE.test(value))
-    throw new InvalidArgumentError(field, 'must not contain control characters');
-  return value;
 }
 
 export function validateSubject(field: string, value: unknown): string {
@@ -127,31 +100,6 @@ export function validateResource(field: string, value: unknown): string {
   }
   // Resources are compared in lower case, as the gateway names them (ids are lowercase UUIDs and slugs).
   return value.toLowerCase();
-}
-
-/** proto3 enums arrive as their names (proto-loader `enums: String`); the unspecified value means "not given". */
-export function validateEnum<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
-  if (
-    value === undefined ||
-    value === null ||
-    value === '' ||
-    (typeof value === 'string' && value.endsWith('_UNSPECIFIED'))
-  ) {
-    return undefined;
-  }
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(field, `must be one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-export function validatePageSize(raw: unknown): number {
-  if (raw === undefined || raw === null || raw === 0) return LIMITS.defaultPageSize;
-  if (typeof raw !== 'number' || !Number.isInteger(raw))
-    throw new InvalidArgumentError('page_size', 'must be an integer');
-  if (raw < 0) throw new InvalidArgumentError('page_size', 'must not be negative');
-  // AIP-158: a page size above the maximum is coerced to the maximum, not refused.
-  return Math.min(raw, LIMITS.maxPageSize);
 }
 
 /** A page token is opaque: base64url of JSON naming the list and the log position of the last item served. */
@@ -208,15 +156,4 @@ export function validateTimestamp(field: string, value: unknown): string | undef
   const ms = s * 1000 + Math.floor(n / 1_000_000);
   if (!Number.isFinite(new Date(ms).getTime())) throw new InvalidArgumentError(field, 'is out of range');
   return new Date(ms).toISOString();
-}
-
-export function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Characters as a person counts them (code points), not UTF-16 units. */
-function length(s: string): number {
-  let n = 0;
-  for (const _ of s) n += 1;
-  return n;
 }

@@ -10,6 +10,16 @@ import { InvalidArgumentError } from '@aos/errors';
 import { validate as isUuid } from 'uuid';
 import { DEFINITION_FIELDS, assertNever, type AgentTransitionCommand, type DefinitionField } from './agent.decider';
 import { LABEL_KEY_PATTERN, parseAgentFilter, type AgentFilterTerm } from './agent.filter';
+import {
+  CONTROL_CHARS,
+  charLength as length,
+  isNonNegativeInteger,
+  requireBody,
+  validatePageSize,
+  validatePosition,
+  validateRequestId,
+  validateText,
+} from '@aos/request-fields';
 
 /**
  * Turns the bodies that arrive over NATS (ts-proto request types, as
@@ -86,9 +96,6 @@ const PROTO_NAMES = Object.fromEntries(Object.entries(MASK_PATHS).map(([proto, f
   DefinitionField,
   string
 >;
-
-const CONTROL_CHARS = /\p{Cc}/u;
-const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
 
 /** The request context is checked the same way by every service. */
 export { validateRequestContext as validateContext } from '@aos/messaging';
@@ -178,15 +185,6 @@ function decodePageToken(raw: unknown, filter: string): number {
   return token.after;
 }
 
-function validatePageSize(raw: unknown): number {
-  if (raw === undefined || raw === null || raw === 0) return LIMITS.defaultPageSize;
-  if (typeof raw !== 'number' || !Number.isInteger(raw))
-    throw new InvalidArgumentError('page_size', 'must be an integer');
-  if (raw < 0) throw new InvalidArgumentError('page_size', 'must not be negative');
-  // AIP-158: a page size above the maximum is coerced to the maximum, not refused.
-  return Math.min(raw, LIMITS.maxPageSize);
-}
-
 /** Which definition fields an update writes: the mask's, or (empty mask) every field set to a non-default value. */
 function maskedFields(rawMask: unknown, agent: Record<string, unknown>): DefinitionField[] {
   const paths = maskPaths(rawMask);
@@ -262,15 +260,6 @@ function validateName(field: string, value: unknown): string {
   return name;
 }
 
-function validateText(field: string, value: unknown, max: number, opts: { multiline: boolean }): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
-  if (length(value) > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
-  const forbidden = opts.multiline ? CONTROL_CHARS_EXCEPT_WHITESPACE : CONTROL_CHARS;
-  if (forbidden.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
-  return value;
-}
-
 function validateStringList(field: string, value: unknown, maxItems: number, maxLength: number): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new InvalidArgumentError(field, 'must be a list of strings');
@@ -320,42 +309,10 @@ function validateAgentId(value: unknown): string {
   return value.toLowerCase();
 }
 
-function validateRequestId(value: unknown): string {
-  if (value === undefined || value === null || value === '') {
-    throw new InvalidArgumentError('request_id', 'is required on every change (an idempotency key, e.g. a UUID)');
-  }
-  if (typeof value !== 'string' || length(value) > LIMITS.requestId || CONTROL_CHARS.test(value)) {
-    throw new InvalidArgumentError('request_id', `must be 1-${LIMITS.requestId} characters without control characters`);
-  }
-  return value;
-}
-
 /** proto3 `optional int64`: proto-loader gives `undefined` or `null` when absent; both mean "not given". */
 function validateExpectedRevision(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isNonNegativeInteger(value))
     throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
   return value;
-}
-
-function validatePosition(field: string, value: unknown): number {
-  if (value === undefined || value === null) return 0;
-  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
-  return value;
-}
-
-function requireBody<T>(body: T | undefined): T {
-  if (!body || typeof body !== 'object') throw new InvalidArgumentError('body', 'the request message is missing');
-  return body;
-}
-
-function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Characters as a person counts them (code points), not UTF-16 units. */
-function length(s: string): number {
-  let n = 0;
-  for (const _ of s) n += 1;
-  return n;
 }

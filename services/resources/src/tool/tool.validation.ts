@@ -9,9 +9,19 @@ import type {
   ToolRiskName,
 } from '@aos/contracts';
 import { InvalidArgumentError } from '@aos/errors';
-import { validate as isUuid } from 'uuid';
 import type { ToolStatus } from './tool.decider';
 import { validateInputSchemaJson } from './tool.input-schema';
+import {
+  CONTROL_CHARS,
+  isNonNegativeInteger,
+  requireBody,
+  validateEnum,
+  validateId,
+  validatePageSize,
+  validatePosition,
+  validateRequestId,
+  validateText,
+} from '@aos/request-fields';
 
 /**
  * Turns the bodies that arrive over NATS (ts-proto request types, as
@@ -83,8 +93,6 @@ const RISKS: readonly ToolRiskName[] = ['READ', 'WRITE', 'DESTRUCTIVE'];
 const KINDS: readonly ToolKindName[] = ['HTTP', 'MCP'];
 const STATES: readonly ToolStatus[] = ['ENABLED', 'DISABLED'];
 const METHODS: readonly HttpMethodName[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const CONTROL_CHARS = /\p{Cc}/u;
-const CONTROL_CHARS_EXCEPT_WHITESPACE = /[^\P{Cc}\t\n\r]/u;
 
 export function validateRegisterTool(body: RegisterToolRequest | undefined): RegisterToolMutation {
   const request = requireBody(body);
@@ -225,65 +233,4 @@ function validateMethod(field: string, value: unknown): HttpMethodName {
   const method = METHODS.find((m) => m === upper);
   if (!method) throw new InvalidArgumentError(field, `must be one of ${METHODS.join(', ')}`);
   return method;
-}
-
-/** proto3 enums arrive as their names (proto-loader `enums: String`); the unspecified value means "not given". */
-function validateEnum<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
-  if (value === undefined || value === null || value === '' || value === 0) return undefined;
-  if (typeof value === 'string' && value.endsWith('_UNSPECIFIED')) return undefined;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(field, `must be one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-function requireBody<T>(body: T | undefined): T {
-  if (!body || typeof body !== 'object') throw new InvalidArgumentError('body', 'the request message is missing');
-  return body;
-}
-
-function validateRequestId(value: unknown): string {
-  if (value === undefined || value === null || value === '') {
-    throw new InvalidArgumentError('request_id', 'is required on every change (an idempotency key, e.g. a UUID)');
-  }
-  if (typeof value !== 'string' || value.length > LIMITS.requestId || CONTROL_CHARS.test(value)) {
-    throw new InvalidArgumentError('request_id', `must be 1-${LIMITS.requestId} characters without control characters`);
-  }
-  return value;
-}
-
-/** Tool ids are UUIDs: a malformed one names no tool (INVALID_ARGUMENT); a well-formed unknown one is NOT_FOUND. */
-function validateId(field: string, value: unknown): string {
-  if (value === undefined || value === null || value === '') throw new InvalidArgumentError(field, 'is required');
-  if (typeof value !== 'string' || !isUuid(value)) throw new InvalidArgumentError(field, 'must be a UUID');
-  return value.toLowerCase();
-}
-
-function validateText(field: string, value: unknown, max: number): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
-  if ([...value].length > max) throw new InvalidArgumentError(field, `must be at most ${max} characters`);
-  if (CONTROL_CHARS_EXCEPT_WHITESPACE.test(value)) {
-    throw new InvalidArgumentError(field, 'must not contain control characters');
-  }
-  return value;
-}
-
-function validatePosition(field: string, value: unknown): number {
-  if (value === undefined || value === null) return 0;
-  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(field, 'must be a non-negative integer');
-  return value;
-}
-
-function validatePageSize(raw: unknown): number {
-  if (raw === undefined || raw === null || raw === 0) return LIMITS.defaultPageSize;
-  if (typeof raw !== 'number' || !Number.isInteger(raw))
-    throw new InvalidArgumentError('page_size', 'must be an integer');
-  if (raw < 0) throw new InvalidArgumentError('page_size', 'must not be negative');
-  // AIP-158: a page size above the maximum is coerced to the maximum, not refused.
-  return Math.min(raw, LIMITS.maxPageSize);
-}
-
-function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
