@@ -21,3 +21,4 @@ export { generateApiKey, parseApiKey, hashApiKey, verifyApiKeyHash } from './api
 export type { GeneratedApiKey } from './api-key';
 export { OidcVerifier } from './oidc-verifier';
 export type { OidcVerifierConfig, VerifiedOidcToken } from './oidc-verifier';
+export * from './access-model.proto';

@@ -1,12 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
-import type { PrincipalView } from '@aos/access-control';
+import { toProtoPrincipal } from '@aos/access-control';
 import {
   AccessDecision,
   GovernanceServiceControllerMethods,
   GovernanceSubjects,
-  PrincipalKind,
-  toTimestamp,
   type AddPolicyRuleRequest,
   type ApiKey,
   type Approval,
@@ -200,7 +198,7 @@ export class GovernanceController implements GovernanceServiceController {
     return {
       tenantId: identity.tenantId,
       subject: identity.subject,
-      principal: view && toPrincipal(view),
+      principal: view && toProtoPrincipal(view),
       roles: identity.roles,
       authentication: identity.authentication,
     };
@@ -240,19 +238,4 @@ export class GovernanceController implements GovernanceServiceController {
     await this.access.waitFor(positionOf(reply));
     return reply;
   }
-}
-
-function toPrincipal(view: PrincipalView): Principal {
-  return {
-    id: view.id,
-    tenantId: view.tenantId,
-    kind: view.kind === 'USER' ? PrincipalKind.USER : PrincipalKind.SERVICE,
-    name: view.name,
-    oidcSubject: view.oidcSubject,
-    subject: view.subject,
-    createTime: toTimestamp(view.createTime),
-    createdBy: view.createdBy,
-    revision: view.revision,
-    logPosition: view.logPosition,
-  };
 }

@@ -1,20 +1,23 @@
-import type { ApiKeyView, BindingView, PrincipalView, RoleView, RuleView, TenantView } from '@aos/access-control';
+import type { RuleView } from '@aos/access-control';
+// The access-control views' own mappers, re-exported for governance's handlers.
+export {
+  toProtoApiKey,
+  toProtoBinding,
+  toProtoPrincipal,
+  toProtoRole,
+  toProtoRule,
+  toProtoTenant,
+} from '@aos/access-control';
 import {
-  ApiKeyState,
   ApprovalState,
   BudgetPeriod,
   BudgetScope,
-  PrincipalKind,
   RuleEffect,
   toTimestamp,
-  type ApiKey,
   type Approval,
   type Budget,
-  type Principal,
   type PolicyRule,
-  type Role,
   type RoleBinding,
-  type Tenant,
 } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { isExhausted, usageAt } from './budget/budget.decider';
@@ -25,64 +28,6 @@ import type { ApprovalRecord, BudgetRecord } from './governance.projection';
 /** `<actor kind>:<actor id>` of the request that wrote an event: the `created_by` of what it created. */
 export function actorOf(event: Pick<RecordedEvent, 'metadata'>): string {
   return `${event.metadata.actor.kind}:${event.metadata.actor.id}`;
-}
-
-export function toProtoTenant(view: TenantView): Tenant {
-  return {
-    id: view.id,
-    displayName: view.displayName,
-    createTime: toTimestamp(view.createTime),
-    createdBy: view.createdBy,
-    revision: view.revision,
-    logPosition: view.logPosition,
-  };
-}
-
-export function toProtoPrincipal(view: PrincipalView): Principal {
-  return {
-    id: view.id,
-    tenantId: view.tenantId,
-    kind: PrincipalKind[view.kind],
-    name: view.name,
-    oidcSubject: view.oidcSubject,
-    subject: view.subject,
-    createTime: toTimestamp(view.createTime),
-    createdBy: view.createdBy,
-    revision: view.revision,
-    logPosition: view.logPosition,
-  };
-}
-
-export function toProtoApiKey(view: ApiKeyView): ApiKey {
-  return {
-    id: view.id,
-    tenantId: view.tenantId,
-    principalId: view.principalId,
-    prefix: view.prefix,
-    description: view.description,
-    state: ApiKeyState[view.state],
-    createTime: toTimestamp(view.createTime),
-    ...(view.expireTime ? { expireTime: toTimestamp(view.expireTime) } : {}),
-    ...(view.revokeTime ? { revokeTime: toTimestamp(view.revokeTime) } : {}),
-    createdBy: view.createdBy,
-    logPosition: view.logPosition,
-  };
-}
-
-export function toProtoRole(view: RoleView): Role {
-  return { name: view.name, permissions: [...view.permissions], builtIn: view.builtIn, description: view.description };
-}
-
-export function toProtoBinding(view: BindingView): RoleBinding {
-  return {
-    id: view.id,
-    tenantId: view.tenantId,
-    subject: view.subject,
-    role: view.role,
-    createTime: toTimestamp(view.createTime),
-    createdBy: view.createdBy,
-    logPosition: view.logPosition,
-  };
 }
 
 /** A binding as its RoleAssigned event recorded it (it may have been revoked since). */
@@ -96,21 +41,6 @@ export function bindingFromOrigin(event: RecordedEvent): RoleBinding {
     createTime: toTimestamp(event.time),
     createdBy: actorOf(event),
     logPosition: event.position,
-  };
-}
-
-export function toProtoRule(view: RuleView): PolicyRule {
-  return {
-    id: view.id,
-    tenantId: view.tenantId,
-    subject: view.subject,
-    action: view.action,
-    resource: view.resource,
-    effect: RuleEffect[view.effect],
-    requiresApproval: view.requiresApproval,
-    createTime: toTimestamp(view.createTime),
-    createdBy: view.createdBy,
-    logPosition: view.logPosition,
   };
 }
 
