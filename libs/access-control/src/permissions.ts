@@ -31,6 +31,7 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   { name: 'tools.list', description: 'List tools' },
   { name: 'tools.disable', description: 'Disable a tool' },
   { name: 'tools.call', description: 'Call a tool (checked by the runtime for agents)' },
+  { name: 'runtime.attach', description: 'Attach an external agent process as an agent (RuntimeService.Connect)' },
   { name: 'audit.list', description: 'List audit events' },
   { name: 'audit.replay', description: 'Replay the audit trail' },
   { name: 'principals.create', description: 'Create a principal' },

@@ -11,3 +11,8 @@ export * from './gen/aos/v1/governance';
 export * from './events/governance.events';
 export * from './gen/aos/v1/tool';
 export * from './events/tool.events';
+export * from './gen/aos/v1/task';
+export * from './gen/aos/v1/runtime';
+export * from './events/task.events';
+export * from './events/run.events';
+export * from './run-protocol';

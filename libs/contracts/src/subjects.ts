@@ -58,7 +58,33 @@ export const ResourcesSubjects = {
   disableTool: 'aos.resources.disable-tool',
 } as const;
 
+/**
+ * Routing: one subject per TaskService method (the gateway forwards the gRPC
+ * request body), plus the internal commands through which a runner (the
+ * runtime, or the gateway for an attached external agent) moves a task it
+ * runs. Their bodies are in run-protocol.ts.
+ */
+export const RoutingSubjects = {
+  submit: 'aos.routing.submit',
+  get: 'aos.routing.get',
+  list: 'aos.routing.list',
+  cancel: 'aos.routing.cancel',
+  reassign: 'aos.routing.reassign',
+  /** Internal: claim the next attempt of an ASSIGNED task (ASSIGNED -> RUNNING). Only one claimant wins. */
+  startRun: 'aos.routing.start-run',
+  /** Internal: extend the leases of the runner's attempts; the reply lists those it no longer holds. */
+  renewLeases: 'aos.routing.renew-leases',
+  /** Internal: RUNNING -> WAITING_APPROVAL. */
+  awaitApproval: 'aos.routing.await-approval',
+  /** Internal: WAITING_APPROVAL -> RUNNING (approved) or the approval's rejection. */
+  resolveApproval: 'aos.routing.resolve-approval',
+  /** Internal: the attempt's outcome: SUCCEEDED or FAILED. */
+  finishRun: 'aos.routing.finish-run',
+} as const;
+
 export const QueueGroups = {
+  routing: 'routing',
+  runtime: 'runtime',
   lifecycle: 'lifecycle',
   audit: 'audit',
   governance: 'governance',
