@@ -40,6 +40,12 @@ export const ConfigSchema = z.object({
   AOS_OPENAI_BASE_URL: z.url().optional(),
   AOS_OPENAI_API_KEY: z.string().optional(),
   AOS_MODEL: z.string().default('gpt-4o-mini'),
+  /** Runtime: runs one instance executes at once (each instance; several instances share the tasks). */
+  AOS_RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Runtime: how long one model call may take before it counts as timed out (then retried, at most twice). */
+  AOS_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Runtime: model calls one run may make before it fails with DEADLINE_EXCEEDED. */
+  AOS_RUN_MAX_TURNS: z.coerce.number().int().min(1).max(1000).default(20),
   AOS_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 
