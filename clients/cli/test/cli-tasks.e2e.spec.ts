@@ -55,6 +55,9 @@ async function assignedTask(text: string): Promise<Task> {
   }
 }
 
+/** External agents: the built-in runtime in the stack leaves their tasks to the RunSimulator these tests drive. */
+const EXTERNAL = ['--label', 'aos.runtime=external'];
+
 describe('aos tasks', () => {
   it('submits, shows, lists, reassigns and cancels a task', async () => {
     const payroll = await json<{ id: string }>(
@@ -66,9 +69,18 @@ describe('aos tasks', () => {
       'salary and payslip questions',
       '--capability',
       'hr',
+      ...EXTERNAL,
     );
     await aos('agents', 'deploy', payroll.id);
-    const other = await json<{ id: string }>('agents', 'create', '--name', 'benefits-bot', '--capability', 'hr');
+    const other = await json<{ id: string }>(
+      'agents',
+      'create',
+      '--name',
+      'benefits-bot',
+      '--capability',
+      'hr',
+      ...EXTERNAL,
+    );
     await aos('agents', 'deploy', other.id);
 
     const submitted = await json<Task>(
@@ -121,6 +133,7 @@ describe('aos tasks', () => {
       'reporter',
       '--description',
       'weekly status reports',
+      ...EXTERNAL,
     );
     await aos('agents', 'deploy', agent.id);
 

@@ -37,8 +37,15 @@ async function failure(call: Promise<unknown>): Promise<AosClientError> {
   throw new Error('expected the call to fail');
 }
 
+/**
+ * The agents are external (`aos.runtime = external`) so that the built-in
+ * runtime in the stack leaves their tasks to the RunSimulator these tests drive.
+ */
 async function activeAgent(client: AosClient, fields: Partial<Agent>): Promise<Agent> {
-  const agent = await client.agents.createAgent({ agent: { name: unique('agent'), ...fields }, requestId: rid() });
+  const agent = await client.agents.createAgent({
+    agent: { name: unique('agent'), labels: { 'aos.runtime': 'external' }, ...fields },
+    requestId: rid(),
+  });
   return client.agents.deployAgent({ id: agent.id, requestId: rid() });
 }
 
