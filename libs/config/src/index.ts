@@ -54,6 +54,16 @@ export const ConfigSchema = z.object({
   AOS_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Runtime: model calls one run may make before it fails with DEADLINE_EXCEEDED. */
   AOS_RUN_MAX_TURNS: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Routing: `lexical` ranks agents without a model; `llm` lets the model at
+   * AOS_OPENAI_BASE_URL choose among the best lexical candidates and give its
+   * rationale; `auto` (default) is `llm` when AOS_OPENAI_BASE_URL is set.
+   */
+  AOS_ROUTER: z.enum(['auto', 'lexical', 'llm']).default('auto'),
+  /** Routing: the model the LLM router asks (default AOS_MODEL). */
+  AOS_ROUTER_MODEL: z.string().min(1).optional(),
+  /** Routing: how long the LLM router waits for the model before the lexical choice stands. */
+  AOS_ROUTER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   AOS_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 
@@ -80,10 +90,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
   if (parsed.data.AOS_EVENT_STORE === 'eventstoredb' && !parsed.data.AOS_ESDB_URL) {
     throw new ConfigError(['AOS_ESDB_URL: required when AOS_EVENT_STORE=eventstoredb']);
   }
+  if (parsed.data.AOS_ROUTER === 'llm' && !parsed.data.AOS_OPENAI_BASE_URL) {
+    throw new ConfigError(['AOS_OPENAI_BASE_URL: required when AOS_ROUTER=llm']);
+  }
   return { ...parsed.data, dataDir: resolve(parsed.data.AOS_DATA_DIR) };
 }
 
 /** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */
+/** Whether routing asks a model to choose among the lexical candidates (AOS_ROUTER). */
+export function usesModelRouter(config: AosConfig): boolean {
+  return config.AOS_ROUTER === 'llm' || (config.AOS_ROUTER === 'auto' && config.AOS_OPENAI_BASE_URL !== undefined);
+}
+
 export function requireNatsUrl(config: AosConfig): string {
   if (!config.AOS_NATS_URL) throw new ConfigError(['AOS_NATS_URL: required for a service started on its own']);
   return config.AOS_NATS_URL;

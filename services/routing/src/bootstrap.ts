@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { QueueGroups } from '@aos/contracts';
-import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
+import { redactUrl, requireNatsUrl, usesModelRouter, type AosConfig } from '@aos/config';
 import { describeError } from '@aos/errors';
 import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
@@ -9,6 +9,7 @@ import { RoutingModule } from './routing.module';
 import { TaskHandler, type TaskHandlerWaits } from './task/task.handler';
 import { TaskProjection } from './task/task.projection';
 import { TaskReactions } from './task/task.reactions';
+import { ModelRouting, OpenAiModelRouter } from './task/model-router';
 
 export interface RoutingService {
   /** Stops reacting and taking requests, then closes the log subscription and the event store. Idempotent. */
@@ -76,6 +77,16 @@ export async function startRouting(config: AosConfig, options: StartRoutingOptio
       CONTEXT,
     );
 
+    const modelRouting = usesModelRouter(config)
+      ? new ModelRouting(
+          new OpenAiModelRouter({
+            baseURL: config.AOS_OPENAI_BASE_URL!,
+            apiKey: config.AOS_OPENAI_API_KEY,
+            model: config.AOS_ROUTER_MODEL ?? config.AOS_MODEL,
+            timeoutMs: config.AOS_ROUTER_TIMEOUT_MS,
+          }),
+        )
+      : undefined;
     const tasks = new TaskHandler({
       store,
       projection,
@@ -85,6 +96,7 @@ export async function startRouting(config: AosConfig, options: StartRoutingOptio
       defaultConcurrency: config.AOS_AGENT_MAX_CONCURRENCY,
       onReactionError: (message, err) => logger.warn(`${message}: ${describeError(err)}`, CONTEXT),
       ...(options.waits ? { waits: options.waits } : {}),
+      ...(modelRouting ? { modelRouting } : {}),
     });
     const closeApp = await serveOnNats(RoutingModule.forRoot({ tasks, releaseResources }), {
       natsUrl,
@@ -97,7 +109,10 @@ export async function startRouting(config: AosConfig, options: StartRoutingOptio
     reactions = new TaskReactions(projection, tasks, Math.max(50, Math.min(1_000, config.AOS_RUN_LEASE_MS / 5)));
     reactions.start();
     logger.log(
-      `listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.routing}); leases last ${config.AOS_RUN_LEASE_MS} ms`,
+      `listening on ${redactUrl(natsUrl)} (queue group ${QueueGroups.routing}); leases last ${config.AOS_RUN_LEASE_MS} ms; ` +
+        (modelRouting
+          ? `LLM router: ${config.AOS_ROUTER_MODEL ?? config.AOS_MODEL} at ${redactUrl(config.AOS_OPENAI_BASE_URL!)}`
+          : 'lexical router (no model)'),
       CONTEXT,
     );
 

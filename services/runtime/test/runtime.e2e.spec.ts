@@ -53,6 +53,8 @@ beforeAll(async () => {
       AOS_OPENAI_BASE_URL: model.baseURL,
       AOS_OPENAI_API_KEY: 'scripted-key',
       AOS_MODEL: 'scripted-model',
+      // The scripted server answers the runtime's model calls only; the LLM router has its own test.
+      AOS_ROUTER: 'lexical',
       AOS_RUN_LEASE_MS: String(LEASE_MS),
     },
   });

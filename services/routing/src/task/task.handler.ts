@@ -34,10 +34,11 @@ import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import { concurrencyLimitOf } from '../agent/agent.roster';
 import { RunLeases } from './run.leases';
-import { decide, initialTaskState, RUNNING_STATUSES, type TaskCommand } from './task.decider';
+import { decide, initialTaskState, RUNNING_STATUSES, type RoutingOutcome, type TaskCommand } from './task.decider';
 import { eventIdFor, reactionRequestId, taskIdFor } from './task.ids';
 import { toProtoTask, type TaskProjection, type TaskRecord } from './task.projection';
-import { chooseAgent } from './task.routing';
+import { chooseAgent, eligibleAgents, MAX_CANDIDATES, type RoutingRequest } from './task.routing';
+import type { ModelRouting } from './model-router';
 import {
   encodePageToken,
   type AwaitApprovalMutation,
@@ -65,6 +66,8 @@ export interface TaskHandlerDeps {
   onReactionError?: (message: string, err: unknown) => void;
   waits?: Partial<TaskHandlerWaits>;
   now?: () => number;
+  /** The LLM router: lets a model choose among the lexical ranking's candidates (AOS_ROUTER). */
+  modelRouting?: ModelRouting;
 }
 
 export interface TaskHandlerWaits {
@@ -142,7 +145,7 @@ export class TaskHandler {
         }
       }
       return this.tasks.run(taskKey(ctx.tenantId, taskId), async () => {
-        const routing = chooseAgent(this.deps.projection, ctx.tenantId, { ...m, cause: 'submitted' });
+        const routing = await this.route(ctx.tenantId, { ...m, cause: 'submitted' });
         const command: TaskCommand = {
           type: 'SubmitTask',
           taskId,
@@ -380,7 +383,7 @@ export class TaskHandler {
           const record = this.deps.projection.task(tenantId, taskId)!;
           const cause = this.needsRouting(record);
           if (cause === undefined) return;
-          const routing = chooseAgent(this.deps.projection, tenantId, {
+          const routing = await this.route(tenantId, {
             text: record.task.text,
             requiredCapabilities: record.task.requiredCapabilities,
             requestedAgentId: record.task.requestedAgentId,
@@ -460,6 +463,24 @@ export class TaskHandler {
   // ---- Shared machinery ----
 
   /** Decides a command against the task and appends its events; a retried request_id answers as the first time. */
+  /** The lexical choice, refined by the model when the LLM router is on. */
+  private async route(tenantId: string, request: RoutingRequest): Promise<RoutingOutcome> {
+    const outcome = chooseAgent(this.deps.projection, tenantId, request);
+    if (!this.deps.modelRouting) return outcome;
+    // The model may also pick an eligible agent no word of the task matched: that is what it is for.
+    const others = eligibleAgents(this.deps.projection, tenantId, request)
+      .filter((a) => !outcome.decision.candidates.some((c) => c.agentId === a.agentId))
+      .map((agent) => ({ agent, queueLength: this.deps.projection.loadOf(tenantId, agent.agentId).queued }))
+      .sort((a, b) => a.queueLength - b.queueLength || a.agent.name.localeCompare(b.agent.name))
+      .slice(0, Math.max(0, MAX_CANDIDATES - outcome.decision.candidates.length));
+    return this.deps.modelRouting.refine(
+      outcome,
+      request.text,
+      (agentId) => this.deps.projection.agents.get(tenantId, agentId),
+      others,
+    );
+  }
+
   private async change(
     ctx: RequestContext,
     requestId: string,

@@ -55,11 +55,7 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
     };
   }
 
-  const eligible: AgentInfo[] = [];
-  for (const agent of projection.agents.agentsOf(tenantId)) {
-    if (agent.status !== 'ACTIVE' || agent.agentId === request.excludeAgentId) continue;
-    if (hasCapabilities(agent, request.requiredCapabilities)) eligible.push(agent);
-  }
+  const eligible = eligibleAgents(projection, tenantId, request);
   const capabilities = request.requiredCapabilities.length
     ? ` with capabilities [${request.requiredCapabilities.join(', ')}]`
     : '';
@@ -132,6 +128,16 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
       rationale: `no word of the task matches any of ${pool}; chose ${chosen.agent.name}, the least busy (queue of ${chosen.queueLength})`,
     },
   };
+}
+
+/** The tenant's ACTIVE agents that have every required capability, less the excluded one. */
+export function eligibleAgents(projection: TaskProjection, tenantId: string, request: RoutingRequest): AgentInfo[] {
+  const eligible: AgentInfo[] = [];
+  for (const agent of projection.agents.agentsOf(tenantId)) {
+    if (agent.status !== 'ACTIVE' || agent.agentId === request.excludeAgentId) continue;
+    if (hasCapabilities(agent, request.requiredCapabilities)) eligible.push(agent);
+  }
+  return eligible;
 }
 
 function queued(cause: RoutingCause, rationale: string): RoutingOutcome {
