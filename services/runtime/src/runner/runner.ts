@@ -53,8 +53,13 @@ export function runnerId(): string {
  */
 export class Runner {
   private readonly held = new Map<string, Held>();
-  /** Claims in flight, counted against the concurrency. */
-  private claiming = 0;
+  /**
+   * Tasks with a claim in flight (`<tenant>/<task>`), counted against the
+   * concurrency. A scan must skip them: a second claim of the same attempt
+   * carries the same request_id, so routing would answer it as a success too,
+   * and the attempt would run twice in this process.
+   */
+  private readonly claiming = new Set<string>();
   /** Per task, the attempt a claim of ours failed for, and when to try it again. */
   private readonly refused = new Map<string, { attempt: number; retryAt: number }>();
   private leaseMs: number;
@@ -126,15 +131,15 @@ export class Runner {
     // Instances look at the tasks in different orders, so that they mostly claim different ones.
     shuffle(candidates);
     for (const candidate of candidates) {
-      if (this.held.size + this.claiming >= this.options.concurrency) return;
+      if (this.held.size + this.claiming.size >= this.options.concurrency) return;
       const key = `${candidate.tenantId}/${candidate.task.taskId}`;
-      // An attempt of ours may still be winding down after its lease was lost.
-      if (busyTasks.has(key)) continue;
+      // An attempt of ours may still be winding down after its lease was lost, or be being claimed.
+      if (busyTasks.has(key) || this.claiming.has(key)) continue;
       const refused = this.refused.get(key);
       if (refused && refused.attempt === candidate.task.attempt + 1 && now < refused.retryAt) continue;
-      this.claiming += 1;
+      this.claiming.add(key);
       void this.claim(candidate, key).finally(() => {
-        this.claiming -= 1;
+        this.claiming.delete(key);
       });
       busyTasks.add(key);
     }
@@ -180,6 +185,8 @@ export class Runner {
   }
 
   private hold(held: HeldAttempt, renewedAt: number): void {
+    // Already running here (a repeated start is answered like the first): never a second execution.
+    if (this.held.has(held.runId)) return;
     const abort = new AbortController();
     const entry: Held = { held, abort, renewedAt, done: Promise.resolve() };
     this.held.set(held.runId, entry);

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { StartRunBody, StartRunReply } from '@aos/contracts';
+import type { RunnableTask } from '../model/runtime.model';
+import type { HeldAttempt } from '../run/run-execution';
+import type { RunProtocolPort } from '../run/runtime.ports';
+import { Runner } from './runner';
+
+const candidate = {
+  tenantId: 't1',
+  task: { taskId: 'task-1', attempt: 0 },
+  agent: { agentId: 'a1' },
+} as unknown as RunnableTask;
+
+/**
+ * Routing answers a repeated start of the same attempt (same request_id) like
+ * the first. This protocol does the same, slowly, so that scans overlap the claim.
+ */
+function slowIdempotentProtocol(starts: StartRunBody[]): RunProtocolPort {
+  const reply = (body: StartRunBody): StartRunReply => ({
+    taskId: body.taskId,
+    runId: `${body.taskId}-${body.attempt}`,
+    attempt: body.attempt,
+    agentId: 'a1',
+    previousRunId: '',
+    leaseMs: 60_000,
+    logPosition: 1,
+  });
+  const fail = () => Promise.reject(new Error('not used'));
+  return {
+    startRun: async (_ctx, body) => {
+      starts.push(body);
+      await new Promise((r) => setTimeout(r, 40));
+      return reply(body);
+    },
+    renewLeases: async () => ({ lost: [], leaseMs: 60_000 }),
+    awaitApproval: fail,
+    resolveApproval: fail,
+    finishRun: fail,
+  };
+}
+
+describe('Runner', () => {
+  it('claims a task once and runs it once, however often it scans while the claim is in flight', async () => {
+    const starts: StartRunBody[] = [];
+    const executed: HeldAttempt[] = [];
+    let release!: () => void;
+    const running = new Promise<void>((r) => (release = r));
+    const runner = new Runner({
+      runner: 'host:1:abcd',
+      concurrency: 4,
+      runnable: () => [candidate],
+      correlationOf: () => 'corr',
+      protocol: slowIdempotentProtocol(starts),
+      execute: async (held) => {
+        executed.push(held);
+        await running;
+      },
+      log: () => undefined,
+      claimJitterMs: 0,
+      scanIntervalMs: 5,
+    });
+    runner.start();
+    for (let i = 0; i < 5; i++) {
+      runner.scheduleScan();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(starts).toHaveLength(1);
+    expect(executed.map((h) => h.runId)).toEqual(['task-1-1']);
+    expect(runner.heldRunIds()).toEqual(['task-1-1']);
+    release();
+    await runner.close();
+  });
+});
