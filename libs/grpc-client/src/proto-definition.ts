@@ -5,7 +5,7 @@ import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts/proto-files';
 
 /** The public services this library has clients for. */
-export type AosServiceName = 'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService';
+export type AosServiceName = 'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'RuntimeService';
 
 let cached: PackageDefinition | undefined;
 
