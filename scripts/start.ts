@@ -27,6 +27,13 @@ Environment (all optional):
   AOS_OIDC_AUDIENCE       the audience those tokens must carry
   AOS_OIDC_JWKS_URL       where the issuer publishes its signing keys
   AOS_LOG_LEVEL           error | warn | log | debug | verbose (default log)
+  AOS_OPENAI_BASE_URL     OpenAI-compatible model server for the runtime (unset: tasks of
+                          built-in agents fail with FAILED_PRECONDITION)
+  AOS_OPENAI_API_KEY      its API key
+  AOS_MODEL               model for agents that name none (default gpt-4o-mini)
+  AOS_RUNTIME_CONCURRENCY runs one runtime instance executes at once (default 8)
+  AOS_MODEL_TIMEOUT_MS    time limit of one model call (default 60000; retried twice)
+  AOS_RUN_MAX_TURNS       model calls per run before it fails (default 20)
 `;
 
 async function main(): Promise<void> {

@@ -40,6 +40,20 @@ export const ConfigSchema = z.object({
   AOS_OPENAI_BASE_URL: z.url().optional(),
   AOS_OPENAI_API_KEY: z.string().optional(),
   AOS_MODEL: z.string().default('gpt-4o-mini'),
+  /**
+   * Routing: how long a started task attempt stays claimed without its runner
+   * renewing the lease; then routing abandons it (TaskAttemptAbandoned) and the
+   * next attempt may start. Runners renew well within it.
+   */
+  AOS_RUN_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** Routing: how many tasks one agent runs at once unless its label `aos.max_concurrent_tasks` says otherwise. */
+  AOS_AGENT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(4),
+  /** Runtime: runs one instance executes at once (each instance; several instances share the tasks). */
+  AOS_RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Runtime: how long one model call may take before it counts as timed out (then retried, at most twice). */
+  AOS_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Runtime: model calls one run may make before it fails with DEADLINE_EXCEEDED. */
+  AOS_RUN_MAX_TURNS: z.coerce.number().int().min(1).max(1000).default(20),
   AOS_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 

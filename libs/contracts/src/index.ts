@@ -16,3 +16,4 @@ export * from './gen/aos/v1/runtime';
 export * from './events/task.events';
 export * from './events/run.events';
 export * from './run-protocol';
+export * from './task-step.mapper';

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
 import { ServiceProcess, ServiceStartError } from './service-process';
 
-export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'resources' | 'gateway';
+export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'resources' | 'routing' | 'runtime' | 'gateway';
 
 /** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
-const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance', 'resources'];
+const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance', 'resources', 'routing', 'runtime'];
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -76,6 +76,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     audit: make('audit'),
     governance: make('governance'),
     resources: make('resources'),
+    routing: make('routing'),
+    runtime: make('runtime'),
     gateway: make('gateway'),
   };
 

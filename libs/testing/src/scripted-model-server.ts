@@ -1,0 +1,182 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * One reply the test scripts for the scripted model server. It is a test's
+ * script, not a model's answer: the server exists so that the runtime talks
+ * its real protocol (OpenAI chat completions over HTTP) in tests.
+ */
+export interface ScriptedReply {
+  /** The answer text (finish_reason "stop") when there are no tool calls. */
+  content?: string;
+  /** Tool calls (finish_reason "tool_calls"); `arguments` is sent as JSON text. */
+  toolCalls?: { id?: string; name: string; arguments: unknown }[];
+  usage?: { promptTokens: number; completionTokens: number };
+  /** Answer with this HTTP status and an OpenAI-style error instead (e.g. 429, 500). */
+  status?: number;
+  /** Hold the reply until release(hold) is called (a request whose client went away is dropped). */
+  hold?: string;
+}
+
+/** A chat completion request as the server received it. */
+export interface RecordedChatRequest {
+  model: string;
+  messages: { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown[] }[];
+  tools: { type: string; function: { name: string; description?: string; parameters?: unknown } }[];
+  /** Which script answered it ('' for the default one). */
+  script: string;
+  authorization: string;
+}
+
+export interface ScriptedModelServer {
+  /** The OpenAI base URL: http://127.0.0.1:<port>/v1 */
+  readonly baseURL: string;
+  /** Every chat completion request so far, in arrival order. */
+  readonly requests: RecordedChatRequest[];
+  /** Appends replies to the default script (for requests no keyed script matches). */
+  script(...replies: ScriptedReply[]): void;
+  /** Appends replies to the script for requests whose user message contains `key` (so parallel tasks each get theirs). */
+  scriptFor(key: string, ...replies: ScriptedReply[]): void;
+  /** Sends the replies held under `hold`. */
+  release(hold: string): void;
+  /** Resolves once `count` requests have arrived (matching `key` when given). */
+  waitForRequests(count: number, key?: string): Promise<RecordedChatRequest[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A local OpenAI-compatible HTTP server (POST /v1/chat/completions) that
+ * answers from scripts the test writes, and records the requests it got.
+ * A request with no reply left is answered HTTP 400 "no scripted reply left",
+ * which the runtime does not retry, so a test's missing script shows at once.
+ */
+export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
+  const scripts = new Map<string, ScriptedReply[]>([['', []]]);
+  const requests: RecordedChatRequest[] = [];
+  const held = new Map<string, (() => void)[]>();
+  const released = new Set<string>();
+  const waiters: (() => void)[] = [];
+  let nextId = 1;
+
+  const scriptOf = (body: RecordedChatRequest): string => {
+    const user = body.messages.find((m) => m.role === 'user');
+    const text = typeof user?.content === 'string' ? user.content : JSON.stringify(user?.content ?? '');
+    for (const key of scripts.keys()) if (key !== '' && text.includes(key)) return key;
+    return '';
+  };
+
+  const answer = (res: ServerResponse, reply: ScriptedReply | undefined, model: string) => {
+    if (!reply) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'scripted model server: no scripted reply left', type: 'test' } }));
+      return;
+    }
+    if (reply.status && reply.status >= 400) {
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `scripted HTTP ${reply.status}`, type: 'test' } }));
+      return;
+    }
+    const toolCalls = (reply.toolCalls ?? []).map((call) => ({
+      id: call.id ?? `call_${nextId++}`,
+      type: 'function',
+      function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+    }));
+    const usage = reply.usage ?? { promptTokens: 10, completionTokens: 5 };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-scripted-${nextId++}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [
+          {
+            index: 0,
+            finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
+            message: {
+              role: 'assistant',
+              content: toolCalls.length > 0 ? null : (reply.content ?? ''),
+              ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+            },
+          },
+        ],
+        usage: {
+          prompt_tokens: usage.promptTokens,
+          completion_tokens: usage.completionTokens,
+          total_tokens: usage.promptTokens + usage.completionTokens,
+        },
+      }),
+    );
+  };
+
+  const http = createServer((req, res) => {
+    void (async () => {
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = (await readJson(req)) as Partial<RecordedChatRequest>;
+      const recorded: RecordedChatRequest = {
+        model: String(body.model ?? ''),
+        messages: Array.isArray(body.messages) ? body.messages : [],
+        tools: Array.isArray(body.tools) ? body.tools : [],
+        script: '',
+        authorization: req.headers.authorization ?? '',
+      };
+      recorded.script = scriptOf(recorded);
+      requests.push(recorded);
+      for (const wake of waiters.splice(0)) wake();
+      const reply = scripts.get(recorded.script)!.shift();
+      if (reply?.hold && !released.has(reply.hold)) {
+        const queue = held.get(reply.hold) ?? [];
+        queue.push(() => {
+          if (!res.destroyed) answer(res, reply, recorded.model);
+        });
+        held.set(reply.hold, queue);
+        return;
+      }
+      answer(res, reply, recorded.model);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+
+  const matching = (key?: string) => requests.filter((r) => key === undefined || r.script === key);
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    script: (...replies) => scripts.get('')!.push(...replies),
+    scriptFor: (key, ...replies) => {
+      const queue = scripts.get(key) ?? [];
+      queue.push(...replies);
+      scripts.set(key, queue);
+    },
+    release: (hold) => {
+      released.add(hold);
+      for (const send of held.get(hold)?.splice(0) ?? []) send();
+    },
+    waitForRequests: (count, key) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const found = matching(key);
+          if (found.length >= count) resolve(found);
+          else waiters.push(check);
+        };
+        check();
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}

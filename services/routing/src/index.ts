@@ -1,0 +1,2 @@
+export { startRouting } from './bootstrap';
+export type { RoutingService, StartRoutingOptions } from './bootstrap';

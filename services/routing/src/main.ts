@@ -1,0 +1,7 @@
+import { loadConfig } from '@aos/config';
+import { runService } from '@aos/launcher';
+import { startRouting } from './bootstrap';
+
+// Shutdown hooks off: runService closes the service on SIGTERM/SIGINT. A lost log
+// subscription ends the process, so that its supervisor (npm start, Kubernetes) restarts it.
+await runService('routing', () => startRouting(loadConfig(), { shutdownHooks: false, onFatal: () => process.exit(1) }));

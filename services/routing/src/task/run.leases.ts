@@ -1,0 +1,40 @@
+/**
+ * The leases of running attempts, in this process's memory only: routing runs
+ * as one replica, and after a restart every running attempt gets a fresh lease
+ * (a grace period) instead of being judged by a clock that did not run.
+ */
+export interface RunLease {
+  runId: string;
+  runner: string;
+  /** Epoch ms at which the attempt is abandoned unless renewed. */
+  expiresAt: number;
+}
+
+export class RunLeases {
+  private readonly leases = new Map<string, RunLease>();
+
+  constructor(readonly leaseMs: number) {}
+
+  grant(runId: string, runner: string, now: number): RunLease {
+    const lease = { runId, runner, expiresAt: now + this.leaseMs };
+    this.leases.set(runId, lease);
+    return lease;
+  }
+
+  get(runId: string): RunLease | undefined {
+    return this.leases.get(runId);
+  }
+
+  drop(runId: string): void {
+    this.leases.delete(runId);
+  }
+
+  /** Forgets the leases of attempts that no longer run. */
+  retainOnly(runIds: ReadonlySet<string>): void {
+    for (const runId of this.leases.keys()) if (!runIds.has(runId)) this.leases.delete(runId);
+  }
+
+  get size(): number {
+    return this.leases.size;
+  }
+}

@@ -1,0 +1,134 @@
+import type { RoutingDecisionData } from '@aos/contracts';
+import { hasCapabilities, type AgentInfo } from '../agent/agent.roster';
+import type { RoutingCause, RoutingOutcome } from './task.decider';
+import type { TaskProjection } from './task.projection';
+
+/** The decision lists at most this many candidates. */
+export const MAX_CANDIDATES = 5;
+
+export interface RoutingRequest {
+  text: string;
+  requiredCapabilities: readonly string[];
+  /** '' unless the submitter named the agent. */
+  requestedAgentId: string;
+  cause: RoutingCause;
+  /** An agent that must not be chosen (the one just retired). */
+  excludeAgentId?: string;
+}
+
+/**
+ * Chooses an agent for a task against the projection as it stands: the named
+ * agent when the submitter named one that may take it, otherwise the best of
+ * the tenant's ACTIVE agents that have every required capability, ranked by
+ * the tenant's CapabilityRouter (BM25 over name, description, capabilities and
+ * learned task texts, less a load penalty). With no eligible agent the outcome
+ * has no agent: the task is QUEUED.
+ */
+export function chooseAgent(projection: TaskProjection, tenantId: string, request: RoutingRequest): RoutingOutcome {
+  const { cause } = request;
+  const requested = request.requestedAgentId ? projection.agents.get(tenantId, request.requestedAgentId) : undefined;
+  if (
+    requested &&
+    requested.agentId !== request.excludeAgentId &&
+    (requested.status === 'ACTIVE' || requested.status === 'PAUSED')
+  ) {
+    const queueLength = projection.loadOf(tenantId, requested.agentId).queued;
+    const waits = requested.status === 'PAUSED' ? '; the agent is PAUSED, so the task waits until it is resumed' : '';
+    return {
+      agentId: requested.agentId,
+      cause,
+      decision: {
+        router: 'requested',
+        chosenAgentId: requested.agentId,
+        candidates: [
+          {
+            agentId: requested.agentId,
+            agentName: requested.name,
+            score: 1,
+            lexicalScore: 0,
+            loadPenalty: 0,
+            queueLength,
+          },
+        ],
+        rationale: `the submitter asked for ${requested.name}${waits}`,
+      },
+    };
+  }
+
+  const eligible: AgentInfo[] = [];
+  for (const agent of projection.agents.agentsOf(tenantId)) {
+    if (agent.status !== 'ACTIVE' || agent.agentId === request.excludeAgentId) continue;
+    if (hasCapabilities(agent, request.requiredCapabilities)) eligible.push(agent);
+  }
+  const capabilities = request.requiredCapabilities.length
+    ? ` with capabilities [${request.requiredCapabilities.join(', ')}]`
+    : '';
+  const lostRequested = request.requestedAgentId ? `the requested agent cannot take it and ` : '';
+  if (eligible.length === 0) {
+    return queued(
+      cause,
+      `${lostRequested}no ACTIVE agent${capabilities} can take the task; it waits until one is deployed or resumed`,
+    );
+  }
+
+  const router = projection.router(tenantId);
+  const decided = router.route(request.text, {
+    requiredCapabilities: [...request.requiredCapabilities],
+    topK: MAX_CANDIDATES + 1,
+  });
+  const byId = new Map(eligible.map((a) => [a.agentId, a]));
+  const ranked = decided.candidates.filter((c) => byId.has(c.agentId)).slice(0, MAX_CANDIDATES);
+  const pool = `${eligible.length} ACTIVE agent${eligible.length === 1 ? '' : 's'}${capabilities}`;
+  if (ranked.length > 0) {
+    const chosen = byId.get(ranked[0]!.agentId)!;
+    return {
+      agentId: chosen.agentId,
+      cause,
+      decision: {
+        router: 'lexical',
+        chosenAgentId: chosen.agentId,
+        candidates: ranked.map((c) => {
+          const agent = byId.get(c.agentId)!;
+          return {
+            agentId: c.agentId,
+            agentName: agent.name,
+            score: c.score,
+            lexicalScore: c.lexicalScore,
+            loadPenalty: c.loadPenalty,
+            queueLength: projection.loadOf(tenantId, c.agentId).queued,
+          };
+        }),
+        rationale: `chose ${decided.rationale.replace(/^[^:]*:/, `${chosen.name}, matching`)}; best of ${pool}`,
+      },
+    };
+  }
+
+  // No word of the task matches any eligible agent: the capabilities alone
+  // qualify them, so the least busy one takes it rather than leave it queued.
+  const byLoad = eligible
+    .map((agent) => ({ agent, queueLength: projection.loadOf(tenantId, agent.agentId).queued }))
+    .sort((a, b) => a.queueLength - b.queueLength || a.agent.name.localeCompare(b.agent.name));
+  const chosen = byLoad[0]!;
+  return {
+    agentId: chosen.agent.agentId,
+    cause,
+    decision: {
+      router: 'lexical',
+      chosenAgentId: chosen.agent.agentId,
+      candidates: byLoad.slice(0, MAX_CANDIDATES).map(({ agent, queueLength }) => ({
+        agentId: agent.agentId,
+        agentName: agent.name,
+        score: 0,
+        lexicalScore: 0,
+        loadPenalty: 0,
+        queueLength,
+      })),
+      rationale: `no word of the task matches any of ${pool}; chose ${chosen.agent.name}, the least busy (queue of ${chosen.queueLength})`,
+    },
+  };
+}
+
+function queued(cause: RoutingCause, rationale: string): RoutingOutcome {
+  const decision: RoutingDecisionData = { router: 'lexical', chosenAgentId: '', candidates: [], rationale };
+  return { agentId: undefined, cause, decision };
+}

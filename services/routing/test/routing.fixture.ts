@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import {
+  LifecycleSubjects,
+  RoutingSubjects,
+  type Agent,
+  type CreateAgentRequest,
+  type FinishRunBody,
+  type ListTasksResponse,
+  type RunTransitionReply,
+  type StartRunReply,
+  type Task,
+} from '@aos/contracts';
+import { AosError, type ErrorCode } from '@aos/errors';
+import type { EventStore, RecordedEvent } from '@aos/event-store';
+import type { RequestContext, ServiceClient } from '@aos/messaging';
+
+/** Requests to lifecycle and routing as the gateway (or a runner) sends them, for the integration tests. */
+export class RoutingCalls {
+  constructor(
+    readonly client: ServiceClient,
+    readonly store: EventStore,
+  ) {}
+
+  ctx(tenantId = 'acme', actor = 'alice'): RequestContext {
+    return { tenantId, actor: { kind: 'user', id: actor }, correlationId: randomUUID() };
+  }
+
+  async agent(
+    fields: { name: string; description?: string; capabilities?: string[]; labels?: Record<string, string> },
+    opts: { tenantId?: string; deploy?: boolean } = {},
+  ): Promise<Agent> {
+    const body: CreateAgentRequest = {
+      agent: {
+        id: '',
+        tenantId: '',
+        name: fields.name,
+        description: fields.description ?? '',
+        capabilities: fields.capabilities ?? [],
+        instructions: '',
+        model: '',
+        toolIds: [],
+        knowledgeBaseIds: [],
+        labels: fields.labels ?? {},
+        state: 'AGENT_STATE_UNSPECIFIED' as Agent['state'],
+        definitionVersion: 0,
+        revision: 0,
+        createdBy: '',
+        logPosition: 0,
+      },
+      requestId: randomUUID(),
+    };
+    const created = await this.client.request<Agent>(LifecycleSubjects.create, this.ctx(opts.tenantId), body);
+    return (opts.deploy ?? true) ? this.lifecycle('deploy', created.id, opts.tenantId) : created;
+  }
+
+  lifecycle(verb: 'deploy' | 'pause' | 'resume' | 'retire', id: string, tenantId?: string): Promise<Agent> {
+    return this.client.request<Agent>(LifecycleSubjects[verb], this.ctx(tenantId), {
+      id,
+      requestId: randomUUID(),
+      reason: '',
+    });
+  }
+
+  submit(
+    text: string,
+    opts: { capabilities?: string[]; agentId?: string; priority?: string; requestId?: string; tenantId?: string } = {},
+  ): Promise<Task> {
+    return this.client.request<Task>(RoutingSubjects.submit, this.ctx(opts.tenantId), {
+      task: {
+        text,
+        requiredCapabilities: opts.capabilities ?? [],
+        agentId: opts.agentId ?? '',
+        priority: opts.priority ?? 'TASK_PRIORITY_UNSPECIFIED',
+      },
+      requestId: opts.requestId ?? randomUUID(),
+    });
+  }
+
+  get(id: string, opts: { tenantId?: string; minPosition?: number } = {}): Promise<Task> {
+    return this.client.request<Task>(RoutingSubjects.get, this.ctx(opts.tenantId), {
+      id,
+      minPosition: opts.minPosition ?? 0,
+    });
+  }
+
+  list(tenantId: string, filter = '', pageSize = 0, pageToken = ''): Promise<ListTasksResponse> {
+    return this.client.request<ListTasksResponse>(RoutingSubjects.list, this.ctx(tenantId), {
+      pageSize,
+      pageToken,
+      filter,
+      minPosition: 0,
+    });
+  }
+
+  cancel(id: string, opts: { tenantId?: string; requestId?: string; reason?: string } = {}): Promise<Task> {
+    return this.client.request<Task>(RoutingSubjects.cancel, this.ctx(opts.tenantId), {
+      id,
+      reason: opts.reason ?? 'not needed',
+      requestId: opts.requestId ?? randomUUID(),
+    });
+  }
+
+  reassign(id: string, agentId: string, opts: { tenantId?: string; reason?: string } = {}): Promise<Task> {
+    return this.client.request<Task>(RoutingSubjects.reassign, this.ctx(opts.tenantId, 'bob'), {
+      id,
+      agentId,
+      reason: opts.reason ?? 'wrong agent',
+      requestId: randomUUID(),
+    });
+  }
+
+  startRun(taskId: string, attempt: number, runner = 'runtime-1', tenantId?: string): Promise<StartRunReply> {
+    return this.client.request<StartRunReply>(RoutingSubjects.startRun, this.runnerCtx(tenantId), {
+      taskId,
+      attempt,
+      runner,
+      request_id: randomUUID(),
+    });
+  }
+
+  finishRun(
+    taskId: string,
+    runId: string,
+    fields: Partial<FinishRunBody> = {},
+    tenantId?: string,
+  ): Promise<RunTransitionReply> {
+    return this.client.request<RunTransitionReply>(RoutingSubjects.finishRun, this.runnerCtx(tenantId), {
+      taskId,
+      runId,
+      outcome: 'SUCCEEDED',
+      result: 'done',
+      reason: '',
+      code: '',
+      request_id: randomUUID(),
+      ...fields,
+    });
+  }
+
+  runnerCtx(tenantId = 'acme'): RequestContext {
+    return { tenantId, actor: { kind: 'service', id: 'runtime' }, correlationId: randomUUID() };
+  }
+
+  /** The first event in the log (from the start) that matches; waits for it to be appended. */
+  async event(match: (e: RecordedEvent) => boolean, timeoutMs = 10_000): Promise<RecordedEvent> {
+    return new Promise<RecordedEvent>((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        void subscription.close();
+        reject(new Error('the expected event was not appended'));
+      }, timeoutMs);
+      const subscription = this.store.subscribe({ after: 0 }, (e) => {
+        if (done || !match(e)) return;
+        done = true;
+        clearTimeout(timer);
+        void subscription.close();
+        resolve(e);
+      });
+    });
+  }
+
+  /** The task's own events in order. */
+  async taskEvents(taskId: string, tenantId = 'acme'): Promise<RecordedEvent[]> {
+    return this.store.readStream({ tenantId, category: 'task', id: taskId });
+  }
+}
+
+export async function expectCode(call: Promise<unknown>, code: ErrorCode, field?: string): Promise<AosError> {
+  let err: unknown;
+  try {
+    await call;
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected ${code}`).toBeInstanceOf(AosError);
+  const aos = err as AosError;
+  expect(aos.code, aos.message).toBe(code);
+  if (field !== undefined) expect(aos.field, aos.message).toBe(field);
+  return aos;
+}

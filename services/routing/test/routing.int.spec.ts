@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoutingSubjects, TaskState, type RenewLeasesReply } from '@aos/contracts';
+import { loadConfig } from '@aos/config';
+import { createEventStore, type EventStore } from '@aos/event-store';
+import { startLifecycle } from '@aos/lifecycle';
+import { ServiceClient } from '@aos/messaging';
+import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { startRouting, type RoutingService } from '../src/bootstrap';
+import { expectCode, RoutingCalls } from './routing.fixture';
+
+/**
+ * The routing service against a real nats-server, the JetStream event store
+ * and the real lifecycle service (agents are created, deployed, paused and
+ * retired through it, as in production).
+ */
+let nats: NatsServerHandle;
+let lifecycle: { close(): Promise<void> };
+let routing: RoutingService;
+let store: EventStore;
+let client: ServiceClient;
+let calls: RoutingCalls;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  const config = loadConfig({ AOS_NATS_URL: nats.url, AOS_LOG_LEVEL: 'warn', AOS_AGENT_MAX_CONCURRENCY: '2' });
+  lifecycle = await startLifecycle(config, { shutdownHooks: false });
+  routing = await startRouting(config, { shutdownHooks: false });
+  store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
+  client = new ServiceClient(nats.url);
+  await client.connect();
+  calls = new RoutingCalls(client, store);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await routing?.close();
+  await lifecycle?.close();
+  await store?.close();
+  await nats?.stop();
+});
+
+describe('submit and route', () => {
+  it('routes a task to the ACTIVE agent whose words match, and explains why', async () => {
+    const tenantId = 'route-basic';
+    const billing = await calls.agent(
+      { name: 'billing-bot', description: 'Answers invoice and refund questions', capabilities: ['billing'] },
+      { tenantId },
+    );
+    await calls.agent(
+      { name: 'it-helpdesk', description: 'Resets passwords and fixes laptops', capabilities: ['it'] },
+      { tenantId },
+    );
+    const task = await calls.submit('Please refund the duplicate invoice for ACME', { tenantId });
+    expect(task.state).toBe(TaskState.ASSIGNED);
+    expect(task.assignedAgentId).toBe(billing.id);
+    expect(task.routing?.router).toBe('lexical');
+    expect(task.routing?.chosenAgentId).toBe(billing.id);
+    expect(task.routing?.candidates[0]?.agentName).toBe('billing-bot');
+    expect(task.routing?.candidates.length).toBeLessThanOrEqual(5);
+    expect(task.routing?.rationale).toMatch(/billing-bot/);
+    expect(task.routing?.rationale).toMatch(/"refund"|"invoice"/);
+    expect(task.logPosition).toBeGreaterThan(0);
+
+    const read = await calls.get(task.id, { tenantId, minPosition: task.logPosition });
+    expect(read.steps.map((s) => s.type)).toEqual(['TaskSubmitted', 'TaskRouted']);
+    expect(read.steps[1]!.summary).toMatch(/routed to agent/);
+  });
+
+  it('only considers agents with every required capability, case-insensitively', async () => {
+    const tenantId = 'route-caps';
+    await calls.agent(
+      { name: 'writer', description: 'writes refund letters', capabilities: ['writing'] },
+      { tenantId },
+    );
+    const legal = await calls.agent(
+      { name: 'counsel', description: 'contracts', capabilities: ['Legal', 'writing'] },
+      { tenantId },
+    );
+    const task = await calls.submit('write a refund letter', { tenantId, capabilities: ['legal', 'WRITING'] });
+    expect(task.assignedAgentId).toBe(legal.id);
+    expect(task.routing?.candidates.map((c) => c.agentId)).toEqual([legal.id]);
+  });
+
+  it('is idempotent by request_id: the same reply, one task', async () => {
+    const tenantId = 'route-idem';
+    await calls.agent({ name: 'any', description: 'does anything' }, { tenantId });
+    const requestId = randomUUID();
+    const first = await calls.submit('do anything', { tenantId, requestId });
+    const again = await calls.submit('do anything', { tenantId, requestId });
+    expect(again.id).toBe(first.id);
+    expect(again.logPosition).toBe(first.logPosition);
+    expect((await calls.list(tenantId)).totalSize).toBe(1);
+    expect(await calls.taskEvents(first.id, tenantId)).toHaveLength(2);
+    await expectCode(calls.cancel(first.id, { tenantId, requestId }), 'INVALID_ARGUMENT', 'request_id');
+  });
+
+  it('refuses bad input naming the field', async () => {
+    await expectCode(calls.submit('', {}), 'INVALID_ARGUMENT', 'task.text');
+    await expectCode(calls.submit('x', { capabilities: [''] }), 'INVALID_ARGUMENT', 'task.required_capabilities[0]');
+    await expectCode(calls.submit('x', { agentId: 'not-a-uuid' }), 'INVALID_ARGUMENT', 'task.agent_id');
+    await expectCode(calls.submit('x', { priority: 'URGENT' }), 'INVALID_ARGUMENT', 'task.priority');
+    await expectCode(
+      client.request(RoutingSubjects.submit, calls.ctx(), { task: { text: 'x' }, requestId: '' }),
+      'INVALID_ARGUMENT',
+      'request_id',
+    );
+    await expectCode(calls.get('nope'), 'INVALID_ARGUMENT', 'id');
+    await expectCode(calls.get(randomUUID()), 'NOT_FOUND');
+    await expectCode(calls.list('acme', 'colour = red'), 'INVALID_ARGUMENT', 'filter');
+    await expectCode(calls.startRun('bad', 1), 'INVALID_ARGUMENT', 'taskId');
+  });
+
+  it('keeps tenants apart: another tenant neither sees nor routes to them', async () => {
+    const a = await calls.agent({ name: 'iso-agent', description: 'isolation' }, { tenantId: 'iso-a' });
+    const task = await calls.submit('isolation test', { tenantId: 'iso-a' });
+    await expectCode(calls.get(task.id, { tenantId: 'iso-b' }), 'NOT_FOUND');
+    await expectCode(calls.cancel(task.id, { tenantId: 'iso-b' }), 'NOT_FOUND');
+    await expectCode(calls.submit('isolation test', { tenantId: 'iso-b', agentId: a.id }), 'NOT_FOUND');
+    const other = await calls.submit('isolation test', { tenantId: 'iso-b' });
+    expect(other.state).toBe(TaskState.QUEUED);
+    expect((await calls.list('iso-b')).tasks.map((t) => t.id)).toEqual([other.id]);
+  });
+});
+
+describe('queueing and agent availability', () => {
+  it('queues a task no agent can take, and assigns it when one is deployed (cause agent-available)', async () => {
+    const tenantId = 'queue';
+    const task = await calls.submit('translate the contract into French', { tenantId, capabilities: ['french'] });
+    expect(task.state).toBe(TaskState.QUEUED);
+    expect(task.assignedAgentId).toBe('');
+    expect(task.routing?.rationale).toMatch(/no ACTIVE agent with capabilities \[french\]/);
+
+    const agent = await calls.agent({ name: 'translator', capabilities: ['French'] }, { tenantId });
+    const routed = await calls.event((e) => e.streamId === task.id && e.type === 'TaskRouted');
+    expect(routed.data).toMatchObject({ agentId: agent.id, cause: 'agent-available' });
+    const read = await calls.get(task.id, { tenantId, minPosition: routed.position });
+    expect(read.state).toBe(TaskState.ASSIGNED);
+    expect(read.assignedAgentId).toBe(agent.id);
+  });
+
+  it('lets a PAUSED agent keep its tasks: startRun is refused until it is resumed', async () => {
+    const tenantId = 'pause';
+    const agent = await calls.agent({ name: 'pausable', description: 'reports' }, { tenantId });
+    const task = await calls.submit('write the weekly reports', { tenantId });
+    expect(task.assignedAgentId).toBe(agent.id);
+    const paused = await calls.lifecycle('pause', agent.id, tenantId);
+    await calls.get(task.id, { tenantId, minPosition: paused.logPosition });
+    const refused = await expectCode(calls.startRun(task.id, 1, 'runtime-1', tenantId), 'FAILED_PRECONDITION');
+    expect(refused.message).toMatch(/PAUSED/);
+    // A task may name a paused agent: it waits for it.
+    const named = await calls.submit('another report', { tenantId, agentId: agent.id });
+    expect(named.state).toBe(TaskState.ASSIGNED);
+    expect(named.routing?.router).toBe('requested');
+
+    const resumed = await calls.lifecycle('resume', agent.id, tenantId);
+    await calls.get(task.id, { tenantId, minPosition: resumed.logPosition });
+    const started = await calls.startRun(task.id, 1, 'runtime-1', tenantId);
+    expect(started.runId).toBe(`${task.id}-1`);
+    expect(started.agentId).toBe(agent.id);
+    await calls.finishRun(task.id, started.runId, {}, tenantId);
+  });
+
+  it('routes the tasks of a retired agent to another capable agent (cause agent-retired)', async () => {
+    const tenantId = 'retire';
+    const first = await calls.agent(
+      { name: 'first', description: 'payroll salary questions', capabilities: ['payroll'] },
+      { tenantId },
+    );
+    const task = await calls.submit('salary question about payroll', { tenantId, capabilities: ['payroll'] });
+    expect(task.assignedAgentId).toBe(first.id);
+    const second = await calls.agent({ name: 'second', description: 'hr', capabilities: ['payroll'] }, { tenantId });
+    await calls.lifecycle('retire', first.id, tenantId);
+    const rerouted = await calls.event((e) => e.streamId === task.id && e.type === 'TaskRouted' && e.revision > 1);
+    expect(rerouted.data).toMatchObject({ agentId: second.id, cause: 'agent-retired' });
+    const candidates = (rerouted.data as { decision: { candidates: { agentId: string }[] } }).decision.candidates;
+    expect(candidates.map((c) => c.agentId)).not.toContain(first.id);
+  });
+
+  it('queues the tasks of a retired agent when no other can take them', async () => {
+    const tenantId = 'retire-alone';
+    const only = await calls.agent({ name: 'only', capabilities: ['x-ray'] }, { tenantId });
+    const task = await calls.submit('read the x-ray', { tenantId, capabilities: ['x-ray'] });
+    expect(task.assignedAgentId).toBe(only.id);
+    await calls.lifecycle('retire', only.id, tenantId);
+    const queued = await calls.event((e) => e.streamId === task.id && e.type === 'TaskQueued');
+    expect(queued.data).toMatchObject({ cause: 'agent-retired' });
+  });
+});
+
+describe('reassignment', () => {
+  it("records a person's correction, and the router learns from it", async () => {
+    const tenantId = 'learn';
+    const alpha = await calls.agent({ name: 'alpha', description: 'general questions' }, { tenantId });
+    const beta = await calls.agent({ name: 'beta', description: 'other things' }, { tenantId });
+    const task = await calls.submit('general questions about the zebra budget', { tenantId });
+    expect(task.assignedAgentId).toBe(alpha.id);
+
+    const moved = await calls.reassign(task.id, beta.id, { tenantId, reason: 'beta owns zebra' });
+    expect(moved.assignedAgentId).toBe(beta.id);
+    expect(moved.routing?.router).toBe('person');
+    expect(moved.routing?.rationale).toMatch(/bob moved the task from alpha to beta/);
+    const events = await calls.taskEvents(task.id, tenantId);
+    expect(events.at(-1)).toMatchObject({
+      type: 'TaskReassigned',
+      data: { fromAgentId: alpha.id, toAgentId: beta.id },
+    });
+
+    const next = await calls.submit('zebra budget', { tenantId });
+    expect(next.assignedAgentId).toBe(beta.id);
+    expect(next.routing?.rationale).toMatch(/"zebra"/);
+  });
+
+  it('refuses to reassign a running task or to a retired agent', async () => {
+    const tenantId = 'reassign-refused';
+    const a = await calls.agent({ name: 'a1', description: 'one' }, { tenantId });
+    const b = await calls.agent({ name: 'b1', description: 'two' }, { tenantId });
+    const task = await calls.submit('one', { tenantId });
+    await calls.lifecycle('retire', b.id, tenantId);
+    await expectCode(calls.reassign(task.id, b.id, { tenantId }), 'FAILED_PRECONDITION');
+    await calls.startRun(task.id, 1, 'runtime-1', tenantId);
+    const c = await calls.agent({ name: 'c1', description: 'three' }, { tenantId });
+    await expectCode(calls.reassign(task.id, c.id, { tenantId }), 'FAILED_PRECONDITION');
+    await expectCode(calls.reassign(task.id, randomUUID(), { tenantId }), 'NOT_FOUND');
+    expect(a.id).toBeTruthy();
+  });
+});
+
+describe('the run protocol', () => {
+  it('lets exactly one of two concurrent startRun calls win', async () => {
+    const tenantId = 'race';
+    await calls.agent({ name: 'racer', description: 'race' }, { tenantId });
+    const task = await calls.submit('race', { tenantId });
+    const results = await Promise.allSettled([
+      calls.startRun(task.id, 1, 'runtime-a', tenantId),
+      calls.startRun(task.id, 1, 'runtime-b', tenantId),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((loser.reason as { code: string }).code).toBe('FAILED_PRECONDITION');
+    const started = (await calls.taskEvents(task.id, tenantId)).filter((e) => e.type === 'TaskStarted');
+    expect(started).toHaveLength(1);
+  });
+
+  it('holds an agent to its concurrency limit (default from AOS_AGENT_MAX_CONCURRENCY, or its label)', async () => {
+    const tenantId = 'limit';
+    const agent = await calls.agent({ name: 'busy', description: 'busy work' }, { tenantId });
+    const tasks = [];
+    for (let i = 0; i < 3; i++) tasks.push(await calls.submit(`busy work ${i}`, { tenantId }));
+    const first = await calls.startRun(tasks[0]!.id, 1, 'r', tenantId);
+    await calls.startRun(tasks[1]!.id, 1, 'r', tenantId);
+    const refused = await expectCode(calls.startRun(tasks[2]!.id, 1, 'r', tenantId), 'FAILED_PRECONDITION');
+    expect(refused.message).toMatch(/already runs 2 of at most 2/);
+    await calls.finishRun(tasks[0]!.id, first.runId, {}, tenantId);
+    await calls.startRun(tasks[2]!.id, 1, 'r', tenantId);
+
+    const single = await calls.agent(
+      { name: 'single', description: 'single', labels: { 'aos.max_concurrent_tasks': '1' } },
+      { tenantId: 'limit-label' },
+    );
+    const x = await calls.submit('single one', { tenantId: 'limit-label', agentId: single.id });
+    const y = await calls.submit('single two', { tenantId: 'limit-label', agentId: single.id });
+    await calls.startRun(x.id, 1, 'r', 'limit-label');
+    await expectCode(calls.startRun(y.id, 1, 'r', 'limit-label'), 'FAILED_PRECONDITION');
+    expect(agent.id).toBeTruthy();
+  });
+
+  it('moves a task through approval to success, refusing a stale run id', async () => {
+    const tenantId = 'protocol';
+    await calls.agent({ name: 'approver', description: 'payments' }, { tenantId });
+    const task = await calls.submit('pay the supplier', { tenantId });
+    await expectCode(calls.startRun(task.id, 2, 'r', tenantId), 'FAILED_PRECONDITION');
+    const run = await calls.startRun(task.id, 1, 'r', tenantId);
+    const ctx = calls.runnerCtx(tenantId);
+    const waiting = await client.request<{ state: string }>(RoutingSubjects.awaitApproval, ctx, {
+      taskId: task.id,
+      runId: run.runId,
+      approvalId: 'ap-1',
+      toolId: 'pay',
+      request_id: randomUUID(),
+    });
+    expect(waiting.state).toBe('WAITING_APPROVAL');
+    expect((await calls.get(task.id, { tenantId })).approvalId).toBe('ap-1');
+    const renewed = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, ctx, {
+      runner: 'r',
+      runIds: [run.runId, `${task.id}-9`],
+    });
+    expect(renewed.lost).toEqual([`${task.id}-9`]);
+    const resolved = await client.request<{ state: string }>(RoutingSubjects.resolveApproval, ctx, {
+      taskId: task.id,
+      runId: run.runId,
+      approvalId: 'ap-1',
+      approved: true,
+      request_id: randomUUID(),
+    });
+    expect(resolved.state).toBe('RUNNING');
+    await expectCode(calls.finishRun(task.id, `${task.id}-2`, {}, tenantId), 'FAILED_PRECONDITION');
+    const requestId = randomUUID();
+    const done = await calls.finishRun(task.id, run.runId, { result: 'paid', request_id: requestId }, tenantId);
+    expect(done.state).toBe('SUCCEEDED');
+    const again = await calls.finishRun(task.id, run.runId, { result: 'paid', request_id: requestId }, tenantId);
+    expect(again.logPosition).toBe(done.logPosition);
+    const read = await calls.get(task.id, { tenantId });
+    expect(read.result).toBe('paid');
+    expect(read.state).toBe(TaskState.SUCCEEDED);
+    const after = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, ctx, {
+      runner: 'r',
+      runIds: [run.runId],
+    });
+    expect(after.lost).toEqual([run.runId]);
+    await expectCode(calls.cancel(task.id, { tenantId }), 'FAILED_PRECONDITION');
+  });
+
+  it('cancels a running task; its runner learns it at the next renewal', async () => {
+    const tenantId = 'cancel';
+    await calls.agent({ name: 'canceller', description: 'long work' }, { tenantId });
+    const task = await calls.submit('long work', { tenantId });
+    const run = await calls.startRun(task.id, 1, 'r', tenantId);
+    const cancelled = await calls.cancel(task.id, { tenantId, reason: 'changed my mind' });
+    expect(cancelled.state).toBe(TaskState.CANCELLED);
+    expect(cancelled.failureReason).toBe('changed my mind');
+    const renewed = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, calls.runnerCtx(tenantId), {
+      runner: 'r',
+      runIds: [run.runId],
+    });
+    expect(renewed.lost).toEqual([run.runId]);
+  });
+
+  it('lists newest first with a filter and pages', async () => {
+    const tenantId = 'listing';
+    const agent = await calls.agent({ name: 'lister', description: 'lists' }, { tenantId });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await calls.submit(`lists ${i}`, { tenantId })).id);
+    const queued = await calls.submit('nobody can', { tenantId, capabilities: ['none'] });
+    const page1 = await calls.list(tenantId, `state = ASSIGNED AND agent_id = "${agent.id}"`, 2);
+    expect(page1.totalSize).toBe(3);
+    expect(page1.tasks.map((t) => t.id)).toEqual([ids[2], ids[1]]);
+    expect(page1.tasks[0]!.steps).toEqual([]);
+    const page2 = await calls.list(tenantId, `state = ASSIGNED AND agent_id = "${agent.id}"`, 2, page1.nextPageToken);
+    expect(page2.tasks.map((t) => t.id)).toEqual([ids[0]]);
+    expect(page2.nextPageToken).toBe('');
+    expect((await calls.list(tenantId, 'state = QUEUED')).tasks.map((t) => t.id)).toEqual([queued.id]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentEvent, TaskEvent } from '@aos/contracts';
+import { evolveAgent, evolveTask, isRunnable, type AgentView, type TaskView } from './views';
+
+const decision = { router: 'lexical' as const, chosenAgentId: 'a1', candidates: [], rationale: '' };
+const submitted: TaskEvent = {
+  type: 'TaskSubmitted',
+  data: {
+    taskId: 't1',
+    text: 'refund order 7',
+    requiredCapabilities: [],
+    requestedAgentId: '',
+    priority: 'NORMAL',
+    submittedBy: 'user:u',
+  },
+};
+const routed: TaskEvent = { type: 'TaskRouted', data: { taskId: 't1', agentId: 'a1', cause: 'submitted', decision } };
+const startedBy = (attempt: number): TaskEvent => ({
+  type: 'TaskStarted',
+  data: { taskId: 't1', runId: `t1-${attempt}`, attempt, agentId: 'a1', runner: 'r' },
+});
+const abandoned: TaskEvent = {
+  type: 'TaskAttemptAbandoned',
+  data: { taskId: 't1', runId: 't1-1', attempt: 1, runner: 'r', reason: 'lease expired' },
+};
+
+const definition = {
+  name: 'n',
+  description: '',
+  capabilities: [],
+  instructions: 'Be brief.',
+  model: '',
+  toolIds: [],
+  knowledgeBaseIds: [],
+  labels: {} as Record<string, string>,
+};
+const agentEvents = (labels: Record<string, string> = {}): AgentEvent[] => [
+  {
+    type: 'AgentCreated',
+    data: { agentId: 'a1', definition: { ...definition, labels }, definitionVersion: 1, createdBy: 'u' },
+  },
+  { type: 'AgentDeployed', data: { agentId: 'a1', reason: '' } },
+];
+
+const task = (...events: TaskEvent[]): TaskView => events.reduce<TaskView | undefined>(evolveTask, undefined)!;
+const agent = (...events: AgentEvent[]): AgentView => events.reduce<AgentView | undefined>(evolveAgent, undefined)!;
+
+describe('which tasks the built-in runtime runs', () => {
+  it('an ASSIGNED task of an ACTIVE agent is runnable; its next attempt follows the last started', () => {
+    const assigned = task(submitted, routed);
+    expect(isRunnable(assigned, agent(...agentEvents()))).toBe(true);
+    expect(assigned.attempt).toBe(0);
+  });
+
+  it('a RUNNING task is not; after its attempt is abandoned it is again, with attempt 1 behind it', () => {
+    const running = task(submitted, routed, startedBy(1));
+    expect(isRunnable(running, agent(...agentEvents()))).toBe(false);
+    const again = task(submitted, routed, startedBy(1), abandoned);
+    expect(again.state).toBe('ASSIGNED');
+    expect(again.attempt).toBe(1);
+    expect(isRunnable(again, agent(...agentEvents()))).toBe(true);
+  });
+
+  it('a paused agent keeps its tasks waiting; an external agent is never run here', () => {
+    const assigned = task(submitted, routed);
+    expect(
+      isRunnable(assigned, agent(...agentEvents(), { type: 'AgentPaused', data: { agentId: 'a1', reason: '' } })),
+    ).toBe(false);
+    expect(isRunnable(assigned, agent(...agentEvents({ 'aos.runtime': 'external' })))).toBe(false);
+    expect(isRunnable(assigned, undefined)).toBe(false);
+  });
+
+  it('terminal tasks are not runnable', () => {
+    for (const end of [
+      { type: 'TaskSucceeded', data: { taskId: 't1', runId: 't1-1', result: 'ok' } },
+      { type: 'TaskFailed', data: { taskId: 't1', runId: 't1-1', reason: 'x', code: 'INTERNAL' } },
+      { type: 'TaskCancelled', data: { taskId: 't1', reason: '', cancelledBy: 'u' } },
+    ] satisfies TaskEvent[]) {
+      expect(isRunnable(task(submitted, routed, startedBy(1), end), agent(...agentEvents()))).toBe(false);
+    }
+  });
+});

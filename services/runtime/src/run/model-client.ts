@@ -1,0 +1,129 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+
+export interface ModelClientOptions {
+  baseURL: string;
+  apiKey: string;
+  /** One call's time limit. */
+  timeoutMs: number;
+  /** Retries after a timeout, a 429 or a 5xx (default 2). */
+  maxRetries?: number;
+  /** First backoff; doubled per retry (default 500 ms). */
+  backoffMs?: number;
+}
+
+export interface ModelReply {
+  completion: ChatCompletion;
+  /** Calls that failed and were retried before this one. */
+  retries: number;
+  durationMs: number;
+}
+
+/** Thrown when the model server did not give an answer after the retries; `code` is the status name the task fails with. */
+export class ModelCallError extends Error {
+  override name = 'ModelCallError';
+  constructor(
+    readonly code: 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'FAILED_PRECONDITION' | 'INTERNAL',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Chat completions through the `openai` client against any OpenAI-compatible
+ * server. The client's own retries are off: this class retries (timeouts,
+ * 429, 5xx, lost connections; bounded, with backoff) so that it can count
+ * them for the log.
+ */
+export class ModelClient {
+  private readonly client: OpenAI;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly options: ModelClientOptions) {
+    this.client = new OpenAI({
+      baseURL: options.baseURL,
+      // Servers that need no key (local ones) still get a header the client insists on.
+      apiKey: options.apiKey || 'not-set',
+      timeout: options.timeoutMs,
+      maxRetries: 0,
+    });
+    this.maxRetries = options.maxRetries ?? 2;
+    this.backoffMs = options.backoffMs ?? 500;
+  }
+
+  async complete(
+    request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] },
+    signal: AbortSignal,
+  ): Promise<ModelReply> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const completion = await this.client.chat.completions.create(
+          {
+            model: request.model,
+            messages: request.messages,
+            ...(request.tools.length > 0 ? { tools: request.tools } : {}),
+          },
+          { signal },
+        );
+        return { completion, retries: attempt, durationMs: performance.now() - started };
+      } catch (err) {
+        if (signal.aborted || err instanceof APIUserAbortError) throw signal.reason ?? err;
+        const failure = classify(err, this.options.timeoutMs);
+        if (!failure.retry || attempt >= this.maxRetries) {
+          const tries = attempt + 1;
+          throw new ModelCallError(failure.code, `${failure.message}${failure.retry ? ` (${tries} tries)` : ''}`, {
+            cause: err,
+          });
+        }
+        await sleep(this.backoffMs * 2 ** attempt, signal);
+      }
+    }
+  }
+}
+
+function classify(err: unknown, timeoutMs: number): { retry: boolean; code: ModelCallError['code']; message: string } {
+  if (err instanceof APIConnectionTimeoutError) {
+    return {
+      retry: true,
+      code: 'DEADLINE_EXCEEDED',
+      message: `the model server did not answer within ${timeoutMs} ms`,
+    };
+  }
+  if (err instanceof APIConnectionError) {
+    return { retry: true, code: 'UNAVAILABLE', message: 'cannot reach the model server (AOS_OPENAI_BASE_URL)' };
+  }
+  if (err instanceof APIError && typeof err.status === 'number') {
+    if (err.status === 429 || err.status >= 500) {
+      return { retry: true, code: 'UNAVAILABLE', message: `the model server answered HTTP ${err.status}` };
+    }
+    return {
+      retry: false,
+      code: 'FAILED_PRECONDITION',
+      message: `the model server refused the call: HTTP ${err.status} ${err.message}`.slice(0, 500),
+    };
+  }
+  return {
+    retry: false,
+    code: 'INTERNAL',
+    message: `the model call failed: ${(err as Error)?.message ?? String(err)}`,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

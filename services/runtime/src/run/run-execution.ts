@@ -1,0 +1,277 @@
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { AosError, describeError } from '@aos/errors';
+import type { EventStore } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+import type { AgentView, TaskView, ToolView } from '../model/views';
+import type { GovernedToolCall } from '../tools/governed-tool-call';
+import { ModelCallError, type ModelClient } from './model-client';
+import { RunRecorder, truncate } from './run.recorder';
+import type { GovernancePort, RunProtocolPort } from './runtime.ports';
+
+/** An attempt this runner holds: routing appended TaskStarted for it. */
+export interface HeldAttempt {
+  tenantId: string;
+  task: TaskView;
+  agent: AgentView;
+  runId: string;
+  attempt: number;
+  previousRunId: string;
+  runner: string;
+  /** The request that submitted the task, for the events' correlation id. */
+  correlationId: string;
+}
+
+/** Why a run stops before its end: carried by the run's AbortSignal. */
+export class RunStopRequested extends Error {
+  override name = 'RunStopRequested';
+}
+
+export interface RunExecutionDeps {
+  store: Pick<EventStore, 'append'>;
+  governance: GovernancePort;
+  protocol: RunProtocolPort;
+  governedToolCall: GovernedToolCall;
+  /** Where the agent's tools are found (the runtime's model of the log). */
+  tools: { tool(tenantId: string, toolId: string): ToolView | undefined };
+  /** Undefined when no model server is configured (AOS_OPENAI_BASE_URL unset). */
+  modelClient: ModelClient | undefined;
+  defaultModel: string;
+  maxTurns: number;
+  log: (message: string) => void;
+}
+
+type Ending = { outcome: 'SUCCEEDED'; result: string } | { outcome: 'FAILED'; code: string; reason: string };
+
+export const NO_MODEL_SERVER_REASON =
+  'no model server is configured for the runtime: set AOS_OPENAI_BASE_URL (and AOS_OPENAI_API_KEY, AOS_MODEL) to an OpenAI-compatible server';
+
+/**
+ * One attempt of a task through the model loop: model call, record, charge
+ * the usage, run the tool calls it asks for under governance, until it
+ * answers, fails, runs out of turns or budget, or is told to stop. Every
+ * step is a run-* event; the outcome goes to routing (finishRun).
+ */
+export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: RunExecutionDeps): Promise<void> {
+  const { tenantId, task, agent, runId } = held;
+  const ctx: RequestContext = {
+    tenantId,
+    actor: { kind: 'service', id: 'runtime' },
+    correlationId: held.correlationId,
+  };
+  const recorder = new RunRecorder({
+    store: deps.store,
+    tenantId,
+    runId,
+    actor: { kind: 'agent', id: agent.agentId },
+    correlationId: held.correlationId,
+  });
+  const model = agent.definition.model || deps.defaultModel;
+  let ending: Ending;
+  try {
+    await recorder.record({
+      type: 'StartRun',
+      data: {
+        runId,
+        taskId: task.taskId,
+        attempt: held.attempt,
+        agentId: agent.agentId,
+        definitionVersion: agent.definitionVersion,
+        model: deps.modelClient ? model : '',
+        runner: held.runner,
+        previousRunId: held.previousRunId,
+      },
+    });
+    ending = await loop(held, ctx, recorder, model, signal, deps);
+  } catch (err) {
+    if (signal.aborted) {
+      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+      await recorder
+        .record({ type: 'Stop', data: { runId, reason } })
+        .catch((e: unknown) => deps.log(`run ${runId}: could not record RunStopped: ${describeError(e)}`));
+      deps.log(`run ${runId} stopped: ${reason}`);
+      return;
+    }
+    if (recorder.status === 'NONE') {
+      // Not even RunStarted could be recorded: leave the attempt to its lease, the next one retries.
+      deps.log(`run ${runId}: cannot record its start: ${describeError(err)}`);
+      return;
+    }
+    const code = err instanceof AosError ? err.code : 'INTERNAL';
+    ending = { outcome: 'FAILED', code, reason: `the run failed: ${describeError(err)}` };
+  }
+  await finish(held, ctx, recorder, ending, deps);
+}
+
+async function loop(
+  held: HeldAttempt,
+  ctx: RequestContext,
+  recorder: RunRecorder,
+  model: string,
+  signal: AbortSignal,
+  deps: RunExecutionDeps,
+): Promise<Ending> {
+  const { tenantId, task, agent, runId } = held;
+  if (!deps.modelClient) return { outcome: 'FAILED', code: 'FAILED_PRECONDITION', reason: NO_MODEL_SERVER_REASON };
+  const messages: ChatCompletionMessageParam[] = [];
+  if (agent.definition.instructions) messages.push({ role: 'system', content: agent.definition.instructions });
+  messages.push({ role: 'user', content: task.text });
+  const tools = functionTools(agent, (id) => deps.tools.tool(tenantId, id));
+
+  for (let turn = 1; turn <= deps.maxTurns; turn++) {
+    signal.throwIfAborted();
+    const exhausted = await deps.governance.exhaustedBudgets(ctx, agent.agentId);
+    if (exhausted.length > 0) {
+      return {
+        outcome: 'FAILED',
+        code: 'RESOURCE_EXHAUSTED',
+        reason: `the ${exhausted.join(' and the ')} is exhausted for this period; the model was not called`,
+      };
+    }
+    let reply;
+    try {
+      reply = await deps.modelClient.complete({ model, messages, tools }, signal);
+    } catch (err) {
+      if (err instanceof ModelCallError) return { outcome: 'FAILED', code: err.code, reason: err.message };
+      throw err;
+    }
+    const { completion } = reply;
+    const choice = completion.choices?.[0];
+    if (!choice) return { outcome: 'FAILED', code: 'INTERNAL', reason: 'the model server answered without a choice' };
+    const toolCalls = (choice.message.tool_calls ?? []).flatMap((call) =>
+      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+    );
+    const usage = completion.usage;
+    const totalTokens = usage?.total_tokens ?? (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0);
+    const content = choice.message.content ?? '';
+    await recorder.record({
+      type: 'RecordModelCall',
+      data: {
+        runId,
+        turn,
+        model: completion.model || model,
+        promptTokens: usage?.prompt_tokens ?? 0,
+        completionTokens: usage?.completion_tokens ?? 0,
+        totalTokens,
+        finishReason: choice.finish_reason ?? '',
+        decision: toolCalls.length > 0 ? 'tool_calls' : 'answer',
+        toolCalls: toolCalls.map((c) => ({ callId: c.id, name: c.name })),
+        content: toolCalls.length > 0 ? '' : truncate(content),
+        durationMs: Math.round(reply.durationMs),
+        retries: reply.retries,
+      },
+    });
+    const charged = await charge(ctx, recorder, held, turn, totalTokens, deps);
+    if (charged) return charged;
+    if (toolCalls.length === 0) return { outcome: 'SUCCEEDED', result: content };
+
+    messages.push({
+      role: 'assistant',
+      content: choice.message.content ?? null,
+      tool_calls: toolCalls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+      })),
+    });
+    for (const call of toolCalls) {
+      signal.throwIfAborted();
+      const outcome = await deps.governedToolCall.call(
+        {
+          ctx,
+          tenantId,
+          taskId: task.taskId,
+          runId,
+          agentId: agent.agentId,
+          toolIds: agent.definition.toolIds,
+          recorder,
+          signal,
+        },
+        { callId: call.id, toolName: call.name, argumentsJson: call.arguments },
+      );
+      if (outcome.endRun) return { outcome: 'FAILED', ...outcome.endRun };
+      messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
+    }
+  }
+  return {
+    outcome: 'FAILED',
+    code: 'DEADLINE_EXCEEDED',
+    reason: `the model did not answer within ${deps.maxTurns} model calls (AOS_RUN_MAX_TURNS)`,
+  };
+}
+
+/** Charges a model call's tokens to the agent's and the tenant's budgets; the ending when a budget was already used up. */
+async function charge(
+  ctx: RequestContext,
+  recorder: RunRecorder,
+  held: HeldAttempt,
+  turn: number,
+  tokens: number,
+  deps: RunExecutionDeps,
+): Promise<Ending | undefined> {
+  if (tokens === 0) return undefined;
+  try {
+    await deps.governance.recordUsage(ctx, {
+      agentId: held.agent.agentId,
+      tokens,
+      // The runtime knows no prices: budgets limit tokens; cost limits count what others charge.
+      costMicros: 0,
+      source: held.runId,
+      requestId: `${held.runId}/usage/${turn}`,
+    });
+  } catch (err) {
+    if (err instanceof AosError && err.code === 'RESOURCE_EXHAUSTED') {
+      return { outcome: 'FAILED', code: 'RESOURCE_EXHAUSTED', reason: err.message };
+    }
+    throw err;
+  }
+  await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros: 0 } });
+  return undefined;
+}
+
+async function finish(
+  held: HeldAttempt,
+  ctx: RequestContext,
+  recorder: RunRecorder,
+  ending: Ending,
+  deps: RunExecutionDeps,
+): Promise<void> {
+  const { runId } = held;
+  try {
+    if (ending.outcome === 'SUCCEEDED') {
+      await recorder.record({ type: 'Succeed', data: { runId, result: truncate(ending.result) } });
+    } else {
+      await recorder.record({
+        type: 'Fail',
+        data: { runId, code: ending.code, reason: truncate(ending.reason, 2048) },
+      });
+    }
+    await deps.protocol.finishRun(ctx, {
+      taskId: held.task.taskId,
+      runId,
+      outcome: ending.outcome,
+      result: ending.outcome === 'SUCCEEDED' ? ending.result : '',
+      reason: ending.outcome === 'FAILED' ? ending.reason : '',
+      code: ending.outcome === 'FAILED' ? ending.code : '',
+      request_id: `${runId}/finish`,
+    });
+  } catch (err) {
+    // The attempt is no longer ours (abandoned, cancelled) or routing is away: its lease decides what happens next.
+    deps.log(`run ${runId}: could not report its end (${ending.outcome}): ${describeError(err)}`);
+  }
+}
+
+/** The agent's enabled tools as the model's function tools. */
+export function functionTools(agent: AgentView, tool: (toolId: string) => ToolView | undefined): ChatCompletionTool[] {
+  return agent.definition.toolIds.flatMap((id) => {
+    const view = tool(id);
+    if (!view || !view.enabled) return [];
+    const { name, description, inputSchemaJson } = view.definition;
+    let parameters: Record<string, unknown>;
+    try {
+      parameters = JSON.parse(inputSchemaJson) as Record<string, unknown>;
+    } catch {
+      parameters = { type: 'object' };
+    }
+    return [{ type: 'function' as const, function: { name, description, parameters } }];
+  });
+}

@@ -1,0 +1,115 @@
+import type { RunEvent } from '@aos/contracts';
+import { FailedPreconditionError } from '@aos/errors';
+import { assertNever } from '../assert-never';
+
+/**
+ * The Run aggregate (stream `run-<runId>`, one per attempt of a task): the
+ * execution trace the runner that holds the attempt records. Its decider
+ * keeps that trace well-formed: it starts once, model calls are numbered
+ * 1, 2, …, nothing is recorded while an approval is awaited but the
+ * approval's answer (or the end), and nothing after the end.
+ */
+
+type Data<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>['data'];
+
+export type RunStatus = 'RUNNING' | 'WAITING_APPROVAL' | 'ENDED';
+
+export interface ExistingRun {
+  status: RunStatus;
+  runId: string;
+  turns: number;
+  /** The approval awaited while WAITING_APPROVAL. */
+  approvalId: string;
+}
+export type RunState = { status: 'NONE' } | ExistingRun;
+export const initialRunState: RunState = { status: 'NONE' };
+
+export type RunCommand =
+  | { type: 'StartRun'; data: Data<'RunStarted'> }
+  | { type: 'RecordModelCall'; data: Data<'ModelCalled'> }
+  | { type: 'ChargeUsage'; data: Data<'UsageCharged'> }
+  | { type: 'RecordToolCall'; data: Data<'ToolCalled'> }
+  | { type: 'AwaitApproval'; data: Data<'ApprovalAwaited'> }
+  | { type: 'ReceiveApproval'; data: Data<'ApprovalReceived'> }
+  | { type: 'ReportStep'; data: Data<'StepReported'> }
+  | { type: 'Succeed'; data: Data<'RunSucceeded'> }
+  | { type: 'Fail'; data: Data<'RunFailed'> }
+  | { type: 'Stop'; data: Data<'RunStopped'> };
+
+export function decideRun(command: RunCommand, state: RunState): RunEvent[] {
+  if (command.type === 'StartRun') {
+    if (state.status !== 'NONE') throw new FailedPreconditionError(`run ${state.runId} has already started`);
+    return [{ type: 'RunStarted', data: command.data }];
+  }
+  if (state.status === 'NONE') throw new FailedPreconditionError(`run ${command.data.runId} has not started`);
+  if (state.status === 'ENDED') {
+    // Stopping what has ended records nothing: a lost lease may be noticed after the end.
+    if (command.type === 'Stop') return [];
+    throw new FailedPreconditionError(`run ${state.runId} has ended`);
+  }
+  switch (command.type) {
+    case 'RecordModelCall':
+      requireRunning(state, 'record a model call');
+      if (command.data.turn !== state.turns + 1) {
+        throw new FailedPreconditionError(`run ${state.runId}: model call ${command.data.turn} out of order`);
+      }
+      return [{ type: 'ModelCalled', data: command.data }];
+    case 'ChargeUsage':
+      requireRunning(state, 'charge usage');
+      return [{ type: 'UsageCharged', data: command.data }];
+    case 'RecordToolCall':
+      requireRunning(state, 'record a tool call');
+      return [{ type: 'ToolCalled', data: command.data }];
+    case 'ReportStep':
+      requireRunning(state, 'report a step');
+      return [{ type: 'StepReported', data: command.data }];
+    case 'AwaitApproval':
+      requireRunning(state, 'await an approval');
+      return [{ type: 'ApprovalAwaited', data: command.data }];
+    case 'ReceiveApproval':
+      if (state.status !== 'WAITING_APPROVAL' || state.approvalId !== command.data.approvalId) {
+        throw new FailedPreconditionError(`run ${state.runId} is not waiting for approval ${command.data.approvalId}`);
+      }
+      return [{ type: 'ApprovalReceived', data: command.data }];
+    case 'Succeed':
+      requireRunning(state, 'succeed');
+      return [{ type: 'RunSucceeded', data: command.data }];
+    case 'Fail':
+      return [{ type: 'RunFailed', data: command.data }];
+    case 'Stop':
+      return [{ type: 'RunStopped', data: command.data }];
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolveRun(state: RunState, event: RunEvent): RunState {
+  if (event.type === 'RunStarted') {
+    return { status: 'RUNNING', runId: event.data.runId, turns: 0, approvalId: '' };
+  }
+  if (state.status === 'NONE') throw new Error(`${event.type} before RunStarted`);
+  switch (event.type) {
+    case 'ModelCalled':
+      return { ...state, turns: event.data.turn };
+    case 'UsageCharged':
+    case 'ToolCalled':
+    case 'StepReported':
+      return state;
+    case 'ApprovalAwaited':
+      return { ...state, status: 'WAITING_APPROVAL', approvalId: event.data.approvalId };
+    case 'ApprovalReceived':
+      return { ...state, status: 'RUNNING', approvalId: '' };
+    case 'RunSucceeded':
+    case 'RunFailed':
+    case 'RunStopped':
+      return { ...state, status: 'ENDED' };
+    default:
+      return assertNever(event);
+  }
+}
+
+function requireRunning(state: ExistingRun, what: string): void {
+  if (state.status !== 'RUNNING') {
+    throw new FailedPreconditionError(`run ${state.runId} cannot ${what} while ${state.status}`);
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '@aos/contracts';
+import { AosError } from '@aos/errors';
+import { decideRun, evolveRun, initialRunState, type RunCommand, type RunState } from './run.decider';
+
+const runId = 'task-1-1';
+const started: RunEvent = {
+  type: 'RunStarted',
+  data: {
+    runId,
+    taskId: 'task-1',
+    attempt: 1,
+    agentId: 'a',
+    definitionVersion: 1,
+    model: 'm',
+    runner: 'r',
+    previousRunId: '',
+  },
+};
+const modelCall = (turn: number): RunEvent => ({
+  type: 'ModelCalled',
+  data: {
+    runId,
+    turn,
+    model: 'm',
+    promptTokens: 1,
+    completionTokens: 1,
+    totalTokens: 2,
+    finishReason: 'tool_calls',
+    decision: 'tool_calls',
+    toolCalls: [{ callId: 'c1', name: 'x' }],
+    content: '',
+    durationMs: 1,
+    retries: 0,
+  },
+});
+const awaited: RunEvent = { type: 'ApprovalAwaited', data: { runId, callId: 'c1', approvalId: 'ap1', toolId: 't1' } };
+
+function given(...events: RunEvent[]): RunState {
+  return events.reduce(evolveRun, initialRunState);
+}
+
+function refused(command: RunCommand, state: RunState): AosError {
+  try {
+    decideRun(command, state);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AosError);
+    expect((err as AosError).code).toBe('FAILED_PRECONDITION');
+    return err as AosError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('Run decider', () => {
+  it('starts once', () => {
+    expect(decideRun({ type: 'StartRun', data: started.data as never }, initialRunState)).toEqual([started]);
+    refused({ type: 'StartRun', data: started.data as never }, given(started));
+  });
+
+  it('records nothing before the start', () => {
+    refused({ type: 'RecordModelCall', data: modelCall(1).data as never }, initialRunState);
+  });
+
+  it('numbers model calls 1, 2, … and refuses one out of order', () => {
+    expect(decideRun({ type: 'RecordModelCall', data: modelCall(1).data as never }, given(started))).toEqual([
+      modelCall(1),
+    ]);
+    const afterOne = given(started, modelCall(1));
+    expect(decideRun({ type: 'RecordModelCall', data: modelCall(2).data as never }, afterOne)).toEqual([modelCall(2)]);
+    expect(refused({ type: 'RecordModelCall', data: modelCall(3).data as never }, afterOne).message).toMatch(
+      /out of order/,
+    );
+  });
+
+  it('while an approval is awaited, records only its answer or the end', () => {
+    const waiting = given(started, modelCall(1), awaited);
+    refused({ type: 'RecordModelCall', data: modelCall(2).data as never }, waiting);
+    refused(
+      { type: 'ReceiveApproval', data: { runId, approvalId: 'other', approved: true, decidedBy: 'u', reason: '' } },
+      waiting,
+    );
+    const received = { runId, approvalId: 'ap1', approved: false, decidedBy: 'user:bob', reason: 'no' };
+    expect(decideRun({ type: 'ReceiveApproval', data: received }, waiting)).toEqual([
+      { type: 'ApprovalReceived', data: received },
+    ]);
+    expect(decideRun({ type: 'Stop', data: { runId, reason: 'lease lost' } }, waiting)).toHaveLength(1);
+  });
+
+  it('records nothing after the end, and a stop after the end is no change', () => {
+    const ended = given(started, { type: 'RunSucceeded', data: { runId, result: 'done' } });
+    refused({ type: 'Fail', data: { runId, reason: 'x', code: 'INTERNAL' } }, ended);
+    expect(decideRun({ type: 'Stop', data: { runId, reason: 'lease lost' } }, ended)).toEqual([]);
+  });
+});

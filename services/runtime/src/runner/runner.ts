@@ -1,0 +1,264 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { AosError, describeError } from '@aos/errors';
+import type { RequestContext } from '@aos/messaging';
+import type { RunnableTask } from '../model/runtime.model';
+import { RunStopRequested, type HeldAttempt } from '../run/run-execution';
+import type { RunProtocolPort } from '../run/runtime.ports';
+
+export interface RunnerOptions {
+  /** This instance's id: hostname, pid and a random part (see runnerId()). */
+  runner: string;
+  /** Attempts this instance runs at once. */
+  concurrency: number;
+  /** The tasks the runtime could start now (the model of the log). */
+  runnable: () => Iterable<RunnableTask>;
+  /** The correlation id of a task's submission. */
+  correlationOf: (tenantId: string, taskId: string) => string;
+  protocol: RunProtocolPort;
+  /** Runs one held attempt to its end; must return once `signal` aborts. */
+  execute: (held: HeldAttempt, signal: AbortSignal) => Promise<void>;
+  log: (message: string) => void;
+  /** Upper bound of the random wait before a claim, so instances do not all claim at once (default 50 ms). */
+  claimJitterMs?: number;
+  /** How often the runner looks for work even when the log says nothing new (default 1 s). */
+  scanIntervalMs?: number;
+  /** The lease assumed before routing has said (default 15 s, routing's default). */
+  initialLeaseMs?: number;
+  now?: () => number;
+}
+
+interface Held {
+  held: HeldAttempt;
+  abort: AbortController;
+  /** When the request that last extended the lease was sent (the lease runs from no earlier than that). */
+  renewedAt: number;
+  done: Promise<void>;
+}
+
+/** `<hostname>:<pid>:<random>`: unique per process, and a reader of the log can tell which process ran an attempt. */
+export function runnerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Competing consumers of runnable tasks. Every instance sees every runnable
+ * task in its model of the log and asks routing to start its next attempt;
+ * routing's TaskStarted append lets exactly one win. The winner keeps its
+ * attempts alive with renewLeases every leaseMs/3, stops those routing
+ * reports lost (cancelled, abandoned, finished), and stops all of its own
+ * accord once it could not renew for the lease time (self-fencing), so that
+ * a runner cut off from routing stops before routing hands the task to
+ * another and the same task never runs twice at once.
+ */
+export class Runner {
+  private readonly held = new Map<string, Held>();
+  /** Claims in flight, counted against the concurrency. */
+  private claiming = 0;
+  /** Per task, the attempt a claim of ours failed for, and when to try it again. */
+  private readonly refused = new Map<string, { attempt: number; retryAt: number }>();
+  private leaseMs: number;
+  private scanTimer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private scanQueued = false;
+  private renewing = false;
+  private closed = false;
+  private readonly ctx: RequestContext;
+
+  constructor(private readonly options: RunnerOptions) {
+    this.leaseMs = options.initialLeaseMs ?? 15_000;
+    // Each request gets the tenant of the task it is about.
+    this.ctx = { tenantId: '', actor: { kind: 'service', id: 'runtime' }, correlationId: options.runner };
+  }
+
+  get runner(): string {
+    return this.options.runner;
+  }
+
+  /** Run ids of the attempts this instance holds. */
+  heldRunIds(): string[] {
+    return [...this.held.keys()];
+  }
+
+  start(): void {
+    const interval = this.options.scanIntervalMs ?? 1_000;
+    this.scanTimer = setInterval(() => this.scheduleScan(), interval);
+    this.scanTimer.unref();
+    this.scheduleRenewal();
+    this.scheduleScan();
+  }
+
+  /** Something changed in the log: look for work soon (coalesced). */
+  scheduleScan(): void {
+    if (this.scanQueued || this.closed) return;
+    this.scanQueued = true;
+    setImmediate(() => {
+      this.scanQueued = false;
+      this.scan();
+    });
+  }
+
+  /** Stops claiming, stops every held attempt (RunStopped) and waits for them (bounded). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.scanTimer);
+    clearTimeout(this.renewTimer);
+    for (const entry of this.held.values())
+      entry.abort.abort(new RunStopRequested('the runtime instance is shutting down'));
+    await Promise.race([
+      Promise.all([...this.held.values()].map((e) => e.done)),
+      new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+    ]);
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private scan(): void {
+    if (this.closed) return;
+    const now = this.now();
+    const busyTasks = new Set([...this.held.values()].map((e) => `${e.held.tenantId}/${e.held.task.taskId}`));
+    const candidates = [...this.options.runnable()];
+    // Instances look at the tasks in different orders, so that they mostly claim different ones.
+    shuffle(candidates);
+    for (const candidate of candidates) {
+      if (this.held.size + this.claiming >= this.options.concurrency) return;
+      const key = `${candidate.tenantId}/${candidate.task.taskId}`;
+      // An attempt of ours may still be winding down after its lease was lost.
+      if (busyTasks.has(key)) continue;
+      const refused = this.refused.get(key);
+      if (refused && refused.attempt === candidate.task.attempt + 1 && now < refused.retryAt) continue;
+      this.claiming += 1;
+      void this.claim(candidate, key).finally(() => {
+        this.claiming -= 1;
+      });
+      busyTasks.add(key);
+    }
+  }
+
+  private async claim(candidate: RunnableTask, key: string): Promise<void> {
+    const jitter = Math.random() * (this.options.claimJitterMs ?? 50);
+    await new Promise((resolve) => setTimeout(resolve, jitter));
+    if (this.closed) return;
+    const { tenantId, task, agent } = candidate;
+    const attempt = task.attempt + 1;
+    const sentAt = this.now();
+    try {
+      const reply = await this.options.protocol.startRun(
+        { ...this.ctx, tenantId },
+        {
+          taskId: task.taskId,
+          attempt,
+          runner: this.runner,
+          request_id: `${this.runner}/start/${task.taskId}/${attempt}`,
+        },
+      );
+      this.refused.delete(key);
+      if (reply.leaseMs > 0) this.leaseMs = reply.leaseMs;
+      const held: HeldAttempt = {
+        tenantId,
+        task,
+        agent,
+        runId: reply.runId,
+        attempt: reply.attempt,
+        previousRunId: reply.previousRunId,
+        runner: this.runner,
+        correlationId: this.options.correlationOf(tenantId, task.taskId) || reply.runId,
+      };
+      this.hold(held, sentAt);
+    } catch (err) {
+      // Another runner won, the agent is busy or paused: try this attempt again a little later.
+      this.refused.set(key, { attempt, retryAt: this.now() + 1_000 + Math.random() * 1_000 });
+      if (!(err instanceof AosError && err.code === 'FAILED_PRECONDITION')) {
+        this.options.log(`cannot start attempt ${attempt} of task ${task.taskId}: ${describeError(err)}`);
+      }
+    }
+  }
+
+  private hold(held: HeldAttempt, renewedAt: number): void {
+    const abort = new AbortController();
+    const entry: Held = { held, abort, renewedAt, done: Promise.resolve() };
+    this.held.set(held.runId, entry);
+    entry.done = this.options
+      .execute(held, abort.signal)
+      .catch((err: unknown) => this.options.log(`run ${held.runId} ended with an error: ${describeError(err)}`))
+      .finally(() => {
+        this.held.delete(held.runId);
+        this.scheduleScan();
+      });
+  }
+
+  private scheduleRenewal(): void {
+    if (this.closed) return;
+    this.renewTimer = setTimeout(
+      () => {
+        this.fence();
+        void this.renew().finally(() => this.scheduleRenewal());
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    this.renewTimer.unref();
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    // One request per tenant: a run id means something only within its tenant.
+    const byTenant = new Map<string, string[]>();
+    for (const [runId, entry] of this.held) {
+      const ids = byTenant.get(entry.held.tenantId) ?? [];
+      ids.push(runId);
+      byTenant.set(entry.held.tenantId, ids);
+    }
+    try {
+      await Promise.all([...byTenant].map(([tenantId, runIds]) => this.renewTenant(tenantId, runIds)));
+    } finally {
+      this.renewing = false;
+    }
+    this.fence();
+  }
+
+  private async renewTenant(tenantId: string, runIds: string[]): Promise<void> {
+    const sentAt = this.now();
+    try {
+      const reply = await this.options.protocol.renewLeases({ ...this.ctx, tenantId }, { runner: this.runner, runIds });
+      if (reply.leaseMs > 0) this.leaseMs = reply.leaseMs;
+      const lost = new Set(reply.lost);
+      for (const runId of runIds) {
+        const entry = this.held.get(runId);
+        if (!entry) continue;
+        if (lost.has(runId)) {
+          entry.abort.abort(
+            new RunStopRequested('routing no longer counts this attempt as running (cancelled, abandoned or finished)'),
+          );
+        } else {
+          entry.renewedAt = sentAt;
+        }
+      }
+    } catch (err) {
+      this.options.log(`cannot renew the leases of ${runIds.length} runs: ${describeError(err)}`);
+    }
+  }
+
+  /** Stops the attempts whose lease may have run out: routing may already have given the task to another runner. */
+  private fence(): void {
+    const now = this.now();
+    for (const entry of this.held.values()) {
+      if (!entry.abort.signal.aborted && now - entry.renewedAt >= this.leaseMs) {
+        entry.abort.abort(
+          new RunStopRequested(
+            `could not renew the lease for ${this.leaseMs} ms; stopped so that another runner may take over`,
+          ),
+        );
+      }
+    }
+  }
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}

@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoutingSubjects, type Agent, type Event, type PolicyRule, type Task, type Tool } from '@aos/contracts';
+import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
+import type { AosClient } from '@aos/grpc-client';
+import { ServiceProcess, serviceEntry } from '@aos/launcher';
+import { ServiceClient, type RequestContext } from '@aos/messaging';
+import {
+  startMcpTestServer,
+  startScriptedModelServer,
+  startTestStack,
+  type McpTestServer,
+  type ScriptedModelServer,
+  type TestStack,
+} from '@aos/testing';
+
+/**
+ * Tasks run by the runtime in the whole stack: routing assigns them, the
+ * runtime runs them through the model loop against the scripted
+ * OpenAI-compatible server (its replies are this test's script, not a
+ * model's), with a real HTTP tool and a real MCP server, governance deciding
+ * every tool call, and the log recording every step.
+ */
+const LEASE_MS = 1500;
+let t: TestStack;
+let api: AosClient;
+let model: ScriptedModelServer;
+let mcp: McpTestServer;
+let invoices: Server;
+const invoiceRequests: { method: string; url: string; body: string }[] = [];
+let store: EventStore;
+let nats: ServiceClient;
+let second: ServiceProcess | undefined;
+
+const tools: Record<string, Tool> = {};
+let billing: Agent;
+
+const rid = () => randomUUID();
+
+beforeAll(async () => {
+  [model, mcp] = await Promise.all([startScriptedModelServer(), startMcpTestServer()]);
+  invoices = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      invoiceRequests.push({ method: req.method!, url: req.url!, body: Buffer.concat(chunks).toString() });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"invoice":"42","amount":"99 EUR"}');
+    });
+  });
+  await new Promise<void>((r) => invoices.listen(0, '127.0.0.1', r));
+  t = await startTestStack({
+    env: {
+      AOS_OPENAI_BASE_URL: model.baseURL,
+      AOS_OPENAI_API_KEY: 'scripted-key',
+      AOS_MODEL: 'scripted-model',
+      AOS_RUN_LEASE_MS: String(LEASE_MS),
+    },
+  });
+  api = t.client;
+  store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
+  nats = new ServiceClient(t.natsUrl);
+  await nats.connect();
+
+  const port = (invoices.address() as AddressInfo).port;
+  const http = (name: string, path: string) =>
+    api.tools.registerTool({
+      tool: {
+        name,
+        description: `${name} over HTTP`,
+        risk: 'WRITE' as Tool['risk'],
+        http: { endpoint: `http://127.0.0.1:${port}/${path}`, method: 'POST' },
+        inputSchemaJson: '{"type":"object","properties":{"invoice":{"type":"string"}}}',
+      } as Tool,
+      requestId: rid(),
+    });
+  tools.lookup = await http('lookup_invoice', 'invoices');
+  tools.refund = await http('refund', 'refunds');
+  tools.wire = await http('wire_money', 'wires');
+  const server = await api.tools.registerMcpServer({ url: mcp.url, namePrefix: 'wx_', requestId: rid() });
+  tools.forecast = server.tools.find((x) => x.name === 'wx_get_forecast')!;
+  billing = await agent(
+    'billing',
+    [tools.lookup.id, tools.forecast.id, tools.refund.id],
+    'You answer billing questions.',
+  );
+});
+
+afterAll(async () => {
+  await second?.stop();
+  await nats?.close();
+  await store?.close();
+  await t?.stop();
+  await model?.stop();
+  await mcp?.stop();
+  await new Promise((r) => invoices?.close(r));
+});
+
+async function agent(name: string, toolIds: string[], instructions = ''): Promise<Agent> {
+  const created = await api.agents.createAgent({
+    agent: {
+      name: `${name}-${rid().slice(0, 6)}`,
+      description: name,
+      instructions,
+      toolIds,
+    } as Partial<Agent> as Agent,
+    requestId: rid(),
+  });
+  return api.agents.deployAgent({ id: created.id, requestId: rid(), reason: '' });
+}
+
+const ctx = (): RequestContext => ({ tenantId: 'default', actor: { kind: 'user', id: 'e2e' }, correlationId: rid() });
+
+function submit(text: string, agentId: string): Promise<Task> {
+  return nats.request<Task>(RoutingSubjects.submit, ctx(), {
+    task: { text, requiredCapabilities: [], agentId, priority: 'TASK_PRIORITY_UNSPECIFIED' },
+    requestId: rid(),
+  });
+}
+
+function getTask(id: string): Promise<Task> {
+  return nats.request<Task>(RoutingSubjects.get, ctx(), { id, minPosition: 0 });
+}
+
+/** The first event in the log that matches; waits for it to be appended. */
+function logEvent(match: (e: RecordedEvent) => boolean, timeoutMs = 20_000): Promise<RecordedEvent> {
+  return new Promise<RecordedEvent>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      void subscription.close();
+      reject(new Error('the expected event was not appended'));
+    }, timeoutMs);
+    const subscription = store.subscribe({ after: 0 }, (e) => {
+      if (done || !match(e)) return;
+      done = true;
+      clearTimeout(timer);
+      void subscription.close();
+      resolve(e);
+    });
+  });
+}
+
+const taskEnded = (taskId: string) =>
+  logEvent((e) => e.streamId === taskId && e.category === 'task' && ['TaskSucceeded', 'TaskFailed'].includes(e.type));
+
+/** A run's events as the audit trail replays them. */
+async function runEvents(runId: string): Promise<Event[]> {
+  const reply = await api.audit.listEvents({ stream: `run-${runId}`, pageSize: 200, minPosition: 0 });
+  return reply.events;
+}
+const data = (e: Event | RecordedEvent) =>
+  ('dataJson' in e ? JSON.parse(e.dataJson) : e.data) as Record<string, unknown>;
+
+describe('the runtime runs routed tasks', () => {
+  it('(a) runs a task through the model loop with a real HTTP tool and a real MCP tool; the log replays it step by step', async () => {
+    model.scriptFor(
+      'case-a',
+      {
+        toolCalls: [{ id: 'call-a1', name: 'lookup_invoice', arguments: { invoice: '42' } }],
+        usage: { promptTokens: 40, completionTokens: 8 },
+      },
+      { toolCalls: [{ id: 'call-a2', name: 'wx_get_forecast', arguments: { city: 'Oslo' } }] },
+      { content: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.' },
+    );
+    const task = await submit('case-a: what does invoice 42 say, and the weather in Oslo?', billing.id);
+    const ended = await taskEnded(task.id);
+    expect(ended.type, JSON.stringify(ended.data)).toBe('TaskSucceeded');
+    const done = await getTask(task.id);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.result).toBe('Invoice 42 is 99 EUR, and it is sunny in Oslo.');
+
+    const runId = `${task.id}-1`;
+    const events = await runEvents(runId);
+    expect(events.map((e) => e.type)).toEqual([
+      'RunStarted',
+      'ModelCalled',
+      'UsageCharged',
+      'ToolCalled',
+      'ModelCalled',
+      'UsageCharged',
+      'ToolCalled',
+      'ModelCalled',
+      'UsageCharged',
+      'RunSucceeded',
+    ]);
+    expect(data(events[0]!)).toMatchObject({
+      taskId: task.id,
+      attempt: 1,
+      agentId: billing.id,
+      model: 'scripted-model',
+      previousRunId: '',
+    });
+    expect(data(events[1]!)).toMatchObject({
+      turn: 1,
+      promptTokens: 40,
+      completionTokens: 8,
+      totalTokens: 48,
+      decision: 'tool_calls',
+      toolCalls: [{ callId: 'call-a1', name: 'lookup_invoice' }],
+    });
+    expect(data(events[2]!)).toMatchObject({ tokens: 48 });
+    expect(data(events[3]!)).toMatchObject({
+      callId: 'call-a1',
+      toolId: tools.lookup!.id,
+      decision: 'ALLOWED',
+      outcome: 'ok',
+      result: '{"invoice":"42","amount":"99 EUR"}',
+      argumentsJson: '{"invoice":"42"}',
+    });
+    expect(data(events[6]!)).toMatchObject({
+      callId: 'call-a2',
+      toolId: tools.forecast!.id,
+      decision: 'ALLOWED',
+      outcome: 'ok',
+      result: 'sunny in Oslo',
+    });
+    expect(data(events[7]!)).toMatchObject({
+      turn: 3,
+      decision: 'answer',
+      content: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.',
+    });
+    expect(data(events[9]!)).toMatchObject({ result: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.' });
+    // Every run event comes after the task's TaskStarted and before its TaskSucceeded.
+    const started = await logEvent((e) => e.streamId === task.id && e.type === 'TaskStarted');
+    expect(events.every((e) => e.position > started.position && e.position < ended.position)).toBe(true);
+
+    // What the model server received: the agent's instructions, the task, its tools, then each tool's result.
+    const requests = model.requests.filter((r) => r.script === 'case-a');
+    expect(requests).toHaveLength(3);
+    expect(requests[0]!.model).toBe('scripted-model');
+    expect(requests[0]!.authorization).toBe('Bearer scripted-key');
+    expect(requests[0]!.messages.slice(0, 2)).toEqual([
+      { role: 'system', content: 'You answer billing questions.' },
+      { role: 'user', content: 'case-a: what does invoice 42 say, and the weather in Oslo?' },
+    ]);
+    expect(requests[0]!.tools.map((x) => x.function.name).sort()).toEqual([
+      'lookup_invoice',
+      'refund',
+      'wx_get_forecast',
+    ]);
+    expect(requests[1]!.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: 'call-a1',
+      content: '{"invoice":"42","amount":"99 EUR"}',
+    });
+    expect(requests[2]!.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call-a2', content: 'sunny in Oslo' });
+    expect(invoiceRequests.at(-1)).toEqual({ method: 'POST', url: '/invoices', body: '{"invoice":"42"}' });
+  });
+
+  it('(b) refuses a tool not granted to the agent, records it, and the model receives the refusal', async () => {
+    model.scriptFor(
+      'case-b',
+      { toolCalls: [{ id: 'call-b1', name: 'wire_money', arguments: { invoice: '42' } }] },
+      { content: 'I may not wire money.' },
+    );
+    const wiresBefore = invoiceRequests.length;
+    const task = await submit('case-b: wire the money for invoice 42', billing.id);
+    expect((await taskEnded(task.id)).type).toBe('TaskSucceeded');
+
+    const events = await runEvents(`${task.id}-1`);
+    const called = events.filter((e) => e.type === 'ToolCalled').map(data);
+    expect(called).toEqual([
+      expect.objectContaining({
+        callId: 'call-b1',
+        toolId: tools.wire!.id,
+        toolName: 'wire_money',
+        decision: 'DENIED',
+        outcome: 'refused',
+      }),
+    ]);
+    expect(called[0]!.decisionReason).toMatch(/not granted to the agent/);
+    const [, second] = model.requests.filter((r) => r.script === 'case-b');
+    expect(second!.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: 'call-b1',
+      content: `Tool call refused by governance: ${called[0]!.decisionReason}`,
+    });
+    expect(invoiceRequests.length).toBe(wiresBefore);
+  });
+
+  it('(c) waits for a person to approve a tool the policy guards; a rejection fails the task', async () => {
+    await api.governance.addPolicyRule({
+      rule: {
+        subject: `agent:${billing.id}`,
+        action: 'tools.call',
+        resource: `tools/${tools.refund!.id}`,
+        effect: 'ALLOW' as PolicyRule['effect'],
+        requiresApproval: true,
+      } as PolicyRule,
+      requestId: rid(),
+    });
+
+    model.scriptFor(
+      'case-c1',
+      { toolCalls: [{ id: 'call-c1', name: 'refund', arguments: { invoice: '42' } }] },
+      { content: 'Refunded invoice 42.' },
+    );
+    const approved = await submit('case-c1: refund invoice 42', billing.id);
+    const waiting = await logEvent((e) => e.streamId === approved.id && e.type === 'TaskWaitingApproval');
+    expect((await getTask(approved.id)).state).toBe('WAITING_APPROVAL');
+    const approvalId = (waiting.data as { approvalId: string }).approvalId;
+    const pending = await api.governance.listApprovals({ state: 'PENDING' as never });
+    expect(pending.approvals.find((a) => a.id === approvalId)).toMatchObject({
+      subject: `agent:${billing.id}`,
+      action: 'tools.call',
+      resource: `tools/${tools.refund!.id}`,
+    });
+    // Nothing was refunded while waiting.
+    expect(invoiceRequests.some((r) => r.url === '/refunds')).toBe(false);
+    await api.governance.decideApproval({ id: approvalId, approve: true, reason: 'fine', requestId: rid() });
+    expect((await taskEnded(approved.id)).type).toBe('TaskSucceeded');
+    const steps = (await runEvents(`${approved.id}-1`)).map((e) => [e.type, data(e)] as const);
+    expect(steps.map(([type]) => type)).toEqual([
+      'RunStarted',
+      'ModelCalled',
+      'UsageCharged',
+      'ApprovalAwaited',
+      'ApprovalReceived',
+      'ToolCalled',
+      'ModelCalled',
+      'UsageCharged',
+      'RunSucceeded',
+    ]);
+    expect(steps[3]![1]).toMatchObject({ approvalId, toolId: tools.refund!.id, callId: 'call-c1' });
+    expect(steps[4]![1]).toMatchObject({ approvalId, approved: true, reason: 'fine' });
+    expect(steps[5]![1]).toMatchObject({ decision: 'APPROVED', outcome: 'ok' });
+    expect(invoiceRequests.at(-1)).toEqual({ method: 'POST', url: '/refunds', body: '{"invoice":"42"}' });
+
+    model.scriptFor('case-c2', { toolCalls: [{ id: 'call-c2', name: 'refund', arguments: { invoice: '43' } }] });
+    const rejected = await submit('case-c2: refund invoice 43', billing.id);
+    const waiting2 = await logEvent((e) => e.streamId === rejected.id && e.type === 'TaskWaitingApproval');
+    await api.governance.decideApproval({
+      id: (waiting2.data as { approvalId: string }).approvalId,
+      approve: false,
+      reason: 'too large',
+      requestId: rid(),
+    });
+    const failed = await taskEnded(rejected.id);
+    expect(failed.type).toBe('TaskFailed');
+    expect(failed.data).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect((failed.data as { reason: string }).reason).toMatch(/rejected by user:.*too large/);
+    const called = (await runEvents(`${rejected.id}-1`)).filter((e) => e.type === 'ToolCalled').map(data);
+    expect(called).toEqual([expect.objectContaining({ decision: 'REJECTED', outcome: 'refused' })]);
+    expect(invoiceRequests.some((r) => r.body === '{"invoice":"43"}')).toBe(false);
+  });
+
+  it('(d) fails a task with RESOURCE_EXHAUSTED once the agent budget is used up, without calling the model', async () => {
+    const spender = await agent('spender', []);
+    await api.governance.setBudget({
+      scope: 'AGENT' as never,
+      agentId: spender.id,
+      period: 'LIFETIME' as never,
+      tokenLimit: 10,
+      costLimitMicros: 0,
+      requestId: rid(),
+    });
+    // The call that crosses the limit is charged (its tokens were spent); the next is refused.
+    model.scriptFor('case-d1', { content: 'first answer', usage: { promptTokens: 20, completionTokens: 10 } });
+    const first = await submit('case-d1: spend', spender.id);
+    expect((await taskEnded(first.id)).type).toBe('TaskSucceeded');
+
+    model.scriptFor('case-d2', { content: 'never sent' });
+    const second = await submit('case-d2: spend again', spender.id);
+    const failed = await taskEnded(second.id);
+    expect(failed.type).toBe('TaskFailed');
+    expect(failed.data).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect((failed.data as { reason: string }).reason).toMatch(
+      new RegExp(`budget of agent ${spender.id} is exhausted`),
+    );
+    expect(model.requests.filter((r) => r.script === 'case-d2')).toHaveLength(0);
+    const run = await runEvents(`${second.id}-1`);
+    expect(run.map((e) => e.type)).toEqual(['RunStarted', 'RunFailed']);
+  });
+
+  it('(e) a runtime instance killed mid-run: another takes the task over, never both at once', async () => {
+    const env = { ...t.stack.services.runtime.options.env };
+    second = new ServiceProcess({ name: 'runtime-2', entry: serviceEntry('runtime'), env, output: 'ignore' });
+    await second.start();
+    const holder = await agent('holder', [tools.lookup!.id]);
+    model.scriptFor('case-e', { content: 'held and lost', hold: 'case-e' }, { content: 'done by the survivor' });
+    const task = await submit('case-e: take your time', holder.id);
+    await model.waitForRequests(1, 'case-e');
+    const started = await logEvent((e) => e.streamId === task.id && e.type === 'TaskStarted');
+    const runner = (started.data as { runner: string }).runner;
+    const victim = [t.stack.services.runtime, second].find((p) => runner.split(':')[1] === String(p.pid));
+    expect(victim, `runner ${runner}`).toBeDefined();
+    process.kill(victim!.pid!, 'SIGKILL');
+    await victim!.exited;
+
+    const ended = await taskEnded(task.id);
+    expect(ended.type).toBe('TaskSucceeded');
+    expect(ended.data).toMatchObject({ runId: `${task.id}-2`, result: 'done by the survivor' });
+    const taskStream = await store.readStream({ tenantId: 'default', category: 'task', id: task.id });
+    const types = taskStream.map((e) => e.type);
+    expect(types.filter((x) => x === 'TaskStarted')).toHaveLength(2);
+    const abandoned = taskStream.find((e) => e.type === 'TaskAttemptAbandoned')!;
+    expect(abandoned.data).toMatchObject({ runId: `${task.id}-1`, attempt: 1, runner });
+    const retry = taskStream.filter((e) => e.type === 'TaskStarted')[1]!;
+    expect(retry.data).toMatchObject({ attempt: 2 });
+    expect((retry.data as { runner: string }).runner).not.toBe(runner);
+    expect(retry.position).toBeGreaterThan(abandoned.position);
+
+    const first = await store.readStream({ tenantId: 'default', category: 'run', id: `${task.id}-1` });
+    expect(first.map((e) => e.type)).toEqual(['RunStarted']);
+    expect(first.every((e) => e.position < abandoned.position)).toBe(true);
+    const secondRun = await store.readStream({ tenantId: 'default', category: 'run', id: `${task.id}-2` });
+    expect(secondRun[0]!.data).toMatchObject({ attempt: 2, previousRunId: `${task.id}-1` });
+    expect(secondRun[0]!.position).toBeGreaterThan(abandoned.position);
+    expect(secondRun.map((e) => e.type)).toEqual(['RunStarted', 'ModelCalled', 'UsageCharged', 'RunSucceeded']);
+    model.release('case-e');
+  });
+});
