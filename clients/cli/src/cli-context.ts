@@ -16,6 +16,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** `aos access check`: the call worked and the answer is "not allowed". */
 export const EXIT_NOT_ALLOWED = 3;
+/** `aos tasks submit --wait` and `aos tasks watch`: the task ended FAILED or CANCELLED. */
+export const EXIT_TASK_UNSUCCESSFUL = 4;
 
 /** Thrown by a command whose flags parse but do not make sense together (exit 2). */
 export class UsageError extends Error {

@@ -12,6 +12,7 @@ import { parsePositiveInt } from './commands/option-parsers';
 import { registerPoliciesCommand } from './commands/policies.command';
 import { registerPrincipalsCommand } from './commands/principals.command';
 import { registerRolesCommand } from './commands/roles.command';
+import { registerTasksCommand } from './commands/tasks.command';
 import { registerTenantsCommand } from './commands/tenants.command';
 import { registerToolsCommand } from './commands/tools.command';
 import { registerWhoAmICommand } from './commands/whoami.command';
@@ -37,6 +38,8 @@ Examples:
   $ aos budgets set --agent 6f1c0c3e-… --period daily --cost 12.50
   $ aos tools register --name weather --endpoint https://wx.example.com --method get --risk read --schema in.json
   $ aos tools register-mcp --url http://127.0.0.1:8080/mcp --default-risk write
+  $ aos tasks submit "Refund the duplicate charge on invoice 4411" --capability billing --wait
+  $ aos tasks list --state queued
 
 Connection:
   address  --addr, $AOS_GATEWAY_ADDR, "addr" in the config file, or 127.0.0.1:50051
@@ -45,7 +48,8 @@ Connection:
   config   --config, $AOS_CONFIG, or ~/.config/aos/config.json: {"addr": "…", "key": "…"}
 
 Exit status: 0 success, 1 the call failed (the gRPC status is printed), 2 usage error,
-             3 \`aos access check\` answered "not allowed".
+             3 \`aos access check\` answered "not allowed",
+             4 \`aos tasks submit --wait\` or \`aos tasks watch\`: the task FAILED or was CANCELLED.
 
 Every command has --help with examples, e.g. \`aos keys create --help\`.
 `;
@@ -54,7 +58,7 @@ Every command has --help with examples, e.g. \`aos keys create --help\`.
 export function createProgram(io: CliIo, runner: ActionRunner): Command {
   const program = new Command('aos')
     .description(
-      'AgentOS command line: manage agents, tools, identities, access and budgets, and read the audit log through the gateway',
+      'AgentOS command line: manage agents, tasks, tools, identities, access and budgets, and read the audit log through the gateway',
     )
     .version(version)
     // Set before the subcommands are added, which inherit them.
@@ -79,6 +83,7 @@ export function createProgram(io: CliIo, runner: ActionRunner): Command {
   registerApprovalsCommand(program, runner);
   registerBudgetsCommand(program, runner);
   registerToolsCommand(program, runner);
+  registerTasksCommand(program, runner);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { createAuditClient, type AuditClient } from './audit-service.client';
 import { CallInvoker } from './call-invoker';
 import { createGovernanceClient, type GovernanceClient } from './governance-service.client';
 import { AosClientError } from './client-error';
+import { createTasksClient, type TasksClient } from './task-service.client';
 import { createToolsClient, type ToolsClient } from './tool-service.client';
 
 export interface AosClientOptions {
@@ -35,6 +36,7 @@ export interface AosClient {
   readonly audit: AuditClient;
   readonly governance: GovernanceClient;
   readonly tools: ToolsClient;
+  readonly tasks: TasksClient;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after `timeoutMs`. */
   waitForReady(timeoutMs?: number): Promise<void>;
   /** Closes the channel; calls in flight are cancelled. */
@@ -68,6 +70,7 @@ export function createAosClient(options: AosClientOptions): AosClient {
     audit: createAuditClient(invoker),
     governance: createGovernanceClient(invoker),
     tools: createToolsClient(invoker),
+    tasks: createTasksClient(invoker),
     waitForReady: (timeoutMs = DEFAULT_DEADLINE_MS) =>
       new Promise<void>((resolve, reject) => {
         client.waitForReady(Date.now() + timeoutMs, (error) => {

@@ -12,6 +12,8 @@ import { CallContextResolver } from './call-context.resolver';
 import { EventReplayStream } from './event-replay.stream';
 import { EVENT_STORE } from './gateway.tokens';
 import { GovernanceController } from './governance.controller';
+import { TaskController } from './task.controller';
+import { TaskWatchStream } from './task-watch.stream';
 import { ToolController } from './tool.controller';
 
 /** What the gateway is built from; created (and connected, and caught up) by startGateway before Nest starts. */
@@ -30,7 +32,7 @@ export class GatewayModule {
   static register(deps: GatewayDependencies): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [AgentController, AuditController, GovernanceController, ToolController],
+      controllers: [AgentController, AuditController, GovernanceController, ToolController, TaskController],
       providers: [
         { provide: AUTHENTICATOR, useValue: deps.authenticator },
         { provide: AccessModelFeed, useValue: deps.access },
@@ -41,6 +43,7 @@ export class GatewayModule {
         CallContextResolver,
         AgentWatchStream,
         EventReplayStream,
+        TaskWatchStream,
       ],
     };
   }

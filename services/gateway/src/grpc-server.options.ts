@@ -13,6 +13,7 @@ export const HEALTH_CHECKED_SERVICES = [
   `${PROTO_PACKAGE}.AgentService`,
   `${PROTO_PACKAGE}.AuditService`,
   `${PROTO_PACKAGE}.GovernanceService`,
+  `${PROTO_PACKAGE}.TaskService`,
 ];
 
 const PROTO_PATHS = PROTO_FILES.map((f) => join(PROTO_ROOT, f));

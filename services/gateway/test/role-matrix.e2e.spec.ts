@@ -33,9 +33,9 @@ describe('role × method, through the gateway', () => {
   const rows = roleTable();
 
   it('the table covers every method of every service in the protos', () => {
-    const inProtos = (['AgentService', 'AuditService', 'GovernanceService', 'ToolService'] as AosService[]).flatMap(
-      (s) => GatewayCaller.methods(s).map((m) => `${s}.${m.method}`),
-    );
+    const inProtos = (
+      ['AgentService', 'AuditService', 'GovernanceService', 'ToolService', 'TaskService'] as AosService[]
+    ).flatMap((s) => GatewayCaller.methods(s).map((m) => `${s}.${m.method}`));
     expect(rows.map((r) => `${r.service}.${r.method}`).sort()).toEqual(inProtos.sort());
   });
 

@@ -36,7 +36,7 @@ describe('the README role table', () => {
 
   it('computes the cells from the roles: spot checks against the design', () => {
     const rows = new Map(roleTable().map((r) => [`${r.service}.${r.method}`, r.allowed]));
-    expect(rows.size).toBe(38);
+    expect(rows.size).toBe(44);
     expect(rows.get('AgentService.CreateAgent')).toMatchObject({
       'tenant-admin': true,
       'agent-manager': true,
@@ -71,6 +71,13 @@ describe('the README role table', () => {
       'agent-manager': true,
       'task-submitter': false,
     });
+    expect(rows.get('TaskService.SubmitTask')).toMatchObject({
+      'task-submitter': true,
+      operator: true,
+      viewer: false,
+      'system admin': false,
+    });
+    expect(rows.get('TaskService.ReassignTask')).toMatchObject({ operator: true, 'task-submitter': false });
     expect(renderRoleTable(roleTable())).toContain(
       '| `GovernanceService.DecideApproval` (`approvals.decide`) | ✓ | — | ✓ | — | — | — | — |',
     );

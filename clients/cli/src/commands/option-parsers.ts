@@ -49,3 +49,13 @@ export function parseIsoTime(value: string): Timestamp {
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
 }
+
+/** A case-insensitive choice: `--risk read` → 'READ'. */
+export function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    const upper = value.trim().toUpperCase();
+    const found = allowed.find((a) => a === upper);
+    if (!found) throw new InvalidArgumentError(`expected one of ${allowed.map((a) => a.toLowerCase()).join(', ')}.`);
+    return found;
+  };
+}

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { ListToolsRequest, RegisterMcpServerRequest, Tool } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
 import { renderMcpServer, renderTool, renderToolTable } from '../output/tool.view';
@@ -12,7 +12,7 @@ import {
   type PageFlags,
   type RequestIdFlags,
 } from './command-options';
-import { parseNonNegativeInt } from './option-parsers';
+import { choice, parseNonNegativeInt } from './option-parsers';
 import { printPagedList } from './pagination';
 
 /**
@@ -25,16 +25,6 @@ const RISKS = ['READ', 'WRITE', 'DESTRUCTIVE'] as const;
 const KINDS = ['HTTP', 'MCP'] as const;
 const STATES = ['ENABLED', 'DISABLED'] as const;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-/** A case-insensitive choice: `--risk read` → 'READ'. */
-function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
-  return (value) => {
-    const upper = value.trim().toUpperCase();
-    const found = allowed.find((a) => a === upper);
-    if (!found) throw new InvalidArgumentError(`expected one of ${allowed.map((a) => a.toLowerCase()).join(', ')}.`);
-    return found;
-  };
-}
 
 interface RegisterFlags extends RequestIdFlags {
   name: string;

@@ -4,6 +4,7 @@ import { AgentController } from '../agent.controller';
 import { AuditController } from '../audit.controller';
 import { GovernanceController } from '../governance.controller';
 import '../tool.controller';
+import '../task.controller';
 import { grpcMethodOf, permissionDeclarations, requiredPermission } from './permission.registry';
 
 /** The method → permission table of the governance design; the declarations must match it exactly. */
@@ -46,6 +47,12 @@ const DESIGN: Record<string, string> = {
   'ToolService.GetTool': 'tools.get',
   'ToolService.ListTools': 'tools.list',
   'ToolService.DisableTool': 'tools.disable',
+  'TaskService.SubmitTask': 'tasks.submit',
+  'TaskService.GetTask': 'tasks.get',
+  'TaskService.ListTasks': 'tasks.list',
+  'TaskService.CancelTask': 'tasks.cancel',
+  'TaskService.ReassignTask': 'tasks.reassign',
+  'TaskService.WatchTask': 'tasks.watch',
 };
 
 describe('permission declarations', () => {

@@ -10,6 +10,7 @@ import '../agent.controller';
 import '../audit.controller';
 import '../governance.controller';
 import '../tool.controller';
+import '../task.controller';
 
 export const SYSTEM_ADMIN_COLUMN = 'system admin';
 export type RoleTableColumn = BuiltInRole | typeof SYSTEM_ADMIN_COLUMN;

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts';
 
-export type AosService = 'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService';
+export type AosService = 'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService';
 
 /** How a call ended: its status, and what it returned before that. */
 export interface CallOutcome {

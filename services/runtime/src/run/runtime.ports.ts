@@ -94,7 +94,8 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
   }
 
   renewLeases(ctx: RequestContext, body: RenewLeasesBody): Promise<RenewLeasesReply> {
-    return this.client.request(RoutingSubjects.renewLeases, ctx, body, 5_000);
+    // Short: a renewal that hangs must not hold up the next (the runner fences by time anyway).
+    return this.client.request(RoutingSubjects.renewLeases, ctx, body, 2_000);
   }
 
   awaitApproval(ctx: RequestContext, body: AwaitApprovalBody): Promise<RunTransitionReply> {

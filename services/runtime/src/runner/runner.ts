@@ -155,7 +155,7 @@ export class Runner {
         },
       );
       this.refused.delete(key);
-      if (reply.leaseMs > 0) this.leaseMs = reply.leaseMs;
+      this.setLeaseMs(reply.leaseMs);
       const held: HeldAttempt = {
         tenantId,
         task,
@@ -187,6 +187,17 @@ export class Runner {
         this.held.delete(held.runId);
         this.scheduleScan();
       });
+  }
+
+  /** A shorter lease than assumed so far renews sooner: the next renewal is rescheduled. */
+  private setLeaseMs(leaseMs: number): void {
+    if (!(leaseMs > 0) || leaseMs === this.leaseMs) return;
+    const shorter = leaseMs < this.leaseMs;
+    this.leaseMs = leaseMs;
+    if (shorter && !this.renewing) {
+      clearTimeout(this.renewTimer);
+      this.scheduleRenewal();
+    }
   }
 
   private scheduleRenewal(): void {
@@ -223,7 +234,7 @@ export class Runner {
     const sentAt = this.now();
     try {
       const reply = await this.options.protocol.renewLeases({ ...this.ctx, tenantId }, { runner: this.runner, runIds });
-      if (reply.leaseMs > 0) this.leaseMs = reply.leaseMs;
+      this.setLeaseMs(reply.leaseMs);
       const lost = new Set(reply.lost);
       for (const runId of runIds) {
         const entry = this.held.get(runId);

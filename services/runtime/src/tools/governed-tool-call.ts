@@ -1,4 +1,10 @@
-import { AccessDecision, RuleEffect, type ToolDecisionName, type ToolRegistered } from '@aos/contracts';
+import {
+  AccessDecision,
+  RuleEffect,
+  type CheckAccessResponse,
+  type ToolDecisionName,
+  type ToolRegistered,
+} from '@aos/contracts';
 import type { RequestContext } from '@aos/messaging';
 import type { ApprovalView } from '../model/runtime.model';
 import type { ToolView } from '../model/views';
@@ -45,7 +51,7 @@ export const TOOLS_CALL_ACTION = 'tools.call';
 /** An approval asked for by the runtime stays open this long (governance's default). */
 export const APPROVAL_TTL_SECONDS = 3600;
 
-type Verdict =
+export type Verdict =
   | { kind: 'refuse'; decision: 'DENIED'; reason: string; toolId: string }
   | { kind: 'run'; decision: 'ALLOWED'; reason: string; tool: ToolRegistered }
   | { kind: 'approval'; reason: string; tool: ToolRegistered }
@@ -144,55 +150,15 @@ export class GovernedToolCall {
 
   private async decide(run: ToolCallRun, request: ToolCallRequest): Promise<Verdict> {
     const tool = this.deps.catalog.toolByName(run.tenantId, request.toolName);
-    if (!tool) {
-      return {
-        kind: 'refuse',
-        decision: 'DENIED',
-        toolId: '',
-        reason: `no tool named ${JSON.stringify(request.toolName)} exists in the tenant`,
-      };
-    }
-    const { toolId, name } = tool.definition;
-    if (!run.toolIds.includes(toolId)) {
-      return {
-        kind: 'refuse',
-        decision: 'DENIED',
-        toolId,
-        reason: `tool ${name} is not granted to the agent (not among its tool_ids)`,
-      };
-    }
-    if (!tool.enabled) return { kind: 'refuse', decision: 'DENIED', toolId, reason: `tool ${name} is disabled` };
-
+    const refusal = grantRefusal(request.toolName, tool, run.toolIds);
+    if (refusal) return refusal;
     const access = await this.deps.governance.checkAccess(
       run.ctx,
       `agent:${run.agentId}`,
       TOOLS_CALL_ACTION,
-      `tools/${toolId}`,
+      `tools/${tool!.definition.toolId}`,
     );
-    switch (access.decision) {
-      case AccessDecision.ALLOWED:
-        return {
-          kind: 'run',
-          decision: 'ALLOWED',
-          tool: tool.definition,
-          reason: `granted by the agent's tool_ids; ${access.explanation}`,
-        };
-      case AccessDecision.APPROVAL_REQUIRED:
-        return { kind: 'approval', tool: tool.definition, reason: access.explanation };
-      case AccessDecision.BUDGET_EXHAUSTED:
-        return { kind: 'exhausted', tool: tool.definition, reason: access.explanation };
-      default:
-        // DENIED by a rule refuses; DENIED because no rule matched leaves the grant to decide.
-        if (access.matchedRule?.effect === RuleEffect.DENY) {
-          return { kind: 'refuse', decision: 'DENIED', toolId, reason: access.explanation };
-        }
-        return {
-          kind: 'run',
-          decision: 'ALLOWED',
-          tool: tool.definition,
-          reason: "granted by the agent's tool_ids; no policy rule applies",
-        };
-    }
+    return verdictOf(tool!.definition, access);
   }
 
   private async awaitApproval(
@@ -288,5 +254,63 @@ function parseArguments(json: string): Record<string, unknown> | string {
     return 'the arguments are not a JSON object';
   } catch {
     return 'the arguments are not valid JSON';
+  }
+}
+
+/** The refusal when the agent's grant does not cover the call: unknown tool, not among its tool_ids, disabled. */
+export function grantRefusal(
+  toolName: string,
+  tool: ToolView | undefined,
+  toolIds: readonly string[],
+): Extract<Verdict, { kind: 'refuse' }> | undefined {
+  if (!tool) {
+    return {
+      kind: 'refuse',
+      decision: 'DENIED',
+      toolId: '',
+      reason: `no tool named ${JSON.stringify(toolName)} exists in the tenant`,
+    };
+  }
+  const { toolId, name } = tool.definition;
+  if (!toolIds.includes(toolId)) {
+    return {
+      kind: 'refuse',
+      decision: 'DENIED',
+      toolId,
+      reason: `tool ${name} is not granted to the agent (not among its tool_ids)`,
+    };
+  }
+  if (!tool.enabled) return { kind: 'refuse', decision: 'DENIED', toolId, reason: `tool ${name} is disabled` };
+  return undefined;
+}
+
+/** How governance's answer for a granted tool decides the call (see GovernedToolCall). */
+export function verdictOf(
+  tool: ToolRegistered,
+  access: Pick<CheckAccessResponse, 'decision' | 'explanation' | 'matchedRule'>,
+): Verdict {
+  switch (access.decision) {
+    case AccessDecision.ALLOWED:
+      return {
+        kind: 'run',
+        decision: 'ALLOWED',
+        tool,
+        reason: `granted by the agent's tool_ids; ${access.explanation}`,
+      };
+    case AccessDecision.APPROVAL_REQUIRED:
+      return { kind: 'approval', tool, reason: access.explanation };
+    case AccessDecision.BUDGET_EXHAUSTED:
+      return { kind: 'exhausted', tool, reason: access.explanation };
+    default:
+      // DENIED by a rule refuses; DENIED because no rule matched leaves the grant to decide.
+      if (access.matchedRule?.effect === RuleEffect.DENY) {
+        return { kind: 'refuse', decision: 'DENIED', toolId: tool.toolId, reason: access.explanation };
+      }
+      return {
+        kind: 'run',
+        decision: 'ALLOWED',
+        tool,
+        reason: "granted by the agent's tool_ids; no policy rule applies",
+      };
   }
 }

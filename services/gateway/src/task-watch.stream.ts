@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import {
+  isStepOfTask,
+  TASK_CATEGORY,
+  TERMINAL_TASK_EVENTS,
+  toTaskStep,
+  type TaskStep,
+  type WatchTaskRequest,
+} from '@aos/contracts';
+import { NotFoundError } from '@aos/errors';
+import type { EventStore, RecordedEvent, Subscription } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+import { validateId, validatePosition } from '@aos/request-fields';
+import { EVENT_STORE } from './gateway.tokens';
+import { streamFailure } from './stream-failure';
+import { whenWritable, type OutboundCall } from './outbound-flow';
+
+/**
+ * TaskService.WatchTask: the task's steps — the events of its own stream and
+ * of its runs' streams (`run-<taskId>-<attempt>`) — read from the log directly
+ * (read-only), as ReplayEvents does: catch-up from the task's first event (or
+ * after `after_position`), then live, ending after the step that finishes the
+ * task. The steps are made by the same toTaskStep as GetTask's.
+ */
+@Injectable()
+export class TaskWatchStream {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  open(ctx: RequestContext, request: WatchTaskRequest, call?: OutboundCall): Observable<TaskStep> {
+    const requestedAfter = validatePosition('after_position', request.afterPosition);
+    const taskId = validateId('id', request.id);
+    const { tenantId } = ctx;
+
+    return new Observable<TaskStep>((subscriber) => {
+      let closed = false;
+      let subscription: Subscription | undefined;
+      const deliver = async (e: RecordedEvent): Promise<void> => {
+        // The filter already scopes to the tenant; this check makes a store bug
+        // fail closed instead of showing one tenant another's task.
+        if (closed || e.metadata.tenantId !== tenantId || !isStepOfTask(e, taskId)) return;
+        subscriber.next(toTaskStep(e));
+        if (e.category === TASK_CATEGORY && TERMINAL_TASK_EVENTS.includes(e.type)) {
+          closed = true;
+          subscriber.complete();
+          return;
+        }
+        await whenWritable(call);
+      };
+
+      const run = async (): Promise<void> => {
+        // The tenant is part of the stream's name: another tenant's task is simply not there.
+        const own = await this.store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
+        if (own.length === 0) throw new NotFoundError('task', taskId);
+        const last = own.at(-1)!;
+        // Finished before the position the caller has seen: nothing more will come.
+        if (TERMINAL_TASK_EVENTS.includes(last.type) && last.position <= requestedAfter) {
+          subscriber.complete();
+          return;
+        }
+        if (closed) return;
+        const after = Math.max(requestedAfter, own[0]!.position - 1);
+        const onError = (err: unknown) => subscriber.error(streamFailure(err));
+        subscription = this.store.subscribe({ after, filter: { tenantId }, onError }, deliver);
+        if (closed) await subscription.close();
+      };
+      run().catch((err: unknown) => subscriber.error(streamFailure(err)));
+
+      return () => {
+        closed = true;
+        subscription?.close().catch(() => undefined);
+      };
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoutingSubjects, TaskState, type RenewLeasesReply } from '@aos/contracts';
+import { loadConfig, type AosConfig } from '@aos/config';
+import { createEventStore, type EventStore } from '@aos/event-store';
+import { startLifecycle } from '@aos/lifecycle';
+import { ServiceClient } from '@aos/messaging';
+import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { startRouting, type RoutingService } from '../src/bootstrap';
+import { expectCode, RoutingCalls } from './routing.fixture';
+
+/**
+ * Leases and restarts, with a short lease so an unrenewed attempt is
+ * abandoned quickly. The tests wait for the events routing appends; they do
+ * not measure time.
+ */
+let nats: NatsServerHandle;
+let config: AosConfig;
+let lifecycle: { close(): Promise<void> };
+let routing: RoutingService;
+let store: EventStore;
+let client: ServiceClient;
+let calls: RoutingCalls;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  config = loadConfig({ AOS_NATS_URL: nats.url, AOS_LOG_LEVEL: 'error', AOS_RUN_LEASE_MS: '300' });
+  lifecycle = await startLifecycle(config, { shutdownHooks: false });
+  routing = await startRouting(config, { shutdownHooks: false });
+  store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
+  client = new ServiceClient(nats.url);
+  await client.connect();
+  calls = new RoutingCalls(client, store);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await routing?.close();
+  await lifecycle?.close();
+  await store?.close();
+  await nats?.stop();
+});
+
+describe('leases', () => {
+  it('abandons an attempt whose lease is not renewed; the next attempt can be claimed', async () => {
+    const tenantId = 'lease';
+    await calls.agent({ name: 'worker', description: 'works' }, { tenantId });
+    const task = await calls.submit('work', { tenantId });
+    const first = await calls.startRun(task.id, 1, 'runtime-crashed', tenantId);
+    expect(first.leaseMs).toBe(300);
+
+    const abandoned = await calls.event((e) => e.streamId === task.id && e.type === 'TaskAttemptAbandoned');
+    expect(abandoned.data).toMatchObject({ runId: first.runId, attempt: 1, runner: 'runtime-crashed' });
+    expect(abandoned.metadata.actor).toEqual({ kind: 'system', id: 'routing' });
+    const read = await calls.get(task.id, { tenantId, minPosition: abandoned.position });
+    expect(read.state).toBe(TaskState.ASSIGNED);
+    expect(read.attempt).toBe(1);
+
+    const lost = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, calls.runnerCtx(tenantId), {
+      runner: 'runtime-crashed',
+      runIds: [first.runId],
+    });
+    expect(lost.lost).toEqual([first.runId]);
+    await expectCode(calls.finishRun(task.id, first.runId, {}, tenantId), 'FAILED_PRECONDITION');
+
+    const second = await calls.startRun(task.id, 2, 'runtime-2', tenantId);
+    expect(second.runId).toBe(`${task.id}-2`);
+    expect(second.previousRunId).toBe(first.runId);
+  });
+
+  it('refuses renewal by a runner that does not hold the attempt', async () => {
+    const tenantId = 'lease-owner';
+    await calls.agent({ name: 'owner', description: 'owns' }, { tenantId });
+    const task = await calls.submit('owns', { tenantId });
+    const run = await calls.startRun(task.id, 1, 'runtime-a', tenantId);
+    const reply = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, calls.runnerCtx(tenantId), {
+      runner: 'runtime-b',
+      runIds: [run.runId],
+    });
+    expect(reply.lost).toEqual([run.runId]);
+  });
+});
+
+describe('after a restart', () => {
+  it('routes what changed while routing was down, and gives running attempts a fresh lease before abandoning them', async () => {
+    const tenantId = 'restart';
+    const worker = await calls.agent({ name: 'restarter', description: 'restart work' }, { tenantId });
+    const running = await calls.submit('restart work', { tenantId });
+    const run = await calls.startRun(running.id, 1, 'runtime-x', tenantId);
+    const waiting = await calls.submit('needs a translator', { tenantId, capabilities: ['french'] });
+    expect(waiting.state).toBe(TaskState.QUEUED);
+
+    await routing.close();
+    const translator = await calls.agent({ name: 'translator', capabilities: ['french'] }, { tenantId });
+    routing = await startRouting(config, { shutdownHooks: false });
+
+    const routed = await calls.event((e) => e.streamId === waiting.id && e.type === 'TaskRouted');
+    expect(routed.data).toMatchObject({ agentId: translator.id, cause: 'agent-available' });
+    const abandoned = await calls.event((e) => e.streamId === running.id && e.type === 'TaskAttemptAbandoned');
+    expect(abandoned.data).toMatchObject({ runId: run.runId });
+    // Reconciling again changes nothing: one TaskRouted, one abandonment.
+    await routing.idle();
+    const events = await calls.taskEvents(waiting.id, tenantId);
+    expect(events.filter((e) => e.type === 'TaskRouted')).toHaveLength(1);
+    expect(worker.id).toBeTruthy();
+  });
+});
