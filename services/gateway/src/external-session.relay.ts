@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Observable, type Subscription as RxSubscription } from 'rxjs';
+import { Observable, Subscription as RxSubscription } from 'rxjs';
 import {
   RuntimeSubjects,
   type AgentMessage,
@@ -47,7 +47,8 @@ export class ExternalSessionRelay {
       let forwarding: Promise<unknown> = Promise.resolve();
       let outbound: DirectSubscription | undefined;
       let pingTimer: NodeJS.Timeout | undefined;
-      let incomingSubscription: RxSubscription | undefined;
+      // Closed by end(); an incoming stream that ends during subscribe() is then unsubscribed at once.
+      const reading = new RxSubscription();
 
       const toSession = (body: SessionInbound, timeoutMs = INBOUND_TIMEOUT_MS) =>
         this.direct.request(RuntimeSubjects.session(sessionId), ctx, body, timeoutMs);
@@ -59,7 +60,7 @@ export class ExternalSessionRelay {
         phase = 'ended';
         clearInterval(pingTimer);
         outbound?.close();
-        incomingSubscription?.unsubscribe();
+        reading.unsubscribe();
         // Best effort: a runtime that misses it closes the session once the pings stop.
         if (wasOpen && tellRuntime !== undefined)
           void toSession({ kind: 'close', reason: tellRuntime }, 2_000).catch(() => undefined);
@@ -108,27 +109,29 @@ export class ExternalSessionRelay {
         });
       };
 
-      incomingSubscription = incoming.subscribe({
-        next: (message) => {
-          if (phase === 'awaiting-attach') {
-            phase = 'opening';
-            opened = attach(message).catch((err: unknown) => {
-              // A refusal (NOT_FOUND, FAILED_PRECONDITION, ...) or the runtime being away ends the stream.
-              end(
-                err instanceof AosError ? err : new UnavailableError('cannot open the session', { cause: err }),
-                undefined,
-              );
-            });
-            return;
-          }
-          forward(message);
-        },
-        // The agent process closed its side: the session ends.
-        complete: () => {
-          void forwarding.then(() => end(undefined, 'the agent process ended the stream'));
-        },
-        error: () => end(undefined, 'the stream failed'),
-      });
+      reading.add(
+        incoming.subscribe({
+          next: (message) => {
+            if (phase === 'awaiting-attach') {
+              phase = 'opening';
+              opened = attach(message).catch((err: unknown) => {
+                // A refusal (NOT_FOUND, FAILED_PRECONDITION, ...) or the runtime being away ends the stream.
+                end(
+                  err instanceof AosError ? err : new UnavailableError('cannot open the session', { cause: err }),
+                  undefined,
+                );
+              });
+              return;
+            }
+            forward(message);
+          },
+          // The agent process closed its side: the session ends.
+          complete: () => {
+            void forwarding.then(() => end(undefined, 'the agent process ended the stream'));
+          },
+          error: () => end(undefined, 'the stream failed'),
+        }),
+      );
 
       // The call ended (client cancelled, deadline, gateway shutdown).
       return () => end(undefined, 'the stream ended');

@@ -6,6 +6,7 @@ import {
   type SessionInbound,
   type SessionOutbound,
   type Task,
+  type ToolCallRequest,
 } from '@aos/contracts';
 import type { EventStore } from '@aos/event-store';
 import { AosError, describeError } from '@aos/errors';
@@ -16,7 +17,7 @@ import { RunRecorder } from '../run/run.recorder';
 import type { RunProtocolPort } from '../run/runtime.ports';
 import { Runner } from '../runner/runner';
 import type { GovernedToolCall } from '../tools/governed-tool-call';
-import { validateOutcome, validateStep, validateToolCall } from './session-messages';
+import { validateOutcome, validateStep, validateToolCall, type ValidToolCall } from './session-messages';
 
 /** An agent-reported failure has no status of its own: the task fails with this code and the agent's reason. */
 export const AGENT_FAILURE_CODE = 'UNKNOWN';
@@ -181,28 +182,7 @@ export class ExternalSession {
       if (message.attach) {
         this.notice('', 'INVALID_ARGUMENT', 'attach: may only be the first message of the stream');
       } else if (message.toolCall) {
-        const call = validateToolCall(message.toolCall);
-        this.runOf(call.taskId)?.enqueue(async (run) => {
-          const outcome = await this.deps.governedToolCall.call(run.toolCallRun, {
-            callId: call.callId,
-            toolName: call.toolName,
-            argumentsJson: call.argumentsJson,
-          });
-          const { recorded } = outcome;
-          if (run.signal.aborted) return;
-          void this.send({
-            toolResult: {
-              taskId: call.taskId,
-              callId: call.callId,
-              decision: recorded.decision,
-              decisionReason: recorded.decisionReason,
-              // The agent gets up to 64 KiB of the result, as the model would; the log keeps 8 KiB.
-              result: recorded.outcome === 'ok' ? outcome.content : '',
-              error: recorded.error,
-            },
-          });
-          if (outcome.endRun) run.end({ outcome: 'FAILED', ...outcome.endRun });
-        });
+        this.toolCall(message.toolCall);
       } else if (message.step) {
         const step = validateStep(message.step);
         this.runOf(step.taskId)?.enqueue((run) =>
@@ -225,6 +205,54 @@ export class ExternalSession {
       const taskId = taskIdOf(message);
       this.notice(taskId, code, err instanceof AosError ? err.message : 'the message could not be handled');
     }
+  }
+
+  /**
+   * A tool call: decided by governance, executed and recorded through
+   * GovernedToolCall, answered with a ToolCallResult. A call that cannot
+   * reach governance (malformed, or its task is not running here) is
+   * answered too, with an empty decision and the problem, so that the agent
+   * never waits for an answer that will not come.
+   */
+  private toolCall(raw: Partial<ToolCallRequest>): void {
+    let call: ValidToolCall;
+    try {
+      call = validateToolCall(raw);
+    } catch (err) {
+      if (typeof raw.taskId !== 'string' || typeof raw.callId !== 'string' || raw.callId === '') throw err;
+      this.unanswerable(raw.taskId, raw.callId, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    const run = this.runs.get(call.taskId);
+    if (!run) {
+      this.unanswerable(call.taskId, call.callId, `task ${call.taskId} is not running in this session`);
+      return;
+    }
+    run.enqueue(async () => {
+      const outcome = await this.deps.governedToolCall.call(run.toolCallRun, {
+        callId: call.callId,
+        toolName: call.toolName,
+        argumentsJson: call.argumentsJson,
+      });
+      const { recorded } = outcome;
+      if (run.signal.aborted) return;
+      void this.send({
+        toolResult: {
+          taskId: call.taskId,
+          callId: call.callId,
+          decision: recorded.decision,
+          decisionReason: recorded.decisionReason,
+          // The agent gets up to 64 KiB of the result, as the model would; the log keeps 8 KiB.
+          result: recorded.outcome === 'ok' ? outcome.content : '',
+          error: recorded.error,
+        },
+      });
+      if (outcome.endRun) run.end({ outcome: 'FAILED', ...outcome.endRun });
+    });
+  }
+
+  private unanswerable(taskId: string, callId: string, error: string): void {
+    void this.send({ toolResult: { taskId, callId, decision: '', decisionReason: '', result: '', error } });
   }
 
   /** The running attempt of the task, or undefined after telling the agent it has none. */
