@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExternalAgent, type ExternalAgent, type TaskContext } from '@aos/agent-sdk';
-import type { Agent, AgentMessage, RuntimeMessage, Task, Tool } from '@aos/contracts';
+import type { Agent, AgentMessage, PolicyRule, RuntimeMessage, Task, Tool, ToolCallResult } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
 import { startTestStack, type TestStack } from '@aos/testing';
@@ -174,7 +174,13 @@ describe('an external agent attached with the SDK', () => {
     expect(echoRequests).toContainEqual(JSON.stringify({ text: 'file the intake form' }));
 
     const events = await runEvents(`${task.id}-1`);
-    expect(events.map((e) => e.type)).toEqual(['RunStarted', 'StepReported', 'ToolCalled', 'ToolCalled', 'RunSucceeded']);
+    expect(events.map((e) => e.type)).toEqual([
+      'RunStarted',
+      'StepReported',
+      'ToolCalled',
+      'ToolCalled',
+      'RunSucceeded',
+    ]);
     const [started, step, allowed, denied, succeeded] = events.map(data);
     expect(started).toMatchObject({ model: '', runner: `external:${attached.sessionId}`, attempt: 1 });
     expect(step).toMatchObject({ summary: 'read the task', detailJson: '{"characters":20}' });
@@ -188,6 +194,38 @@ describe('an external agent attached with the SDK', () => {
     expect(done.result).toBe(succeeded!.result);
   });
 
+  it('a call that needs approval waits (task WAITING_APPROVAL); the result arrives once a person approves', async () => {
+    const agent = await externalAgent('careful');
+    await api.governance.addPolicyRule({
+      rule: {
+        subject: `agent:${agent.id}`,
+        action: 'tools.call',
+        resource: `tools/${tools.echo!.id}`,
+        effect: 'ALLOW' as PolicyRule['effect'],
+        requiresApproval: true,
+      } as PolicyRule,
+      requestId: rid(),
+    });
+    const results: ToolCallResult[] = [];
+    await attach(agent.id, async (ctx) => {
+      results.push(await ctx.callTool(tools.echo!.name, { text: 'approved?' }));
+      return 'echoed after approval';
+    }).attached;
+    const task = await submit('echo once approved', agent.id);
+    const waiting = await logEvent((e) => e.streamId === task.id && e.type === 'TaskWaitingApproval');
+    expect((await api.tasks.getTask({ id: task.id, minPosition: waiting.position })).state).toBe('WAITING_APPROVAL');
+    expect(results).toEqual([]);
+    await api.governance.decideApproval({
+      id: data(waiting).approvalId as string,
+      approve: true,
+      reason: 'fine',
+      requestId: rid(),
+    });
+    expect((await taskEnd(task.id)).type).toBe('TaskSucceeded');
+    expect(results).toMatchObject([{ decision: 'APPROVED', error: '' }]);
+    expect(JSON.parse(results[0]!.result)).toEqual({ echoed: { text: 'approved?' } });
+  });
+
   it('fails the task with the reason the agent gives', async () => {
     const agent = await externalAgent('doubter');
     await attach(agent.id, async () => {
@@ -197,6 +235,28 @@ describe('an external agent attached with the SDK', () => {
     const end = await taskEnd(task.id);
     expect(end.type).toBe('TaskFailed');
     expect(data(end)).toMatchObject({ reason: 'the form is illegible' });
+  });
+
+  it('cancelling the task revokes it: the handler is told to stop and the run records RunStopped', async () => {
+    const agent = await externalAgent('patient');
+    let received!: () => void;
+    const gotIt = new Promise<void>((r) => (received = r));
+    let revokedBecause = '';
+    await attach(agent.id, (ctx) => {
+      received();
+      return new Promise<string>((_, reject) =>
+        ctx.signal.addEventListener('abort', () => {
+          revokedBecause = (ctx.signal.reason as Error).message;
+          reject(ctx.signal.reason);
+        }),
+      );
+    }).attached;
+    const task = await submit('wait for me', agent.id);
+    await gotIt;
+    await api.tasks.cancelTask({ id: task.id, reason: 'no longer needed', requestId: rid() } as never);
+    const stopped = (await runEvents(`${task.id}-1`)).at(-1)!;
+    expect(stopped.type).toBe('RunStopped');
+    expect(revokedBecause).toMatch(/cancelled/);
   });
 
   it('closing the SDK mid-task abandons the attempt; a new session gets attempt 2', async () => {
@@ -261,7 +321,11 @@ describe('attaching is refused', () => {
       requestId: rid(),
     } as never);
     await api.governance.assignRole({ subject: principal.subject, role: 'viewer', requestId: rid() } as never);
-    const key = await api.governance.createApiKey({ principalId: principal.id, description: 'e2e', requestId: rid() } as never);
+    const key = await api.governance.createApiKey({
+      principalId: principal.id,
+      description: 'e2e',
+      requestId: rid(),
+    } as never);
     const refused = await attach(agent.id, async () => 'never', key.secret).attached.catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'PERMISSION_DENIED' });
   });
