@@ -12,7 +12,7 @@ import { resolveBootstrapKey } from '@aos/governance';
 const HELP = `Usage: npm start
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
-AOS_DATA_DIR), the lifecycle, audit, governance and resources services and the gRPC
+AOS_DATA_DIR), the lifecycle, audit, governance, resources and routing services and the gRPC
 gateway.
 
 Environment (all optional):

@@ -5,5 +5,6 @@ export { startTestStack } from './test-stack';
 export type { TestStack } from './test-stack';
 export { MCP_SERVER_INFO, startMcpTestServer } from './mcp-test-server';
 export type { McpTestServer } from './mcp-test-server';
+export { RunSimulator } from './run-simulator';
 export { startScriptedModelServer } from './scripted-model-server';
 export type { RecordedChatRequest, ScriptedModelServer, ScriptedReply } from './scripted-model-server';

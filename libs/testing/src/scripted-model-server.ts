@@ -14,7 +14,7 @@ export interface ScriptedReply {
   usage?: { promptTokens: number; completionTokens: number };
   /** Answer with this HTTP status and an OpenAI-style error instead (e.g. 429, 500). */
   status?: number;
-  /** Hold the reply until release(hold) is called (a request whose client went away is dropped). */
+  /** Hold the reply until release(hold) is called; a client that goes away meanwhile leaves it to the next request. */
   hold?: string;
 }
 
@@ -25,6 +25,8 @@ export interface RecordedChatRequest {
   tools: { type: string; function: { name: string; description?: string; parameters?: unknown } }[];
   /** Which script answered it ('' for the default one). */
   script: string;
+  /** Which reply of that script it got (0-based; -1 when none was left). */
+  replyIndex: number;
   authorization: string;
 }
 
@@ -50,9 +52,17 @@ export interface ScriptedModelServer {
  * A request with no reply left is answered HTTP 400 "no scripted reply left",
  * which the runtime does not retry, so a test's missing script shows at once.
  */
+/**
+ * Every answer closes its connection: a client never reuses a socket the
+ * server is closing (a keep-alive race that makes the client retry, and the
+ * retry would take the next scripted reply).
+ */
+const JSON_CLOSE = { 'content-type': 'application/json', connection: 'close' };
+
 export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
   const scripts = new Map<string, ScriptedReply[]>([['', []]]);
   const requests: RecordedChatRequest[] = [];
+  const served = new Map<string, number>();
   const held = new Map<string, (() => void)[]>();
   const released = new Set<string>();
   const waiters: (() => void)[] = [];
@@ -67,12 +77,12 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
 
   const answer = (res: ServerResponse, reply: ScriptedReply | undefined, model: string) => {
     if (!reply) {
-      res.writeHead(400, { 'content-type': 'application/json' });
+      res.writeHead(400, JSON_CLOSE);
       res.end(JSON.stringify({ error: { message: 'scripted model server: no scripted reply left', type: 'test' } }));
       return;
     }
     if (reply.status && reply.status >= 400) {
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.writeHead(reply.status, JSON_CLOSE);
       res.end(JSON.stringify({ error: { message: `scripted HTTP ${reply.status}`, type: 'test' } }));
       return;
     }
@@ -82,7 +92,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
       function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
     }));
     const usage = reply.usage ?? { promptTokens: 10, completionTokens: 5 };
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, JSON_CLOSE);
     res.end(
       JSON.stringify({
         id: `chatcmpl-scripted-${nextId++}`,
@@ -121,18 +131,34 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
         messages: Array.isArray(body.messages) ? body.messages : [],
         tools: Array.isArray(body.tools) ? body.tools : [],
         script: '',
+        replyIndex: -1,
         authorization: req.headers.authorization ?? '',
       };
       recorded.script = scriptOf(recorded);
       requests.push(recorded);
       for (const wake of waiters.splice(0)) wake();
       const reply = scripts.get(recorded.script)!.shift();
+      if (reply) recorded.replyIndex = served.get(recorded.script) ?? 0;
+      served.set(recorded.script, (served.get(recorded.script) ?? 0) + (reply ? 1 : 0));
       if (reply?.hold && !released.has(reply.hold)) {
         const queue = held.get(reply.hold) ?? [];
-        queue.push(() => {
-          if (!res.destroyed) answer(res, reply, recorded.model);
-        });
+        let settled = false;
+        const send = () => {
+          if (settled) return;
+          settled = true;
+          answer(res, reply, recorded.model);
+        };
+        queue.push(send);
         held.set(reply.hold, queue);
+        // A client that goes away (killed, timed out) never got the reply: the next request gets it.
+        res.on('close', () => {
+          if (settled) return;
+          settled = true;
+          queue.splice(queue.indexOf(send), 1);
+          scripts.get(recorded.script)!.unshift(reply);
+          served.set(recorded.script, served.get(recorded.script)! - 1);
+          recorded.replyIndex = -1;
+        });
         return;
       }
       answer(res, reply, recorded.model);

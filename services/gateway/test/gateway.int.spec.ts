@@ -405,7 +405,13 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
         grpc.credentials.createInsecure(),
       ) as GrpcClient;
       try {
-        for (const service of ['', 'aos.v1.AgentService', 'aos.v1.AuditService', 'aos.v1.GovernanceService']) {
+        for (const service of [
+          '',
+          'aos.v1.AgentService',
+          'aos.v1.AuditService',
+          'aos.v1.GovernanceService',
+          'aos.v1.TaskService',
+        ]) {
           await expect(unary(health, 'check', { service }, new grpc.Metadata())).resolves.toEqual({
             status: 'SERVING',
           });
@@ -440,6 +446,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
             'aos.v1.AgentService',
             'aos.v1.AuditService',
             'aos.v1.GovernanceService',
+            'aos.v1.TaskService',
             'grpc.health.v1.Health',
           ]),
         );
@@ -448,6 +455,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
           'aos.v1.AgentService',
           'aos.v1.AuditService',
           'aos.v1.GovernanceService',
+          'aos.v1.TaskService',
           'grpc.health.v1.Health',
         ]) {
           const files = await ask({ fileContainingSymbol: symbol });

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingSubjects, type Agent, type Event, type PolicyRule, type Task, type Tool } from '@aos/contracts';
+import type { Agent, Event, PolicyRule, Task, TaskStep, Tool } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import type { AosClient } from '@aos/grpc-client';
 import { ServiceProcess, serviceEntry } from '@aos/launcher';
-import { ServiceClient, type RequestContext } from '@aos/messaging';
 import {
   startMcpTestServer,
   startScriptedModelServer,
@@ -31,7 +30,6 @@ let mcp: McpTestServer;
 let invoices: Server;
 const invoiceRequests: { method: string; url: string; body: string }[] = [];
 let store: EventStore;
-let nats: ServiceClient;
 let second: ServiceProcess | undefined;
 
 const tools: Record<string, Tool> = {};
@@ -60,8 +58,6 @@ beforeAll(async () => {
   });
   api = t.client;
   store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
-  nats = new ServiceClient(t.natsUrl);
-  await nats.connect();
 
   const port = (invoices.address() as AddressInfo).port;
   const http = (name: string, path: string) =>
@@ -89,7 +85,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await second?.stop();
-  await nats?.close();
   await store?.close();
   await t?.stop();
   await model?.stop();
@@ -110,30 +105,29 @@ async function agent(name: string, toolIds: string[], instructions = ''): Promis
   return api.agents.deployAgent({ id: created.id, requestId: rid(), reason: '' });
 }
 
-const ctx = (): RequestContext => ({ tenantId: 'default', actor: { kind: 'user', id: 'e2e' }, correlationId: rid() });
-
 function submit(text: string, agentId: string): Promise<Task> {
-  return nats.request<Task>(RoutingSubjects.submit, ctx(), {
-    task: { text, requiredCapabilities: [], agentId, priority: 'TASK_PRIORITY_UNSPECIFIED' },
-    requestId: rid(),
-  });
+  return api.tasks.submitTask({ task: { text, agentId } as Partial<Task> as Task, requestId: rid() });
 }
 
-function getTask(id: string): Promise<Task> {
-  return nats.request<Task>(RoutingSubjects.get, ctx(), { id, minPosition: 0 });
+function getTask(id: string, minPosition = 0): Promise<Task> {
+  return api.tasks.getTask({ id, minPosition });
 }
 
-/** The first event in the log that matches; waits for it to be appended. */
-function logEvent(match: (e: RecordedEvent) => boolean, timeoutMs = 20_000): Promise<RecordedEvent> {
+/** The first event of the task (its own or its runs') that matches; waits for it to be appended. */
+function logEvent(taskId: string, match: (e: RecordedEvent) => boolean, timeoutMs = 20_000): Promise<RecordedEvent> {
+  const ofTask = (e: RecordedEvent) => e.streamId === taskId || e.streamId.startsWith(`${taskId}-`);
   return new Promise<RecordedEvent>((resolve, reject) => {
     let done = false;
+    const seen: string[] = [];
     const timer = setTimeout(() => {
       done = true;
       void subscription.close();
-      reject(new Error('the expected event was not appended'));
+      reject(new Error(`the expected event was not appended; the task's events: ${seen.join(', ')}`));
     }, timeoutMs);
     const subscription = store.subscribe({ after: 0 }, (e) => {
-      if (done || !match(e)) return;
+      if (done || !ofTask(e)) return;
+      seen.push(`${e.stream} ${e.type} ${JSON.stringify(e.data).slice(0, 200)}`);
+      if (!match(e)) return;
       done = true;
       clearTimeout(timer);
       void subscription.close();
@@ -143,7 +137,10 @@ function logEvent(match: (e: RecordedEvent) => boolean, timeoutMs = 20_000): Pro
 }
 
 const taskEnded = (taskId: string) =>
-  logEvent((e) => e.streamId === taskId && e.category === 'task' && ['TaskSucceeded', 'TaskFailed'].includes(e.type));
+  logEvent(
+    taskId,
+    (e) => e.streamId === taskId && e.category === 'task' && ['TaskSucceeded', 'TaskFailed'].includes(e.type),
+  );
 
 /** A run's events as the audit trail replays them. */
 async function runEvents(runId: string): Promise<Event[]> {
@@ -160,20 +157,36 @@ describe('the runtime runs routed tasks', () => {
       {
         toolCalls: [{ id: 'call-a1', name: 'lookup_invoice', arguments: { invoice: '42' } }],
         usage: { promptTokens: 40, completionTokens: 8 },
+        // Held until WatchTask has shown the run starting: the steps arrive as they happen, not at the end.
+        hold: 'case-a',
       },
       { toolCalls: [{ id: 'call-a2', name: 'wx_get_forecast', arguments: { city: 'Oslo' } }] },
       { content: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.' },
     );
     const task = await submit('case-a: what does invoice 42 say, and the weather in Oslo?', billing.id);
+    const watched: TaskStep[] = [];
+    for await (const step of api.tasks.watchTask({ id: task.id, afterPosition: 0 })) {
+      watched.push(step);
+      if (step.type === 'RunStarted') {
+        expect(watched.map((x) => x.type)).not.toContain('TaskSucceeded');
+        model.release('case-a');
+      }
+    }
     const ended = await taskEnded(task.id);
     expect(ended.type, JSON.stringify(ended.data)).toBe('TaskSucceeded');
-    const done = await getTask(task.id);
+    const done = await getTask(task.id, ended.position);
     expect(done.state).toBe('SUCCEEDED');
     expect(done.result).toBe('Invoice 42 is 99 EUR, and it is sunny in Oslo.');
 
     const runId = `${task.id}-1`;
     const events = await runEvents(runId);
-    expect(events.map((e) => e.type)).toEqual([
+    const seenByModel = model.requests
+      .filter((r) => r.script === 'case-a')
+      .map((r) => ({ reply: r.replyIndex, last: r.messages.at(-1) }));
+    expect(
+      events.map((e) => e.type),
+      JSON.stringify({ seenByModel, events: events.map((e) => e.dataJson) }),
+    ).toEqual([
       'RunStarted',
       'ModelCalled',
       'UsageCharged',
@@ -223,8 +236,19 @@ describe('the runtime runs routed tasks', () => {
     });
     expect(data(events[9]!)).toMatchObject({ result: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.' });
     // Every run event comes after the task's TaskStarted and before its TaskSucceeded.
-    const started = await logEvent((e) => e.streamId === task.id && e.type === 'TaskStarted');
+    const started = await logEvent(task.id, (e) => e.type === 'TaskStarted');
     expect(events.every((e) => e.position > started.position && e.position < ended.position)).toBe(true);
+
+    // WatchTask showed the task's steps and its run's, in log order, ending with the outcome.
+    expect(watched.map((x) => x.type)).toEqual([
+      'TaskSubmitted',
+      'TaskRouted',
+      'TaskStarted',
+      ...events.map((e) => e.type),
+      'TaskSucceeded',
+    ]);
+    expect(watched.map((x) => x.position)).toEqual([...watched.map((x) => x.position)].sort((a, b) => a - b));
+    expect(watched.filter((x) => x.runId === runId).map((x) => x.position)).toEqual(events.map((e) => e.position));
 
     // What the model server received: the agent's instructions, the task, its tools, then each tool's result.
     const requests = model.requests.filter((r) => r.script === 'case-a');
@@ -298,8 +322,8 @@ describe('the runtime runs routed tasks', () => {
       { content: 'Refunded invoice 42.' },
     );
     const approved = await submit('case-c1: refund invoice 42', billing.id);
-    const waiting = await logEvent((e) => e.streamId === approved.id && e.type === 'TaskWaitingApproval');
-    expect((await getTask(approved.id)).state).toBe('WAITING_APPROVAL');
+    const waiting = await logEvent(approved.id, (e) => e.type === 'TaskWaitingApproval');
+    expect((await getTask(approved.id, waiting.position)).state).toBe('WAITING_APPROVAL');
     const approvalId = (waiting.data as { approvalId: string }).approvalId;
     const pending = await api.governance.listApprovals({ state: 'PENDING' as never });
     expect(pending.approvals.find((a) => a.id === approvalId)).toMatchObject({
@@ -330,7 +354,7 @@ describe('the runtime runs routed tasks', () => {
 
     model.scriptFor('case-c2', { toolCalls: [{ id: 'call-c2', name: 'refund', arguments: { invoice: '43' } }] });
     const rejected = await submit('case-c2: refund invoice 43', billing.id);
-    const waiting2 = await logEvent((e) => e.streamId === rejected.id && e.type === 'TaskWaitingApproval');
+    const waiting2 = await logEvent(rejected.id, (e) => e.type === 'TaskWaitingApproval');
     await api.governance.decideApproval({
       id: (waiting2.data as { approvalId: string }).approvalId,
       approve: false,
@@ -379,15 +403,19 @@ describe('the runtime runs routed tasks', () => {
     second = new ServiceProcess({ name: 'runtime-2', entry: serviceEntry('runtime'), env, output: 'ignore' });
     await second.start();
     const holder = await agent('holder', [tools.lookup!.id]);
-    model.scriptFor('case-e', { content: 'held and lost', hold: 'case-e' }, { content: 'done by the survivor' });
+    // Held: the first runner's request waits until it is killed; the reply then goes to the survivor's request.
+    model.scriptFor('case-e', { content: 'done by the survivor', hold: 'case-e' });
     const task = await submit('case-e: take your time', holder.id);
     await model.waitForRequests(1, 'case-e');
-    const started = await logEvent((e) => e.streamId === task.id && e.type === 'TaskStarted');
+    const started = await logEvent(task.id, (e) => e.type === 'TaskStarted');
     const runner = (started.data as { runner: string }).runner;
     const victim = [t.stack.services.runtime, second].find((p) => runner.split(':')[1] === String(p.pid));
     expect(victim, `runner ${runner}`).toBeDefined();
     process.kill(victim!.pid!, 'SIGKILL');
     await victim!.exited;
+    await logEvent(task.id, (e) => e.type === 'TaskStarted' && (e.data as { attempt: number }).attempt === 2);
+    await model.waitForRequests(2, 'case-e');
+    model.release('case-e');
 
     const ended = await taskEnded(task.id);
     expect(ended.type).toBe('TaskSucceeded');
@@ -409,6 +437,6 @@ describe('the runtime runs routed tasks', () => {
     expect(secondRun[0]!.data).toMatchObject({ attempt: 2, previousRunId: `${task.id}-1` });
     expect(secondRun[0]!.position).toBeGreaterThan(abandoned.position);
     expect(secondRun.map((e) => e.type)).toEqual(['RunStarted', 'ModelCalled', 'UsageCharged', 'RunSucceeded']);
-    model.release('case-e');
+    expect(model.requests.filter((r) => r.script === 'case-e').map((r) => r.replyIndex)).toEqual([-1, 0]);
   });
 });

@@ -15,8 +15,6 @@ export interface AgentInfo {
 
 /** Label that limits how many tasks one agent runs at once (a positive integer). */
 export const MAX_CONCURRENT_LABEL = 'aos.max_concurrent_tasks';
-/** Label naming who runs the agent: `external` for an attached agent process. */
-export const RUNTIME_LABEL = 'aos.runtime';
 
 /**
  * The tenants' agents as routing sees them, fed the `agent-*` events (owned by

@@ -80,7 +80,13 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
   const ranked = decided.candidates.filter((c) => byId.has(c.agentId)).slice(0, MAX_CANDIDATES);
   const pool = `${eligible.length} ACTIVE agent${eligible.length === 1 ? '' : 's'}${capabilities}`;
   if (ranked.length > 0) {
-    const chosen = byId.get(ranked[0]!.agentId)!;
+    const best = ranked[0]!;
+    const chosen = byId.get(best.agentId)!;
+    // The router explains its own choice as `<name>: <matched words> (lexical …)`.
+    const explained =
+      decided.chosenAgentId === chosen.agentId && decided.rationale.startsWith(`${chosen.name}:`)
+        ? `, matching ${decided.rationale.slice(chosen.name.length + 1).trim()}`
+        : ` (lexical ${best.lexicalScore.toFixed(2)})`;
     return {
       agentId: chosen.agentId,
       cause,
@@ -98,7 +104,7 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
             queueLength: projection.loadOf(tenantId, c.agentId).queued,
           };
         }),
-        rationale: `chose ${decided.rationale.replace(/^[^:]*:/, `${chosen.name}, matching`)}; best of ${pool}`,
+        rationale: `chose ${chosen.name}${explained}; best of ${pool}`,
       },
     };
   }

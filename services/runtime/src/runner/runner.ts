@@ -120,6 +120,9 @@ export class Runner {
     const now = this.now();
     const busyTasks = new Set([...this.held.values()].map((e) => `${e.held.tenantId}/${e.held.task.taskId}`));
     const candidates = [...this.options.runnable()];
+    // Forget refusals of tasks that are no longer runnable (finished, or run by another instance).
+    const runnableKeys = new Set(candidates.map((c) => `${c.tenantId}/${c.task.taskId}`));
+    for (const key of this.refused.keys()) if (!runnableKeys.has(key)) this.refused.delete(key);
     // Instances look at the tasks in different orders, so that they mostly claim different ones.
     shuffle(candidates);
     for (const candidate of candidates) {

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '@aos/event-store';
+import { MAX_STEPS, TaskProjection } from './task.projection';
+import { chooseAgent } from './task.routing';
+
+/** The projection and the routing choice fed hand-made events, as the log would deliver them. */
+const tenantId = 'acme';
+let position = 0;
+const revisions = new Map<string, number>();
+
+function event(category: string, streamId: string, type: string, data: unknown, tenant = tenantId): RecordedEvent {
+  const key = `${tenant}/${category}-${streamId}`;
+  const revision = (revisions.get(key) ?? -1) + 1;
+  revisions.set(key, revision);
+  position += 1;
+  return {
+    id: `e${position}`,
+    type,
+    data,
+    stream: `${category}-${streamId}`,
+    category,
+    streamId,
+    revision,
+    position,
+    time: new Date(1_700_000_000_000 + position * 1000).toISOString(),
+    metadata: {
+      tenantId: tenant,
+      actor: { kind: 'user', id: 'alice' },
+      correlationId: 'c',
+      causationId: 'c',
+      requestId: `r${position}`,
+      schemaVersion: 1,
+    },
+  };
+}
+
+function agent(p: TaskProjection, id: string, name: string, description: string, capabilities: string[] = []) {
+  const definition = {
+    name,
+    description,
+    capabilities,
+    instructions: '',
+    model: '',
+    toolIds: [],
+    knowledgeBaseIds: [],
+    labels: {},
+  };
+  p.apply(event('agent', id, 'AgentCreated', { agentId: id, definition, definitionVersion: 1, createdBy: 'alice' }));
+  p.apply(event('agent', id, 'AgentDeployed', { agentId: id, reason: '' }));
+}
+
+const decision = { router: 'lexical', chosenAgentId: '', candidates: [], rationale: '' };
+
+function task(p: TaskProjection, id: string, text: string, agentId: string) {
+  p.apply(
+    event('task', id, 'TaskSubmitted', {
+      taskId: id,
+      text,
+      requiredCapabilities: [],
+      requestedAgentId: '',
+      priority: 'NORMAL',
+      submittedBy: 'alice',
+    }),
+  );
+  p.apply(event('task', id, 'TaskRouted', { taskId: id, agentId, cause: 'submitted', decision }));
+}
+
+describe('TaskProjection', () => {
+  it('counts an agent load as its ASSIGNED, RUNNING and WAITING_APPROVAL tasks, and running ones apart', () => {
+    const p = new TaskProjection();
+    agent(p, 'a', 'alpha', 'invoices');
+    task(p, 't1', 'invoice one', 'a');
+    task(p, 't2', 'invoice two', 'a');
+    expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 2, running: 0 });
+    p.apply(event('task', 't1', 'TaskStarted', { taskId: 't1', runId: 't1-1', attempt: 1, agentId: 'a', runner: 'r' }));
+    p.apply(event('task', 't1', 'TaskWaitingApproval', { taskId: 't1', runId: 't1-1', approvalId: 'x', toolId: 'y' }));
+    expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 2, running: 1 });
+    p.apply(event('task', 't1', 'TaskSucceeded', { taskId: 't1', runId: 't1-1', result: 'ok' }));
+    p.apply(event('task', 't2', 'TaskCancelled', { taskId: 't2', reason: '', cancelledBy: 'bob' }));
+    expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 0, running: 0 });
+    expect(p.runOwner('t1-1')).toEqual({ tenantId, taskId: 't1' });
+  });
+
+  it('keeps the run events of a task as its steps, the last MAX_STEPS only, and ignores redelivery', () => {
+    const p = new TaskProjection();
+    agent(p, 'a', 'alpha', 'reports');
+    task(p, 't', 'report', 'a');
+    const started = event('task', 't', 'TaskStarted', {
+      taskId: 't',
+      runId: 't-1',
+      attempt: 1,
+      agentId: 'a',
+      runner: 'r',
+    });
+    p.apply(started);
+    p.apply(started);
+    for (let i = 0; i < MAX_STEPS + 10; i++)
+      p.apply(event('run', 't-1', 'StepReported', { runId: 't-1', summary: `step ${i}`, detailJson: '{}' }));
+    // Another tenant's run stream with the same id is not this task's.
+    p.apply(event('run', 't-1', 'StepReported', { runId: 't-1', summary: 'foreign', detailJson: '{}' }, 'globex'));
+    const record = p.task(tenantId, 't')!;
+    expect(record.steps).toHaveLength(MAX_STEPS);
+    expect(record.steps.at(-1)!.summary).toBe(`step ${MAX_STEPS + 9}`);
+    expect(record.steps.at(-1)!.runId).toBe('t-1');
+    expect(record.revision).toBe(2);
+  });
+
+  it('teaches the tenant router from completions and corrections', () => {
+    const p = new TaskProjection();
+    agent(p, 'a', 'alpha', 'general work');
+    agent(p, 'b', 'beta', 'other work');
+    task(p, 't', 'the walrus ledger', 'a');
+    p.apply(
+      event('task', 't', 'TaskReassigned', {
+        taskId: 't',
+        fromAgentId: 'a',
+        toAgentId: 'b',
+        reason: '',
+        reassignedBy: 'bob',
+        decision,
+      }),
+    );
+    const outcome = chooseAgent(p, tenantId, {
+      text: 'walrus ledger',
+      requiredCapabilities: [],
+      requestedAgentId: '',
+      cause: 'submitted',
+    });
+    expect(outcome.agentId).toBe('b');
+    expect(outcome.decision.rationale).toMatch(/^chose beta, matching "walrus", "ledger"/);
+  });
+});
+
+describe('chooseAgent', () => {
+  it('skips the excluded (retired) agent and queues when no agent has the capabilities', () => {
+    const p = new TaskProjection();
+    agent(p, 'a', 'alpha', 'payroll', ['hr']);
+    agent(p, 'b', 'beta', 'payroll', ['hr']);
+    const without = chooseAgent(p, tenantId, {
+      text: 'payroll',
+      requiredCapabilities: ['HR'],
+      requestedAgentId: '',
+      cause: 'agent-retired',
+      excludeAgentId: 'a',
+    });
+    expect(without.agentId).toBe('b');
+    expect(without.decision.candidates.map((c) => c.agentId)).toEqual(['b']);
+    const none = chooseAgent(p, tenantId, {
+      text: 'payroll',
+      requiredCapabilities: ['legal'],
+      requestedAgentId: '',
+      cause: 'submitted',
+    });
+    expect(none.agentId).toBeUndefined();
+    expect(none.decision.rationale).toMatch(/no ACTIVE agent with capabilities \[legal\]/);
+  });
+
+  it('gives a task no word of which matches to the least busy qualified agent, and says so', () => {
+    const p = new TaskProjection();
+    agent(p, 'a', 'alpha', 'payroll', ['hr']);
+    agent(p, 'b', 'beta', 'benefits', ['hr']);
+    task(p, 't', 'payroll', 'a');
+    const outcome = chooseAgent(p, tenantId, {
+      text: 'zzz qqq',
+      requiredCapabilities: ['hr'],
+      requestedAgentId: '',
+      cause: 'submitted',
+    });
+    expect(outcome.agentId).toBe('b');
+    expect(outcome.decision.rationale).toMatch(/no word of the task matches.*chose beta, the least busy/);
+  });
+
+  it('prefers the less loaded of two equally matching agents', () => {
+    const p = new TaskProjection();
+    agent(p, 'a', 'alpha', 'translation');
+    agent(p, 'b', 'beta', 'translation');
+    for (let i = 0; i < 5; i++) task(p, `t${i}`, 'x', 'a');
+    const outcome = chooseAgent(p, tenantId, {
+      text: 'translation',
+      requiredCapabilities: [],
+      requestedAgentId: '',
+      cause: 'submitted',
+    });
+    expect(outcome.agentId).toBe('b');
+    const loaded = outcome.decision.candidates.find((c) => c.agentId === 'a')!;
+    expect(loaded.queueLength).toBe(5);
+    expect(loaded.loadPenalty).toBeGreaterThan(0);
+  });
+});
