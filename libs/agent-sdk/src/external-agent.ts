@@ -5,14 +5,7 @@ import {
   type ChannelCredentials,
   type ClientDuplexStream,
 } from '@grpc/grpc-js';
-import type {
-  AgentMessage,
-  Attached,
-  RuntimeMessage,
-  Task,
-  TaskAssignment,
-  ToolCallResult,
-} from '@aos/contracts';
+import type { AgentMessage, Attached, RuntimeMessage, Task, TaskAssignment, ToolCallResult } from '@aos/contracts';
 import { AosClientError, loadServiceDefinition, toAosClientError } from '@aos/grpc-client';
 
 /** What a task handler gets besides the task: the governed way to act through AgentOS. */
@@ -66,7 +59,13 @@ export interface ExternalAgent {
 
 const MAX_BACKOFF_MS = 15_000;
 /** Statuses that no retry can fix: the agent or the key is wrong. */
-const PERMANENT = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'FAILED_PRECONDITION', 'PERMISSION_DENIED', 'UNAUTHENTICATED']);
+const PERMANENT = new Set([
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'FAILED_PRECONDITION',
+  'PERMISSION_DENIED',
+  'UNAUTHENTICATED',
+]);
 
 type Duplex = ClientDuplexStream<AgentMessage, RuntimeMessage>;
 
