@@ -20,8 +20,9 @@ export interface TaskContext {
    * Calls a tool of the tenant's registry by name through AgentOS: governance
    * decides (it may wait for a person's approval) and the call is recorded.
    * Resolves with the decision and the tool's result or error; a refusal is
-   * an answer, not an exception. Rejects only when the task is revoked or the
-   * session ends.
+   * an answer, not an exception. The decision is empty when the call never
+   * reached governance (e.g. the task no longer runs here); `error` says why.
+   * Rejects only when the task is revoked or the session ends.
    */
   callTool(toolName: string, input?: Record<string, unknown>): Promise<ToolCallResult>;
   /** Records a step in the task's run, in the agent's own words. */

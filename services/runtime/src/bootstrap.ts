@@ -37,8 +37,9 @@ const CONTEXT = 'runtime';
 
 /**
  * Starts a runtime instance: follows tasks, agents, tools and approvals into
- * memory, then runs the tasks it wins (see Runner) through the model loop.
- * Any number of instances may run side by side.
+ * memory, then runs the tasks it wins (see Runner) through the model loop,
+ * and hosts the sessions of external agents the gateway asks it to open
+ * (see ExternalSessions). Any number of instances may run side by side.
  */
 export async function startRuntime(config: AosConfig, options: StartRuntimeOptions = {}): Promise<RuntimeService> {
   const logger = new StderrLogger(config.AOS_LOG_LEVEL);
