@@ -16,4 +16,5 @@ export * from './gen/aos/v1/runtime';
 export * from './events/task.events';
 export * from './events/run.events';
 export * from './run-protocol';
+export * from './runtime-session';
 export * from './task-step.mapper';

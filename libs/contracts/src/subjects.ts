@@ -82,6 +82,21 @@ export const RoutingSubjects = {
   finishRun: 'aos.routing.finish-run',
 } as const;
 
+/**
+ * Runtime: external agents' sessions (bodies in runtime-session.ts). Only
+ * openSession is shared by the runtime's queue group; a session's own
+ * subjects have exactly one subscriber each: the instance hosting it, and
+ * the gateway holding its stream.
+ */
+export const RuntimeSubjects = {
+  /** Gateway → any runtime instance: validate the agent and host a session. */
+  openSession: 'aos.runtime.open-session',
+  /** Gateway → the hosting runtime instance: the agent's messages, pings, close. */
+  session: (sessionId: string) => `aos.runtime.session.${sessionId}`,
+  /** Hosting runtime instance → the gateway holding the stream: what to write to it. */
+  gatewaySession: (sessionId: string) => `aos.gateway.session.${sessionId}`,
+} as const;
+
 export const QueueGroups = {
   routing: 'routing',
   runtime: 'runtime',

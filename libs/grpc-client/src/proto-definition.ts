@@ -5,7 +5,13 @@ import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts/proto-files';
 
 /** The public services this library has clients for. */
-export type AosServiceName = 'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService';
+export type AosServiceName =
+  | 'AgentService'
+  | 'AuditService'
+  | 'GovernanceService'
+  | 'ToolService'
+  | 'TaskService'
+  | 'RuntimeService';
 
 let cached: PackageDefinition | undefined;
 

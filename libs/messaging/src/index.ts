@@ -3,3 +3,4 @@ export * from './nats-transport';
 export * from './rpc-error.filter';
 export * from './service-client';
 export * from './nats-service';
+export * from './direct-nats';

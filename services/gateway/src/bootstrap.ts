@@ -4,7 +4,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { HealthImplementation } from 'grpc-health-check';
 import { requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore } from '@aos/event-store';
-import { ServiceClient } from '@aos/messaging';
+import { DirectNats, ServiceClient } from '@aos/messaging';
 import { OidcVerifier } from '@aos/access-control';
 import { AccessModelFeed } from './access-model.feed';
 import { GovernanceAuthenticator } from './auth/governance.authenticator';
@@ -36,17 +36,20 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
   const services = new ServiceClient(natsUrl);
   let access: AccessModelFeed | undefined;
+  let direct: DirectNats | undefined;
   try {
     await services.connect();
+    direct = await DirectNats.connect(natsUrl, 'gateway');
     access = await AccessModelFeed.start(store, (err) => {
       logger.error(`stopped following the governance log, refusing every call: ${(err as Error)?.message ?? err}`);
       for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
     });
     const authenticator = new GovernanceAuthenticator(access.model, oidcVerifier(config));
-    const module = GatewayModule.register({ authenticator, access, services, store });
+    const module = GatewayModule.register({ authenticator, access, services, store, direct });
     const { app, address } = await listen(config, module, health);
     for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
     const feed = access;
+    const sessions = direct;
 
     let closing: Promise<void> | undefined;
     return {
@@ -57,12 +60,14 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
           // Nest shuts the gRPC server down forcibly: open streams (a following
           // ReplayEvents never ends on its own) are cancelled, which closes their subscriptions.
           await app.close();
+          await sessions.close();
           await feed.close();
           await store.close();
           await services.close();
         })()),
     };
   } catch (err) {
+    await direct?.close();
     await access?.close();
     await services.close();
     await store.close();

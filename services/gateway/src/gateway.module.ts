@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { EventStore } from '@aos/event-store';
-import { ServiceClient } from '@aos/messaging';
+import { DirectNats, ServiceClient } from '@aos/messaging';
 import { AccessModelFeed } from './access-model.feed';
 import { AgentController } from './agent.controller';
 import { AgentWatchStream } from './agent-watch.stream';
@@ -10,8 +10,10 @@ import { AUTHENTICATOR, type Authenticator } from './auth/authenticator';
 import { PermissionGuard } from './authz/permission.guard';
 import { CallContextResolver } from './call-context.resolver';
 import { EventReplayStream } from './event-replay.stream';
-import { EVENT_STORE } from './gateway.tokens';
+import { ExternalSessionRelay } from './external-session.relay';
+import { DIRECT_NATS, EVENT_STORE } from './gateway.tokens';
 import { GovernanceController } from './governance.controller';
+import { RuntimeController } from './runtime.controller';
 import { TaskController } from './task.controller';
 import { TaskWatchStream } from './task-watch.stream';
 import { ToolController } from './tool.controller';
@@ -25,6 +27,8 @@ export interface GatewayDependencies {
   services: ServiceClient;
   /** Read-only: the server streams read the log directly. */
   store: EventStore;
+  /** The external agents' session subjects (RuntimeService). */
+  direct: DirectNats;
 }
 
 @Module({})
@@ -32,18 +36,27 @@ export class GatewayModule {
   static register(deps: GatewayDependencies): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [AgentController, AuditController, GovernanceController, ToolController, TaskController],
+      controllers: [
+        AgentController,
+        AuditController,
+        GovernanceController,
+        ToolController,
+        TaskController,
+        RuntimeController,
+      ],
       providers: [
         { provide: AUTHENTICATOR, useValue: deps.authenticator },
         { provide: AccessModelFeed, useValue: deps.access },
         { provide: ServiceClient, useValue: deps.services },
         { provide: EVENT_STORE, useValue: deps.store },
+        { provide: DIRECT_NATS, useValue: deps.direct },
         // Global: every handler passes it, so a controller cannot forget authorization.
         { provide: APP_GUARD, useClass: PermissionGuard },
         CallContextResolver,
         AgentWatchStream,
         EventReplayStream,
         TaskWatchStream,
+        ExternalSessionRelay,
       ],
     };
   }

@@ -14,6 +14,7 @@ export const HEALTH_CHECKED_SERVICES = [
   `${PROTO_PACKAGE}.AuditService`,
   `${PROTO_PACKAGE}.GovernanceService`,
   `${PROTO_PACKAGE}.TaskService`,
+  `${PROTO_PACKAGE}.RuntimeService`,
 ];
 
 const PROTO_PATHS = PROTO_FILES.map((f) => join(PROTO_ROOT, f));

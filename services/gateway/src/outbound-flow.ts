@@ -1,10 +1,10 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
-
-/** The parts of a grpc-js server stream that tell whether the client keeps up. */
-export type OutboundCall = Pick<
-  ServerWritableStream<unknown, unknown>,
-  'writableNeedDrain' | 'cancelled' | 'once' | 'off'
->;
+/** The parts of a grpc-js server (or bidirectional) stream that tell whether the client keeps up. */
+export interface OutboundCall {
+  readonly writableNeedDrain: boolean;
+  readonly cancelled: boolean;
+  once(event: 'drain' | 'cancelled' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'cancelled' | 'close', listener: () => void): unknown;
+}
 
 /**
  * Resolves once the call takes more messages. Nest's gRPC server writes each

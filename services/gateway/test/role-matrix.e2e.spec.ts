@@ -16,7 +16,9 @@ const keys = new Map<string, string>();
 
 // Requests that can do no harm even where they are allowed: empty (so
 // mutations fail validation), and streams with an invalid after_position, so
-// an allowed stream ends at once with INVALID_ARGUMENT instead of following.
+// an allowed stream ends at once with INVALID_ARGUMENT instead of following
+// (RuntimeService.Connect reads it as an empty first message: not attach,
+// so INVALID_ARGUMENT too).
 const STREAM_REQUEST = { afterPosition: -1 };
 
 beforeAll(async () => {
@@ -34,7 +36,14 @@ describe('role × method, through the gateway', () => {
 
   it('the table covers every method of every service in the protos', () => {
     const inProtos = (
-      ['AgentService', 'AuditService', 'GovernanceService', 'ToolService', 'TaskService'] as AosService[]
+      [
+        'AgentService',
+        'AuditService',
+        'GovernanceService',
+        'ToolService',
+        'TaskService',
+        'RuntimeService',
+      ] as AosService[]
     ).flatMap((s) => GatewayCaller.methods(s).map((m) => `${s}.${m.method}`));
     expect(rows.map((r) => `${r.service}.${r.method}`).sort()).toEqual(inProtos.sort());
   });

@@ -36,7 +36,7 @@ describe('the README role table', () => {
 
   it('computes the cells from the roles: spot checks against the design', () => {
     const rows = new Map(roleTable().map((r) => [`${r.service}.${r.method}`, r.allowed]));
-    expect(rows.size).toBe(44);
+    expect(rows.size).toBe(45);
     expect(rows.get('AgentService.CreateAgent')).toMatchObject({
       'tenant-admin': true,
       'agent-manager': true,
@@ -78,6 +78,13 @@ describe('the README role table', () => {
       'system admin': false,
     });
     expect(rows.get('TaskService.ReassignTask')).toMatchObject({ operator: true, 'task-submitter': false });
+    // Only a tenant admin, or a custom role granting runtime.attach, may attach an external agent process.
+    expect(rows.get('RuntimeService.Connect')).toMatchObject({
+      'tenant-admin': true,
+      operator: false,
+      'agent-manager': false,
+      'system admin': false,
+    });
     expect(renderRoleTable(roleTable())).toContain(
       '| `GovernanceService.DecideApproval` (`approvals.decide`) | ✓ | — | ✓ | — | — | — | — |',
     );

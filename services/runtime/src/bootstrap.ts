@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { QueueGroups } from '@aos/contracts';
+import { QueueGroups, RoutingSubjects, type Task } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
 import { describeError } from '@aos/errors';
 import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
-import { ServiceClient, serveOnNats } from '@aos/messaging';
+import { DirectNats, ServiceClient, serveOnNats } from '@aos/messaging';
+import { ExternalSessions, sessionPingIntervalMs } from './external/external-sessions';
 import { FOLLOWED_CATEGORIES, RuntimeModel } from './model/runtime.model';
 import { ModelClient } from './run/model-client';
 import { executeRun } from './run/run-execution';
@@ -36,8 +37,9 @@ const CONTEXT = 'runtime';
 
 /**
  * Starts a runtime instance: follows tasks, agents, tools and approvals into
- * memory, then runs the tasks it wins (see Runner) through the model loop.
- * Any number of instances may run side by side.
+ * memory, then runs the tasks it wins (see Runner) through the model loop,
+ * and hosts the sessions of external agents the gateway asks it to open
+ * (see ExternalSessions). Any number of instances may run side by side.
  */
 export async function startRuntime(config: AosConfig, options: StartRuntimeOptions = {}): Promise<RuntimeService> {
   const logger = new StderrLogger(config.AOS_LOG_LEVEL);
@@ -46,9 +48,14 @@ export async function startRuntime(config: AosConfig, options: StartRuntimeOptio
   const subscriptions: Subscription[] = [];
   const client = new ServiceClient(natsUrl);
   let runner: Runner | undefined;
+  let sessions: ExternalSessions | undefined;
+  let direct: DirectNats | undefined;
   let released: Promise<void> | undefined;
   const releaseResources = () =>
     (released ??= (async () => {
+      // The agents' streams end with UNAVAILABLE: their processes reconnect to another instance.
+      await sessions?.close('the runtime instance is shutting down');
+      await direct?.close();
       await runner?.close();
       await Promise.all(subscriptions.map((s) => s.close()));
       await client.close();
@@ -117,9 +124,26 @@ export async function startRuntime(config: AosConfig, options: StartRuntimeOptio
         }),
     });
     runner = theRunner;
-    model.onWorkChanged = () => theRunner.scheduleScan();
+    direct = await DirectNats.connect(natsUrl, `runtime ${id}`);
+    const theSessions = new ExternalSessions({
+      direct,
+      services: client,
+      store,
+      protocol: ports,
+      governedToolCall,
+      runnable: (tenantId, agentId) => model.runnableExternally(tenantId, agentId),
+      correlationOf: (tenantId, taskId) => model.taskCorrelationId(tenantId, taskId),
+      fetchTask: (ctx, taskId) => client.request<Task>(RoutingSubjects.get, ctx, { id: taskId, minPosition: 0 }),
+      log,
+      pingIntervalMs: sessionPingIntervalMs(config.AOS_RUN_LEASE_MS),
+    });
+    sessions = theSessions;
+    model.onWorkChanged = () => {
+      theRunner.scheduleScan();
+      theSessions.scheduleScans();
+    };
 
-    const closeApp = await serveOnNats(RuntimeModule.forRoot({ releaseResources }), {
+    const closeApp = await serveOnNats(RuntimeModule.forRoot({ releaseResources, sessions: theSessions }), {
       natsUrl,
       queue: QueueGroups.runtime,
       logger,

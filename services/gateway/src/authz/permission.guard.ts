@@ -25,7 +25,7 @@ export class PermissionGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     this.access.assertLive();
     const controller = context.getClass();
-    const handler = context.getHandler().name;
+    const handler = methodName(controller, context.getHandler());
     const ref = grpcMethodOf(controller, handler);
     const name = ref ? `${ref.service}.${ref.method}` : `${controller.name}.${handler}`;
     if (context.getType() !== 'rpc' || !ref) throw new PermissionDeniedError(`${name} is not a gRPC method`);
@@ -44,6 +44,18 @@ export class PermissionGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/**
+ * The controller method's name. Nest's @GrpcStreamMethod replaces the method
+ * with an anonymous wrapper (bidirectional streams), so the function's own
+ * name is empty there: find it on the prototype instead.
+ */
+function methodName(controller: abstract new (...args: never[]) => unknown, handler: unknown): string {
+  const prototype = controller.prototype as Record<string, unknown>;
+  const own = (handler as { name?: string }).name;
+  if (own && prototype[own] === handler) return own;
+  return Object.getOwnPropertyNames(prototype).find((name) => prototype[name] === handler) ?? own ?? '';
 }
 
 function resourceOf(service: string, request: unknown): string {

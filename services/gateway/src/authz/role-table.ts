@@ -11,6 +11,7 @@ import '../audit.controller';
 import '../governance.controller';
 import '../tool.controller';
 import '../task.controller';
+import '../runtime.controller';
 
 export const SYSTEM_ADMIN_COLUMN = 'system admin';
 export type RoleTableColumn = BuiltInRole | typeof SYSTEM_ADMIN_COLUMN;

@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts';
 
-export type AosService = 'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService';
+export type AosService =
+  'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService' | 'RuntimeService';
 
 /** How a call ended: its status, and what it returned before that. */
 export interface CallOutcome {
@@ -44,7 +45,8 @@ export class GatewayCaller {
 
   /**
    * A unary call, or a server stream read until it ends (or for `streamWindowMs`,
-   * after which it is cancelled and counted as OK).
+   * after which it is cancelled and counted as OK). A bidirectional stream
+   * gets `request` as its one message and is read the same way.
    */
   call(
     service: AosService,
@@ -79,13 +81,20 @@ export class GatewayCaller {
     return new Promise((resolve) => {
       const messages: unknown[] = [];
       let cancelledByUs = false;
-      const call = this.client.makeServerStreamRequest(
-        def.path,
-        def.requestSerialize,
-        def.responseDeserialize,
-        request,
-        md,
-      );
+      let call: grpc.ClientReadableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>;
+      if (def.requestStream) {
+        const duplex = this.client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, md);
+        duplex.write(request);
+        call = duplex;
+      } else {
+        call = this.client.makeServerStreamRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          request,
+          md,
+        );
+      }
       const timer = setTimeout(() => {
         cancelledByUs = true;
         call.cancel();

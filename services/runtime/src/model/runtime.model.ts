@@ -14,6 +14,7 @@ import {
   evolveTask,
   evolveTools,
   isRunnable,
+  isRunnableExternally,
   type AgentView,
   type TaskView,
   type ToolView,
@@ -128,6 +129,16 @@ export class RuntimeModel {
         const agent = tenant.agents.get(task.agentId);
         if (isRunnable(task, agent)) yield { tenantId, task, agent: agent! };
       }
+    }
+  }
+
+  /** The tasks of one external agent whose next attempt its attached session may start now. */
+  *runnableExternally(tenantId: string, agentId: string): Generator<RunnableTask> {
+    const tenant = this.tenants.get(tenantId);
+    const agent = tenant?.agents.get(agentId);
+    if (!tenant || !agent) return;
+    for (const task of tenant.tasks.values()) {
+      if (isRunnableExternally(task, agent)) yield { tenantId, task, agent };
     }
   }
 

@@ -124,3 +124,14 @@ export function isRunnable(task: TaskView, agent: AgentView | undefined): boolea
     agent.definition.labels[RUNTIME_LABEL] !== EXTERNAL_RUNTIME
   );
 }
+
+/** Whether an attached session of this external agent may start this task's next attempt now. */
+export function isRunnableExternally(task: TaskView, agent: AgentView | undefined): boolean {
+  return (
+    task.state === 'ASSIGNED' &&
+    agent !== undefined &&
+    agent.agentId === task.agentId &&
+    agent.state === 'ACTIVE' &&
+    agent.definition.labels[RUNTIME_LABEL] === EXTERNAL_RUNTIME
+  );
+}

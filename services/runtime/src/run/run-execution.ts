@@ -40,7 +40,8 @@ export interface RunExecutionDeps {
   log: (message: string) => void;
 }
 
-type Ending = { outcome: 'SUCCEEDED'; result: string } | { outcome: 'FAILED'; code: string; reason: string };
+/** How an attempt ends. */
+export type Ending = { outcome: 'SUCCEEDED'; result: string } | { outcome: 'FAILED'; code: string; reason: string };
 
 export const NO_MODEL_SERVER_REASON =
   'no model server is configured for the runtime: set AOS_OPENAI_BASE_URL (and AOS_OPENAI_API_KEY, AOS_MODEL) to an OpenAI-compatible server';
@@ -228,12 +229,13 @@ async function charge(
   return undefined;
 }
 
-async function finish(
+/** Records the attempt's end (RunSucceeded/RunFailed) and reports it to routing (finishRun); shared with external sessions. */
+export async function finish(
   held: HeldAttempt,
   ctx: RequestContext,
   recorder: RunRecorder,
   ending: Ending,
-  deps: RunExecutionDeps,
+  deps: Pick<RunExecutionDeps, 'protocol' | 'log'>,
 ): Promise<void> {
   const { runId } = held;
   try {

@@ -2,6 +2,7 @@ import {
   AccessDecision,
   RuleEffect,
   type CheckAccessResponse,
+  type RunEvent,
   type ToolDecisionName,
   type ToolRegistered,
 } from '@aos/contracts';
@@ -39,10 +40,14 @@ export interface ToolCallRequest {
   argumentsJson: string;
 }
 
+export type ToolCalledData = Extract<RunEvent, { type: 'ToolCalled' }>['data'];
+
 /** What the call gives back to the loop. */
 export interface ToolCallOutcome {
   /** The text the model (or the external agent) receives as the tool's result. */
   content: string;
+  /** The ToolCalled event recorded for the call: the decision, its reason, and the result or error. */
+  recorded: ToolCalledData;
   /** Set when the run must end now: a person rejected the call, or a budget is used up. */
   endRun?: { code: 'PERMISSION_DENIED' | 'RESOURCE_EXHAUSTED'; reason: string };
 }
@@ -100,31 +105,31 @@ export class GovernedToolCall {
       outcome: 'ok' | 'error' | 'refused',
       result: string,
       error: string,
-    ) => {
-      await run.recorder.record({
-        type: 'RecordToolCall',
-        data: {
-          ...base,
-          toolId,
-          decision,
-          decisionReason: truncate(decisionReason, 2048),
-          outcome,
-          result: truncate(result),
-          error: truncate(error),
-          durationMs: Math.max(0, Math.round(this.now() - started)),
-        },
-      });
+    ): Promise<ToolCalledData> => {
+      const data: ToolCalledData = {
+        ...base,
+        toolId,
+        decision,
+        decisionReason: truncate(decisionReason, 2048),
+        outcome,
+        result: truncate(result),
+        error: truncate(error),
+        durationMs: Math.max(0, Math.round(this.now() - started)),
+      };
+      await run.recorder.record({ type: 'RecordToolCall', data });
+      return data;
     };
 
     switch (verdict.kind) {
       case 'refuse': {
-        await record(verdict.toolId, 'DENIED', verdict.reason, 'refused', '', verdict.reason);
-        return { content: `Tool call refused by governance: ${verdict.reason}` };
+        const recorded = await record(verdict.toolId, 'DENIED', verdict.reason, 'refused', '', verdict.reason);
+        return { content: `Tool call refused by governance: ${verdict.reason}`, recorded };
       }
       case 'exhausted': {
-        await record(verdict.tool.toolId, 'DENIED', verdict.reason, 'refused', '', verdict.reason);
+        const recorded = await record(verdict.tool.toolId, 'DENIED', verdict.reason, 'refused', '', verdict.reason);
         return {
           content: `Tool call refused: ${verdict.reason}`,
+          recorded,
           endRun: { code: 'RESOURCE_EXHAUSTED', reason: verdict.reason },
         };
       }
@@ -140,8 +145,12 @@ export class GovernedToolCall {
           decided.status === 'EXPIRED'
             ? `the approval to call tool ${verdict.tool.name} expired before anyone decided`
             : `the call of tool ${verdict.tool.name} was rejected by ${decided.decidedBy}${decided.reason ? `: ${decided.reason}` : ''}`;
-        await record(verdict.tool.toolId, 'REJECTED', why, 'refused', '', why);
-        return { content: `Tool call refused: ${why}`, endRun: { code: 'PERMISSION_DENIED', reason: why } };
+        const recorded = await record(verdict.tool.toolId, 'REJECTED', why, 'refused', '', why);
+        return {
+          content: `Tool call refused: ${why}`,
+          recorded,
+          endRun: { code: 'PERMISSION_DENIED', reason: why },
+        };
       }
       default:
         return verdict satisfies never;
@@ -225,16 +234,17 @@ export class GovernedToolCall {
       outcome: 'ok' | 'error' | 'refused',
       result: string,
       error: string,
-    ) => Promise<void>,
+    ) => Promise<ToolCalledData>,
   ): Promise<ToolCallOutcome> {
     const args = parseArguments(request.argumentsJson);
     if (typeof args === 'string') {
-      await record(tool.toolId, decision, reason, 'error', '', args);
-      return { content: `Tool call failed: ${args}` };
+      const recorded = await record(tool.toolId, decision, reason, 'error', '', args);
+      return { content: `Tool call failed: ${args}`, recorded };
     }
     const execution = await this.deps.executor.execute(tool, args, run.signal);
-    await record(tool.toolId, decision, reason, execution.outcome, execution.result, execution.error);
+    const recorded = await record(tool.toolId, decision, reason, execution.outcome, execution.result, execution.error);
     return {
+      recorded,
       content:
         execution.outcome === 'ok' ? truncate(execution.result, 64 * 1024) : `Tool call failed: ${execution.error}`,
     };

@@ -1,0 +1,7 @@
+export {
+  runExternalAgent,
+  type ExternalAgent,
+  type ExternalAgentOptions,
+  type TaskContext,
+  type TaskHandler,
+} from './external-agent';

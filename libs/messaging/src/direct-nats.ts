@@ -1,0 +1,88 @@
+import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { UnavailableError, describeError, fromWireError, type WireError } from '@aos/errors';
+import type { RequestContext, ServiceRequest } from './request-context';
+import { toWireError } from './rpc-error.filter';
+
+/** A handler's answer travels as one of these. */
+type DirectReply<T> = { ok: T } | { error: WireError };
+
+export interface DirectSubscription {
+  /** Stops answering; requests sent afterwards find no responder (UNAVAILABLE for their sender). */
+  close(): void;
+}
+
+/**
+ * Request/reply on subjects that exactly one process subscribes to (no queue
+ * group): the subjects of one external agent's session, between the gateway
+ * holding its stream and the runtime instance hosting it. Nest's NATS
+ * transport serves fixed patterns, not a subject per session, so these go
+ * over a plain connection, with the same envelope ({ctx, body}) and the same
+ * error rule as ServiceClient: a handler's AosError keeps its code; a peer
+ * that is gone or does not answer in time is UNAVAILABLE.
+ */
+export class DirectNats {
+  private constructor(private readonly nc: NatsConnection) {}
+
+  static async connect(natsUrl: string, name: string): Promise<DirectNats> {
+    const nc = await connect({
+      servers: [natsUrl],
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      noAsyncTraces: true,
+    });
+    return new DirectNats(nc);
+  }
+
+  /**
+   * Answers requests on `subject` with `handler`, one at a time in arrival
+   * order (a session's messages must not overtake each other). Resolves once
+   * the server knows the subscription, so a request sent right after finds it.
+   */
+  async serve<TBody, TReply>(
+    subject: string,
+    handler: (request: ServiceRequest<TBody>) => Promise<TReply> | TReply,
+  ): Promise<DirectSubscription> {
+    const subscription: Subscription = this.nc.subscribe(subject);
+    void (async () => {
+      for await (const msg of subscription) await this.answer(msg, handler);
+    })();
+    await this.nc.flush();
+    return { close: () => subscription.unsubscribe() };
+  }
+
+  async request<TReply, TBody = unknown>(
+    subject: string,
+    ctx: RequestContext,
+    body: TBody,
+    timeoutMs: number,
+  ): Promise<TReply> {
+    const payload: ServiceRequest<TBody> = { ctx, body };
+    let reply: DirectReply<TReply>;
+    try {
+      const msg = await this.nc.request(subject, JSON.stringify(payload), { timeout: timeoutMs });
+      reply = msg.json<DirectReply<TReply>>();
+    } catch (err) {
+      throw new UnavailableError(`${subject}: no answer (${describeError(err)})`, { cause: err });
+    }
+    if ('error' in reply) throw fromWireError(reply.error);
+    return reply.ok;
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private async answer<TBody, TReply>(
+    msg: Msg,
+    handler: (request: ServiceRequest<TBody>) => Promise<TReply> | TReply,
+  ): Promise<void> {
+    let reply: DirectReply<TReply>;
+    try {
+      reply = { ok: await handler(msg.json<ServiceRequest<TBody>>()) };
+    } catch (err) {
+      reply = { error: toWireError(err) };
+    }
+    if (msg.reply) msg.respond(JSON.stringify(reply));
+  }
+}

@@ -1,0 +1,106 @@
+import {
+  AgentState,
+  LifecycleSubjects,
+  ResourcesSubjects,
+  ToolState,
+  type Agent,
+  type OpenSessionBody,
+  type OpenSessionReply,
+  type Tool,
+} from '@aos/contracts';
+import { AlreadyExistsError, AosError, FailedPreconditionError, UnavailableError } from '@aos/errors';
+import type { RequestContext, ServiceClient } from '@aos/messaging';
+import { requireBody, validateId } from '@aos/request-fields';
+import { EXTERNAL_RUNTIME, RUNTIME_LABEL } from '../model/views';
+import { ExternalSession, type ExternalSessionDeps } from './external-session';
+import { validateAttach } from './session-messages';
+
+/** The ping interval the gateway is told: a third of the lease, so a dead stream is noticed well within it. */
+export function sessionPingIntervalMs(leaseMs: number): number {
+  return Math.max(200, Math.min(5_000, Math.floor(leaseMs / 3)));
+}
+
+/**
+ * The external agents' sessions this runtime instance hosts. Any instance
+ * may take an openSession (queue group runtime); the one that does checks
+ * the agent with its owners (lifecycle for the agent, resources for its
+ * tools) and hosts the session until the stream ends, the gateway goes
+ * silent, or the instance shuts down.
+ */
+export class ExternalSessions {
+  private readonly sessions = new Map<string, ExternalSession>();
+  private closed = false;
+
+  constructor(
+    private readonly deps: ExternalSessionDeps & {
+      /** Asks lifecycle and resources. */
+      services: Pick<ServiceClient, 'request'>;
+    },
+  ) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async open(ctx: RequestContext, raw: OpenSessionBody | undefined): Promise<OpenSessionReply> {
+    const body = requireBody(raw);
+    const sessionId = validateId('sessionId', body.sessionId);
+    const { agentId, maxConcurrentTasks: max } = validateAttach(body);
+    if (this.closed) throw new UnavailableError('the runtime instance is shutting down');
+    if (this.sessions.has(sessionId)) throw new AlreadyExistsError('session', 'session_id', sessionId);
+
+    // Lifecycle answers NOT_FOUND for an unknown agent and for one of another tenant alike.
+    const agent = await this.deps.services.request<Agent>(LifecycleSubjects.get, ctx, { id: agentId, minPosition: 0 });
+    if (agent.labels?.[RUNTIME_LABEL] !== EXTERNAL_RUNTIME) {
+      throw new FailedPreconditionError(
+        `agent ${agentId} is not labelled ${RUNTIME_LABEL}=${EXTERNAL_RUNTIME}: the built-in runtime runs its tasks`,
+      );
+    }
+    if (agent.state === AgentState.RETIRED) throw new FailedPreconditionError(`agent ${agentId} is retired`);
+    const tools = await this.enabledTools(ctx, agent.toolIds ?? []);
+
+    const session = new ExternalSession(
+      { sessionId, tenantId: ctx.tenantId, agentId, maxConcurrentTasks: max, correlationId: ctx.correlationId },
+      this.deps,
+    );
+    session.onClosed = (s) => {
+      if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    };
+    this.sessions.set(sessionId, session);
+    try {
+      await session.listen();
+    } catch (err) {
+      this.sessions.delete(sessionId);
+      throw new UnavailableError('cannot subscribe to the session subject', { cause: err });
+    }
+    session.start({ sessionId, agent, tools });
+    return { sessionId, agent, pingIntervalMs: this.deps.pingIntervalMs };
+  }
+
+  /** Something changed in the log: every session looks for work soon. */
+  scheduleScans(): void {
+    for (const session of this.sessions.values()) session.scheduleScan();
+  }
+
+  /** Closes every session, telling the gateways to end their streams (the agents reconnect to another instance). */
+  async close(reason: string): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.sessions.values()].map((s) => s.close(reason, true)));
+  }
+
+  /** The ENABLED tools among the agent's tool_ids, as resources shows them. */
+  private async enabledTools(ctx: RequestContext, toolIds: readonly string[]): Promise<Tool[]> {
+    const tools = await Promise.all(
+      toolIds.map((id) =>
+        this.deps.services
+          .request<Tool>(ResourcesSubjects.getTool, ctx, { id, minPosition: 0 })
+          .catch((err: unknown) => {
+            // A tool id the registry does not know is simply not offered (a call of it would be refused).
+            if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
+            throw err;
+          }),
+      ),
+    );
+    return tools.filter((t): t is Tool => t !== undefined && t.state === ToolState.ENABLED);
+  }
+}
