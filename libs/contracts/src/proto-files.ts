@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
  * protobufjs bundles, so no protoc install is needed at run time.
  */
 export const PROTO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../proto');
-export const PROTO_FILES = ['aos/v1/agent.proto', 'aos/v1/audit.proto', 'aos/v1/governance.proto', 'aos/v1/tool.proto', 'aos/v1/task.proto', 'aos/v1/runtime.proto'];
+export const PROTO_FILES = [
+  'aos/v1/agent.proto',
+  'aos/v1/audit.proto',
+  'aos/v1/governance.proto',
+  'aos/v1/tool.proto',
+  'aos/v1/task.proto',
+  'aos/v1/runtime.proto',
+];
 export const PROTO_PACKAGE = 'aos.v1';
 
 export const PROTO_LOADER_OPTIONS = {

@@ -6,12 +6,7 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts
 
 /** The public services this library has clients for. */
 export type AosServiceName =
-  | 'AgentService'
-  | 'AuditService'
-  | 'GovernanceService'
-  | 'ToolService'
-  | 'TaskService'
-  | 'RuntimeService';
+  'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService' | 'RuntimeService';
 
 let cached: PackageDefinition | undefined;
 
