@@ -1,21 +1,15 @@
 import { GOVERNANCE_EVENTS_SCHEMA_VERSION, type GovernanceEvent } from '@aos/contracts';
-import { AosError, DeadlineExceededError, UnavailableError } from '@aos/errors';
+import { AosError } from '@aos/errors';
 import {
   ConcurrencyError,
-  EventStoreUnavailableError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type StreamRef,
 } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
+import { CommandLog, type LogFollower } from '@aos/command-log';
 import { eventIdFor } from './governance.ids';
-
-/** Something that follows the log and can say when it has applied a position. */
-export interface LogFollower {
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
-}
 
 export interface GovernanceWriterDeps {
   store: Pick<EventStore, 'append' | 'headPosition'>;
@@ -54,10 +48,20 @@ export interface Commit<S> {
  * another writer got there first; and waits for the models to catch up.
  */
 export class GovernanceWriter {
-  constructor(private readonly deps: GovernanceWriterDeps) {}
+  private readonly log: CommandLog;
+
+  constructor(deps: GovernanceWriterDeps) {
+    this.log = new CommandLog({
+      ...deps,
+      model: 'governance',
+      schemaVersion: GOVERNANCE_EVENTS_SCHEMA_VERSION,
+      eventIdFor,
+      waits: { readMs: READ_WAIT_MS, writeMs: WRITE_WAIT_MS, catchUpMs: CATCH_UP_WAIT_MS },
+    });
+  }
 
   requireFollowing(): void {
-    if (!this.deps.isFollowing()) throw new UnavailableError('the governance read model has stopped following the log');
+    this.log.requireFollowing();
   }
 
   /**
@@ -88,65 +92,29 @@ export class GovernanceWriter {
     }
   }
 
-  async append(
+  append(
     ctx: RequestContext,
     requestId: string,
     stream: StreamRef,
     events: GovernanceEvent[],
     options: { expectedRevision: ExpectedRevision; firstIndex: number },
   ): Promise<AppendResult> {
-    const metadata: EventMetadata = {
-      tenantId: stream.tenantId,
-      actor: ctx.actor,
-      correlationId: ctx.correlationId,
-      causationId: requestId,
-      requestId,
-      schemaVersion: GOVERNANCE_EVENTS_SCHEMA_VERSION,
-      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-    };
-    const newEvents = events.map((event, i) => ({
-      id: eventIdFor(stream.tenantId, requestId, options.firstIndex + i),
-      type: event.type,
-      data: event.data,
-      metadata,
-    }));
-    try {
-      return await this.deps.store.append(stream, newEvents, { expectedRevision: options.expectedRevision });
-    } catch (err) {
-      // Written or not, a retry with the same request_id is safe: the event ids come from it.
-      if (err instanceof EventStoreUnavailableError) {
-        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
-      }
-      throw err;
-    }
+    return this.log.append(ctx, requestId, stream, events, options.expectedRevision, options.firstIndex);
   }
 
   /** Read-your-writes: resolves once every model has applied `position`. */
-  async written(position: number): Promise<void> {
-    await this.waitFor(position, WRITE_WAIT_MS);
+  written(position: number): Promise<void> {
+    return this.log.written(position);
   }
 
   /** A query's `min_position`. */
   async reach(minPosition: number): Promise<void> {
     this.requireFollowing();
-    if (minPosition > 0) await this.waitFor(minPosition, READ_WAIT_MS);
+    await this.log.reach(minPosition);
   }
 
   /** Waits until the models have applied everything in the log right now. */
-  async catchUp(): Promise<void> {
-    await this.waitFor(await this.deps.store.headPosition(), CATCH_UP_WAIT_MS);
-  }
-
-  private async waitFor(position: number, timeoutMs: number): Promise<void> {
-    try {
-      await Promise.all(this.deps.followers.map((f) => f.waitFor(position, timeoutMs)));
-    } catch (err) {
-      if ((err as Error)?.name === 'TimeoutError') {
-        throw new DeadlineExceededError(
-          `the governance read model did not reach log position ${position} within ${timeoutMs} ms`,
-        );
-      }
-      throw new UnavailableError('the governance read model is not following the log', { cause: err });
-    }
+  catchUp(): Promise<void> {
+    return this.log.catchUp();
   }
 }

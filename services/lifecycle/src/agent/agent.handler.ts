@@ -6,27 +6,16 @@ import {
   type AgentEventType,
   type ListAgentsResponse,
 } from '@aos/contracts';
-import {
-  AlreadyExistsError,
-  AosError,
-  DeadlineExceededError,
-  InvalidArgumentError,
-  NotFoundError,
-  RevisionMismatchError,
-  UnavailableError,
-} from '@aos/errors';
+import { AlreadyExistsError, AosError, InvalidArgumentError, NotFoundError, RevisionMismatchError } from '@aos/errors';
 import {
   ConcurrencyError,
-  EventStoreUnavailableError,
-  InvalidEventError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
-  type StreamRef,
   type Subscription,
 } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
+import { CommandLog } from '@aos/command-log';
 import { KeyedMutex } from '@aos/keyed-mutex';
 import { decide, initialAgentState, type AgentCommand, type ExistingAgent } from './agent.decider';
 import { agentIdFor, eventIdFor } from './agent.ids';
@@ -88,10 +77,22 @@ export class AgentHandler {
    */
   private readonly names = new KeyedMutex();
 
-  constructor(private readonly deps: AgentHandlerDeps) {}
+  private readonly log: CommandLog;
+
+  constructor(private readonly deps: AgentHandlerDeps) {
+    this.log = new CommandLog({
+      store: deps.store,
+      followers: [deps.subscription],
+      isFollowing: deps.isFollowing,
+      model: 'agent',
+      schemaVersion: AGENT_EVENTS_SCHEMA_VERSION,
+      eventIdFor,
+      waits: { readMs: READ_WAIT_MS, writeMs: WRITE_WAIT_MS, catchUpMs: CATCH_UP_WAIT_MS },
+    });
+  }
 
   async handle(ctx: RequestContext, mutation: AgentMutation): Promise<Agent> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(`${ctx.tenantId}\u0000${mutation.requestId}`, async () => {
       const replayed = this.replay(ctx.tenantId, mutation);
       if (replayed) return replayed;
@@ -100,14 +101,14 @@ export class AgentHandler {
   }
 
   async get(ctx: RequestContext, query: GetAgentQuery): Promise<Agent> {
-    this.requireFollowing();
-    await this.reach(query.minPosition);
+    this.log.requireFollowing();
+    await this.log.reach(query.minPosition);
     return toProtoAgent(this.requireAgent(ctx.tenantId, query.agentId));
   }
 
   async list(ctx: RequestContext, query: ListAgentsQuery): Promise<ListAgentsResponse> {
-    this.requireFollowing();
-    await this.reach(query.minPosition);
+    this.log.requireFollowing();
+    await this.log.reach(query.minPosition);
     const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterPosition, query.pageSize);
     return {
       agents: page.records.map(toProtoAgent),
@@ -115,10 +116,6 @@ export class AgentHandler {
         page.nextAfterPosition === undefined ? '' : encodePageToken(page.nextAfterPosition, query.filterText),
       totalSize: page.totalSize,
     };
-  }
-
-  private requireFollowing(): void {
-    if (!this.deps.isFollowing()) throw new UnavailableError('the agent read model has stopped following the log');
   }
 
   /** The reply recorded for this request_id, so a retry gets the same answer however late it comes. */
@@ -150,7 +147,7 @@ export class AgentHandler {
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
         // The stream exists: another instance handled this very request. Answer as it did.
-        await this.catchUp();
+        await this.log.catchUp();
         const replayed = this.replay(ctx.tenantId, mutation);
         if (replayed) return replayed;
         throw new AlreadyExistsError('agent', 'id', agentId);
@@ -181,7 +178,7 @@ export class AgentHandler {
             `agent ${mutation.agentId} changed ${MAX_ATTEMPTS} times while this request was decided; retry`,
           );
         }
-        await this.catchUp();
+        await this.log.catchUp();
       }
     }
   }
@@ -214,7 +211,7 @@ export class AgentHandler {
   private async atRevision(tenantId: string, agentId: string, expected: number | undefined): Promise<AgentRecord> {
     let record = this.deps.projection.get(tenantId, agentId);
     if (!record || (expected !== undefined && expected > record.revision)) {
-      await this.catchUp();
+      await this.log.catchUp();
       record = this.requireAgent(tenantId, agentId);
     }
     if (expected !== undefined && expected !== record.revision)
@@ -233,48 +230,20 @@ export class AgentHandler {
     if (holder !== undefined && holder !== agentId) throw new AlreadyExistsError('agent', 'agent.name', name);
   }
 
-  private async append(
+  private append(
     ctx: RequestContext,
     requestId: string,
     agentId: string,
     events: AgentEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const stream: StreamRef = { tenantId: ctx.tenantId, category: AGENT_CATEGORY, id: agentId };
-    const metadata: EventMetadata = {
-      tenantId: ctx.tenantId,
-      actor: ctx.actor,
-      correlationId: ctx.correlationId,
-      causationId: requestId,
-      requestId,
-      schemaVersion: AGENT_EVENTS_SCHEMA_VERSION,
-      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-    };
-    const newEvents = events.map((event, index) => ({
-      id: eventIdFor(ctx.tenantId, requestId, index),
-      type: event.type,
-      data: event.data,
-      metadata,
-    }));
-    try {
-      return await this.deps.store.append(stream, newEvents, { expectedRevision });
-    } catch (err) {
-      // The append may or may not have been written; the caller's retry with the same
-      // request_id is safe either way, because the event ids come from it.
-      if (err instanceof EventStoreUnavailableError) {
-        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
-      }
-      // The event ids come from the request_id, and the log has them in another stream.
-      if (err instanceof InvalidEventError) {
-        throw new InvalidArgumentError('request_id', 'was already used for a different request');
-      }
-      throw err;
-    }
+    const stream = { tenantId: ctx.tenantId, category: AGENT_CATEGORY, id: agentId };
+    return this.log.append(ctx, requestId, stream, events, expectedRevision);
   }
 
   /** Read-your-writes: the reply is the agent as the projection has it right after this request's events. */
   private async replyAfter(ctx: RequestContext, requestId: string, position: number): Promise<Agent> {
-    await this.waitFor(position, WRITE_WAIT_MS);
+    await this.log.written(position);
     const reply = this.deps.projection.reply(ctx.tenantId, requestId);
     if (!reply)
       throw new AosError('INTERNAL', `request ${requestId} was recorded at ${position} but is not in the read model`);
@@ -285,30 +254,8 @@ export class AgentHandler {
   private async actualRevision(tenantId: string, agentId: string, err: ConcurrencyError): Promise<number> {
     const actual: unknown = err.actual;
     if (typeof actual === 'number') return actual;
-    await this.catchUp().catch(() => undefined);
+    await this.log.catchUp().catch(() => undefined);
     return this.deps.projection.get(tenantId, agentId)?.revision ?? -1;
-  }
-
-  private async reach(minPosition: number): Promise<void> {
-    if (minPosition > 0) await this.waitFor(minPosition, READ_WAIT_MS);
-  }
-
-  /** Waits until the projection has applied everything in the log right now. */
-  private async catchUp(): Promise<void> {
-    await this.waitFor(await this.deps.store.headPosition(), CATCH_UP_WAIT_MS);
-  }
-
-  private async waitFor(position: number, timeoutMs: number): Promise<void> {
-    try {
-      await this.deps.subscription.waitFor(position, timeoutMs);
-    } catch (err) {
-      if ((err as Error)?.name === 'TimeoutError') {
-        throw new DeadlineExceededError(
-          `the agent read model did not reach log position ${position} within ${timeoutMs} ms`,
-        );
-      }
-      throw new UnavailableError('the agent read model is not following the log', { cause: err });
-    }
   }
 }
 

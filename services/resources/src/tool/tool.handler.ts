@@ -12,23 +12,19 @@ import {
 import {
   AlreadyExistsError,
   AosError,
-  DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   RevisionMismatchError,
-  UnavailableError,
 } from '@aos/errors';
 import {
   ConcurrencyError,
-  EventStoreUnavailableError,
-  InvalidEventError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type Subscription,
 } from '@aos/event-store';
+import { CommandLog } from '@aos/command-log';
 import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
@@ -111,13 +107,23 @@ export class ToolHandler {
    */
   private readonly pendingNames = new Map<string, Map<string, { toolId: string; position: number }>>();
   private readonly waits: ToolHandlerWaits;
+  private readonly log: CommandLog;
 
   constructor(private readonly deps: ToolHandlerDeps) {
     this.waits = { ...DEFAULT_WAITS, ...deps.waits };
+    this.log = new CommandLog({
+      store: deps.store,
+      followers: [deps.subscription],
+      isFollowing: deps.isFollowing,
+      model: 'tool',
+      schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
+      eventIdFor,
+      waits: this.waits,
+    });
   }
 
   async registerTool(ctx: RequestContext, mutation: RegisterToolMutation): Promise<Tool> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
       if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
       const toolId = httpToolIdFor(ctx.tenantId, mutation.requestId);
@@ -141,7 +147,7 @@ export class ToolHandler {
     ctx: RequestContext,
     mutation: RegisterMcpServerMutation,
   ): Promise<RegisterMcpServerResponse> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
       // A retry answers from the log, without connecting to the server again.
       if (this.replay(ctx, mutation)) return this.replyServer(ctx.tenantId, mutation.requestId);
@@ -163,7 +169,7 @@ export class ToolHandler {
   }
 
   async disable(ctx: RequestContext, mutation: DisableToolMutation): Promise<Tool> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
       if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
       for (let attempt = 1; ; attempt++) {
@@ -176,11 +182,11 @@ export class ToolHandler {
         const events = decide(command, stream.state);
         try {
           const result = await this.append(ctx, mutation.requestId, record.streamId, events, stream.revision);
-          await this.waitFor(result.position, this.waits.writeMs);
+          await this.log.waitFor(result.position, this.waits.writeMs);
           return this.replyTool(ctx.tenantId, mutation.requestId);
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
-          await this.catchUp();
+          await this.log.catchUp();
           if (mutation.expectedRevision !== undefined) {
             const actual = this.deps.projection.stream(ctx.tenantId, record.streamId)?.revision ?? -1;
             throw new RevisionMismatchError(mutation.expectedRevision, actual);
@@ -194,14 +200,14 @@ export class ToolHandler {
   }
 
   async get(ctx: RequestContext, query: GetToolQuery): Promise<Tool> {
-    this.requireFollowing();
-    await this.reach(query.minPosition);
+    this.log.requireFollowing();
+    await this.log.reach(query.minPosition);
     return this.deps.projection.toProtoTool(await this.requireTool(ctx.tenantId, query.toolId, false));
   }
 
   async list(ctx: RequestContext, query: ListToolsQuery): Promise<ListToolsResponse> {
-    this.requireFollowing();
-    await this.reach(query.minPosition);
+    this.log.requireFollowing();
+    await this.log.reach(query.minPosition);
     const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterSeq, query.pageSize);
     const tools: Tool[] = [];
     let bytes = 0;
@@ -248,11 +254,11 @@ export class ToolHandler {
       try {
         const result = await this.append(ctx, mutation.requestId, streamId, events, 'no_stream');
         for (const tool of tools) pending.set(tool.name, { toolId: tool.toolId, position: result.position });
-        await this.waitFor(result.position, this.waits.writeMs);
+        await this.log.waitFor(result.position, this.waits.writeMs);
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
         // The stream exists: another instance handled this very request. Answer as it did.
-        await this.catchUp();
+        await this.log.catchUp();
         if (!this.replay(ctx, mutation)) throw new AlreadyExistsError('tool', 'id', streamId);
       }
     });
@@ -307,78 +313,22 @@ export class ToolHandler {
   private async requireTool(tenantId: string, toolId: string, catchUp: boolean): Promise<ToolRecord> {
     let record = this.deps.projection.tool(tenantId, toolId);
     if (!record && catchUp) {
-      await this.catchUp();
+      await this.log.catchUp();
       record = this.deps.projection.tool(tenantId, toolId);
     }
     if (!record) throw new NotFoundError('tool', toolId);
     return record;
   }
 
-  private async append(
+  private append(
     ctx: RequestContext,
     requestId: string,
     streamId: string,
     events: ToolEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const metadata: EventMetadata = {
-      tenantId: ctx.tenantId,
-      actor: ctx.actor,
-      correlationId: ctx.correlationId,
-      causationId: requestId,
-      requestId,
-      schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
-      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-    };
-    const newEvents = events.map((event, index) => ({
-      id: eventIdFor(ctx.tenantId, requestId, index),
-      type: event.type,
-      data: event.data,
-      metadata,
-    }));
-    try {
-      return await this.deps.store.append(
-        { tenantId: ctx.tenantId, category: TOOL_CATEGORY, id: streamId },
-        newEvents,
-        { expectedRevision },
-      );
-    } catch (err) {
-      // Written or not, a retry with the same request_id is safe: the event ids come from it.
-      if (err instanceof EventStoreUnavailableError) {
-        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
-      }
-      // The event ids come from the request_id, and the log has them in another stream.
-      if (err instanceof InvalidEventError) {
-        throw new InvalidArgumentError('request_id', 'was already used for a different request');
-      }
-      throw err;
-    }
-  }
-
-  private requireFollowing(): void {
-    if (!this.deps.isFollowing()) throw new UnavailableError('the tool read model has stopped following the log');
-  }
-
-  private async reach(minPosition: number): Promise<void> {
-    if (minPosition > 0) await this.waitFor(minPosition, this.waits.readMs);
-  }
-
-  /** Waits until the projection has applied everything in the log right now. */
-  private async catchUp(): Promise<void> {
-    await this.waitFor(await this.deps.store.headPosition(), this.waits.catchUpMs);
-  }
-
-  private async waitFor(position: number, timeoutMs: number): Promise<void> {
-    try {
-      await this.deps.subscription.waitFor(position, timeoutMs);
-    } catch (err) {
-      if ((err as Error)?.name === 'TimeoutError') {
-        throw new DeadlineExceededError(
-          `the tool read model did not reach log position ${position} within ${timeoutMs} ms`,
-        );
-      }
-      throw new UnavailableError('the tool read model is not following the log', { cause: err });
-    }
+    const stream = { tenantId: ctx.tenantId, category: TOOL_CATEGORY, id: streamId };
+    return this.log.append(ctx, requestId, stream, events, expectedRevision);
   }
 }
 

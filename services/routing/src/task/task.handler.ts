@@ -13,23 +13,19 @@ import {
 } from '@aos/contracts';
 import {
   AosError,
-  DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   RevisionMismatchError,
-  UnavailableError,
 } from '@aos/errors';
 import {
   ConcurrencyError,
-  EventStoreUnavailableError,
-  InvalidEventError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type Subscription,
 } from '@aos/event-store';
+import { CommandLog } from '@aos/command-log';
 import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import { concurrencyLimitOf } from '../agent/agent.roster';
@@ -119,6 +115,7 @@ export class TaskHandler {
    */
   private readonly agentStarts = new KeyedMutex();
   readonly leases: RunLeases;
+  private readonly log: CommandLog;
   private readonly waits: TaskHandlerWaits;
   private readonly now: () => number;
 
@@ -126,12 +123,21 @@ export class TaskHandler {
     this.waits = { ...DEFAULT_WAITS, ...deps.waits };
     this.now = deps.now ?? Date.now;
     this.leases = new RunLeases(deps.leaseMs);
+    this.log = new CommandLog({
+      store: deps.store,
+      followers: [deps.subscription],
+      isFollowing: deps.isFollowing,
+      model: 'task',
+      schemaVersion: TASK_EVENTS_SCHEMA_VERSION,
+      eventIdFor,
+      waits: this.waits,
+    });
   }
 
   // ---- TaskService ----
 
   async submit(ctx: RequestContext, m: SubmitTaskMutation): Promise<Task> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, m.requestId), async () => {
       const taskId = taskIdFor(ctx.tenantId, m.requestId);
       if (this.replay(ctx, m.requestId, REPLAYS.submit, taskId)) return this.reply(ctx.tenantId, taskId);
@@ -159,11 +165,11 @@ export class TaskHandler {
         const events = decide(command, initialTaskState);
         try {
           const result = await this.append(ctx, m.requestId, taskId, events, 'no_stream');
-          await this.waitFor(result.position, this.waits.writeMs);
+          await this.log.waitFor(result.position, this.waits.writeMs);
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
           // The stream exists: another instance handled this very request. Answer as it did.
-          await this.catchUp();
+          await this.log.catchUp();
           if (!this.replay(ctx, m.requestId, REPLAYS.submit, taskId)) throw err;
         }
         return this.reply(ctx.tenantId, taskId);
@@ -172,14 +178,14 @@ export class TaskHandler {
   }
 
   async get(ctx: RequestContext, query: GetTaskQuery): Promise<Task> {
-    this.requireFollowing();
-    await this.reach(query.minPosition);
+    this.log.requireFollowing();
+    await this.log.reach(query.minPosition);
     return toProtoTask(await this.requireTask(ctx.tenantId, query.taskId, false), true);
   }
 
   async list(ctx: RequestContext, query: ListTasksQuery): Promise<ListTasksResponse> {
-    this.requireFollowing();
-    await this.reach(query.minPosition);
+    this.log.requireFollowing();
+    await this.log.reach(query.minPosition);
     const tasks: Task[] = [];
     let totalSize = 0;
     let bytes = 0;
@@ -265,7 +271,7 @@ export class TaskHandler {
    * the agent is not ACTIVE or already runs as many tasks as it may.
    */
   async startRun(ctx: RequestContext, m: StartRunMutation): Promise<StartRunReply> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, m.request_id), async () => {
       const replayed = this.replay(ctx, m.request_id, REPLAYS.start, m.taskId);
       if (replayed) return this.startReply(replayed.data as StartedData, replayed.position);
@@ -306,7 +312,7 @@ export class TaskHandler {
 
   /** Extends the runner's leases; lists the run ids it no longer holds. Runs are found by id, whatever ctx's tenant. */
   renewLeases(body: RenewLeasesBody): RenewLeasesReply {
-    this.requireFollowing();
+    this.log.requireFollowing();
     const now = this.now();
     const lost: string[] = [];
     for (const runId of body.runIds) {
@@ -394,7 +400,7 @@ export class TaskHandler {
           if (events.length === 0) return;
           const requestId = reactionRequestId('route', taskId, record.revision);
           const result = await this.append(systemCtx(tenantId, requestId), requestId, taskId, events, record.revision);
-          await this.waitFor(result.position, this.waits.writeMs);
+          await this.log.waitFor(result.position, this.waits.writeMs);
         });
       } catch (err) {
         // A lost race or a slow log: the next reconciliation decides again against the newer state.
@@ -443,7 +449,7 @@ export class TaskHandler {
           const requestId = reactionRequestId('abandon', taskId, record.revision);
           const result = await this.append(systemCtx(tenantId, requestId), requestId, taskId, events, record.revision);
           this.leases.drop(runId);
-          await this.waitFor(result.position, this.waits.writeMs);
+          await this.log.waitFor(result.position, this.waits.writeMs);
         });
       } catch (err) {
         this.deps.onReactionError?.(`could not abandon run ${runId}`, err);
@@ -489,7 +495,7 @@ export class TaskHandler {
     replays: ReplayKind,
     build: (record: TaskRecord) => TaskCommand,
   ): Promise<TaskRecord> {
-    this.requireFollowing();
+    this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, requestId), async () => {
       if (this.replay(ctx, requestId, replays, taskId)) return (await this.requireTask(ctx.tenantId, taskId, false))!;
       return this.changeLocked(ctx, requestId, taskId, expectedRevision, build);
@@ -513,11 +519,11 @@ export class TaskHandler {
         if (events.length === 0) return record;
         try {
           const result = await this.append(ctx, requestId, taskId, events, record.revision);
-          await this.waitFor(result.position, this.waits.writeMs);
+          await this.log.waitFor(result.position, this.waits.writeMs);
           return this.deps.projection.task(ctx.tenantId, taskId)!;
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
-          await this.catchUp();
+          await this.log.catchUp();
           if (expectedRevision !== undefined) {
             const actual = this.deps.projection.task(ctx.tenantId, taskId)?.revision ?? -1;
             throw new RevisionMismatchError(expectedRevision, actual);
@@ -562,76 +568,27 @@ export class TaskHandler {
   private async requireTask(tenantId: string, taskId: string, catchUp: boolean): Promise<TaskRecord> {
     let record = this.deps.projection.task(tenantId, taskId);
     if (!record && catchUp) {
-      await this.catchUp();
+      await this.log.catchUp();
       record = this.deps.projection.task(tenantId, taskId);
     }
     if (!record) throw new NotFoundError('task', taskId);
     return record;
   }
 
-  private async append(
+  private append(
     ctx: RequestContext,
     requestId: string,
     taskId: string,
     events: TaskEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const metadata: EventMetadata = {
-      tenantId: ctx.tenantId,
-      actor: ctx.actor,
-      correlationId: ctx.correlationId,
-      causationId: requestId,
+    return this.log.append(
+      ctx,
       requestId,
-      schemaVersion: TASK_EVENTS_SCHEMA_VERSION,
-      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-    };
-    const newEvents = events.map((event, index) => ({
-      id: eventIdFor(ctx.tenantId, requestId, index),
-      type: event.type,
-      data: event.data,
-      metadata,
-    }));
-    try {
-      return await this.deps.store.append({ tenantId: ctx.tenantId, category: TASK_CATEGORY, id: taskId }, newEvents, {
-        expectedRevision,
-      });
-    } catch (err) {
-      // Written or not, a retry with the same request_id is safe: the event ids come from it.
-      if (err instanceof EventStoreUnavailableError) {
-        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
-      }
-      // The event ids come from the request_id, and the log has them in another stream.
-      if (err instanceof InvalidEventError) {
-        throw new InvalidArgumentError('request_id', 'was already used for a different request');
-      }
-      throw err;
-    }
-  }
-
-  private requireFollowing(): void {
-    if (!this.deps.isFollowing()) throw new UnavailableError('the task read model has stopped following the log');
-  }
-
-  private async reach(minPosition: number): Promise<void> {
-    if (minPosition > 0) await this.waitFor(minPosition, this.waits.readMs);
-  }
-
-  /** Waits until the projection has applied everything in the log right now. */
-  private async catchUp(): Promise<void> {
-    await this.waitFor(await this.deps.store.headPosition(), this.waits.catchUpMs);
-  }
-
-  private async waitFor(position: number, timeoutMs: number): Promise<void> {
-    try {
-      await this.deps.subscription.waitFor(position, timeoutMs);
-    } catch (err) {
-      if ((err as Error)?.name === 'TimeoutError') {
-        throw new DeadlineExceededError(
-          `the task read model did not reach log position ${position} within ${timeoutMs} ms`,
-        );
-      }
-      throw new UnavailableError('the task read model is not following the log', { cause: err });
-    }
+      { tenantId: ctx.tenantId, category: TASK_CATEGORY, id: taskId },
+      events,
+      expectedRevision,
+    );
   }
 }
 

@@ -1,0 +1,1 @@
+export { CommandLog, type CommandLogOptions, type CommandLogWaits, type LogFollower } from './command-log';
