@@ -11,9 +11,18 @@ const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance', 're
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export function serviceEntry(name: ServiceName): string {
+export function serviceEntry(name: ServiceName | 'backends'): string {
   return join(REPO_ROOT, 'services', name, 'src', 'main.ts');
 }
+
+/**
+ * `process-per-service` (the default, and what production runs): every
+ * service its own process, so one can crash, restart and scale alone.
+ * `backends-in-one`: the six backend services share one process (the gateway
+ * keeps its own), still talking over NATS; it starts several times faster on
+ * a small machine, which is what the end-to-end tests use.
+ */
+export type StackTopology = 'process-per-service' | 'backends-in-one';
 
 export interface StackOptions {
   /** AOS_DATA_DIR for the services; the embedded nats-server keeps JetStream under `<dataDir>/nats`. */
@@ -23,6 +32,8 @@ export interface StackOptions {
   natsUrl?: string;
   /** Port for the embedded nats-server; unset = a free loopback port. */
   natsPort?: number;
+  /** Default `process-per-service`. */
+  topology?: StackTopology;
   /** Extra environment for every service (AOS_* settings). */
   env?: NodeJS.ProcessEnv;
   output?: 'prefix' | 'ignore';
@@ -37,7 +48,12 @@ export interface Stack {
   readonly natsUrl: string;
   readonly gatewayAddr: string;
   readonly nats: NatsServerHandle | undefined;
+  /**
+   * The process of each service. With `backends-in-one` every backend name
+   * maps to the one shared process: killing "lifecycle" kills them all.
+   */
   readonly services: Record<ServiceName, ServiceProcess>;
+  readonly topology: StackTopology;
   /** Stops the gateway, then the other services, then the embedded nats-server. */
   stop(): Promise<void>;
 }
@@ -69,23 +85,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AOS_DATA_DIR: options.dataDir,
     AOS_GATEWAY_ADDR: options.gatewayAddr,
   };
-  const make = (name: ServiceName) =>
+  const make = (name: ServiceName | 'backends') =>
     new ServiceProcess({ name, entry: serviceEntry(name), env, output: options.output ?? 'prefix' });
+  const topology = options.topology ?? 'process-per-service';
+  const shared = topology === 'backends-in-one' ? make('backends') : undefined;
+  const backend = (name: ServiceName) => shared ?? make(name);
   const services: Record<ServiceName, ServiceProcess> = {
-    lifecycle: make('lifecycle'),
-    audit: make('audit'),
-    governance: make('governance'),
-    resources: make('resources'),
-    routing: make('routing'),
-    runtime: make('runtime'),
+    lifecycle: backend('lifecycle'),
+    audit: backend('audit'),
+    governance: backend('governance'),
+    resources: backend('resources'),
+    routing: backend('routing'),
+    runtime: backend('runtime'),
     gateway: make('gateway'),
   };
+  const backendProcesses = [...new Set(BACKEND_SERVICES.map((n) => services[n]))];
 
   let stopped = false;
   const stop = async () => {
     stopped = true;
     await services.gateway.stop();
-    await Promise.all(BACKEND_SERVICES.map((n) => services[n].stop()));
+    await Promise.all(backendProcesses.map((p) => p.stop()));
     await nats?.stop();
   };
 
@@ -93,7 +113,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   options.signal?.addEventListener('abort', abortStart, { once: true });
   let gatewayAddr = options.gatewayAddr;
   try {
-    await Promise.all(BACKEND_SERVICES.map((n) => services[n].start().then(() => say(`${n} ready`))));
+    await Promise.all(backendProcesses.map((p) => p.start().then(() => say(`${p.name} ready`))));
     const ready = await services.gateway.start();
     // The gateway reports the address it actually bound (it differs for port 0).
     if (typeof ready.details?.address === 'string') gatewayAddr = ready.details.address;
@@ -106,9 +126,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   if (options.restartOnCrash) {
-    for (const service of Object.values(services)) superviseRestarts(service, () => stopped, say);
+    for (const service of new Set(Object.values(services))) superviseRestarts(service, () => stopped, say);
   }
-  return { natsUrl, gatewayAddr, nats, services, stop };
+  return { natsUrl, gatewayAddr, nats, services, topology, stop };
 }
 
 /** Restarts a service that died on its own, waiting longer after each quick failure (max 30 s). */

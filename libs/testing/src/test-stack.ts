@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAosClient, type AosClient } from '@aos/grpc-client';
-import { freePort, startStack, type Stack } from '@aos/launcher';
+import { freePort, startStack, type Stack, type StackTopology } from '@aos/launcher';
 
 export interface TestStack {
   readonly stack: Stack;
@@ -22,12 +22,15 @@ export interface TestStack {
 }
 
 /**
- * The whole system for an end-to-end test, exactly as `npm start` runs it
- * (same launcher, every service its own process), on free loopback ports in a
- * temp directory that stop() removes.
+ * The whole system for an end-to-end test, started by the launcher `npm start`
+ * uses, on free loopback ports in a temp directory that stop() removes. By
+ * default the backend services share one process (topology
+ * `backends-in-one`; they still talk over a real NATS) because a stack of
+ * seven processes costs a two-core machine ~15 s to start; a test that kills
+ * or restarts one service asks for `process-per-service`, as `npm start` runs.
  */
 export async function startTestStack(
-  options: { output?: 'prefix' | 'ignore' | 'capture'; env?: NodeJS.ProcessEnv } = {},
+  options: { output?: 'prefix' | 'ignore' | 'capture'; env?: NodeJS.ProcessEnv; topology?: StackTopology } = {},
 ): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'aos-e2e-'));
   const apiKey = `aos_test_${randomBytes(24).toString('base64url')}`;
@@ -41,6 +44,7 @@ export async function startTestStack(
       gatewayAddr,
       env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', ...options.env },
       output: output === 'ignore' ? 'ignore' : 'prefix',
+      topology: options.topology ?? 'backends-in-one',
     });
   } catch (err) {
     capture?.restore();

@@ -6,7 +6,8 @@ import type { Agent } from '@aos/contracts';
 
 let t: TestStack;
 beforeAll(async () => {
-  t = await startTestStack();
+  // lifecycle is killed and restarted alone: every service its own process, as npm start runs them.
+  t = await startTestStack({ topology: 'process-per-service' });
 });
 afterAll(async () => {
   await t?.stop();

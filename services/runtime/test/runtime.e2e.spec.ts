@@ -48,7 +48,9 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => invoices.listen(0, '127.0.0.1', r));
+  // (e) kills one runtime process: every service its own process, as npm start runs them.
   t = await startTestStack({
+    topology: 'process-per-service',
     env: {
       AOS_OPENAI_BASE_URL: model.baseURL,
       AOS_OPENAI_API_KEY: 'scripted-key',
