@@ -1,5 +1,6 @@
 import { STOP_WORDS, contentWords, stemmer, words as wordsOf } from './text';
-import { Bm25Index, scoreGroups, type FieldText } from './bm25-index';
+import { Bm25Index, type FieldText } from './bm25-index';
+import { ConceptIndex } from './concept-index';
 import { wordNetLexicon, type Lexicon } from './lexicon';
 import { winkWordVectors, type WordVectors } from './word-vectors';
 
@@ -90,6 +91,14 @@ const EXPANSION_WEIGHT = 0.5;
  * share no word with the agent that should take them.
  */
 const CONCEPT_WEIGHT = 2;
+/** The concept channel hands on its best agents only; an agent outside them still counts by its literal words. */
+const CONCEPT_CANDIDATES = 256;
+/** A task word's relatives in the concept query, strongest (weight × idf) first. */
+const QUERY_TERMS_PER_WORD = 16;
+/** Concept terms in one query at most. */
+const CONCEPT_QUERY_TERMS = 40;
+/** An agent's concept document keeps its strongest terms; the tail is faint relatives of single words. */
+const MAX_CONCEPTS_PER_AGENT = 400;
 /** Bounds the stem → word map of the rationale in a fleet with a large vocabulary. */
 const MAX_SURFACE_WORDS = 100_000;
 /** How many agents the cheap first stage hands to word-to-word matching. */
@@ -114,7 +123,7 @@ export class CapabilityRouter {
   private readonly byCapability = new Map<string, Set<string>>();
   private readonly index = new Bm25Index();
   /** The same documents in WordNet's terms: each word with the stems of its synonyms, hypernyms, domains and gloss. */
-  private readonly concepts = new Bm25Index();
+  private readonly concepts = new ConceptIndex();
   /** A stem → a word it was indexed from, to name concept evidence in the rationale. */
   private readonly surface = new Map<string, string>();
   private vectors: WordVectors | null | undefined;
@@ -199,7 +208,9 @@ export class CapabilityRouter {
     const words = contentWords(taskText);
     const lexical = this.lexicalScores(taskText, vectors, allowed);
     const task = vectors ? taskWords(words, vectors) : undefined;
-    const scored = task ? this.semanticScores(task, lexical, allowed, vectors!) : lexicalOnly(lexical);
+    const scored = task
+      ? this.semanticScores(task, lexical, allowed, vectors!)
+      : lexicalOnly(lexical, Math.max(1, topK));
     if (scored.length === 0)
       return none(
         required.length > 0
@@ -287,9 +298,19 @@ export class CapabilityRouter {
         for (const [term, weight] of lexicon.related(word))
           if (this.concepts.has(term) && (terms.get(term) ?? 0) < EXPANSION_WEIGHT * weight)
             terms.set(term, EXPANSION_WEIGHT * weight);
-        return { weight: lexicon.specificity(word), terms: [...terms].map(([term, weight]) => ({ term, weight })) };
+        // The strongest relatives only: the rest are weak and walk long postings.
+        const strongest = [...terms]
+          .map(([term, weight]) => ({ term, weight, impact: weight * this.concepts.idf(term) }))
+          .sort((a, b) => b.impact - a.impact)
+          .slice(0, QUERY_TERMS_PER_WORD);
+        return { weight: lexicon.specificity(word), terms: strongest };
       });
-      const concepts = scaledToBest(scoreGroups(this.concepts, groups, (evidence, best) => evidence / best));
+      // A budget for the whole query, spent on the most telling terms: common concepts
+      // have long postings and low idf, so they go first when a long task asks for many.
+      const all = groups.flatMap((g) => g.terms).sort((a, b) => b.impact - a.impact);
+      const cut = all.length > CONCEPT_QUERY_TERMS ? all[CONCEPT_QUERY_TERMS - 1]!.impact : 0;
+      for (const g of groups) g.terms = g.terms.filter((t) => t.impact >= cut);
+      const concepts = scaledToBest(this.concepts.searchGroups(groups, CONCEPT_CANDIDATES, allowed));
       for (const [id, score] of concepts) scores.set(id, (scores.get(id) ?? 0) + CONCEPT_WEIGHT * score);
     }
     if (allowed) for (const id of scores.keys()) if (!allowed.has(id)) scores.delete(id);
@@ -416,10 +437,15 @@ export class CapabilityRouter {
             add(concepts, term, field.boost * EXPANSION_WEIGHT * weight);
       }
     this.index.upsertTerms(agentId, frequencies);
-    if (lexicon) this.concepts.upsertTerms(agentId, concepts);
+    if (lexicon) this.concepts.upsert(agentId, strongestConcepts(concepts));
     const vectors = this.wordVectors();
     if (vectors) this.profiles.set(agentId, profileOf(fields, learned, vectors));
   }
+}
+
+function strongestConcepts(concepts: ReadonlyMap<string, number>): Map<string, number> {
+  if (concepts.size <= MAX_CONCEPTS_PER_AGENT) return new Map(concepts);
+  return new Map([...concepts].sort((a, b) => b[1] - a[1]).slice(0, MAX_CONCEPTS_PER_AGENT));
 }
 
 /** Scores divided by the best one, so channels of different units can be added. */
@@ -477,10 +503,27 @@ function taskWords(words: readonly string[], vectors: WordVectors): TaskWords | 
   return { words: known, rows, weights, mean: meanOf(rows, weights, vectors) };
 }
 
-function lexicalOnly(lexical: ReadonlyMap<string, number>): Scored[] {
-  return [...lexical]
-    .map(([agentId, score]) => ({ agentId, total: score, lexical: score, semantic: 0 }))
-    .sort((a, b) => b.total - a.total);
+/**
+ * The agents that can still make the top `topK` once load is subtracted, best
+ * first. Load costs at most MAX_LOAD_PENALTY of the best score, so an agent
+ * that far below the k-th best cannot overtake it: a fleet of thousands is not
+ * sorted whole for five candidates.
+ */
+function lexicalOnly(lexical: ReadonlyMap<string, number>, topK: number): Scored[] {
+  const top: number[] = [];
+  for (const score of lexical.values()) {
+    if (top.length === topK && score <= top[topK - 1]!) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1]! < score) at--;
+    top.splice(at, 0, score);
+    if (top.length > topK) top.pop();
+  }
+  if (top.length === 0) return [];
+  const floor = top.at(-1)! - MAX_LOAD_PENALTY * top[0]!;
+  const kept: Scored[] = [];
+  for (const [agentId, score] of lexical)
+    if (score >= floor) kept.push({ agentId, total: score, lexical: score, semantic: 0 });
+  return kept.sort((a, b) => b.total - a.total);
 }
 
 function profileOf(fields: readonly FieldText[], learned: Learned, vectors: WordVectors): Profile {

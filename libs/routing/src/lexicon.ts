@@ -88,9 +88,11 @@ export class WordNetLexicon implements Lexicon {
   private readonly senses = new Map<string, Partial<Record<Pos, number[]>>>();
   private readonly data: Record<Pos, Buffer>;
   private readonly synsets = new Map<string, Synset>();
-  /** First word of a multiword lemma → the lemmas' words, longest first. */
+  /** "first_second" words of a multiword lemma → the lemmas' words. */
   private readonly multiword = new Map<string, string[][]>();
   private readonly cache = new Map<string, ReadonlyMap<string, number>>();
+  private readonly forms = new Map<string, string[]>();
+  private readonly specificities = new Map<string, number>();
   /** Lemma → how often its senses were tagged in WordNet's sense-tagged corpus (SemCor). */
   private readonly tagCounts = new Map<string, number>();
   private tagTotal = 0;
@@ -112,13 +114,13 @@ export class WordNetLexicon implements Lexicon {
         entry[pos] = offsets;
         if (lemma.includes('_')) {
           const parts = lemma.split('_');
-          let list = this.multiword.get(parts[0]!);
-          if (!list) this.multiword.set(parts[0]!, (list = []));
+          const key = `${parts[0]}_${parts[1]}`;
+          let list = this.multiword.get(key);
+          if (!list) this.multiword.set(key, (list = []));
           if (!list.some((l) => l.join('_') === lemma)) list.push(parts);
         }
       }
     }
-    for (const list of this.multiword.values()) list.sort((a, b) => b.length - a.length);
     // index.sense: "sense_key synset_offset sense_number tag_cnt"; the key starts with "lemma%".
     for (const line of readFileSync(join(dictionary, 'index.sense'), 'latin1').split('\n')) {
       const count = Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -130,28 +132,30 @@ export class WordNetLexicon implements Lexicon {
   }
 
   specificity(word: string): number {
+    const cached = this.specificities.get(word);
+    if (cached !== undefined) return cached;
     let count = this.tagCounts.get(word) ?? 0;
     for (const base of this.lemmasOf(word)) count = Math.max(count, this.tagCounts.get(base) ?? 0);
     const p = (count + 1) / this.tagTotal;
-    return SIF_A / (SIF_A + p);
+    const specificity = SIF_A / (SIF_A + p);
+    if (this.specificities.size >= CACHE_LIMIT) this.specificities.clear();
+    this.specificities.set(word, specificity);
+    return specificity;
   }
 
   collocations(words: readonly string[]): string[] {
-    const found: string[] = [];
-    for (let i = 0; i < words.length; i++) {
-      const first = this.baseForms(words[i]!);
-      for (const base of first)
-        for (const parts of this.multiword.get(base) ?? []) {
-          if (i + parts.length > words.length) continue;
-          let match = true;
-          for (let j = 1; j < parts.length && match; j++) {
-            const word = words[i + j]!;
-            match = word === parts[j] || this.baseForms(word).includes(parts[j]!);
+    const found = new Set<string>();
+    const formsOf = words.map((w) => [...new Set([w, ...this.baseForms(w)])]);
+    for (let i = 0; i + 1 < words.length; i++)
+      for (const first of formsOf[i]!)
+        for (const second of formsOf[i + 1]!)
+          for (const parts of this.multiword.get(`${first}_${second}`) ?? []) {
+            if (i + parts.length > words.length) continue;
+            let match = true;
+            for (let j = 2; j < parts.length && match; j++) match = formsOf[i + j]!.includes(parts[j]!);
+            if (match) found.add(parts.join('_'));
           }
-          if (match) found.push(parts.join('_'));
-        }
-    }
-    return found;
+    return [...found];
   }
 
   related(word: string): ReadonlyMap<string, number> {
@@ -209,8 +213,14 @@ export class WordNetLexicon implements Lexicon {
 
   /** The word's WordNet lemmas: itself and its base forms (irregulars included) that WordNet lists. */
   baseForms(word: string): string[] {
-    const forms = new Set([word, lemmatize.noun(word), lemmatize.verb(word), lemmatize.adjective(word)]);
-    return [...forms].filter((f) => this.senses.has(f));
+    let forms = this.forms.get(word);
+    if (!forms) {
+      const candidates = new Set([word, lemmatize.noun(word), lemmatize.verb(word), lemmatize.adjective(word)]);
+      forms = [...candidates].filter((f) => this.senses.has(f));
+      if (this.forms.size >= CACHE_LIMIT) this.forms.clear();
+      this.forms.set(word, forms);
+    }
+    return forms;
   }
 
   private lemmasOf(word: string): string[] {

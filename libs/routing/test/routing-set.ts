@@ -452,3 +452,57 @@ export const HISTORY: HistoryItem[] = [
   moved('refunds', 'expenses', 'pay me back for the train ticket I bought for the client visit'),
   moved('legal', 'translation', 'we need the supplier contract in Polish for their team'),
 ];
+
+/**
+ * Tasks written after the router's weights and the history above were fixed,
+ * and never used to choose either: a check that the figure on TASKS is not
+ * the product of tuning on TASKS. Same rules (`noSharedWord` is recomputed by
+ * the test); reported beside TASKS, not mixed into it. One task first written
+ * here ("the blender arrived cracked...") was dropped because the overlap test
+ * found it a near-duplicate (Jaccard 0.56) of a learned text.
+ */
+export const HELD_OUT_TASKS: RoutingTask[] = [
+  task('it-helpdesk', 'the wifi in the office keeps dropping on my machine', true),
+  task('it-helpdesk', 'Excel freezes whenever I open the big spreadsheet', true),
+  task('payroll', 'why is my net pay lower than last month', true),
+  task('payroll', 'I worked extra hours in March and they are not on my check', true),
+  task('billing', 'the customer wants the invoice split across two cost centres'),
+  task('billing', 'Acme says our statement shows an amount they already settled', true),
+  task('refunds', 'customer was double charged for one order and wants one charge reversed'),
+  task('travel', 'need to get to the Frankfurt fair on the 3rd, fly out the day before', true),
+  task('travel', 'find me somewhere to stay in Boston for the week of the 10th', true),
+  task('legal', 'partner wants us to sign their terms, can you check the fine print', true),
+  task('legal', 'is the exclusivity section in the distributor deal a problem?', true),
+  task('hr-onboarding', 'our new designer starts next monday, make sure everything is ready'),
+  task('hr-onboarding', 'what does a new joiner need to do on their first morning'),
+  task('security', 'I got a text asking me to click a link to unlock my bank account', true),
+  task('security', 'files on the shared drive got renamed and encrypted overnight', true),
+  task('sales', 'a retailer asked for a call to talk about pricing for their stores', true),
+  task('sales', 'log the meeting with Vandelay and set the next step in the CRM'),
+  task('marketing', 'we need punchy text for the autumn promotion banner', true),
+  task('marketing', 'draft the announcement for our new mobile app'),
+  task('analytics', 'what share of trial users convert to paid after two weeks', true),
+  task('analytics', 'give me a breakdown of sales by country for last quarter', true),
+  task('shipping', 'the customer got someone else’s parcel instead of theirs'),
+  task('shipping', 'order 7781 still says processing after five days'),
+  task('procurement', 'we want to buy 15 headsets for the support team, who orders them'),
+  task('procurement', 'ask a few suppliers what they would charge for new office chairs'),
+  task('facilities', 'the radiator in the corner office is stone cold'),
+  task('facilities', 'a window on the third floor will not close', true),
+  task('recruiting', 'we have an opening for a QA tester, find us some people'),
+  task('recruiting', 'book second interviews for the two finalists next week'),
+  task('translation', 'our Italian distributor needs the price list in Italian', true),
+  task('translation', 'can someone turn the user guide into Chinese', true),
+  task('social', 'someone tagged us in an angry tweet, please reply'),
+  task('social', 'line up a few LinkedIn posts for the conference week'),
+  task('compliance', 'a former employee wants all her personal information erased', true),
+  task('compliance', 'can we keep call recordings for five years or is that too long', true),
+  task('devops', 'the app is throwing 500 errors since the last update', true),
+  task('devops', 'ship the new release to production tonight'),
+  task('expenses', 'how do I get back the money I spent on a taxi to the client', true),
+  task('expenses', 'can I claim the parking fees from the conference', true),
+  task('docs', 'there is no written explanation of how our release process works', true),
+  task('docs', 'update the guide for new developers with the new setup steps'),
+  task('events', 'we need a place and food for a 60 person summer party', true),
+  task('events', 'organize drinks for the team after the product launch'),
+];
