@@ -111,7 +111,9 @@ const EXEMPLAR_WEIGHT = 0.5;
 /** Below this word-to-word similarity, with no word in common, the task matches no agent. */
 const MIN_SEMANTIC = 0.3;
 /** WordNet relatives at least this strong are named in the rationale. */
-const EXPLAIN_RELATEDNESS = 0.1;
+const EXPLAIN_RELATEDNESS = 0.25;
+/** Generic words ("get", "need") relate to everything a little; they are not named as evidence. */
+const EXPLAIN_SPECIFICITY = 0.3;
 /** Word pairs at least this similar are named in the rationale. */
 const EXPLAIN_SIMILARITY = 0.5;
 
@@ -192,8 +194,9 @@ export class CapabilityRouter {
     this.reindex(toAgentId);
   }
 
-  /** Loads the word vectors now rather than on the first upsert or route (they take seconds). */
+  /** Loads WordNet and the word vectors now rather than on the first upsert or route (they take seconds). */
   warmUp(): void {
+    this.lexicon();
     this.wordVectors();
   }
 
@@ -371,7 +374,7 @@ export class CapabilityRouter {
     // A word with no literal match is explained by its strongest WordNet relative among the agent's own words.
     if (lexicon)
       for (const word of new Set(words)) {
-        if (literal(word)) continue;
+        if (literal(word) || lexicon.specificity(word) < EXPLAIN_SPECIFICITY) continue;
         let best: [string, number] | undefined;
         for (const [term, weight] of lexicon.related(word))
           if (own.has(term) && weight > (best?.[1] ?? EXPLAIN_RELATEDNESS)) best = [term, weight];

@@ -138,11 +138,7 @@ export class ConceptIndex {
     }
     // Only the best `limit` documents are returned: in a large fleet nearly every agent
     // shares some concept with a task, and the rest cannot reach the top few.
-    let threshold = 0;
-    if (touched.length > limit) {
-      const values = Float64Array.from(touched, (slot) => total[slot]!).sort();
-      threshold = values[values.length - limit]!;
-    }
+    const threshold = touched.length > limit ? cutOff(touched, total, limit) : 0;
     const scores = new Map<string, number>();
     for (const slot of touched)
       if (total[slot]! >= threshold && scores.size < limit) scores.set(this.ids[slot]!, total[slot]!);
@@ -154,4 +150,25 @@ export class ConceptIndex {
       }
     return scores;
   }
+}
+
+const BINS = 256;
+/**
+ * A score that about `limit` of the touched documents reach, by one counting
+ * pass over score bins instead of a sort of the whole fleet: the boundary bin
+ * is kept whole, and the caller stops at `limit` anyway.
+ */
+function cutOff(touched: readonly number[], total: Float64Array, limit: number): number {
+  let best = 0;
+  for (const slot of touched) best = Math.max(best, total[slot]!);
+  if (best <= 0) return 0;
+  const counts = new Uint32Array(BINS);
+  const scale = (BINS - 1) / best;
+  for (const slot of touched) counts[Math.floor(total[slot]! * scale)]!++;
+  let kept = 0;
+  for (let bin = BINS - 1; bin >= 0; bin--) {
+    kept += counts[bin]!;
+    if (kept >= limit) return bin / scale;
+  }
+  return 0;
 }
