@@ -1,9 +1,11 @@
 /**
  * Bench (d): routing decisions. 10,000 synthetic active agents built from the
- * routing test set's vocabulary, each with a few learned task texts, then
- * CapabilityRouter.route() on task texts (BM25 plus word-embedding scoring),
- * beside the router's BM25 index alone and MiniSearch alone over the same
- * agent texts (no embeddings, typo retry, load or filter) in the same run.
+ * routing test set's vocabulary, each with a learned task text, then
+ * CapabilityRouter.route() on task texts (BM25 on the words plus BM25 on
+ * WordNet concepts; word-embedding scoring too if the optional vectors are
+ * installed), beside the router's BM25 index alone and MiniSearch alone over
+ * the same agent texts (no WordNet, embeddings, typo retry, load or filter) in
+ * the same run.
  */
 import MiniSearch from 'minisearch';
 import { winkWordVectors, CapabilityRouter, type RoutableAgent } from '../libs/routing/src';
@@ -50,7 +52,7 @@ export async function benchRouting(): Promise<void> {
 
   const router = new CapabilityRouter();
   const vectorsStart = process.hrtime.bigint();
-  router.warmUp(); // the word vectors are parsed once per process; not a decision's cost
+  router.warmUp(); // WordNet and the word vectors are loaded once per process; not a decision's cost
   const vectorsSeconds = Number(process.hrtime.bigint() - vectorsStart) / 1e9;
   const learnedTexts: string[] = [];
   const buildStart = process.hrtime.bigint();
@@ -68,7 +70,7 @@ export async function benchRouting(): Promise<void> {
     })),
   );
   process.stdout.write(
-    `  ${winkWordVectors() ? `word vectors loaded in ${vectorsSeconds.toFixed(2)} s` : 'word vectors not installed: BM25 only'}; ${AGENT_COUNT} upserts + ${AGENT_COUNT} learned texts in ${buildSeconds.toFixed(2)} s (${((2 * AGENT_COUNT) / buildSeconds).toFixed(0)} updates/s)\n`,
+    `  ${winkWordVectors() ? 'WordNet and word vectors' : 'WordNet (word vectors not installed)'} loaded in ${vectorsSeconds.toFixed(2)} s; ${AGENT_COUNT} upserts + ${AGENT_COUNT} learned texts in ${buildSeconds.toFixed(2)} s (${((2 * AGENT_COUNT) / buildSeconds).toFixed(0)} updates/s)\n`,
   );
 
   const tasks = Array.from({ length: DECISIONS }, () => pick(random, TASKS).text);

