@@ -69,7 +69,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    // Tests and their fixtures compose services, as scripts and benchmarks do.
+    files: ['**/*.spec.ts', '**/test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {

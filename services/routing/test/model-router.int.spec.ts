@@ -1,55 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskState } from '@aos/contracts';
-import { loadConfig } from '@aos/config';
-import { createEventStore, type EventStore } from '@aos/event-store';
-import { startLifecycle } from '@aos/lifecycle';
-import { ServiceClient } from '@aos/messaging';
-import {
-  startNatsServer,
-  startScriptedModelServer,
-  type NatsServerHandle,
-  type ScriptedModelServer,
-} from '@aos/testing';
-import { startRouting, type RoutingService } from '../src/bootstrap';
-import { RoutingCalls } from './routing.fixture';
+import { startScriptedModelServer, type ScriptedModelServer } from '@aos/testing';
+import { startRoutingHarness, type RoutingCalls, type RoutingHarness } from './routing.fixture';
 
 /**
  * The LLM router (AOS_ROUTER=auto with AOS_OPENAI_BASE_URL set) against a
  * local OpenAI-compatible server whose answers this test scripts: what is
  * checked is what routing does with an answer, not the quality of a model.
  */
-let nats: NatsServerHandle;
+let h: RoutingHarness;
 let model: ScriptedModelServer;
-let lifecycle: { close(): Promise<void> };
-let routing: RoutingService;
-let store: EventStore;
-let client: ServiceClient;
 let calls: RoutingCalls;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
   model = await startScriptedModelServer();
-  const config = loadConfig({
-    AOS_NATS_URL: nats.url,
-    AOS_LOG_LEVEL: 'warn',
-    AOS_OPENAI_BASE_URL: model.baseURL,
-    AOS_MODEL: 'router-model',
-  });
-  lifecycle = await startLifecycle(config, { shutdownHooks: false });
-  routing = await startRouting(config, { shutdownHooks: false });
-  store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
-  client = new ServiceClient(nats.url);
-  await client.connect();
-  calls = new RoutingCalls(client, store);
+  h = await startRoutingHarness({ AOS_OPENAI_BASE_URL: model.baseURL, AOS_MODEL: 'router-model' });
+  ({ calls } = h);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await routing?.close();
-  await lifecycle?.close();
-  await store?.close();
+  await h?.stop();
   await model?.stop();
-  await nats?.stop();
 });
 
 describe('LLM router', () => {

@@ -1,43 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoutingSubjects, TaskState, type RenewLeasesReply } from '@aos/contracts';
-import { loadConfig, type AosConfig } from '@aos/config';
-import { createEventStore, type EventStore } from '@aos/event-store';
-import { startLifecycle } from '@aos/lifecycle';
-import { ServiceClient } from '@aos/messaging';
-import { startNatsServer, type NatsServerHandle } from '@aos/testing';
-import { startRouting, type RoutingService } from '../src/bootstrap';
-import { expectCode, RoutingCalls } from './routing.fixture';
+import { startRouting } from '../src/bootstrap';
+import { expectCode, startRoutingHarness, type RoutingCalls, type RoutingHarness } from './routing.fixture';
 
 /**
  * Leases and restarts, with a short lease so an unrenewed attempt is
  * abandoned quickly. The tests wait for the events routing appends; they do
  * not measure time.
  */
-let nats: NatsServerHandle;
-let config: AosConfig;
-let lifecycle: { close(): Promise<void> };
-let routing: RoutingService;
-let store: EventStore;
-let client: ServiceClient;
+let h: RoutingHarness;
 let calls: RoutingCalls;
-
+let client: RoutingHarness['client'];
 beforeAll(async () => {
-  nats = await startNatsServer();
-  config = loadConfig({ AOS_NATS_URL: nats.url, AOS_LOG_LEVEL: 'error', AOS_RUN_LEASE_MS: '300' });
-  lifecycle = await startLifecycle(config, { shutdownHooks: false });
-  routing = await startRouting(config, { shutdownHooks: false });
-  store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
-  client = new ServiceClient(nats.url);
-  await client.connect();
-  calls = new RoutingCalls(client, store);
+  h = await startRoutingHarness({ AOS_LOG_LEVEL: 'error', AOS_RUN_LEASE_MS: '300' });
+  ({ calls, client } = h);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await routing?.close();
-  await lifecycle?.close();
-  await store?.close();
-  await nats?.stop();
+  await h?.stop();
 });
 
 describe('leases', () => {
@@ -89,16 +69,16 @@ describe('after a restart', () => {
     const waiting = await calls.submit('needs a translator', { tenantId, capabilities: ['french'] });
     expect(waiting.state).toBe(TaskState.QUEUED);
 
-    await routing.close();
+    await h.routing.close();
     const translator = await calls.agent({ name: 'translator', capabilities: ['french'] }, { tenantId });
-    routing = await startRouting(config, { shutdownHooks: false });
+    h.routing = await startRouting(h.config, { shutdownHooks: false });
 
     const routed = await calls.event((e) => e.streamId === waiting.id && e.type === 'TaskRouted');
     expect(routed.data).toMatchObject({ agentId: translator.id, cause: 'agent-available' });
     const abandoned = await calls.event((e) => e.streamId === running.id && e.type === 'TaskAttemptAbandoned');
     expect(abandoned.data).toMatchObject({ runId: run.runId });
     // Reconciling again changes nothing: one TaskRouted, one abandonment.
-    await routing.idle();
+    await h.routing.idle();
     const events = await calls.taskEvents(waiting.id, tenantId);
     expect(events.filter((e) => e.type === 'TaskRouted')).toHaveLength(1);
     expect(worker.id).toBeTruthy();

@@ -12,8 +12,54 @@ import {
   type Task,
 } from '@aos/contracts';
 import { AosError, type ErrorCode } from '@aos/errors';
-import type { EventStore, RecordedEvent } from '@aos/event-store';
-import type { RequestContext, ServiceClient } from '@aos/messaging';
+import { loadConfig, type AosConfig } from '@aos/config';
+import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
+import { startLifecycle } from '@aos/lifecycle';
+import { ServiceClient, type RequestContext } from '@aos/messaging';
+import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { startRouting, type RoutingService } from '../src/bootstrap';
+
+/**
+ * A real nats-server, the real lifecycle service (agents are created, deployed,
+ * paused and retired through it, as in production) and the routing service,
+ * with a store and a client for the test. `routing` may be replaced (a restart);
+ * stop() closes whichever is current.
+ */
+export interface RoutingHarness {
+  nats: NatsServerHandle;
+  config: AosConfig;
+  routing: RoutingService;
+  store: EventStore;
+  client: ServiceClient;
+  calls: RoutingCalls;
+  stop(): Promise<void>;
+}
+
+export async function startRoutingHarness(env: Record<string, string> = {}): Promise<RoutingHarness> {
+  const nats = await startNatsServer();
+  const config = loadConfig({ AOS_NATS_URL: nats.url, AOS_LOG_LEVEL: 'warn', ...env });
+  const lifecycle = await startLifecycle(config, { shutdownHooks: false });
+  const routing = await startRouting(config, { shutdownHooks: false });
+  const store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
+  const client = new ServiceClient(nats.url);
+  await client.connect();
+  const harness: RoutingHarness = {
+    nats,
+    config,
+    routing,
+    store,
+    client,
+    calls: new RoutingCalls(client, store),
+    stop: async () => {
+      await client.close();
+      await harness.routing.close();
+      await lifecycle.close();
+      await store.close();
+      await nats.stop();
+    },
+  };
+  return harness;
+}
 
 /** Requests to lifecycle and routing as the gateway (or a runner) sends them, for the integration tests. */
 export class RoutingCalls {

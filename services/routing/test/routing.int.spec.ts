@@ -1,43 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoutingSubjects, TaskState, type RenewLeasesReply } from '@aos/contracts';
-import { loadConfig } from '@aos/config';
-import { createEventStore, type EventStore } from '@aos/event-store';
-import { startLifecycle } from '@aos/lifecycle';
-import { ServiceClient } from '@aos/messaging';
-import { startNatsServer, type NatsServerHandle } from '@aos/testing';
-import { startRouting, type RoutingService } from '../src/bootstrap';
-import { expectCode, RoutingCalls } from './routing.fixture';
+import { expectCode, startRoutingHarness, type RoutingCalls, type RoutingHarness } from './routing.fixture';
 
 /**
  * The routing service against a real nats-server, the JetStream event store
  * and the real lifecycle service (agents are created, deployed, paused and
  * retired through it, as in production).
  */
-let nats: NatsServerHandle;
-let lifecycle: { close(): Promise<void> };
-let routing: RoutingService;
-let store: EventStore;
-let client: ServiceClient;
+let h: RoutingHarness;
 let calls: RoutingCalls;
-
+let client: RoutingHarness['client'];
 beforeAll(async () => {
-  nats = await startNatsServer();
-  const config = loadConfig({ AOS_NATS_URL: nats.url, AOS_LOG_LEVEL: 'warn', AOS_AGENT_MAX_CONCURRENCY: '2' });
-  lifecycle = await startLifecycle(config, { shutdownHooks: false });
-  routing = await startRouting(config, { shutdownHooks: false });
-  store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
-  client = new ServiceClient(nats.url);
-  await client.connect();
-  calls = new RoutingCalls(client, store);
+  h = await startRoutingHarness({ AOS_AGENT_MAX_CONCURRENCY: '2' });
+  ({ calls, client } = h);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await routing?.close();
-  await lifecycle?.close();
-  await store?.close();
-  await nats?.stop();
+  await h?.stop();
 });
 
 describe('submit and route', () => {
