@@ -241,12 +241,14 @@ describe('an external agent attached with the SDK', () => {
     const agent = await externalAgent('patient');
     let received!: () => void;
     const gotIt = new Promise<void>((r) => (received = r));
-    let revokedBecause = '';
+    let revoked!: (reason: string) => void;
+    // The revocation reaches the process over the stream after RunStopped is recorded: wait for it.
+    const revokedBecause = new Promise<string>((r) => (revoked = r));
     await attach(agent.id, (ctx) => {
       received();
       return new Promise<string>((_, reject) =>
         ctx.signal.addEventListener('abort', () => {
-          revokedBecause = (ctx.signal.reason as Error).message;
+          revoked((ctx.signal.reason as Error).message);
           reject(ctx.signal.reason);
         }),
       );
@@ -256,7 +258,7 @@ describe('an external agent attached with the SDK', () => {
     await api.tasks.cancelTask({ id: task.id, reason: 'no longer needed', requestId: rid() } as never);
     const stopped = (await runEvents(`${task.id}-1`)).at(-1)!;
     expect(stopped.type).toBe('RunStopped');
-    expect(revokedBecause).toMatch(/cancelled/);
+    expect(await revokedBecause).toMatch(/cancelled/);
   });
 
   it('closing the SDK mid-task abandons the attempt; a new session gets attempt 2', async () => {
