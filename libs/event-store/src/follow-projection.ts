@@ -1,3 +1,4 @@
+import { describeError } from '@aos/errors';
 import type { EventFilter, EventStore, RecordedEvent, Subscription } from './event-store.port';
 
 export interface ProjectionReports {
@@ -46,6 +47,24 @@ export function followProjection(
     subscription,
     get following() {
       return following;
+    },
+  };
+}
+
+/**
+ * The reports every service gives: a skipped event is logged; a subscription
+ * that stops is logged as `the <name> subscription stopped: …` and is fatal.
+ */
+export function loggedProjectionReports(
+  name: string,
+  logError: (message: string) => void,
+  onFatal?: (error: unknown) => void,
+): ProjectionReports {
+  return {
+    onSkipped: (error) => logError(describeError(error)),
+    onStopped: (error) => {
+      logError(`the ${name} subscription stopped: ${describeError(error)}`);
+      onFatal?.(error);
     },
   };
 }

@@ -33,5 +33,5 @@ export { createEsdbEventStore } from './esdb/esdb-event-store';
 export type { EsdbEventStoreOptions } from './esdb/esdb-event-store';
 export { createEventStore } from './create-event-store';
 export type { EventStoreConfig } from './create-event-store';
-export { followProjection } from './follow-projection';
+export { followProjection, loggedProjectionReports } from './follow-projection';
 export type { FollowedProjection, ProjectionReports } from './follow-projection';

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { AGENT_CATEGORY, QueueGroups } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
-import { describeError } from '@aos/errors';
-import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
+import { createEventStore, followProjection, loggedProjectionReports, type Subscription } from '@aos/event-store';
 import { serveOnNats } from '@aos/messaging';
 import { AgentHandler } from './agent/agent.handler';
 import { AgentProjection } from './agent/agent.projection';
@@ -55,13 +54,12 @@ export async function startLifecycle(
     const started = performance.now();
     // Only a lost log ends the subscription (events that cannot be applied are skipped);
     // from then on every command and query fails with UNAVAILABLE instead of answering from stale state.
-    const followed = followProjection(store, { filter: { category: AGENT_CATEGORY } }, (e) => projection.apply(e), {
-      onSkipped: (err) => logger.error(describeError(err), CONTEXT),
-      onStopped: (err) => {
-        logger.error(`the agent subscription stopped: ${describeError(err)}`, CONTEXT);
-        options.onFatal?.(err);
-      },
-    });
+    const followed = followProjection(
+      store,
+      { filter: { category: AGENT_CATEGORY } },
+      (e) => projection.apply(e),
+      loggedProjectionReports('agent', (message) => logger.error(message, CONTEXT), options.onFatal),
+    );
     subscription = followed.subscription;
     await subscription.caughtUp;
     logger.log(

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { QueueGroups } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, usesModelRouter, type AosConfig } from '@aos/config';
 import { describeError } from '@aos/errors';
-import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
+import { createEventStore, followProjection, loggedProjectionReports, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
 import { serveOnNats } from '@aos/messaging';
 import { RoutingModule } from './routing.module';
@@ -63,13 +63,12 @@ export async function startRouting(config: AosConfig, options: StartRoutingOptio
     // applied in the order they happened. Only a lost log ends it (events that
     // cannot be applied are skipped); from then on every request fails with
     // UNAVAILABLE instead of answering from stale state.
-    const followed = followProjection(store, { filter: {} }, (e) => projection.apply(e), {
-      onSkipped: (err) => logger.error(describeError(err), CONTEXT),
-      onStopped: (err) => {
-        logger.error(`the log subscription stopped: ${describeError(err)}`, CONTEXT);
-        options.onFatal?.(err);
-      },
-    });
+    const followed = followProjection(
+      store,
+      { filter: {} },
+      (e) => projection.apply(e),
+      loggedProjectionReports('log', (message) => logger.error(message, CONTEXT), options.onFatal),
+    );
     subscription = followed.subscription;
     await subscription.caughtUp;
     logger.log(

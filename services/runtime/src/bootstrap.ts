@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { QueueGroups, RoutingSubjects, type Task } from '@aos/contracts';
 import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
-import { describeError } from '@aos/errors';
-import { createEventStore, followProjection, type Subscription } from '@aos/event-store';
+import { createEventStore, followProjection, loggedProjectionReports, type Subscription } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
 import { DirectNats, ServiceClient, serveOnNats } from '@aos/messaging';
 import { ExternalSessions, sessionPingIntervalMs } from './external/external-sessions';
@@ -67,13 +66,12 @@ export async function startRuntime(config: AosConfig, options: StartRuntimeOptio
     const model = new RuntimeModel();
     const started = performance.now();
     for (const category of FOLLOWED_CATEGORIES) {
-      const followed = followProjection(store, { filter: { category } }, (e) => model.apply(e), {
-        onSkipped: (err) => logger.error(describeError(err), CONTEXT),
-        onStopped: (err) => {
-          logger.error(`the ${category} subscription stopped: ${describeError(err)}`, CONTEXT);
-          options.onFatal?.(err);
-        },
-      });
+      const followed = followProjection(
+        store,
+        { filter: { category } },
+        (e) => model.apply(e),
+        loggedProjectionReports(category, (message) => logger.error(message, CONTEXT), options.onFatal),
+      );
       subscriptions.push(followed.subscription);
     }
     await Promise.all(subscriptions.map((s) => s.caughtUp));
