@@ -33,7 +33,7 @@ import { RunLeases } from './run.leases';
 import { decide, initialTaskState, RUNNING_STATUSES, type RoutingOutcome, type TaskCommand } from './task.decider';
 import { eventIdFor, reactionRequestId, taskIdFor } from './task.ids';
 import { toProtoTask, type TaskProjection, type TaskRecord } from './task.projection';
-import { chooseAgent, eligibleAgents, MAX_CANDIDATES, type RoutingRequest } from './task.routing';
+import { chooseAgent, eligibleAgents, leastBusyFirst, MAX_CANDIDATES, type RoutingRequest } from './task.routing';
 import type { ModelRouting } from './model-router';
 import {
   encodePageToken,
@@ -471,14 +471,16 @@ export class TaskHandler {
   /** Decides a command against the task and appends its events; a retried request_id answers as the first time. */
   /** The lexical choice, refined by the model when the LLM router is on. */
   private async route(tenantId: string, request: RoutingRequest): Promise<RoutingOutcome> {
-    const outcome = chooseAgent(this.deps.projection, tenantId, request);
+    const eligible = eligibleAgents(this.deps.projection, tenantId, request);
+    const outcome = chooseAgent(this.deps.projection, tenantId, request, eligible);
     if (!this.deps.modelRouting) return outcome;
     // The model may also pick an eligible agent no word of the task matched: that is what it is for.
-    const others = eligibleAgents(this.deps.projection, tenantId, request)
-      .filter((a) => !outcome.decision.candidates.some((c) => c.agentId === a.agentId))
-      .map((agent) => ({ agent, queueLength: this.deps.projection.loadOf(tenantId, agent.agentId).queued }))
-      .sort((a, b) => a.queueLength - b.queueLength || a.agent.name.localeCompare(b.agent.name))
-      .slice(0, Math.max(0, MAX_CANDIDATES - outcome.decision.candidates.length));
+    const ranked = new Set(outcome.decision.candidates.map((c) => c.agentId));
+    const others = leastBusyFirst(
+      this.deps.projection,
+      tenantId,
+      eligible.filter((a) => !ranked.has(a.agentId)),
+    ).slice(0, Math.max(0, MAX_CANDIDATES - ranked.size));
     return this.deps.modelRouting.refine(
       outcome,
       request.text,

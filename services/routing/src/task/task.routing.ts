@@ -24,7 +24,12 @@ export interface RoutingRequest {
  * learned task texts, less a load penalty). With no eligible agent the outcome
  * has no agent: the task is QUEUED.
  */
-export function chooseAgent(projection: TaskProjection, tenantId: string, request: RoutingRequest): RoutingOutcome {
+export function chooseAgent(
+  projection: TaskProjection,
+  tenantId: string,
+  request: RoutingRequest,
+  eligible: readonly AgentInfo[] = eligibleAgents(projection, tenantId, request),
+): RoutingOutcome {
   const { cause } = request;
   const requested = request.requestedAgentId ? projection.agents.get(tenantId, request.requestedAgentId) : undefined;
   if (
@@ -55,7 +60,6 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
     };
   }
 
-  const eligible = eligibleAgents(projection, tenantId, request);
   const capabilities = request.requiredCapabilities.length
     ? ` with capabilities [${request.requiredCapabilities.join(', ')}]`
     : '';
@@ -107,9 +111,7 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
 
   // No word of the task matches any eligible agent: the capabilities alone
   // qualify them, so the least busy one takes it rather than leave it queued.
-  const byLoad = eligible
-    .map((agent) => ({ agent, queueLength: projection.loadOf(tenantId, agent.agentId).queued }))
-    .sort((a, b) => a.queueLength - b.queueLength || a.agent.name.localeCompare(b.agent.name));
+  const byLoad = leastBusyFirst(projection, tenantId, eligible);
   const chosen = byLoad[0]!;
   return {
     agentId: chosen.agent.agentId,
@@ -128,6 +130,17 @@ export function chooseAgent(projection: TaskProjection, tenantId: string, reques
       rationale: `no word of the task matches any of ${pool}; chose ${chosen.agent.name}, the least busy (queue of ${chosen.queueLength})`,
     },
   };
+}
+
+/** The agents with their queue lengths, least busy first (then by name). */
+export function leastBusyFirst(
+  projection: TaskProjection,
+  tenantId: string,
+  agents: readonly AgentInfo[],
+): { agent: AgentInfo; queueLength: number }[] {
+  return agents
+    .map((agent) => ({ agent, queueLength: projection.loadOf(tenantId, agent.agentId).queued }))
+    .sort((a, b) => a.queueLength - b.queueLength || a.agent.name.localeCompare(b.agent.name));
 }
 
 /** The tenant's ACTIVE agents that have every required capability, less the excluded one. */
