@@ -68,7 +68,9 @@ describe('API keys through the gateway', () => {
     ['Bearer a.b.c', 'Bearer a.b.c'],
     ['a wrong secret', 'wrong-secret'],
   ])('%s → UNAUTHENTICATED, on unary calls and streams', async (_case, value) => {
-    const authorization = value === 'wrong-secret' ? `Bearer ${t.apiKey.slice(0, -2)}xx` : value;
+    // The key is random: change its last two characters to ones it does not end in.
+    const wrong = `${t.apiKey.slice(0, -2)}${t.apiKey.endsWith('xx') ? 'yy' : 'xx'}`;
+    const authorization = value === 'wrong-secret' ? `Bearer ${wrong}` : value;
     expect((await gateway.call('GovernanceService', 'WhoAmI', {}, authorization)).status).toBe('UNAUTHENTICATED');
     expect((await gateway.call('AgentService', 'ListAgents', {}, authorization)).status).toBe('UNAUTHENTICATED');
     expect((await gateway.call('AuditService', 'ReplayEvents', {}, authorization)).status).toBe('UNAUTHENTICATED');
