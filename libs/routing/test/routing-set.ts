@@ -9,6 +9,9 @@
  * the evaluated texts themselves.
  */
 import type { RoutableAgent } from '../src';
+import { done, moved, task, type HistoryItem, type RoutingTask } from './routing-items';
+
+export type { HistoryItem, RoutingTask } from './routing-items';
 
 const agent = (id: string, name: string, description: string, capabilities: string[]): RoutableAgent => ({
   id,
@@ -149,19 +152,6 @@ export const AGENTS: RoutableAgent[] = [
   ]),
 ];
 
-export interface RoutingTask {
-  text: string;
-  expectedAgentId: string;
-  /** No content word in common with the expected agent's name, description or capabilities. */
-  noSharedWord: boolean;
-}
-
-const task = (expectedAgentId: string, text: string, noSharedWord = false): RoutingTask => ({
-  text,
-  expectedAgentId,
-  noSharedWord,
-});
-
 export const TASKS: RoutingTask[] = [
   task('it-helpdesk', "I'm locked out of my account after too many tries"),
   task('it-helpdesk', 'Outlook keeps crashing every time i open it', true),
@@ -254,18 +244,6 @@ export const TASKS: RoutingTask[] = [
   task('events', 'find a venue for our holiday party'),
   task('events', 'book a restaurant for the sales team dinner'),
 ];
-
-export type HistoryItem =
-  | { kind: 'completed'; agentId: string; text: string }
-  | { kind: 'corrected'; text: string; fromAgentId: string; toAgentId: string };
-
-const done = (agentId: string, text: string): HistoryItem => ({ kind: 'completed', agentId, text });
-const moved = (fromAgentId: string, toAgentId: string, text: string): HistoryItem => ({
-  kind: 'corrected',
-  fromAgentId,
-  toAgentId,
-  text,
-});
 
 /**
  * What the tenant's log held before the evaluation: at most eight learned texts
