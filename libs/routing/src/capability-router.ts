@@ -1,6 +1,7 @@
 import { STOP_WORDS, contentWords, stemmer, words as wordsOf } from './text';
 import { Bm25Index, type FieldText } from './bm25-index';
 import { ConceptIndex } from './concept-index';
+import { SlotScores } from './slot-postings';
 import { wordNetLexicon, type Lexicon } from './lexicon';
 import { winkWordVectors, type WordVectors } from './word-vectors';
 
@@ -123,6 +124,12 @@ export class CapabilityRouter {
   private readonly profiles = new Map<string, Profile>();
   /** Lower-cased capability → the agents that have it, for the required-capability filter. */
   private readonly byCapability = new Map<string, Set<string>>();
+  /** Each agent's integer slot in both indexes and the score arrays, reused after removal. */
+  private readonly slotOf = new Map<string, number>();
+  private readonly idOf: string[] = [];
+  private readonly freeSlots: number[] = [];
+  /** One decision's lexical scores per slot, reused by the next (route() is synchronous). */
+  private readonly scores = new SlotScores();
   private readonly index = new Bm25Index();
   /** The same documents in WordNet's terms: each word with the stems of its synonyms, hypernyms, domains and gloss. */
   private readonly concepts = new ConceptIndex();
@@ -147,6 +154,11 @@ export class CapabilityRouter {
 
   upsertAgent(agent: RoutableAgent): void {
     this.forgetCapabilities(agent.id);
+    if (!this.slotOf.has(agent.id)) {
+      const slot = this.freeSlots.pop() ?? this.idOf.length;
+      this.slotOf.set(agent.id, slot);
+      this.idOf[slot] = agent.id;
+    }
     this.agents.set(agent.id, { ...agent, capabilities: [...agent.capabilities] });
     for (const capability of agent.capabilities) {
       const key = capability.toLowerCase();
@@ -161,8 +173,11 @@ export class CapabilityRouter {
     if (!this.agents.has(agentId)) return;
     this.forgetCapabilities(agentId);
     this.agents.delete(agentId);
-    this.index.remove(agentId);
-    this.concepts.remove(agentId);
+    const slot = this.slotOf.get(agentId)!;
+    this.index.remove(slot);
+    this.concepts.remove(slot);
+    this.slotOf.delete(agentId);
+    this.freeSlots.push(slot);
     this.profiles.delete(agentId);
   }
 
@@ -213,7 +228,7 @@ export class CapabilityRouter {
     const task = vectors ? taskWords(words, vectors) : undefined;
     const scored = task
       ? this.semanticScores(task, lexical, allowed, vectors!)
-      : lexicalOnly(lexical, Math.max(1, topK));
+      : this.lexicalOnly(lexical, Math.max(1, topK), allowed);
     if (scored.length === 0)
       return none(
         required.length > 0
@@ -245,11 +260,22 @@ export class CapabilityRouter {
 
   /** BM25 alone on the same index: the task's stems unweighted, no typo retry, embeddings, load or filter. */
   searchIndexOnly(taskText: string): string | undefined {
-    let bestId: string | undefined;
+    const scores = this.freshScores();
+    this.index.search(
+      contentWords(taskText).map((w) => ({ term: stemmer(w), weight: 1 })),
+      scores,
+    );
+    let bestSlot = -1;
     let bestScore = 0;
-    for (const [id, score] of this.index.search(contentWords(taskText).map((w) => ({ term: stemmer(w), weight: 1 }))))
-      if (score > bestScore) [bestId, bestScore] = [id, score];
-    return bestId;
+    for (const slot of scores.touched)
+      if (scores.get(slot) > bestScore) [bestSlot, bestScore] = [slot, scores.get(slot)];
+    return bestSlot < 0 ? undefined : this.idOf[bestSlot];
+  }
+
+  private freshScores(): SlotScores {
+    this.scores.fit(this.idOf.length);
+    this.scores.clear();
+    return this.scores;
   }
 
   private wordVectors(): WordVectors | null {
@@ -276,7 +302,7 @@ export class CapabilityRouter {
     taskText: string,
     vectors: WordVectors | null,
     allowed: ReadonlySet<string> | undefined,
-  ): Map<string, number> {
+  ): SlotScores {
     const lexicon = this.lexicon();
     const words = contentWords(taskText);
     const query = new Map<string, number>();
@@ -292,20 +318,32 @@ export class CapabilityRouter {
       if (known.length === 0 && word.length >= MIN_TYPO_LENGTH && stems.length === 1 && (vectors?.row(word) ?? -1) < 0)
         for (const near of this.index.oneDeletionAway(stems[0]!)) raise(near, TYPO_WEIGHT);
     }
-    const scores = scaledToBest(this.index.search([...query].map(([term, weight]) => ({ term, weight }))));
+    const scores = this.freshScores();
+    this.index.search(
+      [...query].map(([term, weight]) => ({ term, weight })),
+      scores,
+    );
+    scores.scaleToBest();
     if (lexicon) {
       const textWords = wordsOf(taskText);
       const groups = [...new Set(words), ...lexicon.collocations(textWords)].map((word) => {
-        const terms = new Map<string, number>();
-        for (const term of ownTerms(word, lexicon)) terms.set(term, 1);
-        for (const [term, weight] of lexicon.related(word))
-          if (this.concepts.has(term) && (terms.get(term) ?? 0) < EXPANSION_WEIGHT * weight)
-            terms.set(term, EXPANSION_WEIGHT * weight);
-        // The strongest relatives only: the rest are weak and walk long postings.
-        const strongest = [...terms]
-          .map(([term, weight]) => ({ term, weight, impact: weight * this.concepts.idf(term) }))
-          .sort((a, b) => b.impact - a.impact)
-          .slice(0, QUERY_TERMS_PER_WORD);
+        // The strongest relatives only: the rest are weak and walk long postings. Kept by
+        // insertion into a short list, so the hundreds of weak ones allocate nothing.
+        const strongest: { term: string; weight: number; impact: number }[] = [];
+        const offer = (term: string, weight: number) => {
+          const impact = weight * this.concepts.idf(term);
+          if (strongest.length === QUERY_TERMS_PER_WORD && impact <= strongest.at(-1)!.impact) return;
+          let at = strongest.length;
+          while (at > 0 && strongest[at - 1]!.impact < impact) at--;
+          strongest.splice(at, 0, { term, weight, impact });
+          if (strongest.length > QUERY_TERMS_PER_WORD) strongest.pop();
+        };
+        const own = ownTerms(word, lexicon);
+        const related = lexicon.related(word);
+        for (const term of own)
+          offer(term, Math.max(1, this.concepts.has(term) ? EXPANSION_WEIGHT * (related.get(term) ?? 0) : 0));
+        for (const [term, weight] of related)
+          if (!own.includes(term) && this.concepts.has(term)) offer(term, EXPANSION_WEIGHT * weight);
         return { weight: lexicon.specificity(word), terms: strongest };
       });
       // A budget for the whole query, spent on the most telling terms: common concepts
@@ -313,10 +351,8 @@ export class CapabilityRouter {
       const all = groups.flatMap((g) => g.terms).sort((a, b) => b.impact - a.impact);
       const cut = all.length > CONCEPT_QUERY_TERMS ? all[CONCEPT_QUERY_TERMS - 1]!.impact : 0;
       for (const g of groups) g.terms = g.terms.filter((t) => t.impact >= cut);
-      const concepts = scaledToBest(this.concepts.searchGroups(groups, CONCEPT_CANDIDATES, allowed));
-      for (const [id, score] of concepts) scores.set(id, (scores.get(id) ?? 0) + CONCEPT_WEIGHT * score);
+      this.concepts.searchGroups(groups, CONCEPT_CANDIDATES, scores, CONCEPT_WEIGHT, this.allowedSlot(allowed));
     }
-    if (allowed) for (const id of scores.keys()) if (!allowed.has(id)) scores.delete(id);
     return scores;
   }
 
@@ -327,13 +363,16 @@ export class CapabilityRouter {
    */
   private semanticScores(
     task: TaskWords,
-    lexical: ReadonlyMap<string, number>,
+    lexical: SlotScores,
     allowed: ReadonlySet<string> | undefined,
     vectors: WordVectors,
   ): Scored[] {
+    const isAllowed = this.allowedSlot(allowed);
     let maxLexical = 0;
-    for (const score of lexical.values()) maxLexical = Math.max(maxLexical, score);
-    const relative = (id: string) => (maxLexical > 0 ? (lexical.get(id) ?? 0) / maxLexical : 0);
+    for (const slot of lexical.touched)
+      if (!isAllowed || isAllowed(slot)) maxLexical = Math.max(maxLexical, lexical.get(slot));
+    const lexicalOf = (id: string) => lexical.get(this.slotOf.get(id)!);
+    const relative = (id: string) => (maxLexical > 0 ? lexicalOf(id) / maxLexical : 0);
     // A bounded, sorted short list: no array of every agent, no full sort.
     const first: { id: string; coarse: number }[] = [];
     const consider = (id: string, profile: Profile) => {
@@ -358,16 +397,50 @@ export class CapabilityRouter {
       scored.push({
         agentId: id,
         total: semantic + LEXICAL_WEIGHT * lex + EXEMPLAR_WEIGHT * exemplar,
-        lexical: lexical.get(id) ?? 0,
+        lexical: lexicalOf(id),
         semantic,
       });
     }
     return scored.sort((a, b) => b.total - a.total);
   }
 
+  /**
+   * The agents that can still make the top `topK` once load is subtracted, best
+   * first. Load costs at most MAX_LOAD_PENALTY of the best score, so an agent
+   * that far below the k-th best cannot overtake it: a fleet of thousands is not
+   * sorted whole for five candidates.
+   */
+  private lexicalOnly(lexical: SlotScores, topK: number, allowed: ReadonlySet<string> | undefined): Scored[] {
+    const isAllowed = this.allowedSlot(allowed);
+    const top: number[] = [];
+    for (const slot of lexical.touched) {
+      if (isAllowed && !isAllowed(slot)) continue;
+      const score = lexical.get(slot);
+      if (top.length === topK && score <= top[topK - 1]!) continue;
+      let at = top.length;
+      while (at > 0 && top[at - 1]! < score) at--;
+      top.splice(at, 0, score);
+      if (top.length > topK) top.pop();
+    }
+    if (top.length === 0) return [];
+    const floor = top.at(-1)! - MAX_LOAD_PENALTY * top[0]!;
+    const kept: Scored[] = [];
+    for (const slot of lexical.touched) {
+      const score = lexical.get(slot);
+      if (score >= floor && score > 0 && (!isAllowed || isAllowed(slot)))
+        kept.push({ agentId: this.idOf[slot]!, total: score, lexical: score, semantic: 0 });
+    }
+    return kept.sort((a, b) => b.total - a.total);
+  }
+
+  /** The capability filter as a test on slots, undefined when every agent is allowed. */
+  private allowedSlot(allowed: ReadonlySet<string> | undefined): ((slot: number) => boolean) | undefined {
+    return allowed && ((slot) => allowed.has(this.idOf[slot]!));
+  }
+
   private explain(chosen: RoutingCandidate, words: readonly string[], task: TaskWords | undefined): string {
     const agent = this.agents.get(chosen.agentId)!;
-    const own = new Set(this.index.termsOf(chosen.agentId));
+    const own = new Set(this.index.termsOf(this.slotOf.get(chosen.agentId)!));
     const lexicon = this.lexicon();
     const literal = (w: string) => ownTerms(w, lexicon).some((t) => own.has(t));
     const evidence = [...new Set(words.filter(literal))].map((w) => `"${w}"`);
@@ -439,8 +512,9 @@ export class CapabilityRouter {
           for (const [term, weight] of relatedTerms(wordsOf(text), lexicon))
             add(concepts, term, field.boost * EXPANSION_WEIGHT * weight);
       }
-    this.index.upsertTerms(agentId, frequencies);
-    if (lexicon) this.concepts.upsert(agentId, strongestConcepts(concepts));
+    const slot = this.slotOf.get(agentId)!;
+    this.index.upsertTerms(slot, frequencies);
+    if (lexicon) this.concepts.upsert(slot, strongestConcepts(concepts));
     const vectors = this.wordVectors();
     if (vectors) this.profiles.set(agentId, profileOf(fields, learned, vectors));
   }
@@ -449,14 +523,6 @@ export class CapabilityRouter {
 function strongestConcepts(concepts: ReadonlyMap<string, number>): Map<string, number> {
   if (concepts.size <= MAX_CONCEPTS_PER_AGENT) return new Map(concepts);
   return new Map([...concepts].sort((a, b) => b[1] - a[1]).slice(0, MAX_CONCEPTS_PER_AGENT));
-}
-
-/** Scores divided by the best one, so channels of different units can be added. */
-function scaledToBest(scores: Map<string, number>): Map<string, number> {
-  let best = 0;
-  for (const score of scores.values()) best = Math.max(best, score);
-  if (best > 0) for (const [id, score] of scores) scores.set(id, score / best);
-  return scores;
 }
 
 /** The word's stem and, when WordNet knows them, its lemmas' stems ("paid" → "paid", "pai"). */
@@ -504,29 +570,6 @@ function taskWords(words: readonly string[], vectors: WordVectors): TaskWords | 
   const rows = known.map((w) => vectors.row(w));
   const weights = known.map((w) => vectors.weight(w));
   return { words: known, rows, weights, mean: meanOf(rows, weights, vectors) };
-}
-
-/**
- * The agents that can still make the top `topK` once load is subtracted, best
- * first. Load costs at most MAX_LOAD_PENALTY of the best score, so an agent
- * that far below the k-th best cannot overtake it: a fleet of thousands is not
- * sorted whole for five candidates.
- */
-function lexicalOnly(lexical: ReadonlyMap<string, number>, topK: number): Scored[] {
-  const top: number[] = [];
-  for (const score of lexical.values()) {
-    if (top.length === topK && score <= top[topK - 1]!) continue;
-    let at = top.length;
-    while (at > 0 && top[at - 1]! < score) at--;
-    top.splice(at, 0, score);
-    if (top.length > topK) top.pop();
-  }
-  if (top.length === 0) return [];
-  const floor = top.at(-1)! - MAX_LOAD_PENALTY * top[0]!;
-  const kept: Scored[] = [];
-  for (const [agentId, score] of lexical)
-    if (score >= floor) kept.push({ agentId, total: score, lexical: score, semantic: 0 });
-  return kept.sort((a, b) => b.total - a.total);
 }
 
 function profileOf(fields: readonly FieldText[], learned: Learned, vectors: WordVectors): Profile {
