@@ -34,6 +34,8 @@ Environment (all optional):
   AOS_RUNTIME_CONCURRENCY runs one runtime instance executes at once (default 8)
   AOS_MODEL_TIMEOUT_MS    time limit of one model call (default 60000; retried twice)
   AOS_RUN_MAX_TURNS       model calls per run before it fails (default 20)
+  AOS_MODEL_PRICES        what tokens cost, for budgets' cost limits: model=input/output,...
+                          per million tokens, * for any other model (default: none, tokens only)
   AOS_ROUTER              auto | lexical | llm: whether a model chooses among the eligible
                           agents (default auto: llm when AOS_OPENAI_BASE_URL is set)
   AOS_ROUTER_MODEL        the LLM router's model (default AOS_MODEL)

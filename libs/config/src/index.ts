@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
+import { parseModelPrices } from './model-prices';
 
 /**
  * AgentOS configuration: environment variables, validated once at start.
@@ -52,6 +53,19 @@ export const ConfigSchema = z.object({
   AOS_RUNTIME_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   /** Runtime: how long one model call may take before it counts as timed out (then retried, at most twice). */
   AOS_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * Runtime: what model tokens cost, so budgets' cost limits count model calls:
+   * `model=input/output,…` in the budgets' currency per million tokens, e.g.
+   * `gpt-4o-mini=0.15/0.60,*=1/2` (`*`: any model not listed). Unpriced models
+   * are charged tokens only.
+   */
+  AOS_MODEL_PRICES: z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      for (const message of parseModelPrices(text).problems) ctx.addIssue({ code: 'custom', message });
+    })
+    .transform((text) => parseModelPrices(text).prices),
   /** Runtime: model calls one run may make before it fails with DEADLINE_EXCEEDED. */
   AOS_RUN_MAX_TURNS: z.coerce.number().int().min(1).max(1000).default(20),
   /**
@@ -96,14 +110,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
   return { ...parsed.data, dataDir: resolve(parsed.data.AOS_DATA_DIR) };
 }
 
-/** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */
 /** Whether routing asks a model to choose among the lexical candidates (AOS_ROUTER). */
 export function usesModelRouter(config: AosConfig): boolean {
   return config.AOS_ROUTER === 'llm' || (config.AOS_ROUTER === 'auto' && config.AOS_OPENAI_BASE_URL !== undefined);
 }
 
+/** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */
 export function requireNatsUrl(config: AosConfig): string {
   if (!config.AOS_NATS_URL) throw new ConfigError(['AOS_NATS_URL: required for a service started on its own']);
   return config.AOS_NATS_URL;
 }
 export { redactUrl } from './redact';
+export { costMicrosOf, parseModelPrices, type ModelPrice, type ModelPrices } from './model-prices';

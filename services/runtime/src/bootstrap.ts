@@ -117,6 +117,7 @@ export async function startRuntime(config: AosConfig, options: StartRuntimeOptio
           tools: model,
           modelClient,
           defaultModel: config.AOS_MODEL,
+          prices: config.AOS_MODEL_PRICES,
           maxTurns: config.AOS_RUN_MAX_TURNS,
           log,
         }),

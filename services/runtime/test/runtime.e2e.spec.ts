@@ -55,6 +55,8 @@ beforeAll(async () => {
       AOS_OPENAI_BASE_URL: model.baseURL,
       AOS_OPENAI_API_KEY: 'scripted-key',
       AOS_MODEL: 'scripted-model',
+      // (d) prices: 1,000 micro-units per input token, 2,000 per output token.
+      AOS_MODEL_PRICES: 'scripted-model=1000/2000',
       // The scripted server answers the runtime's model calls only; the LLM router has its own test.
       AOS_ROUTER: 'lexical',
       AOS_RUN_LEASE_MS: String(LEASE_MS),
@@ -147,6 +149,25 @@ const taskEnded = (taskId: string) =>
   );
 
 /** A run's events as the audit trail replays them. */
+/** Sets the agent's lifetime budget, then runs one task whose model call (20 + 10 tokens) crosses it and succeeds. */
+async function spendOverLimit(
+  agentId: string,
+  limits: { tokenLimit: number; costLimitMicros: number },
+  script: string,
+): Promise<Task> {
+  await api.governance.setBudget({
+    scope: 'AGENT' as never,
+    agentId,
+    period: 'LIFETIME' as never,
+    ...limits,
+    requestId: rid(),
+  });
+  model.scriptFor(script, { content: 'first answer', usage: { promptTokens: 20, completionTokens: 10 } });
+  const task = await submit(`${script}: spend`, agentId);
+  expect((await taskEnded(task.id)).type).toBe('TaskSucceeded');
+  return task;
+}
+
 async function runEvents(runId: string): Promise<Event[]> {
   const reply = await api.audit.listEvents({ stream: `run-${runId}`, pageSize: 200, minPosition: 0 });
   return reply.events;
@@ -376,18 +397,8 @@ describe('the runtime runs routed tasks', () => {
 
   it('(d) fails a task with RESOURCE_EXHAUSTED once the agent budget is used up, without calling the model', async () => {
     const spender = await agent('spender', []);
-    await api.governance.setBudget({
-      scope: 'AGENT' as never,
-      agentId: spender.id,
-      period: 'LIFETIME' as never,
-      tokenLimit: 10,
-      costLimitMicros: 0,
-      requestId: rid(),
-    });
     // The call that crosses the limit is charged (its tokens were spent); the next is refused.
-    model.scriptFor('case-d1', { content: 'first answer', usage: { promptTokens: 20, completionTokens: 10 } });
-    const first = await submit('case-d1: spend', spender.id);
-    expect((await taskEnded(first.id)).type).toBe('TaskSucceeded');
+    const first = await spendOverLimit(spender.id, { tokenLimit: 10, costLimitMicros: 0 }, 'case-d1');
 
     model.scriptFor('case-d2', { content: 'never sent' });
     const second = await submit('case-d2: spend again', spender.id);
@@ -400,6 +411,23 @@ describe('the runtime runs routed tasks', () => {
     expect(model.requests.filter((r) => r.script === 'case-d2')).toHaveLength(0);
     const run = await runEvents(`${second.id}-1`);
     expect(run.map((e) => e.type)).toEqual(['RunStarted', 'RunFailed']);
+  });
+
+  it('(d) charges model calls at AOS_MODEL_PRICES: a used-up cost limit fails the next task', async () => {
+    const payer = await agent('payer', []);
+    const first = await spendOverLimit(payer.id, { tokenLimit: 0, costLimitMicros: 30_000 }, 'case-d3');
+    // 20 × 1,000 + 10 × 2,000 micro-units.
+    const charged = (await runEvents(`${first.id}-1`)).filter((e) => e.type === 'UsageCharged').map(data);
+    expect(charged).toEqual([expect.objectContaining({ tokens: 30, costMicros: 40_000 })]);
+    const budget = await api.governance.getBudget({ scope: 'AGENT' as never, agentId: payer.id, minPosition: 0 });
+    expect(Number(budget.costUsedMicros)).toBe(40_000);
+    expect(Number(budget.tokensUsed)).toBe(30);
+
+    model.scriptFor('case-d4', { content: 'never sent' });
+    const second = await submit('case-d4: priced again', payer.id);
+    const failed = await taskEnded(second.id);
+    expect(failed.data).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(model.requests.filter((r) => r.script === 'case-d4')).toHaveLength(0);
   });
 
   it('(e) a runtime instance killed mid-run: another takes the task over, never both at once', async () => {

@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { AosError, describeError } from '@aos/errors';
+import { costMicrosOf, type ModelPrices } from '@aos/config';
 import type { EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import type { AgentView, TaskView, ToolView } from '../model/views';
@@ -36,6 +37,8 @@ export interface RunExecutionDeps {
   /** Undefined when no model server is configured (AOS_OPENAI_BASE_URL unset). */
   modelClient: ModelClient | undefined;
   defaultModel: string;
+  /** AOS_MODEL_PRICES: what tokens cost; an unpriced model's calls are charged tokens only. */
+  prices: ModelPrices;
   maxTurns: number;
   log: (message: string) => void;
 }
@@ -161,7 +164,13 @@ async function loop(
         retries: reply.retries,
       },
     });
-    const charged = await charge(ctx, recorder, held, turn, totalTokens, deps);
+    const costMicros = costOf(
+      deps,
+      [completion.model, model],
+      usage?.prompt_tokens ?? 0,
+      usage?.completion_tokens ?? 0,
+    );
+    const charged = await charge(ctx, recorder, held, turn, { tokens: totalTokens, costMicros }, deps);
     if (charged) return charged;
     if (toolCalls.length === 0) return { outcome: 'SUCCEEDED', result: content };
 
@@ -200,22 +209,36 @@ async function loop(
   };
 }
 
-/** Charges a model call's tokens to the agent's and the tenant's budgets; the ending when a budget was already used up. */
+/** Models already reported as unpriced, so the warning comes once per model and process. */
+const unpriced = new Set<string>();
+
+/** A model call's cost in micro-units by AOS_MODEL_PRICES; 0, with a warning once, for a model it does not price. */
+function costOf(deps: RunExecutionDeps, models: string[], promptTokens: number, completionTokens: number): number {
+  const cost = costMicrosOf(deps.prices, models.filter(Boolean), promptTokens, completionTokens);
+  if (cost !== undefined) return cost;
+  const model = models.find(Boolean) ?? '';
+  if (deps.prices.size > 0 && !unpriced.has(model)) {
+    unpriced.add(model);
+    deps.log(`model ${model} has no price in AOS_MODEL_PRICES (and no "*"): its calls count against token limits only`);
+  }
+  return 0;
+}
+
+/** Charges a model call's tokens and cost to the agent's and the tenant's budgets; the ending when a budget was already used up. */
 async function charge(
   ctx: RequestContext,
   recorder: RunRecorder,
   held: HeldAttempt,
   turn: number,
-  tokens: number,
+  { tokens, costMicros }: { tokens: number; costMicros: number },
   deps: RunExecutionDeps,
 ): Promise<Ending | undefined> {
-  if (tokens === 0) return undefined;
+  if (tokens === 0 && costMicros === 0) return undefined;
   try {
     await deps.governance.recordUsage(ctx, {
       agentId: held.agent.agentId,
       tokens,
-      // The runtime knows no prices: budgets limit tokens; cost limits count what others charge.
-      costMicros: 0,
+      costMicros,
       source: held.runId,
       requestId: `${held.runId}/usage/${turn}`,
     });
@@ -225,7 +248,7 @@ async function charge(
     }
     throw err;
   }
-  await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros: 0 } });
+  await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros } });
   return undefined;
 }
 
