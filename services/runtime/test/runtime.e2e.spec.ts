@@ -398,7 +398,7 @@ describe('the runtime runs routed tasks', () => {
   it('(d) fails a task with RESOURCE_EXHAUSTED once the agent budget is used up, without calling the model', async () => {
     const spender = await agent('spender', []);
     // The call that crosses the limit is charged (its tokens were spent); the next is refused.
-    const first = await spendOverLimit(spender.id, { tokenLimit: 10, costLimitMicros: 0 }, 'case-d1');
+    await spendOverLimit(spender.id, { tokenLimit: 10, costLimitMicros: 0 }, 'case-d1');
 
     model.scriptFor('case-d2', { content: 'never sent' });
     const second = await submit('case-d2: spend again', spender.id);
