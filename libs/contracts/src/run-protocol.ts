@@ -63,7 +63,20 @@ export interface FinishRunBody {
   code: string;
   request_id: string;
 }
-/** The reply of awaitApproval, resolveApproval and finishRun. */
+/**
+ * A runner that stops an attempt it still holds (it is shutting down) gives it
+ * back: routing abandons it at once (TaskAttemptAbandoned) instead of when the
+ * lease runs out, so another runner starts the next attempt without waiting.
+ */
+export interface ReleaseRunBody {
+  taskId: string;
+  runId: string;
+  /** Must be the runner holding the attempt; another is FAILED_PRECONDITION. */
+  runner: string;
+  reason: string;
+  request_id: string;
+}
+/** The reply of awaitApproval, resolveApproval, finishRun and releaseRun. */
 export interface RunTransitionReply {
   taskId: string;
   state: string;

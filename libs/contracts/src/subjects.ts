@@ -80,6 +80,8 @@ export const RoutingSubjects = {
   resolveApproval: 'aos.routing.resolve-approval',
   /** Internal: the attempt's outcome: SUCCEEDED or FAILED. */
   finishRun: 'aos.routing.finish-run',
+  /** Internal: the runner gives up an attempt it holds (shutting down): abandoned now, not after the lease. */
+  releaseRun: 'aos.routing.release-run',
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingSubjects, TaskState, type RenewLeasesReply } from '@aos/contracts';
+import { RoutingSubjects, TaskState, type RenewLeasesReply, type RunTransitionReply } from '@aos/contracts';
 import { expectCode, startRoutingHarness, type RoutingCalls, type RoutingHarness } from './routing.fixture';
 
 /**
@@ -304,6 +304,40 @@ describe('the run protocol', () => {
       runIds: [run.runId],
     });
     expect(renewed.lost).toEqual([run.runId]);
+  });
+
+  it('abandons an attempt its runner releases at once; only the holder may, and the body is checked', async () => {
+    const tenantId = 'release';
+    await calls.agent({ name: 'releaser', description: 'restarts' }, { tenantId });
+    const task = await calls.submit('restarts', { tenantId });
+    const run = await calls.startRun(task.id, 1, 'runtime-a', tenantId);
+    const release = (body: Record<string, unknown>) =>
+      client.request<RunTransitionReply>(RoutingSubjects.releaseRun, calls.runnerCtx(tenantId), {
+        taskId: task.id,
+        runId: run.runId,
+        runner: 'runtime-a',
+        reason: 'shutting down',
+        request_id: randomUUID(),
+        ...body,
+      });
+    await expectCode(release({ runId: '' }), 'INVALID_ARGUMENT', 'runId');
+    await expectCode(release({ runner: undefined }), 'INVALID_ARGUMENT', 'runner');
+    const refused = await expectCode(release({ runner: 'runtime-b' }), 'FAILED_PRECONDITION');
+    expect(refused.message).toContain('held by runner runtime-a');
+
+    const requestId = randomUUID();
+    const released = await release({ request_id: requestId });
+    expect(released.state).toBe('ASSIGNED');
+    const abandoned = await calls.event((e) => e.streamId === task.id && e.type === 'TaskAttemptAbandoned');
+    expect(abandoned.data).toMatchObject({
+      runId: run.runId,
+      runner: 'runtime-a',
+      reason: 'runner runtime-a released it: shutting down',
+    });
+    // The same request again is answered from the log; another one finds the attempt gone.
+    expect((await release({ request_id: requestId })).state).toBe('ASSIGNED');
+    await expectCode(release({}), 'FAILED_PRECONDITION');
+    expect((await calls.startRun(task.id, 2, 'runtime-b', tenantId)).previousRunId).toBe(run.runId);
   });
 
   it('lists newest first with a filter and pages', async () => {

@@ -277,7 +277,9 @@ describe('an external agent attached with the SDK', () => {
 
     const stopped = (await runEvents(`${task.id}-1`)).at(-1)!;
     expect(stopped.type).toBe('RunStopped');
-    await logEvent((e) => e.type === 'TaskAttemptAbandoned' && data(e).taskId === task.id);
+    // Given back at once (not left to the lease), saying why.
+    const abandoned = await logEvent((e) => e.type === 'TaskAttemptAbandoned' && data(e).taskId === task.id);
+    expect(data(abandoned).reason).toMatch(/released it: the session closed/);
 
     const attempts: number[] = [];
     const second = attach(agent.id, async (ctx) => {

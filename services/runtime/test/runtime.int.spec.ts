@@ -139,6 +139,24 @@ describe('runtime with a model server', () => {
     expect(taskTypes).not.toContain('TaskSucceeded');
   });
 
+  it('gives a held attempt back when it shuts down: abandoned at once, the next instance runs attempt 2', async () => {
+    const worker = await agent('restarted');
+    model.scriptFor('restart', { content: 'done', hold: 'restart' });
+    const task = await submit('restart: a long job', worker.id);
+    await model.waitForRequests(1, 'restart');
+    await runtime!.close();
+    const abandoned = await logEvent((e) => e.streamId === task.id && e.type === 'TaskAttemptAbandoned');
+    // Released by the runner, not abandoned when the lease ran out (that reason says "did not renew its lease").
+    expect((abandoned.data as { reason: string }).reason).toMatch(/released it: the runtime instance is shutting down/);
+    model.release('restart');
+    runtime = await startRuntime(loadConfig({ ...envOf(config), AOS_OPENAI_BASE_URL: model.baseURL }), {
+      shutdownHooks: false,
+    });
+    const succeeded = await logEvent((e) => e.streamId === task.id && e.type === 'TaskSucceeded');
+    expect(succeeded.data).toMatchObject({ runId: `${task.id}-2`, result: 'done' });
+    expect((await runStream(`${task.id}-1`)).map((e) => e.type)).toEqual(['RunStarted', 'RunStopped']);
+  });
+
   it('fails a run whose model server keeps answering 5xx, after two retries, with UNAVAILABLE', async () => {
     const worker = await agent('flaky');
     model.scriptFor('flaky', { status: 502 }, { status: 503 }, { status: 500 });

@@ -5,6 +5,7 @@ import {
   type AwaitApprovalBody,
   type CancelTaskRequest,
   type FinishRunBody,
+  type ReleaseRunBody,
   type GetTaskRequest,
   type ListTasksRequest,
   type ListTasksResponse,
@@ -25,6 +26,7 @@ import {
   validateCancelTask,
   validateContext,
   validateFinishRun,
+  validateReleaseRun,
   validateGetTask,
   validateListTasks,
   validateReassignTask,
@@ -93,5 +95,10 @@ export class TaskController {
   @MessagePattern(RoutingSubjects.finishRun)
   finishRun(@Payload() request: ServiceRequest<FinishRunBody>): Promise<RunTransitionReply> {
     return this.tasks.finishRun(validateContext(request?.ctx), validateFinishRun(request?.body));
+  }
+
+  @MessagePattern(RoutingSubjects.releaseRun)
+  releaseRun(@Payload() request: ServiceRequest<ReleaseRunBody>): Promise<RunTransitionReply> {
+    return this.tasks.releaseRun(validateContext(request?.ctx), validateReleaseRun(request?.body));
   }
 }

@@ -40,6 +40,7 @@ import {
   type AwaitApprovalMutation,
   type CancelTaskMutation,
   type FinishRunMutation,
+  type ReleaseRunMutation,
   type GetTaskQuery,
   type ListTasksQuery,
   type ReassignTaskMutation,
@@ -94,6 +95,7 @@ const REPLAYS = {
   await: ['TaskWaitingApproval'],
   resolve: ['TaskApprovalResolved'],
   finish: ['TaskSucceeded', 'TaskFailed'],
+  release: ['TaskAttemptAbandoned'],
 } as const satisfies Record<string, ReplayKind>;
 
 /**
@@ -361,6 +363,27 @@ export class TaskHandler {
       reason: m.reason,
       code: m.code,
     }));
+    this.leases.drop(m.runId);
+    return transitionReply(record);
+  }
+
+  /**
+   * The holder gives the attempt back (it is shutting down): abandoned now, so
+   * the next attempt need not wait for the lease to run out. Only the runner
+   * holding it may; a finished or already abandoned attempt is a
+   * FAILED_PRECONDITION, as for the other run commands.
+   */
+  async releaseRun(ctx: RequestContext, m: ReleaseRunMutation): Promise<RunTransitionReply> {
+    const record = await this.change(ctx, m.request_id, m.taskId, undefined, REPLAYS.release, (current) => {
+      if (current.task.runId === m.runId && current.task.runner !== m.runner)
+        throw new FailedPreconditionError(`run ${m.runId} is held by runner ${current.task.runner}, not ${m.runner}`);
+      return {
+        type: 'AbandonAttempt',
+        taskId: m.taskId,
+        runId: m.runId,
+        reason: `runner ${m.runner} released it${m.reason ? `: ${m.reason}` : ''}`,
+      };
+    });
     this.leases.drop(m.runId);
     return transitionReply(record);
   }

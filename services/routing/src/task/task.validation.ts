@@ -5,6 +5,7 @@ import type {
   GetTaskRequest,
   ListTasksRequest,
   ReassignTaskRequest,
+  ReleaseRunBody,
   RenewLeasesBody,
   ResolveApprovalBody,
   StartRunBody,
@@ -95,6 +96,7 @@ export type StartRunMutation = StartRunBody;
 export type AwaitApprovalMutation = AwaitApprovalBody;
 export type ResolveApprovalMutation = ResolveApprovalBody;
 export type FinishRunMutation = FinishRunBody;
+export type ReleaseRunMutation = ReleaseRunBody;
 
 export function validateSubmitTask(raw: SubmitTaskRequest | undefined): SubmitTaskMutation {
   const body = requireBody(raw);
@@ -233,6 +235,17 @@ export function validateFinishRun(raw: FinishRunBody | undefined): FinishRunMuta
     code:
       validateText('code', body.code, LIMITS.code, { multiline: false }) ||
       (body.outcome === 'FAILED' ? 'INTERNAL' : ''),
+    request_id: validateRequestId(body.request_id),
+  };
+}
+
+export function validateReleaseRun(raw: ReleaseRunBody | undefined): ReleaseRunMutation {
+  const body = requireBody(raw);
+  return {
+    taskId: validateId('taskId', body.taskId),
+    runId: validateRunId(body.runId),
+    runner: validateRunner(body.runner),
+    reason: validateText('reason', body.reason, LIMITS.reason),
     request_id: validateRequestId(body.request_id),
   };
 }

@@ -12,7 +12,7 @@ import type { EventStore } from '@aos/event-store';
 import { AosError, describeError } from '@aos/errors';
 import type { DirectNats, DirectSubscription, RequestContext } from '@aos/messaging';
 import type { RunnableTask } from '../model/runtime.model';
-import { finish, type Ending, type HeldAttempt } from '../run/run-execution';
+import { finish, recordStopped, type Ending, type HeldAttempt } from '../run/run-execution';
 import { RunRecorder } from '../run/run.recorder';
 import type { RunProtocolPort } from '../run/runtime.ports';
 import { Runner } from '../runner/runner';
@@ -63,8 +63,9 @@ export interface ExternalSessionOptions {
  * instance alone subscribes); what goes to the agent is sent, in order and
  * acknowledged, to RuntimeSubjects.gatewaySession(<id>). A session whose
  * gateway goes silent or stops acknowledging is closed: its attempts stop
- * (RunStopped) and, with no one renewing them, routing abandons them after
- * the lease time, so another session gets the next attempt.
+ * (RunStopped) and are given back to routing (releaseRun; failing that,
+ * abandoned when their lease runs out), so another session gets the next
+ * attempt.
  */
 export class ExternalSession {
   readonly id: string;
@@ -148,7 +149,7 @@ export class ExternalSession {
       this.closed = true;
       clearInterval(this.silenceTimer);
       this.inbound?.close();
-      await this.runner.close();
+      await this.runner.close(`the session closed: ${reason}`);
       if (tellGateway) {
         const end: SessionOutbound = { kind: 'end', code: 'UNAVAILABLE', message: reason };
         await this.deps.direct
@@ -317,10 +318,7 @@ export class ExternalSession {
         }
         return;
       }
-      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
-      await recorder
-        .record({ type: 'Stop', data: { runId, reason } })
-        .catch((e: unknown) => this.deps.log(`run ${runId}: could not record RunStopped: ${describeError(e)}`));
+      const reason = await recordStopped(held, ctx, recorder, signal, this.deps);
       if (!this.closed) void this.send({ revoked: { taskId: task.taskId, reason } });
     } finally {
       if (this.runs.get(task.taskId) === run) this.runs.delete(task.taskId);

@@ -88,10 +88,7 @@ export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: R
     ending = await loop(held, ctx, recorder, model, signal, deps);
   } catch (err) {
     if (signal.aborted) {
-      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
-      await recorder
-        .record({ type: 'Stop', data: { runId, reason } })
-        .catch((e: unknown) => deps.log(`run ${runId}: could not record RunStopped: ${describeError(e)}`));
+      const reason = await recordStopped(held, ctx, recorder, signal, deps);
       deps.log(`run ${runId} stopped: ${reason}`);
       return;
     }
@@ -250,6 +247,35 @@ async function charge(
   }
   await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros } });
   return undefined;
+}
+
+/**
+ * Records RunStopped with the abort's reason. When this runner is shutting
+ * down (RunStopRequested) it still holds the attempt, so it gives it back to
+ * routing (releaseRun): the next attempt starts now rather than when the lease
+ * runs out, which stays the fallback if routing cannot be told. Shared with
+ * external sessions.
+ */
+export async function recordStopped(
+  held: HeldAttempt,
+  ctx: RequestContext,
+  recorder: RunRecorder,
+  signal: AbortSignal,
+  deps: { protocol: RunProtocolPort; log: (message: string) => void },
+): Promise<string> {
+  const { runId } = held;
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+  await recorder
+    .record({ type: 'Stop', data: { runId, reason } })
+    .catch((e: unknown) => deps.log(`run ${runId}: could not record RunStopped: ${describeError(e)}`));
+  if (signal.reason instanceof RunStopRequested) {
+    await deps.protocol
+      .releaseRun(ctx, { taskId: held.task.taskId, runId, runner: held.runner, reason, request_id: `${runId}/release` })
+      .catch((e: unknown) =>
+        deps.log(`run ${runId}: could not release it (${describeError(e)}); it is retried once its lease runs out`),
+      );
+  }
+  return reason;
 }
 
 /** Records the attempt's end (RunSucceeded/RunFailed) and reports it to routing (finishRun); shared with external sessions. */

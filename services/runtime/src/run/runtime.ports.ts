@@ -6,6 +6,7 @@ import {
   type Budget,
   type CheckAccessResponse,
   type FinishRunBody,
+  type ReleaseRunBody,
   type RenewLeasesBody,
   type RenewLeasesReply,
   type ResolveApprovalBody,
@@ -52,6 +53,7 @@ export interface RunProtocolPort {
   awaitApproval(ctx: RequestContext, body: AwaitApprovalBody): Promise<RunTransitionReply>;
   resolveApproval(ctx: RequestContext, body: ResolveApprovalBody): Promise<RunTransitionReply>;
   finishRun(ctx: RequestContext, body: FinishRunBody): Promise<RunTransitionReply>;
+  releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<RunTransitionReply>;
 }
 
 /** Both ports over NATS request/reply. */
@@ -108,5 +110,10 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
 
   finishRun(ctx: RequestContext, body: FinishRunBody): Promise<RunTransitionReply> {
     return this.client.request(RoutingSubjects.finishRun, ctx, body);
+  }
+
+  releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<RunTransitionReply> {
+    // Short: it is sent while shutting down, and the lease is the fallback.
+    return this.client.request(RoutingSubjects.releaseRun, ctx, body, 2_000);
   }
 }

@@ -103,13 +103,15 @@ export class Runner {
     });
   }
 
-  /** Stops claiming, stops every held attempt (RunStopped) and waits for them (bounded). */
-  async close(): Promise<void> {
+  /**
+   * Stops claiming, stops every held attempt (RunStopped, then given back to
+   * routing) and waits for them (bounded).
+   */
+  async close(reason = 'the runtime instance is shutting down'): Promise<void> {
     this.closed = true;
     clearInterval(this.scanTimer);
     clearTimeout(this.renewTimer);
-    for (const entry of this.held.values())
-      entry.abort.abort(new RunStopRequested('the runtime instance is shutting down'));
+    for (const entry of this.held.values()) entry.abort.abort(new RunStopRequested(reason));
     await Promise.race([
       Promise.all([...this.held.values()].map((e) => e.done)),
       new Promise((resolve) => setTimeout(resolve, 5_000).unref()),

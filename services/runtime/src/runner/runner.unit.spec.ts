@@ -36,6 +36,7 @@ function slowIdempotentProtocol(starts: StartRunBody[]): RunProtocolPort {
     awaitApproval: fail,
     resolveApproval: fail,
     finishRun: fail,
+    releaseRun: fail,
   };
 }
 
