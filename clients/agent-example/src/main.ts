@@ -21,7 +21,9 @@ const USAGE = `usage: npm run example:agent -- --agent <agent-id> [--tool <tool-
 
 Attaches to AgentOS as the given agent (labelled aos.runtime=external) and works its tasks:
 reports a step, calls <tool-name> with {"text": <the task text>} when given, and answers
-with what it did. Ctrl-C detaches; unfinished tasks are offered again after the lease time.
+with what it did. Ctrl-C detaches (exit 0); unfinished tasks are offered to the next session
+at once. It exits 1 when AgentOS ends the session for good (the agent was retired, the key
+lost runtime.attach).
 
 environment:
   AOS_GATEWAY_ADDR  gateway address (default 127.0.0.1:50051)
@@ -72,11 +74,17 @@ async function main(): Promise<number> {
     `[example-agent] attached as ${attached.agent?.name} (${values.agent}), session ${attached.sessionId}; ` +
       `tools: ${attached.tools.map((t) => t.name).join(', ') || 'none'}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const signalled = new Promise<undefined>((resolve) => {
+    process.once('SIGINT', () => resolve(undefined));
+    process.once('SIGTERM', () => resolve(undefined));
   });
+  // Runs until stopped by a signal, or by AgentOS for good (the agent retired, the key lost runtime.attach).
+  const failure = await Promise.race([signalled, agent.stopped]);
   await agent.close();
+  if (failure) {
+    process.stderr.write(`[example-agent] stopped: ${failure.message}\n`);
+    return 1;
+  }
   return 0;
 }
 

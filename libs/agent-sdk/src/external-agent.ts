@@ -42,7 +42,12 @@ export interface ExternalAgentOptions {
   handleTask: TaskHandler;
   /** How many tasks run at once (default 1). */
   maxConcurrentTasks?: number;
-  /** Reconnect after the stream ends for a reason other than close() (default true), waiting 0.5 s doubling to 15 s. */
+  /**
+   * Reconnect after the stream ends for a reason other than close() (default
+   * true), waiting 0.5 s doubling to 15 s. A status no retry can fix
+   * (FAILED_PRECONDITION when the agent was retired, PERMISSION_DENIED, …)
+   * stops the agent instead: see `stopped`.
+   */
   reconnect?: boolean;
   credentials?: ChannelCredentials;
   /** Called on every (re)attachment. */
@@ -54,7 +59,14 @@ export interface ExternalAgentOptions {
 export interface ExternalAgent {
   /** Resolves on the first attachment; rejects if the first connection is refused (e.g. NOT_FOUND, PERMISSION_DENIED). */
   readonly attached: Promise<Attached>;
-  /** Ends the session: running handlers see their signal aborted; their tasks are offered again after the lease time. */
+  /**
+   * Resolves when the agent stops for good: undefined after close(), the
+   * error when AgentOS ended the session with a status no retry can fix (the
+   * agent was retired, the key lost `runtime.attach`, …) or when the stream
+   * ended with reconnect off.
+   */
+  readonly stopped: Promise<AosClientError | undefined>;
+  /** Ends the session: running handlers see their signal aborted; their tasks are offered to the next session at once. */
   close(): Promise<void>;
 }
 
@@ -98,6 +110,8 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
   });
   // Avoid an unhandled rejection when the caller never awaits `attached`.
   attached.catch(() => undefined);
+  let resolveStopped!: (e: AosClientError | undefined) => void;
+  const stopped = new Promise<AosClientError | undefined>((resolve) => (resolveStopped = resolve));
   const running = new Map<string, RunningTask>();
   let nextCallId = 0;
 
@@ -194,14 +208,16 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
       if (closed) return;
       const failure = error ? toAosClientError(error) : new AosClientError(14, 'stream ended by the server');
       options.onError?.(failure);
-      if (firstAttach && PERMANENT.has(failure.code)) {
+      if (PERMANENT.has(failure.code)) {
         closed = true;
-        rejectAttached(failure);
+        if (firstAttach) rejectAttached(failure);
         client.close();
+        resolveStopped(failure);
         return;
       }
       if (options.reconnect === false) {
         if (firstAttach) rejectAttached(failure);
+        resolveStopped(failure);
         return;
       }
       setTimeout(connect, backoffMs).unref?.();
@@ -216,9 +232,11 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
 
   return {
     attached,
+    stopped,
     close: async () => {
       if (closed) return;
       closed = true;
+      resolveStopped(undefined);
       for (const taskId of [...running.keys()]) revoke(taskId, 'agent closed');
       call?.end();
       call?.cancel();

@@ -299,6 +299,30 @@ describe('an external agent attached with the SDK', () => {
   });
 });
 
+describe('an attached agent that is retired', () => {
+  it('has its session ended with FAILED_PRECONDITION; the SDK stops instead of reconnecting', async () => {
+    const agent = await externalAgent('retiring');
+    const errors: Error[] = [];
+    // Reconnecting is on (the default): a status no retry can fix must stop it anyway.
+    const sdk = runExternalAgent({
+      address: t.gatewayAddr,
+      apiKey: t.apiKey,
+      agentId: agent.id,
+      handleTask: () => Promise.resolve('never asked'),
+      onError: (e) => errors.push(e),
+    });
+    agents.push(sdk);
+    await sdk.attached;
+    await api.agents.retireAgent({ id: agent.id, requestId: rid(), reason: 'replaced' });
+    const failure = await sdk.stopped;
+    expect(failure?.code).toBe('FAILED_PRECONDITION');
+    expect(failure?.message).toContain(`agent ${agent.id} was retired`);
+    // No reconnect: that would be refused (retired) and reported a second time.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(errors).toHaveLength(1);
+  });
+});
+
 describe('attaching is refused', () => {
   it('when the first message is not attach: INVALID_ARGUMENT', async () => {
     const ended = await rawConnect(t.apiKey, { step: { taskId: rid(), summary: 'hello', detailJson: '' } });

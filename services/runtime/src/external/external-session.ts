@@ -144,14 +144,14 @@ export class ExternalSession {
    * `tellGateway`, asks the gateway to end the stream with UNAVAILABLE (the
    * agent process reconnects and gets a new session). Idempotent.
    */
-  close(reason: string, tellGateway: boolean): Promise<void> {
+  close(reason: string, tellGateway: boolean, code = 'UNAVAILABLE'): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
       clearInterval(this.silenceTimer);
       this.inbound?.close();
       await this.runner.close(`the session closed: ${reason}`);
       if (tellGateway) {
-        const end: SessionOutbound = { kind: 'end', code: 'UNAVAILABLE', message: reason };
+        const end: SessionOutbound = { kind: 'end', code, message: reason };
         await this.deps.direct
           .request(RuntimeSubjects.gatewaySession(this.id), this.ctx, end, 2_000)
           .catch(() => undefined);

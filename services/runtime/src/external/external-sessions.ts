@@ -35,6 +35,8 @@ export class ExternalSessions {
     private readonly deps: ExternalSessionDeps & {
       /** Asks lifecycle and resources. */
       services: Pick<ServiceClient, 'request'>;
+      /** The agent's state in the runtime's model of the log, undefined when unknown. */
+      agentState: (tenantId: string, agentId: string) => string | undefined;
     },
   ) {}
 
@@ -77,9 +79,18 @@ export class ExternalSessions {
     return { sessionId, agent, pingIntervalMs: this.deps.pingIntervalMs };
   }
 
-  /** Something changed in the log: every session looks for work soon. */
+  /**
+   * Something changed in the log: every session looks for work soon, and the
+   * session of an agent retired since it attached ends with FAILED_PRECONDITION
+   * (as attaching would now), so the process stops instead of idling. A paused
+   * agent keeps its session: its tasks wait and flow again on resume.
+   */
   scheduleScans(): void {
-    for (const session of this.sessions.values()) session.scheduleScan();
+    for (const session of this.sessions.values()) {
+      if (this.deps.agentState(session.tenantId, session.agentId) === 'RETIRED') {
+        void session.close(`agent ${session.agentId} was retired`, true, 'FAILED_PRECONDITION');
+      } else session.scheduleScan();
+    }
   }
 
   /** Closes every session, telling the gateways to end their streams (the agents reconnect to another instance). */
