@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import {
   isStepOfTask,
+  RUN_CATEGORY,
   TASK_CATEGORY,
   TERMINAL_TASK_EVENTS,
   toTaskStep,
@@ -19,9 +20,13 @@ import { whenWritable, type OutboundCall } from './outbound-flow';
 /**
  * TaskService.WatchTask: the task's steps — the events of its own stream and
  * of its runs' streams (`run-<taskId>-<attempt>`) — read from the log directly
- * (read-only), as ReplayEvents does: catch-up from the task's first event (or
- * after `after_position`), then live, ending after the step that finishes the
- * task. The steps are made by the same toTaskStep as GetTask's.
+ * (read-only): catch-up from the task's first event (or after
+ * `after_position`), then live, ending after the step that finishes the task.
+ * The catch-up reads the task's own stream and its attempts' run streams, not
+ * the tenant's log since the task began (which, for a task that ran long in a
+ * busy tenant, is most of the log); the live part follows the tenant's events
+ * from the head the catch-up stopped at, so nothing is missed or sent twice.
+ * The steps are made by the same toTaskStep as GetTask's.
  */
 @Injectable()
 export class TaskWatchStream {
@@ -49,6 +54,8 @@ export class TaskWatchStream {
       };
 
       const run = async (): Promise<void> => {
+        // Taken first: what the reads below see beyond it comes again live, and is skipped here.
+        const head = await this.store.headPosition();
         // The tenant is part of the stream's name: another tenant's task is simply not there.
         const own = await this.store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
         if (own.length === 0) throw new NotFoundError('task', taskId);
@@ -59,9 +66,25 @@ export class TaskWatchStream {
           return;
         }
         if (closed) return;
-        const after = Math.max(requestedAfter, own[0]!.position - 1);
+        const attempts = Math.max(0, ...own.filter((e) => e.type === 'TaskStarted').map(attemptOf));
+        const runs = await Promise.all(
+          Array.from({ length: attempts }, (_, i) =>
+            this.store.readStream({ tenantId, category: RUN_CATEGORY, id: `${taskId}-${i + 1}` }),
+          ),
+        );
+        const past = [...own, ...runs.flat()]
+          .filter((e) => e.position > requestedAfter && e.position <= head)
+          .sort((a, b) => a.position - b.position);
+        for (const e of past) {
+          if (closed) return;
+          await deliver(e);
+        }
+        if (closed) return;
         const onError = (err: unknown) => subscriber.error(streamFailure(err));
-        subscription = this.store.subscribe({ after, filter: { tenantId }, onError }, deliver);
+        subscription = this.store.subscribe(
+          { after: Math.max(head, requestedAfter), filter: { tenantId }, onError },
+          deliver,
+        );
         if (closed) await subscription.close();
       };
       run().catch((err: unknown) => subscriber.error(streamFailure(err)));
@@ -72,4 +95,9 @@ export class TaskWatchStream {
       };
     });
   }
+}
+
+function attemptOf(e: RecordedEvent): number {
+  const attempt = (e.data as { attempt?: unknown }).attempt;
+  return typeof attempt === 'number' && Number.isSafeInteger(attempt) && attempt > 0 ? attempt : 0;
 }
