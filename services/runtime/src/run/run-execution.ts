@@ -27,6 +27,11 @@ export class RunStopRequested extends Error {
   override name = 'RunStopRequested';
 }
 
+/** The runner is shutting down (or its session closing) while it still holds the attempt: it gives it back. */
+export class RunnerShuttingDown extends RunStopRequested {
+  override name = 'RunnerShuttingDown';
+}
+
 export interface RunExecutionDeps {
   store: Pick<EventStore, 'append'>;
   governance: GovernancePort;
@@ -251,7 +256,7 @@ async function charge(
 
 /**
  * Records RunStopped with the abort's reason. When this runner is shutting
- * down (RunStopRequested) it still holds the attempt, so it gives it back to
+ * down (RunnerShuttingDown) it still holds the attempt, so it gives it back to
  * routing (releaseRun): the next attempt starts now rather than when the lease
  * runs out, which stays the fallback if routing cannot be told. Shared with
  * external sessions.
@@ -268,7 +273,7 @@ export async function recordStopped(
   await recorder
     .record({ type: 'Stop', data: { runId, reason } })
     .catch((e: unknown) => deps.log(`run ${runId}: could not record RunStopped: ${describeError(e)}`));
-  if (signal.reason instanceof RunStopRequested) {
+  if (signal.reason instanceof RunnerShuttingDown) {
     await deps.protocol
       .releaseRun(ctx, { taskId: held.task.taskId, runId, runner: held.runner, reason, request_id: `${runId}/release` })
       .catch((e: unknown) =>

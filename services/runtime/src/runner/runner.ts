@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AosError, describeError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import type { RunnableTask } from '../model/runtime.model';
-import { RunStopRequested, type HeldAttempt } from '../run/run-execution';
+import { RunnerShuttingDown, RunStopRequested, type HeldAttempt } from '../run/run-execution';
 import type { RunProtocolPort } from '../run/runtime.ports';
 
 export interface RunnerOptions {
@@ -111,7 +111,7 @@ export class Runner {
     this.closed = true;
     clearInterval(this.scanTimer);
     clearTimeout(this.renewTimer);
-    for (const entry of this.held.values()) entry.abort.abort(new RunStopRequested(reason));
+    for (const entry of this.held.values()) entry.abort.abort(new RunnerShuttingDown(reason));
     await Promise.race([
       Promise.all([...this.held.values()].map((e) => e.done)),
       new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
