@@ -94,9 +94,11 @@ export async function benchRouting(): Promise<void> {
   const filtered = time(DECISIONS, (i) =>
     router.route(tasks[i]!, { requiredCapabilities: [pick(random, AGENTS).capabilities[0]!] }),
   );
-  const learning = time(Math.min(DECISIONS, 2_000), (i) =>
-    router.learnFromCompletion(`agent-${random(AGENT_COUNT)}`, pick(random, TASKS).text + ` ${i}`),
-  );
+  // Learning only records the text; refresh() (or the next decision) indexes it: timed together.
+  const learning = time(Math.min(DECISIONS, 2_000), (i) => {
+    router.learnFromCompletion(`agent-${random(AGENT_COUNT)}`, pick(random, TASKS).text + ` ${i}`);
+    router.refresh();
+  });
   const churn = time(Math.min(DECISIONS, 2_000), (i) => {
     const id = `agent-${random(AGENT_COUNT)}`;
     if (i % 2 === 0) router.removeAgent(id);
@@ -108,7 +110,7 @@ export async function benchRouting(): Promise<void> {
   process.stdout.write(`${row('CapabilityRouter.route()', routed, raw)}\n`);
   process.stdout.write(`${row('route() with a required capability', filtered, raw)}\n`);
   process.stdout.write(`${row('upsertAgent/removeAgent (incremental update)', churn)}\n`);
-  process.stdout.write(`${row('learnFromCompletion (reindexes one agent)', learning)}\n`);
+  process.stdout.write(`${row('a completion learned and indexed (one agent)', learning)}\n`);
   process.stdout.write(
     `  target: route() p99 <= ${TARGET_P99_MS} ms -> ${routed.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`,
   );

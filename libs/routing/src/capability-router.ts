@@ -135,6 +135,8 @@ export class CapabilityRouter {
   private readonly concepts = new ConceptIndex();
   /** A stem → a word it was indexed from, to name concept evidence in the rationale. */
   private readonly surface = new Map<string, string>();
+  /** Agents whose learned texts changed since they were last indexed: reindexed once, before the next decision. */
+  private readonly stale = new Set<string>();
   private vectors: WordVectors | null | undefined;
   private lexiconOrNull: Lexicon | null | undefined;
 
@@ -173,6 +175,7 @@ export class CapabilityRouter {
     if (!this.agents.has(agentId)) return;
     this.forgetCapabilities(agentId);
     this.agents.delete(agentId);
+    this.stale.delete(agentId);
     const slot = this.slotOf.get(agentId)!;
     this.index.remove(slot);
     this.concepts.remove(slot);
@@ -186,10 +189,15 @@ export class CapabilityRouter {
     if (agent) agent.queueLength = queueLength;
   }
 
-  /** The agent completed this task: similar texts should reach it. Kept if the agent is not (yet) known. */
+  /**
+   * The agent completed this task: similar texts should reach it. Kept if the
+   * agent is not (yet) known. The agent is reindexed before the next decision
+   * (or refresh()), once however many texts it learned meanwhile: replaying a
+   * log of many completions does not reindex an agent per completion.
+   */
   learnFromCompletion(agentId: string, taskText: string): void {
     push(this.learnedFor(agentId).completions, taskText);
-    this.reindex(agentId);
+    this.markStale(agentId);
   }
 
   /**
@@ -202,11 +210,26 @@ export class CapabilityRouter {
       const at = from?.completions.indexOf(taskText) ?? -1;
       if (from && at >= 0) {
         from.completions.splice(at, 1);
-        this.reindex(fromAgentId);
+        this.markStale(fromAgentId);
       }
     }
     push(this.learnedFor(toAgentId).corrections, taskText);
-    this.reindex(toAgentId);
+    this.markStale(toAgentId);
+  }
+
+  /** Whether learned texts wait to be indexed (refresh() or the next decision indexes them). */
+  get hasStaleAgents(): boolean {
+    return this.stale.size > 0;
+  }
+
+  /** Indexes what the agents learned since they were last indexed. */
+  refresh(): void {
+    for (const agentId of this.stale) this.reindex(agentId);
+    this.stale.clear();
+  }
+
+  private markStale(agentId: string): void {
+    if (this.agents.has(agentId)) this.stale.add(agentId);
   }
 
   /** Loads WordNet and the word vectors now rather than on the first upsert or route (they take seconds). */
@@ -216,6 +239,7 @@ export class CapabilityRouter {
   }
 
   route(taskText: string, options: RouteOptions = {}): RoutingDecision {
+    this.refresh();
     const topK = options.topK ?? 5;
     if (this.agents.size === 0) return none('no active agent can take tasks');
     const required = (options.requiredCapabilities ?? []).map((c) => c.toLowerCase());
@@ -260,6 +284,7 @@ export class CapabilityRouter {
 
   /** BM25 alone on the same index: the task's stems unweighted, no typo retry, embeddings, load or filter. */
   searchIndexOnly(taskText: string): string | undefined {
+    this.refresh();
     const scores = this.freshScores();
     this.index.search(
       contentWords(taskText).map((w) => ({ term: stemmer(w), weight: 1 })),
@@ -485,6 +510,7 @@ export class CapabilityRouter {
 
   /** One agent's document and profile are replaced; nothing else is touched. */
   private reindex(agentId: string): void {
+    this.stale.delete(agentId);
     const agent = this.agents.get(agentId);
     if (!agent) return;
     const learned = this.learned.get(agentId) ?? { completions: [], corrections: [] };

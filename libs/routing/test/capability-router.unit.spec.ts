@@ -91,6 +91,21 @@ describe('CapabilityRouter', () => {
     expect(r.route('the toilets are clogged').chosenAgentId).toBe('facilities');
   });
 
+  it('given many completions, when they are learned, then the agent is indexed once, before the next decision', () => {
+    const r = router(agent('facilities', 'office maintenance', ['maintenance']), agent('it', 'laptops', ['hardware']));
+    for (let i = 0; i < 100; i++) r.learnFromCompletion('facilities', `the toilets on floor ${i} are clogged`);
+    r.learnFromCompletion('unknown-agent', 'kept for when it is deployed, nothing to index now');
+    expect(r.hasStaleAgents).toBe(true);
+    expect(r.route('the toilets are clogged').chosenAgentId).toBe('facilities');
+    expect(r.hasStaleAgents).toBe(false);
+    // refresh() does the same without a decision (the routing service calls it after replaying the log).
+    r.learnFromCorrection('my laptop screen is cracked', 'facilities', 'it');
+    expect(r.hasStaleAgents).toBe(true);
+    r.refresh();
+    expect(r.hasStaleAgents).toBe(false);
+    expect(r.route('laptop screen cracked').chosenAgentId).toBe('it');
+  });
+
   it('given an agent is removed, when routing, then it is never a candidate and its words match nothing', () => {
     const r = router(agent('payroll', 'salary payslips', ['payroll']), agent('billing', 'invoices', ['billing']));
     r.removeAgent('payroll');

@@ -71,8 +71,11 @@ export async function startRouting(config: AosConfig, options: StartRoutingOptio
     );
     subscription = followed.subscription;
     await subscription.caughtUp;
+    const replayed = performance.now();
+    projection.refreshRouters();
     logger.log(
-      `task read model caught up: ${projection.eventsApplied} events in ${Math.round(performance.now() - started)} ms`,
+      `task read model caught up: ${projection.eventsApplied} events in ${Math.round(replayed - started)} ms, ` +
+        `routers indexed what they learned in ${Math.round(performance.now() - replayed)} ms`,
       CONTEXT,
     );
 

@@ -89,8 +89,20 @@ export class TaskProjection {
   private readonly runs = new Map<string, { tenantId: string; taskId: string }>();
   private readonly runRevisions = new Map<string, number>();
   private appliedCount = 0;
+  private refreshQueued = false;
   /** Called after an event changed something (set once the projection is live). */
   onChange: ((change: ProjectionChange) => void) | undefined;
+
+  /**
+   * Indexes what every tenant's router learned and has not indexed yet: once
+   * after the replay (which only records learned texts, so an agent with many
+   * completions is indexed once, not per completion), then soon after each
+   * live completion or reassignment, off the path of the next decision.
+   */
+  refreshRouters(): void {
+    this.refreshQueued = false;
+    for (const tenant of this.tenants.values()) tenant.router.refresh();
+  }
 
   get eventsApplied(): number {
     return this.appliedCount;
@@ -262,6 +274,10 @@ export class TaskProjection {
     if (event.type === 'TaskSucceeded' && task.agentId) tenant.router.learnFromCompletion(task.agentId, task.text);
     if (event.type === 'TaskReassigned') {
       tenant.router.learnFromCorrection(task.text, event.data.fromAgentId || undefined, event.data.toAgentId);
+    }
+    if (this.onChange && tenant.router.hasStaleAgents && !this.refreshQueued) {
+      this.refreshQueued = true;
+      setImmediate(() => this.refreshRouters());
     }
   }
 
