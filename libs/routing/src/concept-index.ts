@@ -9,12 +9,11 @@ export interface QueryGroup {
 }
 
 /**
- * BM25 over concept documents, built for density: an agent's WordNet concepts
- * number in the hundreds and most of them are shared by many agents, so a
- * query walks long postings. Postings hold BM25's term-frequency part
- * (the impact), computed when the document was indexed with the average
- * length of that moment, an approximation that spares re-scoring every
- * posting when the fleet changes.
+ * BM25 over concept documents: an agent's WordNet concepts number in the
+ * hundreds and most of them are shared by many agents, so a query walks long
+ * postings, in the dense form SlotPostings keeps them. Length normalisation
+ * uses the fleet's average length at query time, so a score does not depend
+ * on the order in which agents were (re)indexed.
  */
 export class ConceptIndex {
   private readonly store = new SlotPostings();
@@ -32,12 +31,7 @@ export class ConceptIndex {
   }
 
   upsert(slot: number, frequencies: ReadonlyMap<string, number>): void {
-    this.store.upsert(
-      slot,
-      frequencies,
-      (frequency, length, averageLength) =>
-        (frequency * (K1 + 1)) / (frequency + K1 * (1 - B + (B * length) / averageLength)),
-    );
+    this.store.upsert(slot, frequencies);
   }
 
   remove(slot: number): void {
@@ -63,13 +57,19 @@ export class ConceptIndex {
     const capacity = store.lengths.length;
     group.fit(capacity);
     total.fit(capacity);
+    const { lengths } = store;
+    const norm = B / store.averageLength;
     for (const { weight: groupWeight, terms } of groups) {
       for (const { term, weight: termWeight } of terms) {
         const posting = store.posting(term);
         if (!posting) continue;
-        const factor = termWeight * store.idf(term);
+        const factor = termWeight * store.idf(term) * (K1 + 1);
         const { slots, values } = posting;
-        for (let i = 0; i < slots.length; i++) group.add(slots[i]!, factor * values[i]!);
+        for (let i = 0; i < slots.length; i++) {
+          const slot = slots[i]!;
+          const frequency = values[i]!;
+          group.add(slot, (factor * frequency) / (frequency + K1 * (1 - B + norm * lengths[slot]!)));
+        }
       }
       const best = group.best();
       if (best > 0) for (const slot of group.touched) total.add(slot, (groupWeight * group.get(slot)) / best);

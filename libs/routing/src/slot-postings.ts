@@ -9,7 +9,7 @@
  */
 export interface Posting {
   readonly slots: number[];
-  /** The index's number for the term in the slot's document (a frequency, or a precomputed impact). */
+  /** The term's (boosted) frequency in the slot's document. */
   readonly values: number[];
 }
 
@@ -53,23 +53,14 @@ export class SlotPostings {
     return this.positions[slot]?.keys() ?? [];
   }
 
-  /**
-   * Replaces the slot's document. `frequencies` gives its length; `value` turns
-   * each term's frequency into what the posting stores (it sees the length and
-   * the average length with this document counted).
-   */
-  upsert(
-    slot: number,
-    frequencies: ReadonlyMap<string, number>,
-    value: (frequency: number, length: number, averageLength: number) => number = (f) => f,
-  ): void {
+  /** Replaces the slot's document: term → (boosted, possibly fractional) frequency; its length is their sum. */
+  upsert(slot: number, frequencies: ReadonlyMap<string, number>): void {
     this.remove(slot);
     let length = 0;
     for (const frequency of frequencies.values()) length += frequency;
     this.lengths[slot] = length;
     this.totalLength += length;
     this.count++;
-    const averageLength = this.totalLength / this.count;
     const positions = new Map<string, number>();
     for (const [term, frequency] of frequencies) {
       let posting = this.postings.get(term);
@@ -79,7 +70,7 @@ export class SlotPostings {
       }
       positions.set(term, posting.slots.length);
       posting.slots.push(slot);
-      posting.values.push(value(frequency, length, averageLength));
+      posting.values.push(frequency);
     }
     this.positions[slot] = positions;
   }
