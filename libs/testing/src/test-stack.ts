@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAosClient, type AosClient } from '@aos/grpc-client';
-import { freePort, startStack, type Stack, type StackTopology } from '@aos/launcher';
+import { startStack, type Stack, type StackTopology } from '@aos/launcher';
 
 export interface TestStack {
   readonly stack: Stack;
@@ -34,14 +34,15 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'aos-e2e-'));
   const apiKey = `aos_test_${randomBytes(24).toString('base64url')}`;
-  const gatewayAddr = `127.0.0.1:${await freePort()}`;
   const output = options.output ?? (process.env.AOS_TEST_LOGS ? 'prefix' : 'ignore');
   const capture = output === 'capture' ? captureServiceOutput() : undefined;
   let stack: Stack;
   try {
     stack = await startStack({
       dataDir,
-      gatewayAddr,
+      // Port 0: the gateway binds a free port itself and reports it; a port picked
+      // here could be taken by a parallel test before the gateway binds it.
+      gatewayAddr: '127.0.0.1:0',
       env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', ...options.env },
       output: output === 'ignore' ? 'ignore' : 'prefix',
       topology: options.topology ?? 'backends-in-one',
@@ -51,6 +52,7 @@ export async function startTestStack(
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
+  const { gatewayAddr } = stack;
   const clients: AosClient[] = [];
   const clientWithKey = (key: string | undefined) => {
     const c = createAosClient({ address: gatewayAddr, apiKey: key });
