@@ -77,13 +77,23 @@ export class ServiceProcess {
       // Its own process group: a terminal's Ctrl-C reaches only the launcher,
       // which then stops the services in order (gateway first, NATS last).
       detached: true,
-      stdio: output === 'prefix' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'ignore', 'ipc'],
+      // stderr is always read: its last lines explain an exit before readiness, even with output 'ignore'.
+      stdio: output === 'prefix' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child = child;
-    if (output === 'prefix') {
-      prefixLines(child.stdout, process.stdout, this.name);
-      prefixLines(child.stderr, process.stderr, this.name);
+    const lastErrors: string[] = [];
+    // 'exit' can come before the last stderr lines are read: a start failure waits (briefly) for them.
+    const stderrDone = child.stderr
+      ? new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()))
+      : Promise.resolve();
+    if (child.stderr) {
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        lastErrors.push(line);
+        if (lastErrors.length > STDERR_LINES_KEPT) lastErrors.shift();
+        if (output === 'prefix') process.stderr.write(`[${this.name}] ${line}\n`);
+      });
     }
+    if (output === 'prefix') prefixLines(child.stdout, process.stdout, this.name);
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: null, signal: null }));
@@ -99,9 +109,11 @@ export class ServiceProcess {
         clearTimeout(timer);
         resolve(message);
       });
-      void this.exitPromise.then(({ code, signal }) => {
+      void this.exitPromise.then(async ({ code, signal }) => {
         clearTimeout(timer);
-        reject(new ServiceStartError(this.name, `exited before it was ready (code ${code}, signal ${signal})`));
+        await Promise.race([stderrDone, new Promise((r) => setTimeout(r, 1_000).unref())]);
+        const said = lastErrors.length > 0 ? `; its last words:\n  ${lastErrors.join('\n  ')}` : '';
+        reject(new ServiceStartError(this.name, `exited before it was ready (code ${code}, signal ${signal})${said}`));
       });
     });
   }
@@ -123,6 +135,9 @@ export class ServiceProcess {
     if (this.running) this.child?.kill('SIGKILL');
   }
 }
+
+/** How many of a child's last stderr lines a start failure quotes. */
+const STDERR_LINES_KEPT = 20;
 
 function prefixLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, name: string): void {
   if (!from) return;
