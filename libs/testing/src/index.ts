@@ -8,3 +8,5 @@ export type { McpTestServer } from './mcp-test-server';
 export { RunSimulator } from './run-simulator';
 export { startScriptedModelServer } from './scripted-model-server';
 export type { RecordedChatRequest, ScriptedModelServer, ScriptedReply } from './scripted-model-server';
+export { firstEvent } from './first-event';
+export type { FirstEventOptions } from './first-event';

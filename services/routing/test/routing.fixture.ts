@@ -16,7 +16,7 @@ import { loadConfig, type AosConfig } from '@aos/config';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { startLifecycle } from '@aos/lifecycle';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
-import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { firstEvent, startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startRouting, type RoutingService } from '../src/bootstrap';
 
 /**
@@ -188,22 +188,8 @@ export class RoutingCalls {
   }
 
   /** The first event in the log (from the start) that matches; waits for it to be appended. */
-  async event(match: (e: RecordedEvent) => boolean, timeoutMs = 10_000): Promise<RecordedEvent> {
-    return new Promise<RecordedEvent>((resolve, reject) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        done = true;
-        void subscription.close();
-        reject(new Error('the expected event was not appended'));
-      }, timeoutMs);
-      const subscription = this.store.subscribe({ after: 0 }, (e) => {
-        if (done || !match(e)) return;
-        done = true;
-        clearTimeout(timer);
-        void subscription.close();
-        resolve(e);
-      });
-    });
+  event(match: (e: RecordedEvent) => boolean, timeoutMs = 10_000): Promise<RecordedEvent> {
+    return firstEvent(this.store, match, { timeoutMs });
   }
 
   /** The task's own events in order. */

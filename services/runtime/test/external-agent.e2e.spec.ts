@@ -9,7 +9,7 @@ import { runExternalAgent, type ExternalAgent, type TaskContext } from '@aos/age
 import type { Agent, AgentMessage, PolicyRule, RuntimeMessage, Task, Tool, ToolCallResult } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
-import { startTestStack, type TestStack } from '@aos/testing';
+import { firstEvent, startTestStack, type TestStack } from '@aos/testing';
 
 /**
  * External agents in the whole stack: a process attached with the SDK over
@@ -95,23 +95,7 @@ function submit(text: string, agentId: string): Promise<Task> {
 }
 
 /** The first event in the log that matches; waits for it to be appended. */
-function logEvent(match: (e: RecordedEvent) => boolean, timeoutMs = 20_000): Promise<RecordedEvent> {
-  return new Promise<RecordedEvent>((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      void subscription.close();
-      reject(new Error('the expected event was not appended'));
-    }, timeoutMs);
-    const subscription = store.subscribe({ after: 0 }, (e) => {
-      if (done || !match(e)) return;
-      done = true;
-      clearTimeout(timer);
-      void subscription.close();
-      resolve(e);
-    });
-  });
-}
+const logEvent = (match: (e: RecordedEvent) => boolean) => firstEvent(store, match);
 
 const data = (e: RecordedEvent) => e.data as Record<string, unknown>;
 const taskEnd = (taskId: string) =>

@@ -7,6 +7,7 @@ import { createEventStore, type EventStore, type RecordedEvent } from '@aos/even
 import type { AosClient } from '@aos/grpc-client';
 import { ServiceProcess, serviceEntry } from '@aos/launcher';
 import {
+  firstEvent,
   startMcpTestServer,
   startScriptedModelServer,
   startTestStack,
@@ -120,26 +121,9 @@ function getTask(id: string, minPosition = 0): Promise<Task> {
 }
 
 /** The first event of the task (its own or its runs') that matches; waits for it to be appended. */
-function logEvent(taskId: string, match: (e: RecordedEvent) => boolean, timeoutMs = 20_000): Promise<RecordedEvent> {
+function logEvent(taskId: string, match: (e: RecordedEvent) => boolean): Promise<RecordedEvent> {
   const ofTask = (e: RecordedEvent) => e.streamId === taskId || e.streamId.startsWith(`${taskId}-`);
-  return new Promise<RecordedEvent>((resolve, reject) => {
-    let done = false;
-    const seen: string[] = [];
-    const timer = setTimeout(() => {
-      done = true;
-      void subscription.close();
-      reject(new Error(`the expected event was not appended; the task's events: ${seen.join(', ')}`));
-    }, timeoutMs);
-    const subscription = store.subscribe({ after: 0 }, (e) => {
-      if (done || !ofTask(e)) return;
-      seen.push(`${e.stream} ${e.type} ${JSON.stringify(e.data).slice(0, 200)}`);
-      if (!match(e)) return;
-      done = true;
-      clearTimeout(timer);
-      void subscription.close();
-      resolve(e);
-    });
-  });
+  return firstEvent(store, (e) => ofTask(e) && match(e), { related: ofTask });
 }
 
 const taskEnded = (taskId: string) =>

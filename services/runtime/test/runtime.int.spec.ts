@@ -8,6 +8,7 @@ import { startLifecycle } from '@aos/lifecycle';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
 import { startRouting } from '@aos/routing-service';
 import {
+  firstEvent,
   startNatsServer,
   startScriptedModelServer,
   type NatsServerHandle,
@@ -93,23 +94,7 @@ function submit(text: string, agentId: string): Promise<Task> {
   });
 }
 
-function logEvent(match: (e: RecordedEvent) => boolean, timeoutMs = 15_000): Promise<RecordedEvent> {
-  return new Promise<RecordedEvent>((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      void subscription.close();
-      reject(new Error('the expected event was not appended'));
-    }, timeoutMs);
-    const subscription = store.subscribe({ after: 0 }, (e) => {
-      if (done || !match(e)) return;
-      done = true;
-      clearTimeout(timer);
-      void subscription.close();
-      resolve(e);
-    });
-  });
-}
+const logEvent = (match: (e: RecordedEvent) => boolean) => firstEvent(store, match, { timeoutMs: 15_000 });
 
 const runStream = (runId: string) => store.readStream({ tenantId: TENANT, category: 'run', id: runId });
 
