@@ -12,7 +12,7 @@ import type { EventStore } from '@aos/event-store';
 import { AosError, describeError } from '@aos/errors';
 import type { DirectNats, DirectSubscription, RequestContext } from '@aos/messaging';
 import type { RunnableTask } from '../model/runtime.model';
-import { finish, recordStopped, type Ending, type HeldAttempt } from '../run/run-execution';
+import { finish, recordStopped, startRecording, type Ending, type HeldAttempt } from '../run/run-execution';
 import { RunRecorder } from '../run/run.recorder';
 import type { RunProtocolPort } from '../run/runtime.ports';
 import { Runner } from '../runner/runner';
@@ -269,35 +269,11 @@ export class ExternalSession {
 
   /** One held attempt (the Runner's execute): hand it to the agent, record what it does, finish it. */
   private async runAttempt(held: HeldAttempt, signal: AbortSignal): Promise<void> {
-    const { tenantId, task, runId } = held;
+    const { task, runId } = held;
     const ctx: RequestContext = { ...this.ctx, correlationId: held.correlationId };
-    const recorder = new RunRecorder({
-      store: this.deps.store,
-      tenantId,
-      runId,
-      actor: { kind: 'agent', id: this.agentId },
-      correlationId: held.correlationId,
-    });
-    try {
-      await recorder.record({
-        type: 'StartRun',
-        data: {
-          runId,
-          taskId: task.taskId,
-          attempt: held.attempt,
-          agentId: held.agent.agentId,
-          definitionVersion: held.agent.definitionVersion,
-          // The agent process brings its own model (or none): AgentOS does not know it.
-          model: '',
-          runner: held.runner,
-          previousRunId: held.previousRunId,
-        },
-      });
-    } catch (err) {
-      // Not even RunStarted could be recorded: leave the attempt to its lease, the next one retries.
-      this.deps.log(`run ${runId}: cannot record its start: ${describeError(err)}`);
-      return;
-    }
+    // The agent process brings its own model (or none): AgentOS does not know it.
+    const recorder = await startRecording(held, this.deps.store, '', this.deps.log);
+    if (!recorder) return;
     const run = new ExternalRun(held, ctx, recorder, signal, this.deps.log);
     this.runs.set(task.taskId, run);
     try {

@@ -61,45 +61,22 @@ export const NO_MODEL_SERVER_REASON =
  * step is a run-* event; the outcome goes to routing (finishRun).
  */
 export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: RunExecutionDeps): Promise<void> {
-  const { tenantId, task, agent, runId } = held;
+  const { tenantId, agent, runId } = held;
   const ctx: RequestContext = {
     tenantId,
     actor: { kind: 'service', id: 'runtime' },
     correlationId: held.correlationId,
   };
-  const recorder = new RunRecorder({
-    store: deps.store,
-    tenantId,
-    runId,
-    actor: { kind: 'agent', id: agent.agentId },
-    correlationId: held.correlationId,
-  });
   const model = agent.definition.model || deps.defaultModel;
+  const recorder = await startRecording(held, deps.store, deps.modelClient ? model : '', deps.log);
+  if (!recorder) return;
   let ending: Ending;
   try {
-    await recorder.record({
-      type: 'StartRun',
-      data: {
-        runId,
-        taskId: task.taskId,
-        attempt: held.attempt,
-        agentId: agent.agentId,
-        definitionVersion: agent.definitionVersion,
-        model: deps.modelClient ? model : '',
-        runner: held.runner,
-        previousRunId: held.previousRunId,
-      },
-    });
     ending = await loop(held, ctx, recorder, model, signal, deps);
   } catch (err) {
     if (signal.aborted) {
       const reason = await recordStopped(held, ctx, recorder, signal, deps);
       deps.log(`run ${runId} stopped: ${reason}`);
-      return;
-    }
-    if (recorder.status === 'NONE') {
-      // Not even RunStarted could be recorded: leave the attempt to its lease, the next one retries.
-      deps.log(`run ${runId}: cannot record its start: ${describeError(err)}`);
       return;
     }
     const code = err instanceof AosError ? err.code : 'INTERNAL';
@@ -252,6 +229,47 @@ async function charge(
   }
   await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros } });
   return undefined;
+}
+
+/**
+ * The attempt's run-* recorder (acting as its agent) once RunStarted is
+ * recorded with `model` ('' when AgentOS does not know it); undefined when
+ * not even that could be recorded: the attempt is then left to its lease and
+ * the next one retries. Shared with external sessions.
+ */
+export async function startRecording(
+  held: HeldAttempt,
+  store: Pick<EventStore, 'append'>,
+  model: string,
+  log: (message: string) => void,
+): Promise<RunRecorder | undefined> {
+  const { runId, agent } = held;
+  const recorder = new RunRecorder({
+    store,
+    tenantId: held.tenantId,
+    runId,
+    actor: { kind: 'agent', id: agent.agentId },
+    correlationId: held.correlationId,
+  });
+  try {
+    await recorder.record({
+      type: 'StartRun',
+      data: {
+        runId,
+        taskId: held.task.taskId,
+        attempt: held.attempt,
+        agentId: agent.agentId,
+        definitionVersion: agent.definitionVersion,
+        model,
+        runner: held.runner,
+        previousRunId: held.previousRunId,
+      },
+    });
+    return recorder;
+  } catch (err) {
+    log(`run ${runId}: cannot record its start: ${describeError(err)}`);
+    return undefined;
+  }
 }
 
 /**
