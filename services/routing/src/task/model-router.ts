@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { describeError } from '@aos/errors';
 import type { AgentInfo } from '../agent/agent.roster';
 import type { RoutingOutcome } from './task.decider';
+import { unmatchedCandidate } from './task.routing';
 
 /** What the model is asked to choose from: the lexical ranking's candidates, best first. */
 export interface ModelRouterCandidate {
@@ -126,17 +127,7 @@ export class ModelRouting {
     agents: (agentId: string) => AgentInfo | undefined,
     others: readonly { agent: AgentInfo; queueLength: number }[] = [],
   ): Promise<RoutingOutcome> {
-    const considered = [
-      ...outcome.decision.candidates,
-      ...others.map(({ agent, queueLength }) => ({
-        agentId: agent.agentId,
-        agentName: agent.name,
-        score: 0,
-        lexicalScore: 0,
-        loadPenalty: 0,
-        queueLength,
-      })),
-    ];
+    const considered = [...outcome.decision.candidates, ...others.map(unmatchedCandidate)];
     const decision = { ...outcome.decision, candidates: considered };
     // A person's or the submitter's choice is not the model's to change; one candidate leaves no choice.
     if (outcome.decision.router !== 'lexical' || !outcome.agentId || considered.length < 2) return outcome;

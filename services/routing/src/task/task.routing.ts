@@ -119,17 +119,15 @@ export function chooseAgent(
     decision: {
       router: 'lexical',
       chosenAgentId: chosen.agent.agentId,
-      candidates: byLoad.slice(0, MAX_CANDIDATES).map(({ agent, queueLength }) => ({
-        agentId: agent.agentId,
-        agentName: agent.name,
-        score: 0,
-        lexicalScore: 0,
-        loadPenalty: 0,
-        queueLength,
-      })),
+      candidates: byLoad.slice(0, MAX_CANDIDATES).map(unmatchedCandidate),
       rationale: `no word of the task matches any of ${pool}; chose ${chosen.agent.name}, the least busy (queue of ${chosen.queueLength})`,
     },
   };
+}
+
+/** An eligible agent no word of the task matched, as a candidate: it is there by its capabilities and load alone. */
+export function unmatchedCandidate({ agent, queueLength }: { agent: AgentInfo; queueLength: number }) {
+  return { agentId: agent.agentId, agentName: agent.name, score: 0, lexicalScore: 0, loadPenalty: 0, queueLength };
 }
 
 /** The agents with their queue lengths, least busy first (then by name). */
