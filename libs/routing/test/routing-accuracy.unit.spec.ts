@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stemmer } from 'stemmer';
-import { CapabilityRouter, accuracyOf, contentWords, plainBm25Baseline, winkWordVectors } from '../src';
+import { CapabilityRouter, accuracyOf, contentWords, plainBm25Baseline } from '../src';
 import {
   AGENTS,
   HELD_OUT_TASKS,
@@ -30,10 +30,6 @@ const TARGET = 0.85;
 const HELD_OUT_FLOOR = 0.8;
 const BLIND_HELD_OUT_FLOOR = 0.85;
 
-// The optional word vectors (see word-vectors.ts): null unless the package is installed.
-// Parsing their 300 MB takes seconds; done once, shared by all routers.
-const wordVectors = winkWordVectors();
-
 /** Each agent's first `perAgent` learned texts, in log order: the router after a shorter history. */
 function historyUpTo(perAgent: number): HistoryItem[] {
   const seen = new Map<string, number>();
@@ -44,8 +40,8 @@ function historyUpTo(perAgent: number): HistoryItem[] {
   });
 }
 
-function trainedRouter(history: readonly HistoryItem[], vectors = wordVectors): CapabilityRouter {
-  const router = new CapabilityRouter({ wordVectors: vectors });
+function trainedRouter(history: readonly HistoryItem[]): CapabilityRouter {
+  const router = new CapabilityRouter();
   for (const agent of AGENTS) router.upsertAgent(agent);
   for (const item of history) {
     if (item.kind === 'completed') router.learnFromCompletion(item.agentId, item.text);
@@ -143,7 +139,7 @@ describe('routing accuracy', () => {
     const full = curve.at(-1)!;
     const cold = curve[0]!;
     const firstWeek = curve.find((c) => c.perAgent === 8)!;
-    const setup = wordVectors ? 'WordNet + word vectors' : 'WordNet + learned history, no model';
+    const setup = 'WordNet + learned history, no model';
     process.stdout.write(
       `[${setup}] router top-1: ${pct(full.all)} | plain BM25 top-1: ${pct(bm25All)} | ` +
         `no-shared-word subset: router ${pct(full.hard)}, plain BM25 ${pct(bm25Hard)} | ` +
@@ -162,10 +158,8 @@ describe('routing accuracy', () => {
     expect(full.all.accuracy).toBeGreaterThanOrEqual(TARGET);
     // Floors just under today's figures for a cold start and the first week alone
     // (WordNet, no model: 0.49 cold, 0.58 with <= 8 learned texts per agent).
-    if (!wordVectors) {
-      expect(cold.all.accuracy).toBeGreaterThanOrEqual(0.47);
-      expect(firstWeek.all.accuracy).toBeGreaterThanOrEqual(0.55);
-    }
+    expect(cold.all.accuracy).toBeGreaterThanOrEqual(0.47);
+    expect(firstWeek.all.accuracy).toBeGreaterThanOrEqual(0.55);
   });
 
   it('prints how much of the figure rests on learned texts close to an evaluated one', () => {
@@ -217,7 +211,7 @@ describe('routing accuracy', () => {
   });
 
   it('routes no worse without WordNet than plain BM25 does (the lexicon is optional too)', () => {
-    const router = new CapabilityRouter({ wordVectors: null, lexicon: null });
+    const router = new CapabilityRouter({ lexicon: null });
     for (const agent of AGENTS) router.upsertAgent(agent);
     for (const item of HISTORY)
       if (item.kind === 'completed') router.learnFromCompletion(item.agentId, item.text);

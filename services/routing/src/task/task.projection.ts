@@ -67,7 +67,7 @@ class TenantTasks {
   readonly replies = new Map<string, RequestReply>();
   readonly loads = new Map<string, AgentLoad>();
   /** Lower-cased capability sets are not kept: the router indexes capabilities itself. */
-  readonly router = new CapabilityRouter({ wordVectors: null });
+  readonly router = new CapabilityRouter();
 }
 
 /** Something a live reaction may care about: an agent changed, or a task did. */
