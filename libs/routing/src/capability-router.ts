@@ -1,4 +1,4 @@
-import { STOP_WORDS, contentWords, stemmer, words as wordsOf } from './text';
+import { contentWords, isContentWord, stemmer, words as wordsOf } from './text';
 import { Bm25Index, type FieldText } from './bm25-index';
 import { ConceptIndex } from './concept-index';
 import { SlotScores } from './slot-postings';
@@ -455,7 +455,7 @@ function ownTerms(word: string, lexicon: Lexicon | null): string[] {
  */
 function relatedTerms(textWords: readonly string[], lexicon: Lexicon): Map<string, number> {
   const related = new Map<string, number>();
-  const content = textWords.filter((w) => !STOP_WORDS.has(w) && !/^\d+$/.test(w));
+  const content = textWords.filter(isContentWord);
   const own = new Set(content.flatMap((w) => ownTerms(w, lexicon)));
   for (const word of [...new Set(content), ...lexicon.collocations(textWords)])
     for (const [term, weight] of lexicon.related(word)) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import lemmatize from 'wink-lemmatizer';
-import { STOP_WORDS, stemmer } from './text';
+import { isContentWord, stemmer } from './text';
 
 /**
  * What a lexical database says about a word, in the router's term space
@@ -165,7 +165,7 @@ export class WordNetLexicon implements Lexicon {
     const weights = new Map<string, number>();
     const add = (lemma: string, weight: number) => {
       for (const part of lemma.toLowerCase().split(/[^a-z0-9]+/)) {
-        if (part.length < 2 || STOP_WORDS.has(part) || /^\d+$/.test(part)) continue;
+        if (part.length < 2 || !isContentWord(part)) continue;
         const stem = stemmer(part);
         if (own.has(stem)) continue;
         weights.set(stem, (weights.get(stem) ?? 0) + weight);

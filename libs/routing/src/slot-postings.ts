@@ -143,14 +143,6 @@ export class SlotScores {
     return this.values[slot]!;
   }
 
-  set(slot: number, value: number): void {
-    if (this.seen[slot] === 0) {
-      this.seen[slot] = 1;
-      this.list[this.size++] = slot;
-    }
-    this.values[slot] = value;
-  }
-
   /** The highest score, 0 when nothing was touched. */
   best(): number {
     let best = 0;

@@ -29,13 +29,13 @@ export function words(text: string): string[] {
     .filter((w) => w.length > 0);
 }
 
-export function contentWords(text: string): string[] {
-  return words(text).filter((w) => !STOP_WORDS.has(w) && !/^\d+$/.test(w));
+/** Neither a function word nor a number. */
+export function isContentWord(word: string): boolean {
+  return !STOP_WORDS.has(word) && !/^\d+$/.test(word);
 }
 
-/** Porter stems of the content words: "invoices", "invoicing" → "invoic". */
-export function terms(text: string): string[] {
-  return contentWords(text).map(stemmer);
+export function contentWords(text: string): string[] {
+  return words(text).filter(isContentWord);
 }
 
 export { stemmer };
