@@ -212,7 +212,7 @@ export class CapabilityRouter {
     if (allowed?.size === 0) return none(`no agent has capabilities [${required.join(', ')}]`);
 
     const words = contentWords(taskText);
-    const scored = this.ranked(this.lexicalScores(taskText, allowed), Math.max(1, topK), allowed);
+    const scored = this.ranked(this.lexicalScores(taskText, words, allowed), Math.max(1, topK), allowed);
     if (scored.length === 0)
       return none(
         required.length > 0
@@ -277,9 +277,12 @@ export class CapabilityRouter {
    * among agents by how well they explain it, so a broad word cannot win an
    * agent by matching many of its words weakly.
    */
-  private lexicalScores(taskText: string, allowed: ReadonlySet<string> | undefined): SlotScores {
+  private lexicalScores(
+    taskText: string,
+    words: readonly string[],
+    allowed: ReadonlySet<string> | undefined,
+  ): SlotScores {
     const lexicon = this.lexicon();
-    const words = contentWords(taskText);
     const query = new Map<string, number>();
     const raise = (term: string, weight: number) => {
       if ((query.get(term) ?? 0) < weight) query.set(term, weight);
