@@ -1,5 +1,12 @@
-import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@aos/errors';
 import {
+  AosError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  RevisionMismatchError,
+  UnavailableError,
+} from '@aos/errors';
+import {
+  ConcurrencyError,
   EventStoreUnavailableError,
   InvalidEventError,
   type AppendResult,
@@ -38,6 +45,9 @@ export interface CommandLogOptions {
   eventIdFor: (tenantId: string, requestId: string, index: number) => string;
   waits: CommandLogWaits;
 }
+
+/** Decisions lost to a concurrent writer before a command gives up with ABORTED. */
+export const MAX_DECIDE_ATTEMPTS = 5;
 
 /**
  * How a service that owns streams writes a decided command and waits to read
@@ -95,6 +105,42 @@ export class CommandLog {
         throw new InvalidArgumentError('request_id', 'was already used for a different request');
       }
       throw err;
+    }
+  }
+
+  /**
+   * Optimistic concurrency around one command: `attempt` decides against the
+   * read model and appends with the revision it decided on. When another
+   * writer got there first (ConcurrencyError), a caller's explicit expected
+   * revision is answered with RevisionMismatchError (ABORTED, naming the
+   * actual revision: the error's, else the caught-up read model's `current()`);
+   * otherwise the read model catches up and `attempt` decides again, at most
+   * MAX_DECIDE_ATTEMPTS times, then ABORTED naming `what` changed.
+   */
+  async decideUntilAppended<T>(
+    what: string,
+    expectedRevision: number | undefined,
+    current: () => number,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (expectedRevision !== undefined) {
+          if (typeof err.actual === 'number') throw new RevisionMismatchError(expectedRevision, err.actual);
+          await this.catchUp().catch(() => undefined);
+          throw new RevisionMismatchError(expectedRevision, current());
+        }
+        if (n >= MAX_DECIDE_ATTEMPTS) {
+          throw new AosError(
+            'ABORTED',
+            `${what} changed ${MAX_DECIDE_ATTEMPTS} times while this request was decided; retry`,
+          );
+        }
+        await this.catchUp();
+      }
     }
   }
 

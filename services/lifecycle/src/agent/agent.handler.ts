@@ -46,8 +46,6 @@ export const READ_WAIT_MS = 5_000;
 const WRITE_WAIT_MS = 10_000;
 /** How long to wait for the projection when the caller has seen a newer revision than we have. */
 const CATCH_UP_WAIT_MS = 2_000;
-/** Attempts of a command without expected_revision that keeps losing races to other writers. */
-const MAX_ATTEMPTS = 5;
 
 /** The event each mutation records; a request_id reused for another kind of request is refused. */
 const EVENT_OF: Record<AgentMutation['type'], AgentEventType> = {
@@ -155,32 +153,19 @@ export class AgentHandler {
     });
   }
 
-  private async change(ctx: RequestContext, mutation: UpdateAgentMutation | TransitionMutation): Promise<Agent> {
-    for (let attempt = 1; ; attempt++) {
-      const record = await this.atRevision(ctx.tenantId, mutation.agentId, mutation.expectedRevision);
-      const events = decide(toCommand(mutation), record.agent);
-      // An update that changes nothing records nothing; the agent is the answer.
-      if (events.length === 0) return toProtoAgent(record);
-      const expected = mutation.expectedRevision ?? record.revision;
-      try {
-        return await this.write(ctx, mutation.requestId, record.agent, events, expected);
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err;
-        if (mutation.expectedRevision !== undefined) {
-          throw new RevisionMismatchError(
-            mutation.expectedRevision,
-            await this.actualRevision(ctx.tenantId, mutation.agentId, err),
-          );
-        }
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new AosError(
-            'ABORTED',
-            `agent ${mutation.agentId} changed ${MAX_ATTEMPTS} times while this request was decided; retry`,
-          );
-        }
-        await this.log.catchUp();
-      }
-    }
+  private change(ctx: RequestContext, mutation: UpdateAgentMutation | TransitionMutation): Promise<Agent> {
+    return this.log.decideUntilAppended(
+      `agent ${mutation.agentId}`,
+      mutation.expectedRevision,
+      () => this.deps.projection.get(ctx.tenantId, mutation.agentId)?.revision ?? -1,
+      async () => {
+        const record = await this.atRevision(ctx.tenantId, mutation.agentId, mutation.expectedRevision);
+        const events = decide(toCommand(mutation), record.agent);
+        // An update that changes nothing records nothing; the agent is the answer.
+        if (events.length === 0) return toProtoAgent(record);
+        return this.write(ctx, mutation.requestId, record.agent, events, mutation.expectedRevision ?? record.revision);
+      },
+    );
   }
 
   /** Appends and waits for the projection; a rename also holds the new name's lock until the name is indexed. */
@@ -248,14 +233,6 @@ export class AgentHandler {
     if (!reply)
       throw new AosError('INTERNAL', `request ${requestId} was recorded at ${position} but is not in the read model`);
     return toProtoAgent(reply.record);
-  }
-
-  /** The revision a ConcurrencyError reports, or else what the projection knows once caught up. */
-  private async actualRevision(tenantId: string, agentId: string, err: ConcurrencyError): Promise<number> {
-    const actual: unknown = err.actual;
-    if (typeof actual === 'number') return actual;
-    await this.log.catchUp().catch(() => undefined);
-    return this.deps.projection.get(tenantId, agentId)?.revision ?? -1;
   }
 }
 

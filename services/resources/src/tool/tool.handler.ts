@@ -75,8 +75,6 @@ export const MAX_LIST_REPLY_BYTES = 768 * 1024;
 export const MAX_MCP_TOOL_NAME = 256;
 /** serverName and serverVersion are informative only: cut to this. */
 export const MAX_MCP_SERVER_INFO = 256;
-/** Attempts of a DisableTool that keeps losing races to other writers. */
-const MAX_ATTEMPTS = 5;
 
 const FIRST_EVENT_OF: Record<'RegisterTool' | 'RegisterMcpServer' | 'DisableTool', ToolEventType> = {
   RegisterTool: 'ToolRegistered',
@@ -172,30 +170,26 @@ export class ToolHandler {
     this.log.requireFollowing();
     return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
       if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
-      for (let attempt = 1; ; attempt++) {
-        const record = await this.requireTool(ctx.tenantId, mutation.toolId, true);
-        const stream = this.deps.projection.stream(ctx.tenantId, record.streamId)!;
-        if (mutation.expectedRevision !== undefined && mutation.expectedRevision !== stream.revision) {
-          throw new RevisionMismatchError(mutation.expectedRevision, stream.revision);
-        }
-        const command: ToolCommand = { type: 'DisableTool', toolId: mutation.toolId, reason: mutation.reason };
-        const events = decide(command, stream.state);
-        try {
+      return this.log.decideUntilAppended(
+        `tool ${mutation.toolId}`,
+        mutation.expectedRevision,
+        () => {
+          const streamId = this.deps.projection.tool(ctx.tenantId, mutation.toolId)?.streamId;
+          return streamId === undefined ? -1 : (this.deps.projection.stream(ctx.tenantId, streamId)?.revision ?? -1);
+        },
+        async () => {
+          const record = await this.requireTool(ctx.tenantId, mutation.toolId, true);
+          const stream = this.deps.projection.stream(ctx.tenantId, record.streamId)!;
+          if (mutation.expectedRevision !== undefined && mutation.expectedRevision !== stream.revision) {
+            throw new RevisionMismatchError(mutation.expectedRevision, stream.revision);
+          }
+          const command: ToolCommand = { type: 'DisableTool', toolId: mutation.toolId, reason: mutation.reason };
+          const events = decide(command, stream.state);
           const result = await this.append(ctx, mutation.requestId, record.streamId, events, stream.revision);
           await this.log.waitFor(result.position, this.waits.writeMs);
           return this.replyTool(ctx.tenantId, mutation.requestId);
-        } catch (err) {
-          if (!(err instanceof ConcurrencyError)) throw err;
-          await this.log.catchUp();
-          if (mutation.expectedRevision !== undefined) {
-            const actual = this.deps.projection.stream(ctx.tenantId, record.streamId)?.revision ?? -1;
-            throw new RevisionMismatchError(mutation.expectedRevision, actual);
-          }
-          if (attempt >= MAX_ATTEMPTS) {
-            throw new AosError('ABORTED', `tool ${mutation.toolId} changed ${MAX_ATTEMPTS} times meanwhile; retry`);
-          }
-        }
-      }
+        },
+      );
     });
   }
 

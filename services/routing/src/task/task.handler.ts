@@ -79,8 +79,6 @@ export interface TaskHandlerWaits {
 export const DEFAULT_WAITS: TaskHandlerWaits = { readMs: 5_000, writeMs: 5_000, catchUpMs: 2_000 };
 /** A ListTasks page ends early rather than reach NATS's 1 MiB message limit (AIP-158 allows short pages). */
 export const MAX_LIST_REPLY_BYTES = 768 * 1024;
-/** Attempts of a change that keeps losing races to other writers. */
-const MAX_ATTEMPTS = 5;
 const PRIORITY_RANK = { HIGH: 0, NORMAL: 1, LOW: 2 } as const;
 
 type StartedData = { taskId: string; runId: string; attempt: number; agentId: string };
@@ -534,31 +532,24 @@ export class TaskHandler {
     expectedRevision: number | undefined,
     build: (record: TaskRecord) => TaskCommand,
   ): Promise<TaskRecord> {
-    return this.tasks.run(taskKey(ctx.tenantId, taskId), async () => {
-      for (let attempt = 1; ; attempt++) {
-        const record = await this.requireTask(ctx.tenantId, taskId, true);
-        if (expectedRevision !== undefined && expectedRevision !== record.revision) {
-          throw new RevisionMismatchError(expectedRevision, record.revision);
-        }
-        const events = decide(build(record), record.task);
-        if (events.length === 0) return record;
-        try {
+    return this.tasks.run(taskKey(ctx.tenantId, taskId), () =>
+      this.log.decideUntilAppended(
+        `task ${taskId}`,
+        expectedRevision,
+        () => this.deps.projection.task(ctx.tenantId, taskId)?.revision ?? -1,
+        async () => {
+          const record = await this.requireTask(ctx.tenantId, taskId, true);
+          if (expectedRevision !== undefined && expectedRevision !== record.revision) {
+            throw new RevisionMismatchError(expectedRevision, record.revision);
+          }
+          const events = decide(build(record), record.task);
+          if (events.length === 0) return record;
           const result = await this.append(ctx, requestId, taskId, events, record.revision);
           await this.log.waitFor(result.position, this.waits.writeMs);
           return this.deps.projection.task(ctx.tenantId, taskId)!;
-        } catch (err) {
-          if (!(err instanceof ConcurrencyError)) throw err;
-          await this.log.catchUp();
-          if (expectedRevision !== undefined) {
-            const actual = this.deps.projection.task(ctx.tenantId, taskId)?.revision ?? -1;
-            throw new RevisionMismatchError(expectedRevision, actual);
-          }
-          if (attempt >= MAX_ATTEMPTS) {
-            throw new AosError('ABORTED', `task ${taskId} changed ${MAX_ATTEMPTS} times meanwhile; retry`);
-          }
-        }
-      }
-    });
+        },
+      ),
+    );
   }
 
   /** What this request_id caused already, if anything; refuses one reused for a different request. */
