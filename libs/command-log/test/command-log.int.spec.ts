@@ -67,6 +67,39 @@ describe('CommandLog', () => {
     });
   });
 
+  it('decides again after losing a race to another writer, at most five times; an explicit revision is ABORTED at once', async () => {
+    const log = commandLog();
+    const stream = { tenantId: 't1', category: 'widget', id: 'raced' };
+    // A real conflict from the store: the stream exists, the attempt expects it not to.
+    await log.append(ctx, 'race-0', stream, [{ type: 'WidgetMade', data: {} }], 'no_stream');
+    let attempts = 0;
+    const loses = () => {
+      attempts++;
+      return log.append(ctx, `race-${attempts}`, stream, [{ type: 'WidgetMade', data: {} }], 'no_stream');
+    };
+    const [exhausted, message] = await code(log.decideUntilAppended('widget raced', undefined, () => -1, loses));
+    expect([exhausted, attempts]).toEqual(['ABORTED', 5]);
+    expect(message).toBe('widget raced changed 5 times while this request was decided; retry');
+
+    attempts = 0;
+    const stale = await code(log.decideUntilAppended('widget raced', 0, () => -1, loses));
+    // The store's ConcurrencyError names the actual revision (0: one event); no second attempt.
+    expect(stale[0]).toBe('ABORTED');
+    expect(stale[1]).toMatch(/current revision is 0/);
+    expect(attempts).toBe(1);
+
+    attempts = 0;
+    const won = await log.decideUntilAppended(
+      'widget raced',
+      undefined,
+      () => -1,
+      async () =>
+        ++attempts < 3 ? loses() : log.append(ctx, 'race-won', stream, [{ type: 'WidgetMade', data: {} }], 0),
+    );
+    expect(won.position).toBeGreaterThan(0);
+    expect(attempts).toBe(3);
+  });
+
   it('names request_id when its event ids are already in another stream', async () => {
     const log = commandLog();
     await log.append(
