@@ -100,6 +100,8 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
 
   let closed = false;
   let call: Duplex | undefined;
+  // Not unref'd: between streams it is what keeps the process alive until it reconnects.
+  let reconnectTimer: NodeJS.Timeout | undefined;
   let backoffMs = 500;
   let firstAttach = true;
   let resolveAttached!: (a: Attached) => void;
@@ -208,19 +210,15 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
       if (closed) return;
       const failure = error ? toAosClientError(error) : new AosClientError(14, 'stream ended by the server');
       options.onError?.(failure);
-      if (PERMANENT.has(failure.code)) {
+      // A status no retry can fix stops the agent, as does any end when reconnecting is off.
+      if (PERMANENT.has(failure.code) || options.reconnect === false) {
         closed = true;
         if (firstAttach) rejectAttached(failure);
         client.close();
         resolveStopped(failure);
         return;
       }
-      if (options.reconnect === false) {
-        if (firstAttach) rejectAttached(failure);
-        resolveStopped(failure);
-        return;
-      }
-      setTimeout(connect, backoffMs).unref?.();
+      reconnectTimer = setTimeout(connect, backoffMs);
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
     };
     stream.on('error', (error: Error) => onEnd(error));
@@ -236,6 +234,7 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
     close: async () => {
       if (closed) return;
       closed = true;
+      clearTimeout(reconnectTimer);
       resolveStopped(undefined);
       for (const taskId of [...running.keys()]) revoke(taskId, 'agent closed');
       call?.end();
