@@ -60,6 +60,8 @@ export class ExternalSessions {
     }
     if (agent.state === AgentState.RETIRED) throw new FailedPreconditionError(`agent ${agentId} is retired`);
     const tools = await this.enabledTools(ctx, agent.toolIds ?? []);
+    // close() may have begun while lifecycle and resources answered: it would not see this session.
+    if (this.closed) throw new UnavailableError('the runtime instance is shutting down');
 
     const session = new ExternalSession(
       { sessionId, tenantId: ctx.tenantId, agentId, maxConcurrentTasks: max, correlationId: ctx.correlationId },

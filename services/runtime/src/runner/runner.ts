@@ -57,9 +57,9 @@ export class Runner {
    * Tasks with a claim in flight (`<tenant>/<task>`), counted against the
    * concurrency. A scan must skip them: a second claim of the same attempt
    * carries the same request_id, so routing would answer it as a success too,
-   * and the attempt would run twice in this process.
+   * and the attempt would run twice in this process. close() waits for the claims.
    */
-  private readonly claiming = new Set<string>();
+  private readonly claiming = new Map<string, Promise<void>>();
   /** Per task, the attempt a claim of ours failed for, and when to try it again. */
   private readonly refused = new Map<string, { attempt: number; retryAt: number }>();
   private leaseMs: number;
@@ -68,6 +68,7 @@ export class Runner {
   private scanQueued = false;
   private renewing = false;
   private closed = false;
+  private closeReason = '';
   private readonly ctx: RequestContext;
 
   constructor(private readonly options: RunnerOptions) {
@@ -109,13 +110,14 @@ export class Runner {
    */
   async close(reason = 'the runtime instance is shutting down'): Promise<void> {
     this.closed = true;
+    this.closeReason = reason;
     clearInterval(this.scanTimer);
     clearTimeout(this.renewTimer);
     for (const entry of this.held.values()) entry.abort.abort(new RunnerShuttingDown(reason));
-    await Promise.race([
-      Promise.all([...this.held.values()].map((e) => e.done)),
-      new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
-    ]);
+    const deadline = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+    // A claim still in flight may yet win an attempt: hold() stops it at once, and it is waited for too.
+    await Promise.race([Promise.all(this.claiming.values()), deadline]);
+    await Promise.race([Promise.all([...this.held.values()].map((e) => e.done)), deadline]);
   }
 
   private now(): number {
@@ -139,10 +141,12 @@ export class Runner {
       if (busyTasks.has(key) || this.claiming.has(key)) continue;
       const refused = this.refused.get(key);
       if (refused && refused.attempt === candidate.task.attempt + 1 && now < refused.retryAt) continue;
-      this.claiming.add(key);
-      void this.claim(candidate, key).finally(() => {
-        this.claiming.delete(key);
-      });
+      this.claiming.set(
+        key,
+        this.claim(candidate, key).finally(() => {
+          this.claiming.delete(key);
+        }),
+      );
       busyTasks.add(key);
     }
   }
@@ -190,6 +194,8 @@ export class Runner {
     // Already running here (a repeated start is answered like the first): never a second execution.
     if (this.held.has(held.runId)) return;
     const abort = new AbortController();
+    // Won by a claim that was in flight when close() began: started only to be stopped and given back.
+    if (this.closed) abort.abort(new RunnerShuttingDown(this.closeReason));
     const entry: Held = { held, abort, renewedAt, done: Promise.resolve() };
     this.held.set(held.runId, entry);
     entry.done = this.options

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StartRunBody, StartRunReply } from '@aos/contracts';
 import type { RunnableTask } from '../model/runtime.model';
-import type { HeldAttempt } from '../run/run-execution';
+import { RunnerShuttingDown, type HeldAttempt } from '../run/run-execution';
 import type { RunProtocolPort } from '../run/runtime.ports';
 import { Runner } from './runner';
 
@@ -71,5 +71,36 @@ describe('Runner', () => {
     expect(runner.heldRunIds()).toEqual(['task-1-1']);
     release();
     await runner.close();
+  });
+
+  it('stops at once an attempt won by a claim still in flight when it closes, and waits for it', async () => {
+    const starts: StartRunBody[] = [];
+    const reasons: unknown[] = [];
+    let ended = false;
+    const runner = new Runner({
+      runner: 'host:1:abcd',
+      concurrency: 4,
+      runnable: () => [candidate],
+      correlationOf: () => 'corr',
+      protocol: slowIdempotentProtocol(starts),
+      execute: async (_held, signal) => {
+        reasons.push(signal.aborted ? signal.reason : 'not aborted');
+        await new Promise((r) => setTimeout(r, 20));
+        ended = true;
+      },
+      log: () => undefined,
+      claimJitterMs: 0,
+      scanIntervalMs: 1_000,
+    });
+    runner.start();
+    runner.scheduleScan();
+    // The startRun takes 40 ms: close while it is in flight.
+    await new Promise((r) => setTimeout(r, 10));
+    expect(starts).toHaveLength(1);
+    await runner.close('the session closed: test');
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(RunnerShuttingDown);
+    expect((reasons[0] as Error).message).toBe('the session closed: test');
+    expect(ended).toBe(true);
   });
 });
