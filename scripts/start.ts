@@ -12,8 +12,8 @@ import { resolveBootstrapKey } from '@aos/governance';
 const HELP = `Usage: npm start
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
-AOS_DATA_DIR), the lifecycle, audit, governance, resources and routing services and the gRPC
-gateway.
+AOS_DATA_DIR), the lifecycle, audit, governance, resources, routing and runtime services and
+the gRPC gateway.
 
 Environment (all optional):
   AOS_DATA_DIR            data directory (default .aos)
@@ -39,6 +39,9 @@ Environment (all optional):
   AOS_ROUTER              auto | lexical | llm: whether a model chooses among the eligible
                           agents (default auto: llm when AOS_OPENAI_BASE_URL is set)
   AOS_ROUTER_MODEL        the LLM router's model (default AOS_MODEL)
+  AOS_ROUTER_TIMEOUT_MS   how long the LLM router waits before the lexical choice stands (default 10000)
+  AOS_RUN_LEASE_MS        how long a started attempt stays claimed without a renewal (default 15000)
+  AOS_AGENT_MAX_CONCURRENCY tasks one agent runs at once unless its label says otherwise (default 4)
 `;
 
 async function main(): Promise<void> {

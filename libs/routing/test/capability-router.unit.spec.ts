@@ -91,7 +91,7 @@ describe('CapabilityRouter', () => {
     expect(r.route('the toilets are clogged').chosenAgentId).toBe('facilities');
   });
 
-  it('given many completions, when they are learned, then the agent is indexed once, before the next decision', () => {
+  it('given many completions, when they are learned, then they are indexed before the next decision (or refresh())', () => {
     const r = router(agent('facilities', 'office maintenance', ['maintenance']), agent('it', 'laptops', ['hardware']));
     for (let i = 0; i < 100; i++) r.learnFromCompletion('facilities', `the toilets on floor ${i} are clogged`);
     r.learnFromCompletion('unknown-agent', 'kept for when it is deployed, nothing to index now');
