@@ -24,7 +24,7 @@ import {
   type ExpectedRevision,
   type Subscription,
 } from '@aos/event-store';
-import { CommandLog } from '@aos/command-log';
+import { CommandLog, type CommandLogWaits } from '@aos/command-log';
 import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
@@ -53,14 +53,7 @@ export interface ToolHandlerDeps {
   waits?: Partial<ToolHandlerWaits>;
 }
 
-export interface ToolHandlerWaits {
-  /** How long a query waits for `min_position`. */
-  readMs: number;
-  /** How long a command waits for its own events to reach the projection. */
-  writeMs: number;
-  /** How long to wait for the projection to reach the head after losing a race. */
-  catchUpMs: number;
-}
+export type ToolHandlerWaits = CommandLogWaits;
 
 /**
  * The gateway gives a request 15 s. A RegisterMcpServer spends up to 8 s on
@@ -104,11 +97,9 @@ export class ToolHandler {
    * keeps the next one from taking them meanwhile. Guarded by `names`.
    */
   private readonly pendingNames = new Map<string, Map<string, { toolId: string; position: number }>>();
-  private readonly waits: ToolHandlerWaits;
   private readonly log: CommandLog;
 
   constructor(private readonly deps: ToolHandlerDeps) {
-    this.waits = { ...DEFAULT_WAITS, ...deps.waits };
     this.log = new CommandLog({
       store: deps.store,
       followers: [deps.subscription],
@@ -116,7 +107,7 @@ export class ToolHandler {
       model: 'tool',
       schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
       eventIdFor,
-      waits: this.waits,
+      waits: { ...DEFAULT_WAITS, ...deps.waits },
     });
   }
 
@@ -186,7 +177,7 @@ export class ToolHandler {
           const command: ToolCommand = { type: 'DisableTool', toolId: mutation.toolId, reason: mutation.reason };
           const events = decide(command, stream.state);
           const result = await this.append(ctx, mutation.requestId, record.streamId, events, stream.revision);
-          await this.log.waitFor(result.position, this.waits.writeMs);
+          await this.log.written(result.position);
           return this.replyTool(ctx.tenantId, mutation.requestId);
         },
       );
@@ -248,7 +239,7 @@ export class ToolHandler {
       try {
         const result = await this.append(ctx, mutation.requestId, streamId, events, 'no_stream');
         for (const tool of tools) pending.set(tool.name, { toolId: tool.toolId, position: result.position });
-        await this.log.waitFor(result.position, this.waits.writeMs);
+        await this.log.written(result.position);
       } catch (err) {
         if (!(err instanceof ConcurrencyError)) throw err;
         // The stream exists: another instance handled this very request. Answer as it did.

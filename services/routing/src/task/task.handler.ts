@@ -25,7 +25,7 @@ import {
   type ExpectedRevision,
   type Subscription,
 } from '@aos/event-store';
-import { CommandLog } from '@aos/command-log';
+import { CommandLog, type CommandLogWaits } from '@aos/command-log';
 import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import { concurrencyLimitOf } from '../agent/agent.roster';
@@ -67,14 +67,7 @@ export interface TaskHandlerDeps {
   modelRouting?: ModelRouting;
 }
 
-export interface TaskHandlerWaits {
-  /** How long a query waits for `min_position`. */
-  readMs: number;
-  /** How long a command waits for its own events to reach the projection. */
-  writeMs: number;
-  /** How long to wait for the projection to reach the head after losing a race. */
-  catchUpMs: number;
-}
+export type TaskHandlerWaits = CommandLogWaits;
 
 export const DEFAULT_WAITS: TaskHandlerWaits = { readMs: 5_000, writeMs: 5_000, catchUpMs: 2_000 };
 /** A ListTasks page ends early rather than reach NATS's 1 MiB message limit (AIP-158 allows short pages). */
@@ -116,11 +109,9 @@ export class TaskHandler {
   private readonly agentStarts = new KeyedMutex();
   readonly leases: RunLeases;
   private readonly log: CommandLog;
-  private readonly waits: TaskHandlerWaits;
   private readonly now: () => number;
 
   constructor(private readonly deps: TaskHandlerDeps) {
-    this.waits = { ...DEFAULT_WAITS, ...deps.waits };
     this.now = deps.now ?? Date.now;
     this.leases = new RunLeases(deps.leaseMs);
     this.log = new CommandLog({
@@ -130,7 +121,7 @@ export class TaskHandler {
       model: 'task',
       schemaVersion: TASK_EVENTS_SCHEMA_VERSION,
       eventIdFor,
-      waits: this.waits,
+      waits: { ...DEFAULT_WAITS, ...deps.waits },
     });
   }
 
@@ -165,7 +156,7 @@ export class TaskHandler {
         const events = decide(command, initialTaskState);
         try {
           const result = await this.append(ctx, m.requestId, taskId, events, 'no_stream');
-          await this.log.waitFor(result.position, this.waits.writeMs);
+          await this.log.written(result.position);
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
           // The stream exists: another instance handled this very request. Answer as it did.
@@ -397,7 +388,7 @@ export class TaskHandler {
    */
   async reconcileTenant(tenantId: string): Promise<void> {
     if (!this.deps.isFollowing()) return;
-    const pending = [...this.deps.projection.tasksOf(tenantId)]
+    const pending = [...this.deps.projection.unstartedTasksOf(tenantId)]
       .filter((r) => this.needsRouting(r) !== undefined)
       .sort(
         (a, b) =>
@@ -421,7 +412,7 @@ export class TaskHandler {
           if (events.length === 0) return;
           const requestId = reactionRequestId('route', taskId, record.revision);
           const result = await this.append(systemCtx(tenantId, requestId), requestId, taskId, events, record.revision);
-          await this.log.waitFor(result.position, this.waits.writeMs);
+          await this.log.written(result.position);
         });
       } catch (err) {
         // A lost race or a slow log: the next reconciliation decides again against the newer state.
@@ -470,7 +461,7 @@ export class TaskHandler {
           const requestId = reactionRequestId('abandon', taskId, record.revision);
           const result = await this.append(systemCtx(tenantId, requestId), requestId, taskId, events, record.revision);
           this.leases.drop(runId);
-          await this.log.waitFor(result.position, this.waits.writeMs);
+          await this.log.written(result.position);
         });
       } catch (err) {
         this.deps.onReactionError?.(`could not abandon run ${runId}`, err);
@@ -545,7 +536,7 @@ export class TaskHandler {
           const events = decide(build(record), record.task);
           if (events.length === 0) return record;
           const result = await this.append(ctx, requestId, taskId, events, record.revision);
-          await this.log.waitFor(result.position, this.waits.writeMs);
+          await this.log.written(result.position);
           return this.deps.projection.task(ctx.tenantId, taskId)!;
         },
       ),

@@ -66,6 +66,8 @@ class TenantTasks {
   readonly order: string[] = [];
   readonly replies = new Map<string, RequestReply>();
   readonly loads = new Map<string, AgentLoad>();
+  /** QUEUED and ASSIGNED tasks: the only ones a reconciliation may route again. */
+  readonly unstarted = new Set<TaskRecord>();
   /** Lower-cased capability sets are not kept: the router indexes capabilities itself. */
   readonly router = new CapabilityRouter();
 }
@@ -87,6 +89,8 @@ export class TaskProjection {
   private readonly tenants = new Map<string, TenantTasks>();
   /** run id → where its task lives; run ids are unique across tenants (task ids are UUIDs). */
   private readonly runs = new Map<string, { tenantId: string; taskId: string }>();
+  /** Tasks whose attempt holds a lease (RUNNING or WAITING_APPROVAL), of every tenant: what the lease sweep walks. */
+  private readonly running = new Set<TaskRecord>();
   private readonly runRevisions = new Map<string, number>();
   private appliedCount = 0;
   private refreshQueued = false;
@@ -154,9 +158,13 @@ export class TaskProjection {
   }
 
   /** Every task of every tenant whose attempt holds a lease (RUNNING or WAITING_APPROVAL). */
-  *runningTasks(): Iterable<TaskRecord> {
-    for (const tenant of this.tenants.values())
-      for (const record of tenant.byId.values()) if (RUNNING_STATUSES.includes(record.task.status)) yield record;
+  runningTasks(): Iterable<TaskRecord> {
+    return this.running;
+  }
+
+  /** The tenant's QUEUED and ASSIGNED tasks, in no particular order. */
+  unstartedTasksOf(tenantId: string): Iterable<TaskRecord> {
+    return this.tenants.get(tenantId)?.unstarted ?? [];
   }
 
   private applyAgent(event: RecordedEvent): void {
@@ -221,6 +229,11 @@ export class TaskProjection {
       record.decideTime = event.time;
     }
     if (parsed.type === 'TaskStarted') this.runs.set(parsed.data.runId, { tenantId, taskId: next.taskId });
+    const { status } = record.task;
+    if (RUNNING_STATUSES.includes(status)) this.running.add(record);
+    else this.running.delete(record);
+    if (status === 'QUEUED' || status === 'ASSIGNED') tenant.unstarted.add(record);
+    else tenant.unstarted.delete(record);
     this.addStep(record, event);
     this.adjustLoad(tenant, before, next);
     this.learn(tenant, parsed, next);

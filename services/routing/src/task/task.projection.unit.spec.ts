@@ -72,12 +72,19 @@ describe('TaskProjection', () => {
     task(p, 't1', 'invoice one', 'a');
     task(p, 't2', 'invoice two', 'a');
     expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 2, running: 0 });
+    const ids = (records: Iterable<{ task: { taskId: string } }>) => [...records].map((r) => r.task.taskId).sort();
+    expect(ids(p.unstartedTasksOf(tenantId))).toEqual(['t1', 't2']);
     p.apply(event('task', 't1', 'TaskStarted', { taskId: 't1', runId: 't1-1', attempt: 1, agentId: 'a', runner: 'r' }));
     p.apply(event('task', 't1', 'TaskWaitingApproval', { taskId: 't1', runId: 't1-1', approvalId: 'x', toolId: 'y' }));
     expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 2, running: 1 });
+    // What the lease sweep and the reconciliation walk: the running and the unstarted, not every task ever seen.
+    expect(ids(p.runningTasks())).toEqual(['t1']);
+    expect(ids(p.unstartedTasksOf(tenantId))).toEqual(['t2']);
     p.apply(event('task', 't1', 'TaskSucceeded', { taskId: 't1', runId: 't1-1', result: 'ok' }));
     p.apply(event('task', 't2', 'TaskCancelled', { taskId: 't2', reason: '', cancelledBy: 'bob' }));
     expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 0, running: 0 });
+    expect(ids(p.runningTasks())).toEqual([]);
+    expect(ids(p.unstartedTasksOf(tenantId))).toEqual([]);
     expect(p.runOwner('t1-1')).toEqual({ tenantId, taskId: 't1' });
   });
 
