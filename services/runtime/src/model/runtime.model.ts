@@ -14,7 +14,6 @@ import {
   evolveTask,
   evolveTools,
   isRunnable,
-  isRunnableExternally,
   type AgentView,
   type TaskView,
   type ToolView,
@@ -54,6 +53,8 @@ export class RuntimeModelError extends Error {
 
 class TenantModel {
   readonly tasks = new Map<string, TaskView>();
+  /** The ASSIGNED tasks: the only ones a runner may start, so the only ones a scan walks. */
+  readonly assigned = new Map<string, TaskView>();
   readonly agents = new Map<string, AgentView>();
   readonly tools = new Map<string, ToolView>();
   readonly toolIdByName = new Map<string, string>();
@@ -125,7 +126,7 @@ export class RuntimeModel {
   /** Every task whose next attempt the built-in runtime may start now. */
   *runnable(): Generator<RunnableTask> {
     for (const [tenantId, tenant] of this.tenants) {
-      for (const task of tenant.tasks.values()) {
+      for (const task of tenant.assigned.values()) {
         const agent = tenant.agents.get(task.agentId);
         if (isRunnable(task, agent)) yield { tenantId, task, agent: agent! };
       }
@@ -137,8 +138,8 @@ export class RuntimeModel {
     const tenant = this.tenants.get(tenantId);
     const agent = tenant?.agents.get(agentId);
     if (!tenant || !agent) return;
-    for (const task of tenant.tasks.values()) {
-      if (isRunnableExternally(task, agent)) yield { tenantId, task, agent };
+    for (const task of tenant.assigned.values()) {
+      if (isRunnable(task, agent, true)) yield { tenantId, task, agent };
     }
   }
 
@@ -174,6 +175,8 @@ export class RuntimeModel {
         if (!parsed) return;
         const task = evolveTask(tenant.tasks.get(parsed.data.taskId), parsed);
         tenant.tasks.set(task.taskId, task);
+        if (task.state === 'ASSIGNED') tenant.assigned.set(task.taskId, task);
+        else tenant.assigned.delete(task.taskId);
         if (parsed.type === 'TaskSubmitted') tenant.taskCorrelation.set(task.taskId, event.metadata.correlationId);
         this.onWorkChanged();
         return;

@@ -114,24 +114,16 @@ export function evolveTools(tools: ReadonlyMap<string, ToolView>, event: ToolEve
 export const RUNTIME_LABEL = 'aos.runtime';
 export const EXTERNAL_RUNTIME = 'external';
 
-/** Whether the built-in runtime may start this task's next attempt now. */
-export function isRunnable(task: TaskView, agent: AgentView | undefined): boolean {
+/**
+ * Whether this task's next attempt may start now: by the built-in runtime, or
+ * (`external`) by an attached session of its external agent.
+ */
+export function isRunnable(task: TaskView, agent: AgentView | undefined, external = false): boolean {
   return (
     task.state === 'ASSIGNED' &&
     agent !== undefined &&
     agent.agentId === task.agentId &&
     agent.state === 'ACTIVE' &&
-    agent.definition.labels[RUNTIME_LABEL] !== EXTERNAL_RUNTIME
-  );
-}
-
-/** Whether an attached session of this external agent may start this task's next attempt now. */
-export function isRunnableExternally(task: TaskView, agent: AgentView | undefined): boolean {
-  return (
-    task.state === 'ASSIGNED' &&
-    agent !== undefined &&
-    agent.agentId === task.agentId &&
-    agent.state === 'ACTIVE' &&
-    agent.definition.labels[RUNTIME_LABEL] === EXTERNAL_RUNTIME
+    (agent.definition.labels[RUNTIME_LABEL] === EXTERNAL_RUNTIME) === external
   );
 }

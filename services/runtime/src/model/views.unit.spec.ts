@@ -67,6 +67,9 @@ describe('which tasks the built-in runtime runs', () => {
       isRunnable(assigned, agent(...agentEvents(), { type: 'AgentPaused', data: { agentId: 'a1', reason: '' } })),
     ).toBe(false);
     expect(isRunnable(assigned, agent(...agentEvents({ 'aos.runtime': 'external' })))).toBe(false);
+    // ... but by an attached session of it; and a built-in agent's task never by a session.
+    expect(isRunnable(assigned, agent(...agentEvents({ 'aos.runtime': 'external' })), true)).toBe(true);
+    expect(isRunnable(assigned, agent(...agentEvents()), true)).toBe(false);
     expect(isRunnable(assigned, undefined)).toBe(false);
   });
 

@@ -125,7 +125,7 @@ export class Runner {
   }
 
   private scan(): void {
-    if (this.closed) return;
+    if (this.closed || this.held.size + this.claiming.size >= this.options.concurrency) return;
     const now = this.now();
     const busyTasks = new Set([...this.held.values()].map((e) => `${e.held.tenantId}/${e.held.task.taskId}`));
     const candidates = [...this.options.runnable()];
