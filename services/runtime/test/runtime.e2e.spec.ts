@@ -414,6 +414,32 @@ describe('the runtime runs routed tasks', () => {
     expect(model.requests.filter((r) => r.script === 'case-d4')).toHaveLength(0);
   });
 
+  it('(d) a call that uses the budget up ends the run before the next model call', async () => {
+    const thrifty = await agent('thrifty', [tools.lookup!.id]);
+    await api.governance.setBudget({
+      scope: 'AGENT' as never,
+      agentId: thrifty.id,
+      period: 'LIFETIME' as never,
+      tokenLimit: 25,
+      costLimitMicros: 0,
+      requestId: rid(),
+    });
+    // 30 tokens cross the limit; the model asked for a tool, so it would be called again.
+    model.scriptFor(
+      'case-d5',
+      {
+        toolCalls: [{ name: tools.lookup!.name, arguments: { invoice: '1' } }],
+        usage: { promptTokens: 20, completionTokens: 10 },
+      },
+      { content: 'never sent' },
+    );
+    const task = await submit('case-d5: look it up', thrifty.id);
+    const failed = await taskEnded(task.id);
+    expect(failed.data).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect((failed.data as { reason: string }).reason).toMatch(/budget of agent .* is exhausted/);
+    expect(model.requests.filter((r) => r.script === 'case-d5')).toHaveLength(1);
+  });
+
   it('(e) a runtime instance killed mid-run: another takes the task over, never both at once', async () => {
     const env = { ...t.stack.services.runtime.options.env };
     second = new ServiceProcess({ name: 'runtime-2', entry: serviceEntry('runtime'), env, output: 'ignore' });

@@ -1,4 +1,5 @@
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { Budget } from '@aos/contracts';
 import { AosError, describeError } from '@aos/errors';
 import { costMicrosOf, type ModelPrices } from '@aos/config';
 import type { EventStore } from '@aos/event-store';
@@ -7,7 +8,7 @@ import type { AgentView, TaskView, ToolView } from '../model/views';
 import type { GovernedToolCall } from '../tools/governed-tool-call';
 import { ModelCallError, type ModelClient } from './model-client';
 import { RunRecorder, truncate } from './run.recorder';
-import type { GovernancePort, RunProtocolPort } from './runtime.ports';
+import { exhaustedOf, type GovernancePort, type RunProtocolPort } from './runtime.ports';
 
 /** An attempt this runner holds: routing appended TaskStarted for it. */
 export interface HeldAttempt {
@@ -100,9 +101,10 @@ async function loop(
   messages.push({ role: 'user', content: task.text });
   const tools = functionTools(agent, (id) => deps.tools.tool(tenantId, id));
 
+  // Asked once; after each call the charge's reply says which budgets it used up.
+  let exhausted = await deps.governance.exhaustedBudgets(ctx, agent.agentId);
   for (let turn = 1; turn <= deps.maxTurns; turn++) {
     signal.throwIfAborted();
-    const exhausted = await deps.governance.exhaustedBudgets(ctx, agent.agentId);
     if (exhausted.length > 0) {
       return {
         outcome: 'FAILED',
@@ -150,7 +152,8 @@ async function loop(
       usage?.completion_tokens ?? 0,
     );
     const charged = await charge(ctx, recorder, held, turn, { tokens: totalTokens, costMicros }, deps);
-    if (charged) return charged;
+    if (!Array.isArray(charged)) return charged;
+    exhausted = charged;
     if (toolCalls.length === 0) return { outcome: 'SUCCEEDED', result: content };
 
     messages.push({
@@ -203,7 +206,11 @@ function costOf(deps: RunExecutionDeps, models: string[], promptTokens: number, 
   return 0;
 }
 
-/** Charges a model call's tokens and cost to the agent's and the tenant's budgets; the ending when a budget was already used up. */
+/**
+ * Charges a model call's tokens and cost to the agent's and the tenant's
+ * budgets: the budgets used up now (their descriptions), or the ending when
+ * one was used up already.
+ */
 async function charge(
   ctx: RequestContext,
   recorder: RunRecorder,
@@ -211,16 +218,17 @@ async function charge(
   turn: number,
   { tokens, costMicros }: { tokens: number; costMicros: number },
   deps: RunExecutionDeps,
-): Promise<Ending | undefined> {
-  if (tokens === 0 && costMicros === 0) return undefined;
+): Promise<Ending | string[]> {
+  if (tokens === 0 && costMicros === 0) return [];
+  let budgets: Budget[];
   try {
-    await deps.governance.recordUsage(ctx, {
+    ({ budgets } = await deps.governance.recordUsage(ctx, {
       agentId: held.agent.agentId,
       tokens,
       costMicros,
       source: held.runId,
       requestId: `${held.runId}/usage/${turn}`,
-    });
+    }));
   } catch (err) {
     if (err instanceof AosError && err.code === 'RESOURCE_EXHAUSTED') {
       return { outcome: 'FAILED', code: 'RESOURCE_EXHAUSTED', reason: err.message };
@@ -228,7 +236,7 @@ async function charge(
     throw err;
   }
   await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros } });
-  return undefined;
+  return exhaustedOf(budgets);
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   GovernanceSubjects,
+  BudgetScope,
   RoutingSubjects,
   type Approval,
   type AwaitApprovalBody,
@@ -56,6 +57,13 @@ export interface RunProtocolPort {
   releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<RunTransitionReply>;
 }
 
+/** How the used-up ones among budgets are named in a failure: "budget of agent …", "tenant budget". */
+export function exhaustedOf(budgets: readonly Budget[]): string[] {
+  return budgets
+    .filter((b) => b.exhausted)
+    .map((b) => (b.scope === BudgetScope.AGENT ? `budget of agent ${b.agentId}` : 'tenant budget'));
+}
+
 /** Both ports over NATS request/reply. */
 export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
   constructor(private readonly client: ServiceClient) {}
@@ -74,13 +82,13 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
 
   async exhaustedBudgets(ctx: RequestContext, agentId: string): Promise<string[]> {
     const targets = [
-      { scope: 'AGENT', agentId, describe: `budget of agent ${agentId}` },
-      { scope: 'TENANT', agentId: '', describe: 'tenant budget' },
+      { scope: 'AGENT', agentId },
+      { scope: 'TENANT', agentId: '' },
     ];
     const budgets = await Promise.all(
       targets.map((t) =>
         this.client
-          .request<Budget>(GovernanceSubjects.getBudget, ctx, { scope: t.scope, agentId: t.agentId, minPosition: 0 })
+          .request<Budget>(GovernanceSubjects.getBudget, ctx, { ...t, minPosition: 0 })
           .catch((err: unknown) => {
             // No budget set: nothing to exhaust.
             if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
@@ -88,7 +96,7 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
           }),
       ),
     );
-    return targets.filter((_, i) => budgets[i]?.exhausted).map((t) => t.describe);
+    return exhaustedOf(budgets.filter((b) => b !== undefined));
   }
 
   startRun(ctx: RequestContext, body: StartRunBody): Promise<StartRunReply> {
