@@ -2,10 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import {
   isStepOfTask,
+  parseTaskEvent,
+  runIdOf,
   RUN_CATEGORY,
   TASK_CATEGORY,
   TERMINAL_TASK_EVENTS,
   toTaskStep,
+  type TaskEvent,
   type TaskStep,
   type WatchTaskRequest,
 } from '@aos/contracts';
@@ -66,10 +69,11 @@ export class TaskWatchStream {
           return;
         }
         if (closed) return;
-        const attempts = Math.max(0, ...own.filter((e) => e.type === 'TaskStarted').map(attemptOf));
+        // The task stream names its attempts: each TaskStarted starts run <task>-<attempt>.
+        const attempts = Math.max(0, ...own.map((e) => parseTaskEvent(e.type, e.data)).map(attemptOf));
         const runs = await Promise.all(
           Array.from({ length: attempts }, (_, i) =>
-            this.store.readStream({ tenantId, category: RUN_CATEGORY, id: `${taskId}-${i + 1}` }),
+            this.store.readStream({ tenantId, category: RUN_CATEGORY, id: runIdOf(taskId, i + 1) }),
           ),
         );
         const past = [...own, ...runs.flat()]
@@ -97,7 +101,6 @@ export class TaskWatchStream {
   }
 }
 
-function attemptOf(e: RecordedEvent): number {
-  const attempt = (e.data as { attempt?: unknown }).attempt;
-  return typeof attempt === 'number' && Number.isSafeInteger(attempt) && attempt > 0 ? attempt : 0;
+function attemptOf(event: TaskEvent | undefined): number {
+  return event?.type === 'TaskStarted' ? event.data.attempt : 0;
 }
