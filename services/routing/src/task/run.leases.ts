@@ -1,11 +1,10 @@
 /**
  * The leases of running attempts, in this process's memory only: routing runs
  * as one replica, and after a restart every running attempt gets a fresh lease
- * (a grace period) instead of being judged by a clock that did not run.
+ * (a grace period) instead of being judged by a clock that did not run. Who
+ * holds an attempt is the task's (`runner`); a lease is only when it runs out.
  */
 export interface RunLease {
-  runId: string;
-  runner: string;
   /** Epoch ms at which the attempt is abandoned unless renewed. */
   expiresAt: number;
 }
@@ -15,8 +14,8 @@ export class RunLeases {
 
   constructor(readonly leaseMs: number) {}
 
-  grant(runId: string, runner: string, now: number): RunLease {
-    const lease = { runId, runner, expiresAt: now + this.leaseMs };
+  grant(runId: string, now: number): RunLease {
+    const lease = { expiresAt: now + this.leaseMs };
     this.leases.set(runId, lease);
     return lease;
   }
@@ -32,9 +31,5 @@ export class RunLeases {
   /** Forgets the leases of attempts that no longer run. */
   retainOnly(runIds: ReadonlySet<string>): void {
     for (const runId of this.leases.keys()) if (!runIds.has(runId)) this.leases.delete(runId);
-  }
-
-  get size(): number {
-    return this.leases.size;
   }
 }

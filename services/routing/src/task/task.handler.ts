@@ -107,7 +107,7 @@ export class TaskHandler {
    * below its concurrency limit. In memory: routing runs as one replica.
    */
   private readonly agentStarts = new KeyedMutex();
-  readonly leases: RunLeases;
+  private readonly leases: RunLeases;
   private readonly log: CommandLog;
   private readonly now: () => number;
 
@@ -288,7 +288,7 @@ export class TaskHandler {
         }),
       );
       const runId = runIdOf(m.taskId, m.attempt);
-      this.leases.grant(runId, m.runner, this.now());
+      this.leases.grant(runId, this.now());
       return {
         taskId: m.taskId,
         runId,
@@ -314,7 +314,7 @@ export class TaskHandler {
         record.task.runId === runId &&
         record.task.runner === body.runner &&
         RUNNING_STATUSES.includes(record.task.status);
-      if (holds) this.leases.grant(runId, body.runner, now);
+      if (holds) this.leases.grant(runId, now);
       else lost.push(runId);
     }
     return { lost, leaseMs: this.deps.leaseMs };
@@ -433,10 +433,10 @@ export class TaskHandler {
     const running = new Set<string>();
     const expired: TaskRecord[] = [];
     for (const record of this.deps.projection.runningTasks()) {
-      const { runId, runner } = record.task;
+      const { runId } = record.task;
       running.add(runId);
       const lease = this.leases.get(runId);
-      if (!lease) this.leases.grant(runId, runner, now);
+      if (!lease) this.leases.grant(runId, now);
       else if (lease.expiresAt <= now) expired.push(record);
     }
     this.leases.retainOnly(running);
@@ -480,7 +480,6 @@ export class TaskHandler {
 
   // ---- Shared machinery ----
 
-  /** Decides a command against the task and appends its events; a retried request_id answers as the first time. */
   /** The lexical choice, refined by the model when the LLM router is on. */
   private async route(tenantId: string, request: RoutingRequest): Promise<RoutingOutcome> {
     const eligible = eligibleAgents(this.deps.projection, tenantId, request);
@@ -501,6 +500,7 @@ export class TaskHandler {
     );
   }
 
+  /** Decides a command against the task and appends its events; a retried request_id answers as the first time. */
   private async change(
     ctx: RequestContext,
     requestId: string,

@@ -32,7 +32,7 @@ export interface TaskRecord {
   readonly createPosition: number;
   readonly createTime: string;
   updateTime: string;
-  /** Position of the decision in `task.decision` (its event's time is its decide_time). */
+  /** When the decision in `task.decision` was made: its event's time (the Task's decide_time). */
   decideTime: string;
   /** The task's and its runs' events in log order, the last MAX_STEPS. */
   readonly steps: TaskStep[];

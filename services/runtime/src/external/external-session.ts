@@ -107,10 +107,6 @@ export class ExternalSession {
     });
   }
 
-  get runnerId(): string {
-    return this.runner.runner;
-  }
-
   /** Subscribes to the session's subject; resolves once the server knows the subscription. */
   async listen(): Promise<void> {
     this.inbound = await this.deps.direct.serve<SessionInbound, Record<string, never>>(

@@ -40,10 +40,6 @@ export class ExternalSessions {
     },
   ) {}
 
-  get size(): number {
-    return this.sessions.size;
-  }
-
   async open(ctx: RequestContext, raw: OpenSessionBody | undefined): Promise<OpenSessionReply> {
     const body = requireBody(raw);
     const sessionId = validateId('sessionId', body.sessionId);

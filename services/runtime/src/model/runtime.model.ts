@@ -97,10 +97,6 @@ export class RuntimeModel {
     this.applied += 1;
   }
 
-  task(tenantId: string, taskId: string): TaskView | undefined {
-    return this.tenants.get(tenantId)?.tasks.get(taskId);
-  }
-
   /** The correlation id of the request that submitted the task ('' when unknown). */
   taskCorrelationId(tenantId: string, taskId: string): string {
     return this.tenants.get(tenantId)?.taskCorrelation.get(taskId) ?? '';

@@ -27,26 +27,8 @@ export class RunRecorder {
   private state: RunState = initialRunState;
   private revision = -1;
   private queue: Promise<unknown> = Promise.resolve();
-  private lastPosition = 0;
 
   constructor(private readonly options: RunRecorderOptions) {}
-
-  get runId(): string {
-    return this.options.runId;
-  }
-
-  get status(): RunState['status'] {
-    return this.state.status;
-  }
-
-  get turns(): number {
-    return this.state.status === 'NONE' ? 0 : this.state.turns;
-  }
-
-  /** Position of the newest event recorded (0 before the first). */
-  get position(): number {
-    return this.lastPosition;
-  }
 
   /** Decides and appends; resolves with the events recorded (none when the command changes nothing). */
   record(command: RunCommand): Promise<RunEvent[]> {
@@ -79,7 +61,6 @@ export class RunRecorder {
     );
     this.state = events.reduce(evolveRun, this.state);
     this.revision = result.nextRevision;
-    this.lastPosition = result.position;
     return events;
   }
 }
