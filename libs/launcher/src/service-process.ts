@@ -87,13 +87,14 @@ export class ServiceProcess {
       ? new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()))
       : Promise.resolve();
     if (child.stderr) {
-      createInterface({ input: child.stderr }).on('line', (line) => {
+      const prefixed = output === 'prefix' ? prefixer(process.stderr, this.name) : undefined;
+      onLines(child.stderr, (line) => {
         lastErrors.push(line);
         if (lastErrors.length > STDERR_LINES_KEPT) lastErrors.shift();
-        if (output === 'prefix') process.stderr.write(`[${this.name}] ${line}\n`);
+        prefixed?.(line);
       });
     }
-    if (output === 'prefix') prefixLines(child.stdout, process.stdout, this.name);
+    if (output === 'prefix' && child.stdout) onLines(child.stdout, prefixer(process.stdout, this.name));
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: null, signal: null }));
@@ -139,8 +140,11 @@ export class ServiceProcess {
 /** How many of a child's last stderr lines a start failure quotes. */
 const STDERR_LINES_KEPT = 20;
 
-function prefixLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, name: string): void {
-  if (!from) return;
-  const tag = `[${name}] `;
-  createInterface({ input: from }).on('line', (line) => to.write(tag + line + '\n'));
+function onLines(from: NodeJS.ReadableStream, each: (line: string) => void): void {
+  createInterface({ input: from }).on('line', each);
+}
+
+/** Writes a child's line onto ours, tagged with the service's name. */
+function prefixer(to: NodeJS.WritableStream, name: string): (line: string) => void {
+  return (line) => to.write(`[${name}] ${line}\n`);
 }
