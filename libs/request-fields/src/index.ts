@@ -82,3 +82,36 @@ export function validateEnum<T extends string>(field: string, value: unknown, al
   }
   return value as T;
 }
+
+/**
+ * A page token is opaque to callers: base64url of JSON naming the list (e.g.
+ * "ListTasks"), where the next page starts (a log position or sequence) and
+ * the filter it was issued for. 0 is what an absent token decodes to.
+ */
+export function encodePageToken(list: string, after: number, filter = ''): string {
+  return Buffer.from(JSON.stringify({ list, after, filter }), 'utf8').toString('base64url');
+}
+
+export function decodePageToken(raw: unknown, list: string, filter = ''): number {
+  if (raw === undefined || raw === null || raw === '') return 0;
+  const invalid = () => new InvalidArgumentError('page_token', `is not a token returned by ${list}`);
+  if (typeof raw !== 'string') throw invalid();
+  let token: { list?: unknown; after?: unknown; filter?: unknown };
+  try {
+    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
+  } catch {
+    throw invalid();
+  }
+  if (!token || token.list !== list || !isNonNegativeInteger(token.after)) throw invalid();
+  if (token.filter !== filter)
+    throw new InvalidArgumentError('page_token', 'was issued for a different filter; start again without it');
+  return token.after;
+}
+
+/** proto3 `optional int64`: proto-loader gives `undefined` or `null` when absent; both mean "not given". */
+export function validateExpectedRevision(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isNonNegativeInteger(value))
+    throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
+  return value;
+}

@@ -10,6 +10,8 @@ export {
   validatePageSize,
   validateEnum,
   isNonNegativeInteger,
+  encodePageToken,
+  decodePageToken,
 } from '@aos/request-fields';
 import { CONTROL_CHARS, charLength as length, isNonNegativeInteger, validateRequestId } from '@aos/request-fields';
 
@@ -100,27 +102,6 @@ export function validateResource(field: string, value: unknown): string {
   }
   // Resources are compared in lower case, as the gateway names them (ids are lowercase UUIDs and slugs).
   return value.toLowerCase();
-}
-
-/** A page token is opaque: base64url of JSON naming the list and the log position of the last item served. */
-export function encodePageToken(list: string, after: number, filter = ''): string {
-  return Buffer.from(JSON.stringify({ list, after, filter }), 'utf8').toString('base64url');
-}
-
-export function decodePageToken(raw: unknown, list: string, filter = ''): number {
-  if (raw === undefined || raw === null || raw === '') return 0;
-  const invalid = () => new InvalidArgumentError('page_token', `is not a token returned by ${list}`);
-  if (typeof raw !== 'string') throw invalid();
-  let token: { list?: unknown; after?: unknown; filter?: unknown };
-  try {
-    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
-  } catch {
-    throw invalid();
-  }
-  if (!token || token.list !== list || !isNonNegativeInteger(token.after)) throw invalid();
-  if (token.filter !== filter)
-    throw new InvalidArgumentError('page_token', 'was issued for a different filter; start again without it');
-  return token.after;
 }
 
 /** One page of items in log order, after the position in the page token. */

@@ -1,3 +1,4 @@
+import { encodePageToken } from '@aos/request-fields';
 import {
   AGENT_CATEGORY,
   AGENT_EVENTS_SCHEMA_VERSION,
@@ -22,7 +23,6 @@ import { agentIdFor, eventIdFor } from './agent.ids';
 import { foldName } from './agent.filter';
 import { toProtoAgent, type AgentProjection, type AgentRecord } from './agent.projection';
 import {
-  encodePageToken,
   type AgentMutation,
   type CreateAgentMutation,
   type GetAgentQuery,
@@ -111,7 +111,9 @@ export class AgentHandler {
     return {
       agents: page.records.map(toProtoAgent),
       nextPageToken:
-        page.nextAfterPosition === undefined ? '' : encodePageToken(page.nextAfterPosition, query.filterText),
+        page.nextAfterPosition === undefined
+          ? ''
+          : encodePageToken('ListAgents', page.nextAfterPosition, query.filterText),
       totalSize: page.totalSize,
     };
   }

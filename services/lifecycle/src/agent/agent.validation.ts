@@ -13,12 +13,13 @@ import { LABEL_KEY_PATTERN, parseAgentFilter, type AgentFilterTerm } from './age
 import {
   CONTROL_CHARS,
   charLength as length,
-  isNonNegativeInteger,
   requireBody,
   validatePageSize,
   validatePosition,
   validateRequestId,
   validateText,
+  decodePageToken,
+  validateExpectedRevision,
 } from '@aos/request-fields';
 
 /**
@@ -149,7 +150,7 @@ export function validateListAgents(body: ListAgentsRequest | undefined): ListAge
   const filter = parseAgentFilter(filterText);
   return {
     pageSize: validatePageSize(request.pageSize),
-    afterPosition: decodePageToken(request.pageToken, filterText),
+    afterPosition: decodePageToken(request.pageToken, 'ListAgents', filterText),
     filter,
     filterText,
     minPosition: validatePosition('min_position', request.minPosition),
@@ -157,34 +158,6 @@ export function validateListAgents(body: ListAgentsRequest | undefined): ListAge
 }
 
 /** A page token is opaque to callers: base64url of JSON naming the last position served and the filter. */
-interface PageToken {
-  after: number;
-  filter: string;
-}
-
-export function encodePageToken(after: number, filter: string): string {
-  const token: PageToken = { after, filter };
-  return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
-}
-
-function decodePageToken(raw: unknown, filter: string): number {
-  if (raw === undefined || raw === null || raw === '') return 0;
-  if (typeof raw !== 'string') throw new InvalidArgumentError('page_token', 'must be a string');
-  let token: Partial<PageToken>;
-  try {
-    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<PageToken>;
-  } catch {
-    throw new InvalidArgumentError('page_token', 'is not a token returned by ListAgents');
-  }
-  if (!token || typeof token !== 'object' || !isNonNegativeInteger(token.after) || typeof token.filter !== 'string') {
-    throw new InvalidArgumentError('page_token', 'is not a token returned by ListAgents');
-  }
-  if (token.filter !== filter) {
-    throw new InvalidArgumentError('page_token', 'was issued for a different filter; start again without a page_token');
-  }
-  return token.after;
-}
-
 /** Which definition fields an update writes: the mask's, or (empty mask) every field set to a non-default value. */
 function maskedFields(rawMask: unknown, agent: Record<string, unknown>): DefinitionField[] {
   const paths = maskPaths(rawMask);
@@ -307,12 +280,4 @@ function validateAgentId(value: unknown): string {
   if (value === undefined || value === null || value === '') throw new InvalidArgumentError('id', 'is required');
   if (typeof value !== 'string' || !isUuid(value)) throw new InvalidArgumentError('id', 'must be a UUID');
   return value.toLowerCase();
-}
-
-/** proto3 `optional int64`: proto-loader gives `undefined` or `null` when absent; both mean "not given". */
-function validateExpectedRevision(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isNonNegativeInteger(value))
-    throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
-  return value;
 }

@@ -1,3 +1,4 @@
+import { encodePageToken } from '@aos/request-fields';
 import { describe, expect, it } from 'vitest';
 import type {
   Agent,
@@ -8,7 +9,6 @@ import type {
 } from '@aos/contracts';
 import { InvalidArgumentError } from '@aos/errors';
 import {
-  encodePageToken,
   validateContext,
   validateCreateAgent,
   validateGetAgent,
@@ -294,12 +294,12 @@ describe('ListAgents validation', () => {
   });
 
   it('round-trips a page token and refuses a foreign, malformed or mismatched one', () => {
-    const token = encodePageToken(42, 'state = ACTIVE');
+    const token = encodePageToken('ListAgents', 42, 'state = ACTIVE');
     expect(validateListAgents(list({ pageToken: token, filter: 'state = ACTIVE' })).afterPosition).toBe(42);
     expect(validateListAgents(list({})).afterPosition).toBe(0);
     expect(invalid(() => validateListAgents(list({ pageToken: token }))).message).toMatch(/different filter/);
     expect(invalid(() => validateListAgents(list({ pageToken: 'not-a-token' }))).field).toBe('page_token');
-    const negative = Buffer.from(JSON.stringify({ after: -1, filter: '' })).toString('base64url');
+    const negative = Buffer.from(JSON.stringify({ list: 'ListAgents', after: -1, filter: '' })).toString('base64url');
     expect(invalid(() => validateListAgents(list({ pageToken: negative }))).field).toBe('page_token');
   });
 });

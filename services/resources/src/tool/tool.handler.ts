@@ -1,3 +1,4 @@
+import { encodePageToken } from '@aos/request-fields';
 import {
   TOOL_CATEGORY,
   TOOL_EVENTS_SCHEMA_VERSION,
@@ -33,7 +34,7 @@ import { eventIdFor, httpToolIdFor, mcpServerIdFor, mcpToolIdFor } from './tool.
 import { validateInputSchema } from './tool.input-schema';
 import { toProtoMcpServer, type ToolProjection, type ToolRecord } from './tool.projection';
 import {
-  encodePageToken,
+  filterKey,
   LIMITS,
   TOOL_NAME,
   type DisableToolMutation,
@@ -209,7 +210,7 @@ export class ToolHandler {
     }
     return {
       tools,
-      nextPageToken: next === undefined ? '' : encodePageToken(next, query.filter),
+      nextPageToken: next === undefined ? '' : encodePageToken('ListTools', next, filterKey(query.filter)),
       totalSize: page.totalSize,
     };
   }

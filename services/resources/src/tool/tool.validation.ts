@@ -13,7 +13,6 @@ import type { ToolStatus } from './tool.decider';
 import { validateInputSchemaJson } from './tool.input-schema';
 import {
   CONTROL_CHARS,
-  isNonNegativeInteger,
   requireBody,
   validateEnum,
   validateId,
@@ -21,6 +20,8 @@ import {
   validatePosition,
   validateRequestId,
   validateText,
+  decodePageToken,
+  validateExpectedRevision,
 } from '@aos/request-fields';
 
 /**
@@ -131,13 +132,7 @@ export function validateDisableTool(body: DisableToolRequest | undefined): Disab
   const toolId = validateId('id', request.id);
   const requestId = validateRequestId(request.requestId);
   const reason = validateText('reason', request.reason, LIMITS.reason);
-  const raw = request.expectedRevision;
-  let expectedRevision: number | undefined;
-  if (raw !== undefined && raw !== null) {
-    if (!isNonNegativeInteger(raw))
-      throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
-    expectedRevision = raw;
-  }
+  const expectedRevision = validateExpectedRevision(request.expectedRevision);
   return { type: 'DisableTool', requestId, toolId, reason, expectedRevision };
 }
 
@@ -160,35 +155,14 @@ export function validateListTools(body: ListToolsRequest | undefined): ListTools
   }
   return {
     pageSize: validatePageSize(request.pageSize),
-    afterSeq: decodePageToken(request.pageToken, filter),
+    afterSeq: decodePageToken(request.pageToken, 'ListTools', filterKey(filter)),
     filter,
     minPosition: validatePosition('min_position', request.minPosition),
   };
 }
 
-/** A page token is opaque to callers: base64url of JSON naming the last tool served (its createSeq) and the filters. */
-export function encodePageToken(afterSeq: number, filter: ToolFilter): string {
-  return Buffer.from(JSON.stringify({ seq: afterSeq, filter: filterKey(filter) }), 'utf8').toString('base64url');
-}
-
-function decodePageToken(raw: unknown, filter: ToolFilter): number {
-  if (raw === undefined || raw === null || raw === '') return 0;
-  const invalid = () => new InvalidArgumentError('page_token', 'is not a token returned by ListTools');
-  if (typeof raw !== 'string') throw invalid();
-  let token: { seq?: unknown; filter?: unknown };
-  try {
-    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
-  } catch {
-    throw invalid();
-  }
-  if (!token || typeof token !== 'object' || !isNonNegativeInteger(token.seq)) throw invalid();
-  if (token.filter !== filterKey(filter)) {
-    throw new InvalidArgumentError('page_token', 'was issued for different filters; start again without a page_token');
-  }
-  return token.seq;
-}
-
-function filterKey(filter: ToolFilter): string {
+/** What a ListTools page token is bound to: its filters, so a token is not replayed under others. */
+export function filterKey(filter: ToolFilter): string {
   return [filter.kind ?? '', filter.risk ?? '', filter.state ?? '', filter.serverId ?? ''].join('/');
 }
 

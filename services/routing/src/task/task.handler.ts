@@ -1,3 +1,4 @@
+import { encodePageToken } from '@aos/request-fields';
 import {
   runIdOf,
   TASK_CATEGORY,
@@ -36,7 +37,6 @@ import { toProtoTask, type TaskProjection, type TaskRecord } from './task.projec
 import { chooseAgent, eligibleAgents, leastBusyFirst, MAX_CANDIDATES, type RoutingRequest } from './task.routing';
 import type { ModelRouting } from './model-router';
 import {
-  encodePageToken,
   type AwaitApprovalMutation,
   type CancelTaskMutation,
   type FinishRunMutation,
@@ -203,7 +203,7 @@ export class TaskHandler {
     }
     return {
       tasks,
-      nextPageToken: more && last ? encodePageToken(last.createPosition, query.filterText) : '',
+      nextPageToken: more && last ? encodePageToken('ListTasks', last.createPosition, query.filterText) : '',
       totalSize,
     };
   }

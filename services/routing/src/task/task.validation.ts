@@ -23,6 +23,8 @@ import {
   validatePosition,
   validateRequestId,
   validateText,
+  decodePageToken,
+  validateExpectedRevision,
 } from '@aos/request-fields';
 import type { TaskStatus } from './task.decider';
 
@@ -144,7 +146,8 @@ export function validateListTasks(raw: ListTasksRequest | undefined): ListTasksQ
   const filter = parseFilter(filterText);
   return {
     pageSize: validatePageSize(body.pageSize),
-    beforePosition: decodePageToken(body.pageToken, filterText),
+    // Newest first: a page starts before the position of the last task served (0: from the newest).
+    beforePosition: decodePageToken(body.pageToken, 'ListTasks', filterText) || undefined,
     filter,
     filterText,
     minPosition: validatePosition('min_position', body.minPosition),
@@ -264,14 +267,6 @@ function validateRequiredText(field: string, value: unknown, max: number): strin
   return text;
 }
 
-function validateExpectedRevision(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
-  }
-  return value;
-}
-
 /** `state = QUEUED AND agent_id = "…"`: terms joined by AND; fields state and agent_id. */
 export function parseFilter(text: string): TaskFilter {
   const filter: TaskFilter = {};
@@ -293,28 +288,4 @@ export function parseFilter(text: string): TaskFilter {
     } else throw new InvalidArgumentError('filter', `unknown field ${JSON.stringify(field)}: use state or agent_id`);
   }
   return filter;
-}
-
-/** A page token is opaque to callers: base64url of JSON naming the last task served and the filter. */
-export function encodePageToken(beforePosition: number, filterText: string): string {
-  return Buffer.from(JSON.stringify({ before: beforePosition, filter: filterText }), 'utf8').toString('base64url');
-}
-
-function decodePageToken(raw: unknown, filterText: string): number | undefined {
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw !== 'string' || raw.length > 512)
-    throw new InvalidArgumentError('page_token', 'is not a token this service issued');
-  let token: { before?: unknown; filter?: unknown };
-  try {
-    token = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof token;
-  } catch {
-    throw new InvalidArgumentError('page_token', 'is not a token this service issued');
-  }
-  if (!token || typeof token.before !== 'number' || !Number.isSafeInteger(token.before)) {
-    throw new InvalidArgumentError('page_token', 'is not a token this service issued');
-  }
-  if (token.filter !== filterText) {
-    throw new InvalidArgumentError('page_token', 'was issued for a different filter; start again without a page_token');
-  }
-  return token.before;
 }
