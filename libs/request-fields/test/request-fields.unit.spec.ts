@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AosError } from '@aos/errors';
-import { validateEnum, validateId, validatePageSize, validateRequestId, validateText } from '../src';
+import {
+  decodePageToken,
+  encodePageToken,
+  validateEnum,
+  validateExpectedRevision,
+  validateId,
+  validatePageSize,
+  validateRequestId,
+  validateText,
+} from '../src';
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {
@@ -38,5 +47,25 @@ describe('request fields', () => {
     expect(fieldOf(() => validatePageSize(-1))).toBe('page_size');
     expect(validateEnum('risk', 'RISK_UNSPECIFIED', ['READ'] as const)).toBeUndefined();
     expect(fieldOf(() => validateEnum('risk', 'LOUD', ['READ'] as const))).toBe('risk');
+  });
+
+  it('page tokens round-trip for their list and filter; another list, filter, a negative position or garbage is page_token', () => {
+    const token = encodePageToken('ListTasks', 42, 'a');
+    expect(decodePageToken(token, 'ListTasks', 'a')).toBe(42);
+    expect(decodePageToken('', 'ListTasks')).toBe(0);
+    expect(fieldOf(() => decodePageToken(token, 'ListTools', 'a'))).toBe('page_token');
+    expect(fieldOf(() => decodePageToken(token, 'ListTasks', 'b'))).toBe('page_token');
+    const negative = Buffer.from(JSON.stringify({ list: 'ListTasks', after: -1, filter: 'a' })).toString('base64url');
+    expect(fieldOf(() => decodePageToken(negative, 'ListTasks', 'a'))).toBe('page_token');
+    expect(fieldOf(() => decodePageToken('%%%', 'ListTasks'))).toBe('page_token');
+    expect(fieldOf(() => decodePageToken(7, 'ListTasks'))).toBe('page_token');
+  });
+
+  it('expected_revision: absent is undefined, else a non-negative integer', () => {
+    expect(validateExpectedRevision(undefined)).toBeUndefined();
+    expect(validateExpectedRevision(null)).toBeUndefined();
+    expect(validateExpectedRevision(0)).toBe(0);
+    expect(fieldOf(() => validateExpectedRevision(-1))).toBe('expected_revision');
+    expect(fieldOf(() => validateExpectedRevision('3'))).toBe('expected_revision');
   });
 });
