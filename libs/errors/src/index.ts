@@ -154,3 +154,8 @@ export function describeError(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return cause === undefined ? message : `${message} (cause: ${describeError(cause)})`;
 }
+
+/** The `default` of an exhaustive switch: the compiler reports the case a new union member left unhandled; reaching it at run time is a bug. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

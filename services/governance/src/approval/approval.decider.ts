@@ -1,6 +1,5 @@
 import type { GovernanceEvent } from '@aos/contracts';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
-import { assertNever } from '../assert-never';
+import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
 /**
  * The Approval aggregate (stream `approval-<approvalId>`): a person's yes or

@@ -1,6 +1,5 @@
 import type { GovernanceEvent } from '@aos/contracts';
-import { AosError, NotFoundError } from '@aos/errors';
-import { assertNever } from '../assert-never';
+import { assertNever, AosError, NotFoundError } from '@aos/errors';
 
 /**
  * The Budget aggregate (stream `budget-tenant` or `budget-agent-<agentId>` in

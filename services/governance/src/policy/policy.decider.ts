@@ -1,7 +1,6 @@
 import { PERMISSIONS, isBuiltInRole, isSystemPermission } from '@aos/access-control';
 import type { GovernanceEvent } from '@aos/contracts';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@aos/errors';
-import { assertNever } from '../assert-never';
+import { assertNever, AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@aos/errors';
 
 /**
  * The Policy aggregate: ONE per tenant (stream `policy-<tenantId>`) holding the

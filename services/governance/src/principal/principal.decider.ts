@@ -1,6 +1,11 @@
 import type { GovernanceEvent } from '@aos/contracts';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@aos/errors';
-import { assertNever } from '../assert-never';
+import {
+  assertNever,
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from '@aos/errors';
 
 /**
  * The Principal aggregate (stream `principal-<principalId>`): a user or

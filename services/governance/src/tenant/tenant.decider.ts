@@ -1,6 +1,5 @@
 import type { GovernanceEvent } from '@aos/contracts';
-import { AlreadyExistsError } from '@aos/errors';
-import { assertNever } from '../assert-never';
+import { assertNever, AlreadyExistsError } from '@aos/errors';
 
 /** The Tenant aggregate (stream `tenant-<tenantId>`): it only comes into being. */
 

@@ -1,5 +1,5 @@
 import type { AgentDefinition, AgentEvent } from '@aos/contracts';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
 /**
  * The Agent aggregate as a pure decider: no framework, no clock, no id
@@ -144,8 +144,4 @@ function sameValue(a: AgentDefinition[DefinitionField], b: AgentDefinition[Defin
   }
   const aKeys = Object.keys(a);
   return aKeys.length === Object.keys(b).length && aKeys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

@@ -1,6 +1,6 @@
 import type { AgentDefinition } from '@aos/contracts';
-import { InvalidArgumentError } from '@aos/errors';
-import { assertNever, type AgentLifecycleState } from './agent.decider';
+import { assertNever, InvalidArgumentError } from '@aos/errors';
+import type { AgentLifecycleState } from './agent.decider';
 
 /**
  * The ListAgents `filter`: a small subset of AIP-160, a conjunction of equality

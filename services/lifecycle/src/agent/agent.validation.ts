@@ -6,9 +6,9 @@ import type {
   ListAgentsRequest,
   UpdateAgentRequest,
 } from '@aos/contracts';
-import { InvalidArgumentError } from '@aos/errors';
+import { assertNever, InvalidArgumentError } from '@aos/errors';
 import { validate as isUuid } from 'uuid';
-import { DEFINITION_FIELDS, assertNever, type AgentTransitionCommand, type DefinitionField } from './agent.decider';
+import { DEFINITION_FIELDS, type AgentTransitionCommand, type DefinitionField } from './agent.decider';
 import { LABEL_KEY_PATTERN, parseAgentFilter, type AgentFilterTerm } from './agent.filter';
 import {
   CONTROL_CHARS,

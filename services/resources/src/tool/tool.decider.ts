@@ -1,5 +1,5 @@
 import type { McpServerRegistered, ToolEvent, ToolRegistered } from '@aos/contracts';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
 /**
  * One `tool-*` stream as a pure decider. A stream holds one HTTP tool, or one
@@ -99,8 +99,4 @@ export function evolve(state: ToolStreamState, event: ToolEvent): ToolStreamStat
     default:
       return assertNever(event);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

@@ -5,7 +5,7 @@ import {
   type TaskEvent,
   type TaskPriorityName,
 } from '@aos/contracts';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 import type { z } from 'zod';
 
 /**
@@ -377,8 +377,4 @@ export function evolve(state: TaskState, event: TaskEvent): TaskState {
     default:
       return assertNever(event);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }

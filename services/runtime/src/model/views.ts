@@ -1,5 +1,5 @@
+import { assertNever } from '@aos/errors';
 import type { AgentDefinition, AgentEvent, TaskEvent, ToolEvent, ToolRegistered } from '@aos/contracts';
-import { assertNever } from '../assert-never';
 
 /**
  * What the runtime needs to know of tasks, agents and tools, as pure

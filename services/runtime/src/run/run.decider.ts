@@ -1,6 +1,5 @@
 import type { RunEvent } from '@aos/contracts';
-import { FailedPreconditionError } from '@aos/errors';
-import { assertNever } from '../assert-never';
+import { assertNever, FailedPreconditionError } from '@aos/errors';
 
 /**
  * The Run aggregate (stream `run-<runId>`, one per attempt of a task): the
