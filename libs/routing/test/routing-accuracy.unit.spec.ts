@@ -178,6 +178,9 @@ describe('routing accuracy', () => {
     );
     // Below the target: part of the figure comes from requests that recur in other words.
     expect(all.accuracy).toBeGreaterThan(plainBm25Baseline(AGENTS, TASKS).accuracy);
+    // Floors just under what is measured: 0.81 (quoted in the README) and 0.92 on the blind set.
+    expect(all.accuracy).toBeGreaterThanOrEqual(0.78);
+    expect(blind.accuracy).toBeGreaterThanOrEqual(0.88);
   });
 
   it('prints the top-1 on the held-out tasks, written after the weights and first-week history were fixed', () => {

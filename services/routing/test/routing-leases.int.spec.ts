@@ -71,16 +71,22 @@ describe('after a restart', () => {
 
     await h.routing.close();
     const translator = await calls.agent({ name: 'translator', capabilities: ['french'] }, { tenantId });
+    // Before the start: the new process grants its fresh leases after this moment.
+    const restartedAt = Date.now();
     h.routing = await startRouting(h.config, { shutdownHooks: false });
 
     const routed = await calls.event((e) => e.streamId === waiting.id && e.type === 'TaskRouted');
     expect(routed.data).toMatchObject({ agentId: translator.id, cause: 'agent-available' });
     const abandoned = await calls.event((e) => e.streamId === running.id && e.type === 'TaskAttemptAbandoned');
     expect(abandoned.data).toMatchObject({ runId: run.runId });
+    // Judged by a fresh lease (300 ms) from the restart, not by the clock that ran before it.
+    expect(Date.parse(abandoned.time) - restartedAt).toBeGreaterThanOrEqual(300);
     // Reconciling again changes nothing: one TaskRouted, one abandonment.
     await h.routing.idle();
     const events = await calls.taskEvents(waiting.id, tenantId);
     expect(events.filter((e) => e.type === 'TaskRouted')).toHaveLength(1);
+    const runningEvents = await calls.taskEvents(running.id, tenantId);
+    expect(runningEvents.filter((e) => e.type === 'TaskAttemptAbandoned')).toHaveLength(1);
     expect(worker.id).toBeTruthy();
   });
 });
