@@ -68,6 +68,10 @@ describe('tasks through the gateway', () => {
     expect(task.routing!.candidates[0]!.score).toBeGreaterThan(0);
     expect(task.routing!.rationale).toMatch(/"refund"|"invoice"/);
     expect(task.routing!.decideTime).toBeDefined();
+    // Decided when it was routed: not before it was created.
+    const ms = (t: { seconds: number; nanos: number } | undefined) =>
+      Number(t?.seconds ?? NaN) * 1000 + (t?.nanos ?? 0) / 1e6;
+    expect(ms(task.routing!.decideTime)).toBeGreaterThanOrEqual(ms(task.createTime));
 
     const read = await api.tasks.getTask({ id: task.id, minPosition: task.logPosition });
     expect(read.steps.map((s) => s.type)).toEqual(['TaskSubmitted', 'TaskRouted']);
