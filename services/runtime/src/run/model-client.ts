@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 
@@ -79,7 +80,8 @@ export class ModelClient {
             cause: err,
           });
         }
-        await sleep(this.backoffMs * 2 ** attempt, signal);
+        // Aborted meanwhile: rejects (AbortError); the run's owner reads the reason off the signal.
+        await sleep(this.backoffMs * 2 ** attempt, undefined, { signal });
       }
     }
   }
@@ -111,19 +113,4 @@ function classify(err: unknown, timeoutMs: number): { retry: boolean; code: Mode
     code: 'INTERNAL',
     message: `the model call failed: ${(err as Error)?.message ?? String(err)}`,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
