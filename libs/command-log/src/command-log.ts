@@ -154,6 +154,18 @@ export class CommandLog {
     if (minPosition > 0) await this.waitFor(minPosition, this.options.waits.readMs);
   }
 
+  /**
+   * What `find` sees in the read model; when it sees nothing and `catchUp` is
+   * set, what it sees once the read model has applied everything in the log
+   * right now (a stream written by another instance a moment ago).
+   */
+  async find<T>(find: () => T | undefined, catchUp: boolean): Promise<T | undefined> {
+    const found = find();
+    if (found !== undefined || !catchUp) return found;
+    await this.catchUp();
+    return find();
+  }
+
   /** Waits until the read model has applied everything in the log right now. */
   async catchUp(): Promise<void> {
     await this.waitFor(await this.options.store.headPosition(), this.options.waits.catchUpMs);

@@ -297,11 +297,7 @@ export class ToolHandler {
 
   /** The tenant's tool; with `catchUp`, an unknown id first waits for the projection to reach the head. */
   private async requireTool(tenantId: string, toolId: string, catchUp: boolean): Promise<ToolRecord> {
-    let record = this.deps.projection.tool(tenantId, toolId);
-    if (!record && catchUp) {
-      await this.log.catchUp();
-      record = this.deps.projection.tool(tenantId, toolId);
-    }
+    const record = await this.log.find(() => this.deps.projection.tool(tenantId, toolId), catchUp);
     if (!record) throw new NotFoundError('tool', toolId);
     return record;
   }

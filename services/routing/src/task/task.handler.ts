@@ -573,11 +573,7 @@ export class TaskHandler {
 
   /** The tenant's task; with `catchUp`, an unknown id first waits for the projection to reach the head. */
   private async requireTask(tenantId: string, taskId: string, catchUp: boolean): Promise<TaskRecord> {
-    let record = this.deps.projection.task(tenantId, taskId);
-    if (!record && catchUp) {
-      await this.log.catchUp();
-      record = this.deps.projection.task(tenantId, taskId);
-    }
+    const record = await this.log.find(() => this.deps.projection.task(tenantId, taskId), catchUp);
     if (!record) throw new NotFoundError('task', taskId);
     return record;
   }
