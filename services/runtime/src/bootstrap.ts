@@ -131,7 +131,7 @@ export async function startRuntime(config: AosConfig, options: StartRuntimeOptio
       protocol: ports,
       governedToolCall,
       runnable: (tenantId, agentId) => model.runnableExternally(tenantId, agentId),
-      agentState: (tenantId, agentId) => model.agent(tenantId, agentId)?.state,
+      agentState: (tenantId, agentId) => model.agent(tenantId, agentId)?.status,
       correlationOf: (tenantId, taskId) => model.taskCorrelationId(tenantId, taskId),
       fetchTask: (ctx, taskId) => client.request<Task>(RoutingSubjects.get, ctx, { id: taskId, minPosition: 0 }),
       log,

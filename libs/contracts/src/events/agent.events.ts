@@ -69,3 +69,38 @@ export function parseAgentEvent(type: string, data: unknown): AgentEvent | undef
   if (!isAgentEventType(type)) return undefined;
   return { type, data: AgentEventSchemas[type].parse(data) } as AgentEvent;
 }
+
+export type AgentStatusName = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
+
+/** An agent as its agent-* stream makes it. */
+export interface AgentSnapshot {
+  agentId: string;
+  status: AgentStatusName;
+  definition: AgentDefinition;
+  definitionVersion: number;
+  createdBy: string;
+}
+
+/**
+ * The one fold of an agent-* stream, applied by its owner (lifecycle) and by
+ * every service that follows it (routing, runtime). A change to an agent that
+ * was never created cannot be applied: it throws rather than invent one.
+ */
+export function evolveAgentSnapshot(agent: AgentSnapshot | undefined, event: AgentEvent): AgentSnapshot {
+  if (event.type === 'AgentCreated') {
+    const { agentId, definition, definitionVersion, createdBy } = event.data;
+    return { status: 'DRAFT', agentId, definition, definitionVersion, createdBy };
+  }
+  if (!agent) throw new Error(`${event.type} for agent ${event.data.agentId} before AgentCreated`);
+  switch (event.type) {
+    case 'AgentUpdated':
+      return { ...agent, definition: event.data.definition, definitionVersion: event.data.definitionVersion };
+    case 'AgentDeployed':
+    case 'AgentResumed':
+      return { ...agent, status: 'ACTIVE' };
+    case 'AgentPaused':
+      return { ...agent, status: 'PAUSED' };
+    case 'AgentRetired':
+      return { ...agent, status: 'RETIRED' };
+  }
+}

@@ -1,4 +1,10 @@
-import type { AgentDefinition, AgentEvent } from '@aos/contracts';
+import {
+  evolveAgentSnapshot,
+  type AgentDefinition,
+  type AgentEvent,
+  type AgentSnapshot,
+  type AgentStatusName,
+} from '@aos/contracts';
 import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
 /**
@@ -7,7 +13,7 @@ import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError
  * change is the time its event is recorded, so no command needs a clock.
  */
 
-export type AgentLifecycleState = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
+export type AgentLifecycleState = AgentStatusName;
 
 /** The definition fields a caller may write; the order is the order of `changedFields`. */
 export const DEFINITION_FIELDS = [
@@ -22,13 +28,7 @@ export const DEFINITION_FIELDS = [
 ] as const satisfies readonly (keyof AgentDefinition)[];
 export type DefinitionField = (typeof DEFINITION_FIELDS)[number];
 
-export interface ExistingAgent {
-  status: AgentLifecycleState;
-  agentId: string;
-  definition: AgentDefinition;
-  definitionVersion: number;
-  createdBy: string;
-}
+export type ExistingAgent = AgentSnapshot;
 
 export type AgentState = { status: 'NONE' } | ExistingAgent;
 
@@ -104,26 +104,7 @@ function decideRetire(command: RetireAgent, state: ExistingAgent): AgentEvent[] 
 }
 
 export function evolve(state: AgentState, event: AgentEvent): AgentState {
-  if (event.type === 'AgentCreated') {
-    const { agentId, definition, definitionVersion, createdBy } = event.data;
-    return { status: 'DRAFT', agentId, definition, definitionVersion, createdBy };
-  }
-  // A non-creation event for an agent that does not exist cannot be applied;
-  // the projection refuses such a stream rather than invent an agent.
-  if (state.status === 'NONE') throw new Error(`${event.type} for agent ${event.data.agentId} before AgentCreated`);
-  switch (event.type) {
-    case 'AgentUpdated':
-      return { ...state, definition: event.data.definition, definitionVersion: event.data.definitionVersion };
-    case 'AgentDeployed':
-    case 'AgentResumed':
-      return { ...state, status: 'ACTIVE' };
-    case 'AgentPaused':
-      return { ...state, status: 'PAUSED' };
-    case 'AgentRetired':
-      return { ...state, status: 'RETIRED' };
-    default:
-      return assertNever(event);
-  }
+  return evolveAgentSnapshot(state.status === 'NONE' ? undefined : state, event);
 }
 
 function requireState(state: ExistingAgent, allowed: AgentLifecycleState[], verb: string): void {

@@ -1,7 +1,7 @@
-import { parseAgentEvent } from '@aos/contracts';
+import { evolveAgentSnapshot, parseAgentEvent, type AgentSnapshot, type AgentStatusName } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 
-export type AgentStatus = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
+export type AgentStatus = AgentStatusName;
 
 /** What routing needs of an agent: who may take tasks, and what it can do. */
 export interface AgentInfo {
@@ -22,7 +22,10 @@ export const MAX_CONCURRENT_LABEL = 'aos.max_concurrent_tasks';
  * ACTIVE, PAUSED or RETIRED and what each agent can do.
  */
 export class AgentRoster {
-  private readonly tenants = new Map<string, Map<string, { info: AgentInfo; revision: number }>>();
+  private readonly tenants = new Map<
+    string,
+    Map<string, { info: AgentInfo; snapshot: AgentSnapshot; revision: number }>
+  >();
 
   /** Applies an agent event; returns the agent as it is after it, or undefined when nothing changed. */
   apply(event: RecordedEvent): AgentInfo | undefined {
@@ -32,33 +35,17 @@ export class AgentRoster {
     if (!agents) this.tenants.set(event.metadata.tenantId, (agents = new Map()));
     const previous = agents.get(event.streamId);
     if (previous && event.revision <= previous.revision) return undefined;
-    let info: AgentInfo;
-    switch (parsed.type) {
-      case 'AgentCreated':
-      case 'AgentUpdated': {
-        const d = parsed.data.definition;
-        info = {
-          agentId: parsed.data.agentId,
-          status: previous?.info.status ?? 'DRAFT',
-          name: d.name,
-          description: d.description,
-          capabilities: [...d.capabilities],
-          labels: { ...d.labels },
-        };
-        break;
-      }
-      case 'AgentDeployed':
-      case 'AgentResumed':
-        info = { ...this.require(event, previous), status: 'ACTIVE' };
-        break;
-      case 'AgentPaused':
-        info = { ...this.require(event, previous), status: 'PAUSED' };
-        break;
-      case 'AgentRetired':
-        info = { ...this.require(event, previous), status: 'RETIRED' };
-        break;
-    }
-    agents.set(event.streamId, { info, revision: event.revision });
+    const snapshot = evolveAgentSnapshot(previous?.snapshot, parsed);
+    const { definition: d } = snapshot;
+    const info: AgentInfo = {
+      agentId: snapshot.agentId,
+      status: snapshot.status,
+      name: d.name,
+      description: d.description,
+      capabilities: d.capabilities,
+      labels: d.labels,
+    };
+    agents.set(event.streamId, { info, snapshot, revision: event.revision });
     return info;
   }
 
@@ -72,12 +59,6 @@ export class AgentRoster {
 
   tenantIds(): string[] {
     return [...this.tenants.keys()];
-  }
-
-  private require(event: RecordedEvent, previous: { info: AgentInfo } | undefined): AgentInfo {
-    if (!previous)
-      throw new Error(`${event.type} at position ${event.position} for agent ${event.streamId} before AgentCreated`);
-    return previous.info;
   }
 }
 

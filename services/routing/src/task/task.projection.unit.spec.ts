@@ -88,6 +88,14 @@ describe('TaskProjection', () => {
     expect(p.runOwner('t1-1')).toEqual({ tenantId, taskId: 't1' });
   });
 
+  it('refuses a change to an agent that was never created, as lifecycle and the runtime do (one fold)', () => {
+    const p = new TaskProjection();
+    expect(() => p.apply(event('agent', 'ghost', 'AgentPaused', { agentId: 'ghost', reason: '' }))).toThrow(
+      /AgentPaused for agent ghost before AgentCreated/,
+    );
+    expect(p.agents.get(tenantId, 'ghost')).toBeUndefined();
+  });
+
   it('keeps the run events of a task as its steps, the last MAX_STEPS only, and ignores redelivery', () => {
     const p = new TaskProjection();
     agent(p, 'a', 'alpha', 'reports');

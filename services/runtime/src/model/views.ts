@@ -1,5 +1,11 @@
 import { assertNever } from '@aos/errors';
-import type { AgentDefinition, AgentEvent, TaskEvent, ToolEvent, ToolRegistered } from '@aos/contracts';
+import {
+  evolveAgentSnapshot,
+  type AgentSnapshot,
+  type TaskEvent,
+  type ToolEvent,
+  type ToolRegistered,
+} from '@aos/contracts';
 
 /**
  * What the runtime needs to know of tasks, agents and tools, as pure
@@ -59,35 +65,9 @@ export function evolveTask(task: TaskView | undefined, event: TaskEvent): TaskVi
   }
 }
 
-export type AgentStateName = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
-
-export interface AgentView {
-  agentId: string;
-  state: AgentStateName;
-  definition: AgentDefinition;
-  definitionVersion: number;
-}
-
-export function evolveAgent(agent: AgentView | undefined, event: AgentEvent): AgentView {
-  if (event.type === 'AgentCreated') {
-    const { agentId, definition, definitionVersion } = event.data;
-    return { agentId, state: 'DRAFT', definition, definitionVersion };
-  }
-  if (!agent) throw new Error(`${event.type} before AgentCreated`);
-  switch (event.type) {
-    case 'AgentUpdated':
-      return { ...agent, definition: event.data.definition, definitionVersion: event.data.definitionVersion };
-    case 'AgentDeployed':
-    case 'AgentResumed':
-      return { ...agent, state: 'ACTIVE' };
-    case 'AgentPaused':
-      return { ...agent, state: 'PAUSED' };
-    case 'AgentRetired':
-      return { ...agent, state: 'RETIRED' };
-    default:
-      return assertNever(event);
-  }
-}
+/** An agent as the runtime sees it: the agent-* stream's fold (libs/contracts). */
+export type AgentView = AgentSnapshot;
+export const evolveAgent = evolveAgentSnapshot;
 
 export interface ToolView {
   definition: ToolRegistered;
@@ -123,7 +103,7 @@ export function isRunnable(task: TaskView, agent: AgentView | undefined, externa
     task.state === 'ASSIGNED' &&
     agent !== undefined &&
     agent.agentId === task.agentId &&
-    agent.state === 'ACTIVE' &&
+    agent.status === 'ACTIVE' &&
     (agent.definition.labels[RUNTIME_LABEL] === EXTERNAL_RUNTIME) === external
   );
 }
