@@ -62,6 +62,16 @@ export type Verdict =
   | { kind: 'approval'; reason: string; tool: ToolRegistered }
   | { kind: 'exhausted'; reason: string; tool: ToolRegistered };
 
+/** Records the call's ToolCalled event with governance's decision and the outcome. */
+type RecordToolCall = (
+  toolId: string,
+  decision: ToolDecisionName,
+  decisionReason: string,
+  outcome: 'ok' | 'error' | 'refused',
+  result: string,
+  error: string,
+) => Promise<ToolCalledData>;
+
 /**
  * One tool call under governance, recorded: the only way the runtime (and
  * later an attached external agent) calls a tool.
@@ -98,14 +108,7 @@ export class GovernedToolCall {
       toolName: request.toolName,
       argumentsJson: truncate(request.argumentsJson),
     };
-    const record = async (
-      toolId: string,
-      decision: ToolDecisionName,
-      decisionReason: string,
-      outcome: 'ok' | 'error' | 'refused',
-      result: string,
-      error: string,
-    ): Promise<ToolCalledData> => {
+    const record: RecordToolCall = async (toolId, decision, decisionReason, outcome, result, error) => {
       const data: ToolCalledData = {
         ...base,
         toolId,
@@ -227,14 +230,7 @@ export class GovernedToolCall {
     tool: ToolRegistered,
     decision: 'ALLOWED' | 'APPROVED',
     reason: string,
-    record: (
-      toolId: string,
-      decision: ToolDecisionName,
-      reason: string,
-      outcome: 'ok' | 'error' | 'refused',
-      result: string,
-      error: string,
-    ) => Promise<ToolCalledData>,
+    record: RecordToolCall,
   ): Promise<ToolCallOutcome> {
     const args = parseArguments(request.argumentsJson);
     if (typeof args === 'string') {
