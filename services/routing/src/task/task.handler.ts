@@ -268,8 +268,11 @@ export class TaskHandler {
       if (replayed) return this.startReply(replayed.data as StartedData, replayed.position);
       const initial = await this.requireTask(ctx.tenantId, m.taskId, true);
       const agentId = initial.task.agentId;
-      const record = await this.agentStarts.run(taskKey(ctx.tenantId, agentId), () =>
-        this.changeLocked(ctx, m.request_id, m.taskId, undefined, (current) => {
+      const record = await this.agentStarts.run(taskKey(ctx.tenantId, agentId), async () => {
+        // The limit is checked against the projection's count of running attempts: it must
+        // include every start already appended, also one whose read-your-writes wait timed out.
+        await this.log.catchUp();
+        return this.changeLocked(ctx, m.request_id, m.taskId, undefined, (current) => {
           if (current.task.agentId !== agentId) {
             throw new FailedPreconditionError(`task ${m.taskId} was reassigned meanwhile; ask again`);
           }
@@ -285,8 +288,8 @@ export class TaskHandler {
               limit: agent ? concurrencyLimitOf(agent, this.deps.defaultConcurrency) : this.deps.defaultConcurrency,
             },
           };
-        }),
-      );
+        });
+      });
       const runId = runIdOf(m.taskId, m.attempt);
       this.leases.grant(runId, this.now());
       return {
