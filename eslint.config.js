@@ -55,15 +55,40 @@ export default tseslint.config(
   },
   {
     // Deciders are pure domain code: given a state and a command, the events.
+    // An allowlist, checked on the files themselves: the domain library, the
+    // typed errors, zod, and other deciders; anything else (a framework, a
+    // transport, a store client, or @aos/contracts, whose generated code
+    // imports @nestjs/microservices) is refused.
     files: ['**/*.decider.ts'],
+    ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: frameworkImports.map((group) => ({
-            group: [group],
-            message: 'deciders are pure: no framework, transport or store imports',
-          })),
+          patterns: [
+            {
+              regex: String.raw`^(?!(@aos/domain|@aos/errors|zod|\./[\w.-]+\.decider|\.\./[\w-]+/[\w.-]+\.decider)$)`,
+              message: 'a decider imports only @aos/domain, @aos/errors, zod and other deciders',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The domain library is what deciders import, so it imports no more than they may.
+    files: ['libs/domain/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^(?!(zod|\./[\w.-]+)$)`,
+              message: '@aos/domain imports only zod and its own files',
+            },
+          ],
         },
       ],
     },

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import type { RecordedEvent } from '@aos/event-store';
 import { AccessModel } from '../libs/access-control/src/access-model';
-import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES } from '../libs/access-control/src/built-in-roles';
+import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES } from '@aos/domain';
 import { ACCESS_MODEL_CONF, type PolicyLine } from '../libs/access-control/src/casbin-model';
 import { formatTiming, timeSync, type Timing } from './measure';
 

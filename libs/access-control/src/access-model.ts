@@ -3,10 +3,9 @@ import { GovernanceCategories, parseGovernanceEvent, type GovernanceEvent } from
 import { UnauthenticatedError } from '@aos/errors';
 import type { RecordedEvent } from '@aos/event-store';
 import { parseApiKey, verifyApiKeyHash } from './api-key';
-import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES, isBuiltInRole } from './built-in-roles';
+import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES, isBuiltInRole, isSystemPermission } from '@aos/domain';
 import { TenantEnforcer, type PolicyLine } from './casbin-model';
 import type { AccessCheck, Identity } from './identity';
-import { isSystemPermission } from './permissions';
 import { VerifiedKeyCache } from './verified-key-cache';
 import type { ApiKeyView, BindingView, PrincipalView, RoleView, RuleView, TenantView } from './access-model.views';
 

@@ -1,7 +1,13 @@
-export { PERMISSIONS, isSystemPermission, permissionMatches } from './permissions';
-export type { PermissionInfo } from './permissions';
-export { BUILT_IN_ROLES, BUILT_IN_ROLE_NAMES, isBuiltInRole } from './built-in-roles';
-export type { BuiltInRole } from './built-in-roles';
+// The catalog and the built-in roles are domain data (@aos/domain); re-exported for the edge.
+export {
+  PERMISSIONS,
+  isSystemPermission,
+  permissionMatches,
+  BUILT_IN_ROLES,
+  BUILT_IN_ROLE_NAMES,
+  isBuiltInRole,
+} from '@aos/domain';
+export type { PermissionInfo, BuiltInRole } from '@aos/domain';
 export type { Identity, AccessCheck } from './identity';
 export { AccessModel, AccessModelError, ACCESS_MODEL_CATEGORIES } from './access-model';
 export type {

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AccessModel, AccessModelError } from '../src/access-model';
-import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES } from '../src/built-in-roles';
-import { PERMISSIONS, isSystemPermission, permissionMatches } from '../src/permissions';
+import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES, PERMISSIONS, isSystemPermission, permissionMatches } from '@aos/domain';
 import { GovernanceLog } from './governance-log.fixture';
 
 // Given governance events (applied through AccessModel.apply, in log order),

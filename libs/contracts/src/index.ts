@@ -1,20 +1,18 @@
+// The domain's published language (events, schemas, folds) is re-exported for
+// the services' convenience; deciders import @aos/domain itself.
+export * from '@aos/domain';
 export * from './gen/aos/v1/agent';
 export * from './gen/aos/v1/audit';
 export type { Timestamp } from './gen/google/protobuf/timestamp';
 export type { FieldMask } from './gen/google/protobuf/field_mask';
-export * from './events/agent.events';
 export * from './subjects';
 export * from './timestamps';
 export * from './event.mapper';
 export * from './proto-files';
 export * from './gen/aos/v1/governance';
-export * from './events/governance.events';
 export * from './gen/aos/v1/tool';
-export * from './events/tool.events';
 export * from './gen/aos/v1/task';
 export * from './gen/aos/v1/runtime';
-export * from './events/task.events';
-export * from './events/run.events';
 export * from './run-protocol';
 export * from './runtime-session';
 export * from './task-step.mapper';

@@ -1,7 +1,6 @@
 import type { TaskStep } from './gen/aos/v1/task';
 import type { RecordedEventLike } from './event.mapper';
-import { RUN_CATEGORY } from './events/run.events';
-import { TASK_CATEGORY } from './events/task.events';
+import { RUN_CATEGORY, TASK_CATEGORY } from '@aos/domain';
 import { toTimestamp } from './timestamps';
 
 /** A recorded event as a step needs it: any store's RecordedEvent fits. */

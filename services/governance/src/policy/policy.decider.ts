@@ -1,5 +1,5 @@
-import { PERMISSIONS, isBuiltInRole, isSystemPermission } from '@aos/access-control';
-import type { GovernanceEvent } from '@aos/contracts';
+import { PERMISSIONS, isBuiltInRole, isSystemPermission } from '@aos/domain';
+import type { GovernanceEvent } from '@aos/domain';
 import { assertNever, AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@aos/errors';
 
 /**

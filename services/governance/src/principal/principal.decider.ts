@@ -1,4 +1,4 @@
-import type { GovernanceEvent } from '@aos/contracts';
+import type { GovernanceEvent } from '@aos/domain';
 import {
   assertNever,
   AlreadyExistsError,

@@ -4,7 +4,7 @@ import {
   type AgentEvent,
   type AgentSnapshot,
   type AgentStatusName,
-} from '@aos/contracts';
+} from '@aos/domain';
 import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
 /**

@@ -1,4 +1,4 @@
-import type { McpServerRegistered, ToolEvent, ToolRegistered } from '@aos/contracts';
+import type { McpServerRegistered, ToolEvent, ToolRegistered } from '@aos/domain';
 import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
 /**

@@ -4,7 +4,7 @@ import {
   type RoutingDecisionData,
   type TaskEvent,
   type TaskPriorityName,
-} from '@aos/contracts';
+} from '@aos/domain';
 import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 import type { z } from 'zod';
 

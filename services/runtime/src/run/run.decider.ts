@@ -1,4 +1,4 @@
-import type { RunEvent } from '@aos/contracts';
+import type { RunEvent } from '@aos/domain';
 import { assertNever, FailedPreconditionError } from '@aos/errors';
 
 /**

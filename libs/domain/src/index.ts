@@ -1,0 +1,11 @@
+// The published language between services: event types, their data schemas,
+// the folds every follower of a stream shares, and the permission catalog.
+// Pure TypeScript and zod: no framework, transport or store; deciders import
+// only this library (and @aos/errors).
+export * from './agent.events';
+export * from './governance.events';
+export * from './tool.events';
+export * from './task.events';
+export * from './run.events';
+export * from './permissions';
+export * from './built-in-roles';
