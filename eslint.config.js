@@ -85,8 +85,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: String.raw`^(?!(zod|\./[\w.-]+)$)`,
-              message: '@aos/domain imports only zod and its own files',
+              regex: String.raw`^(?!(zod|@aos/errors|\./[\w.-]+)$)`,
+              message: '@aos/domain imports only zod, @aos/errors and its own files',
             },
           ],
         },

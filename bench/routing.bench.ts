@@ -8,9 +8,9 @@
  * same run.
  */
 import MiniSearch from 'minisearch';
-import { CapabilityRouter, type RoutableAgent } from '../libs/routing/src';
-import { AGENTS, HISTORY, TASKS } from '../libs/routing/test/routing-set';
-import { LATER_HISTORY } from '../libs/routing/test/routing-set-blind';
+import { CapabilityRouter, type RoutableAgent } from '../libs/capability-router/src';
+import { AGENTS, HISTORY, TASKS } from '../libs/capability-router/test/routing-set';
+import { LATER_HISTORY } from '../libs/capability-router/test/routing-set-blind';
 import { formatTiming, timeSync, type Timing } from './measure';
 
 const AGENT_COUNT = Number(process.env.AOS_BENCH_AGENTS ?? 10_000);

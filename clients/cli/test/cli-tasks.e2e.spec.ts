@@ -146,7 +146,7 @@ describe('aos tasks', () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/ASSIGNED → agent/);
     expect(done.stdout).toMatch(/RunStarted/);
-    expect(done.stdout).toMatch(/TaskSucceeded\s+succeeded: All projects on track\./);
+    expect(done.stdout).toMatch(/RunSucceeded\s+run succeeded: All projects on track\./);
 
     const failing = 'Write the monthly status report';
     const waitingToo = aos('tasks', 'submit', failing, '--wait', '--json');
@@ -159,8 +159,8 @@ describe('aos tasks', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; summary: string });
     expect(lines.at(-1)).toMatchObject({
-      type: 'TaskFailed',
-      summary: 'failed (RESOURCE_EXHAUSTED): the budget is used up',
+      type: 'RunFailed',
+      summary: 'run failed (RESOURCE_EXHAUSTED): the budget is used up',
     });
   });
 

@@ -14,5 +14,6 @@ export * from './gen/aos/v1/tool';
 export * from './gen/aos/v1/task';
 export * from './gen/aos/v1/runtime';
 export * from './run-protocol';
+export * from './governance-protocol';
 export * from './runtime-session';
 export * from './task-step.mapper';

@@ -1,24 +1,41 @@
+import { z } from 'zod';
+
 /**
- * Bodies of the internal RoutingSubjects commands a runner sends. Routing is
- * the single writer of `task-*`: a runner claims an attempt with startRun (the
- * claim is the TaskStarted append, so two runners cannot both win), keeps it
- * with renewLeases, and reports through the rest. An attempt whose lease is
- * not renewed within the lease time is abandoned by routing (TaskAttemptAbandoned)
- * and the task becomes ASSIGNED again for the next attempt; a runner that
+ * The run-claim protocol: how a runner (the runtime, or the runtime hosting
+ * an attached external agent) holds an attempt of a task. Routing is the
+ * single writer of `task-*`: a runner claims the next attempt (the claim is
+ * the TaskStarted append, so of two runners only one wins), keeps it with
+ * renewals, and gives it back when it stops early. An attempt whose lease is
+ * not renewed within the lease time is abandoned by routing
+ * (TaskAttemptAbandoned) and the task becomes ASSIGNED again; a runner that
  * cannot renew stops its attempt itself before the lease can have run out.
+ *
+ * What the attempt does — its model and tool calls, the approvals it waits
+ * for, its outcome — the runner records in the run's own stream (`run-*`);
+ * routing derives the task's WAITING_APPROVAL, SUCCEEDED and FAILED from
+ * those events (evolveTask), so no step is written twice.
  */
-export interface StartRunBody {
-  taskId: string;
+
+const id = z.uuid();
+const runner = z.string().min(1).max(256);
+const runId = z.string().min(1).max(128);
+const requestId = z.string().min(1).max(128);
+
+/** Claims attempt `attempt` of an ASSIGNED task (ASSIGNED -> RUNNING). */
+export const ClaimRunBodySchema = z.object({
+  taskId: id,
   /** Must be the task's attempt + 1; another value is FAILED_PRECONDITION. */
-  attempt: number;
+  attempt: z.number().int().positive(),
   /** The runtime instance id, or "external:<session-id>". */
-  runner: string;
-  request_id: string;
-}
-export interface StartRunReply {
+  runner,
+  requestId,
+});
+export type ClaimRunBody = z.infer<typeof ClaimRunBodySchema>;
+export interface ClaimRunReply {
   taskId: string;
   runId: string;
   attempt: number;
+  /** The agent the attempt runs as. */
   agentId: string;
   /** The run before this one when it was abandoned, else empty. */
   previousRunId: string;
@@ -27,57 +44,33 @@ export interface StartRunReply {
   logPosition: number;
 }
 
-export interface RenewLeasesBody {
-  runner: string;
-  runIds: string[];
-}
+/** Extends the leases of the runner's attempts (of the request context's tenant). */
+export const RenewLeasesBodySchema = z.object({
+  runner,
+  runIds: z.array(runId).max(1000),
+});
+export type RenewLeasesBody = z.infer<typeof RenewLeasesBodySchema>;
 export interface RenewLeasesReply {
   /** Run ids the runner no longer holds (abandoned, cancelled, finished or unknown): stop them. */
   lost: string[];
   leaseMs: number;
 }
 
-export interface AwaitApprovalBody {
-  taskId: string;
-  runId: string;
-  approvalId: string;
-  toolId: string;
-  request_id: string;
-}
-export interface ResolveApprovalBody {
-  taskId: string;
-  runId: string;
-  approvalId: string;
-  approved: boolean;
-  request_id: string;
-}
-export interface FinishRunBody {
-  taskId: string;
-  runId: string;
-  outcome: 'SUCCEEDED' | 'FAILED';
-  /** The final answer when SUCCEEDED. */
-  result: string;
-  /** Why, when FAILED. */
-  reason: string;
-  /** A status code name when FAILED, e.g. RESOURCE_EXHAUSTED. */
-  code: string;
-  request_id: string;
-}
 /**
  * A runner that stops an attempt it still holds (it is shutting down) gives it
  * back: routing abandons it at once (TaskAttemptAbandoned) instead of when the
  * lease runs out, so another runner starts the next attempt without waiting.
  */
-export interface ReleaseRunBody {
-  taskId: string;
-  runId: string;
+export const ReleaseRunBodySchema = z.object({
+  taskId: id,
+  runId,
   /** Must be the runner holding the attempt; another is FAILED_PRECONDITION. */
-  runner: string;
-  reason: string;
-  request_id: string;
-}
-/** The reply of awaitApproval, resolveApproval, finishRun and releaseRun. */
-export interface RunTransitionReply {
+  runner,
+  reason: z.string().max(1000),
+  requestId,
+});
+export type ReleaseRunBody = z.infer<typeof ReleaseRunBodySchema>;
+export interface ReleaseRunReply {
   taskId: string;
   state: string;
   logPosition: number;

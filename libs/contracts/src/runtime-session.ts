@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Agent } from './gen/aos/v1/agent';
 import type { AgentMessage, RuntimeMessage } from './gen/aos/v1/runtime';
 
@@ -13,13 +14,14 @@ import type { AgentMessage, RuntimeMessage } from './gen/aos/v1/runtime';
  *   gateway ──session(<id>): SessionInbound──────▶ that instance only
  *   gateway ◀──gatewaySession(<id>): SessionOutbound── that instance
  */
-export interface OpenSessionBody {
+export const OpenSessionBodySchema = z.object({
   /** Chosen by the gateway (a UUID) before it subscribes to gatewaySession(<id>). */
-  sessionId: string;
-  agentId: string;
+  sessionId: z.string(),
+  agentId: z.string(),
   /** As the agent sent it in `attach` (0 means 1); the runtime checks both fields. */
-  maxConcurrentTasks: number;
-}
+  maxConcurrentTasks: z.number(),
+});
+export type OpenSessionBody = z.infer<typeof OpenSessionBodySchema>;
 export interface OpenSessionReply {
   sessionId: string;
   /** The attached agent, as lifecycle has it. */
@@ -28,14 +30,19 @@ export interface OpenSessionReply {
   pingIntervalMs: number;
 }
 
+/** A protobuf message relayed as proto-loader decoded it: its fields are checked where it is handled. */
+const relayed = <T>() => z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+
 /** Gateway → hosting runtime on RuntimeSubjects.session(<id>); the reply is an empty object. */
-export type SessionInbound =
+export const SessionInboundSchema = z.discriminatedUnion('kind', [
   /** A message of the agent process, in the order the stream delivered it. */
-  | { kind: 'message'; message: AgentMessage }
+  z.object({ kind: z.literal('message'), message: relayed<AgentMessage>() }),
   /** The stream is alive. */
-  | { kind: 'ping' }
+  z.object({ kind: z.literal('ping') }),
   /** The stream ended (the agent closed it, or the gateway shuts down): stop the session. */
-  | { kind: 'close'; reason: string };
+  z.object({ kind: z.literal('close'), reason: z.string() }),
+]);
+export type SessionInbound = z.infer<typeof SessionInboundSchema>;
 
 /**
  * Hosting runtime → gateway on RuntimeSubjects.gatewaySession(<id>). The
@@ -43,7 +50,9 @@ export type SessionInbound =
  * stream and the stream can take more, so a slow agent process slows its
  * session down instead of filling the gateway's memory.
  */
-export type SessionOutbound =
-  | { kind: 'message'; message: RuntimeMessage }
+export const SessionOutboundSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), message: relayed<RuntimeMessage>() }),
   /** The runtime ended the session: the gateway ends the stream with this status. */
-  | { kind: 'end'; code: string; message: string };
+  z.object({ kind: z.literal('end'), code: z.string(), message: z.string() }),
+]);
+export type SessionOutbound = z.infer<typeof SessionOutboundSchema>;

@@ -1,87 +1,220 @@
+import { z } from 'zod';
+import type {
+  Agent,
+  AgentTransitionRequest,
+  CreateAgentRequest,
+  GetAgentRequest,
+  ListAgentsRequest,
+  ListAgentsResponse,
+  UpdateAgentRequest,
+} from './gen/aos/v1/agent';
+import type { ListEventsRequest, ListEventsResponse } from './gen/aos/v1/audit';
+import type {
+  AddPolicyRuleRequest,
+  ApiKey,
+  Approval,
+  AssignRoleRequest,
+  Budget,
+  CheckAccessRequest,
+  CheckAccessResponse,
+  CreateApiKeyRequest,
+  CreateApiKeyResponse,
+  CreatePrincipalRequest,
+  CreateTenantRequest,
+  CreateTenantResponse,
+  DecideApprovalRequest,
+  DefineRoleRequest,
+  GetBudgetRequest,
+  GetPrincipalRequest,
+  ListApiKeysRequest,
+  ListApiKeysResponse,
+  ListApprovalsRequest,
+  ListApprovalsResponse,
+  ListPolicyRulesRequest,
+  ListPolicyRulesResponse,
+  ListPrincipalsRequest,
+  ListPrincipalsResponse,
+  ListRoleBindingsRequest,
+  ListRoleBindingsResponse,
+  ListRolesRequest,
+  ListRolesResponse,
+  ListTenantsRequest,
+  ListTenantsResponse,
+  PolicyRule,
+  Principal,
+  RemovePolicyRuleRequest,
+  RevokeApiKeyRequest,
+  RevokeRoleRequest,
+  Role,
+  RoleBinding,
+  SetBudgetRequest,
+} from './gen/aos/v1/governance';
+import type {
+  CancelTaskRequest,
+  GetTaskRequest,
+  ListTasksRequest,
+  ListTasksResponse,
+  ReassignTaskRequest,
+  SubmitTaskRequest,
+  Task,
+} from './gen/aos/v1/task';
+import type {
+  DisableToolRequest,
+  GetToolRequest,
+  ListToolsRequest,
+  ListToolsResponse,
+  RegisterMcpServerRequest,
+  RegisterMcpServerResponse,
+  RegisterToolRequest,
+  Tool,
+} from './gen/aos/v1/tool';
+import { RecordUsageBodySchema, RequestApprovalBodySchema, type RecordUsageReply } from './governance-protocol';
+import {
+  ClaimRunBodySchema,
+  ReleaseRunBodySchema,
+  RenewLeasesBodySchema,
+  type ClaimRunReply,
+  type ReleaseRunReply,
+  type RenewLeasesReply,
+} from './run-protocol';
+import {
+  OpenSessionBodySchema,
+  SessionInboundSchema,
+  SessionOutboundSchema,
+  type OpenSessionReply,
+} from './runtime-session';
+
 /**
- * NATS request/reply subjects, `aos.<service>.<verb>`. Every service subscribes
- * in a queue group named after itself, so instances share the work.
+ * A NATS request/reply subject, `aos.<service>.<verb>`, with its body and
+ * reply types declared once: the sender's `request(subject, ctx, body)`
+ * infers both, and the receiver checks the body against `body` on receipt
+ * (INVALID_ARGUMENT naming the field that does not match) before its own
+ * validation. The bodies of the public subjects are the gRPC request
+ * messages the gateway forwards (ts-proto types); the receiving service's
+ * validators check every field of those. Internal bodies are zod schemas here.
  */
+export interface Subject<Body, Reply> {
+  readonly name: string;
+  readonly body: z.ZodType<Body>;
+  /** The reply's type; never set (a type carrier). */
+  readonly reply?: Reply;
+}
+
+export type BodyOf<S> = S extends Subject<infer B, unknown> ? B : never;
+export type ReplyOf<S> = S extends Subject<unknown, infer R> ? R : never;
+
+function subject<Body, Reply>(name: string, body: z.ZodType<Body>): Subject<Body, Reply> {
+  return { name, body };
+}
+
+/**
+ * A protobuf message as JSON carries it: any field may be absent (proto3's
+ * default), as it may from any client; the receiver's validators say which
+ * are required. The gateway forwards whole messages.
+ */
+export type WireMessage<T> = T extends readonly (infer U)[]
+  ? WireMessage<U>[]
+  : T extends object
+    ? { [K in keyof T]?: WireMessage<T[K]> }
+    : T;
+
+/** A gRPC request message as it travels: an object, its fields checked by the receiving service. */
+function message<T>(): z.ZodType<WireMessage<T>> {
+  return z.custom<WireMessage<T>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be a request message (an object)',
+  });
+}
+
+/** A public subject: the gRPC method's request message in, its response out. */
+function method<Request, Response>(name: string): Subject<WireMessage<Request>, Response> {
+  return subject<WireMessage<Request>, Response>(name, message<Request>());
+}
+
 export const LifecycleSubjects = {
-  create: 'aos.lifecycle.create',
-  get: 'aos.lifecycle.get',
-  list: 'aos.lifecycle.list',
-  update: 'aos.lifecycle.update',
-  deploy: 'aos.lifecycle.deploy',
-  pause: 'aos.lifecycle.pause',
-  resume: 'aos.lifecycle.resume',
-  retire: 'aos.lifecycle.retire',
+  create: method<CreateAgentRequest, Agent>('aos.lifecycle.create'),
+  get: method<GetAgentRequest, Agent>('aos.lifecycle.get'),
+  list: method<ListAgentsRequest, ListAgentsResponse>('aos.lifecycle.list'),
+  update: method<UpdateAgentRequest, Agent>('aos.lifecycle.update'),
+  deploy: method<AgentTransitionRequest, Agent>('aos.lifecycle.deploy'),
+  pause: method<AgentTransitionRequest, Agent>('aos.lifecycle.pause'),
+  resume: method<AgentTransitionRequest, Agent>('aos.lifecycle.resume'),
+  retire: method<AgentTransitionRequest, Agent>('aos.lifecycle.retire'),
 } as const;
 
 export const AuditSubjects = {
-  list: 'aos.audit.list',
+  list: method<Partial<ListEventsRequest>, ListEventsResponse>('aos.audit.list'),
 } as const;
 
 /**
  * Governance: one subject per GovernanceService method (the gateway forwards
- * the gRPC request body), plus the internal commands other services send.
+ * the gRPC request body), plus the internal commands the runtime sends.
  */
 export const GovernanceSubjects = {
-  createTenant: 'aos.governance.create-tenant',
-  listTenants: 'aos.governance.list-tenants',
-  createPrincipal: 'aos.governance.create-principal',
-  getPrincipal: 'aos.governance.get-principal',
-  listPrincipals: 'aos.governance.list-principals',
-  createApiKey: 'aos.governance.create-api-key',
-  listApiKeys: 'aos.governance.list-api-keys',
-  revokeApiKey: 'aos.governance.revoke-api-key',
-  defineRole: 'aos.governance.define-role',
-  listRoles: 'aos.governance.list-roles',
-  assignRole: 'aos.governance.assign-role',
-  revokeRole: 'aos.governance.revoke-role',
-  listRoleBindings: 'aos.governance.list-role-bindings',
-  addPolicyRule: 'aos.governance.add-policy-rule',
-  removePolicyRule: 'aos.governance.remove-policy-rule',
-  listPolicyRules: 'aos.governance.list-policy-rules',
-  checkAccess: 'aos.governance.check-access',
-  listApprovals: 'aos.governance.list-approvals',
-  decideApproval: 'aos.governance.decide-approval',
-  setBudget: 'aos.governance.set-budget',
-  getBudget: 'aos.governance.get-budget',
+  createTenant: method<CreateTenantRequest, CreateTenantResponse>('aos.governance.create-tenant'),
+  listTenants: method<ListTenantsRequest, ListTenantsResponse>('aos.governance.list-tenants'),
+  createPrincipal: method<CreatePrincipalRequest, Principal>('aos.governance.create-principal'),
+  getPrincipal: method<GetPrincipalRequest, Principal>('aos.governance.get-principal'),
+  listPrincipals: method<ListPrincipalsRequest, ListPrincipalsResponse>('aos.governance.list-principals'),
+  createApiKey: method<CreateApiKeyRequest, CreateApiKeyResponse>('aos.governance.create-api-key'),
+  listApiKeys: method<ListApiKeysRequest, ListApiKeysResponse>('aos.governance.list-api-keys'),
+  revokeApiKey: method<RevokeApiKeyRequest, ApiKey>('aos.governance.revoke-api-key'),
+  defineRole: method<DefineRoleRequest, Role>('aos.governance.define-role'),
+  listRoles: method<ListRolesRequest, ListRolesResponse>('aos.governance.list-roles'),
+  assignRole: method<AssignRoleRequest, RoleBinding>('aos.governance.assign-role'),
+  revokeRole: method<RevokeRoleRequest, RoleBinding>('aos.governance.revoke-role'),
+  listRoleBindings: method<ListRoleBindingsRequest, ListRoleBindingsResponse>('aos.governance.list-role-bindings'),
+  addPolicyRule: method<AddPolicyRuleRequest, PolicyRule>('aos.governance.add-policy-rule'),
+  removePolicyRule: method<RemovePolicyRuleRequest, PolicyRule>('aos.governance.remove-policy-rule'),
+  listPolicyRules: method<ListPolicyRulesRequest, ListPolicyRulesResponse>('aos.governance.list-policy-rules'),
+  checkAccess: method<CheckAccessRequest, CheckAccessResponse>('aos.governance.check-access'),
+  listApprovals: method<ListApprovalsRequest, ListApprovalsResponse>('aos.governance.list-approvals'),
+  decideApproval: method<DecideApprovalRequest, Approval>('aos.governance.decide-approval'),
+  setBudget: method<SetBudgetRequest, Budget>('aos.governance.set-budget'),
+  getBudget: method<GetBudgetRequest, Budget>('aos.governance.get-budget'),
   /** Internal (runtime → governance): ask a person to approve an action. */
-  requestApproval: 'aos.governance.request-approval',
+  requestApproval: subject<z.infer<typeof RequestApprovalBodySchema>, Approval>(
+    'aos.governance.request-approval',
+    RequestApprovalBodySchema,
+  ),
   /** Internal (runtime → governance): charge token/cost usage to budgets; RESOURCE_EXHAUSTED when used up. */
-  recordUsage: 'aos.governance.record-usage',
+  recordUsage: subject<z.infer<typeof RecordUsageBodySchema>, RecordUsageReply>(
+    'aos.governance.record-usage',
+    RecordUsageBodySchema,
+  ),
 } as const;
 
 /** Resources: one subject per ToolService method (the gateway forwards the gRPC request body). */
 export const ResourcesSubjects = {
-  registerTool: 'aos.resources.register-tool',
-  registerMcpServer: 'aos.resources.register-mcp-server',
-  getTool: 'aos.resources.get-tool',
-  listTools: 'aos.resources.list-tools',
-  disableTool: 'aos.resources.disable-tool',
+  registerTool: method<RegisterToolRequest, Tool>('aos.resources.register-tool'),
+  registerMcpServer: method<RegisterMcpServerRequest, RegisterMcpServerResponse>('aos.resources.register-mcp-server'),
+  getTool: method<GetToolRequest, Tool>('aos.resources.get-tool'),
+  listTools: method<ListToolsRequest, ListToolsResponse>('aos.resources.list-tools'),
+  disableTool: method<DisableToolRequest, Tool>('aos.resources.disable-tool'),
 } as const;
 
 /**
  * Routing: one subject per TaskService method (the gateway forwards the gRPC
- * request body), plus the internal commands through which a runner (the
- * runtime, or the gateway for an attached external agent) moves a task it
- * runs. Their bodies are in run-protocol.ts.
+ * request body), plus the run-claim protocol through which a runner holds an
+ * attempt of a task (bodies in run-protocol.ts).
  */
 export const RoutingSubjects = {
-  submit: 'aos.routing.submit',
-  get: 'aos.routing.get',
-  list: 'aos.routing.list',
-  cancel: 'aos.routing.cancel',
-  reassign: 'aos.routing.reassign',
+  submit: method<SubmitTaskRequest, Task>('aos.routing.submit'),
+  get: method<GetTaskRequest, Task>('aos.routing.get'),
+  list: method<ListTasksRequest, ListTasksResponse>('aos.routing.list'),
+  cancel: method<CancelTaskRequest, Task>('aos.routing.cancel'),
+  reassign: method<ReassignTaskRequest, Task>('aos.routing.reassign'),
   /** Internal: claim the next attempt of an ASSIGNED task (ASSIGNED -> RUNNING). Only one claimant wins. */
-  startRun: 'aos.routing.start-run',
+  claimRun: subject<z.infer<typeof ClaimRunBodySchema>, ClaimRunReply>('aos.routing.claim-run', ClaimRunBodySchema),
   /** Internal: extend the leases of the runner's attempts; the reply lists those it no longer holds. */
-  renewLeases: 'aos.routing.renew-leases',
-  /** Internal: RUNNING -> WAITING_APPROVAL. */
-  awaitApproval: 'aos.routing.await-approval',
-  /** Internal: WAITING_APPROVAL -> RUNNING (approved) or the approval's rejection. */
-  resolveApproval: 'aos.routing.resolve-approval',
-  /** Internal: the attempt's outcome: SUCCEEDED or FAILED. */
-  finishRun: 'aos.routing.finish-run',
+  renewLeases: subject<z.infer<typeof RenewLeasesBodySchema>, RenewLeasesReply>(
+    'aos.routing.renew-leases',
+    RenewLeasesBodySchema,
+  ),
   /** Internal: the runner gives up an attempt it holds (shutting down): abandoned now, not after the lease. */
-  releaseRun: 'aos.routing.release-run',
+  releaseRun: subject<z.infer<typeof ReleaseRunBodySchema>, ReleaseRunReply>(
+    'aos.routing.release-run',
+    ReleaseRunBodySchema,
+  ),
 } as const;
 
 /**
@@ -92,12 +225,33 @@ export const RoutingSubjects = {
  */
 export const RuntimeSubjects = {
   /** Gateway → any runtime instance: validate the agent and host a session. */
-  openSession: 'aos.runtime.open-session',
+  openSession: subject<z.infer<typeof OpenSessionBodySchema>, OpenSessionReply>(
+    'aos.runtime.open-session',
+    OpenSessionBodySchema,
+  ),
   /** Gateway → the hosting runtime instance: the agent's messages, pings, close. */
-  session: (sessionId: string) => `aos.runtime.session.${sessionId}`,
+  session: (sessionId: string) =>
+    subject<z.infer<typeof SessionInboundSchema>, Record<string, never>>(
+      `aos.runtime.session.${sessionId}`,
+      SessionInboundSchema,
+    ),
   /** Hosting runtime instance → the gateway holding the stream: what to write to it. */
-  gatewaySession: (sessionId: string) => `aos.gateway.session.${sessionId}`,
+  gatewaySession: (sessionId: string) =>
+    subject<z.infer<typeof SessionOutboundSchema>, Record<string, never>>(
+      `aos.gateway.session.${sessionId}`,
+      SessionOutboundSchema,
+    ),
 } as const;
+
+/** Every subject a service answers in its queue group (the per-session ones are made per session). */
+export const SERVICE_SUBJECTS: readonly Subject<unknown, unknown>[] = [
+  ...Object.values(LifecycleSubjects),
+  ...Object.values(AuditSubjects),
+  ...Object.values(GovernanceSubjects),
+  ...Object.values(ResourcesSubjects),
+  ...Object.values(RoutingSubjects),
+  RuntimeSubjects.openSession,
+] as Subject<unknown, unknown>[];
 
 export const QueueGroups = {
   routing: 'routing',

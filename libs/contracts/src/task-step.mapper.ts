@@ -1,6 +1,6 @@
 import type { TaskStep } from './gen/aos/v1/task';
 import type { RecordedEventLike } from './event.mapper';
-import { RUN_CATEGORY, TASK_CATEGORY } from '@aos/domain';
+import { RUN_CATEGORY, TASK_CATEGORY, taskIdOfRun } from '@aos/domain';
 import { toTimestamp } from './timestamps';
 
 /** A recorded event as a step needs it: any store's RecordedEvent fits. */
@@ -34,15 +34,6 @@ export function isStepOfTask(e: Pick<StepEventLike, 'category' | 'streamId'>, ta
   if (e.category === TASK_CATEGORY) return e.streamId === taskId;
   return e.category === RUN_CATEGORY && taskIdOfRun(e.streamId) === taskId;
 }
-
-/** The task a run id (`<taskId>-<attempt>`) belongs to, undefined when it is not one. */
-export function taskIdOfRun(runId: string): string | undefined {
-  const match = /^(.+)-(\d+)$/.exec(runId);
-  return match ? match[1] : undefined;
-}
-
-/** The task events after which a task changes no more. */
-export const TERMINAL_TASK_EVENTS: readonly string[] = ['TaskSucceeded', 'TaskFailed', 'TaskCancelled'];
 
 function summaryOf(type: string, d: Record<string, unknown>): string {
   const s = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : '');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isStepOfTask, taskIdOfRun, toTaskStep } from './task-step.mapper';
+import { taskIdOfRun } from '@aos/domain';
+import { isStepOfTask, toTaskStep } from './task-step.mapper';
 
 const taskId = '0b6c6a59-7d2a-5c51-9a55-3f1a0a4e7c11';
 const base = { time: '2026-01-02T03:04:05.678Z', position: 42 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventFamily, type EventOf } from './event-family';
 
 /**
  * Agent events: the published language of the `agent-*` streams, owned by the
@@ -51,24 +52,14 @@ export const AgentEventSchemas = {
   AgentRetired: AgentRetiredSchema,
 } as const;
 
-type Schemas = typeof AgentEventSchemas;
-export type AgentEventType = keyof Schemas;
-export const AGENT_EVENT_TYPES = Object.keys(AgentEventSchemas) as AgentEventType[];
-
-/** A domain event of the Agent aggregate: `type` plus its data, without the envelope. */
-export type AgentEvent = {
-  [K in AgentEventType]: { type: K; data: z.infer<Schemas[K]> };
-}[AgentEventType];
-
-export function isAgentEventType(type: string): type is AgentEventType {
-  return Object.hasOwn(AgentEventSchemas, type);
-}
-
-/** Validates an event read from the log; throws a ZodError when the data does not match its schema. */
-export function parseAgentEvent(type: string, data: unknown): AgentEvent | undefined {
-  if (!isAgentEventType(type)) return undefined;
-  return { type, data: AgentEventSchemas[type].parse(data) } as AgentEvent;
-}
+const agentEvents = eventFamily(AgentEventSchemas);
+/** A domain event of the family: `type` plus its data, without the envelope. */
+export type AgentEvent = EventOf<typeof AgentEventSchemas>;
+export type AgentEventType = AgentEvent['type'];
+export const AGENT_EVENT_TYPES: readonly AgentEventType[] = agentEvents.types;
+export const isAgentEventType = agentEvents.is;
+/** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
+export const parseAgentEvent = agentEvents.parse;
 
 export type AgentStatusName = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
 

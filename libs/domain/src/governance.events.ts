@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventFamily, type EventOf } from './event-family';
 
 /**
  * Governance events: the published language of the streams owned by the
@@ -108,20 +109,11 @@ export const GovernanceEventSchemas = {
   UsageRecorded: UsageRecordedSchema,
 } as const;
 
-type Schemas = typeof GovernanceEventSchemas;
-export type GovernanceEventType = keyof Schemas;
-export const GOVERNANCE_EVENT_TYPES = Object.keys(GovernanceEventSchemas) as GovernanceEventType[];
-
-export type GovernanceEvent = {
-  [K in GovernanceEventType]: { type: K; data: z.infer<Schemas[K]> };
-}[GovernanceEventType];
-
-export function isGovernanceEventType(type: string): type is GovernanceEventType {
-  return Object.hasOwn(GovernanceEventSchemas, type);
-}
-
-/** Validates an event read from the log; throws a ZodError when the data does not match its schema. */
-export function parseGovernanceEvent(type: string, data: unknown): GovernanceEvent | undefined {
-  if (!isGovernanceEventType(type)) return undefined;
-  return { type, data: GovernanceEventSchemas[type].parse(data) } as GovernanceEvent;
-}
+const governanceEvents = eventFamily(GovernanceEventSchemas);
+/** A domain event of the family: `type` plus its data, without the envelope. */
+export type GovernanceEvent = EventOf<typeof GovernanceEventSchemas>;
+export type GovernanceEventType = GovernanceEvent['type'];
+export const GOVERNANCE_EVENT_TYPES: readonly GovernanceEventType[] = governanceEvents.types;
+export const isGovernanceEventType = governanceEvents.is;
+/** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
+export const parseGovernanceEvent = governanceEvents.parse;

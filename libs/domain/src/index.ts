@@ -7,5 +7,8 @@ export * from './governance.events';
 export * from './tool.events';
 export * from './task.events';
 export * from './run.events';
+export * from './task.state';
 export * from './permissions';
 export * from './built-in-roles';
+export * from './name-reservation.rules';
+export * from './event-family';

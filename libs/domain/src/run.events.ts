@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventFamily, type EventOf } from './event-family';
 
 /**
  * Run events: the published language of the `run-<runId>` streams, owned by
@@ -101,20 +102,11 @@ export const RunEventSchemas = {
   RunStopped: RunStoppedSchema,
 } as const;
 
-type Schemas = typeof RunEventSchemas;
-export type RunEventType = keyof Schemas;
-export const RUN_EVENT_TYPES = Object.keys(RunEventSchemas) as RunEventType[];
-
-export type RunEvent = {
-  [K in RunEventType]: { type: K; data: z.infer<Schemas[K]> };
-}[RunEventType];
-
-export function isRunEventType(type: string): type is RunEventType {
-  return Object.hasOwn(RunEventSchemas, type);
-}
-
+const runEvents = eventFamily(RunEventSchemas);
+/** A domain event of the family: `type` plus its data, without the envelope. */
+export type RunEvent = EventOf<typeof RunEventSchemas>;
+export type RunEventType = RunEvent['type'];
+export const RUN_EVENT_TYPES: readonly RunEventType[] = runEvents.types;
+export const isRunEventType = runEvents.is;
 /** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
-export function parseRunEvent(type: string, data: unknown): RunEvent | undefined {
-  if (!isRunEventType(type)) return undefined;
-  return { type, data: RunEventSchemas[type].parse(data) } as RunEvent;
-}
+export const parseRunEvent = runEvents.parse;

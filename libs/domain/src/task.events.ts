@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventFamily, type EventOf } from './event-family';
 
 /**
  * Task events: the published language of the `task-<taskId>` streams, owned by
@@ -123,25 +124,11 @@ export const TaskEventSchemas = {
   TaskCancelled: TaskCancelledSchema,
 } as const;
 
-type Schemas = typeof TaskEventSchemas;
-export type TaskEventType = keyof Schemas;
-export const TASK_EVENT_TYPES = Object.keys(TaskEventSchemas) as TaskEventType[];
-
-export type TaskEvent = {
-  [K in TaskEventType]: { type: K; data: z.infer<Schemas[K]> };
-}[TaskEventType];
-
-export function isTaskEventType(type: string): type is TaskEventType {
-  return Object.hasOwn(TaskEventSchemas, type);
-}
-
+const taskEvents = eventFamily(TaskEventSchemas);
+/** A domain event of the family: `type` plus its data, without the envelope. */
+export type TaskEvent = EventOf<typeof TaskEventSchemas>;
+export type TaskEventType = TaskEvent['type'];
+export const TASK_EVENT_TYPES: readonly TaskEventType[] = taskEvents.types;
+export const isTaskEventType = taskEvents.is;
 /** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
-export function parseTaskEvent(type: string, data: unknown): TaskEvent | undefined {
-  if (!isTaskEventType(type)) return undefined;
-  return { type, data: TaskEventSchemas[type].parse(data) } as TaskEvent;
-}
-
-/** `run-<runId>`; a run id is `<taskId>-<attempt>`. */
-export function runIdOf(taskId: string, attempt: number): string {
-  return `${taskId}-${attempt}`;
-}
+export const parseTaskEvent = taskEvents.parse;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventFamily, type EventOf } from './event-family';
 
 /**
  * Tool registry events: the published language of the `tool-*` streams owned by
@@ -53,23 +54,14 @@ export const ToolEventSchemas = {
   McpServerRegistered: McpServerRegisteredSchema,
 } as const;
 
-type Schemas = typeof ToolEventSchemas;
-export type ToolEventType = keyof Schemas;
-export const TOOL_EVENT_TYPES = Object.keys(ToolEventSchemas) as ToolEventType[];
-
-export type ToolEvent = {
-  [K in ToolEventType]: { type: K; data: z.infer<Schemas[K]> };
-}[ToolEventType];
-
 export type ToolRegistered = z.infer<typeof ToolRegisteredSchema>;
 export type McpServerRegistered = z.infer<typeof McpServerRegisteredSchema>;
 
-export function isToolEventType(type: string): type is ToolEventType {
-  return Object.hasOwn(ToolEventSchemas, type);
-}
-
+const toolEvents = eventFamily(ToolEventSchemas);
+/** A domain event of the family: `type` plus its data, without the envelope. */
+export type ToolEvent = EventOf<typeof ToolEventSchemas>;
+export type ToolEventType = ToolEvent['type'];
+export const TOOL_EVENT_TYPES: readonly ToolEventType[] = toolEvents.types;
+export const isToolEventType = toolEvents.is;
 /** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
-export function parseToolEvent(type: string, data: unknown): ToolEvent | undefined {
-  if (!isToolEventType(type)) return undefined;
-  return { type, data: ToolEventSchemas[type].parse(data) } as ToolEvent;
-}
+export const parseToolEvent = toolEvents.parse;

@@ -1,6 +1,8 @@
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Subject } from '@aos/contracts';
 import { UnavailableError, describeError, fromWireError, type WireError } from '@aos/errors';
 import type { RequestContext, ServiceRequest } from './request-context';
+import { parseBody } from './request-body';
 import { toWireError } from './rpc-error.filter';
 
 /** A handler's answer travels as one of these. */
@@ -36,28 +38,32 @@ export class DirectNats {
 
   /**
    * Answers requests on `subject` with `handler`, one at a time in arrival
-   * order (a session's messages must not overtake each other). Resolves once
-   * the server knows the subscription, so a request sent right after finds it.
+   * order (a session's messages must not overtake each other), each body
+   * checked against the subject's schema first. Resolves once the server
+   * knows the subscription, so a request sent right after finds it.
    */
   async serve<TBody, TReply>(
-    subject: string,
+    on: Subject<TBody, TReply>,
     handler: (request: ServiceRequest<TBody>) => Promise<TReply> | TReply,
   ): Promise<DirectSubscription> {
-    const subscription: Subscription = this.nc.subscribe(subject);
+    const subscription: Subscription = this.nc.subscribe(on.name);
+    const checked = (request: ServiceRequest<unknown>) =>
+      handler({ ctx: request?.ctx, body: parseBody(on.body, request?.body) });
     void (async () => {
-      for await (const msg of subscription) await this.answer(msg, handler);
+      for await (const msg of subscription) await this.answer(msg, checked);
     })();
     await this.nc.flush();
     return { close: () => subscription.unsubscribe() };
   }
 
-  async request<TReply, TBody = unknown>(
-    subject: string,
+  async request<TBody, TReply>(
+    to: Subject<TBody, TReply>,
     ctx: RequestContext,
     body: TBody,
     timeoutMs: number,
   ): Promise<TReply> {
     const payload: ServiceRequest<TBody> = { ctx, body };
+    const subject = to.name;
     let reply: DirectReply<TReply>;
     try {
       const msg = await this.nc.request(subject, JSON.stringify(payload), { timeout: timeoutMs });

@@ -4,3 +4,5 @@ export * from './rpc-error.filter';
 export * from './service-client';
 export * from './nats-service';
 export * from './direct-nats';
+export * from './request-body';
+export * from './receives';

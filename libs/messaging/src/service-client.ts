@@ -1,6 +1,7 @@
 import { ClientNats } from '@nestjs/microservices';
 import { AosError, InvalidArgumentError, UnavailableError, fromWireError } from '@aos/errors';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import type { Subject } from '@aos/contracts';
 import type { RequestContext, ServiceRequest } from './request-context';
 
 /**
@@ -29,13 +30,15 @@ export class ServiceClient {
     return this.proxy.connect();
   }
 
-  async request<TReply, TBody = unknown>(
-    subject: string,
+  /** Sends `body` on `subject`: its body and reply types are the subject's (see subjects.ts). */
+  async request<TBody, TReply>(
+    to: Subject<TBody, TReply>,
     ctx: RequestContext,
     body: TBody,
     timeoutMs = this.defaultTimeoutMs,
   ): Promise<TReply> {
     const payload: ServiceRequest<TBody> = { ctx, body };
+    const subject = to.name;
     try {
       return await lastValueFrom(this.proxy.send<TReply>(subject, payload).pipe(timeout(timeoutMs)));
     } catch (err) {

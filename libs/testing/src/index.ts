@@ -10,3 +10,4 @@ export { startScriptedModelServer } from './scripted-model-server';
 export type { RecordedChatRequest, ScriptedModelServer, ScriptedReply } from './scripted-model-server';
 export { firstEvent } from './first-event';
 export type { FirstEventOptions } from './first-event';
+export { taskEnd } from './task-end';

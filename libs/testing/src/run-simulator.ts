@@ -3,19 +3,19 @@ import {
   RoutingSubjects,
   RUN_CATEGORY,
   RUN_EVENTS_SCHEMA_VERSION,
+  type ClaimRunReply,
   type RunEvent,
-  type RunTransitionReply,
-  type StartRunReply,
 } from '@aos/contracts';
 import { createEventStore, type EventStore } from '@aos/event-store';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
 
 /**
- * Plays a runner against routing's internal run protocol (startRun, finishRun)
- * and writes the run's events the way the runtime records them, for tests of
- * what users see of a task (GetTask steps, WatchTask, `aos tasks --wait`)
- * without a model server. It speaks the real protocol over a real NATS; it
- * never claims to be the runtime's behaviour, only its wire contract.
+ * Plays a runner against routing's run-claim protocol (claimRun) and writes
+ * the run's events the way the runtime records them (the outcome is the run's
+ * RunSucceeded or RunFailed, from which routing derives the task's end), for
+ * tests of what users see of a task (GetTask steps, WatchTask, `aos tasks
+ * --wait`) without a model server. It speaks the real protocol over a real
+ * NATS; it never claims to be the runtime's behaviour, only its wire contract.
  */
 export class RunSimulator {
   private constructor(
@@ -32,12 +32,12 @@ export class RunSimulator {
   }
 
   /** Claims the next attempt of an ASSIGNED task (FAILED_PRECONDITION when another runner has it). */
-  start(tenantId: string, taskId: string, attempt = 1): Promise<StartRunReply> {
-    return this.client.request<StartRunReply>(RoutingSubjects.startRun, this.ctx(tenantId), {
+  start(tenantId: string, taskId: string, attempt = 1): Promise<ClaimRunReply> {
+    return this.client.request(RoutingSubjects.claimRun, this.ctx(tenantId), {
       taskId,
       attempt,
       runner: this.runner,
-      request_id: randomUUID(),
+      requestId: randomUUID(),
     });
   }
 
@@ -62,29 +62,12 @@ export class RunSimulator {
     return result.position;
   }
 
-  finish(
-    tenantId: string,
-    taskId: string,
-    runId: string,
-    outcome: { result: string } | { reason: string; code: string },
-  ): Promise<RunTransitionReply> {
-    return this.client.request<RunTransitionReply>(RoutingSubjects.finishRun, this.ctx(tenantId), {
-      taskId,
-      runId,
-      outcome: 'result' in outcome ? 'SUCCEEDED' : 'FAILED',
-      result: 'result' in outcome ? outcome.result : '',
-      reason: 'reason' in outcome ? outcome.reason : '',
-      code: 'code' in outcome ? outcome.code : '',
-      request_id: randomUUID(),
-    });
-  }
-
-  /** Start, one model call that answers, and success (or failure): a whole short run. */
+  /** Claim, one model call that answers, and the run's success (or failure): a whole short run. */
   async runToEnd(
     tenantId: string,
     taskId: string,
     outcome: { result: string } | { reason: string; code: string },
-  ): Promise<StartRunReply> {
+  ): Promise<ClaimRunReply> {
     const run = await this.start(tenantId, taskId);
     const answer = 'result' in outcome ? outcome.result : '';
     await this.record(tenantId, run.runId, [
@@ -122,7 +105,6 @@ export class RunSimulator {
         ? { type: 'RunSucceeded', data: { runId: run.runId, result: outcome.result } }
         : { type: 'RunFailed', data: { runId: run.runId, reason: outcome.reason, code: outcome.code } },
     ]);
-    await this.finish(tenantId, taskId, run.runId, outcome);
     return run;
   }
 

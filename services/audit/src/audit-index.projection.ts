@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import {
   toProtoEvent,
   type Event,
@@ -7,7 +6,7 @@ import {
   type Timestamp,
 } from '@aos/contracts';
 import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@aos/errors';
-import { TimeoutError, type EventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
+import { TimeoutError, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -21,7 +20,6 @@ export const MIN_POSITION_WAIT_MS = 5_000;
 export const MAX_PAGE_BYTES = 768 * 1024;
 /** Estimated JSON size of an event's envelope without its data. */
 const ENVELOPE_BYTES = 600;
-const RESUBSCRIBE_DELAY_MS = 1_000;
 
 /** The events of one tenant, in log order, and the same events grouped by stream. */
 interface TenantIndex {
@@ -33,54 +31,24 @@ interface TenantIndex {
  * The audit read model: every event of the log, per tenant, in position order.
  * It holds the RecordedEvent objects the subscription delivers (no copies), so
  * the per-stream lists cost one reference per event. It lives in memory and is
- * rebuilt from position 0 at every start, like every projection here.
+ * rebuilt from position 0 at every start, like every projection here; a lost
+ * subscription ends the process (like every service's), and its supervisor
+ * restarts it.
  */
 export class AuditIndexProjection {
   private readonly tenants = new Map<string, TenantIndex>();
-  private readonly logger = new Logger('AuditIndex');
-  private store: EventStore | undefined;
-  private subscription: Subscription | undefined;
-  private resubscribeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Position of the newest event indexed: where a new subscription picks up. */
+  /** Position of the newest event indexed. */
   private position = 0;
 
-  /** Subscribes to the whole log from the beginning; resolves once the index has caught up with it. */
-  async start(store: EventStore): Promise<void> {
-    if (this.store) throw new Error('the audit index is already started');
-    this.store = store;
-    await this.follow().caughtUp;
-  }
-
-  async stop(): Promise<void> {
-    this.store = undefined;
-    clearTimeout(this.resubscribeTimer);
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await subscription?.close();
-  }
-
-  private follow(): Subscription {
-    const store = this.store!;
-    this.subscription = store.subscribe(
-      { after: this.position, onError: (err) => this.onSubscriptionFailed(err) },
-      (e) => this.apply(e),
-    );
-    return this.subscription;
-  }
-
   /**
-   * The log connection broke (the store closed the subscription): pick up
-   * where the index stopped, so a NATS restart does not leave it stale.
+   * `follower` is the subscription that feeds `apply` (a query's
+   * min_position waits for it); `isFollowing` turns false once it has
+   * stopped for good, and queries are then UNAVAILABLE rather than stale.
    */
-  private onSubscriptionFailed(err: unknown): void {
-    if (!this.store) return;
-    this.logger.error(
-      `log subscription failed at position ${this.position}, resubscribing in ${RESUBSCRIBE_DELAY_MS} ms: ${err instanceof Error ? err.message : String(err)}`,
-    );
-    this.resubscribeTimer = setTimeout(() => {
-      if (this.store) this.follow();
-    }, RESUBSCRIBE_DELAY_MS);
-  }
+  constructor(
+    private readonly follower?: { waitFor(position: number, timeoutMs?: number): Promise<void> },
+    private readonly isFollowing: () => boolean = () => true,
+  ) {}
 
   apply(e: RecordedEvent): void {
     // A redelivered event must not appear twice, and binary search needs strictly increasing positions.
@@ -99,6 +67,7 @@ export class AuditIndexProjection {
   }
 
   async list(ctx: RequestContext, request: Partial<ListEventsRequest>): Promise<ListEventsResponse> {
+    if (!this.isFollowing()) throw new UnavailableError('the audit index has stopped following the log');
     const query = parseQuery(request);
     if (query.minPosition > 0) await this.waitFor(query.minPosition);
 
@@ -130,9 +99,9 @@ export class AuditIndexProjection {
 
   private async waitFor(position: number): Promise<void> {
     if (position <= this.position) return;
-    if (!this.subscription) throw new UnavailableError('the audit index is not following the log');
+    if (!this.follower) throw new UnavailableError('the audit index is not following the log');
     try {
-      await this.subscription.waitFor(position, MIN_POSITION_WAIT_MS);
+      await this.follower.waitFor(position, MIN_POSITION_WAIT_MS);
     } catch (err) {
       if (err instanceof TimeoutError) {
         throw new DeadlineExceededError(

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { AuditSubjects, type ListEventsRequest, type ListEventsResponse } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { AuditIndexProjection } from './audit-index.projection';
 
 /** NATS edge of the audit service: the request context scopes every query to its tenant. */
@@ -9,7 +9,7 @@ import { AuditIndexProjection } from './audit-index.projection';
 export class AuditController {
   constructor(@Inject(AuditIndexProjection) private readonly index: AuditIndexProjection) {}
 
-  @MessagePattern(AuditSubjects.list)
+  @Receives(AuditSubjects.list)
   list(@Payload() request: ServiceRequest<Partial<ListEventsRequest>>): Promise<ListEventsResponse> {
     return this.index.list(request.ctx, request.body ?? {});
   }

@@ -2,4 +2,6 @@ import { loadConfig } from '@aos/config';
 import { runService } from '@aos/launcher';
 import { startAudit } from './bootstrap';
 
-await runService('audit', () => startAudit(loadConfig()));
+// Shutdown hooks off: runService closes the service on SIGTERM/SIGINT. A lost log
+// subscription ends the process, so that its supervisor (npm start, Kubernetes) restarts it.
+await runService('audit', () => startAudit(loadConfig(), { shutdownHooks: false, onFatal: () => process.exit(1) }));

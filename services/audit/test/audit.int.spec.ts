@@ -61,7 +61,7 @@ describe('audit service (real nats-server, JetStream store)', () => {
   }
 
   const list = (tenantId: string, body: Partial<ListEventsRequest>) =>
-    client.request<ListEventsResponse>(AuditSubjects.list, ctx(tenantId), body);
+    client.request(AuditSubjects.list, ctx(tenantId), body);
   const positionsOf = (r: ListEventsResponse) => r.events.map((e) => e.position);
   const expected = (pred: (a: Appended) => boolean) => appended.filter(pred).map((a) => a.position);
 

@@ -20,8 +20,8 @@ await runService('backends', async () => {
   const config = loadConfig();
   const started = await Promise.allSettled([
     startLifecycle(config, { shutdownHooks: false, onFatal }),
-    startAudit(config),
-    startGovernance(config, { shutdownHooks: false }),
+    startAudit(config, { shutdownHooks: false, onFatal }),
+    startGovernance(config, { shutdownHooks: false, onFatal }),
     startResources(config, { shutdownHooks: false, onFatal }),
     startRouting(config, { shutdownHooks: false, onFatal }),
     startRuntime(config, { shutdownHooks: false, onFatal }),

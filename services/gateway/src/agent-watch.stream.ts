@@ -1,13 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import {
-  AGENT_CATEGORY,
-  LifecycleSubjects,
-  type Agent,
-  type AgentChange,
-  type GetAgentRequest,
-  type WatchAgentsRequest,
-} from '@aos/contracts';
+import { AGENT_CATEGORY, LifecycleSubjects, type AgentChange, type WatchAgentsRequest } from '@aos/contracts';
 import { InvalidArgumentError } from '@aos/errors';
 import type { EventStore, RecordedEvent, Subscription } from '@aos/event-store';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
@@ -43,7 +36,7 @@ export class AgentWatchStream {
       // request closes the subscription and ends the call through onError.
       const deliver = async (e: RecordedEvent): Promise<void> => {
         if (closed || e.metadata.tenantId !== ctx.tenantId) return;
-        const agent = await this.lifecycle.request<Agent, GetAgentRequest>(LifecycleSubjects.get, ctx, {
+        const agent = await this.lifecycle.request(LifecycleSubjects.get, ctx, {
           id: e.streamId,
           minPosition: e.position,
         });

@@ -15,10 +15,10 @@ import {
   type UpdateAgentRequest,
   type WatchAgentsRequest,
 } from '@aos/contracts';
-import { ServiceClient } from '@aos/messaging';
 import { AgentWatchStream } from './agent-watch.stream';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
+import { ServiceForwarder } from './service-forwarder';
 
 /**
  * aos.v1.AgentService: forwards each call, untouched, to lifecycle with the
@@ -30,48 +30,48 @@ import { CallContextResolver } from './call-context.resolver';
 export class AgentController implements AgentServiceController {
   constructor(
     @Inject(CallContextResolver) private readonly calls: CallContextResolver,
-    @Inject(ServiceClient) private readonly services: ServiceClient,
+    @Inject(ServiceForwarder) private readonly services: ServiceForwarder,
     @Inject(AgentWatchStream) private readonly watch: AgentWatchStream,
   ) {}
 
   @RequiresPermission('agents.create')
   createAgent(request: CreateAgentRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.create, request, metadata);
+    return this.services.forward(LifecycleSubjects.create, request, metadata);
   }
 
   @RequiresPermission('agents.get')
   getAgent(request: GetAgentRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.get, request, metadata);
+    return this.services.forward(LifecycleSubjects.get, request, metadata);
   }
 
   @RequiresPermission('agents.list')
   listAgents(request: ListAgentsRequest, metadata?: Metadata): Promise<ListAgentsResponse> {
-    return this.forward(LifecycleSubjects.list, request, metadata);
+    return this.services.forward(LifecycleSubjects.list, request, metadata);
   }
 
   @RequiresPermission('agents.update')
   updateAgent(request: UpdateAgentRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.update, request, metadata);
+    return this.services.forward(LifecycleSubjects.update, request, metadata);
   }
 
   @RequiresPermission('agents.deploy')
   deployAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.deploy, request, metadata);
+    return this.services.forward(LifecycleSubjects.deploy, request, metadata);
   }
 
   @RequiresPermission('agents.pause')
   pauseAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.pause, request, metadata);
+    return this.services.forward(LifecycleSubjects.pause, request, metadata);
   }
 
   @RequiresPermission('agents.resume')
   resumeAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.resume, request, metadata);
+    return this.services.forward(LifecycleSubjects.resume, request, metadata);
   }
 
   @RequiresPermission('agents.retire')
   retireAgent(request: AgentTransitionRequest, metadata?: Metadata): Promise<Agent> {
-    return this.forward(LifecycleSubjects.retire, request, metadata);
+    return this.services.forward(LifecycleSubjects.retire, request, metadata);
   }
 
   @RequiresPermission('agents.watch')
@@ -81,9 +81,5 @@ export class AgentController implements AgentServiceController {
     call?: ServerWritableStream<WatchAgentsRequest, AgentChange>,
   ): Observable<AgentChange> {
     return this.watch.open(this.calls.of(metadata).ctx, request, call);
-  }
-
-  private forward<TReply>(subject: string, body: unknown, metadata: Metadata | undefined): Promise<TReply> {
-    return this.services.request<TReply>(subject, this.calls.of(metadata).ctx, body);
   }
 }

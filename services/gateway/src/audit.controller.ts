@@ -10,9 +10,9 @@ import {
   type ListEventsResponse,
   type ReplayEventsRequest,
 } from '@aos/contracts';
-import { ServiceClient } from '@aos/messaging';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
+import { ServiceForwarder } from './service-forwarder';
 import { EventReplayStream } from './event-replay.stream';
 
 /**
@@ -24,13 +24,13 @@ import { EventReplayStream } from './event-replay.stream';
 export class AuditController implements AuditServiceController {
   constructor(
     @Inject(CallContextResolver) private readonly calls: CallContextResolver,
-    @Inject(ServiceClient) private readonly services: ServiceClient,
+    @Inject(ServiceForwarder) private readonly services: ServiceForwarder,
     @Inject(EventReplayStream) private readonly replay: EventReplayStream,
   ) {}
 
   @RequiresPermission('audit.list')
   listEvents(request: ListEventsRequest, metadata?: Metadata): Promise<ListEventsResponse> {
-    return this.services.request<ListEventsResponse>(AuditSubjects.list, this.calls.of(metadata).ctx, request);
+    return this.services.forward(AuditSubjects.list, request, metadata);
   }
 
   @RequiresPermission('audit.replay')

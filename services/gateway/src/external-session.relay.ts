@@ -5,7 +5,6 @@ import {
   RuntimeSubjects,
   type AgentMessage,
   type OpenSessionBody,
-  type OpenSessionReply,
   type RuntimeMessage,
   type SessionInbound,
   type SessionOutbound,
@@ -89,7 +88,7 @@ export class ExternalSessionRelay {
           },
         );
         if (ended()) return outbound.close();
-        const reply = await this.services.request<OpenSessionReply, OpenSessionBody>(RuntimeSubjects.openSession, ctx, {
+        const reply = await this.services.request(RuntimeSubjects.openSession, ctx, {
           sessionId,
           ...attachment,
         });

@@ -9,6 +9,7 @@ import { AuditController } from './audit.controller';
 import { AUTHENTICATOR, type Authenticator } from './auth/authenticator';
 import { PermissionGuard } from './authz/permission.guard';
 import { CallContextResolver } from './call-context.resolver';
+import { ServiceForwarder } from './service-forwarder';
 import { EventReplayStream } from './event-replay.stream';
 import { ExternalSessionRelay } from './external-session.relay';
 import { DIRECT_NATS, EVENT_STORE } from './gateway.tokens';
@@ -53,6 +54,7 @@ export class GatewayModule {
         // Global: every handler passes it, so a controller cannot forget authorization.
         { provide: APP_GUARD, useClass: PermissionGuard },
         CallContextResolver,
+        ServiceForwarder,
         AgentWatchStream,
         EventReplayStream,
         TaskWatchStream,

@@ -44,15 +44,16 @@ import {
   type Role,
   type RoleBinding,
   type SetBudgetRequest,
+  type Subject,
   type WhoAmIRequest,
   type WhoAmIResponse,
 } from '@aos/contracts';
 import type { EventStore } from '@aos/event-store';
-import { ServiceClient } from '@aos/messaging';
 import { AccessModelFeed } from './access-model.feed';
 import { authorize } from './authz/authorize';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
+import { ServiceForwarder } from './service-forwarder';
 import { EVENT_STORE } from './gateway.tokens';
 
 /**
@@ -67,14 +68,14 @@ import { EVENT_STORE } from './gateway.tokens';
 export class GovernanceController implements GovernanceServiceController {
   constructor(
     @Inject(CallContextResolver) private readonly calls: CallContextResolver,
-    @Inject(ServiceClient) private readonly services: ServiceClient,
+    @Inject(ServiceForwarder) private readonly services: ServiceForwarder,
     @Inject(AccessModelFeed) private readonly access: AccessModelFeed,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   @RequiresPermission('system.tenants.create')
   async createTenant(request: CreateTenantRequest, metadata?: Metadata): Promise<CreateTenantResponse> {
-    const reply = await this.forward<CreateTenantResponse>(GovernanceSubjects.createTenant, request, metadata);
+    const reply = await this.services.forward(GovernanceSubjects.createTenant, request, metadata);
     await this.access.waitFor(
       Math.max(reply.tenant?.logPosition ?? 0, reply.admin?.logPosition ?? 0, reply.adminApiKey?.logPosition ?? 0),
     );
@@ -83,7 +84,7 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('system.tenants.list')
   listTenants(request: ListTenantsRequest, metadata?: Metadata): Promise<ListTenantsResponse> {
-    return this.forward(GovernanceSubjects.listTenants, request, metadata);
+    return this.services.forward(GovernanceSubjects.listTenants, request, metadata);
   }
 
   @RequiresPermission('principals.create')
@@ -93,12 +94,12 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('principals.get')
   getPrincipal(request: GetPrincipalRequest, metadata?: Metadata): Promise<Principal> {
-    return this.forward(GovernanceSubjects.getPrincipal, request, metadata);
+    return this.services.forward(GovernanceSubjects.getPrincipal, request, metadata);
   }
 
   @RequiresPermission('principals.list')
   listPrincipals(request: ListPrincipalsRequest, metadata?: Metadata): Promise<ListPrincipalsResponse> {
-    return this.forward(GovernanceSubjects.listPrincipals, request, metadata);
+    return this.services.forward(GovernanceSubjects.listPrincipals, request, metadata);
   }
 
   @RequiresPermission('keys.create')
@@ -113,7 +114,7 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('keys.list')
   listApiKeys(request: ListApiKeysRequest, metadata?: Metadata): Promise<ListApiKeysResponse> {
-    return this.forward(GovernanceSubjects.listApiKeys, request, metadata);
+    return this.services.forward(GovernanceSubjects.listApiKeys, request, metadata);
   }
 
   @RequiresPermission('keys.revoke')
@@ -123,7 +124,7 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('roles.define')
   async defineRole(request: DefineRoleRequest, metadata?: Metadata): Promise<Role> {
-    const role = await this.forward<Role>(GovernanceSubjects.defineRole, request, metadata);
+    const role = await this.services.forward(GovernanceSubjects.defineRole, request, metadata);
     // Role carries no log_position; the head read after the reply is at or
     // past the RoleDefined event, so waiting for it is enough (if a little more).
     await this.access.waitFor(await this.store.headPosition());
@@ -132,7 +133,7 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('roles.list')
   listRoles(request: ListRolesRequest, metadata?: Metadata): Promise<ListRolesResponse> {
-    return this.forward(GovernanceSubjects.listRoles, request, metadata);
+    return this.services.forward(GovernanceSubjects.listRoles, request, metadata);
   }
 
   @RequiresPermission('roles.assign')
@@ -147,7 +148,7 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('roles.list')
   listRoleBindings(request: ListRoleBindingsRequest, metadata?: Metadata): Promise<ListRoleBindingsResponse> {
-    return this.forward(GovernanceSubjects.listRoleBindings, request, metadata);
+    return this.services.forward(GovernanceSubjects.listRoleBindings, request, metadata);
   }
 
   @RequiresPermission('policies.add')
@@ -167,7 +168,7 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('policies.list')
   listPolicyRules(request: ListPolicyRulesRequest, metadata?: Metadata): Promise<ListPolicyRulesResponse> {
-    return this.forward(GovernanceSubjects.listPolicyRules, request, metadata);
+    return this.services.forward(GovernanceSubjects.listPolicyRules, request, metadata);
   }
 
   @RequiresPermission('access.check')
@@ -186,7 +187,7 @@ export class GovernanceController implements GovernanceServiceController {
       });
     }
     const subject = request.subject || caller.identity.subject;
-    return this.forward(GovernanceSubjects.checkAccess, { ...request, subject }, metadata);
+    return this.services.forward(GovernanceSubjects.checkAccess, { ...request, subject }, metadata);
   }
 
   @RequiresPermission('self.whoami')
@@ -206,35 +207,31 @@ export class GovernanceController implements GovernanceServiceController {
 
   @RequiresPermission('approvals.list')
   listApprovals(request: ListApprovalsRequest, metadata?: Metadata): Promise<ListApprovalsResponse> {
-    return this.forward(GovernanceSubjects.listApprovals, request, metadata);
+    return this.services.forward(GovernanceSubjects.listApprovals, request, metadata);
   }
 
   @RequiresPermission('approvals.decide')
   decideApproval(request: DecideApprovalRequest, metadata?: Metadata): Promise<Approval> {
-    return this.forward(GovernanceSubjects.decideApproval, request, metadata);
+    return this.services.forward(GovernanceSubjects.decideApproval, request, metadata);
   }
 
   @RequiresPermission('budgets.set')
   setBudget(request: SetBudgetRequest, metadata?: Metadata): Promise<Budget> {
-    return this.forward(GovernanceSubjects.setBudget, request, metadata);
+    return this.services.forward(GovernanceSubjects.setBudget, request, metadata);
   }
 
   @RequiresPermission('budgets.get')
   getBudget(request: GetBudgetRequest, metadata?: Metadata): Promise<Budget> {
-    return this.forward(GovernanceSubjects.getBudget, request, metadata);
+    return this.services.forward(GovernanceSubjects.getBudget, request, metadata);
   }
 
-  private forward<TReply>(subject: string, body: unknown, metadata: Metadata | undefined): Promise<TReply> {
-    return this.services.request<TReply>(subject, this.calls.of(metadata).ctx, body);
-  }
-
-  private async forwardAndApply<TReply>(
-    subject: string,
-    body: unknown,
+  private async forwardAndApply<TBody, TReply>(
+    subject: Subject<TBody, TReply>,
+    body: TBody,
     metadata: Metadata | undefined,
     positionOf: (reply: TReply) => number,
   ): Promise<TReply> {
-    const reply = await this.forward<TReply>(subject, body, metadata);
+    const reply = await this.services.forward(subject, body, metadata);
     await this.access.waitFor(positionOf(reply));
     return reply;
   }

@@ -1,13 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import {
+  evolveTask,
+  initialTaskState,
   isStepOfTask,
+  isTerminal,
+  parseRunEvent,
   parseTaskEvent,
   runIdOf,
   RUN_CATEGORY,
   TASK_CATEGORY,
-  TERMINAL_TASK_EVENTS,
   toTaskStep,
+  type TaskAggregateState,
   type TaskEvent,
   type TaskStep,
   type WatchTaskRequest,
@@ -24,7 +28,9 @@ import { whenWritable, type OutboundCall } from './outbound-flow';
  * TaskService.WatchTask: the task's steps — the events of its own stream and
  * of its runs' streams (`run-<taskId>-<attempt>`) — read from the log directly
  * (read-only): catch-up from the task's first event (or after
- * `after_position`), then live, ending after the step that finishes the task.
+ * `after_position`), then live, ending after the step that finishes the task
+ * — the step after which the task fold (evolveTask) says it is terminal: a
+ * run's RunSucceeded or RunFailed, or a TaskCancelled.
  * The catch-up reads the task's own stream and its attempts' run streams, not
  * the tenant's log since the task began (which, for a task that ran long in a
  * busy tenant, is most of the log); the live part follows the tenant's events
@@ -43,12 +49,15 @@ export class TaskWatchStream {
     return new Observable<TaskStep>((subscriber) => {
       let closed = false;
       let subscription: Subscription | undefined;
+      // The task as its steps so far make it: the stream ends at the step that ends it.
+      let state: TaskAggregateState = initialTaskState;
       const deliver = async (e: RecordedEvent): Promise<void> => {
         // The filter already scopes to the tenant; this check makes a store bug
         // fail closed instead of showing one tenant another's task.
         if (closed || e.metadata.tenantId !== tenantId || !isStepOfTask(e, taskId)) return;
+        state = fold(state, e);
         subscriber.next(toTaskStep(e));
-        if (e.category === TASK_CATEGORY && TERMINAL_TASK_EVENTS.includes(e.type)) {
+        if (state.status !== 'NONE' && isTerminal(state.status)) {
           closed = true;
           subscriber.complete();
           return;
@@ -62,12 +71,6 @@ export class TaskWatchStream {
         // The tenant is part of the stream's name: another tenant's task is simply not there.
         const own = await this.store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
         if (own.length === 0) throw new NotFoundError('task', taskId);
-        const last = own.at(-1)!;
-        // Finished before the position the caller has seen: nothing more will come.
-        if (TERMINAL_TASK_EVENTS.includes(last.type) && last.position <= requestedAfter) {
-          subscriber.complete();
-          return;
-        }
         if (closed) return;
         // The task stream names its attempts: each TaskStarted starts run <task>-<attempt>.
         const attempts = Math.max(0, ...own.map((e) => parseTaskEvent(e.type, e.data)).map(attemptOf));
@@ -76,9 +79,17 @@ export class TaskWatchStream {
             this.store.readStream({ tenantId, category: RUN_CATEGORY, id: runIdOf(taskId, i + 1) }),
           ),
         );
-        const past = [...own, ...runs.flat()]
-          .filter((e) => e.position > requestedAfter && e.position <= head)
-          .sort((a, b) => a.position - b.position);
+        const history = [...own, ...runs.flat()].sort((a, b) => a.position - b.position);
+        // The steps the caller has seen already are folded, not sent: finished before them, nothing more will come.
+        for (const e of history) {
+          if (e.position > requestedAfter) break;
+          state = fold(state, e);
+        }
+        if (state.status !== 'NONE' && isTerminal(state.status)) {
+          subscriber.complete();
+          return;
+        }
+        const past = history.filter((e) => e.position > requestedAfter && e.position <= head);
         for (const e of past) {
           if (closed) return;
           await deliver(e);
@@ -98,6 +109,16 @@ export class TaskWatchStream {
         subscription?.close().catch(() => undefined);
       };
     });
+  }
+}
+
+/** The task after one of its steps (its own events and its runs'); a step it cannot read changes nothing. */
+function fold(state: TaskAggregateState, e: RecordedEvent): TaskAggregateState {
+  try {
+    const event = e.category === TASK_CATEGORY ? parseTaskEvent(e.type, e.data) : parseRunEvent(e.type, e.data);
+    return event ? evolveTask(state, event) : state;
+  } catch {
+    return state;
   }
 }
 

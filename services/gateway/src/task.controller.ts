@@ -15,9 +15,9 @@ import {
   type TaskStep,
   type WatchTaskRequest,
 } from '@aos/contracts';
-import { ServiceClient } from '@aos/messaging';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
+import { ServiceForwarder } from './service-forwarder';
 import { TaskWatchStream } from './task-watch.stream';
 
 /**
@@ -31,33 +31,33 @@ import { TaskWatchStream } from './task-watch.stream';
 export class TaskController implements TaskServiceController {
   constructor(
     @Inject(CallContextResolver) private readonly calls: CallContextResolver,
-    @Inject(ServiceClient) private readonly services: ServiceClient,
+    @Inject(ServiceForwarder) private readonly services: ServiceForwarder,
     @Inject(TaskWatchStream) private readonly watch: TaskWatchStream,
   ) {}
 
   @RequiresPermission('tasks.submit')
   submitTask(request: SubmitTaskRequest, metadata?: Metadata): Promise<Task> {
-    return this.forward(RoutingSubjects.submit, request, metadata);
+    return this.services.forward(RoutingSubjects.submit, request, metadata);
   }
 
   @RequiresPermission('tasks.get')
   getTask(request: GetTaskRequest, metadata?: Metadata): Promise<Task> {
-    return this.forward(RoutingSubjects.get, request, metadata);
+    return this.services.forward(RoutingSubjects.get, request, metadata);
   }
 
   @RequiresPermission('tasks.list')
   listTasks(request: ListTasksRequest, metadata?: Metadata): Promise<ListTasksResponse> {
-    return this.forward(RoutingSubjects.list, request, metadata);
+    return this.services.forward(RoutingSubjects.list, request, metadata);
   }
 
   @RequiresPermission('tasks.cancel')
   cancelTask(request: CancelTaskRequest, metadata?: Metadata): Promise<Task> {
-    return this.forward(RoutingSubjects.cancel, request, metadata);
+    return this.services.forward(RoutingSubjects.cancel, request, metadata);
   }
 
   @RequiresPermission('tasks.reassign')
   reassignTask(request: ReassignTaskRequest, metadata?: Metadata): Promise<Task> {
-    return this.forward(RoutingSubjects.reassign, request, metadata);
+    return this.services.forward(RoutingSubjects.reassign, request, metadata);
   }
 
   @RequiresPermission('tasks.watch')
@@ -67,9 +67,5 @@ export class TaskController implements TaskServiceController {
     call?: ServerWritableStream<WatchTaskRequest, TaskStep>,
   ): Observable<TaskStep> {
     return this.watch.open(this.calls.of(metadata).ctx, request, call);
-  }
-
-  private forward<TReply>(subject: string, body: unknown, metadata: Metadata | undefined): Promise<TReply> {
-    return this.services.request<TReply>(subject, this.calls.of(metadata).ctx, body);
   }
 }

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
+import { Payload, type MicroserviceOptions } from '@nestjs/microservices';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ import { loadConfig } from '@aos/config';
 import { hashApiKey } from '@aos/access-control';
 import { FailedPreconditionError, InvalidArgumentError } from '@aos/errors';
 import { createEventStore, type EventStore } from '@aos/event-store';
-import { natsServerOptions, RpcErrorFilter, type ServiceRequest } from '@aos/messaging';
+import { natsServerOptions, Receives, RpcErrorFilter, type ServiceRequest } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startAudit, type AuditHandle } from '@aos/audit';
 import { startGateway, type GatewayHandle } from '../src/bootstrap';
@@ -69,14 +69,14 @@ function agentReply(id: string, tenantId: string, state: AgentState, logPosition
 
 @Controller()
 class FakeLifecycleController {
-  @MessagePattern(LifecycleSubjects.get)
+  @Receives(LifecycleSubjects.get)
   get(@Payload() request: ServiceRequest<GetAgentRequest>): Agent {
     received.push(request);
     if (request.body.id === 'boom') throw new Error('a bug inside lifecycle');
     return agentReply(request.body.id, request.ctx.tenantId, AgentState.ACTIVE, request.body.minPosition);
   }
 
-  @MessagePattern(LifecycleSubjects.pause)
+  @Receives(LifecycleSubjects.pause)
   pause(@Payload() request: ServiceRequest<AgentTransitionRequest>): Agent {
     received.push(request);
     if (!request.body.id) throw new InvalidArgumentError('id', 'must not be empty');

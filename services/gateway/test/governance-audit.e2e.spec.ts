@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GovernanceSubjects,
-  type Approval,
   type CreateApiKeyResponse,
   type CreateTenantResponse,
   type Event,
@@ -70,7 +69,7 @@ describe('governance changes in the audit trail', () => {
     const nats = new ServiceClient(t.natsUrl);
     await nats.connect();
     const approval = await nats
-      .request<Approval>(
+      .request(
         GovernanceSubjects.requestApproval,
         { tenantId: 'default', actor: { kind: 'agent', id: 'a-1' }, correlationId: rid() },
         { subject: 'agent:a-1', action: 'tools.call', resource: 'tools/x', reason: 'e2e', requestId: rid() },

@@ -78,7 +78,7 @@ beforeAll(async () => {
   const nats = new ServiceClient(t.natsUrl);
   await nats.connect();
   try {
-    const approval = await nats.request<Approval>(
+    const approval = await nats.request(
       GovernanceSubjects.requestApproval,
       { tenantId, actor: { kind: 'agent', id: agent.id }, correlationId: rid() },
       {

@@ -1,13 +1,15 @@
 import type { AccessModel } from '@aos/access-control';
-import { InvalidArgumentError } from '@aos/errors';
-import type { RecordedEvent } from '@aos/event-store';
+import { CommandPipeline, type LogFollower, type NameLedger } from '@aos/command-pipeline';
+import { foldName, GOVERNANCE_EVENTS_SCHEMA_VERSION, GovernanceCategories } from '@aos/contracts';
+import type { EventStore, RecordedEvent } from '@aos/event-store';
+import { GOVERNANCE_EVENT_ID_NAMESPACE } from './governance.ids';
 import type { GovernanceProjection } from './governance.projection';
-import type { GovernanceWriter } from './governance.writer';
 
 /** What every governance handler works with; built in bootstrap.ts, outside Nest. */
 export interface GovernanceDeps {
-  writer: GovernanceWriter;
-  /** The write model (aggregate states and revisions, request index, approvals, budgets). */
+  /** The command pipeline of every governance stream. */
+  pipeline: CommandPipeline;
+  /** The write model (aggregate states and revisions, approvals, budgets). */
   projection: GovernanceProjection;
   /** The read model of principals, keys, roles, bindings and rules, and the enforcers. */
   access: AccessModel;
@@ -15,27 +17,48 @@ export interface GovernanceDeps {
   now: () => Date;
 }
 
+/** How long a query waits for `min_position`. */
+export const READ_WAIT_MS = 5_000;
+
 /**
- * The events an earlier request with this request_id caused, when it was this
- * same kind of request (a retry); a request_id reused for another kind of
- * request, or another target, is refused.
+ * The pipeline of the governance streams. A reply waits for `follower`: the
+ * write model and the access model alike, so an answer (and the next
+ * authorization at the gateway) sees the change. Principal names and OIDC
+ * subjects are unique per tenant.
  */
-export function replayOf(
-  deps: Pick<GovernanceDeps, 'projection'>,
-  tenantId: string,
-  requestId: string,
-  types: readonly string[],
-  sameTarget: (events: readonly RecordedEvent[]) => boolean = () => true,
-): readonly RecordedEvent[] | undefined {
-  const events = deps.projection.request(tenantId, requestId);
-  if (!events) return undefined;
-  if (!events.every((e) => types.includes(e.type)) || !sameTarget(events)) {
-    throw new InvalidArgumentError('request_id', 'was already used for a different request');
-  }
-  return events;
+export function governancePipeline(deps: {
+  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
+  follower: LogFollower;
+  isFollowing: () => boolean;
+  projection: GovernanceProjection;
+  access: AccessModel;
+  /** Where principal names and OIDC subjects are held (unique per tenant across every governance instance). */
+  names: NameLedger;
+}): CommandPipeline {
+  const { projection, access } = deps;
+  return new CommandPipeline({
+    store: deps.store,
+    followers: [deps.follower],
+    isFollowing: deps.isFollowing,
+    model: 'governance',
+    schemaVersion: GOVERNANCE_EVENTS_SCHEMA_VERSION,
+    eventNamespace: GOVERNANCE_EVENT_ID_NAMESPACE,
+    categories: Object.values(GovernanceCategories),
+    waits: { readMs: READ_WAIT_MS, writeMs: 10_000, catchUpMs: 2_000 },
+    names: {
+      ledger: deps.names,
+      holders: {
+        principal: { fold: foldName, holderOf: (tenantId, folded) => projection.principalIdByName(tenantId, folded) },
+        oidcSubject: {
+          fold: (subject) => subject,
+          holderOf: (tenantId, subject) => access.principalByOidcSubject(tenantId, subject)?.id,
+        },
+      },
+    },
+  });
 }
 
-/** Position of the last event of a request. */
-export function lastPosition(events: readonly RecordedEvent[]): number {
-  return events[events.length - 1]!.position;
+/** The data of a recorded event, for the checks of a replayed request. */
+export function dataOf(event: Pick<RecordedEvent, 'data'> | { data: unknown }): Record<string, unknown> {
+  return (event.data ?? {}) as Record<string, unknown>;
 }

@@ -6,15 +6,11 @@ import { v5 as uuidv5 } from 'uuid';
  * log) aimed at the same streams. The namespaces are fixed forever; changing
  * one would make a retry across an upgrade create a second principal.
  */
-const EVENT_NAMESPACE = '5a0d8d0e-3f4b-4c53-9a55-0f3a3c8e1d21';
+/** The command pipeline's event ids: uuidv5(`<tenant>/<request_id>/<index>`), the index counted across all the streams a request writes. */
+export const GOVERNANCE_EVENT_ID_NAMESPACE = '5a0d8d0e-3f4b-4c53-9a55-0f3a3c8e1d21';
 const ENTITY_NAMESPACE = 'c4b7e0a2-8e61-4d8f-b1f5-6b2c9d7a4e13';
 
 export type EntityKind = 'principal' | 'key' | 'binding' | 'rule' | 'approval';
-
-/** The id of the `index`-th event a request appends (counted across all the streams it writes). */
-export function eventIdFor(tenantId: string, requestId: string, index: number): string {
-  return uuidv5(`${tenantId}/${requestId}/${index}`, EVENT_NAMESPACE);
-}
 
 /** The id of the entity of `kind` a request creates. */
 export function entityIdFor(kind: EntityKind, tenantId: string, requestId: string): string {

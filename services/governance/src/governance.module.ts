@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { releaseOnShutdown } from '@aos/messaging';
 import { AccessController } from './access/access.controller';
 import { AccessHandler } from './access/access.handler';
 import { ApprovalController } from './approval/approval.controller';
@@ -22,12 +21,6 @@ export interface GovernanceHandlers {
   budgets: BudgetHandler;
 }
 
-export interface GovernanceModuleDeps {
-  handlers: GovernanceHandlers;
-  /** Called once Nest has stopped taking requests, on close() and on SIGTERM/SIGINT alike. */
-  releaseResources: () => Promise<void>;
-}
-
 /**
  * Only wiring: the handlers are built outside Nest (bootstrap.ts), because the
  * models must be caught up, and the bootstrap admin recorded, before the first
@@ -35,8 +28,7 @@ export interface GovernanceModuleDeps {
  */
 @Module({})
 export class GovernanceModule {
-  static forRoot(deps: GovernanceModuleDeps): DynamicModule {
-    const { handlers } = deps;
+  static forRoot(handlers: GovernanceHandlers): DynamicModule {
     return {
       module: GovernanceModule,
       controllers: [
@@ -54,7 +46,6 @@ export class GovernanceModule {
         { provide: AccessHandler, useValue: handlers.access },
         { provide: ApprovalHandler, useValue: handlers.approvals },
         { provide: BudgetHandler, useValue: handlers.budgets },
-        ...releaseOnShutdown(deps.releaseResources),
       ],
     };
   }

@@ -1,9 +1,4 @@
-import {
-  GovernanceCategories,
-  parseGovernanceEvent,
-  type GovernanceEvent,
-  type GovernanceEventType,
-} from '@aos/contracts';
+import { foldName, GovernanceCategories, parseGovernanceEvent, type GovernanceEvent } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import {
   evolveApproval,
@@ -87,8 +82,6 @@ class TenantSpace {
   /** Approval ids in request order. */
   readonly approvalOrder: string[] = [];
   readonly budgets = new Map<string, BudgetRecord>();
-  /** request_id → the events it caused, in log order. */
-  readonly requests = new Map<string, RecordedEvent[]>();
 }
 
 export const TENANT_BUDGET_KEY = 'tenant';
@@ -125,8 +118,6 @@ export class GovernanceProjection {
       throw new GovernanceProjectionError(event, (err as Error).message, { cause: err });
     }
     if (!changed) return;
-    const requestEvents = space.requests.get(event.metadata.requestId) ?? [];
-    space.requests.set(event.metadata.requestId, [...requestEvents, event]);
     this.applied += 1;
   }
 
@@ -178,11 +169,6 @@ export class GovernanceProjection {
 
   budget(tenantId: string, key: string): BudgetRecord | undefined {
     return this.spaces.get(tenantId)?.budgets.get(key);
-  }
-
-  /** The events the tenant's request with this id caused, in log order; undefined when it caused none. */
-  request(tenantId: string, requestId: string): readonly RecordedEvent[] | undefined {
-    return this.spaces.get(tenantId)?.requests.get(requestId);
   }
 
   /** Applies one event; false when it was already applied (a redelivery). */
@@ -286,14 +272,4 @@ export class GovernanceProjection {
     }
     return space;
   }
-}
-
-/** Names compare case-insensitively: "Alice" and "alice" are one name. */
-export function foldName(name: string): string {
-  return name.normalize('NFC').toLowerCase();
-}
-
-/** The event types of a request, to tell a retry from a request_id reused for something else. */
-export function typesOf(events: readonly RecordedEvent[]): GovernanceEventType[] {
-  return events.map((e) => e.type as GovernanceEventType);
 }

@@ -1,3 +1,5 @@
+import { RequestIndex } from '@aos/command-pipeline';
+import { GovernanceCategories } from '@aos/contracts';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@aos/event-store';
 import { GovernanceProjection, type ApprovalRecord } from './governance.projection';
@@ -51,13 +53,16 @@ describe('GovernanceProjection', () => {
       description: '',
       expireTime: null,
     });
-    projection.apply(created);
-    projection.apply(key);
-    projection.apply(key);
+    // The command pipeline's request index is fed beside the projection, as the service feeds it.
+    const requests = new RequestIndex(Object.values(GovernanceCategories));
+    for (const event of [created, key, key]) {
+      projection.apply(event);
+      requests.apply(event);
+    }
     expect(projection.principalIdByName('acme', 'ALICE')).toBe('p1');
     expect(projection.principalIdByKey('acme', 'k1')).toBe('p1');
     expect(projection.principal('acme', 'p1')?.revision).toBe(1);
-    expect(projection.request('acme', key.metadata.requestId)).toHaveLength(1);
+    expect(requests.get('acme', key.metadata.requestId)).toHaveLength(1);
     expect(projection.principal('other', 'p1')).toBeUndefined();
     expect(projection.eventsApplied).toBe(2);
   });

@@ -2,5 +2,8 @@ import { loadConfig } from '@aos/config';
 import { runService } from '@aos/launcher';
 import { startGovernance } from './bootstrap';
 
-// Shutdown hooks off: runService closes the service on SIGTERM/SIGINT.
-await runService('governance', () => startGovernance(loadConfig(), { shutdownHooks: false }));
+// Shutdown hooks off: runService closes the service on SIGTERM/SIGINT. A lost log
+// subscription ends the process, so that its supervisor (npm start, Kubernetes) restarts it.
+await runService('governance', () =>
+  startGovernance(loadConfig(), { shutdownHooks: false, onFatal: () => process.exit(1) }),
+);

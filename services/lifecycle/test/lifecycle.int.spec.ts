@@ -69,7 +69,7 @@ function agentMessage(fields: Partial<Agent>): Agent {
 
 function create(fields: Partial<Agent>, opts: { requestId?: string; tenantId?: string } = {}): Promise<Agent> {
   const body: CreateAgentRequest = { agent: agentMessage(fields), requestId: opts.requestId ?? randomUUID() };
-  return client.request<Agent>(LifecycleSubjects.create, ctxFor(opts.tenantId), body);
+  return client.request(LifecycleSubjects.create, ctxFor(opts.tenantId), body);
 }
 
 function transition(
@@ -83,22 +83,22 @@ function transition(
     reason: opts.reason ?? '',
     expectedRevision: opts.expectedRevision,
   };
-  return client.request<Agent>(LifecycleSubjects[verb], ctxFor(opts.tenantId), body);
+  return client.request(LifecycleSubjects[verb], ctxFor(opts.tenantId), body);
 }
 
 function get(id: string, opts: { tenantId?: string; minPosition?: number } = {}): Promise<Agent> {
   const body: GetAgentRequest = { id, minPosition: opts.minPosition ?? 0 };
-  return client.request<Agent>(LifecycleSubjects.get, ctxFor(opts.tenantId), body);
+  return client.request(LifecycleSubjects.get, ctxFor(opts.tenantId), body);
 }
 
 function list(tenantId: string, fields: Partial<ListAgentsRequest>): Promise<ListAgentsResponse> {
   const body: ListAgentsRequest = { pageSize: 0, pageToken: '', filter: '', minPosition: 0, ...fields };
-  return client.request<ListAgentsResponse>(LifecycleSubjects.list, ctxFor(tenantId), body);
+  return client.request(LifecycleSubjects.list, ctxFor(tenantId), body);
 }
 
 function update(id: string, fields: Partial<UpdateAgentRequest>): Promise<Agent> {
   const body: UpdateAgentRequest = { id, requestId: randomUUID(), ...fields };
-  return client.request<Agent>(LifecycleSubjects.update, ctxFor(), body);
+  return client.request(LifecycleSubjects.update, ctxFor(), body);
 }
 
 async function failure(call: Promise<unknown>): Promise<AosError> {

@@ -1,13 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { releaseOnShutdown } from '@aos/messaging';
 import { ToolController } from './tool/tool.controller';
 import { ToolHandler } from './tool/tool.handler';
-
-export interface ResourcesModuleDeps {
-  tools: ToolHandler;
-  /** Called once Nest has stopped taking requests, on close() and on SIGTERM/SIGINT alike. */
-  releaseResources: () => Promise<void>;
-}
 
 /**
  * The root module is only wiring: the handler and what it depends on are built
@@ -16,11 +9,11 @@ export interface ResourcesModuleDeps {
  */
 @Module({})
 export class ResourcesModule {
-  static forRoot(deps: ResourcesModuleDeps): DynamicModule {
+  static forRoot(tools: ToolHandler): DynamicModule {
     return {
       module: ResourcesModule,
       controllers: [ToolController],
-      providers: [{ provide: ToolHandler, useValue: deps.tools }, ...releaseOnShutdown(deps.releaseResources)],
+      providers: [{ provide: ToolHandler, useValue: tools }],
     };
   }
 }

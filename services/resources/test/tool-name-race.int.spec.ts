@@ -5,6 +5,8 @@ import { AosError } from '@aos/errors';
 import { createEventStore, type EventStore, type Subscription } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { JetStreamKvNameLedger } from '@aos/command-pipeline';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { StreamableHttpMcpDiscovery } from '../src/tool/mcp-server.discovery';
 import { ToolHandler } from '../src/tool/tool.handler';
 import { ToolProjection } from '../src/tool/tool.projection';
@@ -20,6 +22,7 @@ let store: EventStore;
 let subscription: Subscription;
 let handler: ToolHandler;
 let release: () => void;
+let nc: NatsConnection;
 
 const ctx: RequestContext = { tenantId: 'acme', actor: { kind: 'user', id: 'admin' }, correlationId: randomUUID() };
 
@@ -28,24 +31,27 @@ beforeAll(async () => {
   store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
   const projection = new ToolProjection();
   const held = new Promise<void>((resolve) => (release = resolve));
-  subscription = store.subscribe({ after: 0, filter: { category: TOOL_CATEGORY } }, async (event) => {
-    await held;
-    projection.apply(event);
-  });
-  await subscription.caughtUp;
   handler = new ToolHandler({
     store,
     projection,
-    subscription,
+    subscription: { waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs) },
     isFollowing: () => true,
     discovery: new StreamableHttpMcpDiscovery(),
+    names: await JetStreamKvNameLedger.open((nc = await connect({ servers: nats.url }))),
     waits: { writeMs: 200, catchUpMs: 200 },
   });
+  subscription = store.subscribe({ after: 0, filter: { category: TOOL_CATEGORY } }, async (event) => {
+    await held;
+    projection.apply(event);
+    handler.pipeline.requests.apply(event);
+  });
+  await subscription.caughtUp;
 });
 
 afterAll(async () => {
   release?.();
   await subscription?.close();
+  await nc?.close();
   await store?.close();
   await nats?.stop();
 });

@@ -3,12 +3,12 @@ import { expect } from 'vitest';
 import {
   LifecycleSubjects,
   RoutingSubjects,
+  TaskPriority,
   type Agent,
+  type ClaimRunReply,
   type CreateAgentRequest,
-  type FinishRunBody,
   type ListTasksResponse,
-  type RunTransitionReply,
-  type StartRunReply,
+  type RunEvent,
   type Task,
 } from '@aos/contracts';
 import { AosError, type ErrorCode } from '@aos/errors';
@@ -16,7 +16,7 @@ import { loadConfig, type AosConfig } from '@aos/config';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { startLifecycle } from '@aos/lifecycle';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
-import { firstEvent, startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { firstEvent, RunSimulator, startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startRouting, type RoutingService } from '../src/bootstrap';
 
 /**
@@ -43,14 +43,16 @@ export async function startRoutingHarness(env: Record<string, string> = {}): Pro
   const store = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
   const client = new ServiceClient(nats.url);
   await client.connect();
+  const runs = await RunSimulator.connect(nats.url);
   const harness: RoutingHarness = {
     nats,
     config,
     routing,
     store,
     client,
-    calls: new RoutingCalls(client, store),
+    calls: new RoutingCalls(client, store, runs),
     stop: async () => {
+      await runs.close();
       await client.close();
       await harness.routing.close();
       await lifecycle.close();
@@ -66,6 +68,8 @@ export class RoutingCalls {
   constructor(
     readonly client: ServiceClient,
     readonly store: EventStore,
+    /** Records run events as the runtime (the owner of run-*) would. */
+    private readonly runs: RunSimulator,
   ) {}
 
   ctx(tenantId = 'acme', actor = 'alice'): RequestContext {
@@ -96,12 +100,12 @@ export class RoutingCalls {
       },
       requestId: randomUUID(),
     };
-    const created = await this.client.request<Agent>(LifecycleSubjects.create, this.ctx(opts.tenantId), body);
+    const created = await this.client.request(LifecycleSubjects.create, this.ctx(opts.tenantId), body);
     return (opts.deploy ?? true) ? this.lifecycle('deploy', created.id, opts.tenantId) : created;
   }
 
   lifecycle(verb: 'deploy' | 'pause' | 'resume' | 'retire', id: string, tenantId?: string): Promise<Agent> {
-    return this.client.request<Agent>(LifecycleSubjects[verb], this.ctx(tenantId), {
+    return this.client.request(LifecycleSubjects[verb], this.ctx(tenantId), {
       id,
       requestId: randomUUID(),
       reason: '',
@@ -112,26 +116,26 @@ export class RoutingCalls {
     text: string,
     opts: { capabilities?: string[]; agentId?: string; priority?: string; requestId?: string; tenantId?: string } = {},
   ): Promise<Task> {
-    return this.client.request<Task>(RoutingSubjects.submit, this.ctx(opts.tenantId), {
+    return this.client.request(RoutingSubjects.submit, this.ctx(opts.tenantId), {
       task: {
         text,
         requiredCapabilities: opts.capabilities ?? [],
         agentId: opts.agentId ?? '',
-        priority: opts.priority ?? 'TASK_PRIORITY_UNSPECIFIED',
+        priority: (opts.priority ?? 'TASK_PRIORITY_UNSPECIFIED') as TaskPriority,
       },
       requestId: opts.requestId ?? randomUUID(),
     });
   }
 
   get(id: string, opts: { tenantId?: string; minPosition?: number } = {}): Promise<Task> {
-    return this.client.request<Task>(RoutingSubjects.get, this.ctx(opts.tenantId), {
+    return this.client.request(RoutingSubjects.get, this.ctx(opts.tenantId), {
       id,
       minPosition: opts.minPosition ?? 0,
     });
   }
 
   list(tenantId: string, filter = '', pageSize = 0, pageToken = ''): Promise<ListTasksResponse> {
-    return this.client.request<ListTasksResponse>(RoutingSubjects.list, this.ctx(tenantId), {
+    return this.client.request(RoutingSubjects.list, this.ctx(tenantId), {
       pageSize,
       pageToken,
       filter,
@@ -140,7 +144,7 @@ export class RoutingCalls {
   }
 
   cancel(id: string, opts: { tenantId?: string; requestId?: string; reason?: string } = {}): Promise<Task> {
-    return this.client.request<Task>(RoutingSubjects.cancel, this.ctx(opts.tenantId), {
+    return this.client.request(RoutingSubjects.cancel, this.ctx(opts.tenantId), {
       id,
       reason: opts.reason ?? 'not needed',
       requestId: opts.requestId ?? randomUUID(),
@@ -148,7 +152,7 @@ export class RoutingCalls {
   }
 
   reassign(id: string, agentId: string, opts: { tenantId?: string; reason?: string } = {}): Promise<Task> {
-    return this.client.request<Task>(RoutingSubjects.reassign, this.ctx(opts.tenantId, 'bob'), {
+    return this.client.request(RoutingSubjects.reassign, this.ctx(opts.tenantId, 'bob'), {
       id,
       agentId,
       reason: opts.reason ?? 'wrong agent',
@@ -156,31 +160,27 @@ export class RoutingCalls {
     });
   }
 
-  startRun(taskId: string, attempt: number, runner = 'runtime-1', tenantId?: string): Promise<StartRunReply> {
-    return this.client.request<StartRunReply>(RoutingSubjects.startRun, this.runnerCtx(tenantId), {
+  claimRun(taskId: string, attempt: number, runner = 'runtime-1', tenantId?: string): Promise<ClaimRunReply> {
+    return this.client.request(RoutingSubjects.claimRun, this.runnerCtx(tenantId), {
       taskId,
       attempt,
       runner,
-      request_id: randomUUID(),
+      requestId: randomUUID(),
     });
   }
 
-  finishRun(
-    taskId: string,
-    runId: string,
-    fields: Partial<FinishRunBody> = {},
-    tenantId?: string,
-  ): Promise<RunTransitionReply> {
-    return this.client.request<RunTransitionReply>(RoutingSubjects.finishRun, this.runnerCtx(tenantId), {
-      taskId,
-      runId,
-      outcome: 'SUCCEEDED',
-      result: 'done',
-      reason: '',
-      code: '',
-      request_id: randomUUID(),
-      ...fields,
-    });
+  /**
+   * Records events in a run's stream as the runtime does (it owns run-*),
+   * and returns the task once routing has applied them.
+   */
+  async recordRun(taskId: string, runId: string, events: RunEvent[], tenantId = 'acme'): Promise<Task> {
+    const position = await this.runs.record(tenantId, runId, events);
+    return this.get(taskId, { tenantId, minPosition: position });
+  }
+
+  /** The run's outcome, as the runtime records it: routing derives the task's end from it. */
+  finishRun(taskId: string, runId: string, result = 'done', tenantId?: string): Promise<Task> {
+    return this.recordRun(taskId, runId, [{ type: 'RunSucceeded', data: { runId, result } }], tenantId);
   }
 
   runnerCtx(tenantId = 'acme'): RequestContext {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingSubjects, TaskState, type RenewLeasesReply, type RunTransitionReply } from '@aos/contracts';
+import { RoutingSubjects, TaskState, type RunEvent } from '@aos/contracts';
 import { expectCode, startRoutingHarness, type RoutingCalls, type RoutingHarness } from './routing.fixture';
 
 /**
@@ -88,7 +88,7 @@ describe('submit and route', () => {
     await expectCode(calls.get('nope'), 'INVALID_ARGUMENT', 'id');
     await expectCode(calls.get(randomUUID()), 'NOT_FOUND');
     await expectCode(calls.list('acme', 'colour = red'), 'INVALID_ARGUMENT', 'filter');
-    await expectCode(calls.startRun('bad', 1), 'INVALID_ARGUMENT', 'taskId');
+    await expectCode(calls.claimRun('bad', 1), 'INVALID_ARGUMENT', 'taskId');
   });
 
   it('keeps tenants apart: another tenant neither sees nor routes to them', async () => {
@@ -119,14 +119,14 @@ describe('queueing and agent availability', () => {
     expect(read.assignedAgentId).toBe(agent.id);
   });
 
-  it('lets a PAUSED agent keep its tasks: startRun is refused until it is resumed', async () => {
+  it('lets a PAUSED agent keep its tasks: a claim is refused until it is resumed', async () => {
     const tenantId = 'pause';
     const agent = await calls.agent({ name: 'pausable', description: 'reports' }, { tenantId });
     const task = await calls.submit('write the weekly reports', { tenantId });
     expect(task.assignedAgentId).toBe(agent.id);
     const paused = await calls.lifecycle('pause', agent.id, tenantId);
     await calls.get(task.id, { tenantId, minPosition: paused.logPosition });
-    const refused = await expectCode(calls.startRun(task.id, 1, 'runtime-1', tenantId), 'FAILED_PRECONDITION');
+    const refused = await expectCode(calls.claimRun(task.id, 1, 'runtime-1', tenantId), 'FAILED_PRECONDITION');
     expect(refused.message).toMatch(/PAUSED/);
     // A task may name a paused agent: it waits for it.
     const named = await calls.submit('another report', { tenantId, agentId: agent.id });
@@ -135,10 +135,10 @@ describe('queueing and agent availability', () => {
 
     const resumed = await calls.lifecycle('resume', agent.id, tenantId);
     await calls.get(task.id, { tenantId, minPosition: resumed.logPosition });
-    const started = await calls.startRun(task.id, 1, 'runtime-1', tenantId);
+    const started = await calls.claimRun(task.id, 1, 'runtime-1', tenantId);
     expect(started.runId).toBe(`${task.id}-1`);
     expect(started.agentId).toBe(agent.id);
-    await calls.finishRun(task.id, started.runId, {}, tenantId);
+    await calls.finishRun(task.id, started.runId, 'done', tenantId);
   });
 
   it('routes the tasks of a retired agent to another capable agent (cause agent-retired)', async () => {
@@ -198,7 +198,7 @@ describe('reassignment', () => {
     const task = await calls.submit('one', { tenantId });
     await calls.lifecycle('retire', b.id, tenantId);
     await expectCode(calls.reassign(task.id, b.id, { tenantId }), 'FAILED_PRECONDITION');
-    await calls.startRun(task.id, 1, 'runtime-1', tenantId);
+    await calls.claimRun(task.id, 1, 'runtime-1', tenantId);
     const c = await calls.agent({ name: 'c1', description: 'three' }, { tenantId });
     await expectCode(calls.reassign(task.id, c.id, { tenantId }), 'FAILED_PRECONDITION');
     await expectCode(calls.reassign(task.id, randomUUID(), { tenantId }), 'NOT_FOUND');
@@ -206,14 +206,14 @@ describe('reassignment', () => {
   });
 });
 
-describe('the run protocol', () => {
-  it('lets exactly one of two concurrent startRun calls win', async () => {
+describe('the run-claim protocol', () => {
+  it('lets exactly one of two concurrent claims win', async () => {
     const tenantId = 'race';
     await calls.agent({ name: 'racer', description: 'race' }, { tenantId });
     const task = await calls.submit('race', { tenantId });
     const results = await Promise.allSettled([
-      calls.startRun(task.id, 1, 'runtime-a', tenantId),
-      calls.startRun(task.id, 1, 'runtime-b', tenantId),
+      calls.claimRun(task.id, 1, 'runtime-a', tenantId),
+      calls.claimRun(task.id, 1, 'runtime-b', tenantId),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -227,12 +227,12 @@ describe('the run protocol', () => {
     const agent = await calls.agent({ name: 'busy', description: 'busy work' }, { tenantId });
     const tasks = [];
     for (let i = 0; i < 3; i++) tasks.push(await calls.submit(`busy work ${i}`, { tenantId }));
-    const first = await calls.startRun(tasks[0]!.id, 1, 'r', tenantId);
-    await calls.startRun(tasks[1]!.id, 1, 'r', tenantId);
-    const refused = await expectCode(calls.startRun(tasks[2]!.id, 1, 'r', tenantId), 'FAILED_PRECONDITION');
+    const first = await calls.claimRun(tasks[0]!.id, 1, 'r', tenantId);
+    await calls.claimRun(tasks[1]!.id, 1, 'r', tenantId);
+    const refused = await expectCode(calls.claimRun(tasks[2]!.id, 1, 'r', tenantId), 'FAILED_PRECONDITION');
     expect(refused.message).toMatch(/already runs 2 of at most 2/);
-    await calls.finishRun(tasks[0]!.id, first.runId, {}, tenantId);
-    await calls.startRun(tasks[2]!.id, 1, 'r', tenantId);
+    await calls.finishRun(tasks[0]!.id, first.runId, 'done', tenantId);
+    await calls.claimRun(tasks[2]!.id, 1, 'r', tenantId);
 
     const single = await calls.agent(
       { name: 'single', description: 'single', labels: { 'aos.max_concurrent_tasks': '1' } },
@@ -240,50 +240,48 @@ describe('the run protocol', () => {
     );
     const x = await calls.submit('single one', { tenantId: 'limit-label', agentId: single.id });
     const y = await calls.submit('single two', { tenantId: 'limit-label', agentId: single.id });
-    await calls.startRun(x.id, 1, 'r', 'limit-label');
-    await expectCode(calls.startRun(y.id, 1, 'r', 'limit-label'), 'FAILED_PRECONDITION');
+    await calls.claimRun(x.id, 1, 'r', 'limit-label');
+    await expectCode(calls.claimRun(y.id, 1, 'r', 'limit-label'), 'FAILED_PRECONDITION');
     expect(agent.id).toBeTruthy();
   });
 
-  it('moves a task through approval to success, refusing a stale run id', async () => {
+  it("derives the task's approval wait and its end from its run's record; a stale run's record changes nothing", async () => {
     const tenantId = 'protocol';
     await calls.agent({ name: 'approver', description: 'payments' }, { tenantId });
     const task = await calls.submit('pay the supplier', { tenantId });
-    await expectCode(calls.startRun(task.id, 2, 'r', tenantId), 'FAILED_PRECONDITION');
-    const run = await calls.startRun(task.id, 1, 'r', tenantId);
+    await expectCode(calls.claimRun(task.id, 2, 'r', tenantId), 'FAILED_PRECONDITION');
+    const run = await calls.claimRun(task.id, 1, 'r', tenantId);
     const ctx = calls.runnerCtx(tenantId);
-    const waiting = await client.request<{ state: string }>(RoutingSubjects.awaitApproval, ctx, {
-      taskId: task.id,
-      runId: run.runId,
-      approvalId: 'ap-1',
-      toolId: 'pay',
-      request_id: randomUUID(),
-    });
-    expect(waiting.state).toBe('WAITING_APPROVAL');
-    expect((await calls.get(task.id, { tenantId })).approvalId).toBe('ap-1');
-    const renewed = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, ctx, {
+    const awaited: RunEvent = {
+      type: 'ApprovalAwaited',
+      data: { runId: run.runId, callId: 'c1', approvalId: 'ap-1', toolId: 'pay' },
+    };
+    const waiting = await calls.recordRun(task.id, run.runId, [awaited], tenantId);
+    expect([waiting.state, waiting.approvalId]).toEqual([TaskState.WAITING_APPROVAL, 'ap-1']);
+    const renewed = await client.request(RoutingSubjects.renewLeases, ctx, {
       runner: 'r',
       runIds: [run.runId, `${task.id}-9`],
     });
     expect(renewed.lost).toEqual([`${task.id}-9`]);
-    const resolved = await client.request<{ state: string }>(RoutingSubjects.resolveApproval, ctx, {
-      taskId: task.id,
-      runId: run.runId,
-      approvalId: 'ap-1',
-      approved: true,
-      request_id: randomUUID(),
-    });
-    expect(resolved.state).toBe('RUNNING');
-    await expectCode(calls.finishRun(task.id, `${task.id}-2`, {}, tenantId), 'FAILED_PRECONDITION');
-    const requestId = randomUUID();
-    const done = await calls.finishRun(task.id, run.runId, { result: 'paid', request_id: requestId }, tenantId);
-    expect(done.state).toBe('SUCCEEDED');
-    const again = await calls.finishRun(task.id, run.runId, { result: 'paid', request_id: requestId }, tenantId);
-    expect(again.logPosition).toBe(done.logPosition);
-    const read = await calls.get(task.id, { tenantId });
-    expect(read.result).toBe('paid');
-    expect(read.state).toBe(TaskState.SUCCEEDED);
-    const after = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, ctx, {
+    const received: RunEvent = {
+      type: 'ApprovalReceived',
+      data: { runId: run.runId, approvalId: 'ap-1', approved: true, decidedBy: 'user:bob', reason: '' },
+    };
+    const resumed = await calls.recordRun(task.id, run.runId, [received], tenantId);
+    expect([resumed.state, resumed.approvalId]).toEqual([TaskState.RUNNING, '']);
+    // Routing appended nothing for any of it: the run's events are the one record.
+    expect((await calls.taskEvents(task.id, tenantId)).map((e) => e.type)).toEqual([
+      'TaskSubmitted',
+      'TaskRouted',
+      'TaskStarted',
+    ]);
+    // A run that is not the current attempt does not end the task.
+    const stale = await calls.finishRun(task.id, `${task.id}-2`, 'never', tenantId);
+    expect(stale.state).toBe(TaskState.RUNNING);
+    const done = await calls.finishRun(task.id, run.runId, 'paid', tenantId);
+    expect([done.state, done.result]).toEqual([TaskState.SUCCEEDED, 'paid']);
+    expect(done.steps.map((step) => step.type).slice(-1)).toEqual(['RunSucceeded']);
+    const after = await client.request(RoutingSubjects.renewLeases, ctx, {
       runner: 'r',
       runIds: [run.runId],
     });
@@ -295,11 +293,11 @@ describe('the run protocol', () => {
     const tenantId = 'cancel';
     await calls.agent({ name: 'canceller', description: 'long work' }, { tenantId });
     const task = await calls.submit('long work', { tenantId });
-    const run = await calls.startRun(task.id, 1, 'r', tenantId);
+    const run = await calls.claimRun(task.id, 1, 'r', tenantId);
     const cancelled = await calls.cancel(task.id, { tenantId, reason: 'changed my mind' });
     expect(cancelled.state).toBe(TaskState.CANCELLED);
     expect(cancelled.failureReason).toBe('changed my mind');
-    const renewed = await client.request<RenewLeasesReply>(RoutingSubjects.renewLeases, calls.runnerCtx(tenantId), {
+    const renewed = await client.request(RoutingSubjects.renewLeases, calls.runnerCtx(tenantId), {
       runner: 'r',
       runIds: [run.runId],
     });
@@ -310,14 +308,14 @@ describe('the run protocol', () => {
     const tenantId = 'release';
     await calls.agent({ name: 'releaser', description: 'restarts' }, { tenantId });
     const task = await calls.submit('restarts', { tenantId });
-    const run = await calls.startRun(task.id, 1, 'runtime-a', tenantId);
+    const run = await calls.claimRun(task.id, 1, 'runtime-a', tenantId);
     const release = (body: Record<string, unknown>) =>
-      client.request<RunTransitionReply>(RoutingSubjects.releaseRun, calls.runnerCtx(tenantId), {
+      client.request(RoutingSubjects.releaseRun, calls.runnerCtx(tenantId), {
         taskId: task.id,
         runId: run.runId,
         runner: 'runtime-a',
         reason: 'shutting down',
-        request_id: randomUUID(),
+        requestId: randomUUID(),
         ...body,
       });
     await expectCode(release({ runId: '' }), 'INVALID_ARGUMENT', 'runId');
@@ -326,7 +324,7 @@ describe('the run protocol', () => {
     expect(refused.message).toContain('held by runner runtime-a');
 
     const requestId = randomUUID();
-    const released = await release({ request_id: requestId });
+    const released = await release({ requestId });
     expect(released.state).toBe('ASSIGNED');
     const abandoned = await calls.event((e) => e.streamId === task.id && e.type === 'TaskAttemptAbandoned');
     expect(abandoned.data).toMatchObject({
@@ -335,9 +333,9 @@ describe('the run protocol', () => {
       reason: 'runner runtime-a released it: shutting down',
     });
     // The same request again is answered from the log; another one finds the attempt gone.
-    expect((await release({ request_id: requestId })).state).toBe('ASSIGNED');
+    expect((await release({ requestId })).state).toBe('ASSIGNED');
     await expectCode(release({}), 'FAILED_PRECONDITION');
-    expect((await calls.startRun(task.id, 2, 'runtime-b', tenantId)).previousRunId).toBe(run.runId);
+    expect((await calls.claimRun(task.id, 2, 'runtime-b', tenantId)).previousRunId).toBe(run.runId);
   });
 
   it('lists newest first with a filter and pages', async () => {

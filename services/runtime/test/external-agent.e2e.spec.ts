@@ -9,7 +9,7 @@ import { runExternalAgent, type ExternalAgent, type TaskContext } from '@aos/age
 import type { Agent, AgentMessage, PolicyRule, RuntimeMessage, Task, Tool, ToolCallResult } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
-import { firstEvent, startTestStack, type TestStack } from '@aos/testing';
+import { firstEvent, startTestStack, taskEnd, type TestStack } from '@aos/testing';
 
 /**
  * External agents in the whole stack: a process attached with the SDK over
@@ -98,8 +98,8 @@ function submit(text: string, agentId: string): Promise<Task> {
 const logEvent = (match: (e: RecordedEvent) => boolean) => firstEvent(store, match);
 
 const data = (e: RecordedEvent) => e.data as Record<string, unknown>;
-const taskEnd = (taskId: string) =>
-  logEvent((e) => ['TaskSucceeded', 'TaskFailed'].includes(e.type) && data(e).taskId === taskId);
+/** The event that ended the task: its run's RunSucceeded or RunFailed (the task's end is derived from it). */
+const taskEnded = (taskId: string) => taskEnd(store, taskId);
 
 /** Everything the run's stream holds once its end is recorded. */
 async function runEvents(runId: string): Promise<RecordedEvent[]> {
@@ -149,8 +149,8 @@ describe('an external agent attached with the SDK', () => {
     expect(attached.tools.map((x) => x.name)).toEqual([tools.echo!.name]);
 
     const task = await submit('file the intake form', agent.id);
-    const end = await taskEnd(task.id);
-    expect(end.type).toBe('TaskSucceeded');
+    const end = await taskEnded(task.id);
+    expect(end.type).toBe('RunSucceeded');
 
     expect(seen.map((s) => s.decision)).toEqual(['ALLOWED', 'DENIED']);
     expect(JSON.parse(seen[0]!.result)).toEqual({ echoed: { text: 'file the intake form' } });
@@ -196,7 +196,7 @@ describe('an external agent attached with the SDK', () => {
       return 'echoed after approval';
     }).attached;
     const task = await submit('echo once approved', agent.id);
-    const waiting = await logEvent((e) => e.streamId === task.id && e.type === 'TaskWaitingApproval');
+    const waiting = await logEvent((e) => e.streamId.startsWith(`${task.id}-`) && e.type === 'ApprovalAwaited');
     expect((await api.tasks.getTask({ id: task.id, minPosition: waiting.position })).state).toBe('WAITING_APPROVAL');
     expect(results).toEqual([]);
     await api.governance.decideApproval({
@@ -205,7 +205,7 @@ describe('an external agent attached with the SDK', () => {
       reason: 'fine',
       requestId: rid(),
     });
-    expect((await taskEnd(task.id)).type).toBe('TaskSucceeded');
+    expect((await taskEnded(task.id)).type).toBe('RunSucceeded');
     expect(results).toMatchObject([{ decision: 'APPROVED', error: '' }]);
     expect(JSON.parse(results[0]!.result)).toEqual({ echoed: { text: 'approved?' } });
   });
@@ -216,8 +216,8 @@ describe('an external agent attached with the SDK', () => {
       throw new Error('the form is illegible');
     }).attached;
     const task = await submit('read this form', agent.id);
-    const end = await taskEnd(task.id);
-    expect(end.type).toBe('TaskFailed');
+    const end = await taskEnded(task.id);
+    expect(end.type).toBe('RunFailed');
     expect(data(end)).toMatchObject({ reason: 'the form is illegible' });
   });
 
@@ -271,8 +271,8 @@ describe('an external agent attached with the SDK', () => {
       return 'done on the second try';
     });
     const attached = await second.attached;
-    const end = await taskEnd(task.id);
-    expect(end.type).toBe('TaskSucceeded');
+    const end = await taskEnded(task.id);
+    expect(end.type).toBe('RunSucceeded');
     expect(attempts).toEqual([2]);
     const started = data((await runEvents(`${task.id}-2`))[0]!);
     expect(started).toMatchObject({
@@ -367,8 +367,8 @@ describe('the example agent (clients/agent-example)', () => {
     });
 
     const task = await submit('say hello to the example', agent.id);
-    const end = await taskEnd(task.id);
-    expect(end.type).toBe('TaskSucceeded');
+    const end = await taskEnded(task.id);
+    expect(end.type).toBe('RunSucceeded');
     const done = await api.tasks.getTask({ id: task.id, minPosition: end.position });
     expect(done.result).toMatch(/^Called echo-.*; it answered: .*say hello to the example/);
     expect(output).toContain(`task ${task.id} (attempt 1)`);

@@ -2,7 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, Event, PolicyRule, Task, TaskStep, Tool } from '@aos/contracts';
+import {
+  evolveTask,
+  initialTaskState,
+  parseRunEvent,
+  parseTaskEvent,
+  type Agent,
+  type Event,
+  type PolicyRule,
+  type Task,
+  type TaskStep,
+  type Tool,
+} from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import type { AosClient } from '@aos/grpc-client';
 import { ServiceProcess, serviceEntry } from '@aos/launcher';
@@ -11,6 +22,7 @@ import {
   startMcpTestServer,
   startScriptedModelServer,
   startTestStack,
+  taskEnd,
   type McpTestServer,
   type ScriptedModelServer,
   type TestStack,
@@ -116,6 +128,20 @@ function submit(text: string, agentId: string): Promise<Task> {
   return api.tasks.submitTask({ task: { text, agentId } as Partial<Task> as Task, requestId: rid() });
 }
 
+/** A policy rule: the agent's calls of the tool wait for a person's approval. */
+function requireApproval(agentId: string, toolId: string): Promise<PolicyRule> {
+  return api.governance.addPolicyRule({
+    rule: {
+      subject: `agent:${agentId}`,
+      action: 'tools.call',
+      resource: `tools/${toolId}`,
+      effect: 'ALLOW' as PolicyRule['effect'],
+      requiresApproval: true,
+    } as PolicyRule,
+    requestId: rid(),
+  });
+}
+
 function getTask(id: string, minPosition = 0): Promise<Task> {
   return api.tasks.getTask({ id, minPosition });
 }
@@ -126,11 +152,8 @@ function logEvent(taskId: string, match: (e: RecordedEvent) => boolean): Promise
   return firstEvent(store, (e) => ofTask(e) && match(e), { related: ofTask });
 }
 
-const taskEnded = (taskId: string) =>
-  logEvent(
-    taskId,
-    (e) => e.streamId === taskId && e.category === 'task' && ['TaskSucceeded', 'TaskFailed'].includes(e.type),
-  );
+/** The event that ended the task: its run's RunSucceeded or RunFailed (the task's end is derived from it). */
+const taskEnded = (taskId: string) => taskEnd(store, taskId);
 
 /** A run's events as the audit trail replays them. */
 /** Sets the agent's lifetime budget, then runs one task whose model call (20 + 10 tokens) crosses it and succeeds. */
@@ -148,7 +171,7 @@ async function spendOverLimit(
   });
   model.scriptFor(script, { content: 'first answer', usage: { promptTokens: 20, completionTokens: 10 } });
   const task = await submit(`${script}: spend`, agentId);
-  expect((await taskEnded(task.id)).type).toBe('TaskSucceeded');
+  expect((await taskEnded(task.id)).type).toBe('RunSucceeded');
   return task;
 }
 
@@ -177,12 +200,12 @@ describe('the runtime runs routed tasks', () => {
     for await (const step of api.tasks.watchTask({ id: task.id, afterPosition: 0 })) {
       watched.push(step);
       if (step.type === 'RunStarted') {
-        expect(watched.map((x) => x.type)).not.toContain('TaskSucceeded');
+        expect(watched.map((x) => x.type)).not.toContain('RunSucceeded');
         model.release('case-a');
       }
     }
     const ended = await taskEnded(task.id);
-    expect(ended.type, JSON.stringify(ended.data)).toBe('TaskSucceeded');
+    expect(ended.type, JSON.stringify(ended.data)).toBe('RunSucceeded');
     const done = await getTask(task.id, ended.position);
     expect(done.state).toBe('SUCCEEDED');
     expect(done.result).toBe('Invoice 42 is 99 EUR, and it is sunny in Oslo.');
@@ -244,9 +267,10 @@ describe('the runtime runs routed tasks', () => {
       content: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.',
     });
     expect(data(events[9]!)).toMatchObject({ result: 'Invoice 42 is 99 EUR, and it is sunny in Oslo.' });
-    // Every run event comes after the task's TaskStarted and before its TaskSucceeded.
+    // Every run event comes after the task's TaskStarted; the last one, RunSucceeded, ended the task.
     const started = await logEvent(task.id, (e) => e.type === 'TaskStarted');
-    expect(events.every((e) => e.position > started.position && e.position < ended.position)).toBe(true);
+    expect(events.every((e) => e.position > started.position && e.position <= ended.position)).toBe(true);
+    expect(events.at(-1)!.position).toBe(ended.position);
 
     // WatchTask showed the task's steps and its run's, in log order, ending with the outcome.
     expect(watched.map((x) => x.type)).toEqual([
@@ -254,7 +278,6 @@ describe('the runtime runs routed tasks', () => {
       'TaskRouted',
       'TaskStarted',
       ...events.map((e) => e.type),
-      'TaskSucceeded',
     ]);
     expect(watched.map((x) => x.position)).toEqual([...watched.map((x) => x.position)].sort((a, b) => a - b));
     expect(watched.filter((x) => x.runId === runId).map((x) => x.position)).toEqual(events.map((e) => e.position));
@@ -290,7 +313,7 @@ describe('the runtime runs routed tasks', () => {
     );
     const wiresBefore = invoiceRequests.length;
     const task = await submit('case-b: wire the money for invoice 42', billing.id);
-    expect((await taskEnded(task.id)).type).toBe('TaskSucceeded');
+    expect((await taskEnded(task.id)).type).toBe('RunSucceeded');
 
     const events = await runEvents(`${task.id}-1`);
     const called = events.filter((e) => e.type === 'ToolCalled').map(data);
@@ -314,16 +337,7 @@ describe('the runtime runs routed tasks', () => {
   });
 
   it('(c) waits for a person to approve a tool the policy guards; a rejection fails the task', async () => {
-    await api.governance.addPolicyRule({
-      rule: {
-        subject: `agent:${billing.id}`,
-        action: 'tools.call',
-        resource: `tools/${tools.refund!.id}`,
-        effect: 'ALLOW' as PolicyRule['effect'],
-        requiresApproval: true,
-      } as PolicyRule,
-      requestId: rid(),
-    });
+    await requireApproval(billing.id, tools.refund!.id);
 
     model.scriptFor(
       'case-c1',
@@ -331,7 +345,7 @@ describe('the runtime runs routed tasks', () => {
       { content: 'Refunded invoice 42.' },
     );
     const approved = await submit('case-c1: refund invoice 42', billing.id);
-    const waiting = await logEvent(approved.id, (e) => e.type === 'TaskWaitingApproval');
+    const waiting = await logEvent(approved.id, (e) => e.type === 'ApprovalAwaited');
     expect((await getTask(approved.id, waiting.position)).state).toBe('WAITING_APPROVAL');
     const approvalId = (waiting.data as { approvalId: string }).approvalId;
     const pending = await api.governance.listApprovals({ state: 'PENDING' as never });
@@ -343,7 +357,7 @@ describe('the runtime runs routed tasks', () => {
     // Nothing was refunded while waiting.
     expect(invoiceRequests.some((r) => r.url === '/refunds')).toBe(false);
     await api.governance.decideApproval({ id: approvalId, approve: true, reason: 'fine', requestId: rid() });
-    expect((await taskEnded(approved.id)).type).toBe('TaskSucceeded');
+    expect((await taskEnded(approved.id)).type).toBe('RunSucceeded');
     const steps = (await runEvents(`${approved.id}-1`)).map((e) => [e.type, data(e)] as const);
     expect(steps.map(([type]) => type)).toEqual([
       'RunStarted',
@@ -363,7 +377,7 @@ describe('the runtime runs routed tasks', () => {
 
     model.scriptFor('case-c2', { toolCalls: [{ id: 'call-c2', name: 'refund', arguments: { invoice: '43' } }] });
     const rejected = await submit('case-c2: refund invoice 43', billing.id);
-    const waiting2 = await logEvent(rejected.id, (e) => e.type === 'TaskWaitingApproval');
+    const waiting2 = await logEvent(rejected.id, (e) => e.type === 'ApprovalAwaited');
     await api.governance.decideApproval({
       id: (waiting2.data as { approvalId: string }).approvalId,
       approve: false,
@@ -371,7 +385,7 @@ describe('the runtime runs routed tasks', () => {
       requestId: rid(),
     });
     const failed = await taskEnded(rejected.id);
-    expect(failed.type).toBe('TaskFailed');
+    expect(failed.type).toBe('RunFailed');
     expect(failed.data).toMatchObject({ code: 'PERMISSION_DENIED' });
     expect((failed.data as { reason: string }).reason).toMatch(/rejected by user:.*too large/);
     const called = (await runEvents(`${rejected.id}-1`)).filter((e) => e.type === 'ToolCalled').map(data);
@@ -387,7 +401,7 @@ describe('the runtime runs routed tasks', () => {
     model.scriptFor('case-d2', { content: 'never sent' });
     const second = await submit('case-d2: spend again', spender.id);
     const failed = await taskEnded(second.id);
-    expect(failed.type).toBe('TaskFailed');
+    expect(failed.type).toBe('RunFailed');
     expect(failed.data).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     expect((failed.data as { reason: string }).reason).toMatch(
       new RegExp(`budget of agent ${spender.id} is exhausted`),
@@ -460,7 +474,7 @@ describe('the runtime runs routed tasks', () => {
     model.release('case-e');
 
     const ended = await taskEnded(task.id);
-    expect(ended.type).toBe('TaskSucceeded');
+    expect(ended.type).toBe('RunSucceeded');
     expect(ended.data).toMatchObject({ runId: `${task.id}-2`, result: 'done by the survivor' });
     const taskStream = await store.readStream({ tenantId: 'default', category: 'task', id: task.id });
     const types = taskStream.map((e) => e.type);
@@ -480,5 +494,95 @@ describe('the runtime runs routed tasks', () => {
     expect(secondRun[0]!.position).toBeGreaterThan(abandoned.position);
     expect(secondRun.map((e) => e.type)).toEqual(['RunStarted', 'ModelCalled', 'UsageCharged', 'RunSucceeded']);
     expect(model.requests.filter((r) => r.script === 'case-e').map((r) => r.replyIndex)).toEqual([-1, 0]);
+  });
+
+  it("(f) records each step of a run with an approval once, by the step's owner: the task's stream holds no copy", async () => {
+    const clerk = await agent('clerk', [tools.refund!.id]);
+    await requireApproval(clerk.id, tools.refund!.id);
+    model.scriptFor(
+      'case-f',
+      { toolCalls: [{ id: 'call-f1', name: 'refund', arguments: { invoice: '7' } }] },
+      { content: 'Refunded invoice 7.' },
+    );
+    const task = await submit('case-f: refund invoice 7', clerk.id);
+    const awaited = await logEvent(task.id, (e) => e.type === 'ApprovalAwaited');
+    const approvalId = (awaited.data as { approvalId: string }).approvalId;
+    expect((await getTask(task.id, awaited.position)).state).toBe('WAITING_APPROVAL');
+    await api.governance.decideApproval({ id: approvalId, approve: true, reason: 'ok', requestId: rid() });
+    const ended = await taskEnded(task.id);
+    expect(ended.type).toBe('RunSucceeded');
+
+    // Everything the log holds about the task, its run and its approval, replayed from position 0.
+    const about = (e: RecordedEvent) =>
+      e.streamId === task.id || e.streamId.startsWith(`${task.id}-`) || e.streamId === approvalId;
+    const log: RecordedEvent[] = [];
+    for await (const e of store.readAll({ after: 0 })) if (about(e)) log.push(e);
+    const appends = (...types: string[]) => log.filter((e) => types.includes(e.type)).length;
+    // The old copies in the task's stream (TaskWaitingApproval, TaskApprovalResolved, TaskSucceeded) count as
+    // appends of the same step: each step is recorded once, by the one service that knows it.
+    expect({
+      claim: appends('TaskStarted'),
+      runStarted: appends('RunStarted'),
+      modelCalls: appends('ModelCalled'),
+      approvalRequested: appends('ApprovalRequested'),
+      approvalAwaited: appends('ApprovalAwaited', 'TaskWaitingApproval'),
+      approvalGranted: appends('ApprovalGranted'),
+      approvalReceived: appends('ApprovalReceived', 'TaskApprovalResolved'),
+      toolCalled: appends('ToolCalled'),
+      outcome: appends('RunSucceeded', 'TaskSucceeded'),
+    }).toEqual({
+      claim: 1,
+      runStarted: 1,
+      modelCalls: 2,
+      approvalRequested: 1,
+      approvalAwaited: 1,
+      approvalGranted: 1,
+      approvalReceived: 1,
+      toolCalled: 1,
+      outcome: 1,
+    });
+    // Routing appended the task's submission, routing and claim; the approval's wait and end are the run's.
+    expect(log.filter((e) => e.category === 'task').map((e) => e.type)).toEqual([
+      'TaskSubmitted',
+      'TaskRouted',
+      'TaskStarted',
+    ]);
+    expect(new Set(log.filter((e) => e.category === 'run').map((e) => e.metadata.actor.id))).toEqual(
+      new Set([clerk.id]),
+    );
+    // A replay of the log rebuilds the task, and GetTask shows the same events as its steps, in log order.
+    const steps = log.filter((e) => e.category !== 'approval');
+    let replayed = initialTaskState;
+    for (const e of steps) {
+      const event = e.category === 'task' ? parseTaskEvent(e.type, e.data) : parseRunEvent(e.type, e.data);
+      replayed = evolveTask(replayed, event!);
+    }
+    expect(replayed).toMatchObject({ status: 'SUCCEEDED', result: 'Refunded invoice 7.', attempt: 1 });
+    const read = await getTask(task.id, ended.position);
+    expect(read).toMatchObject({ state: 'SUCCEEDED', result: 'Refunded invoice 7.' });
+    expect(read.steps.map((s) => [s.type, Number(s.position)])).toEqual(steps.map((e) => [e.type, e.position]));
+  });
+
+  it("(g) routing killed while a run ends: restarted, it derives the task's end from the run's events again", async () => {
+    const finisher = await agent('finisher', []);
+    model.scriptFor('case-g', { content: 'finished while routing was down', hold: 'case-g' });
+    const task = await submit('case-g: finish without routing', finisher.id);
+    await model.waitForRequests(1, 'case-g');
+    const routing = t.stack.services.routing;
+    routing.kill();
+    await routing.exited;
+    model.release('case-g');
+    // The runtime records the end in the run's stream; the task's owner is not there to see it.
+    const ended = await taskEnded(task.id);
+    expect(ended.type).toBe('RunSucceeded');
+    await routing.start();
+    const read = await getTask(task.id, ended.position);
+    expect(read).toMatchObject({ state: 'SUCCEEDED', result: 'finished while routing was down', attempt: 1 });
+    expect(Number(read.logPosition)).toBe(ended.position);
+    // Nothing was repaired or written twice: the task's stream has the claim and no ending of its own.
+    const own = await store.readStream({ tenantId: 'default', category: 'task', id: task.id });
+    expect(own.map((e) => e.type)).toEqual(['TaskSubmitted', 'TaskRouted', 'TaskStarted']);
+    const run = await store.readStream({ tenantId: 'default', category: 'run', id: `${task.id}-1` });
+    expect(run.map((e) => e.type)).toEqual(['RunStarted', 'ModelCalled', 'UsageCharged', 'RunSucceeded']);
   });
 });

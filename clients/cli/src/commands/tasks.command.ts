@@ -18,8 +18,18 @@ import { fetchAllPages } from './pagination';
 
 const PRIORITIES = ['LOW', 'NORMAL', 'HIGH'] as const;
 const STATES = ['QUEUED', 'ASSIGNED', 'RUNNING', 'WAITING_APPROVAL', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
-/** The steps after which a task changes no more, and whether each is a success. */
-const FINAL_STEPS: Record<string, boolean> = { TaskSucceeded: true, TaskFailed: false, TaskCancelled: false };
+/**
+ * The steps that end a task, and whether each is a success: WatchTask ends
+ * with one (the run's outcome, or a cancellation; TaskSucceeded and
+ * TaskFailed in logs written before runs were recorded once).
+ */
+const FINAL_STEPS: Record<string, boolean> = {
+  RunSucceeded: true,
+  RunFailed: false,
+  TaskCancelled: false,
+  TaskSucceeded: true,
+  TaskFailed: false,
+};
 
 function printTask(ctx: CliContext, task: Task): void {
   if (ctx.json) ctx.writeJson(task);

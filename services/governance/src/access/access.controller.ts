@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { GovernanceSubjects, type CheckAccessRequest, type CheckAccessResponse } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { validateContext } from '../governance.request';
 import { AccessHandler } from './access.handler';
 import { validateCheckAccess } from './access.validation';
@@ -11,7 +11,7 @@ import { validateCheckAccess } from './access.validation';
 export class AccessController {
   constructor(@Inject(AccessHandler) private readonly access: AccessHandler) {}
 
-  @MessagePattern(GovernanceSubjects.checkAccess)
+  @Receives(GovernanceSubjects.checkAccess)
   checkAccess(@Payload() request: ServiceRequest<CheckAccessRequest>): Promise<CheckAccessResponse> {
     const ctx = validateContext(request?.ctx);
     return this.access.check(ctx, validateCheckAccess(ctx, request?.body));

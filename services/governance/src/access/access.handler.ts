@@ -24,7 +24,7 @@ export class AccessHandler {
   constructor(private readonly deps: GovernanceDeps) {}
 
   async check(ctx: RequestContext, query: CheckAccessQuery): Promise<CheckAccessResponse> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     const tenantId = ctx.tenantId;
     const result = this.deps.access.check(tenantId, query.subject, query.action, query.resource);
     let decision = AccessDecision[result.decision];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   GovernanceSubjects,
   type Approval,
@@ -8,7 +8,7 @@ import {
   type ListApprovalsRequest,
   type ListApprovalsResponse,
 } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { validateContext } from '../governance.request';
 import { ApprovalHandler } from './approval.handler';
 import {
@@ -23,17 +23,17 @@ import {
 export class ApprovalController {
   constructor(@Inject(ApprovalHandler) private readonly approvals: ApprovalHandler) {}
 
-  @MessagePattern(GovernanceSubjects.requestApproval)
+  @Receives(GovernanceSubjects.requestApproval)
   requestApproval(@Payload() request: ServiceRequest<RequestApprovalBody>): Promise<Approval> {
     return this.approvals.request(validateContext(request?.ctx), validateRequestApproval(request?.body, randomUUID));
   }
 
-  @MessagePattern(GovernanceSubjects.listApprovals)
+  @Receives(GovernanceSubjects.listApprovals)
   listApprovals(@Payload() request: ServiceRequest<ListApprovalsRequest>): Promise<ListApprovalsResponse> {
     return this.approvals.list(validateContext(request?.ctx), validateListApprovals(request?.body));
   }
 
-  @MessagePattern(GovernanceSubjects.decideApproval)
+  @Receives(GovernanceSubjects.decideApproval)
   decideApproval(@Payload() request: ServiceRequest<DecideApprovalRequest>): Promise<Approval> {
     return this.approvals.decide(validateContext(request?.ctx), validateDecideApproval(request?.body));
   }

@@ -3,7 +3,7 @@ import { FailedPreconditionError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import type { GovernanceDeps } from '../governance.deps';
 import type { ApprovalRecord } from '../governance.projection';
-import { decideApproval, initialApprovalState, type ApprovalAggregateState } from './approval.decider';
+import { decideApproval, initialApprovalState } from './approval.decider';
 
 /** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -65,7 +65,7 @@ export class ApprovalExpiry {
 
   private async expire(tenantId: string, approvalId: string): Promise<void> {
     if (!this.running) return;
-    const { projection, writer } = this.deps;
+    const { projection } = this.deps;
     const record = projection.approval(tenantId, approvalId);
     if (!record || record.state.status !== 'PENDING') return;
     const remaining = Date.parse(record.state.expireTime) - this.deps.now().getTime();
@@ -80,15 +80,16 @@ export class ApprovalExpiry {
       correlationId: record.correlationId,
     };
     try {
-      const result = await writer.commit<ApprovalAggregateState>({
-        ctx,
+      await this.deps.pipeline.handle(ctx, {
         requestId,
-        stream: { tenantId, category: GovernanceCategories.approval, id: approvalId },
-        load: () => projection.approval(tenantId, approvalId) ?? { state: initialApprovalState, revision: -1 },
+        replays: ['ApprovalExpired'],
+        stream: { category: GovernanceCategories.approval, id: approvalId },
+        load: () => projection.approval(tenantId, approvalId),
+        initial: initialApprovalState,
         decide: (state) =>
           decideApproval({ type: 'ExpireApproval', approvalId, now: this.deps.now().toISOString() }, state),
+        reply: () => undefined,
       });
-      if (result) await writer.written(result.position);
     } catch (err) {
       // Someone decided or expired it first: nothing left to do.
       if (err instanceof FailedPreconditionError) return;

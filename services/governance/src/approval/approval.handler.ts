@@ -1,23 +1,15 @@
 import { GovernanceCategories, type Approval, type ListApprovalsResponse } from '@aos/contracts';
-import { AosError, NotFoundError } from '@aos/errors';
+import { AosError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
-import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
+import type { GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
 import { toProtoApproval } from '../governance.mapper';
 import { callerSubject, encodePageToken, pageOf } from '../governance.request';
-import { KeyedMutex } from '@aos/keyed-mutex';
-import {
-  decideApproval,
-  initialApprovalState,
-  type ApprovalAggregateState,
-  type ApprovalCommand,
-} from './approval.decider';
+import { decideApproval, initialApprovalState, type ApprovalCommand } from './approval.decider';
 import type { DecideApprovalCommand, ListApprovalsQuery, RequestApprovalCommand } from './approval.validation';
 
 /** Approvals: requested by other services (the runtime), listed and decided by people. */
 export class ApprovalHandler {
-  private readonly requests = new KeyedMutex();
-
   constructor(private readonly deps: GovernanceDeps) {}
 
   request(ctx: RequestContext, command: RequestApprovalCommand): Promise<Approval> {
@@ -46,7 +38,7 @@ export class ApprovalHandler {
   }
 
   async list(ctx: RequestContext, query: ListApprovalsQuery): Promise<ListApprovalsResponse> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     const matching = this.deps.projection
       .approvals(ctx.tenantId)
       .filter((a) => query.state === undefined || a.state.status === query.state);
@@ -57,43 +49,27 @@ export class ApprovalHandler {
     };
   }
 
-  private async mutate(
+  private mutate(
     ctx: RequestContext,
     requestId: string,
     approvalId: string,
-    types: string[],
+    replays: string[],
     command: ApprovalCommand,
   ): Promise<Approval> {
-    const { writer, projection } = this.deps;
-    writer.requireFollowing();
-    const tenantId = ctx.tenantId;
-    return this.requests.run(`${tenantId}\u0000${requestId}`, async () => {
-      const replayed = replayOf(this.deps, tenantId, requestId, types, (events) =>
-        events.every((e) => (e.data as { approvalId: string }).approvalId === approvalId),
-      );
-      let position: number;
-      if (replayed) {
-        position = lastPosition(replayed);
-      } else {
-        const result = await writer.commit<ApprovalAggregateState>({
-          ctx,
-          requestId,
-          stream: { tenantId, category: GovernanceCategories.approval, id: approvalId },
-          load: () => projection.approval(tenantId, approvalId) ?? { state: initialApprovalState, revision: -1 },
-          decide: (state) => decideApproval(command, state),
-          recorded: () => projection.request(tenantId, requestId) !== undefined,
-        });
-        const recorded = projection.request(tenantId, requestId);
-        position = result?.position ?? (recorded ? lastPosition(recorded) : 0);
-      }
-      await writer.written(position);
-      const record = projection.approval(tenantId, approvalId);
-      if (!record) {
-        if (command.type === 'RequestApproval')
-          throw new AosError('INTERNAL', `approval ${approvalId} is not in the read model`);
-        throw new NotFoundError('approval', approvalId);
-      }
-      return toProtoApproval(record);
+    const { tenantId } = ctx;
+    return this.deps.pipeline.handle(ctx, {
+      requestId,
+      replays,
+      stream: { category: GovernanceCategories.approval, id: approvalId },
+      creates: command.type === 'RequestApproval',
+      load: () => this.deps.projection.approval(tenantId, approvalId),
+      initial: initialApprovalState,
+      decide: (state) => decideApproval(command, state),
+      reply: () => {
+        const record = this.deps.projection.approval(tenantId, approvalId);
+        if (!record) throw new AosError('INTERNAL', `approval ${approvalId} is not in the read model`);
+        return toProtoApproval(record);
+      },
     });
   }
 }

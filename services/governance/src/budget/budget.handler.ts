@@ -1,10 +1,9 @@
 import { GovernanceCategories, type Budget } from '@aos/contracts';
 import { AosError, NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
-import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
+import type { GovernanceDeps } from '../governance.deps';
 import { toProtoBudget } from '../governance.mapper';
 import { budgetKey, TENANT_BUDGET_KEY, type BudgetRecord } from '../governance.projection';
-import { KeyedMutex } from '@aos/keyed-mutex';
 import { decideBudget, initialBudgetState, isExhausted, type BudgetCommand, type BudgetState } from './budget.decider';
 import type { BudgetTarget, GetBudgetQuery, RecordUsageCommand, SetBudgetCommand } from './budget.validation';
 
@@ -15,38 +14,38 @@ export interface RecordUsageReply {
 
 /** Budgets per tenant and per agent, and the usage charged against them. */
 export class BudgetHandler {
-  private readonly requests = new KeyedMutex();
-
   constructor(private readonly deps: GovernanceDeps) {}
 
-  async set(ctx: RequestContext, command: SetBudgetCommand): Promise<Budget> {
-    const { writer, projection } = this.deps;
-    writer.requireFollowing();
-    const tenantId = ctx.tenantId;
+  set(ctx: RequestContext, command: SetBudgetCommand): Promise<Budget> {
+    const { tenantId } = ctx;
     const key = budgetKey(command.scope, command.agentId);
-    return this.requests.run(`${tenantId}\u0000${command.requestId}`, async () => {
-      const replayed = replayOf(this.deps, tenantId, command.requestId, ['BudgetSet'], (events) =>
-        events.every((e) => e.streamId === key),
-      );
-      const position = replayed
-        ? lastPosition(replayed)
-        : await this.commit(ctx, command.requestId, key, 0, {
+    return this.deps.pipeline.handle(ctx, {
+      requestId: command.requestId,
+      replays: ['BudgetSet'],
+      ...this.budgetStream(tenantId, key),
+      creates: true,
+      decide: (state) =>
+        decideBudget(
+          {
             type: 'SetBudget',
             scope: command.scope,
             agentId: command.agentId,
             period: command.period,
             tokenLimit: command.tokenLimit,
             costLimitMicros: command.costLimitMicros,
-          });
-      await writer.written(position);
-      const record = projection.budget(tenantId, key);
-      if (!record) throw new AosError('INTERNAL', `budget ${key} was recorded but is not in the read model`);
-      return toProtoBudget(record, this.deps.now().toISOString());
+          },
+          state,
+        ),
+      reply: () => {
+        const record = this.deps.projection.budget(tenantId, key);
+        if (!record) throw new AosError('INTERNAL', `budget ${key} was recorded but is not in the read model`);
+        return toProtoBudget(record, this.deps.now().toISOString());
+      },
     });
   }
 
   async get(ctx: RequestContext, query: GetBudgetQuery): Promise<Budget> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     const record = this.deps.projection.budget(ctx.tenantId, budgetKey(query.scope, query.agentId));
     if (!record) throw new NotFoundError('budget', describe(query));
     return toProtoBudget(record, this.deps.now().toISOString());
@@ -59,19 +58,17 @@ export class BudgetHandler {
    * charge that exhausts the tenant budget between the two appends can leave
    * the usage on the agent budget only.
    */
-  async recordUsage(ctx: RequestContext, command: RecordUsageCommand): Promise<RecordUsageReply> {
-    const { writer } = this.deps;
-    writer.requireFollowing();
-    const tenantId = ctx.tenantId;
-    return this.requests.run(`${tenantId}\u0000${command.requestId}`, async () => {
-      const replayed = replayOf(this.deps, tenantId, command.requestId, ['UsageRecorded']);
-      const keys = this.chargedBudgets(tenantId, command.agentId).map((r) => r.key);
-      if (replayed) {
-        await writer.written(lastPosition(replayed));
-        return this.usageReply(tenantId, keys);
-      }
+  recordUsage(ctx: RequestContext, command: RecordUsageCommand): Promise<RecordUsageReply> {
+    const { tenantId } = ctx;
+    const request = {
+      requestId: command.requestId,
+      replays: ['UsageRecorded'],
+      reply: () => this.usageReply(tenantId, this.chargedBudgets(tenantId, command.agentId)),
+    };
+    return this.deps.pipeline.handleRequest(ctx, request, async (tx) => {
       const now = this.deps.now().toISOString();
-      for (const { key, record } of this.chargedBudgets(tenantId, command.agentId)) {
+      const charged = this.chargedBudgets(tenantId, command.agentId);
+      for (const { key, record } of charged) {
         if (isExhausted(record.state, now)) {
           throw new AosError(
             'RESOURCE_EXHAUSTED',
@@ -79,20 +76,16 @@ export class BudgetHandler {
           );
         }
       }
-      let position = 0;
-      let index = 0;
-      for (const key of keys) {
-        const usage: BudgetCommand = {
-          type: 'RecordUsage',
-          tokens: command.tokens,
-          costMicros: command.costMicros,
-          source: command.source,
-          now,
-        };
-        position = Math.max(position, await this.commit(ctx, command.requestId, key, index++, usage));
+      const usage: BudgetCommand = {
+        type: 'RecordUsage',
+        tokens: command.tokens,
+        costMicros: command.costMicros,
+        source: command.source,
+        now,
+      };
+      for (const { key } of charged) {
+        await tx.commit({ ...this.budgetStream(tenantId, key), decide: (state) => decideBudget(usage, state) });
       }
-      await writer.written(position);
-      return this.usageReply(tenantId, keys);
     });
   }
 
@@ -105,35 +98,22 @@ export class BudgetHandler {
     });
   }
 
-  private usageReply(tenantId: string, keys: string[]): RecordUsageReply {
+  private usageReply(tenantId: string, charged: readonly { key: string }[]): RecordUsageReply {
     const now = this.deps.now().toISOString();
     return {
-      budgets: keys.flatMap((key) => {
+      budgets: charged.flatMap(({ key }) => {
         const record = this.deps.projection.budget(tenantId, key);
         return record ? [toProtoBudget(record, now)] : [];
       }),
     };
   }
 
-  /** Appends to one budget stream; the position reached (that of the current state when nothing changed). */
-  private async commit(
-    ctx: RequestContext,
-    requestId: string,
-    key: string,
-    firstIndex: number,
-    command: BudgetCommand,
-  ): Promise<number> {
-    const { writer, projection } = this.deps;
-    const tenantId = ctx.tenantId;
-    const result = await writer.commit<BudgetState>({
-      ctx,
-      requestId,
-      stream: { tenantId, category: GovernanceCategories.budget, id: key },
-      load: () => projection.budget(tenantId, key) ?? { state: initialBudgetState, revision: -1 },
-      decide: (state) => decideBudget(command, state),
-      firstIndex,
-    });
-    return result?.position ?? projection.budget(tenantId, key)?.logPosition ?? 0;
+  private budgetStream(tenantId: string, key: string) {
+    return {
+      stream: { category: GovernanceCategories.budget, id: key },
+      load: () => this.deps.projection.budget(tenantId, key),
+      initial: initialBudgetState as BudgetState,
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   GovernanceSubjects,
   type AddPolicyRuleRequest,
@@ -17,7 +17,7 @@ import {
   type Role,
   type RoleBinding,
 } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { validateContext } from '../governance.request';
 import { PolicyHandler } from './policy.handler';
 import {
@@ -33,42 +33,42 @@ import {
 export class PolicyController {
   constructor(@Inject(PolicyHandler) private readonly policy: PolicyHandler) {}
 
-  @MessagePattern(GovernanceSubjects.defineRole)
+  @Receives(GovernanceSubjects.defineRole)
   defineRole(@Payload() request: ServiceRequest<DefineRoleRequest>): Promise<Role> {
     return this.policy.defineRole(validateContext(request?.ctx), validateDefineRole(request?.body));
   }
 
-  @MessagePattern(GovernanceSubjects.listRoles)
+  @Receives(GovernanceSubjects.listRoles)
   listRoles(@Payload() request: ServiceRequest<ListRolesRequest>): Promise<ListRolesResponse> {
     return this.policy.listRoles(validateContext(request?.ctx));
   }
 
-  @MessagePattern(GovernanceSubjects.assignRole)
+  @Receives(GovernanceSubjects.assignRole)
   assignRole(@Payload() request: ServiceRequest<AssignRoleRequest>): Promise<RoleBinding> {
     return this.policy.assignRole(validateContext(request?.ctx), validateAssignRole(request?.body, 'AssignRole'));
   }
 
-  @MessagePattern(GovernanceSubjects.revokeRole)
+  @Receives(GovernanceSubjects.revokeRole)
   revokeRole(@Payload() request: ServiceRequest<RevokeRoleRequest>): Promise<RoleBinding> {
     return this.policy.revokeRole(validateContext(request?.ctx), validateAssignRole(request?.body, 'RevokeRole'));
   }
 
-  @MessagePattern(GovernanceSubjects.listRoleBindings)
+  @Receives(GovernanceSubjects.listRoleBindings)
   listRoleBindings(@Payload() request: ServiceRequest<ListRoleBindingsRequest>): Promise<ListRoleBindingsResponse> {
     return this.policy.listBindings(validateContext(request?.ctx), validatePolicyList(request?.body));
   }
 
-  @MessagePattern(GovernanceSubjects.addPolicyRule)
+  @Receives(GovernanceSubjects.addPolicyRule)
   addPolicyRule(@Payload() request: ServiceRequest<AddPolicyRuleRequest>): Promise<PolicyRule> {
     return this.policy.addRule(validateContext(request?.ctx), validateAddPolicyRule(request?.body));
   }
 
-  @MessagePattern(GovernanceSubjects.removePolicyRule)
+  @Receives(GovernanceSubjects.removePolicyRule)
   removePolicyRule(@Payload() request: ServiceRequest<RemovePolicyRuleRequest>): Promise<PolicyRule> {
     return this.policy.removeRule(validateContext(request?.ctx), validateRemovePolicyRule(request?.body));
   }
 
-  @MessagePattern(GovernanceSubjects.listPolicyRules)
+  @Receives(GovernanceSubjects.listPolicyRules)
   listPolicyRules(@Payload() request: ServiceRequest<ListPolicyRulesRequest>): Promise<ListPolicyRulesResponse> {
     return this.policy.listRules(validateContext(request?.ctx), validatePolicyList(request?.body));
   }

@@ -10,10 +10,10 @@ import {
 import { AosError, NotFoundError } from '@aos/errors';
 import type { RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
-import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
+import { lastPositionOf, type RecordedStep } from '@aos/command-pipeline';
+import type { GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
 import { bindingFromOrigin, ruleFromOrigin, toProtoBinding, toProtoRole, toProtoRule } from '../governance.mapper';
-import { KeyedMutex } from '@aos/keyed-mutex';
 import { decidePolicy, initialPolicyState, type PolicyCommand } from './policy.decider';
 import type { PolicyListQuery, PolicyMutation } from './policy.validation';
 
@@ -30,8 +30,6 @@ const EVENT_OF: Record<PolicyMutation['type'], string> = {
  * policy stream, decided against its state at a known revision.
  */
 export class PolicyHandler {
-  private readonly requests = new KeyedMutex();
-
   constructor(private readonly deps: GovernanceDeps) {}
 
   defineRole(ctx: RequestContext, mutation: PolicyMutation): Promise<Role> {
@@ -52,7 +50,7 @@ export class PolicyHandler {
   revokeRole(ctx: RequestContext, mutation: PolicyMutation): Promise<RoleBinding> {
     return this.mutate(ctx, mutation, async (events) => {
       const binding = bindingFromOrigin(this.origin(ctx.tenantId, bindingIdOf(events[0]!)));
-      return { ...binding, logPosition: lastPosition(events) };
+      return { ...binding, logPosition: lastPositionOf(events) };
     });
   }
 
@@ -65,55 +63,42 @@ export class PolicyHandler {
   removeRule(ctx: RequestContext, mutation: PolicyMutation): Promise<PolicyRule> {
     return this.mutate(ctx, mutation, async (events) => {
       const rule = ruleFromOrigin(this.origin(ctx.tenantId, ruleIdOf(events[0]!)));
-      return { ...rule, logPosition: lastPosition(events) };
+      return { ...rule, logPosition: lastPositionOf(events) };
     });
   }
 
   async listRoles(ctx: RequestContext): Promise<ListRolesResponse> {
-    await this.deps.writer.reach(0);
+    await this.deps.pipeline.reach(0);
     return { roles: this.deps.access.roles(ctx.tenantId).map(toProtoRole) };
   }
 
   async listBindings(ctx: RequestContext, query: PolicyListQuery): Promise<ListRoleBindingsResponse> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     return { bindings: this.deps.access.bindings(ctx.tenantId, query.subject).map(toProtoBinding) };
   }
 
   async listRules(ctx: RequestContext, query: PolicyListQuery): Promise<ListPolicyRulesResponse> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     return { rules: this.deps.access.rules(ctx.tenantId, query.subject).map(toProtoRule) };
   }
 
-  /**
-   * Replays a retried request, or decides and appends it; `reply` builds the
-   * answer from the request's events (empty when the change was a no-op).
-   */
-  private async mutate<T>(
+  /** One change of the tenant's policy stream; `reply` builds the answer from the request's recorded events. */
+  private mutate<T>(
     ctx: RequestContext,
     mutation: PolicyMutation,
-    reply: (events: readonly RecordedEvent[]) => Promise<T>,
+    reply: (events: readonly RecordedStep[]) => Promise<T>,
   ): Promise<T> {
-    const { writer, projection } = this.deps;
-    writer.requireFollowing();
-    const tenantId = ctx.tenantId;
-    return this.requests.run(`${tenantId}\u0000${mutation.requestId}`, async () => {
-      const replayed = replayOf(this.deps, tenantId, mutation.requestId, [EVENT_OF[mutation.type]]);
-      if (replayed) {
-        await writer.written(lastPosition(replayed));
-        return reply(replayed);
-      }
-      const command = this.toCommand(tenantId, mutation);
-      const result = await writer.commit({
-        ctx,
-        requestId: mutation.requestId,
-        stream: { tenantId, category: GovernanceCategories.policy, id: tenantId },
-        load: () => projection.policy(tenantId) ?? { state: initialPolicyState, revision: -1 },
-        decide: (state) => decidePolicy(command, state),
-        recorded: () => projection.request(tenantId, mutation.requestId) !== undefined,
-      });
-      const recorded = projection.request(tenantId, mutation.requestId);
-      await writer.written(result?.position ?? (recorded ? lastPosition(recorded) : 0));
-      return reply(projection.request(tenantId, mutation.requestId) ?? []);
+    const { tenantId } = ctx;
+    return this.deps.pipeline.handle(ctx, {
+      requestId: mutation.requestId,
+      replays: [EVENT_OF[mutation.type]],
+      stream: { category: GovernanceCategories.policy, id: tenantId },
+      load: () => this.deps.projection.policy(tenantId),
+      // Every tenant has a policy stream from its creation; one not written yet starts empty.
+      creates: true,
+      initial: initialPolicyState,
+      decide: (state) => decidePolicy(this.toCommand(tenantId, mutation), state),
+      reply: (done) => reply(done.recorded),
     });
   }
 
@@ -145,10 +130,10 @@ export class PolicyHandler {
   }
 }
 
-function bindingIdOf(event: RecordedEvent): string {
+function bindingIdOf(event: RecordedStep): string {
   return (event.data as { bindingId: string }).bindingId;
 }
 
-function ruleIdOf(event: RecordedEvent): string {
+function ruleIdOf(event: RecordedStep): string {
   return (event.data as { ruleId: string }).ruleId;
 }

@@ -2,6 +2,7 @@ import { generateApiKey, hashApiKey } from '@aos/access-control';
 import {
   GovernanceCategories,
   type ApiKey,
+  type GovernanceEvent,
   type CreateApiKeyResponse,
   type ListApiKeysResponse,
   type ListPrincipalsResponse,
@@ -9,18 +10,12 @@ import {
 } from '@aos/contracts';
 import { AosError, NotFoundError, PermissionDeniedError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
-import { lastPosition, replayOf, type GovernanceDeps } from '../governance.deps';
+import type { NameChange, RecordedStep } from '@aos/command-pipeline';
+import { dataOf, type GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
 import { toProtoApiKey, toProtoPrincipal } from '../governance.mapper';
-import { foldName } from '../governance.projection';
 import { encodePageToken, pageOf } from '../governance.request';
-import { KeyedMutex } from '@aos/keyed-mutex';
-import {
-  decidePrincipal,
-  initialPrincipalState,
-  type PrincipalCommand,
-  type PrincipalState,
-} from './principal.decider';
+import { decidePrincipal, initialPrincipalState, type PrincipalState } from './principal.decider';
 import type {
   CreateApiKeyCommand,
   CreatePrincipalCommand,
@@ -36,29 +31,19 @@ import type {
  * into the log, and a retry of that request gets the key without its secret.
  */
 export class PrincipalHandler {
-  /** Serialises requests sharing a request_id, so a quick retry waits for the first attempt's reply. */
-  private readonly requests = new KeyedMutex();
-  /**
-   * Serialises creations per tenant and name in this instance, so two requests
-   * cannot both find a name free. Across instances this is not a guarantee (a
-   * name reservation stream would be); a known limitation shared with agents.
-   */
-  private readonly names = new KeyedMutex();
-
   constructor(private readonly deps: GovernanceDeps) {}
 
-  async create(ctx: RequestContext, command: CreatePrincipalCommand): Promise<Principal> {
-    this.deps.writer.requireFollowing();
-    const tenantId = ctx.tenantId;
-    return this.requests.run(`${tenantId}\u0000${command.requestId}`, async () => {
-      const principalId = entityIdFor('principal', tenantId, command.requestId);
-      const replayed = this.replay(tenantId, command.requestId, ['PrincipalCreated'], principalId);
-      if (replayed) return this.principalReply(tenantId, principalId, lastPosition(replayed));
-      // Name and OIDC subject are both unique per tenant: hold the lock of each.
-      const oidcKey = `${tenantId}\u0001${command.oidcSubject}`;
-      const create = () =>
-        this.names.run(`${tenantId}\u0000${foldName(command.name)}`, async () => {
-          const result = await this.commit(ctx, command.requestId, principalId, {
+  create(ctx: RequestContext, command: CreatePrincipalCommand): Promise<Principal> {
+    const { tenantId } = ctx;
+    const principalId = entityIdFor('principal', tenantId, command.requestId);
+    return this.deps.pipeline.handle(ctx, {
+      requestId: command.requestId,
+      replays: ['PrincipalCreated'],
+      ...this.principalStream(tenantId, principalId),
+      creates: true,
+      decide: (state) =>
+        decidePrincipal(
+          {
             type: 'CreatePrincipal',
             principalId,
             kind: command.kind,
@@ -69,26 +54,23 @@ export class PrincipalHandler {
             oidcSubjectHolder: command.oidcSubject
               ? this.deps.access.principalByOidcSubject(tenantId, command.oidcSubject)?.id
               : undefined,
-          });
-          return this.principalReply(
-            tenantId,
-            principalId,
-            result ?? this.recordedPosition(tenantId, command.requestId),
-          );
-        });
-      return command.oidcSubject ? this.names.run(oidcKey, create) : create();
+          },
+          state,
+        ),
+      names: principalNames,
+      reply: () => this.principalReply(tenantId, principalId),
     });
   }
 
   async get(ctx: RequestContext, query: GetPrincipalQuery): Promise<Principal> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     const view = this.deps.access.principal(ctx.tenantId, query.principalId);
     if (!view) throw new NotFoundError('principal', query.principalId);
     return toProtoPrincipal(view);
   }
 
   async list(ctx: RequestContext, query: ListPrincipalsQuery): Promise<ListPrincipalsResponse> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     // Principals are never deleted, so their order of creation is a stable page order.
     const all = this.deps.access.principals(ctx.tenantId).map((view, i) => ({ view, n: i + 1 }));
     const { page, nextAfter } = pageOf(all, (p) => p.n, query.after, query.pageSize);
@@ -98,45 +80,52 @@ export class PrincipalHandler {
     };
   }
 
-  async createApiKey(ctx: RequestContext, command: CreateApiKeyCommand): Promise<CreateApiKeyResponse> {
-    this.deps.writer.requireFollowing();
-    const tenantId = ctx.tenantId;
-    return this.requests.run(`${tenantId}\u0000${command.requestId}`, async () => {
-      const keyId = entityIdFor('key', tenantId, command.requestId);
-      // The key id comes from the request_id alone, so the principal must match too:
-      // a request_id reused for another principal is another request.
-      const replayed = this.replay(tenantId, command.requestId, ['ApiKeyCreated'], keyId, command.principalId);
-      // A retry never sees the secret again: it was in the first reply only.
-      if (replayed) return { apiKey: await this.keyReply(tenantId, keyId, lastPosition(replayed)), secret: '' };
-      if (!this.deps.projection.principal(tenantId, command.principalId)) {
-        throw new NotFoundError('principal', command.principalId);
-      }
-      this.requireMayManageKeysOf(ctx, command.principalId);
-      const key = generateApiKey();
-      const hash = await hashApiKey(key.full);
-      const result = await this.commit(ctx, command.requestId, command.principalId, {
-        type: 'CreateApiKey',
-        principalId: command.principalId,
-        keyId,
-        prefix: key.prefix,
-        hash,
-        description: command.description,
-        expireTime: command.expireTime,
-        now: this.deps.now().toISOString(),
-      });
-      if (result === undefined) {
-        // Another instance recorded this very request: its reply had the secret, this one must not.
-        return {
-          apiKey: await this.keyReply(tenantId, keyId, this.recordedPosition(tenantId, command.requestId)),
-          secret: '',
-        };
-      }
-      return { apiKey: await this.keyReply(tenantId, keyId, result), secret: key.full };
-    });
+  /** The secret is generated only for a request not recorded yet: a retry never sees it again. */
+  createApiKey(ctx: RequestContext, command: CreateApiKeyCommand): Promise<CreateApiKeyResponse> {
+    const { tenantId } = ctx;
+    const keyId = entityIdFor('key', tenantId, command.requestId);
+    let secret = '';
+    return this.deps.pipeline.handleRequest(
+      ctx,
+      {
+        requestId: command.requestId,
+        replays: ['ApiKeyCreated'],
+        // The key id comes from the request_id alone, so the principal must match too.
+        sameTarget: (steps) => steps.every((s) => s.streamId === command.principalId),
+        reply: async () => ({ apiKey: await this.keyReply(tenantId, keyId), secret }),
+      },
+      async (tx) => {
+        if (!this.deps.projection.principal(tenantId, command.principalId)) {
+          throw new NotFoundError('principal', command.principalId);
+        }
+        this.requireMayManageKeysOf(ctx, command.principalId);
+        const key = generateApiKey();
+        const hash = await hashApiKey(key.full);
+        const committed = await tx.commit({
+          ...this.principalStream(tenantId, command.principalId),
+          decide: (state) =>
+            decidePrincipal(
+              {
+                type: 'CreateApiKey',
+                principalId: command.principalId,
+                keyId,
+                prefix: key.prefix,
+                hash,
+                description: command.description,
+                expireTime: command.expireTime,
+                now: this.deps.now().toISOString(),
+              },
+              state,
+            ),
+        });
+        // Recorded by another instance meanwhile: its reply had the secret, this one must not.
+        if (committed) secret = key.full;
+      },
+    );
   }
 
   async listApiKeys(ctx: RequestContext, query: ListApiKeysQuery): Promise<ListApiKeysResponse> {
-    await this.deps.writer.reach(query.minPosition);
+    await this.deps.pipeline.reach(query.minPosition);
     if (query.principalId && !this.deps.access.principal(ctx.tenantId, query.principalId)) {
       throw new NotFoundError('principal', query.principalId);
     }
@@ -144,42 +133,33 @@ export class PrincipalHandler {
     return { apiKeys: keys.map(toProtoApiKey) };
   }
 
-  async revokeApiKey(ctx: RequestContext, command: RevokeApiKeyCommand): Promise<ApiKey> {
-    this.deps.writer.requireFollowing();
-    const tenantId = ctx.tenantId;
-    return this.requests.run(`${tenantId}\u0000${command.requestId}`, async () => {
-      const replayed = this.replay(tenantId, command.requestId, ['ApiKeyRevoked'], command.keyId);
-      if (replayed) return this.keyReply(tenantId, command.keyId, lastPosition(replayed));
+  revokeApiKey(ctx: RequestContext, command: RevokeApiKeyCommand): Promise<ApiKey> {
+    const { tenantId } = ctx;
+    const request = {
+      requestId: command.requestId,
+      replays: ['ApiKeyRevoked'],
+      sameTarget: (steps: readonly RecordedStep[]) => steps.every((s) => dataOf(s).keyId === command.keyId),
+      reply: () => this.keyReply(tenantId, command.keyId),
+    };
+    return this.deps.pipeline.handleRequest(ctx, request, async (tx) => {
       // Keys are found through this tenant's index only: another tenant's key id is NOT_FOUND.
       const principalId = this.deps.projection.principalIdByKey(tenantId, command.keyId);
       if (!principalId) throw new NotFoundError('api key', command.keyId);
       this.requireMayManageKeysOf(ctx, principalId);
-      const result = await this.commit(ctx, command.requestId, principalId, {
-        type: 'RevokeApiKey',
-        principalId,
-        keyId: command.keyId,
+      await tx.commit({
+        ...this.principalStream(tenantId, principalId),
+        decide: (state) => decidePrincipal({ type: 'RevokeApiKey', principalId, keyId: command.keyId }, state),
       });
-      return this.keyReply(tenantId, command.keyId, result ?? this.recordedPosition(tenantId, command.requestId));
     });
   }
 
-  private async commit(ctx: RequestContext, requestId: string, principalId: string, command: PrincipalCommand) {
-    const { projection } = this.deps;
-    const result = await this.deps.writer.commit<PrincipalState>({
-      ctx,
-      requestId,
-      stream: { tenantId: ctx.tenantId, category: GovernanceCategories.principal, id: principalId },
-      load: () => projection.principal(ctx.tenantId, principalId) ?? { state: initialPrincipalState, revision: -1 },
-      decide: (state) => decidePrincipal(command, state),
-      recorded: () => projection.request(ctx.tenantId, requestId) !== undefined,
-    });
-    return result?.position;
-  }
-
-  private replay(tenantId: string, requestId: string, types: string[], ...targetIds: string[]) {
-    return replayOf(this.deps, tenantId, requestId, types, (events) =>
-      events.every((e) => targetIds.every((id) => Object.values(e.data as Record<string, unknown>).includes(id))),
-    );
+  /** The principal's stream as the pipeline finds and decides it. */
+  private principalStream(tenantId: string, principalId: string) {
+    return {
+      stream: { category: GovernanceCategories.principal, id: principalId },
+      load: () => this.deps.projection.principal(tenantId, principalId),
+      initial: initialPrincipalState as PrincipalState,
+    };
   }
 
   /**
@@ -196,23 +176,26 @@ export class PrincipalHandler {
     throw new PermissionDeniedError("only a system administrator may create or revoke a system administrator's keys");
   }
 
-  private recordedPosition(tenantId: string, requestId: string): number {
-    const events = this.deps.projection.request(tenantId, requestId);
-    if (!events) throw new AosError('INTERNAL', `request ${requestId} changed nothing and is not recorded`);
-    return lastPosition(events);
-  }
-
-  private async principalReply(tenantId: string, principalId: string, position: number): Promise<Principal> {
-    await this.deps.writer.written(position);
+  private principalReply(tenantId: string, principalId: string): Principal {
     const view = this.deps.access.principal(tenantId, principalId);
     if (!view) throw new AosError('INTERNAL', `principal ${principalId} was recorded but is not in the read model`);
     return toProtoPrincipal(view);
   }
 
-  private async keyReply(tenantId: string, keyId: string, position: number): Promise<ApiKey> {
-    await this.deps.writer.written(position);
+  private async keyReply(tenantId: string, keyId: string): Promise<ApiKey> {
     const view = this.deps.access.apiKey(tenantId, keyId, this.deps.now());
     if (!view) throw new AosError('INTERNAL', `api key ${keyId} was recorded but is not in the read model`);
     return toProtoApiKey(view);
   }
+}
+
+/** A created principal takes its name and, when it has one, its OIDC subject. */
+export function principalNames(events: readonly GovernanceEvent[]): NameChange[] {
+  return events.flatMap((event): NameChange[] => {
+    if (event.type !== 'PrincipalCreated') return [];
+    const { principalId, name, oidcSubject } = event.data;
+    const changes: NameChange[] = [{ kind: 'principal', name, holderId: principalId, action: 'reserve' }];
+    if (oidcSubject) changes.push({ kind: 'oidcSubject', name: oidcSubject, holderId: principalId, action: 'reserve' });
+    return changes;
+  });
 }

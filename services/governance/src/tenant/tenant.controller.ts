@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   GovernanceSubjects,
   type CreateTenantRequest,
@@ -7,7 +7,7 @@ import {
   type ListTenantsRequest,
   type ListTenantsResponse,
 } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { validateContext } from '../governance.request';
 import { TenantHandler } from './tenant.handler';
 import { validateCreateTenant, validateListTenants } from './tenant.validation';
@@ -17,12 +17,12 @@ import { validateCreateTenant, validateListTenants } from './tenant.validation';
 export class TenantController {
   constructor(@Inject(TenantHandler) private readonly tenants: TenantHandler) {}
 
-  @MessagePattern(GovernanceSubjects.createTenant)
+  @Receives(GovernanceSubjects.createTenant)
   createTenant(@Payload() request: ServiceRequest<CreateTenantRequest>): Promise<CreateTenantResponse> {
     return this.tenants.create(validateContext(request?.ctx), validateCreateTenant(request?.body));
   }
 
-  @MessagePattern(GovernanceSubjects.listTenants)
+  @Receives(GovernanceSubjects.listTenants)
   listTenants(@Payload() request: ServiceRequest<ListTenantsRequest>): Promise<ListTenantsResponse> {
     return this.tenants.list(validateContext(request?.ctx), validateListTenants(request?.body));
   }

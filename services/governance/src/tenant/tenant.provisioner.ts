@@ -7,6 +7,7 @@ import { entityIdFor } from '../governance.ids';
 import { toProtoApiKey, toProtoPrincipal, toProtoTenant } from '../governance.mapper';
 import { decidePolicy, findBinding, initialPolicyState } from '../policy/policy.decider';
 import { decidePrincipal, evolvePrincipal, initialPrincipalState } from '../principal/principal.decider';
+import { principalNames } from '../principal/principal.handler';
 import { decideTenant, initialTenantState } from './tenant.decider';
 
 export interface TenantProvision {
@@ -23,13 +24,14 @@ export interface TenantProvision {
 /**
  * Creates a tenant with its first admin: TenantCreated, the tenant-admin
  * binding, then the admin principal with its API key. Three streams cannot be
- * written atomically, so every step is skipped when the log already has it:
- * a retry with the same request_id (or a restart after a crash) completes
- * what an earlier attempt began. The tenant stream is written first
- * (`no_stream`), so it is the lock: a concurrent request for the same id
- * fails before it writes anything into the tenant. The key comes last, so
- * its secret can be handed out by the attempt that records it: the secret is
- * only in that reply, never in the log nor in memory afterwards.
+ * written atomically, so the request is resumable: each step has fixed event
+ * indexes and decides nothing for what the log already has, so a retry with
+ * the same request_id (or a restart after a crash) completes what an earlier
+ * attempt began. The tenant stream is written first (`no_stream`), so it is
+ * the lock: a concurrent request for the same id fails before it writes
+ * anything into the tenant. The key comes last, so its secret can be handed
+ * out by the attempt that records it: the secret is only in that reply, never
+ * in the log nor in memory afterwards.
  */
 export async function provisionTenant(
   deps: GovernanceDeps,
@@ -37,64 +39,71 @@ export async function provisionTenant(
   request: TenantProvision,
 ): Promise<CreateTenantResponse> {
   const { tenantId, requestId } = request;
-  const { projection, writer } = deps;
+  const { projection } = deps;
   const existing = projection.tenant(tenantId);
   if (existing && existing.requestId !== requestId) throw new AlreadyExistsError('tenant', 'tenant.id', tenantId);
-  const writeCtx: RequestContext = { ...ctx, tenantId };
-  const recordedByUs = () => projection.tenant(tenantId)?.requestId === requestId;
-  const positions: number[] = existing ? [existing.logPosition] : [];
-
-  if (!existing) {
-    const result = await writer.commit({
-      ctx: writeCtx,
-      requestId,
-      stream: { tenantId, category: GovernanceCategories.tenant, id: tenantId },
-      load: () => {
-        const tenant = projection.tenant(tenantId);
-        return tenant
-          ? { state: { status: 'CREATED' as const, ...tenant.state }, revision: tenant.revision }
-          : { state: initialTenantState, revision: -1 };
-      },
-      decide: (state) => decideTenant({ type: 'CreateTenant', tenantId, displayName: request.displayName }, state),
-      firstIndex: 0,
-      recorded: recordedByUs,
-    });
-    if (result) positions.push(result.position);
-    else if (!recordedByUs()) throw new AlreadyExistsError('tenant', 'tenant.id', tenantId);
-  }
-
   const adminId = entityIdFor('principal', tenantId, requestId);
   const bindingId = entityIdFor('binding', tenantId, requestId);
   const keyId = entityIdFor('key', tenantId, requestId);
   const adminSubject = `user:${adminId}`;
-
-  const bound = await writer.commit({
-    ctx: writeCtx,
-    requestId,
-    stream: { tenantId, category: GovernanceCategories.policy, id: tenantId },
-    load: () => {
-      const policy = projection.policy(tenantId);
-      return policy ?? { state: initialPolicyState, revision: -1 };
-    },
-    decide: (state) =>
-      findBinding(state, adminSubject, 'tenant-admin')
-        ? []
-        : decidePolicy({ type: 'AssignRole', bindingId, subject: adminSubject, role: 'tenant-admin' }, state),
-    firstIndex: 1,
-  });
-  if (bound) positions.push(bound.position);
-
   let secret = '';
-  if (!projection.principal(tenantId, adminId)) {
+
+  const reply = (): CreateTenantResponse => {
+    const tenant = deps.access.tenants().find((t) => t.id === tenantId);
+    const admin = deps.access.principal(tenantId, adminId);
+    const apiKey = deps.access.apiKey(tenantId, keyId);
+    if (!tenant || !admin || !apiKey) {
+      throw new AosError('INTERNAL', `tenant ${tenantId} was recorded but is not complete in the read model`);
+    }
+    return {
+      tenant: toProtoTenant(tenant),
+      admin: toProtoPrincipal(admin),
+      adminApiKey: toProtoApiKey(apiKey),
+      adminApiKeySecret: secret,
+    };
+  };
+
+  // The tenant's own streams are written as the tenant, whoever asks.
+  const writeCtx: RequestContext = { ...ctx, tenantId };
+  const replays = ['TenantCreated', 'RoleAssigned', 'PrincipalCreated', 'ApiKeyCreated'];
+  return deps.pipeline.handleRequest(writeCtx, { requestId, replays, resume: true, reply }, async (tx) => {
+    await tx.commit({
+      stream: { category: GovernanceCategories.tenant, id: tenantId },
+      firstIndex: 0,
+      load: () => {
+        const tenant = projection.tenant(tenantId);
+        return tenant && { state: { status: 'CREATED' as const, ...tenant.state }, revision: tenant.revision };
+      },
+      initial: initialTenantState,
+      decide: (state) => {
+        // Resumed: the tenant is ours already.
+        if (state.status !== 'NONE' && projection.tenant(tenantId)?.requestId === requestId) return [];
+        return decideTenant({ type: 'CreateTenant', tenantId, displayName: request.displayName }, state);
+      },
+    });
+
+    await tx.commit({
+      stream: { category: GovernanceCategories.policy, id: tenantId },
+      firstIndex: 1,
+      load: () => projection.policy(tenantId),
+      initial: initialPolicyState,
+      decide: (state) =>
+        findBinding(state, adminSubject, 'tenant-admin')
+          ? []
+          : decidePolicy({ type: 'AssignRole', bindingId, subject: adminSubject, role: 'tenant-admin' }, state),
+    });
+
+    if (projection.principal(tenantId, adminId)) return;
     const key = request.adminKey ?? generateApiKey().full;
     const prefix = /^aos_([a-z0-9]{4,16})_/.exec(key)?.[1];
     if (!prefix) throw new AosError('INTERNAL', 'the admin key is not aos_<prefix>_<secret>');
     const hash = await hashApiKey(key);
-    const created = await writer.commit({
-      ctx: writeCtx,
-      requestId,
-      stream: { tenantId, category: GovernanceCategories.principal, id: adminId },
-      load: () => projection.principal(tenantId, adminId) ?? { state: initialPrincipalState, revision: -1 },
+    const created = await tx.commit({
+      stream: { category: GovernanceCategories.principal, id: adminId },
+      firstIndex: 2,
+      creates: true,
+      load: () => projection.principal(tenantId, adminId),
+      initial: initialPrincipalState,
       decide: (state) => {
         if (state.status !== 'NONE') return [];
         const principal = decidePrincipal(
@@ -112,7 +121,7 @@ export async function provisionTenant(
           state,
         );
         const withPrincipal = principal.reduce(evolvePrincipal, state);
-        const key = decidePrincipal(
+        const apiKey = decidePrincipal(
           {
             type: 'CreateApiKey',
             principalId: adminId,
@@ -125,30 +134,11 @@ export async function provisionTenant(
           },
           withPrincipal,
         );
-        return [...principal, ...key];
+        return [...principal, ...apiKey];
       },
-      firstIndex: 2,
+      names: principalNames,
     });
-    if (created) {
-      positions.push(created.position);
-      // The caller supplied the bootstrap key, so only a generated key is a secret to hand out.
-      if (!request.adminKey) secret = key;
-    }
-  } else {
-    positions.push(projection.principal(tenantId, adminId)!.logPosition);
-  }
-
-  await writer.written(Math.max(...positions));
-  const tenant = deps.access.tenants().find((t) => t.id === tenantId);
-  const admin = deps.access.principal(tenantId, adminId);
-  const apiKey = deps.access.apiKey(tenantId, keyId);
-  if (!tenant || !admin || !apiKey) {
-    throw new AosError('INTERNAL', `tenant ${tenantId} was recorded but is not complete in the read model`);
-  }
-  return {
-    tenant: toProtoTenant(tenant),
-    admin: toProtoPrincipal(admin),
-    adminApiKey: toProtoApiKey(apiKey),
-    adminApiKeySecret: secret,
-  };
+    // The caller supplied the bootstrap key, so only a generated key is a secret to hand out.
+    if (created && !request.adminKey) secret = key;
+  });
 }

@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   LifecycleSubjects,
   type Agent,
@@ -10,7 +10,7 @@ import {
   type ListAgentsResponse,
   type UpdateAgentRequest,
 } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { AgentHandler } from './agent.handler';
 import {
   validateContext,
@@ -30,42 +30,42 @@ import {
 export class AgentController {
   constructor(@Inject(AgentHandler) private readonly agents: AgentHandler) {}
 
-  @MessagePattern(LifecycleSubjects.create)
+  @Receives(LifecycleSubjects.create)
   async createAgent(@Payload() request: ServiceRequest<CreateAgentRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateCreateAgent(request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.get)
+  @Receives(LifecycleSubjects.get)
   async getAgent(@Payload() request: ServiceRequest<GetAgentRequest>): Promise<Agent> {
     return this.agents.get(validateContext(request?.ctx), validateGetAgent(request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.list)
+  @Receives(LifecycleSubjects.list)
   async listAgents(@Payload() request: ServiceRequest<ListAgentsRequest>): Promise<ListAgentsResponse> {
     return this.agents.list(validateContext(request?.ctx), validateListAgents(request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.update)
+  @Receives(LifecycleSubjects.update)
   async updateAgent(@Payload() request: ServiceRequest<UpdateAgentRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateUpdateAgent(request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.deploy)
+  @Receives(LifecycleSubjects.deploy)
   async deployAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateTransition('DeployAgent', request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.pause)
+  @Receives(LifecycleSubjects.pause)
   async pauseAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateTransition('PauseAgent', request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.resume)
+  @Receives(LifecycleSubjects.resume)
   async resumeAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateTransition('ResumeAgent', request?.body));
   }
 
-  @MessagePattern(LifecycleSubjects.retire)
+  @Receives(LifecycleSubjects.retire)
   async retireAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateTransition('RetireAgent', request?.body));
   }

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '@aos/contracts';
+import { foldName, type AgentDefinition } from '@aos/domain';
 import { assertNever, InvalidArgumentError } from '@aos/errors';
 import type { AgentLifecycleState } from './agent.decider';
 
@@ -177,9 +177,4 @@ export function matchesAgentFilter(terms: readonly AgentFilterTerm[], agent: Fil
         return assertNever(term);
     }
   });
-}
-
-/** The form in which names are compared: unique per tenant regardless of case. */
-export function foldName(name: string): string {
-  return name.normalize('NFC').toLowerCase();
 }

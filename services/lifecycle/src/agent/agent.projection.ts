@@ -5,23 +5,22 @@ import {
   parseAgentEvent,
   toTimestamp,
   type Agent,
-  type AgentEventType,
 } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { evolve, initialAgentState, type ExistingAgent } from './agent.decider';
-import { foldName, matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
+import { foldName } from '@aos/domain';
+import { matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
 
 /**
  * The lifecycle service's write model and read model in one, built ONLY from
  * the log (a catch-up subscription from position 0, then live). It holds, per
- * tenant, the agents, a name index for uniqueness and a request index for
- * idempotent replies.
+ * tenant, the agents and who carries each name.
  *
  * Records are immutable snapshots: applying an event replaces the record, so
- * the request index can keep references to the record as it stood right after
- * a request, instead of copies. Everything lives in this process's memory,
- * which is the design (see ARCHITECTURE.md §1); it costs one record per change
- * for the request index, and it is rebuilt from the log at every start.
+ * the command pipeline's request index can keep a reference to the record as
+ * it stood right after a request (for the reply of a retry), instead of a
+ * copy. Everything lives in this process's memory, which is the design (see
+ * ARCHITECTURE.md §1), and it is rebuilt from the log at every start.
  */
 export interface AgentRecord {
   readonly tenantId: string;
@@ -34,12 +33,6 @@ export interface AgentRecord {
   readonly createPosition: number;
   readonly createTime: string;
   readonly updateTime: string;
-}
-
-/** What a request caused: its last event's type and the agent right after it. */
-export interface RequestReply {
-  readonly eventType: AgentEventType;
-  readonly record: AgentRecord;
 }
 
 export interface AgentPage {
@@ -68,7 +61,6 @@ class TenantAgents {
   readonly byId = new Map<string, AgentRecord>();
   /** Folded name → agent id. Retired agents keep their name: they stay readable under it. */
   readonly idByName = new Map<string, string>();
-  readonly replies = new Map<string, RequestReply>();
   /** Agent ids in creation order (events are applied in position order). */
   readonly creationOrder: string[] = [];
 }
@@ -130,7 +122,6 @@ export class AgentProjection {
       updateTime: event.time,
     });
     this.index(tenant, previous, record);
-    tenant.replies.set(event.metadata.requestId, Object.freeze({ eventType: parsed.type, record }));
     this.appliedCount += 1;
     this.lastPosition = Math.max(this.lastPosition, event.position);
   }
@@ -139,14 +130,14 @@ export class AgentProjection {
     return this.tenants.get(tenantId)?.byId.get(agentId);
   }
 
+  /** The agent as it stands right after `event` was applied: what a retried request's reply is built from. */
+  recordAfter(event: RecordedEvent): AgentRecord | undefined {
+    return this.get(event.metadata.tenantId, event.streamId);
+  }
+
   /** The id of the tenant's agent with this name (compared case-insensitively). */
   agentIdByName(tenantId: string, name: string): string | undefined {
     return this.tenants.get(tenantId)?.idByName.get(foldName(name));
-  }
-
-  /** What the tenant's request with this id caused, if it caused any event. */
-  reply(tenantId: string, requestId: string): RequestReply | undefined {
-    return this.tenants.get(tenantId)?.replies.get(requestId);
   }
 
   /** One page of the tenant's agents matching the filter, in creation order, after `afterPosition`. */

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDefinition, AgentEvent } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
-import { AgentProjection, AgentProjectionError, MAX_PAGE_BYTES, toProtoAgent } from './agent.projection';
+import { RequestIndex } from '@aos/command-pipeline';
+import {
+  AgentProjection,
+  AgentProjectionError,
+  MAX_PAGE_BYTES,
+  toProtoAgent,
+  type AgentRecord,
+} from './agent.projection';
 import { parseAgentFilter } from './agent.filter';
 
 const T1 = 'tenant-1';
@@ -26,6 +33,8 @@ class Log {
   private position = 0;
   private readonly revisions = new Map<string, number>();
   readonly projection = new AgentProjection();
+  /** The command pipeline's request index, fed after the projection as the lifecycle service feeds it. */
+  readonly requests = new RequestIndex(['agent'], (e) => this.projection.recordAfter(e));
 
   record(tenantId: string, agentId: string, event: AgentEvent, requestId: string): RecordedEvent {
     const key = `${tenantId}/${agentId}`;
@@ -52,6 +61,7 @@ class Log {
       time: new Date(Date.UTC(2025, 0, 1, 0, 0, this.position)).toISOString(),
     };
     this.projection.apply(recorded);
+    this.requests.apply(recorded);
     return recorded;
   }
 
@@ -110,7 +120,7 @@ describe('AgentProjection', () => {
     log.create(T1, 'a1', definition('Same'));
     expect(log.projection.get(T2, 'a1')).toBeUndefined();
     expect(log.projection.agentIdByName(T2, 'Same')).toBeUndefined();
-    expect(log.projection.reply(T2, 'create-a1')).toBeUndefined();
+    expect(log.requests.get(T2, 'create-a1')).toBeUndefined();
     expect(log.projection.list(T2, [], 0, 10).totalSize).toBe(0);
   });
 
@@ -137,10 +147,11 @@ describe('AgentProjection', () => {
     log.record(T1, 'a1', { type: 'AgentDeployed', data: { agentId: 'a1', reason: '' } }, 'r-deploy');
     log.record(T1, 'a1', { type: 'AgentPaused', data: { agentId: 'a1', reason: '' } }, 'r-pause');
 
-    expect(log.projection.reply(T1, 'r-create')).toMatchObject({ eventType: 'AgentCreated', record: { revision: 0 } });
-    expect(log.projection.reply(T1, 'r-deploy')?.record.agent.status).toBe('ACTIVE');
-    expect(log.projection.reply(T1, 'r-pause')?.record).toBe(log.projection.get(T1, 'a1'));
-    expect(Object.isFrozen(log.projection.reply(T1, 'r-deploy')?.record)).toBe(true);
+    const after = (requestId: string) => log.requests.get(T1, requestId)?.at(-1);
+    expect(after('r-create')).toMatchObject({ type: 'AgentCreated', after: { revision: 0 } });
+    expect((after('r-deploy')?.after as AgentRecord).agent.status).toBe('ACTIVE');
+    expect(after('r-pause')?.after).toBe(log.projection.get(T1, 'a1'));
+    expect(Object.isFrozen(after('r-deploy')?.after)).toBe(true);
   });
 
   it('ignores a redelivered event', () => {

@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
   ResourcesSubjects,
   type DisableToolRequest,
@@ -11,7 +11,7 @@ import {
   type RegisterToolRequest,
   type Tool,
 } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { type ServiceRequest, Receives } from '@aos/messaging';
 import { ToolHandler } from './tool.handler';
 import {
   validateContext,
@@ -31,29 +31,29 @@ import {
 export class ToolController {
   constructor(@Inject(ToolHandler) private readonly tools: ToolHandler) {}
 
-  @MessagePattern(ResourcesSubjects.registerTool)
+  @Receives(ResourcesSubjects.registerTool)
   async registerTool(@Payload() request: ServiceRequest<RegisterToolRequest>): Promise<Tool> {
     return this.tools.registerTool(validateContext(request?.ctx), validateRegisterTool(request?.body));
   }
 
-  @MessagePattern(ResourcesSubjects.registerMcpServer)
+  @Receives(ResourcesSubjects.registerMcpServer)
   async registerMcpServer(
     @Payload() request: ServiceRequest<RegisterMcpServerRequest>,
   ): Promise<RegisterMcpServerResponse> {
     return this.tools.registerMcpServer(validateContext(request?.ctx), validateRegisterMcpServer(request?.body));
   }
 
-  @MessagePattern(ResourcesSubjects.getTool)
+  @Receives(ResourcesSubjects.getTool)
   async getTool(@Payload() request: ServiceRequest<GetToolRequest>): Promise<Tool> {
     return this.tools.get(validateContext(request?.ctx), validateGetTool(request?.body));
   }
 
-  @MessagePattern(ResourcesSubjects.listTools)
+  @Receives(ResourcesSubjects.listTools)
   async listTools(@Payload() request: ServiceRequest<ListToolsRequest>): Promise<ListToolsResponse> {
     return this.tools.list(validateContext(request?.ctx), validateListTools(request?.body));
   }
 
-  @MessagePattern(ResourcesSubjects.disableTool)
+  @Receives(ResourcesSubjects.disableTool)
   async disableTool(@Payload() request: ServiceRequest<DisableToolRequest>): Promise<Tool> {
     return this.tools.disable(validateContext(request?.ctx), validateDisableTool(request?.body));
   }

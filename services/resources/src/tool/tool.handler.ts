@@ -6,31 +6,16 @@ import {
   type RegisterMcpServerResponse,
   type Tool,
   type ToolEvent,
-  type ToolEventType,
   type ToolRegistered,
   type ToolRiskName,
 } from '@aos/contracts';
-import {
-  AlreadyExistsError,
-  AosError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  RevisionMismatchError,
-} from '@aos/errors';
-import {
-  ConcurrencyError,
-  type AppendResult,
-  type EventStore,
-  type ExpectedRevision,
-  type Subscription,
-} from '@aos/event-store';
-import { CommandLog, type CommandLogWaits } from '@aos/command-log';
-import { KeyedMutex } from '@aos/keyed-mutex';
+import { AosError, FailedPreconditionError, NotFoundError } from '@aos/errors';
+import type { EventStore, Subscription } from '@aos/event-store';
+import { CommandPipeline, type NameLedger, type PipelineWaits, type RecordedStep } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
 import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
-import { decide, initialToolStreamState, type ToolCommand } from './tool.decider';
-import { eventIdFor, httpToolIdFor, mcpServerIdFor, mcpToolIdFor } from './tool.ids';
+import { decide, initialToolStreamState, type ToolCommand, type ToolStreamState } from './tool.decider';
+import { TOOL_EVENT_ID_NAMESPACE, httpToolIdFor, mcpServerIdFor, mcpToolIdFor } from './tool.ids';
 import { validateInputSchema } from './tool.input-schema';
 import { toProtoMcpServer, type ToolProjection, type ToolRecord } from './tool.projection';
 import {
@@ -45,23 +30,23 @@ import {
 } from './tool.validation';
 
 export interface ToolHandlerDeps {
-  store: Pick<EventStore, 'append' | 'headPosition'>;
+  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
   projection: ToolProjection;
-  subscription: Pick<Subscription, 'waitFor' | 'position'>;
+  subscription: Pick<Subscription, 'waitFor'>;
   /** False once the subscription has stopped for good: the projection would answer from stale state. */
   isFollowing: () => boolean;
   discovery: McpServerDiscovery;
-  waits?: Partial<ToolHandlerWaits>;
+  /** Where tool names are held (unique per tenant across every resources instance). */
+  names: NameLedger;
+  waits?: Partial<PipelineWaits>;
 }
-
-export type ToolHandlerWaits = CommandLogWaits;
 
 /**
  * The gateway gives a request 15 s. A RegisterMcpServer spends up to 8 s on
  * discovery (mcp-server.discovery.ts), then up to writeMs, and after a lost
  * race catchUpMs: 14 s at most.
  */
-export const DEFAULT_WAITS: ToolHandlerWaits = { readMs: 5_000, writeMs: 4_000, catchUpMs: 2_000 };
+export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 4_000, catchUpMs: 2_000 };
 
 /** A ListTools page ends early rather than reach NATS's 1 MiB message limit (AIP-158 allows short pages). */
 export const MAX_LIST_REPLY_BYTES = 768 * 1024;
@@ -70,79 +55,68 @@ export const MAX_MCP_TOOL_NAME = 256;
 /** serverName and serverVersion are informative only: cut to this. */
 export const MAX_MCP_SERVER_INFO = 256;
 
-const FIRST_EVENT_OF: Record<'RegisterTool' | 'RegisterMcpServer' | 'DisableTool', ToolEventType> = {
-  RegisterTool: 'ToolRegistered',
-  RegisterMcpServer: 'McpServerRegistered',
-  DisableTool: 'ToolDisabled',
-};
-
 /**
- * The tool registry's commands and queries, decided against the in-memory
- * projection. Every mutation is idempotent by request_id and replies with the
- * projection as it stands right after its own events (read-your-writes).
+ * The tool registry's commands and queries: each command is a mapping to the
+ * tool stream decider's command, handed to the command pipeline
+ * (idempotency by request_id, unique names, optimistic appends, replies read
+ * from the projection right after the command's own events).
  */
 export class ToolHandler {
-  /** Serialises the requests that share a request_id, so a quick retry waits for the first attempt's reply. */
-  private readonly requests = new KeyedMutex();
-  /**
-   * Serialises registrations per tenant, so two concurrent requests cannot both
-   * find a name free. An MCP registration claims many names at once, hence one
-   * key per tenant. Within one resources instance only; uniqueness across
-   * several would need a name reservation stream.
-   */
-  private readonly names = new KeyedMutex();
-  /**
-   * Names appended but maybe not yet in the projection, per tenant, with the
-   * position of their event. A registration whose wait for the projection
-   * times out leaves the lock while the projection lacks its names; this
-   * keeps the next one from taking them meanwhile. Guarded by `names`.
-   */
-  private readonly pendingNames = new Map<string, Map<string, { toolId: string; position: number }>>();
-  private readonly log: CommandLog;
+  /** The bootstrap feeds `pipeline.requests` from the tool subscription, after the projection. */
+  readonly pipeline: CommandPipeline;
 
   constructor(private readonly deps: ToolHandlerDeps) {
-    this.log = new CommandLog({
+    const { projection } = deps;
+    this.pipeline = new CommandPipeline({
       store: deps.store,
       followers: [deps.subscription],
       isFollowing: deps.isFollowing,
       model: 'tool',
       schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
-      eventIdFor,
+      eventNamespace: TOOL_EVENT_ID_NAMESPACE,
+      categories: [TOOL_CATEGORY],
       waits: { ...DEFAULT_WAITS, ...deps.waits },
+      // Tool names are compared as written (they are lower case by their pattern).
+      names: {
+        ledger: deps.names,
+        holders: {
+          tool: { fold: (name) => name, holderOf: (tenantId, name) => projection.toolIdByName(tenantId, name) },
+        },
+      },
     });
   }
 
-  async registerTool(ctx: RequestContext, mutation: RegisterToolMutation): Promise<Tool> {
-    this.log.requireFollowing();
-    return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
-      if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
-      const toolId = httpToolIdFor(ctx.tenantId, mutation.requestId);
-      const tool: ToolRegistered = {
-        toolId,
-        name: mutation.name,
-        description: mutation.description,
-        kind: 'HTTP',
-        risk: mutation.risk,
-        http: mutation.http,
-        mcp: null,
-        inputSchemaJson: mutation.inputSchemaJson,
-        createdBy: ctx.actor.id,
-      };
-      await this.register(ctx, mutation, toolId, [tool], { type: 'RegisterHttpTool', tool });
-      return this.replyTool(ctx.tenantId, mutation.requestId);
+  registerTool(ctx: RequestContext, mutation: RegisterToolMutation): Promise<Tool> {
+    const toolId = httpToolIdFor(ctx.tenantId, mutation.requestId);
+    const tool: ToolRegistered = {
+      toolId,
+      name: mutation.name,
+      description: mutation.description,
+      kind: 'HTTP',
+      risk: mutation.risk,
+      http: mutation.http,
+      mcp: null,
+      inputSchemaJson: mutation.inputSchemaJson,
+      createdBy: ctx.actor.id,
+    };
+    return this.pipeline.handle(ctx, {
+      ...this.registration(ctx, mutation.requestId, toolId, { type: 'RegisterHttpTool', tool }),
+      replays: ['ToolRegistered'],
+      reply: () => this.replyTool(ctx.tenantId, toolId),
     });
   }
 
-  async registerMcpServer(
-    ctx: RequestContext,
-    mutation: RegisterMcpServerMutation,
-  ): Promise<RegisterMcpServerResponse> {
-    this.log.requireFollowing();
-    return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
-      // A retry answers from the log, without connecting to the server again.
-      if (this.replay(ctx, mutation)) return this.replyServer(ctx.tenantId, mutation.requestId);
+  /** Discovers the server's tools (not again for a retry: that is answered from the log), then registers them. */
+  registerMcpServer(ctx: RequestContext, mutation: RegisterMcpServerMutation): Promise<RegisterMcpServerResponse> {
+    const serverId = mcpServerIdFor(ctx.tenantId, mutation.requestId);
+    const request = {
+      requestId: mutation.requestId,
+      replays: ['McpServerRegistered'],
+      sameTarget: (steps: readonly RecordedStep[]) => steps.every((s) => s.streamId === serverId),
+      reply: () => this.replyServer(ctx.tenantId, serverId),
+    };
+    return this.pipeline.handleRequest(ctx, request, async (tx) => {
       const discovered = await this.deps.discovery.discover(mutation.url);
-      const serverId = mcpServerIdFor(ctx.tenantId, mutation.requestId);
       const tools = discovered.tools.map((tool) => toolFromMcp(ctx, mutation, serverId, tool));
       requireDistinctNames(mutation.url, discovered, tools);
       const server = {
@@ -153,47 +127,42 @@ export class ToolHandler {
         tools,
         createdBy: ctx.actor.id,
       };
-      await this.register(ctx, mutation, serverId, tools, { type: 'RegisterMcpServer', server });
-      return this.replyServer(ctx.tenantId, mutation.requestId);
+      try {
+        await tx.commit(this.registration(ctx, mutation.requestId, serverId, { type: 'RegisterMcpServer', server }));
+      } catch (err) {
+        throw namePrefixConflict(err, tools) ?? err;
+      }
     });
   }
 
-  async disable(ctx: RequestContext, mutation: DisableToolMutation): Promise<Tool> {
-    this.log.requireFollowing();
-    return this.requests.run(requestKey(ctx, mutation.requestId), async () => {
-      if (this.replay(ctx, mutation)) return this.replyTool(ctx.tenantId, mutation.requestId);
-      return this.log.decideUntilAppended(
-        `tool ${mutation.toolId}`,
-        mutation.expectedRevision,
-        () => {
-          const streamId = this.deps.projection.tool(ctx.tenantId, mutation.toolId)?.streamId;
-          return streamId === undefined ? -1 : (this.deps.projection.stream(ctx.tenantId, streamId)?.revision ?? -1);
-        },
-        async () => {
-          const record = await this.requireTool(ctx.tenantId, mutation.toolId, true);
-          const stream = this.deps.projection.stream(ctx.tenantId, record.streamId)!;
-          if (mutation.expectedRevision !== undefined && mutation.expectedRevision !== stream.revision) {
-            throw new RevisionMismatchError(mutation.expectedRevision, stream.revision);
-          }
-          const command: ToolCommand = { type: 'DisableTool', toolId: mutation.toolId, reason: mutation.reason };
-          const events = decide(command, stream.state);
-          const result = await this.append(ctx, mutation.requestId, record.streamId, events, stream.revision);
-          await this.log.written(result.position);
-          return this.replyTool(ctx.tenantId, mutation.requestId);
-        },
-      );
+  disable(ctx: RequestContext, mutation: DisableToolMutation): Promise<Tool> {
+    const request = {
+      requestId: mutation.requestId,
+      replays: ['ToolDisabled'],
+      sameTarget: (steps: readonly RecordedStep[]) =>
+        steps.every((s) => (s.data as { toolId?: string }).toolId === mutation.toolId),
+      reply: () => this.replyTool(ctx.tenantId, mutation.toolId),
+    };
+    return this.pipeline.handleRequest(ctx, request, async (tx) => {
+      // The tool's stream: its own, or its MCP server's.
+      const { streamId } = await this.requireTool(ctx.tenantId, mutation.toolId, true);
+      await tx.commit({
+        stream: { category: TOOL_CATEGORY, id: streamId },
+        expectedRevision: mutation.expectedRevision,
+        load: () => this.deps.projection.stream(ctx.tenantId, streamId),
+        initial: initialToolStreamState,
+        decide: (state) => decide({ type: 'DisableTool', toolId: mutation.toolId, reason: mutation.reason }, state),
+      });
     });
   }
 
   async get(ctx: RequestContext, query: GetToolQuery): Promise<Tool> {
-    this.log.requireFollowing();
-    await this.log.reach(query.minPosition);
+    await this.pipeline.reach(query.minPosition);
     return this.deps.projection.toProtoTool(await this.requireTool(ctx.tenantId, query.toolId, false));
   }
 
   async list(ctx: RequestContext, query: ListToolsQuery): Promise<ListToolsResponse> {
-    this.log.requireFollowing();
-    await this.log.reach(query.minPosition);
+    await this.pipeline.reach(query.minPosition);
     const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterSeq, query.pageSize);
     const tools: Tool[] = [];
     let bytes = 0;
@@ -215,78 +184,42 @@ export class ToolHandler {
     };
   }
 
-  /** Checks the names, decides and appends a new stream; waits until the projection has the result. */
-  private async register(
-    ctx: RequestContext,
-    mutation: RegisterToolMutation | RegisterMcpServerMutation,
-    streamId: string,
-    tools: ToolRegistered[],
-    command: ToolCommand,
-  ): Promise<void> {
-    await this.names.run(ctx.tenantId, async () => {
-      const pending = this.pendingOf(ctx.tenantId);
-      for (const tool of tools) {
-        const holder = this.deps.projection.toolIdByName(ctx.tenantId, tool.name) ?? pending.get(tool.name)?.toolId;
-        if (holder === undefined || holder === tool.toolId) continue;
-        if (mutation.type === 'RegisterTool') throw new AlreadyExistsError('tool', 'tool.name', tool.name);
-        throw new AosError(
-          'ALREADY_EXISTS',
-          `tool name ${JSON.stringify(tool.name)} (MCP tool ${JSON.stringify(tool.mcp?.toolName)}) is already taken in the tenant; register the server with another name_prefix`,
-          'name_prefix',
-        );
-      }
-      const state = this.deps.projection.stream(ctx.tenantId, streamId)?.state ?? initialToolStreamState;
-      const events = decide(command, state);
-      try {
-        const result = await this.append(ctx, mutation.requestId, streamId, events, 'no_stream');
-        for (const tool of tools) pending.set(tool.name, { toolId: tool.toolId, position: result.position });
-        await this.log.written(result.position);
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err;
-        // The stream exists: another instance handled this very request. Answer as it did.
-        await this.log.catchUp();
-        if (!this.replay(ctx, mutation)) throw new AlreadyExistsError('tool', 'id', streamId);
-      }
-    });
+  /** A new tool stream: the command decided on it, and the names of its tools reserved first. */
+  private registration(ctx: RequestContext, requestId: string, streamId: string, command: ToolCommand) {
+    return {
+      requestId,
+      stream: { category: TOOL_CATEGORY, id: streamId },
+      creates: true,
+      load: () => this.deps.projection.stream(ctx.tenantId, streamId),
+      initial: initialToolStreamState,
+      decide: (state: ToolStreamState) => decide(command, state),
+      names: (events: readonly ToolEvent[]) =>
+        events.flatMap((event) => {
+          const tools =
+            event.type === 'ToolRegistered'
+              ? [event.data]
+              : event.type === 'McpServerRegistered'
+                ? event.data.tools
+                : [];
+          return tools.map((tool) => ({
+            kind: 'tool' as const,
+            name: tool.name,
+            holderId: tool.toolId,
+            action: 'reserve' as const,
+          }));
+        }),
+    };
   }
 
-  /** The tenant's pending names, without those the projection has applied by now. */
-  private pendingOf(tenantId: string): Map<string, { toolId: string; position: number }> {
-    let pending = this.pendingNames.get(tenantId);
-    if (!pending) {
-      pending = new Map();
-      this.pendingNames.set(tenantId, pending);
-    }
-    const applied = this.deps.subscription.position;
-    for (const [name, entry] of pending) if (entry.position <= applied) pending.delete(name);
-    return pending;
-  }
-
-  /** Whether this request_id already caused events; refuses one reused for a different request. */
-  private replay(
-    ctx: RequestContext,
-    mutation: RegisterToolMutation | RegisterMcpServerMutation | DisableToolMutation,
-  ): boolean {
-    const reply = this.deps.projection.reply(ctx.tenantId, mutation.requestId);
-    if (!reply) return false;
-    const sameTarget = mutation.type !== 'DisableTool' || reply.toolId === mutation.toolId;
-    if (reply.eventType !== FIRST_EVENT_OF[mutation.type] || !sameTarget) {
-      throw new InvalidArgumentError('request_id', 'was already used for a different request');
-    }
-    return true;
-  }
-
-  private replyTool(tenantId: string, requestId: string): Tool {
-    const reply = this.deps.projection.reply(tenantId, requestId);
-    const record = reply?.toolId === undefined ? undefined : this.deps.projection.tool(tenantId, reply.toolId);
-    if (!record) throw new AosError('INTERNAL', `request ${requestId} was recorded but is not in the read model`);
+  private replyTool(tenantId: string, toolId: string): Tool {
+    const record = this.deps.projection.tool(tenantId, toolId);
+    if (!record) throw new AosError('INTERNAL', `tool ${toolId} was recorded but is not in the read model`);
     return this.deps.projection.toProtoTool(record);
   }
 
-  private replyServer(tenantId: string, requestId: string): RegisterMcpServerResponse {
-    const reply = this.deps.projection.reply(tenantId, requestId);
-    const server = reply ? this.deps.projection.server(tenantId, reply.streamId) : undefined;
-    if (!server) throw new AosError('INTERNAL', `request ${requestId} was recorded but is not in the read model`);
+  private replyServer(tenantId: string, serverId: string): RegisterMcpServerResponse {
+    const server = this.deps.projection.server(tenantId, serverId);
+    if (!server) throw new AosError('INTERNAL', `MCP server ${serverId} was recorded but is not in the read model`);
     const tools = server.server.tools.map(({ toolId }) => {
       const record = this.deps.projection.tool(tenantId, toolId);
       if (!record) throw new AosError('INTERNAL', `tool ${toolId} of MCP server ${server.server.serverId} is missing`);
@@ -297,25 +230,22 @@ export class ToolHandler {
 
   /** The tenant's tool; with `catchUp`, an unknown id first waits for the projection to reach the head. */
   private async requireTool(tenantId: string, toolId: string, catchUp: boolean): Promise<ToolRecord> {
-    const record = await this.log.find(() => this.deps.projection.tool(tenantId, toolId), catchUp);
+    const record = await this.pipeline.find(() => this.deps.projection.tool(tenantId, toolId), catchUp);
     if (!record) throw new NotFoundError('tool', toolId);
     return record;
   }
-
-  private append(
-    ctx: RequestContext,
-    requestId: string,
-    streamId: string,
-    events: ToolEvent[],
-    expectedRevision: ExpectedRevision,
-  ): Promise<AppendResult> {
-    const stream = { tenantId: ctx.tenantId, category: TOOL_CATEGORY, id: streamId };
-    return this.log.append(ctx, requestId, stream, events, expectedRevision);
-  }
 }
 
-function requestKey(ctx: RequestContext, requestId: string): string {
-  return `${ctx.tenantId}\u0000${requestId}`;
+/** A taken name among an MCP server's tools is the request's name_prefix to change. */
+function namePrefixConflict(err: unknown, tools: readonly ToolRegistered[]): AosError | undefined {
+  if (!(err instanceof AosError) || err.code !== 'ALREADY_EXISTS' || err.field !== 'tool.name') return undefined;
+  const tool = tools.find((t) => err.message.includes(JSON.stringify(t.name)));
+  if (!tool) return undefined;
+  return new AosError(
+    'ALREADY_EXISTS',
+    `tool name ${JSON.stringify(tool.name)} (MCP tool ${JSON.stringify(tool.mcp?.toolName)}) is already taken in the tenant; register the server with another name_prefix`,
+    'name_prefix',
+  );
 }
 
 /**

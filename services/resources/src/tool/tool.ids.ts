@@ -7,6 +7,7 @@ import { v5 as uuidv5 } from 'uuid';
  * forever; changing one would make a retry across an upgrade register twice.
  */
 export const TOOL_ID_NAMESPACE = '9e13bf0c-19c3-40b4-9844-7ecf039fe8f7';
+/** The command pipeline's event ids (uuidv5 of `<tenant>/<request_id>/<index>`). */
 export const TOOL_EVENT_ID_NAMESPACE = '3125d48d-19f3-4e52-befb-83b106fc2fbb';
 export const MCP_SERVER_ID_NAMESPACE = '02000f7e-60cb-451c-b57c-fccdadcc3207';
 
@@ -23,9 +24,4 @@ export function mcpServerIdFor(tenantId: string, requestId: string): string {
 /** The id of one tool discovered on an MCP server, by its name on that server. */
 export function mcpToolIdFor(serverId: string, mcpToolName: string): string {
   return uuidv5(`${serverId}/${mcpToolName}`, TOOL_ID_NAMESPACE);
-}
-
-/** The id of the `index`-th event a request appends. */
-export function eventIdFor(tenantId: string, requestId: string, index: number): string {
-  return uuidv5(`${tenantId}/${requestId}/${index}`, TOOL_EVENT_ID_NAMESPACE);
 }

@@ -7,7 +7,6 @@ import {
   type McpServer,
   type McpServerRegistered,
   type Tool,
-  type ToolEventType,
 } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { evolve, initialToolStreamState, type ToolEntry, type ToolStreamState } from './tool.decider';
@@ -43,14 +42,6 @@ export interface McpServerRecord {
   createTime: string;
 }
 
-/** What a request caused: the type of its first event, and where. */
-export interface RequestReply {
-  eventType: ToolEventType;
-  streamId: string;
-  /** The tool of a ToolRegistered (HTTP) or ToolDisabled; undefined for McpServerRegistered. */
-  toolId: string | undefined;
-}
-
 export interface ToolPage {
   records: ToolRecord[];
   totalSize: number;
@@ -71,7 +62,6 @@ class TenantTools {
   readonly tools = new Map<string, ToolRecord>();
   readonly idByName = new Map<string, string>();
   readonly servers = new Map<string, McpServerRecord>();
-  readonly replies = new Map<string, RequestReply>();
   readonly creationOrder: string[] = [];
 }
 
@@ -129,9 +119,6 @@ export class ToolProjection {
         break;
       }
     }
-    if (!tenant.replies.has(event.metadata.requestId)) {
-      tenant.replies.set(event.metadata.requestId, { eventType: parsed.type, streamId: event.streamId, toolId });
-    }
     this.appliedCount += 1;
   }
 
@@ -150,10 +137,6 @@ export class ToolProjection {
   /** The id of the tenant's tool with this name, enabled or disabled. */
   toolIdByName(tenantId: string, name: string): string | undefined {
     return this.tenants.get(tenantId)?.idByName.get(name);
-  }
-
-  reply(tenantId: string, requestId: string): RequestReply | undefined {
-    return this.tenants.get(tenantId)?.replies.get(requestId);
   }
 
   /** The tool as the API shows it, with its stream's current revision. */

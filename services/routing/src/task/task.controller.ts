@@ -1,104 +1,84 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import {
+  ClaimRunBodySchema,
+  ReleaseRunBodySchema,
+  RenewLeasesBodySchema,
   RoutingSubjects,
-  type AwaitApprovalBody,
   type CancelTaskRequest,
-  type FinishRunBody,
-  type ReleaseRunBody,
+  type ClaimRunReply,
   type GetTaskRequest,
   type ListTasksRequest,
   type ListTasksResponse,
   type ReassignTaskRequest,
-  type RenewLeasesBody,
+  type ReleaseRunReply,
   type RenewLeasesReply,
-  type ResolveApprovalBody,
-  type RunTransitionReply,
-  type StartRunBody,
-  type StartRunReply,
   type SubmitTaskRequest,
   type Task,
 } from '@aos/contracts';
-import type { ServiceRequest } from '@aos/messaging';
+import { parseBody, type ServiceRequest, Receives } from '@aos/messaging';
+import { RunClaims } from './run.claims';
 import { TaskHandler } from './task.handler';
 import {
-  validateAwaitApproval,
   validateCancelTask,
   validateContext,
-  validateFinishRun,
-  validateReleaseRun,
   validateGetTask,
   validateListTasks,
   validateReassignTask,
-  validateRenewLeases,
-  validateResolveApproval,
-  validateStartRun,
   validateSubmitTask,
 } from './task.validation';
 
 /**
  * The NATS face of TaskService (one subject per gRPC method, the ts-proto
- * request as body) and of the internal run protocol (run-protocol.ts). It
- * validates and forwards; the handler does the work and RpcErrorFilter turns
- * its errors into WireErrors.
+ * request as body) and of the run-claim protocol (run-protocol.ts, bodies
+ * checked against their schemas). It validates and forwards; the handlers do
+ * the work and RpcErrorFilter turns their errors into WireErrors.
  */
 @Controller()
 export class TaskController {
-  constructor(@Inject(TaskHandler) private readonly tasks: TaskHandler) {}
+  constructor(
+    @Inject(TaskHandler) private readonly tasks: TaskHandler,
+    @Inject(RunClaims) private readonly claims: RunClaims,
+  ) {}
 
-  @MessagePattern(RoutingSubjects.submit)
+  @Receives(RoutingSubjects.submit)
   submit(@Payload() request: ServiceRequest<SubmitTaskRequest>): Promise<Task> {
     return this.tasks.submit(validateContext(request?.ctx), validateSubmitTask(request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.get)
+  @Receives(RoutingSubjects.get)
   get(@Payload() request: ServiceRequest<GetTaskRequest>): Promise<Task> {
     return this.tasks.get(validateContext(request?.ctx), validateGetTask(request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.list)
+  @Receives(RoutingSubjects.list)
   list(@Payload() request: ServiceRequest<ListTasksRequest>): Promise<ListTasksResponse> {
     return this.tasks.list(validateContext(request?.ctx), validateListTasks(request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.cancel)
+  @Receives(RoutingSubjects.cancel)
   cancel(@Payload() request: ServiceRequest<CancelTaskRequest>): Promise<Task> {
     return this.tasks.cancel(validateContext(request?.ctx), validateCancelTask(request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.reassign)
+  @Receives(RoutingSubjects.reassign)
   reassign(@Payload() request: ServiceRequest<ReassignTaskRequest>): Promise<Task> {
     return this.tasks.reassign(validateContext(request?.ctx), validateReassignTask(request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.startRun)
-  startRun(@Payload() request: ServiceRequest<StartRunBody>): Promise<StartRunReply> {
-    return this.tasks.startRun(validateContext(request?.ctx), validateStartRun(request?.body));
+  @Receives(RoutingSubjects.claimRun)
+  claimRun(@Payload() request: ServiceRequest<unknown>): Promise<ClaimRunReply> {
+    return this.claims.claim(validateContext(request?.ctx), parseBody(ClaimRunBodySchema, request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.renewLeases)
-  renewLeases(@Payload() request: ServiceRequest<RenewLeasesBody>): RenewLeasesReply {
+  @Receives(RoutingSubjects.renewLeases)
+  renewLeases(@Payload() request: ServiceRequest<unknown>): RenewLeasesReply {
     validateContext(request?.ctx);
-    return this.tasks.renewLeases(validateRenewLeases(request?.body));
+    return this.claims.renew(parseBody(RenewLeasesBodySchema, request?.body));
   }
 
-  @MessagePattern(RoutingSubjects.awaitApproval)
-  awaitApproval(@Payload() request: ServiceRequest<AwaitApprovalBody>): Promise<RunTransitionReply> {
-    return this.tasks.awaitApproval(validateContext(request?.ctx), validateAwaitApproval(request?.body));
-  }
-
-  @MessagePattern(RoutingSubjects.resolveApproval)
-  resolveApproval(@Payload() request: ServiceRequest<ResolveApprovalBody>): Promise<RunTransitionReply> {
-    return this.tasks.resolveApproval(validateContext(request?.ctx), validateResolveApproval(request?.body));
-  }
-
-  @MessagePattern(RoutingSubjects.finishRun)
-  finishRun(@Payload() request: ServiceRequest<FinishRunBody>): Promise<RunTransitionReply> {
-    return this.tasks.finishRun(validateContext(request?.ctx), validateFinishRun(request?.body));
-  }
-
-  @MessagePattern(RoutingSubjects.releaseRun)
-  releaseRun(@Payload() request: ServiceRequest<ReleaseRunBody>): Promise<RunTransitionReply> {
-    return this.tasks.releaseRun(validateContext(request?.ctx), validateReleaseRun(request?.body));
+  @Receives(RoutingSubjects.releaseRun)
+  releaseRun(@Payload() request: ServiceRequest<unknown>): Promise<ReleaseRunReply> {
+    return this.claims.release(validateContext(request?.ctx), parseBody(ReleaseRunBodySchema, request?.body));
   }
 }

@@ -1,55 +1,42 @@
 import {
+  evolveTask,
+  initialTaskState,
+  mayBeGivenTasks,
+  RUNNING_STATUSES,
   runIdOf,
+  TERMINAL_STATUSES,
+  type AgentStatusName,
+  type ExistingTask,
   type RoutingCauseSchema,
   type RoutingDecisionData,
+  type TaskAggregateState,
   type TaskEvent,
+  type TaskHistoryEvent,
   type TaskPriorityName,
+  type TaskStatus,
 } from '@aos/domain';
 import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 import type { z } from 'zod';
 
 /**
- * The Task aggregate as a pure decider. Routing decisions are taken outside
- * (they need the tenant's agents and the router) and arrive in the command, as
- * do the agent's readiness for a start; the decider only checks that the task
- * may make the move and says which events record it.
+ * The Task aggregate as a pure decider: the commands of the task's owner
+ * (routing) against the one task state machine (evolveTask in @aos/domain,
+ * folded from the task's stream and its runs'). Routing decisions are taken
+ * outside (they need the tenant's agents and the router) and arrive in the
+ * command, as do the facts a rule needs: the state of the agent a task names
+ * or is given, the agent's readiness for a start. A run's own steps (approval,
+ * outcome) are the runtime's to record in its run stream; they are not
+ * commands here.
  */
 
-export type TaskStatus = 'QUEUED' | 'ASSIGNED' | 'RUNNING' | 'WAITING_APPROVAL' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
-/** The states in which a task counts towards its agent's queue. */
-export const LOADED_STATUSES: readonly TaskStatus[] = ['ASSIGNED', 'RUNNING', 'WAITING_APPROVAL'];
-/** The states in which an attempt holds a lease. */
-export const RUNNING_STATUSES: readonly TaskStatus[] = ['RUNNING', 'WAITING_APPROVAL'];
+export { initialTaskState, RUNNING_STATUSES, TERMINAL_STATUSES };
+export type { ExistingTask, TaskStatus };
+export type TaskState = TaskAggregateState;
 
 export type RoutingCause = z.infer<typeof RoutingCauseSchema>;
 
-export interface ExistingTask {
-  status: TaskStatus;
-  taskId: string;
-  text: string;
-  requiredCapabilities: string[];
-  requestedAgentId: string;
-  priority: TaskPriorityName;
-  submittedBy: string;
-  /** The agent it is (or was last) assigned to; '' while never assigned. */
-  agentId: string;
-  decision: RoutingDecisionData;
-  /** The attempt that runs or ran last; 0 before the first start. */
-  attempt: number;
-  /** The current (or last) attempt's run id; '' before the first start. */
-  runId: string;
-  runner: string;
-  /** Set while WAITING_APPROVAL. */
-  approvalId: string;
-  result: string;
-  failureReason: string;
-  failureCode: string;
-}
-
-export type TaskState = { status: 'NONE' } | ExistingTask;
-export const initialTaskState: TaskState = { status: 'NONE' };
+/** An agent's lifecycle state as a rule needs it: NONE when the tenant has no such agent. */
+export type AgentStatusFact = AgentStatusName | 'NONE';
 
 /** Where routing sent the task: an agent, or nowhere (QUEUED), and why. */
 export interface RoutingOutcome {
@@ -65,6 +52,8 @@ export type SubmitTask = {
   text: string;
   requiredCapabilities: string[];
   requestedAgentId: string;
+  /** The state of the requested agent now (ignored when none is requested). */
+  requestedAgentStatus: AgentStatusFact;
   priority: TaskPriorityName;
   submittedBy: string;
   routing: RoutingOutcome;
@@ -75,6 +64,8 @@ export type ReassignTask = {
   type: 'ReassignTask';
   taskId: string;
   toAgentId: string;
+  /** The state of the agent it goes to now. */
+  toAgentStatus: AgentStatusFact;
   reason: string;
   reassignedBy: string;
   decision: RoutingDecisionData;
@@ -83,7 +74,7 @@ export type CancelTask = { type: 'CancelTask'; taskId: string; reason: string; c
 /** What routing knows of the assigned agent when a runner asks to start. */
 export interface AgentReadiness {
   /** The agent's lifecycle state, NONE when unknown. */
-  status: 'NONE' | 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
+  status: AgentStatusFact;
   /** Its tasks RUNNING or WAITING_APPROVAL right now. */
   running: number;
   /** How many it may run at once. */
@@ -97,40 +88,7 @@ export type StartRun = {
   agent: AgentReadiness;
 };
 export type AbandonAttempt = { type: 'AbandonAttempt'; taskId: string; runId: string; reason: string };
-export type AwaitApproval = {
-  type: 'AwaitApproval';
-  taskId: string;
-  runId: string;
-  approvalId: string;
-  toolId: string;
-};
-export type ResolveApproval = {
-  type: 'ResolveApproval';
-  taskId: string;
-  runId: string;
-  approvalId: string;
-  approved: boolean;
-};
-export type FinishRun = {
-  type: 'FinishRun';
-  taskId: string;
-  runId: string;
-  outcome: 'SUCCEEDED' | 'FAILED';
-  result: string;
-  reason: string;
-  code: string;
-};
-
-export type TaskCommand =
-  | SubmitTask
-  | RouteTask
-  | ReassignTask
-  | CancelTask
-  | StartRun
-  | AbandonAttempt
-  | AwaitApproval
-  | ResolveApproval
-  | FinishRun;
+export type TaskCommand = SubmitTask | RouteTask | ReassignTask | CancelTask | StartRun | AbandonAttempt;
 
 /** Returns the events a command causes; throws the typed error that says why it may not happen. */
 export function decide(command: TaskCommand, state: TaskState): TaskEvent[] {
@@ -167,42 +125,6 @@ export function decide(command: TaskCommand, state: TaskState): TaskEvent[] {
           },
         },
       ];
-    case 'AwaitApproval':
-      requireCurrentRun(state, command.runId, ['RUNNING'], 'await an approval for');
-      return [
-        {
-          type: 'TaskWaitingApproval',
-          data: { taskId: state.taskId, runId: state.runId, approvalId: command.approvalId, toolId: command.toolId },
-        },
-      ];
-    case 'ResolveApproval':
-      requireCurrentRun(state, command.runId, ['WAITING_APPROVAL'], 'resolve an approval of');
-      if (command.approvalId !== state.approvalId) {
-        throw new FailedPreconditionError(
-          `task ${state.taskId} waits for approval ${state.approvalId}, not ${command.approvalId}`,
-        );
-      }
-      return [
-        {
-          type: 'TaskApprovalResolved',
-          data: {
-            taskId: state.taskId,
-            runId: state.runId,
-            approvalId: command.approvalId,
-            approved: command.approved,
-          },
-        },
-      ];
-    case 'FinishRun':
-      requireCurrentRun(state, command.runId, RUNNING_STATUSES, 'finish');
-      return command.outcome === 'SUCCEEDED'
-        ? [{ type: 'TaskSucceeded', data: { taskId: state.taskId, runId: state.runId, result: command.result } }]
-        : [
-            {
-              type: 'TaskFailed',
-              data: { taskId: state.taskId, runId: state.runId, reason: command.reason, code: command.code },
-            },
-          ];
     default:
       return assertNever(command);
   }
@@ -210,6 +132,7 @@ export function decide(command: TaskCommand, state: TaskState): TaskEvent[] {
 
 function decideSubmit(command: SubmitTask, state: TaskState): TaskEvent[] {
   if (state.status !== 'NONE') throw new AlreadyExistsError('task', 'id', command.taskId);
+  if (command.requestedAgentId) requireNameable(command.requestedAgentId, command.requestedAgentStatus);
   const { taskId, text, requiredCapabilities, requestedAgentId, priority, submittedBy, routing } = command;
   return [
     { type: 'TaskSubmitted', data: { taskId, text, requiredCapabilities, requestedAgentId, priority, submittedBy } },
@@ -227,17 +150,23 @@ function decideRoute(command: RouteTask, state: ExistingTask): TaskEvent[] {
   }
   const { agentId } = command.routing;
   if (agentId === undefined && state.status === 'QUEUED') return [];
-  if (agentId !== undefined && state.status === 'ASSIGNED' && agentId === state.agentId) return [];
+  if (agentId !== undefined && state.status === 'ASSIGNED' && agentId === state.assignedAgentId) return [];
   return [routed(state.taskId, command.routing)];
 }
 
 function decideReassign(command: ReassignTask, state: ExistingTask): TaskEvent[] {
+  if (command.toAgentStatus === 'NONE') throw new NotFoundError('agent', command.toAgentId);
+  if (!mayBeGivenTasks(command.toAgentStatus)) {
+    throw new FailedPreconditionError(
+      `cannot reassign to agent ${command.toAgentId} in state ${command.toAgentStatus}`,
+    );
+  }
   if (state.status !== 'QUEUED' && state.status !== 'ASSIGNED') {
     throw new FailedPreconditionError(
       `cannot reassign task in state ${state.status}: only QUEUED or ASSIGNED tasks can`,
     );
   }
-  if (state.status === 'ASSIGNED' && state.agentId === command.toAgentId) {
+  if (state.status === 'ASSIGNED' && state.assignedAgentId === command.toAgentId) {
     throw new FailedPreconditionError(`task ${state.taskId} is already assigned to agent ${command.toAgentId}`);
   }
   return [
@@ -245,7 +174,7 @@ function decideReassign(command: ReassignTask, state: ExistingTask): TaskEvent[]
       type: 'TaskReassigned',
       data: {
         taskId: state.taskId,
-        fromAgentId: state.status === 'ASSIGNED' ? state.agentId : '',
+        fromAgentId: state.status === 'ASSIGNED' ? state.assignedAgentId : '',
         toAgentId: command.toAgentId,
         reason: command.reason,
         reassignedBy: command.reassignedBy,
@@ -253,6 +182,33 @@ function decideReassign(command: ReassignTask, state: ExistingTask): TaskEvent[]
       },
     },
   ];
+}
+
+/**
+ * A task may name only an agent that may be given tasks (ACTIVE, or PAUSED:
+ * the task then waits). Exported so that the handler can refuse before it
+ * spends a routing decision (maybe a model call) on a request decide refuses.
+ */
+export function requireNameable(agentId: string, status: AgentStatusFact): void {
+  if (status === 'NONE') throw new NotFoundError('agent', agentId);
+  if (!mayBeGivenTasks(status)) {
+    throw new FailedPreconditionError(`agent ${agentId} is ${status}: a task may name only an ACTIVE or PAUSED agent`);
+  }
+}
+
+/**
+ * Why a task must be routed again, or undefined when it need not: a QUEUED
+ * one whenever an agent may be available, an ASSIGNED one whose agent is
+ * RETIRED or gone (its status NONE). The reconciliation routes by it and the
+ * reactions schedule by it.
+ */
+export function routingNeededFor(
+  task: Pick<ExistingTask, 'status'>,
+  assignedAgentStatus: AgentStatusFact,
+): 'agent-available' | 'agent-retired' | undefined {
+  if (task.status === 'QUEUED') return 'agent-available';
+  if (task.status !== 'ASSIGNED') return undefined;
+  return assignedAgentStatus === 'NONE' || assignedAgentStatus === 'RETIRED' ? 'agent-retired' : undefined;
 }
 
 function decideStart(command: StartRun, state: ExistingTask): TaskEvent[] {
@@ -265,12 +221,12 @@ function decideStart(command: StartRun, state: ExistingTask): TaskEvent[] {
   const { agent } = command;
   if (agent.status !== 'ACTIVE') {
     throw new FailedPreconditionError(
-      `agent ${state.agentId} is ${agent.status === 'NONE' ? 'unknown' : agent.status}: its tasks wait until it is ACTIVE`,
+      `agent ${state.assignedAgentId} is ${agent.status === 'NONE' ? 'unknown' : agent.status}: its tasks wait until it is ACTIVE`,
     );
   }
   if (agent.running >= agent.limit) {
     throw new FailedPreconditionError(
-      `agent ${state.agentId} already runs ${agent.running} of at most ${agent.limit} tasks at once`,
+      `agent ${state.assignedAgentId} already runs ${agent.running} of at most ${agent.limit} tasks at once`,
     );
   }
   return [
@@ -280,7 +236,7 @@ function decideStart(command: StartRun, state: ExistingTask): TaskEvent[] {
         taskId: state.taskId,
         runId: runIdOf(state.taskId, command.attempt),
         attempt: command.attempt,
-        agentId: state.agentId,
+        agentId: state.assignedAgentId,
         runner: command.runner,
       },
     },
@@ -311,70 +267,7 @@ function requireCurrentRun(state: ExistingTask, runId: string, allowed: readonly
   }
 }
 
-export function evolve(state: TaskState, event: TaskEvent): TaskState {
-  if (event.type === 'TaskSubmitted') {
-    const d = event.data;
-    return {
-      status: 'QUEUED',
-      taskId: d.taskId,
-      text: d.text,
-      requiredCapabilities: d.requiredCapabilities,
-      requestedAgentId: d.requestedAgentId,
-      priority: d.priority,
-      submittedBy: d.submittedBy,
-      agentId: '',
-      decision: { router: 'lexical', chosenAgentId: '', candidates: [], rationale: '' },
-      attempt: 0,
-      runId: '',
-      runner: '',
-      approvalId: '',
-      result: '',
-      failureReason: '',
-      failureCode: '',
-    };
-  }
-  if (state.status === 'NONE') throw new Error(`${event.type} for task ${event.data.taskId} before TaskSubmitted`);
-  switch (event.type) {
-    case 'TaskRouted':
-      return { ...state, status: 'ASSIGNED', agentId: event.data.agentId, decision: event.data.decision };
-    case 'TaskQueued':
-      return { ...state, status: 'QUEUED', agentId: '', decision: event.data.decision };
-    case 'TaskReassigned':
-      return { ...state, status: 'ASSIGNED', agentId: event.data.toAgentId, decision: event.data.decision };
-    case 'TaskStarted':
-      return {
-        ...state,
-        status: 'RUNNING',
-        attempt: event.data.attempt,
-        runId: event.data.runId,
-        runner: event.data.runner,
-        agentId: event.data.agentId,
-      };
-    case 'TaskAttemptAbandoned':
-      return { ...state, status: 'ASSIGNED', approvalId: '' };
-    case 'TaskWaitingApproval':
-      return { ...state, status: 'WAITING_APPROVAL', approvalId: event.data.approvalId };
-    case 'TaskApprovalResolved':
-      return { ...state, status: 'RUNNING', approvalId: '' };
-    case 'TaskSucceeded':
-      return { ...state, status: 'SUCCEEDED', result: event.data.result, approvalId: '' };
-    case 'TaskFailed':
-      return {
-        ...state,
-        status: 'FAILED',
-        failureReason: event.data.reason,
-        failureCode: event.data.code,
-        approvalId: '',
-      };
-    case 'TaskCancelled':
-      return {
-        ...state,
-        status: 'CANCELLED',
-        failureReason: event.data.reason,
-        failureCode: 'CANCELLED',
-        approvalId: '',
-      };
-    default:
-      return assertNever(event);
-  }
+/** The one task state machine (see evolveTask): the task's own events and its runs'. */
+export function evolve(state: TaskState, event: TaskHistoryEvent): TaskState {
+  return evolveTask(state, event);
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { RoutingDecisionData, TaskEvent } from '@aos/contracts';
+import type { RoutingDecisionData, RunEvent, TaskEvent, TaskHistoryEvent } from '@aos/contracts';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 import {
   decide,
   evolve,
   initialTaskState,
+  routingNeededFor,
   type AgentReadiness,
+  type AgentStatusFact,
   type TaskCommand,
   type TaskState,
   type TaskStatus,
@@ -48,38 +50,40 @@ const started: TaskEvent = {
   type: 'TaskStarted',
   data: { taskId, runId, attempt: 1, agentId: agentA, runner: 'runtime-1' },
 };
-const waiting: TaskEvent = {
-  type: 'TaskWaitingApproval',
-  data: { taskId, runId, approvalId: 'ap-1', toolId: 'pay' },
-};
+/** The runtime's record in the run stream: the task's owner derives WAITING_APPROVAL, SUCCEEDED, FAILED from it. */
+const awaited: RunEvent = { type: 'ApprovalAwaited', data: { runId, callId: 'c1', approvalId: 'ap-1', toolId: 'pay' } };
+const received = (approved: boolean, run = runId): RunEvent => ({
+  type: 'ApprovalReceived',
+  data: { runId: run, approvalId: 'ap-1', approved, decidedBy: 'user:bob', reason: '' },
+});
+const runSucceeded = (run = runId): RunEvent => ({ type: 'RunSucceeded', data: { runId: run, result: 'refunded' } });
+const runFailed = (run = runId): RunEvent => ({
+  type: 'RunFailed',
+  data: { runId: run, reason: 'tool failed', code: 'UNAVAILABLE' },
+});
 const abandoned: TaskEvent = {
   type: 'TaskAttemptAbandoned',
   data: { taskId, runId, attempt: 1, runner: 'runtime-1', reason: 'lease expired' },
 };
 
 /** The events that bring a new task into each state. */
-const historyFor: Record<TaskStatus, TaskEvent[]> = {
+const historyFor: Record<TaskStatus, TaskHistoryEvent[]> = {
   QUEUED: [submitted, queued],
   ASSIGNED: [submitted, routedToA],
   RUNNING: [submitted, routedToA, started],
-  WAITING_APPROVAL: [submitted, routedToA, started, waiting],
-  SUCCEEDED: [submitted, routedToA, started, { type: 'TaskSucceeded', data: { taskId, runId, result: 'ok' } }],
-  FAILED: [
-    submitted,
-    routedToA,
-    started,
-    { type: 'TaskFailed', data: { taskId, runId, reason: 'x', code: 'INTERNAL' } },
-  ],
+  WAITING_APPROVAL: [submitted, routedToA, started, awaited],
+  SUCCEEDED: [submitted, routedToA, started, runSucceeded()],
+  FAILED: [submitted, routedToA, started, runFailed()],
   CANCELLED: [submitted, queued, { type: 'TaskCancelled', data: { taskId, reason: 'no', cancelledBy: 'bob' } }],
 };
 const ALL = Object.keys(historyFor) as TaskStatus[];
 
-function given(events: TaskEvent[]): TaskState {
+function given(events: TaskHistoryEvent[]): TaskState {
   return events.reduce(evolve, initialTaskState);
 }
 
 /** given events, when command: the events decided (or the error thrown). */
-function when(events: TaskEvent[], command: TaskCommand): TaskEvent[] {
+function when(events: TaskHistoryEvent[], command: TaskCommand): TaskEvent[] {
   return decide(command, given(events));
 }
 
@@ -91,12 +95,14 @@ const start = (agent: AgentReadiness = ready, attempt = 1): TaskCommand => ({
   runner: 'runtime-2',
   agent,
 });
-const submit = (agentId: string | undefined): TaskCommand => ({
+const submit = (agentId: string | undefined, requested: Partial<TaskCommand> = {}): TaskCommand => ({
   type: 'SubmitTask',
   taskId,
   text: 'refund the invoice',
   requiredCapabilities: ['billing'],
   requestedAgentId: '',
+  requestedAgentStatus: 'NONE',
+  ...(requested as object),
   priority: 'NORMAL',
   submittedBy: 'alice',
   routing: { agentId, decision: decision(agentId ?? ''), cause: 'submitted' },
@@ -107,13 +113,26 @@ describe('Task decider: submit', () => {
     const events = when([], submit(agentA));
     expect(events.map((e) => e.type)).toEqual(['TaskSubmitted', 'TaskRouted']);
     const state = given(events);
-    expect(state).toMatchObject({ status: 'ASSIGNED', agentId: agentA, attempt: 0 });
+    expect(state).toMatchObject({ status: 'ASSIGNED', assignedAgentId: agentA, attempt: 0 });
   });
 
   it('queues it when no agent was chosen', () => {
     const events = when([], submit(undefined));
     expect(events.map((e) => e.type)).toEqual(['TaskSubmitted', 'TaskQueued']);
-    expect(given(events)).toMatchObject({ status: 'QUEUED', agentId: '' });
+    expect(given(events)).toMatchObject({ status: 'QUEUED', assignedAgentId: '' });
+  });
+
+  it('takes a task naming an ACTIVE or PAUSED agent, and refuses one naming an agent that cannot have tasks', () => {
+    const naming = (status: string) =>
+      submit(agentA, { requestedAgentId: agentA, requestedAgentStatus: status } as never);
+    expect(when([], naming('ACTIVE'))[0]).toMatchObject({ data: { requestedAgentId: agentA } });
+    expect(when([], naming('PAUSED')).map((e) => e.type)).toEqual(['TaskSubmitted', 'TaskRouted']);
+    expect(() => when([], naming('NONE'))).toThrow(NotFoundError);
+    for (const status of ['DRAFT', 'RETIRED']) {
+      expect(() => when([], naming(status))).toThrow(
+        `agent ${agentA} is ${status}: a task may name only an ACTIVE or PAUSED agent`,
+      );
+    }
   });
 
   it('refuses a task id that exists', () => {
@@ -151,7 +170,7 @@ describe('Task decider: routing again', () => {
     });
     const back = when(historyFor.ASSIGNED, route(undefined, 'agent-retired'));
     expect(back[0]).toMatchObject({ type: 'TaskQueued', data: { cause: 'agent-retired' } });
-    expect(given([...historyFor.ASSIGNED, ...back])).toMatchObject({ status: 'QUEUED', agentId: '' });
+    expect(given([...historyFor.ASSIGNED, ...back])).toMatchObject({ status: 'QUEUED', assignedAgentId: '' });
   });
 
   it.each(['RUNNING', 'WAITING_APPROVAL', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as TaskStatus[])(
@@ -163,10 +182,11 @@ describe('Task decider: routing again', () => {
 });
 
 describe('Task decider: reassign', () => {
-  const reassign = (to: string): TaskCommand => ({
+  const reassign = (to: string, toAgentStatus: AgentStatusFact = 'ACTIVE'): TaskCommand => ({
     type: 'ReassignTask',
     taskId,
     toAgentId: to,
+    toAgentStatus,
     reason: 'B owns invoices',
     reassignedBy: 'bob',
     decision: { ...decision(to), router: 'person' },
@@ -175,7 +195,15 @@ describe('Task decider: reassign', () => {
   it('moves an assigned task and says from whom', () => {
     const events = when(historyFor.ASSIGNED, reassign(agentB));
     expect(events[0]).toMatchObject({ type: 'TaskReassigned', data: { fromAgentId: agentA, toAgentId: agentB } });
-    expect(given([...historyFor.ASSIGNED, ...events])).toMatchObject({ status: 'ASSIGNED', agentId: agentB });
+    expect(given([...historyFor.ASSIGNED, ...events])).toMatchObject({ status: 'ASSIGNED', assignedAgentId: agentB });
+  });
+
+  it('refuses an agent that is unknown or cannot be given tasks', () => {
+    expect(() => when(historyFor.ASSIGNED, reassign(agentB, 'NONE'))).toThrow(NotFoundError);
+    expect(() => when(historyFor.ASSIGNED, reassign(agentB, 'RETIRED'))).toThrow(
+      `cannot reassign to agent ${agentB} in state RETIRED`,
+    );
+    expect(when(historyFor.QUEUED, reassign(agentB, 'PAUSED'))).toHaveLength(1);
   });
 
   it('takes a queued task out of the queue', () => {
@@ -252,63 +280,58 @@ describe('Task decider: starting an attempt', () => {
 });
 
 describe('Task decider: a running attempt', () => {
-  const finish = (outcome: 'SUCCEEDED' | 'FAILED', run = runId): TaskCommand => ({
-    type: 'FinishRun',
-    taskId,
-    runId: run,
-    outcome,
-    result: 'refunded',
-    reason: 'tool failed',
-    code: 'UNAVAILABLE',
-  });
-
-  it('waits for an approval and resumes when it is resolved', () => {
-    const wait = when(historyFor.RUNNING, { type: 'AwaitApproval', taskId, runId, approvalId: 'ap-1', toolId: 'pay' });
-    expect(wait).toEqual([waiting]);
-    expect(given([...historyFor.RUNNING, ...wait])).toMatchObject({ status: 'WAITING_APPROVAL', approvalId: 'ap-1' });
-    const resolve = when(historyFor.WAITING_APPROVAL, {
-      type: 'ResolveApproval',
-      taskId,
-      runId,
-      approvalId: 'ap-1',
-      approved: false,
-    });
-    expect(resolve).toEqual([
-      { type: 'TaskApprovalResolved', data: { taskId, runId, approvalId: 'ap-1', approved: false } },
-    ]);
-    expect(given([...historyFor.WAITING_APPROVAL, ...resolve])).toMatchObject({ status: 'RUNNING', approvalId: '' });
-  });
-
-  it('refuses to resolve another approval than the one awaited', () => {
-    expect(() =>
-      when(historyFor.WAITING_APPROVAL, { type: 'ResolveApproval', taskId, runId, approvalId: 'ap-2', approved: true }),
-    ).toThrow(/waits for approval ap-1/);
-  });
-
-  it('finishes with success or failure', () => {
-    expect(when(historyFor.RUNNING, finish('SUCCEEDED'))).toEqual([
-      { type: 'TaskSucceeded', data: { taskId, runId, result: 'refunded' } },
-    ]);
-    const failed = when(historyFor.WAITING_APPROVAL, finish('FAILED'));
-    expect(failed).toEqual([
-      { type: 'TaskFailed', data: { taskId, runId, reason: 'tool failed', code: 'UNAVAILABLE' } },
-    ]);
-    expect(given([...historyFor.WAITING_APPROVAL, ...failed])).toMatchObject({
+  it("follows its run's record: waiting for an approval, resumed, then ended", () => {
+    expect(given(historyFor.WAITING_APPROVAL)).toMatchObject({ status: 'WAITING_APPROVAL', approvalId: 'ap-1' });
+    const resumed = [...historyFor.WAITING_APPROVAL, received(true)];
+    expect(given(resumed)).toMatchObject({ status: 'RUNNING', approvalId: '' });
+    expect(given([...resumed, runSucceeded()])).toMatchObject({ status: 'SUCCEEDED', result: 'refunded' });
+    expect(given([...historyFor.WAITING_APPROVAL, received(false), runFailed()])).toMatchObject({
       status: 'FAILED',
+      failureReason: 'tool failed',
       failureCode: 'UNAVAILABLE',
     });
   });
 
-  it('refuses every step of a run that is not the current attempt', () => {
+  it('ignores the record of a run that is not the current attempt', () => {
     const history = [
       ...historyFor.RUNNING,
       abandoned,
       { ...started, data: { ...started.data, runId: `${taskId}-2`, attempt: 2 } },
-    ];
-    expect(() => when(history, finish('SUCCEEDED', runId))).toThrow(/not the current attempt/);
-    expect(() => when(history, { type: 'AwaitApproval', taskId, runId, approvalId: 'a', toolId: 't' })).toThrow(
-      FailedPreconditionError,
+    ] as TaskHistoryEvent[];
+    for (const late of [awaited, runSucceeded(runId), runFailed(runId)]) {
+      expect(given([...history, late])).toMatchObject({ status: 'RUNNING', runId: `${taskId}-2` });
+    }
+    expect(given([...history, runSucceeded(`${taskId}-2`)])).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  it('keeps the first ending when the run and routing cross: a late abandonment or cancellation changes nothing', () => {
+    const done = [...historyFor.RUNNING, runSucceeded()];
+    expect(given([...done, abandoned])).toMatchObject({ status: 'SUCCEEDED' });
+    expect(given([...done, { type: 'TaskCancelled', data: { taskId, reason: '', cancelledBy: 'bob' } }])).toMatchObject(
+      { status: 'SUCCEEDED' },
     );
+    const cancelled = [
+      ...historyFor.RUNNING,
+      { type: 'TaskCancelled', data: { taskId, reason: 'x', cancelledBy: 'bob' } },
+    ];
+    expect(given([...(cancelled as TaskHistoryEvent[]), runSucceeded()])).toMatchObject({ status: 'CANCELLED' });
+  });
+
+  it('folds a log written before runs were recorded once (task-stream copies of run events) to the same states', () => {
+    const legacy: TaskHistoryEvent[] = [
+      ...historyFor.RUNNING,
+      { type: 'TaskWaitingApproval', data: { taskId, runId, approvalId: 'ap-1', toolId: 'pay' } },
+      awaited,
+      received(true),
+      { type: 'TaskApprovalResolved', data: { taskId, runId, approvalId: 'ap-1', approved: true } },
+      runSucceeded(),
+      { type: 'TaskSucceeded', data: { taskId, runId, result: 'refunded' } },
+    ];
+    expect(given(legacy.slice(0, 4))).toMatchObject({ status: 'WAITING_APPROVAL', approvalId: 'ap-1' });
+    expect(given(legacy)).toMatchObject({ status: 'SUCCEEDED', result: 'refunded' });
+    expect(
+      given([...historyFor.RUNNING, { type: 'TaskFailed', data: { taskId, runId, reason: 'x', code: 'INTERNAL' } }]),
+    ).toMatchObject({ status: 'FAILED', failureCode: 'INTERNAL' });
   });
 
   it('abandons the current attempt, which makes the task ASSIGNED again', () => {
@@ -322,15 +345,21 @@ describe('Task decider: a running attempt', () => {
     expect(given([...historyFor.WAITING_APPROVAL, ...events])).toMatchObject({ status: 'ASSIGNED', approvalId: '' });
   });
 
-  it.each(ALL.filter((s) => s !== 'RUNNING' && s !== 'WAITING_APPROVAL'))(
-    'cannot finish or abandon in state %s',
-    (status) => {
-      expect(() => when(historyFor[status], finish('SUCCEEDED'))).toThrow(FailedPreconditionError);
-      expect(() => when(historyFor[status], { type: 'AbandonAttempt', taskId, runId, reason: '' })).toThrow(
-        FailedPreconditionError,
-      );
-    },
-  );
+  it.each(ALL.filter((s) => s !== 'RUNNING' && s !== 'WAITING_APPROVAL'))('cannot abandon in state %s', (status) => {
+    expect(() => when(historyFor[status], { type: 'AbandonAttempt', taskId, runId, reason: '' })).toThrow(
+      FailedPreconditionError,
+    );
+  });
+});
+
+describe('Task decider: does a task need routing again', () => {
+  it('routes a queued task, and an assigned one whose agent is retired or gone; nothing else', () => {
+    expect(routingNeededFor({ status: 'QUEUED' }, 'NONE')).toBe('agent-available');
+    expect(routingNeededFor({ status: 'ASSIGNED' }, 'RETIRED')).toBe('agent-retired');
+    expect(routingNeededFor({ status: 'ASSIGNED' }, 'NONE')).toBe('agent-retired');
+    expect(routingNeededFor({ status: 'ASSIGNED' }, 'PAUSED')).toBeUndefined();
+    expect(routingNeededFor({ status: 'RUNNING' }, 'RETIRED')).toBeUndefined();
+  });
 });
 
 describe('Task decider: evolve', () => {

@@ -7,16 +7,12 @@ import { v5 as uuidv5 } from 'uuid';
  * forever; changing one would make a retry across an upgrade submit twice.
  */
 export const TASK_ID_NAMESPACE = '5b87a6ce-d387-439d-949a-9ca676212d1f';
+/** The command pipeline's event ids (uuidv5 of `<tenant>/<request_id>/<index>`). */
 export const TASK_EVENT_ID_NAMESPACE = '7d0a043c-6cfa-4b15-8f4e-368ee1ee7293';
 
 /** The id of the task a SubmitTask request creates. */
 export function taskIdFor(tenantId: string, requestId: string): string {
   return uuidv5(`${tenantId}/${requestId}`, TASK_ID_NAMESPACE);
-}
-
-/** The id of the `index`-th event a request appends. */
-export function eventIdFor(tenantId: string, requestId: string, index: number): string {
-  return uuidv5(`${tenantId}/${requestId}/${index}`, TASK_EVENT_ID_NAMESPACE);
 }
 
 /**

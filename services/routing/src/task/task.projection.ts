@@ -1,22 +1,22 @@
 import {
-  AGENT_CATEGORY,
+  evolveTask,
+  initialTaskState,
+  parseRunEvent,
   parseTaskEvent,
   RUN_CATEGORY,
+  RUNNING_STATUSES,
   TASK_CATEGORY,
   taskIdOfRun,
   TaskPriority,
   TaskState as ProtoTaskState,
   toTaskStep,
   toTimestamp,
+  type ExistingTask,
   type Task,
-  type TaskEvent,
-  type TaskEventType,
+  type TaskHistoryEvent,
   type TaskStep,
 } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
-import { CapabilityRouter } from '@aos/routing';
-import { AgentRoster, type AgentInfo } from '../agent/agent.roster';
-import { evolve, initialTaskState, LOADED_STATUSES, RUNNING_STATUSES, type ExistingTask } from './task.decider';
 
 /** GetTask shows at most the last this many steps of a task. */
 export const MAX_STEPS = 500;
@@ -24,9 +24,9 @@ export const MAX_STEPS = 500;
 export interface TaskRecord {
   readonly tenantId: string;
   task: ExistingTask;
-  /** 0-based revision of the task's stream. */
+  /** 0-based revision of the task's own stream: what its next append expects. */
   revision: number;
-  /** Position of the task's newest event. */
+  /** Position of the newest event that changed the task (its own, or one of its runs'). */
   logPosition: number;
   /** Position of its TaskSubmitted: the list order and page token. */
   readonly createPosition: number;
@@ -38,19 +38,12 @@ export interface TaskRecord {
   readonly steps: TaskStep[];
 }
 
-/** What a request caused: its first event. */
-export interface RequestReply {
-  readonly eventType: TaskEventType;
-  readonly taskId: string;
-  readonly data: TaskEvent['data'];
-  readonly position: number;
-}
-
-export interface AgentLoad {
-  /** ASSIGNED + RUNNING + WAITING_APPROVAL: the router's queue length. */
-  queued: number;
-  /** RUNNING + WAITING_APPROVAL: what the concurrency limit counts. */
-  running: number;
+/** A task that an event changed: as it was before (undefined when the event created it) and after. */
+export interface TaskChange {
+  readonly tenantId: string;
+  readonly record: TaskRecord;
+  readonly before: ExistingTask | undefined;
+  readonly event: TaskHistoryEvent;
 }
 
 /** Thrown when an event cannot be applied: the log holds something routing would never write. */
@@ -64,73 +57,33 @@ export class TaskProjectionError extends Error {
 class TenantTasks {
   readonly byId = new Map<string, TaskRecord>();
   readonly order: string[] = [];
-  readonly replies = new Map<string, RequestReply>();
-  readonly loads = new Map<string, AgentLoad>();
   /** QUEUED and ASSIGNED tasks: the only ones a reconciliation may route again. */
   readonly unstarted = new Set<TaskRecord>();
-  /** Lower-cased capability sets are not kept: the router indexes capabilities itself. */
-  readonly router = new CapabilityRouter();
 }
 
-/** Something a live reaction may care about: an agent changed, or a task did. */
-export type ProjectionChange =
-  { kind: 'agent'; tenantId: string; agent: AgentInfo } | { kind: 'task'; tenantId: string; record: TaskRecord };
-
 /**
- * Routing's write model and read model, fed the whole log in order (one
- * subscription, so agent and task changes are seen in the order they happened):
- * the tasks of every tenant with their steps (task and run events), the
- * tenants' agents, each agent's load, and one CapabilityRouter per tenant
- * holding the ACTIVE agents and what they learned from completed and
- * reassigned tasks.
+ * The tasks of every tenant, folded from their own streams and their runs'
+ * with the one task fold (evolveTask), with their steps; and the indexes the
+ * reactions walk: the running tasks of every tenant (the lease sweep) and each
+ * tenant's unstarted ones (the reconciliation).
  */
 export class TaskProjection {
-  readonly agents = new AgentRoster();
   private readonly tenants = new Map<string, TenantTasks>();
   /** run id → where its task lives; run ids are unique across tenants (task ids are UUIDs). */
   private readonly runs = new Map<string, { tenantId: string; taskId: string }>();
-  /** Tasks whose attempt holds a lease (RUNNING or WAITING_APPROVAL), of every tenant: what the lease sweep walks. */
+  /** Tasks whose attempt holds a lease (RUNNING or WAITING_APPROVAL), of every tenant. */
   private readonly running = new Set<TaskRecord>();
   private readonly runRevisions = new Map<string, number>();
-  private appliedCount = 0;
-  private refreshQueued = false;
-  /** Called after an event changed something (set once the projection is live). */
-  onChange: ((change: ProjectionChange) => void) | undefined;
 
-  /**
-   * Indexes what every tenant's router learned and has not indexed yet: once
-   * after the replay (which only records learned texts, so an agent with many
-   * completions is indexed once, not per completion), then soon after each
-   * live completion or reassignment, off the path of the next decision.
-   */
-  refreshRouters(): void {
-    this.refreshQueued = false;
-    for (const tenant of this.tenants.values()) tenant.router.refresh();
-  }
-
-  get eventsApplied(): number {
-    return this.appliedCount;
-  }
-
-  apply(event: RecordedEvent): void {
-    switch (event.category) {
-      case AGENT_CATEGORY:
-        return this.applyAgent(event);
-      case TASK_CATEGORY:
-        return this.applyTask(event);
-      case RUN_CATEGORY:
-        return this.applyRun(event);
-      default:
-        return;
-    }
+  /** Applies a task or run event; the change it made, or undefined when it changed nothing (other events too). */
+  apply(event: RecordedEvent): TaskChange | undefined {
+    if (event.category === TASK_CATEGORY) return this.applyTask(event);
+    if (event.category === RUN_CATEGORY) return this.applyRun(event);
+    return undefined;
   }
 
   task(tenantId: string, taskId: string): TaskRecord | undefined {
     return this.tenants.get(tenantId)?.byId.get(taskId);
-  }
-
-  reply(tenantId: string, requestId: string): RequestReply | undefined {
-    return this.tenants.get(tenantId)?.replies.get(requestId);
   }
 
   /** Where a run's task lives, whichever tenant. */
@@ -138,16 +91,8 @@ export class TaskProjection {
     return this.runs.get(runId);
   }
 
-  loadOf(tenantId: string, agentId: string): AgentLoad {
-    return this.tenants.get(tenantId)?.loads.get(agentId) ?? { queued: 0, running: 0 };
-  }
-
-  router(tenantId: string): CapabilityRouter {
-    return this.tenant(tenantId).router;
-  }
-
-  tenantIds(): string[] {
-    return [...new Set([...this.tenants.keys(), ...this.agents.tenantIds()])];
+  tenantIds(): Iterable<string> {
+    return this.tenants.keys();
   }
 
   /** The tenant's tasks, newest first. */
@@ -167,43 +112,18 @@ export class TaskProjection {
     return this.tenants.get(tenantId)?.unstarted ?? [];
   }
 
-  private applyAgent(event: RecordedEvent): void {
-    const agent = this.agents.apply(event);
-    if (!agent) return;
-    const tenant = this.tenant(event.metadata.tenantId);
-    if (agent.status === 'ACTIVE') {
-      tenant.router.upsertAgent({
-        id: agent.agentId,
-        name: agent.name,
-        description: agent.description,
-        capabilities: [...agent.capabilities],
-        queueLength: tenant.loads.get(agent.agentId)?.queued ?? 0,
-      });
-    } else tenant.router.removeAgent(agent.agentId);
-    this.appliedCount += 1;
-    this.onChange?.({ kind: 'agent', tenantId: event.metadata.tenantId, agent });
-  }
-
-  private applyTask(event: RecordedEvent): void {
-    const parsed = this.parse(event);
-    if (!parsed) return;
+  private applyTask(event: RecordedEvent): TaskChange | undefined {
+    const parsed = this.parse(event, parseTaskEvent);
+    if (!parsed) return undefined;
     const tenantId = event.metadata.tenantId;
     const tenant = this.tenant(tenantId);
     const previous = tenant.byId.get(event.streamId);
     // Redelivery after a reconnect must not apply a change twice.
-    if (previous && event.revision <= previous.revision) return;
+    if (previous && event.revision <= previous.revision) return undefined;
     if (parsed.data.taskId !== event.streamId) {
       throw new TaskProjectionError(event, `data.taskId ${parsed.data.taskId} does not match the stream`);
     }
-    let next: ExistingTask;
-    try {
-      const state = evolve(previous?.task ?? initialTaskState, parsed);
-      if (state.status === 'NONE') throw new Error('the task does not exist after the event');
-      next = state;
-    } catch (err) {
-      throw new TaskProjectionError(event, (err as Error).message, { cause: err });
-    }
-    const before = previous?.task;
+    const next = this.fold(event, previous?.task, parsed);
     let record = previous;
     if (!record) {
       record = {
@@ -219,85 +139,68 @@ export class TaskProjection {
       };
       tenant.byId.set(next.taskId, record);
       tenant.order.push(next.taskId);
-    } else {
-      record.task = next;
-      record.revision = event.revision;
-      record.logPosition = event.position;
-      record.updateTime = event.time;
     }
+    record.revision = event.revision;
     if (parsed.type === 'TaskRouted' || parsed.type === 'TaskQueued' || parsed.type === 'TaskReassigned') {
       record.decideTime = event.time;
     }
     if (parsed.type === 'TaskStarted') this.runs.set(parsed.data.runId, { tenantId, taskId: next.taskId });
-    const { status } = record.task;
+    return this.changed(tenant, record, previous?.task, next, event, parsed);
+  }
+
+  /** Run events are the runtime's: each is a step of its task, and may move it (see evolveTask). */
+  private applyRun(event: RecordedEvent): TaskChange | undefined {
+    const taskId = taskIdOfRun(event.streamId);
+    const tenant = this.tenants.get(event.metadata.tenantId);
+    const record = taskId === undefined ? undefined : tenant?.byId.get(taskId);
+    if (!tenant || !record) return undefined;
+    const key = `${event.metadata.tenantId}/${event.streamId}`;
+    if (event.revision <= (this.runRevisions.get(key) ?? -1)) return undefined;
+    const parsed = this.parse(event, parseRunEvent);
+    if (!parsed) return undefined;
+    this.runRevisions.set(key, event.revision);
+    const before = record.task;
+    const next = this.fold(event, before, parsed);
+    return this.changed(tenant, record, before, next, event, parsed);
+  }
+
+  private changed(
+    tenant: TenantTasks,
+    record: TaskRecord,
+    before: ExistingTask | undefined,
+    next: ExistingTask,
+    event: RecordedEvent,
+    parsed: TaskHistoryEvent,
+  ): TaskChange {
+    if (next !== before) {
+      record.task = next;
+      record.logPosition = event.position;
+      record.updateTime = event.time;
+    }
+    const { status } = next;
     if (RUNNING_STATUSES.includes(status)) this.running.add(record);
     else this.running.delete(record);
     if (status === 'QUEUED' || status === 'ASSIGNED') tenant.unstarted.add(record);
     else tenant.unstarted.delete(record);
-    this.addStep(record, event);
-    this.adjustLoad(tenant, before, next);
-    this.learn(tenant, parsed, next);
-    if (!tenant.replies.has(event.metadata.requestId)) {
-      tenant.replies.set(event.metadata.requestId, {
-        eventType: parsed.type,
-        taskId: next.taskId,
-        data: parsed.data,
-        position: event.position,
-      });
-    }
-    this.appliedCount += 1;
-    this.onChange?.({ kind: 'task', tenantId, record });
-  }
-
-  /** Run events are the runtime's; routing keeps them only as steps of their task. */
-  private applyRun(event: RecordedEvent): void {
-    const taskId = taskIdOfRun(event.streamId);
-    const record = taskId === undefined ? undefined : this.task(event.metadata.tenantId, taskId);
-    if (!record) return;
-    const key = `${event.metadata.tenantId}/${event.streamId}`;
-    if (event.revision <= (this.runRevisions.get(key) ?? -1)) return;
-    this.runRevisions.set(key, event.revision);
-    this.addStep(record, event);
-    this.appliedCount += 1;
-  }
-
-  private addStep(record: TaskRecord, event: RecordedEvent): void {
     record.steps.push(toTaskStep(event));
     if (record.steps.length > MAX_STEPS) record.steps.splice(0, record.steps.length - MAX_STEPS);
+    return { tenantId: record.tenantId, record, before, event: parsed };
   }
 
-  private adjustLoad(tenant: TenantTasks, before: ExistingTask | undefined, after: ExistingTask): void {
-    const change = (task: ExistingTask | undefined, sign: 1 | -1) => {
-      if (!task || !task.agentId) return;
-      const queued = LOADED_STATUSES.includes(task.status);
-      const running = RUNNING_STATUSES.includes(task.status);
-      if (!queued && !running) return;
-      const load = tenant.loads.get(task.agentId) ?? { queued: 0, running: 0 };
-      if (queued) load.queued += sign;
-      if (running) load.running += sign;
-      tenant.loads.set(task.agentId, load);
-    };
-    change(before, -1);
-    change(after, 1);
-    const touched = new Set([before?.agentId, after.agentId].filter((id): id is string => !!id));
-    for (const agentId of touched) tenant.router.setQueueLength(agentId, tenant.loads.get(agentId)?.queued ?? 0);
-  }
-
-  private learn(tenant: TenantTasks, event: TaskEvent, task: ExistingTask): void {
-    if (event.type === 'TaskSucceeded' && task.agentId) tenant.router.learnFromCompletion(task.agentId, task.text);
-    if (event.type === 'TaskReassigned') {
-      tenant.router.learnFromCorrection(task.text, event.data.fromAgentId || undefined, event.data.toAgentId);
-    }
-    if (this.onChange && tenant.router.hasStaleAgents && !this.refreshQueued) {
-      this.refreshQueued = true;
-      setImmediate(() => this.refreshRouters());
+  private fold(event: RecordedEvent, before: ExistingTask | undefined, parsed: TaskHistoryEvent): ExistingTask {
+    try {
+      const next = evolveTask(before ?? initialTaskState, parsed);
+      if (next.status === 'NONE') throw new Error('the task does not exist after the event');
+      return next;
+    } catch (err) {
+      throw new TaskProjectionError(event, (err as Error).message, { cause: err });
     }
   }
 
-  private parse(event: RecordedEvent): TaskEvent | undefined {
+  private parse<E>(event: RecordedEvent, parse: (type: string, data: unknown) => E | undefined): E | undefined {
     try {
       // An event type this version does not know (written by a newer one) is skipped, not fatal.
-      return parseTaskEvent(event.type, event.data);
+      return parse(event.type, event.data);
     } catch (err) {
       throw new TaskProjectionError(event, 'its data does not match the schema', { cause: err });
     }
@@ -318,10 +221,11 @@ export function toProtoTask(record: TaskRecord, withSteps: boolean): Task {
     tenantId: record.tenantId,
     text: task.text,
     requiredCapabilities: [...task.requiredCapabilities],
+    // The proto's agent_id is the agent the submitter asked for; the one routing chose is assigned_agent_id.
     agentId: task.requestedAgentId,
     priority: TaskPriority[task.priority],
     state: ProtoTaskState[task.status],
-    assignedAgentId: task.status === 'QUEUED' ? '' : task.agentId,
+    assignedAgentId: task.status === 'QUEUED' ? '' : task.assignedAgentId,
     routing: {
       router: task.decision.router,
       chosenAgentId: task.decision.chosenAgentId,

@@ -1,12 +1,13 @@
-import type { ProjectionChange, TaskProjection } from './task.projection';
-import type { TaskHandler } from './task.handler';
+import type { ModelChange, RoutingModel } from '../routing.model';
+import type { LeaseSweep } from './lease.sweep';
+import type { TaskReconciliation } from './task.reconciliation';
 
 /**
- * Runs routing's reactions once the projection is live, never while it
- * replays history: each is a reconciliation of the current state (see
- * TaskHandler.reconcileTenant and sweepLeases), so the first run after a
- * start catches up on whatever happened while routing was down, and a
- * reaction run twice changes nothing more.
+ * Runs routing's reactions once the model is live, never while it replays
+ * history: each is a reconciliation of the current state (see
+ * TaskReconciliation and LeaseSweep), so the first run after a start catches
+ * up on whatever happened while routing was down, and a reaction run twice
+ * changes nothing more.
  *
  * Per tenant, reconciliations run one at a time; a change arriving while one
  * runs asks for one more run afterwards, so none is lost and bursts collapse.
@@ -19,19 +20,20 @@ export class TaskReactions {
   private stopped = false;
 
   constructor(
-    private readonly projection: TaskProjection,
-    private readonly handler: TaskHandler,
+    private readonly model: RoutingModel,
+    private readonly reconciliation: TaskReconciliation,
+    private readonly leases: LeaseSweep,
     private readonly sweepEveryMs: number,
   ) {}
 
   /** Reconciles every tenant, then reacts to live changes and sweeps the leases periodically. */
   start(): void {
-    this.projection.onChange = (change) => this.onChange(change);
-    for (const tenantId of this.projection.tenantIds()) this.schedule(tenantId);
+    this.model.goLive((change) => this.onChange(change));
+    for (const tenantId of this.model.tenantIds()) this.schedule(tenantId);
     const sweep = () => {
       if (this.stopped) return;
-      this.sweeping = this.handler
-        .sweepLeases()
+      this.sweeping = this.leases
+        .sweep()
         .catch(() => undefined)
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(sweep, this.sweepEveryMs);
@@ -42,7 +44,7 @@ export class TaskReactions {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.projection.onChange = undefined;
+    this.model.onChange = undefined;
     if (this.timer) clearTimeout(this.timer);
     await this.sweeping;
     await Promise.all(this.running.values());
@@ -53,19 +55,14 @@ export class TaskReactions {
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
-  private onChange(change: ProjectionChange): void {
+  private onChange(change: ModelChange): void {
     if (change.kind === 'agent') {
       // Available: queued tasks may go to it. Retired: its assigned tasks go elsewhere.
       if (change.agent.status === 'ACTIVE' || change.agent.status === 'RETIRED') this.schedule(change.tenantId);
       return;
     }
-    const { task } = change.record;
-    if (task.status === 'QUEUED') this.schedule(change.tenantId);
-    else if (task.status === 'ASSIGNED') {
-      // Routed to an agent that was retired meanwhile (the decision raced the retirement).
-      const agent = this.projection.agents.get(change.tenantId, task.agentId);
-      if (!agent || agent.status === 'RETIRED') this.schedule(change.tenantId);
-    }
+    // Queued, or routed to an agent that was retired meanwhile (the decision raced the retirement).
+    if (this.reconciliation.needsRouting(change.record)) this.schedule(change.tenantId);
   }
 
   private schedule(tenantId: string): void {
@@ -79,7 +76,7 @@ export class TaskReactions {
       await new Promise((r) => setImmediate(r));
       do {
         this.again.delete(tenantId);
-        await this.handler.reconcileTenant(tenantId);
+        await this.reconciliation.reconcileTenant(tenantId);
       } while (this.again.has(tenantId) && !this.stopped);
     })().finally(() => this.running.delete(tenantId));
     this.running.set(tenantId, run);

@@ -1,7 +1,8 @@
-import type { RoutingDecisionData } from '@aos/contracts';
+import { mayBeGivenTasks, type RoutingDecisionData } from '@aos/contracts';
 import { hasCapabilities, type AgentInfo } from '../agent/agent.roster';
+import type { RoutingModel } from '../routing.model';
+import type { ModelRouting } from './model-router';
 import type { RoutingCause, RoutingOutcome } from './task.decider';
-import type { TaskProjection } from './task.projection';
 
 /** The decision lists at most this many candidates. */
 export const MAX_CANDIDATES = 5;
@@ -25,18 +26,14 @@ export interface RoutingRequest {
  * has no agent: the task is QUEUED.
  */
 export function chooseAgent(
-  projection: TaskProjection,
+  projection: RoutingModel,
   tenantId: string,
   request: RoutingRequest,
   eligible: readonly AgentInfo[] = eligibleAgents(projection, tenantId, request),
 ): RoutingOutcome {
   const { cause } = request;
   const requested = request.requestedAgentId ? projection.agents.get(tenantId, request.requestedAgentId) : undefined;
-  if (
-    requested &&
-    requested.agentId !== request.excludeAgentId &&
-    (requested.status === 'ACTIVE' || requested.status === 'PAUSED')
-  ) {
+  if (requested && requested.agentId !== request.excludeAgentId && mayBeGivenTasks(requested.status)) {
     const queueLength = projection.loadOf(tenantId, requested.agentId).queued;
     const waits = requested.status === 'PAUSED' ? '; the agent is PAUSED, so the task waits until it is resumed' : '';
     return {
@@ -132,7 +129,7 @@ export function unmatchedCandidate({ agent, queueLength }: { agent: AgentInfo; q
 
 /** The agents with their queue lengths, least busy first (then by name). */
 export function leastBusyFirst(
-  projection: TaskProjection,
+  projection: RoutingModel,
   tenantId: string,
   agents: readonly AgentInfo[],
 ): { agent: AgentInfo; queueLength: number }[] {
@@ -142,7 +139,7 @@ export function leastBusyFirst(
 }
 
 /** The tenant's ACTIVE agents that have every required capability, less the excluded one. */
-export function eligibleAgents(projection: TaskProjection, tenantId: string, request: RoutingRequest): AgentInfo[] {
+export function eligibleAgents(projection: RoutingModel, tenantId: string, request: RoutingRequest): AgentInfo[] {
   const eligible: AgentInfo[] = [];
   for (const agent of projection.agents.agentsOf(tenantId)) {
     if (agent.status !== 'ACTIVE' || agent.agentId === request.excludeAgentId) continue;
@@ -154,4 +151,34 @@ export function eligibleAgents(projection: TaskProjection, tenantId: string, req
 function queued(cause: RoutingCause, rationale: string): RoutingOutcome {
   const decision: RoutingDecisionData = { router: 'lexical', chosenAgentId: '', candidates: [], rationale };
   return { agentId: undefined, cause, decision };
+}
+
+/**
+ * Routes tasks against the model as it stands: the lexical choice
+ * (chooseAgent), refined by the model when the LLM router is on.
+ */
+export class TaskRouting {
+  constructor(
+    private readonly model: RoutingModel,
+    private readonly modelRouting: ModelRouting | undefined,
+  ) {}
+
+  async route(tenantId: string, request: RoutingRequest): Promise<RoutingOutcome> {
+    const eligible = eligibleAgents(this.model, tenantId, request);
+    const outcome = chooseAgent(this.model, tenantId, request, eligible);
+    if (!this.modelRouting) return outcome;
+    // The model may also pick an eligible agent no word of the task matched: that is what it is for.
+    const ranked = new Set(outcome.decision.candidates.map((c) => c.agentId));
+    const others = leastBusyFirst(
+      this.model,
+      tenantId,
+      eligible.filter((a) => !ranked.has(a.agentId)),
+    ).slice(0, Math.max(0, MAX_CANDIDATES - ranked.size));
+    return this.modelRouting.refine(
+      outcome,
+      request.text,
+      (agentId) => this.model.agents.get(tenantId, agentId),
+      others,
+    );
+  }
 }

@@ -1,14 +1,8 @@
 import type {
-  AwaitApprovalBody,
   CancelTaskRequest,
-  FinishRunBody,
   GetTaskRequest,
   ListTasksRequest,
   ReassignTaskRequest,
-  ReleaseRunBody,
-  RenewLeasesBody,
-  ResolveApprovalBody,
-  StartRunBody,
   SubmitTaskRequest,
   TaskPriorityName,
 } from '@aos/contracts';
@@ -94,11 +88,6 @@ export interface ReassignTaskMutation {
   reason: string;
   expectedRevision: number | undefined;
 }
-export type StartRunMutation = StartRunBody;
-export type AwaitApprovalMutation = AwaitApprovalBody;
-export type ResolveApprovalMutation = ResolveApprovalBody;
-export type FinishRunMutation = FinishRunBody;
-export type ReleaseRunMutation = ReleaseRunBody;
 
 export function validateSubmitTask(raw: SubmitTaskRequest | undefined): SubmitTaskMutation {
   const body = requireBody(raw);
@@ -173,98 +162,6 @@ export function validateReassignTask(raw: ReassignTaskRequest | undefined): Reas
     reason: validateText('reason', body.reason, LIMITS.reason),
     expectedRevision: validateExpectedRevision(body.expectedRevision),
   };
-}
-
-export function validateStartRun(raw: StartRunBody | undefined): StartRunMutation {
-  const body = requireBody(raw);
-  const attempt = body.attempt;
-  if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) {
-    throw new InvalidArgumentError('attempt', 'must be a positive integer (the task attempt + 1)');
-  }
-  return {
-    taskId: validateId('taskId', body.taskId),
-    attempt,
-    runner: validateRunner(body.runner),
-    request_id: validateRequestId(body.request_id),
-  };
-}
-
-export function validateRenewLeases(raw: RenewLeasesBody | undefined): RenewLeasesBody {
-  const body = requireBody(raw);
-  if (!Array.isArray(body.runIds)) throw new InvalidArgumentError('runIds', 'must be a list of run ids');
-  if (body.runIds.length > LIMITS.runIds)
-    throw new InvalidArgumentError('runIds', `must have at most ${LIMITS.runIds} entries`);
-  for (const [i, id] of body.runIds.entries()) {
-    if (typeof id !== 'string' || id === '' || id.length > 128)
-      throw new InvalidArgumentError(`runIds[${i}]`, 'must be a run id');
-  }
-  return { runner: validateRunner(body.runner), runIds: [...body.runIds] };
-}
-
-export function validateAwaitApproval(raw: AwaitApprovalBody | undefined): AwaitApprovalMutation {
-  const body = requireBody(raw);
-  return {
-    taskId: validateId('taskId', body.taskId),
-    runId: validateRunId(body.runId),
-    approvalId: validateRequiredText('approvalId', body.approvalId, 128),
-    toolId: validateText('toolId', body.toolId, 128, { multiline: false }),
-    request_id: validateRequestId(body.request_id),
-  };
-}
-
-export function validateResolveApproval(raw: ResolveApprovalBody | undefined): ResolveApprovalMutation {
-  const body = requireBody(raw);
-  if (typeof body.approved !== 'boolean') throw new InvalidArgumentError('approved', 'must be true or false');
-  return {
-    taskId: validateId('taskId', body.taskId),
-    runId: validateRunId(body.runId),
-    approvalId: validateRequiredText('approvalId', body.approvalId, 128),
-    approved: body.approved,
-    request_id: validateRequestId(body.request_id),
-  };
-}
-
-export function validateFinishRun(raw: FinishRunBody | undefined): FinishRunMutation {
-  const body = requireBody(raw);
-  if (body.outcome !== 'SUCCEEDED' && body.outcome !== 'FAILED') {
-    throw new InvalidArgumentError('outcome', 'must be SUCCEEDED or FAILED');
-  }
-  return {
-    taskId: validateId('taskId', body.taskId),
-    runId: validateRunId(body.runId),
-    outcome: body.outcome,
-    result: validateText('result', body.result, LIMITS.result),
-    reason: validateText('reason', body.reason, LIMITS.reason),
-    code:
-      validateText('code', body.code, LIMITS.code, { multiline: false }) ||
-      (body.outcome === 'FAILED' ? 'INTERNAL' : ''),
-    request_id: validateRequestId(body.request_id),
-  };
-}
-
-export function validateReleaseRun(raw: ReleaseRunBody | undefined): ReleaseRunMutation {
-  const body = requireBody(raw);
-  return {
-    taskId: validateId('taskId', body.taskId),
-    runId: validateRunId(body.runId),
-    runner: validateRunner(body.runner),
-    reason: validateText('reason', body.reason, LIMITS.reason),
-    request_id: validateRequestId(body.request_id),
-  };
-}
-
-function validateRunner(value: unknown): string {
-  return validateRequiredText('runner', value, LIMITS.runner);
-}
-
-function validateRunId(value: unknown): string {
-  return validateRequiredText('runId', value, 128);
-}
-
-function validateRequiredText(field: string, value: unknown, max: number): string {
-  const text = validateText(field, value, max, { multiline: false });
-  if (text === '') throw new InvalidArgumentError(field, 'is required');
-  return text;
 }
 
 /** `state = QUEUED AND agent_id = "…"`: terms joined by AND; fields state and agent_id. */

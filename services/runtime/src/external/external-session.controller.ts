@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { RuntimeSubjects, type OpenSessionBody, type OpenSessionReply } from '@aos/contracts';
-import { validateRequestContext, type ServiceRequest } from '@aos/messaging';
+import { validateRequestContext, type ServiceRequest, Receives } from '@aos/messaging';
 import { ExternalSessions } from './external-sessions';
 
 /** The runtime's one NATS request: the gateway asks an instance (queue group runtime) to host an external agent's session. */
@@ -9,7 +9,7 @@ import { ExternalSessions } from './external-sessions';
 export class ExternalSessionController {
   constructor(@Inject(ExternalSessions) private readonly sessions: ExternalSessions) {}
 
-  @MessagePattern(RuntimeSubjects.openSession)
+  @Receives(RuntimeSubjects.openSession)
   open(@Payload() request: ServiceRequest<OpenSessionBody>): Promise<OpenSessionReply> {
     return this.sessions.open(validateRequestContext(request?.ctx), request?.body);
   }

@@ -8,7 +8,7 @@ import {
   type Task,
   type ToolCallRequest,
 } from '@aos/contracts';
-import type { EventStore } from '@aos/event-store';
+import type { CommandPipeline } from '@aos/command-pipeline';
 import { AosError, describeError } from '@aos/errors';
 import type { DirectNats, DirectSubscription, RequestContext } from '@aos/messaging';
 import type { RunnableTask } from '../model/runtime.model';
@@ -28,7 +28,8 @@ const SILENT_INTERVALS = 3;
 
 export interface ExternalSessionDeps {
   direct: DirectNats;
-  store: Pick<EventStore, 'append'>;
+  /** The run streams' command pipeline (runPipeline). */
+  runs: CommandPipeline;
   protocol: RunProtocolPort;
   governedToolCall: GovernedToolCall;
   /** The agent's tasks whose next attempt the session may start now (the runtime's model of the log). */
@@ -268,7 +269,7 @@ export class ExternalSession {
     const { task, runId } = held;
     const ctx: RequestContext = { ...this.ctx, correlationId: held.correlationId };
     // The agent process brings its own model (or none): AgentOS does not know it.
-    const recorder = await startRecording(held, this.deps.store, '', this.deps.log);
+    const recorder = await startRecording(held, this.deps.runs, '', this.deps.log);
     if (!recorder) return;
     const run = new ExternalRun(held, ctx, recorder, signal, this.deps.log);
     this.runs.set(task.taskId, run);
@@ -284,7 +285,7 @@ export class ExternalSession {
       // Whatever the agent asked for before the end is recorded before it.
       await run.settled();
       if (ending) {
-        await finish(held, ctx, recorder, ending, this.deps);
+        await finish(held, recorder, ending, this.deps.log);
         if (ending.outcome === 'FAILED' && ending.code !== AGENT_FAILURE_CODE && !this.closed) {
           void this.send({ revoked: { taskId: task.taskId, reason: `the task failed: ${ending.reason}` } });
         }

@@ -3,7 +3,6 @@ import {
   LifecycleSubjects,
   ResourcesSubjects,
   ToolState,
-  type Agent,
   type OpenSessionBody,
   type OpenSessionReply,
   type Tool,
@@ -48,7 +47,7 @@ export class ExternalSessions {
     if (this.sessions.has(sessionId)) throw new AlreadyExistsError('session', 'session_id', sessionId);
 
     // Lifecycle answers NOT_FOUND for an unknown agent and for one of another tenant alike.
-    const agent = await this.deps.services.request<Agent>(LifecycleSubjects.get, ctx, { id: agentId, minPosition: 0 });
+    const agent = await this.deps.services.request(LifecycleSubjects.get, ctx, { id: agentId, minPosition: 0 });
     if (agent.labels?.[RUNTIME_LABEL] !== EXTERNAL_RUNTIME) {
       throw new FailedPreconditionError(
         `agent ${agentId} is not labelled ${RUNTIME_LABEL}=${EXTERNAL_RUNTIME}: the built-in runtime runs its tasks`,
@@ -101,13 +100,11 @@ export class ExternalSessions {
   private async enabledTools(ctx: RequestContext, toolIds: readonly string[]): Promise<Tool[]> {
     const tools = await Promise.all(
       toolIds.map((id) =>
-        this.deps.services
-          .request<Tool>(ResourcesSubjects.getTool, ctx, { id, minPosition: 0 })
-          .catch((err: unknown) => {
-            // A tool id the registry does not know is simply not offered (a call of it would be refused).
-            if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
-            throw err;
-          }),
+        this.deps.services.request(ResourcesSubjects.getTool, ctx, { id, minPosition: 0 }).catch((err: unknown) => {
+          // A tool id the registry does not know is simply not offered (a call of it would be refused).
+          if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
+          throw err;
+        }),
       ),
     );
     return tools.filter((t): t is Tool => t !== undefined && t.state === ToolState.ENABLED);

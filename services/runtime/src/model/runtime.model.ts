@@ -1,27 +1,26 @@
 import {
   AGENT_CATEGORY,
+  evolveTask,
   GovernanceCategories,
+  initialTaskState,
+  RUN_CATEGORY,
   TASK_CATEGORY,
+  taskIdOfRun,
   TOOL_CATEGORY,
   parseAgentEvent,
   parseGovernanceEvent,
+  parseRunEvent,
   parseTaskEvent,
   parseToolEvent,
+  type TaskHistoryEvent,
 } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
-import {
-  evolveAgent,
-  evolveTask,
-  evolveTools,
-  isRunnable,
-  type AgentView,
-  type TaskView,
-  type ToolView,
-} from './views';
+import { evolveAgent, evolveTools, isRunnable, type AgentView, type TaskView, type ToolView } from './views';
 
-/** The categories the runtime follows. */
+/** The categories the runtime follows: a task's state is folded from its runs' events too. */
 export const FOLLOWED_CATEGORIES = [
   TASK_CATEGORY,
+  RUN_CATEGORY,
   AGENT_CATEGORY,
   TOOL_CATEGORY,
   GovernanceCategories.approval,
@@ -123,7 +122,7 @@ export class RuntimeModel {
   *runnable(): Generator<RunnableTask> {
     for (const [tenantId, tenant] of this.tenants) {
       for (const task of tenant.assigned.values()) {
-        const agent = tenant.agents.get(task.agentId);
+        const agent = tenant.agents.get(task.assignedAgentId);
         if (isRunnable(task, agent)) yield { tenantId, task, agent: agent! };
       }
     }
@@ -169,12 +168,17 @@ export class RuntimeModel {
       case TASK_CATEGORY: {
         const parsed = parseTaskEvent(event.type, event.data);
         if (!parsed) return;
-        const task = evolveTask(tenant.tasks.get(parsed.data.taskId), parsed);
-        tenant.tasks.set(task.taskId, task);
-        if (task.state === 'ASSIGNED') tenant.assigned.set(task.taskId, task);
-        else tenant.assigned.delete(task.taskId);
-        if (parsed.type === 'TaskSubmitted') tenant.taskCorrelation.set(task.taskId, event.metadata.correlationId);
-        this.onWorkChanged();
+        this.applyToTask(tenant, parsed.data.taskId, parsed);
+        if (parsed.type === 'TaskSubmitted')
+          tenant.taskCorrelation.set(parsed.data.taskId, event.metadata.correlationId);
+        return;
+      }
+      case RUN_CATEGORY: {
+        const taskId = taskIdOfRun(event.streamId);
+        const parsed = parseRunEvent(event.type, event.data);
+        // A run of a task not (yet) seen here changes nothing the runtime starts.
+        if (!parsed || taskId === undefined || !tenant.tasks.has(taskId)) return;
+        this.applyToTask(tenant, taskId, parsed);
         return;
       }
       case AGENT_CATEGORY: {
@@ -199,6 +203,16 @@ export class RuntimeModel {
       default:
         return;
     }
+  }
+
+  private applyToTask(tenant: TenantModel, taskId: string, event: TaskHistoryEvent): void {
+    const before = tenant.tasks.get(taskId);
+    const task = evolveTask(before ?? initialTaskState, event);
+    if (task.status === 'NONE' || task === before) return;
+    tenant.tasks.set(taskId, task);
+    if (task.status === 'ASSIGNED') tenant.assigned.set(taskId, task);
+    else tenant.assigned.delete(taskId);
+    this.onWorkChanged();
   }
 
   private applyApproval(event: RecordedEvent): void {

@@ -2,68 +2,19 @@ import { assertNever } from '@aos/errors';
 import {
   evolveAgentSnapshot,
   type AgentSnapshot,
-  type TaskEvent,
+  type ExistingTask,
   type ToolEvent,
   type ToolRegistered,
 } from '@aos/contracts';
 
 /**
- * What the runtime needs to know of tasks, agents and tools, as pure
- * evolve functions over their events (the owners' deciders live in other
- * services; the runtime only follows their streams).
+ * What the runtime needs to know of tasks, agents and tools: the owners'
+ * folds of their streams (the runtime only follows them), and which task its
+ * runners may start.
  */
 
-export type TaskStateName =
-  'QUEUED' | 'ASSIGNED' | 'RUNNING' | 'WAITING_APPROVAL' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-export interface TaskView {
-  taskId: string;
-  text: string;
-  state: TaskStateName;
-  /** The assigned agent ('' while QUEUED without one). */
-  agentId: string;
-  /** The latest attempt started (0 before the first). */
-  attempt: number;
-  /** The run of the latest attempt ('' before the first). */
-  runId: string;
-  /** The runner of the latest attempt. */
-  runner: string;
-}
-
-export function evolveTask(task: TaskView | undefined, event: TaskEvent): TaskView {
-  if (event.type === 'TaskSubmitted') {
-    const { taskId, text, requestedAgentId } = event.data;
-    return { taskId, text, state: 'QUEUED', agentId: requestedAgentId, attempt: 0, runId: '', runner: '' };
-  }
-  if (!task) throw new Error(`${event.type} before TaskSubmitted`);
-  switch (event.type) {
-    case 'TaskRouted':
-      return { ...task, state: 'ASSIGNED', agentId: event.data.agentId };
-    case 'TaskQueued':
-      return { ...task, state: 'QUEUED' };
-    case 'TaskReassigned':
-      return { ...task, state: 'ASSIGNED', agentId: event.data.toAgentId };
-    case 'TaskStarted': {
-      const { attempt, runId, agentId, runner } = event.data;
-      return { ...task, state: 'RUNNING', attempt, runId, agentId, runner };
-    }
-    case 'TaskAttemptAbandoned':
-      return { ...task, state: 'ASSIGNED' };
-    case 'TaskWaitingApproval':
-      return { ...task, state: 'WAITING_APPROVAL' };
-    case 'TaskApprovalResolved':
-      // A rejection is followed by TaskFailed; until then the attempt runs on.
-      return { ...task, state: 'RUNNING' };
-    case 'TaskSucceeded':
-      return { ...task, state: 'SUCCEEDED' };
-    case 'TaskFailed':
-      return { ...task, state: 'FAILED' };
-    case 'TaskCancelled':
-      return { ...task, state: 'CANCELLED' };
-    default:
-      return assertNever(event);
-  }
-}
+/** A task as the one task fold (evolveTask, over its stream and its runs') makes it. */
+export type TaskView = ExistingTask;
 
 /** An agent as the runtime sees it: the agent-* stream's fold (libs/contracts). */
 export type AgentView = AgentSnapshot;
@@ -100,9 +51,9 @@ export const EXTERNAL_RUNTIME = 'external';
  */
 export function isRunnable(task: TaskView, agent: AgentView | undefined, external = false): boolean {
   return (
-    task.state === 'ASSIGNED' &&
+    task.status === 'ASSIGNED' &&
     agent !== undefined &&
-    agent.agentId === task.agentId &&
+    agent.agentId === task.assignedAgentId &&
     agent.status === 'ACTIVE' &&
     (agent.definition.labels[RUNTIME_LABEL] === EXTERNAL_RUNTIME) === external
   );

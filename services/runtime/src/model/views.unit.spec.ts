@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentEvent, TaskEvent } from '@aos/contracts';
-import { evolveAgent, evolveTask, isRunnable, type AgentView, type TaskView } from './views';
+import { evolveTask, initialTaskState, type AgentEvent, type TaskHistoryEvent } from '@aos/contracts';
+import { evolveAgent, isRunnable, type AgentView, type TaskView } from './views';
 
 const decision = { router: 'lexical' as const, chosenAgentId: 'a1', candidates: [], rationale: '' };
-const submitted: TaskEvent = {
+const submitted: TaskHistoryEvent = {
   type: 'TaskSubmitted',
   data: {
     taskId: 't1',
@@ -14,12 +14,15 @@ const submitted: TaskEvent = {
     submittedBy: 'user:u',
   },
 };
-const routed: TaskEvent = { type: 'TaskRouted', data: { taskId: 't1', agentId: 'a1', cause: 'submitted', decision } };
-const startedBy = (attempt: number): TaskEvent => ({
+const routed: TaskHistoryEvent = {
+  type: 'TaskRouted',
+  data: { taskId: 't1', agentId: 'a1', cause: 'submitted', decision },
+};
+const startedBy = (attempt: number): TaskHistoryEvent => ({
   type: 'TaskStarted',
   data: { taskId: 't1', runId: `t1-${attempt}`, attempt, agentId: 'a1', runner: 'r' },
 });
-const abandoned: TaskEvent = {
+const abandoned: TaskHistoryEvent = {
   type: 'TaskAttemptAbandoned',
   data: { taskId: 't1', runId: 't1-1', attempt: 1, runner: 'r', reason: 'lease expired' },
 };
@@ -42,7 +45,7 @@ const agentEvents = (labels: Record<string, string> = {}): AgentEvent[] => [
   { type: 'AgentDeployed', data: { agentId: 'a1', reason: '' } },
 ];
 
-const task = (...events: TaskEvent[]): TaskView => events.reduce<TaskView | undefined>(evolveTask, undefined)!;
+const task = (...events: TaskHistoryEvent[]): TaskView => events.reduce(evolveTask, initialTaskState) as TaskView;
 const agent = (...events: AgentEvent[]): AgentView => events.reduce<AgentView | undefined>(evolveAgent, undefined)!;
 
 describe('which tasks the built-in runtime runs', () => {
@@ -56,7 +59,7 @@ describe('which tasks the built-in runtime runs', () => {
     const running = task(submitted, routed, startedBy(1));
     expect(isRunnable(running, agent(...agentEvents()))).toBe(false);
     const again = task(submitted, routed, startedBy(1), abandoned);
-    expect(again.state).toBe('ASSIGNED');
+    expect(again.status).toBe('ASSIGNED');
     expect(again.attempt).toBe(1);
     expect(isRunnable(again, agent(...agentEvents()))).toBe(true);
   });
@@ -75,10 +78,10 @@ describe('which tasks the built-in runtime runs', () => {
 
   it('terminal tasks are not runnable', () => {
     for (const end of [
-      { type: 'TaskSucceeded', data: { taskId: 't1', runId: 't1-1', result: 'ok' } },
-      { type: 'TaskFailed', data: { taskId: 't1', runId: 't1-1', reason: 'x', code: 'INTERNAL' } },
+      { type: 'RunSucceeded', data: { runId: 't1-1', result: 'ok' } },
+      { type: 'RunFailed', data: { runId: 't1-1', reason: 'x', code: 'INTERNAL' } },
       { type: 'TaskCancelled', data: { taskId: 't1', reason: '', cancelledBy: 'u' } },
-    ] satisfies TaskEvent[]) {
+    ] satisfies TaskHistoryEvent[]) {
       expect(isRunnable(task(submitted, routed, startedBy(1), end), agent(...agentEvents()))).toBe(false);
     }
   });

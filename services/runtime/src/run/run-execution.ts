@@ -2,7 +2,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import type { Budget } from '@aos/contracts';
 import { AosError, describeError } from '@aos/errors';
 import { costMicrosOf, type ModelPrices } from '@aos/config';
-import type { EventStore } from '@aos/event-store';
+import type { CommandPipeline } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
 import type { AgentView, TaskView, ToolView } from '../model/views';
 import type { GovernedToolCall } from '../tools/governed-tool-call';
@@ -34,7 +34,8 @@ export class RunnerShuttingDown extends RunStopRequested {
 }
 
 export interface RunExecutionDeps {
-  store: Pick<EventStore, 'append'>;
+  /** The run streams' command pipeline (runPipeline). */
+  runs: CommandPipeline;
   governance: GovernancePort;
   protocol: RunProtocolPort;
   governedToolCall: GovernedToolCall;
@@ -59,7 +60,8 @@ export const NO_MODEL_SERVER_REASON =
  * One attempt of a task through the model loop: model call, record, charge
  * the usage, run the tool calls it asks for under governance, until it
  * answers, fails, runs out of turns or budget, or is told to stop. Every
- * step is a run-* event; the outcome goes to routing (finishRun).
+ * step is a run-* event, the outcome too: routing derives the task's end
+ * from it.
  */
 export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: RunExecutionDeps): Promise<void> {
   const { tenantId, agent, runId } = held;
@@ -69,7 +71,7 @@ export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: R
     correlationId: held.correlationId,
   };
   const model = agent.definition.model || deps.defaultModel;
-  const recorder = await startRecording(held, deps.store, deps.modelClient ? model : '', deps.log);
+  const recorder = await startRecording(held, deps.runs, deps.modelClient ? model : '', deps.log);
   if (!recorder) return;
   let ending: Ending;
   try {
@@ -83,7 +85,7 @@ export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: R
     const code = err instanceof AosError ? err.code : 'INTERNAL';
     ending = { outcome: 'FAILED', code, reason: `the run failed: ${describeError(err)}` };
   }
-  await finish(held, ctx, recorder, ending, deps);
+  await finish(held, recorder, ending, deps.log);
 }
 
 async function loop(
@@ -247,17 +249,15 @@ async function charge(
  */
 export async function startRecording(
   held: HeldAttempt,
-  store: Pick<EventStore, 'append'>,
+  runs: CommandPipeline,
   model: string,
   log: (message: string) => void,
 ): Promise<RunRecorder | undefined> {
   const { runId, agent } = held;
   const recorder = new RunRecorder({
-    store,
-    tenantId: held.tenantId,
+    pipeline: runs,
+    ctx: { tenantId: held.tenantId, actor: { kind: 'agent', id: agent.agentId }, correlationId: held.correlationId },
     runId,
-    actor: { kind: 'agent', id: agent.agentId },
-    correlationId: held.correlationId,
   });
   try {
     await recorder.record({
@@ -301,7 +301,7 @@ export async function recordStopped(
     .catch((e: unknown) => deps.log(`run ${runId}: could not record RunStopped: ${describeError(e)}`));
   if (signal.reason instanceof RunnerShuttingDown) {
     await deps.protocol
-      .releaseRun(ctx, { taskId: held.task.taskId, runId, runner: held.runner, reason, request_id: `${runId}/release` })
+      .releaseRun(ctx, { taskId: held.task.taskId, runId, runner: held.runner, reason, requestId: `${runId}/release` })
       .catch((e: unknown) =>
         deps.log(`run ${runId}: could not release it (${describeError(e)}); it is retried once its lease runs out`),
       );
@@ -309,13 +309,15 @@ export async function recordStopped(
   return reason;
 }
 
-/** Records the attempt's end (RunSucceeded/RunFailed) and reports it to routing (finishRun); shared with external sessions. */
+/**
+ * Records the attempt's end (RunSucceeded/RunFailed): routing derives the
+ * task's SUCCEEDED or FAILED from it. Shared with external sessions.
+ */
 export async function finish(
   held: HeldAttempt,
-  ctx: RequestContext,
   recorder: RunRecorder,
   ending: Ending,
-  deps: Pick<RunExecutionDeps, 'protocol' | 'log'>,
+  log: (message: string) => void,
 ): Promise<void> {
   const { runId } = held;
   try {
@@ -327,18 +329,9 @@ export async function finish(
         data: { runId, code: ending.code, reason: truncate(ending.reason, 2048) },
       });
     }
-    await deps.protocol.finishRun(ctx, {
-      taskId: held.task.taskId,
-      runId,
-      outcome: ending.outcome,
-      result: ending.outcome === 'SUCCEEDED' ? ending.result : '',
-      reason: ending.outcome === 'FAILED' ? ending.reason : '',
-      code: ending.outcome === 'FAILED' ? ending.code : '',
-      request_id: `${runId}/finish`,
-    });
   } catch (err) {
-    // The attempt is no longer ours (abandoned, cancelled) or routing is away: its lease decides what happens next.
-    deps.log(`run ${runId}: could not report its end (${ending.outcome}): ${describeError(err)}`);
+    // The log is away: the attempt's lease decides what happens next (another attempt).
+    log(`run ${runId}: could not record its end (${ending.outcome}): ${describeError(err)}`);
   }
 }
 

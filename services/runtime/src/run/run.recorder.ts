@@ -1,27 +1,44 @@
-import { v5 as uuidv5 } from 'uuid';
+import { CommandPipeline } from '@aos/command-pipeline';
 import { RUN_CATEGORY, RUN_EVENTS_SCHEMA_VERSION, type RunEvent } from '@aos/contracts';
-import type { Actor, EventStore } from '@aos/event-store';
+import type { EventStore } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
 import { decideRun, evolveRun, initialRunState, type RunCommand, type RunState } from './run.decider';
 
-/** Fixed forever: changing it would give a retried append new ids, recorded twice. */
+/** Fixed forever: the command pipeline derives the ids of a run's events from it. */
 export const RUN_EVENT_ID_NAMESPACE = '5d0f4b1e-3a57-4c61-9a0e-2f7e8a1c6b93';
 
+/**
+ * The command pipeline of the `run-*` streams. The runner holding an attempt
+ * is its run stream's only writer and keeps the stream's state itself (no
+ * one else writes it, and the runtime does not follow run streams), so
+ * nothing is waited for after an append, and a conflict is never decided
+ * again: it means another process wrote the stream (ABORTED).
+ */
+export function runPipeline(store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>): CommandPipeline {
+  return new CommandPipeline({
+    store,
+    followers: [],
+    isFollowing: () => true,
+    model: 'run',
+    schemaVersion: RUN_EVENTS_SCHEMA_VERSION,
+    eventNamespace: RUN_EVENT_ID_NAMESPACE,
+    categories: [],
+    waits: { readMs: 0, writeMs: 0, catchUpMs: 0 },
+  });
+}
+
 export interface RunRecorderOptions {
-  store: Pick<EventStore, 'append'>;
-  tenantId: string;
+  pipeline: CommandPipeline;
+  /** The tenant, the actor (the agent) and the correlation (the request that submitted the task). */
+  ctx: RequestContext;
   runId: string;
-  /** Who acts in the run: the agent. */
-  actor: Actor;
-  /** The request that submitted the task, when known; else the run id. */
-  correlationId: string;
 }
 
 /**
- * Appends a run's events to `run-<runId>`. The runner that holds the attempt
- * is the stream's only writer, so the recorder keeps the stream's state and
- * revision itself (nothing is read back) and appends with the expected
- * revision; an event's id derives from its place in the stream, so an append
- * retried after a lost reply is stored once. Appends are serialised.
+ * Records a run's events in `run-<runId>` through the command pipeline, in
+ * order: each is decided against the state the recorder keeps and appended
+ * with the stream's expected revision; its request id is the run and the
+ * revision it starts at, so an append retried after a lost reply is stored once.
  */
 export class RunRecorder {
   private state: RunState = initialRunState;
@@ -38,30 +55,18 @@ export class RunRecorder {
   }
 
   private async append(command: RunCommand): Promise<RunEvent[]> {
-    const events = decideRun(command, this.state);
-    if (events.length === 0) return events;
-    const { store, tenantId, runId, actor, correlationId } = this.options;
-    const first = this.revision + 1;
-    const result = await store.append(
-      { tenantId, category: RUN_CATEGORY, id: runId },
-      events.map((event, i) => ({
-        id: uuidv5(`${tenantId}/${runId}/${first + i}`, RUN_EVENT_ID_NAMESPACE),
-        type: event.type,
-        data: event.data,
-        metadata: {
-          tenantId,
-          actor,
-          correlationId,
-          causationId: runId,
-          requestId: `${runId}/${first + i}`,
-          schemaVersion: RUN_EVENTS_SCHEMA_VERSION,
-        },
-      })),
-      { expectedRevision: this.revision < 0 ? 'no_stream' : this.revision },
-    );
-    this.state = events.reduce(evolveRun, this.state);
-    this.revision = result.nextRevision;
-    return events;
+    const { pipeline, ctx, runId } = this.options;
+    const committed = await pipeline.writer(ctx, `${runId}/${this.revision + 1}`).commit({
+      stream: { category: RUN_CATEGORY, id: runId },
+      load: () => ({ state: this.state, revision: this.revision }),
+      initial: initialRunState,
+      decide: (state) => decideRun(command, state),
+      retry: false,
+    });
+    if (!committed) return [];
+    this.state = committed.events.reduce(evolveRun, this.state);
+    this.revision = committed.result.nextRevision;
+    return committed.events;
   }
 }
 

@@ -3,58 +3,36 @@ import {
   BudgetScope,
   RoutingSubjects,
   type Approval,
-  type AwaitApprovalBody,
   type Budget,
   type CheckAccessResponse,
-  type FinishRunBody,
+  type ClaimRunBody,
+  type ClaimRunReply,
+  type RecordUsageBody,
+  type RecordUsageReply,
   type ReleaseRunBody,
+  type ReleaseRunReply,
   type RenewLeasesBody,
   type RenewLeasesReply,
-  type ResolveApprovalBody,
-  type RunTransitionReply,
-  type StartRunBody,
-  type StartRunReply,
+  type RequestApprovalBody,
 } from '@aos/contracts';
 import { AosError } from '@aos/errors';
 import type { RequestContext, ServiceClient } from '@aos/messaging';
 
-/** The body of GovernanceSubjects.requestApproval (its owner, governance, defines it; repeated here, not imported across services). */
-export interface RequestApprovalBody {
-  subject: string;
-  action: string;
-  resource: string;
-  reason: string;
-  ttlSeconds?: number;
-  requestId: string;
-}
-
-/** The body of GovernanceSubjects.recordUsage. */
-export interface RecordUsageBody {
-  agentId: string;
-  tokens: number;
-  costMicros: number;
-  source: string;
-  requestId: string;
-}
-
-/** What the runtime asks governance. */
+/** What the runtime asks governance (the bodies are governance's, declared in @aos/contracts). */
 export interface GovernancePort {
   checkAccess(ctx: RequestContext, subject: string, action: string, resource: string): Promise<CheckAccessResponse>;
   requestApproval(ctx: RequestContext, body: RequestApprovalBody): Promise<Approval>;
   /** RESOURCE_EXHAUSTED when a budget was already used up (nothing charged then). */
-  recordUsage(ctx: RequestContext, body: RecordUsageBody): Promise<{ budgets: Budget[] }>;
+  recordUsage(ctx: RequestContext, body: RecordUsageBody): Promise<RecordUsageReply>;
   /** The agent's budget and the tenant's that are used up now (their descriptions); empty when none. */
   exhaustedBudgets(ctx: RequestContext, agentId: string): Promise<string[]>;
 }
 
-/** The internal run protocol: what a runner tells routing (run-protocol.ts). */
+/** The run-claim protocol: how a runner holds an attempt (run-protocol.ts). */
 export interface RunProtocolPort {
-  startRun(ctx: RequestContext, body: StartRunBody): Promise<StartRunReply>;
+  claimRun(ctx: RequestContext, body: ClaimRunBody): Promise<ClaimRunReply>;
   renewLeases(ctx: RequestContext, body: RenewLeasesBody): Promise<RenewLeasesReply>;
-  awaitApproval(ctx: RequestContext, body: AwaitApprovalBody): Promise<RunTransitionReply>;
-  resolveApproval(ctx: RequestContext, body: ResolveApprovalBody): Promise<RunTransitionReply>;
-  finishRun(ctx: RequestContext, body: FinishRunBody): Promise<RunTransitionReply>;
-  releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<RunTransitionReply>;
+  releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<ReleaseRunReply>;
 }
 
 /** How the used-up ones among budgets are named in a failure: "budget of agent …", "tenant budget". */
@@ -76,31 +54,29 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
     return this.client.request(GovernanceSubjects.requestApproval, ctx, body);
   }
 
-  recordUsage(ctx: RequestContext, body: RecordUsageBody): Promise<{ budgets: Budget[] }> {
+  recordUsage(ctx: RequestContext, body: RecordUsageBody): Promise<RecordUsageReply> {
     return this.client.request(GovernanceSubjects.recordUsage, ctx, body);
   }
 
   async exhaustedBudgets(ctx: RequestContext, agentId: string): Promise<string[]> {
     const targets = [
-      { scope: 'AGENT', agentId },
-      { scope: 'TENANT', agentId: '' },
+      { scope: BudgetScope.AGENT, agentId },
+      { scope: BudgetScope.TENANT, agentId: '' },
     ];
     const budgets = await Promise.all(
       targets.map((t) =>
-        this.client
-          .request<Budget>(GovernanceSubjects.getBudget, ctx, { ...t, minPosition: 0 })
-          .catch((err: unknown) => {
-            // No budget set: nothing to exhaust.
-            if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
-            throw err;
-          }),
+        this.client.request(GovernanceSubjects.getBudget, ctx, { ...t, minPosition: 0 }).catch((err: unknown) => {
+          // No budget set: nothing to exhaust.
+          if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
+          throw err;
+        }),
       ),
     );
     return exhaustedOf(budgets.filter((b) => b !== undefined));
   }
 
-  startRun(ctx: RequestContext, body: StartRunBody): Promise<StartRunReply> {
-    return this.client.request(RoutingSubjects.startRun, ctx, body);
+  claimRun(ctx: RequestContext, body: ClaimRunBody): Promise<ClaimRunReply> {
+    return this.client.request(RoutingSubjects.claimRun, ctx, body);
   }
 
   renewLeases(ctx: RequestContext, body: RenewLeasesBody): Promise<RenewLeasesReply> {
@@ -108,19 +84,7 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
     return this.client.request(RoutingSubjects.renewLeases, ctx, body, 2_000);
   }
 
-  awaitApproval(ctx: RequestContext, body: AwaitApprovalBody): Promise<RunTransitionReply> {
-    return this.client.request(RoutingSubjects.awaitApproval, ctx, body);
-  }
-
-  resolveApproval(ctx: RequestContext, body: ResolveApprovalBody): Promise<RunTransitionReply> {
-    return this.client.request(RoutingSubjects.resolveApproval, ctx, body);
-  }
-
-  finishRun(ctx: RequestContext, body: FinishRunBody): Promise<RunTransitionReply> {
-    return this.client.request(RoutingSubjects.finishRun, ctx, body);
-  }
-
-  releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<RunTransitionReply> {
+  releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<ReleaseRunReply> {
     // Short: it is sent while shutting down, and the lease is the fallback.
     return this.client.request(RoutingSubjects.releaseRun, ctx, body, 2_000);
   }

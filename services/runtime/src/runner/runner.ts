@@ -43,8 +43,8 @@ export function runnerId(): string {
 
 /**
  * Competing consumers of runnable tasks. Every instance sees every runnable
- * task in its model of the log and asks routing to start its next attempt;
- * routing's TaskStarted append lets exactly one win. The winner keeps its
+ * task in its model of the log and asks routing to claim its next attempt;
+ * routing's TaskStarted append (the claim) lets exactly one win. The winner keeps its
  * attempts alive with renewLeases every leaseMs/3, stops those routing
  * reports lost (cancelled, abandoned, finished), and stops all of its own
  * accord once it could not renew for the lease time (self-fencing), so that
@@ -159,13 +159,13 @@ export class Runner {
     const attempt = task.attempt + 1;
     const sentAt = this.now();
     try {
-      const reply = await this.options.protocol.startRun(
+      const reply = await this.options.protocol.claimRun(
         { ...this.ctx, tenantId },
         {
           taskId: task.taskId,
           attempt,
           runner: this.runner,
-          request_id: `${this.runner}/start/${task.taskId}/${attempt}`,
+          requestId: `${this.runner}/start/${task.taskId}/${attempt}`,
         },
       );
       this.refused.delete(key);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StartRunBody, StartRunReply } from '@aos/contracts';
+import type { ClaimRunBody, ClaimRunReply } from '@aos/contracts';
 import type { RunnableTask } from '../model/runtime.model';
 import { RunnerShuttingDown, type HeldAttempt } from '../run/run-execution';
 import type { RunProtocolPort } from '../run/runtime.ports';
@@ -15,8 +15,8 @@ const candidate = {
  * Routing answers a repeated start of the same attempt (same request_id) like
  * the first. This protocol does the same, slowly, so that scans overlap the claim.
  */
-function slowIdempotentProtocol(starts: StartRunBody[]): RunProtocolPort {
-  const reply = (body: StartRunBody): StartRunReply => ({
+function slowIdempotentProtocol(starts: ClaimRunBody[]): RunProtocolPort {
+  const reply = (body: ClaimRunBody): ClaimRunReply => ({
     taskId: body.taskId,
     runId: `${body.taskId}-${body.attempt}`,
     attempt: body.attempt,
@@ -27,22 +27,19 @@ function slowIdempotentProtocol(starts: StartRunBody[]): RunProtocolPort {
   });
   const fail = () => Promise.reject(new Error('not used'));
   return {
-    startRun: async (_ctx, body) => {
+    claimRun: async (_ctx, body) => {
       starts.push(body);
       await new Promise((r) => setTimeout(r, 40));
       return reply(body);
     },
     renewLeases: async () => ({ lost: [], leaseMs: 60_000 }),
-    awaitApproval: fail,
-    resolveApproval: fail,
-    finishRun: fail,
     releaseRun: fail,
   };
 }
 
 describe('Runner', () => {
   it('claims a task once and runs it once, however often it scans while the claim is in flight', async () => {
-    const starts: StartRunBody[] = [];
+    const starts: ClaimRunBody[] = [];
     const executed: HeldAttempt[] = [];
     let release!: () => void;
     const running = new Promise<void>((r) => (release = r));
@@ -74,7 +71,7 @@ describe('Runner', () => {
   });
 
   it('stops at once an attempt won by a claim still in flight when it closes, and waits for it', async () => {
-    const starts: StartRunBody[] = [];
+    const starts: ClaimRunBody[] = [];
     const reasons: unknown[] = [];
     let ended = false;
     const runner = new Runner({
@@ -94,7 +91,7 @@ describe('Runner', () => {
     });
     runner.start();
     runner.scheduleScan();
-    // The startRun takes 40 ms: close while it is in flight.
+    // The claim takes 40 ms: close while it is in flight.
     await new Promise((r) => setTimeout(r, 10));
     expect(starts).toHaveLength(1);
     await runner.close('the session closed: test');

@@ -10,7 +10,7 @@ import type { RequestContext } from '@aos/messaging';
 import type { ApprovalView } from '../model/runtime.model';
 import type { ToolView } from '../model/views';
 import { truncate, type RunRecorder } from '../run/run.recorder';
-import type { GovernancePort, RunProtocolPort } from '../run/runtime.ports';
+import type { GovernancePort } from '../run/runtime.ports';
 import type { ToolExecutor } from './tool-executor';
 
 /** Where the governed call finds tools and learns an approval's decision: the runtime's model of the log. */
@@ -93,7 +93,6 @@ export class GovernedToolCall {
     private readonly deps: {
       catalog: ToolCatalog;
       governance: GovernancePort;
-      protocol: RunProtocolPort;
       executor: ToolExecutor;
       now?: () => number;
     },
@@ -179,7 +178,7 @@ export class GovernedToolCall {
     tool: ToolRegistered,
     why: string,
   ): Promise<ApprovalView> {
-    const { governance, protocol, catalog } = this.deps;
+    const { governance, catalog } = this.deps;
     const approval = await governance.requestApproval(run.ctx, {
       subject: `agent:${run.agentId}`,
       action: TOOLS_CALL_ACTION,
@@ -191,13 +190,7 @@ export class GovernedToolCall {
       ttlSeconds: APPROVAL_TTL_SECONDS,
       requestId: `${run.runId}/approval/${request.callId}`,
     });
-    await protocol.awaitApproval(run.ctx, {
-      taskId: run.taskId,
-      runId: run.runId,
-      approvalId: approval.id,
-      toolId: tool.toolId,
-      request_id: `${run.runId}/await/${request.callId}`,
-    });
+    // The run's record is the one fact: routing derives the task's WAITING_APPROVAL from it.
     await run.recorder.record({
       type: 'AwaitApproval',
       data: { runId: run.runId, callId: request.callId, approvalId: approval.id, toolId: tool.toolId },
@@ -213,13 +206,6 @@ export class GovernedToolCall {
         decidedBy: decided.decidedBy,
         reason: decided.reason,
       },
-    });
-    await protocol.resolveApproval(run.ctx, {
-      taskId: run.taskId,
-      runId: run.runId,
-      approvalId: approval.id,
-      approved,
-      request_id: `${run.runId}/resolve/${request.callId}`,
     });
     return decided;
   }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@aos/event-store';
-import { MAX_STEPS, TaskProjection } from './task.projection';
-import { chooseAgent } from './task.routing';
+import { RoutingModel } from './routing.model';
+import { MAX_STEPS } from './task/task.projection';
+import { chooseAgent } from './task/task.routing';
 
-/** The projection and the routing choice fed hand-made events, as the log would deliver them. */
+/** The model and the routing choice fed hand-made events, as the log would deliver them. */
 const tenantId = 'acme';
 let position = 0;
 const revisions = new Map<string, number>();
@@ -34,7 +35,7 @@ function event(category: string, streamId: string, type: string, data: unknown, 
   };
 }
 
-function agent(p: TaskProjection, id: string, name: string, description: string, capabilities: string[] = []) {
+function agent(p: RoutingModel, id: string, name: string, description: string, capabilities: string[] = []) {
   const definition = {
     name,
     description,
@@ -51,7 +52,7 @@ function agent(p: TaskProjection, id: string, name: string, description: string,
 
 const decision = { router: 'lexical', chosenAgentId: '', candidates: [], rationale: '' };
 
-function task(p: TaskProjection, id: string, text: string, agentId: string) {
+function task(p: RoutingModel, id: string, text: string, agentId: string) {
   p.apply(
     event('task', id, 'TaskSubmitted', {
       taskId: id,
@@ -65,31 +66,31 @@ function task(p: TaskProjection, id: string, text: string, agentId: string) {
   p.apply(event('task', id, 'TaskRouted', { taskId: id, agentId, cause: 'submitted', decision }));
 }
 
-describe('TaskProjection', () => {
+describe('RoutingModel', () => {
   it('counts an agent load as its ASSIGNED, RUNNING and WAITING_APPROVAL tasks, and running ones apart', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     agent(p, 'a', 'alpha', 'invoices');
     task(p, 't1', 'invoice one', 'a');
     task(p, 't2', 'invoice two', 'a');
     expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 2, running: 0 });
     const ids = (records: Iterable<{ task: { taskId: string } }>) => [...records].map((r) => r.task.taskId).sort();
-    expect(ids(p.unstartedTasksOf(tenantId))).toEqual(['t1', 't2']);
+    expect(ids(p.tasks.unstartedTasksOf(tenantId))).toEqual(['t1', 't2']);
     p.apply(event('task', 't1', 'TaskStarted', { taskId: 't1', runId: 't1-1', attempt: 1, agentId: 'a', runner: 'r' }));
     p.apply(event('task', 't1', 'TaskWaitingApproval', { taskId: 't1', runId: 't1-1', approvalId: 'x', toolId: 'y' }));
     expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 2, running: 1 });
     // What the lease sweep and the reconciliation walk: the running and the unstarted, not every task ever seen.
-    expect(ids(p.runningTasks())).toEqual(['t1']);
-    expect(ids(p.unstartedTasksOf(tenantId))).toEqual(['t2']);
+    expect(ids(p.tasks.runningTasks())).toEqual(['t1']);
+    expect(ids(p.tasks.unstartedTasksOf(tenantId))).toEqual(['t2']);
     p.apply(event('task', 't1', 'TaskSucceeded', { taskId: 't1', runId: 't1-1', result: 'ok' }));
     p.apply(event('task', 't2', 'TaskCancelled', { taskId: 't2', reason: '', cancelledBy: 'bob' }));
     expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 0, running: 0 });
-    expect(ids(p.runningTasks())).toEqual([]);
-    expect(ids(p.unstartedTasksOf(tenantId))).toEqual([]);
-    expect(p.runOwner('t1-1')).toEqual({ tenantId, taskId: 't1' });
+    expect(ids(p.tasks.runningTasks())).toEqual([]);
+    expect(ids(p.tasks.unstartedTasksOf(tenantId))).toEqual([]);
+    expect(p.tasks.runOwner('t1-1')).toEqual({ tenantId, taskId: 't1' });
   });
 
   it('refuses a change to an agent that was never created, as lifecycle and the runtime do (one fold)', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     expect(() => p.apply(event('agent', 'ghost', 'AgentPaused', { agentId: 'ghost', reason: '' }))).toThrow(
       /AgentPaused for agent ghost before AgentCreated/,
     );
@@ -97,7 +98,7 @@ describe('TaskProjection', () => {
   });
 
   it('keeps the run events of a task as its steps, the last MAX_STEPS only, and ignores redelivery', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     agent(p, 'a', 'alpha', 'reports');
     task(p, 't', 'report', 'a');
     const started = event('task', 't', 'TaskStarted', {
@@ -121,7 +122,7 @@ describe('TaskProjection', () => {
   });
 
   it('teaches the tenant router from completions and corrections', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     agent(p, 'a', 'alpha', 'general work');
     agent(p, 'b', 'beta', 'other work');
     task(p, 't', 'the walrus ledger', 'a');
@@ -146,9 +147,88 @@ describe('TaskProjection', () => {
   });
 });
 
+describe('RoutingModel: a task moved by its run', () => {
+  it("takes WAITING_APPROVAL and the end from the run's events: load, router learning, position, not the revision", () => {
+    const p = new RoutingModel();
+    // Without learning, no word matches and the least busy, then first by name (beta) would take it.
+    agent(p, 'a', 'zeta', 'general work');
+    agent(p, 'b', 'beta', 'other work');
+    task(p, 't', 'the narwhal inventory', 'a');
+    p.apply(event('task', 't', 'TaskStarted', { taskId: 't', runId: 't-1', attempt: 1, agentId: 'a', runner: 'r' }));
+    const revision = p.task(tenantId, 't')!.revision;
+    const awaited = event('run', 't-1', 'ApprovalAwaited', {
+      runId: 't-1',
+      callId: 'c',
+      approvalId: 'ap',
+      toolId: 'x',
+    });
+    p.apply(awaited);
+    expect(p.task(tenantId, 't')!.task).toMatchObject({ status: 'WAITING_APPROVAL', approvalId: 'ap' });
+    expect(p.task(tenantId, 't')!.logPosition).toBe(awaited.position);
+    expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 1, running: 1 });
+    p.apply(
+      event('run', 't-1', 'ApprovalReceived', {
+        runId: 't-1',
+        approvalId: 'ap',
+        approved: true,
+        decidedBy: 'user:bob',
+        reason: '',
+      }),
+    );
+    const done = event('run', 't-1', 'RunSucceeded', { runId: 't-1', result: 'counted' });
+    p.apply(done);
+    const record = p.task(tenantId, 't')!;
+    expect(record.task).toMatchObject({ status: 'SUCCEEDED', result: 'counted' });
+    expect([record.revision, record.logPosition]).toEqual([revision, done.position]);
+    expect(record.steps.map((s) => s.type).slice(-3)).toEqual(['ApprovalAwaited', 'ApprovalReceived', 'RunSucceeded']);
+    expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 0, running: 0 });
+    expect([...p.tasks.runningTasks()]).toEqual([]);
+    // The completion taught the router: the same words now go to alpha, whatever the other agent says.
+    p.refreshRouters();
+    const outcome = chooseAgent(p, tenantId, {
+      text: 'narwhal inventory',
+      requiredCapabilities: [],
+      requestedAgentId: '',
+      cause: 'submitted',
+    });
+    expect(outcome.agentId).toBe('a');
+  });
+
+  it('ignores the end of an attempt that was abandoned, and an abandonment after the end', () => {
+    const p = new RoutingModel();
+    agent(p, 'a', 'alpha', 'work');
+    task(p, 't', 'work', 'a');
+    p.apply(event('task', 't', 'TaskStarted', { taskId: 't', runId: 't-1', attempt: 1, agentId: 'a', runner: 'r' }));
+    p.apply(
+      event('task', 't', 'TaskAttemptAbandoned', {
+        taskId: 't',
+        runId: 't-1',
+        attempt: 1,
+        runner: 'r',
+        reason: 'lease',
+      }),
+    );
+    p.apply(event('run', 't-1', 'RunSucceeded', { runId: 't-1', result: 'late' }));
+    expect(p.task(tenantId, 't')!.task).toMatchObject({ status: 'ASSIGNED', result: '' });
+    p.apply(event('task', 't', 'TaskStarted', { taskId: 't', runId: 't-2', attempt: 2, agentId: 'a', runner: 'r' }));
+    p.apply(event('run', 't-2', 'RunFailed', { runId: 't-2', reason: 'broke', code: 'INTERNAL' }));
+    p.apply(
+      event('task', 't', 'TaskAttemptAbandoned', {
+        taskId: 't',
+        runId: 't-2',
+        attempt: 2,
+        runner: 'r',
+        reason: 'lease',
+      }),
+    );
+    expect(p.task(tenantId, 't')!.task).toMatchObject({ status: 'FAILED', failureCode: 'INTERNAL' });
+    expect(p.loadOf(tenantId, 'a')).toEqual({ queued: 0, running: 0 });
+  });
+});
+
 describe('chooseAgent', () => {
   it('skips the excluded (retired) agent and queues when no agent has the capabilities', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     agent(p, 'a', 'alpha', 'payroll', ['hr']);
     agent(p, 'b', 'beta', 'payroll', ['hr']);
     const without = chooseAgent(p, tenantId, {
@@ -171,7 +251,7 @@ describe('chooseAgent', () => {
   });
 
   it('gives a task no word of which matches to the least busy qualified agent, and says so', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     agent(p, 'a', 'alpha', 'payroll', ['hr']);
     agent(p, 'b', 'beta', 'benefits', ['hr']);
     task(p, 't', 'payroll', 'a');
@@ -186,7 +266,7 @@ describe('chooseAgent', () => {
   });
 
   it('prefers the less loaded of two equally matching agents', () => {
-    const p = new TaskProjection();
+    const p = new RoutingModel();
     agent(p, 'a', 'alpha', 'translation');
     agent(p, 'b', 'beta', 'translation');
     for (let i = 0; i < 5; i++) task(p, `t${i}`, 'x', 'a');

@@ -1,1 +1,0 @@
-export { CommandLog, type CommandLogOptions, type CommandLogWaits, type LogFollower } from './command-log';

@@ -1,0 +1,461 @@
+import { v5 as uuidv5 } from 'uuid';
+import type { NameKind } from '@aos/domain';
+import {
+  AosError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  RevisionMismatchError,
+  UnavailableError,
+} from '@aos/errors';
+import {
+  ConcurrencyError,
+  EventStoreUnavailableError,
+  InvalidEventError,
+  streamName,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type RecordedEvent,
+  type StreamRef,
+} from '@aos/event-store';
+import { KeyedMutex } from '@aos/keyed-mutex';
+import type { RequestContext } from '@aos/messaging';
+import { envelop } from './envelope';
+import type { NameLedger } from './name-ledger';
+import { NameReservations, type NameChange, type NameHolders } from './name-reservations';
+import { lastPositionOf, RequestIndex, type RecordedStep } from './request-index';
+
+/** Something that follows the log and can say when it has applied a position. */
+export interface LogFollower {
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+}
+
+export interface PipelineWaits {
+  /** How long a query waits for `min_position`. */
+  readMs: number;
+  /** How long a command waits for its own events to reach the read model. */
+  writeMs: number;
+  /** How long to wait for the read model to reach the head after losing a race. */
+  catchUpMs: number;
+}
+
+export interface CommandPipelineOptions {
+  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
+  /** The read models a reply must wait for (every one of them). */
+  followers: readonly LogFollower[];
+  /** False once a subscription has stopped for good: the read model would answer from stale state. */
+  isFollowing: () => boolean;
+  /** Names the read model in errors, e.g. "task" → "the task read model did not reach …". */
+  model: string;
+  /** The envelope's schema_version of the events this writer appends. */
+  schemaVersion: number;
+  /**
+   * The UUID namespace of this writer's event ids: the `index`-th event a
+   * request appends is uuidv5(`<tenant>/<request_id>/<index>`), so a retry
+   * is dropped as a duplicate by the log. Fixed forever per writer.
+   */
+  eventNamespace: string;
+  /** The categories of the streams this writer owns: its request index records their events. */
+  categories: readonly string[];
+  /** What the request index keeps of the model right after each event (see RequestIndex). */
+  snapshot?: (event: RecordedEvent) => unknown;
+  waits: PipelineWaits;
+  /** The kinds of name this writer keeps unique per tenant: where they are held, and how its model tells who carries one. */
+  names?: { ledger: NameLedger; holders: Partial<Record<NameKind, NameHolders>> };
+  /** How long a reservation binds before its holder carries the name (default NAME_GRACE_MS; tests shorten it). */
+  nameGraceMs?: number;
+  now?: () => number;
+}
+
+/** The state of one stream as a write model holds it. */
+export interface StreamState<S> {
+  readonly state: S;
+  /** 0-based revision of the stream's last event; -1: no stream. */
+  readonly revision: number;
+}
+
+/** A decided event: its type and data, without the envelope. */
+export interface DecidedEvent {
+  type: string;
+  data: unknown;
+}
+
+/** One command on one stream: how to find its state and decide on it. */
+export interface CommitSpec<S, E extends DecidedEvent> {
+  /** The stream (in ctx's tenant). */
+  stream: { category: string; id: string };
+  /** The caller's expected_revision: a stale one is ABORTED, never decided again. */
+  expectedRevision?: number;
+  /**
+   * The stream's id derives from the request_id, so when the write model
+   * lacks it, it is new: it is not looked for in the log first.
+   */
+  creates?: boolean;
+  /** The stream's state and revision as the write model holds it now; undefined when it holds no such stream. */
+  load: () => StreamState<S> | undefined;
+  initial: S;
+  /**
+   * Builds the command from the facts it needs as they are now (the read
+   * models' views) and decides it: the events, or the typed error that says
+   * why not. Called again after a lost race, against the newer state.
+   */
+  decide: (state: S) => E[];
+  /** The names the decided events take (reserved first) or give up (released after). */
+  names?: (events: readonly E[], state: S) => NameChange[];
+  /** False: the caller is the stream's only writer, so a conflict is ABORTED at once instead of decided again. */
+  retry?: boolean;
+  /**
+   * The index of the first event among those of the request, fixed: a
+   * request that writes several streams and is resumed (RequestSpec.resume)
+   * gives each step its own, so no event id is ever used in two streams.
+   * Default: the next indexes the request has not used.
+   */
+  firstIndex?: number;
+}
+
+/** What a request recorded, for its reply. */
+export interface RequestDone {
+  /** The log position the reply reflects: the request's last event (0 when it recorded nothing). */
+  position: number;
+  /** Every event the request recorded in this writer's streams, in log order (empty: it changed nothing). */
+  recorded: readonly RecordedStep[];
+  /** True when the request had been recorded before (a retry, or another instance got it first). */
+  replayed: boolean;
+}
+
+export interface RequestSpec<R> {
+  requestId: string;
+  /** The event types a request of this kind records; a request_id already used for others is INVALID_ARGUMENT. */
+  replays: readonly string[];
+  /** Whether recorded events belong to this request's target; a request_id reused for another target is INVALID_ARGUMENT. */
+  sameTarget?: (recorded: readonly RecordedStep[]) => boolean;
+  /**
+   * Write even when the request is recorded already: a request that writes
+   * several streams completes what a crash cut short (each step's decider
+   * then decides nothing for what is done).
+   */
+  resume?: boolean;
+  /** The answer, built from the read model once it has applied what the request recorded. */
+  reply: (done: RequestDone) => R | Promise<R>;
+}
+
+export type CommandSpec<S, E extends DecidedEvent, R> = RequestSpec<R> & CommitSpec<S, E>;
+
+/** What one commit appended. */
+export interface Committed<E> {
+  events: E[];
+  result: AppendResult;
+}
+
+/** Decisions lost to a concurrent writer before a command gives up with ABORTED. */
+export const MAX_DECIDE_ATTEMPTS = 5;
+
+/**
+ * The one way a command is handled, by every writer (emmett's
+ * handleCommand is the model): request-id replay, serialisation per request
+ * and per stream, decide against the in-memory write model, reserve the
+ * names the events take, append with the stream's expected revision, decide
+ * again after a lost race (bounded; ABORTED for a caller's explicit stale
+ * revision), wait until the read models have applied the append, reply.
+ * A service handler maps a request to a command spec and nothing more.
+ */
+export class CommandPipeline {
+  /** What each request_id recorded; the service feeds it from its own subscription (apply). */
+  readonly requests: RequestIndex;
+  private readonly names: NameReservations;
+  private readonly requestLocks = new KeyedMutex();
+  private readonly streamLocks = new KeyedMutex();
+  private readonly now: () => number;
+
+  constructor(private readonly options: CommandPipelineOptions) {
+    this.now = options.now ?? Date.now;
+    this.requests = new RequestIndex(options.categories, options.snapshot);
+    this.names = new NameReservations({
+      ledger: options.names?.ledger,
+      holders: options.names?.holders ?? {},
+      catchUp: () => this.catchUp(),
+      now: this.now,
+      graceMs: options.nameGraceMs,
+    });
+  }
+
+  /** The whole pipeline for a command on one stream. */
+  handle<S, E extends DecidedEvent, R>(ctx: RequestContext, spec: CommandSpec<S, E, R>): Promise<R> {
+    const { category, id } = spec.stream;
+    const inStream = (steps: readonly RecordedStep[]) =>
+      steps.every((s) => s.category === category && s.streamId === id) && (spec.sameTarget?.(steps) ?? true);
+    return this.handleRequest(ctx, { ...spec, sameTarget: inStream }, (tx) => tx.commit(spec));
+  }
+
+  /**
+   * The pipeline around `write`, which commits one stream or several (a
+   * request that writes several streams): replay of a recorded request,
+   * serialisation per request_id, the wait for the read models, the reply.
+   */
+  async handleRequest<R>(
+    ctx: RequestContext,
+    spec: RequestSpec<R>,
+    write: (tx: RequestWriter) => Promise<unknown>,
+  ): Promise<R> {
+    this.requireFollowing();
+    return this.requestLocks.run(`${ctx.tenantId}\u0000${spec.requestId}`, async () => {
+      const before = this.recorded(ctx.tenantId, spec);
+      if (before && !spec.resume) {
+        const position = lastPositionOf(before);
+        await this.written(position);
+        return spec.reply({ position, recorded: before, replayed: true });
+      }
+      const tx = new RequestWriter(this, ctx, spec.requestId);
+      await write(tx);
+      const recorded = this.recorded(ctx.tenantId, spec) ?? [];
+      const position = Math.max(tx.position, recorded.length > 0 ? lastPositionOf(recorded) : 0);
+      await this.written(position);
+      return spec.reply({ position, recorded, replayed: tx.position === 0 && recorded.length > 0 });
+    });
+  }
+
+  /** A writer for one request outside handleRequest: a stream's only writer that keeps its own state (a run). */
+  writer(ctx: RequestContext, requestId: string): RequestWriter {
+    return new RequestWriter(this, ctx, requestId);
+  }
+
+  /** @internal RequestWriter.commit: decide, reserve, append, retry; serialised per stream. */
+  async commit<S, E extends DecidedEvent>(
+    tx: RequestWriter,
+    spec: CommitSpec<S, E>,
+  ): Promise<Committed<E> | undefined> {
+    const { ctx, requestId } = tx;
+    const stream: StreamRef = { tenantId: ctx.tenantId, ...spec.stream };
+    return this.streamLocks.run(`${stream.tenantId}\u0000${stream.category}\u0000${stream.id}`, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.current(spec);
+        const events = spec.decide(current.state);
+        if (events.length === 0) return undefined;
+        const firstIndex = spec.firstIndex ?? tx.claimIndexes(events.length);
+        const changes = spec.names?.(events, current.state) ?? [];
+        await this.reserve(ctx.tenantId, changes);
+        let result: AppendResult;
+        try {
+          const expected: ExpectedRevision = current.revision < 0 ? 'no_stream' : current.revision;
+          result = await this.append(ctx, requestId, stream, events, expected, firstIndex);
+        } catch (err) {
+          if (!(err instanceof ConcurrencyError)) throw err;
+          await this.lostRace(err, stream, spec, attempt);
+          // Another instance recorded this very request meanwhile: it is answered as that one did.
+          if (this.requests.get(ctx.tenantId, requestId)?.some((s) => isIn(s, stream))) return undefined;
+          continue;
+        }
+        tx.reached(result.position);
+        for (const change of changes) {
+          if (change.action === 'release') await this.names.release(ctx.tenantId, change);
+        }
+        // Held until the write model has the append, so the next command on this stream decides on it.
+        await this.written(result.position);
+        return { events, result };
+      }
+    });
+  }
+
+  /** False once the read model has stopped following the log (then every command is UNAVAILABLE). */
+  isFollowingLog(): boolean {
+    return this.options.isFollowing();
+  }
+
+  /** Throws UNAVAILABLE once the read model has stopped following the log. */
+  requireFollowing(): void {
+    if (!this.options.isFollowing()) {
+      throw new UnavailableError(`the ${this.options.model} read model has stopped following the log`);
+    }
+  }
+
+  /** Read-your-writes: resolves once the read models have applied `position`. */
+  written(position: number): Promise<void> {
+    return position > 0 ? this.waitFor(position, this.options.waits.writeMs) : Promise.resolve();
+  }
+
+  /** A query's `min_position` (0: no wait); UNAVAILABLE when the read model has stopped. */
+  async reach(minPosition: number): Promise<void> {
+    this.requireFollowing();
+    if (minPosition > 0) await this.waitFor(minPosition, this.options.waits.readMs);
+  }
+
+  /**
+   * What `find` sees in the read model; when it sees nothing and `catchUp` is
+   * set, what it sees once the read model has applied everything in the log
+   * right now (a stream written by another instance a moment ago).
+   */
+  async find<T>(find: () => T | undefined, catchUp: boolean): Promise<T | undefined> {
+    const found = find();
+    if (found !== undefined || !catchUp) return found;
+    await this.catchUp();
+    return find();
+  }
+
+  /** Waits until the read models have applied everything in the log right now. */
+  async catchUp(): Promise<void> {
+    await this.waitFor(await this.options.store.headPosition(), this.options.waits.catchUpMs);
+  }
+
+  private recorded<R>(tenantId: string, spec: RequestSpec<R>): readonly RecordedStep[] | undefined {
+    const steps = this.requests.get(tenantId, spec.requestId);
+    if (!steps) return undefined;
+    if (!steps.every((s) => spec.replays.includes(s.type)) || !(spec.sameTarget?.(steps) ?? true)) {
+      throw new InvalidArgumentError('request_id', 'was already used for a different request');
+    }
+    return steps;
+  }
+
+  /**
+   * The stream as the write model has it, checked against the caller's
+   * expected revision. A stream the model lacks (written by another instance a
+   * moment ago), or a revision newer than the model's, is waited for first.
+   */
+  private async current<S>(
+    spec: Pick<CommitSpec<S, DecidedEvent>, 'expectedRevision' | 'load' | 'creates' | 'initial'>,
+  ): Promise<StreamState<S>> {
+    const expected = spec.expectedRevision;
+    let current = spec.load();
+    if ((!current && !spec.creates) || (current && expected !== undefined && expected > current.revision)) {
+      await this.catchUp();
+      current = spec.load() ?? current;
+    }
+    if (!current) return { state: spec.initial, revision: -1 };
+    if (expected !== undefined && expected !== current.revision) {
+      throw new RevisionMismatchError(expected, current.revision);
+    }
+    return current;
+  }
+
+  /** After a ConcurrencyError: ABORTED, or catch up so that the next attempt decides on the newer state. */
+  private async lostRace<S>(
+    err: ConcurrencyError,
+    stream: StreamRef,
+    spec: Pick<CommitSpec<S, DecidedEvent>, 'expectedRevision' | 'load' | 'retry'>,
+    attempt: number,
+  ): Promise<void> {
+    if (spec.expectedRevision !== undefined) {
+      if (typeof err.actual === 'number') throw new RevisionMismatchError(spec.expectedRevision, err.actual);
+      await this.catchUp().catch(() => undefined);
+      throw new RevisionMismatchError(spec.expectedRevision, spec.load()?.revision ?? -1);
+    }
+    if (spec.retry === false) {
+      throw new AosError('ABORTED', `${streamName(stream)} was written by another writer`, undefined, { cause: err });
+    }
+    if (attempt >= MAX_DECIDE_ATTEMPTS) {
+      throw new AosError(
+        'ABORTED',
+        `${streamName(stream)} changed ${MAX_DECIDE_ATTEMPTS} times while this request was decided; retry`,
+      );
+    }
+    await this.catchUp();
+  }
+
+  /**
+   * Reserves the names the events take. A holding binds its holder for a
+   * grace time only unless the holder's event follows, so one that took too
+   * long (a stalled process) is not relied on: UNAVAILABLE, retry.
+   */
+  private async reserve(tenantId: string, changes: readonly NameChange[]): Promise<void> {
+    const reserving = changes.filter((c) => c.action === 'reserve');
+    if (reserving.length === 0) return;
+    const started = this.now();
+    const reserved: NameChange[] = [];
+    try {
+      for (const change of reserving) {
+        await this.names.reserve(tenantId, change);
+        reserved.push(change);
+      }
+      if (this.now() - started > this.names.grace / 4) {
+        throw new UnavailableError('reserving the name took too long to rely on; retry with the same request_id');
+      }
+    } catch (err) {
+      // Nothing of the holder was appended: the names it got are given back (a crash leaves them to go stale).
+      for (const change of reserved) {
+        await this.names.release(tenantId, { ...change, action: 'release' }).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private async append(
+    ctx: RequestContext,
+    requestId: string,
+    stream: StreamRef,
+    events: readonly DecidedEvent[],
+    expectedRevision: ExpectedRevision,
+    firstIndex: number,
+  ): Promise<AppendResult> {
+    const { tenantId } = stream;
+    const newEvents = envelop(ctx, tenantId, requestId, this.options.schemaVersion, events, (i) =>
+      uuidv5(`${tenantId}/${requestId}/${firstIndex + i}`, this.options.eventNamespace),
+    );
+    try {
+      return await this.options.store.append(stream, newEvents, { expectedRevision });
+    } catch (err) {
+      // Written or not, a retry with the same request_id is safe: the event ids come from it.
+      if (err instanceof EventStoreUnavailableError) {
+        throw new UnavailableError('the event log is unavailable; retry with the same request_id', { cause: err });
+      }
+      // The event ids come from the request_id, and the log has them in another stream.
+      if (err instanceof InvalidEventError) {
+        throw new InvalidArgumentError('request_id', 'was already used for a different request');
+      }
+      throw err;
+    }
+  }
+
+  private async waitFor(position: number, timeoutMs: number): Promise<void> {
+    try {
+      await Promise.all(this.options.followers.map((f) => f.waitFor(position, timeoutMs)));
+    } catch (err) {
+      if ((err as Error)?.name === 'TimeoutError') {
+        throw new DeadlineExceededError(
+          `the ${this.options.model} read model did not reach log position ${position} within ${timeoutMs} ms`,
+        );
+      }
+      throw new UnavailableError(`the ${this.options.model} read model is not following the log`, { cause: err });
+    }
+  }
+}
+
+/**
+ * One request's writes: the streams it commits, the event indexes it has
+ * used (ids derive from them, so each attempt gets fresh ones and a request
+ * that writes several streams never reuses one), the position it reached.
+ */
+export class RequestWriter {
+  private index = 0;
+  private reachedPosition = 0;
+
+  constructor(
+    private readonly pipeline: CommandPipeline,
+    readonly ctx: RequestContext,
+    readonly requestId: string,
+  ) {}
+
+  /** The highest log position this request's appends reached (0: none). */
+  get position(): number {
+    return this.reachedPosition;
+  }
+
+  /** Decides and appends one command (see CommandPipeline); undefined when it recorded nothing. */
+  commit<S, E extends DecidedEvent>(spec: CommitSpec<S, E>): Promise<Committed<E> | undefined> {
+    return this.pipeline.commit(this, spec);
+  }
+
+  /** @internal */
+  claimIndexes(count: number): number {
+    const first = this.index;
+    this.index += count;
+    return first;
+  }
+
+  /** @internal */
+  reached(position: number): void {
+    this.reachedPosition = Math.max(this.reachedPosition, position);
+  }
+}
+
+function isIn(step: RecordedStep, stream: StreamRef): boolean {
+  return step.category === stream.category && step.streamId === stream.id;
+}

@@ -1,0 +1,18 @@
+export {
+  CommandPipeline,
+  RequestWriter,
+  MAX_DECIDE_ATTEMPTS,
+  type CommandPipelineOptions,
+  type CommandSpec,
+  type CommitSpec,
+  type Committed,
+  type DecidedEvent,
+  type LogFollower,
+  type PipelineWaits,
+  type RequestDone,
+  type RequestSpec,
+  type StreamState,
+} from './command-pipeline';
+export { RequestIndex, lastPositionOf, type RecordedStep } from './request-index';
+export { NAME_GRACE_MS, type NameChange, type NameHolders } from './name-reservations';
+export { JetStreamKvNameLedger, NAME_BUCKET, type NameLedger, type NameRecord } from './name-ledger';

@@ -1,0 +1,69 @@
+import type { RecordedEvent } from '@aos/event-store';
+
+/** One event a request recorded, as the replay of its reply needs it. */
+export interface RecordedStep {
+  readonly type: string;
+  readonly category: string;
+  readonly streamId: string;
+  readonly position: number;
+  readonly data: unknown;
+  /** What the writer's snapshot function returned right after the event (see RequestIndex). */
+  readonly after?: unknown;
+}
+
+/**
+ * What each request_id recorded in the streams one writer owns, in log
+ * order, fed from the writer's own subscription (so a reply that waited for
+ * a position finds its request here). A retry with the same request_id is
+ * answered from it instead of being decided again; a request_id reused for
+ * another kind of request is recognised by the events it recorded.
+ */
+export class RequestIndex {
+  private readonly tenants = new Map<string, Map<string, RecordedStep[]>>();
+  private readonly categories: ReadonlySet<string>;
+
+  /**
+   * `categories`: the streams of this writer; request ids of other writers'
+   * events are theirs, not ours. `snapshot`, when given, is called right
+   * after the writer's model applied an event (feed the index after the
+   * model), and what it returns is kept with the step: a writer whose retried
+   * requests must get the answer of their first attempt, however late they
+   * come, builds it from that (immutable) snapshot.
+   */
+  constructor(
+    categories: readonly string[],
+    private readonly snapshot?: (event: RecordedEvent) => unknown,
+  ) {
+    this.categories = new Set(categories);
+  }
+
+  apply(event: RecordedEvent): void {
+    if (!this.categories.has(event.category)) return;
+    const { tenantId, requestId } = event.metadata;
+    let requests = this.tenants.get(tenantId);
+    if (!requests) this.tenants.set(tenantId, (requests = new Map()));
+    const steps = requests.get(requestId);
+    // Redelivered after a reconnect: already recorded.
+    if (steps && steps[steps.length - 1]!.position >= event.position) return;
+    const step: RecordedStep = {
+      type: event.type,
+      category: event.category,
+      streamId: event.streamId,
+      position: event.position,
+      data: event.data,
+      ...(this.snapshot ? { after: this.snapshot(event) } : {}),
+    };
+    if (steps) steps.push(step);
+    else requests.set(requestId, [step]);
+  }
+
+  /** The events the request recorded, in log order; undefined when it recorded none (yet). */
+  get(tenantId: string, requestId: string): readonly RecordedStep[] | undefined {
+    return this.tenants.get(tenantId)?.get(requestId);
+  }
+}
+
+/** Position of the last event of a request. */
+export function lastPositionOf(steps: readonly RecordedStep[]): number {
+  return steps[steps.length - 1]!.position;
+}

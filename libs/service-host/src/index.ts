@@ -1,0 +1,8 @@
+export {
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+  type ServiceHost,
+  type ServiceParts,
+  type StartServiceOptions,
+} from './service-host';

@@ -1,0 +1,169 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
+import {
+  createEventStore,
+  followProjection,
+  loggedProjectionReports,
+  type EventFilter,
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+} from '@aos/event-store';
+import { StderrLogger } from '@aos/launcher';
+import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
+import { connect } from '@nats-io/transport-node';
+import { JetStreamKvNameLedger, type NameLedger } from '@aos/command-pipeline';
+
+export interface StartServiceOptions {
+  /**
+   * Let Nest close the service on SIGTERM/SIGINT (default true). A launcher that
+   * runs several services in one process and handles signals itself passes false.
+   */
+  shutdownHooks?: boolean;
+  /**
+   * Called when a log subscription stops for good. The service then answers
+   * UNAVAILABLE; a process of its own should exit so its supervisor restarts it.
+   */
+  onFatal?: (err: unknown) => void;
+}
+
+/** What a service's build step gets: the log, its subscriptions, and a place to register what to release. */
+export interface ServiceHost {
+  readonly config: AosConfig;
+  readonly logger: StderrLogger;
+  readonly natsUrl: string;
+  readonly store: EventStore;
+  /** Waits until every subscription of the service has applied a position: what a command's reply waits for. */
+  readonly follower: { waitFor(position: number, timeoutMs?: number): Promise<void> };
+  /** False once a subscription has stopped for good: the models would answer from stale state. */
+  readonly isFollowing: () => boolean;
+  /**
+   * Follows the log into `apply`, catch-up from position 0 then live. An
+   * event `apply` throws on is skipped and logged; a subscription that ends is
+   * fatal (onFatal), and from then on isFollowing() is false.
+   */
+  follow(name: string, filter: EventFilter, apply: (event: RecordedEvent) => void): Subscription;
+  /** Resolves once every subscription started so far has caught up; logs `summary()` and how long it took. */
+  caughtUp(summary: () => string): Promise<void>;
+  /** Run when the service closes, once Nest has stopped taking requests, last registered first, before the log closes. */
+  onClose(release: () => unknown): void;
+  /** Where the names the service keeps unique are held (a JetStream KV bucket on the service's NATS). */
+  nameLedger(): Promise<NameLedger>;
+}
+
+export interface ServiceParts<T> {
+  /** The root module: the controllers and the handlers they forward to (built by `build`, outside Nest). */
+  module: DynamicModule;
+  /** Started once the service answers on NATS: reactions, timers, runners. */
+  afterListen?: () => void | Promise<void>;
+  /** Appended to the "listening on …" line. */
+  listening?: string;
+  /** What the returned service exposes besides close(). */
+  handle?: T;
+}
+
+export interface ServiceDefinition<T> {
+  /** The service's name: its log context. */
+  name: string;
+  /** Its NATS queue group: instances share the requests. */
+  queue: string;
+  /** Builds the models and handlers, follows the log into them, and returns the root module. */
+  build(host: ServiceHost): Promise<ServiceParts<T>>;
+}
+
+export interface RunningService {
+  /** Stops taking requests, releases what the service holds, then closes its subscriptions and the event store. Idempotent. */
+  close(): Promise<void>;
+}
+
+@Module({})
+class ServiceHostModule {}
+
+/**
+ * Every NATS service starts the same way: connect to the event store, build
+ * its models, replay the log into them and only then answer on NATS (so no
+ * request is ever decided against a half-built state), then start whatever
+ * runs on its own; close in the reverse order. Only the build step differs.
+ */
+export async function startService<T extends object = object>(
+  config: AosConfig,
+  definition: ServiceDefinition<T>,
+  options: StartServiceOptions = {},
+): Promise<RunningService & T> {
+  const { name, queue } = definition;
+  const logger = new StderrLogger(config.AOS_LOG_LEVEL);
+  const natsUrl = requireNatsUrl(config);
+  const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
+  const subscriptions: Subscription[] = [];
+  const releases: (() => unknown)[] = [];
+  const started = performance.now();
+  let following = true;
+  let released: Promise<void> | undefined;
+  const release = () =>
+    (released ??= (async () => {
+      for (const step of [...releases].reverse()) await step();
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await store.close();
+      logger.log('closed its subscriptions and the event store', name);
+    })());
+
+  const host: ServiceHost = {
+    config,
+    logger,
+    natsUrl,
+    store,
+    follower: {
+      waitFor: async (position, timeoutMs) => {
+        await Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs)));
+      },
+    },
+    isFollowing: () => following,
+    follow(what, filter, apply) {
+      const reports = loggedProjectionReports(what, (message) => logger.error(message, name), options.onFatal);
+      const followed = followProjection(store, { filter }, apply, {
+        ...reports,
+        onStopped: (err) => {
+          following = false;
+          reports.onStopped(err);
+        },
+      });
+      subscriptions.push(followed.subscription);
+      return followed.subscription;
+    },
+    async caughtUp(summary) {
+      await Promise.all(subscriptions.map((s) => s.caughtUp));
+      logger.log(`caught up with the log: ${summary()} in ${Math.round(performance.now() - started)} ms`, name);
+    },
+    onClose(step) {
+      releases.push(step);
+    },
+    async nameLedger() {
+      const nc = await connect({ servers: natsUrl.split(','), name: `${name} names`, maxReconnectAttempts: -1 });
+      releases.push(() => nc.drain().catch(() => nc.close()));
+      return JetStreamKvNameLedger.open(nc);
+    },
+  };
+
+  try {
+    const parts = await definition.build(host);
+    await Promise.all(subscriptions.map((s) => s.caughtUp));
+    const root: DynamicModule = {
+      module: ServiceHostModule,
+      imports: [parts.module],
+      // Nest's own shutdown (SIGTERM/SIGINT with shutdown hooks) releases the same things close() does.
+      providers: releaseOnShutdown(release),
+    };
+    const closeApp = await serveOnNats(root, { natsUrl, queue, logger, shutdownHooks: options.shutdownHooks });
+    await parts.afterListen?.();
+    logger.log(
+      `listening on ${redactUrl(natsUrl)} (queue group ${queue})${parts.listening ? `; ${parts.listening}` : ''}`,
+      name,
+    );
+    let closing: Promise<void> | undefined;
+    return { ...(parts.handle as T), close: () => (closing ??= closeApp().then(release)) };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+import { LOADED_STATUSES, RUNNING_STATUSES, type ExistingTask } from '@aos/contracts';
+
+export interface AgentLoad {
+  /** ASSIGNED + RUNNING + WAITING_APPROVAL: the router's queue length. */
+  queued: number;
+  /** RUNNING + WAITING_APPROVAL: what the concurrency limit counts. */
+  running: number;
+}
+
+const IDLE: AgentLoad = Object.freeze({ queued: 0, running: 0 });
+
+/** Each agent's load, per tenant, kept by every change of a task's state. */
+export class AgentLoads {
+  private readonly tenants = new Map<string, Map<string, AgentLoad>>();
+
+  of(tenantId: string, agentId: string): AgentLoad {
+    return this.tenants.get(tenantId)?.get(agentId) ?? IDLE;
+  }
+
+  /** Moves the task's weight from the agent it had to the one it has; the agents whose load changed. */
+  track(tenantId: string, before: ExistingTask | undefined, after: ExistingTask): string[] {
+    this.count(tenantId, before, -1);
+    this.count(tenantId, after, 1);
+    return [...new Set([before?.assignedAgentId, after.assignedAgentId].filter((id): id is string => !!id))];
+  }
+
+  private count(tenantId: string, task: ExistingTask | undefined, sign: 1 | -1): void {
+    if (!task?.assignedAgentId) return;
+    const queued = LOADED_STATUSES.includes(task.status);
+    const running = RUNNING_STATUSES.includes(task.status);
+    if (!queued && !running) return;
+    let agents = this.tenants.get(tenantId);
+    if (!agents) this.tenants.set(tenantId, (agents = new Map()));
+    const load = agents.get(task.assignedAgentId) ?? { queued: 0, running: 0 };
+    if (queued) load.queued += sign;
+    if (running) load.running += sign;
+    agents.set(task.assignedAgentId, load);
+  }
+}

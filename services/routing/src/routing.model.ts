@@ -1,0 +1,79 @@
+import type { CapabilityRouter } from '@aos/capability-router';
+import type { RecordedEvent } from '@aos/event-store';
+import { AgentLoads, type AgentLoad } from './agent/agent.loads';
+import { AgentRoster, type AgentInfo } from './agent/agent.roster';
+import { TaskProjection, type TaskChange, type TaskRecord } from './task/task.projection';
+import { TenantRouters } from './task/tenant-routers';
+
+/** Something a live reaction may care about: an agent changed, or a task did. */
+export type ModelChange = { kind: 'agent'; tenantId: string; agent: AgentInfo } | ({ kind: 'task' } & TaskChange);
+
+/**
+ * Routing's memory of the log, fed the whole log in order by one
+ * subscription, so agent, task and run events are seen in the order they
+ * happened: the tenants' agents (lifecycle's), their tasks with their runs'
+ * steps, each agent's load, and each tenant's capability router. Each part
+ * is its own file; this only applies an event to the parts it concerns, in
+ * that order, and tells the reactions what changed.
+ */
+export class RoutingModel {
+  readonly agents = new AgentRoster();
+  readonly tasks = new TaskProjection();
+  private readonly loads = new AgentLoads();
+  private readonly routers = new TenantRouters();
+  private applied = 0;
+  /** Called after an event changed something, once the model is live (see goLive). */
+  onChange: ((change: ModelChange) => void) | undefined;
+
+  get eventsApplied(): number {
+    return this.applied;
+  }
+
+  apply(event: RecordedEvent): void {
+    const agent = this.agents.apply(event);
+    if (agent) {
+      const tenantId = event.metadata.tenantId;
+      this.routers.agentChanged(tenantId, agent, this.loads.of(tenantId, agent.agentId).queued);
+      this.applied += 1;
+      this.onChange?.({ kind: 'agent', tenantId, agent });
+      return;
+    }
+    const change = this.tasks.apply(event);
+    if (!change) return;
+    const { tenantId, record, before } = change;
+    for (const agentId of this.loads.track(tenantId, before, record.task)) {
+      this.routers.queueLength(tenantId, agentId, this.loads.of(tenantId, agentId).queued);
+    }
+    this.routers.learn(tenantId, change.event, record.task, before);
+    this.applied += 1;
+    this.onChange?.({ kind: 'task', ...change });
+  }
+
+  /** After the replay: the routers index what they learned, and from now on changes are reported. */
+  goLive(onChange: (change: ModelChange) => void): void {
+    this.routers.refresh();
+    this.routers.live = true;
+    this.onChange = onChange;
+  }
+
+  /** Indexes what the routers learned and have not indexed yet (once after the replay; then it happens by itself). */
+  refreshRouters(): void {
+    this.routers.refresh();
+  }
+
+  task(tenantId: string, taskId: string): TaskRecord | undefined {
+    return this.tasks.task(tenantId, taskId);
+  }
+
+  loadOf(tenantId: string, agentId: string): AgentLoad {
+    return this.loads.of(tenantId, agentId);
+  }
+
+  router(tenantId: string): CapabilityRouter {
+    return this.routers.of(tenantId);
+  }
+
+  tenantIds(): string[] {
+    return [...new Set([...this.tasks.tenantIds(), ...this.agents.tenantIds()])];
+  }
+}

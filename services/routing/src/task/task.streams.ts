@@ -1,0 +1,45 @@
+import { CommandPipeline, type LogFollower, type PipelineWaits } from '@aos/command-pipeline';
+import { TASK_CATEGORY, TASK_EVENTS_SCHEMA_VERSION } from '@aos/contracts';
+import type { EventStore } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+import type { RoutingModel } from '../routing.model';
+import { initialTaskState, type TaskState } from './task.decider';
+import { TASK_EVENT_ID_NAMESPACE } from './task.ids';
+
+export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 5_000, catchUpMs: 2_000 };
+
+/** The command pipeline of the `task-*` streams: every command routing decides goes through it. */
+export function taskPipeline(deps: {
+  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
+  follower: LogFollower;
+  isFollowing: () => boolean;
+  waits?: Partial<PipelineWaits>;
+}): CommandPipeline {
+  return new CommandPipeline({
+    store: deps.store,
+    followers: [deps.follower],
+    isFollowing: deps.isFollowing,
+    model: 'task',
+    schemaVersion: TASK_EVENTS_SCHEMA_VERSION,
+    eventNamespace: TASK_EVENT_ID_NAMESPACE,
+    categories: [TASK_CATEGORY],
+    waits: { ...DEFAULT_WAITS, ...deps.waits },
+  });
+}
+
+/** One task's stream as the pipeline finds it: in ctx's tenant, its state folded by the model. */
+export function taskStream(model: RoutingModel, ctx: RequestContext, taskId: string) {
+  return {
+    stream: { category: TASK_CATEGORY, id: taskId },
+    load: () => {
+      const record = model.task(ctx.tenantId, taskId);
+      return record && { state: record.task as TaskState, revision: record.revision };
+    },
+    initial: initialTaskState,
+  };
+}
+
+/** The context of routing's own commands (reactions): the system acting, for the tenant. */
+export function systemCtx(tenantId: string, correlationId: string): RequestContext {
+  return { tenantId, actor: { kind: 'system', id: 'routing' }, correlationId };
+}
