@@ -79,6 +79,12 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
         expect(error).toBeInstanceOf(ConcurrencyError);
         expect(error).toMatchObject({ expected: 'no_stream', actual: 0 });
+        // Also by a store that never saw the stream (another process): the log decides, not a cache.
+        const other = await openStore();
+        const fresh = await captureError(other.append(ref, [newEvent(ref)], { expectedRevision: 'no_stream' }));
+        expect(fresh).toBeInstanceOf(ConcurrencyError);
+        expect(fresh).toMatchObject({ expected: 'no_stream', actual: 0 });
+        expect(await store.readStream(ref)).toHaveLength(1);
       });
 
       it('rejects exists on a missing stream and accepts it on an existing one', async () => {

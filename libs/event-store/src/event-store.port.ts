@@ -103,8 +103,17 @@ export interface Subscription {
    * `timeoutMs` (default 5000). `position` should be one the log has reached (e.g. from an
    * AppendResult): a future position resolves as soon as nothing matching is pending.
    */
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  waitFor(position: number, timeoutMs?: number, options?: WaitForOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface WaitForOptions {
+  /**
+   * The caller knows the event at `position` is one this subscription delivers (it appended
+   * it to a stream the filter covers): the wait ends when that event has been handled, and
+   * the log is not asked which matching events come before it (a request per wait saved).
+   */
+  receives?: boolean;
 }
 
 export interface EventStore {

@@ -15,6 +15,7 @@ export type {
   StreamRef,
   SubscribeOptions,
   Subscription,
+  WaitForOptions,
 } from './event-store.port';
 export {
   ConcurrencyError,

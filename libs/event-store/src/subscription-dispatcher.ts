@@ -1,5 +1,5 @@
 import { SubscriptionClosedError, TimeoutError } from './errors';
-import type { EventHandler, RecordedEvent, Subscription } from './event-store.port';
+import type { EventHandler, RecordedEvent, Subscription, WaitForOptions } from './event-store.port';
 
 /** The adapter-specific half of a subscription: where raw events come from. */
 export interface EventFeed {
@@ -112,19 +112,21 @@ export class SubscriptionDispatcher<Raw> implements Subscription {
     }
   }
 
-  waitFor(position: number, timeoutMs: number = DEFAULT_WAIT_MS): Promise<void> {
+  waitFor(position: number, timeoutMs: number = DEFAULT_WAIT_MS, options: WaitForOptions = {}): Promise<void> {
     if (position <= this.handledPosition) return Promise.resolve();
     if (this.closed) return Promise.reject(new SubscriptionClosedError());
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         target: position,
-        recheckAt: this.handledPosition,
+        // An event known to come needs no probe: its own delivery ends the wait.
+        recheckAt: options.receives ? Number.POSITIVE_INFINITY : this.handledPosition,
         probing: false,
         resolve: () => this.settle(waiter, resolve),
         reject: (error) => this.settle(waiter, () => reject(error)),
         timer: setTimeout(() => waiter.reject(new TimeoutError(position, this.handledPosition, timeoutMs)), timeoutMs),
       };
       this.waiters.add(waiter);
+      if (options.receives) return;
       this.startRecheckTimer();
       this.probe(waiter);
     });

@@ -5,6 +5,7 @@ import { SubscriptionDispatcher, type EventFeed } from '../src/subscription-disp
 
 /** An in-memory feed: raw events are bare positions, and the "log" answers probes from a list. */
 class ListFeed implements EventFeed {
+  probes = 0;
   pauses = 0;
   resumes = 0;
   closed = false;
@@ -19,6 +20,7 @@ class ListFeed implements EventFeed {
     this.closed = true;
   }
   async firstMatchBetween(after: number, upTo: number): Promise<number | null> {
+    this.probes++;
     return this.matching.find((p) => p > after && p <= upTo) ?? null;
   }
 }
@@ -54,6 +56,23 @@ function toEvent(position: number): RecordedEvent {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
 describe('SubscriptionDispatcher', () => {
+  it('waits for an event it is told it receives without asking the log, and ends the wait when it is handled', async () => {
+    const { dispatcher, feed } = dispatcherWith(() => undefined, new ListFeed([3]));
+    let done = false;
+    const waiting = dispatcher.waitFor(3, 1_000, { receives: true }).then(() => (done = true));
+    await tick();
+    dispatcher.push(1);
+    dispatcher.push(2);
+    await tick();
+    expect(done).toBe(false);
+    dispatcher.push(3);
+    await waiting;
+    expect(feed.probes).toBe(0);
+    // Without the hint the log is asked which matching event comes first.
+    await dispatcher.waitFor(5, 50).catch(() => undefined);
+    expect(feed.probes).toBeGreaterThan(0);
+  });
+
   it('awaits an async handler before delivering the next event, in order', async () => {
     const seen: number[] = [];
     let running = 0;

@@ -65,7 +65,9 @@ export class JetStreamAppender {
     event: NewEvent,
     expected: ExpectedRevision,
   ): Promise<Written> {
-    let head = this.heads.get(subject) ?? (await this.loadHead(subject));
+    // A stream expected not to exist is published to at once, expecting the subject empty
+    // (sequence 0): the server's check decides, and a create costs one request, not a read first.
+    let head = this.heads.get(subject) ?? (expected === 'no_stream' ? NO_STREAM_HEAD : await this.loadHead(subject));
     let duplicateChecked = false;
     for (let attempt = 1; ; attempt++) {
       const satisfied = satisfies(expected, head);
