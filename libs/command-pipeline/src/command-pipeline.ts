@@ -17,6 +17,7 @@ import {
   type ExpectedRevision,
   type RecordedEvent,
   type StreamRef,
+  type Subscription,
 } from '@aos/event-store';
 import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
@@ -27,7 +28,13 @@ import { lastPositionOf, RequestIndex, type RecordedStep } from './request-index
 
 /** Something that follows the log and can say when it has applied a position. */
 export interface LogFollower {
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once what it follows has been applied up to `position`.
+   * `category`: the event at `position` is in a stream of this category (the
+   * command's own append), so what follows that category need not ask the log
+   * what comes before it, and what follows other categories need not wait.
+   */
+  waitFor(position: number, timeoutMs?: number, category?: string): Promise<void>;
 }
 
 export interface PipelineWaits {
@@ -147,6 +154,17 @@ export interface Committed<E> {
   result: AppendResult;
 }
 
+/**
+ * A subscription as a LogFollower, for a writer whose one subscription
+ * receives every category it writes (tests, small services).
+ */
+export function followerOf(subscription: Pick<Subscription, 'waitFor'>): LogFollower {
+  return {
+    waitFor: (position, timeoutMs, category) =>
+      subscription.waitFor(position, timeoutMs, category === undefined ? undefined : { receives: true }),
+  };
+}
+
 /** Decisions lost to a concurrent writer before a command gives up with ABORTED. */
 export const MAX_DECIDE_ATTEMPTS = 5;
 
@@ -209,7 +227,8 @@ export class CommandPipeline {
       await write(tx);
       const recorded = this.recorded(ctx.tenantId, spec) ?? [];
       const position = Math.max(tx.position, recorded.length > 0 ? lastPositionOf(recorded) : 0);
-      await this.written(position);
+      // Each commit waited for its own append; what another instance recorded meanwhile is waited for here.
+      if (position > tx.position) await this.written(position);
       return spec.reply({ position, recorded, replayed: tx.position === 0 && recorded.length > 0 });
     });
   }
@@ -250,7 +269,7 @@ export class CommandPipeline {
           if (change.action === 'release') await this.names.release(ctx.tenantId, change);
         }
         // Held until the write model has the append, so the next command on this stream decides on it.
-        await this.written(result.position);
+        await this.written(result.position, stream.category);
         return { events, result };
       }
     });
@@ -268,9 +287,12 @@ export class CommandPipeline {
     }
   }
 
-  /** Read-your-writes: resolves once the read models have applied `position`. */
-  written(position: number): Promise<void> {
-    return position > 0 ? this.waitFor(position, this.options.waits.writeMs) : Promise.resolve();
+  /**
+   * Read-your-writes: resolves once the read models have applied `position`
+   * (an event in a stream of `category`, when the caller knows it).
+   */
+  written(position: number, category?: string): Promise<void> {
+    return position > 0 ? this.waitFor(position, this.options.waits.writeMs, category) : Promise.resolve();
   }
 
   /** A query's `min_position` (0: no wait); UNAVAILABLE when the read model has stopped. */
@@ -404,9 +426,9 @@ export class CommandPipeline {
     }
   }
 
-  private async waitFor(position: number, timeoutMs: number): Promise<void> {
+  private async waitFor(position: number, timeoutMs: number, category?: string): Promise<void> {
     try {
-      await Promise.all(this.options.followers.map((f) => f.waitFor(position, timeoutMs)));
+      await Promise.all(this.options.followers.map((f) => f.waitFor(position, timeoutMs, category)));
     } catch (err) {
       if ((err as Error)?.name === 'TimeoutError') {
         throw new DeadlineExceededError(

@@ -1,6 +1,7 @@
 export {
   CommandPipeline,
   RequestWriter,
+  followerOf,
   MAX_DECIDE_ATTEMPTS,
   type CommandPipelineOptions,
   type CommandSpec,

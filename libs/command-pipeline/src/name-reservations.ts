@@ -68,6 +68,8 @@ export class NameReservations {
     }
     const ledger = this.ledger();
     const key = this.keyOf(tenantId, change.kind, folded);
+    // A name never held before (the usual case) is taken with one write; the register is read only when it exists.
+    if (await ledger.write(key, { name: change.name, holderId: change.holderId }, 0)) return;
     for (let attempt = 1; attempt <= 3; attempt++) {
       const record = await ledger.read(key);
       const state = nameStateOf(record?.holding, record?.since ?? '');

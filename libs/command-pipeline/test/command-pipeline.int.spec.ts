@@ -7,6 +7,7 @@ import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   CommandPipeline,
+  followerOf,
   JetStreamKvNameLedger,
   type CommandPipelineOptions,
   type LogFollower,
@@ -72,7 +73,7 @@ class Instance {
     });
     this.pipeline = new CommandPipeline({
       store,
-      followers: [this.subscription],
+      followers: [followerOf(this.subscription)],
       isFollowing: () => true,
       model: 'widget',
       schemaVersion: 3,

@@ -13,7 +13,7 @@ import {
 import { StderrLogger } from '@aos/launcher';
 import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
 import { connect } from '@nats-io/transport-node';
-import { JetStreamKvNameLedger, type NameLedger } from '@aos/command-pipeline';
+import { JetStreamKvNameLedger, type LogFollower, type NameLedger } from '@aos/command-pipeline';
 
 export interface StartServiceOptions {
   /**
@@ -34,8 +34,13 @@ export interface ServiceHost {
   readonly logger: StderrLogger;
   readonly natsUrl: string;
   readonly store: EventStore;
-  /** Waits until every subscription of the service has applied a position: what a command's reply waits for. */
-  readonly follower: { waitFor(position: number, timeoutMs?: number): Promise<void> };
+  /**
+   * Waits until the service's subscriptions have applied a position: what a
+   * command's reply waits for. Given the category of the event at the
+   * position (the command's own append), only the subscriptions that receive
+   * it are waited for, and none of them asks the log what comes before it.
+   */
+  readonly follower: LogFollower;
   /** False once a subscription has stopped for good: the models would answer from stale state. */
   readonly isFollowing: () => boolean;
   /**
@@ -96,6 +101,7 @@ export async function startService<T extends object = object>(
   const natsUrl = requireNatsUrl(config);
   const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
   const subscriptions: Subscription[] = [];
+  const filters = new Map<Subscription, EventFilter>();
   const releases: (() => unknown)[] = [];
   const started = performance.now();
   let following = true;
@@ -114,8 +120,16 @@ export async function startService<T extends object = object>(
     natsUrl,
     store,
     follower: {
-      waitFor: async (position, timeoutMs) => {
-        await Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs)));
+      waitFor: async (position, timeoutMs, category) => {
+        if (category === undefined) {
+          await Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs)));
+          return;
+        }
+        const receiving = subscriptions.filter((s) => {
+          const filter = filters.get(s);
+          return filter?.category === undefined || filter.category === category;
+        });
+        await Promise.all(receiving.map((s) => s.waitFor(position, timeoutMs, { receives: true })));
       },
     },
     isFollowing: () => following,
@@ -129,6 +143,7 @@ export async function startService<T extends object = object>(
         },
       });
       subscriptions.push(followed.subscription);
+      filters.set(followed.subscription, filter);
       return followed.subscription;
     },
     async caughtUp(summary) {
@@ -139,7 +154,13 @@ export async function startService<T extends object = object>(
       releases.push(step);
     },
     async nameLedger() {
-      const nc = await connect({ servers: natsUrl.split(','), name: `${name} names`, maxReconnectAttempts: -1 });
+      const nc = await connect({
+        servers: natsUrl.split(','),
+        name: `${name} names`,
+        maxReconnectAttempts: -1,
+        // No Error (with a stack) built ahead of every request just in case it fails.
+        noAsyncTraces: true,
+      });
       releases.push(() => nc.drain().catch(() => nc.close()));
       return JetStreamKvNameLedger.open(nc);
     },

@@ -23,7 +23,7 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
         const handler = new AgentHandler({
           store: host.store,
           projection,
-          subscription: host.follower,
+          follower: host.follower,
           isFollowing: host.isFollowing,
           names: await host.nameLedger(),
         });

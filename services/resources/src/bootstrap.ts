@@ -28,7 +28,7 @@ export function startResources(config: AosConfig, options: StartResourcesOptions
         const tools = new ToolHandler({
           store: host.store,
           projection,
-          subscription: host.follower,
+          follower: host.follower,
           isFollowing: host.isFollowing,
           discovery: options.discovery ?? new StreamableHttpMcpDiscovery(),
           names: await host.nameLedger(),

@@ -34,7 +34,7 @@ beforeAll(async () => {
   handler = new ToolHandler({
     store,
     projection,
-    subscription: { waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs) },
+    follower: { waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs) },
     isFollowing: () => true,
     discovery: new StreamableHttpMcpDiscovery(),
     names: await JetStreamKvNameLedger.open((nc = await connect({ servers: nats.url }))),

@@ -9,9 +9,15 @@ import {
   type ListAgentsResponse,
 } from '@aos/contracts';
 import { AosError, NotFoundError } from '@aos/errors';
-import type { EventStore, Subscription } from '@aos/event-store';
+import type { EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
-import { CommandPipeline, type NameChange, type NameLedger, type RequestDone } from '@aos/command-pipeline';
+import {
+  CommandPipeline,
+  type NameChange,
+  type LogFollower,
+  type NameLedger,
+  type RequestDone,
+} from '@aos/command-pipeline';
 import { decide, initialAgentState, type AgentCommand, type AgentState } from './agent.decider';
 import { AGENT_EVENT_ID_NAMESPACE, agentIdFor } from './agent.ids';
 import { toProtoAgent, type AgentProjection, type AgentRecord } from './agent.projection';
@@ -21,7 +27,8 @@ export interface AgentHandlerDeps {
   store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
   /** Built from the log by `subscription`; the only state commands are decided against. */
   projection: AgentProjection;
-  subscription: Pick<Subscription, 'waitFor'>;
+  /** Waits until the projection has applied a position. */
+  follower: LogFollower;
   /** False once the subscription has stopped for good: the projection would answer from stale state. */
   isFollowing: () => boolean;
   /** Where agent names are held (unique per tenant across every lifecycle instance). */
@@ -55,7 +62,7 @@ export class AgentHandler {
     const { projection } = deps;
     this.pipeline = new CommandPipeline({
       store: deps.store,
-      followers: [deps.subscription],
+      followers: [deps.follower],
       isFollowing: deps.isFollowing,
       model: 'agent',
       schemaVersion: AGENT_EVENTS_SCHEMA_VERSION,

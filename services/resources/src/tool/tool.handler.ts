@@ -10,8 +10,14 @@ import {
   type ToolRiskName,
 } from '@aos/contracts';
 import { AosError, FailedPreconditionError, NotFoundError } from '@aos/errors';
-import type { EventStore, Subscription } from '@aos/event-store';
-import { CommandPipeline, type NameLedger, type PipelineWaits, type RecordedStep } from '@aos/command-pipeline';
+import type { EventStore } from '@aos/event-store';
+import {
+  CommandPipeline,
+  type LogFollower,
+  type NameLedger,
+  type PipelineWaits,
+  type RecordedStep,
+} from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
 import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
 import { decide, initialToolStreamState, type ToolCommand, type ToolStreamState } from './tool.decider';
@@ -32,7 +38,8 @@ import {
 export interface ToolHandlerDeps {
   store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
   projection: ToolProjection;
-  subscription: Pick<Subscription, 'waitFor'>;
+  /** Waits until the projection has applied a position. */
+  follower: LogFollower;
   /** False once the subscription has stopped for good: the projection would answer from stale state. */
   isFollowing: () => boolean;
   discovery: McpServerDiscovery;
@@ -69,7 +76,7 @@ export class ToolHandler {
     const { projection } = deps;
     this.pipeline = new CommandPipeline({
       store: deps.store,
-      followers: [deps.subscription],
+      followers: [deps.follower],
       isFollowing: deps.isFollowing,
       model: 'tool',
       schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
