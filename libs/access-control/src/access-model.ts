@@ -61,6 +61,8 @@ interface TenantState {
 }
 
 const TRACKED_CATEGORIES: ReadonlySet<string> = new Set(ACCESS_MODEL_CATEGORIES);
+/** check()'s answers kept per tenant by default (see AccessModel.decisions). */
+const REMEMBERED_DECISIONS = 10_000;
 const ROLE_SUBJECT_PREFIX = 'role:';
 const RULE_ID_PREFIX = 'rule:';
 
@@ -108,6 +110,15 @@ export class AccessModel {
   private readonly verificationGate = new VerificationGate();
   private readonly positionByCategory = new Map<string, number>();
   private _position = 0;
+  /**
+   * check()'s answers per tenant, by subject, action and resource: a decision
+   * depends on the tenant's state alone, so it is remembered until the next
+   * event of that tenant (every gateway call asks, mostly the same questions).
+   */
+  private readonly decisions = new Map<string, Map<string, Readonly<AccessCheck>>>();
+
+  /** `rememberedDecisions`: answers kept per tenant (0 decides every call afresh). */
+  constructor(private readonly options: { rememberedDecisions?: number } = {}) {}
 
   /** The highest log position applied (categories are delivered independently). */
   get position(): number {
@@ -120,6 +131,9 @@ export class AccessModel {
     if (event.position <= (this.positionByCategory.get(event.category) ?? 0)) return;
     this.positionByCategory.set(event.category, event.position);
     this._position = Math.max(this._position, event.position);
+    // Whatever the event changes (even half, if it cannot be applied), the tenant's answers are
+    // asked afresh; so are those of any tenant the event reaches (tenantState drops them).
+    this.decisions.delete(event.metadata.tenantId);
     let parsed: GovernanceEvent | undefined;
     try {
       parsed = parseGovernanceEvent(event.type, event.data);
@@ -308,7 +322,9 @@ export class AccessModel {
     }
   }
 
+  /** The tenant's state, to change it: its remembered answers are dropped first. */
   private tenantState(tenantId: string): TenantState {
+    this.decisions.delete(tenantId);
     let state = this.tenantStates.get(tenantId);
     if (state) return state;
     state = {
@@ -424,6 +440,21 @@ export class AccessModel {
    */
   check(tenantId: string, subject: string, action: string, resource?: string): AccessCheck {
     const target = resource || '*';
+    const limit = this.options.rememberedDecisions ?? REMEMBERED_DECISIONS;
+    if (limit <= 0) return this.decide(tenantId, subject, action, target);
+    const key = `${subject}\u0000${action}\u0000${target}`;
+    let known = this.decisions.get(tenantId);
+    const remembered = known?.get(key);
+    if (remembered) return { ...remembered };
+    const decided = Object.freeze(this.decide(tenantId, subject, action, target));
+    if (!known) this.decisions.set(tenantId, (known = new Map()));
+    // Bounded: a tenant asked many distinct questions starts again rather than grow without end.
+    if (known.size >= limit) known.clear();
+    known.set(key, decided);
+    return { ...decided };
+  }
+
+  private decide(tenantId: string, subject: string, action: string, target: string): AccessCheck {
     const state = this.existingTenant(tenantId);
     if (!state) return { decision: 'DENIED', explanation: `denied: tenant ${JSON.stringify(tenantId)} does not exist` };
     if (isSystemPermission(action)) {

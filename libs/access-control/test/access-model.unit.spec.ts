@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AccessModel, AccessModelError } from '../src/access-model';
 import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES, PERMISSIONS, isSystemPermission, permissionMatches } from '@aos/domain';
+import { GovernanceCategories } from '@aos/domain';
 import { GovernanceLog } from './governance-log.fixture';
 
 // Given governance events (applied through AccessModel.apply, in log order),
@@ -176,6 +177,30 @@ describe('AccessModel authorization', () => {
     expect(model.check('acme', 'user:alice', 'tools.call', 'tools/x').decision).toBe('DENIED');
     expect(model.bindings('acme')).toEqual([]);
     expect(model.rules('acme')).toEqual([]);
+  });
+
+  it("remembers an answer only until the tenant's next event, and never shares it with the caller", () => {
+    log.assign('acme', 'b1', 'user:alice', 'viewer');
+    const first = model.check('acme', 'user:alice', 'agents.get');
+    expect(first.decision).toBe('ALLOWED');
+    first.decision = 'DENIED';
+    expect(model.check('acme', 'user:alice', 'agents.get').decision).toBe('ALLOWED');
+    // Another tenant's event leaves acme's answers; acme's own next event (here a deny rule) replaces them.
+    log.tenant('globex');
+    expect(model.check('acme', 'user:alice', 'agents.get').decision).toBe('ALLOWED');
+    log.rule('acme', 'r1', 'user:alice', 'agents.get', '*', 'DENY');
+    expect(model.check('acme', 'user:alice', 'agents.get')).toMatchObject({ decision: 'DENIED', matchedRuleId: 'r1' });
+  });
+
+  it("forgets a tenant's answers when an event recorded under another tenant reaches it", () => {
+    log.assign('later', 'b1', 'user:bob', 'viewer');
+    expect(model.check('later', 'user:bob', 'agents.get').decision).toBe('DENIED');
+    // A tenant created by a system administrator: the event's metadata names the creator's tenant.
+    log.record('system', GovernanceCategories.tenant, 'later', 'TenantCreated', {
+      tenantId: 'later',
+      displayName: 'L',
+    });
+    expect(model.check('later', 'user:bob', 'agents.get').decision).toBe('ALLOWED');
   });
 
   it('keeps a role granted while another binding for it remains', () => {
