@@ -31,7 +31,10 @@ export interface OpenSessionReply {
 }
 
 /** A protobuf message relayed as proto-loader decoded it: its fields are checked where it is handled. */
-const relayed = <T>() => z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+const relayed = <T>() =>
+  z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+    message: 'must be a message (an object)',
+  });
 
 /** Gateway → hosting runtime on RuntimeSubjects.session(<id>); the reply is an empty object. */
 export const SessionInboundSchema = z.discriminatedUnion('kind', [

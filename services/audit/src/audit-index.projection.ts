@@ -8,10 +8,14 @@ import {
 import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@aos/errors';
 import { TimeoutError, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
+import { validatePosition, validateText } from '@aos/request-fields';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 export const MIN_POSITION_WAIT_MS = 5_000;
+/** Longest `stream` or `actor_id` filter accepted; the most `event_types` listed. */
+const MAX_FILTER_TEXT = 512;
+const MAX_EVENT_TYPES = 100;
 /**
  * A reply travels as one NATS message (1 MiB max_payload by default) and an
  * event's data can be tens of KiB (agent instructions), so a page also ends
@@ -125,14 +129,14 @@ interface EventQuery {
   minPosition: number;
 }
 
-/** Validates a ListEventsRequest; fields may be absent because callers other than proto-loader send JSON. */
+/** Validates a ListEventsRequest; fields may be absent, or of any type, because callers other than proto-loader send JSON. */
 function parseQuery(request: Partial<ListEventsRequest>): EventQuery {
   const pageSize = request.pageSize ?? 0;
   if (!Number.isInteger(pageSize) || pageSize < 0) {
     throw new InvalidArgumentError('page_size', `must be between 1 and ${MAX_PAGE_SIZE} (or 0 for the default)`);
   }
-  const afterPosition = nonNegativeInteger(request.afterPosition ?? 0, 'after_position');
-  const minPosition = nonNegativeInteger(request.minPosition ?? 0, 'min_position');
+  const afterPosition = validatePosition('after_position', request.afterPosition);
+  const minPosition = validatePosition('min_position', request.minPosition);
   const tokenPosition = request.pageToken ? decodePageToken(request.pageToken) : 0;
   const startMs = toMillis(request.startTime, 'start_time');
   const endMs = toMillis(request.endTime, 'end_time');
@@ -142,13 +146,25 @@ function parseQuery(request: Partial<ListEventsRequest>): EventQuery {
   return {
     pageSize: pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE),
     after: Math.max(afterPosition, tokenPosition),
-    stream: request.stream ?? '',
-    eventTypes: new Set(request.eventTypes ?? []),
-    actorId: request.actorId ?? '',
+    stream: validateText('stream', request.stream, MAX_FILTER_TEXT, { multiline: false }),
+    eventTypes: new Set(eventTypes(request.eventTypes)),
+    actorId: validateText('actor_id', request.actorId, MAX_FILTER_TEXT, { multiline: false }),
     startMs,
     endMs,
     minPosition,
   };
+}
+
+function eventTypes(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidArgumentError('event_types', 'must be a list of strings');
+  if (value.length > MAX_EVENT_TYPES) {
+    throw new InvalidArgumentError('event_types', `must have at most ${MAX_EVENT_TYPES} entries`);
+  }
+  return value.map((type: unknown, i) => {
+    if (typeof type !== 'string') throw new InvalidArgumentError('event_types', `entry ${i} must be a string`);
+    return type;
+  });
 }
 
 function matches(e: RecordedEvent, q: EventQuery): boolean {
@@ -181,8 +197,9 @@ export function encodePageToken(position: number): string {
   return Buffer.from(`${PAGE_TOKEN_PREFIX}${position}`).toString('base64url');
 }
 
-export function decodePageToken(token: string): number {
-  const decoded = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+export function decodePageToken(token: unknown): number {
+  const decoded =
+    typeof token === 'string' && /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
   const digits = decoded.startsWith(PAGE_TOKEN_PREFIX) ? decoded.slice(PAGE_TOKEN_PREFIX.length) : '';
   const position = /^\d{1,15}$/.test(digits) ? Number(digits) : NaN;
   if (!Number.isSafeInteger(position)) {
@@ -191,15 +208,9 @@ export function decodePageToken(token: string): number {
   return position;
 }
 
-function nonNegativeInteger(value: number, field: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(field, 'must be a non-negative integer');
-  }
-  return value;
-}
-
 function toMillis(ts: Timestamp | null | undefined, field: string): number | undefined {
   if (!ts) return undefined;
+  if (typeof ts !== 'object') throw new InvalidArgumentError(field, 'must be a timestamp ({seconds, nanos})');
   const seconds = Number(ts.seconds ?? 0);
   const nanos = ts.nanos ?? 0;
   if (!Number.isFinite(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {

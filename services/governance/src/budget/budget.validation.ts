@@ -50,7 +50,10 @@ const AGENT_ID = /^[A-Za-z0-9_-]{1,100}$/;
 function validateTarget(scopeValue: unknown, agentIdValue: unknown): BudgetTarget {
   const scope = validateEnum('scope', scopeValue, ['TENANT', 'AGENT'] as const);
   if (!scope) throw new InvalidArgumentError('scope', 'is required (TENANT or AGENT)');
-  if (scope === 'TENANT') return { scope, agentId: '' };
+  if (scope === 'TENANT') {
+    if (agentIdValue === undefined || agentIdValue === null || agentIdValue === '') return { scope, agentId: '' };
+    throw new InvalidArgumentError('agent_id', 'must be empty for a TENANT budget (set scope to AGENT)');
+  }
   return { scope, agentId: validateAgentId('agent_id', agentIdValue) };
 }
 
