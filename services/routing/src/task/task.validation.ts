@@ -36,10 +36,6 @@ export const LIMITS = {
   capability: 64,
   reason: 1000,
   filter: 2000,
-  runner: 256,
-  result: 64 * 1024,
-  code: 64,
-  runIds: 1000,
 } as const;
 
 export const TASK_STATUSES: readonly TaskStatus[] = [
