@@ -37,6 +37,21 @@ export interface LogFollower {
   waitFor(position: number, timeoutMs?: number, category?: string): Promise<void>;
 }
 
+/** The log operations the pipeline uses. */
+export type PipelineStore = Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
+
+/**
+ * What a service's host gives each writer built on the pipeline: the log,
+ * the follower of the writer's read model, and whether it still follows.
+ */
+export interface WriterHost {
+  store: PipelineStore;
+  /** Waits until the writer's read model has applied a position. */
+  follower: LogFollower;
+  /** False once the subscription has stopped for good: the read model would answer from stale state. */
+  isFollowing: () => boolean;
+}
+
 export interface PipelineWaits {
   /** How long a query waits for `min_position`. */
   readMs: number;
@@ -47,7 +62,7 @@ export interface PipelineWaits {
 }
 
 export interface CommandPipelineOptions {
-  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
+  store: PipelineStore;
   /** The read models a reply must wait for (every one of them). */
   followers: readonly LogFollower[];
   /** False once a subscription has stopped for good: the read model would answer from stale state. */

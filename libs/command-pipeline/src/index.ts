@@ -9,10 +9,12 @@ export {
   type Committed,
   type DecidedEvent,
   type LogFollower,
+  type PipelineStore,
   type PipelineWaits,
   type RequestDone,
   type RequestSpec,
   type StreamState,
+  type WriterHost,
 } from './command-pipeline';
 export { RequestIndex, lastPositionOf, type RecordedStep } from './request-index';
 export { NAME_GRACE_MS, type NameChange, type NameHolders } from './name-reservations';

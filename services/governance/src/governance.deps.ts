@@ -1,7 +1,7 @@
 import type { AccessModel } from '@aos/access-control';
-import { CommandPipeline, type LogFollower, type NameLedger } from '@aos/command-pipeline';
+import { CommandPipeline, type NameLedger, type WriterHost } from '@aos/command-pipeline';
 import { foldName, GOVERNANCE_EVENTS_SCHEMA_VERSION, GovernanceCategories } from '@aos/contracts';
-import type { EventStore, RecordedEvent } from '@aos/event-store';
+import type { RecordedEvent } from '@aos/event-store';
 import { GOVERNANCE_EVENT_ID_NAMESPACE } from './governance.ids';
 import type { GovernanceProjection } from './governance.projection';
 
@@ -26,15 +26,14 @@ export const READ_WAIT_MS = 5_000;
  * authorization at the gateway) sees the change. Principal names and OIDC
  * subjects are unique per tenant.
  */
-export function governancePipeline(deps: {
-  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
-  follower: LogFollower;
-  isFollowing: () => boolean;
-  projection: GovernanceProjection;
-  access: AccessModel;
-  /** Where principal names and OIDC subjects are held (unique per tenant across every governance instance). */
-  names: NameLedger;
-}): CommandPipeline {
+export function governancePipeline(
+  deps: WriterHost & {
+    projection: GovernanceProjection;
+    access: AccessModel;
+    /** Where principal names and OIDC subjects are held (unique per tenant across every governance instance). */
+    names: NameLedger;
+  },
+): CommandPipeline {
   const { projection, access } = deps;
   return new CommandPipeline({
     store: deps.store,

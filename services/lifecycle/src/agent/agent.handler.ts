@@ -9,28 +9,22 @@ import {
   type ListAgentsResponse,
 } from '@aos/contracts';
 import { AosError, NotFoundError } from '@aos/errors';
-import type { EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import {
   CommandPipeline,
   type NameChange,
-  type LogFollower,
   type NameLedger,
   type RequestDone,
+  type WriterHost,
 } from '@aos/command-pipeline';
 import { decide, initialAgentState, type AgentCommand, type AgentState } from './agent.decider';
 import { AGENT_EVENT_ID_NAMESPACE, agentIdFor } from './agent.ids';
 import { toProtoAgent, type AgentProjection, type AgentRecord } from './agent.projection';
 import type { AgentMutation, GetAgentQuery, ListAgentsQuery } from './agent.validation';
 
-export interface AgentHandlerDeps {
-  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
-  /** Built from the log by `subscription`; the only state commands are decided against. */
+export interface AgentHandlerDeps extends WriterHost {
+  /** Built from the log by `follower`; the only state commands are decided against. */
   projection: AgentProjection;
-  /** Waits until the projection has applied a position. */
-  follower: LogFollower;
-  /** False once the subscription has stopped for good: the projection would answer from stale state. */
-  isFollowing: () => boolean;
   /** Where agent names are held (unique per tenant across every lifecycle instance). */
   names: NameLedger;
 }

@@ -10,13 +10,12 @@ import {
   type ToolRiskName,
 } from '@aos/contracts';
 import { AosError, FailedPreconditionError, NotFoundError } from '@aos/errors';
-import type { EventStore } from '@aos/event-store';
 import {
   CommandPipeline,
-  type LogFollower,
   type NameLedger,
   type PipelineWaits,
   type RecordedStep,
+  type WriterHost,
 } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
 import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
@@ -35,13 +34,9 @@ import {
   type RegisterToolMutation,
 } from './tool.validation';
 
-export interface ToolHandlerDeps {
-  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
+export interface ToolHandlerDeps extends WriterHost {
+  /** Built from the log by `follower`; the only state commands are decided against. */
   projection: ToolProjection;
-  /** Waits until the projection has applied a position. */
-  follower: LogFollower;
-  /** False once the subscription has stopped for good: the projection would answer from stale state. */
-  isFollowing: () => boolean;
   discovery: McpServerDiscovery;
   /** Where tool names are held (unique per tenant across every resources instance). */
   names: NameLedger;

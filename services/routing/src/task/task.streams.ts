@@ -1,6 +1,5 @@
-import { CommandPipeline, type LogFollower, type PipelineWaits } from '@aos/command-pipeline';
+import { CommandPipeline, type PipelineWaits, type WriterHost } from '@aos/command-pipeline';
 import { TASK_CATEGORY, TASK_EVENTS_SCHEMA_VERSION } from '@aos/contracts';
-import type { EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import type { RoutingModel } from '../routing.model';
 import { initialTaskState, type TaskState } from './task.decider';
@@ -9,12 +8,7 @@ import { TASK_EVENT_ID_NAMESPACE } from './task.ids';
 export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 5_000, catchUpMs: 2_000 };
 
 /** The command pipeline of the `task-*` streams: every command routing decides goes through it. */
-export function taskPipeline(deps: {
-  store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>;
-  follower: LogFollower;
-  isFollowing: () => boolean;
-  waits?: Partial<PipelineWaits>;
-}): CommandPipeline {
+export function taskPipeline(deps: WriterHost & { waits?: Partial<PipelineWaits> }): CommandPipeline {
   return new CommandPipeline({
     store: deps.store,
     followers: [deps.follower],

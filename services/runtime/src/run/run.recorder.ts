@@ -1,6 +1,5 @@
-import { CommandPipeline } from '@aos/command-pipeline';
+import { CommandPipeline, type PipelineStore } from '@aos/command-pipeline';
 import { RUN_CATEGORY, RUN_EVENTS_SCHEMA_VERSION, type RunEvent } from '@aos/contracts';
-import type { EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { decideRun, evolveRun, initialRunState, type RunCommand, type RunState } from './run.decider';
 
@@ -14,7 +13,7 @@ export const RUN_EVENT_ID_NAMESPACE = '5d0f4b1e-3a57-4c61-9a0e-2f7e8a1c6b93';
  * nothing is waited for after an append, and a conflict is never decided
  * again: it means another process wrote the stream (ABORTED).
  */
-export function runPipeline(store: Pick<EventStore, 'append' | 'headPosition' | 'readStream'>): CommandPipeline {
+export function runPipeline(store: PipelineStore): CommandPipeline {
   return new CommandPipeline({
     store,
     followers: [],
