@@ -1,4 +1,6 @@
 export * from './nats-server';
+export * from './nats-cluster';
+export * from './nats-supervisor';
 export * from './service-process';
 export * from './ready-signal';
 export * from './stack';
