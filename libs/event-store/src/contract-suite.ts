@@ -167,18 +167,19 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         expect(events.map((e) => e.id)).toEqual([...batch, ...next].map((e) => e.id));
       });
 
-      it('refuses an event id already used in another stream, writing nothing', async () => {
+      it('never takes an append to one stream for a retry of an append to another', async () => {
         const tenant = newTenant();
         const a = streamOf(tenant);
         const b = streamOf(tenant);
         const event = newEvent(a);
-        await store.append(a, [event], { expectedRevision: 'no_stream' });
+        const first = await store.append(a, [event], { expectedRevision: 'no_stream' });
 
-        await expect(store.append(b, [{ ...event }], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
-          InvalidEventError,
-        );
-        expect(await store.readStream(b)).toEqual([]);
-        expect((await store.append(b, [newEvent(b)], { expectedRevision: 'no_stream' })).nextRevision).toBe(0);
+        // Event ids are unique per stream (a retry is recognised in its own stream); across
+        // streams they are the writer's to keep unique, as in EventStoreDB.
+        const other = await store.append(b, [{ ...event }], { expectedRevision: 'no_stream' });
+        expect(other.position).not.toBe(first.position);
+        expect((await store.readStream(b)).map((e) => [e.id, e.revision])).toEqual([[event.id, 0]]);
+        expect(await store.readStream(a)).toHaveLength(1);
       });
 
       it('rejects stream refs that are not safe tokens', async () => {
@@ -523,6 +524,17 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const result = await store.append(ref, [newEvent(ref)]);
         expect(result.position).toBeGreaterThan(before);
         expect(await store.headPosition()).toBeGreaterThanOrEqual(result.position);
+      });
+
+      it("streamHead is the position of a stream's newest event, 0 for a stream that does not exist", async () => {
+        const ref = streamOf(newTenant());
+        expect(await store.streamHead(ref)).toBe(0);
+        const first = await store.append(ref, [newEvent(ref)]);
+        const other = streamOf(newTenant());
+        await store.append(other, [newEvent(other)]);
+        expect(await store.streamHead(ref)).toBe(first.position);
+        const second = await store.append(ref, [newEvent(ref), newEvent(ref)], { expectedRevision: 0 });
+        expect(await store.streamHead(ref)).toBe(second.position);
       });
 
       it('is 0 exactly when the log holds no event', async () => {

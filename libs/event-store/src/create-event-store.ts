@@ -6,6 +6,8 @@ export interface EventStoreConfig {
   kind: 'jetstream' | 'eventstoredb';
   /** Required for `jetstream`; a comma-separated list is accepted. */
   natsUrl?: string;
+  /** `jetstream`: replicas of the event stream when this creates it (default 1). */
+  replicas?: number;
   /** Required for `eventstoredb`: an `esdb://` connection string. */
   esdbUrl?: string;
 }
@@ -16,7 +18,13 @@ export function createEventStore(config: EventStoreConfig): Promise<EventStore> 
     case 'jetstream':
       if (!config.natsUrl)
         return Promise.reject(new Error('createEventStore: natsUrl is required for kind "jetstream"'));
-      return createJetStreamEventStore({ servers: config.natsUrl.split(',').map((url) => url.trim()) });
+      return createJetStreamEventStore({
+        servers: config.natsUrl
+          .split(',')
+          .map((url) => url.trim())
+          .filter(Boolean),
+        replicas: config.replicas,
+      });
     case 'eventstoredb':
       if (!config.esdbUrl)
         return Promise.reject(new Error('createEventStore: esdbUrl is required for kind "eventstoredb"'));

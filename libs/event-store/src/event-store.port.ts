@@ -129,5 +129,11 @@ export interface EventStore {
   subscribe(options: SubscribeOptions, handler: EventHandler): Subscription;
   /** Position of the newest event in the whole log, 0 if empty. */
   headPosition(): Promise<number>;
+  /**
+   * Position of the stream's newest event, 0 when the stream does not exist,
+   * as the log holds it now (on a replicated log, the leader's answer): what
+   * a reader compares with its own model to know whether it is behind.
+   */
+  streamHead(stream: StreamRef): Promise<number>;
   close(): Promise<void>;
 }

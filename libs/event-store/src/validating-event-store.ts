@@ -59,6 +59,12 @@ export class ValidatingEventStore implements EventStore {
     return this.adapter.headPosition();
   }
 
+  async streamHead(ref: StreamRef): Promise<number> {
+    this.assertOpen('streamHead');
+    assertStreamRef(ref);
+    return this.adapter.streamHead(ref);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.adapter.close();

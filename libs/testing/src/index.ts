@@ -1,6 +1,6 @@
 // The nats-server launcher lives in @aos/launcher (npm start uses it too); tests import it from here.
-export { findNatsServerBinary, freePort, startNatsServer } from '@aos/launcher';
-export type { NatsServerHandle, StartNatsServerOptions } from '@aos/launcher';
+export { findNatsServerBinary, freePort, startNatsCluster, startNatsServer } from '@aos/launcher';
+export type { NatsClusterHandle, NatsServerHandle, StartNatsServerOptions } from '@aos/launcher';
 export { startTestStack } from './test-stack';
 export type { TestStack } from './test-stack';
 export { MCP_SERVER_INFO, startMcpTestServer } from './mcp-test-server';

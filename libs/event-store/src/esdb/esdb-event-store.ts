@@ -229,6 +229,20 @@ class EsdbEventStore implements EventStore {
     }
   }
 
+  async streamHead(ref: StreamRef): Promise<number> {
+    try {
+      for await (const resolved of cancelOnExit(
+        this.client.readStream(esdbStreamName(ref), { direction: BACKWARDS, fromRevision: END, maxCount: 1 }),
+      )) {
+        return decode(resolved).position;
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return 0;
+      throw toStoreError('streamHead', error);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

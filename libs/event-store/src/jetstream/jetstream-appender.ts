@@ -1,50 +1,56 @@
-import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, StoredMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { ConcurrencyError, InvalidEventError, MalformedEventError, type ActualRevision } from '../errors';
+import { ConcurrencyError, MalformedEventError, type ActualRevision } from '../errors';
 import type { AppendResult, ExpectedRevision, NewEvent, StreamRef } from '../event-store.port';
 import { streamName } from '../stream-ref';
 import { encodeEvent, REVISION_HEADER } from './event-codec';
+import type { MessageQuery } from './jetstream-reader';
 import { isWrongLastSequence, toStoreError } from './nats-errors';
 import { NO_STREAM_HEAD, StreamHeadCache, type StreamHead } from './stream-heads';
 import { subjectFor } from './subjects';
 
-/**
- * An expected last-subject sequence no stream ever reaches. Publishing with it makes the server
- * run its duplicate check (which comes first) and then reject: that is how an append whose
- * expected revision looks stale finds out whether it is really a retry of an append that
- * already succeeded.
- */
-const NEVER_MATCHING_SEQ = Number.MAX_SAFE_INTEGER;
-/** `any` has no conflict to report, so it retries against the fresh head a few times. */
-const ANY_ATTEMPTS = 10;
+/** Publishes of a first event against a fresh head before giving up (only `any` and `exists` repeat). */
+const FIRST_ATTEMPTS = 10;
 /** Re-chaining attempts for one event when another writer slips in mid-append. */
 const CHAIN_ATTEMPTS = 10;
 
-/** A written (or deduplicated) event; a duplicate's revision is only looked up when needed. */
-interface Written {
-  seq: number;
-  revision: number | undefined;
-}
+/** What one publish did: wrote the event (or found it written by an earlier try), or found its place taken. */
+type Outcome = { written: StreamHead } | { written?: undefined };
 
 /**
- * Appends with optimistic concurrency on JetStream: the revision check is the server's
- * Nats-Expected-Last-Subject-Sequence check, idempotency is its Nats-Msg-Id duplicate window.
+ * Appends with optimistic concurrency on JetStream.
+ *
+ * Every event is published into a slot: its stream's next revision. The
+ * message id (Nats-Msg-Id) names the slot, `<subject>:<revision>`, and the
+ * publish expects the subject's last sequence to be the previous event's. On
+ * one server both checks run as the message is stored. On a cluster,
+ * nats-server 2.9 checks the expected subject sequence only against what the
+ * leader has applied, before proposing: several concurrent publishes
+ * expecting the same sequence can all pass it (nats-io/nats-server#4320,
+ * fixed in 2.9.21). The slot's message id closes that gap: duplicates are
+ * detected as each replica applies the log, in log order, so of several
+ * writers of one revision exactly one is stored and the others are answered
+ * "duplicate" with the winner's position.
+ *
+ * A retry (the same event ids) is recognised by reading the event in the
+ * slot it was meant for, so a retried append is the same append however
+ * stale its expected revision and however long ago it was made.
  *
  * Atomicity, honestly: nats-server 2.9 has no atomic batch publish (2.11/2.12 add it), so a
- * multi-event append is published as a chain, each event expecting the previous one's sequence.
+ * multi-event append is published as a chain, each event into the slot after the previous one.
  * Only the first event carries the caller's expected revision. A crash between two publishes
- * leaves the first part written; retrying the append with the same event ids completes it,
- * within the 5-minute duplicate window. A writer using `any` (or one that read the first part)
- * can slip an event in between two events of the chain; the chain then continues after it
- * rather than leaving the append half written, so such an append's events are not contiguous.
+ * leaves the first part written; retrying the append with the same event ids completes it. A
+ * writer using `any` (or one that read the first part) can slip an event in between two events
+ * of the chain; the chain then continues after it rather than leaving the append half written,
+ * so such an append's events are not contiguous.
  */
 export class JetStreamAppender {
   private readonly heads = new StreamHeadCache();
 
   constructor(
     private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly stream: string,
+    /** A message as the log holds it now (the leader's answer on a replicated stream). */
+    private readonly currentMessage: (query: MessageQuery) => Promise<StoredMsg | null>,
   ) {}
 
   async append(ref: StreamRef, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -54,9 +60,8 @@ export class JetStreamAppender {
     for (let i = 1; i < events.length; i++) {
       written = await this.publishNext(subject, name, events[i], written, i);
     }
-    const last = await this.resolve(subject, written);
-    this.heads.remember(subject, last);
-    return { nextRevision: last.revision, position: last.seq };
+    this.heads.remember(subject, written);
+    return { nextRevision: written.revision, position: written.seq };
   }
 
   private async publishFirst(
@@ -64,23 +69,32 @@ export class JetStreamAppender {
     name: string,
     event: NewEvent,
     expected: ExpectedRevision,
-  ): Promise<Written> {
+  ): Promise<StreamHead> {
     // A stream expected not to exist is published to at once, expecting the subject empty
     // (sequence 0): the server's check decides, and a create costs one request, not a read first.
-    let head = this.heads.get(subject) ?? (expected === 'no_stream' ? NO_STREAM_HEAD : await this.loadHead(subject));
-    let duplicateChecked = false;
+    const cached = this.heads.get(subject);
+    let head = cached ?? (expected === 'no_stream' ? NO_STREAM_HEAD : await this.loadHead(subject));
+    let current = cached === undefined && expected !== 'no_stream';
     for (let attempt = 1; ; attempt++) {
-      const satisfied = satisfies(expected, head);
-      if (!satisfied && duplicateChecked) throw new ConcurrencyError(name, expected, actualOf(head));
-      try {
-        return await this.publish(subject, event, satisfied ? head.seq : NEVER_MATCHING_SEQ, head.revision + 1);
-      } catch (error) {
-        if (!isWrongLastSequence(error)) throw toStoreError('append', error);
-        duplicateChecked = true;
-        head = await this.loadHead(subject);
-        if (attempt >= (expected === 'any' ? ANY_ATTEMPTS : 2)) {
-          throw new ConcurrencyError(name, expected, actualOf(head), { cause: error });
+      if (!satisfies(expected, head)) {
+        if (!current) {
+          head = await this.loadHead(subject);
+          current = true;
+          continue;
         }
+        // The stream moved past the expected revision: perhaps by this very append, made before.
+        const earlier = await this.foundAt(subject, event, slotOf(expected), head);
+        if (earlier) return earlier;
+        throw new ConcurrencyError(name, expected, actualOf(head));
+      }
+      const outcome = await this.publish(subject, event, head);
+      if (outcome.written) return outcome.written;
+      head = await this.loadHead(subject);
+      current = true;
+      if (attempt >= FIRST_ATTEMPTS) {
+        throw new ConcurrencyError(name, expected, actualOf(head), {
+          detail: `other writers kept taking the next revision (${FIRST_ATTEMPTS} attempts)`,
+        });
       }
     }
   }
@@ -89,66 +103,119 @@ export class JetStreamAppender {
     subject: string,
     name: string,
     event: NewEvent,
-    previous: Written,
+    previous: StreamHead,
     index: number,
-  ): Promise<Written> {
-    let after = await this.resolve(subject, previous);
+  ): Promise<StreamHead> {
+    let after = previous;
     for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.publish(subject, event, after.seq, after.revision + 1);
-      } catch (error) {
-        if (!isWrongLastSequence(error)) throw toStoreError('append', error);
-        after = await this.loadHead(subject);
-        if (attempt >= CHAIN_ATTEMPTS) {
-          throw new ConcurrencyError(name, 'any', actualOf(after), {
-            cause: error,
-            detail: `append interrupted after ${index} event(s) were written; retry it with the same event ids`,
-          });
-        }
+      const outcome = await this.publish(subject, event, after);
+      if (outcome.written) return outcome.written;
+      const head = await this.loadHead(subject);
+      // A retry of this append finds its own event in the slot after the previous one.
+      const earlier = await this.foundAt(subject, event, after.revision + 1, head);
+      if (earlier) return earlier;
+      after = head;
+      if (attempt >= CHAIN_ATTEMPTS) {
+        throw new ConcurrencyError(name, 'any', actualOf(head), {
+          detail: `append interrupted after ${index} event(s) were written; retry it with the same event ids`,
+        });
       }
     }
   }
 
-  private async publish(subject: string, event: NewEvent, expectSeq: number, revision: number): Promise<Written> {
+  /** Publishes `event` into the slot after `after`; an answer "duplicate" is this event (a retry) or another's. */
+  private async publish(subject: string, event: NewEvent, after: StreamHead): Promise<Outcome> {
+    const revision = after.revision + 1;
     const h = natsHeaders();
     h.set(REVISION_HEADER, String(revision));
-    const ack = await this.js.publish(subject, encodeEvent(event, revision), {
-      // Event ids are UUIDs; one spelling per id keeps retries deduplicated whatever the case.
-      msgID: event.id.toLowerCase(),
-      expect: { lastSubjectSequence: expectSeq },
-      headers: h,
-    });
-    return { seq: ack.seq, revision: ack.duplicate ? undefined : revision };
-  }
-
-  private async resolve(subject: string, written: Written): Promise<StreamHead> {
-    if (written.revision !== undefined) return { seq: written.seq, revision: written.revision };
-    const msg = await this.direct({ seq: written.seq });
-    // Only possible if someone deleted the message from the log since it was acknowledged.
-    if (!msg)
-      throw new MalformedEventError(subject, written.seq, 'acknowledged as a duplicate but missing from the log');
-    // JetStream deduplicates ids across the whole log, not per aggregate stream: the
-    // same id in another stream is a caller error, not a retry of this append.
-    if (msg.subject !== subject) {
-      throw new InvalidEventError(-1, `event id already used in another stream (position ${msg.seq})`);
+    let ack;
+    try {
+      ack = await this.js.publish(subject, encodeEvent(event, revision), {
+        msgID: slotId(subject, revision),
+        expect: { lastSubjectSequence: after.seq },
+        headers: h,
+      });
+    } catch (error) {
+      if (isWrongLastSequence(error)) return {};
+      throw toStoreError('append', error);
     }
-    return { seq: msg.seq, revision: readRevision(msg) };
+    if (!ack.duplicate) return { written: { seq: ack.seq, revision } };
+    const stored = await this.get({ seq: ack.seq });
+    // Only possible if someone deleted the message from the log since it was acknowledged.
+    if (!stored)
+      throw new MalformedEventError(subject, ack.seq, 'acknowledged as a duplicate but missing from the log');
+    return isEvent(stored, subject, event) ? { written: { seq: stored.seq, revision: readRevision(stored) } } : {};
   }
 
-  /** ~0.1 ms on a local server: a direct get of the last message on the subject. */
+  /** The event in `revision` of the stream (at or before `head`), if it is `event`. */
+  private async foundAt(
+    subject: string,
+    event: NewEvent,
+    revision: number | undefined,
+    head: StreamHead,
+  ): Promise<StreamHead | undefined> {
+    if (revision === undefined || revision < 0 || revision > head.revision) return undefined;
+    const stored = await this.atRevision(subject, revision, head);
+    return stored && isEvent(stored, subject, event) ? { seq: stored.seq, revision } : undefined;
+  }
+
+  /**
+   * The message holding `revision` of the stream on `subject`: a binary
+   * search over log positions with next-by-subject reads (revisions grow with
+   * positions), a few reads even in a long log. Only conflicts and retries ask.
+   */
+  private async atRevision(subject: string, revision: number, head: StreamHead): Promise<StoredMsg | null> {
+    let lo = 1;
+    let hi = head.seq;
+    while (lo <= hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const next = await this.get({ next_by_subj: subject, seq: mid });
+      if (!next || next.seq > hi) {
+        hi = mid - 1;
+        continue;
+      }
+      const found = readRevision(next);
+      if (found === revision) return next;
+      if (found < revision) lo = next.seq + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  /** ~0.1 ms on a local server: the last message on the subject. */
   private async loadHead(subject: string): Promise<StreamHead> {
-    const msg = await this.direct({ last_by_subj: subject });
+    const msg = await this.get({ last_by_subj: subject });
     const head = msg ? { seq: msg.seq, revision: readRevision(msg) } : NO_STREAM_HEAD;
     this.heads.remember(subject, head);
     return head;
   }
 
-  private async direct(query: { seq: number } | { last_by_subj: string }): Promise<StoredMsg | null> {
+  private async get(query: MessageQuery): Promise<StoredMsg | null> {
     try {
-      return await this.jsm.direct.getMessage(this.stream, query);
+      return await this.currentMessage(query);
     } catch (error) {
       throw toStoreError('append', error);
     }
+  }
+}
+
+/** The message id of a stream's revision: of all publishes into one slot, the log stores one. */
+function slotId(subject: string, revision: number): string {
+  return `${subject}:${revision}`;
+}
+
+/** The revision an append with this expectation writes first, when it is known. */
+function slotOf(expected: ExpectedRevision): number | undefined {
+  if (expected === 'no_stream') return 0;
+  return typeof expected === 'number' ? expected + 1 : undefined;
+}
+
+function isEvent(stored: StoredMsg, subject: string, event: NewEvent): boolean {
+  if (stored.subject !== subject) return false;
+  try {
+    return (stored.json<{ id?: unknown }>().id as string | undefined)?.toLowerCase() === event.id.toLowerCase();
+  } catch {
+    return false;
   }
 }
 

@@ -6,6 +6,8 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type MsgRequest,
+  type StoredMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
@@ -27,7 +29,7 @@ import { SubscriptionDispatcher } from '../subscription-dispatcher';
 import { ValidatingEventStore } from '../validating-event-store';
 import { decodeEventMessage } from './event-codec';
 import { JetStreamAppender } from './jetstream-appender';
-import { JetStreamFeed } from './jetstream-feed';
+import { JetStreamFeed, type FeedContext, type MessageQuery } from './jetstream-feed';
 import { readOrdered } from './jetstream-reader';
 import { toStoreError } from './nats-errors';
 import { ALL_EVENTS_SUBJECT, filterSubject, subjectFor } from './subjects';
@@ -37,8 +39,10 @@ export type JetStreamEventStoreOptions = (
 ) & {
   /** Default `AOS_EVENTS`. */
   streamName?: string;
-  /** Default 1. */
+  /** Replicas of the stream when this creates it (an existing stream keeps its own). Default 1. */
   replicas?: number;
+  /** Try `servers` in the order given rather than shuffled (tests pin a connection to one node). */
+  noRandomize?: boolean;
 };
 
 const DEFAULT_STREAM = 'AOS_EVENTS';
@@ -62,6 +66,8 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
         servers: options.servers,
         name: 'aos-event-store',
         maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        noRandomize: options.noRandomize,
         noAsyncTraces: true,
       }));
   } catch (error) {
@@ -69,8 +75,8 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
   }
   try {
     const jsm = await jetstreamManager(nc);
-    await ensureStream(jsm, stream, options.replicas ?? 1);
-    return new ValidatingEventStore(new JetStreamEventStore(nc, ownsConnection, jsm, stream));
+    const replicas = await ensureStream(jsm, stream, options.replicas ?? 1);
+    return new ValidatingEventStore(new JetStreamEventStore(nc, ownsConnection, jsm, stream, replicas > 1));
   } catch (error) {
     if (ownsConnection) await nc.close().catch(() => undefined);
     throw toStoreError('connect', error);
@@ -96,13 +102,14 @@ function streamConfig(name: string, replicas: number): Partial<StreamConfig> & {
 
 /**
  * Creating a stream that exists with the same configuration is a no-op on the server. One that
- * exists with another configuration (an operator tuned it) is accepted as long as what this
- * adapter relies on holds.
+ * exists with another configuration (an operator tuned it, or it was created with other
+ * replicas) is accepted as long as what this adapter relies on holds. Resolves to the
+ * stream's replicas.
  */
-async function ensureStream(jsm: JetStreamManager, name: string, replicas: number): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, name: string, replicas: number): Promise<number> {
   try {
-    await jsm.streams.add(streamConfig(name, replicas));
-    return;
+    const created = await jsm.streams.add(streamConfig(name, replicas));
+    return created.config.num_replicas ?? replicas;
   } catch (error) {
     const existing = await jsm.streams.info(name).catch(() => undefined);
     if (!existing) throw error;
@@ -116,6 +123,7 @@ async function ensureStream(jsm: JetStreamManager, name: string, replicas: numbe
         cause: error,
       });
     }
+    return existing.config.num_replicas ?? 1;
   }
 }
 
@@ -139,9 +147,11 @@ class JetStreamEventStore implements EventStore {
     private readonly ownsConnection: boolean,
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
+    /** A replicated stream: reads that must be current go to its leader (see currentMessage). */
+    private readonly replicated: boolean,
   ) {
     this.js = jsm.jetstream();
-    this.appender = new JetStreamAppender(this.js, jsm, stream);
+    this.appender = new JetStreamAppender(this.js, (query) => this.currentMessage(query));
   }
 
   append(ref: StreamRef, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -186,6 +196,14 @@ class JetStreamEventStore implements EventStore {
     }
   }
 
+  async streamHead(ref: StreamRef): Promise<number> {
+    try {
+      return (await this.currentMessage({ last_by_subj: subjectFor(ref) }))?.seq ?? 0;
+    } catch (error) {
+      throw toStoreError('streamHead', error);
+    }
+  }
+
   /**
    * Closes subscriptions (deleting their consumers) and drains the connection,
    * each step bounded: when the server is already gone (Ctrl-C reaches
@@ -206,13 +224,27 @@ class JetStreamEventStore implements EventStore {
     }
   }
 
-  private readContext() {
+  private readContext(): FeedContext {
     return {
       js: this.js,
-      jsm: this.jsm,
       stream: this.stream,
+      currentMessage: (query) => this.currentMessage(query),
+      replicated: this.replicated,
       background: (work: Promise<unknown>) => this.background(work),
     };
+  }
+
+  /**
+   * One message, as the log holds it now. On a replicated stream a direct get
+   * may be answered by a follower that has not applied the newest messages
+   * yet, so it asks the stream leader (the STREAM.MSG.GET API, which takes
+   * next_by_subj too on 2.9); on one server the direct get is current and
+   * cheaper.
+   */
+  private currentMessage(query: MessageQuery): Promise<StoredMsg | null> {
+    return this.replicated
+      ? this.jsm.streams.getMessage(this.stream, query as MsgRequest)
+      : this.jsm.direct.getMessage(this.stream, query);
   }
 
   /** Clean-up (consumer deletes) nobody waits for, except close(). */

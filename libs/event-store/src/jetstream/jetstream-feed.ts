@@ -1,7 +1,10 @@
-import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { EventStoreUnavailableError } from '../errors';
 import type { EventFeed, SubscriptionDispatcher } from '../subscription-dispatcher';
+import type { OrderedReadContext } from './jetstream-reader';
 import { toStoreError } from './nats-errors';
+
+export type { MessageQuery } from './jetstream-reader';
 
 /** Messages the client keeps requested ahead of the handler. */
 const PULL_AHEAD = 1024;
@@ -9,12 +12,7 @@ const PULL_AHEAD = 1024;
 const OPEN_ATTEMPTS = 40;
 const OPEN_RETRY_MS = 250;
 
-export interface FeedContext {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  stream: string;
-  background(work: Promise<unknown>): void;
-}
+export type FeedContext = OrderedReadContext;
 
 /** One ordered consumer and its message stream; replaced on resume after a pause. */
 interface Session {
@@ -71,10 +69,7 @@ export class JetStreamFeed implements EventFeed {
   }
 
   async firstMatchBetween(after: number, upTo: number): Promise<number | null> {
-    const next = await this.ctx.jsm.direct.getMessage(this.ctx.stream, {
-      next_by_subj: this.subject,
-      seq: after + 1,
-    });
+    const next = await this.ctx.currentMessage({ next_by_subj: this.subject, seq: after + 1 });
     return next && next.seq <= upTo ? next.seq : null;
   }
 

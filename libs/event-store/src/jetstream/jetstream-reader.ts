@@ -1,4 +1,5 @@
-import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JsMsg, StoredMsg } from '@nats-io/jetstream';
+import { EventStoreUnavailableError } from '../errors';
 import type { RecordedEvent } from '../event-store.port';
 import { decodeEventMessage } from './event-codec';
 import { toStoreError } from './nats-errors';
@@ -6,12 +7,28 @@ import { toStoreError } from './nats-errors';
 /** Messages per pull; a fetch is a round trip, and this many decoded events are the most held in memory. */
 const READ_BATCH = 1000;
 
+/** A message by sequence, the last on a subject, or the first on a subject from a sequence (wildcards allowed). */
+export type MessageQuery = { seq: number } | { last_by_subj: string } | { next_by_subj: string; seq?: number };
+
 export interface OrderedReadContext {
   js: JetStreamClient;
   stream: string;
+  /** One message as the log holds it now (the stream leader's answer on a replicated stream). */
+  currentMessage(query: MessageQuery): Promise<StoredMsg | null>;
+  /**
+   * The stream is replicated: an ordered consumer may be placed on a follower
+   * that has not applied the newest messages, so a read also goes on until it
+   * has passed the leader's last message on its subject.
+   */
+  replicated: boolean;
   /** Runs clean-up that the read must not wait for (deleting the consumer). */
   background(work: Promise<unknown>): void;
 }
+
+/** How long a read on a replicated stream waits for its consumer's replica to reach the leader's head. */
+const REPLICA_CATCH_UP_MS = 5_000;
+/** Fetch expiry while waiting for a lagging replica (the server's minimum is 1 s). */
+const CATCH_UP_FETCH_MS = 1_000;
 
 /**
  * Reads the events on `subject` with position > `after`, up to the head when iteration
@@ -27,31 +44,55 @@ export async function* readOrdered(
 ): AsyncGenerator<RecordedEvent> {
   let consumer: Consumer;
   let remaining: number;
+  /** On a replicated stream, the leader's last message on the subject: the read reaches at least it. */
+  let target = 0;
   try {
+    if (ctx.replicated) target = (await ctx.currentMessage({ last_by_subj: subject }))?.seq ?? 0;
     consumer = await ctx.js.consumers.get(ctx.stream, { filter_subjects: subject, opt_start_seq: after + 1 });
     remaining = Math.min((await consumer.info(true)).num_pending, limit);
   } catch (error) {
     throw toStoreError('read', error);
   }
+  let last = after;
+  let yielded = 0;
   try {
     while (remaining > 0) {
       const beforeBatch = remaining;
       for await (const event of fetchBatch(consumer, Math.min(remaining, READ_BATCH))) {
+        last = event.position;
+        yielded++;
         yield event;
         if (--remaining === 0) break;
       }
       // Stops rather than spins should the server hand out less than it counted.
       if (remaining === beforeBatch) break;
     }
+    // The consumer's replica counted fewer than the leader holds: read on until it has them.
+    const deadline = Date.now() + REPLICA_CATCH_UP_MS;
+    while (last < target && yielded < limit) {
+      if (Date.now() > deadline) {
+        throw new EventStoreUnavailableError('read', {
+          cause: new Error(
+            `the replica serving the read did not reach position ${target} in ${REPLICA_CATCH_UP_MS} ms`,
+          ),
+        });
+      }
+      for await (const event of fetchBatch(consumer, Math.min(limit - yielded, READ_BATCH), CATCH_UP_FETCH_MS)) {
+        last = event.position;
+        yielded++;
+        yield event;
+        if (yielded >= limit || last >= target) break;
+      }
+    }
   } finally {
     ctx.background(consumer.delete());
   }
 }
 
-async function* fetchBatch(consumer: Consumer, max: number): AsyncGenerator<RecordedEvent> {
+async function* fetchBatch(consumer: Consumer, max: number, expiresMs?: number): AsyncGenerator<RecordedEvent> {
   let messages: AsyncIterable<JsMsg>;
   try {
-    messages = await consumer.fetch({ max_messages: max });
+    messages = await consumer.fetch({ max_messages: max, ...(expiresMs !== undefined && { expires: expiresMs }) });
   } catch (error) {
     throw toStoreError('read', error);
   }

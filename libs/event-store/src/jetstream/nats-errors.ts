@@ -17,6 +17,10 @@ export function toStoreError(operation: string, error: unknown): unknown {
   if (error instanceof Error && TRANSPORT_ERRORS.has(error.name)) {
     return new EventStoreUnavailableError(operation, { cause: error });
   }
+  // 503: JetStream is there but cannot answer now (a cluster electing a leader, a lost quorum).
+  if (error instanceof JetStreamApiError && error.status === 503) {
+    return new EventStoreUnavailableError(operation, { cause: error });
+  }
   return error;
 }
 
