@@ -22,7 +22,7 @@ import {
 import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import { envelop } from './envelope';
-import type { NameLedger } from './name-ledger';
+import type { NameLedger } from './kv-registers';
 import { NameReservations, type NameChange, type NameHolders } from './name-reservations';
 import { lastPositionOf, RequestIndex, type RecordedStep } from './request-index';
 

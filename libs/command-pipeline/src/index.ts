@@ -18,4 +18,13 @@ export {
 } from './command-pipeline';
 export { RequestIndex, lastPositionOf, type RecordedStep } from './request-index';
 export { NAME_GRACE_MS, type NameChange, type NameHolders } from './name-reservations';
-export { JetStreamKvNameLedger, NAME_BUCKET, type NameLedger, type NameRecord } from './name-ledger';
+export {
+  JetStreamKvNameLedger,
+  JetStreamKvRegisters,
+  NAME_BUCKET,
+  type NameLedger,
+  type NameRecord,
+  type RegisterRecord,
+  type Registers,
+  type RegistersOptions,
+} from './kv-registers';

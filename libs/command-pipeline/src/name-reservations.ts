@@ -1,7 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import { NameKinds, nameStateOf, nextNameHolding, type NameCommand, type NameKind, type NameState } from '@aos/domain';
 import { AlreadyExistsError, AosError } from '@aos/errors';
-import type { NameLedger } from './name-ledger';
+import type { NameLedger } from './kv-registers';
 
 /** Fixed forever: a name's register key derives from it, so changing it would free every name. */
 export const NAME_KEY_NAMESPACE = '0b6c3f62-2a57-4c38-9a83-5f2f0de7c1a4';
@@ -72,7 +72,7 @@ export class NameReservations {
     if (await ledger.write(key, { name: change.name, holderId: change.holderId }, 0)) return;
     for (let attempt = 1; attempt <= 3; attempt++) {
       const record = await ledger.read(key);
-      const state = nameStateOf(record?.holding, record?.since ?? '');
+      const state = nameStateOf(record?.value, record?.since ?? '');
       // Whether another's old holding still binds is the owner's model's to say: it catches up first.
       // A young one binds anyway, so a lagging model never delays that answer.
       if (state.status === 'HELD' && state.holderId !== change.holderId && this.age(state) >= this.graceMs) {
@@ -104,7 +104,7 @@ export class NameReservations {
     const key = this.keyOf(tenantId, change.kind, this.holdersOf(change.kind).fold(change.name));
     const record = await ledger.read(key);
     const command: NameCommand = { type: 'ReleaseName', name: change.name, holderId: change.holderId };
-    const holding = nextNameHolding(command, nameStateOf(record?.holding, record?.since ?? ''));
+    const holding = nextNameHolding(command, nameStateOf(record?.value, record?.since ?? ''));
     // Refused: taken over meanwhile, it is someone else's to hold now.
     if (holding && record) await ledger.write(key, holding, record.revision);
   }

@@ -6,6 +6,16 @@ import { parseModelPrices } from './model-prices';
  * AgentOS configuration: environment variables, validated once at start.
  * A bad value stops the process with a message naming the variable.
  */
+const NATS_URL = /^(nats|tls|wss?):\/\/\S+$/;
+
+/** The servers of AOS_NATS_URL: one URL, or a comma-separated list of a cluster's. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server.length > 0);
+}
+
 const hostPort = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:50051');
@@ -13,10 +23,24 @@ const hostPort = z
 export const ConfigSchema = z.object({
   AOS_DATA_DIR: z.string().min(1).default('.aos'),
   AOS_GATEWAY_ADDR: hostPort.default('127.0.0.1:50051'),
+  /** One NATS URL, or a comma-separated list of a cluster's servers (clients try them all). */
   AOS_NATS_URL: z
     .string()
-    .regex(/^(nats|tls|wss?):\/\//, 'expected a nats:// URL')
+    .refine(
+      (value) => natsServers(value).length > 0 && natsServers(value).every((url) => NATS_URL.test(url)),
+      'expected a nats:// URL or a comma-separated list of them',
+    )
     .optional(),
+  /**
+   * Replicas of the event stream AOS_EVENTS and of the KV buckets the services
+   * create (names, run leases): 1 for one nats-server, 3 (or 5) on a JetStream
+   * cluster. Applies when they are created; an existing stream keeps its own.
+   */
+  AOS_JETSTREAM_REPLICAS: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 1 || n === 3 || n === 5, 'must be 1, 3 or 5')
+    .default(1),
   AOS_EVENT_STORE: z.enum(['jetstream', 'eventstoredb']).default('jetstream'),
   AOS_ESDB_URL: z
     .string()

@@ -148,6 +148,38 @@ export function fromWireError(value: unknown): AosError {
   return new AosError('INTERNAL', 'internal error', undefined, { cause: value });
 }
 
+/**
+ * Errors that mean "the log or the message bus could not be reached or did
+ * not answer", whichever library threw them (matched by name: this library
+ * depends on none of them, and they may be installed more than once).
+ */
+const UNREACHABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'EventStoreUnavailableError',
+  'ClosedConnectionError',
+  'DrainingConnectionError',
+  'ConnectionError',
+  'RequestError',
+  'NoResponders',
+  'TimeoutError',
+  'JetStreamNotEnabled',
+]);
+
+/**
+ * The UnavailableError (retryable) for an error that means the log or NATS
+ * could not be reached, looking through its causes; undefined for any other
+ * error. Both boundaries (a service's reply, the gateway's status) use it, so
+ * an outage is UNAVAILABLE to the caller, never INTERNAL.
+ */
+export function unavailableFor(error: unknown): UnavailableError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof AosError) return e instanceof UnavailableError ? e : undefined;
+    if (UNREACHABLE_ERROR_NAMES.has(e.name)) {
+      return new UnavailableError(`the event log or NATS is unreachable: ${describeError(error)}`, { cause: error });
+    }
+  }
+  return undefined;
+}
+
 /** One line for a log: the error's message, and its cause's when it has one. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

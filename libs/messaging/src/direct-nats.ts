@@ -1,4 +1,5 @@
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { natsServers } from '@aos/config';
 import type { Subject } from '@aos/contracts';
 import { UnavailableError, describeError, fromWireError, type WireError } from '@aos/errors';
 import type { RequestContext, ServiceRequest } from './request-context';
@@ -27,7 +28,7 @@ export class DirectNats {
 
   static async connect(natsUrl: string, name: string): Promise<DirectNats> {
     const nc = await connect({
-      servers: [natsUrl],
+      servers: natsServers(natsUrl),
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

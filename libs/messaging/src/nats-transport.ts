@@ -1,5 +1,6 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { Transport, type NatsOptions } from '@nestjs/microservices';
+import { natsServers } from '@aos/config';
 
 /**
  * Options for a service's NestJS NATS microservice: one queue group per service
@@ -9,7 +10,7 @@ export function natsServerOptions(natsUrl: string, queue: string, name: string):
   return {
     transport: Transport.NATS,
     options: {
-      servers: [natsUrl],
+      servers: natsServers(natsUrl),
       queue,
       name,
       // Keep trying for as long as the process lives: NATS restarts must not

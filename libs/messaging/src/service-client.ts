@@ -1,4 +1,5 @@
 import { ClientNats } from '@nestjs/microservices';
+import { natsServers } from '@aos/config';
 import { AosError, InvalidArgumentError, UnavailableError, fromWireError } from '@aos/errors';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { Subject } from '@aos/contracts';
@@ -18,7 +19,7 @@ export class ServiceClient {
     private readonly defaultTimeoutMs = 15_000,
   ) {
     this.proxy = new ClientNats({
-      servers: [natsUrl],
+      servers: natsServers(natsUrl),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       // No Error (with a stack) built ahead of every request just in case it fails.

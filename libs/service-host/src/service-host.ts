@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
+import { natsServers, redactUrl, requireNatsUrl, type AosConfig } from '@aos/config';
 import {
   createEventStore,
   followProjection,
@@ -13,7 +13,15 @@ import {
 import { StderrLogger } from '@aos/launcher';
 import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
 import { connect } from '@nats-io/transport-node';
-import { JetStreamKvNameLedger, type LogFollower, type NameLedger } from '@aos/command-pipeline';
+import {
+  JetStreamKvNameLedger,
+  JetStreamKvRegisters,
+  type LogFollower,
+  type NameLedger,
+  type Registers,
+  type RegistersOptions,
+} from '@aos/command-pipeline';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 export interface StartServiceOptions {
   /**
@@ -55,6 +63,8 @@ export interface ServiceHost {
   onClose(release: () => unknown): void;
   /** Where the names the service keeps unique are held (a JetStream KV bucket on the service's NATS). */
   nameLedger(): Promise<NameLedger>;
+  /** Compare-and-set registers in the KV bucket `bucket`, shared by every instance (AOS_JETSTREAM_REPLICAS copies). */
+  registers<T>(bucket: string, options: Omit<RegistersOptions, 'replicas'>): Promise<Registers<T>>;
 }
 
 export interface ServiceParts<T> {
@@ -99,13 +109,32 @@ export async function startService<T extends object = object>(
   const { name, queue } = definition;
   const logger = new StderrLogger(config.AOS_LOG_LEVEL);
   const natsUrl = requireNatsUrl(config);
-  const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
+  const store = await createEventStore({
+    kind: config.AOS_EVENT_STORE,
+    natsUrl,
+    esdbUrl: config.AOS_ESDB_URL,
+    replicas: config.AOS_JETSTREAM_REPLICAS,
+  });
   const subscriptions: Subscription[] = [];
   const filters = new Map<Subscription, EventFilter>();
   const releases: (() => unknown)[] = [];
   const started = performance.now();
   let following = true;
   let released: Promise<void> | undefined;
+  let kvConnection: Promise<NatsConnection> | undefined;
+  /** One connection for the service's KV buckets, opened on first use. */
+  const kv = () =>
+    (kvConnection ??= connect({
+      servers: natsServers(natsUrl),
+      name: `${name} registers`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      // No Error (with a stack) built ahead of every request just in case it fails.
+      noAsyncTraces: true,
+    }).then((nc) => {
+      releases.push(() => nc.drain().catch(() => nc.close()));
+      return nc;
+    }));
   const release = () =>
     (released ??= (async () => {
       for (const step of [...releases].reverse()) await step();
@@ -154,15 +183,10 @@ export async function startService<T extends object = object>(
       releases.push(step);
     },
     async nameLedger() {
-      const nc = await connect({
-        servers: natsUrl.split(','),
-        name: `${name} names`,
-        maxReconnectAttempts: -1,
-        // No Error (with a stack) built ahead of every request just in case it fails.
-        noAsyncTraces: true,
-      });
-      releases.push(() => nc.drain().catch(() => nc.close()));
-      return JetStreamKvNameLedger.open(nc);
+      return JetStreamKvNameLedger.open(await kv(), { replicas: config.AOS_JETSTREAM_REPLICAS });
+    },
+    async registers<T>(bucket: string, options: Omit<RegistersOptions, 'replicas'>) {
+      return JetStreamKvRegisters.open<T>(await kv(), bucket, { ...options, replicas: config.AOS_JETSTREAM_REPLICAS });
     },
   };
 

@@ -27,6 +27,21 @@ describe('toGrpcError', () => {
     });
   });
 
+  it('turns the log or NATS out of reach into UNAVAILABLE, looking through causes', () => {
+    class EventStoreUnavailableError extends Error {
+      override name = 'EventStoreUnavailableError';
+    }
+    const closed = Object.assign(new Error('connection closed'), { name: 'ClosedConnectionError' });
+    for (const error of [
+      new EventStoreUnavailableError('event store unavailable during append'),
+      closed,
+      new Error('wrapped', { cause: closed }),
+    ]) {
+      expect(toGrpcError(error).code, error.message).toBe(status.UNAVAILABLE);
+    }
+    expect(toGrpcError(new Error('wrapped', { cause: new TypeError('a bug') })).code).toBe(status.INTERNAL);
+  });
+
   it('turns anything else into INTERNAL "internal error" and logs its stack', () => {
     const logger = new Logger('test');
     const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
