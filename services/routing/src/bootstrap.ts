@@ -8,7 +8,7 @@ import { RoutingModel } from './routing.model';
 import { LeaseSweep } from './task/lease.sweep';
 import { ModelRouting, OpenAiModelRouter } from './task/model-router';
 import { RunClaims } from './task/run.claims';
-import { RunLeases } from './task/run.leases';
+import { RUN_LEASE_BUCKET, RunLeases, type AgentLeases } from './task/run.leases';
 import { TaskHandler } from './task/task.handler';
 import { TaskReactions } from './task/task.reactions';
 import { TaskReconciliation } from './task/task.reconciliation';
@@ -66,22 +66,28 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
             )
           : undefined;
         const routing = new TaskRouting(model, modelRouting);
-        const leases = new RunLeases(config.AOS_RUN_LEASE_MS);
-        const now = Date.now;
+        const leases = new RunLeases(
+          await host.registers<AgentLeases>(RUN_LEASE_BUCKET, {
+            description: 'AgentOS run leases: one register per tenant and agent, shared by every routing instance',
+            what: 'run leases',
+          }),
+          config.AOS_RUN_LEASE_MS,
+          Date.now,
+        );
         const tasks = new TaskHandler({ model, pipeline, routing });
         const claims = new RunClaims({
           model,
           pipeline,
           leases,
           defaultConcurrency: config.AOS_AGENT_MAX_CONCURRENCY,
-          now,
+          onError: warn,
         });
         // A lease is checked at least five times per lease time, so an attempt is
         // abandoned at most a fifth of the lease late.
         const reactions = new TaskReactions(
           model,
           new TaskReconciliation({ model, pipeline, routing, onError: warn }),
-          new LeaseSweep({ model, pipeline, leases, now, onError: warn }),
+          new LeaseSweep({ model, pipeline, leases, onError: warn }),
           Math.max(50, Math.min(1_000, config.AOS_RUN_LEASE_MS / 5)),
         );
         host.onClose(() => reactions.stop());

@@ -72,7 +72,7 @@ export class TaskController {
   }
 
   @Receives(RoutingSubjects.renewLeases)
-  renewLeases(@Payload() request: ServiceRequest<unknown>): RenewLeasesReply {
+  renewLeases(@Payload() request: ServiceRequest<unknown>): Promise<RenewLeasesReply> {
     validateContext(request?.ctx);
     return this.claims.renew(parseBody(RenewLeasesBodySchema, request?.body));
   }
