@@ -5,8 +5,12 @@ export interface AccessModelSubscription {
   subscriptions: Subscription[];
   /** Resolves when every category has caught up with the log as it was at subscribe time. */
   caughtUp: Promise<void>;
-  /** Resolves once every subscription has handled its events up to `position` (read-your-writes). */
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every subscription has handled its events up to `position`
+   * (read-your-writes). Given the category of the event at `position`, only
+   * that category's subscription is waited for.
+   */
+  waitFor(position: number, timeoutMs?: number, category?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,7 +28,8 @@ export function subscribeAccessModel(
   onError: (error: unknown) => void = (error) => console.error('access model subscription failed', error),
   onSkipped: (error: AccessModelError) => void = (error) => console.error('access model skipped an event', error),
 ): AccessModelSubscription {
-  const subscriptions = ACCESS_MODEL_CATEGORIES.map((category) =>
+  const categories = [...ACCESS_MODEL_CATEGORIES];
+  const subscriptions = categories.map((category) =>
     store.subscribe({ after: 0, filter: { category }, onError }, (event) => {
       try {
         model.apply(event);
@@ -37,8 +42,11 @@ export function subscribeAccessModel(
   return {
     subscriptions,
     caughtUp: Promise.all(subscriptions.map((s) => s.caughtUp)).then(() => undefined),
-    waitFor: (position, timeoutMs) =>
-      Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined),
+    waitFor: (position, timeoutMs, category) => {
+      const index = category === undefined ? -1 : categories.indexOf(category as (typeof categories)[number]);
+      if (index >= 0) return subscriptions[index]!.waitFor(position, timeoutMs, { receives: true });
+      return Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined);
+    },
     close: () => Promise.all(subscriptions.map((s) => s.close())).then(() => undefined),
   };
 }

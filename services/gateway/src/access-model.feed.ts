@@ -56,10 +56,10 @@ export class AccessModelFeed {
    * `position`: after a mutation's reply, so the caller's next call already
    * sees it (a revoked key is refused from the moment RevokeApiKey returns).
    */
-  async waitFor(position: number): Promise<void> {
+  async waitFor(position: number, category?: string): Promise<void> {
     this.assertLive();
     try {
-      await this.subscription.waitFor(position, READ_YOUR_WRITES_TIMEOUT_MS);
+      await this.subscription.waitFor(position, READ_YOUR_WRITES_TIMEOUT_MS, category);
     } catch {
       this.assertLive();
       throw new DeadlineExceededError(

@@ -8,6 +8,7 @@ import { DirectNats, ServiceClient } from '@aos/messaging';
 import { OidcVerifier } from '@aos/access-control';
 import { AccessModelFeed } from './access-model.feed';
 import { GovernanceAuthenticator } from './auth/governance.authenticator';
+import { KeyFreshness } from './auth/key-freshness';
 import { GatewayModule } from './gateway.module';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
 import { grpcServerOptions, HEALTH_CHECKED_SERVICES, newHealthImplementation } from './grpc-server.options';
@@ -33,7 +34,12 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const natsUrl = requireNatsUrl(config);
   const logger = new Logger('Gateway');
   const health = newHealthImplementation();
-  const store = await createEventStore({ kind: config.AOS_EVENT_STORE, natsUrl, esdbUrl: config.AOS_ESDB_URL });
+  const store = await createEventStore({
+    kind: config.AOS_EVENT_STORE,
+    natsUrl,
+    esdbUrl: config.AOS_ESDB_URL,
+    replicas: config.AOS_JETSTREAM_REPLICAS,
+  });
   const services = new ServiceClient(natsUrl);
   let access: AccessModelFeed | undefined;
   let direct: DirectNats | undefined;
@@ -44,7 +50,11 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
       logger.error(`stopped following the governance log, refusing every call: ${(err as Error)?.message ?? err}`);
       for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
     });
-    const authenticator = new GovernanceAuthenticator(access.model, oidcVerifier(config));
+    const authenticator = new GovernanceAuthenticator(
+      access.model,
+      oidcVerifier(config),
+      new KeyFreshness(store, access),
+    );
     const module = GatewayModule.register({ authenticator, access, services, store, direct });
     const { app, address } = await listen(config, module, health);
     for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
