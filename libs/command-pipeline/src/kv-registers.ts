@@ -1,4 +1,11 @@
-import { jetstream, JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  jetstream,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  type JetStreamClient,
+} from '@nats-io/jetstream';
+import { ConnectionWatch, retryTransient, waitForLeader } from '@aos/event-store';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError, describeError } from '@aos/errors';
@@ -52,6 +59,8 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
     private readonly js: JetStreamClient,
     private readonly bucket: string,
     private readonly what: string,
+    /** Fails a request at once when the connection is lost (it would be discarded). */
+    private readonly watch: ConnectionWatch,
   ) {}
 
   /** Opens the bucket, creating it on first use (file storage, one value per key). */
@@ -61,18 +70,25 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
     options: RegistersOptions,
   ): Promise<JetStreamKvRegisters<T>> {
     const replicas = options.replicas ?? 1;
-    const kv = await new Kvm(nc).create(bucket, {
-      history: 1,
-      replicas,
-      ...(replicas > 1 && { allow_direct: false }),
-      description: options.description,
-    });
-    return new JetStreamKvRegisters<T>(kv, jetstream(nc), bucket, options.what);
+    const kvm = new Kvm(nc);
+    const kv = await retryTransient(() =>
+      kvm.create(bucket, {
+        history: 1,
+        replicas,
+        ...(replicas > 1 && { allow_direct: false }),
+        description: options.description,
+      }),
+    );
+    if (replicas > 1) {
+      const jsm = await jetstreamManager(nc);
+      await waitForLeader(() => jsm.streams.info(`KV_${bucket}`));
+    }
+    return new JetStreamKvRegisters<T>(kv, jetstream(nc), bucket, options.what, new ConnectionWatch(nc));
   }
 
   async read(key: string): Promise<RegisterRecord<T> | undefined> {
     try {
-      const entry = await this.kv.get(key);
+      const entry = await retryTransient(() => this.guard(() => this.kv.get(key)));
       if (!entry || entry.operation !== 'PUT') return undefined;
       return { value: entry.json<T>(), revision: entry.revision, since: entry.created.toISOString() };
     } catch (err) {
@@ -80,16 +96,25 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
     }
   }
 
+  private guard<R>(request: () => Promise<R>): Promise<R> {
+    return this.watch.guard(request, (cause) => cause);
+  }
+
   async write(key: string, value: T, revision: number): Promise<boolean> {
     const text = JSON.stringify(value);
     try {
-      const ack = await this.js.publish(`$KV.${this.bucket}.${key}`, text, {
-        msgID: `${key}@${revision}`,
-        expect: { lastSubjectSequence: revision },
-      });
+      // A repeat is safe: the message id makes it a duplicate of one that got through.
+      const ack = await retryTransient(() =>
+        this.guard(() =>
+          this.js.publish(`$KV.${this.bucket}.${key}`, text, {
+            msgID: `${key}@${revision}`,
+            expect: { lastSubjectSequence: revision },
+          }),
+        ),
+      );
       if (!ack.duplicate) return true;
       // Another write after this revision was stored first; it counts as this one only if it is the same.
-      return (await this.kv.get(key, { revision: ack.seq }))?.string() === text;
+      return (await retryTransient(() => this.guard(() => this.kv.get(key, { revision: ack.seq }))))?.string() === text;
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence)) {
         throw new UnavailableError(`the ${this.what} cannot be written: ${describeError(err)}`, { cause: err });
@@ -98,7 +123,7 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
     // The register moved on. A retry of a write already stored finds it there (on a cluster the
     // expected revision is checked before duplicates are); anything else lost the race.
     try {
-      return (await this.kv.get(key))?.string() === text;
+      return (await retryTransient(() => this.guard(() => this.kv.get(key))))?.string() === text;
     } catch (err) {
       throw new UnavailableError(`the ${this.what} cannot be read: ${describeError(err)}`, { cause: err });
     }

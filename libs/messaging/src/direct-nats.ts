@@ -1,5 +1,6 @@
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { natsServers } from '@aos/config';
+import { ConnectionWatch } from '@aos/event-store';
 import type { Subject } from '@aos/contracts';
 import { UnavailableError, describeError, fromWireError, type WireError } from '@aos/errors';
 import type { RequestContext, ServiceRequest } from './request-context';
@@ -24,7 +25,11 @@ export interface DirectSubscription {
  * that is gone or does not answer in time is UNAVAILABLE.
  */
 export class DirectNats {
-  private constructor(private readonly nc: NatsConnection) {}
+  private readonly watch: ConnectionWatch;
+
+  private constructor(private readonly nc: NatsConnection) {
+    this.watch = new ConnectionWatch(nc);
+  }
 
   static async connect(natsUrl: string, name: string): Promise<DirectNats> {
     const nc = await connect({
@@ -67,7 +72,10 @@ export class DirectNats {
     const subject = to.name;
     let reply: DirectReply<TReply>;
     try {
-      const msg = await this.nc.request(subject, JSON.stringify(payload), { timeout: timeoutMs });
+      const msg = await this.watch.guard(
+        () => this.nc.request(subject, JSON.stringify(payload), { timeout: timeoutMs }),
+        (cause) => cause,
+      );
       reply = msg.json<DirectReply<TReply>>();
     } catch (err) {
       throw new UnavailableError(`${subject}: no answer (${describeError(err)})`, { cause: err });

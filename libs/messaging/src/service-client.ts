@@ -1,7 +1,15 @@
 import { ClientNats } from '@nestjs/microservices';
 import { natsServers } from '@aos/config';
 import { AosError, InvalidArgumentError, UnavailableError, fromWireError } from '@aos/errors';
-import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import {
+  EmptyError,
+  lastValueFrom,
+  Subject as Signal,
+  takeUntil,
+  timeout,
+  TimeoutError,
+  type Subscription,
+} from 'rxjs';
 import type { Subject } from '@aos/contracts';
 import type { RequestContext, ServiceRequest } from './request-context';
 
@@ -11,6 +19,11 @@ import type { RequestContext, ServiceRequest } from './request-context';
  */
 export class ServiceClient {
   private readonly proxy: ClientNats;
+  /** Whether the connection is up; false from a disconnect until the reconnect. */
+  private connected = true;
+  /** Fires when the connection is lost: what was in flight will not be answered (see ConnectionWatch). */
+  private readonly lost = new Signal<void>();
+  private readonly watching: Subscription;
 
   constructor(
     natsUrl: string,
@@ -25,6 +38,11 @@ export class ServiceClient {
       // No Error (with a stack) built ahead of every request just in case it fails.
       noAsyncTraces: true,
     } as ConstructorParameters<typeof ClientNats>[0]);
+    this.watching = this.proxy.status.subscribe((status) => {
+      const up = status === 'connected';
+      if (this.connected && !up) this.lost.next();
+      this.connected = up;
+    });
   }
 
   connect(): Promise<unknown> {
@@ -40,11 +58,22 @@ export class ServiceClient {
   ): Promise<TReply> {
     const payload: ServiceRequest<TBody> = { ctx, body };
     const subject = to.name;
+    // Sent while reconnecting, a request is discarded: UNAVAILABLE at once, not at the timeout.
+    if (!this.connected) throw new UnavailableError(`${subject}: not connected to NATS (reconnecting)`);
     try {
-      return await lastValueFrom(this.proxy.send<TReply>(subject, payload).pipe(timeout(timeoutMs)));
+      return await lastValueFrom(
+        this.proxy.send<TReply>(subject, payload).pipe(timeout(timeoutMs), takeUntil(this.lost)),
+      );
     } catch (err) {
       if (err instanceof TimeoutError) {
         throw new UnavailableError(`${subject}: no reply within ${timeoutMs} ms`, { cause: err });
+      }
+      if (err instanceof EmptyError) {
+        throw new UnavailableError(`${subject}: the connection to NATS was lost before the reply`, { cause: err });
+      }
+      // Nest's client rejects with this text while it reconnects.
+      if (typeof err === 'string' && /connection lost/i.test(err)) {
+        throw new UnavailableError(`${subject}: not connected to NATS (${err})`);
       }
       if (err instanceof AosError) throw err;
       if (err instanceof Error && /max_payload/i.test(err.message)) {
@@ -65,6 +94,7 @@ export class ServiceClient {
   }
 
   close(): Promise<void> | void {
+    this.watching.unsubscribe();
     return this.proxy.close();
   }
 }

@@ -5,7 +5,7 @@ import type { AppendResult, ExpectedRevision, NewEvent, StreamRef } from '../eve
 import { streamName } from '../stream-ref';
 import { encodeEvent, REVISION_HEADER } from './event-codec';
 import type { MessageQuery } from './jetstream-reader';
-import { isWrongLastSequence, toStoreError } from './nats-errors';
+import { isWrongLastSequence, retryTransient, toStoreError } from './nats-errors';
 import { NO_STREAM_HEAD, StreamHeadCache, type StreamHead } from './stream-heads';
 import { subjectFor } from './subjects';
 
@@ -48,7 +48,8 @@ export class JetStreamAppender {
   private readonly heads = new StreamHeadCache();
 
   constructor(
-    private readonly js: JetStreamClient,
+    /** JetStream publish (failing fast once the connection is lost). */
+    private readonly publishTo: JetStreamClient['publish'],
     /** A message as the log holds it now (the leader's answer on a replicated stream). */
     private readonly currentMessage: (query: MessageQuery) => Promise<StoredMsg | null>,
   ) {}
@@ -130,11 +131,14 @@ export class JetStreamAppender {
     h.set(REVISION_HEADER, String(revision));
     let ack;
     try {
-      ack = await this.js.publish(subject, encodeEvent(event, revision), {
-        msgID: slotId(subject, revision),
-        expect: { lastSubjectSequence: after.seq },
-        headers: h,
-      });
+      // A repeat is safe: the slot's message id makes it a duplicate of one that got through.
+      ack = await retryTransient(() =>
+        this.publishTo(subject, encodeEvent(event, revision), {
+          msgID: slotId(subject, revision),
+          expect: { lastSubjectSequence: after.seq },
+          headers: h,
+        }),
+      );
     } catch (error) {
       if (isWrongLastSequence(error)) return {};
       throw toStoreError('append', error);

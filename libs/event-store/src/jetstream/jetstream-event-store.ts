@@ -28,10 +28,11 @@ import type {
 import { SubscriptionDispatcher } from '../subscription-dispatcher';
 import { ValidatingEventStore } from '../validating-event-store';
 import { decodeEventMessage } from './event-codec';
+import { ConnectionWatch } from './connection-watch';
 import { JetStreamAppender } from './jetstream-appender';
 import { JetStreamFeed, type FeedContext, type MessageQuery } from './jetstream-feed';
 import { readOrdered } from './jetstream-reader';
-import { toStoreError } from './nats-errors';
+import { retryTransient, toStoreError, waitForLeader } from './nats-errors';
 import { ALL_EVENTS_SUBJECT, filterSubject, subjectFor } from './subjects';
 
 export type JetStreamEventStoreOptions = (
@@ -76,6 +77,7 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
   try {
     const jsm = await jetstreamManager(nc);
     const replicas = await ensureStream(jsm, stream, options.replicas ?? 1);
+    if (replicas > 1) await waitForLeader(() => jsm.streams.info(stream));
     return new ValidatingEventStore(new JetStreamEventStore(nc, ownsConnection, jsm, stream, replicas > 1));
   } catch (error) {
     if (ownsConnection) await nc.close().catch(() => undefined);
@@ -138,6 +140,7 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
 class JetStreamEventStore implements EventStore {
   private readonly js: JetStreamClient;
   private readonly appender: JetStreamAppender;
+  private readonly watch: ConnectionWatch;
   private readonly subscriptions = new Set<SubscriptionDispatcher<JsMsg>>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
@@ -151,7 +154,15 @@ class JetStreamEventStore implements EventStore {
     private readonly replicated: boolean,
   ) {
     this.js = jsm.jetstream();
-    this.appender = new JetStreamAppender(this.js, (query) => this.currentMessage(query));
+    this.watch = new ConnectionWatch(nc);
+    this.appender = new JetStreamAppender(
+      (subject, payload, options) =>
+        this.watch.guard(
+          () => this.js.publish(subject, payload, options),
+          (cause) => new EventStoreUnavailableError('append', { cause }),
+        ),
+      (query) => this.currentMessage(query),
+    );
   }
 
   append(ref: StreamRef, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -190,7 +201,13 @@ class JetStreamEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     try {
-      return (await this.jsm.streams.info(this.stream)).state.last_seq;
+      const info = await retryTransient(() =>
+        this.watch.guard(
+          () => this.jsm.streams.info(this.stream),
+          (cause) => new EventStoreUnavailableError('headPosition', { cause }),
+        ),
+      );
+      return info.state.last_seq;
     } catch (error) {
       throw toStoreError('headPosition', error);
     }
@@ -231,6 +248,7 @@ class JetStreamEventStore implements EventStore {
       currentMessage: (query) => this.currentMessage(query),
       replicated: this.replicated,
       background: (work: Promise<unknown>) => this.background(work),
+      onReconnect: (listener) => this.watch.onReconnect(listener),
     };
   }
 
@@ -242,9 +260,15 @@ class JetStreamEventStore implements EventStore {
    * cheaper.
    */
   private currentMessage(query: MessageQuery): Promise<StoredMsg | null> {
-    return this.replicated
-      ? this.jsm.streams.getMessage(this.stream, query as MsgRequest)
-      : this.jsm.direct.getMessage(this.stream, query);
+    return retryTransient(() =>
+      this.watch.guard(
+        () =>
+          this.replicated
+            ? this.jsm.streams.getMessage(this.stream, query as MsgRequest)
+            : this.jsm.direct.getMessage(this.stream, query),
+        (cause) => new EventStoreUnavailableError('read', { cause }),
+      ),
+    );
   }
 
   /** Clean-up (consumer deletes) nobody waits for, except close(). */

@@ -34,6 +34,7 @@ export class JetStreamFeed implements EventFeed {
   private caughtUpAfter = -1;
   private paused = false;
   private stopped = false;
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly ctx: FeedContext,
@@ -42,6 +43,9 @@ export class JetStreamFeed implements EventFeed {
     after: number,
   ) {
     this.lastPushedSeq = after;
+    // After a reconnect the consumer may be gone (a restarted server forgets ephemeral consumers),
+    // and the client would notice only at a missed heartbeat: a new one starts at once instead.
+    this.unwatch = ctx.onReconnect(() => this.renew());
   }
 
   start(): void {
@@ -62,10 +66,19 @@ export class JetStreamFeed implements EventFeed {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.unwatch();
     const session = this.session;
     this.session = undefined;
     await session?.messages?.close().catch(() => undefined);
     await session?.consumer.delete().catch(() => undefined);
+  }
+
+  /** Replaces the session with a new consumer right after the last message pushed (nothing lost, nothing twice). */
+  private renew(): void {
+    if (this.stopped || this.paused || !this.session) return;
+    this.release(this.session);
+    this.session = undefined;
+    void this.open(false);
   }
 
   async firstMatchBetween(after: number, upTo: number): Promise<number | null> {

@@ -2,7 +2,7 @@ import type { Consumer, JetStreamClient, JsMsg, StoredMsg } from '@nats-io/jetst
 import { EventStoreUnavailableError } from '../errors';
 import type { RecordedEvent } from '../event-store.port';
 import { decodeEventMessage } from './event-codec';
-import { toStoreError } from './nats-errors';
+import { retryTransient, toStoreError } from './nats-errors';
 
 /** Messages per pull; a fetch is a round trip, and this many decoded events are the most held in memory. */
 const READ_BATCH = 1000;
@@ -23,6 +23,8 @@ export interface OrderedReadContext {
   replicated: boolean;
   /** Runs clean-up that the read must not wait for (deleting the consumer). */
   background(work: Promise<unknown>): void;
+  /** Calls `listener` after every reconnect of the connection; returns what stops that. */
+  onReconnect(listener: () => void): () => void;
 }
 
 /** How long a read on a replicated stream waits for its consumer's replica to reach the leader's head. */
@@ -48,7 +50,9 @@ export async function* readOrdered(
   let target = 0;
   try {
     if (ctx.replicated) target = (await ctx.currentMessage({ last_by_subj: subject }))?.seq ?? 0;
-    consumer = await ctx.js.consumers.get(ctx.stream, { filter_subjects: subject, opt_start_seq: after + 1 });
+    consumer = await retryTransient(() =>
+      ctx.js.consumers.get(ctx.stream, { filter_subjects: subject, opt_start_seq: after + 1 }),
+    );
     remaining = Math.min((await consumer.info(true)).num_pending, limit);
   } catch (error) {
     throw toStoreError('read', error);

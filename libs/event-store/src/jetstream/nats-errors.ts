@@ -28,3 +28,54 @@ export function toStoreError(operation: string, error: unknown): unknown {
 export function isWrongLastSequence(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence;
 }
+
+/**
+ * JetStream answered "not now": nobody listens on the subject yet (a stream or
+ * bucket just created, whose leader the cluster is still electing), or the
+ * stream has no leader at the moment (503). Retried for a while, these pass.
+ */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof JetStreamApiError) return error.status === 503;
+  if (error.name === 'NoResponders' || error.name === 'JetStreamNotEnabled') return true;
+  return error.cause !== undefined && isTransient(error.cause);
+}
+
+/** How long a JetStream request is retried while the cluster elects a leader (a failover takes 4-8 s on 2.9). */
+export const ELECTION_RETRY_MS = 10_000;
+
+/**
+ * Runs `request` again while JetStream answers "not now" (see isTransient),
+ * for at most `budgetMs`, backing off from 50 ms to 500 ms. Only for requests
+ * that are safe to repeat: reads, and publishes whose message id makes a
+ * repeat a duplicate.
+ */
+export async function retryTransient<T>(request: () => Promise<T>, budgetMs = ELECTION_RETRY_MS): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() + pause > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/**
+ * Resolves once the stream has a leader: a replicated stream just created
+ * (or whose leader just went away) takes a moment to elect one, and until
+ * then a publish finds no responder. Gives up after ELECTION_RETRY_MS.
+ */
+export async function waitForLeader(
+  info: () => Promise<{ cluster?: { leader?: string } }>,
+  budgetMs = ELECTION_RETRY_MS,
+): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    const state = await retryTransient(info, Math.max(0, deadline - Date.now()));
+    if (!state.cluster || state.cluster.leader) return;
+    if (Date.now() > deadline) throw new Error('the stream has no leader');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -7,6 +7,9 @@ export interface FollowedModel {
   waitFor(position: number, category?: string): Promise<void>;
 }
 
+/** How long a check waits for the one in flight before it is sent beside it (a slow log must not queue every call). */
+const MAX_QUEUE_MS = 50;
+
 /** One coalesced check: the round not yet sent, and the one in flight. */
 interface Slot {
   next?: Promise<void>;
@@ -56,8 +59,9 @@ export class KeyFreshness {
     if (slot.next) return slot.next;
     const own = slot;
     const next = (async () => {
-      // One check at a time per key: this one is sent when the one in flight has answered.
-      await own.inFlight?.catch(() => undefined);
+      // One check at a time per key: this one is sent when the one in flight has answered,
+      // or beside it should that take long.
+      if (own.inFlight) await settledWithin(own.inFlight, MAX_QUEUE_MS);
       own.next = undefined;
       const running = check();
       own.inFlight = running;
@@ -71,4 +75,16 @@ export class KeyFreshness {
     own.next = next;
     return next;
   }
+}
+
+/** Resolves once `work` settles or `ms` have passed, whichever comes first. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
