@@ -18,9 +18,7 @@ export async function runService<T extends RunningService>(
   try {
     service = await start();
   } catch (err) {
-    process.stderr.write(
-      `${name} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    process.stderr.write(`${name} failed to start: ${describeWithCauses(err)}\n`);
     process.exit(1);
   }
   signalReady(name, readyDetails?.(service));
@@ -36,4 +34,14 @@ export async function runService<T extends RunningService>(
     });
   }
   return service;
+}
+
+/** The error's stack, then each cause's message: what a start failure's last words must say. */
+function describeWithCauses(err: unknown): string {
+  let text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  for (let cause = err instanceof Error ? err.cause : undefined, depth = 0; cause !== undefined && depth < 5; depth++) {
+    text += `\n  caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
 }

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNatsServer, type NatsServerHandle } from './nats-server';
+import type { NatsServerHandle } from './nats-server';
+import { startSupervisedNatsServer } from './nats-supervisor';
 import { ServiceProcess, ServiceStartError } from './service-process';
 
 export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'resources' | 'routing' | 'runtime' | 'gateway';
@@ -34,6 +35,14 @@ export interface StackOptions {
   natsPort?: number;
   /** Default `process-per-service`. */
   topology?: StackTopology;
+  /**
+   * How many instances of each service run (default 1): with
+   * `backends-in-one`, that many backend processes (each one instance of
+   * every backend service) and that many gateways. Instances share the work
+   * through NATS queue groups and the log; each gateway listens on its own
+   * port (the first on `gatewayAddr`, the others on free ports).
+   */
+  replicas?: number;
   /** Extra environment for every service (AOS_* settings). */
   env?: NodeJS.ProcessEnv;
   output?: 'prefix' | 'ignore';
@@ -47,12 +56,21 @@ export interface StackOptions {
 export interface Stack {
   readonly natsUrl: string;
   readonly gatewayAddr: string;
+  /** Every gateway's address, the first being gatewayAddr. */
+  readonly gatewayAddrs: readonly string[];
+  /**
+   * The embedded nats-server (none when natsUrl was given). It is supervised:
+   * should it die (kill() simulates that), it is started again on the same
+   * port and store, and the services reconnect.
+   */
   readonly nats: NatsServerHandle | undefined;
   /**
-   * The process of each service. With `backends-in-one` every backend name
-   * maps to the one shared process: killing "lifecycle" kills them all.
+   * The (first) process of each service. With `backends-in-one` every backend
+   * name maps to the one shared process: killing "lifecycle" kills them all.
    */
   readonly services: Record<ServiceName, ServiceProcess>;
+  /** Every instance of each service (see StackOptions.replicas); the first is `services[name]`. */
+  readonly replicas: Record<ServiceName, readonly ServiceProcess[]>;
   readonly topology: StackTopology;
   /** Stops the gateway, then the other services, then the embedded nats-server. */
   stop(): Promise<void>;
@@ -68,7 +86,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await mkdir(options.dataDir, { recursive: true });
   const nats = options.natsUrl
     ? undefined
-    : await startNatsServer({ storeDir: join(options.dataDir, 'nats'), port: options.natsPort });
+    : await startSupervisedNatsServer({
+        storeDir: join(options.dataDir, 'nats'),
+        port: options.natsPort,
+        onEvent: say,
+      });
   const natsUrl = options.natsUrl ?? nats!.url;
   if (nats) {
     // Lets a service started by hand (or `aos`) find the embedded server.
@@ -85,39 +107,54 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AOS_DATA_DIR: options.dataDir,
     AOS_GATEWAY_ADDR: options.gatewayAddr,
   };
-  const make = (name: ServiceName | 'backends') =>
-    new ServiceProcess({ name, entry: serviceEntry(name), env, output: options.output ?? 'prefix' });
+  const count = Math.max(1, Math.floor(options.replicas ?? 1));
+  const make = (name: ServiceName | 'backends', replica: number, extraEnv: NodeJS.ProcessEnv = {}) =>
+    new ServiceProcess({
+      name: replica === 0 ? name : `${name}-${replica + 1}`,
+      entry: serviceEntry(name),
+      env: { ...env, ...extraEnv },
+      output: options.output ?? 'prefix',
+    });
   const topology = options.topology ?? 'process-per-service';
-  const shared = topology === 'backends-in-one' ? make('backends') : undefined;
-  const backend = (name: ServiceName) => shared ?? make(name);
-  const services: Record<ServiceName, ServiceProcess> = {
-    lifecycle: backend('lifecycle'),
-    audit: backend('audit'),
-    governance: backend('governance'),
-    resources: backend('resources'),
-    routing: backend('routing'),
-    runtime: backend('runtime'),
-    gateway: make('gateway'),
-  };
-  const backendProcesses = [...new Set(BACKEND_SERVICES.map((n) => services[n]))];
+  const instances = (name: ServiceName): ServiceProcess[] =>
+    Array.from({ length: count }, (_, i) =>
+      // Gateways after the first listen on a free port of the same host.
+      make(name, i, name === 'gateway' && i > 0 ? { AOS_GATEWAY_ADDR: otherGatewayAddr(options.gatewayAddr) } : {}),
+    );
+  const shared =
+    topology === 'backends-in-one' ? Array.from({ length: count }, (_, i) => make('backends', i)) : undefined;
+  const replicas = Object.fromEntries(
+    [...BACKEND_SERVICES, 'gateway' as const].map((name) => [
+      name,
+      shared && name !== 'gateway' ? shared : instances(name),
+    ]),
+  ) as Record<ServiceName, ServiceProcess[]>;
+  const services = Object.fromEntries(
+    Object.entries(replicas).map(([name, processes]) => [name, processes[0]!]),
+  ) as Record<ServiceName, ServiceProcess>;
+  const backendProcesses = [...new Set(BACKEND_SERVICES.flatMap((n) => replicas[n]))];
+  const gateways = replicas.gateway;
 
   let stopped = false;
   const stop = async () => {
     stopped = true;
-    await services.gateway.stop();
+    await Promise.all(gateways.map((g) => g.stop()));
     await Promise.all(backendProcesses.map((p) => p.stop()));
     await nats?.stop();
   };
 
   const abortStart = () => void stop();
   options.signal?.addEventListener('abort', abortStart, { once: true });
-  let gatewayAddr = options.gatewayAddr;
+  const gatewayAddrs: string[] = [];
   try {
     await Promise.all(backendProcesses.map((p) => p.start().then(() => say(`${p.name} ready`))));
-    const ready = await services.gateway.start();
-    // The gateway reports the address it actually bound (it differs for port 0).
-    if (typeof ready.details?.address === 'string') gatewayAddr = ready.details.address;
-    say(`gateway ready on ${gatewayAddr}`);
+    for (const gateway of gateways) {
+      const ready = await gateway.start();
+      // The gateway reports the address it actually bound (it differs for port 0).
+      const bound = typeof ready.details?.address === 'string' ? ready.details.address : options.gatewayAddr;
+      gatewayAddrs.push(bound);
+      say(`${gateway.name} ready on ${bound}`);
+    }
   } catch (err) {
     await stop();
     throw options.signal?.aborted ? new ServiceStartError('stack', 'start interrupted') : err;
@@ -126,9 +163,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   if (options.restartOnCrash) {
-    for (const service of new Set(Object.values(services))) superviseRestarts(service, () => stopped, say);
+    for (const service of [...backendProcesses, ...gateways]) superviseRestarts(service, () => stopped, say);
   }
-  return { natsUrl, gatewayAddr, nats, services, topology, stop };
+  return { natsUrl, gatewayAddr: gatewayAddrs[0]!, gatewayAddrs, nats, services, replicas, topology, stop };
+}
+
+/** The same host as `addr`, any free port: where a second gateway listens. */
+function otherGatewayAddr(addr: string): string {
+  const colon = addr.lastIndexOf(':');
+  return `${colon > 0 ? addr.slice(0, colon) : '127.0.0.1'}:0`;
 }
 
 /** Restarts a service that died on its own, waiting longer after each quick failure (max 30 s). */

@@ -16,6 +16,8 @@ export interface ScriptedReply {
   status?: number;
   /** Hold the reply until release(hold) is called; a client that goes away meanwhile leaves it to the next request. */
   hold?: string;
+  /** Answer only after this long (a model that takes its time). */
+  delayMs?: number;
 }
 
 /** A chat completion request as the server received it. */
@@ -39,6 +41,8 @@ export interface ScriptedModelServer {
   script(...replies: ScriptedReply[]): void;
   /** Appends replies to the script for requests whose user message contains `key` (so parallel tasks each get theirs). */
   scriptFor(key: string, ...replies: ScriptedReply[]): void;
+  /** Answers every request whose script has no reply left with `reply` (instead of HTTP 400), for load tests; undefined stops it. */
+  otherwise(reply: ScriptedReply | undefined): void;
   /** Sends the replies held under `hold`. */
   release(hold: string): void;
   /** Resolves once `count` requests have arrived (matching `key` when given). */
@@ -66,6 +70,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
   const held = new Map<string, (() => void)[]>();
   const released = new Set<string>();
   const waiters: (() => void)[] = [];
+  let fallback: ScriptedReply | undefined;
   let nextId = 1;
 
   const scriptOf = (body: RecordedChatRequest): string => {
@@ -137,7 +142,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
       recorded.script = scriptOf(recorded);
       requests.push(recorded);
       for (const wake of waiters.splice(0)) wake();
-      const reply = scripts.get(recorded.script)!.shift();
+      const reply = scripts.get(recorded.script)!.shift() ?? fallback;
       if (reply) recorded.replyIndex = served.get(recorded.script) ?? 0;
       served.set(recorded.script, (served.get(recorded.script) ?? 0) + (reply ? 1 : 0));
       if (reply?.hold && !released.has(reply.hold)) {
@@ -161,6 +166,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
         });
         return;
       }
+      if (reply?.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
       answer(res, reply, recorded.model);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500);
@@ -175,6 +181,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...replies) => scripts.get('')!.push(...replies),
+    otherwise: (reply) => (fallback = reply),
     scriptFor: (key, ...replies) => {
       const queue = scripts.get(key) ?? [];
       queue.push(...replies);

@@ -16,6 +16,10 @@ export interface TestStack {
   readonly client: AosClient;
   /** A client with another key (or none), for authentication tests. */
   clientWithKey(apiKey: string | undefined): AosClient;
+  /** Every gateway's address (several with `replicas`). */
+  readonly gatewayAddrs: readonly string[];
+  /** A client of gateway `index` (0 is the first), with `apiKey` (default the admin key). */
+  clientOf(index: number, apiKey?: string): AosClient;
   /** Everything the service processes wrote to stdout and stderr so far (only with `output: 'capture'`). */
   capturedOutput(): string;
   stop(): Promise<void>;
@@ -30,7 +34,15 @@ export interface TestStack {
  * or restarts one service asks for `process-per-service`, as `npm start` runs.
  */
 export async function startTestStack(
-  options: { output?: 'prefix' | 'ignore' | 'capture'; env?: NodeJS.ProcessEnv; topology?: StackTopology } = {},
+  options: {
+    output?: 'prefix' | 'ignore' | 'capture';
+    env?: NodeJS.ProcessEnv;
+    topology?: StackTopology;
+    /** Instances of every service (see StackOptions.replicas); default 1. */
+    replicas?: number;
+    /** A NATS (cluster) of the test's own, e.g. startNatsCluster()'s url; default an embedded nats-server. */
+    natsUrl?: string;
+  } = {},
 ): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'aos-e2e-'));
   const apiKey = `aos_test_${randomBytes(24).toString('base64url')}`;
@@ -46,6 +58,8 @@ export async function startTestStack(
       env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', ...options.env },
       output: output === 'ignore' ? 'ignore' : 'prefix',
       topology: options.topology ?? 'backends-in-one',
+      replicas: options.replicas,
+      natsUrl: options.natsUrl,
     });
   } catch (err) {
     capture?.restore();
@@ -60,6 +74,13 @@ export async function startTestStack(
     return c;
   };
   const client = clientWithKey(apiKey);
+  const clientOf = (index: number, key: string = apiKey) => {
+    const address = stack.gatewayAddrs[index];
+    if (!address) throw new Error(`startTestStack: there is no gateway ${index} (${stack.gatewayAddrs.length} run)`);
+    const c = createAosClient({ address, apiKey: key });
+    clients.push(c);
+    return c;
+  };
   return {
     stack,
     gatewayAddr,
@@ -68,6 +89,8 @@ export async function startTestStack(
     apiKey,
     client,
     clientWithKey,
+    gatewayAddrs: stack.gatewayAddrs,
+    clientOf,
     capturedOutput: () => {
       if (!capture) throw new Error("startTestStack: capturedOutput() needs output: 'capture'");
       return capture.text();
@@ -85,7 +108,7 @@ export async function startTestStack(
 }
 
 // The launcher copies each service's lines onto our stdout/stderr as "[<service>] <line>".
-const SERVICE_LINE = /^\[[a-z][a-z-]*\] /;
+const SERVICE_LINE = /^\[[a-z][a-z0-9-]*\] /;
 
 /**
  * Keeps the service lines the launcher writes onto this process's stdout and
