@@ -11,8 +11,6 @@ import { subjectFor } from './subjects';
 
 /** Publishes of a first event against a fresh head before giving up (only `any` and `exists` repeat). */
 const FIRST_ATTEMPTS = 10;
-/** Re-chaining attempts for one event when another writer slips in mid-append. */
-const CHAIN_ATTEMPTS = 10;
 
 /** What one publish did: wrote the event (or found it written by an earlier try), or found its place taken. */
 type Outcome = { written: StreamHead } | { written?: undefined };
@@ -38,11 +36,12 @@ type Outcome = { written: StreamHead } | { written?: undefined };
  *
  * Atomicity, honestly: nats-server 2.9 has no atomic batch publish (2.11/2.12 add it), so a
  * multi-event append is published as a chain, each event into the slot after the previous one.
- * Only the first event carries the caller's expected revision. A crash between two publishes
- * leaves the first part written; retrying the append with the same event ids completes it. A
- * writer using `any` (or one that read the first part) can slip an event in between two events
- * of the chain; the chain then continues after it rather than leaving the append half written,
- * so such an append's events are not contiguous.
+ * A crash between two publishes leaves the first part written; retrying the append with the
+ * same event ids completes it. Another writer (one that read the first part) can take the slot
+ * of the chain's next event: the rest of the chain is then not written, because it was decided
+ * against a stream that no longer is what it was, and the append fails with a ConcurrencyError
+ * naming how many of its events were written. Each event is a fact on its own, so the written
+ * part stands; the caller decides again on the stream as it now is.
  */
 export class JetStreamAppender {
   private readonly heads = new StreamHeadCache();
@@ -107,21 +106,15 @@ export class JetStreamAppender {
     previous: StreamHead,
     index: number,
   ): Promise<StreamHead> {
-    let after = previous;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.publish(subject, event, after);
-      if (outcome.written) return outcome.written;
-      const head = await this.loadHead(subject);
-      // A retry of this append finds its own event in the slot after the previous one.
-      const earlier = await this.foundAt(subject, event, after.revision + 1, head);
-      if (earlier) return earlier;
-      after = head;
-      if (attempt >= CHAIN_ATTEMPTS) {
-        throw new ConcurrencyError(name, 'any', actualOf(head), {
-          detail: `append interrupted after ${index} event(s) were written; retry it with the same event ids`,
-        });
-      }
-    }
+    const outcome = await this.publish(subject, event, previous);
+    if (outcome.written) return outcome.written;
+    const head = await this.loadHead(subject);
+    // A retry of this append finds its own event in the slot after the previous one.
+    const earlier = await this.foundAt(subject, event, previous.revision + 1, head);
+    if (earlier) return earlier;
+    throw new ConcurrencyError(name, previous.revision, actualOf(head), {
+      detail: `another writer took revision ${previous.revision + 1} after ${index} of this append's events were written; the rest was not written`,
+    });
   }
 
   /** Publishes `event` into the slot after `after`; an answer "duplicate" is this event (a retry) or another's. */
