@@ -41,8 +41,12 @@ export interface ScriptedModelServer {
   script(...replies: ScriptedReply[]): void;
   /** Appends replies to the script for requests whose user message contains `key` (so parallel tasks each get theirs). */
   scriptFor(key: string, ...replies: ScriptedReply[]): void;
-  /** Answers every request whose script has no reply left with `reply` (instead of HTTP 400), for load tests; undefined stops it. */
-  otherwise(reply: ScriptedReply | undefined): void;
+  /**
+   * Answers every request whose script has no reply left with `reply`, or
+   * with what `reply(request)` returns (instead of HTTP 400), for load tests;
+   * undefined stops it.
+   */
+  otherwise(reply: ScriptedReply | ((request: RecordedChatRequest) => ScriptedReply) | undefined): void;
   /** Sends the replies held under `hold`. */
   release(hold: string): void;
   /** Resolves once `count` requests have arrived (matching `key` when given). */
@@ -70,7 +74,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
   const held = new Map<string, (() => void)[]>();
   const released = new Set<string>();
   const waiters: (() => void)[] = [];
-  let fallback: ScriptedReply | undefined;
+  let fallback: ScriptedReply | ((request: RecordedChatRequest) => ScriptedReply) | undefined;
   let nextId = 1;
 
   const scriptOf = (body: RecordedChatRequest): string => {
@@ -142,7 +146,8 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
       recorded.script = scriptOf(recorded);
       requests.push(recorded);
       for (const wake of waiters.splice(0)) wake();
-      const reply = scripts.get(recorded.script)!.shift() ?? fallback;
+      const reply =
+        scripts.get(recorded.script)!.shift() ?? (typeof fallback === 'function' ? fallback(recorded) : fallback);
       if (reply) recorded.replyIndex = served.get(recorded.script) ?? 0;
       served.set(recorded.script, (served.get(recorded.script) ?? 0) + (reply ? 1 : 0));
       if (reply?.hold && !released.has(reply.hold)) {
