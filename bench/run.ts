@@ -1,11 +1,12 @@
 /**
- * `npm run bench [gateway|replay|authz|routing]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing|cluster]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
 import { benchReplay } from './replay.bench';
 import { benchAuthz } from './authz.bench';
 import { benchRouting } from './routing.bench';
+import { benchCluster } from './cluster.bench';
 
 const which = process.argv[2] ?? 'all';
 const benches: Record<string, () => Promise<void>> = {
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   replay: benchReplay,
   authz: benchAuthz,
   routing: benchRouting,
+  cluster: benchCluster,
 };
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
