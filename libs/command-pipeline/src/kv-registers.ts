@@ -71,13 +71,17 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
   ): Promise<JetStreamKvRegisters<T>> {
     const replicas = options.replicas ?? 1;
     const kvm = new Kvm(nc);
-    const kv = await retryTransient(() =>
-      kvm.create(bucket, {
-        history: 1,
-        replicas,
-        ...(replicas > 1 && { allow_direct: false }),
-        description: options.description,
-      }),
+    // Idempotent: instances starting together on a fresh cluster may each try.
+    const kv = await retryTransient(
+      () =>
+        kvm.create(bucket, {
+          history: 1,
+          replicas,
+          ...(replicas > 1 && { allow_direct: false }),
+          description: options.description,
+        }),
+      30_000,
+      { timeouts: true },
     );
     if (replicas > 1) {
       const jsm = await jetstreamManager(nc);

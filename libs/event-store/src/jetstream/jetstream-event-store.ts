@@ -47,6 +47,8 @@ export type JetStreamEventStoreOptions = (
 };
 
 const DEFAULT_STREAM = 'AOS_EVENTS';
+/** How long opening the log keeps trying while a fresh cluster settles. */
+const STARTUP_RETRY_MS = 30_000;
 /** Long enough to cover a client's retry after a timeout or a restart of the caller. */
 const DUPLICATE_WINDOW_MS = 5 * 60 * 1000;
 
@@ -76,7 +78,10 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
   }
   try {
     const jsm = await jetstreamManager(nc);
-    const replicas = await ensureStream(jsm, stream, options.replicas ?? 1);
+    // Idempotent: instances starting together on a fresh cluster may each try, and wait for its leader.
+    const replicas = await retryTransient(() => ensureStream(jsm, stream, options.replicas ?? 1), STARTUP_RETRY_MS, {
+      timeouts: true,
+    });
     if (replicas > 1) await waitForLeader(() => jsm.streams.info(stream));
     return new ValidatingEventStore(new JetStreamEventStore(nc, ownsConnection, jsm, stream, replicas > 1));
   } catch (error) {

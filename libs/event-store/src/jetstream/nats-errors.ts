@@ -34,11 +34,12 @@ export function isWrongLastSequence(error: unknown): boolean {
  * bucket just created, whose leader the cluster is still electing), or the
  * stream has no leader at the moment (503). Retried for a while, these pass.
  */
-export function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown, timeouts = false): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof JetStreamApiError) return error.status === 503;
   if (error.name === 'NoResponders' || error.name === 'JetStreamNotEnabled') return true;
-  return error.cause !== undefined && isTransient(error.cause);
+  if (timeouts && error.name === 'TimeoutError') return true;
+  return error.cause !== undefined && isTransient(error.cause, timeouts);
 }
 
 /** How long a JetStream request is retried while the cluster elects a leader (a failover takes 4-8 s on 2.9). */
@@ -48,15 +49,20 @@ export const ELECTION_RETRY_MS = 10_000;
  * Runs `request` again while JetStream answers "not now" (see isTransient),
  * for at most `budgetMs`, backing off from 50 ms to 500 ms. Only for requests
  * that are safe to repeat: reads, and publishes whose message id makes a
- * repeat a duplicate.
+ * repeat a duplicate. `timeouts`: a request that timed out is repeated too
+ * (idempotent administration at start-up, when a fresh cluster is slow to answer).
  */
-export async function retryTransient<T>(request: () => Promise<T>, budgetMs = ELECTION_RETRY_MS): Promise<T> {
+export async function retryTransient<T>(
+  request: () => Promise<T>,
+  budgetMs = ELECTION_RETRY_MS,
+  options: { timeouts?: boolean } = {},
+): Promise<T> {
   const deadline = Date.now() + budgetMs;
   for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     try {
       return await request();
     } catch (error) {
-      if (!isTransient(error) || Date.now() + pause > deadline) throw error;
+      if (!isTransient(error, options.timeouts) || Date.now() + pause > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
