@@ -12,13 +12,17 @@ import { resolveBootstrapKey } from '@aos/governance';
 const HELP = `Usage: npm start
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
-AOS_DATA_DIR), the lifecycle, audit, governance, resources, routing and runtime services and
-the gRPC gateway.
+AOS_DATA_DIR; restarted on the same port and data should it die), the lifecycle, audit,
+governance, resources, routing and runtime services and the gRPC gateway (each
+restarted should it die).
 
 Environment (all optional):
   AOS_DATA_DIR            data directory (default .aos)
   AOS_GATEWAY_ADDR        gateway listen address (default 127.0.0.1:50051)
-  AOS_NATS_URL            use this NATS (with JetStream) instead of starting one
+  AOS_NATS_URL            use this NATS (with JetStream) instead of starting one; a cluster's
+                          servers comma-separated
+  AOS_JETSTREAM_REPLICAS  replicas of the event log and the KV buckets when created
+                          (1, 3 or 5; default 1; 3 on a 3-node cluster)
   AOS_EVENT_STORE         jetstream (default) | eventstoredb
   AOS_ESDB_URL            EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false
   AOS_BOOTSTRAP_API_KEY   admin key of the default tenant (default: generated into AOS_DATA_DIR)
