@@ -84,7 +84,7 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
       { timeouts: true },
     );
     if (replicas > 1) {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await retryTransient(() => jetstreamManager(nc), 30_000, { timeouts: true });
       await waitForLeader(() => jsm.streams.info(`KV_${bucket}`));
     }
     return new JetStreamKvRegisters<T>(kv, jetstream(nc), bucket, options.what, new ConnectionWatch(nc));

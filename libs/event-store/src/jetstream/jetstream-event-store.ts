@@ -77,7 +77,8 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
     throw new EventStoreUnavailableError('connect', { cause: error });
   }
   try {
-    const jsm = await jetstreamManager(nc);
+    // JetStream answers 503 while a fresh or wounded cluster elects its leaders: opening the log waits for it.
+    const jsm = await retryTransient(() => jetstreamManager(nc), STARTUP_RETRY_MS, { timeouts: true });
     // Idempotent: instances starting together on a fresh cluster may each try, and wait for its leader.
     const replicas = await retryTransient(() => ensureStream(jsm, stream, options.replicas ?? 1), STARTUP_RETRY_MS, {
       timeouts: true,

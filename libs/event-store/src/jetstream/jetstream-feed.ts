@@ -8,8 +8,12 @@ export type { MessageQuery } from './jetstream-reader';
 
 /** Messages the client keeps requested ahead of the handler. */
 const PULL_AHEAD = 1024;
-/** Opening a consumer is retried this many times, this far apart, while the server is unreachable. */
-const OPEN_ATTEMPTS = 40;
+/**
+ * Opening a consumer is retried this many times, this far apart, while the
+ * server is unreachable or JetStream elects a leader (on nats-server 2.9 a
+ * cluster can take over 10 s after a node dies).
+ */
+const OPEN_ATTEMPTS = 120;
 const OPEN_RETRY_MS = 250;
 
 export type FeedContext = OrderedReadContext;
