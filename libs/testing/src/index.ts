@@ -2,6 +2,9 @@
 export { findNatsServerBinary, freePort, startNatsCluster, startNatsServer } from '@aos/launcher';
 export type { NatsClusterHandle, NatsServerHandle, StartNatsServerOptions } from '@aos/launcher';
 export { startTestStack } from './test-stack';
+export { startClusterTestStack } from './cluster-test-stack';
+export { statusOf } from './status-of';
+export type { ClusterTestStack } from './cluster-test-stack';
 export type { TestStack } from './test-stack';
 export { MCP_SERVER_INFO, startMcpTestServer } from './mcp-test-server';
 export type { McpTestServer } from './mcp-test-server';

@@ -13,12 +13,12 @@ import {
   type TaskAggregateState,
 } from '@aos/domain';
 import type { Agent, PolicyRule, Task, Tool } from '@aos/contracts';
-import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
+import type { EventStore, RecordedEvent } from '@aos/event-store';
 import { AosClientError, type AosClient } from '@aos/grpc-client';
 import {
-  startNatsCluster,
+  startClusterTestStack,
   startScriptedModelServer,
-  startTestStack,
+  type ClusterTestStack,
   type NatsClusterHandle,
   type ScriptedModelServer,
   type TestStack,
@@ -42,6 +42,7 @@ const WORKERS = 3;
 const LEASE_MS = 3_000;
 const AGENT_LIMIT = 2;
 
+let stack: ClusterTestStack;
 let cluster: NatsClusterHandle;
 let model: ScriptedModelServer;
 let echo: Server;
@@ -62,25 +63,15 @@ beforeAll(async () => {
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"echo":true}'));
   });
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-  cluster = await startNatsCluster({ nodes: 3 });
-  t = await startTestStack({
-    natsUrl: cluster.url,
-    replicas: 2,
-    env: {
-      AOS_JETSTREAM_REPLICAS: '3',
-      AOS_OPENAI_BASE_URL: model.baseURL,
-      AOS_ROUTER: 'lexical',
-      AOS_RUN_LEASE_MS: String(LEASE_MS),
-    },
+  stack = await startClusterTestStack({
+    env: { AOS_OPENAI_BASE_URL: model.baseURL, AOS_ROUTER: 'lexical', AOS_RUN_LEASE_MS: String(LEASE_MS) },
   });
+  ({ cluster, t, store } = stack);
   gateways = [t.clientOf(0), t.clientOf(1)];
-  store = await createEventStore({ kind: 'jetstream', natsUrl: cluster.url, replicas: 3 });
 }, 240_000);
 
 afterAll(async () => {
-  await store?.close();
-  await t?.stop();
-  await cluster?.stop();
+  await stack?.stop();
   await model?.stop();
   await new Promise((r) => echo?.close(r));
 });
@@ -368,7 +359,7 @@ describe('chaos: two instances of every service on a 3-node cluster', () => {
       const replayedAgents = replayAgents(log);
       for (const g of gateways) {
         for (let round = 0; round < 3; round++) {
-          const served = await allAgents(g, head);
+          const served = await eventually(() => allAgents(g, head));
           expect(served.size).toBe(replayedAgents.size);
           for (const [id, agent] of replayedAgents) {
             const answer = served.get(id);
@@ -382,7 +373,7 @@ describe('chaos: two instances of every service on a 3-node cluster', () => {
       }
       const replayedTasks = replayTasks(log);
       for (const id of submitted) {
-        const task = await gateways[tasks.indexOf(id) % 2]!.tasks.getTask({ id, minPosition: head });
+        const task = await eventually(() => gateways[tasks.indexOf(id) % 2]!.tasks.getTask({ id, minPosition: head }));
         const replayed = replayedTasks.get(id)!;
         expect([task.state, task.attempt], id).toEqual([replayed.status, 'attempt' in replayed ? replayed.attempt : 0]);
       }
@@ -390,10 +381,24 @@ describe('chaos: two instances of every service on a 3-node cluster', () => {
   );
 });
 
+/** A read as a client makes it: retried while the answer is UNAVAILABLE (the cluster may still be settling). */
+async function eventually<T>(read: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      const retry = err instanceof AosClientError && RETRYABLE.has(err.code) && Date.now() < deadline;
+      if (!retry) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 async function taskStates(ids: ReadonlySet<string>): Promise<Map<string, string>> {
   const states = new Map<string, string>();
   for (const id of ids) {
-    const task = await gateways[0]!.tasks.getTask({ id }).catch(() => undefined);
+    const task = await eventually(() => gateways[0]!.tasks.getTask({ id })).catch(() => undefined);
     states.set(id, task?.state ?? 'UNREADABLE');
   }
   return states;
@@ -433,7 +438,7 @@ async function failureReasons(states: Map<string, string>): Promise<string[]> {
   const failed = [...states.entries()].filter(([, s]) => s === 'FAILED').map(([id]) => id);
   const reasons: string[] = [];
   for (const id of failed.slice(0, 5)) {
-    const task = await gateways[0]!.tasks.getTask({ id });
+    const task = await eventually(() => gateways[0]!.tasks.getTask({ id }));
     reasons.push(`${task.failureCode}: ${task.failureReason}`);
   }
   return reasons;

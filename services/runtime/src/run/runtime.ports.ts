@@ -42,20 +42,44 @@ export function exhaustedOf(budgets: readonly Budget[]): string[] {
     .map((b) => (b.scope === BudgetScope.AGENT ? `budget of agent ${b.agentId}` : 'tenant budget'));
 }
 
+/** Tries of a request that is safe to repeat, each this long: one sent to an instance that died is sent again. */
+const TRIES = 3;
+const TRY_MS = 5_000;
+
+/**
+ * `request` tried up to TRIES times while the answer is UNAVAILABLE (the
+ * instance it reached died, or NATS was away): only for reads and for
+ * commands with a request id, which a repeat cannot apply twice.
+ */
+async function repeatable<T>(request: (timeoutMs: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request(TRY_MS);
+    } catch (err) {
+      if (!(err instanceof AosError && err.code === 'UNAVAILABLE') || attempt >= TRIES) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /** Both ports over NATS request/reply. */
 export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
   constructor(private readonly client: ServiceClient) {}
 
   checkAccess(ctx: RequestContext, subject: string, action: string, resource: string): Promise<CheckAccessResponse> {
-    return this.client.request(GovernanceSubjects.checkAccess, ctx, { subject, action, resource, minPosition: 0 });
+    return repeatable((ms) =>
+      this.client.request(GovernanceSubjects.checkAccess, ctx, { subject, action, resource, minPosition: 0 }, ms),
+    );
   }
 
   requestApproval(ctx: RequestContext, body: RequestApprovalBody): Promise<Approval> {
-    return this.client.request(GovernanceSubjects.requestApproval, ctx, body);
+    return repeatable((ms) => this.client.request(GovernanceSubjects.requestApproval, ctx, body, ms));
   }
 
   recordUsage(ctx: RequestContext, body: RecordUsageBody): Promise<RecordUsageReply> {
-    return this.client.request(GovernanceSubjects.recordUsage, ctx, body);
+    // Repeated only with its request id: without one, a repeat could charge twice.
+    if (!body.requestId) return this.client.request(GovernanceSubjects.recordUsage, ctx, body);
+    return repeatable((ms) => this.client.request(GovernanceSubjects.recordUsage, ctx, body, ms));
   }
 
   async exhaustedBudgets(ctx: RequestContext, agentId: string): Promise<string[]> {
@@ -65,18 +89,20 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
     ];
     const budgets = await Promise.all(
       targets.map((t) =>
-        this.client.request(GovernanceSubjects.getBudget, ctx, { ...t, minPosition: 0 }).catch((err: unknown) => {
-          // No budget set: nothing to exhaust.
-          if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
-          throw err;
-        }),
+        repeatable((ms) => this.client.request(GovernanceSubjects.getBudget, ctx, { ...t, minPosition: 0 }, ms)).catch(
+          (err: unknown) => {
+            // No budget set: nothing to exhaust.
+            if (err instanceof AosError && err.code === 'NOT_FOUND') return undefined;
+            throw err;
+          },
+        ),
       ),
     );
     return exhaustedOf(budgets.filter((b) => b !== undefined));
   }
 
   claimRun(ctx: RequestContext, body: ClaimRunBody): Promise<ClaimRunReply> {
-    return this.client.request(RoutingSubjects.claimRun, ctx, body);
+    return repeatable((ms) => this.client.request(RoutingSubjects.claimRun, ctx, body, ms));
   }
 
   renewLeases(ctx: RequestContext, body: RenewLeasesBody): Promise<RenewLeasesReply> {
