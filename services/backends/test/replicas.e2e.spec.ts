@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, Task, Tool } from '@aos/contracts';
-import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
-import { AosClientError, type AosClient } from '@aos/grpc-client';
+import type { EventStore, RecordedEvent } from '@aos/event-store';
+import type { AosClient, AosClientError } from '@aos/grpc-client';
 import {
-  startNatsCluster,
+  startClusterTestStack,
   startScriptedModelServer,
-  startTestStack,
-  type NatsClusterHandle,
+  statusOf,
+  type ClusterTestStack,
   type ScriptedModelServer,
   type TestStack,
 } from '@aos/testing';
@@ -22,8 +22,8 @@ import {
  */
 const LEASE_MS = 2_000;
 
-let cluster: NatsClusterHandle;
 let model: ScriptedModelServer;
+let stack: ClusterTestStack;
 let t: TestStack;
 let store: EventStore;
 let viaA: AosClient;
@@ -31,40 +31,20 @@ let viaB: AosClient;
 
 beforeAll(async () => {
   model = await startScriptedModelServer();
-  cluster = await startNatsCluster({ nodes: 3 });
-  t = await startTestStack({
-    natsUrl: cluster.url,
-    replicas: 2,
-    env: {
-      AOS_JETSTREAM_REPLICAS: '3',
-      AOS_OPENAI_BASE_URL: model.baseURL,
-      AOS_ROUTER: 'lexical',
-      AOS_RUN_LEASE_MS: String(LEASE_MS),
-    },
+  stack = await startClusterTestStack({
+    env: { AOS_OPENAI_BASE_URL: model.baseURL, AOS_ROUTER: 'lexical', AOS_RUN_LEASE_MS: String(LEASE_MS) },
   });
+  ({ t, store } = stack);
   viaA = t.clientOf(0);
   viaB = t.clientOf(1);
-  store = await createEventStore({ kind: 'jetstream', natsUrl: cluster.url, replicas: 3 });
 }, 240_000);
 
 afterAll(async () => {
-  await store?.close();
-  await t?.stop();
-  await cluster?.stop();
+  await stack?.stop();
   await model?.stop();
 });
 
 const rid = () => randomUUID();
-
-async function failure(call: Promise<unknown>): Promise<AosClientError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof AosClientError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Each call through one of the two gateways in turn; the backends share them through queue groups. */
 async function race<T>(count: number, call: (api: AosClient) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
@@ -154,7 +134,7 @@ describe('two instances of every service on a 3-node cluster', () => {
       const holder = t.clientOf(1, key.secret);
       await holder.agents.listAgents({});
       await viaA.governance.revokeApiKey({ id: key.apiKey!.id, requestId: rid() } as never);
-      const refused = await failure(holder.agents.listAgents({}));
+      const refused = await statusOf(holder.agents.listAgents({}));
       expect(refused.code, refused.message).toBe('UNAUTHENTICATED');
     }
   });

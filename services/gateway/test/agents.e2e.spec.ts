@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AosClientError, type AosClient } from '@aos/grpc-client';
-import { startTestStack, type TestStack } from '@aos/testing';
+import { startTestStack, statusOf, type TestStack } from '@aos/testing';
 import type { Agent } from '@aos/contracts';
 
 /** The acceptance scenarios of agent lifecycle, through the gRPC gateway of the whole stack. */
@@ -18,16 +18,6 @@ afterAll(async () => {
 
 const rid = () => randomUUID();
 const uniqueName = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
-
-async function statusOf(call: Promise<unknown>): Promise<AosClientError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof AosClientError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function streamEvents(stream: string): Promise<{ type: string; revision: number }[]> {
   const events: { type: string; revision: number }[] = [];

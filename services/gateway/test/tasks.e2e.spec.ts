@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, CreateTenantResponse, Task, TaskStep } from '@aos/contracts';
-import { AosClientError, type AosClient } from '@aos/grpc-client';
-import { RunSimulator, startTestStack, type TestStack } from '@aos/testing';
+import type { AosClient } from '@aos/grpc-client';
+import { RunSimulator, startTestStack, statusOf, type TestStack } from '@aos/testing';
 import { GatewayCaller } from './support/gateway-caller';
 import { principalWithKey, rid, unique } from './support/governance-fixtures';
 
@@ -27,15 +27,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function failure(call: Promise<unknown>): Promise<AosClientError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof AosClientError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = statusOf;
 
 /**
  * The agents are external (`aos.runtime = external`) so that the built-in

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateTenantResponse, Tool } from '@aos/contracts';
-import { AosClientError, type AosClient } from '@aos/grpc-client';
-import { startMcpTestServer, startTestStack, type McpTestServer, type TestStack } from '@aos/testing';
+import type { AosClient } from '@aos/grpc-client';
+import { startMcpTestServer, startTestStack, statusOf, type McpTestServer, type TestStack } from '@aos/testing';
 import { principalWithKey } from './support/governance-fixtures';
 import { GatewayCaller } from './support/gateway-caller';
 
@@ -26,15 +26,7 @@ afterAll(async () => {
 const rid = () => randomUUID();
 const unique = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
 
-async function failure(call: Promise<unknown>): Promise<AosClientError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof AosClientError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = statusOf;
 
 function httpTool(name: string): Tool {
   return {
