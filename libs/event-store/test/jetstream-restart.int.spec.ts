@@ -24,6 +24,7 @@ it(
       await sub.waitFor(50);
 
       first.kill();
+      await first.exited; // the port is free once the process has gone, not when the signal is sent
       servers.push(await startNatsServer({ port: first.port, storeDir: first.storeDir }));
       const last = await appendSome(store, 50);
       await sub.waitFor(last, 30_000);

@@ -33,6 +33,8 @@ describe('startNatsServer', () => {
       await before.close();
 
       first.kill();
+      // The port is free once the killed process has exited, not when the signal is sent.
+      await first.exited;
       second = await startNatsServer({ port: first.port, storeDir: first.storeDir });
 
       const after = await connect({ servers: second.url });

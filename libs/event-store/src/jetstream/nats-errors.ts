@@ -79,7 +79,8 @@ export async function waitForLeader(
 ): Promise<void> {
   const deadline = Date.now() + budgetMs;
   for (;;) {
-    const state = await retryTransient(info, Math.max(0, deadline - Date.now()));
+    // A stream info is a read: one that timed out while the cluster was busy is asked again.
+    const state = await retryTransient(info, Math.max(0, deadline - Date.now()), { timeouts: true });
     if (!state.cluster || state.cluster.leader) return;
     if (Date.now() > deadline) throw new Error('the stream has no leader');
     await new Promise((resolve) => setTimeout(resolve, 100));
