@@ -5,7 +5,7 @@ import {
   jetstreamManager,
   type JetStreamClient,
 } from '@nats-io/jetstream';
-import { ConnectionWatch, retryTransient, waitForLeader } from '@aos/event-store';
+import { ConnectionWatch, retryTransient, STARTUP_RETRY_MS, waitForLeader } from '@aos/event-store';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError, describeError } from '@aos/errors';
@@ -80,12 +80,12 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
           ...(replicas > 1 && { allow_direct: false }),
           description: options.description,
         }),
-      30_000,
+      STARTUP_RETRY_MS,
       { timeouts: true },
     );
     if (replicas > 1) {
-      const jsm = await retryTransient(() => jetstreamManager(nc), 30_000, { timeouts: true });
-      await waitForLeader(() => jsm.streams.info(`KV_${bucket}`));
+      const jsm = await retryTransient(() => jetstreamManager(nc), STARTUP_RETRY_MS, { timeouts: true });
+      await waitForLeader(() => jsm.streams.info(`KV_${bucket}`), STARTUP_RETRY_MS);
     }
     return new JetStreamKvRegisters<T>(kv, jetstream(nc), bucket, options.what, new ConnectionWatch(nc));
   }

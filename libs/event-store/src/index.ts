@@ -28,7 +28,7 @@ export {
 } from './errors';
 export type { ActualRevision } from './errors';
 export { streamName } from './stream-ref';
-export { isTransient, retryTransient, waitForLeader } from './jetstream/nats-errors';
+export { isTransient, retryTransient, STARTUP_RETRY_MS, waitForLeader } from './jetstream/nats-errors';
 export { ConnectionWatch } from './jetstream/connection-watch';
 export { createJetStreamEventStore } from './jetstream/jetstream-event-store';
 export type { JetStreamEventStoreOptions } from './jetstream/jetstream-event-store';

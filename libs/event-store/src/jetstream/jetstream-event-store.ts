@@ -32,7 +32,7 @@ import { ConnectionWatch } from './connection-watch';
 import { JetStreamAppender } from './jetstream-appender';
 import { JetStreamFeed, type FeedContext, type MessageQuery } from './jetstream-feed';
 import { readOrdered } from './jetstream-reader';
-import { retryTransient, toStoreError, waitForLeader } from './nats-errors';
+import { retryTransient, STARTUP_RETRY_MS, toStoreError, waitForLeader } from './nats-errors';
 import { ALL_EVENTS_SUBJECT, filterSubject, subjectFor } from './subjects';
 
 export type JetStreamEventStoreOptions = (
@@ -47,8 +47,6 @@ export type JetStreamEventStoreOptions = (
 };
 
 const DEFAULT_STREAM = 'AOS_EVENTS';
-/** How long opening the log keeps trying while a fresh cluster settles. */
-const STARTUP_RETRY_MS = 30_000;
 /** Long enough to cover a client's retry after a timeout or a restart of the caller. */
 const DUPLICATE_WINDOW_MS = 5 * 60 * 1000;
 
@@ -83,7 +81,7 @@ export async function createJetStreamEventStore(options: JetStreamEventStoreOpti
     const replicas = await retryTransient(() => ensureStream(jsm, stream, options.replicas ?? 1), STARTUP_RETRY_MS, {
       timeouts: true,
     });
-    if (replicas > 1) await waitForLeader(() => jsm.streams.info(stream));
+    if (replicas > 1) await waitForLeader(() => jsm.streams.info(stream), STARTUP_RETRY_MS);
     return new ValidatingEventStore(new JetStreamEventStore(nc, ownsConnection, jsm, stream, replicas > 1));
   } catch (error) {
     if (ownsConnection) await nc.close().catch(() => undefined);

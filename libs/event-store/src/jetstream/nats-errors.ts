@@ -42,6 +42,9 @@ export function isTransient(error: unknown, timeouts = false): boolean {
   return error.cause !== undefined && isTransient(error.cause, timeouts);
 }
 
+/** How long opening a stream or bucket keeps trying while a fresh or wounded cluster settles. */
+export const STARTUP_RETRY_MS = 30_000;
+
 /** How long a JetStream request is retried while the cluster elects a leader (a failover takes 4-8 s on 2.9). */
 export const ELECTION_RETRY_MS = 10_000;
 
