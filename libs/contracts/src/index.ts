@@ -13,6 +13,8 @@ export * from './gen/aos/v1/governance';
 export * from './gen/aos/v1/tool';
 export * from './gen/aos/v1/task';
 export * from './gen/aos/v1/runtime';
+export * from './gen/aos/v1/knowledge';
+export * from './gen/aos/v1/context';
 export * from './run-protocol';
 export * from './governance-protocol';
 export * from './runtime-session';

@@ -17,6 +17,8 @@ export const PROTO_FILES = [
   'aos/v1/tool.proto',
   'aos/v1/task.proto',
   'aos/v1/runtime.proto',
+  'aos/v1/knowledge.proto',
+  'aos/v1/context.proto',
 ];
 export const PROTO_PACKAGE = 'aos.v1';
 

@@ -68,6 +68,29 @@ import type {
   RegisterToolRequest,
   Tool,
 } from './gen/aos/v1/tool';
+import type {
+  AddDocumentRequest,
+  CreateKnowledgeBaseRequest,
+  Document,
+  GetDocumentRequest,
+  GetKnowledgeBaseRequest,
+  KnowledgeBase,
+  ListDocumentsRequest,
+  ListDocumentsResponse,
+  ListKnowledgeBasesRequest,
+  ListKnowledgeBasesResponse,
+  RemoveDocumentRequest,
+  SearchRequest,
+  SearchResponse,
+} from './gen/aos/v1/knowledge';
+import type {
+  ContextEntry,
+  DeleteContextRequest,
+  GetContextRequest,
+  ListContextRequest,
+  ListContextResponse,
+  PutContextRequest,
+} from './gen/aos/v1/context';
 import { RecordUsageBodySchema, RequestApprovalBodySchema, type RecordUsageReply } from './governance-protocol';
 import {
   ClaimRunBodySchema,
@@ -183,13 +206,32 @@ export const GovernanceSubjects = {
   ),
 } as const;
 
-/** Resources: one subject per ToolService method (the gateway forwards the gRPC request body). */
+/**
+ * Resources: one subject per ToolService, KnowledgeService and ContextService
+ * method (the gateway forwards the gRPC request body; WatchContext is served
+ * by the gateway from the log). The runtime sends the same subjects for an
+ * agent's built-in knowledge and context tools, as the agent.
+ */
 export const ResourcesSubjects = {
   registerTool: method<RegisterToolRequest, Tool>('aos.resources.register-tool'),
   registerMcpServer: method<RegisterMcpServerRequest, RegisterMcpServerResponse>('aos.resources.register-mcp-server'),
   getTool: method<GetToolRequest, Tool>('aos.resources.get-tool'),
   listTools: method<ListToolsRequest, ListToolsResponse>('aos.resources.list-tools'),
   disableTool: method<DisableToolRequest, Tool>('aos.resources.disable-tool'),
+  createKnowledgeBase: method<CreateKnowledgeBaseRequest, KnowledgeBase>('aos.resources.create-knowledge-base'),
+  getKnowledgeBase: method<GetKnowledgeBaseRequest, KnowledgeBase>('aos.resources.get-knowledge-base'),
+  listKnowledgeBases: method<ListKnowledgeBasesRequest, ListKnowledgeBasesResponse>(
+    'aos.resources.list-knowledge-bases',
+  ),
+  addDocument: method<AddDocumentRequest, Document>('aos.resources.add-document'),
+  listDocuments: method<ListDocumentsRequest, ListDocumentsResponse>('aos.resources.list-documents'),
+  getDocument: method<GetDocumentRequest, Document>('aos.resources.get-document'),
+  removeDocument: method<RemoveDocumentRequest, Document>('aos.resources.remove-document'),
+  search: method<SearchRequest, SearchResponse>('aos.resources.search'),
+  putContext: method<PutContextRequest, ContextEntry>('aos.resources.put-context'),
+  getContext: method<GetContextRequest, ContextEntry>('aos.resources.get-context'),
+  listContext: method<ListContextRequest, ListContextResponse>('aos.resources.list-context'),
+  deleteContext: method<DeleteContextRequest, ContextEntry>('aos.resources.delete-context'),
 } as const;
 
 /**

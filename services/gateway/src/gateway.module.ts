@@ -18,6 +18,9 @@ import { RuntimeController } from './runtime.controller';
 import { TaskController } from './task.controller';
 import { TaskWatchStream } from './task-watch.stream';
 import { ToolController } from './tool.controller';
+import { KnowledgeController } from './knowledge.controller';
+import { ContextController } from './context.controller';
+import { ContextWatchStream } from './context-watch.stream';
 
 /** What the gateway is built from; created (and connected, and caught up) by startGateway before Nest starts. */
 export interface GatewayDependencies {
@@ -42,6 +45,8 @@ export class GatewayModule {
         AuditController,
         GovernanceController,
         ToolController,
+        KnowledgeController,
+        ContextController,
         TaskController,
         RuntimeController,
       ],
@@ -58,6 +63,7 @@ export class GatewayModule {
         AgentWatchStream,
         EventReplayStream,
         TaskWatchStream,
+        ContextWatchStream,
         ExternalSessionRelay,
       ],
     };

@@ -1,6 +1,8 @@
 import { QueueGroups, TOOL_CATEGORY } from '@aos/contracts';
 import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
+import { buildContext } from './context/context.wiring';
+import { buildKnowledge, type KnowledgeOptions } from './knowledge/knowledge.wiring';
 import { ResourcesModule } from './resources.module';
 import { StreamableHttpMcpDiscovery, type McpServerDiscovery } from './tool/mcp-server.discovery';
 import { ToolHandler } from './tool/tool.handler';
@@ -11,11 +13,13 @@ export type ResourcesService = RunningService;
 export interface StartResourcesOptions extends StartServiceOptions {
   /** How MCP servers are discovered (default: the MCP SDK's streamable HTTP client). */
   discovery?: McpServerDiscovery;
+  knowledge?: KnowledgeOptions;
 }
 
 /**
- * Starts the resources service (the tool registry) in this process: replays
- * the `tool-*` streams into memory, then answers ToolService's subjects on NATS.
+ * Starts the resources service in this process: replays the `tool-*`, `kb-*`
+ * and `ctx-*` streams into memory, then answers the subjects of ToolService,
+ * KnowledgeService and ContextService on NATS.
  */
 export function startResources(config: AosConfig, options: StartResourcesOptions = {}): Promise<ResourcesService> {
   return startService(
@@ -37,8 +41,10 @@ export function startResources(config: AosConfig, options: StartResourcesOptions
           projection.apply(e);
           tools.pipeline.requests.apply(e);
         });
+        // Each part follows its own categories; all are caught up before the first request is answered.
+        const parts = [await buildKnowledge(host, options.knowledge), await buildContext(host)];
         await host.caughtUp(() => `${projection.eventsApplied} tool events`);
-        return { module: ResourcesModule.forRoot(tools) };
+        return { module: ResourcesModule.forRoot(tools, parts) };
       },
     },
     options,

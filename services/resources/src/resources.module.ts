@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ToolController } from './tool/tool.controller';
+import type { ResourcePart } from './resource-part';
 import { ToolHandler } from './tool/tool.handler';
 
 /**
@@ -9,11 +10,11 @@ import { ToolHandler } from './tool/tool.handler';
  */
 @Module({})
 export class ResourcesModule {
-  static forRoot(tools: ToolHandler): DynamicModule {
+  static forRoot(tools: ToolHandler, parts: readonly ResourcePart[] = []): DynamicModule {
     return {
       module: ResourcesModule,
-      controllers: [ToolController],
-      providers: [{ provide: ToolHandler, useValue: tools }],
+      controllers: [ToolController, ...parts.flatMap((p) => p.controllers)],
+      providers: [{ provide: ToolHandler, useValue: tools }, ...parts.flatMap((p) => p.providers)],
     };
   }
 }

@@ -59,9 +59,28 @@ function methodName(controller: abstract new (...args: never[]) => unknown, hand
 }
 
 function resourceOf(service: string, request: unknown): string {
+  if (service === 'KnowledgeService') return knowledgeResourceOf(request);
+  if (service === 'ContextService') return contextResourceOf(request);
   const kind = RESOURCE_KIND_BY_SERVICE[service];
   const id = (request as { id?: unknown } | null)?.id;
   // Lower case, as the services read ids (an upper-case UUID names the same agent):
   // otherwise a rule on agents/<id> could be sidestepped by changing the id's case.
   return kind && typeof id === 'string' && id !== '' ? `${kind}/${id.toLowerCase()}` : '*';
+}
+
+/**
+ * `kb/<id>` for a call on one knowledge base (CreateKnowledgeBase, a list and a
+ * search: `*`, the tenant; resources then filters each knowledge base inside).
+ */
+function knowledgeResourceOf(request: unknown): string {
+  const r = (request ?? {}) as { knowledgeBaseId?: unknown; id?: unknown; knowledgeBase?: unknown };
+  const id = typeof r.knowledgeBaseId === 'string' && r.knowledgeBaseId !== '' ? r.knowledgeBaseId : r.id;
+  return typeof id === 'string' && id !== '' ? `kb/${id.toLowerCase()}` : '*';
+}
+
+/** `ctx/<scope>/<key>` for a call on one entry; `ctx/<scope>/*` for a list or a watch of a scope. */
+function contextResourceOf(request: unknown): string {
+  const r = (request ?? {}) as { scope?: unknown; key?: unknown };
+  if (typeof r.scope !== 'string' || r.scope === '') return '*';
+  return typeof r.key === 'string' && r.key !== '' ? `ctx/${r.scope}/${r.key}` : `ctx/${r.scope}/*`;
 }
