@@ -18,4 +18,5 @@ export * from './gen/aos/v1/context';
 export * from './run-protocol';
 export * from './governance-protocol';
 export * from './runtime-session';
+export * from './direct-tool-call';
 export * from './task-step.mapper';

@@ -100,6 +100,7 @@ import {
   type ReleaseRunReply,
   type RenewLeasesReply,
 } from './run-protocol';
+import { DirectToolCallBodySchema, type DirectToolCallReply } from './direct-tool-call';
 import {
   OpenSessionBodySchema,
   SessionInboundSchema,
@@ -271,6 +272,11 @@ export const RuntimeSubjects = {
     'aos.runtime.open-session',
     OpenSessionBodySchema,
   ),
+  /** Gateway (MCP endpoint) → any runtime instance: a principal's governed, recorded call of a registered tool. */
+  callTool: subject<z.infer<typeof DirectToolCallBodySchema>, DirectToolCallReply>(
+    'aos.runtime.call-tool',
+    DirectToolCallBodySchema,
+  ),
   /** Gateway → the hosting runtime instance: the agent's messages, pings, close. */
   session: (sessionId: string) =>
     subject<z.infer<typeof SessionInboundSchema>, Record<string, never>>(
@@ -293,6 +299,7 @@ export const SERVICE_SUBJECTS: readonly Subject<unknown, unknown>[] = [
   ...Object.values(ResourcesSubjects),
   ...Object.values(RoutingSubjects),
   RuntimeSubjects.openSession,
+  RuntimeSubjects.callTool,
 ] as Subject<unknown, unknown>[];
 
 export const QueueGroups = {
