@@ -11,6 +11,8 @@ import { createAuditClient, type AuditClient } from './audit-service.client';
 import { CallInvoker } from './call-invoker';
 import { createGovernanceClient, type GovernanceClient } from './governance-service.client';
 import { AosClientError } from './client-error';
+import { createContextClient, type ContextClient } from './context-service.client';
+import { createKnowledgeClient, type KnowledgeClient } from './knowledge-service.client';
 import { createTasksClient, type TasksClient } from './task-service.client';
 import { createToolsClient, type ToolsClient } from './tool-service.client';
 
@@ -37,6 +39,8 @@ export interface AosClient {
   readonly governance: GovernanceClient;
   readonly tools: ToolsClient;
   readonly tasks: TasksClient;
+  readonly knowledge: KnowledgeClient;
+  readonly context: ContextClient;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after `timeoutMs`. */
   waitForReady(timeoutMs?: number): Promise<void>;
   /** Closes the channel; calls in flight are cancelled. */
@@ -71,6 +75,8 @@ export function createAosClient(options: AosClientOptions): AosClient {
     governance: createGovernanceClient(invoker),
     tools: createToolsClient(invoker),
     tasks: createTasksClient(invoker),
+    knowledge: createKnowledgeClient(invoker),
+    context: createContextClient(invoker),
     waitForReady: (timeoutMs = DEFAULT_DEADLINE_MS) =>
       new Promise<void>((resolve, reject) => {
         client.waitForReady(Date.now() + timeoutMs, (error) => {

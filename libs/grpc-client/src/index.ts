@@ -4,6 +4,8 @@ export type { AuditClient } from './audit-service.client';
 export type { GovernanceClient } from './governance-service.client';
 export type { ToolsClient } from './tool-service.client';
 export type { TasksClient } from './task-service.client';
+export type { KnowledgeClient } from './knowledge-service.client';
+export type { ContextClient } from './context-service.client';
 export type { CallOptions, PartialMessage, ServerStreamMethod, UnaryMethod } from './call-invoker';
 export type { ServerStream } from './server-stream';
 export { AosClientError, toAosClientError, type GrpcStatusName } from './client-error';

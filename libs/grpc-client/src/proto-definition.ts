@@ -6,7 +6,14 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts
 
 /** The public services this library has clients for. */
 export type AosServiceName =
-  'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService' | 'RuntimeService';
+  | 'AgentService'
+  | 'AuditService'
+  | 'GovernanceService'
+  | 'ToolService'
+  | 'TaskService'
+  | 'RuntimeService'
+  | 'KnowledgeService'
+  | 'ContextService';
 
 let cached: PackageDefinition | undefined;
 
