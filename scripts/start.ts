@@ -5,7 +5,7 @@
  * key is. Ctrl-C stops everything; the data under AOS_DATA_DIR stays.
  */
 import { createServer } from 'node:net';
-import { ConfigError, loadConfig } from '@aos/config';
+import { ConfigError, loadConfig, mcpListenAddress } from '@aos/config';
 import { ServiceStartError, startStack, type Stack } from '@aos/launcher';
 import { resolveBootstrapKey } from '@aos/governance';
 
@@ -19,6 +19,9 @@ restarted should it die).
 Environment (all optional):
   AOS_DATA_DIR            data directory (default .aos)
   AOS_GATEWAY_ADDR        gateway listen address (default 127.0.0.1:50051)
+  AOS_MCP_ADDR            the gateway's MCP endpoint (streamable HTTP at /mcp, the same API keys
+                          and OIDC tokens as gRPC): host:port (default 127.0.0.1:50053), or
+                          off (or empty) for none
   AOS_NATS_URL            use this NATS (with JetStream) instead of starting one; a cluster's
                           servers comma-separated
   AOS_JETSTREAM_REPLICAS  replicas of the event log and the KV buckets when created
@@ -54,7 +57,9 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig();
-  await assertAddressFree(config.AOS_GATEWAY_ADDR);
+  await assertAddressFree('AOS_GATEWAY_ADDR', config.AOS_GATEWAY_ADDR);
+  const mcpAddr = mcpListenAddress(config);
+  if (mcpAddr) await assertAddressFree('AOS_MCP_ADDR', mcpAddr);
   // Created before governance starts (it reads the same file) so that its location can be printed now.
   const key = resolveBootstrapKey(config);
   const log = (m: string) => process.stdout.write(`[agentos] ${m}\n`);
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
       '',
       `AgentOS is running.`,
       `  gRPC gateway : ${stack.gatewayAddr}   (reflection and grpc.health.v1 enabled)`,
+      `  MCP endpoint : ${stack.mcpAddrs[0] ? `http://${stack.mcpAddrs[0]}/mcp   (streamable HTTP, Authorization: Bearer <api key>)` : 'off (AOS_MCP_ADDR)'}`,
       `  admin API key: ${keyWhere}`,
       `  data         : ${config.dataDir}`,
       '',
@@ -107,7 +113,7 @@ async function main(): Promise<void> {
 }
 
 /** Checked first, so that a second `npm start` says why instead of failing halfway. */
-async function assertAddressFree(addr: string): Promise<void> {
+async function assertAddressFree(variable: string, addr: string): Promise<void> {
   const at = addr.lastIndexOf(':');
   const host = addr.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(addr.slice(at + 1));
@@ -117,8 +123,8 @@ async function assertAddressFree(addr: string): Promise<void> {
       reject(
         new ConfigError([
           err.code === 'EADDRINUSE'
-            ? `AOS_GATEWAY_ADDR: ${addr} is already in use (is AgentOS already running?); stop that process or choose another address`
-            : `AOS_GATEWAY_ADDR: cannot listen on ${addr}: ${err.message}`,
+            ? `${variable}: ${addr} is already in use (is AgentOS already running?); stop that process or choose another address`
+            : `${variable}: cannot listen on ${addr}: ${err.message}`,
         ]),
       ),
     );

@@ -20,9 +20,17 @@ const hostPort = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:50051');
 
+/** Beside the gateway's 50051; nothing else of AgentOS (NATS 4222/6222/8222, EventStoreDB 2113, the console 8080) uses it. */
+export const DEFAULT_MCP_ADDR = '127.0.0.1:50053';
+
 export const ConfigSchema = z.object({
   AOS_DATA_DIR: z.string().min(1).default('.aos'),
   AOS_GATEWAY_ADDR: hostPort.default('127.0.0.1:50051'),
+  /**
+   * The gateway's MCP endpoint (streamable HTTP at `/mcp`): host:port, or `off`
+   * (an empty value too) for none. See mcpListenAddress.
+   */
+  AOS_MCP_ADDR: z.union([z.literal('off'), hostPort]).default(DEFAULT_MCP_ADDR),
   /** One NATS URL, or a comma-separated list of a cluster's servers (clients try them all). */
   AOS_NATS_URL: z
     .string()
@@ -121,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
       .filter((k) => env[k] !== undefined && env[k] !== '')
       .map((k) => [k, env[k]]),
   );
+  // Empty means unset everywhere else; for the MCP endpoint it is the way to turn it off.
+  if (env.AOS_MCP_ADDR === '') picked.AOS_MCP_ADDR = 'off';
   const parsed = ConfigSchema.safeParse(picked);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -137,6 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
 /** Whether routing asks a model to choose among the lexical candidates (AOS_ROUTER). */
 export function usesModelRouter(config: AosConfig): boolean {
   return config.AOS_ROUTER === 'llm' || (config.AOS_ROUTER === 'auto' && config.AOS_OPENAI_BASE_URL !== undefined);
+}
+
+/** Where the gateway serves MCP, or undefined when AOS_MCP_ADDR is `off` or empty. */
+export function mcpListenAddress(config: Pick<AosConfig, 'AOS_MCP_ADDR'>): string | undefined {
+  return config.AOS_MCP_ADDR === 'off' ? undefined : config.AOS_MCP_ADDR;
 }
 
 /** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */

@@ -58,6 +58,8 @@ export interface Stack {
   readonly gatewayAddr: string;
   /** Every gateway's address, the first being gatewayAddr. */
   readonly gatewayAddrs: readonly string[];
+  /** Every gateway's MCP endpoint address (host:port, served at `/mcp`); undefined where AOS_MCP_ADDR is off. */
+  readonly mcpAddrs: readonly (string | undefined)[];
   /**
    * The embedded nats-server (none when natsUrl was given). It is supervised:
    * should it die (kill() simulates that), it is started again on the same
@@ -119,7 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const instances = (name: ServiceName): ServiceProcess[] =>
     Array.from({ length: count }, (_, i) =>
       // Gateways after the first listen on a free port of the same host.
-      make(name, i, name === 'gateway' && i > 0 ? { AOS_GATEWAY_ADDR: otherGatewayAddr(options.gatewayAddr) } : {}),
+      make(name, i, name === 'gateway' && i > 0 ? otherGatewayEnv(options.gatewayAddr, env.AOS_MCP_ADDR) : {}),
     );
   const shared =
     topology === 'backends-in-one' ? Array.from({ length: count }, (_, i) => make('backends', i)) : undefined;
@@ -146,6 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const abortStart = () => void stop();
   options.signal?.addEventListener('abort', abortStart, { once: true });
   const gatewayAddrs: string[] = [];
+  const mcpAddrs: (string | undefined)[] = [];
   try {
     await Promise.all(backendProcesses.map((p) => p.start().then(() => say(`${p.name} ready`))));
     for (const gateway of gateways) {
@@ -153,6 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // The gateway reports the address it actually bound (it differs for port 0).
       const bound = typeof ready.details?.address === 'string' ? ready.details.address : options.gatewayAddr;
       gatewayAddrs.push(bound);
+      mcpAddrs.push(typeof ready.details?.mcpAddress === 'string' ? ready.details.mcpAddress : undefined);
       say(`${gateway.name} ready on ${bound}`);
     }
   } catch (err) {
@@ -165,13 +169,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.restartOnCrash) {
     for (const service of [...backendProcesses, ...gateways]) superviseRestarts(service, () => stopped, say);
   }
-  return { natsUrl, gatewayAddr: gatewayAddrs[0]!, gatewayAddrs, nats, services, replicas, topology, stop };
+  return { natsUrl, gatewayAddr: gatewayAddrs[0]!, gatewayAddrs, mcpAddrs, nats, services, replicas, topology, stop };
 }
 
 /** The same host as `addr`, any free port: where a second gateway listens. */
 function otherGatewayAddr(addr: string): string {
   const colon = addr.lastIndexOf(':');
   return `${colon > 0 ? addr.slice(0, colon) : '127.0.0.1'}:0`;
+}
+
+/**
+ * A second gateway's addresses: gRPC and, unless turned off, MCP on free ports
+ * of the same hosts (the MCP default, 127.0.0.1:50053, is one port too).
+ */
+function otherGatewayEnv(gatewayAddr: string, mcpAddr: string | undefined): NodeJS.ProcessEnv {
+  const mcpOff = mcpAddr === 'off' || mcpAddr === '';
+  return {
+    AOS_GATEWAY_ADDR: otherGatewayAddr(gatewayAddr),
+    ...(mcpOff ? {} : { AOS_MCP_ADDR: otherGatewayAddr(mcpAddr ?? '127.0.0.1:0') }),
+  };
 }
 
 /** Restarts a service that died on its own, waiting longer after each quick failure (max 30 s). */

@@ -18,6 +18,8 @@ export interface TestStack {
   clientWithKey(apiKey: string | undefined): AosClient;
   /** Every gateway's address (several with `replicas`). */
   readonly gatewayAddrs: readonly string[];
+  /** The (first) gateway's MCP endpoint, `http://<host:port>/mcp`; undefined when AOS_MCP_ADDR is off. */
+  readonly mcpUrl: string | undefined;
   /** A client of gateway `index` (0 is the first), with `apiKey` (default the admin key). */
   clientOf(index: number, apiKey?: string): AosClient;
   /** Everything the service processes wrote to stdout and stderr so far (only with `output: 'capture'`). */
@@ -55,7 +57,8 @@ export async function startTestStack(
       // Port 0: the gateway binds a free port itself and reports it; a port picked
       // here could be taken by a parallel test before the gateway binds it.
       gatewayAddr: '127.0.0.1:0',
-      env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', ...options.env },
+      // The MCP endpoint on a free port too (its default 127.0.0.1:50053 would be shared by every test).
+      env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', AOS_MCP_ADDR: '127.0.0.1:0', ...options.env },
       output: output === 'ignore' ? 'ignore' : 'prefix',
       topology: options.topology ?? 'backends-in-one',
       replicas: options.replicas,
@@ -90,6 +93,7 @@ export async function startTestStack(
     client,
     clientWithKey,
     gatewayAddrs: stack.gatewayAddrs,
+    mcpUrl: stack.mcpAddrs[0] && `http://${stack.mcpAddrs[0]}/mcp`,
     clientOf,
     capturedOutput: () => {
       if (!capture) throw new Error("startTestStack: capturedOutput() needs output: 'capture'");

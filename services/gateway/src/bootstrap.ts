@@ -2,21 +2,25 @@ import { filterLogLevels, Logger, type INestMicroservice } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { HealthImplementation } from 'grpc-health-check';
-import { requireNatsUrl, type AosConfig } from '@aos/config';
+import { mcpListenAddress, requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore } from '@aos/event-store';
 import { DirectNats, ServiceClient } from '@aos/messaging';
 import { OidcVerifier } from '@aos/access-control';
 import { AccessModelFeed } from './access-model.feed';
 import { GovernanceAuthenticator } from './auth/governance.authenticator';
 import { KeyFreshness } from './auth/key-freshness';
+import { CallContextResolver } from './call-context.resolver';
 import { GatewayModule } from './gateway.module';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
 import { grpcServerOptions, HEALTH_CHECKED_SERVICES, newHealthImplementation } from './grpc-server.options';
 import { concreteListenAddress, splitHostPort } from './listen-address';
+import { startMcpEndpoint, type McpEndpoint } from './mcp/mcp.endpoint';
 
 export interface GatewayHandle {
   /** host:port the gRPC server is bound to (the real port when AOS_GATEWAY_ADDR asked for port 0). */
   address: string;
+  /** host:port of the MCP endpoint (streamable HTTP at /mcp); undefined when AOS_MCP_ADDR is off. */
+  mcpAddress: string | undefined;
   close(): Promise<void>;
 }
 
@@ -28,7 +32,9 @@ const PORT_ZERO_ATTEMPTS = 3;
  * knows every key, role and rule), then serves aos.v1, grpc.health.v1 and
  * server reflection on AOS_GATEWAY_ADDR. Health turns SERVING only once the
  * server is listening, and NOT_SERVING again on close or when the AccessModel
- * stops following the log.
+ * stops following the log. Unless AOS_MCP_ADDR is off, the same callers reach
+ * the shared resources over MCP there (see startMcpEndpoint), authenticated and
+ * authorized by the same Authenticator and AccessModel.
  */
 export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const natsUrl = requireNatsUrl(config);
@@ -43,6 +49,7 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const services = new ServiceClient(natsUrl);
   let access: AccessModelFeed | undefined;
   let direct: DirectNats | undefined;
+  let mcp: McpEndpoint | undefined;
   try {
     await services.connect();
     direct = await DirectNats.connect(natsUrl, 'gateway');
@@ -55,18 +62,25 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
       oidcVerifier(config),
       new KeyFreshness(store, access),
     );
+    const mcpAddress = mcpListenAddress(config);
+    if (mcpAddress) {
+      mcp = await startMcpEndpoint(mcpAddress, { calls: new CallContextResolver(authenticator), access, services });
+    }
     const module = GatewayModule.register({ authenticator, access, services, store, direct });
     const { app, address } = await listen(config, module, health);
     for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
     const feed = access;
     const sessions = direct;
+    const mcpEndpoint = mcp;
 
     let closing: Promise<void> | undefined;
     return {
       address,
+      mcpAddress: mcpEndpoint?.address,
       close: () =>
         (closing ??= (async () => {
           for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
+          await mcpEndpoint?.close();
           // Nest shuts the gRPC server down forcibly: open streams (a following
           // ReplayEvents never ends on its own) are cancelled, which closes their subscriptions.
           await app.close();
@@ -77,6 +91,7 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
         })()),
     };
   } catch (err) {
+    await mcp?.close();
     await direct?.close();
     await access?.close();
     await services.close();

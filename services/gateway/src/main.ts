@@ -6,6 +6,7 @@ const config = loadConfig();
 const gateway = await runService(
   'gateway',
   () => startGateway(config),
-  (g) => ({ address: g.address }),
+  (g) => ({ address: g.address, mcpAddress: g.mcpAddress }),
 );
 console.log(`gateway: gRPC on ${gateway.address}`);
+if (gateway.mcpAddress) console.log(`gateway: MCP on http://${gateway.mcpAddress}/mcp`);

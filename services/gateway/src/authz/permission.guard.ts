@@ -58,7 +58,8 @@ function methodName(controller: abstract new (...args: never[]) => unknown, hand
   return Object.getOwnPropertyNames(prototype).find((name) => prototype[name] === handler) ?? own ?? '';
 }
 
-function resourceOf(service: string, request: unknown): string {
+/** The resource a call of `service` with this request is checked on (the MCP endpoint checks its tools by it too). */
+export function resourceOf(service: string, request: unknown): string {
   if (service === 'KnowledgeService') return knowledgeResourceOf(request);
   if (service === 'ContextService') return contextResourceOf(request);
   const kind = RESOURCE_KIND_BY_SERVICE[service];
