@@ -73,6 +73,12 @@ export class CliContext {
     }
   }
 
+  /** A path the user named, relative to the working directory. */
+  async resolvePath(path: string): Promise<string> {
+    const { resolve } = await import('node:path');
+    return resolve(this.io.cwd, path);
+  }
+
   write(text: string): void {
     this.io.stdout(text);
   }

@@ -7,7 +7,9 @@ import { registerAccessCommand } from './commands/access.command';
 import { registerApprovalsCommand } from './commands/approvals.command';
 import { registerAuditCommand } from './commands/audit.command';
 import { registerBudgetsCommand } from './commands/budgets.command';
+import { registerContextCommand } from './commands/context.command';
 import { registerKeysCommand } from './commands/keys.command';
+import { registerKnowledgeCommand } from './commands/knowledge.command';
 import { parsePositiveInt } from './commands/option-parsers';
 import { registerPoliciesCommand } from './commands/policies.command';
 import { registerPrincipalsCommand } from './commands/principals.command';
@@ -40,6 +42,11 @@ Examples:
   $ aos tools register-mcp --url http://127.0.0.1:8080/mcp --default-risk write
   $ aos tasks submit "Refund the duplicate charge on invoice 4411" --capability billing --wait
   $ aos tasks list --state queued
+  $ aos kb create support-docs --description "Refund and billing policies"
+  $ aos kb add support-docs refunds.md --id refunds --meta lang=en
+  $ aos kb search "how long do refunds take" --kb support-docs
+  $ aos context put tenant release.freeze '{"until": "2025-02-01"}' --expected-version 0
+  $ aos context watch tenant
 
 Connection:
   address  --addr, $AOS_GATEWAY_ADDR, "addr" in the config file, or 127.0.0.1:50051
@@ -58,7 +65,7 @@ Every command has --help with examples, e.g. \`aos keys create --help\`.
 export function createProgram(io: CliIo, runner: ActionRunner): Command {
   const program = new Command('aos')
     .description(
-      'AgentOS command line: manage agents, tasks, tools, identities, access and budgets, and read the audit log through the gateway',
+      'AgentOS command line: manage agents, tasks, tools, knowledge bases, shared context, identities, access and budgets, and read the audit log through the gateway',
     )
     .version(version)
     // Set before the subcommands are added, which inherit them.
@@ -84,6 +91,8 @@ export function createProgram(io: CliIo, runner: ActionRunner): Command {
   registerBudgetsCommand(program, runner);
   registerToolsCommand(program, runner);
   registerTasksCommand(program, runner);
+  registerKnowledgeCommand(program, runner);
+  registerContextCommand(program, runner);
   return program;
 }
 

@@ -47,7 +47,14 @@ export async function startFakeGateway(handlers: FakeHandlers): Promise<FakeGate
   const calls: RecordedCall[] = [];
   const server = new grpc.Server();
 
-  for (const serviceName of ['AgentService', 'AuditService', 'GovernanceService', 'ToolService']) {
+  for (const serviceName of [
+    'AgentService',
+    'AuditService',
+    'GovernanceService',
+    'ToolService',
+    'KnowledgeService',
+    'ContextService',
+  ]) {
     const service = (pkg[serviceName] as grpc.ServiceClientConstructor).service;
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const [method, definition] of Object.entries(service)) {

@@ -31,6 +31,15 @@ export function addMinPositionOption(command: Command): Command {
   );
 }
 
+export interface ExpectedVersionFlags {
+  expectedVersion?: number;
+}
+
+/** `--expected-version <n>` of documents and context entries; `what` completes "fail with ABORTED unless …". */
+export function addExpectedVersionOption(command: Command, what: string): Command {
+  return command.option('--expected-version <n>', `fail with ABORTED unless ${what}`, parseNonNegativeInt);
+}
+
 export interface PageFlags {
   pageSize?: number;
   pageToken?: string;

@@ -59,3 +59,25 @@ export function choice<T extends string>(allowed: readonly T[]): (value: string)
     return found;
   };
 }
+
+export interface VersionedId {
+  id: string;
+  /** 0: the current version. */
+  version: number;
+}
+
+/**
+ * `refunds@2` → { id: 'refunds', version: 2 }; `refunds` → version 0 (the
+ * current one). The form search results print a citation in. Document ids and
+ * context keys cannot hold an `@`, and a `--version` flag would be taken by
+ * the program's own `--version`, which commander reads after any subcommand.
+ */
+export function parseVersionedId(value: string): VersionedId {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return { id: value, version: 0 };
+  const version = value.slice(at + 1);
+  if (at === 0 || !/^\d+$/.test(version) || !Number.isSafeInteger(Number(version)) || Number(version) === 0) {
+    throw new InvalidArgumentError('expected <id> or <id>@<version> with a version ≥ 1, e.g. refunds@2.');
+  }
+  return { id: value.slice(0, at), version: Number(version) };
+}

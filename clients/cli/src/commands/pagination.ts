@@ -29,6 +29,9 @@ export interface PagedList<Page extends { nextPageToken: string }, Item> {
   noun: string;
 }
 
+/** For lists printed whole: `printPagedList(ctx, EVERY_PAGE, …)` follows every page. */
+export const EVERY_PAGE = { all: true } as const;
+
 /**
  * Prints a list reply: the page asked for (with a hint when there are more) or,
  * with `all`, every page's items as one list. JSON keeps the reply's shape.

@@ -41,3 +41,10 @@ export function formatMicros(micros: number): string {
 export function formatYesNo(value: boolean | null | undefined): string {
   return value ? 'yes' : 'no';
 }
+
+/** A size in bytes as people read it: `900 B`, `12.5 KiB`, `1.2 MiB`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
