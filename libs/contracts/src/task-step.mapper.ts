@@ -74,6 +74,14 @@ function summaryOf(type: string, d: Record<string, unknown>): string {
     }
     case 'ToolCalled':
       return `tool ${s('toolName')}: ${s('decision')}, ${s('outcome')}${s('error') ? ` (${s('error')})` : ''}`;
+    case 'KnowledgeSearched': {
+      const found = Array.isArray(d.citations) ? d.citations.length : 0;
+      const kbs = Array.isArray(d.knowledgeBaseIds) ? (d.knowledgeBaseIds as string[]) : [];
+      const outcome = s('error') ? `${s('decision')} (${s('error')})` : `${found} citation${found === 1 ? '' : 's'}`;
+      return `knowledge search ${JSON.stringify(s('query'))} in [${kbs.join(', ')}]: ${outcome}`;
+    }
+    case 'DirectToolCalled':
+      return `tool ${s('toolName')} called directly by ${s('principal')}: ${s('decision')}, ${s('outcome')}${s('error') ? ` (${s('error')})` : ''}`;
     case 'ApprovalAwaited':
       return `awaiting approval ${s('approvalId')} for tool ${s('toolId')}`;
     case 'ApprovalReceived':

@@ -41,6 +41,17 @@ describe('toTaskStep', () => {
     expect(step.summary).toBe('tool lookup_invoice: ALLOWED, ok');
   });
 
+  it('summarises a knowledge search with the knowledge bases searched and the citations found', () => {
+    const step = toTaskStep({
+      ...base,
+      type: 'KnowledgeSearched',
+      category: 'run',
+      streamId: `${taskId}-1`,
+      data: { query: 'refunds', knowledgeBaseIds: ['kb-1'], decision: 'ALLOWED', citations: [{}, {}], error: '' },
+    });
+    expect(step.summary).toBe('knowledge search "refunds" in [kb-1]: 2 citations');
+  });
+
   it('cuts long summaries and says only the type of an event it does not know', () => {
     const long = toTaskStep({
       ...base,

@@ -8,6 +8,12 @@ import { eventFamily, type EventOf } from './event-family';
  * shows both. Every model call, tool call (with governance's decision), approval
  * waited for and the outcome is one event; replaying them rebuilds the run step
  * for step.
+ *
+ * Beside them, `run-direct_<id>` streams hold one DirectToolCalled each: a
+ * principal's call of a registered tool outside any task (RuntimeSubjects.callTool),
+ * its id derived from the tenant and the call's request_id. They belong to no
+ * task (their id never has the `<taskId>-<attempt>` shape), so the task's
+ * followers pass them by.
  */
 export const RUN_CATEGORY = 'run';
 export const RUN_EVENTS_SCHEMA_VERSION = 1;
@@ -89,6 +95,61 @@ export const RunFailedSchema = z.object({ runId: z.string(), reason: z.string(),
 /** The runner stopped: its lease was lost, the task was cancelled, or it shut down. */
 export const RunStoppedSchema = z.object({ runId: z.string(), reason: z.string() });
 
+/** Where one search result comes from (KnowledgeService's Citation, with the result's score). */
+export const KnowledgeCitationSchema = z.object({
+  knowledgeBaseId: z.string(),
+  documentId: z.string(),
+  documentVersion: z.number().int().nonnegative(),
+  chunkIndex: z.number().int().nonnegative(),
+  /** Code point offsets of the chunk in the document's extracted text. */
+  startOffset: z.number().int().nonnegative(),
+  endOffset: z.number().int().nonnegative(),
+  score: z.number(),
+});
+export type KnowledgeCitation = z.infer<typeof KnowledgeCitationSchema>;
+
+/**
+ * The agent's built-in `knowledge_search` (its model's, or an external
+ * agent's through RuntimeService): what was asked, which of the knowledge
+ * bases asked for were searched and which refused (not among the agent's
+ * knowledge_base_ids, or a DENY rule on knowledge.read), and the citations
+ * returned — the same the model or the agent received.
+ */
+export const KnowledgeSearchedSchema = z.object({
+  runId: z.string(),
+  callId: z.string(),
+  query: z.string(),
+  topK: z.number().int().nonnegative(),
+  /** The knowledge bases searched: the agent's grant, asked for, that governance did not refuse. */
+  knowledgeBaseIds: z.array(z.string()),
+  /** The knowledge bases asked for (or granted) that were left out, and why. */
+  refused: z.array(z.object({ knowledgeBaseId: z.string(), reason: z.string() })),
+  /** ALLOWED when something was searched; DENIED when nothing was left to search (or the arguments were unusable). */
+  decision: ToolDecisionSchema,
+  decisionReason: z.string(),
+  outcome: z.enum(['ok', 'error', 'refused']),
+  citations: z.array(KnowledgeCitationSchema),
+  /** What went wrong when error or refused. */
+  error: z.string(),
+  durationMs: z.number().nonnegative(),
+});
+
+/**
+ * A principal (a person or an app, through the gateway's MCP endpoint)
+ * called a registered tool outside any task: governance's decision for its
+ * grant subjects, and the outcome. The only event of its `run-direct_<id>` stream.
+ */
+export const DirectToolCalledSchema = ToolCalledSchema.omit({ runId: true, callId: true }).extend({
+  /** The call's request_id (the stream's id derives from it and the tenant). */
+  requestId: z.string(),
+  /** The caller as governance knows it, e.g. "user:alice". */
+  principal: z.string(),
+  /** The subjects whose grants were checked. */
+  grantSubjects: z.array(z.string()),
+  /** The tool's result when ok, truncated to 64 KiB (the reply to a retry is built from it). */
+  result: z.string(),
+});
+
 export const RunEventSchemas = {
   RunStarted: RunStartedSchema,
   ModelCalled: ModelCalledSchema,
@@ -100,6 +161,8 @@ export const RunEventSchemas = {
   RunSucceeded: RunSucceededSchema,
   RunFailed: RunFailedSchema,
   RunStopped: RunStoppedSchema,
+  KnowledgeSearched: KnowledgeSearchedSchema,
+  DirectToolCalled: DirectToolCalledSchema,
 } as const;
 
 const runEvents = eventFamily(RunEventSchemas);

@@ -173,7 +173,11 @@ function evolveByRun(state: ExistingTask, event: RunEvent): ExistingTask {
     case 'ToolCalled':
     case 'StepReported':
     case 'UsageCharged':
+    case 'KnowledgeSearched':
     case 'RunStopped':
+      return state;
+    // A principal's direct tool call: in a run-direct_* stream of no task.
+    case 'DirectToolCalled':
       return state;
     default:
       return assertNever(event);

@@ -1,7 +1,8 @@
-import { QueueGroups, RoutingSubjects } from '@aos/contracts';
+import { QueueGroups, RoutingSubjects, RUN_CATEGORY } from '@aos/contracts';
 import { redactUrl, type AosConfig } from '@aos/config';
 import { DirectNats, ServiceClient } from '@aos/messaging';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
+import { DIRECT_STREAM_PREFIX, DirectToolCalls } from './direct/direct-tool-call.handler';
 import { ExternalSessions, sessionPingIntervalMs } from './external/external-sessions';
 import { FOLLOWED_CATEGORIES, RuntimeModel } from './model/runtime.model';
 import { ModelClient } from './run/model-client';
@@ -10,6 +11,7 @@ import { runPipeline } from './run/run.recorder';
 import { NatsRuntimePorts } from './run/runtime.ports';
 import { Runner, runnerId } from './runner/runner';
 import { RuntimeModule } from './runtime.module';
+import { BuiltinToolCalls } from './tools/builtin/builtin-tool-call';
 import { GovernedToolCall } from './tools/governed-tool-call';
 import { HttpAndMcpToolExecutor, type ToolExecutor } from './tools/tool-executor';
 
@@ -42,13 +44,23 @@ export function startRuntime(config: AosConfig, options: StartRuntimeOptions = {
       async build(host) {
         const { logger, store, natsUrl } = host;
         const model = new RuntimeModel();
-        for (const category of FOLLOWED_CATEGORIES) host.follow(category, { category }, (e) => model.apply(e));
+        const client = new ServiceClient(natsUrl);
+        const ports = new NatsRuntimePorts(client);
+        const executor = options.executor ?? new HttpAndMcpToolExecutor();
+        const directCalls = new DirectToolCalls({ ...host, catalog: model, governance: ports, executor });
+        for (const category of FOLLOWED_CATEGORIES) {
+          host.follow(category, { category }, (e) => {
+            model.apply(e);
+            // Only the direct calls' streams are requests of this writer; a run's are its runner's.
+            if (category === RUN_CATEGORY && e.streamId.startsWith(DIRECT_STREAM_PREFIX)) {
+              directCalls.pipeline.requests.apply(e);
+            }
+          });
+        }
         await host.caughtUp(() => `${model.eventsApplied} task, run, agent, tool and approval events`);
 
-        const client = new ServiceClient(natsUrl);
         host.onClose(() => client.close());
         await client.connect();
-        const ports = new NatsRuntimePorts(client);
         const modelClient = config.AOS_OPENAI_BASE_URL
           ? new ModelClient({
               baseURL: config.AOS_OPENAI_BASE_URL,
@@ -67,7 +79,8 @@ export function startRuntime(config: AosConfig, options: StartRuntimeOptions = {
         const governedToolCall = new GovernedToolCall({
           catalog: model,
           governance: ports,
-          executor: options.executor ?? new HttpAndMcpToolExecutor(),
+          executor,
+          builtins: new BuiltinToolCalls({ governance: ports, resources: ports, catalog: model }),
         });
         const log = (message: string) => logger.warn(message, CONTEXT);
         const id = runnerId();
@@ -115,7 +128,7 @@ export function startRuntime(config: AosConfig, options: StartRuntimeOptions = {
           sessions.scheduleScans();
         };
         return {
-          module: RuntimeModule.forRoot(sessions),
+          module: RuntimeModule.forRoot(sessions, directCalls),
           afterListen: () => runner.start(),
           listening: `runner ${id} on ${redactUrl(natsUrl)}: up to ${config.AOS_RUNTIME_CONCURRENCY} runs at once`,
           handle: { runner: id },

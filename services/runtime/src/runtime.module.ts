@@ -1,21 +1,26 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DirectToolCallController } from './direct/direct-tool-call.controller';
+import { DirectToolCalls } from './direct/direct-tool-call.handler';
 import { ExternalSessionController } from './external/external-session.controller';
 import { ExternalSessions } from './external/external-sessions';
 
 /**
- * The root module is only wiring. The runtime answers one request, opening
- * an external agent's session; its main work is the runner and the
- * sessions, built outside Nest in bootstrap.ts because they need the model
- * of the log caught up.
+ * The root module is only wiring. The runtime answers two requests, opening
+ * an external agent's session and a principal's direct tool call; its main
+ * work is the runner and the sessions, built outside Nest in bootstrap.ts
+ * because they need the model of the log caught up.
  */
 @Module({})
 export class RuntimeModule {
-  /** `sessions`: the external agents' sessions this instance hosts. */
-  static forRoot(sessions: ExternalSessions): DynamicModule {
+  /** `sessions`: the external agents' sessions this instance hosts; `directCalls`: RuntimeSubjects.callTool. */
+  static forRoot(sessions: ExternalSessions, directCalls: DirectToolCalls): DynamicModule {
     return {
       module: RuntimeModule,
-      controllers: [ExternalSessionController],
-      providers: [{ provide: ExternalSessions, useValue: sessions }],
+      controllers: [ExternalSessionController, DirectToolCallController],
+      providers: [
+        { provide: ExternalSessions, useValue: sessions },
+        { provide: DirectToolCalls, useValue: directCalls },
+      ],
     };
   }
 }

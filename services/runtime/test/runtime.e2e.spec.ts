@@ -291,7 +291,10 @@ describe('the runtime runs routed tasks', () => {
       { role: 'system', content: 'You answer billing questions.' },
       { role: 'user', content: 'case-a: what does invoice 42 say, and the weather in Oslo?' },
     ]);
+    // Its tools, and the built-in context tools every agent gets (no knowledge_search: it has no knowledge bases).
     expect(requests[0]!.tools.map((x) => x.function.name).sort()).toEqual([
+      'context_get',
+      'context_put',
       'lookup_invoice',
       'refund',
       'wx_get_forecast',

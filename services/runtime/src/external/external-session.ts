@@ -12,7 +12,14 @@ import type { CommandPipeline } from '@aos/command-pipeline';
 import { AosError, describeError } from '@aos/errors';
 import type { DirectNats, DirectSubscription, RequestContext } from '@aos/messaging';
 import type { RunnableTask } from '../model/runtime.model';
-import { finish, recordStopped, startRecording, type Ending, type HeldAttempt } from '../run/run-execution';
+import {
+  finish,
+  recordStopped,
+  startRecording,
+  toolCallRunOf,
+  type Ending,
+  type HeldAttempt,
+} from '../run/run-execution';
 import { RunRecorder } from '../run/run.recorder';
 import type { RunProtocolPort } from '../run/runtime.ports';
 import { Runner } from '../runner/runner';
@@ -343,17 +350,7 @@ class ExternalRun {
   }
 
   get toolCallRun() {
-    const { tenantId, task, runId, agent } = this.held;
-    return {
-      ctx: this.ctx,
-      tenantId,
-      taskId: task.taskId,
-      runId,
-      agentId: agent.agentId,
-      toolIds: agent.definition.toolIds,
-      recorder: this.recorder,
-      signal: this.signal,
-    };
+    return toolCallRunOf(this.held, this.ctx, this.recorder, this.signal);
   }
 
   /** Runs `action` after everything asked before; nothing runs once the attempt has ended. */

@@ -5,7 +5,9 @@ import { costMicrosOf, type ModelPrices } from '@aos/config';
 import type { CommandPipeline } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
 import type { AgentView, TaskView, ToolView } from '../model/views';
-import type { GovernedToolCall } from '../tools/governed-tool-call';
+import { builtinFunctionTools, isBuiltinTool } from '../tools/builtin/builtin-tools';
+import { teamsOf } from '../tools/builtin/builtin-grant';
+import type { GovernedToolCall, ToolCallRun } from '../tools/governed-tool-call';
 import { ModelCallError, type ModelClient } from './model-client';
 import { RunRecorder, truncate } from './run.recorder';
 import { exhaustedOf, type GovernancePort, type RunProtocolPort } from './runtime.ports';
@@ -169,19 +171,11 @@ async function loop(
     });
     for (const call of toolCalls) {
       signal.throwIfAborted();
-      const outcome = await deps.governedToolCall.call(
-        {
-          ctx,
-          tenantId,
-          taskId: task.taskId,
-          runId,
-          agentId: agent.agentId,
-          toolIds: agent.definition.toolIds,
-          recorder,
-          signal,
-        },
-        { callId: call.id, toolName: call.name, argumentsJson: call.arguments },
-      );
+      const outcome = await deps.governedToolCall.call(toolCallRunOf(held, ctx, recorder, signal), {
+        callId: call.id,
+        toolName: call.name,
+        argumentsJson: call.arguments,
+      });
       if (outcome.endRun) return { outcome: 'FAILED', ...outcome.endRun };
       messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
     }
@@ -335,11 +329,42 @@ export async function finish(
   }
 }
 
-/** The agent's enabled tools as the model's function tools. */
+/**
+ * What a governed tool call of the attempt needs to know: the agent's grant
+ * (its tools, knowledge bases, teams) and its task's correlation (its
+ * context scope). Shared with external sessions.
+ */
+export function toolCallRunOf(
+  held: HeldAttempt,
+  ctx: RequestContext,
+  recorder: RunRecorder,
+  signal: AbortSignal,
+): ToolCallRun {
+  const { definition } = held.agent;
+  return {
+    ctx,
+    tenantId: held.tenantId,
+    taskId: held.task.taskId,
+    runId: held.runId,
+    agentId: held.agent.agentId,
+    toolIds: definition.toolIds,
+    knowledgeBaseIds: definition.knowledgeBaseIds,
+    teams: teamsOf(definition.labels),
+    taskCorrelationId: held.correlationId,
+    recorder,
+    signal,
+  };
+}
+
+/**
+ * The agent's enabled tools as the model's function tools, then the built-in
+ * ones (knowledge_search with knowledge bases; context_get, context_put). A
+ * registered tool named like a built-in one is left out: the built-in wins.
+ */
 export function functionTools(agent: AgentView, tool: (toolId: string) => ToolView | undefined): ChatCompletionTool[] {
-  return agent.definition.toolIds.flatMap((id) => {
+  const registered = agent.definition.toolIds.flatMap((id) => {
     const view = tool(id);
-    if (!view || !view.enabled) return [];
+    if (!view || !view.enabled || isBuiltinTool(view.definition.name)) return [];
     const { name, description, inputSchemaJson } = view.definition;
     let parameters: Record<string, unknown>;
     try {
@@ -349,4 +374,5 @@ export function functionTools(agent: AgentView, tool: (toolId: string) => ToolVi
     }
     return [{ type: 'function' as const, function: { name, description, parameters } }];
   });
+  return [...registered, ...builtinFunctionTools(agent.definition)];
 }

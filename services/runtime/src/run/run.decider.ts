@@ -28,6 +28,7 @@ export type RunCommand =
   | { type: 'RecordModelCall'; data: Data<'ModelCalled'> }
   | { type: 'ChargeUsage'; data: Data<'UsageCharged'> }
   | { type: 'RecordToolCall'; data: Data<'ToolCalled'> }
+  | { type: 'RecordKnowledgeSearch'; data: Data<'KnowledgeSearched'> }
   | { type: 'AwaitApproval'; data: Data<'ApprovalAwaited'> }
   | { type: 'ReceiveApproval'; data: Data<'ApprovalReceived'> }
   | { type: 'ReportStep'; data: Data<'StepReported'> }
@@ -59,6 +60,9 @@ export function decideRun(command: RunCommand, state: RunState): RunEvent[] {
     case 'RecordToolCall':
       requireRunning(state, 'record a tool call');
       return [{ type: 'ToolCalled', data: command.data }];
+    case 'RecordKnowledgeSearch':
+      requireRunning(state, 'record a knowledge search');
+      return [{ type: 'KnowledgeSearched', data: command.data }];
     case 'ReportStep':
       requireRunning(state, 'report a step');
       return [{ type: 'StepReported', data: command.data }];
@@ -92,8 +96,11 @@ export function evolveRun(state: RunState, event: RunEvent): RunState {
       return { ...state, turns: event.data.turn };
     case 'UsageCharged':
     case 'ToolCalled':
+    case 'KnowledgeSearched':
     case 'StepReported':
       return state;
+    case 'DirectToolCalled':
+      throw new Error('DirectToolCalled belongs to a run-direct_* stream, not to a run of a task');
     case 'ApprovalAwaited':
       return { ...state, status: 'WAITING_APPROVAL', approvalId: event.data.approvalId };
     case 'ApprovalReceived':

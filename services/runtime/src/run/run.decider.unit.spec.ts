@@ -86,6 +86,39 @@ describe('Run decider', () => {
     expect(decideRun({ type: 'Stop', data: { runId, reason: 'lease lost' } }, waiting)).toHaveLength(1);
   });
 
+  it('records a knowledge search with its citations while running, not while an approval is awaited', () => {
+    const search = {
+      runId,
+      callId: 'c2',
+      query: 'refund policy',
+      topK: 5,
+      knowledgeBaseIds: ['kb-1'],
+      refused: [],
+      decision: 'ALLOWED' as const,
+      decisionReason: "granted by the agent's knowledge_base_ids; no policy rule applies",
+      outcome: 'ok' as const,
+      citations: [
+        {
+          knowledgeBaseId: 'kb-1',
+          documentId: 'd',
+          documentVersion: 2,
+          chunkIndex: 0,
+          startOffset: 0,
+          endOffset: 80,
+          score: 0.9,
+        },
+      ],
+      error: '',
+      durationMs: 3,
+    };
+    const running = given(started, modelCall(1));
+    expect(decideRun({ type: 'RecordKnowledgeSearch', data: search }, running)).toEqual([
+      { type: 'KnowledgeSearched', data: search },
+    ]);
+    expect(evolveRun(running, { type: 'KnowledgeSearched', data: search })).toEqual(running);
+    refused({ type: 'RecordKnowledgeSearch', data: search }, given(started, modelCall(1), awaited));
+  });
+
   it('records nothing after the end, and a stop after the end is no change', () => {
     const ended = given(started, { type: 'RunSucceeded', data: { runId, result: 'done' } });
     refused({ type: 'Fail', data: { runId, reason: 'x', code: 'INTERNAL' } }, ended);

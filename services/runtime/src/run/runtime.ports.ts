@@ -1,8 +1,12 @@
 import {
   GovernanceSubjects,
   BudgetScope,
+  ResourcesSubjects,
   RoutingSubjects,
   type Approval,
+  type BodyOf,
+  type ContextEntry,
+  type SearchResponse,
   type Budget,
   type CheckAccessResponse,
   type ClaimRunBody,
@@ -35,6 +39,18 @@ export interface RunProtocolPort {
   releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<ReleaseRunReply>;
 }
 
+/**
+ * What the runtime asks the resources service for an agent's built-in tools,
+ * as the agent (ctx actor `agent:<id>`): the subjects the gateway forwards
+ * KnowledgeService.Search and ContextService.GetContext/PutContext to.
+ */
+export interface ResourcesPort {
+  search(ctx: RequestContext, body: BodyOf<typeof ResourcesSubjects.search>): Promise<SearchResponse>;
+  getContext(ctx: RequestContext, body: BodyOf<typeof ResourcesSubjects.getContext>): Promise<ContextEntry>;
+  /** Repeated only with its request id, like every write. */
+  putContext(ctx: RequestContext, body: BodyOf<typeof ResourcesSubjects.putContext>): Promise<ContextEntry>;
+}
+
 /** How the used-up ones among budgets are named in a failure: "budget of agent …", "tenant budget". */
 export function exhaustedOf(budgets: readonly Budget[]): string[] {
   return budgets
@@ -45,16 +61,18 @@ export function exhaustedOf(budgets: readonly Budget[]): string[] {
 /** Tries of a request that is safe to repeat, each this long: one sent to an instance that died is sent again. */
 const TRIES = 3;
 const TRY_MS = 5_000;
+/** A search may embed the query first (AOS_EMBEDDINGS_MODEL): each try gets longer. */
+const SEARCH_TRY_MS = 10_000;
 
 /**
  * `request` tried up to TRIES times while the answer is UNAVAILABLE (the
  * instance it reached died, or NATS was away): only for reads and for
  * commands with a request id, which a repeat cannot apply twice.
  */
-async function repeatable<T>(request: (timeoutMs: number) => Promise<T>): Promise<T> {
+async function repeatable<T>(request: (timeoutMs: number) => Promise<T>, tryMs = TRY_MS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await request(TRY_MS);
+      return await request(tryMs);
     } catch (err) {
       if (!(err instanceof AosError && err.code === 'UNAVAILABLE') || attempt >= TRIES) throw err;
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
@@ -62,8 +80,8 @@ async function repeatable<T>(request: (timeoutMs: number) => Promise<T>): Promis
   }
 }
 
-/** Both ports over NATS request/reply. */
-export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
+/** The ports over NATS request/reply. */
+export class NatsRuntimePorts implements GovernancePort, RunProtocolPort, ResourcesPort {
   constructor(private readonly client: ServiceClient) {}
 
   checkAccess(ctx: RequestContext, subject: string, action: string, resource: string): Promise<CheckAccessResponse> {
@@ -108,6 +126,19 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort {
   renewLeases(ctx: RequestContext, body: RenewLeasesBody): Promise<RenewLeasesReply> {
     // Short: a renewal that hangs must not hold up the next (the runner fences by time anyway).
     return this.client.request(RoutingSubjects.renewLeases, ctx, body, 2_000);
+  }
+
+  search(ctx: RequestContext, body: BodyOf<typeof ResourcesSubjects.search>): Promise<SearchResponse> {
+    return repeatable((ms) => this.client.request(ResourcesSubjects.search, ctx, body, ms), SEARCH_TRY_MS);
+  }
+
+  getContext(ctx: RequestContext, body: BodyOf<typeof ResourcesSubjects.getContext>): Promise<ContextEntry> {
+    return repeatable((ms) => this.client.request(ResourcesSubjects.getContext, ctx, body, ms));
+  }
+
+  putContext(ctx: RequestContext, body: BodyOf<typeof ResourcesSubjects.putContext>): Promise<ContextEntry> {
+    if (!body.requestId) return this.client.request(ResourcesSubjects.putContext, ctx, body);
+    return repeatable((ms) => this.client.request(ResourcesSubjects.putContext, ctx, body, ms));
   }
 
   releaseRun(ctx: RequestContext, body: ReleaseRunBody): Promise<ReleaseRunReply> {

@@ -11,6 +11,8 @@ import type { ApprovalView } from '../model/runtime.model';
 import type { ToolView } from '../model/views';
 import { truncate, type RunRecorder } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
+import type { BuiltinToolCalls } from './builtin/builtin-tool-call';
+import { isBuiltinTool } from './builtin/builtin-tools';
 import type { ToolExecutor } from './tool-executor';
 
 /** Where the governed call finds tools and learns an approval's decision: the runtime's model of the log. */
@@ -28,6 +30,12 @@ export interface ToolCallRun {
   agentId: string;
   /** The agent's grant: the tools its definition lists. */
   toolIds: readonly string[];
+  /** The knowledge bases its definition lists: all that knowledge_search may search. */
+  knowledgeBaseIds: readonly string[];
+  /** The teams of its label `team`: the `team/<label>` context scopes it may use. */
+  teams: readonly string[];
+  /** The correlation of the request that submitted the task: its `task/<id>` context scope ('' when unknown). */
+  taskCorrelationId: string;
   recorder: RunRecorder;
   /** Aborts when the run must stop (lease lost, task cancelled, shutdown). */
   signal: AbortSignal;
@@ -42,12 +50,15 @@ export interface ToolCallRequest {
 
 export type ToolCalledData = Extract<RunEvent, { type: 'ToolCalled' }>['data'];
 
+/** What the event recorded for a call (ToolCalled, or KnowledgeSearched) says of it. */
+export type RecordedCall = Pick<ToolCalledData, 'decision' | 'decisionReason' | 'outcome' | 'error'>;
+
 /** What the call gives back to the loop. */
 export interface ToolCallOutcome {
   /** The text the model (or the external agent) receives as the tool's result. */
   content: string;
-  /** The ToolCalled event recorded for the call: the decision, its reason, and the result or error. */
-  recorded: ToolCalledData;
+  /** The event recorded for the call: the decision, its reason, and the outcome or error. */
+  recorded: RecordedCall;
   /** Set when the run must end now: a person rejected the call, or a budget is used up. */
   endRun?: { code: 'PERMISSION_DENIED' | 'RESOURCE_EXHAUSTED'; reason: string };
 }
@@ -63,7 +74,7 @@ export type Verdict =
   | { kind: 'exhausted'; reason: string; tool: ToolRegistered };
 
 /** Records the call's ToolCalled event with governance's decision and the outcome. */
-type RecordToolCall = (
+export type RecordToolCall = (
   toolId: string,
   decision: ToolDecisionName,
   decisionReason: string,
@@ -94,33 +105,17 @@ export class GovernedToolCall {
       catalog: ToolCatalog;
       governance: GovernancePort;
       executor: ToolExecutor;
+      /** knowledge_search, context_get and context_put. */
+      builtins: BuiltinToolCalls;
       now?: () => number;
     },
   ) {}
 
   async call(run: ToolCallRun, request: ToolCallRequest): Promise<ToolCallOutcome> {
-    const started = this.now();
+    // The built-in tools win over a registered tool of the same name (see builtin-tools.ts).
+    if (isBuiltinTool(request.toolName)) return this.deps.builtins.call(run, request, request.toolName);
+    const record = toolCallRecorder(run, request, this.now);
     const verdict = await this.decide(run, request);
-    const base = {
-      runId: run.runId,
-      callId: request.callId,
-      toolName: request.toolName,
-      argumentsJson: truncate(request.argumentsJson),
-    };
-    const record: RecordToolCall = async (toolId, decision, decisionReason, outcome, result, error) => {
-      const data: ToolCalledData = {
-        ...base,
-        toolId,
-        decision,
-        decisionReason: truncate(decisionReason, 2048),
-        outcome,
-        result: truncate(result),
-        error: truncate(error),
-        durationMs: Math.max(0, Math.round(this.now() - started)),
-      };
-      await run.recorder.record({ type: 'RecordToolCall', data });
-      return data;
-    };
 
     switch (verdict.kind) {
       case 'refuse': {
@@ -138,15 +133,18 @@ export class GovernedToolCall {
       case 'run':
         return this.execute(run, request, verdict.tool, 'ALLOWED', verdict.reason, record);
       case 'approval': {
-        const decided = await this.awaitApproval(run, request, verdict.tool, verdict.reason);
+        const { tool } = verdict;
+        const decided = await awaitApproval(this.deps, run, {
+          callId: request.callId,
+          action: TOOLS_CALL_ACTION,
+          resource: `tools/${tool.toolId}`,
+          toolId: tool.toolId,
+          reason: `wants to call tool ${tool.name} with ${request.argumentsJson}; ${verdict.reason}`,
+        });
         if (decided.status === 'APPROVED') {
-          const reason = `approved by ${decided.decidedBy}${decided.reason ? `: ${decided.reason}` : ''}`;
-          return this.execute(run, request, verdict.tool, 'APPROVED', reason, record);
+          return this.execute(run, request, verdict.tool, 'APPROVED', approvedReason(decided), record);
         }
-        const why =
-          decided.status === 'EXPIRED'
-            ? `the approval to call tool ${verdict.tool.name} expired before anyone decided`
-            : `the call of tool ${verdict.tool.name} was rejected by ${decided.decidedBy}${decided.reason ? `: ${decided.reason}` : ''}`;
+        const why = refusedApproval(decided, `the call of tool ${verdict.tool.name}`);
         const recorded = await record(verdict.tool.toolId, 'REJECTED', why, 'refused', '', why);
         return {
           content: `Tool call refused: ${why}`,
@@ -172,44 +170,6 @@ export class GovernedToolCall {
     return verdictOf(tool!.definition, access);
   }
 
-  private async awaitApproval(
-    run: ToolCallRun,
-    request: ToolCallRequest,
-    tool: ToolRegistered,
-    why: string,
-  ): Promise<ApprovalView> {
-    const { governance, catalog } = this.deps;
-    const approval = await governance.requestApproval(run.ctx, {
-      subject: `agent:${run.agentId}`,
-      action: TOOLS_CALL_ACTION,
-      resource: `tools/${tool.toolId}`,
-      reason: truncate(
-        `task ${run.taskId} (run ${run.runId}) wants to call tool ${tool.name} with ${request.argumentsJson}; ${why}`,
-        1000,
-      ),
-      ttlSeconds: APPROVAL_TTL_SECONDS,
-      requestId: `${run.runId}/approval/${request.callId}`,
-    });
-    // The run's record is the one fact: routing derives the task's WAITING_APPROVAL from it.
-    await run.recorder.record({
-      type: 'AwaitApproval',
-      data: { runId: run.runId, callId: request.callId, approvalId: approval.id, toolId: tool.toolId },
-    });
-    const decided = await catalog.decidedApproval(run.tenantId, approval.id, run.signal);
-    const approved = decided.status === 'APPROVED';
-    await run.recorder.record({
-      type: 'ReceiveApproval',
-      data: {
-        runId: run.runId,
-        approvalId: approval.id,
-        approved,
-        decidedBy: decided.decidedBy,
-        reason: decided.reason,
-      },
-    });
-    return decided;
-  }
-
   private async execute(
     run: ToolCallRun,
     request: ToolCallRequest,
@@ -232,13 +192,96 @@ export class GovernedToolCall {
     };
   }
 
-  private now(): number {
-    return this.deps.now?.() ?? performance.now();
-  }
+  private readonly now = (): number => this.deps.now?.() ?? performance.now();
+}
+
+/**
+ * How a call's ToolCalled event is recorded: with the call's name, id and
+ * arguments, and its duration from now on.
+ */
+export function toolCallRecorder(run: ToolCallRun, request: ToolCallRequest, now: () => number): RecordToolCall {
+  const started = now();
+  return async (toolId, decision, decisionReason, outcome, result, error) => {
+    const data: ToolCalledData = {
+      runId: run.runId,
+      callId: request.callId,
+      toolName: request.toolName,
+      argumentsJson: truncate(request.argumentsJson),
+      toolId,
+      decision,
+      decisionReason: truncate(decisionReason, 2048),
+      outcome,
+      result: truncate(result),
+      error: truncate(error),
+      durationMs: Math.max(0, Math.round(now() - started)),
+    };
+    await run.recorder.record({ type: 'RecordToolCall', data });
+    return data;
+  };
+}
+
+/** What a person is asked to approve. */
+export interface ApprovalAsk {
+  callId: string;
+  action: string;
+  resource: string;
+  /** Recorded in ApprovalAwaited: the tool's id (`builtin:<name>` for a built-in tool). */
+  toolId: string;
+  /** What the agent wants, for the person deciding. */
+  reason: string;
+}
+
+/**
+ * Asks governance for a person's approval of the call and waits for the
+ * decision, recording ApprovalAwaited (routing derives WAITING_APPROVAL from
+ * it) and ApprovalReceived in the run.
+ */
+export async function awaitApproval(
+  deps: { governance: GovernancePort; catalog: Pick<ToolCatalog, 'decidedApproval'> },
+  run: ToolCallRun,
+  ask: ApprovalAsk,
+): Promise<ApprovalView> {
+  const approval = await deps.governance.requestApproval(run.ctx, {
+    subject: `agent:${run.agentId}`,
+    action: ask.action,
+    resource: ask.resource,
+    reason: truncate(`task ${run.taskId} (run ${run.runId}) ${ask.reason}`, 1000),
+    ttlSeconds: APPROVAL_TTL_SECONDS,
+    requestId: `${run.runId}/approval/${ask.callId}`,
+  });
+  // The run's record is the one fact: routing derives the task's WAITING_APPROVAL from it.
+  await run.recorder.record({
+    type: 'AwaitApproval',
+    data: { runId: run.runId, callId: ask.callId, approvalId: approval.id, toolId: ask.toolId },
+  });
+  const decided = await deps.catalog.decidedApproval(run.tenantId, approval.id, run.signal);
+  await run.recorder.record({
+    type: 'ReceiveApproval',
+    data: {
+      runId: run.runId,
+      approvalId: approval.id,
+      approved: decided.status === 'APPROVED',
+      decidedBy: decided.decidedBy,
+      reason: decided.reason,
+    },
+  });
+  return decided;
+}
+
+/** The decision reason of an approved call. */
+export function approvedReason(decided: ApprovalView): string {
+  return `approved by ${decided.decidedBy}${decided.reason ? `: ${decided.reason}` : ''}`;
+}
+
+/** Why a call whose approval was rejected or expired is refused; `what` names the call. */
+export function refusedApproval(decided: ApprovalView, what: string): string {
+  return decided.status === 'EXPIRED'
+    ? `the approval of ${what} expired before anyone decided`
+    : `${what} was rejected by ${decided.decidedBy}${decided.reason ? `: ${decided.reason}` : ''}`;
 }
 
 /** The arguments as an object, or what is wrong with them. */
-function parseArguments(json: string): Record<string, unknown> | string {
+export function parseArguments(json: string): Record<string, unknown> | string {
   if (json.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(json);
@@ -276,33 +319,51 @@ export function grantRefusal(
   return undefined;
 }
 
+/**
+ * What governance's answer means for something the agent's grant covers: a
+ * rule that allows runs it; no rule at all leaves the grant to decide (it
+ * runs); a DENY rule refuses; a rule requiring approval waits for a person;
+ * a used-up budget refuses and ends the run.
+ */
+export type Policy =
+  | { kind: 'allow'; reason: string }
+  | { kind: 'deny'; reason: string }
+  | { kind: 'approval'; reason: string }
+  | { kind: 'exhausted'; reason: string };
+
+export function policyOf(
+  access: Pick<CheckAccessResponse, 'decision' | 'explanation' | 'matchedRule'>,
+  grant: string,
+): Policy {
+  switch (access.decision) {
+    case AccessDecision.ALLOWED:
+      return { kind: 'allow', reason: `${grant}; ${access.explanation}` };
+    case AccessDecision.APPROVAL_REQUIRED:
+      return { kind: 'approval', reason: access.explanation };
+    case AccessDecision.BUDGET_EXHAUSTED:
+      return { kind: 'exhausted', reason: access.explanation };
+    default:
+      // DENIED by a rule refuses; DENIED because no rule matched leaves the grant to decide.
+      if (access.matchedRule?.effect === RuleEffect.DENY) return { kind: 'deny', reason: access.explanation };
+      return { kind: 'allow', reason: `${grant}; no policy rule applies` };
+  }
+}
+
 /** How governance's answer for a granted tool decides the call (see GovernedToolCall). */
 export function verdictOf(
   tool: ToolRegistered,
   access: Pick<CheckAccessResponse, 'decision' | 'explanation' | 'matchedRule'>,
 ): Verdict {
-  switch (access.decision) {
-    case AccessDecision.ALLOWED:
-      return {
-        kind: 'run',
-        decision: 'ALLOWED',
-        tool,
-        reason: `granted by the agent's tool_ids; ${access.explanation}`,
-      };
-    case AccessDecision.APPROVAL_REQUIRED:
-      return { kind: 'approval', tool, reason: access.explanation };
-    case AccessDecision.BUDGET_EXHAUSTED:
-      return { kind: 'exhausted', tool, reason: access.explanation };
+  const policy = policyOf(access, "granted by the agent's tool_ids");
+  switch (policy.kind) {
+    case 'allow':
+      return { kind: 'run', decision: 'ALLOWED', tool, reason: policy.reason };
+    case 'deny':
+      return { kind: 'refuse', decision: 'DENIED', toolId: tool.toolId, reason: policy.reason };
+    case 'approval':
+    case 'exhausted':
+      return { kind: policy.kind, tool, reason: policy.reason };
     default:
-      // DENIED by a rule refuses; DENIED because no rule matched leaves the grant to decide.
-      if (access.matchedRule?.effect === RuleEffect.DENY) {
-        return { kind: 'refuse', decision: 'DENIED', toolId: tool.toolId, reason: access.explanation };
-      }
-      return {
-        kind: 'run',
-        decision: 'ALLOWED',
-        tool,
-        reason: "granted by the agent's tool_ids; no policy rule applies",
-      };
+      return policy satisfies never;
   }
 }

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { AccessDecision, RuleEffect, type PolicyRule } from '@aos/contracts';
+import { contextScopeOf, knowledgeBasesToSearch, searchVerdict, teamsOf } from './builtin-grant';
+import { builtinFunctionTools, isBuiltinTool } from './builtin-tools';
+
+const noRule = {
+  decision: AccessDecision.DENIED,
+  explanation: 'denied: no role or rule grants agent:a1 knowledge.read',
+};
+const allowRule = { decision: AccessDecision.ALLOWED, explanation: 'allowed: rule r1' };
+const denyRule = {
+  decision: AccessDecision.DENIED,
+  explanation: 'denied: rule r9 denies agent:a1 knowledge.read on kb/hr',
+  matchedRule: { effect: RuleEffect.DENY } as PolicyRule,
+};
+const approvalRule = { decision: AccessDecision.APPROVAL_REQUIRED, explanation: 'approval required: rule r3' };
+const exhausted = {
+  decision: AccessDecision.BUDGET_EXHAUSTED,
+  explanation: 'allowed; but the tenant budget is exhausted',
+};
+
+describe('the built-in tools offered to a model', () => {
+  it('offers knowledge_search only to an agent with knowledge bases, context_get and context_put to every agent', () => {
+    const names = (ids: string[]) => builtinFunctionTools({ knowledgeBaseIds: ids }).map((t) => t.function.name);
+    expect(names([])).toEqual(['context_get', 'context_put']);
+    expect(names(['kb-1'])).toEqual(['knowledge_search', 'context_get', 'context_put']);
+    expect(isBuiltinTool('context_put')).toBe(true);
+    expect(isBuiltinTool('lookup_invoice')).toBe(false);
+  });
+});
+
+describe("knowledge_search: the agent's knowledge_base_ids, then the policy per knowledge base", () => {
+  it('searches every granted knowledge base when none is asked for, and refuses asked ones outside the grant', () => {
+    expect(knowledgeBasesToSearch(['kb-1', 'kb-2'], undefined)).toEqual({ candidates: ['kb-1', 'kb-2'], refused: [] });
+    const selection = knowledgeBasesToSearch(['kb-1', 'kb-2'], ['kb-2', 'kb-x']);
+    expect(selection.candidates).toEqual(['kb-2']);
+    expect(selection.refused).toEqual([
+      { knowledgeBaseId: 'kb-x', reason: expect.stringMatching(/kb-x is not granted to the agent/) },
+    ]);
+  });
+
+  it('lets a granted knowledge base with no rule (the grant is enough) or an allowing rule be searched', () => {
+    const verdict = searchVerdict({ candidates: ['kb-1', 'kb-2'], refused: [] }, [noRule, allowRule]);
+    expect(verdict).toMatchObject({ kind: 'search', knowledgeBaseIds: ['kb-1', 'kb-2'], refused: [] });
+    expect(verdict.reason).toMatch(/knowledge_base_ids; no policy rule applies/);
+  });
+
+  it('leaves out a knowledge base a DENY rule covers, or one whose reading needs approval, and says why', () => {
+    const verdict = searchVerdict({ candidates: ['kb-1', 'hr', 'legal'], refused: [] }, [
+      noRule,
+      denyRule,
+      approvalRule,
+    ]);
+    expect(verdict.kind).toBe('search');
+    expect(verdict.kind === 'search' && verdict.knowledgeBaseIds).toEqual(['kb-1']);
+    expect(verdict.refused).toEqual([
+      { knowledgeBaseId: 'hr', reason: denyRule.explanation },
+      { knowledgeBaseId: 'legal', reason: expect.stringMatching(/does not wait for a person's approval/) },
+    ]);
+  });
+
+  it('refuses the search when nothing is left, naming every reason, and when the agent has no knowledge bases', () => {
+    const all = searchVerdict(
+      { candidates: ['hr'], refused: [{ knowledgeBaseId: 'kb-x', reason: 'kb-x is not granted' }] },
+      [denyRule],
+    );
+    expect(all).toMatchObject({ kind: 'refuse' });
+    expect(all.reason).toMatch(/no knowledge base may be searched: kb-x is not granted; denied: rule r9/);
+    expect(all.refused.map((r) => r.knowledgeBaseId)).toEqual(['kb-x', 'hr']);
+    expect(searchVerdict({ candidates: [], refused: [] }, []).reason).toMatch(/knowledge_base_ids is empty/);
+  });
+
+  it('ends the run when a budget is used up', () => {
+    expect(searchVerdict({ candidates: ['kb-1'], refused: [] }, [exhausted]).kind).toBe('exhausted');
+  });
+});
+
+describe('context scopes: the task’s, the agent’s teams’, the tenant’s', () => {
+  const grant = { teams: teamsOf({ team: ' sales, emea ,,sales' }), taskCorrelationId: 'req-42' };
+
+  it('reads the teams from the label team (comma-separated)', () => {
+    expect(grant.teams).toEqual(['sales', 'emea']);
+    expect(teamsOf({})).toEqual([]);
+  });
+
+  it("defaults to the task's scope, and grants it, the agent's teams and the tenant", () => {
+    expect(contextScopeOf(grant, undefined)).toMatchObject({ granted: true, scope: 'task/req-42' });
+    expect(contextScopeOf(grant, 'task/req-42')).toMatchObject({ granted: true, scope: 'task/req-42' });
+    expect(contextScopeOf(grant, 'team/emea')).toMatchObject({
+      granted: true,
+      why: expect.stringMatching(/team emea/),
+    });
+    expect(contextScopeOf(grant, 'tenant')).toMatchObject({ granted: true, scope: 'tenant' });
+  });
+
+  it("refuses another team's scope, another request's, and anything else", () => {
+    expect(contextScopeOf(grant, 'team/hr')).toEqual({
+      granted: false,
+      reason: 'scope team/hr is not granted to the agent: it is not in team hr (its label team: sales, emea)',
+    });
+    expect(contextScopeOf(grant, 'task/req-7')).toMatchObject({
+      granted: false,
+      reason: expect.stringMatching(/another request's: the agent's task scope is task\/req-42/),
+    });
+    expect(contextScopeOf(grant, 'global')).toMatchObject({ granted: false });
+    expect(contextScopeOf({ teams: [], taskCorrelationId: '' }, undefined)).toMatchObject({
+      granted: false,
+      reason: expect.stringMatching(/no task scope/),
+    });
+  });
+});
