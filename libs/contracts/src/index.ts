@@ -20,3 +20,4 @@ export * from './governance-protocol';
 export * from './runtime-session';
 export * from './direct-tool-call';
 export * from './task-step.mapper';
+export * from './context-entry.mapper';

@@ -94,6 +94,21 @@ export function encodePageToken(list: string, after: number, filter = ''): strin
 
 export function decodePageToken(raw: unknown, list: string, filter = ''): number {
   if (raw === undefined || raw === null || raw === '') return 0;
+  return readPageToken(raw, list, filter, isNonNegativeInteger);
+}
+
+/** A page token of a list ordered by a string key (e.g. ListContext by key): the last key of the page before. */
+export function encodeKeyPageToken(list: string, afterKey: string, filter = ''): string {
+  return Buffer.from(JSON.stringify({ list, after: afterKey, filter }), 'utf8').toString('base64url');
+}
+
+/** The key the next page starts after; '' when there is no token. */
+export function decodeKeyPageToken(raw: unknown, list: string, filter = ''): string {
+  if (raw === undefined || raw === null || raw === '') return '';
+  return readPageToken(raw, list, filter, (after): after is string => typeof after === 'string' && after !== '');
+}
+
+function readPageToken<T>(raw: unknown, list: string, filter: string, isAfter: (after: unknown) => after is T): T {
   const invalid = () => new InvalidArgumentError('page_token', `is not a token returned by ${list}`);
   if (typeof raw !== 'string') throw invalid();
   let token: { list?: unknown; after?: unknown; filter?: unknown };
@@ -102,7 +117,7 @@ export function decodePageToken(raw: unknown, list: string, filter = ''): number
   } catch {
     throw invalid();
   }
-  if (!token || token.list !== list || !isNonNegativeInteger(token.after)) throw invalid();
+  if (!token || token.list !== list || !isAfter(token.after)) throw invalid();
   if (token.filter !== filter)
     throw new InvalidArgumentError('page_token', 'was issued for a different filter; start again without it');
   return token.after;
@@ -115,3 +130,5 @@ export function validateExpectedRevision(value: unknown): number | undefined {
     throw new InvalidArgumentError('expected_revision', 'must be a non-negative integer');
   return value;
 }
+
+export * from './context-fields';

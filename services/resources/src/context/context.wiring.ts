@@ -1,7 +1,27 @@
+import { followerOf } from '@aos/command-pipeline';
+import { CONTEXT_CATEGORY } from '@aos/contracts';
 import type { ServiceHost } from '@aos/service-host';
 import type { ResourcePart } from '../resource-part';
+import { ContextController } from './context.controller';
+import { ContextHandler } from './context.handler';
+import { ContextProjection } from './context.projection';
 
-/** Builds the shared context's model from the log and returns its controller (not yet: an empty part). */
-export async function buildContext(_host: ServiceHost): Promise<ResourcePart> {
-  return { controllers: [], providers: [] };
+/**
+ * Builds shared context's model from the `ctx-*` streams and returns its
+ * controller. Its commands wait for its own subscription only: a context
+ * write is not held up by the knowledge or tool models catching up.
+ */
+export async function buildContext(host: ServiceHost): Promise<ResourcePart> {
+  const projection = new ContextProjection();
+  const handler = new ContextHandler({
+    store: host.store,
+    projection,
+    follower: followerOf({ waitFor: (...args) => subscription.waitFor(...args) }),
+    isFollowing: host.isFollowing,
+  });
+  const subscription = host.follow('context', { category: CONTEXT_CATEGORY }, (e) => {
+    projection.apply(e);
+    handler.pipeline.requests.apply(e);
+  });
+  return { controllers: [ContextController], providers: [{ provide: ContextHandler, useValue: handler }] };
 }

@@ -1,0 +1,165 @@
+import {
+  CONTEXT_CATEGORY,
+  CONTEXT_EVENTS_SCHEMA_VERSION,
+  toContextEntry,
+  type ContextEntry,
+  type ListContextResponse,
+} from '@aos/contracts';
+import { AosError, NotFoundError, RevisionMismatchError } from '@aos/errors';
+import { CommandPipeline, type PipelineWaits, type RequestDone, type WriterHost } from '@aos/command-pipeline';
+import type { RequestContext } from '@aos/messaging';
+import { encodeKeyPageToken } from '@aos/request-fields';
+import { ContextVersionMismatchError, decide, initialContextState, type ContextCommand } from './context.decider';
+import { CONTEXT_EVENT_ID_NAMESPACE, contextStreamId } from './context.ids';
+import type { ContextEntryRecord, ContextProjection } from './context.projection';
+import {
+  listFilterKey,
+  type DeleteContextMutation,
+  type GetContextQuery,
+  type ListContextQuery,
+  type PutContextMutation,
+} from './context.validation';
+
+export interface ContextHandlerDeps extends WriterHost {
+  /** Built from the log by `follower`; the only state commands are decided against. */
+  projection: ContextProjection;
+  waits?: Partial<PipelineWaits>;
+}
+
+/** The gateway gives a request 15 s: a write waits up to writeMs, and after a lost race catchUpMs more. */
+export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 4_000, catchUpMs: 2_000 };
+
+/**
+ * A ListContext page ends early rather than reach NATS's 1 MiB message limit
+ * (AIP-158 allows short pages). One entry is at most 64 KiB of JSON, twice
+ * that once escaped in the reply, so a page is never empty.
+ */
+export const MAX_LIST_REPLY_BYTES = 768 * 1024;
+
+/**
+ * Shared context's commands and queries: each command is a mapping to the
+ * entry stream decider's command, handed to the command pipeline (idempotency
+ * by request_id, per-stream serialisation, appends with the expected revision,
+ * ABORTED for a stale expected_version, replies read from the projection
+ * right after the command's own events). Every version's value stays in the
+ * projection (see ContextProjection), so GetContext at an old version and the
+ * reply to a late retry read memory, never the log.
+ */
+export class ContextHandler {
+  /** The bootstrap feeds `pipeline.requests` from the context subscription, after the projection. */
+  readonly pipeline: CommandPipeline;
+
+  constructor(private readonly deps: ContextHandlerDeps) {
+    this.pipeline = new CommandPipeline({
+      store: deps.store,
+      followers: [deps.follower],
+      isFollowing: deps.isFollowing,
+      model: 'context',
+      schemaVersion: CONTEXT_EVENTS_SCHEMA_VERSION,
+      eventNamespace: CONTEXT_EVENT_ID_NAMESPACE,
+      categories: [CONTEXT_CATEGORY],
+      waits: { ...DEFAULT_WAITS, ...deps.waits },
+    });
+  }
+
+  put(ctx: RequestContext, m: PutContextMutation): Promise<ContextEntry> {
+    const { scope, key, valueJson, expectedVersion } = m;
+    return this.handle(ctx, m.requestId, 'ContextPut', { type: 'PutContext', scope, key, valueJson, expectedVersion });
+  }
+
+  delete(ctx: RequestContext, m: DeleteContextMutation): Promise<ContextEntry> {
+    const { scope, key, expectedVersion } = m;
+    return this.handle(ctx, m.requestId, 'ContextDeleted', { type: 'DeleteContext', scope, key, expectedVersion });
+  }
+
+  async get(ctx: RequestContext, query: GetContextQuery): Promise<ContextEntry> {
+    await this.pipeline.reach(query.minPosition);
+    const streamId = contextStreamId(query.scope, query.key);
+    // An entry this instance lacks may have been written through another one a moment ago.
+    const record = await this.pipeline.find(() => this.deps.projection.entry(ctx.tenantId, streamId), true);
+    const version = query.version === 0 ? record?.versions.length : query.version;
+    const found = record && version !== undefined ? record.versions[version - 1] : undefined;
+    if (!record || !found || found.valueJson === null) {
+      const at = query.version === 0 ? '' : ` at version ${query.version}`;
+      throw new NotFoundError(`context entry${at}`, `${query.scope}/${query.key}`);
+    }
+    return toContextEntry(found, record.createTime);
+  }
+
+  async list(ctx: RequestContext, query: ListContextQuery): Promise<ListContextResponse> {
+    await this.pipeline.reach(query.minPosition);
+    const { scope, keyPrefix } = query;
+    const page = this.deps.projection.list(ctx.tenantId, scope, keyPrefix, query.afterKey, query.pageSize);
+    const entries: ContextEntry[] = [];
+    let bytes = 0;
+    let next = page.nextAfterKey;
+    for (const [i, record] of page.entries.entries()) {
+      const entry = current(record);
+      bytes += Buffer.byteLength(JSON.stringify(entry), 'utf8');
+      if (i > 0 && bytes > MAX_LIST_REPLY_BYTES) {
+        next = page.entries[i - 1]!.key;
+        break;
+      }
+      entries.push(entry);
+    }
+    return {
+      entries,
+      nextPageToken: next === undefined ? '' : encodeKeyPageToken('ListContext', next, listFilterKey(scope, keyPrefix)),
+    };
+  }
+
+  /**
+   * One change of one entry. expected_version n ≥ 1 is the stream's expected
+   * revision n-1: the pipeline catches up first when it knows an older
+   * revision (a version written through another instance), and the append
+   * is conditional on it, so of two writers that saw version n one wins and
+   * the other is ABORTED. Without an expected version a lost race is decided
+   * again against the newer version (unconditional writes are last-writer-wins).
+   */
+  private async handle(
+    ctx: RequestContext,
+    requestId: string,
+    recorded: 'ContextPut' | 'ContextDeleted',
+    command: ContextCommand,
+  ): Promise<ContextEntry> {
+    const streamId = contextStreamId(command.scope, command.key);
+    const expected = command.expectedVersion;
+    try {
+      return await this.pipeline.handle(ctx, {
+        requestId,
+        replays: [recorded],
+        stream: { category: CONTEXT_CATEGORY, id: streamId },
+        expectedRevision: expected === undefined || expected === 0 ? undefined : expected - 1,
+        load: () => this.deps.projection.stream(ctx.tenantId, streamId),
+        initial: initialContextState,
+        decide: (state) => decide(command, state),
+        reply: (done) => this.replyVersion(ctx.tenantId, streamId, done),
+      });
+    } catch (err) {
+      // The pipeline speaks revisions; the caller speaks versions (revision + 1).
+      if (err instanceof RevisionMismatchError && expected !== undefined) {
+        throw new ContextVersionMismatchError(expected, err.actual + 1, this.isDeleted(ctx.tenantId, streamId));
+      }
+      throw err;
+    }
+  }
+
+  /** The version the request made (a retry gets the version its first attempt made, whatever came after). */
+  private replyVersion(tenantId: string, streamId: string, done: RequestDone): ContextEntry {
+    const made = done.recorded.at(-1)?.data as { version?: number } | undefined;
+    const record = this.deps.projection.entry(tenantId, streamId);
+    const version = made?.version !== undefined ? record?.versions[made.version - 1] : undefined;
+    if (!record || !version) {
+      throw new AosError('INTERNAL', `context stream ${streamId} was recorded but is not in the read model`);
+    }
+    return toContextEntry(version, record.createTime);
+  }
+
+  private isDeleted(tenantId: string, streamId: string): boolean {
+    return this.deps.projection.entry(tenantId, streamId)?.state.status === 'DELETED';
+  }
+}
+
+function current(record: ContextEntryRecord): ContextEntry {
+  return toContextEntry(record.versions.at(-1)!, record.createTime);
+}

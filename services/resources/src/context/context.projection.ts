@@ -1,0 +1,138 @@
+import { contextVersionOf, parseContextEvent, type ContextVersion } from '@aos/contracts';
+import type { RecordedEvent } from '@aos/event-store';
+import { evolve, initialContextState, type ContextState } from './context.decider';
+
+/** A `ctx-*` stream as the write model needs it: its state and revision. */
+export interface ContextStreamRecord {
+  state: ContextState;
+  revision: number;
+}
+
+/**
+ * One entry with every version it has had. A version's value is the string of
+ * its event as the subscription delivered it — the same string the request
+ * index holds for replies to retries — so keeping every version costs a small
+ * record each, not another copy of the value, and every reader of a version
+ * gets that one stored value.
+ */
+export interface ContextEntryRecord extends ContextStreamRecord {
+  scope: string;
+  key: string;
+  /** versions[i] is version i + 1. */
+  versions: ContextVersion[];
+  /** When version 1 was stored. */
+  createTime: string;
+}
+
+export interface ContextPage {
+  entries: ContextEntryRecord[];
+  /** The key of the page's last entry when more follow. */
+  nextAfterKey: string | undefined;
+}
+
+/** Thrown when an event cannot be applied: the log holds something the context service would never write. */
+export class ContextProjectionError extends Error {
+  override name = 'ContextProjectionError';
+  constructor(event: RecordedEvent, problem: string, options?: { cause?: unknown }) {
+    super(`cannot apply ${event.type} at position ${event.position} (${event.stream}): ${problem}`, options);
+  }
+}
+
+class TenantContext {
+  /** By stream id. */
+  readonly entries = new Map<string, ContextEntryRecord>();
+  /** Scope → key → stream id. */
+  readonly scopes = new Map<string, Map<string, string>>();
+}
+
+/**
+ * Shared context's write and read model, per tenant, fed the `ctx-*` events in
+ * log order. Tenants never see each other's entries: every lookup starts at
+ * the tenant.
+ */
+export class ContextProjection {
+  private readonly tenants = new Map<string, TenantContext>();
+  private appliedCount = 0;
+
+  get eventsApplied(): number {
+    return this.appliedCount;
+  }
+
+  apply(event: RecordedEvent): void {
+    const parsed = this.parse(event);
+    if (!parsed) return;
+    const tenant = this.tenant(event.metadata.tenantId);
+    const record = tenant.entries.get(event.streamId);
+    // Redelivery after a reconnect must not apply a change twice.
+    if (record && event.revision <= record.revision) return;
+    let state: ContextState;
+    try {
+      state = evolve(record?.state ?? initialContextState, parsed);
+    } catch (err) {
+      throw new ContextProjectionError(event, (err as Error).message, { cause: err });
+    }
+    const version = contextVersionOf(event, parsed);
+    if (record) {
+      record.state = state;
+      record.revision = event.revision;
+      record.versions.push(version);
+    } else {
+      const { scope, key } = parsed.data;
+      tenant.entries.set(event.streamId, {
+        scope,
+        key,
+        state,
+        revision: event.revision,
+        versions: [version],
+        createTime: event.time,
+      });
+      let keys = tenant.scopes.get(scope);
+      if (!keys) tenant.scopes.set(scope, (keys = new Map()));
+      keys.set(key, event.streamId);
+    }
+    this.appliedCount += 1;
+  }
+
+  /** The stream as the command pipeline decides on it. */
+  stream(tenantId: string, streamId: string): ContextStreamRecord | undefined {
+    return this.entry(tenantId, streamId);
+  }
+
+  entry(tenantId: string, streamId: string): ContextEntryRecord | undefined {
+    return this.tenants.get(tenantId)?.entries.get(streamId);
+  }
+
+  /** One page of the scope's entries that are not deleted, with the key prefix, by key, after `afterKey`. */
+  list(tenantId: string, scope: string, keyPrefix: string, afterKey: string, pageSize: number): ContextPage {
+    const tenant = this.tenants.get(tenantId);
+    const keys = [...(tenant?.scopes.get(scope) ?? new Map<string, string>())]
+      .filter(([key]) => key.startsWith(keyPrefix) && key > afterKey)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries: ContextEntryRecord[] = [];
+    for (const [, streamId] of keys) {
+      const record = tenant!.entries.get(streamId)!;
+      if (record.state.status !== 'PRESENT') continue;
+      if (entries.length === pageSize) return { entries, nextAfterKey: entries.at(-1)!.key };
+      entries.push(record);
+    }
+    return { entries, nextAfterKey: undefined };
+  }
+
+  private parse(event: RecordedEvent) {
+    try {
+      // An event type this version does not know (written by a newer one) is skipped, not fatal.
+      return parseContextEvent(event.type, event.data);
+    } catch (err) {
+      throw new ContextProjectionError(event, 'its data does not match the schema', { cause: err });
+    }
+  }
+
+  private tenant(tenantId: string): TenantContext {
+    let tenant = this.tenants.get(tenantId);
+    if (!tenant) {
+      tenant = new TenantContext();
+      this.tenants.set(tenantId, tenant);
+    }
+    return tenant;
+  }
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXT_CATEGORY, type ContextEntry } from '@aos/contracts';
+import { AosError } from '@aos/errors';
+import { createEventStore, type EventStore, type Subscription } from '@aos/event-store';
+import type { RequestContext } from '@aos/messaging';
+import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { ContextHandler } from '../src/context/context.handler';
+import { contextStreamId } from '../src/context/context.ids';
+import { ContextProjection } from '../src/context/context.projection';
+import {
+  validateGetContext,
+  validateListContext,
+  validatePutContext,
+  type PutContextMutation,
+} from '../src/context/context.validation';
+
+/**
+ * Two context handlers — two resources instances, each with its own
+ * connection, subscription and in-memory model — against one real
+ * nats-server: the expected version must hold across them, because each
+ * decides on its own model and only the log's expected revision arbitrates.
+ */
+interface Instance {
+  store: EventStore;
+  projection: ContextProjection;
+  handler: ContextHandler;
+  subscription: Subscription;
+}
+
+let nats: NatsServerHandle;
+let reader: EventStore;
+const instances: Instance[] = [];
+const tenantId = `t${randomUUID().slice(0, 8)}`;
+const ctx = (who = 'alice'): RequestContext => ({
+  tenantId,
+  actor: { kind: 'user', id: who },
+  correlationId: randomUUID(),
+});
+
+async function startInstance(url: string): Promise<Instance> {
+  const store = await createEventStore({ kind: 'jetstream', natsUrl: url });
+  const projection = new ContextProjection();
+  const handler = new ContextHandler({
+    store,
+    projection,
+    follower: { waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs) },
+    isFollowing: () => true,
+  });
+  const subscription = store.subscribe({ after: 0, filter: { category: CONTEXT_CATEGORY } }, (event) => {
+    projection.apply(event);
+    handler.pipeline.requests.apply(event);
+  });
+  await subscription.caughtUp;
+  return { store, projection, handler, subscription };
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  instances.push(await startInstance(nats.url), await startInstance(nats.url));
+  reader = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
+});
+
+afterAll(async () => {
+  for (const i of instances) {
+    await i.subscription.close();
+    await i.store.close();
+  }
+  await reader?.close();
+  await nats?.stop();
+});
+
+const put = (m: Partial<PutContextMutation> & { key: string }) =>
+  validatePutContext({ scope: 'tenant', valueJson: '{}', requestId: randomUUID(), ...m });
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof AosError ? e.code : String(e)),
+  );
+}
+
+describe('shared context across two resources instances', () => {
+  it('50 read-modify-write clients over both instances: no lost update, every loss ABORTED', async () => {
+    const key = `counter-${randomUUID().slice(0, 8)}`;
+    const [a, b] = instances;
+    await a!.handler.put(ctx(), put({ key, valueJson: '{"n":0}' }));
+    const failures: string[] = [];
+    let firstRoundOk = 0;
+    let lastPosition = 0;
+    const client = async (i: number) => {
+      const via = (i % 2 === 0 ? a : b)!.handler;
+      for (let attempt = 1; ; attempt++) {
+        const seen = await via.get(ctx(), validateGetContext({ scope: 'tenant', key, version: 0, minPosition: 0 }));
+        const n = (JSON.parse(seen.valueJson) as { n: number }).n;
+        const mutation = put({ key, valueJson: JSON.stringify({ n: n + 1 }), expectedVersion: seen.version });
+        const code = await codeOf(
+          via.put(ctx(`writer-${i}`), mutation).then((made) => {
+            lastPosition = Math.max(lastPosition, made.logPosition);
+          }),
+        );
+        if (code === 'OK') {
+          if (attempt === 1) firstRoundOk += 1;
+          return attempt;
+        }
+        failures.push(code);
+      }
+    };
+    const attempts = await Promise.all(Array.from({ length: 50 }, (_, i) => client(i)));
+
+    // Read through the instance that may not have applied the other's last write yet: min_position waits for it.
+    const final = await a!.handler.get(
+      ctx(),
+      validateGetContext({ scope: 'tenant', key, version: 0, minPosition: lastPosition }),
+    );
+    expect(JSON.parse(final.valueJson)).toEqual({ n: 50 });
+    expect(final.version).toBe(51);
+    expect(new Set(failures)).toEqual(failures.length > 0 ? new Set(['ABORTED']) : new Set());
+    expect(failures.length).toBeGreaterThan(0);
+    const events = await reader.readStream({
+      tenantId,
+      category: CONTEXT_CATEGORY,
+      id: contextStreamId('tenant', key),
+    });
+    expect(events.map((e) => (e.data as { version: number }).version)).toEqual(
+      Array.from({ length: 51 }, (_, i) => i + 1),
+    );
+    // Each value is its predecessor's counter + 1: nothing was written over a version it did not see.
+    expect(events.map((e) => (JSON.parse((e.data as { valueJson: string }).valueJson) as { n: number }).n)).toEqual(
+      Array.from({ length: 51 }, (_, i) => i),
+    );
+    console.log(
+      `context race (2 instances): 50 writers, ${50 + failures.length} puts, ${failures.length} ABORTED, ` +
+        `${firstRoundOk} won on their first try, at most ${Math.max(...attempts)} tries`,
+    );
+  });
+
+  it('50 writers of one version at once over both instances: exactly one wins, 49 ABORTED', async () => {
+    const key = `once-${randomUUID().slice(0, 8)}`;
+    const first = await instances[1]!.handler.put(ctx(), put({ key }));
+    // Both models have version 1 before the race starts.
+    await Promise.all(instances.map((i) => i.subscription.waitFor(first.logPosition)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        codeOf(instances[i % 2]!.handler.put(ctx(), put({ key, valueJson: `{"w":${i}}`, expectedVersion: 1 }))),
+      ),
+    );
+    const counts = results.reduce<Record<string, number>>((c, r) => ({ ...c, [r]: (c[r] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ OK: 1, ABORTED: 49 });
+    const events = await reader.readStream({
+      tenantId,
+      category: CONTEXT_CATEGORY,
+      id: contextStreamId('tenant', key),
+    });
+    expect(events).toHaveLength(2);
+  });
+
+  it('a retry through the other instance gets the first reply, and one event', async () => {
+    const key = `retry-${randomUUID().slice(0, 8)}`;
+    const mutation = put({ key, valueJson: '{"a":1}' });
+    const first = await instances[0]!.handler.put(ctx(), mutation);
+    // A later version does not change what the retry answers.
+    await instances[0]!.handler.put(ctx(), put({ key, valueJson: '{"a":2}' }));
+    const again = await instances[1]!.handler.put(ctx(), mutation);
+    expect(again).toEqual(first);
+    expect(first).toMatchObject({ version: 1, valueJson: '{"a":1}', updatedBy: 'user:alice' });
+    const events = await reader.readStream({
+      tenantId,
+      category: CONTEXT_CATEGORY,
+      id: contextStreamId('tenant', key),
+    });
+    expect(events).toHaveLength(2);
+    // The same request_id for another key is the caller's mistake.
+    expect(await codeOf(instances[1]!.handler.put(ctx(), { ...mutation, key: `${key}-other` }))).toBe(
+      'INVALID_ARGUMENT',
+    );
+  });
+
+  it('serves every version by reference: one stored value per version, old ones readable', async () => {
+    const key = `ref-${randomUUID().slice(0, 8)}`;
+    const [a] = instances;
+    const v1 = await a!.handler.put(ctx(), put({ key, valueJson: '{"text":"first"}' }));
+    await a!.handler.put(ctx('bob'), put({ key, valueJson: '{"text":"second"}' }));
+    const record = a!.projection.entry(tenantId, contextStreamId('tenant', key))!;
+    const atOne = await a!.handler.get(ctx(), validateGetContext({ scope: 'tenant', key, version: 1, minPosition: 0 }));
+    expect(atOne).toEqual(v1);
+    // The projection's value is the very string the request index holds for retries (one copy per version).
+    const step = a!.handler.pipeline.requests.get(
+      tenantId,
+      (
+        await reader.readStream({
+          tenantId,
+          category: CONTEXT_CATEGORY,
+          id: contextStreamId('tenant', key),
+        })
+      )[1]!.metadata.requestId,
+    )!;
+    expect((step[0]!.data as { valueJson: string }).valueJson).toBe(record.versions[1]!.valueJson);
+    const current: ContextEntry = await a!.handler.get(
+      ctx(),
+      validateGetContext({ scope: 'tenant', key, version: 0, minPosition: 0 }),
+    );
+    expect(current).toMatchObject({ version: 2, updatedBy: 'user:bob', createTime: v1.createTime });
+  });
+
+  it('lists the scope by key, without deleted entries, in pages', async () => {
+    const scope = `team/list-${randomUUID().slice(0, 8)}`;
+    const [a] = instances;
+    for (const key of ['c', 'a', 'b', 'x.1', 'x.2']) await a!.handler.put(ctx(), put({ scope, key }));
+    await a!.handler.delete(ctx(), { scope, key: 'b', requestId: randomUUID(), expectedVersion: undefined });
+    const page1 = await a!.handler.list(ctx(), validateListContext({ scope, pageSize: 2 } as never));
+    expect(page1.entries.map((e) => e.key)).toEqual(['a', 'c']);
+    const page2 = await a!.handler.list(
+      ctx(),
+      validateListContext({ scope, pageSize: 2, pageToken: page1.nextPageToken } as never),
+    );
+    expect(page2.entries.map((e) => e.key)).toEqual(['x.1', 'x.2']);
+    expect(page2.nextPageToken).toBe('');
+    const prefixed = await a!.handler.list(ctx(), validateListContext({ scope, keyPrefix: 'x.' } as never));
+    expect(prefixed.entries.map((e) => e.key)).toEqual(['x.1', 'x.2']);
+    expect(() => validateListContext({ scope, keyPrefix: 'x.', pageToken: page1.nextPageToken } as never)).toThrow(
+      /page_token: was issued for a different filter/,
+    );
+  });
+});
