@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { startFakeGateway, StatusError, type FakeGateway } from './fake-gateway';
@@ -13,6 +16,7 @@ import { runAosInProcess } from './in-process-cli';
  * content types, name resolution, optional versions), what it refuses before
  * calling, its output and its exit codes. The whole stack is in the e2e suite.
  */
+const AOS_BIN = fileURLToPath(new URL('../bin/aos.mjs', import.meta.url));
 const KEY = 'cli-test-key-0123456789abcdef';
 const CREATED = { seconds: 1_738_324_800, nanos: 0 };
 const SUPPORT = '11111111-1111-4111-8111-111111111111';
@@ -675,6 +679,24 @@ describe('aos kb and aos context against a gRPC server', () => {
       ]);
       expect(gateway.calls[0]?.request).toMatchObject({ scope: 'tenant', keyPrefix: '', afterPosition: 0 });
     });
+  });
+
+  it('behaves the same through bin/aos.mjs, which the other tests bypass', async () => {
+    file('binary.pdf', Buffer.from([0x25, 0x50, 0x44, 0x46, 0xff, 0x00, 0xfe]));
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [AOS_BIN, 'kb', 'add', 'handbook', 'binary.pdf', '--json'],
+      { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, AOS_GATEWAY_ADDR: gateway.address, AOS_API_KEY: KEY } },
+    );
+
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toMatchObject({
+      knowledgeBaseId: HANDBOOK,
+      contentType: 'application/pdf',
+      sizeBytes: 7,
+    });
+    const add = gateway.calls.find((c) => c.method === 'AddDocument');
+    expect([...(add?.request.content as Buffer)]).toEqual([0x25, 0x50, 0x44, 0x46, 0xff, 0x00, 0xfe]);
   });
 
   it('documents the commands in --help', async () => {
