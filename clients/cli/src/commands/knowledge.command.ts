@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Document, KnowledgeBase, SearchRequest } from '@aos/contracts';
 import type { AosClient } from '@aos/grpc-client';
 import type { ActionRunner, CliContext } from '../cli-context';
