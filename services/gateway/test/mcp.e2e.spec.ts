@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { KnowledgeBase, Tool } from '@aos/contracts';
-import { startTestStack, type TestStack } from '@aos/testing';
+import { startMcpTestServer, startTestStack, type McpTestServer, type TestStack } from '@aos/testing';
 import { GatewayCaller } from './support/gateway-caller';
 import { principalWithKey, rid, unique, type KeyHolder } from './support/governance-fixtures';
 
@@ -20,6 +20,7 @@ let b: { tenantId: string; key: string; kb: KnowledgeBase };
 let viewer: KeyHolder;
 let nobody: KeyHolder;
 let registered: Tool;
+let weather: McpTestServer;
 const clients: Client[] = [];
 
 const KAYAK_DOC = `# Kayak returns
@@ -33,18 +34,16 @@ The glacier tour leaves the north pier at dawn; crampons and helmets are provide
 `;
 
 async function addMarkdown(key: string, knowledgeBaseId: string, text: string): Promise<void> {
-  await t
-    .clientWithKey(key)
-    .knowledge.addDocument({
-      knowledgeBaseId,
-      contentType: 'text/markdown',
-      content: Buffer.from(text),
-      requestId: rid(),
-    });
+  await t.clientWithKey(key).knowledge.addDocument({
+    knowledgeBaseId,
+    contentType: 'text/markdown',
+    content: Buffer.from(text),
+    requestId: rid(),
+  });
 }
 
 beforeAll(async () => {
-  t = await startTestStack();
+  [t, weather] = await Promise.all([startTestStack(), startMcpTestServer()]);
   expect(t.mcpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
   mcpUrl = new URL(t.mcpUrl!);
   gateway = new GatewayCaller(t.gatewayAddr);
@@ -77,12 +76,20 @@ beforeAll(async () => {
     },
     requestId: rid(),
   });
+  // Its get_forecast becomes the registered tool wx_get_forecast.
+  await t.client.tools.registerMcpServer({
+    url: weather.url,
+    defaultRisk: 'READ' as Tool['risk'],
+    namePrefix: 'wx_',
+    requestId: rid(),
+  });
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   gateway?.close();
   await t?.stop();
+  await weather?.stop();
 });
 
 /** The official SDK client, connected (initialize) with `Authorization: Bearer <key>`, or none. */
@@ -135,6 +142,26 @@ async function rawInitialize(authorization?: string): Promise<Response> {
       params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
     }),
   });
+}
+
+interface RecordedDirectCall {
+  toolName: string;
+  principal: string;
+  decision: string;
+  outcome: string;
+  result: string;
+}
+
+/** The DirectToolCalled events the runtime recorded for `principal`, once the audit index has them. */
+async function directCallsOf(principal: string, count: number): Promise<RecordedDirectCall[]> {
+  for (let attempt = 0; ; attempt++) {
+    const page = await t.client.audit.listEvents({ eventTypes: ['DirectToolCalled'], pageSize: 1000 });
+    const calls = page.events
+      .map((e) => JSON.parse(e.dataJson) as RecordedDirectCall)
+      .filter((call) => call.principal === principal);
+    if (calls.length >= count || attempt === 50) return calls;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function http401Of(call: Promise<unknown>): Promise<StreamableHTTPError> {
@@ -250,6 +277,36 @@ describe('the MCP endpoint', () => {
     expect((await rawInitialize(`Bearer ${t.apiKey}`)).status).toBe(200);
     const get = await fetch(mcpUrl, { headers: { authorization: `Bearer ${t.apiKey}` } });
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+  });
+
+  it('calls a registered tool through the runtime, and a refusal is a tool error; both are recorded', async () => {
+    const admin = await mcpClient(t.apiKey);
+    expect((await admin.listTools()).tools.map((tool) => tool.name)).toContain('tool_wx_get_forecast');
+    const sunny = await callTool(admin, 'tool_wx_get_forecast', { city: 'Oslo' });
+    expect(sunny.isError ?? false, textOf(sunny)).toBe(false);
+    expect(textOf(sunny)).toBe('sunny in Oslo');
+
+    // Not listed for the viewer, and refused when called anyway: governance decides in the runtime.
+    const refused = await callTool(await mcpClient(viewer.key), 'tool_wx_get_forecast', { city: 'Oslo' });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(
+      new RegExp(
+        `^PERMISSION_DENIED: ${viewer.principal.subject} may not call tool wx_get_forecast \\(tools\\.call, decision DENIED\\): `,
+      ),
+    );
+    const unknown = await callTool(admin, 'tool_wx_no_such_tool', {});
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/^NOT_FOUND: /);
+
+    const [adminCall] = await directCallsOf((await t.client.governance.whoAmI({})).subject, 1);
+    expect(adminCall).toMatchObject({
+      toolName: 'wx_get_forecast',
+      decision: 'ALLOWED',
+      outcome: 'ok',
+      result: 'sunny in Oslo',
+    });
+    const [viewerCall] = await directCallsOf(viewer.principal.subject, 1);
+    expect(viewerCall).toMatchObject({ toolName: 'wx_get_forecast', decision: 'DENIED' });
   });
 
   it('a key revoked through gRPC is refused on the next MCP request', async () => {

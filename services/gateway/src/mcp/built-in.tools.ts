@@ -63,7 +63,9 @@ function builtInTool<I extends ObjectSchema, O extends ObjectSchema, Req, Reply>
   const [controller, methodName] = spec.method;
   const ref = grpcMethodOf(controller, methodName);
   const permission = requiredPermission(controller, methodName);
-  if (!ref || !permission) throw new Error(`MCP tool ${spec.name}: ${controller.name}.${methodName} declares no permission`);
+  if (!ref || !permission) {
+    throw new Error(`MCP tool ${spec.name}: ${controller.name}.${methodName} declares no permission`);
+  }
   const definition: Tool = {
     name: spec.name,
     title: spec.title,
@@ -86,7 +88,9 @@ function builtInTool<I extends ObjectSchema, O extends ObjectSchema, Req, Reply>
         );
       }
       try {
-        return toolOutput(spec.result(await deps.services.request(spec.subject, ctx, request)) as Record<string, unknown>);
+        return toolOutput(
+          spec.result(await deps.services.request(spec.subject, ctx, request)) as Record<string, unknown>,
+        );
       } catch (err) {
         return toolFailure(err, deps.logger);
       }
@@ -99,10 +103,7 @@ function jsonSchemaOf(schema: ObjectSchema, io: 'input' | 'output'): Tool['input
   return z.toJSONSchema(schema, { target: 'draft-7', io }) as Tool['inputSchema'];
 }
 
-const scope = z
-  .string()
-  .min(1)
-  .describe('"tenant", "team/<label>" (e.g. "team/sales") or "task/<correlation-id>"');
+const scope = z.string().min(1).describe('"tenant", "team/<label>" (e.g. "team/sales") or "task/<correlation-id>"');
 const key = z.string().min(1).describe('1-128 characters of [A-Za-z0-9._:-]');
 
 const CitationOutput = z.object({
@@ -201,7 +202,12 @@ export function builtInTools(deps: BuiltInToolDeps): McpTool[] {
             .record(z.string(), z.string())
             .optional()
             .describe("Exact-match filter on the documents' metadata (all pairs must match)"),
-          min_score: z.number().min(0).max(1).optional().describe('Drop results scoring below this (0-1, after fusion)'),
+          min_score: z
+            .number()
+            .min(0)
+            .max(1)
+            .optional()
+            .describe('Drop results scoring below this (0-1, after fusion)'),
         }),
         output: SearchOutput,
         method: [KnowledgeController, 'search'],
