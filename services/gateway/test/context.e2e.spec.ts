@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextChange, ContextEntry } from '@aos/contracts';
 import type { AosClientError, ContextClient } from '@aos/grpc-client';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { startTestStack, statusOf, type TestStack } from '@aos/testing';
 import { ContextWatch, readModifyWriteRace } from './support/context-fixtures';
 import { principalWithKey } from './support/governance-fixtures';
@@ -288,6 +290,23 @@ describe('shared context through the gateway', () => {
       `context watch: ${expected.length} changes by ${writers.length} writers on ${keys.length} keys seen once each, in order, by 3 watches`,
     );
   });
+  it('a cancelled watch closes its log consumer', async () => {
+    const nc = await connect({ servers: t.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const consumers = async () => (await jsm.streams.info('AOS_EVENTS')).state.consumer_count;
+      const scope = team();
+      const baseline = await consumers();
+      const watches = Array.from({ length: 5 }, () => new ContextWatch(viewer.watchContext({ scope })));
+      await Promise.all(watches.map((w, i) => waitUntilWatching(w, scope, `c${i}-marker`)));
+      expect(await consumers()).toBeGreaterThanOrEqual(baseline + 5);
+      for (const w of watches) w.cancel();
+      await eventually(async () => expect(await consumers()).toBe(baseline));
+      expect(watches.map((w) => w.failure)).toEqual(watches.map(() => undefined));
+    } finally {
+      await nc.close();
+    }
+  });
 });
 
 const notMarker = (c: ContextChange) => !c.entry!.key.endsWith('marker');
@@ -307,4 +326,16 @@ async function waitUntilWatching(watch: ContextWatch, scope: string, key: string
     }
   }
   throw new Error(`the watch did not see its marker ${key}`);
+}
+
+async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
