@@ -22,6 +22,7 @@ export type {
   RuleEffectName,
 } from './access-model.views';
 export { subscribeAccessModel } from './access-model.subscription';
+export { authorizeSubjects, type Authorization } from './authorize';
 export type { AccessModelSubscription } from './access-model.subscription';
 export { generateApiKey, parseApiKey, hashApiKey, verifyApiKeyHash } from './api-key';
 export type { GeneratedApiKey } from './api-key';

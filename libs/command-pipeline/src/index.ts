@@ -28,3 +28,4 @@ export {
   type Registers,
   type RegistersOptions,
 } from './kv-registers';
+export { envelop } from './envelope';

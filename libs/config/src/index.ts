@@ -74,6 +74,12 @@ export const ConfigSchema = z.object({
   AOS_OPENAI_API_KEY: z.string().optional(),
   AOS_MODEL: z.string().default('gpt-4o-mini'),
   /**
+   * Knowledge bases: the embeddings model of AOS_OPENAI_BASE_URL's
+   * /v1/embeddings; set, documents are embedded when added and searches are
+   * hybrid (BM25 and dense vectors); unset, search is lexical only.
+   */
+  AOS_EMBEDDINGS_MODEL: z.string().min(1).max(256).optional(),
+  /**
    * Routing: how long a started task attempt stays claimed without its runner
    * renewing the lease; then routing abandons it (TaskAttemptAbandoned) and the
    * next attempt may start. Runners renew well within it.
@@ -140,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
   }
   if (parsed.data.AOS_ROUTER === 'llm' && !parsed.data.AOS_OPENAI_BASE_URL) {
     throw new ConfigError(['AOS_OPENAI_BASE_URL: required when AOS_ROUTER=llm']);
+  }
+  if (parsed.data.AOS_EMBEDDINGS_MODEL && !parsed.data.AOS_OPENAI_BASE_URL) {
+    throw new ConfigError(['AOS_OPENAI_BASE_URL: required when AOS_EMBEDDINGS_MODEL is set']);
   }
   return { ...parsed.data, dataDir: resolve(parsed.data.AOS_DATA_DIR) };
 }

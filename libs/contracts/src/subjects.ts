@@ -208,6 +208,13 @@ export const GovernanceSubjects = {
 } as const;
 
 /**
+ * AddDocument as it travels over NATS: `content` as base64. Bytes in a JSON
+ * body would be an array of numbers, about 3.6 times their size, so a 512 KiB
+ * document would not fit in a NATS message (1 MiB); base64 is 4/3.
+ */
+export type AddDocumentBody = Omit<AddDocumentRequest, 'content'> & { content: string };
+
+/**
  * Resources: one subject per ToolService, KnowledgeService and ContextService
  * method (the gateway forwards the gRPC request body; WatchContext is served
  * by the gateway from the log). The runtime sends the same subjects for an
@@ -224,7 +231,7 @@ export const ResourcesSubjects = {
   listKnowledgeBases: method<ListKnowledgeBasesRequest, ListKnowledgeBasesResponse>(
     'aos.resources.list-knowledge-bases',
   ),
-  addDocument: method<AddDocumentRequest, Document>('aos.resources.add-document'),
+  addDocument: method<AddDocumentBody, Document>('aos.resources.add-document'),
   listDocuments: method<ListDocumentsRequest, ListDocumentsResponse>('aos.resources.list-documents'),
   getDocument: method<GetDocumentRequest, Document>('aos.resources.get-document'),
   removeDocument: method<RemoveDocumentRequest, Document>('aos.resources.remove-document'),

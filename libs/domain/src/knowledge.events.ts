@@ -23,6 +23,8 @@ import { eventFamily, type EventOf } from './event-family';
  */
 export const KNOWLEDGE_CATEGORY = 'kb';
 export const KNOWLEDGE_EVENTS_SCHEMA_VERSION = 1;
+/** The largest document AddDocument takes, in bytes as uploaded. */
+export const MAX_DOCUMENT_BYTES = 512 * 1024;
 /** Raw bytes per BlobPartStored (base64 in the event: about 171 KiB). */
 export const BLOB_PART_BYTES = 128 * 1024;
 /** The stream id of a blob: `blob_<hex sha256>`. */

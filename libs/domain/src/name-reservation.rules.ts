@@ -21,6 +21,7 @@ export const NameKinds = {
   tool: { noun: 'tool', field: 'tool.name' },
   principal: { noun: 'principal', field: 'principal.name' },
   oidcSubject: { noun: 'principal', field: 'principal.oidc_subject' },
+  knowledgeBase: { noun: 'knowledge base', field: 'knowledge_base.name' },
 } as const;
 export type NameKind = keyof typeof NameKinds;
 

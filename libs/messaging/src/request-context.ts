@@ -13,6 +13,13 @@ export interface RequestContext {
   correlationId: string;
   /** W3C traceparent of the incoming call, when the caller sent one. */
   traceparent?: string;
+  /**
+   * The subjects whose roles and rules apply to the caller (the gateway's
+   * authenticated Caller.grantSubjects: its own subject, or an OIDC caller's
+   * `group:<g>` subjects), for a service that decides per resource inside a
+   * request (e.g. which knowledge bases a search may read). Never recorded in events.
+   */
+  grantSubjects?: string[];
 }
 
 /** The payload of every service request over NATS. */
@@ -24,6 +31,9 @@ export interface ServiceRequest<TBody> {
 /** Tenant ids become NATS subject tokens in the log, so they have the log's shape. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ACTOR_KINDS: readonly string[] = ['user', 'service', 'agent', 'system'];
+/** Bounds of RequestContext.grantSubjects (an OIDC caller's groups are the longest list). */
+const MAX_GRANT_SUBJECTS = 64;
+const MAX_GRANT_SUBJECT_LENGTH = 256;
 
 /**
  * The context is set by the gateway (or another service); a bad one is still
@@ -44,6 +54,18 @@ export function validateRequestContext(ctx: RequestContext | undefined): Request
   if (typeof ctx.correlationId !== 'string') throw new InvalidArgumentError('ctx.correlation_id', 'is required');
   if (ctx.traceparent !== undefined && typeof ctx.traceparent !== 'string') {
     throw new InvalidArgumentError('ctx.traceparent', 'must be a string');
+  }
+  const subjects: unknown = ctx.grantSubjects;
+  if (
+    subjects !== undefined &&
+    (!Array.isArray(subjects) ||
+      subjects.length > MAX_GRANT_SUBJECTS ||
+      !subjects.every((s) => typeof s === 'string' && s !== '' && s.length <= MAX_GRANT_SUBJECT_LENGTH))
+  ) {
+    throw new InvalidArgumentError(
+      'ctx.grant_subjects',
+      `must be a list of at most ${MAX_GRANT_SUBJECTS} subjects of 1-${MAX_GRANT_SUBJECT_LENGTH} characters`,
+    );
   }
   return ctx;
 }

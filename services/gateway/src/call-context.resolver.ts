@@ -37,6 +37,8 @@ export class CallContextResolver {
       tenantId: identity.tenantId,
       actor: identity.actor,
       correlationId: callerCorrelationId(metadata) ?? randomUUID(),
+      // Whose grants apply, for services that decide per resource inside a call (knowledge search).
+      grantSubjects: [...caller.grantSubjects],
     };
     const traceparent = firstString(metadata, 'traceparent')?.toLowerCase();
     if (traceparent && TRACEPARENT.test(traceparent)) ctx.traceparent = traceparent;

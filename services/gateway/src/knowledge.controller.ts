@@ -1,7 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
+import { InvalidArgumentError } from '@aos/errors';
 import {
   KnowledgeServiceControllerMethods,
+  MAX_DOCUMENT_BYTES,
+  type AddDocumentBody,
   ResourcesSubjects,
   type AddDocumentRequest,
   type CreateKnowledgeBaseRequest,
@@ -49,7 +52,13 @@ export class KnowledgeController implements KnowledgeServiceController {
 
   @RequiresPermission('knowledge.write')
   addDocument(request: AddDocumentRequest, metadata?: Metadata): Promise<Document> {
-    return this.services.forward(ResourcesSubjects.addDocument, request, metadata);
+    const content = Buffer.from(request.content ?? new Uint8Array());
+    // Refused here too: larger, its base64 could exceed a NATS message and fail without naming the field.
+    if (content.length > MAX_DOCUMENT_BYTES) {
+      throw new InvalidArgumentError('content', `must be at most ${MAX_DOCUMENT_BYTES} bytes; got ${content.length}`);
+    }
+    const body: AddDocumentBody = { ...request, content: content.toString('base64') };
+    return this.services.forward(ResourcesSubjects.addDocument, body, metadata);
   }
 
   @RequiresPermission('knowledge.read')
