@@ -1,4 +1,5 @@
 import {
+  KNOWLEDGE_CATEGORY,
   toProtoEvent,
   type Event,
   type ListEventsRequest,
@@ -54,9 +55,10 @@ export class AuditIndexProjection {
     private readonly isFollowing: () => boolean = () => true,
   ) {}
 
-  apply(e: RecordedEvent): void {
+  apply(recorded: RecordedEvent): void {
     // A redelivered event must not appear twice, and binary search needs strictly increasing positions.
-    if (e.position <= this.position) return;
+    if (recorded.position <= this.position) return;
+    const e = summarised(recorded);
     const tenantId = e.metadata.tenantId;
     let tenant = this.tenants.get(tenantId);
     if (!tenant) {
@@ -115,6 +117,18 @@ export class AuditIndexProjection {
       throw new UnavailableError('the audit index is not following the log', { cause: err });
     }
   }
+}
+
+/**
+ * The event as the index keeps and answers it: a knowledge blob part's data
+ * (up to 128 KiB of a document's bytes, text or embeddings, as base64) is
+ * left out and its size said instead; which blob, which part and its hash
+ * stay. The whole part is in the log (ReplayEvents, exports).
+ */
+function summarised(e: RecordedEvent): RecordedEvent {
+  if (e.category !== KNOWLEDGE_CATEGORY || e.type !== 'BlobPartStored') return e;
+  const { data, ...part } = e.data as { data?: unknown };
+  return { ...e, data: { ...part, dataBytes: typeof data === 'string' ? Buffer.byteLength(data, 'base64') : 0 } };
 }
 
 interface EventQuery {

@@ -181,3 +181,26 @@ describe('page tokens and binary search', () => {
     expect([0, 2, 3, 4, 7, 8, 9].map((p) => firstAfter(events, p))).toEqual([0, 1, 1, 2, 3, 4, 4]);
   });
 });
+
+describe('knowledge blob parts', () => {
+  it('are listed with their hash, kind and size, never their base64 data', async () => {
+    const index = new AuditIndexProjection();
+    const bytes = Buffer.alloc(1000, 7);
+    index.apply(
+      recorded(1, {
+        stream: 'kb-blob_abc',
+        type: 'BlobPartStored',
+        data: { sha256: 'abc', kind: 'original', part: 0, parts: 1, totalBytes: 1000, data: bytes.toString('base64') },
+      }),
+    );
+    const { events } = await index.list(ctx('t1'), {});
+    expect(JSON.parse(events[0]!.dataJson)).toEqual({
+      sha256: 'abc',
+      kind: 'original',
+      part: 0,
+      parts: 1,
+      totalBytes: 1000,
+      dataBytes: 1000,
+    });
+  });
+});
