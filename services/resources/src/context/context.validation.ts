@@ -52,17 +52,16 @@ export interface ListContextQuery {
 
 export function validatePutContext(body: PutContextRequest | undefined): PutContextMutation {
   const request = requireBody(body);
-  return {
-    scope: validateContextScope(request.scope),
-    key: validateContextKey(request.key),
-    valueJson: validateContextValue(request.valueJson),
-    expectedVersion: validateExpectedVersion(request.expectedVersion),
-    requestId: validateRequestId(request.requestId),
-  };
+  const { scope, key, expectedVersion, requestId } = validateChange(request);
+  return { scope, key, valueJson: validateContextValue(request.valueJson), expectedVersion, requestId };
 }
 
 export function validateDeleteContext(body: DeleteContextRequest | undefined): DeleteContextMutation {
-  const request = requireBody(body);
+  return validateChange(requireBody(body));
+}
+
+/** The fields every change of one entry has. */
+function validateChange(request: DeleteContextRequest): DeleteContextMutation {
   return {
     scope: validateContextScope(request.scope),
     key: validateContextKey(request.key),
