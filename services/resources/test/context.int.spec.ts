@@ -223,6 +223,19 @@ describe('shared context across two resources instances', () => {
     expect(current).toMatchObject({ version: 2, updatedBy: 'user:bob', createTime: v1.createTime });
   });
 
+  it("keeps tenants apart: another tenant's entry of the same scope and key is not there", async () => {
+    const key = `mine-${randomUUID().slice(0, 8)}`;
+    const [a] = instances;
+    const other: RequestContext = { ...ctx(), tenantId: `${tenantId}-other` };
+    await a!.handler.put(ctx(), put({ key, valueJson: '"secret"' }));
+    const query = validateGetContext({ scope: 'tenant', key, version: 0, minPosition: 0 });
+    expect(await codeOf(a!.handler.get(other, query))).toBe('NOT_FOUND');
+    expect((await a!.handler.list(other, validateListContext({ scope: 'tenant' } as never))).entries).toEqual([]);
+    // The other tenant's first version of the same key is its own version 1.
+    expect((await a!.handler.put(other, put({ key, valueJson: '"theirs"', expectedVersion: 0 }))).version).toBe(1);
+    expect((await a!.handler.get(ctx(), query)).valueJson).toBe('"secret"');
+  });
+
   it('lists the scope by key, without deleted entries, in pages', async () => {
     const scope = `team/list-${randomUUID().slice(0, 8)}`;
     const [a] = instances;
