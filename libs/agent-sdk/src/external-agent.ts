@@ -7,6 +7,23 @@ import {
 } from '@grpc/grpc-js';
 import type { AgentMessage, Attached, RuntimeMessage, Task, TaskAssignment, ToolCallResult } from '@aos/contracts';
 import { AosClientError, loadServiceDefinition, toAosClientError } from '@aos/grpc-client';
+import {
+  CONTEXT_GET,
+  CONTEXT_PUT,
+  getArguments,
+  KNOWLEDGE_SEARCH,
+  putArguments,
+  readGet,
+  readPut,
+  readSearch,
+  searchArguments,
+  type ContextValue,
+  type ContextVersion,
+  type GetContextOptions,
+  type KnowledgeSearch,
+  type PutContextOptions,
+  type SearchKnowledgeOptions,
+} from './builtin-tools';
 
 /** What a task handler gets besides the task: the governed way to act through AgentOS. */
 export interface TaskContext {
@@ -25,6 +42,25 @@ export interface TaskContext {
    * Rejects only when the task is revoked or the session ends.
    */
   callTool(toolName: string, input?: Record<string, unknown>): Promise<ToolCallResult>;
+  /**
+   * Searches the agent's knowledge bases (its knowledge_base_ids, less those
+   * a DENY rule closes to it) through the built-in tool `knowledge_search`;
+   * recorded in the run with the citations returned. Rejects with a
+   * BuiltinToolError when refused or failed.
+   */
+  searchKnowledge(query: string, options?: SearchKnowledgeOptions): Promise<KnowledgeSearch>;
+  /**
+   * Reads a shared context entry (`context_get`), by default in the task's
+   * scope (shared by the agents working on one request); undefined when
+   * there is none. Rejects with a BuiltinToolError when refused or failed.
+   */
+  getContext<T = unknown>(key: string, options?: GetContextOptions): Promise<ContextValue<T> | undefined>;
+  /**
+   * Writes a shared context entry (`context_put`): a new version. With
+   * `expectedVersion`, rejects with a BuiltinToolError of code ABORTED when
+   * another writer got there first (read it again and retry).
+   */
+  putContext(key: string, value: unknown, options?: PutContextOptions): Promise<ContextVersion>;
   /** Records a step in the task's run, in the agent's own words. */
   reportStep(summary: string, detail?: unknown): void;
 }
@@ -134,18 +170,24 @@ export function runExternalAgent(options: ExternalAgentOptions): ExternalAgent {
     if (running.has(task.id)) return;
     const entry: RunningTask = { controller: new AbortController(), pendingCalls: new Map() };
     running.set(task.id, entry);
+    const callTool = (toolName: string, input: Record<string, unknown> = {}) =>
+      new Promise<ToolCallResult>((resolve, reject) => {
+        if (entry.controller.signal.aborted) return reject(new Error(`task ${task.id} revoked`));
+        const callId = `c${++nextCallId}`;
+        entry.pendingCalls.set(callId, { resolve, reject });
+        send({ toolCall: { taskId: task.id, callId, toolName, argumentsJson: JSON.stringify(input) } });
+      });
     const ctx: TaskContext = {
       task,
       runId: assignment.runId,
       attempt: assignment.attempt,
       signal: entry.controller.signal,
-      callTool: (toolName, input = {}) =>
-        new Promise<ToolCallResult>((resolve, reject) => {
-          if (entry.controller.signal.aborted) return reject(new Error(`task ${task.id} revoked`));
-          const callId = `c${++nextCallId}`;
-          entry.pendingCalls.set(callId, { resolve, reject });
-          send({ toolCall: { taskId: task.id, callId, toolName, argumentsJson: JSON.stringify(input) } });
-        }),
+      callTool,
+      searchKnowledge: async (query, opts) =>
+        readSearch(await callTool(KNOWLEDGE_SEARCH, searchArguments(query, opts))),
+      getContext: async <T>(key: string, opts?: GetContextOptions) =>
+        readGet<T>(await callTool(CONTEXT_GET, getArguments(key, opts))),
+      putContext: async (key, value, opts) => readPut(await callTool(CONTEXT_PUT, putArguments(key, value, opts))),
       reportStep: (summary, detail) =>
         send({ step: { taskId: task.id, summary, detailJson: detail === undefined ? '' : JSON.stringify(detail) } }),
     };

@@ -5,3 +5,13 @@ export {
   type TaskContext,
   type TaskHandler,
 } from './external-agent';
+export {
+  BuiltinToolError,
+  type ContextValue,
+  type ContextVersion,
+  type GetContextOptions,
+  type KnowledgeSearch,
+  type KnowledgeSearchResult,
+  type PutContextOptions,
+  type SearchKnowledgeOptions,
+} from './builtin-tools';

@@ -115,7 +115,7 @@ export class DirectToolCalls {
       execution: ToolExecution | undefined,
     ): DirectToolCalledData => ({
       requestId: body.requestId,
-      principal: `${ctx.actor.kind}:${ctx.actor.id}`,
+      principal: subjectOf(ctx.actor),
       grantSubjects: body.grantSubjects,
       toolId,
       toolName: body.toolName,
@@ -145,6 +145,11 @@ export class DirectToolCalls {
   private now(): number {
     return this.deps.now?.() ?? performance.now();
   }
+}
+
+/** The caller's subject: `<kind>:<id>`, or its id when that is a subject already (an OIDC caller's `oidc:<sub>`). */
+function subjectOf(actor: RequestContext['actor']): string {
+  return actor.id.includes(':') ? actor.id : `${actor.kind}:${actor.id}`;
 }
 
 function replyOf(steps: readonly RecordedStep[]): DirectToolCallReply {
