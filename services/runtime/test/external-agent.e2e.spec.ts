@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import type { Agent, AgentMessage, PolicyRule, RuntimeMessage, Task, Tool, ToolC
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
 import { firstEvent, startTestStack, taskEnd, type TestStack } from '@aos/testing';
+import { startEchoServer, type EchoServer } from './support/echo-server';
 
 /**
  * External agents in the whole stack: a process attached with the SDK over
@@ -22,8 +21,7 @@ const REPO_ROOT = join(import.meta.dirname, '../../..');
 let t: TestStack;
 let api: AosClient;
 let store: EventStore;
-let echoServer: Server;
-const echoRequests: string[] = [];
+let echo: EchoServer;
 const tools: Record<string, Tool> = {};
 const agents: ExternalAgent[] = [];
 let child: ChildProcess | undefined;
@@ -31,27 +29,17 @@ let child: ChildProcess | undefined;
 const rid = () => randomUUID();
 
 beforeAll(async () => {
-  echoServer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      echoRequests.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echoed: JSON.parse(body) }));
-    });
-  });
-  await new Promise<void>((r) => echoServer.listen(0, '127.0.0.1', r));
+  echo = await startEchoServer();
   t = await startTestStack({ env: { AOS_RUN_LEASE_MS: String(LEASE_MS) } });
   api = t.client;
   store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
-  const port = (echoServer.address() as AddressInfo).port;
   for (const name of ['echo', 'vault']) {
     tools[name] = await api.tools.registerTool({
       tool: {
         name: `${name}-${rid().slice(0, 6)}`,
         description: `${name} over HTTP`,
         risk: 'READ' as Tool['risk'],
-        http: { endpoint: `http://127.0.0.1:${port}/${name}`, method: 'POST' },
+        http: { endpoint: `${echo.url}/${name}`, method: 'POST' },
         inputSchemaJson: '{"type":"object"}',
       } as Tool,
       requestId: rid(),
@@ -64,7 +52,7 @@ afterAll(async () => {
   await Promise.all(agents.map((a) => a.close()));
   await store?.close();
   await t?.stop();
-  await new Promise((r) => echoServer?.close(r));
+  await echo?.stop();
 });
 
 async function externalAgent(name: string, labels: Record<string, string> = { 'aos.runtime': 'external' }) {
@@ -155,7 +143,7 @@ describe('an external agent attached with the SDK', () => {
     expect(seen.map((s) => s.decision)).toEqual(['ALLOWED', 'DENIED']);
     expect(JSON.parse(seen[0]!.result)).toEqual({ echoed: { text: 'file the intake form' } });
     expect(seen[1]!.error).toMatch(/not granted/);
-    expect(echoRequests).toContainEqual(JSON.stringify({ text: 'file the intake form' }));
+    expect(echo.requests).toContainEqual(JSON.stringify({ text: 'file the intake form' }));
 
     const events = await runEvents(`${task.id}-1`);
     expect(events.map((e) => e.type)).toEqual([

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuiltinToolError, runExternalAgent, type ExternalAgent, type KnowledgeSearch } from '@aos/agent-sdk';
 import {
@@ -25,6 +23,7 @@ import {
   type ScriptedModelServer,
   type TestStack,
 } from '@aos/testing';
+import { startEchoServer, type EchoServer } from './support/echo-server';
 
 /**
  * Knowledge and shared context through the runtime, in the whole stack:
@@ -41,8 +40,7 @@ let api: AosClient;
 let store: EventStore;
 let model: ScriptedModelServer;
 let nats: ServiceClient;
-let echo: Server;
-const echoRequests: string[] = [];
+let echo: EchoServer;
 const externals: ExternalAgent[] = [];
 
 let handbook: KnowledgeBase;
@@ -56,16 +54,7 @@ const rid = () => randomUUID();
 
 beforeAll(async () => {
   model = await startScriptedModelServer();
-  echo = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      echoRequests.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echoed: JSON.parse(body) }));
-    });
-  });
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  echo = await startEchoServer();
   t = await startTestStack({
     env: {
       AOS_OPENAI_BASE_URL: model.baseURL,
@@ -101,13 +90,12 @@ beforeAll(async () => {
     content: Buffer.from('Refunds above 1000 EUR need the vault code 4711 and a receipt.'),
     requestId: rid(),
   });
-  const port = (echo.address() as AddressInfo).port;
   echoTool = await api.tools.registerTool({
     tool: {
       name: `echo-${rid().slice(0, 6)}`,
       description: 'echo over HTTP',
       risk: 'READ' as Tool['risk'],
-      http: { endpoint: `http://127.0.0.1:${port}/echo`, method: 'POST' },
+      http: { endpoint: `${echo.url}/echo`, method: 'POST' },
       inputSchemaJson: '{"type":"object"}',
     } as Tool,
     requestId: rid(),
@@ -120,7 +108,7 @@ afterAll(async () => {
   await store?.close();
   await t?.stop();
   await model?.stop();
-  await new Promise((r) => echo?.close(r));
+  await echo?.stop();
 });
 
 async function agent(name: string, definition: Partial<Agent>): Promise<Agent> {
@@ -404,7 +392,7 @@ describe('a principal calls a registered tool directly (RuntimeSubjects.callTool
 
   it('runs the tool for a principal a rule allows, records it once, and answers a retry from the record', async () => {
     const requestId = rid();
-    const before = echoRequests.length;
+    const before = echo.requests.length;
     const reply = await call(alice, requestId);
     expect(reply).toMatchObject({ decision: 'ALLOWED', error: '' });
     expect(JSON.parse(reply.result)).toEqual({ echoed: { text: 'hello' } });
@@ -420,12 +408,12 @@ describe('a principal calls a registered tool directly (RuntimeSubjects.callTool
     expect(reply.logPosition).toBe(event.position);
 
     expect(await call(alice, requestId)).toEqual(reply);
-    expect(echoRequests.length - before).toBe(1);
+    expect(echo.requests.length - before).toBe(1);
     expect(await store.readStream({ tenantId: TENANT, category: 'run', id: event.streamId })).toHaveLength(1);
   });
 
   it('refuses a principal no role or rule grants tools.call, and one whose rule asks for approval; both recorded', async () => {
-    const before = echoRequests.length;
+    const before = echo.requests.length;
     const refusedId = rid();
     const refused = await call(bob, refusedId);
     expect(refused).toMatchObject({ decision: 'DENIED', result: '' });
@@ -441,7 +429,7 @@ describe('a principal calls a registered tool directly (RuntimeSubjects.callTool
     expect(approval.decision).toBe('DENIED');
     expect(approval.decisionReason).toMatch(/cannot wait for a person's approval/);
     expect(direct(await recorded(approvalId))).toMatchObject({ decision: 'DENIED', outcome: 'refused' });
-    expect(echoRequests.length).toBe(before);
+    expect(echo.requests.length).toBe(before);
   });
 
   it('answers NOT_FOUND for a tool the tenant does not have, recording nothing', async () => {
