@@ -408,6 +408,15 @@ describe('the projection checks blobs and rebuilds from the log alone', () => {
     const hybridAfter = await search(acmeAgent, { ...query, mode: 'HYBRID' });
     expect(hybridAfter).toEqual(hybridBefore);
     expect(embeddings.requests.map((r) => r.inputs)).toEqual([1]);
+
+    // No embeddings model at all: search is lexical unless asked, and documents are added without vectors.
+    await service.close();
+    service = await startResources(config(), { shutdownHooks: false });
+    const plain = await search(acmeAgent, { ...query, mode: undefined });
+    expect(plain.mode).toBe('LEXICAL');
+    expect(plain.results).toEqual(before.results);
+    const unembedded = await addDocument(acme, { knowledgeBaseId: kb.id, content: `No vectors for ${marker}.` });
+    expect([unembedded.embeddingsModel, unembedded.version]).toEqual(['', 1]);
   });
 });
 

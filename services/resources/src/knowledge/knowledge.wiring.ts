@@ -53,8 +53,9 @@ export async function buildKnowledge(host: ServiceHost, options: KnowledgeOption
   });
   const subscription = host.follow('knowledge', { category: KNOWLEDGE_CATEGORY }, (e) => {
     projection.apply(e);
-    // Blob parts are not requests' answers, and their data is large: the request index keeps none of it.
-    if (e.type !== 'BlobPartStored') handler.pipeline.requests.apply(e);
+    // Blob parts are not requests' answers, and their data is large: the request index keeps none of it;
+    // of a document's event it keeps what a retry's reply needs (not the chunk boundaries).
+    if (e.type !== 'BlobPartStored') handler.pipeline.requests.apply({ ...e, data: replyFacts(e.data) });
   });
   await subscription.caughtUp;
   await projection.settled();
@@ -101,4 +102,10 @@ function settledFollower(follower: LogFollower, projection: KnowledgeProjection)
       }
     },
   };
+}
+
+/** What the request index keeps of a knowledge base stream's event: which document and version it was about. */
+function replyFacts(data: unknown): unknown {
+  const { knowledgeBaseId, documentId, version } = (data ?? {}) as Record<string, unknown>;
+  return { knowledgeBaseId, documentId, version };
 }
