@@ -38,6 +38,8 @@ Environment (all optional):
                           built-in agents fail with FAILED_PRECONDITION)
   AOS_OPENAI_API_KEY      its API key
   AOS_MODEL               model for agents that name none (default gpt-4o-mini)
+  AOS_EMBEDDINGS_MODEL    embeddings model at AOS_OPENAI_BASE_URL for knowledge bases: documents
+                          embedded when added, hybrid search (unset: lexical search only)
   AOS_RUNTIME_CONCURRENCY runs one runtime instance executes at once (default 8)
   AOS_MODEL_TIMEOUT_MS    time limit of one model call (default 60000; retried twice)
   AOS_RUN_MAX_TURNS       model calls per run before it fails (default 20)
