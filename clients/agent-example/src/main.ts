@@ -3,9 +3,10 @@
  * TypeScript and no model at all) that works as one of the tenant's agents.
  * It attaches through the gateway, receives the agent's tasks, calls a tool
  * through AgentOS (governed and recorded like the built-in runtime's calls),
- * reports a step and returns a result.
+ * optionally searches the agent's knowledge bases and notes what it found in
+ * the request's shared context, reports a step and returns a result.
  *
- *   npm run example:agent -- --agent <agent-id> [--tool <tool-name>]
+ *   npm run example:agent -- --agent <agent-id> [--tool <tool-name>] [--knowledge]
  *
  * The agent must carry the label `aos.runtime=external`, e.g.
  *   aos agents create --name intake --capability intake --label aos.runtime=external
@@ -15,12 +16,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runExternalAgent } from '@aos/agent-sdk';
+import { runExternalAgent, type TaskContext } from '@aos/agent-sdk';
 
-const USAGE = `usage: npm run example:agent -- --agent <agent-id> [--tool <tool-name>]
+const USAGE = `usage: npm run example:agent -- --agent <agent-id> [--tool <tool-name>] [--knowledge]
 
 Attaches to AgentOS as the given agent (labelled aos.runtime=external) and works its tasks:
-reports a step, calls <tool-name> with {"text": <the task text>} when given, and answers
+reports a step, calls <tool-name> with {"text": <the task text>} when given, with
+--knowledge searches the agent's knowledge bases for the task text and notes the best
+citation in the request's shared context (key "example-agent.citation"), and answers
 with what it did. Ctrl-C detaches (exit 0); unfinished tasks are offered to the next session
 at once. It exits 1 when AgentOS ends the session for good (the agent was retired, the key
 lost runtime.attach).
@@ -41,7 +44,12 @@ function apiKey(): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { agent: { type: 'string' }, tool: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      agent: { type: 'string' },
+      tool: { type: 'string' },
+      knowledge: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -60,13 +68,14 @@ async function main(): Promise<number> {
     handleTask: async (ctx) => {
       process.stdout.write(`[example-agent] task ${ctx.task.id} (attempt ${ctx.attempt}): ${ctx.task.text}\n`);
       ctx.reportStep('read the task', { characters: ctx.task.text.length });
-      if (!tool) return `Received "${ctx.task.text}" (no tool configured).`;
+      const found = values.knowledge ? await cite(ctx) : '';
+      if (!tool) return `Received "${ctx.task.text}" (no tool configured).${found}`;
       const call = await ctx.callTool(tool, { text: ctx.task.text });
       if (call.decision === 'DENIED' || call.decision === 'REJECTED') {
         throw new Error(`tool ${tool} refused: ${call.error}`);
       }
       if (call.error) throw new Error(`tool ${tool} failed: ${call.error}`);
-      return `Called ${tool}; it answered: ${call.result}`;
+      return `Called ${tool}; it answered: ${call.result}${found}`;
     },
   });
   const attached = await agent.attached;
@@ -86,6 +95,19 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/**
+ * Searches the agent's knowledge bases for the task's text (recorded in the run with
+ * the citations) and notes the best citation in the request's shared context.
+ */
+async function cite(ctx: TaskContext): Promise<string> {
+  const { results } = await ctx.searchKnowledge(ctx.task.text, { topK: 1 });
+  const best = results[0];
+  if (!best?.citation) return ' Nothing in the knowledge bases matched.';
+  const { documentId, documentVersion, startOffset, endOffset } = best.citation;
+  const noted = await ctx.putContext('example-agent.citation', best.citation);
+  return ` Best match: "${best.snippet}" (${documentId} v${documentVersion}, characters ${startOffset}-${endOffset}; noted as version ${noted.version} in ${noted.scope}).`;
 }
 
 main().then(

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuiltinToolError, runExternalAgent, type ExternalAgent, type KnowledgeSearch } from '@aos/agent-sdk';
 import {
@@ -42,6 +44,8 @@ let model: ScriptedModelServer;
 let nats: ServiceClient;
 let echo: EchoServer;
 const externals: ExternalAgent[] = [];
+let child: ChildProcess | undefined;
+const REPO_ROOT = join(import.meta.dirname, '../../..');
 
 let handbook: KnowledgeBase;
 let vault: KnowledgeBase;
@@ -103,6 +107,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  child?.kill('SIGKILL');
   await Promise.all(externals.map((a) => a.close()));
   await nats?.close();
   await store?.close();
@@ -307,16 +312,7 @@ describe('built-in agents search knowledge and share context through the runtime
 
 describe('an external agent through the SDK', () => {
   it('searches knowledge and puts and gets context; a stale expected version rejects with ABORTED; all recorded', async () => {
-    const created = await api.agents.createAgent({
-      agent: {
-        name: `ext-${rid().slice(0, 6)}`,
-        description: 'an external researcher',
-        knowledgeBaseIds: [handbook.id],
-        labels: { 'aos.runtime': 'external' },
-      },
-      requestId: rid(),
-    });
-    const ext = await api.agents.deployAgent({ id: created.id, requestId: rid(), reason: '' });
+    const ext = await agent('ext', { knowledgeBaseIds: [handbook.id], labels: { 'aos.runtime': 'external' } });
     const seen: { search?: KnowledgeSearch; stale?: unknown; read?: unknown; missing?: unknown } = {};
     const process = runExternalAgent({
       address: t.gatewayAddr,
@@ -435,5 +431,42 @@ describe('a principal calls a registered tool directly (RuntimeSubjects.callTool
   it('answers NOT_FOUND for a tool the tenant does not have, recording nothing', async () => {
     const err = await call(alice, rid(), 'no-such-tool').catch((e: { code: string }) => e);
     expect((err as { code: string }).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('the example agent (clients/agent-example) with --knowledge', () => {
+  it('cites the best match of the task text and notes the citation in the request’s context', async () => {
+    const example = await agent('example', { knowledgeBaseIds: [handbook.id], labels: { 'aos.runtime': 'external' } });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'clients/agent-example/src/main.ts', '--agent', example.id, '--knowledge'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, AOS_GATEWAY_ADDR: t.gatewayAddr, AOS_API_KEY: t.apiKey },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child!.stdout!.on('data', () => output.includes('attached as') && resolve());
+      child!.once('exit', (code) => reject(new Error(`the example exited (${code}): ${output}`)));
+    });
+    const correlation = `req-${rid()}`;
+    const task = await submit('can items be exchanged for another size', example.id, correlation);
+    const events = await runOf(task.id);
+    expect(ofType(events, 'KnowledgeSearched')[0]!.citations[0]).toMatchObject({ documentId: 'refund-policy' });
+    const done = await api.tasks.getTask({ id: task.id });
+    expect(done.result).toMatch(
+      /Best match: "[\s\S]*exchanged[\s\S]*" \(refund-policy v1, characters \d+-\d+; noted as version 1/,
+    );
+    const noted = await api.context.getContext({ scope: `task/${correlation}`, key: 'example-agent.citation' });
+    expect(JSON.parse(noted.valueJson)).toMatchObject({ knowledgeBaseId: handbook.id, documentId: 'refund-policy' });
+
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
   });
 });
