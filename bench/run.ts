@@ -1,5 +1,5 @@
 /**
- * `npm run bench [gateway|replay|authz|routing|cluster]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing|cluster|knowledge]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
@@ -7,6 +7,7 @@ import { benchReplay } from './replay.bench';
 import { benchAuthz } from './authz.bench';
 import { benchRouting } from './routing.bench';
 import { benchCluster } from './cluster.bench';
+import { benchKnowledge } from './knowledge.bench';
 
 const which = process.argv[2] ?? 'all';
 const benches: Record<string, () => Promise<void>> = {
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   authz: benchAuthz,
   routing: benchRouting,
   cluster: benchCluster,
+  knowledge: benchKnowledge,
 };
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
