@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExternalAgent, type ExternalAgent, type TaskContext } from '@aos/agent-sdk';
@@ -9,6 +7,7 @@ import { createEventStore, type EventStore, type RecordedEvent } from '@aos/even
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
 import { firstEvent, startTestStack, taskEnd, type TestStack } from '@aos/testing';
 import { startEchoServer, type EchoServer } from './support/echo-server';
+import { startExampleAgent, type ExampleAgentProcess } from './support/example-agent';
 
 /**
  * External agents in the whole stack: a process attached with the SDK over
@@ -17,14 +16,13 @@ import { startEchoServer, type EchoServer } from './support/echo-server';
  * AgentOS (governance decides, the log records), reports steps and results.
  */
 const LEASE_MS = 1500;
-const REPO_ROOT = join(import.meta.dirname, '../../..');
 let t: TestStack;
 let api: AosClient;
 let store: EventStore;
 let echo: EchoServer;
 const tools: Record<string, Tool> = {};
 const agents: ExternalAgent[] = [];
-let child: ChildProcess | undefined;
+let example: ExampleAgentProcess | undefined;
 
 const rid = () => randomUUID();
 
@@ -48,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  example?.child.kill('SIGKILL');
   await Promise.all(agents.map((a) => a.close()));
   await store?.close();
   await t?.stop();
@@ -334,36 +332,14 @@ describe('attaching is refused', () => {
 describe('the example agent (clients/agent-example)', () => {
   it('runs as a child process against the stack and a task it receives succeeds', async () => {
     const agent = await externalAgent('example');
-    child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'clients/agent-example/src/main.ts', '--agent', agent.id, '--tool', tools.echo!.name],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, AOS_GATEWAY_ADDR: t.gatewayAddr, AOS_API_KEY: t.apiKey },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (output.includes('attached as')) resolve();
-      };
-      child!.stdout!.on('data', check);
-      child!.once('exit', (code) => reject(new Error(`the example exited (${code}): ${output}`)));
-    });
-
+    example = await startExampleAgent(['--agent', agent.id, '--tool', tools.echo!.name], t);
     const task = await submit('say hello to the example', agent.id);
     const end = await taskEnded(task.id);
     expect(end.type).toBe('RunSucceeded');
     const done = await api.tasks.getTask({ id: task.id, minPosition: end.position });
     expect(done.result).toMatch(/^Called echo-.*; it answered: .*say hello to the example/);
-    expect(output).toContain(`task ${task.id} (attempt 1)`);
-
-    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    child = undefined;
+    expect(example.output()).toContain(`task ${task.id} (attempt 1)`);
+    expect(await example.stop()).toBe(0);
+    example = undefined;
   });
 });

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuiltinToolError, runExternalAgent, type ExternalAgent, type KnowledgeSearch } from '@aos/agent-sdk';
 import {
@@ -26,6 +24,7 @@ import {
   type TestStack,
 } from '@aos/testing';
 import { startEchoServer, type EchoServer } from './support/echo-server';
+import { startExampleAgent, type ExampleAgentProcess } from './support/example-agent';
 
 /**
  * Knowledge and shared context through the runtime, in the whole stack:
@@ -44,8 +43,7 @@ let model: ScriptedModelServer;
 let nats: ServiceClient;
 let echo: EchoServer;
 const externals: ExternalAgent[] = [];
-let child: ChildProcess | undefined;
-const REPO_ROOT = join(import.meta.dirname, '../../..');
+let example: ExampleAgentProcess | undefined;
 
 let handbook: KnowledgeBase;
 let vault: KnowledgeBase;
@@ -107,7 +105,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  example?.child.kill('SIGKILL');
   await Promise.all(externals.map((a) => a.close()));
   await nats?.close();
   await store?.close();
@@ -436,25 +434,13 @@ describe('a principal calls a registered tool directly (RuntimeSubjects.callTool
 
 describe('the example agent (clients/agent-example) with --knowledge', () => {
   it('cites the best match of the task text and notes the citation in the request’s context', async () => {
-    const example = await agent('example', { knowledgeBaseIds: [handbook.id], labels: { 'aos.runtime': 'external' } });
-    child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'clients/agent-example/src/main.ts', '--agent', example.id, '--knowledge'],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, AOS_GATEWAY_ADDR: t.gatewayAddr, AOS_API_KEY: t.apiKey },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child!.stdout!.on('data', () => output.includes('attached as') && resolve());
-      child!.once('exit', (code) => reject(new Error(`the example exited (${code}): ${output}`)));
+    const exampleAgent = await agent('example', {
+      knowledgeBaseIds: [handbook.id],
+      labels: { 'aos.runtime': 'external' },
     });
+    example = await startExampleAgent(['--agent', exampleAgent.id, '--knowledge'], t);
     const correlation = `req-${rid()}`;
-    const task = await submit('can items be exchanged for another size', example.id, correlation);
+    const task = await submit('can items be exchanged for another size', exampleAgent.id, correlation);
     const events = await runOf(task.id);
     expect(ofType(events, 'KnowledgeSearched')[0]!.citations[0]).toMatchObject({ documentId: 'refund-policy' });
     const done = await api.tasks.getTask({ id: task.id });
@@ -464,9 +450,7 @@ describe('the example agent (clients/agent-example) with --knowledge', () => {
     const noted = await api.context.getContext({ scope: `task/${correlation}`, key: 'example-agent.citation' });
     expect(JSON.parse(noted.valueJson)).toMatchObject({ knowledgeBaseId: handbook.id, documentId: 'refund-policy' });
 
-    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    child = undefined;
+    expect(await example.stop()).toBe(0);
+    example = undefined;
   });
 });
