@@ -308,6 +308,37 @@ describe('built-in agents search knowledge and share context through the runtime
   });
 });
 
+describe('a context write whose rule requires approval', () => {
+  it('waits for a person (the task is WAITING_APPROVAL), then writes with decision APPROVED', async () => {
+    const editor = await agent('editor', {});
+    const key = `policy-${rid().slice(0, 8)}`;
+    await rule(`agent:${editor.id}`, 'context.write', `ctx/tenant/${key}`, {
+      effect: 'ALLOW' as PolicyRule['effect'],
+      requiresApproval: true,
+    });
+    model.scriptFor(
+      'put-awaits-approval',
+      { toolCalls: [{ id: 'put-a', name: 'context_put', arguments: { scope: 'tenant', key, value: 'v2' } }] },
+      { content: 'Written once approved.' },
+    );
+    const task = await submit('put-awaits-approval: update the policy', editor.id, `req-${rid()}`);
+    const awaited = await firstEvent(
+      store,
+      (e) => e.streamId.startsWith(`${task.id}-`) && e.type === 'ApprovalAwaited',
+    );
+    expect(awaited.data).toMatchObject({ callId: 'put-a', toolId: 'builtin:context_put' });
+    expect((await api.tasks.getTask({ id: task.id, minPosition: awaited.position })).state).toBe('WAITING_APPROVAL');
+    const { approvalId } = awaited.data as RunData<'ApprovalAwaited'>;
+    const approval = (await api.governance.listApprovals({})).approvals.find((a) => a.id === approvalId);
+    expect(approval).toMatchObject({ action: 'context.write', resource: `ctx/tenant/${key}` });
+    await api.governance.decideApproval({ id: approvalId, approve: true, reason: 'fine', requestId: rid() });
+
+    const [put] = ofType(await runOf(task.id), 'ToolCalled');
+    expect(put).toMatchObject({ toolId: 'builtin:context_put', decision: 'APPROVED', outcome: 'ok' });
+    expect((await api.context.getContext({ scope: 'tenant', key })).valueJson).toBe('"v2"');
+  });
+});
+
 describe('an external agent through the SDK', () => {
   it('searches knowledge and puts and gets context; a stale expected version rejects with ABORTED; all recorded', async () => {
     const ext = await agent('ext', { knowledgeBaseIds: [handbook.id], labels: { 'aos.runtime': 'external' } });
