@@ -7,11 +7,18 @@
  * fixed seed: they cost what real ones cost, they mean nothing), beside
  * MiniSearch alone on the same chunks (its own BM25, no filter) in the same run.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import MiniSearch from 'minisearch';
+import { KNOWLEDGE_CATEGORY } from '@aos/contracts';
+import { createEventStore } from '@aos/event-store';
+import type { AosClient } from '@aos/grpc-client';
+import { startTestStack } from '@aos/testing';
 import { HybridIndex, type SearchOptions } from '../libs/retrieval/src';
-import { formatTiming, timeSync, type Timing } from './measure';
+import { closedLoop, formatRow, formatTiming, timeSync, type LoadResult, type Timing } from './measure';
 
 const CHUNKS = Number(process.env.AOS_BENCH_CHUNKS ?? 100_000);
 const SEARCHES = Number(process.env.AOS_BENCH_SEARCHES ?? 500);
@@ -126,7 +133,117 @@ export async function benchKnowledgeSearch(): Promise<void> {
   process.stdout.write(`${row(`HybridIndex hybrid (${DIMENSIONS} dims), half allowed`, hybrid, baseline)}\n`);
 }
 
-/** `npm run bench knowledge`: search now; the service's ingestion figures join it here. */
+const INGEST_DOCUMENTS = Number(process.env.AOS_BENCH_INGEST_DOCUMENTS ?? 300);
+const INGEST_CONCURRENCY = 8;
+const INGEST_WARMUP = 8;
+/** About 20 chunks of up to 256 tokens a document. */
+const DOCUMENT_CHARS = 16_000;
+
+/** Markdown documents of ~DOCUMENT_CHARS characters of corpus sentences, in paragraphs; each one different. */
+function ingestDocuments(count: number): Buffer[] {
+  const random = seeded(20_251_204);
+  const sentences = corpusSentences();
+  return Array.from({ length: count }, (_, d) => {
+    let text = `# Document ${d}\n\n`;
+    while (text.length < DOCUMENT_CHARS) {
+      text += `${sentences[Math.floor(random() * sentences.length)]!}${random() < 0.15 ? '\n\n' : ' '}`;
+    }
+    return Buffer.from(text.trim());
+  });
+}
+
+interface IngestRun {
+  result: LoadResult;
+  chunks: number;
+  /** The JSON size of each event each request wrote to the log, by request. */
+  messages: number[][];
+}
+
+/**
+ * Ingestion: AddDocument through the gateway (gRPC; extraction, chunking, the
+ * blobs and DocumentAdded in the log, the reply once the projection has
+ * indexed it), 8 in flight, no embeddings model: into one knowledge base (one
+ * stream: its commits are serialised), and spread over 8. Beside, in the same
+ * run: raw JetStream publish of messages of the very sizes those AddDocuments
+ * wrote (read back from the log), one document's messages in a row an
+ * operation, 8 in flight.
+ */
+export async function benchKnowledgeIngest(): Promise<void> {
+  process.stdout.write(
+    `\n(f) knowledge ingestion: ${INGEST_DOCUMENTS} Markdown documents of ~${DOCUMENT_CHARS} characters, ${INGEST_CONCURRENCY} in flight\n`,
+  );
+  const documents = ingestDocuments(INGEST_WARMUP + INGEST_DOCUMENTS * 2);
+  const t = await startTestStack();
+  const nc = await connect({ servers: t.natsUrl });
+  const store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
+  try {
+    const kbs = await Promise.all(
+      Array.from({ length: INGEST_CONCURRENCY }, (_, i) =>
+        t.client.knowledge.createKnowledgeBase({ knowledgeBase: { name: `bench-${i}` }, requestId: randomUUID() }),
+      ),
+    );
+    const add = (client: AosClient, kbId: string, document: number, requestId: string) =>
+      client.knowledge.addDocument({
+        knowledgeBaseId: kbId,
+        documentId: `doc-${document}`,
+        contentType: 'text/markdown',
+        content: documents[document]!,
+        requestId,
+      });
+    for (let d = 0; d < INGEST_WARMUP; d++) await add(t.client, kbs[0]!.id, d, randomUUID());
+
+    const ingest = async (first: number, kbOf: (i: number) => string): Promise<IngestRun> => {
+      const requestIds = Array.from({ length: INGEST_DOCUMENTS }, () => randomUUID());
+      let chunks = 0;
+      const result = await closedLoop(INGEST_CONCURRENCY, INGEST_DOCUMENTS, async (i) => {
+        const added = await add(t.client, kbOf(i), first + i, requestIds[i]!);
+        chunks += added.chunkCount;
+      });
+      const wanted = new Map<string, number>(requestIds.map((id, i) => [id, i]));
+      const messages = requestIds.map((): number[] => []);
+      for await (const e of store.readAll({ filter: { category: KNOWLEDGE_CATEGORY } })) {
+        const i = wanted.get(e.metadata.requestId);
+        const { id, type, data, metadata } = e;
+        if (i !== undefined) messages[i]!.push(Buffer.byteLength(JSON.stringify({ id, type, data, metadata })));
+      }
+      return { result, chunks, messages };
+    };
+    const one = await ingest(INGEST_WARMUP, () => kbs[0]!.id);
+    const spread = await ingest(INGEST_WARMUP + INGEST_DOCUMENTS, (i) => kbs[i % kbs.length]!.id);
+
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'BENCH_KB_RAW', subjects: ['bench.kb.>'] });
+    const js = jetstream(nc);
+    const payloads = one.messages.map((sizes) => sizes.map((size) => Buffer.alloc(size, 0x61)));
+    const raw = await closedLoop(INGEST_CONCURRENCY, INGEST_DOCUMENTS, async (i) => {
+      for (const payload of payloads[i]!) await js.publish(`bench.kb.${i}`, payload);
+    });
+    await jsm.streams.delete('BENCH_KB_RAW');
+
+    const events = one.messages.reduce((n, m) => n + m.length, 0);
+    const mib = one.messages.flat().reduce((n, b) => n + b, 0) / 1024 / 1024;
+    const perDocument = one.chunks / INGEST_DOCUMENTS;
+    process.stdout.write(
+      `  one knowledge base: ${events} events (${mib.toFixed(1)} MiB) for ${one.chunks} chunks (${perDocument.toFixed(1)} a document)\n`,
+    );
+    const docs = (line: string) => line.replace('ops/s', 'docs/s');
+    process.stdout.write(`${docs(formatRow('raw JetStream publish, same messages', raw))}\n`);
+    process.stdout.write(`${docs(formatRow('AddDocument via gateway, one knowledge base', one.result, raw))}\n`);
+    process.stdout.write(`${docs(formatRow('AddDocument via gateway, 8 knowledge bases', spread.result, raw))}\n`);
+    const chunksPerSecond = (run: IngestRun) => (run.chunks / run.result.seconds).toFixed(0);
+    process.stdout.write(
+      `  chunks/s: AddDocument ${chunksPerSecond(one)} (one knowledge base), ${chunksPerSecond(spread)} (8); ` +
+        `raw publish of the same messages ${(raw.opsPerSec * perDocument).toFixed(0)}\n`,
+    );
+  } finally {
+    await store.close();
+    await nc.close();
+    await t.stop();
+  }
+}
+
+/** `npm run bench knowledge`: search, then ingestion through the service. */
 export async function benchKnowledge(): Promise<void> {
   await benchKnowledgeSearch();
+  await benchKnowledgeIngest();
 }
