@@ -261,6 +261,14 @@ describe('AddDocument and Search', () => {
     );
   });
 
+  it("an agent's search covers the knowledge bases it names that exist; NOT_FOUND only when none does", async () => {
+    const missing = randomUUID();
+    const found = await search(acmeAgent, { query: 'roll back', knowledgeBaseIds: [missing, kb.id] });
+    expect(found.knowledgeBaseIds).toEqual([kb.id]);
+    expect(found.results.length).toBeGreaterThan(0);
+    await expectCode(search(acmeAgent, { query: 'roll back', knowledgeBaseIds: [missing] }), 'NOT_FOUND');
+  });
+
   it("keeps tenants apart: another tenant's knowledge base is NOT_FOUND, in a search too", async () => {
     await expectCode(call(ResourcesSubjects.getKnowledgeBase, globexAgent, { id: kb.id }), 'NOT_FOUND');
     await expectCode(search(globexAgent, { query: 'roll back', knowledgeBaseIds: [kb.id] }), 'NOT_FOUND');

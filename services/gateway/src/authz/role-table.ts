@@ -12,6 +12,8 @@ import '../governance.controller';
 import '../tool.controller';
 import '../task.controller';
 import '../runtime.controller';
+import '../knowledge.controller';
+import '../context.controller';
 
 export const SYSTEM_ADMIN_COLUMN = 'system admin';
 export type RoleTableColumn = BuiltInRole | typeof SYSTEM_ADMIN_COLUMN;

@@ -1,12 +1,7 @@
-import {
-  AccessModel,
-  authorizeSubjects,
-  subscribeAccessModel,
-  type AccessModelSubscription,
-} from '@aos/access-control';
+import { ACCESS_MODEL_CATEGORIES, AccessModel, AccessModelError, authorizeSubjects } from '@aos/access-control';
 import { DeadlineExceededError, UnavailableError } from '@aos/errors';
-import type { EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
+import type { ServiceHost } from '@aos/service-host';
 
 /** The permission a caller needs on `kb/<id>` to see the knowledge base in a list or a search. */
 export const READ_PERMISSION = 'knowledge.read';
@@ -14,37 +9,35 @@ export const READ_PERMISSION = 'knowledge.read';
 /**
  * Who may read which knowledge base, decided here (not only at the gateway)
  * because a list or a search spans knowledge bases: the service's own
- * AccessModel, following the governance streams of the log as the gateway's
- * does, asked with the same authorizeSubjects for the caller's grant
- * subjects. Following stops only with the log: then every question is
- * UNAVAILABLE rather than answered from a model that no longer sees changes.
+ * AccessModel, built from the governance streams like any other projection
+ * of the host (so a subscription that stops is fatal to the instance, as for
+ * the knowledge streams), asked with the same authorizeSubjects as the
+ * gateway for the caller's grant subjects.
  */
 export class KnowledgeAccess {
   private constructor(
     private readonly model: AccessModel,
-    private readonly subscription: AccessModelSubscription,
-    /** Filled by the subscription's error handler; the first one stops answering. */
-    private readonly failures: unknown[],
+    private readonly host: Pick<ServiceHost, 'isFollowing'>,
+    private readonly waitForPosition: (position: number, timeoutMs: number) => Promise<void>,
   ) {}
 
-  /** Subscribes and resolves once the model has caught up with the log. */
-  static async start(store: EventStore, warn: (message: string) => void): Promise<KnowledgeAccess> {
+  /** Follows the governance categories into a fresh model (the host's caughtUp covers them). */
+  static follow(host: ServiceHost, warn: (message: string) => void): KnowledgeAccess {
     const model = new AccessModel();
-    const failures: unknown[] = [];
-    const subscription = subscribeAccessModel(
-      store,
-      model,
-      (error) => {
-        failures.push(error);
-        warn(`the access model stopped following the log: ${String((error as Error)?.message ?? error)}`);
-      },
-      (skipped) => warn(`the access model skipped a governance event: ${skipped.message}`),
+    const subscriptions = ACCESS_MODEL_CATEGORIES.map((category) =>
+      host.follow(`access-${category}`, { category }, (event) => {
+        try {
+          model.apply(event);
+        } catch (error) {
+          // One event the model cannot apply must not stop every search; the others still count.
+          if (!(error instanceof AccessModelError)) throw error;
+          warn(`the access model skipped a governance event: ${error.message}`);
+        }
+      }),
     );
-    await subscription.caughtUp.catch(async (err: unknown) => {
-      await subscription.close();
-      throw err;
-    });
-    return new KnowledgeAccess(model, subscription, failures);
+    const waitFor = (position: number, timeoutMs: number) =>
+      Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined);
+    return new KnowledgeAccess(model, host, waitFor);
   }
 
   /**
@@ -64,7 +57,7 @@ export class KnowledgeAccess {
     this.assertLive();
     if (position <= this.model.position) return;
     try {
-      await this.subscription.waitFor(position, timeoutMs);
+      await this.waitForPosition(position, timeoutMs);
     } catch {
       this.assertLive();
       throw new DeadlineExceededError(`the access model did not reach log position ${position} within ${timeoutMs} ms`);
@@ -72,14 +65,8 @@ export class KnowledgeAccess {
   }
 
   assertLive(): void {
-    if (this.failures.length > 0) {
-      throw new UnavailableError('the resources service stopped following the governance log; restart it', {
-        cause: this.failures[0],
-      });
+    if (!this.host.isFollowing()) {
+      throw new UnavailableError('the resources service stopped following the log; restart it');
     }
-  }
-
-  close(): Promise<void> {
-    return this.subscription.close();
   }
 }

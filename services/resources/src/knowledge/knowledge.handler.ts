@@ -349,7 +349,8 @@ export class KnowledgeHandler {
 
   /**
    * The knowledge bases a search covers. An agent (the runtime, which checked
-   * governance for it) names them and gets exactly those of its tenant;
+   * governance for it) names them and gets those of its tenant that exist
+   * (NOT_FOUND when none does);
    * anyone else gets those named that it may read (a named one it may not is
    * PERMISSION_DENIED), or with none named, every one it may read.
    */
@@ -365,8 +366,11 @@ export class KnowledgeHandler {
           'an agent names the knowledge bases it searches (its knowledge_base_ids)',
         );
       }
-      named.forEach(exists);
-      return [...named];
+      // An agent's definition may name a knowledge base that was never created (lifecycle does not
+      // check them): the search covers the ones that exist, and the reply's knowledge_base_ids says which.
+      const existing = named.filter((id) => projection.knowledgeBase(ctx.tenantId, id));
+      if (existing.length === 0) exists(named[0]!);
+      return existing;
     }
     if (named.length === 0) {
       return projection

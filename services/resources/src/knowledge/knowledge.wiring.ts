@@ -35,8 +35,7 @@ const QUERY_EMBEDDINGS_TIMEOUT_MS = 3_000;
 export async function buildKnowledge(host: ServiceHost, options: KnowledgeOptions = {}): Promise<ResourcePart> {
   const warn = (message: string) => host.logger.warn(message, 'knowledge');
   const projection = new KnowledgeProjection({ store: host.store, blobCacheBytes: options.blobCacheBytes, warn });
-  const access = await KnowledgeAccess.start(host.store, warn);
-  host.onClose(() => access.close());
+  const access = KnowledgeAccess.follow(host, warn);
   const embedder = options.embedder === undefined ? configuredEmbedder(host) : (options.embedder ?? undefined);
   const handler = new KnowledgeHandler({
     store: host.store,
