@@ -206,7 +206,7 @@ export class CommandPipeline {
     this.names = new NameReservations({
       ledger: options.names?.ledger,
       holders: options.names?.holders ?? {},
-      catchUp: () => this.catchUp(),
+      catchUp: async () => void (await this.catchUp()),
       now: this.now,
       graceMs: options.nameGraceMs,
     });
@@ -328,9 +328,11 @@ export class CommandPipeline {
     return find();
   }
 
-  /** Waits until the read models have applied everything in the log right now. */
-  async catchUp(): Promise<void> {
-    await this.waitFor(await this.options.store.headPosition(), this.options.waits.catchUpMs);
+  /** Waits until the read models have applied everything in the log right now; resolves to that position. */
+  async catchUp(): Promise<number> {
+    const head = await this.options.store.headPosition();
+    await this.waitFor(head, this.options.waits.catchUpMs);
+    return head;
   }
 
   private recorded<R>(tenantId: string, spec: RequestSpec<R>): readonly RecordedStep[] | undefined {

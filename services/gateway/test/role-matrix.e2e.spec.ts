@@ -41,6 +41,8 @@ describe('role × method, through the gateway', () => {
         'AuditService',
         'GovernanceService',
         'ToolService',
+        'KnowledgeService',
+        'ContextService',
         'TaskService',
         'RuntimeService',
       ] as AosService[]

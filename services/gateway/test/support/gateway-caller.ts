@@ -3,7 +3,14 @@ import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE } from '@aos/contracts';
 
 export type AosService =
-  'AgentService' | 'AuditService' | 'GovernanceService' | 'ToolService' | 'TaskService' | 'RuntimeService';
+  | 'AgentService'
+  | 'AuditService'
+  | 'GovernanceService'
+  | 'ToolService'
+  | 'KnowledgeService'
+  | 'ContextService'
+  | 'TaskService'
+  | 'RuntimeService';
 
 /** How a call ended: its status, and what it returned before that. */
 export interface CallOutcome {

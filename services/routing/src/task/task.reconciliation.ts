@@ -35,8 +35,13 @@ export class TaskReconciliation {
   async reconcileTenant(tenantId: string): Promise<void> {
     const { model, pipeline, routing } = this.deps;
     if (!pipeline.isFollowingLog()) return;
+    // A submit appends TaskSubmitted and its routing together, and the model applies them one by one:
+    // seen in between, the task would look unrouted and be routed (the model router asked) a second
+    // time. So decide on the log as it is now, applied whole, and leave tasks created after it to
+    // their submitter (the next reconciliation sees them whole).
+    const reached = await pipeline.catchUp();
     const pending = [...model.tasks.unstartedTasksOf(tenantId)]
-      .filter((r) => this.needsRouting(r))
+      .filter((r) => r.createPosition <= reached && this.needsRouting(r))
       .sort(
         (a, b) =>
           PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.createPosition - b.createPosition,
