@@ -1,7 +1,7 @@
 import { VerificationGate } from './verification-gate';
 import { GovernanceCategories, parseGovernanceEvent, type GovernanceEvent } from '@aos/contracts';
 import { UnauthenticatedError } from '@aos/errors';
-import type { RecordedEvent } from '@aos/event-store';
+import { ProjectionError, type RecordedEvent } from '@aos/event-store';
 import { parseApiKey, verifyApiKeyHash } from './api-key';
 import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLES, isBuiltInRole, isSystemPermission } from '@aos/domain';
 import { TenantEnforcer, type PolicyLine } from './casbin-model';
@@ -10,15 +10,8 @@ import { VerifiedKeyCache } from './verified-key-cache';
 import type { ApiKeyView, BindingView, PrincipalView, RoleView, RuleView, TenantView } from './access-model.views';
 
 /** Thrown by apply() for a governance event it cannot apply (bad data); the event is skipped. */
-export class AccessModelError extends Error {
+export class AccessModelError extends ProjectionError {
   override name = 'AccessModelError';
-  constructor(
-    readonly event: Pick<RecordedEvent, 'id' | 'type' | 'stream' | 'position'>,
-    problem: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot apply ${event.type} at position ${event.position} (${event.stream}): ${problem}`, options);
-  }
 }
 
 /** The governance categories the access model is built from. */

@@ -38,3 +38,4 @@ export { createEventStore } from './create-event-store';
 export type { EventStoreConfig } from './create-event-store';
 export { followProjection, loggedProjectionReports } from './follow-projection';
 export type { FollowedProjection, ProjectionReports } from './follow-projection';
+export { applyRecorded, parseRecorded, ProjectionError } from './projection-error';

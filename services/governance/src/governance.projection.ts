@@ -1,5 +1,5 @@
 import { foldName, GovernanceCategories, parseGovernanceEvent, type GovernanceEvent } from '@aos/contracts';
-import type { RecordedEvent } from '@aos/event-store';
+import { applyRecorded, parseRecorded, type RecordedEvent } from '@aos/event-store';
 import {
   evolveApproval,
   initialApprovalState,
@@ -54,21 +54,6 @@ export interface BudgetRecord extends StreamRecord<ExistingBudget> {
   readonly tenantId: string;
 }
 
-/** Thrown when a governance event cannot be applied; the event is skipped and reported. */
-export class GovernanceProjectionError extends Error {
-  override name = 'GovernanceProjectionError';
-  constructor(
-    event: Pick<RecordedEvent, 'id' | 'type' | 'stream' | 'position'>,
-    problem: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `cannot apply ${event.type} ${event.id} at position ${event.position} of ${event.stream}: ${problem}`,
-      options,
-    );
-  }
-}
-
 class TenantSpace {
   tenant: TenantRecord | undefined;
   readonly principals = new Map<string, StreamRecord<ExistingPrincipal>>();
@@ -101,23 +86,11 @@ export class GovernanceProjection {
 
   apply(event: RecordedEvent): void {
     if (!(Object.values(GovernanceCategories) as string[]).includes(event.category)) return;
-    let parsed: GovernanceEvent | undefined;
-    try {
-      parsed = parseGovernanceEvent(event.type, event.data);
-    } catch (err) {
-      throw new GovernanceProjectionError(event, 'its data does not match the schema', { cause: err });
-    }
+    const parsed: GovernanceEvent | undefined = parseRecorded(event, parseGovernanceEvent);
     // An event type this version does not know (written by a newer one) is skipped.
     if (!parsed) return;
     const space = this.space(event.metadata.tenantId);
-    let changed: boolean;
-    try {
-      changed = this.applyTo(space, event, parsed);
-    } catch (err) {
-      if (err instanceof GovernanceProjectionError) throw err;
-      throw new GovernanceProjectionError(event, (err as Error).message, { cause: err });
-    }
-    if (!changed) return;
+    if (!applyRecorded(event, () => this.applyTo(space, event, parsed))) return;
     this.applied += 1;
   }
 

@@ -6,7 +6,7 @@ import {
   toTimestamp,
   type Agent,
 } from '@aos/contracts';
-import type { RecordedEvent } from '@aos/event-store';
+import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
 import { evolve, initialAgentState, type ExistingAgent } from './agent.decider';
 import { foldName } from '@aos/domain';
 import { matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
@@ -40,21 +40,6 @@ export interface AgentPage {
   totalSize: number;
   /** Set when more matching agents follow the page: the createPosition of its last record. */
   nextAfterPosition: number | undefined;
-}
-
-/** Thrown when an event in an `agent-*` stream cannot be applied; the event is skipped and reported. */
-export class AgentProjectionError extends Error {
-  override name = 'AgentProjectionError';
-  constructor(
-    readonly event: Pick<RecordedEvent, 'id' | 'type' | 'stream' | 'position'>,
-    problem: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `cannot apply ${event.type} ${event.id} at position ${event.position} of ${event.stream}: ${problem}`,
-      options,
-    );
-  }
 }
 
 class TenantAgents {
@@ -102,16 +87,13 @@ export class AgentProjection {
     // Redelivery after a reconnect must not apply a change twice.
     if (previous && event.revision <= previous.revision) return;
     if (parsed.data.agentId !== event.streamId) {
-      throw new AgentProjectionError(event, `data.agentId ${parsed.data.agentId} does not match the stream`);
+      throw new ProjectionError(event, `data.agentId ${parsed.data.agentId} does not match the stream`);
     }
-    let agent: ExistingAgent;
-    try {
+    const agent: ExistingAgent = applyRecorded(event, () => {
       const next = evolve(previous?.agent ?? initialAgentState, parsed);
       if (next.status === 'NONE') throw new Error('the agent does not exist after the event');
-      agent = next;
-    } catch (err) {
-      throw new AgentProjectionError(event, (err as Error).message, { cause: err });
-    }
+      return next;
+    });
     const record: AgentRecord = Object.freeze({
       tenantId: event.metadata.tenantId,
       agent,
@@ -162,12 +144,8 @@ export class AgentProjection {
   }
 
   private parse(event: RecordedEvent) {
-    try {
-      // An event type this version does not know (written by a newer one) is skipped, not fatal.
-      return parseAgentEvent(event.type, event.data);
-    } catch (err) {
-      throw new AgentProjectionError(event, 'its data does not match the schema', { cause: err });
-    }
+    // An event type this version does not know (written by a newer one) is skipped, not fatal.
+    return parseRecorded(event, parseAgentEvent);
   }
 
   private tenant(tenantId: string): TenantAgents {

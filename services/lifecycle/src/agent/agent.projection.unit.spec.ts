@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentDefinition, AgentEvent } from '@aos/contracts';
-import type { RecordedEvent } from '@aos/event-store';
+import { ProjectionError, type RecordedEvent } from '@aos/event-store';
 import { RequestIndex } from '@aos/command-pipeline';
-import {
-  AgentProjection,
-  AgentProjectionError,
-  MAX_PAGE_BYTES,
-  toProtoAgent,
-  type AgentRecord,
-} from './agent.projection';
+import { AgentProjection, MAX_PAGE_BYTES, toProtoAgent, type AgentRecord } from './agent.projection';
 import { parseAgentFilter } from './agent.filter';
 
 const T1 = 'tenant-1';
@@ -176,7 +170,7 @@ describe('AgentProjection', () => {
     const log = new Log();
     const created = log.create(T1, 'a1', definition('A'));
     expect(() => log.projection.apply({ ...created, revision: 1, position: 2, type: 'AgentPaused', data: {} })).toThrow(
-      AgentProjectionError,
+      ProjectionError,
     );
     expect(() =>
       log.projection.apply({

@@ -1,5 +1,5 @@
 import { contextVersionOf, parseContextEvent, type ContextVersion } from '@aos/contracts';
-import type { RecordedEvent } from '@aos/event-store';
+import { applyRecorded, parseRecorded, type RecordedEvent } from '@aos/event-store';
 import { evolve, initialContextState, type ContextState } from './context.decider';
 
 /** A `ctx-*` stream as the write model needs it: its state and revision. */
@@ -30,14 +30,6 @@ export interface ContextPage {
   nextAfterKey: string | undefined;
 }
 
-/** Thrown when an event cannot be applied: the log holds something the context service would never write. */
-export class ContextProjectionError extends Error {
-  override name = 'ContextProjectionError';
-  constructor(event: RecordedEvent, problem: string, options?: { cause?: unknown }) {
-    super(`cannot apply ${event.type} at position ${event.position} (${event.stream}): ${problem}`, options);
-  }
-}
-
 class TenantContext {
   /** By stream id. */
   readonly entries = new Map<string, ContextEntryRecord>();
@@ -65,12 +57,7 @@ export class ContextProjection {
     const record = tenant.entries.get(event.streamId);
     // Redelivery after a reconnect must not apply a change twice.
     if (record && event.revision <= record.revision) return;
-    let state: ContextState;
-    try {
-      state = evolve(record?.state ?? initialContextState, parsed);
-    } catch (err) {
-      throw new ContextProjectionError(event, (err as Error).message, { cause: err });
-    }
+    const state: ContextState = applyRecorded(event, () => evolve(record?.state ?? initialContextState, parsed));
     const version = contextVersionOf(event, parsed);
     if (record) {
       record.state = state;
@@ -119,12 +106,8 @@ export class ContextProjection {
   }
 
   private parse(event: RecordedEvent) {
-    try {
-      // An event type this version does not know (written by a newer one) is skipped, not fatal.
-      return parseContextEvent(event.type, event.data);
-    } catch (err) {
-      throw new ContextProjectionError(event, 'its data does not match the schema', { cause: err });
-    }
+    // An event type this version does not know (written by a newer one) is skipped, not fatal.
+    return parseRecorded(event, parseContextEvent);
   }
 
   private tenant(tenantId: string): TenantContext {

@@ -8,7 +8,7 @@ import {
   type McpServerRegistered,
   type Tool,
 } from '@aos/contracts';
-import type { RecordedEvent } from '@aos/event-store';
+import { applyRecorded, parseRecorded, type RecordedEvent } from '@aos/event-store';
 import { evolve, initialToolStreamState, type ToolEntry, type ToolStreamState } from './tool.decider';
 import type { ToolFilter } from './tool.validation';
 
@@ -49,14 +49,6 @@ export interface ToolPage {
   nextAfterSeq: number | undefined;
 }
 
-/** Thrown when an event cannot be applied: the log holds something the tool registry would never write. */
-export class ToolProjectionError extends Error {
-  override name = 'ToolProjectionError';
-  constructor(event: RecordedEvent, problem: string, options?: { cause?: unknown }) {
-    super(`cannot apply ${event.type} at position ${event.position} (${event.stream}): ${problem}`, options);
-  }
-}
-
 class TenantTools {
   readonly streams = new Map<string, ToolStreamRecord>();
   readonly tools = new Map<string, ToolRecord>();
@@ -85,12 +77,7 @@ export class ToolProjection {
     const stream = tenant.streams.get(event.streamId);
     // Redelivery after a reconnect must not apply a change twice.
     if (stream && event.revision <= stream.revision) return;
-    let state: ToolStreamState;
-    try {
-      state = evolve(stream?.state ?? initialToolStreamState, parsed);
-    } catch (err) {
-      throw new ToolProjectionError(event, (err as Error).message, { cause: err });
-    }
+    const state: ToolStreamState = applyRecorded(event, () => evolve(stream?.state ?? initialToolStreamState, parsed));
     tenant.streams.set(event.streamId, { state, revision: event.revision });
     let toolId: string | undefined;
     switch (parsed.type) {
@@ -184,12 +171,8 @@ export class ToolProjection {
   }
 
   private parse(event: RecordedEvent) {
-    try {
-      // An event type this version does not know (written by a newer one) is skipped, not fatal.
-      return parseToolEvent(event.type, event.data);
-    } catch (err) {
-      throw new ToolProjectionError(event, 'its data does not match the schema', { cause: err });
-    }
+    // An event type this version does not know (written by a newer one) is skipped, not fatal.
+    return parseRecorded(event, parseToolEvent);
   }
 
   private tenant(tenantId: string): TenantTools {

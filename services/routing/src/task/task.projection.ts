@@ -16,7 +16,7 @@ import {
   type TaskHistoryEvent,
   type TaskStep,
 } from '@aos/contracts';
-import type { RecordedEvent } from '@aos/event-store';
+import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
 
 /** GetTask shows at most the last this many steps of a task. */
 export const MAX_STEPS = 500;
@@ -44,14 +44,6 @@ export interface TaskChange {
   readonly record: TaskRecord;
   readonly before: ExistingTask | undefined;
   readonly event: TaskHistoryEvent;
-}
-
-/** Thrown when an event cannot be applied: the log holds something routing would never write. */
-export class TaskProjectionError extends Error {
-  override name = 'TaskProjectionError';
-  constructor(event: RecordedEvent, problem: string, options?: { cause?: unknown }) {
-    super(`cannot apply ${event.type} at position ${event.position} (${event.stream}): ${problem}`, options);
-  }
 }
 
 class TenantTasks {
@@ -121,7 +113,7 @@ export class TaskProjection {
     // Redelivery after a reconnect must not apply a change twice.
     if (previous && event.revision <= previous.revision) return undefined;
     if (parsed.data.taskId !== event.streamId) {
-      throw new TaskProjectionError(event, `data.taskId ${parsed.data.taskId} does not match the stream`);
+      throw new ProjectionError(event, `data.taskId ${parsed.data.taskId} does not match the stream`);
     }
     const next = this.fold(event, previous?.task, parsed);
     let record = previous;
@@ -188,22 +180,16 @@ export class TaskProjection {
   }
 
   private fold(event: RecordedEvent, before: ExistingTask | undefined, parsed: TaskHistoryEvent): ExistingTask {
-    try {
+    return applyRecorded(event, () => {
       const next = evolveTask(before ?? initialTaskState, parsed);
       if (next.status === 'NONE') throw new Error('the task does not exist after the event');
       return next;
-    } catch (err) {
-      throw new TaskProjectionError(event, (err as Error).message, { cause: err });
-    }
+    });
   }
 
   private parse<E>(event: RecordedEvent, parse: (type: string, data: unknown) => E | undefined): E | undefined {
-    try {
-      // An event type this version does not know (written by a newer one) is skipped, not fatal.
-      return parse(event.type, event.data);
-    } catch (err) {
-      throw new TaskProjectionError(event, 'its data does not match the schema', { cause: err });
-    }
+    // An event type this version does not know (written by a newer one) is skipped, not fatal.
+    return parseRecorded(event, parse);
   }
 
   private tenant(tenantId: string): TenantTasks {
