@@ -16,7 +16,7 @@ export const DirectToolCallBodySchema = z.object({
   /** Idempotency key: the same request_id is recorded once. */
   requestId: z.string().min(1).max(128),
   /** Who the caller is for governance: the subjects its grants are held by (e.g. "user:alice", "group:ops"). */
-  grantSubjects: z.array(z.string().min(1).max(256)).min(1).max(64),
+  grantSubjects: z.array(z.string().min(1).max(1024)).min(1).max(1024),
 });
 
 export interface DirectToolCallReply {

@@ -31,9 +31,13 @@ export interface ServiceRequest<TBody> {
 /** Tenant ids become NATS subject tokens in the log, so they have the log's shape. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ACTOR_KINDS: readonly string[] = ['user', 'service', 'agent', 'system'];
-/** Bounds of RequestContext.grantSubjects (an OIDC caller's groups are the longest list). */
-const MAX_GRANT_SUBJECTS = 64;
-const MAX_GRANT_SUBJECT_LENGTH = 256;
+/**
+ * Bounds of RequestContext.grantSubjects. An OIDC caller's groups are the
+ * longest list: directories hand out hundreds (and Keycloak group paths are
+ * long), and a caller the gateway let in must not be refused by the services.
+ */
+export const MAX_GRANT_SUBJECTS = 1024;
+export const MAX_GRANT_SUBJECT_LENGTH = 1024;
 
 /**
  * The context is set by the gateway (or another service); a bad one is still

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '@aos/errors';
 
 /**
@@ -16,6 +17,17 @@ const KEY_CHARS = `[A-Za-z0-9._:-]{1,${CONTEXT_KEY_MAX}}`;
 const KEY = new RegExp(`^${KEY_CHARS}$`);
 const KEY_PREFIX = new RegExp(`^[A-Za-z0-9._:-]{0,${CONTEXT_KEY_MAX}}$`);
 const SCOPE = new RegExp(`^(?:tenant|team/${KEY_CHARS}|task/${KEY_CHARS})$`);
+
+/**
+ * The task scope of a request: `task/<correlation-id>`, or, for a correlation
+ * id a client chose with other characters or longer than a key,
+ * `task/sha256:<first 32 hex of its SHA-256>` (the same id always gives the
+ * same scope).
+ */
+export function taskScopeOf(correlationId: string): string {
+  if (KEY.test(correlationId)) return `task/${correlationId}`;
+  return `task/sha256:${createHash('sha256').update(correlationId).digest('hex').slice(0, 32)}`;
+}
 
 /** `tenant`, `team/<label>` or `task/<correlation-id>`. */
 export function validateContextScope(value: unknown, field = 'scope'): string {

@@ -1,4 +1,5 @@
 import type { CheckAccessResponse } from '@aos/contracts';
+import { taskScopeOf } from '@aos/request-fields';
 import { policyOf } from '../governed-tool-call';
 
 /**
@@ -34,25 +35,36 @@ export interface KnowledgeSelection {
   refused: KnowledgeBaseRefusal[];
 }
 
+const KNOWLEDGE_BASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * The grant: the agent's knowledge_base_ids. Asked for none in particular,
  * the search covers all of them; a knowledge base asked for that is not among
- * them is refused.
+ * them is refused. Ids are compared and asked about in lower case, as the
+ * resources service reads them: otherwise a rule on `kb/<id>` could be
+ * sidestepped by writing the id in upper case in the definition. An entry
+ * that is not a knowledge base id (a typo, a name) is refused, and does not
+ * spoil the search of the others.
  */
 export function knowledgeBasesToSearch(
-  granted: readonly string[],
+  grantedIds: readonly string[],
   asked: readonly string[] | undefined,
 ): KnowledgeSelection {
-  if (!asked) return { candidates: [...new Set(granted)], refused: [] };
+  const granted = new Set(grantedIds.map((id) => id.toLowerCase()));
   const candidates: string[] = [];
   const refused: KnowledgeBaseRefusal[] = [];
-  for (const id of asked) {
-    if (granted.includes(id)) candidates.push(id);
-    else
+  for (const given of asked ?? [...granted]) {
+    const id = given.toLowerCase();
+    if (!KNOWLEDGE_BASE_ID.test(id)) {
+      refused.push({ knowledgeBaseId: given, reason: `${given} is not a knowledge base id (a UUID)` });
+    } else if (!granted.has(id)) {
       refused.push({
         knowledgeBaseId: id,
         reason: `knowledge base ${id} is not granted to the agent (not among its knowledge_base_ids)`,
       });
+    } else if (!candidates.includes(id)) {
+      candidates.push(id);
+    }
   }
   return { candidates, refused };
 }
@@ -124,7 +136,7 @@ export type ScopeGrant = { granted: true; scope: string; why: string } | { grant
  * anything else is refused.
  */
 export function contextScopeOf(grant: ContextGrant, asked: string | undefined): ScopeGrant {
-  const taskScope = grant.taskCorrelationId ? `task/${grant.taskCorrelationId}` : '';
+  const taskScope = grant.taskCorrelationId ? taskScopeOf(grant.taskCorrelationId) : '';
   const scope = asked ?? taskScope;
   if (scope === '') {
     return { granted: false, reason: 'the task has no correlation id, so it has no task scope: name a scope' };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDecision, RuleEffect, type PolicyRule } from '@aos/contracts';
+import { validateContextScope } from '@aos/request-fields';
 import { contextScopeOf, knowledgeBasesToSearch, searchVerdict, teamsOf } from './builtin-grant';
 import { builtinFunctionTools, isBuiltinTool } from './builtin-tools';
 
@@ -30,13 +31,26 @@ describe('the built-in tools offered to a model', () => {
 });
 
 describe("knowledge_search: the agent's knowledge_base_ids, then the policy per knowledge base", () => {
+  const KB1 = '0b0e9c1e-5b0e-4a53-9c55-9d1b3f6f0a01';
+  const KB2 = '0b0e9c1e-5b0e-4a53-9c55-9d1b3f6f0a02';
+  const KBX = '0b0e9c1e-5b0e-4a53-9c55-9d1b3f6f0aff';
+
   it('searches every granted knowledge base when none is asked for, and refuses asked ones outside the grant', () => {
-    expect(knowledgeBasesToSearch(['kb-1', 'kb-2'], undefined)).toEqual({ candidates: ['kb-1', 'kb-2'], refused: [] });
-    const selection = knowledgeBasesToSearch(['kb-1', 'kb-2'], ['kb-2', 'kb-x']);
-    expect(selection.candidates).toEqual(['kb-2']);
+    expect(knowledgeBasesToSearch([KB1, KB2], undefined)).toEqual({ candidates: [KB1, KB2], refused: [] });
+    const selection = knowledgeBasesToSearch([KB1, KB2], [KB2, KBX]);
+    expect(selection.candidates).toEqual([KB2]);
     expect(selection.refused).toEqual([
-      { knowledgeBaseId: 'kb-x', reason: expect.stringMatching(/kb-x is not granted to the agent/) },
+      { knowledgeBaseId: KBX, reason: expect.stringMatching(/is not granted to the agent/) },
     ]);
+  });
+
+  it('asks about ids in lower case (a rule on kb/<id> cannot be sidestepped by the case) and refuses what is not an id', () => {
+    const selection = knowledgeBasesToSearch([KB1.toUpperCase(), 'handbook'], undefined);
+    expect(selection.candidates).toEqual([KB1]);
+    expect(selection.refused).toEqual([
+      { knowledgeBaseId: 'handbook', reason: 'handbook is not a knowledge base id (a UUID)' },
+    ]);
+    expect(knowledgeBasesToSearch([KB1], [KB1.toUpperCase()]).candidates).toEqual([KB1]);
   });
 
   it('lets a granted knowledge base with no rule (the grant is enough) or an allowing rule be searched', () => {
@@ -81,6 +95,16 @@ describe('context scopes: the task’s, the agent’s teams’, the tenant’s',
   it('reads the teams from the label team (comma-separated)', () => {
     expect(grant.teams).toEqual(['sales', 'emea']);
     expect(teamsOf({})).toEqual([]);
+  });
+
+  it('gives a correlation id a client chose outside the key alphabet a scope that is still valid, the same each time', () => {
+    const odd = { teams: [], taskCorrelationId: 'order 17/eu; retry=2' };
+    const verdict = contextScopeOf(odd, undefined);
+    expect(verdict).toMatchObject({ granted: true });
+    const scope = (verdict as { scope: string }).scope;
+    expect(scope).toMatch(/^task\/sha256:[0-9a-f]{32}$/);
+    expect(validateContextScope(scope)).toBe(scope);
+    expect(contextScopeOf(odd, undefined)).toEqual(verdict);
   });
 
   it("defaults to the task's scope, and grants it, the agent's teams and the tenant", () => {
