@@ -222,9 +222,13 @@ export class HybridIndex {
       : new Int32Array(0);
 
     const keyOf = (slot: number) => this.chunks[slot]!.key;
-    const lists = hybrid ? [lexicalTop, denseTop] : [lexicalTop];
+    // Only the rankings that hold candidates take part: the allowed chunks of a caller may have no
+    // vectors (documents added before embeddings were configured, or knowledge bases without them),
+    // and an empty dense list must not halve every score, which would let min_score drop them all.
+    const dense = denseTop.length > 0;
+    const lists = dense ? [lexicalTop, denseTop] : [lexicalTop];
     const fused = reciprocalRankFusion(lists.map((list) => Array.from(list, keyOf)));
-    const best = lists.length / (RRF_K + 1);
+    const best = Math.max(1, lists.filter((list) => list.length > 0).length) / (RRF_K + 1);
     const lexicalRank = rankMap(lexicalTop);
     const denseRank = rankMap(denseTop);
     const hits: SearchHit[] = [];
@@ -232,7 +236,7 @@ export class HybridIndex {
       const score = Math.min(1, sum / best);
       if (options.minScore !== undefined && score < options.minScore) continue;
       const slot = this.slotByKey.get(key)!;
-      const hit: SearchHit = { key, score, mode: hybrid ? 'hybrid' : 'lexical' };
+      const hit: SearchHit = { key, score, mode: dense ? 'hybrid' : 'lexical' };
       const lr = lexicalRank.get(slot);
       if (lr !== undefined) {
         hit.lexicalRank = lr;

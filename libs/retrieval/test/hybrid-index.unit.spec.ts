@@ -229,6 +229,20 @@ describe('HybridIndex, hybrid search and minScore', () => {
     expect(car.score).toBeCloseTo((1 / (RRF_K + 1) + 1 / (RRF_K + 2)) / (2 / (RRF_K + 1)), 12);
   });
 
+  it('scores a search over chunks without vectors as lexical (1 for the best), though other groups of the index have vectors', () => {
+    const index = indexOf([
+      chunk('a#0', 'Sea otters hold hands.', { group: 'with-vectors', vector: new Float32Array([1, 0]) }),
+      chunk('b#0', 'Otters use rocks as tools.', { group: 'no-vectors' }),
+    ]);
+    const hits = index.search('otters rocks', {
+      topK: 5,
+      allowGroup: (group) => group === 'no-vectors',
+      queryVector: new Float32Array([1, 0]),
+      minScore: 0.6,
+    });
+    expect(hits.map((h) => [h.key, h.score, h.mode])).toEqual([['b#0', 1, 'lexical']]);
+  });
+
   it('applies minScore after fusion: hits survive although every score fed into fusion is below it', () => {
     // Every chunk holds the query's only word (BM25 near 0) and points away from the query vector (cosine <= 0.3).
     const index = new HybridIndex();
