@@ -14,6 +14,9 @@ import {
 import type { EventStore, RecordedEvent, Subscription } from '@aos/event-store';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
 import { validateContextKeyPrefix, validateContextScope, validatePosition } from '@aos/request-fields';
+import { AccessModelFeed } from './access-model.feed';
+import { authorize } from './authz/authorize';
+import type { CallContext } from './call-context.resolver';
 import { EVENT_STORE } from './gateway.tokens';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
@@ -26,17 +29,23 @@ import { whenWritable, type OutboundCall } from './outbound-flow';
  * value, version, actor, time and position) by the same toContextEntry as
  * GetContext's, so a later change to the entry never shows through an earlier
  * one (only its create_time, which a later event does not carry, is asked of
- * resources). The subscription hands over the next event only once the client takes
- * more (whenWritable), so a slow client holds one message, not the log.
+ * resources). Only the changes of entries the caller may read are sent:
+ * `context.read` on `ctx/<scope>/<key>`, decided for each change as it is
+ * delivered, by the gateway's access model as it is then (the PermissionGuard
+ * could only check `ctx/<scope>/*`, which a rule on one key never matches),
+ * so a rule added while the watch runs applies from then on. The subscription
+ * hands over the next event only once the client takes more (whenWritable),
+ * so a slow client holds one message, not the log.
  */
 @Injectable()
 export class ContextWatchStream {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ServiceClient) private readonly resources: ServiceClient,
+    @Inject(AccessModelFeed) private readonly access: AccessModelFeed,
   ) {}
 
-  open(ctx: RequestContext, request: WatchContextRequest, call?: OutboundCall): Observable<ContextChange> {
+  open({ caller, ctx }: CallContext, request: WatchContextRequest, call?: OutboundCall): Observable<ContextChange> {
     const scope = validateContextScope(request.scope);
     const keyPrefix = validateContextKeyPrefix(request.keyPrefix);
     const requestedAfter = validatePosition('after_position', request.afterPosition);
@@ -56,6 +65,10 @@ export class ContextWatchStream {
         if (closed || e.metadata.tenantId !== tenantId || e.position <= delivered) return;
         const event = parse(e);
         if (!event || event.data.scope !== scope || !event.data.key.startsWith(keyPrefix)) return;
+        // A model that stopped following the log fails the watch (UNAVAILABLE) rather than miss a new deny.
+        this.access.assertLive();
+        const resource = `ctx/${scope}/${event.data.key}`;
+        if (!authorize(this.access.model, caller, 'context.read', resource).allowed) return;
         const createTime = await this.createTimeOf(ctx, e, event, created);
         if (closed) return;
         delivered = e.position;

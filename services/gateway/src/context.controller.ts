@@ -22,7 +22,9 @@ import { ServiceForwarder } from './service-forwarder';
 /**
  * aos.v1.ContextService: forwards each call to the resources service; the
  * PermissionGuard has checked the permission on `ctx/<scope>/<key>` (on
- * `ctx/<scope>/*` for a list or a watch). WatchContext is served here from the log.
+ * `ctx/<scope>/*` for a list or a watch, which then show only the entries
+ * the caller may read: resources filters a list, the watch each change).
+ * WatchContext is served here from the log.
  */
 @Controller()
 @ContextServiceControllerMethods()
@@ -59,6 +61,6 @@ export class ContextController implements ContextServiceController {
     metadata?: Metadata,
     call?: ServerWritableStream<WatchContextRequest, ContextChange>,
   ): Observable<ContextChange> {
-    return this.watch.open(this.calls.of(metadata).ctx, request, call);
+    return this.watch.open(this.calls.of(metadata), request, call);
   }
 }

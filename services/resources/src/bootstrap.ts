@@ -3,6 +3,7 @@ import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { buildContext } from './context/context.wiring';
 import { buildKnowledge, type KnowledgeOptions } from './knowledge/knowledge.wiring';
+import { ResourceAccess } from './resource-access';
 import { ResourcesModule } from './resources.module';
 import { StreamableHttpMcpDiscovery, type McpServerDiscovery } from './tool/mcp-server.discovery';
 import { ToolHandler } from './tool/tool.handler';
@@ -41,8 +42,10 @@ export function startResources(config: AosConfig, options: StartResourcesOptions
           projection.apply(e);
           tools.pipeline.requests.apply(e);
         });
+        // One access model for the parts whose lists and searches span resources (a rule may name one of them).
+        const access = ResourceAccess.follow(host, (message) => host.logger.warn(message, 'access'));
         // Each part follows its own categories; all are caught up before the first request is answered.
-        const parts = [await buildKnowledge(host, options.knowledge), await buildContext(host)];
+        const parts = [await buildKnowledge(host, access, options.knowledge), await buildContext(host, access)];
         await host.caughtUp(() => `${projection.eventsApplied} tool events`);
         return { module: ResourcesModule.forRoot(tools, parts) };
       },

@@ -4,17 +4,26 @@ import type { RequestContext } from '@aos/messaging';
 import type { ServiceHost } from '@aos/service-host';
 
 /** The permission a caller needs on `kb/<id>` to see the knowledge base in a list or a search. */
-export const READ_PERMISSION = 'knowledge.read';
+export const KNOWLEDGE_READ = 'knowledge.read';
+/** The permission a caller needs on `ctx/<scope>/<key>` to see the entry in a list. */
+export const CONTEXT_READ = 'context.read';
+
+/** The resource a permission on one shared context entry is checked on (as the gateway checks GetContext). */
+export function contextResource(scope: string, key: string): string {
+  return `ctx/${scope}/${key}`;
+}
 
 /**
- * Who may read which knowledge base, decided here (not only at the gateway)
- * because a list or a search spans knowledge bases: the service's own
- * AccessModel, built from the governance streams like any other projection
- * of the host (so a subscription that stops is fatal to the instance, as for
- * the knowledge streams), asked with the same authorizeSubjects as the
- * gateway for the caller's grant subjects.
+ * Who may read which resource, decided here (not only at the gateway) for
+ * calls that span resources — a knowledge base list or search, a context
+ * list — which the gateway can only check on the tenant or the scope, where
+ * a rule on one knowledge base or one key never matches. One for the whole
+ * resources service: its own AccessModel, built from the governance streams
+ * like any other projection of the host (so a subscription that stops is
+ * fatal to the instance, as for the resource streams), asked with the same
+ * authorizeSubjects as the gateway for the caller's grant subjects.
  */
-export class KnowledgeAccess {
+export class ResourceAccess {
   private constructor(
     private readonly model: AccessModel,
     private readonly host: Pick<ServiceHost, 'isFollowing'>,
@@ -22,14 +31,14 @@ export class KnowledgeAccess {
   ) {}
 
   /** Follows the governance categories into a fresh model (the host's caughtUp covers them). */
-  static follow(host: ServiceHost, warn: (message: string) => void): KnowledgeAccess {
+  static follow(host: Pick<ServiceHost, 'follow' | 'isFollowing'>, warn: (message: string) => void): ResourceAccess {
     const model = new AccessModel();
     const subscriptions = ACCESS_MODEL_CATEGORIES.map((category) =>
       host.follow(`access-${category}`, { category }, (event) => {
         try {
           model.apply(event);
         } catch (error) {
-          // One event the model cannot apply must not stop every search; the others still count.
+          // One event the model cannot apply must not stop every list and search; the others still count.
           if (!(error instanceof AccessModelError)) throw error;
           warn(`the access model skipped a governance event: ${error.message}`);
         }
@@ -37,19 +46,29 @@ export class KnowledgeAccess {
     );
     const waitFor = (position: number, timeoutMs: number) =>
       Promise.all(subscriptions.map((s) => s.waitFor(position, timeoutMs))).then(() => undefined);
-    return new KnowledgeAccess(model, host, waitFor);
+    return new ResourceAccess(model, host, waitFor);
   }
 
   /**
-   * Whether the caller may read the knowledge base: `knowledge.read` on
-   * `kb/<id>` for any of its grant subjects (an explicit deny of any wins).
-   * A caller that names none (a service or an agent of the OS calling as
-   * itself) is asked about as its own subject (`service:<id>`, `agent:<id>`).
+   * Whether the caller holds `permission` on `resource` for any of its grant
+   * subjects (an explicit deny of any wins). A caller that names none (a
+   * service or an agent of the OS calling as itself) is asked about as its
+   * own subject (`service:<id>`, `agent:<id>`).
    */
-  mayRead(ctx: RequestContext, knowledgeBaseId: string): boolean {
+  allows(ctx: RequestContext, permission: string, resource: string): boolean {
     this.assertLive();
     const subjects = ctx.grantSubjects ?? (ctx.actor.kind === 'system' ? [] : [`${ctx.actor.kind}:${ctx.actor.id}`]);
-    return authorizeSubjects(this.model, ctx.tenantId, subjects, READ_PERMISSION, `kb/${knowledgeBaseId}`).allowed;
+    return authorizeSubjects(this.model, ctx.tenantId, subjects, permission, resource).allowed;
+  }
+
+  /** Whether the caller may read the knowledge base: `knowledge.read` on `kb/<id>`. */
+  mayRead(ctx: RequestContext, knowledgeBaseId: string): boolean {
+    return this.allows(ctx, KNOWLEDGE_READ, `kb/${knowledgeBaseId}`);
+  }
+
+  /** Whether the caller may read the shared context entry: `context.read` on `ctx/<scope>/<key>`. */
+  mayReadContext(ctx: RequestContext, scope: string, key: string): boolean {
+    return this.allows(ctx, CONTEXT_READ, contextResource(scope, key));
   }
 
   /** Read-your-writes for a policy change: resolves once the model has applied `position`. */

@@ -5,6 +5,7 @@ import { AosError } from '@aos/errors';
 import { ConcurrencyError, createEventStore, type EventStore, type Subscription } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { ResourceAccess } from '../src/resource-access';
 import { ContextHandler } from '../src/context/context.handler';
 import { contextStreamId } from '../src/context/context.ids';
 import { ContextProjection } from '../src/context/context.projection';
@@ -20,12 +21,17 @@ import {
  * connection, subscription and in-memory model — against one real
  * nats-server: the expected version must hold across them, because each
  * decides on its own model and only the log's expected revision arbitrates.
+ * Each also has its own access model from the governance events in the log
+ * (a list shows only the entries the caller may read): alice and carol are
+ * viewers of the tenant.
  */
 interface Instance {
   store: EventStore;
   projection: ContextProjection;
   handler: ContextHandler;
   subscription: Subscription;
+  /** The access model's subscriptions to the governance categories. */
+  governance: Subscription[];
   /** Appends the log refused because another writer had taken the revision first. */
   conflicts: number;
 }
@@ -44,6 +50,18 @@ async function startInstance(url: string): Promise<Instance> {
   const store = await createEventStore({ kind: 'jetstream', natsUrl: url });
   const projection = new ContextProjection();
   const instance = { conflicts: 0 } as Instance;
+  const governance: Subscription[] = [];
+  const access = ResourceAccess.follow(
+    {
+      follow: (_name, filter, apply) => {
+        const followed = store.subscribe({ after: 0, filter }, apply);
+        governance.push(followed);
+        return followed;
+      },
+      isFollowing: () => true,
+    },
+    (message) => console.warn(message),
+  );
   const handler = new ContextHandler({
     // The log as the pipeline uses it, counting the appends it refuses.
     store: {
@@ -56,6 +74,7 @@ async function startInstance(url: string): Promise<Instance> {
         }),
     },
     projection,
+    access,
     follower: { waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs) },
     isFollowing: () => true,
   });
@@ -63,19 +82,52 @@ async function startInstance(url: string): Promise<Instance> {
     projection.apply(event);
     handler.pipeline.requests.apply(event);
   });
-  await subscription.caughtUp;
-  return Object.assign(instance, { store, projection, handler, subscription });
+  await Promise.all([subscription.caughtUp, ...governance.map((g) => g.caughtUp)]);
+  return Object.assign(instance, { store, projection, handler, subscription, governance });
+}
+
+/** Appends one governance event of the tenant (as the governance service records it). */
+async function governanceEvent(
+  category: 'tenant' | 'policy',
+  type: 'TenantCreated' | 'RoleAssigned' | 'PolicyRuleAdded',
+  data: object,
+): Promise<number> {
+  const { position } = await reader.append({ tenantId, category, id: tenantId }, [
+    {
+      id: randomUUID(),
+      type,
+      data,
+      metadata: {
+        tenantId,
+        actor: { kind: 'user', id: 'admin' },
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+        requestId: randomUUID(),
+        schemaVersion: 1,
+      },
+    },
+  ]);
+  return position;
 }
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  instances.push(await startInstance(nats.url), await startInstance(nats.url));
   reader = await createEventStore({ kind: 'jetstream', natsUrl: nats.url });
+  await governanceEvent('tenant', 'TenantCreated', { tenantId, displayName: 'context test' });
+  for (const who of ['alice', 'carol']) {
+    await governanceEvent('policy', 'RoleAssigned', {
+      bindingId: randomUUID(),
+      subject: `user:${who}`,
+      role: 'viewer',
+    });
+  }
+  instances.push(await startInstance(nats.url), await startInstance(nats.url));
 });
 
 afterAll(async () => {
   for (const i of instances) {
     await i.subscription.close();
+    for (const g of i.governance) await g.close();
     await i.store.close();
   }
   await reader?.close();
@@ -254,5 +306,41 @@ describe('shared context across two resources instances', () => {
     expect(() => validateListContext({ scope, keyPrefix: 'x.', pageToken: page1.nextPageToken } as never)).toThrow(
       /page_token: was issued for a different filter/,
     );
+  });
+
+  it('lists only the entries the caller may read: a DENY on one key leaves full pages and right tokens', async () => {
+    const scope = `team/deny-${randomUUID().slice(0, 8)}`;
+    const [a, b] = instances;
+    for (const key of ['a', 'b', 'c', 'd', 'e']) await a!.handler.put(ctx(), put({ scope, key }));
+    let rulePosition = 0;
+    for (const key of ['b', 'e']) {
+      rulePosition = await governanceEvent('policy', 'PolicyRuleAdded', {
+        ruleId: randomUUID(),
+        subject: 'user:alice',
+        action: 'context.read',
+        resource: `ctx/${scope}/${key}`,
+        effect: 'DENY',
+        requiresApproval: false,
+      });
+    }
+    // Through the other instance, with the rule's position: its access model has applied the rules.
+    const list = (who: string, pageToken = '') =>
+      b!.handler.list(
+        ctx(who),
+        validateListContext({ scope, pageSize: 2, pageToken, minPosition: rulePosition } as never),
+      );
+    const page1 = await list('alice');
+    expect(page1.entries.map((e) => e.key)).toEqual(['a', 'c']);
+    const page2 = await list('alice', page1.nextPageToken);
+    // The last key is denied too: no token to an empty page.
+    expect([page2.entries.map((e) => e.key), page2.nextPageToken]).toEqual([['d'], '']);
+    // Another viewer, whom the rules do not name, sees every key.
+    const carol = [
+      ...(await list('carol')).entries,
+      ...(await list('carol', (await list('carol')).nextPageToken)).entries,
+    ];
+    expect(carol.map((e) => e.key)).toEqual(['a', 'b', 'c', 'd']);
+    // Someone without a role reads nothing.
+    expect((await b!.handler.list(ctx('mallory'), validateListContext({ scope } as never))).entries).toEqual([]);
   });
 });

@@ -284,7 +284,7 @@ export function builtInTools(deps: BuiltInToolDeps): McpTool[] {
       {
         name: 'context_list',
         title: 'List shared context',
-        description: "Lists a scope's shared context entries (not deleted), by key, with their values.",
+        description: "Lists the scope's shared context entries you may read (not deleted), by key, with their values.",
         annotations: { readOnlyHint: true, openWorldHint: false },
         input: z.strictObject({
           scope,

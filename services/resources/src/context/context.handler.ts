@@ -10,6 +10,7 @@ import { CommandPipeline, type PipelineWaits, type RequestDone, type WriterHost 
 import type { RequestContext } from '@aos/messaging';
 import { encodeKeyPageToken } from '@aos/request-fields';
 import { ContextVersionMismatchError, decide, initialContextState, type ContextCommand } from './context.decider';
+import type { ResourceAccess } from '../resource-access';
 import { CONTEXT_EVENT_ID_NAMESPACE, contextStreamId } from './context.ids';
 import type { ContextEntryRecord, ContextProjection } from './context.projection';
 import {
@@ -23,6 +24,8 @@ import {
 export interface ContextHandlerDeps extends WriterHost {
   /** Built from the log by `follower`; the only state commands are decided against. */
   projection: ContextProjection;
+  /** Which entries a caller may read: a list shows only those (a rule may deny one key of a scope). */
+  access: ResourceAccess;
   waits?: Partial<PipelineWaits>;
 }
 
@@ -86,10 +89,21 @@ export class ContextHandler {
     return toContextEntry(found, record.createTime);
   }
 
+  /**
+   * A page of the scope's entries the caller may read (`context.read` on
+   * `ctx/<scope>/<key>`; the gateway could only check `ctx/<scope>/*`, which a
+   * rule on one key never matches). The entries it may not read are skipped
+   * while the page is built, so a page is as full as the others and its
+   * token resumes after its last entry.
+   */
   async list(ctx: RequestContext, query: ListContextQuery): Promise<ListContextResponse> {
     await this.pipeline.reach(query.minPosition);
+    // min_position may be a policy change's: the access model reaches it too.
+    if (query.minPosition > 0) await this.deps.access.waitFor(query.minPosition, DEFAULT_WAITS.readMs);
     const { scope, keyPrefix } = query;
-    const page = this.deps.projection.list(ctx.tenantId, scope, keyPrefix, query.afterKey, query.pageSize);
+    const page = this.deps.projection.list(ctx.tenantId, scope, keyPrefix, query.afterKey, query.pageSize, (record) =>
+      this.deps.access.mayReadContext(ctx, record.scope, record.key),
+    );
     const entries: ContextEntry[] = [];
     let bytes = 0;
     let next = page.nextAfterKey;

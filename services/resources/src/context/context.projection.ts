@@ -89,8 +89,19 @@ export class ContextProjection {
     return this.tenants.get(tenantId)?.entries.get(streamId);
   }
 
-  /** One page of the scope's entries that are not deleted, with the key prefix, by key, after `afterKey`. */
-  list(tenantId: string, scope: string, keyPrefix: string, afterKey: string, pageSize: number): ContextPage {
+  /**
+   * One page of the scope's entries that are not deleted, with the key prefix
+   * and `visible`, by key, after `afterKey` (a page token follows only when a
+   * visible entry does).
+   */
+  list(
+    tenantId: string,
+    scope: string,
+    keyPrefix: string,
+    afterKey: string,
+    pageSize: number,
+    visible: (record: ContextEntryRecord) => boolean = () => true,
+  ): ContextPage {
     const tenant = this.tenants.get(tenantId);
     const keys = [...(tenant?.scopes.get(scope) ?? new Map<string, string>())]
       .filter(([key]) => key.startsWith(keyPrefix) && key > afterKey)
@@ -98,7 +109,7 @@ export class ContextProjection {
     const entries: ContextEntryRecord[] = [];
     for (const [, streamId] of keys) {
       const record = tenant!.entries.get(streamId)!;
-      if (record.state.status !== 'PRESENT') continue;
+      if (record.state.status !== 'PRESENT' || !visible(record)) continue;
       if (entries.length === pageSize) return { entries, nextAfterKey: entries.at(-1)!.key };
       entries.push(record);
     }

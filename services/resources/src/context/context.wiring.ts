@@ -1,6 +1,7 @@
 import { followerOf } from '@aos/command-pipeline';
 import { CONTEXT_CATEGORY } from '@aos/contracts';
 import type { ServiceHost } from '@aos/service-host';
+import type { ResourceAccess } from '../resource-access';
 import type { ResourcePart } from '../resource-part';
 import { ContextController } from './context.controller';
 import { ContextHandler } from './context.handler';
@@ -8,14 +9,16 @@ import { ContextProjection } from './context.projection';
 
 /**
  * Builds shared context's model from the `ctx-*` streams and returns its
- * controller. Its commands wait for its own subscription only: a context
- * write is not held up by the knowledge or tool models catching up.
+ * controller; a list asks `access` (the service's one access model) which
+ * entries the caller may read. Its commands wait for its own subscription
+ * only: a context write is not held up by the knowledge or tool models catching up.
  */
-export async function buildContext(host: ServiceHost): Promise<ResourcePart> {
+export async function buildContext(host: ServiceHost, access: ResourceAccess): Promise<ResourcePart> {
   const projection = new ContextProjection();
   const handler = new ContextHandler({
     store: host.store,
     projection,
+    access,
     follower: followerOf({ waitFor: (...args) => subscription.waitFor(...args) }),
     isFollowing: host.isFollowing,
   });

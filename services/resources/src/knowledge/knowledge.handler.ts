@@ -32,7 +32,7 @@ import {
   VectorDimensionsError,
   type SearchOptions,
 } from '@aos/retrieval';
-import type { KnowledgeAccess } from './knowledge.access';
+import type { ResourceAccess } from '../resource-access';
 import { blobParts, sha256Hex } from './knowledge.blobs';
 import {
   decide,
@@ -69,7 +69,7 @@ export interface Embedder {
 export interface KnowledgeHandlerDeps extends WriterHost {
   /** Built from the log by `follower`; the only state commands are decided against. */
   projection: KnowledgeProjection;
-  access: KnowledgeAccess;
+  access: ResourceAccess;
   /** Where knowledge base names are held (unique per tenant across every resources instance). */
   names: NameLedger;
   /** Embeds chunks when documents are added (none: lexical search only). */

@@ -3,8 +3,8 @@ import { KNOWLEDGE_CATEGORY } from '@aos/contracts';
 import { TimeoutError } from '@aos/event-store';
 import { EmbeddingsClient } from '@aos/retrieval';
 import type { ServiceHost } from '@aos/service-host';
+import type { ResourceAccess } from '../resource-access';
 import type { ResourcePart } from '../resource-part';
-import { KnowledgeAccess } from './knowledge.access';
 import { KnowledgeController } from './knowledge.controller';
 import { KnowledgeHandler, type Embedder } from './knowledge.handler';
 import { KnowledgeProjection } from './knowledge.projection';
@@ -28,14 +28,18 @@ const QUERY_EMBEDDINGS_TIMEOUT_MS = 3_000;
 
 /**
  * Builds the knowledge bases' model from the `kb-*` streams (blob parts
- * included: they precede the DocumentAdded that names them), the access model
- * from the governance streams, and returns KnowledgeService's controller.
- * Resolves once both have caught up with the log, documents indexed.
+ * included: they precede the DocumentAdded that names them) and returns
+ * KnowledgeService's controller; lists and searches ask `access` (the
+ * service's one access model) which knowledge bases the caller may read.
+ * Resolves once the model has caught up with the log, documents indexed.
  */
-export async function buildKnowledge(host: ServiceHost, options: KnowledgeOptions = {}): Promise<ResourcePart> {
+export async function buildKnowledge(
+  host: ServiceHost,
+  access: ResourceAccess,
+  options: KnowledgeOptions = {},
+): Promise<ResourcePart> {
   const warn = (message: string) => host.logger.warn(message, 'knowledge');
   const projection = new KnowledgeProjection({ store: host.store, blobCacheBytes: options.blobCacheBytes, warn });
-  const access = KnowledgeAccess.follow(host, warn);
   const embedder = options.embedder === undefined ? configuredEmbedder(host) : (options.embedder ?? undefined);
   const handler = new KnowledgeHandler({
     store: host.store,
