@@ -25,6 +25,12 @@ export const KNOWLEDGE_CATEGORY = 'kb';
 export const KNOWLEDGE_EVENTS_SCHEMA_VERSION = 1;
 /** The largest document AddDocument takes, in bytes as uploaded. */
 export const MAX_DOCUMENT_BYTES = 512 * 1024;
+/**
+ * The most text a document may extract to, in UTF-8 bytes: GetDocument with
+ * include_text answers in one NATS message (1 MiB), and a compressed PDF can
+ * hold far more text than its size.
+ */
+export const MAX_DOCUMENT_TEXT_BYTES = 640 * 1024;
 /** Raw bytes per BlobPartStored (base64 in the event: about 171 KiB). */
 export const BLOB_PART_BYTES = 128 * 1024;
 /** The stream id of a blob: `blob_<hex sha256>`. */

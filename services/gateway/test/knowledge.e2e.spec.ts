@@ -439,11 +439,21 @@ describe('KnowledgeService end to end', () => {
   it.each([
     ['content', { contentType: 'text/plain', content: Buffer.alloc(512 * 1024 + 1, 0x61) }],
     ['content', { contentType: 'text/plain', content: Buffer.alloc(0) }],
+
     ['content_type', { contentType: 'application/vnd.ms-excel', content: Buffer.from('a,b') }],
     ['document_id', { documentId: 'no/slashes', contentType: 'text/plain', content: Buffer.from('x') }],
   ])('AddDocument with a bad %s is INVALID_ARGUMENT naming it', async (field, request) => {
     const err = await statusOf(add(admin, request));
     expect([err.code, err.details.split(':')[0]]).toEqual(['INVALID_ARGUMENT', field]);
+  });
+
+  it('AddDocument of a document under 512 KiB whose text is over 640 KiB is INVALID_ARGUMENT content, saying so', async () => {
+    // 508 KiB as sent (UTF-16 with its byte-order mark), 762 KiB of text once UTF-8 (CJK: 2 bytes become 3).
+    const content = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('知識'.repeat(127 * 1024), 'utf16le')]);
+    expect(content.length).toBeLessThan(512 * 1024);
+    const err = await statusOf(add(admin, { contentType: 'text/plain', content }));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.details).toMatch(/^content: extracts to 762 KiB of text; at most 640 KiB/);
   });
 
   it.each([

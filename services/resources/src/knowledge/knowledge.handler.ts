@@ -17,7 +17,13 @@ import {
   type RecordedStep,
   type WriterHost,
 } from '@aos/command-pipeline';
-import { blobStreamId, type BlobKind, type DocumentAdded, type DocumentRemoved } from '@aos/domain';
+import {
+  blobStreamId,
+  MAX_DOCUMENT_TEXT_BYTES,
+  type BlobKind,
+  type DocumentAdded,
+  type DocumentRemoved,
+} from '@aos/domain';
 import { AosError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '@aos/errors';
 import { ConcurrencyError, EventStoreUnavailableError } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
@@ -410,8 +416,14 @@ export class KnowledgeHandler {
       throw err;
     }
     const { text } = extracted;
-    const chunks = chunkText(text).map(({ start, end }) => ({ start, end }));
     const textBytes = Buffer.from(text, 'utf8');
+    if (textBytes.length > MAX_DOCUMENT_TEXT_BYTES) {
+      throw new InvalidArgumentError(
+        'content',
+        `extracts to ${Math.ceil(textBytes.length / 1024)} KiB of text; at most ${MAX_DOCUMENT_TEXT_BYTES / 1024} KiB (split the document)`,
+      );
+    }
+    const chunks = chunkText(text).map(({ start, end }) => ({ start, end }));
     let embeddings: PreparedDocument['embeddings'] = null;
     const { embedder } = this.deps;
     if (embedder) {
