@@ -1,9 +1,12 @@
 import { parseKnowledgeEvent, type DocumentAdded, type KnowledgeBaseCreated, type KnowledgeEvent } from '@aos/domain';
-import type { EventStore, RecordedEvent } from '@aos/event-store';
+import { EventStoreUnavailableError, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { decodeVectors, HybridIndex, VectorDimensionsError, type SearchHit, type SearchOptions } from '@aos/retrieval';
 import { BlobAssembler, BlobCache, readBlob } from './knowledge.blobs';
 import { evolve, initialKnowledgeBaseState, type KnowledgeBaseState } from './knowledge.decider';
 import { chunkKey, documentKey, parseChunkKey } from './knowledge.ids';
+
+/** How long reading a blob back keeps trying while the log is unavailable. */
+const BLOB_READ_RETRY_MS = 60_000;
 
 /** One version of a document as the API shows it (its text and vectors are in the log, its chunks in the index). */
 export interface VersionRecord {
@@ -461,9 +464,21 @@ export class KnowledgeProjection {
   private async blob(tenantId: string, sha256: string): Promise<Buffer> {
     const cached = this.cache.get(tenantId, sha256);
     if (cached) return cached;
-    const bytes = await readBlob(this.options.store, tenantId, sha256);
-    this.cache.put(tenantId, sha256, bytes);
-    return bytes;
+    // The log being away for a moment must not leave the document out of this instance's index for
+    // good (other instances would still find it): try again while it is unavailable; the events
+    // after this one wait meanwhile, as they would for a slow read. A blob that is missing or does
+    // not match its hash is given up at once.
+    const deadline = Date.now() + BLOB_READ_RETRY_MS;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+      try {
+        const bytes = await readBlob(this.options.store, tenantId, sha256);
+        this.cache.put(tenantId, sha256, bytes);
+        return bytes;
+      } catch (err) {
+        if (!(err instanceof EventStoreUnavailableError) || Date.now() + pause > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 
   private tenant(tenantId: string): TenantKnowledge {
