@@ -119,7 +119,8 @@ export interface CommitSpec<S, E extends DecidedEvent> {
   /**
    * Builds the command from the facts it needs as they are now (the read
    * models' views) and decides it: the events, or the typed error that says
-   * why not. Called again after a lost race, against the newer state.
+   * why not. Called again after a lost race, against the newer state; not
+   * called once the request is found recorded (by another instance).
    */
   decide: (state: S) => E[];
   /** The names the decided events take (reserved first) or give up (released after). */
@@ -191,6 +192,12 @@ export const MAX_DECIDE_ATTEMPTS = 5;
  * again after a lost race (bounded; ABORTED for a caller's explicit stale
  * revision), wait until the read models have applied the append, reply.
  * A service handler maps a request to a command spec and nothing more.
+ *
+ * The request index is looked up when a request starts and again, under the
+ * stream's lock, before each decision (and after a lost race, once caught
+ * up): a retry that reached another instance while this one was still
+ * working (slow work before the commit) is recorded once, and this attempt
+ * is answered as a replay of it, never decided on the state it created.
  */
 export class CommandPipeline {
   /** What each request_id recorded; the service feeds it from its own subscription (apply). */
@@ -238,7 +245,9 @@ export class CommandPipeline {
         await this.written(position);
         return spec.reply({ position, recorded: before, replayed: true });
       }
-      const tx = new RequestWriter(this, ctx, spec.requestId);
+      const tx = new RequestWriter(this, ctx, spec.requestId, spec.resume);
+      // A commit that finds the request recorded meanwhile (another instance took its retry) records
+      // nothing: what that one recorded is checked and answered here as a replay.
       await write(tx);
       const recorded = this.recorded(ctx.tenantId, spec) ?? [];
       const position = Math.max(tx.position, recorded.length > 0 ? lastPositionOf(recorded) : 0);
@@ -262,7 +271,11 @@ export class CommandPipeline {
     const stream: StreamRef = { tenantId: ctx.tenantId, ...spec.stream };
     return this.streamLocks.run(`${stream.tenantId}\u0000${stream.category}\u0000${stream.id}`, async () => {
       for (let attempt = 1; ; attempt++) {
-        const current = await this.current(spec);
+        const loaded = await this.load(spec);
+        // Looked up again before every decision: a retry of this request that reached another instance while
+        // this one was working (a slow extraction, a discovery) may have recorded it; it is not decided twice.
+        if (this.recordedElsewhere(tx, stream)) return undefined;
+        const current = checkExpected(spec, loaded);
         const events = spec.decide(current.state);
         if (events.length === 0) return undefined;
         const firstIndex = spec.firstIndex ?? tx.claimIndexes(events.length);
@@ -274,12 +287,17 @@ export class CommandPipeline {
           result = await this.append(ctx, requestId, stream, events, expected, firstIndex);
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
-          await this.lostRace(err, stream, spec, attempt);
-          // Another instance recorded this very request meanwhile: it is answered as that one did.
-          if (this.requests.get(ctx.tenantId, requestId)?.some((s) => isIn(s, stream))) return undefined;
+          // The model learns from the log who got there first; when it was this very request (its retry on
+          // another instance), it is answered as that one did, whatever the caller's expected revision.
+          const caughtUp = await this.catchUp().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          if (this.recordedElsewhere(tx, stream)) return undefined;
+          this.lostRace(err, stream, spec, attempt, caughtUp);
           continue;
         }
-        tx.reached(result.position);
+        tx.appended(stream, events.length, result);
         for (const change of changes) {
           if (change.action === 'release') await this.names.release(ctx.tenantId, change);
         }
@@ -345,11 +363,11 @@ export class CommandPipeline {
   }
 
   /**
-   * The stream as the write model has it, checked against the caller's
-   * expected revision. A stream the model lacks (written by another instance a
-   * moment ago), or a revision newer than the model's, is waited for first.
+   * The stream as the write model has it. A stream the model lacks (written
+   * by another instance a moment ago), or a revision older than the caller
+   * expects, is waited for first.
    */
-  private async current<S>(
+  private async load<S>(
     spec: Pick<CommitSpec<S, DecidedEvent>, 'expectedRevision' | 'load' | 'creates' | 'initial'>,
   ): Promise<StreamState<S>> {
     const expected = spec.expectedRevision;
@@ -358,24 +376,35 @@ export class CommandPipeline {
       await this.catchUp();
       current = spec.load() ?? current;
     }
-    if (!current) return { state: spec.initial, revision: -1 };
-    if (expected !== undefined && expected !== current.revision) {
-      throw new RevisionMismatchError(expected, current.revision);
-    }
-    return current;
+    return current ?? { state: spec.initial, revision: -1 };
   }
 
-  /** After a ConcurrencyError: ABORTED, or catch up so that the next attempt decides on the newer state. */
-  private async lostRace<S>(
+  /**
+   * Whether the request index holds events of this request that this attempt
+   * did not append: another instance (its retry) or an earlier attempt
+   * recorded it. A request that resumes (RequestSpec.resume) completes what
+   * an earlier attempt left, so for it only the events in this stream count.
+   */
+  private recordedElsewhere(tx: RequestWriter, stream: StreamRef): boolean {
+    const steps = this.requests.get(tx.ctx.tenantId, tx.requestId);
+    return steps?.some((s) => !tx.wrote(s) && (!tx.resume || isIn(s, stream))) ?? false;
+  }
+
+  /**
+   * After a ConcurrencyError and the catch-up that followed it (`caughtUp`:
+   * its error, if it failed): ABORTED, or nothing, so that the next attempt
+   * decides on the newer state.
+   */
+  private lostRace<S>(
     err: ConcurrencyError,
     stream: StreamRef,
     spec: Pick<CommitSpec<S, DecidedEvent>, 'expectedRevision' | 'load' | 'retry'>,
     attempt: number,
-  ): Promise<void> {
+    caughtUp: unknown,
+  ): void {
     if (spec.expectedRevision !== undefined) {
-      if (typeof err.actual === 'number') throw new RevisionMismatchError(spec.expectedRevision, err.actual);
-      await this.catchUp().catch(() => undefined);
-      throw new RevisionMismatchError(spec.expectedRevision, spec.load()?.revision ?? -1);
+      const actual = typeof err.actual === 'number' ? err.actual : (spec.load()?.revision ?? -1);
+      throw new RevisionMismatchError(spec.expectedRevision, actual);
     }
     if (spec.retry === false) {
       throw new AosError('ABORTED', `${streamName(stream)} was written by another writer`, undefined, { cause: err });
@@ -386,7 +415,7 @@ export class CommandPipeline {
         `${streamName(stream)} changed ${MAX_DECIDE_ATTEMPTS} times while this request was decided; retry`,
       );
     }
-    await this.catchUp();
+    if (caughtUp !== undefined) throw caughtUp;
   }
 
   /**
@@ -460,16 +489,22 @@ export class CommandPipeline {
 /**
  * One request's writes: the streams it commits, the event indexes it has
  * used (ids derive from them, so each attempt gets fresh ones and a request
- * that writes several streams never reuses one), the position it reached.
+ * that writes several streams never reuses one), the events it appended
+ * (those of the request found in the request index that are not its own
+ * were recorded by another attempt), the position it reached.
  */
 export class RequestWriter {
   private index = 0;
   private reachedPosition = 0;
+  /** `<category>\0<id>\0<revision>` of each event this attempt appended. */
+  private readonly own = new Set<string>();
 
   constructor(
     private readonly pipeline: CommandPipeline,
     readonly ctx: RequestContext,
     readonly requestId: string,
+    /** The request completes what an earlier attempt left (RequestSpec.resume). */
+    readonly resume = false,
   ) {}
 
   /** The highest log position this request's appends reached (0: none). */
@@ -489,10 +524,31 @@ export class RequestWriter {
     return first;
   }
 
-  /** @internal */
-  reached(position: number): void {
-    this.reachedPosition = Math.max(this.reachedPosition, position);
+  /** @internal `count` events appended to `stream`, the last of them at `result`. */
+  appended(stream: StreamRef, count: number, result: AppendResult): void {
+    for (let revision = result.nextRevision - count + 1; revision <= result.nextRevision; revision++) {
+      this.own.add(stepKey(stream.category, stream.id, revision));
+    }
+    this.reachedPosition = Math.max(this.reachedPosition, result.position);
   }
+
+  /** @internal Whether this attempt appended the step. */
+  wrote(step: RecordedStep): boolean {
+    return this.own.has(stepKey(step.category, step.streamId, step.revision));
+  }
+}
+
+function stepKey(category: string, id: string, revision: number): string {
+  return `${category}\u0000${id}\u0000${revision}`;
+}
+
+/** The state `load` found, checked against the caller's expected revision: a stale one is ABORTED. */
+function checkExpected<S>(spec: { expectedRevision?: number }, current: StreamState<S>): StreamState<S> {
+  const expected = spec.expectedRevision;
+  if (expected !== undefined && expected !== current.revision) {
+    throw new RevisionMismatchError(expected, current.revision);
+  }
+  return current;
 }
 
 function isIn(step: RecordedStep, stream: StreamRef): boolean {

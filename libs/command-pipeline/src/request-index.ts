@@ -5,6 +5,8 @@ export interface RecordedStep {
   readonly type: string;
   readonly category: string;
   readonly streamId: string;
+  /** 0-based revision within its stream. */
+  readonly revision: number;
   readonly position: number;
   readonly data: unknown;
   /** What the writer's snapshot function returned right after the event (see RequestIndex). */
@@ -49,6 +51,7 @@ export class RequestIndex {
       type: event.type,
       category: event.category,
       streamId: event.streamId,
+      revision: event.revision,
       position: event.position,
       data: event.data,
       ...(this.snapshot ? { after: this.snapshot(event) } : {}),

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, AosError, NotFoundError } from '@aos/errors';
-import { createEventStore, type EventStore, type RecordedEvent, type Subscription } from '@aos/event-store';
+import {
+  ConcurrencyError,
+  createEventStore,
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+} from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -12,6 +18,7 @@ import {
   type CommandPipelineOptions,
   type LogFollower,
   type NameLedger,
+  type PipelineStore,
   type RequestDone,
 } from '../src';
 
@@ -56,14 +63,19 @@ function evolve(state: Widget, event: WidgetEvent): Widget {
   }
 }
 
+type WidgetDone = RequestDone & { widget: Widget };
+
 /** One instance: its write model, its subscription and its pipeline. */
 class Instance {
   readonly widgets = new Map<string, { state: Widget; revision: number; position: number }>();
   readonly subscription: Subscription;
   readonly pipeline: CommandPipeline;
+  /** While set, the write model applies nothing more: it lags behind the log. */
+  hold: Promise<void> | undefined;
 
   constructor(store: EventStore, overrides: Partial<CommandPipelineOptions> = {}) {
-    this.subscription = store.subscribe({ after: 0, filter: { category: 'widget' } }, (e: RecordedEvent) => {
+    this.subscription = store.subscribe({ after: 0, filter: { category: 'widget' } }, async (e: RecordedEvent) => {
+      await this.hold;
       const key = `${e.metadata.tenantId}/${e.streamId}`;
       const before = this.widgets.get(key);
       if (before && e.revision <= before.revision) return;
@@ -105,17 +117,62 @@ class Instance {
     requestId: string,
     command: WidgetCommand,
     options: { expectedRevision?: number; replays?: string[] } = {},
-  ): Promise<RequestDone & { widget: Widget }> {
+  ): Promise<WidgetDone> {
     return this.pipeline.handle(ctx, {
       requestId,
       replays: options.replays ?? ['WidgetMade', 'WidgetRenamed', 'WidgetBumped'],
+      ...this.command(ctx, command, options.expectedRevision),
+      reply: (done) => this.reply(ctx, command.id, done),
+    });
+  }
+
+  /**
+   * A request whose slow work (an extraction, a discovery) runs before its
+   * commit: it reports `started` once past the request's first look-up,
+   * then waits for `work` before it commits. `decided` sees each decision.
+   */
+  handleSlowly(
+    ctx: RequestContext,
+    requestId: string,
+    command: WidgetCommand,
+    steps: { started: () => void; work: Promise<void>; decided?: (state: Widget) => void; expectedRevision?: number },
+  ): Promise<WidgetDone> {
+    const spec = this.command(ctx, command, steps.expectedRevision);
+    return this.pipeline.handleRequest(
+      ctx,
+      {
+        requestId,
+        replays: ['WidgetMade', 'WidgetRenamed', 'WidgetBumped'],
+        sameTarget: (recorded) => recorded.every((s) => s.streamId === command.id),
+        reply: (done) => this.reply(ctx, command.id, done),
+      },
+      async (tx) => {
+        steps.started();
+        await steps.work;
+        await tx.commit({
+          ...spec,
+          decide: (state) => {
+            steps.decided?.(state);
+            return spec.decide(state);
+          },
+        });
+      },
+    );
+  }
+
+  private reply(ctx: RequestContext, id: string, done: RequestDone): WidgetDone {
+    return { ...done, widget: this.widgets.get(`${ctx.tenantId}/${id}`)?.state ?? { status: 'NONE' } };
+  }
+
+  private command(ctx: RequestContext, command: WidgetCommand, expectedRevision: number | undefined) {
+    return {
       stream: { category: 'widget', id: command.id },
       creates: command.type === 'Make',
-      expectedRevision: options.expectedRevision,
+      expectedRevision,
       load: () => this.widgets.get(`${ctx.tenantId}/${command.id}`),
       initial: { status: 'NONE' } as Widget,
-      decide: (state) => decide(command, state),
-      names: (events) =>
+      decide: (state: Widget) => decide(command, state),
+      names: (events: readonly WidgetEvent[]) =>
         events.flatMap((e) => {
           if (e.type === 'WidgetMade')
             return [{ kind: 'agent' as const, name: e.data.name, holderId: e.data.id, action: 'reserve' as const }];
@@ -125,11 +182,7 @@ class Instance {
             { kind: 'agent' as const, name: e.data.previous, holderId: e.data.id, action: 'release' as const },
           ];
         }),
-      reply: (done) => ({
-        ...done,
-        widget: this.widgets.get(`${ctx.tenantId}/${command.id}`)?.state ?? { status: 'NONE' },
-      }),
-    });
+    };
   }
 
   close(): Promise<void> {
@@ -391,5 +444,207 @@ describe('CommandPipeline', () => {
     expect((await failure(stopped.catchUp())).code).toBe('UNAVAILABLE');
     const notFollowing = new CommandPipeline({ ...base, followers: [], isFollowing: () => false });
     expect(() => notFollowing.requireFollowing()).toThrow(/the widget read model has stopped following the log/);
+  });
+});
+
+/** A promise and what settles it, for steps the test releases one by one. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** What a reply says of the request, whichever instance gave it. */
+const answer = ({ position, recorded, widget }: WidgetDone) => ({ position, recorded, widget });
+
+describe('a retry that reaches another instance while the first attempt is still working', () => {
+  /**
+   * R starts on `a` and on `second` (the client gave up on the first and
+   * retried), both past the request's first look-up; `a` commits first;
+   * then `second` goes on.
+   */
+  async function race(
+    second: Instance,
+    ctx: RequestContext,
+    command: WidgetCommand,
+    options: {
+      expectedRevision?: number;
+      beforeFirst?: () => Promise<unknown>;
+      beforeSecond?: (first: WidgetDone) => Promise<void>;
+    } = {},
+  ) {
+    const requestId = `slow-${randomUUID()}`;
+    const [firstStarted, secondStarted, firstWork, secondWork] = [deferred(), deferred(), deferred(), deferred()];
+    const decidedBySecond: Widget[] = [];
+    const first = a.handleSlowly(ctx, requestId, command, {
+      started: firstStarted.resolve,
+      work: firstWork.promise,
+      expectedRevision: options.expectedRevision,
+    });
+    const retried = second.handleSlowly(ctx, requestId, command, {
+      started: secondStarted.resolve,
+      work: secondWork.promise,
+      decided: (state) => decidedBySecond.push(state),
+      expectedRevision: options.expectedRevision,
+    });
+    await Promise.all([firstStarted.promise, secondStarted.promise]);
+    await options.beforeFirst?.();
+    firstWork.resolve();
+    const firstDone = await first;
+    await options.beforeSecond?.(firstDone);
+    secondWork.resolve();
+    const secondDone = await retried;
+    const events = (await store.readStream({ tenantId: ctx.tenantId, category: 'widget', id: command.id })).filter(
+      (e) => e.metadata.requestId === requestId,
+    );
+    return { firstDone, secondDone, events, decidedBySecond };
+  }
+
+  it('records it once when the other instance has applied the first commit: the retry is answered as a replay', async () => {
+    const ctx = ctxOf(newTenant());
+    const { firstDone, secondDone, events, decidedBySecond } = await race(
+      b,
+      ctx,
+      { type: 'Make', id: 'w', name: 'Slow' },
+      { beforeSecond: (done) => b.subscription.waitFor(done.position) },
+    );
+    expect(events.map((e) => e.type)).toEqual(['WidgetMade']);
+    expect(decidedBySecond).toEqual([]);
+    expect([firstDone.replayed, secondDone.replayed]).toEqual([false, true]);
+    expect(answer(secondDone)).toEqual(answer(firstDone));
+    expect(firstDone.widget).toMatchObject({ status: 'MADE', name: 'Slow' });
+  });
+
+  it('does not answer ABORTED to a retry that sent the expected revision its first attempt met', async () => {
+    const ctx = ctxOf(newTenant());
+    const made = await a.handle(ctx, 'make', { type: 'Make', id: 'w', name: 'Counted' });
+    await b.subscription.waitFor(made.position);
+    const { firstDone, secondDone, events } = await race(
+      b,
+      ctx,
+      { type: 'Bump', id: 'w' },
+      { expectedRevision: 0, beforeSecond: (done) => b.subscription.waitFor(done.position) },
+    );
+    expect(events.map((e) => e.type)).toEqual(['WidgetBumped']);
+    expect(answer(secondDone)).toEqual(answer(firstDone));
+    expect(secondDone.widget).toMatchObject({ count: 1 });
+  });
+
+  describe('when the other instance decides before its model has the first commit', () => {
+    let lagging: Instance;
+    let conflicts = 0;
+    let release = () => undefined as void;
+
+    beforeAll(async () => {
+      // The log as the lagging instance appends to it: once it has appended, its model goes on (as time would).
+      const racing: PipelineStore = {
+        append: async (stream, events, options) => {
+          try {
+            return await store.append(stream, events, options);
+          } catch (err) {
+            if (err instanceof ConcurrencyError) conflicts++;
+            throw err;
+          } finally {
+            release();
+          }
+        },
+        headPosition: () => store.headPosition(),
+        readStream: (stream, options) => store.readStream(stream, options),
+      };
+      lagging = new Instance(store, { store: racing });
+      await lagging.subscription.caughtUp;
+    });
+
+    afterAll(() => {
+      release();
+      return lagging?.close();
+    });
+
+    /** The lagging instance's model applies nothing more until it has appended. */
+    function holdLagging(): void {
+      const held = deferred();
+      [lagging.hold, release] = [held.promise, held.resolve];
+    }
+
+    it('finds the first commit in the revision it meant to take: one event, the same answer', async () => {
+      const ctx = ctxOf(newTenant());
+      holdLagging();
+      const { firstDone, secondDone, events, decidedBySecond } = await race(lagging, ctx, {
+        type: 'Make',
+        id: 'w',
+        name: 'Lagging',
+      });
+      // It decided on the state before the first commit; the log recognised the same event (its id) in that slot.
+      expect(decidedBySecond).toEqual([{ status: 'NONE' }]);
+      expect(events).toHaveLength(1);
+      expect(answer(secondDone)).toEqual(answer(firstDone));
+    });
+
+    it('loses the race to an older event, catches up and finds the request: answered as a replay', async () => {
+      const ctx = ctxOf(newTenant());
+      const made = await a.handle(ctx, 'make', { type: 'Make', id: 'w', name: 'Lagging' });
+      await lagging.subscription.waitFor(made.position);
+      const stale = lagging.widgets.get(`${ctx.tenantId}/w`)!.state;
+      holdLagging();
+      const before = conflicts;
+      const { firstDone, secondDone, events, decidedBySecond } = await race(
+        lagging,
+        ctx,
+        { type: 'Bump', id: 'w' },
+        // Another request's event lands first: the revision the lagging instance expects is long gone.
+        { beforeFirst: () => a.handle(ctx, 'other', { type: 'Bump', id: 'w' }) },
+      );
+      expect(decidedBySecond).toEqual([stale]);
+      expect(conflicts - before).toBe(1);
+      expect(events).toHaveLength(1);
+      expect([firstDone.replayed, secondDone.replayed]).toEqual([false, true]);
+      expect(answer(secondDone)).toEqual(answer(firstDone));
+      expect(secondDone.widget).toMatchObject({ count: 2 });
+    });
+  });
+
+  it('refuses the same request_id used meanwhile on another instance for another target, recording nothing', async () => {
+    const ctx = ctxOf(newTenant());
+    const requestId = 'reused';
+    const [started, work] = [deferred(), deferred()];
+    const other = b.handleSlowly(
+      ctx,
+      requestId,
+      { type: 'Make', id: 'w2', name: 'Two' },
+      {
+        started: started.resolve,
+        work: work.promise,
+      },
+    );
+    await started.promise;
+    const made = await a.handle(ctx, requestId, { type: 'Make', id: 'w1', name: 'One' });
+    await b.subscription.waitFor(made.position);
+    work.resolve();
+    const refused = await failure(other);
+    expect([refused.code, refused.field]).toEqual(['INVALID_ARGUMENT', 'request_id']);
+    expect(await store.readStream({ tenantId: ctx.tenantId, category: 'widget', id: 'w2' })).toEqual([]);
+  });
+
+  it('still lets one request commit one stream twice: its own first events are not another attempt', async () => {
+    const ctx = ctxOf(newTenant());
+    await a.handle(ctx, 'make', { type: 'Make', id: 'w', name: 'Twice' });
+    const done = await a.pipeline.handleRequest(
+      ctx,
+      { requestId: 'bump-twice', replays: ['WidgetBumped'], reply: (d) => d },
+      async (tx) => {
+        for (let i = 0; i < 2; i++) {
+          await tx.commit({
+            stream: { category: 'widget', id: 'w' },
+            load: () => a.widgets.get(`${ctx.tenantId}/w`),
+            initial: { status: 'NONE' } as Widget,
+            decide: (state: Widget) => decide({ type: 'Bump', id: 'w' }, state),
+          });
+        }
+      },
+    );
+    expect(done.recorded.map((s) => [s.type, (s.data as { count: number }).count])).toEqual([
+      ['WidgetBumped', 1],
+      ['WidgetBumped', 2],
+    ]);
   });
 });
