@@ -14,12 +14,7 @@ import { truncate } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
 import { parseArguments, TOOLS_CALL_ACTION, type ToolCatalog } from '../tools/governed-tool-call';
 import type { ToolExecution, ToolExecutor } from '../tools/tool-executor';
-import {
-  decideDirectCall,
-  initialDirectCallState,
-  type DirectCallState,
-  type DirectToolCalledData,
-} from './direct-tool-call.decider';
+import { decideDirectCall, initialDirectCallState, type DirectToolCalledData } from './direct-tool-call.decider';
 import { principalVerdict } from './direct-tool-call.policy';
 
 /** Fixed forever: the ids of direct calls' streams and events derive from it. */
@@ -78,8 +73,6 @@ export class DirectToolCalls {
   call(ctx: RequestContext, body: DirectToolCallBody): Promise<DirectToolCallReply> {
     const { tenantId } = ctx;
     const streamId = directStreamId(tenantId, body.requestId);
-    const recorded = (): DirectCallState | undefined =>
-      this.pipeline.requests.get(tenantId, body.requestId) ? { status: 'RECORDED' } : undefined;
     return this.pipeline.handleRequest(
       ctx,
       {
@@ -93,10 +86,8 @@ export class DirectToolCalls {
         await tx.commit({
           stream: { category: RUN_CATEGORY, id: streamId },
           creates: true,
-          load: () => {
-            const state = recorded();
-            return state && { state, revision: 0 };
-          },
+          // The stream is this request's alone: the pipeline answers it from the request index once recorded.
+          load: () => undefined,
           initial: initialDirectCallState,
           decide: (state) => decideDirectCall({ type: 'RecordDirectToolCall', data }, state),
         });
