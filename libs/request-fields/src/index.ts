@@ -132,3 +132,4 @@ export function validateExpectedRevision(value: unknown): number | undefined {
 }
 
 export * from './context-fields';
+export * from './reply-size';

@@ -8,7 +8,7 @@ import {
 import { AosError, NotFoundError, RevisionMismatchError } from '@aos/errors';
 import { CommandPipeline, type PipelineWaits, type RequestDone, type WriterHost } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
-import { encodeKeyPageToken } from '@aos/request-fields';
+import { encodeKeyPageToken, fitReply } from '@aos/request-fields';
 import { ContextVersionMismatchError, decide, initialContextState, type ContextCommand } from './context.decider';
 import type { ResourceAccess } from '../resource-access';
 import { CONTEXT_EVENT_ID_NAMESPACE, contextStreamId } from './context.ids';
@@ -31,13 +31,6 @@ export interface ContextHandlerDeps extends WriterHost {
 
 /** The gateway gives a request 15 s: a write waits up to writeMs, and after a lost race catchUpMs more. */
 export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 4_000, catchUpMs: 2_000 };
-
-/**
- * A ListContext page ends early rather than reach NATS's 1 MiB message limit
- * (AIP-158 allows short pages). One entry is at most 64 KiB of JSON, twice
- * that once escaped in the reply, so a page is never empty.
- */
-export const MAX_LIST_REPLY_BYTES = 768 * 1024;
 
 /**
  * Shared context's commands and queries: each command is a mapping to the
@@ -104,20 +97,11 @@ export class ContextHandler {
     const page = this.deps.projection.list(ctx.tenantId, scope, keyPrefix, query.afterKey, query.pageSize, (record) =>
       this.deps.access.mayReadContext(ctx, record.scope, record.key),
     );
-    const entries: ContextEntry[] = [];
-    let bytes = 0;
-    let next = page.nextAfterKey;
-    for (const [i, record] of page.entries.entries()) {
-      const entry = current(record);
-      bytes += Buffer.byteLength(JSON.stringify(entry), 'utf8');
-      if (i > 0 && bytes > MAX_LIST_REPLY_BYTES) {
-        next = page.entries[i - 1]!.key;
-        break;
-      }
-      entries.push(entry);
-    }
+    // One entry is at most 64 KiB of JSON (twice that escaped in the reply): a page is never empty.
+    const fit = fitReply(page.entries.map(current));
+    const next = fit.cutAfter === undefined ? page.nextAfterKey : page.entries[fit.cutAfter]!.key;
     return {
-      entries,
+      entries: fit.items,
       nextPageToken: next === undefined ? '' : encodeKeyPageToken('ListContext', next, listFilterKey(scope, keyPrefix)),
     };
   }

@@ -27,7 +27,7 @@ import {
 import { AosError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '@aos/errors';
 import { ConcurrencyError, EventStoreUnavailableError } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
-import { encodePageToken } from '@aos/request-fields';
+import { encodePageToken, fitReply } from '@aos/request-fields';
 import {
   bestSnippet,
   chunkText,
@@ -273,9 +273,11 @@ export class KnowledgeHandler {
     const page = this.deps.projection.listKnowledgeBases(ctx.tenantId, query.afterSeq, query.pageSize, (kb) =>
       this.deps.access.mayRead(ctx, kb.definition.knowledgeBaseId),
     );
+    const fit = fitReply(page.items.map(toProtoKnowledgeBase));
+    const next = fit.cutAfter === undefined ? page.nextAfterSeq : page.items[fit.cutAfter]!.createSeq;
     return {
-      knowledgeBases: page.items.map(toProtoKnowledgeBase),
-      nextPageToken: page.nextAfterSeq === undefined ? '' : encodePageToken('ListKnowledgeBases', page.nextAfterSeq),
+      knowledgeBases: fit.items,
+      nextPageToken: next === undefined ? '' : encodePageToken('ListKnowledgeBases', next),
     };
   }
 
@@ -283,12 +285,11 @@ export class KnowledgeHandler {
     await this.reach(query.minPosition);
     const kb = await this.requireKnowledgeBase(ctx.tenantId, query.knowledgeBaseId, false);
     const page = this.deps.projection.listDocuments(kb, query.afterSeq, query.pageSize);
+    const fit = fitReply(page.items.map((d) => toProtoDocument(d, d.versions.at(-1)!)));
+    const next = fit.cutAfter === undefined ? page.nextAfterSeq : page.items[fit.cutAfter]!.createSeq;
     return {
-      documents: page.items.map((d) => toProtoDocument(d, d.versions.at(-1)!)),
-      nextPageToken:
-        page.nextAfterSeq === undefined
-          ? ''
-          : encodePageToken('ListDocuments', page.nextAfterSeq, query.knowledgeBaseId),
+      documents: fit.items,
+      nextPageToken: next === undefined ? '' : encodePageToken('ListDocuments', next, query.knowledgeBaseId),
     };
   }
 

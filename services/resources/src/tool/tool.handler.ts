@@ -1,4 +1,5 @@
-import { encodePageToken } from '@aos/request-fields';
+import { encodePageToken, fitReply } from '@aos/request-fields';
+export { MAX_LIST_REPLY_BYTES } from '@aos/request-fields';
 import {
   TOOL_CATEGORY,
   TOOL_EVENTS_SCHEMA_VERSION,
@@ -50,8 +51,6 @@ export interface ToolHandlerDeps extends WriterHost {
  */
 export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 4_000, catchUpMs: 2_000 };
 
-/** A ListTools page ends early rather than reach NATS's 1 MiB message limit (AIP-158 allows short pages). */
-export const MAX_LIST_REPLY_BYTES = 768 * 1024;
 /** Longest MCP tool name (the name a call sends, so it is refused, not cut). */
 export const MAX_MCP_TOOL_NAME = 256;
 /** serverName and serverVersion are informative only: cut to this. */
@@ -166,21 +165,11 @@ export class ToolHandler {
   async list(ctx: RequestContext, query: ListToolsQuery): Promise<ListToolsResponse> {
     await this.pipeline.reach(query.minPosition);
     const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterSeq, query.pageSize);
-    const tools: Tool[] = [];
-    let bytes = 0;
-    let next = page.nextAfterSeq;
-    for (const [i, record] of page.records.entries()) {
-      const tool = this.deps.projection.toProtoTool(record);
-      bytes += Buffer.byteLength(JSON.stringify(tool), 'utf8');
-      // One tool is far below the limit (its schema is at most 64 KiB), so a page is never empty.
-      if (i > 0 && bytes > MAX_LIST_REPLY_BYTES) {
-        next = page.records[i - 1]!.createSeq;
-        break;
-      }
-      tools.push(tool);
-    }
+    // One tool is far below the limit (its schema is at most 64 KiB), so a page is never empty.
+    const fit = fitReply(page.records.map((record) => this.deps.projection.toProtoTool(record)));
+    const next = fit.cutAfter === undefined ? page.nextAfterSeq : page.records[fit.cutAfter]!.createSeq;
     return {
-      tools,
+      tools: fit.items,
       nextPageToken: next === undefined ? '' : encodePageToken('ListTools', next, filterKey(query.filter)),
       totalSize: page.totalSize,
     };
