@@ -388,9 +388,30 @@ describe('KnowledgeService end to end', () => {
     ).toBe('PERMISSION_DENIED');
 
     // No role with knowledge.read: refused at the gateway.
-    expect((await statusOf(clientOf(roleless.key).knowledge.search({ query: 'roll back' }))).code).toBe(
-      'PERMISSION_DENIED',
+    const asRoleless = clientOf(roleless.key);
+    expect((await statusOf(asRoleless.knowledge.search({ query: 'roll back' }))).code).toBe('PERMISSION_DENIED');
+
+    // A rule granting one knowledge base lets its holder search it by name (checked on kb/<id>, not on the tenant).
+    const grant = await admin.governance.addPolicyRule({
+      rule: {
+        subject: roleless.principal.subject,
+        action: 'knowledge.read',
+        resource: `kb/${kb.id}`,
+        effect: 'ALLOW' as never,
+      },
+      requestId: rid(),
+    });
+    const granted = await asRoleless.knowledge.search({
+      query: 'roll back',
+      knowledgeBaseIds: [kb.id.toUpperCase()],
+      minPosition: grant.logPosition,
+    });
+    expect(granted.knowledgeBaseIds).toEqual([kb.id]);
+    expect(granted.results.length).toBeGreaterThan(0);
+    const other = await statusOf(
+      asRoleless.knowledge.search({ query: 'roll back', knowledgeBaseIds: [kb.id, secret.id] }),
     );
+    expect([other.code, other.details.includes(`kb/${secret.id}`)]).toEqual(['PERMISSION_DENIED', true]);
   });
 
   it("keeps tenants apart: tenant B's chunks are never found by tenant A, its documents NOT_FOUND, its events not in A's audit", async () => {

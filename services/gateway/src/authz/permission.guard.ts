@@ -1,7 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
+import type { AccessModel } from '@aos/access-control';
 import { PermissionDeniedError } from '@aos/errors';
 import { AccessModelFeed } from '../access-model.feed';
+import type { Caller } from '../auth/authenticator';
 import { CallContextResolver } from '../call-context.resolver';
 import { authorize } from './authorize';
 import { grpcMethodOf, requiredPermission } from './permission.registry';
@@ -35,11 +37,10 @@ export class PermissionGuard implements CanActivate {
     const permission = requiredPermission(controller, handler);
     if (!permission) throw new PermissionDeniedError(`${name} declares no permission, so nobody may call it`);
 
-    const resource = resourceOf(ref.service, rpc.getData<unknown>());
-    const decision = authorize(this.access.model, caller, permission, resource);
-    if (!decision.allowed) {
+    const refused = refusedResource(this.access.model, caller, permission, resourcesOf(ref.service, rpc.getData()));
+    if (refused !== undefined) {
       throw new PermissionDeniedError(
-        `${caller.identity.subject} lacks permission ${permission} on ${resource}, required by ${name}`,
+        `${caller.identity.subject} lacks permission ${permission} on ${refused}, required by ${name}`,
       );
     }
     return true;
@@ -58,7 +59,31 @@ function methodName(controller: abstract new (...args: never[]) => unknown, hand
   return Object.getOwnPropertyNames(prototype).find((name) => prototype[name] === handler) ?? own ?? '';
 }
 
-/** The resource a call of `service` with this request is checked on (the MCP endpoint checks its tools by it too). */
+/**
+ * The resources a call of `service` with this request is checked on, every one
+ * of which must be allowed (the MCP endpoint checks its tools by them too): one,
+ * except for a Search that names its knowledge bases, checked on each
+ * `kb/<id>` (so a rule granting one knowledge base lets its holder search it).
+ */
+export function resourcesOf(service: string, request: unknown): string[] {
+  const named = (request as { knowledgeBaseIds?: unknown } | null)?.knowledgeBaseIds;
+  if (service === 'KnowledgeService' && Array.isArray(named) && named.length > 0) {
+    return named.map((id) => (typeof id === 'string' && id !== '' ? `kb/${id.toLowerCase()}` : '*'));
+  }
+  return [resourceOf(service, request)];
+}
+
+/** The first of `resources` the caller may not use with `permission`, or undefined when it may use them all. */
+export function refusedResource(
+  model: AccessModel,
+  caller: Caller,
+  permission: string,
+  resources: readonly string[],
+): string | undefined {
+  return resources.find((resource) => !authorize(model, caller, permission, resource).allowed);
+}
+
+/** The one resource a call of `service` is checked on, for a call that names at most one. */
 export function resourceOf(service: string, request: unknown): string {
   if (service === 'KnowledgeService') return knowledgeResourceOf(request);
   if (service === 'ContextService') return contextResourceOf(request);

@@ -13,7 +13,7 @@ import {
 } from '@aos/contracts';
 import type { ServiceClient } from '@aos/messaging';
 import { authorize } from '../authz/authorize';
-import { resourceOf } from '../authz/permission.guard';
+import { refusedResource, resourcesOf } from '../authz/permission.guard';
 import { grpcMethodOf, requiredPermission } from '../authz/permission.registry';
 import type { CallContext } from '../call-context.resolver';
 import { ContextController } from '../context.controller';
@@ -80,11 +80,11 @@ function builtInTool<I extends ObjectSchema, O extends ObjectSchema, Req, Reply>
       const parsed = spec.input.safeParse(args);
       if (!parsed.success) return invalidArguments(parsed.error);
       const request = spec.request(parsed.data);
-      const resource = resourceOf(ref.service, request);
-      if (!authorize(deps.model, caller, permission, resource).allowed) {
+      const refused = refusedResource(deps.model, caller, permission, resourcesOf(ref.service, request));
+      if (refused !== undefined) {
         return toolError(
           'PERMISSION_DENIED',
-          `${caller.identity.subject} lacks permission ${permission} on ${resource}, required by ${spec.name} (as by ${ref.service}.${ref.method})`,
+          `${caller.identity.subject} lacks permission ${permission} on ${refused}, required by ${spec.name} (as by ${ref.service}.${ref.method})`,
         );
       }
       try {
