@@ -12,7 +12,6 @@ import {
   type Subject,
 } from '@aos/contracts';
 import type { ServiceClient } from '@aos/messaging';
-import { authorize } from '../authz/authorize';
 import { refusedResource, resourcesOf } from '../authz/permission.guard';
 import { grpcMethodOf, requiredPermission } from '../authz/permission.registry';
 import type { CallContext } from '../call-context.resolver';
