@@ -516,6 +516,29 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       });
     });
 
+    describe('subscribe with a small queueLimit (a watch served to one slow client)', () => {
+      it('pauses and resumes its feed around a slow handler, delivering every event once, in order, live ones too', async () => {
+        const tenant = newTenant();
+        const positions = await appendInBatches(store, tenant, 300, 50);
+        const handled: number[] = [];
+        const sub = store.subscribe({ filter: { tenantId: tenant }, queueLimit: 4 }, async (event) => {
+          if (handled.length % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          handled.push(event.position);
+        });
+        try {
+          await sub.caughtUp;
+          expect(handled).toEqual(positions);
+          // appendInBatches answers with every position of the tenant, the earlier ones too.
+          const all = await appendInBatches(store, tenant, 20, 10);
+          expect(all.length).toBeGreaterThan(positions.length);
+          await sub.waitFor(all.at(-1)!, 10_000);
+          expect(handled).toEqual(all);
+        } finally {
+          await sub.close();
+        }
+      });
+    });
+
     describe('headPosition', () => {
       it('is the position of the newest event in the log', async () => {
         const before = await store.headPosition();

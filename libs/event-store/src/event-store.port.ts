@@ -88,6 +88,13 @@ export interface SubscribeOptions {
   filter?: EventFilter;
   /** Receives the error that closed the subscription (a handler throw, a lost log). Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * How many events may wait for a slow handler before the subscription stops
+   * reading the log (and goes on once most are handled). Default 8192, for a
+   * projection catching up; a stream served to one client (a watch) sets it low,
+   * so a client that stops reading holds back its subscription, not the memory.
+   */
+  queueLimit?: number;
 }
 
 export type EventHandler = (event: RecordedEvent) => void | Promise<void>;

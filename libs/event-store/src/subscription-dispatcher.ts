@@ -25,6 +25,8 @@ export interface DispatcherOptions<Raw> {
   onError?: (error: unknown) => void;
   /** Called once when the subscription closes, whatever closed it. */
   onClosed?: () => void;
+  /** Queue length at which the feed is paused (SubscribeOptions.queueLimit); default HIGH_WATER. */
+  highWater?: number;
 }
 
 interface Waiter {
@@ -65,7 +67,12 @@ export class SubscriptionDispatcher<Raw> implements Subscription {
   private readonly waiters = new Set<Waiter>();
   private recheckTimer: ReturnType<typeof setInterval> | undefined;
 
+  private readonly highWater: number;
+  private readonly lowWater: number;
+
   constructor(private readonly options: DispatcherOptions<Raw>) {
+    this.highWater = Math.max(1, options.highWater ?? HIGH_WATER);
+    this.lowWater = Math.max(0, Math.min(LOW_WATER, Math.floor(this.highWater / 8)));
     this.handledPosition = options.after;
     this.caughtUp = new Promise<void>((resolve, reject) => {
       this.resolveCaughtUp = resolve;
@@ -87,7 +94,7 @@ export class SubscriptionDispatcher<Raw> implements Subscription {
   push(raw: Raw): void {
     if (this.closed) return;
     this.items.push(raw);
-    if (!this.paused && this.items.length - this.head >= HIGH_WATER) {
+    if (!this.paused && this.items.length - this.head >= this.highWater) {
       this.paused = true;
       this.feed?.pause();
     }
@@ -199,7 +206,7 @@ export class SubscriptionDispatcher<Raw> implements Subscription {
         else if (this.handledPosition >= waiter.recheckAt) this.probe(waiter);
       }
     }
-    if (this.paused && this.items.length - this.head <= LOW_WATER) {
+    if (this.paused && this.items.length - this.head <= this.lowWater) {
       this.paused = false;
       this.feed?.resume();
     }

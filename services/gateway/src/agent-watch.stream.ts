@@ -7,6 +7,7 @@ import { ServiceClient, type RequestContext } from '@aos/messaging';
 import { EVENT_STORE } from './gateway.tokens';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
+import { WATCH_QUEUE_LIMIT } from './watch-queue';
 
 /**
  * AgentService.WatchAgents: follows the tenant's agent events in the log and,
@@ -51,7 +52,12 @@ export class AgentWatchStream {
         const after = requestedAfter > 0 ? requestedAfter : await this.store.headPosition();
         if (closed) return;
         subscription = this.store.subscribe(
-          { after, filter: { tenantId: ctx.tenantId, category: AGENT_CATEGORY }, onError },
+          {
+            after,
+            filter: { tenantId: ctx.tenantId, category: AGENT_CATEGORY },
+            onError,
+            queueLimit: WATCH_QUEUE_LIMIT,
+          },
           deliver,
         );
       };

@@ -20,6 +20,7 @@ import type { CallContext } from './call-context.resolver';
 import { EVENT_STORE } from './gateway.tokens';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
+import { WATCH_QUEUE_LIMIT } from './watch-queue';
 
 /**
  * ContextService.WatchContext: follows the tenant's `ctx-*` events in the log
@@ -81,7 +82,7 @@ export class ContextWatchStream {
         if (closed) return;
         const onError = (err: unknown) => subscriber.error(streamFailure(err));
         subscription = this.store.subscribe(
-          { after, filter: { tenantId, category: CONTEXT_CATEGORY }, onError },
+          { after, filter: { tenantId, category: CONTEXT_CATEGORY }, onError, queueLimit: WATCH_QUEUE_LIMIT },
           deliver,
         );
       };

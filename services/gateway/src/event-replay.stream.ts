@@ -6,6 +6,7 @@ import type { EventFilter, EventStore, RecordedEvent, Subscription } from '@aos/
 import { EVENT_STORE } from './gateway.tokens';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
+import { WATCH_QUEUE_LIMIT } from './watch-queue';
 
 // The event store's own rule for a category (one subject token in the JetStream
 // mapping): checked here so a bad one is INVALID_ARGUMENT, not a failed stream.
@@ -49,7 +50,7 @@ export class EventReplayStream {
       const run = async (): Promise<void> => {
         if (request.follow) {
           const onError = (err: unknown) => subscriber.error(streamFailure(err));
-          subscription = this.store.subscribe({ after, filter, onError }, deliver);
+          subscription = this.store.subscribe({ after, filter, onError, queueLimit: WATCH_QUEUE_LIMIT }, deliver);
           return;
         }
         // Without follow the call ends at the head as it was when the call

@@ -23,6 +23,7 @@ import { validateId, validatePosition } from '@aos/request-fields';
 import { EVENT_STORE } from './gateway.tokens';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
+import { WATCH_QUEUE_LIMIT } from './watch-queue';
 
 /**
  * TaskService.WatchTask: the task's steps — the events of its own stream and
@@ -97,7 +98,7 @@ export class TaskWatchStream {
         if (closed) return;
         const onError = (err: unknown) => subscriber.error(streamFailure(err));
         subscription = this.store.subscribe(
-          { after: Math.max(head, requestedAfter), filter: { tenantId }, onError },
+          { after: Math.max(head, requestedAfter), filter: { tenantId }, onError, queueLimit: WATCH_QUEUE_LIMIT },
           deliver,
         );
         if (closed) await subscription.close();

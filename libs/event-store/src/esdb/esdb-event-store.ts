@@ -205,6 +205,7 @@ class EsdbEventStore implements EventStore {
         handler,
         decode,
         onError: options.onError,
+        highWater: options.queueLimit,
         onClosed: () => this.subscriptions.delete(dispatcher),
       });
     const feed = new EsdbFeed(this.client, dispatcher, esdbStreamRegex(options.filter), after, (from, upTo) =>

@@ -194,6 +194,7 @@ class JetStreamEventStore implements EventStore {
       handler,
       decode: decodeEventMessage,
       onError: options.onError,
+      highWater: options.queueLimit,
       onClosed: () => this.subscriptions.delete(dispatcher),
     });
     const feed = new JetStreamFeed(this.readContext(), dispatcher, filterSubject(options.filter), after);
