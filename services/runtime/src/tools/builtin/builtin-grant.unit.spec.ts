@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDecision, RuleEffect, type PolicyRule } from '@aos/contracts';
 import { validateContextScope } from '@aos/request-fields';
+import { contextRequestId } from './builtin-tool-call';
 import { contextScopeOf, knowledgeBasesToSearch, searchVerdict, teamsOf } from './builtin-grant';
 import { builtinFunctionTools, isBuiltinTool } from './builtin-tools';
 
@@ -131,5 +132,17 @@ describe('context scopes: the task’s, the agent’s teams’, the tenant’s',
       granted: false,
       reason: expect.stringMatching(/no task scope/),
     });
+  });
+});
+
+describe('context_put request ids', () => {
+  it('are the same for a retried step and differ when a reused call id carries another write', () => {
+    const write = ['task/req-42', 'plan', undefined, '{"step":1}'];
+    expect(contextRequestId('run-1', 'call-1', write)).toBe(contextRequestId('run-1', 'call-1', [...write]));
+    expect(contextRequestId('run-1', 'call-1', write)).not.toBe(
+      contextRequestId('run-1', 'call-1', ['task/req-42', 'plan', undefined, '{"step":2}']),
+    );
+    expect(contextRequestId('run-1', 'call-1', write)).not.toBe(contextRequestId('run-2', 'call-1', write));
+    expect(contextRequestId('r'.repeat(200), 'c'.repeat(200), write).length).toBeLessThanOrEqual(128);
   });
 });

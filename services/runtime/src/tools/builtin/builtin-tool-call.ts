@@ -223,7 +223,12 @@ export class BuiltinToolCalls {
           key: args.key,
           valueJson: args.valueJson,
           ...(args.expectedVersion === undefined ? {} : { expectedVersion: args.expectedVersion }),
-          requestId: contextRequestId(run.runId, request.callId),
+          requestId: contextRequestId(run.runId, request.callId, [
+            scope,
+            args.key,
+            args.expectedVersion,
+            args.valueJson,
+          ]),
         });
         this.written.set(run.recorder, Math.max(this.written.get(run.recorder) ?? 0, entry.logPosition ?? 0));
       } else {
@@ -254,12 +259,13 @@ function agentCtx(run: ToolCallRun): RequestContext {
 }
 
 /**
- * The PutContext request id of a call: the same run and call id are the same
- * write, so a step retried after a lost reply is stored once.
+ * The PutContext request id of a call: the same run, call id and write (scope,
+ * key, expected version, value) are the same write, so a step retried after a
+ * lost reply is stored once; a model server that reuses a call id in a run for
+ * another write gets another id, so that write is not answered as the first.
  */
-export function contextRequestId(runId: string, callId: string): string {
-  const plain = `${runId}/${callId}`;
-  return plain.length <= 128 ? plain : uuidv5(plain, CONTEXT_REQUEST_NAMESPACE);
+export function contextRequestId(runId: string, callId: string, write: readonly unknown[]): string {
+  return uuidv5(JSON.stringify([runId, callId, ...write]), CONTEXT_REQUEST_NAMESPACE);
 }
 
 function citationOf(result: SearchResponse['results'][number]): KnowledgeCitation {
