@@ -13,6 +13,8 @@ export interface IndexedChunk {
   metadata: Readonly<Record<string, string>>;
   /** Set when embeddings were computed; the index keeps an L2-normalised copy. */
   vector?: Float32Array;
+  /** The model that computed `vector`: a search with SearchOptions.vectorModel compares only vectors of that model. */
+  vectorModel?: string;
 }
 
 export interface SearchOptions {
@@ -35,6 +37,12 @@ export interface SearchOptions {
   metadata?: Readonly<Record<string, string>>;
   /** Hybrid search when set and the index holds vectors; it is L2-normalised here. */
   queryVector?: Float32Array;
+  /**
+   * The model that computed queryVector: only chunks whose vectorModel is the
+   * same take part in the dense ranking (two models of one width give vectors
+   * that cannot be compared).
+   */
+  vectorModel?: string;
   /**
    * Applied after fusion (never before, so a threshold cannot empty the
    * candidate lists before they are fused): drops hits whose fused score is
@@ -145,6 +153,7 @@ export class HybridIndex {
       documentKey: chunk.documentKey,
       text: chunk.text,
       metadata: Object.freeze({ ...chunk.metadata }),
+      ...(vector && chunk.vectorModel !== undefined ? { vectorModel: chunk.vectorModel } : {}),
     };
     this.chunks[slot] = stored;
     this.groupOf[slot] = group;
@@ -218,7 +227,7 @@ export class HybridIndex {
     );
     const hybrid = options.queryVector !== undefined && this.vectorCount > 0;
     const denseTop = hybrid
-      ? this.denseCandidates(options.queryVector!, counted, returnable, candidates)
+      ? this.denseCandidates(options.queryVector!, counted, returnable, candidates, options.vectorModel)
       : new Int32Array(0);
 
     const keyOf = (slot: number) => this.chunks[slot]!.key;
@@ -272,12 +281,14 @@ export class HybridIndex {
     counted: (slot: number) => boolean,
     returnable: ((slot: number) => boolean) | undefined,
     candidates: number,
+    model: string | undefined,
   ): Int32Array {
     const query = this.normalisedVector(queryVector, 'the query vector');
-    const { vectors, hasVector, dimensions, denseScores } = this;
+    const { vectors, hasVector, dimensions, denseScores, chunks } = this;
     denseScores.reset(this.slotCount);
     for (let slot = 0; slot < this.slotCount; slot++) {
       if (hasVector[slot] === 0 || !counted(slot) || (returnable && !returnable(slot))) continue;
+      if (model !== undefined && chunks[slot]!.vectorModel !== model) continue;
       denseScores.add(slot, dot(query, vectors, slot * dimensions, dimensions));
     }
     return denseScores.top(candidates);

@@ -229,6 +229,18 @@ describe('HybridIndex, hybrid search and minScore', () => {
     expect(car.score).toBeCloseTo((1 / (RRF_K + 1) + 1 / (RRF_K + 2)) / (2 / (RRF_K + 1)), 12);
   });
 
+  it('compares only vectors of the query vector model when one is named (two models of one width do not mix)', () => {
+    const index = indexOf([
+      chunk('old#0', 'Kelp forests shelter fish.', { vector: new Float32Array([1, 0]), vectorModel: 'model-a' }),
+      chunk('new#0', 'Rivers carry sediment.', { vector: new Float32Array([1, 0]), vectorModel: 'model-b' }),
+    ]);
+    const query = { topK: 5, allowGroup: all, queryVector: new Float32Array([1, 0]) };
+    const mixed = index.search('nothing matches lexically', query);
+    expect(mixed.map((h) => h.key).sort()).toEqual(['new#0', 'old#0']);
+    const hits = index.search('nothing matches lexically', { ...query, vectorModel: 'model-b' });
+    expect(hits.map((h) => [h.key, h.denseRank, h.mode])).toEqual([['new#0', 1, 'hybrid']]);
+  });
+
   it('scores a search over chunks without vectors as lexical (1 for the best), though other groups of the index have vectors', () => {
     const index = indexOf([
       chunk('a#0', 'Sea otters hold hands.', { group: 'with-vectors', vector: new Float32Array([1, 0]) }),

@@ -333,7 +333,7 @@ export class KnowledgeHandler {
       topK: query.topK,
       allowGroup: (group) => allowed.has(group),
       metadata: query.metadataFilter,
-      ...(queryVector ? { queryVector } : {}),
+      ...(queryVector && queryEmbedder ? { queryVector, vectorModel: queryEmbedder.model } : {}),
       ...(query.minScore > 0 ? { minScore: query.minScore } : {}),
     };
     let hits: ResolvedHit[];

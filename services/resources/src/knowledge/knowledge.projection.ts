@@ -444,7 +444,10 @@ export class KnowledgeProjection {
         metadata: data.metadata,
       };
       try {
-        tenant.index.add({ ...chunk, ...(vectors ? { vector: vectors[i] } : {}) });
+        tenant.index.add({
+          ...chunk,
+          ...(vectors && data.embeddings ? { vector: vectors[i], vectorModel: data.embeddings.model } : {}),
+        });
       } catch (err) {
         if (!(err instanceof VectorDimensionsError)) throw err;
         // Embedded with another model than the tenant's other documents: searchable lexically.
