@@ -85,6 +85,7 @@ export class PrincipalHandler {
     const { tenantId } = ctx;
     const keyId = entityIdFor('key', tenantId, command.requestId);
     let secret = '';
+    let prefix = '';
     return this.deps.pipeline.handleRequest(
       ctx,
       {
@@ -92,7 +93,13 @@ export class PrincipalHandler {
         replays: ['ApiKeyCreated'],
         // The key id comes from the request_id alone, so the principal must match too.
         sameTarget: (steps) => steps.every((s) => s.streamId === command.principalId),
-        reply: async () => ({ apiKey: await this.keyReply(tenantId, keyId), secret }),
+        reply: async () => {
+          const apiKey = await this.keyReply(tenantId, keyId);
+          // The secret only goes with the key it belongs to: when another attempt of this request
+          // (another instance) wrote the same event first, the log may take this attempt's append as
+          // a duplicate of it, and the recorded key is that attempt's (its random prefix tells).
+          return { apiKey, secret: secret !== '' && apiKey.prefix === prefix ? secret : '' };
+        },
       },
       async (tx) => {
         if (!this.deps.projection.principal(tenantId, command.principalId)) {
@@ -119,7 +126,10 @@ export class PrincipalHandler {
             ),
         });
         // Recorded by another instance meanwhile: its reply had the secret, this one must not.
-        if (committed) secret = key.full;
+        if (committed) {
+          secret = key.full;
+          prefix = key.prefix;
+        }
       },
     );
   }

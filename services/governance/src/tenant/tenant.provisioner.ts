@@ -47,6 +47,7 @@ export async function provisionTenant(
   const keyId = entityIdFor('key', tenantId, requestId);
   const adminSubject = `user:${adminId}`;
   let secret = '';
+  let secretPrefix = '';
 
   const reply = (): CreateTenantResponse => {
     const tenant = deps.access.tenants().find((t) => t.id === tenantId);
@@ -59,7 +60,8 @@ export async function provisionTenant(
       tenant: toProtoTenant(tenant),
       admin: toProtoPrincipal(admin),
       adminApiKey: toProtoApiKey(apiKey),
-      adminApiKeySecret: secret,
+      // Only with the key it belongs to (see PrincipalHandler.createApiKey: another attempt's key may be the one recorded).
+      adminApiKeySecret: secret !== '' && apiKey.prefix === secretPrefix ? secret : '',
     };
   };
 
@@ -139,6 +141,9 @@ export async function provisionTenant(
       names: principalNames,
     });
     // The caller supplied the bootstrap key, so only a generated key is a secret to hand out.
-    if (created && !request.adminKey) secret = key;
+    if (created && !request.adminKey) {
+      secret = key;
+      secretPrefix = prefix;
+    }
   });
 }
