@@ -192,6 +192,8 @@ export class SubscriptionDispatcher<Raw> implements Subscription {
       }
       this.compact();
       this.pumping = false;
+      // The queue may have ended with a caught-up marker, which handled() does not see.
+      this.resumeIfDrained();
     } catch (error) {
       this.pumping = false;
       this.fail(error);
@@ -206,7 +208,11 @@ export class SubscriptionDispatcher<Raw> implements Subscription {
         else if (this.handledPosition >= waiter.recheckAt) this.probe(waiter);
       }
     }
-    if (this.paused && this.items.length - this.head <= this.lowWater) {
+    this.resumeIfDrained();
+  }
+
+  private resumeIfDrained(): void {
+    if (this.paused && !this.closed && this.items.length - this.head <= this.lowWater) {
       this.paused = false;
       this.feed?.resume();
     }

@@ -127,6 +127,29 @@ describe('SubscriptionDispatcher', () => {
     expect(seen).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
   });
 
+  it('resumes a feed paused with a small queue limit when the queue drains on its caught-up marker', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const feed = new ListFeed();
+    const dispatcher = new SubscriptionDispatcher<number>({
+      after: 0,
+      decode: toEvent,
+      highWater: 4,
+      handler: async (e) => {
+        if (e.position === 1) await gate;
+      },
+    });
+    dispatcher.attach(feed);
+    // 1 is taken at once (and held by the gate); 2-5 fill the queue to its limit, then the marker.
+    for (let p = 1; p <= 5; p++) dispatcher.push(p);
+    dispatcher.pushCaughtUp();
+    expect(feed.pauses).toBe(1);
+    release();
+    await dispatcher.caughtUp;
+    await tick();
+    expect(feed.resumes).toBe(1);
+  });
+
   it('waitFor asks the feed whether anything matching is still due', async () => {
     const { dispatcher } = dispatcherWith(() => undefined, new ListFeed([3, 7]));
     await dispatcher.waitFor(2, 100);
