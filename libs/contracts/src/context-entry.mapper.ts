@@ -10,6 +10,11 @@ export interface ContextVersion {
   version: number;
   /** The value of this version (the event's own string: every reader shares it); null once deleted. */
   valueJson: string | null;
+  /**
+   * Set by a reader that keeps only recent values in memory: this version's
+   * value (valueJson is then '') is in its event in the log, to be read back.
+   */
+  valueInLog?: true;
   /** `<kind>:<id>` of the actor that made it. */
   updatedBy: string;
   /** ISO-8601: when the log stored it. */

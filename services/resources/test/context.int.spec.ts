@@ -6,7 +6,8 @@ import { ConcurrencyError, createEventStore, type EventStore, type Subscription 
 import type { RequestContext } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { ResourceAccess } from '../src/resource-access';
-import { ContextHandler } from '../src/context/context.handler';
+import { ContextHandler, requestFacts } from '../src/context/context.handler';
+import { VALUES_KEPT } from '../src/context/context.projection';
 import { contextStreamId } from '../src/context/context.ids';
 import { ContextProjection } from '../src/context/context.projection';
 import {
@@ -80,7 +81,7 @@ async function startInstance(url: string): Promise<Instance> {
   });
   const subscription = store.subscribe({ after: 0, filter: { category: CONTEXT_CATEGORY } }, (event) => {
     projection.apply(event);
-    handler.pipeline.requests.apply(event);
+    handler.pipeline.requests.apply(requestFacts(event));
   });
   await Promise.all([subscription.caughtUp, ...governance.map((g) => g.caughtUp)]);
   return Object.assign(instance, { store, projection, handler, subscription, governance });
@@ -256,7 +257,7 @@ describe('shared context across two resources instances', () => {
     const record = a!.projection.entry(tenantId, contextStreamId('tenant', key))!;
     const atOne = await a!.handler.get(ctx(), validateGetContext({ scope: 'tenant', key, version: 1, minPosition: 0 }));
     expect(atOne).toEqual(v1);
-    // The projection's value is the very string the request index holds for retries (one copy per version).
+    // The request index keeps which version a request made, not a second reference to its value.
     const step = a!.handler.pipeline.requests.get(
       tenantId,
       (
@@ -267,12 +268,32 @@ describe('shared context across two resources instances', () => {
         })
       )[1]!.metadata.requestId,
     )!;
-    expect((step[0]!.data as { valueJson: string }).valueJson).toBe(record.versions[1]!.valueJson);
+    expect(step[0]!.data).toMatchObject({ version: 2 });
+    expect(step[0]!.data).not.toHaveProperty('valueJson');
+    expect(record.versions[1]!.valueJson).toBe('{"text":"second"}');
     const current: ContextEntry = await a!.handler.get(
       ctx(),
       validateGetContext({ scope: 'tenant', key, version: 0, minPosition: 0 }),
     );
     expect(current).toMatchObject({ version: 2, updatedBy: 'user:bob', createTime: v1.createTime });
+  });
+
+  it(`keeps the values of the newest ${VALUES_KEPT} versions in memory and reads older ones, and old retries, from the log`, async () => {
+    const key = `window-${randomUUID().slice(0, 8)}`;
+    const [a, b] = instances;
+    const first = put({ key, valueJson: '{"n":1}' });
+    const v1 = await a!.handler.put(ctx(), first);
+    for (let n = 2; n <= VALUES_KEPT + 4; n++) await a!.handler.put(ctx(), put({ key, valueJson: `{"n":${n}}` }));
+    const record = a!.projection.entry(tenantId, contextStreamId('tenant', key))!;
+    expect(record.versions.filter((v) => v.valueInLog).map((v) => v.version)).toEqual([1, 2, 3, 4]);
+    const get = (version: number) =>
+      a!.handler.get(ctx(), validateGetContext({ scope: 'tenant', key, version, minPosition: 0 }));
+    expect(await get(1)).toEqual(v1);
+    expect((await get(4)).valueJson).toBe('{"n":4}');
+    expect((await get(0)).valueJson).toBe(`{"n":${VALUES_KEPT + 4}}`);
+    // A retry of the first request, long after, through either instance: the first reply, value included.
+    expect(await a!.handler.put(ctx(), first)).toEqual(v1);
+    expect(await b!.handler.put(ctx(), first)).toEqual(v1);
   });
 
   it("keeps tenants apart: another tenant's entry of the same scope and key is not there", async () => {

@@ -1,12 +1,15 @@
 import {
   CONTEXT_CATEGORY,
   CONTEXT_EVENTS_SCHEMA_VERSION,
+  parseContextEvent,
   toContextEntry,
   type ContextEntry,
+  type ContextVersion,
   type ListContextResponse,
 } from '@aos/contracts';
 import { AosError, NotFoundError, RevisionMismatchError } from '@aos/errors';
 import { CommandPipeline, type PipelineWaits, type RequestDone, type WriterHost } from '@aos/command-pipeline';
+import type { RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { encodeKeyPageToken, fitReply } from '@aos/request-fields';
 import { ContextVersionMismatchError, decide, initialContextState, type ContextCommand } from './context.decider';
@@ -79,7 +82,7 @@ export class ContextHandler {
       const at = query.version === 0 ? '' : ` at version ${query.version}`;
       throw new NotFoundError(`context entry${at}`, `${query.scope}/${query.key}`);
     }
-    return toContextEntry(found, record.createTime);
+    return toContextEntry(await this.withValue(ctx.tenantId, streamId, found), record.createTime);
   }
 
   /**
@@ -143,14 +146,26 @@ export class ContextHandler {
   }
 
   /** The version the request made (a retry gets the version its first attempt made, whatever came after). */
-  private replyVersion(tenantId: string, streamId: string, done: RequestDone): ContextEntry {
+  private async replyVersion(tenantId: string, streamId: string, done: RequestDone): Promise<ContextEntry> {
     const made = done.recorded.at(-1)?.data as { version?: number } | undefined;
     const record = this.deps.projection.entry(tenantId, streamId);
     const version = made?.version !== undefined ? record?.versions[made.version - 1] : undefined;
     if (!record || !version) {
       throw new AosError('INTERNAL', `context stream ${streamId} was recorded but is not in the read model`);
     }
-    return toContextEntry(version, record.createTime);
+    return toContextEntry(await this.withValue(tenantId, streamId, version), record.createTime);
+  }
+
+  /** The version with its value: from memory for the newest ones, else from its event in the entry's stream. */
+  private async withValue(tenantId: string, streamId: string, version: ContextVersion): Promise<ContextVersion> {
+    if (!version.valueInLog) return version;
+    const events = await this.deps.store.readStream({ tenantId, category: CONTEXT_CATEGORY, id: streamId });
+    const event = events.find((e) => e.revision === version.version - 1);
+    const parsed = event ? parseContextEvent(event.type, event.data) : undefined;
+    if (parsed?.type !== 'ContextPut') {
+      throw new AosError('INTERNAL', `version ${version.version} of context stream ${streamId} is not in the log`);
+    }
+    return { ...version, valueJson: parsed.data.valueJson, valueInLog: undefined };
   }
 
   private isDeleted(tenantId: string, streamId: string): boolean {
@@ -160,4 +175,17 @@ export class ContextHandler {
 
 function current(record: ContextEntryRecord): ContextEntry {
   return toContextEntry(record.versions.at(-1)!, record.createTime);
+}
+
+/**
+ * What the request index keeps of a context event: everything but the value.
+ * A retry's reply is read from the projection (and, for an old version, the
+ * log), so the index holds no second reference to values that would outlive
+ * the projection's window.
+ */
+export function requestFacts(event: RecordedEvent): RecordedEvent {
+  const data = event.data;
+  if (typeof data !== 'object' || data === null || !('valueJson' in data)) return event;
+  const { valueJson: _value, ...rest } = data as Record<string, unknown>;
+  return { ...event, data: rest };
 }

@@ -10,10 +10,10 @@ export interface ContextStreamRecord {
 
 /**
  * One entry with every version it has had. A version's value is the string of
- * its event as the subscription delivered it — the same string the request
- * index holds for replies to retries — so keeping every version costs a small
- * record each, not another copy of the value, and every reader of a version
- * gets that one stored value.
+ * its event as the subscription delivered it, so every reader of a version gets
+ * that one stored value; only the newest VALUES_KEPT versions keep it in memory
+ * (older ones are marked valueInLog and read back from the entry's stream), and
+ * the request index keeps no value at all (requestFacts).
  */
 export interface ContextEntryRecord extends ContextStreamRecord {
   scope: string;
@@ -23,6 +23,9 @@ export interface ContextEntryRecord extends ContextStreamRecord {
   /** When version 1 was stored. */
   createTime: string;
 }
+
+/** How many of an entry's newest versions keep their value in memory. */
+export const VALUES_KEPT = 16;
 
 export interface ContextPage {
   entries: ContextEntryRecord[];
@@ -63,6 +66,12 @@ export class ContextProjection {
       record.state = state;
       record.revision = event.revision;
       record.versions.push(version);
+      // Only the newest values stay in memory: a key rewritten for months must not grow the process.
+      // An older version's value is read back from the entry's stream when asked for (valueOf).
+      const old = record.versions[record.versions.length - 1 - VALUES_KEPT];
+      if (old && old.valueJson !== null && !old.valueInLog) {
+        record.versions[old.version - 1] = { ...old, valueJson: '', valueInLog: true };
+      }
     } else {
       const { scope, key } = parsed.data;
       tenant.entries.set(event.streamId, {

@@ -4,7 +4,7 @@ import type { ServiceHost } from '@aos/service-host';
 import type { ResourceAccess } from '../resource-access';
 import type { ResourcePart } from '../resource-part';
 import { ContextController } from './context.controller';
-import { ContextHandler } from './context.handler';
+import { ContextHandler, requestFacts } from './context.handler';
 import { ContextProjection } from './context.projection';
 
 /**
@@ -24,7 +24,7 @@ export async function buildContext(host: ServiceHost, access: ResourceAccess): P
   });
   const subscription = host.follow('context', { category: CONTEXT_CATEGORY }, (e) => {
     projection.apply(e);
-    handler.pipeline.requests.apply(e);
+    handler.pipeline.requests.apply(requestFacts(e));
   });
   return { controllers: [ContextController], providers: [{ provide: ContextHandler, useValue: handler }] };
 }
