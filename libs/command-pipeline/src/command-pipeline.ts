@@ -52,6 +52,22 @@ export interface WriterHost {
   isFollowing: () => boolean;
 }
 
+/**
+ * The pipeline of a writer whose host gives it the log, its read model's
+ * follower and whether it still follows: what every service's writer starts from.
+ */
+export function writerPipeline(
+  host: WriterHost,
+  options: Omit<CommandPipelineOptions, 'store' | 'followers' | 'isFollowing'>,
+): CommandPipeline {
+  return new CommandPipeline({
+    store: host.store,
+    followers: [host.follower],
+    isFollowing: host.isFollowing,
+    ...options,
+  });
+}
+
 export interface PipelineWaits {
   /** How long a query waits for `min_position`. */
   readMs: number;

@@ -2,6 +2,7 @@ export {
   CommandPipeline,
   RequestWriter,
   followerOf,
+  writerPipeline,
   MAX_DECIDE_ATTEMPTS,
   type CommandPipelineOptions,
   type CommandSpec,

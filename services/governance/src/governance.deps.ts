@@ -1,5 +1,5 @@
 import type { AccessModel } from '@aos/access-control';
-import { CommandPipeline, type NameLedger, type WriterHost } from '@aos/command-pipeline';
+import { type CommandPipeline, type NameLedger, type WriterHost, writerPipeline } from '@aos/command-pipeline';
 import { foldName, GOVERNANCE_EVENTS_SCHEMA_VERSION, GovernanceCategories } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { GOVERNANCE_EVENT_ID_NAMESPACE } from './governance.ids';
@@ -35,10 +35,7 @@ export function governancePipeline(
   },
 ): CommandPipeline {
   const { projection, access } = deps;
-  return new CommandPipeline({
-    store: deps.store,
-    followers: [deps.follower],
-    isFollowing: deps.isFollowing,
+  return writerPipeline(deps, {
     model: 'governance',
     schemaVersion: GOVERNANCE_EVENTS_SCHEMA_VERSION,
     eventNamespace: GOVERNANCE_EVENT_ID_NAMESPACE,

@@ -11,11 +11,12 @@ import {
 import { AosError, NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import {
-  CommandPipeline,
+  type CommandPipeline,
   type NameChange,
   type NameLedger,
   type RequestDone,
   type WriterHost,
+  writerPipeline,
 } from '@aos/command-pipeline';
 import { decide, initialAgentState, type AgentCommand, type AgentState } from './agent.decider';
 import { AGENT_EVENT_ID_NAMESPACE, agentIdFor } from './agent.ids';
@@ -54,10 +55,7 @@ export class AgentHandler {
 
   constructor(private readonly deps: AgentHandlerDeps) {
     const { projection } = deps;
-    this.pipeline = new CommandPipeline({
-      store: deps.store,
-      followers: [deps.follower],
-      isFollowing: deps.isFollowing,
+    this.pipeline = writerPipeline(deps, {
       model: 'agent',
       schemaVersion: AGENT_EVENTS_SCHEMA_VERSION,
       eventNamespace: AGENT_EVENT_ID_NAMESPACE,

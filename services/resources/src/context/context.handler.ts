@@ -8,7 +8,13 @@ import {
   type ListContextResponse,
 } from '@aos/contracts';
 import { AosError, NotFoundError, RevisionMismatchError } from '@aos/errors';
-import { CommandPipeline, type PipelineWaits, type RequestDone, type WriterHost } from '@aos/command-pipeline';
+import {
+  type CommandPipeline,
+  type PipelineWaits,
+  type RequestDone,
+  type WriterHost,
+  writerPipeline,
+} from '@aos/command-pipeline';
 import type { RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { encodeKeyPageToken, fitReply } from '@aos/request-fields';
@@ -49,10 +55,7 @@ export class ContextHandler {
   readonly pipeline: CommandPipeline;
 
   constructor(private readonly deps: ContextHandlerDeps) {
-    this.pipeline = new CommandPipeline({
-      store: deps.store,
-      followers: [deps.follower],
-      isFollowing: deps.isFollowing,
+    this.pipeline = writerPipeline(deps, {
       model: 'context',
       schemaVersion: CONTEXT_EVENTS_SCHEMA_VERSION,
       eventNamespace: CONTEXT_EVENT_ID_NAMESPACE,

@@ -10,12 +10,13 @@ import {
   type SearchResult,
 } from '@aos/contracts';
 import {
-  CommandPipeline,
+  type CommandPipeline,
   envelop,
   type NameLedger,
   type PipelineWaits,
   type RecordedStep,
   type WriterHost,
+  writerPipeline,
 } from '@aos/command-pipeline';
 import {
   blobStreamId,
@@ -120,10 +121,7 @@ export class KnowledgeHandler {
 
   constructor(private readonly deps: KnowledgeHandlerDeps) {
     const { projection } = deps;
-    this.pipeline = new CommandPipeline({
-      store: deps.store,
-      followers: [deps.follower],
-      isFollowing: deps.isFollowing,
+    this.pipeline = writerPipeline(deps, {
       model: 'knowledge base',
       schemaVersion: KNOWLEDGE_EVENTS_SCHEMA_VERSION,
       eventNamespace: KNOWLEDGE_EVENT_ID_NAMESPACE,

@@ -12,11 +12,12 @@ import {
 } from '@aos/contracts';
 import { AosError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 import {
-  CommandPipeline,
+  type CommandPipeline,
   type NameLedger,
   type PipelineWaits,
   type RecordedStep,
   type WriterHost,
+  writerPipeline,
 } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
 import type { DiscoveredMcpServer, DiscoveredMcpTool, McpServerDiscovery } from './mcp-server.discovery';
@@ -68,10 +69,7 @@ export class ToolHandler {
 
   constructor(private readonly deps: ToolHandlerDeps) {
     const { projection } = deps;
-    this.pipeline = new CommandPipeline({
-      store: deps.store,
-      followers: [deps.follower],
-      isFollowing: deps.isFollowing,
+    this.pipeline = writerPipeline(deps, {
       model: 'tool',
       schemaVersion: TOOL_EVENTS_SCHEMA_VERSION,
       eventNamespace: TOOL_EVENT_ID_NAMESPACE,

@@ -1,4 +1,4 @@
-import { CommandPipeline, type PipelineWaits, type WriterHost } from '@aos/command-pipeline';
+import { type CommandPipeline, type PipelineWaits, type WriterHost, writerPipeline } from '@aos/command-pipeline';
 import { TASK_CATEGORY, TASK_EVENTS_SCHEMA_VERSION } from '@aos/contracts';
 import type { RequestContext } from '@aos/messaging';
 import type { RoutingModel } from '../routing.model';
@@ -9,10 +9,7 @@ export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 5_000, cat
 
 /** The command pipeline of the `task-*` streams: every command routing decides goes through it. */
 export function taskPipeline(deps: WriterHost & { waits?: Partial<PipelineWaits> }): CommandPipeline {
-  return new CommandPipeline({
-    store: deps.store,
-    followers: [deps.follower],
-    isFollowing: deps.isFollowing,
+  return writerPipeline(deps, {
     model: 'task',
     schemaVersion: TASK_EVENTS_SCHEMA_VERSION,
     eventNamespace: TASK_EVENT_ID_NAMESPACE,

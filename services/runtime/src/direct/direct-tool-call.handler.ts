@@ -7,7 +7,13 @@ import {
   type RuntimeSubjects,
   type ToolDecisionName,
 } from '@aos/contracts';
-import { CommandPipeline, type PipelineWaits, type RecordedStep, type WriterHost } from '@aos/command-pipeline';
+import {
+  type CommandPipeline,
+  type PipelineWaits,
+  type RecordedStep,
+  type WriterHost,
+  writerPipeline,
+} from '@aos/command-pipeline';
 import { NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import { truncate } from '../run/run.recorder';
@@ -58,10 +64,7 @@ export class DirectToolCalls {
   readonly pipeline: CommandPipeline;
 
   constructor(private readonly deps: DirectToolCallDeps) {
-    this.pipeline = new CommandPipeline({
-      store: deps.store,
-      followers: [deps.follower],
-      isFollowing: deps.isFollowing,
+    this.pipeline = writerPipeline(deps, {
       model: 'runtime',
       schemaVersion: RUN_EVENTS_SCHEMA_VERSION,
       eventNamespace: DIRECT_CALL_NAMESPACE,
