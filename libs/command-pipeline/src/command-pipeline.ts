@@ -290,7 +290,7 @@ export class CommandPipeline {
         const loaded = await this.load(spec);
         // Looked up again before every decision: a retry of this request that reached another instance while
         // this one was working (a slow extraction, a discovery) may have recorded it; it is not decided twice.
-        if (this.recordedElsewhere(tx, stream)) return undefined;
+        if (this.recordedElsewhere(tx)) return undefined;
         const current = checkExpected(spec, loaded);
         const events = spec.decide(current.state);
         if (events.length === 0) return undefined;
@@ -309,7 +309,7 @@ export class CommandPipeline {
             () => undefined,
             (e: unknown) => e,
           );
-          if (this.recordedElsewhere(tx, stream)) return undefined;
+          if (this.recordedElsewhere(tx)) return undefined;
           this.lostRace(err, stream, spec, attempt, caughtUp);
           continue;
         }
@@ -398,12 +398,17 @@ export class CommandPipeline {
   /**
    * Whether the request index holds events of this request that this attempt
    * did not append: another instance (its retry) or an earlier attempt
-   * recorded it. A request that resumes (RequestSpec.resume) completes what
-   * an earlier attempt left, so for it only the events in this stream count.
+   * recorded it. Never for a request that resumes (RequestSpec.resume): it
+   * completes what an earlier or concurrent attempt left, each step deciding
+   * on the stream as it is (nothing for what is done) into fixed event ids,
+   * so a step another attempt is writing at the same moment is the same
+   * event and the log stores it once. Seeing the other attempt's first
+   * events is no sign that it has finished: its later ones may still come.
    */
-  private recordedElsewhere(tx: RequestWriter, stream: StreamRef): boolean {
+  private recordedElsewhere(tx: RequestWriter): boolean {
+    if (tx.resume) return false;
     const steps = this.requests.get(tx.ctx.tenantId, tx.requestId);
-    return steps?.some((s) => !tx.wrote(s) && (!tx.resume || isIn(s, stream))) ?? false;
+    return steps?.some((s) => !tx.wrote(s)) ?? false;
   }
 
   /**
@@ -565,8 +570,4 @@ function checkExpected<S>(spec: { expectedRevision?: number }, current: StreamSt
     throw new RevisionMismatchError(expected, current.revision);
   }
   return current;
-}
-
-function isIn(step: RecordedStep, stream: StreamRef): boolean {
-  return step.category === stream.category && step.streamId === stream.id;
 }

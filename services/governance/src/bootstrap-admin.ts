@@ -2,8 +2,7 @@ import type { AosConfig } from '@aos/config';
 import type { RequestContext } from '@aos/messaging';
 import { resolveBootstrapKey } from './bootstrap-key';
 import type { GovernanceDeps } from './governance.deps';
-import { entityIdFor } from './governance.ids';
-import { provisionTenant } from './tenant/tenant.provisioner';
+import { provisioned, provisionTenant } from './tenant/tenant.provisioner';
 
 /** The request id of the bootstrap: it derives the admin's and the key's ids, the same on every start. */
 export const BOOTSTRAP_REQUEST_ID = 'bootstrap';
@@ -19,9 +18,9 @@ export interface BootstrapLogger {
 /**
  * Creates the default tenant with a system administrator holding the
  * bootstrap key, when the log has no tenant at all. A bootstrap that a crash
- * interrupted (the tenant recorded by the bootstrap, its admin not) is
- * completed on the next start; any other tenant in the log means there is
- * nothing to do. Logs where the key is, never the key.
+ * interrupted (the tenant recorded by the bootstrap, its admin or the
+ * admin's key not) is completed on the next start; any other tenant in the
+ * log means there is nothing to do. Logs where the key is, never the key.
  */
 export async function bootstrapAdmin(
   deps: GovernanceDeps,
@@ -51,5 +50,5 @@ export async function bootstrapAdmin(
 function interrupted(deps: GovernanceDeps, tenantId: string): boolean {
   const tenant = deps.projection.tenant(tenantId);
   if (tenant?.requestId !== BOOTSTRAP_REQUEST_ID) return false;
-  return !deps.projection.principal(tenantId, entityIdFor('principal', tenantId, BOOTSTRAP_REQUEST_ID));
+  return !provisioned(deps, tenantId, BOOTSTRAP_REQUEST_ID);
 }

@@ -6,7 +6,7 @@ import type { GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
 import { toProtoApiKey, toProtoPrincipal, toProtoTenant } from '../governance.mapper';
 import { decidePolicy, findBinding, initialPolicyState } from '../policy/policy.decider';
-import { decidePrincipal, evolvePrincipal, initialPrincipalState } from '../principal/principal.decider';
+import { decidePrincipal, initialPrincipalState, type PrincipalState } from '../principal/principal.decider';
 import { principalNames } from '../principal/principal.handler';
 import { decideTenant, initialTenantState } from './tenant.decider';
 
@@ -95,50 +95,61 @@ export async function provisionTenant(
           : decidePolicy({ type: 'AssignRole', bindingId, subject: adminSubject, role: 'tenant-admin' }, state),
     });
 
-    if (projection.principal(tenantId, adminId)) return;
+    await tx.commit({
+      stream: { category: GovernanceCategories.principal, id: adminId },
+      firstIndex: 2,
+      creates: true,
+      load: () => projection.principal(tenantId, adminId),
+      initial: initialPrincipalState,
+      decide: (state) =>
+        state.status !== 'NONE'
+          ? []
+          : decidePrincipal(
+              {
+                type: 'CreatePrincipal',
+                principalId: adminId,
+                kind: 'USER',
+                name: request.adminName,
+                oidcSubject: '',
+                systemAdmin: request.systemAdmin,
+                nameHolder: projection.principalIdByName(tenantId, request.adminName),
+                // A tenant's first admin signs in with an API key, not OIDC.
+                oidcSubjectHolder: undefined,
+              },
+              state,
+            ),
+      names: principalNames,
+    });
+
+    // The key is a step of its own (index 3, the event id it always had): an attempt that finds the admin
+    // recorded without it (another attempt cut short, or still writing it) records it, and when both do,
+    // the log stores the one event.
+    if (hasKey(projection.principal(tenantId, adminId)?.state, keyId)) return;
     const key = request.adminKey ?? generateApiKey().full;
     const prefix = /^aos_([a-z0-9]{4,16})_/.exec(key)?.[1];
     if (!prefix) throw new AosError('INTERNAL', 'the admin key is not aos_<prefix>_<secret>');
     const hash = await hashApiKey(key);
     const created = await tx.commit({
       stream: { category: GovernanceCategories.principal, id: adminId },
-      firstIndex: 2,
-      creates: true,
+      firstIndex: 3,
       load: () => projection.principal(tenantId, adminId),
       initial: initialPrincipalState,
-      decide: (state) => {
-        if (state.status !== 'NONE') return [];
-        const principal = decidePrincipal(
-          {
-            type: 'CreatePrincipal',
-            principalId: adminId,
-            kind: 'USER',
-            name: request.adminName,
-            oidcSubject: '',
-            systemAdmin: request.systemAdmin,
-            nameHolder: projection.principalIdByName(tenantId, request.adminName),
-            // A tenant's first admin signs in with an API key, not OIDC.
-            oidcSubjectHolder: undefined,
-          },
-          state,
-        );
-        const withPrincipal = principal.reduce(evolvePrincipal, state);
-        const apiKey = decidePrincipal(
-          {
-            type: 'CreateApiKey',
-            principalId: adminId,
-            keyId,
-            prefix,
-            hash,
-            description: 'first admin key, created with the tenant',
-            expireTime: null,
-            now: deps.now().toISOString(),
-          },
-          withPrincipal,
-        );
-        return [...principal, ...apiKey];
-      },
-      names: principalNames,
+      decide: (state) =>
+        hasKey(state, keyId)
+          ? []
+          : decidePrincipal(
+              {
+                type: 'CreateApiKey',
+                principalId: adminId,
+                keyId,
+                prefix,
+                hash,
+                description: 'first admin key, created with the tenant',
+                expireTime: null,
+                now: deps.now().toISOString(),
+              },
+              state,
+            ),
     });
     // The caller supplied the bootstrap key, so only a generated key is a secret to hand out.
     if (created && !request.adminKey) {
@@ -146,4 +157,14 @@ export async function provisionTenant(
       secretPrefix = prefix;
     }
   });
+}
+
+/** Whether the provision of `tenantId` by `requestId` recorded its last step, the admin's key. */
+export function provisioned(deps: Pick<GovernanceDeps, 'projection'>, tenantId: string, requestId: string): boolean {
+  const admin = deps.projection.principal(tenantId, entityIdFor('principal', tenantId, requestId));
+  return hasKey(admin?.state, entityIdFor('key', tenantId, requestId));
+}
+
+function hasKey(state: PrincipalState | undefined, keyId: string): boolean {
+  return state !== undefined && state.status !== 'NONE' && state.keys.has(keyId);
 }
