@@ -29,3 +29,4 @@ export type { GeneratedApiKey } from './api-key';
 export { OidcVerifier } from './oidc-verifier';
 export type { OidcVerifierConfig, VerifiedOidcToken } from './oidc-verifier';
 export * from './access-model.proto';
+export { resourceOf, resourcesOf } from './call-resources';

@@ -15,6 +15,7 @@ export * from './gen/aos/v1/task';
 export * from './gen/aos/v1/runtime';
 export * from './gen/aos/v1/knowledge';
 export * from './gen/aos/v1/context';
+export * from './gen/aos/v1/command';
 export * from './run-protocol';
 export * from './governance-protocol';
 export * from './runtime-session';

@@ -19,6 +19,7 @@ export const PROTO_FILES = [
   'aos/v1/runtime.proto',
   'aos/v1/knowledge.proto',
   'aos/v1/context.proto',
+  'aos/v1/command.proto',
 ];
 export const PROTO_PACKAGE = 'aos.v1';
 

@@ -9,6 +9,7 @@ import type {
   UpdateAgentRequest,
 } from './gen/aos/v1/agent';
 import type { ListEventsRequest, ListEventsResponse } from './gen/aos/v1/audit';
+import type { ExecuteRequest, Execution, GetPlanRequest, InterpretRequest, Plan } from './gen/aos/v1/command';
 import type {
   AddPolicyRuleRequest,
   ApiKey,
@@ -165,6 +166,13 @@ export const LifecycleSubjects = {
   retire: method<AgentTransitionRequest, Agent>('aos.lifecycle.retire'),
 } as const;
 
+/** The commands service (CommandService): plain language to plans, and their execution. */
+export const CommandSubjects = {
+  interpret: method<InterpretRequest, Plan>('aos.commands.interpret'),
+  execute: method<ExecuteRequest, Execution>('aos.commands.execute'),
+  getPlan: method<GetPlanRequest, Plan>('aos.commands.get-plan'),
+} as const;
+
 export const AuditSubjects = {
   list: method<Partial<ListEventsRequest>, ListEventsResponse>('aos.audit.list'),
 } as const;
@@ -305,6 +313,7 @@ export const SERVICE_SUBJECTS: readonly Subject<unknown, unknown>[] = [
   ...Object.values(GovernanceSubjects),
   ...Object.values(ResourcesSubjects),
   ...Object.values(RoutingSubjects),
+  ...Object.values(CommandSubjects),
   RuntimeSubjects.openSession,
   RuntimeSubjects.callTool,
 ] as Subject<unknown, unknown>[];
@@ -316,4 +325,5 @@ export const QueueGroups = {
   audit: 'audit',
   governance: 'governance',
   resources: 'resources',
+  commands: 'commands',
 } as const;

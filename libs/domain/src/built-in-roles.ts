@@ -31,6 +31,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'access.check',
       'budgets.get',
       'self.whoami',
+      // A plan never does what the caller could not do by hand: every step is checked on its own.
+      'commands.*',
     ],
     description: 'Creates and manages agents',
   },
@@ -52,6 +54,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'knowledge.read',
       'context.*',
       'self.whoami',
+      // A plan never does what the caller could not do by hand: every step is checked on its own.
+      'commands.*',
     ],
     description: 'Runs the fleet day to day: deploys, pauses, resumes, decides approvals',
   },
@@ -66,6 +70,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'knowledge.read',
       'context.read',
       'self.whoami',
+      // A plan never does what the caller could not do by hand: every step is checked on its own.
+      'commands.*',
     ],
     description: 'Submits tasks and follows them',
   },
@@ -88,6 +94,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'budgets.get',
       'access.check',
       'self.whoami',
+      // A plan never does what the caller could not do by hand: every step is checked on its own.
+      'commands.*',
     ],
     description: 'Reads the audit trail and the configuration, changes nothing',
   },
@@ -102,6 +110,8 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, { permissions: string[
       'context.read',
       'roles.list',
       'self.whoami',
+      // A plan never does what the caller could not do by hand: every step is checked on its own.
+      'commands.*',
     ],
     description: 'Reads agents, tools, knowledge bases and shared context',
   },

@@ -7,6 +7,7 @@ export * from './governance.events';
 export * from './tool.events';
 export * from './knowledge.events';
 export * from './context.events';
+export * from './plan.events';
 export * from './task.events';
 export * from './run.events';
 export * from './task.state';

@@ -58,6 +58,8 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   { name: 'approvals.decide', description: 'Approve or reject a pending approval' },
   { name: 'budgets.set', description: 'Set a budget' },
   { name: 'budgets.get', description: 'Read a budget' },
+  { name: 'commands.interpret', description: 'Turn plain language into a plan (CommandService.Interpret; records the plan, runs nothing)' },
+  { name: 'commands.execute', description: "Execute one's own confirmed plan (each step also needs its own permission)" },
 ];
 
 export const SYSTEM_PERMISSION_PREFIX = 'system.';
