@@ -9,6 +9,7 @@ import {
 import { createAgentsClient, type AgentsClient } from './agent-service.client';
 import { createAuditClient, type AuditClient } from './audit-service.client';
 import { CallInvoker } from './call-invoker';
+import { createCommandsClient, type CommandsClient } from './command-service.client';
 import { createGovernanceClient, type GovernanceClient } from './governance-service.client';
 import { AosClientError } from './client-error';
 import { createContextClient, type ContextClient } from './context-service.client';
@@ -41,6 +42,7 @@ export interface AosClient {
   readonly tasks: TasksClient;
   readonly knowledge: KnowledgeClient;
   readonly context: ContextClient;
+  readonly commands: CommandsClient;
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after `timeoutMs`. */
   waitForReady(timeoutMs?: number): Promise<void>;
   /** Closes the channel; calls in flight are cancelled. */
@@ -77,6 +79,7 @@ export function createAosClient(options: AosClientOptions): AosClient {
     tasks: createTasksClient(invoker),
     knowledge: createKnowledgeClient(invoker),
     context: createContextClient(invoker),
+    commands: createCommandsClient(invoker),
     waitForReady: (timeoutMs = DEFAULT_DEADLINE_MS) =>
       new Promise<void>((resolve, reject) => {
         client.waitForReady(Date.now() + timeoutMs, (error) => {

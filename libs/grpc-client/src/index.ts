@@ -6,6 +6,7 @@ export type { ToolsClient } from './tool-service.client';
 export type { TasksClient } from './task-service.client';
 export type { KnowledgeClient } from './knowledge-service.client';
 export type { ContextClient } from './context-service.client';
+export type { CommandsClient } from './command-service.client';
 export type { CallOptions, PartialMessage, ServerStreamMethod, UnaryMethod } from './call-invoker';
 export type { ServerStream } from './server-stream';
 export { AosClientError, toAosClientError, type GrpcStatusName } from './client-error';

@@ -13,7 +13,8 @@ export type AosServiceName =
   | 'TaskService'
   | 'RuntimeService'
   | 'KnowledgeService'
-  | 'ContextService';
+  | 'ContextService'
+  | 'CommandService';
 
 let cached: PackageDefinition | undefined;
 

@@ -6,6 +6,7 @@ import { AccessModelFeed } from './access-model.feed';
 import { AgentController } from './agent.controller';
 import { AgentWatchStream } from './agent-watch.stream';
 import { AuditController } from './audit.controller';
+import { CommandController } from './command.controller';
 import { AUTHENTICATOR, type Authenticator } from './auth/authenticator';
 import { PermissionGuard } from './authz/permission.guard';
 import { CallContextResolver } from './call-context.resolver';
@@ -49,6 +50,7 @@ export class GatewayModule {
         ContextController,
         TaskController,
         RuntimeController,
+        CommandController,
       ],
       providers: [
         { provide: AUTHENTICATOR, useValue: deps.authenticator },

@@ -45,6 +45,7 @@ describe('role × method, through the gateway', () => {
         'ContextService',
         'TaskService',
         'RuntimeService',
+        'CommandService',
       ] as AosService[]
     ).flatMap((s) => GatewayCaller.methods(s).map((m) => `${s}.${m.method}`));
     expect(rows.map((r) => `${r.service}.${r.method}`).sort()).toEqual(inProtos.sort());

@@ -5,6 +5,7 @@ import { AuditController } from '../audit.controller';
 import { GovernanceController } from '../governance.controller';
 import '../tool.controller';
 import '../task.controller';
+import '../command.controller';
 import { grpcMethodOf, permissionDeclarations, requiredPermission } from './permission.registry';
 
 /** The method → permission table of the governance design; the declarations must match it exactly. */
@@ -53,6 +54,9 @@ const DESIGN: Record<string, string> = {
   'TaskService.CancelTask': 'tasks.cancel',
   'TaskService.ReassignTask': 'tasks.reassign',
   'TaskService.WatchTask': 'tasks.watch',
+  'CommandService.Interpret': 'commands.interpret',
+  'CommandService.Execute': 'commands.execute',
+  'CommandService.GetPlan': 'commands.interpret',
 };
 
 describe('permission declarations', () => {

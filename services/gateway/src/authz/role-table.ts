@@ -14,6 +14,7 @@ import '../task.controller';
 import '../runtime.controller';
 import '../knowledge.controller';
 import '../context.controller';
+import '../command.controller';
 
 export const SYSTEM_ADMIN_COLUMN = 'system admin';
 export type RoleTableColumn = BuiltInRole | typeof SYSTEM_ADMIN_COLUMN;

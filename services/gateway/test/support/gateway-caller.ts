@@ -10,7 +10,8 @@ export type AosService =
   | 'KnowledgeService'
   | 'ContextService'
   | 'TaskService'
-  | 'RuntimeService';
+  | 'RuntimeService'
+  | 'CommandService';
 
 /** How a call ended: its status, and what it returned before that. */
 export interface CallOutcome {
