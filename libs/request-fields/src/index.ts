@@ -133,3 +133,4 @@ export function validateExpectedRevision(value: unknown): number | undefined {
 
 export * from './context-fields';
 export * from './reply-size';
+export * from './id-or-name';

@@ -87,7 +87,7 @@ function transition(
 }
 
 function get(id: string, opts: { tenantId?: string; minPosition?: number } = {}): Promise<Agent> {
-  const body: GetAgentRequest = { id, minPosition: opts.minPosition ?? 0 };
+  const body: GetAgentRequest = { id, name: '', minPosition: opts.minPosition ?? 0 };
   return client.request(LifecycleSubjects.get, ctxFor(opts.tenantId), body);
 }
 

@@ -64,8 +64,10 @@ export class PrincipalHandler {
 
   async get(ctx: RequestContext, query: GetPrincipalQuery): Promise<Principal> {
     await this.deps.pipeline.reach(query.minPosition);
-    const view = this.deps.access.principal(ctx.tenantId, query.principalId);
-    if (!view) throw new NotFoundError('principal', query.principalId);
+    const { id, name } = query.principal;
+    const principalId = id ?? this.deps.projection.principalIdByName(ctx.tenantId, name);
+    const view = principalId === undefined ? undefined : this.deps.access.principal(ctx.tenantId, principalId);
+    if (!view) throw new NotFoundError('principal', id ?? name);
     return toProtoPrincipal(view);
   }
 

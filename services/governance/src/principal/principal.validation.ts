@@ -20,6 +20,7 @@ import {
   validateText,
   validateTimestamp,
 } from '../governance.request';
+import { validateIdOrName, type IdOrName } from '@aos/request-fields';
 import type { PrincipalKindName } from './principal.decider';
 
 export interface CreatePrincipalCommand {
@@ -39,7 +40,7 @@ export interface RevokeApiKeyCommand {
   keyId: string;
 }
 export interface GetPrincipalQuery {
-  principalId: string;
+  principal: IdOrName;
   minPosition: number;
 }
 export interface ListPrincipalsQuery {
@@ -70,7 +71,7 @@ export function validateCreatePrincipal(body: CreatePrincipalRequest | undefined
 export function validateGetPrincipal(body: GetPrincipalRequest | undefined): GetPrincipalQuery {
   const request = requireBody(body);
   return {
-    principalId: validateId('id', request.id),
+    principal: validateIdOrName(request.id, request.name),
     minPosition: validatePosition('min_position', request.minPosition),
   };
 }

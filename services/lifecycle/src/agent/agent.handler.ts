@@ -94,7 +94,10 @@ export class AgentHandler {
 
   async get(ctx: RequestContext, query: GetAgentQuery): Promise<Agent> {
     await this.pipeline.reach(query.minPosition);
-    return toProtoAgent(this.requireAgent(ctx.tenantId, query.agentId));
+    const { id, name } = query.agent;
+    const agentId = id ?? this.deps.projection.agentIdByName(ctx.tenantId, name);
+    if (agentId === undefined) throw new NotFoundError('agent', name!);
+    return toProtoAgent(this.requireAgent(ctx.tenantId, agentId));
   }
 
   async list(ctx: RequestContext, query: ListAgentsQuery): Promise<ListAgentsResponse> {

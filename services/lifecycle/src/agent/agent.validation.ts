@@ -20,6 +20,8 @@ import {
   validateText,
   decodePageToken,
   validateExpectedRevision,
+  validateIdOrName,
+  type IdOrName,
 } from '@aos/request-fields';
 
 /**
@@ -51,7 +53,7 @@ export interface TransitionMutation {
 export type AgentMutation = CreateAgentMutation | UpdateAgentMutation | TransitionMutation;
 
 export interface GetAgentQuery {
-  agentId: string;
+  agent: IdOrName;
   minPosition: number;
 }
 export interface ListAgentsQuery {
@@ -140,7 +142,10 @@ export function validateTransition(
 
 export function validateGetAgent(body: GetAgentRequest | undefined): GetAgentQuery {
   const request = requireBody(body);
-  return { agentId: validateAgentId(request.id), minPosition: validatePosition('min_position', request.minPosition) };
+  return {
+    agent: validateIdOrName(request.id, request.name),
+    minPosition: validatePosition('min_position', request.minPosition),
+  };
 }
 
 export function validateListAgents(body: ListAgentsRequest | undefined): ListAgentsQuery {

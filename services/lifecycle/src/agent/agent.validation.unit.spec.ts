@@ -4,6 +4,7 @@ import type {
   Agent,
   AgentTransitionRequest,
   CreateAgentRequest,
+  GetAgentRequest,
   ListAgentsRequest,
   UpdateAgentRequest,
 } from '@aos/contracts';
@@ -257,13 +258,22 @@ describe('transition validation', () => {
 
 describe('GetAgent validation', () => {
   it('reads id and min_position', () => {
-    expect(validateGetAgent({ id, minPosition: 12 })).toEqual({ agentId: id, minPosition: 12 });
-    expect(validateGetAgent({ id } as { id: string; minPosition: number })).toEqual({ agentId: id, minPosition: 0 });
+    expect(validateGetAgent({ id, name: '', minPosition: 12 })).toEqual({ agent: { id }, minPosition: 12 });
+    expect(validateGetAgent({ id } as GetAgentRequest)).toEqual({ agent: { id }, minPosition: 0 });
   });
 
-  it('refuses a negative min_position and a malformed id', () => {
-    expect(invalid(() => validateGetAgent({ id, minPosition: -1 })).field).toBe('min_position');
-    expect(invalid(() => validateGetAgent({ id: 'x', minPosition: 0 })).field).toBe('id');
+  it('reads a name instead of the id, trimmed but not folded (the read model folds it)', () => {
+    expect(validateGetAgent({ id: '', name: ' Billing-Helper ', minPosition: 0 })).toEqual({
+      agent: { name: 'Billing-Helper' },
+      minPosition: 0,
+    });
+  });
+
+  it('refuses both id and name, neither, a negative min_position and a malformed id', () => {
+    expect(invalid(() => validateGetAgent({ id, name: 'billing-helper', minPosition: 0 })).field).toBe('name');
+    expect(invalid(() => validateGetAgent({ id: '', name: '', minPosition: 0 })).field).toBe('id');
+    expect(invalid(() => validateGetAgent({ id, name: '', minPosition: -1 })).field).toBe('min_position');
+    expect(invalid(() => validateGetAgent({ id: 'x', name: '', minPosition: 0 })).field).toBe('id');
   });
 });
 

@@ -262,7 +262,15 @@ export class KnowledgeHandler {
 
   async getKnowledgeBase(ctx: RequestContext, query: GetKnowledgeBaseQuery): Promise<KnowledgeBase> {
     await this.reach(query.minPosition);
-    return toProtoKnowledgeBase(await this.requireKnowledgeBase(ctx.tenantId, query.knowledgeBaseId, false));
+    const { id, name } = query.knowledgeBase;
+    if (id !== undefined) return toProtoKnowledgeBase(await this.requireKnowledgeBase(ctx.tenantId, id, false));
+    const knowledgeBaseId = this.deps.projection.knowledgeBaseIdByName(ctx.tenantId, name);
+    if (knowledgeBaseId === undefined) throw new NotFoundError('knowledge base', name);
+    // The gateway could only authorize the tenant ("*") for a name; the knowledge base itself is asked about here.
+    if (!this.deps.access.mayRead(ctx, knowledgeBaseId)) {
+      throw new PermissionDeniedError(`the caller lacks permission knowledge.read on kb/${knowledgeBaseId}`);
+    }
+    return toProtoKnowledgeBase(await this.requireKnowledgeBase(ctx.tenantId, knowledgeBaseId, false));
   }
 
   /** The tenant's knowledge bases the caller may read, in creation order. */

@@ -22,6 +22,8 @@ import {
   validatePosition,
   validateRequestId,
   validateText,
+  validateIdOrName,
+  type IdOrName,
 } from '@aos/request-fields';
 import { normaliseContentType, type SupportedContentType } from '@aos/retrieval';
 
@@ -78,7 +80,7 @@ export interface RemoveDocumentMutation {
   expectedVersion: number | undefined;
 }
 export interface GetKnowledgeBaseQuery {
-  knowledgeBaseId: string;
+  knowledgeBase: IdOrName;
   minPosition: number;
 }
 export interface ListQuery {
@@ -172,7 +174,7 @@ export function validateRemoveDocument(body: RemoveDocumentRequest | undefined):
 export function validateGetKnowledgeBase(body: GetKnowledgeBaseRequest | undefined): GetKnowledgeBaseQuery {
   const request = requireBody(body);
   return {
-    knowledgeBaseId: validateId('id', request.id),
+    knowledgeBase: validateIdOrName(request.id, request.name),
     minPosition: validatePosition('min_position', request.minPosition),
   };
 }

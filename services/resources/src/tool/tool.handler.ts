@@ -157,7 +157,10 @@ export class ToolHandler {
 
   async get(ctx: RequestContext, query: GetToolQuery): Promise<Tool> {
     await this.pipeline.reach(query.minPosition);
-    return this.deps.projection.toProtoTool(await this.requireTool(ctx.tenantId, query.toolId, false));
+    const { id, name } = query.tool;
+    const toolId = id ?? this.deps.projection.toolIdByName(ctx.tenantId, name);
+    if (toolId === undefined) throw new NotFoundError('tool', name!);
+    return this.deps.projection.toProtoTool(await this.requireTool(ctx.tenantId, toolId, false));
   }
 
   async list(ctx: RequestContext, query: ListToolsQuery): Promise<ListToolsResponse> {

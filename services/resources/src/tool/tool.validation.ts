@@ -22,6 +22,8 @@ import {
   validateText,
   decodePageToken,
   validateExpectedRevision,
+  validateIdOrName,
+  type IdOrName,
 } from '@aos/request-fields';
 
 /**
@@ -60,7 +62,7 @@ export interface DisableToolMutation {
 export type ToolMutation = RegisterToolMutation | RegisterMcpServerMutation | DisableToolMutation;
 
 export interface GetToolQuery {
-  toolId: string;
+  tool: IdOrName;
   minPosition: number;
 }
 export interface ToolFilter {
@@ -138,7 +140,10 @@ export function validateDisableTool(body: DisableToolRequest | undefined): Disab
 
 export function validateGetTool(body: GetToolRequest | undefined): GetToolQuery {
   const request = requireBody(body);
-  return { toolId: validateId('id', request.id), minPosition: validatePosition('min_position', request.minPosition) };
+  return {
+    tool: validateIdOrName(request.id, request.name),
+    minPosition: validatePosition('min_position', request.minPosition),
+  };
 }
 
 export function validateListTools(body: ListToolsRequest | undefined): ListToolsQuery {
