@@ -1,10 +1,5 @@
-import {
-  parseCommand,
-  resolveDraft,
-  type Directory,
-  type Resolution,
-  type ResolvedStep,
-} from '@aos/command-language';
+import { parseCommand, resolveDraft, type Directory, type Resolution, type ResolvedStep } from '@aos/command-language';
+import { ModelInterpreter } from './model-interpreter';
 
 export interface InterpretInput {
   /** The text as typed. */
@@ -46,6 +41,13 @@ export const parserInterpreter: TextInterpreter = {
 };
 
 /** The interpreter for this configuration (a model-backed one when AOS_OPENAI_BASE_URL is set). */
-export function createTextInterpreter(_config: TextInterpreterConfig): TextInterpreter {
-  return parserInterpreter;
+export function createTextInterpreter(config: TextInterpreterConfig): TextInterpreter {
+  if (!config.AOS_OPENAI_BASE_URL) return parserInterpreter;
+  return new ModelInterpreter({
+    baseURL: config.AOS_OPENAI_BASE_URL,
+    apiKey: config.AOS_OPENAI_API_KEY,
+    model: config.AOS_MODEL,
+    timeoutMs: config.AOS_MODEL_TIMEOUT_MS,
+    fallback: parserInterpreter,
+  });
 }
