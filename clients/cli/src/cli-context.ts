@@ -73,6 +73,13 @@ export class CliContext {
     }
   }
 
+  /** The person's answer to `question` (one line, trimmed); standard input's first line when nobody is asked. */
+  async ask(question: string): Promise<string> {
+    if (this.io.readLine) return (await this.io.readLine(question)).trim();
+    this.io.stderr(question);
+    return ((await this.io.readStdin()).split('\n', 1)[0] ?? '').trim();
+  }
+
   /** A path the user named, relative to the working directory. */
   async resolvePath(path: string): Promise<string> {
     const { resolve } = await import('node:path');

@@ -9,6 +9,11 @@ export interface CliIo extends CliEnvironment {
   signal?: AbortSignal;
   /** All of standard input, for options that read `-` (e.g. `aos tools register --schema -`). */
   readStdin(): Promise<string>;
+  /**
+   * One line the person types after `prompt` (e.g. a confirmation); without
+   * it, the first line of standard input answers (scripts, in-process tests).
+   */
+  readLine?(prompt: string): Promise<string>;
 }
 
 export function processIo(signal?: AbortSignal): CliIo {
@@ -22,6 +27,21 @@ export function processIo(signal?: AbortSignal): CliIo {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
+    },
+    readLine: async (prompt) => {
+      const { createInterface } = await import('node:readline');
+      // The prompt goes to stderr, so stdout stays what the command prints.
+      const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+      return new Promise<string>((resolve) => {
+        // Standard input ending (or Ctrl-C) before a line is an empty answer, never a hang.
+        lines.once('close', () => resolve(''));
+        lines.once('SIGINT', () => lines.close());
+        signal?.addEventListener('abort', () => lines.close(), { once: true });
+        lines.question(prompt, (answer) => {
+          resolve(answer);
+          lines.close();
+        });
+      });
     },
     ...(signal && { signal }),
   };

@@ -8,6 +8,7 @@ import { registerApprovalsCommand } from './commands/approvals.command';
 import { registerAuditCommand } from './commands/audit.command';
 import { registerBudgetsCommand } from './commands/budgets.command';
 import { registerContextCommand } from './commands/context.command';
+import { registerDoCommand } from './commands/do.command';
 import { registerKeysCommand } from './commands/keys.command';
 import { registerKnowledgeCommand } from './commands/knowledge.command';
 import { parsePositiveInt } from './commands/option-parsers';
@@ -93,6 +94,7 @@ export function createProgram(io: CliIo, runner: ActionRunner): Command {
   registerTasksCommand(program, runner);
   registerKnowledgeCommand(program, runner);
   registerContextCommand(program, runner);
+  registerDoCommand(program, runner);
   return program;
 }
 

@@ -1,0 +1,62 @@
+import type { Execution, Plan, PlanStep, StepOutcome } from '@aos/contracts';
+import { renderTable, type Column } from './table';
+
+const PERMITTED = '✓';
+const REFUSED = '✗';
+
+/** Steps are numbered from 1 for people; the plan's JSON keeps its 0-based `index`. */
+const stepNumber = (index: number): string => String(index + 1);
+
+const STEP_COLUMNS: Column<PlanStep>[] = [
+  { header: '#', value: (s) => stepNumber(s.index), align: 'right' },
+  { header: 'STEP', value: (s) => s.preview, maxWidth: 70 },
+  { header: 'METHOD', value: (s) => `${s.service}.${s.method}` },
+  { header: 'RISK', value: (s) => s.risk },
+  { header: 'PERMISSION', value: (s) => s.permission },
+  { header: 'PERMITTED', value: (s) => (s.permitted ? PERMITTED : REFUSED) },
+];
+
+/** The plan as a person reviews it before confirming: its steps, what is unsettled, who read the text, its digest. */
+export function renderPlan(plan: Plan): string {
+  const lines: string[] = [];
+  lines.push(`Plan ${plan.id} for: ${plan.text}`);
+  lines.push(plan.steps.length === 0 ? 'No step.' : renderTable(STEP_COLUMNS, plan.steps).trimEnd());
+  if (plan.questions.length > 0) {
+    lines.push('Questions:');
+    for (const question of plan.questions) {
+      lines.push(`  ? ${question.text}`);
+      for (const option of question.options) lines.push(`      - ${option}`);
+    }
+  }
+  if (plan.notes.length > 0) {
+    lines.push('Notes:');
+    for (const note of plan.notes) lines.push(`  - ${note}`);
+  }
+  const fallback = plan.fallbackReason ? ` (the model's proposal was not used: ${plan.fallbackReason})` : '';
+  lines.push(`Interpreter: ${plan.interpreter}${fallback}`);
+  lines.push(`Digest: ${plan.digest}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Each step's outcome on a line of its own, then the count. */
+export function renderExecution(execution: Execution): string {
+  const lines = execution.outcomes.map(outcomeLine);
+  const succeeded = execution.outcomes.filter((o) => isSucceeded(o)).length;
+  lines.push(`${succeeded} of ${execution.outcomes.length} step(s) succeeded.`);
+  return lines.join('\n') + '\n';
+}
+
+function outcomeLine(outcome: StepOutcome): string {
+  const n = stepNumber(outcome.index);
+  const status: string = outcome.status;
+  if (status === 'STEP_SUCCEEDED') return `${PERMITTED} ${n}. ${outcome.summary}`;
+  if (status === 'STEP_FAILED') {
+    return `${REFUSED} ${n}. ${outcome.summary || 'failed'}: ${outcome.code}: ${outcome.message}`.trimEnd();
+  }
+  return `- ${n}. not run${outcome.summary ? `: ${outcome.summary}` : ''}`;
+}
+
+export function isSucceeded(outcome: StepOutcome): boolean {
+  const status: string = outcome.status;
+  return status === 'STEP_SUCCEEDED';
+}
