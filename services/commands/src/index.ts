@@ -1,0 +1,2 @@
+export { startCommands } from './bootstrap';
+export type { CommandsService, StartCommandsOptions } from './bootstrap';
