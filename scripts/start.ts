@@ -13,7 +13,7 @@ const HELP = `Usage: npm start
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
 AOS_DATA_DIR; restarted on the same port and data should it die), the lifecycle, audit,
-governance, resources, routing and runtime services and the gRPC gateway (each
+governance, resources, routing, runtime and commands services and the gRPC gateway (each
 restarted should it die).
 
 Environment (all optional):

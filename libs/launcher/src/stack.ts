@@ -5,10 +5,19 @@ import type { NatsServerHandle } from './nats-server';
 import { startSupervisedNatsServer } from './nats-supervisor';
 import { ServiceProcess, ServiceStartError } from './service-process';
 
-export type ServiceName = 'lifecycle' | 'audit' | 'governance' | 'resources' | 'routing' | 'runtime' | 'gateway';
+export type ServiceName =
+  'lifecycle' | 'audit' | 'governance' | 'resources' | 'routing' | 'runtime' | 'commands' | 'gateway';
 
 /** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
-const BACKEND_SERVICES: ServiceName[] = ['lifecycle', 'audit', 'governance', 'resources', 'routing', 'runtime'];
+const BACKEND_SERVICES: ServiceName[] = [
+  'lifecycle',
+  'audit',
+  'governance',
+  'resources',
+  'routing',
+  'runtime',
+  'commands',
+];
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -19,7 +28,7 @@ export function serviceEntry(name: ServiceName | 'backends'): string {
 /**
  * `process-per-service` (the default, and what production runs): every
  * service its own process, so one can crash, restart and scale alone.
- * `backends-in-one`: the six backend services share one process (the gateway
+ * `backends-in-one`: the seven backend services share one process (the gateway
  * keeps its own), still talking over NATS; it starts several times faster on
  * a small machine, which is what the end-to-end tests use.
  */
