@@ -100,6 +100,9 @@ const PUBLIC_BODIES: Record<string, [method: string, body: Record<string, unknow
   'aos.lifecycle.resume': ['AgentService.ResumeAgent', { id: someId }],
   'aos.lifecycle.retire': ['AgentService.RetireAgent', { id: someId }],
   'aos.audit.list': ['AuditService.ListEvents', {}],
+  'aos.commands.interpret': ['CommandService.Interpret', { text: 'list agents' }],
+  'aos.commands.execute': ['CommandService.Execute', { planId: someId, digest: 'a'.repeat(64) }],
+  'aos.commands.get-plan': ['CommandService.GetPlan', { id: someId }],
   'aos.governance.create-tenant': ['GovernanceService.CreateTenant', { tenant: { id: 'walked' } }],
   'aos.governance.list-tenants': ['GovernanceService.ListTenants', {}],
   'aos.governance.create-principal': [
@@ -182,7 +185,7 @@ const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerC
 describe('every NATS subject checks its body on receipt', () => {
   it('has subjects to walk: every service, the public ones and the internal ones', () => {
     const names = SERVICE_SUBJECTS.map((s) => s.name);
-    for (const service of ['lifecycle', 'audit', 'governance', 'resources', 'routing', 'runtime']) {
+    for (const service of ['lifecycle', 'audit', 'governance', 'resources', 'routing', 'runtime', 'commands']) {
       expect(
         names.some((n) => n.startsWith(`aos.${service}.`)),
         service,
