@@ -9,7 +9,7 @@
 import type { Document } from 'yaml';
 
 /** The AgentOS services: each a Deployment in deploy/k8s and a compose service. */
-export const SERVICES = ['lifecycle', 'audit', 'governance', 'resources', 'routing', 'runtime', 'gateway'];
+export const SERVICES = ['lifecycle', 'audit', 'governance', 'resources', 'routing', 'runtime', 'commands', 'gateway'];
 export const NATS_NODES = ['nats-0', 'nats-1', 'nats-2'];
 
 // ---------------------------------------------------------------------------
