@@ -30,3 +30,4 @@ export { OidcVerifier } from './oidc-verifier';
 export type { OidcVerifierConfig, VerifiedOidcToken } from './oidc-verifier';
 export * from './access-model.proto';
 export { resourceOf, resourcesOf } from './call-resources';
+export { FollowedAccessModel, type AccessModelHost, type AccessCaller } from './followed-access-model';
