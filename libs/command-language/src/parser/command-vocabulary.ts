@@ -1,0 +1,175 @@
+import { editDistance } from '../edit-distance';
+
+/** The words that start a command of the grammar (docs/commands.md), each with what it usually means. */
+export const VERBS: Readonly<Record<string, string>> = {
+  create: 'create',
+  make: 'make',
+  add: 'add',
+  build: 'create',
+  new: 'create',
+  setup: 'create',
+  spin: 'create',
+  register: 'create',
+  update: 'update',
+  change: 'update',
+  edit: 'update',
+  modify: 'update',
+  rename: 'rename',
+  label: 'label',
+  tag: 'label',
+  relabel: 'label',
+  switch: 'update',
+  set: 'set',
+  deploy: 'deploy',
+  launch: 'deploy',
+  activate: 'deploy',
+  publish: 'deploy',
+  pause: 'pause',
+  stop: 'pause',
+  suspend: 'pause',
+  halt: 'pause',
+  freeze: 'pause',
+  resume: 'resume',
+  unpause: 'resume',
+  unfreeze: 'resume',
+  reactivate: 'resume',
+  restart: 'resume',
+  continue: 'resume',
+  unsuspend: 'resume',
+  retire: 'retire',
+  delete: 'retire',
+  remove: 'remove',
+  decommission: 'retire',
+  kill: 'retire',
+  destroy: 'retire',
+  archive: 'retire',
+  terminate: 'retire',
+  shut: 'pause',
+  give: 'give',
+  grant: 'give',
+  let: 'let',
+  allow: 'let',
+  attach: 'give',
+  connect: 'give',
+  revoke: 'revoke',
+  take: 'take',
+  withdraw: 'revoke',
+  detach: 'revoke',
+  disconnect: 'revoke',
+  ask: 'ask',
+  tell: 'ask',
+  have: 'ask',
+  submit: 'submit',
+  queue: 'submit',
+  cancel: 'cancel',
+  abort: 'cancel',
+  limit: 'limit',
+  cap: 'limit',
+  restrict: 'limit',
+  budget: 'limit',
+  assign: 'assign',
+  promote: 'assign',
+  approve: 'approve',
+  accept: 'approve',
+  reject: 'reject',
+  deny: 'reject',
+  decline: 'reject',
+  list: 'read',
+  show: 'read',
+  display: 'read',
+  describe: 'read',
+  get: 'read',
+  find: 'read',
+  view: 'read',
+  see: 'read',
+  check: 'read',
+  which: 'read',
+  what: 'read',
+  whats: 'read',
+  who: 'read',
+  whoami: 'read',
+  how: 'read',
+  is: 'read',
+  are: 'read',
+  any: 'read',
+  do: 'read',
+  does: 'read',
+};
+
+/** Words too short or too common to be corrected towards a verb. */
+const NOT_CORRECTED = new Set([
+  'this',
+  'that',
+  'then',
+  'them',
+  'they',
+  'with',
+  'from',
+  'into',
+  'also',
+  'each',
+  'every',
+]);
+
+export interface VerbReading {
+  verb: string;
+  /** Set when the word was a typo of the verb ("pasue" → "pause"). */
+  correctedFrom?: string;
+}
+
+/**
+ * The verb a word is, allowing one typo (two for words of 7 letters or more)
+ * when exactly one verb is that close: "pasue" → pause, "deploi" → deploy.
+ */
+export function readVerb(word: string): VerbReading | undefined {
+  if (Object.hasOwn(VERBS, word)) return { verb: word };
+  if (word.length < 4 || NOT_CORRECTED.has(word) || !/^[a-z]+$/.test(word)) return undefined;
+  const allowed = word.length >= 7 ? 2 : 1;
+  let best: string[] = [];
+  let bestDistance = allowed + 1;
+  for (const verb of Object.keys(VERBS)) {
+    if (verb.length < 4) continue;
+    const distance = editDistance(word, verb);
+    if (distance < bestDistance) {
+      best = [verb];
+      bestDistance = distance;
+    } else if (distance === bestDistance) {
+      best.push(verb);
+    }
+  }
+  return best.length === 1 ? { verb: best[0], correctedFrom: word } : undefined;
+}
+
+export const STATE_WORDS: Readonly<Record<string, 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED'>> = {
+  draft: 'DRAFT',
+  drafts: 'DRAFT',
+  undeployed: 'DRAFT',
+  active: 'ACTIVE',
+  running: 'ACTIVE',
+  live: 'ACTIVE',
+  deployed: 'ACTIVE',
+  paused: 'PAUSED',
+  stopped: 'PAUSED',
+  suspended: 'PAUSED',
+  retired: 'RETIRED',
+  deleted: 'RETIRED',
+};
+
+export const TASK_STATE_WORDS: Readonly<Record<string, string>> = {
+  queued: 'QUEUED',
+  waiting: 'QUEUED',
+  assigned: 'ASSIGNED',
+  running: 'RUNNING',
+  failed: 'FAILED',
+  succeeded: 'SUCCEEDED',
+  completed: 'SUCCEEDED',
+  done: 'SUCCEEDED',
+  finished: 'SUCCEEDED',
+  cancelled: 'CANCELLED',
+  canceled: 'CANCELLED',
+};
+
+export const SINGULAR_PRONOUNS = ['it', 'this', 'that', 'him', 'her', 'its'];
+export const PLURAL_PRONOUNS = ['them', 'they', 'these', 'those', 'both', 'their'];
+/** Words that name the person typing: a plan never widens their own rights. */
+export const SELF_WORDS = ['me', 'myself', 'i', 'my', 'mine', 'us', 'ourselves'];
