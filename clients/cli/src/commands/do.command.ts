@@ -66,7 +66,7 @@ async function doSentence(ctx: CliContext, words: string[], flags: DoFlags): Pro
     { signal: ctx.signal },
   );
   if (ctx.json) show(execution);
-  else ctx.write(renderExecution(execution));
+  else ctx.write(renderExecution(execution, plan));
   return execution.succeeded ? 0 : EXIT_FAILURE;
 }
 
@@ -104,7 +104,8 @@ Then:
   - otherwise "Run these N step(s)? [y/N]", after naming every DESTRUCTIVE step
     (confirming allows them); --yes answers yes. Declining runs nothing (exit 1).
 Each step runs as you, authorised again as it runs; the run stops at the first
-failure and prints every step's outcome (✓ succeeded, ✗ failed, - not run).
+failure and prints every step's outcome (✓ succeeded, ✗ failed, - not run),
+with the reply of each read step (what "list agents" asked to see).
 
 --json prints {"plan": …} and, once it has run, {"plan": …, "execution": …} as
 one document; with --json a plan that writes runs only with --yes.

@@ -38,12 +38,31 @@ export function renderPlan(plan: Plan): string {
   return lines.join('\n') + '\n';
 }
 
-/** Each step's outcome on a line of its own, then the count. */
-export function renderExecution(execution: Execution): string {
-  const lines = execution.outcomes.map(outcomeLine);
+/**
+ * Each step's outcome on a line of its own, then the count. A read step's
+ * reply is what the person asked to see ("list agents"), so it follows its
+ * line, indented; other replies are in --json.
+ */
+export function renderExecution(execution: Execution, plan: Plan): string {
+  const lines: string[] = [];
+  for (const outcome of execution.outcomes) {
+    lines.push(outcomeLine(outcome));
+    const risk: string | undefined = plan.steps[outcome.index]?.risk;
+    if (risk === 'READ' && isSucceeded(outcome) && outcome.responseJson) lines.push(indentedJson(outcome.responseJson));
+  }
   const succeeded = execution.outcomes.filter((o) => isSucceeded(o)).length;
   lines.push(`${succeeded} of ${execution.outcomes.length} step(s) succeeded.`);
   return lines.join('\n') + '\n';
+}
+
+function indentedJson(json: string): string {
+  let text = json;
+  try {
+    text = JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    // Shown as the server sent it.
+  }
+  return text.replace(/^/gm, '    ');
 }
 
 function outcomeLine(outcome: StepOutcome): string {
@@ -56,7 +75,7 @@ function outcomeLine(outcome: StepOutcome): string {
   return `- ${n}. not run${outcome.summary ? `: ${outcome.summary}` : ''}`;
 }
 
-export function isSucceeded(outcome: StepOutcome): boolean {
+function isSucceeded(outcome: StepOutcome): boolean {
   const status: string = outcome.status;
   return status === 'STEP_SUCCEEDED';
 }
