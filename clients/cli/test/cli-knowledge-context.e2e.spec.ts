@@ -169,7 +169,7 @@ describe('aos kb', () => {
     const unknownKb = await aos(['kb', 'search', 'anything', '--kb', 'no-such-kb']);
     expect(unknownKb).toMatchObject({
       code: 1,
-      stderr: 'error: no knowledge base named "no-such-kb" among those you may read (`aos kb list` shows them)\n',
+      stderr: 'error: NOT_FOUND: knowledge base "no-such-kb" not found\n',
     });
     file('huge.md', new Uint8Array(600 * 1024).fill(0x61));
     const huge = await aos(['kb', 'add', 'handbook', 'huge.md']);

@@ -138,10 +138,13 @@ describe('aos kb and aos context against a gRPC server', () => {
           req.pageToken === ''
             ? { knowledgeBases: [knowledgeBase(SUPPORT, 'support-docs')], nextPageToken: 'p2' }
             : { knowledgeBases: [knowledgeBase(HANDBOOK, 'handbook')], nextPageToken: '' },
+        // By id, or by name as the server's read model finds it.
         GetKnowledgeBase: (req) => {
-          if (req.id !== SUPPORT)
-            throw new StatusError(grpc.status.NOT_FOUND, `knowledge base "${String(req.id)}" not found`);
-          return knowledgeBase(SUPPORT, 'support-docs');
+          const known = [knowledgeBase(SUPPORT, 'support-docs'), knowledgeBase(HANDBOOK, 'handbook')];
+          const found = known.find((kb) => (req.id ? kb.id === req.id : kb.name === req.name));
+          if (!found)
+            throw new StatusError(grpc.status.NOT_FOUND, `knowledge base "${String(req.id || req.name)}" not found`);
+          return found;
         },
         AddDocument: (req) => {
           const content = req.content as Buffer;
@@ -297,8 +300,10 @@ describe('aos kb and aos context against a gRPC server', () => {
       ]);
 
       expect(run).toMatchObject({ code: 0, stderr: '' });
-      expect(methods()).toEqual(['ListKnowledgeBases', 'ListKnowledgeBases', 'AddDocument']);
-      const add = gateway.calls[2]?.request as Record<string, unknown>;
+      // The name is found by the server: one Get, no listing.
+      expect(methods()).toEqual(['GetKnowledgeBase', 'AddDocument']);
+      expect(gateway.calls[0]?.request).toMatchObject({ id: '', name: 'handbook' });
+      const add = gateway.calls[1]?.request as Record<string, unknown>;
       expect(add).toMatchObject({
         knowledgeBaseId: HANDBOOK,
         documentId: 'prices',
@@ -397,16 +402,15 @@ describe('aos kb and aos context against a gRPC server', () => {
       const run = await aos(['kb', 'add', 'no-such-kb', 'a.md']);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toBe(
-        'error: no knowledge base named "no-such-kb" among those you may read (`aos kb list` shows them)\n',
-      );
+      expect(run.stderr).toBe('error: NOT_FOUND: knowledge base "no-such-kb" not found\n');
       expect(methods()).not.toContain('AddDocument');
     });
 
     it('gets a knowledge base by name, and reports a gRPC error as one line with exit 1', async () => {
       const run = await aos(['kb', 'get', 'support-docs']);
       expect(run.code).toBe(0);
-      expect(gateway.calls.at(-1)?.request).toMatchObject({ id: SUPPORT });
+      expect(methods()).toEqual(['GetKnowledgeBase']);
+      expect(gateway.calls[0]?.request).toMatchObject({ id: '', name: 'support-docs' });
       expect(run.stdout).toMatch(/^DOCUMENTS +2$/m);
 
       const missing = await aos(['kb', 'get', '33333333-3333-4333-8333-333333333333']);
@@ -495,8 +499,10 @@ describe('aos kb and aos context against a gRPC server', () => {
         minScore: 0.25,
         mode: 'HYBRID',
       });
-      // Names are listed once: for --kb and again for the output would be one list too many.
-      expect(methods().filter((m) => m === 'ListKnowledgeBases')).toHaveLength(2);
+      // One Get per knowledge base: support-docs by name for --kb (its name is then known), handbook by id for the output.
+      expect(
+        gateway.calls.filter((c) => c.method === 'GetKnowledgeBase').map((c) => c.request.id || c.request.name),
+      ).toEqual(['support-docs', HANDBOOK]);
       expect(run.stdout).toBe(
         [
           '1. 0.912  Refund policy  (refunds@2 in support-docs)',

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '@aos/contracts';
 import { RunSimulator, startTestStack, type TestStack } from '@aos/testing';
+import { aosBinary } from './aos-binary';
 
 /**
  * `aos tasks` with the real binary against the whole stack. Runs are played
  * by a RunSimulator speaking routing's run protocol, so `--wait` sees a task
  * finish without a model server.
  */
-const AOS_BIN = fileURLToPath(new URL('../bin/aos.mjs', import.meta.url));
-const run = promisify(execFile);
-
 let t: TestStack;
 let runner: RunSimulator;
 beforeAll(async () => {
@@ -24,26 +19,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function aos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      [AOS_BIN, '--addr', t.gatewayAddr, '--key', t.apiKey, ...args],
-      { env: { ...process.env, HOME: t.dataDir, AOS_CONFIG: '', AOS_API_KEY: '' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  const r = await aos(...args, '--json');
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as T;
-}
+const { aos, json } = aosBinary(() => t);
 
 /** The ASSIGNED task with this text, once routing has recorded it. */
 async function assignedTask(text: string): Promise<Task> {

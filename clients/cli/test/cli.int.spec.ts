@@ -15,6 +15,12 @@ import { startFakeGateway, StatusError, type FakeGateway } from './fake-gateway'
 const AOS_BIN = fileURLToPath(new URL('../bin/aos.mjs', import.meta.url));
 const KEY = 'cli-test-key-0123456789abcdef';
 
+// Ids the CLI is given are UUIDs (anything else it takes for a name and looks up first).
+const A1 = '6f1c0c3e-0000-4000-8000-0000000000a1';
+const P1 = '6f1c0c3e-0000-4000-8000-0000000000b1';
+const P2 = '6f1c0c3e-0000-4000-8000-0000000000b2';
+const T1 = '6f1c0c3e-0000-4000-8000-0000000000c1';
+
 function agent(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id,
@@ -42,7 +48,8 @@ function event(position: number): Record<string, unknown> {
     position,
     time: { seconds: 1_738_324_800 + position, nanos: 0 },
     dataJson: '{}',
-    metadata: { tenantId: 'default', actor: { kind: 'user', id: 'admin' }, schemaVersion: 1 },
+    // The second event's actor has a name to show; 'admin' names no principal.
+    metadata: { tenantId: 'default', actor: { kind: 'user', id: position === 2 ? P1 : 'admin' }, schemaVersion: 1 },
   };
 }
 
@@ -138,7 +145,7 @@ function tool(id: string, overrides: Record<string, unknown> = {}): Record<strin
     inputSchemaJson: '{"type":"object"}',
     state: 'ENABLED',
     revision: 0,
-    createdBy: 'p1',
+    createdBy: P1,
     createTime: CREATED,
     updateTime: CREATED,
     logPosition: 21,
@@ -161,21 +168,22 @@ describe('aos CLI against a gRPC server', () => {
     workDir = mkdtempSync(join(tmpdir(), 'aos-cli-'));
     gateway = await startFakeGateway({
       unary: {
-        CreateAgent: (req) => agent('a1', { ...(req.agent as object), id: 'a1' }),
+        CreateAgent: (req) => agent(A1, { ...(req.agent as object), id: A1 }),
         GetAgent: (req) => {
-          if (req.id !== 'a1') throw new StatusError(grpc.status.NOT_FOUND, `agent "${String(req.id)}" not found`);
-          return agent('a1', { state: 'ACTIVE', revision: 3 });
+          if (req.id !== A1)
+            throw new StatusError(grpc.status.NOT_FOUND, `agent "${String(req.id || req.name)}" not found`);
+          return agent(A1, { state: 'ACTIVE', revision: 3 });
         },
         ListAgents: (req) =>
           req.pageToken === ''
             ? {
-                agents: [agent('a1'), agent('a2', { name: 'second', state: 'ACTIVE', revision: 12 })],
+                agents: [agent(A1), agent('a2', { name: 'second', state: 'ACTIVE', revision: 12 })],
                 nextPageToken: 'p2',
                 totalSize: 3,
               }
             : { agents: [agent('a3')], nextPageToken: '', totalSize: 3 },
-        UpdateAgent: () => agent('a1', { revision: 4 }),
-        PauseAgent: () => agent('a1', { state: 'PAUSED', revision: 5 }),
+        UpdateAgent: () => agent(A1, { revision: 4 }),
+        PauseAgent: () => agent(A1, { state: 'PAUSED', revision: 5 }),
         ListEvents: () => ({ events: [event(1), event(2)], nextPageToken: '' }),
         WhoAmI: () => ({
           tenantId: 'acme',
@@ -198,10 +206,13 @@ describe('aos CLI against a gRPC server', () => {
           req.pageToken === ''
             ? { tenants: [{ id: 'default', displayName: 'Default', createTime: CREATED }], nextPageToken: 't2' }
             : { tenants: [{ id: 'acme', displayName: 'Acme Corp', createTime: CREATED }], nextPageToken: '' },
-        CreatePrincipal: (req) => principal('p2', { ...(req.principal as object), id: 'p2', subject: 'service:p2' }),
+        CreatePrincipal: (req) => principal(P2, { ...(req.principal as object), id: P2, subject: 'service:p2' }),
         GetPrincipal: (req) => {
-          if (req.id !== 'p1') throw new StatusError(grpc.status.NOT_FOUND, `principal "${String(req.id)}" not found`);
-          return principal('p1', { name: 'alice', oidcSubject: '00u1abcd' });
+          // By id, or by name as the server finds it.
+          if (req.id !== P1 && req.name !== 'alice') {
+            throw new StatusError(grpc.status.NOT_FOUND, `principal "${String(req.id || req.name)}" not found`);
+          }
+          return principal(P1, { name: 'alice', oidcSubject: '00u1abcd' });
         },
         ListPrincipals: () => ({
           principals: [principal('p1'), principal('p2', { kind: 'SERVICE' })],
@@ -303,7 +314,7 @@ describe('aos CLI against a gRPC server', () => {
             decideTime: CREATED,
             revision: 1,
           }),
-        RegisterTool: (req) => tool('t1', { ...(req.tool as object), id: 't1' }),
+        RegisterTool: (req) => tool(T1, { ...(req.tool as object), id: T1 }),
         RegisterMcpServer: (req) => ({
           server: {
             id: 's1',
@@ -332,11 +343,12 @@ describe('aos CLI against a gRPC server', () => {
           ],
         }),
         GetTool: (req) => {
-          if (req.id !== 't1') throw new StatusError(grpc.status.NOT_FOUND, `tool "${String(req.id)}" not found`);
-          return tool('t1', { name: 'refund' });
+          if (req.id !== T1)
+            throw new StatusError(grpc.status.NOT_FOUND, `tool "${String(req.id || req.name)}" not found`);
+          return tool(T1, { name: 'refund' });
         },
         ListTools: () => ({
-          tools: [tool('t1', { name: 'refund' }), tool('t2', { name: 'weather', risk: 'READ', state: 'DISABLED' })],
+          tools: [tool(T1, { name: 'refund' }), tool('t2', { name: 'weather', risk: 'READ', state: 'DISABLED' })],
           nextPageToken: '',
           totalSize: 2,
         }),
@@ -414,11 +426,11 @@ describe('aos CLI against a gRPC server', () => {
   });
 
   it('prints the exact reply with --json', async () => {
-    const run = await aos(['agents', 'get', 'a1', '--json']);
+    const run = await aos(['agents', 'get', A1, '--json']);
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
-      id: 'a1',
+      id: A1,
       state: 'ACTIVE',
       revision: 3,
       logPosition: 7,
@@ -461,22 +473,18 @@ describe('aos CLI against a gRPC server', () => {
     const run = await aos(['agents', 'list', '--all', '--json']);
 
     expect(gateway.calls.map((c) => c.request.pageToken)).toEqual(['', 'p2']);
-    expect((JSON.parse(run.stdout) as { agents: { id: string }[] }).agents.map((a) => a.id)).toEqual([
-      'a1',
-      'a2',
-      'a3',
-    ]);
+    expect((JSON.parse(run.stdout) as { agents: { id: string }[] }).agents.map((a) => a.id)).toEqual([A1, 'a2', 'a3']);
   });
 
   it('sends only the given fields in the update mask', async () => {
     const run = await aos([
       'agents',
       'update',
-      'a1',
+      A1,
       '--description',
       'new',
       '--tool',
-      't1',
+      T1,
       '--expected-revision',
       '3',
       '--request-id',
@@ -485,8 +493,8 @@ describe('aos CLI against a gRPC server', () => {
 
     expect(run.code).toBe(0);
     expect(gateway.calls[0]?.request).toMatchObject({
-      id: 'a1',
-      agent: { description: 'new', toolIds: ['t1'] },
+      id: A1,
+      agent: { description: 'new', toolIds: [T1] },
       updateMask: { paths: ['description', 'tool_ids'] },
       expectedRevision: 3,
       requestId: 'r-1',
@@ -494,10 +502,10 @@ describe('aos CLI against a gRPC server', () => {
   });
 
   it('pauses with a reason', async () => {
-    const run = await aos(['agents', 'pause', 'a1', '--reason', 'maintenance']);
+    const run = await aos(['agents', 'pause', A1, '--reason', 'maintenance']);
 
     expect(run.code).toBe(0);
-    expect(gateway.calls[0]).toMatchObject({ method: 'PauseAgent', request: { id: 'a1', reason: 'maintenance' } });
+    expect(gateway.calls[0]).toMatchObject({ method: 'PauseAgent', request: { id: A1, reason: 'maintenance' } });
     expect(run.stdout).toMatch(/^STATE +PAUSED$/m);
   });
 
@@ -509,7 +517,7 @@ describe('aos CLI against a gRPC server', () => {
     expect(gateway.calls).toEqual([]);
   });
 
-  it('lists events with their filters as a table', async () => {
+  it('lists events with their filters as a table, finding --actor by name and naming the actors', async () => {
     const run = await aos([
       'audit',
       'list',
@@ -518,17 +526,23 @@ describe('aos CLI against a gRPC server', () => {
       '--since',
       '2025-01-31T00:00:00Z',
       '--actor',
-      'admin',
+      'alice',
     ]);
 
     expect(run.code).toBe(0);
-    expect(gateway.calls[0]?.request).toMatchObject({
+    expect(gateway.calls[0]).toMatchObject({ method: 'GetPrincipal', request: { id: '', name: 'alice' } });
+    expect(gateway.calls[1]?.request).toMatchObject({
       eventTypes: ['AgentCreated'],
-      actorId: 'admin',
+      actorId: P1,
       startTime: { seconds: 1_738_281_600, nanos: 0 },
     });
     expect(run.stdout.split('\n')[0]).toMatch(/^POSITION +TIME +TYPE +STREAM +ACTOR$/);
     expect(run.stdout).toMatch(/^ +1 +2025-01-31T12:00:01.000Z +AgentCreated +agent-a1 +user:admin$/m);
+    expect(run.stdout).toMatch(/^ +2 +2025-01-31T12:00:02.000Z +AgentCreated +agent-a1 +user:alice \(6f1c0c3e…\)$/m);
+    // One lookup per distinct actor: alice is known from --actor, admin is asked about once.
+    expect(gateway.calls.filter((c) => c.method === 'GetPrincipal').map((c) => c.request.id || c.request.name)).toEqual(
+      ['alice', 'admin'],
+    );
   });
 
   it('replays events as JSON lines', async () => {
@@ -564,7 +578,7 @@ describe('aos CLI against a gRPC server', () => {
   });
 
   it('fails with a one-line message when no API key is configured', async () => {
-    const run = await aos(['agents', 'get', 'a1'], { AOS_API_KEY: '' });
+    const run = await aos(['agents', 'get', A1], { AOS_API_KEY: '' });
 
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: no API key: pass --key, .*\n$/);
@@ -633,7 +647,7 @@ describe('aos CLI against a gRPC server', () => {
 
     it('defaults a principal to a user, gets one and lists them', async () => {
       await aos(['principals', 'create', '--name', 'alice', '--oidc-subject', '00u1abcd']);
-      const got = await aos(['principals', 'get', 'p1', '--min-position', '11']);
+      const got = await aos(['principals', 'get', P1, '--min-position', '11']);
       const listed = await aos(['principals', 'list']);
       const missing = await aos(['principals', 'get', 'nope']);
 
@@ -642,7 +656,7 @@ describe('aos CLI against a gRPC server', () => {
         kind: 'USER',
         oidcSubject: '00u1abcd',
       });
-      expect(gateway.calls[1]?.request).toEqual({ id: 'p1', minPosition: 11 });
+      expect(gateway.calls[1]?.request).toEqual({ id: P1, name: '', minPosition: 11 });
       expect(got.stdout).toMatch(/^OIDC SUBJECT +00u1abcd$/m);
       expect(listed.stdout.split('\n')[0]).toMatch(/^ID +KIND +NAME +SUBJECT +OIDC SUBJECT +CREATED$/);
       expect(listed.stdout).toMatch(/^p2 +SERVICE +user-p2 +user:p2 +2025-01-31T12:00:00.000Z$/m);
@@ -651,21 +665,12 @@ describe('aos CLI against a gRPC server', () => {
 
     it('creates an API key expiring after a duration, printing the secret once with a warning on stderr', async () => {
       const before = Math.floor(Date.now() / 1000);
-      const run = await aos([
-        'keys',
-        'create',
-        '--principal',
-        'p2',
-        '--description',
-        'CI pipeline',
-        '--expires',
-        '30d',
-      ]);
+      const run = await aos(['keys', 'create', '--principal', P2, '--description', 'CI pipeline', '--expires', '30d']);
       const after = Math.ceil(Date.now() / 1000);
 
       expect(run.code).toBe(0);
       const request = gateway.calls[0]?.request as { expireTime: { seconds: number }; requestId: string };
-      expect(request).toMatchObject({ principalId: 'p2', description: 'CI pipeline' });
+      expect(request).toMatchObject({ principalId: P2, description: 'CI pipeline' });
       expect(request.expireTime.seconds).toBeGreaterThanOrEqual(before + 30 * 86_400);
       expect(request.expireTime.seconds).toBeLessThanOrEqual(after + 30 * 86_400);
       expect(request.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -678,7 +683,7 @@ describe('aos CLI against a gRPC server', () => {
     });
 
     it('sends an ISO expiry as given and keeps the secret in the --json reply', async () => {
-      const run = await aos(['keys', 'create', '--principal', 'p2', '--expires', '2030-01-01T00:00:00Z', '--json']);
+      const run = await aos(['keys', 'create', '--principal', P2, '--expires', '2030-01-01T00:00:00Z', '--json']);
 
       expect(gateway.calls[0]?.request.expireTime).toEqual({ seconds: 1_893_456_000, nanos: 0 });
       expect(JSON.parse(run.stdout)).toMatchObject({
@@ -689,8 +694,8 @@ describe('aos CLI against a gRPC server', () => {
     });
 
     it('refuses an expiry in the past or in no known format without calling the server', async () => {
-      const past = await aos(['keys', 'create', '--principal', 'p2', '--expires', '2020-01-01']);
-      const garbage = await aos(['keys', 'create', '--principal', 'p2', '--expires', 'soon']);
+      const past = await aos(['keys', 'create', '--principal', P2, '--expires', '2020-01-01']);
+      const garbage = await aos(['keys', 'create', '--principal', P2, '--expires', 'soon']);
 
       expect(past.code).toBe(2);
       expect(past.stderr).toContain('the expiry must be in the future');
@@ -699,7 +704,7 @@ describe('aos CLI against a gRPC server', () => {
     });
 
     it('warns when a retried key creation has no secret to show', async () => {
-      const run = await aos(['keys', 'create', '--principal', 'p2', '--request-id', 'retry']);
+      const run = await aos(['keys', 'create', '--principal', P2, '--request-id', 'retry']);
 
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^SECRET +-$/m);
@@ -707,10 +712,10 @@ describe('aos CLI against a gRPC server', () => {
     });
 
     it('lists keys without any secret and revokes one', async () => {
-      const listed = await aos(['keys', 'list', '--principal', 'p2']);
+      const listed = await aos(['keys', 'list', '--principal', P2]);
       const revoked = await aos(['keys', 'revoke', 'k1', '--request-id', 'r-revoke']);
 
-      expect(gateway.calls[0]).toMatchObject({ method: 'ListApiKeys', request: { principalId: 'p2' } });
+      expect(gateway.calls[0]).toMatchObject({ method: 'ListApiKeys', request: { principalId: P2 } });
       expect(listed.stdout.split('\n')[0]).toMatch(/^ID +PREFIX +PRINCIPAL +STATE +DESCRIPTION +CREATED +EXPIRES$/);
       expect(listed.stdout).toMatch(/^k1 +k3x9q2mf +p2 +ACTIVE +ci +2025-01-31T12:00:00.000Z +never$/m);
       expect(listed.stdout).toMatch(/^k2 +k3x9q2mf +p2 +REVOKED +ci +\S+ +2025-02-19T21:20:00.000Z$/m);
@@ -899,7 +904,7 @@ describe('aos CLI against a gRPC server', () => {
         'budgets',
         'set',
         '--agent',
-        'a1',
+        A1,
         '--period',
         'daily',
         '--tokens',
@@ -911,7 +916,7 @@ describe('aos CLI against a gRPC server', () => {
       expect(run.code).toBe(0);
       expect(gateway.calls[0]?.request).toMatchObject({
         scope: 'AGENT',
-        agentId: 'a1',
+        agentId: A1,
         period: 'DAILY',
         tokenLimit: 200_000,
         costLimitMicros: 12_500_000,
@@ -933,7 +938,7 @@ describe('aos CLI against a gRPC server', () => {
     });
 
     it('refuses a budget without exactly one scope or without any limit', async () => {
-      const both = await aos(['budgets', 'set', '--tenant', '--agent', 'a1', '--period', 'monthly', '--cost', '1']);
+      const both = await aos(['budgets', 'set', '--tenant', '--agent', A1, '--period', 'monthly', '--cost', '1']);
       const neither = await aos(['budgets', 'get']);
       const noLimit = await aos(['budgets', 'set', '--tenant', '--period', 'monthly']);
       const badCost = await aos(['budgets', 'set', '--tenant', '--period', 'monthly', '--cost', '12,50']);
@@ -1007,7 +1012,7 @@ describe('aos CLI against a gRPC server', () => {
 
       expect(run.code, run.stderr).toBe(0);
       expect(gateway.calls[0]?.request).toMatchObject({ tool: { inputSchemaJson: SCHEMA, risk: 'READ' } });
-      expect(JSON.parse(run.stdout)).toMatchObject({ id: 't1', name: 'w' });
+      expect(JSON.parse(run.stdout)).toMatchObject({ id: T1, name: 'w' });
     });
 
     it('refuses an unknown risk or method, or a missing schema file, without calling the server', async () => {
@@ -1045,14 +1050,14 @@ describe('aos CLI against a gRPC server', () => {
       expect(listed.stdout.split('\n')[0]).toMatch(/^ID +NAME +KIND +RISK +STATE +TARGET$/);
       expect(listed.stdout).toMatch(/^t2 +weather +HTTP +READ +DISABLED/m);
 
-      const got = await aos(['tools', 'get', 't1', '--json']);
-      expect(JSON.parse(got.stdout)).toMatchObject({ id: 't1', name: 'refund', inputSchemaJson: '{"type":"object"}' });
+      const got = await aos(['tools', 'get', T1, '--json']);
+      expect(JSON.parse(got.stdout)).toMatchObject({ id: T1, name: 'refund', inputSchemaJson: '{"type":"object"}' });
 
       const missing = await aos(['tools', 'get', 'nope']);
       expect(missing).toMatchObject({ code: 1, stderr: 'error: NOT_FOUND: tool "nope" not found\n' });
 
-      const disabled = await aos(['tools', 'disable', 't1', '--reason', 'replaced', '--expected-revision', '0']);
-      expect(gateway.calls.at(-1)?.request).toMatchObject({ id: 't1', reason: 'replaced', expectedRevision: 0 });
+      const disabled = await aos(['tools', 'disable', T1, '--reason', 'replaced', '--expected-revision', '0']);
+      expect(gateway.calls.at(-1)?.request).toMatchObject({ id: T1, reason: 'replaced', expectedRevision: 0 });
       expect(disabled.stdout).toMatch(/^STATE +DISABLED$/m);
     });
 

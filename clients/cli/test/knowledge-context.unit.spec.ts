@@ -4,7 +4,7 @@ import type { ContextEntry, SearchResponse } from '@aos/contracts';
 import { UsageError } from '../src/cli-context';
 import { readContextValue } from '../src/commands/context.command';
 import { contentTypeOf, guessContentType, parseContentType } from '../src/commands/document-file';
-import { looksLikeKnowledgeBaseId } from '../src/commands/knowledge-base-ref';
+import { looksLikeId } from '../src/commands/name-ref';
 import { parseScore, parseTopK } from '../src/commands/knowledge.command';
 import { parseVersionedId } from '../src/commands/option-parsers';
 import { contextChangeTable, renderContextEntry } from '../src/output/context.view';
@@ -63,11 +63,11 @@ describe('value parsers', () => {
     for (const bad of ['0', '51', '2.5', 'ten']) expect(() => parseTopK(bad), bad).toThrow(InvalidArgumentError);
   });
 
-  it('takes a UUID as a knowledge base id and anything else as a name', () => {
-    expect(looksLikeKnowledgeBaseId('6f1c0c3e-9b1a-4c2d-8e3f-0a1b2c3d4e5f')).toBe(true);
-    expect(looksLikeKnowledgeBaseId('6F1C0C3E-9B1A-4C2D-8E3F-0A1B2C3D4E5F')).toBe(true);
-    expect(looksLikeKnowledgeBaseId('support-docs')).toBe(false);
-    expect(looksLikeKnowledgeBaseId('6f1c0c3e-9b1a-4c2d-8e3f-0a1b2c3d4e5')).toBe(false);
+  it('takes a UUID as an id and anything else as a name', () => {
+    expect(looksLikeId('6f1c0c3e-9b1a-4c2d-8e3f-0a1b2c3d4e5f')).toBe(true);
+    expect(looksLikeId('6F1C0C3E-9B1A-4C2D-8E3F-0A1B2C3D4E5F')).toBe(true);
+    expect(looksLikeId('support-docs')).toBe(false);
+    expect(looksLikeId('6f1c0c3e-9b1a-4c2d-8e3f-0a1b2c3d4e5')).toBe(false);
   });
 
   it('reads a context value inline, from @file or from standard input, and refuses what is not JSON', async () => {

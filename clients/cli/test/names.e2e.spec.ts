@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tool } from '@aos/contracts';
+import type { Agent, Task, Tool } from '@aos/contracts';
 import { startTestStack, statusOf, type TestStack } from '@aos/testing';
+import { aosBinary } from './aos-binary';
 
 /**
  * Names wherever ids are taken: the Get methods find an agent, tool, knowledge
@@ -16,8 +17,20 @@ afterAll(async () => {
   await t?.stop();
 });
 
+const { aos, json } = aosBinary(() => t);
 const rid = () => randomUUID();
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+function registerTool(name: string): Promise<Tool> {
+  const tool = {
+    name,
+    description: 'Looks up an invoice',
+    risk: 'READ' as Tool['risk'],
+    http: { endpoint: 'https://pay.example.com/invoices', method: 'GET' },
+    inputSchemaJson: '{"type":"object"}',
+  } as Tool;
+  return t.client.tools.registerTool({ tool, requestId: rid() });
+}
 
 describe('Get by name through the gateway', () => {
   it('finds an agent by its name, case-insensitively as names are reserved', async () => {
@@ -28,16 +41,7 @@ describe('Get by name through the gateway', () => {
   });
 
   it('finds a tool, a knowledge base and a principal by name', async () => {
-    const tool = await t.client.tools.registerTool({
-      tool: {
-        name: unique('refund'),
-        description: 'Refunds an order',
-        risk: 'READ' as Tool['risk'],
-        http: { endpoint: 'https://pay.example.com/refunds', method: 'POST' },
-        inputSchemaJson: '{"type":"object"}',
-      } as Tool,
-      requestId: rid(),
-    });
+    const tool = await registerTool(unique('refund'));
     expect(await t.client.tools.getTool({ name: tool.name })).toEqual(tool);
 
     const kb = await t.client.knowledge.createKnowledgeBase({
@@ -116,6 +120,88 @@ describe('Get by name through the gateway', () => {
     });
     expect((await asReader.knowledge.getKnowledgeBase({ name: other.name, minPosition: other.logPosition })).id).toBe(
       other.id,
+    );
+  });
+});
+
+describe('aos takes names wherever it takes ids', () => {
+  it('pauses an agent by its name (the acceptance check of issue 12)', async () => {
+    const name = unique('billing-helper');
+    const agent = await t.client.agents.createAgent({ agent: { name }, requestId: rid() });
+    expect((await aos('agents', 'deploy', name)).code).toBe(0);
+
+    const paused = await aos('agents', 'pause', name, '--reason', 'by name');
+
+    expect(paused).toMatchObject({ code: 0, stderr: '' });
+    expect(paused.stdout).toMatch(/^STATE +PAUSED$/m);
+    expect(await t.client.agents.getAgent({ id: agent.id })).toMatchObject({ state: 'PAUSED', revision: 2 });
+  });
+
+  it('answers NOT_FOUND naming a name that names nothing, with exit 1', async () => {
+    const missing = unique('no-such-agent');
+
+    const refused = await aos('agents', 'pause', missing);
+
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: `error: NOT_FOUND: agent "${missing}" not found\n` });
+  });
+
+  it('takes names for tools, knowledge bases and principals, and gives an agent its tools and knowledge by name', async () => {
+    const tool = await registerTool(unique('lookup'));
+    const kb = await t.client.knowledge.createKnowledgeBase({
+      knowledgeBase: { name: unique('policies') },
+      requestId: rid(),
+    });
+    const principalName = unique('ci-deployer');
+    const principal = await json<{ id: string }>('principals', 'create', '--name', principalName, '--kind', 'service');
+
+    expect(await json<Tool>('tools', 'get', tool.name)).toMatchObject({ id: tool.id });
+    expect(await json<{ id: string }>('kb', 'get', kb.name)).toMatchObject({ id: kb.id });
+    expect(await json<{ id: string }>('principals', 'get', principalName)).toMatchObject({ id: principal.id });
+    const key = await aos('keys', 'create', '--principal', principalName, '--json');
+    expect(key.code).toBe(0);
+    expect((JSON.parse(key.stdout) as { apiKey: { principalId: string } }).apiKey.principalId).toBe(principal.id);
+
+    const agentName = unique('invoice-helper');
+    const agent = await json<Agent>('agents', 'create', '--name', agentName, '--tool', tool.name, '--kb', kb.name);
+    expect(agent).toMatchObject({ toolIds: [tool.id], knowledgeBaseIds: [kb.id] });
+    const shown = await aos('agents', 'get', agentName);
+    expect(shown.stdout).toMatch(new RegExp(`^TOOLS +${tool.name} \\(${tool.id.slice(0, 8)}…\\)$`, 'm'));
+    expect(shown.stdout).toMatch(new RegExp(`^KNOWLEDGE BASES +${kb.name} \\(${kb.id.slice(0, 8)}…\\)$`, 'm'));
+
+    const disabled = await aos('tools', 'disable', tool.name, '--reason', 'by name');
+    expect(disabled.stdout).toMatch(/^STATE +DISABLED$/m);
+  });
+
+  it('shows names beside ids in a task, its steps, the task table and the audit view', async () => {
+    const admin = (await t.client.governance.whoAmI({})).principal!;
+    const name = unique('refund-helper');
+    const agent = await t.client.agents.createAgent({
+      // External: the built-in runtime leaves its tasks alone, so the task stays ASSIGNED.
+      agent: { name, capabilities: ['refunds'], labels: { 'aos.runtime': 'external' } },
+      requestId: rid(),
+    });
+    await aos('agents', 'deploy', name);
+    const short = (id: string) => `\\(${id.slice(0, 8)}…\\)`;
+
+    const task = await json<Task>('tasks', 'submit', 'Refund invoice 4411', '--agent', name);
+    expect(task.assignedAgentId).toBe(agent.id);
+
+    const shown = await aos('tasks', 'get', task.id);
+    expect(shown.stdout).toMatch(new RegExp(`^ASSIGNED AGENT +${name} ${short(agent.id)}$`, 'm'));
+    expect(shown.stdout).toMatch(new RegExp(`^CREATED BY +${admin.name} ${short(admin.id)}$`, 'm'));
+    expect(shown.stdout).toMatch(
+      new RegExp(`submitted by ${admin.name} ${short(admin.id)} for agent ${name} ${short(agent.id)}`),
+    );
+    expect(shown.stdout).toMatch(new RegExp(`routed to agent ${name} ${short(agent.id)}`));
+    expect(shown.stdout).not.toContain(`routed to agent ${agent.id}`);
+
+    const listed = await aos('tasks', 'list', '--agent', name);
+    expect(listed.stdout).toMatch(new RegExp(`^${task.id} +ASSIGNED +${name} ${short(agent.id)} `, 'm'));
+    expect(listed.stdout).toMatch(/1 of 1 task\(s\)/);
+
+    const audit = await aos('audit', 'list', '--stream', `agent-${agent.id}`, '--actor', admin.name);
+    expect(audit.stdout).toMatch(
+      new RegExp(`AgentDeployed +agent-${agent.id} +user:${admin.name} ${short(admin.id)}$`, 'm'),
     );
   });
 });

@@ -7,6 +7,7 @@ import { agentChangeTable, renderAgent, renderAgentTable } from '../output/agent
 import { buildAgentFilter, type AgentFilterFlags } from './agent-filter';
 import { addRequestIdOption } from './command-options';
 import { collect, collectLabel, parseAgentState, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
+import { byIdOrName, nameRefsOf } from './name-ref';
 import { fetchAllPages } from './pagination';
 
 /** The writable fields of an agent, as flags. */
@@ -58,8 +59,8 @@ function addDefinitionOptions(command: Command, { nameRequired }: { nameRequired
     .option('--capability <capability>', 'what it can do, e.g. billing (repeatable)', collect)
     .option('--instructions <text>', 'the system instructions it runs with')
     .option('--model <model>', 'the model it uses, e.g. gpt-4o-mini')
-    .option('--tool <tool-id>', 'a tool it may call (repeatable)', collect)
-    .option('--kb <knowledge-base-id>', 'a knowledge base it may read (repeatable)', collect)
+    .option('--tool <tool>', 'a tool it may call, by id or name (repeatable)', collect)
+    .option('--kb <kb>', 'a knowledge base it may read, by id or name (repeatable)', collect)
     .option('--label <key=value>', 'a label (repeatable)', collectLabel);
 }
 
@@ -75,24 +76,51 @@ function addMutationOptions(command: Command, { expectedRevision }: { expectedRe
   return command;
 }
 
-function printAgent(ctx: CliContext, agent: Agent): void {
-  if (ctx.json) ctx.writeJson(agent);
-  else ctx.write(renderAgent(agent));
+async function printAgent(ctx: CliContext, agent: Agent): Promise<void> {
+  if (ctx.json) {
+    ctx.writeJson(agent);
+    return;
+  }
+  const names = await nameRefsOf(ctx);
+  const labels = await names.labels([
+    ...agent.toolIds.map((id) => ['tool', id] as const),
+    ...agent.knowledgeBaseIds.map((id) => ['knowledge base', id] as const),
+    ['principal', agent.createdBy],
+  ]);
+  ctx.write(renderAgent(agent, labels));
+}
+
+/** The flags' tools and knowledge bases as ids (each may be given by name). */
+async function withResolvedRefs(ctx: CliContext, flags: DefinitionFlags): Promise<DefinitionFlags> {
+  const names = await nameRefsOf(ctx);
+  return {
+    ...flags,
+    ...(flags.tool && { tool: await names.idsOf('tool', flags.tool) }),
+    ...(flags.kb && { kb: await names.idsOf('knowledge base', flags.kb) }),
+  };
+}
+
+/** `<agent>`: an id, or a name the server finds. */
+async function agentIdOf(ctx: CliContext, ref: string): Promise<string> {
+  return (await nameRefsOf(ctx)).idOf('agent', ref);
 }
 
 async function createAgent(ctx: CliContext, flags: DefinitionFlags & MutationFlags): Promise<void> {
   const client = await ctx.connect();
-  const { agent } = definitionFromFlags(flags);
+  const { agent } = definitionFromFlags(await withResolvedRefs(ctx, flags));
   const reply = await client.agents.createAgent(
     { agent, requestId: flags.requestId ?? randomUUID() },
     { signal: ctx.signal },
   );
-  printAgent(ctx, reply);
+  await printAgent(ctx, reply);
 }
 
-async function getAgent(ctx: CliContext, id: string, flags: { minPosition?: number }): Promise<void> {
+async function getAgent(ctx: CliContext, ref: string, flags: { minPosition?: number }): Promise<void> {
   const client = await ctx.connect();
-  printAgent(ctx, await client.agents.getAgent({ id, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }));
+  await printAgent(
+    ctx,
+    await client.agents.getAgent({ ...byIdOrName(ref), minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }),
+  );
 }
 
 interface ListFlags extends AgentFilterFlags {
@@ -130,19 +158,21 @@ async function listAgents(ctx: CliContext, flags: ListFlags): Promise<void> {
   if (page.nextPageToken) ctx.write(`more: --page-token ${page.nextPageToken} (or --all)\n`);
 }
 
-async function updateAgent(ctx: CliContext, id: string, flags: DefinitionFlags & MutationFlags): Promise<void> {
-  const { agent, updateMask } = definitionFromFlags(flags);
+async function updateAgent(ctx: CliContext, ref: string, flags: DefinitionFlags & MutationFlags): Promise<void> {
+  const { updateMask } = definitionFromFlags(flags);
   if (updateMask.length === 0) {
     throw new UsageError(
       'nothing to update: pass at least one of --name, --description, --capability, --instructions, --model, --tool, --kb, --label',
     );
   }
   const client = await ctx.connect();
+  const id = await agentIdOf(ctx, ref);
+  const { agent } = definitionFromFlags(await withResolvedRefs(ctx, flags));
   const reply = await client.agents.updateAgent(
     { id, agent, updateMask, expectedRevision: flags.expectedRevision, requestId: flags.requestId ?? randomUUID() },
     { signal: ctx.signal },
   );
-  printAgent(ctx, reply);
+  await printAgent(ctx, reply);
 }
 
 type TransitionMethod = 'deployAgent' | 'pauseAgent' | 'resumeAgent' | 'retireAgent';
@@ -155,16 +185,16 @@ const TRANSITIONS: readonly { name: string; method: TransitionMethod; descriptio
 ];
 
 function transition(method: TransitionMethod) {
-  return async (ctx: CliContext, id: string, flags: MutationFlags & { reason?: string }): Promise<void> => {
+  return async (ctx: CliContext, ref: string, flags: MutationFlags & { reason?: string }): Promise<void> => {
     const client = await ctx.connect();
     const request: PartialMessage<AgentTransitionRequest> = {
-      id,
+      id: await agentIdOf(ctx, ref),
       reason: flags.reason ?? '',
       requestId: flags.requestId ?? randomUUID(),
       expectedRevision: flags.expectedRevision,
     };
     const agents: AgentsClient = client.agents;
-    printAgent(ctx, await agents[method](request, { signal: ctx.signal }));
+    await printAgent(ctx, await agents[method](request, { signal: ctx.signal }));
   };
 }
 
@@ -178,6 +208,8 @@ async function watchAgents(ctx: CliContext, flags: { after?: number }): Promise<
   }
 }
 
+const AGENT_ARGUMENT = "an agent's id or name";
+
 export function registerAgentsCommand(program: Command, runner: ActionRunner): void {
   const agents = program.command('agents').description('create, inspect and change agents');
 
@@ -188,7 +220,7 @@ export function registerAgentsCommand(program: Command, runner: ActionRunner): v
   agents
     .command('get')
     .description('show one agent')
-    .argument('<id>', 'agent id')
+    .argument('<agent>', AGENT_ARGUMENT)
     .option(
       '--min-position <position>',
       'wait until the server has seen this log position (read your own write)',
@@ -212,7 +244,7 @@ export function registerAgentsCommand(program: Command, runner: ActionRunner): v
   const update = agents
     .command('update')
     .description('change the given fields of an agent (the flags given form the update mask)')
-    .argument('<id>', 'agent id');
+    .argument('<agent>', AGENT_ARGUMENT);
   addDefinitionOptions(update, { nameRequired: false });
   addMutationOptions(update, { expectedRevision: true }).action(runner.wrap(updateAgent));
 
@@ -220,7 +252,7 @@ export function registerAgentsCommand(program: Command, runner: ActionRunner): v
     const command = agents
       .command(name)
       .description(description)
-      .argument('<id>', 'agent id')
+      .argument('<agent>', AGENT_ARGUMENT)
       .option('--reason <text>', 'why, recorded in the event');
     addMutationOptions(command, { expectedRevision: true }).action(runner.wrap(transition(method)));
   }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import type { ListEventsRequest, Timestamp } from '@aos/contracts';
+import type { Event, ListEventsRequest, Timestamp } from '@aos/contracts';
 import type { PartialMessage } from '@aos/grpc-client';
 import type { ActionRunner, CliContext } from '../cli-context';
-import { eventStreamTable, renderEventTable } from '../output/event.view';
+import { actorRef, eventStreamTable, renderEventTable } from '../output/event.view';
 import { collect, parseIsoTime, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
+import { looksLikeId, nameRefsOf } from './name-ref';
 import { fetchAllPages } from './pagination';
 
 interface ListFlags {
@@ -19,11 +20,15 @@ interface ListFlags {
   all?: boolean;
 }
 
-export function listEventsRequest(flags: ListFlags, pageToken: string): PartialMessage<ListEventsRequest> {
+export function listEventsRequest(
+  flags: ListFlags,
+  pageToken: string,
+  actorId = flags.actor ?? '',
+): PartialMessage<ListEventsRequest> {
   return {
     stream: flags.stream ?? '',
     eventTypes: flags.type ?? [],
-    actorId: flags.actor ?? '',
+    actorId,
     ...(flags.since && { startTime: flags.since }),
     ...(flags.until && { endTime: flags.until }),
     afterPosition: flags.after ?? 0,
@@ -33,14 +38,36 @@ export function listEventsRequest(flags: ListFlags, pageToken: string): PartialM
   };
 }
 
+/**
+ * `--actor`: an id as it is; a name is a principal's (people and services act
+ * most), else an agent's.
+ */
+async function actorIdOf(ctx: CliContext, actor: string): Promise<string> {
+  if (looksLikeId(actor)) return actor;
+  const names = await nameRefsOf(ctx);
+  try {
+    return await names.idOf('principal', actor);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'NOT_FOUND') throw error;
+    return names.idOf('agent', actor);
+  }
+}
+
+/** The events as a table with their actors' names. */
+async function eventTable(ctx: CliContext, events: readonly Event[]): Promise<string> {
+  const refs = events.map(actorRef).filter((ref) => ref !== undefined);
+  return renderEventTable(events, await (await nameRefsOf(ctx)).labels(refs));
+}
+
 async function listEvents(ctx: CliContext, flags: ListFlags): Promise<void> {
   const client = await ctx.connect();
+  const actorId = flags.actor ? await actorIdOf(ctx, flags.actor) : '';
   const fetchPage = (pageToken: string) =>
-    client.audit.listEvents(listEventsRequest(flags, pageToken), { signal: ctx.signal });
+    client.audit.listEvents(listEventsRequest(flags, pageToken, actorId), { signal: ctx.signal });
   if (flags.all) {
     const { items, lastPage } = await fetchAllPages(fetchPage, (page) => page.events, flags.pageToken);
     if (ctx.json) ctx.writeJson({ ...lastPage, events: items });
-    else ctx.write(renderEventTable(items) + `${items.length} event(s)\n`);
+    else ctx.write((await eventTable(ctx, items)) + `${items.length} event(s)\n`);
     return;
   }
   const page = await fetchPage(flags.pageToken ?? '');
@@ -48,7 +75,7 @@ async function listEvents(ctx: CliContext, flags: ListFlags): Promise<void> {
     ctx.writeJson(page);
     return;
   }
-  ctx.write(renderEventTable(page.events));
+  ctx.write(await eventTable(ctx, page.events));
   if (page.nextPageToken) ctx.write(`more: --page-token ${page.nextPageToken} (or --all)\n`);
 }
 
@@ -63,9 +90,10 @@ async function replayEvents(
     { afterPosition: flags.after ?? 0, follow: flags.follow === true, category: flags.category ?? '' },
     { signal: ctx.signal },
   );
+  const names = await nameRefsOf(ctx);
   for await (const event of stream) {
     if (ctx.json) ctx.writeJsonLine(event);
-    else ctx.write(table.row(event));
+    else ctx.write(table.row({ event, labels: await names.labels([actorRef(event)].filter((r) => r !== undefined)) }));
   }
 }
 
@@ -77,7 +105,7 @@ export function registerAuditCommand(program: Command, runner: ActionRunner): vo
     .description('list events in log order')
     .option('--stream <stream>', 'only this stream, e.g. agent-<id>')
     .option('--type <type>', 'only this event type, e.g. AgentPaused (repeatable)', collect)
-    .option('--actor <id>', 'only events caused by this actor id')
+    .option('--actor <actor>', "only events caused by this actor: an id, or a principal's or agent's name")
     .option('--since <time>', 'only events at or after this ISO-8601 time', parseIsoTime)
     .option('--until <time>', 'only events before this ISO-8601 time', parseIsoTime)
     .option('--after <position>', 'only events after this log position', parseNonNegativeInt)

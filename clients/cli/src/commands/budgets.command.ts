@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Budget } from '@aos/contracts';
 import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { renderBudget } from '../output/budget.view';
+import { nameRefsOf } from './name-ref';
 import {
   addMinPositionOption,
   addRequestIdOption,
@@ -38,8 +39,14 @@ interface SetFlags extends ScopeFlags, RequestIdFlags {
   cost?: number;
 }
 
+/** `--agent` may name the agent: the scope with its id. */
+async function withAgentId<Scope extends { agentId: string }>(ctx: CliContext, scope: Scope): Promise<Scope> {
+  if (!scope.agentId) return scope;
+  return { ...scope, agentId: await (await nameRefsOf(ctx)).idOf('agent', scope.agentId) };
+}
+
 async function setBudget(ctx: CliContext, flags: SetFlags): Promise<void> {
-  const scope = budgetScope(flags);
+  const scope = await withAgentId(ctx, budgetScope(flags));
   // SetBudget replaces both limits; refusing neither-given avoids lifting them by accident.
   if (flags.tokens === undefined && flags.cost === undefined) {
     throw new UsageError('pass --tokens and/or --cost (0 = no limit)');
@@ -59,7 +66,7 @@ async function setBudget(ctx: CliContext, flags: SetFlags): Promise<void> {
 }
 
 async function getBudget(ctx: CliContext, flags: ScopeFlags & MinPositionFlags): Promise<void> {
-  const scope = budgetScope(flags);
+  const scope = await withAgentId(ctx, budgetScope(flags));
   const client = await ctx.connect();
   printBudget(
     ctx,
@@ -70,7 +77,7 @@ async function getBudget(ctx: CliContext, flags: ScopeFlags & MinPositionFlags):
 function addScopeOptions(command: Command): Command {
   return command
     .option('--tenant', "the tenant's budget (everything its agents use)")
-    .option('--agent <id>', "one agent's budget");
+    .option('--agent <agent>', "one agent's budget (its id or name)");
 }
 
 export function registerBudgetsCommand(program: Command, runner: ActionRunner): void {
@@ -88,7 +95,7 @@ export function registerBudgetsCommand(program: Command, runner: ActionRunner): 
       'after',
       examples(
         'aos budgets set --tenant --period monthly --cost 500',
-        'aos budgets set --agent 6f1c0c3e-… --period daily --tokens 200000 --cost 12.50',
+        'aos budgets set --agent billing-helper --period daily --tokens 200000 --cost 12.50',
       ) + '\nCost is stored in millionths of the currency unit (12.50 → 12500000 micros), so --json shows micros.\n',
     );
   addRequestIdOption(addScopeOptions(set)).action(runner.wrap(setBudget));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Timestamp } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
 import { renderApiKey, renderApiKeyTable, renderCreatedApiKey } from '../output/api-key.view';
+import { nameRefsOf } from './name-ref';
 import {
   addMinPositionOption,
   addRequestIdOption,
@@ -23,7 +24,7 @@ async function createApiKey(ctx: CliContext, flags: CreateFlags): Promise<void> 
   const client = await ctx.connect();
   const reply = await client.governance.createApiKey(
     {
-      principalId: flags.principal,
+      principalId: await (await nameRefsOf(ctx)).idOf('principal', flags.principal),
       description: flags.description ?? '',
       ...(flags.expires && { expireTime: flags.expires }),
       requestId: requestIdOf(flags),
@@ -37,8 +38,9 @@ async function createApiKey(ctx: CliContext, flags: CreateFlags): Promise<void> 
 
 async function listApiKeys(ctx: CliContext, flags: MinPositionFlags & { principal?: string }): Promise<void> {
   const client = await ctx.connect();
+  const principalId = flags.principal ? await (await nameRefsOf(ctx)).idOf('principal', flags.principal) : '';
   const reply = await client.governance.listApiKeys(
-    { principalId: flags.principal ?? '', minPosition: flags.minPosition ?? 0 },
+    { principalId, minPosition: flags.minPosition ?? 0 },
     { signal: ctx.signal },
   );
   if (ctx.json) ctx.writeJson(reply);
@@ -60,7 +62,10 @@ export function registerKeysCommand(program: Command, runner: ActionRunner): voi
   const create = keys
     .command('create')
     .description('create an API key for a principal; its secret is printed once and never again')
-    .requiredOption('--principal <id>', 'the principal the key authenticates as (its id, not its subject)')
+    .requiredOption(
+      '--principal <principal>',
+      'the principal the key authenticates as: its id or name (not its subject)',
+    )
     .option('--description <text>', 'what the key is for, e.g. "CI pipeline"')
     .option(
       '--expires <when>',
@@ -70,7 +75,7 @@ export function registerKeysCommand(program: Command, runner: ActionRunner): voi
     .addHelpText(
       'after',
       examples(
-        'aos keys create --principal 6f1c0c3e-… --description "CI pipeline" --expires 30d',
+        'aos keys create --principal ci-deployer --description "CI pipeline" --expires 30d',
         'aos keys create --principal 6f1c0c3e-… --expires 2026-01-31T00:00:00Z --json | jq -r .secret',
       ) +
         '\nThe secret (aos_<prefix>_<secret>) is in this reply only; a retry with the same --request-id returns none.\n',
@@ -80,8 +85,8 @@ export function registerKeysCommand(program: Command, runner: ActionRunner): voi
   const list = keys
     .command('list')
     .description("list the tenant's API keys (never their secrets)")
-    .option('--principal <id>', "only this principal's keys")
-    .addHelpText('after', examples('aos keys list', 'aos keys list --principal 6f1c0c3e-… --json'));
+    .option('--principal <principal>', "only this principal's keys (id or name)")
+    .addHelpText('after', examples('aos keys list', 'aos keys list --principal alice --json'));
   addMinPositionOption(list).action(runner.wrap(listApiKeys));
 
   const revoke = keys

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Document, KnowledgeBase, SearchRequest } from '@aos/contracts';
-import type { AosClient } from '@aos/grpc-client';
 import type { ActionRunner, CliContext } from '../cli-context';
 import {
   renderDocument,
@@ -20,7 +19,7 @@ import {
   type RequestIdFlags,
 } from './command-options';
 import { contentTypeOf, MAX_DOCUMENT_BYTES, parseContentType, readDocumentFile } from './document-file';
-import { KnowledgeBaseRefs } from './knowledge-base-ref';
+import { byIdOrName, nameRefsOf } from './name-ref';
 import { choice, collect, collectLabel, parsePositiveInt, parseVersionedId, type VersionedId } from './option-parsers';
 import { EVERY_PAGE, printPagedList } from './pagination';
 
@@ -47,8 +46,9 @@ export function parseTopK(value: string): number {
   return n;
 }
 
-function refsOf(ctx: CliContext, client: AosClient): KnowledgeBaseRefs {
-  return new KnowledgeBaseRefs(client.knowledge, ctx.signal);
+/** `<kb>`: an id, or a name the server finds. */
+async function knowledgeBaseIdOf(ctx: CliContext, ref: string): Promise<string> {
+  return (await nameRefsOf(ctx)).idOf('knowledge base', ref);
 }
 
 function printKnowledgeBase(ctx: CliContext, kb: KnowledgeBase): void {
@@ -80,10 +80,12 @@ async function createKnowledgeBase(ctx: CliContext, name: string, flags: CreateF
 
 async function getKnowledgeBase(ctx: CliContext, ref: string, flags: MinPositionFlags): Promise<void> {
   const client = await ctx.connect();
-  const id = await refsOf(ctx, client).idOf(ref);
   printKnowledgeBase(
     ctx,
-    await client.knowledge.getKnowledgeBase({ id, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }),
+    await client.knowledge.getKnowledgeBase(
+      { ...byIdOrName(ref), minPosition: flags.minPosition ?? 0 },
+      { signal: ctx.signal },
+    ),
   );
 }
 
@@ -111,7 +113,7 @@ async function addDocument(ctx: CliContext, ref: string, file: string, flags: Ad
   const contentType = contentTypeOf(file, flags.type);
   const content = await readDocumentFile(await ctx.resolvePath(file), file);
   const client = await ctx.connect();
-  const knowledgeBaseId = await refsOf(ctx, client).idOf(ref);
+  const knowledgeBaseId = await knowledgeBaseIdOf(ctx, ref);
   const document = await client.knowledge.addDocument(
     {
       knowledgeBaseId,
@@ -130,7 +132,7 @@ async function addDocument(ctx: CliContext, ref: string, file: string, flags: Ad
 
 async function listDocuments(ctx: CliContext, ref: string, flags: MinPositionFlags): Promise<void> {
   const client = await ctx.connect();
-  const knowledgeBaseId = await refsOf(ctx, client).idOf(ref);
+  const knowledgeBaseId = await knowledgeBaseIdOf(ctx, ref);
   await printPagedList(ctx, EVERY_PAGE, {
     fetchPage: (pageToken: string) =>
       client.knowledge.listDocuments(
@@ -151,7 +153,7 @@ async function getDocument(
   flags: MinPositionFlags & { text?: boolean },
 ): Promise<void> {
   const client = await ctx.connect();
-  const knowledgeBaseId = await refsOf(ctx, client).idOf(ref);
+  const knowledgeBaseId = await knowledgeBaseIdOf(ctx, ref);
   const reply = await client.knowledge.getDocument(
     {
       knowledgeBaseId,
@@ -169,7 +171,7 @@ type RemoveFlags = RequestIdFlags & ExpectedVersionFlags;
 
 async function removeDocument(ctx: CliContext, ref: string, documentId: string, flags: RemoveFlags): Promise<void> {
   const client = await ctx.connect();
-  const knowledgeBaseId = await refsOf(ctx, client).idOf(ref);
+  const knowledgeBaseId = await knowledgeBaseIdOf(ctx, ref);
   const document = await client.knowledge.removeDocument(
     { knowledgeBaseId, documentId, expectedVersion: flags.expectedVersion, requestId: requestIdOf(flags) },
     { signal: ctx.signal },
@@ -187,10 +189,10 @@ interface SearchFlags extends MinPositionFlags {
 
 async function search(ctx: CliContext, query: string, flags: SearchFlags): Promise<void> {
   const client = await ctx.connect();
-  const refs = refsOf(ctx, client);
+  const refs = await nameRefsOf(ctx);
   const request: SearchRequest = {
     query,
-    knowledgeBaseIds: await refs.idsOf(flags.kb ?? []),
+    knowledgeBaseIds: await refs.idsOf('knowledge base', flags.kb ?? []),
     topK: flags.topK ?? 0,
     metadataFilter: flags.filter ?? {},
     minScore: flags.minScore ?? 0,
@@ -202,12 +204,17 @@ async function search(ctx: CliContext, query: string, flags: SearchFlags): Promi
     ctx.writeJson(response);
     return;
   }
-  // Names read better than ids; the list is fetched only when there is something to name.
-  const names = response.results.length > 0 ? await refs.names() : new Map<string, string>();
+  // Names read better than ids: one lookup per knowledge base cited.
+  const cited = new Set(response.results.map((r) => r.citation?.knowledgeBaseId ?? '').filter(Boolean));
+  const names = new Map<string, string>();
+  for (const id of cited) {
+    const name = await refs.nameOf('knowledge base', id);
+    if (name) names.set(id, name);
+  }
   ctx.write(renderSearchResults(response, names));
 }
 
-const KB_ARGUMENT = ['<kb>', 'knowledge base id or name'] as const;
+const KB_ARGUMENT = ['<kb>', "a knowledge base's id or name"] as const;
 
 export function registerKnowledgeCommand(program: Command, runner: ActionRunner): void {
   const kb = program

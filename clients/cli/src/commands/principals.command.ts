@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Principal } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
 import { renderPrincipal, renderPrincipalTable } from '../output/identity.view';
+import { byIdOrName } from './name-ref';
 import {
   addMinPositionOption,
   addPageOptions,
@@ -39,11 +40,14 @@ async function createPrincipal(ctx: CliContext, flags: CreateFlags): Promise<voi
   );
 }
 
-async function getPrincipal(ctx: CliContext, id: string, flags: MinPositionFlags): Promise<void> {
+async function getPrincipal(ctx: CliContext, ref: string, flags: MinPositionFlags): Promise<void> {
   const client = await ctx.connect();
   printPrincipal(
     ctx,
-    await client.governance.getPrincipal({ id, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }),
+    await client.governance.getPrincipal(
+      { ...byIdOrName(ref), minPosition: flags.minPosition ?? 0 },
+      { signal: ctx.signal },
+    ),
   );
 }
 
@@ -85,7 +89,7 @@ export function registerPrincipalsCommand(program: Command, runner: ActionRunner
   const get = principals
     .command('get')
     .description('show one principal')
-    .argument('<id>', 'principal id')
+    .argument('<principal>', "a principal's id or name")
     .addHelpText('after', examples('aos principals get 6f1c0c3e-…'));
   addMinPositionOption(get).action(runner.wrap(getPrincipal));
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Task, TaskStep } from '@aos/contracts';
 import type { AosClient } from '@aos/grpc-client';
 import { EXIT_TASK_UNSUCCESSFUL, type ActionRunner, type CliContext } from '../cli-context';
-import { renderTask, renderTaskTable, taskStepTable } from '../output/task.view';
+import { renderTask, renderTaskTable, stepRefs, taskRefs, taskStepTable, withNamedSummary } from '../output/task.view';
 import {
   addMinPositionOption,
   addPageOptions,
@@ -14,6 +14,7 @@ import {
   type RequestIdFlags,
 } from './command-options';
 import { choice, collect, parseNonNegativeInt } from './option-parsers';
+import { nameRefsOf } from './name-ref';
 import { fetchAllPages } from './pagination';
 
 const PRIORITIES = ['LOW', 'NORMAL', 'HIGH'] as const;
@@ -31,9 +32,18 @@ const FINAL_STEPS: Record<string, boolean> = {
   TaskFailed: false,
 };
 
-function printTask(ctx: CliContext, task: Task): void {
-  if (ctx.json) ctx.writeJson(task);
-  else ctx.write(renderTask(task));
+async function printTask(ctx: CliContext, task: Task): Promise<void> {
+  if (ctx.json) {
+    ctx.writeJson(task);
+    return;
+  }
+  ctx.write(renderTask(task, await (await nameRefsOf(ctx)).labels(taskRefs(task))));
+}
+
+/** A table of tasks with their agents' names (one lookup per distinct agent). */
+async function taskTable(ctx: CliContext, tasks: readonly Task[]): Promise<string> {
+  const labels = await (await nameRefsOf(ctx)).labels(tasks.map((t) => ['agent', t.assignedAgentId] as const));
+  return renderTaskTable(tasks, labels);
 }
 
 interface SubmitFlags extends RequestIdFlags {
@@ -45,12 +55,13 @@ interface SubmitFlags extends RequestIdFlags {
 
 async function submitTask(ctx: CliContext, text: string, flags: SubmitFlags): Promise<number | void> {
   const client = await ctx.connect();
+  const names = await nameRefsOf(ctx);
   const task = await client.tasks.submitTask(
     {
       task: {
         text,
         requiredCapabilities: flags.capability ?? [],
-        agentId: flags.agent ?? '',
+        agentId: flags.agent ? await names.idOf('agent', flags.agent) : '',
         ...(flags.priority ? { priority: flags.priority as Task['priority'] } : {}),
       },
       requestId: requestIdOf(flags),
@@ -58,11 +69,12 @@ async function submitTask(ctx: CliContext, text: string, flags: SubmitFlags): Pr
     { signal: ctx.signal },
   );
   if (!flags.wait) {
-    printTask(ctx, task);
+    await printTask(ctx, task);
     return;
   }
   if (!ctx.json) {
-    ctx.write(`task ${task.id}: ${task.state}${task.assignedAgentId ? ` → agent ${task.assignedAgentId}` : ''}\n`);
+    const agent = task.assignedAgentId ? ` → agent ${await names.label('agent', task.assignedAgentId)}` : '';
+    ctx.write(`task ${task.id}: ${task.state}${agent}\n`);
     if (task.routing?.rationale) ctx.write(`why: ${task.routing.rationale}\n`);
   }
   return followSteps(ctx, client, task.id, 0);
@@ -75,11 +87,12 @@ async function submitTask(ctx: CliContext, text: string, flags: SubmitFlags): Pr
 async function followSteps(ctx: CliContext, client: AosClient, id: string, after: number): Promise<number> {
   const table = taskStepTable();
   if (!ctx.json) ctx.write(table.header());
+  const names = await nameRefsOf(ctx);
   let last: TaskStep | undefined;
   for await (const step of client.tasks.watchTask({ id, afterPosition: after }, { signal: ctx.signal })) {
     last = step;
     if (ctx.json) ctx.writeJsonLine(step);
-    else ctx.write(table.row(step));
+    else ctx.write(table.row(withNamedSummary(step, await names.labels(stepRefs(step)))));
   }
   let succeeded = last ? FINAL_STEPS[last.type] : undefined;
   if (succeeded === undefined) {
@@ -92,7 +105,7 @@ async function followSteps(ctx: CliContext, client: AosClient, id: string, after
 
 async function getTask(ctx: CliContext, id: string, flags: MinPositionFlags): Promise<void> {
   const client = await ctx.connect();
-  printTask(ctx, await client.tasks.getTask({ id, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }));
+  await printTask(ctx, await client.tasks.getTask({ id, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }));
 }
 
 interface ListFlags extends PageFlags, MinPositionFlags {
@@ -101,22 +114,28 @@ interface ListFlags extends PageFlags, MinPositionFlags {
   agent?: string;
 }
 
-function filterOf(flags: ListFlags): string {
-  const terms = [flags.filter, flags.state && `state = ${flags.state}`, flags.agent && `agent_id = "${flags.agent}"`];
+function filterOf(flags: ListFlags, agentId: string | undefined): string {
+  const terms = [flags.filter, flags.state && `state = ${flags.state}`, agentId && `agent_id = "${agentId}"`];
   return terms.filter(Boolean).join(' AND ');
 }
 
 async function listTasks(ctx: CliContext, flags: ListFlags): Promise<void> {
   const client = await ctx.connect();
+  const agentId = flags.agent ? await (await nameRefsOf(ctx)).idOf('agent', flags.agent) : undefined;
   const fetchPage = (pageToken: string) =>
     client.tasks.listTasks(
-      { filter: filterOf(flags), pageSize: flags.pageSize ?? 0, pageToken, minPosition: flags.minPosition ?? 0 },
+      {
+        filter: filterOf(flags, agentId),
+        pageSize: flags.pageSize ?? 0,
+        pageToken,
+        minPosition: flags.minPosition ?? 0,
+      },
       { signal: ctx.signal },
     );
   if (flags.all) {
     const { items, lastPage } = await fetchAllPages(fetchPage, (page) => page.tasks, flags.pageToken);
     if (ctx.json) ctx.writeJson({ ...lastPage, tasks: items });
-    else ctx.write(renderTaskTable(items) + `${items.length} task(s)\n`);
+    else ctx.write((await taskTable(ctx, items)) + `${items.length} task(s)\n`);
     return;
   }
   const page = await fetchPage(flags.pageToken ?? '');
@@ -124,7 +143,7 @@ async function listTasks(ctx: CliContext, flags: ListFlags): Promise<void> {
     ctx.writeJson(page);
     return;
   }
-  ctx.write(renderTaskTable(page.tasks));
+  ctx.write(await taskTable(ctx, page.tasks));
   ctx.write(`${page.tasks.length} of ${page.totalSize} task(s)\n`);
   if (page.nextPageToken) ctx.write(`more: --page-token ${page.nextPageToken} (or --all)\n`);
 }
@@ -140,22 +159,22 @@ async function cancelTask(ctx: CliContext, id: string, flags: ChangeFlags): Prom
     { id, reason: flags.reason ?? '', expectedRevision: flags.expectedRevision, requestId: requestIdOf(flags) },
     { signal: ctx.signal },
   );
-  printTask(ctx, reply);
+  await printTask(ctx, reply);
 }
 
-async function reassignTask(ctx: CliContext, id: string, agentId: string, flags: ChangeFlags): Promise<void> {
+async function reassignTask(ctx: CliContext, id: string, agent: string, flags: ChangeFlags): Promise<void> {
   const client = await ctx.connect();
   const reply = await client.tasks.reassignTask(
     {
       id,
-      agentId,
+      agentId: await (await nameRefsOf(ctx)).idOf('agent', agent),
       reason: flags.reason ?? '',
       expectedRevision: flags.expectedRevision,
       requestId: requestIdOf(flags),
     },
     { signal: ctx.signal },
   );
-  printTask(ctx, reply);
+  await printTask(ctx, reply);
 }
 
 async function watchTask(ctx: CliContext, id: string, flags: { after?: number }): Promise<number> {
@@ -193,7 +212,7 @@ was CANCELLED, 1 when a call failed.
     .description('submit a task; it is routed at once (ASSIGNED) or waits for an agent (QUEUED)')
     .argument('<text>', 'what is to be done, in plain language (1-8000 characters)')
     .option('--capability <capability>', 'the agent must have it (repeatable: all must match)', collect)
-    .option('--agent <id>', 'send it to this agent (ACTIVE, or PAUSED: then it waits for it)')
+    .option('--agent <agent>', 'send it to this agent, by id or name (ACTIVE, or PAUSED: then it waits for it)')
     .option('--priority <priority>', 'low, normal (default) or high', choice(PRIORITIES))
     .option('--wait', 'follow the task, printing each step, until it finishes (exit 0 only if it SUCCEEDED)')
     .addHelpText(
@@ -201,7 +220,7 @@ was CANCELLED, 1 when a call failed.
       examples(
         'aos tasks submit "Refund the duplicate charge on invoice 4411" --capability billing',
         'aos tasks submit "Summarise yesterday\'s incidents" --priority high --wait',
-        'aos tasks submit "Reset the VPN token for Bob" --agent 6f1c0c3e-… --json',
+        'aos tasks submit "Reset the VPN token for Bob" --agent it-helpdesk --json',
       ),
     );
   addRequestIdOption(submit).action(runner.wrap(submitTask));
@@ -217,9 +236,12 @@ was CANCELLED, 1 when a call failed.
     .command('list')
     .description("list the tenant's tasks, newest first")
     .option('--state <state>', `only tasks in this state (${STATES.join(', ').toLowerCase()})`, choice(STATES))
-    .option('--agent <id>', 'only tasks assigned to this agent')
+    .option('--agent <agent>', 'only tasks assigned to this agent (id or name)')
     .option('--filter <filter>', 'raw filter, e.g. \'state = QUEUED AND agent_id = "…"\'')
-    .addHelpText('after', examples('aos tasks list --state queued', 'aos tasks list --agent 6f1c0c3e-… --all --json'));
+    .addHelpText(
+      'after',
+      examples('aos tasks list --state queued', 'aos tasks list --agent billing-helper --all --json'),
+    );
   addMinPositionOption(addPageOptions(list, 'tasks')).action(runner.wrap(listTasks));
 
   const cancel = tasks
@@ -233,8 +255,8 @@ was CANCELLED, 1 when a call failed.
     .command('reassign')
     .description('give a QUEUED or ASSIGNED task to another agent: a correction the router learns from')
     .argument('<id>', 'task id')
-    .argument('<agent-id>', 'the agent that should have it (ACTIVE or PAUSED)')
-    .addHelpText('after', examples('aos tasks reassign 0b6c6a59-… 6f1c0c3e-… --reason "payroll belongs to HR"'));
+    .argument('<agent>', 'the agent that should have it, by id or name (ACTIVE or PAUSED)')
+    .addHelpText('after', examples('aos tasks reassign 0b6c6a59-… hr-assistant --reason "payroll belongs to HR"'));
   addChangeOptions(reassign).action(runner.wrap(reassignTask));
 
   tasks

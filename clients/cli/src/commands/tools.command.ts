@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ListToolsRequest, RegisterMcpServerRequest, Tool } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
 import { renderMcpServer, renderTool, renderToolTable } from '../output/tool.view';
+import { byIdOrName, nameRefsOf } from './name-ref';
 import {
   addMinPositionOption,
   addPageOptions,
@@ -85,9 +86,12 @@ async function registerMcpServer(ctx: CliContext, flags: RegisterMcpFlags): Prom
   else ctx.write(renderMcpServer(reply.server, reply.tools));
 }
 
-async function getTool(ctx: CliContext, id: string, flags: MinPositionFlags): Promise<void> {
+async function getTool(ctx: CliContext, ref: string, flags: MinPositionFlags): Promise<void> {
   const client = await ctx.connect();
-  printTool(ctx, await client.tools.getTool({ id, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }));
+  printTool(
+    ctx,
+    await client.tools.getTool({ ...byIdOrName(ref), minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }),
+  );
 }
 
 async function listTools(ctx: CliContext, flags: ListFlags): Promise<void> {
@@ -111,8 +115,9 @@ async function listTools(ctx: CliContext, flags: ListFlags): Promise<void> {
   });
 }
 
-async function disableTool(ctx: CliContext, id: string, flags: DisableFlags): Promise<void> {
+async function disableTool(ctx: CliContext, ref: string, flags: DisableFlags): Promise<void> {
   const client = await ctx.connect();
+  const id = await (await nameRefsOf(ctx)).idOf('tool', ref);
   printTool(
     ctx,
     await client.tools.disableTool(
@@ -180,16 +185,16 @@ export function registerToolsCommand(program: Command, runner: ActionRunner): vo
   const get = tools
     .command('get')
     .description('show one tool, with its input schema')
-    .argument('<id>', 'tool id')
-    .addHelpText('after', examples('aos tools get 6f1c0c3e-…', 'aos tools get 6f1c0c3e-… --json'));
+    .argument('<tool>', "a tool's id or name")
+    .addHelpText('after', examples('aos tools get weather', 'aos tools get 6f1c0c3e-… --json'));
   addMinPositionOption(get).action(runner.wrap(getTool));
 
   const disable = tools
     .command('disable')
     .description('disable a tool for good: it can no longer be called, but stays readable and keeps its name')
-    .argument('<id>', 'tool id')
+    .argument('<tool>', "a tool's id or name")
     .option('--reason <text>', 'why, recorded in the log')
     .option('--expected-revision <n>', 'fail unless the tool is at this revision', parseNonNegativeInt)
-    .addHelpText('after', examples('aos tools disable 6f1c0c3e-… --reason "replaced by refund-v2"'));
+    .addHelpText('after', examples('aos tools disable refund --reason "replaced by refund-v2"'));
   addRequestIdOption(disable).action(runner.wrap(disableTool));
 }

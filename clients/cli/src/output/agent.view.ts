@@ -1,5 +1,6 @@
 import type { Agent, AgentChange } from '@aos/contracts';
 import { renderKeyValues, renderTable, StreamingTable, type Column } from './table';
+import { idsAsTheyAre, type IdLabels } from './id-labels';
 import { formatLabels, formatList, formatTimestamp } from './values';
 
 const AGENT_COLUMNS: Column<Agent>[] = [
@@ -15,7 +16,8 @@ export function renderAgentTable(agents: readonly Agent[]): string {
   return agents.length === 0 ? 'No agents found.\n' : renderTable(AGENT_COLUMNS, agents);
 }
 
-export function renderAgent(agent: Agent): string {
+/** `labels` prints the ids it refers to (tools, knowledge bases, its creator) with their names. */
+export function renderAgent(agent: Agent, labels: IdLabels = idsAsTheyAre): string {
   return renderKeyValues([
     ['ID', agent.id],
     ['NAME', agent.name],
@@ -26,12 +28,12 @@ export function renderAgent(agent: Agent): string {
     ['CAPABILITIES', formatList(agent.capabilities)],
     ['MODEL', agent.model],
     ['INSTRUCTIONS', agent.instructions],
-    ['TOOLS', formatList(agent.toolIds)],
-    ['KNOWLEDGE BASES', formatList(agent.knowledgeBaseIds)],
+    ['TOOLS', formatList(agent.toolIds.map((id) => labels('tool', id)))],
+    ['KNOWLEDGE BASES', formatList(agent.knowledgeBaseIds.map((id) => labels('knowledge base', id)))],
     ['LABELS', formatLabels(agent.labels)],
     ['HEALTH', formatHealth(agent)],
     ['TENANT', agent.tenantId],
-    ['CREATED BY', agent.createdBy],
+    ['CREATED BY', labels('principal', agent.createdBy)],
     ['CREATED', formatTimestamp(agent.createTime)],
     ['UPDATED', formatTimestamp(agent.updateTime)],
     ['LOG POSITION', String(agent.logPosition)],

@@ -1,25 +1,50 @@
 import type { Event } from '@aos/contracts';
+import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
 import { renderTable, StreamingTable, type StreamColumn } from './table';
 import { formatTimestamp } from './values';
 
-function formatActor(event: Event): string {
+/** Users and services act as principals, agents as themselves; the system has no name to show. */
+const ACTOR_KINDS: Readonly<Record<string, NamedKind>> = { user: 'principal', service: 'principal', agent: 'agent' };
+
+/** The named thing an event's actor is, if any. */
+export function actorRef(event: Event): [NamedKind, string] | undefined {
   const actor = event.metadata?.actor;
-  return actor ? `${actor.kind}:${actor.id}` : '';
+  const kind = actor ? ACTOR_KINDS[actor.kind] : undefined;
+  return kind && actor?.id ? [kind, actor.id] : undefined;
+}
+
+function formatActor({ event, labels }: LabelledEvent): string {
+  const actor = event.metadata?.actor;
+  if (!actor) return '';
+  const ref = actorRef(event);
+  return `${actor.kind}:${ref ? labels(...ref) : actor.id}`;
+}
+
+/** An event with the names of the ids it shows. */
+export interface LabelledEvent {
+  event: Event;
+  labels: IdLabels;
 }
 
 // Widths fit the common case (ISO time, "agent-<uuid>") so streamed rows line up.
-const EVENT_COLUMNS: StreamColumn<Event>[] = [
-  { header: 'POSITION', value: (e) => String(e.position), align: 'right', width: 8 },
-  { header: 'TIME', value: (e) => formatTimestamp(e.time), width: 24 },
-  { header: 'TYPE', value: (e) => e.type, width: 20 },
-  { header: 'STREAM', value: (e) => e.stream, width: 42 },
+const EVENT_COLUMNS: StreamColumn<LabelledEvent>[] = [
+  { header: 'POSITION', value: ({ event }) => String(event.position), align: 'right', width: 8 },
+  { header: 'TIME', value: ({ event }) => formatTimestamp(event.time), width: 24 },
+  { header: 'TYPE', value: ({ event }) => event.type, width: 20 },
+  { header: 'STREAM', value: ({ event }) => event.stream, width: 42 },
   { header: 'ACTOR', value: formatActor, width: 0 },
 ];
 
-export function renderEventTable(events: readonly Event[]): string {
-  return events.length === 0 ? 'No events found.\n' : renderTable(EVENT_COLUMNS, events);
+/** `labels` prints each actor's name beside its id. */
+export function renderEventTable(events: readonly Event[], labels: IdLabels = idsAsTheyAre): string {
+  return events.length === 0
+    ? 'No events found.\n'
+    : renderTable(
+        EVENT_COLUMNS,
+        events.map((event) => ({ event, labels })),
+      );
 }
 
-export function eventStreamTable(): StreamingTable<Event> {
+export function eventStreamTable(): StreamingTable<LabelledEvent> {
   return new StreamingTable(EVENT_COLUMNS);
 }

@@ -1,28 +1,89 @@
 import type { RoutingDecision, Task, TaskStep } from '@aos/contracts';
+import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
 import { renderKeyValues, renderTable, StreamingTable, type Column } from './table';
 import { formatList, formatTimestamp } from './values';
 
-const TASK_COLUMNS: Column<Task>[] = [
+const taskColumns = (labels: IdLabels): Column<Task>[] => [
   { header: 'ID', value: (t) => t.id },
   { header: 'STATE', value: (t) => t.state },
-  { header: 'AGENT', value: (t) => t.assignedAgentId },
+  { header: 'AGENT', value: (t) => labels('agent', t.assignedAgentId) },
   { header: 'PRIORITY', value: (t) => t.priority },
   { header: 'TEXT', value: (t) => t.text.replace(/\s+/g, ' '), maxWidth: 60 },
   { header: 'CREATED', value: (t) => formatTimestamp(t.createTime) },
 ];
 
-export function renderTaskTable(tasks: readonly Task[]): string {
-  return tasks.length === 0 ? 'No tasks found.\n' : renderTable(TASK_COLUMNS, tasks);
+/**
+ * The ids a step's data holds, by the kind of thing each names: its summary
+ * prints them, and a view prints their names beside them. A field may hold a
+ * subject (`user:<id>`) or a list of ids.
+ */
+const STEP_REFS: Readonly<Record<string, readonly (readonly [field: string, kind: NamedKind])[]>> = {
+  TaskSubmitted: [
+    ['submittedBy', 'principal'],
+    ['requestedAgentId', 'agent'],
+  ],
+  TaskRouted: [['agentId', 'agent']],
+  TaskReassigned: [
+    ['reassignedBy', 'principal'],
+    ['fromAgentId', 'agent'],
+    ['toAgentId', 'agent'],
+  ],
+  TaskStarted: [['agentId', 'agent']],
+  TaskWaitingApproval: [['toolId', 'tool']],
+  TaskCancelled: [['cancelledBy', 'principal']],
+  KnowledgeSearched: [['knowledgeBaseIds', 'knowledge base']],
+  DirectToolCalled: [['principal', 'principal']],
+  ApprovalAwaited: [['toolId', 'tool']],
+  ApprovalReceived: [['decidedBy', 'principal']],
+};
+
+/** What the ids in a step's summary name. */
+export function stepRefs(step: TaskStep): [NamedKind, string][] {
+  const fields = STEP_REFS[step.type];
+  if (!fields) return [];
+  let data: Record<string, unknown>;
+  try {
+    data = (JSON.parse(step.dataJson) ?? {}) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  return fields.flatMap(([field, kind]) => {
+    const value = data[field];
+    return (Array.isArray(value) ? value : [value])
+      .filter((v): v is string => typeof v === 'string' && v !== '')
+      .map((v): [NamedKind, string] => [kind, v.slice(v.indexOf(':') + 1)]);
+  });
 }
 
-export function renderTask(task: Task): string {
+/** The step with `routed to agent billing-helper (09d75c1d…)` where its summary has the bare id. */
+export function withNamedSummary(step: TaskStep, labels: IdLabels): TaskStep {
+  let summary = step.summary;
+  for (const [kind, id] of stepRefs(step)) summary = summary.replaceAll(id, labels(kind, id));
+  return summary === step.summary ? step : { ...step, summary };
+}
+
+/** Every id a task's view prints that has a name: its agents, its submitter and its steps'. */
+export function taskRefs(task: Task): [NamedKind, string][] {
+  return [
+    ['agent', task.agentId],
+    ['agent', task.assignedAgentId],
+    ['principal', task.createdBy],
+    ...task.steps.flatMap(stepRefs),
+  ];
+}
+
+export function renderTaskTable(tasks: readonly Task[], labels: IdLabels = idsAsTheyAre): string {
+  return tasks.length === 0 ? 'No tasks found.\n' : renderTable(taskColumns(labels), tasks);
+}
+
+export function renderTask(task: Task, labels: IdLabels = idsAsTheyAre): string {
   const text = renderKeyValues([
     ['ID', task.id],
     ['STATE', task.state],
     ['TEXT', task.text],
     ['REQUIRED CAPABILITIES', formatList(task.requiredCapabilities)],
-    ['REQUESTED AGENT', task.agentId],
-    ['ASSIGNED AGENT', task.assignedAgentId],
+    ['REQUESTED AGENT', labels('agent', task.agentId)],
+    ['ASSIGNED AGENT', labels('agent', task.assignedAgentId)],
     ['PRIORITY', task.priority],
     ['ROUTED BY', task.routing?.router ?? ''],
     ['WHY', task.routing?.rationale ?? ''],
@@ -31,13 +92,18 @@ export function renderTask(task: Task): string {
     ['RESULT', task.result],
     ['FAILURE', task.failureReason ? `${task.failureCode}: ${task.failureReason}` : ''],
     ['REVISION', String(task.revision)],
-    ['CREATED BY', task.createdBy],
+    ['CREATED BY', labels('principal', task.createdBy)],
     ['CREATED', formatTimestamp(task.createTime)],
     ['UPDATED', formatTimestamp(task.updateTime)],
     ['LOG POSITION', String(task.logPosition)],
   ]);
   const candidates = renderCandidates(task.routing);
-  const steps = task.steps.length ? `\nSteps:\n${renderTable(STEP_COLUMNS, task.steps)}` : '';
+  const steps = task.steps.length
+    ? `\nSteps:\n${renderTable(
+        STEP_COLUMNS,
+        task.steps.map((step) => withNamedSummary(step, labels)),
+      )}`
+    : '';
   return text + candidates + steps;
 }
 
