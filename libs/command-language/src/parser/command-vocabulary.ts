@@ -123,12 +123,16 @@ export interface VerbReading {
  */
 export function readVerb(word: string): VerbReading | undefined {
   if (Object.hasOwn(VERBS, word)) return { verb: word };
-  if (word.length < 4 || NOT_CORRECTED.has(word) || !/^[a-z]+$/.test(word)) return undefined;
+  // A plural is a noun ("tasks" is not "take", "refunds" not "refuse"): never corrected towards a verb.
+  if (word.length < 4 || word.length > 16 || word.endsWith('s') || NOT_CORRECTED.has(word) || !/^[a-z]+$/.test(word)) {
+    return undefined;
+  }
   const allowed = word.length >= 7 ? 2 : 1;
   let best: string[] = [];
   let bestDistance = allowed + 1;
   for (const verb of Object.keys(VERBS)) {
-    if (verb.length < 4) continue;
+    // Lengths further apart than the edits allowed cannot be close: skip the costly comparison.
+    if (verb.length < 4 || Math.abs(verb.length - word.length) > allowed) continue;
     const distance = editDistance(word, verb);
     if (distance < bestDistance) {
       best = [verb];

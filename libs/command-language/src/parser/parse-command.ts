@@ -1,4 +1,4 @@
-import type { AgentSelector, Draft, DraftAction } from '../draft';
+import { DraftActionSchema, type AgentSelector, type Draft, type DraftAction } from '../draft';
 import { readAgentItem, readAgentList, agentPhraseEnd, readLabel, type AgentRef } from './agent-phrases';
 import { readQuantities, spendPeriod } from './budget-quantities';
 import { indexOfWord, isWord, joinText, tokenize, type Token } from './command-tokens';
@@ -14,11 +14,22 @@ import { readResourceItems, type ResourceItems } from './resource-items';
 export function parseCommand(text: string): Draft {
   const parser = new SentenceParser(text);
   parser.run();
+  // What the draft's schema bounds (lengths, counts) is clipped here, so no text makes an invalid draft.
+  const notes = parser.notes.map((n) => clip(n, 500));
+  const actions = parser.actions.filter((a) => {
+    if (DraftActionSchema.safeParse(a).success) return true;
+    notes.push(clip(`ignored: a ${a.action} whose names or text are too long`, 500));
+    return false;
+  });
   return {
-    actions: parser.actions.slice(0, 50),
-    questions: parser.questions.slice(0, 20),
-    notes: parser.notes.slice(0, 20),
+    actions: actions.slice(0, 50),
+    questions: parser.questions.slice(0, 20).map((q) => ({ text: clip(q.text, 500), options: q.options.slice(0, 20) })),
+    notes: notes.slice(0, 20),
   };
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 const CONNECTORS = [
@@ -176,9 +187,7 @@ class SentenceParser {
       if (k >= t.length) return j;
       const next = t[k];
       const verb = next.kind === 'word' ? readVerb(next.lower) : undefined;
-      // A misspelt verb starts a clause, but a plural is a list item ("invoices and refunds" is not "refuse").
-      const startsClause = verb !== undefined && !(verb.correctedFrom && next.lower.endsWith('s'));
-      if (startsClause || this.injectionEnd(k) > k || next.lower === "don't") {
+      if (verb !== undefined || this.injectionEnd(k) > k || next.lower === "don't") {
         // "pause it and show me": "show" starts a clause; "which"/"is"/"are" only after a comma or "and".
         return j;
       }
@@ -1221,7 +1230,7 @@ class SentenceParser {
     // Only "show/describe/tell me about/what is/is X …" of one name or "the … agent": anything else is not a name.
     const asked = clause[0].kind === 'word' && ['read', 'ask'].includes(verbClass(clause[0].lower) ?? '');
     const oneName = ref.length === 1 || (ref.length <= 3 && isWord(ref[ref.length - 1], 'agent'));
-    if (!asked || !oneName) return false;
+    if (!asked || !oneName || isWord(ref[0], 'you', 'yourself', 'u')) return false;
     const agent = this.singleAgent(ref, 'Which agent?');
     if (agent === null) return true;
     this.actions.push({ action: 'show_agent', agent });

@@ -28,7 +28,10 @@ export type NameMatch<T> = { found: T } | { question: DraftQuestion };
 function closeNames<T extends { name: string }>(name: string, entries: readonly T[]): T[] {
   const folded = foldName(name.trim());
   if (folded.length < 5) return [];
-  return entries.filter((e) => editDistance(folded, foldName(e.name)) <= 2);
+  // A length difference over 2 is already more than 2 edits: only the rest pay for a distance.
+  return entries.filter(
+    (e) => Math.abs(e.name.length - folded.length) <= 2 && editDistance(folded, foldName(e.name)) <= 2,
+  );
 }
 
 /**

@@ -503,7 +503,11 @@ class DraftResolver {
     if (!target) return;
     const state = target.kind === 'created' ? target.created.state : target.planned.state;
     if (state !== 'ACTIVE' && state !== 'PAUSED') {
-      this.notes.push(`${targetName(target)} is ${state}: a task goes only to an ACTIVE or PAUSED agent.`);
+      // A question, not a refusal: the person likely wants it deployed first, and the other steps may depend on that.
+      this.questions.push({
+        text: `${targetName(target)} is ${state}: a task goes only to an ACTIVE or PAUSED agent. Deploy it first?`,
+        options: [],
+      });
       return;
     }
     const preview = `Submit task "${quoted}" to agent ${targetLabel(target)}`;
