@@ -89,14 +89,14 @@ export class ModelInterpreter implements TextInterpreter {
     if (call?.type !== 'function') throw refuse(`the model did not call ${PROPOSE_PLAN_TOOL}`);
     const reading = readDraft(call.function.arguments);
     if (reading.problem !== undefined) throw refuse(reading.problem);
-    const unknown = unknownNames(reading.draft, directory);
-    if (unknown.length > 0) throw refuse(unknown.join('; '));
     let resolution: Resolution;
     try {
       resolution = resolveDraft(reading.draft, directory, { now });
     } catch (err) {
-      throw refuse(`its names could not be resolved (${describeError(err)})`);
+      throw refuse(`the draft could not be resolved (${describeError(err)})`);
     }
+    const unknown = unknownNames(reading.draft, resolution);
+    if (unknown.length > 0) throw refuse(`names the tenant does not have: ${unknown.join(' ')}`);
     const forbidden = forbiddenSteps(resolution.steps, isPermitted);
     if (forbidden.length > 0) throw refuse(`the proposal has steps the caller may not run: ${forbidden.join(', ')}`);
     return resolution;

@@ -1,13 +1,4 @@
-import { assertNever } from '@aos/errors';
-import {
-  DraftSchema,
-  planMethod,
-  type AgentSelector,
-  type Directory,
-  type Draft,
-  type DraftAction,
-  type ResolvedStep,
-} from '@aos/command-language';
+import { DraftSchema, planMethod, type Draft, type Resolution, type ResolvedStep } from '@aos/command-language';
 import type { z } from 'zod';
 
 /**
@@ -34,93 +25,26 @@ export function readDraft(argumentsJson: string): DraftReading {
   return { problem: `${describeIssue(first!, value)}${more}` };
 }
 
-/** The names in a draft that are neither a name nor an id in the caller's directory. */
-export function unknownNames(draft: Draft, directory: Directory): string[] {
-  const lookups = {
-    agent: lookup(directory.agents()),
-    tool: lookup(directory.tools()),
-    'knowledge base': lookup(directory.knowledgeBases()),
-    principal: lookup(directory.principals()),
-    role: lookup(directory.roles().map((name) => ({ id: name, name }))),
-  };
-  const problems: string[] = [];
-  draft.actions.forEach((action, index) => {
-    for (const [field, kind, name] of references(action)) {
-      if (!lookups[kind](name)) problems.push(`actions[${index}].${field}: no ${kind} ${quote(name)} in the tenant`);
-    }
-  });
-  return problems;
+/**
+ * The resolver's questions about names the caller's tenant does not have
+ * ("No agent is called agt-77aa…"), which the draft did not ask itself. The
+ * resolver is the one place names are matched (by id or id prefix, in any
+ * case, loosely, by description); this reads its verdict rather than
+ * matching names a second way. Its other questions (two agents are called
+ * support, which limit) are the person's to answer, not a fault of the proposal.
+ */
+export function unknownNames(draft: Draft, resolution: Resolution): string[] {
+  const asked = new Set(draft.questions.map((q) => q.text));
+  return resolution.questions.filter((q) => !asked.has(q.text) && UNKNOWN_NAME.test(q.text)).map((q) => q.text);
 }
+
+const UNKNOWN_NAME = /^No .+ is called /;
 
 /** One line per resolved step the caller may not run: "AssignRole (roles.assign)". */
 export function forbiddenSteps(steps: readonly ResolvedStep[], isPermitted: (step: ResolvedStep) => boolean): string[] {
   return steps
     .filter((step) => !isPermitted(step))
     .map((step) => `${step.method} (${planMethod(step.service, step.method)?.permission ?? 'not a plan method'})`);
-}
-
-type ReferenceKind = 'agent' | 'tool' | 'knowledge base' | 'principal' | 'role';
-type Reference = [field: string, kind: ReferenceKind, name: string];
-
-/**
- * The fields of an action that name something that must already exist. New
- * names (create_agent.name, update_agent.rename) and what the directory does
- * not hold (tasks, approvals, capabilities, labels) are the resolver's to judge.
- */
-function references(action: DraftAction): Reference[] {
-  const agent = (field: string, name: string | undefined): Reference[] => (name ? [[field, 'agent', name]] : []);
-  const each = (field: string, kind: ReferenceKind, list: readonly string[] | undefined): Reference[] =>
-    (list ?? []).map((name, i) => [`${field}[${i}]`, kind, name]);
-  const selected = (selector: AgentSelector | undefined) => agent('agents.name', selector?.name);
-  switch (action.action) {
-    case 'create_agent':
-      return [
-        ...each('tools', 'tool', action.tools),
-        ...each('knowledgeBases', 'knowledge base', action.knowledgeBases),
-      ];
-    case 'update_agent':
-    case 'show_agent':
-    case 'agent_activity':
-    case 'submit_task':
-    case 'set_budget':
-    case 'list_tasks':
-    case 'show_spend':
-      return agent('agent', action.agent);
-    case 'deploy_agents':
-    case 'pause_agents':
-    case 'resume_agents':
-    case 'retire_agents':
-    case 'list_agents':
-      return selected(action.agents);
-    case 'grant_tools':
-    case 'revoke_tools':
-      return [...selected(action.agents), ...each('tools', 'tool', action.tools)];
-    case 'grant_knowledge':
-    case 'revoke_knowledge':
-      return [...selected(action.agents), ...each('knowledgeBases', 'knowledge base', action.knowledgeBases)];
-    case 'assign_role':
-    case 'revoke_role':
-      return [
-        ['principal', 'principal', action.principal],
-        ['role', 'role', action.role],
-      ];
-    case 'cancel_task':
-    case 'decide_approval':
-    case 'list_tools':
-    case 'list_knowledge_bases':
-    case 'list_approvals':
-    case 'who_am_i':
-      return [];
-    default:
-      return assertNever(action);
-  }
-}
-
-/** Known when it is an entry's id, or its name in any letter case (the resolver settles which one, and asks when two match). */
-function lookup(entries: readonly { id: string; name: string }[]): (name: string) => boolean {
-  const ids = new Set(entries.map((e) => e.id));
-  const names = new Set(entries.map((e) => e.name.trim().toLowerCase()));
-  return (name) => ids.has(name) || names.has(name.trim().toLowerCase());
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {

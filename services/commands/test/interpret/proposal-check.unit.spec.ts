@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveDraft } from '@aos/command-language';
 import { forbiddenSteps, readDraft, unknownNames } from '../../src/interpret/proposal-check';
 import { AGENTS, directory } from './directory.fixture';
 
@@ -30,34 +31,31 @@ describe('readDraft', () => {
 });
 
 describe('unknownNames', () => {
-  const check = (...actions: unknown[]) => unknownNames(readDraft(draftOf(...actions)).draft!, directory);
-
-  it('knows names in any letter case, and ids, of every kind the directory holds', () => {
-    expect(
-      check(
-        { action: 'grant_tools', agents: { name: 'Billing-Helper' }, tools: ['LEDGER', 'tool-ledger-01'] },
-        { action: 'grant_knowledge', agents: { name: AGENTS.supportBot.id }, knowledgeBases: ['handbook'] },
-        { action: 'revoke_role', principal: 'eve', role: 'viewer' },
-        // New names and what the directory does not hold are not references.
-        { action: 'create_agent', name: 'brand-new', capabilities: ['anything'] },
-        { action: 'cancel_task', task: 'task-123' },
+  it('lists what the resolver asks about names the tenant does not have, and none of its other questions', () => {
+    const draft = readDraft(
+      draftOf(
+        { action: 'retire_agents', agents: { name: 'agt-77aa-of-another-tenant' } },
+        // Found by the resolver although not spelled as in the directory: not unknown.
+        { action: 'grant_tools', agents: { name: 'Support Bot' }, tools: ['LEDGER'] },
+        { action: 'assign_role', principal: 'eve', role: 'tenant admin' },
+        { action: 'grant_knowledge', agents: { name: AGENTS.billingHelper.id }, knowledgeBases: ['handbok'] },
+        // A question for the person (which limit?), not a fault of the proposal.
+        { action: 'set_budget', agent: 'billing-helper', period: 'DAY' },
       ),
-    ).toEqual([]);
+    ).draft!;
+    const resolution = resolveDraft(draft, directory, { now: new Date('2025-03-04T10:00:00Z') });
+
+    expect(unknownNames(draft, resolution)).toEqual([
+      'No agent is called agt-77aa-of-another-tenant.',
+      'No knowledge base is called handbok. Did you mean handbook?',
+    ]);
+    expect(resolution.questions.length).toBeGreaterThan(2);
   });
 
-  it('lists every name that is neither', () => {
-    expect(
-      check(
-        { action: 'create_agent', name: 'brand-new', knowledgeBases: ['handbook', 'secrets'] },
-        { action: 'assign_role', principal: 'root', role: 'superuser' },
-        { action: 'submit_task', text: 'do it', agent: 'ghost' },
-      ),
-    ).toEqual([
-      "actions[0].knowledgeBases[1]: no knowledge base 'secrets' in the tenant",
-      "actions[1].principal: no principal 'root' in the tenant",
-      "actions[1].role: no role 'superuser' in the tenant",
-      "actions[2].agent: no agent 'ghost' in the tenant",
-    ]);
+  it('leaves out the questions the draft asked itself', () => {
+    const question = { text: 'No agent is called x.', options: [] };
+    const draft = { actions: [], questions: [question], notes: [] };
+    expect(unknownNames(draft, { steps: [], questions: [question], notes: [] })).toEqual([]);
   });
 });
 
