@@ -2,8 +2,8 @@ import { DraftSchema, planMethod, type Draft, type Resolution, type ResolvedStep
 import type { z } from 'zod';
 
 /**
- * The checks a model's proposal passes before its plan is used. Each returns
- * a problem as one line ("actions[0].action: unknown action 'x'"), or nothing.
+ * The checks a model's proposal passes before its plan is used. Each gives
+ * its problems as lines ("actions[0].action: unknown action 'x'"), none when it passes.
  * They trust nothing the model wrote: the draft is parsed and validated like
  * input from the network, its names must be the caller's tenant's, and its
  * steps must be ones the caller may run.
