@@ -11,7 +11,10 @@ export interface ResolvedInput {
 export interface ResolvedStep {
   service: string;
   method: string;
-  /** The request as proto3 JSON (camelCase field names, enums as names), without request_id. */
+  /**
+   * The request as the gateway's gRPC decoding hands it to the service (camelCase fields, enums as names, int64 as
+   * numbers, Timestamps as {seconds, nanos}, a FieldMask as its snake_case paths), without request_id.
+   */
   request: Record<string, unknown>;
   inputs: ResolvedInput[];
   /** One line with names beside ids: "Deploy agent billing-helper (09d75c1d…)". */

@@ -24,7 +24,7 @@ export const PlanStepInputSchema = z.object({
 export const PlanStepRecordSchema = z.object({
   service: z.string(),
   method: z.string(),
-  /** The request in proto3 JSON (names resolved to ids), without request_id. */
+  /** The request as JSON in the form the services receive it (command.proto PlanStep.request_json), without request_id. */
   requestJson: z.string(),
   preview: z.string(),
   permission: z.string(),
@@ -64,7 +64,7 @@ export const PlanStepOutcomeSchema = z.object({
   status: PlanStepStatusSchema,
   code: z.string(),
   message: z.string(),
-  /** The reply in proto3 JSON, cut to 16 KiB in the log (the caller got it whole). */
+  /** The reply as JSON, cut to 16 KiB in the log (the caller got it whole). */
   responseJson: z.string(),
   summary: z.string(),
 });
