@@ -1,5 +1,5 @@
 /**
- * `npm run bench [gateway|replay|authz|routing|cluster|knowledge]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
@@ -8,6 +8,7 @@ import { benchAuthz } from './authz.bench';
 import { benchRouting } from './routing.bench';
 import { benchCluster } from './cluster.bench';
 import { benchKnowledge } from './knowledge.bench';
+import { benchCommands } from './commands.bench';
 
 const which = process.argv[2] ?? 'all';
 const benches: Record<string, () => Promise<void>> = {
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   routing: benchRouting,
   cluster: benchCluster,
   knowledge: benchKnowledge,
+  commands: benchCommands,
 };
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
