@@ -22,6 +22,7 @@ import { ServiceClient, type RequestContext } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startCommands } from '../src/bootstrap';
 import { scriptedInterpreter } from './support/scripted-interpreter';
+import { MAX_PLAN_STEPS } from '../src/plan/plan.handler';
 
 /**
  * The commands service with the services its plans call (lifecycle) and the
@@ -139,6 +140,15 @@ describe('Interpret', () => {
     expect(recorded[0]!.data).toMatchObject({ text, digest: plan.digest, createdBy: plan.createdBy });
     expect(recorded[0]!.metadata.actor).toEqual(alice.actor);
     expect(plan.position).toBe(recorded[0]!.position);
+  });
+
+  it('asks to narrow down a plan of more calls than one plan holds, instead of recording them', async () => {
+    const within = await interpret(alice, `who am i, ${MAX_PLAN_STEPS} times`);
+    expect(within.steps).toHaveLength(MAX_PLAN_STEPS);
+    const over = await interpret(alice, `who am i, ${MAX_PLAN_STEPS + 1} times`);
+    expect(over.steps).toEqual([]);
+    expect(over.executable).toBe(false);
+    expect(over.questions.map((q) => q.text).join(' ')).toContain(`This would be ${MAX_PLAN_STEPS + 1} calls`);
   });
 
   it('replays the same plan for the same request_id, without interpreting again', async () => {

@@ -44,6 +44,13 @@ export const READ_WAIT_MS = 5_000;
 export const LOGGED_RESPONSE_MAX_BYTES = 16 * 1024;
 /** All replies of one execution in the log, so that its event stays well inside a NATS message. */
 const LOGGED_RESPONSES_MAX_BYTES = 512 * 1024;
+/**
+ * The most steps one plan holds, and the most bytes its steps' requests take: "retire every agent" in a
+ * tenant of thousands would otherwise record an event larger than a NATS message (1 MiB by default), and
+ * nobody reviews a thousand lines before confirming. Past either, the plan asks to narrow it down instead.
+ */
+export const MAX_PLAN_STEPS = 100;
+const MAX_PLAN_REQUEST_BYTES = 512 * 1024;
 
 /**
  * CommandService: Interpret records a plan (runs nothing), GetPlan reads the
@@ -145,15 +152,18 @@ export class PlanHandler {
       now: this.now(),
       isPermitted: (step) => access.authorize(ctx, step.service, catalogEntry(step).permission, step.request).allowed,
     });
+    const tooLarge = tooLargeQuestion(resolution.steps);
+    const steps = tooLarge ? [] : resolution.steps;
+    const questions = resolution.questions.map((q) => ({ text: q.text, options: [...q.options] }));
     return {
       planId,
       text,
       interpreter: made.interpreter,
       fallbackReason: made.fallbackReason,
-      steps: resolution.steps.map((step) => this.stepRecord(ctx, step)),
-      questions: resolution.questions.map((q) => ({ text: q.text, options: [...q.options] })),
+      steps: steps.map((step) => this.stepRecord(ctx, step)),
+      questions: tooLarge ? [...questions, { text: tooLarge, options: [] }] : questions,
       notes: [...resolution.notes],
-      digest: planDigest(resolution.steps),
+      digest: planDigest(steps),
       createdBy,
     };
   }
@@ -279,4 +289,11 @@ export function toProtoPlan(record: PlanRecord): Plan {
     lastExecution: lastExecution && toProtoExecution(lastExecution.data, lastExecution.position),
     position: lastExecution?.position ?? record.position,
   };
+}
+
+/** The question a plan too large to record or to review asks instead of its steps, or undefined. */
+function tooLargeQuestion(steps: readonly ResolvedStep[]): string | undefined {
+  const bytes = steps.reduce((sum, step) => sum + Buffer.byteLength(JSON.stringify(step.request)), 0);
+  if (steps.length <= MAX_PLAN_STEPS && bytes <= MAX_PLAN_REQUEST_BYTES) return undefined;
+  return `This would be ${steps.length} calls (${Math.ceil(bytes / 1024)} KiB of requests); a plan holds at most ${MAX_PLAN_STEPS} calls and ${MAX_PLAN_REQUEST_BYTES / 1024} KiB. Which agents exactly? Narrow it down, e.g. by capability, label or state.`;
 }

@@ -58,6 +58,17 @@ function resolve({ text, directory }: InterpretInput): Interpretation['resolutio
     const method = `${verb!.charAt(0).toUpperCase()}${verb!.slice(1)}Agent`;
     return { ...none, steps: [transition(method, verb!, agents[0]!)] };
   }
+  match = /^who am i, (\d+) times$/.exec(text);
+  if (match) {
+    const step: ResolvedStep = {
+      service: 'GovernanceService',
+      method: 'WhoAmI',
+      request: {},
+      inputs: [],
+      preview: 'Who am I',
+    };
+    return { ...none, steps: Array.from({ length: Number(match[1]) }, () => step) };
+  }
   if (text === 'who am i') {
     return {
       ...none,
