@@ -50,6 +50,62 @@ describe('parser', () => {
     ]);
   });
 
+  it('never reads a word more edits away than allowed as a verb ("wipe" is two from "give")', () => {
+    expect(editDistance('wipe', 'give')).toBe(2);
+    expect(parseCommand('wipe the fleet clean')).toEqual({
+      actions: [],
+      questions: [],
+      notes: ['ignored: "wipe the fleet clean" ("wipe" is not a verb of the grammar)'],
+    });
+    for (const text of ['purge all agents', 'wipe billing-helper', 'obliterate the support agents']) {
+      const draft = parseCommand(text);
+      expect(draft.actions, text).toEqual([]);
+      expect(draft.questions, text).toEqual([]);
+      expect(draft.notes[0], text).toMatch(/^ignored: /);
+    }
+  });
+
+  it("reads the issue's sentence: what the new agent handles, then a grant and a deploy of it", () => {
+    const draft = parseCommand(
+      'create an agent called invoice-bot that handles invoices and refunds, give it the ledger tool and deploy it',
+    );
+    expect(draft).toEqual({
+      actions: [
+        { action: 'create_agent', name: 'invoice-bot', capabilities: ['invoices', 'refunds'] },
+        { action: 'grant_tools', agents: { name: 'invoice-bot' }, tools: ['ledger'] },
+        { action: 'deploy_agents', agents: { name: 'invoice-bot' } },
+      ],
+      questions: [],
+      notes: [],
+    });
+    const resolution = resolveDraft(draft, fixtureDirectory, { now: NOW });
+    expect(resolution.questions).toEqual([]);
+    expect(resolution.steps.map((s) => [s.method, s.request, s.inputs])).toEqual([
+      [
+        'CreateAgent',
+        { agent: { name: 'invoice-bot', capabilities: ['invoices', 'refunds'], toolIds: [ID.ledger] } },
+        [],
+      ],
+      ['DeployAgent', {}, [{ field: 'id', fromStep: 0, fromField: 'id' }]],
+    ]);
+  });
+
+  it.each([
+    ['create invoice-bot who deals with disputes', { capabilities: ['disputes'] }],
+    ['add an agent called invoice-bot to handle invoices', { capabilities: ['invoices'] }],
+    ['create invoice-bot that helps with invoices and refunds', { capabilities: ['invoices', 'refunds'] }],
+    ['create invoice-bot for the finance team', { labels: { team: 'finance' } }],
+    ['create invoice-bot for billing', { capabilities: ['billing'] }],
+  ])('reads what a new agent is for: %s', (text, attributes) => {
+    expect(parseCommand(text).actions).toEqual([{ action: 'create_agent', name: 'invoice-bot', ...attributes }]);
+  });
+
+  it('ends a capability list at "with": an unnamed kind after it is asked about', () => {
+    const draft = parseCommand('create invoice-bot that handles refunds with ledger');
+    expect(draft.actions).toEqual([]);
+    expect(draft.questions.map((q) => q.text)).toEqual(['Is "ledger" a tool, a knowledge base or a capability?']);
+  });
+
   it('settles "it" and "them" from the agents named before, and asks when nothing came before', () => {
     expect(parseCommand('create invoice-bot and deploy it').actions[1]).toEqual({
       action: 'deploy_agents',

@@ -608,4 +608,104 @@ export const SECOND_SET: readonly CommandCase[] = [
   { text: 'reject approval 12', expect: asks },
 ];
 
-export const COMMAND_SET: readonly CommandCase[] = [...FIRST_SET, ...SECOND_SET];
+const invoiceBot = (capabilities?: string[], extra: Record<string, unknown> = {}) =>
+  create({ name: 'invoice-bot', ...(capabilities ? { capabilities } : {}), ...extra });
+
+/**
+ * Written after the issue's own acceptance sentence (the first case) failed,
+ * before the parser was changed or run on the others: the ways people ask for
+ * an agent with what it handles, and a handful of everyday phrasings.
+ */
+export const THIRD_SET: readonly CommandCase[] = [
+  {
+    text: 'create an agent called invoice-bot that handles invoices and refunds, give it the ledger tool and deploy it',
+    expect: plan(invoiceBot(['invoices', 'refunds'], { toolIds: [ID.ledger] }), deployCreated),
+  },
+  // ---- creating an agent with what it handles ----
+  { text: 'create invoice-bot', expect: plan(invoiceBot()) },
+  {
+    text: 'create an agent called invoice-bot that handles invoices and refunds',
+    expect: plan(invoiceBot(['invoices', 'refunds'])),
+  },
+  { text: 'create an agent called invoice-bot which handles invoices', expect: plan(invoiceBot(['invoices'])) },
+  {
+    text: 'make an agent named invoice-bot that can handle invoices and refunds',
+    expect: plan(invoiceBot(['invoices', 'refunds'])),
+  },
+  { text: 'set up a new agent called invoice-bot to handle invoices', expect: plan(invoiceBot(['invoices'])) },
+  {
+    text: 'create an agent called invoice-bot for invoices and refunds',
+    expect: plan(invoiceBot(['invoices', 'refunds'])),
+  },
+  { text: 'add an agent called invoice-bot who handles refunds', expect: plan(invoiceBot(['refunds'])) },
+  {
+    text: 'spin up a new agent named invoice-bot handling invoices and refunds',
+    expect: plan(invoiceBot(['invoices', 'refunds'])),
+  },
+  {
+    text: 'create invoice-bot with capabilities invoices, refunds',
+    expect: plan(invoiceBot(['invoices', 'refunds'])),
+  },
+  { text: 'create an agent called invoice-bot that does invoicing', expect: plan(invoiceBot(['invoicing'])) },
+  {
+    text: 'create invoice-bot that handles invoices and deploy it',
+    expect: plan(invoiceBot(['invoices']), deployCreated),
+  },
+  {
+    text: 'make an agent called invoice-bot that handles invoices, then deploy it',
+    expect: plan(invoiceBot(['invoices']), deployCreated),
+  },
+  {
+    text: 'create a new agent called invoice-bot that handles invoices and refunds and give it the ledger tool',
+    expect: plan(invoiceBot(['invoices', 'refunds'], { toolIds: [ID.ledger] })),
+  },
+  {
+    text: 'Create an agent named invoice-bot which handles invoices and refunds and deploy it.',
+    expect: plan(invoiceBot(['invoices', 'refunds']), deployCreated),
+  },
+  {
+    text: 'set up an agent called invoice-bot that handles billing questions',
+    expect: plan(invoiceBot(['billing questions'])),
+  },
+  {
+    text: 'create an agent called invoice-bot that handles invoices and refunds with the ledger tool',
+    expect: plan(invoiceBot(['invoices', 'refunds'], { toolIds: [ID.ledger] })),
+  },
+  {
+    text: 'create an agent called invoice-bot that handles invoices and pause billing-helper',
+    expect: plan(invoiceBot(['invoices']), pause(ID.billingHelper)),
+  },
+  {
+    text: 'can you create an agent called invoice-bot that handles refunds?',
+    expect: plan(invoiceBot(['refunds'])),
+  },
+  {
+    text: 'make a new agent called invoice-bot which can handle invoices, refunds and disputes',
+    expect: plan(invoiceBot(['invoices', 'refunds', 'disputes'])),
+  },
+  // ---- everyday phrasings ----
+  { text: 'wipe the fleet clean', expect: refuses },
+  { text: 'please deploy invoice-bot and billing-helper', expect: asks },
+  {
+    text: 'please deploy report-writer and research-bot',
+    expect: plan(deploy(ID.reportWriter), deploy(ID.researchBot)),
+  },
+  { text: 'pause all support agents please', expect: plan(pause(ID.supportDe), pause(ID.supportEn)) },
+  { text: 'can you retire the old-reporter agent?', expect: asks },
+  { text: 'can you retire the report-writer agent?', expect: plan(retire(ID.reportWriter)) },
+  { text: 'give billing-helper access to the policies knowledge base', expect: refuses },
+  { text: 'give sales-scout access to the policies knowledge base', expect: plan(kbs(ID.salesScout, [ID.policies])) },
+  { text: 'what agents are paused', expect: plan(listAgents('state = PAUSED')) },
+  { text: 'show me what billing-helper did today', expect: plan(events(ID.billingHelper, TODAY_START)) },
+  {
+    text: 'how much have we spent this month?',
+    expect: plan(read('GovernanceService', 'GetBudget', { scope: 'TENANT' })),
+  },
+  { text: 'ask billing-helper to refund order 42', expect: plan(task('refund order 42', ID.billingHelper)) },
+  {
+    text: 'set a daily budget of $5 for billing-helper',
+    expect: plan(budget({ scope: 'AGENT', agentId: ID.billingHelper, period: 'DAILY', costLimitMicros: 5_000_000 })),
+  },
+];
+
+export const COMMAND_SET: readonly CommandCase[] = [...FIRST_SET, ...SECOND_SET, ...THIRD_SET];

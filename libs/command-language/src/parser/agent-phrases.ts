@@ -1,6 +1,6 @@
 import type { AgentSelector } from '../draft';
 import { isWord, joinText, splitList, type Token } from './command-tokens';
-import { PLURAL_PRONOUNS, SINGULAR_PRONOUNS, STATE_WORDS } from './command-vocabulary';
+import { capabilityLeadLength, PLURAL_PRONOUNS, SINGULAR_PRONOUNS, STATE_WORDS } from './command-vocabulary';
 
 /** One agent reference of a sentence: a selector, or a pronoun to settle from what came before. */
 export type AgentRef =
@@ -178,12 +178,11 @@ export function readAgentItem(raw: readonly Token[]): AgentRef | undefined {
 /** "with the support capability", "with capability support", "that can do billing", "that handle refunds". */
 function readCapabilityPhrase(tokens: readonly Token[]): string | undefined {
   const words = tokens.map((t) => t.lower).filter((w) => !['the', 'a', 'an'].includes(w));
-  const m =
-    /^(?:capability|skill) (.+)$/.exec(words.join(' ')) ??
-    /^(.+) (?:capability|skill)$/.exec(words.join(' ')) ??
-    /^(?:can|could) (?:do|handle|help with)? ?(.+)$/.exec(words.join(' ')) ??
-    /^(?:do|does|handle|handles) (.+)$/.exec(words.join(' '));
-  return m ? m[1] : undefined;
+  const m = /^(?:capability|skill) (.+)$/.exec(words.join(' ')) ?? /^(.+) (?:capability|skill)$/.exec(words.join(' '));
+  if (m) return m[1];
+  // "that" / "which" came before these words: "can do billing", "handle refunds", "deal with invoices".
+  const lead = capabilityLeadLength(words) || (['can', 'could'].includes(words[0]) ? 1 : 0);
+  return lead > 0 && words.length > lead ? words.slice(lead).join(' ') : undefined;
 }
 
 /** A list of agent references: "A and B", "A, B and C", "every support agent". */

@@ -129,11 +129,13 @@ export function readVerb(word: string): VerbReading | undefined {
   }
   const allowed = word.length >= 7 ? 2 : 1;
   let best: string[] = [];
-  let bestDistance = allowed + 1;
+  let bestDistance = allowed;
   for (const verb of Object.keys(VERBS)) {
     // Lengths further apart than the edits allowed cannot be close: skip the costly comparison.
     if (verb.length < 4 || Math.abs(verb.length - word.length) > allowed) continue;
     const distance = editDistance(word, verb);
+    // One edit past the allowance is no typo ("wipe" is two edits from "give", a different action).
+    if (distance > allowed) continue;
     if (distance < bestDistance) {
       best = [verb];
       bestDistance = distance;
@@ -177,3 +179,28 @@ export const SINGULAR_PRONOUNS = ['it', 'this', 'that', 'him', 'her', 'its'];
 export const PLURAL_PRONOUNS = ['them', 'they', 'these', 'those', 'both', 'their'];
 /** Words that name the person typing: a plan never widens their own rights. */
 export const SELF_WORDS = ['me', 'myself', 'i', 'my', 'mine', 'us', 'ourselves'];
+
+/** "helps with", "deals with", "works on": verbs that introduce capabilities only with their preposition. */
+export const LEADS_BEFORE_WITH = ['help', 'helps', 'helping', 'deal', 'deals', 'dealing', 'work', 'works', 'working'];
+
+/**
+ * Words that introduce what an agent handles: "that handles", "which can
+ * handle", "who deals with", "to handle", "handling", "that does", "for".
+ * The number of words the introduction takes at `at`, or 0 when none starts there.
+ */
+export function capabilityLeadLength(words: readonly string[], at = 0): number {
+  let i = at;
+  if (['that', 'which', 'who'].includes(words[i])) i += 1;
+  if (['can', 'could', 'will', 'should', 'to'].includes(words[i])) i += 1;
+  const w = words[i];
+  if (['handle', 'handles', 'handling', 'do', 'does', 'doing', 'cover', 'covers', 'covering'].includes(w))
+    return i + 1 - at;
+  if (['manage', 'manages', 'managing', 'own', 'owns', 'specialises', 'specializes'].includes(w)) {
+    return i + (words[i + 1] === 'in' ? 2 : 1) - at;
+  }
+  if (LEADS_BEFORE_WITH.includes(w)) {
+    return words[i + 1] === 'with' || words[i + 1] === 'on' ? i + 2 - at : 0;
+  }
+  if (['take', 'takes', 'taking'].includes(w) && words[i + 1] === 'care' && words[i + 2] === 'of') return i + 3 - at;
+  return 0;
+}

@@ -285,7 +285,14 @@ class SentenceParser {
     }
     const reading = first.kind === 'word' ? readVerb(first.lower) : undefined;
     if (!reading) {
-      if (!this.readQuestion(clause)) this.ignore(clause);
+      // "purge all agents", "wipe the support agents": an unknown verb before an agent phrase is an action
+      // the grammar does not have, not a question about agents with the capability "purge".
+      const unknownVerb =
+        first.kind === 'word' &&
+        !Object.hasOwn(STATE_WORDS, first.lower) &&
+        isWord(clause[1], 'all', 'every', 'each', 'the', 'my', 'our', 'these', 'those');
+      if (unknownVerb) this.notes.push(`ignored: "${joinText(clause)}" ("${first.text}" is not a verb of the grammar)`);
+      else if (!this.readQuestion(clause)) this.ignore(clause);
       return;
     }
     if (reading.correctedFrom) this.notes.push(`read "${first.text}" as "${reading.verb}"`);
@@ -532,7 +539,11 @@ class SentenceParser {
 
   private add(clause: Token[]): void {
     const to = indexOfWord(clause, ['to', 'as']);
-    if (to > 0) {
+    // "add an agent called invoice-bot to handle invoices": the "to" says what the new agent is for.
+    const newAgent =
+      isWord(clause[1], 'a', 'an', 'new', 'another') &&
+      indexOfWord(clause.slice(1, 5), ['agent', 'bot', 'assistant']) >= 0;
+    if (to > 0 && !newAgent) {
       const before = clause.slice(1, to);
       const typed = readResourceItems(before);
       if (isWord(clause[to], 'as')) {

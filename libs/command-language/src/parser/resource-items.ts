@@ -1,5 +1,6 @@
-import { joinText, type Token } from './command-tokens';
+import { isWord, joinText, type Token } from './command-tokens';
 import { readLabel } from './agent-phrases';
+import { capabilityLeadLength, LEADS_BEFORE_WITH } from './command-vocabulary';
 
 export type ItemKind = 'tool' | 'kb' | 'capability' | 'role' | 'model' | 'label';
 
@@ -67,8 +68,9 @@ function trailingKind(words: readonly string[]): { kind: ItemKind; width: number
  * Reads a list of named things, each item typed by a keyword before it
  * ("tools ledger and crm") or after it ("the ledger and crm tools"), an
  * item with no keyword taking the kind of the keyword before it, or of a
- * plural keyword after it. Labels are "k=v"; "for X" and "that can X" are
- * capabilities.
+ * plural keyword after it. Labels are "k=v"; "for X", "that handles X",
+ * "who can handle X", "handling X", "that does X" are capabilities, and so is
+ * every untyped item after them ("that handles invoices and refunds").
  */
 export function readResourceItems(tokens: readonly Token[]): ResourceItems {
   const out: ResourceItems = { tools: [], knowledgeBases: [], capabilities: [], roles: [], labels: {}, untyped: [] };
@@ -93,10 +95,10 @@ export function readResourceItems(tokens: readonly Token[]): ResourceItems {
     );
     if (item.length === 0) return;
     const words = item.map((t) => t.lower);
-    const lead = kindOfWord(words, 0);
-    if (lead && item.length > lead.width) {
-      prefixKind = lead.kind;
-      items.push({ name: joinText(item.slice(lead.width)), kind: lead.kind });
+    const keyword = kindOfWord(words, 0);
+    if (keyword && item.length > keyword.width) {
+      prefixKind = keyword.kind;
+      items.push({ name: joinText(item.slice(keyword.width)), kind: keyword.kind });
       return;
     }
     const trail = trailingKind(words);
@@ -108,21 +110,35 @@ export function readResourceItems(tokens: readonly Token[]): ResourceItems {
       });
       return;
     }
-    if (lead) {
-      prefixKind = lead.kind;
+    if (keyword) {
+      prefixKind = keyword.kind;
       return;
     }
-    if (words[0] === 'for' || (words[0] === 'can' && words.length > 1)) {
+    // "for the finance team" says whose agent it is: the team label the fleet is grouped by.
+    const team = /^for (?:the )?([a-z0-9_.-]+) team$/.exec(words.join(' '));
+    if (team) {
+      out.labels.team = team[1];
+      return;
+    }
+    const lead =
+      words[0] === 'for' ? 1 : capabilityLeadLength(words) || (words[0] === 'can' && words.length > 1 ? 1 : 0);
+    if (lead > 0) {
       prefixKind = 'capability';
-      const skip = words[1] === 'do' || words[1] === 'handle' ? 2 : 1;
-      if (item.length > skip) items.push({ name: joinText(item.slice(skip)), kind: 'capability' });
+      let from = lead;
+      while (from < item.length && ['the', 'a', 'an', 'all'].includes(words[from])) from += 1;
+      if (item.length > from) items.push({ name: joinText(item.slice(from)), kind: 'capability' });
       return;
     }
     items.push({ name: joinText(item), kind: prefixKind });
   };
   for (const t of tokens) {
-    if ((t.kind === 'word' || t.kind === 'punct') && SEPARATORS.includes(t.lower)) flush();
-    else current.push(t);
+    // "helps with", "deals with": the "with" belongs to the phrase that introduces capabilities.
+    const joinsLead = isWord(t, 'with') && isWord(current[current.length - 1], ...LEADS_BEFORE_WITH);
+    if (!joinsLead && (t.kind === 'word' || t.kind === 'punct') && SEPARATORS.includes(t.lower)) {
+      flush();
+      // "that handles refunds with ledger": "with" starts new attributes, so "ledger" is not one more capability.
+      if (prefixKind === 'capability' && isWord(t, 'with', 'using', 'having', 'has')) prefixKind = undefined;
+    } else current.push(t);
   }
   flush();
   // "the ledger and crm tools": an untyped item takes a plural keyword that follows it.
