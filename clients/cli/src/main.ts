@@ -26,6 +26,9 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 const EXAMPLES = `
 Examples:
+  $ aos do "create an agent called invoice-bot that handles invoices and refunds, give it the ledger tool and deploy it"
+  $ aos do "which agents are paused?"
+  $ aos do "pause every support agent" --yes
   $ aos agents create --name billing-bot --capability billing --capability refunds --label team=support
   $ aos agents list --state active --capability billing
   $ aos agents get 6f1c0c3e-… --json
@@ -56,7 +59,8 @@ Connection:
   config   --config, $AOS_CONFIG, or ~/.config/aos/config.json: {"addr": "…", "key": "…"}
 
 Exit status: 0 success, 1 the call failed (the gRPC status is printed), 2 usage error,
-             3 \`aos access check\` answered "not allowed",
+             3 \`aos access check\` answered "not allowed", or an \`aos do\` step is not permitted
+             (\`aos do\`: 2 when the plan has open questions or no step; 1 when declined or a step failed),
              4 \`aos tasks submit --wait\` or \`aos tasks watch\`: the task FAILED or was CANCELLED.
 
 Every command has --help with examples, e.g. \`aos keys create --help\`.

@@ -15,6 +15,10 @@ export const HEALTH_CHECKED_SERVICES = [
   `${PROTO_PACKAGE}.GovernanceService`,
   `${PROTO_PACKAGE}.TaskService`,
   `${PROTO_PACKAGE}.RuntimeService`,
+  `${PROTO_PACKAGE}.ToolService`,
+  `${PROTO_PACKAGE}.KnowledgeService`,
+  `${PROTO_PACKAGE}.ContextService`,
+  `${PROTO_PACKAGE}.CommandService`,
 ];
 
 const PROTO_PATHS = PROTO_FILES.map((f) => join(PROTO_ROOT, f));

@@ -412,6 +412,10 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
           'aos.v1.AuditService',
           'aos.v1.GovernanceService',
           'aos.v1.TaskService',
+          'aos.v1.ToolService',
+          'aos.v1.KnowledgeService',
+          'aos.v1.ContextService',
+          'aos.v1.CommandService',
         ]) {
           await expect(unary(health, 'check', { service }, new grpc.Metadata())).resolves.toEqual({
             status: 'SERVING',
@@ -448,6 +452,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
             'aos.v1.AuditService',
             'aos.v1.GovernanceService',
             'aos.v1.TaskService',
+            'aos.v1.CommandService',
             'grpc.health.v1.Health',
           ]),
         );
@@ -457,6 +462,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
           'aos.v1.AuditService',
           'aos.v1.GovernanceService',
           'aos.v1.TaskService',
+          'aos.v1.CommandService',
           'grpc.health.v1.Health',
         ]) {
           const files = await ask({ fileContainingSymbol: symbol });
