@@ -35,6 +35,8 @@ export interface RecordedChatRequest {
 export interface ScriptedModelServer {
   /** The OpenAI base URL: http://127.0.0.1:<port>/v1 */
   readonly baseURL: string;
+  /** The stack's configuration for this server: AOS_OPENAI_BASE_URL, AOS_OPENAI_API_KEY, AOS_MODEL. */
+  readonly env: Readonly<Record<'AOS_OPENAI_BASE_URL' | 'AOS_OPENAI_API_KEY' | 'AOS_MODEL', string>>;
   /** Every chat completion request so far, in arrival order. */
   readonly requests: RecordedChatRequest[];
   /** Appends replies to the default script (for requests no keyed script matches). */
@@ -182,8 +184,10 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
   const { port } = http.address() as AddressInfo;
 
   const matching = (key?: string) => requests.filter((r) => key === undefined || r.script === key);
+  const baseURL = `http://127.0.0.1:${port}/v1`;
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL,
+    env: { AOS_OPENAI_BASE_URL: baseURL, AOS_OPENAI_API_KEY: 'scripted-key', AOS_MODEL: 'scripted-model' },
     requests,
     script: (...replies) => scripts.get('')!.push(...replies),
     otherwise: (reply) => (fallback = reply),

@@ -59,9 +59,7 @@ beforeAll(async () => {
   echo = await startEchoServer();
   t = await startTestStack({
     env: {
-      AOS_OPENAI_BASE_URL: model.baseURL,
-      AOS_OPENAI_API_KEY: 'scripted-key',
-      AOS_MODEL: 'scripted-model',
+      ...model.env,
       AOS_ROUTER: 'lexical',
     },
   });

@@ -22,8 +22,7 @@ beforeAll(async () => {
   model = await startScriptedModelServer();
   t = await startTestStack({
     env: {
-      AOS_OPENAI_BASE_URL: model.baseURL,
-      AOS_MODEL: 'scripted-model',
+      ...model.env,
       AOS_ROUTER: 'lexical',
       AOS_RUN_LEASE_MS: String(LEASE_MS),
     },

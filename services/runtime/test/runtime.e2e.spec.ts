@@ -65,9 +65,7 @@ beforeAll(async () => {
   t = await startTestStack({
     topology: 'process-per-service',
     env: {
-      AOS_OPENAI_BASE_URL: model.baseURL,
-      AOS_OPENAI_API_KEY: 'scripted-key',
-      AOS_MODEL: 'scripted-model',
+      ...model.env,
       // (d) prices: 1,000 micro-units per input token, 2,000 per output token.
       AOS_MODEL_PRICES: 'scripted-model=1000/2000',
       // The scripted server answers the runtime's model calls only; the LLM router has its own test.

@@ -23,9 +23,7 @@ beforeAll(async () => {
   model = await startScriptedModelServer();
   t = await startTestStack({
     env: {
-      AOS_OPENAI_BASE_URL: model.baseURL,
-      AOS_OPENAI_API_KEY: 'scripted-key',
-      AOS_MODEL: 'scripted-model',
+      ...model.env,
       // Only the commands service should talk to the scripted server.
       AOS_ROUTER: 'lexical',
     },
