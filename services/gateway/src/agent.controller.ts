@@ -15,7 +15,11 @@ import {
   type UpdateAgentRequest,
   type WatchAgentsRequest,
 } from '@aos/contracts';
+import { resourceOf } from '@aos/access-control';
+import { PermissionDeniedError } from '@aos/errors';
+import { AccessModelFeed } from './access-model.feed';
 import { AgentWatchStream } from './agent-watch.stream';
+import { refusedResource } from './authz/permission.guard';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
 import { ServiceForwarder } from './service-forwarder';
@@ -32,6 +36,7 @@ export class AgentController implements AgentServiceController {
     @Inject(CallContextResolver) private readonly calls: CallContextResolver,
     @Inject(ServiceForwarder) private readonly services: ServiceForwarder,
     @Inject(AgentWatchStream) private readonly watch: AgentWatchStream,
+    @Inject(AccessModelFeed) private readonly access: AccessModelFeed,
   ) {}
 
   @RequiresPermission('agents.create')
@@ -39,9 +44,26 @@ export class AgentController implements AgentServiceController {
     return this.services.forward(LifecycleSubjects.create, request, metadata);
   }
 
+  /**
+   * By name the guard could only check the tenant (`*`): there is no id before
+   * lifecycle answers. The agent found is then checked as a lookup by its id
+   * would have been, so a rule denying agents/<id> is not sidestepped by the
+   * name, and the refusal reads the same either way.
+   */
   @RequiresPermission('agents.get')
-  getAgent(request: GetAgentRequest, metadata?: Metadata): Promise<Agent> {
-    return this.services.forward(LifecycleSubjects.get, request, metadata);
+  async getAgent(request: GetAgentRequest, metadata?: Metadata): Promise<Agent> {
+    const agent = await this.services.forward(LifecycleSubjects.get, request, metadata);
+    if (request.id) return agent;
+    const { caller } = this.calls.of(metadata);
+    const refused = refusedResource(this.access.model, caller, 'agents.get', [
+      resourceOf('AgentService', { id: agent.id }),
+    ]);
+    if (refused !== undefined) {
+      throw new PermissionDeniedError(
+        `${caller.identity.subject} lacks permission agents.get on ${refused}, required by AgentService.GetAgent`,
+      );
+    }
+    return agent;
   }
 
   @RequiresPermission('agents.list')
