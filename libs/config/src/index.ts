@@ -170,3 +170,4 @@ export function requireNatsUrl(config: AosConfig): string {
 }
 export { redactUrl } from './redact';
 export { costMicrosOf, parseModelPrices, type ModelPrice, type ModelPrices } from './model-prices';
+export { modelServerClient, type ModelServerClientOptions } from './model-server-client';

@@ -1,3 +1,4 @@
+import { modelServerClient } from '@aos/config';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { resolveDraft, type Resolution } from '@aos/command-language';
 import { describeError } from '@aos/errors';
@@ -47,12 +48,7 @@ export class ModelInterpreter implements TextInterpreter {
 
   constructor(private readonly options: ModelInterpreterOptions) {
     // No retries: the person waits for the plan, and the parser's plan is the answer when the model fails.
-    this.client = new OpenAI({
-      baseURL: options.baseURL,
-      apiKey: options.apiKey || 'not-set',
-      timeout: options.timeoutMs,
-      maxRetries: 0,
-    });
+    this.client = modelServerClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
     this.clock = options.clock ?? Date.now;
   }
 

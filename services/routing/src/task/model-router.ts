@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import { modelServerClient } from '@aos/config';
+import type OpenAI from 'openai';
 import { describeError } from '@aos/errors';
 import type { AgentInfo } from '../agent/agent.roster';
 import type { RoutingOutcome } from './task.decider';
@@ -49,12 +50,7 @@ export class OpenAiModelRouter implements ModelRouterPort {
   constructor(options: OpenAiModelRouterOptions) {
     this.model = options.model;
     // No retries: routing waits for the answer, and the lexical choice is a good fallback.
-    this.client = new OpenAI({
-      baseURL: options.baseURL,
-      apiKey: options.apiKey ?? 'unused',
-      timeout: options.timeoutMs,
-      maxRetries: 0,
-    });
+    this.client = modelServerClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
   }
 
   async choose(text: string, candidates: readonly ModelRouterCandidate[]): Promise<ModelChoice> {

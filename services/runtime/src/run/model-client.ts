@@ -1,3 +1,4 @@
+import { modelServerClient } from '@aos/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
@@ -44,13 +45,8 @@ export class ModelClient {
   private readonly backoffMs: number;
 
   constructor(private readonly options: ModelClientOptions) {
-    this.client = new OpenAI({
-      baseURL: options.baseURL,
-      // Servers that need no key (local ones) still get a header the client insists on.
-      apiKey: options.apiKey || 'not-set',
-      timeout: options.timeoutMs,
-      maxRetries: 0,
-    });
+    // Retries are counted here (for the log), not left to the client.
+    this.client = modelServerClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
     this.maxRetries = options.maxRetries ?? 2;
     this.backoffMs = options.backoffMs ?? 500;
   }
