@@ -77,11 +77,11 @@ function apiKey(id: string, overrides: Record<string, unknown> = {}): Record<str
   return {
     id,
     tenantId: 'acme',
-    principalId: 'p2',
+    principalId: P2,
     prefix: 'k3x9q2mf',
     description: 'ci',
     state: 'API_KEY_ACTIVE',
-    createdBy: 'user:p1',
+    createdBy: `user:${P1}`,
     createTime: CREATED,
     logPosition: 12,
     ...overrides,
@@ -94,7 +94,7 @@ function binding(subject: string, role: string): Record<string, unknown> {
     tenantId: 'acme',
     subject,
     role,
-    createdBy: 'user:p1',
+    createdBy: `user:${P1}`,
     createTime: CREATED,
     logPosition: 13,
   };
@@ -104,7 +104,7 @@ function approval(id: string, overrides: Record<string, unknown> = {}): Record<s
   return {
     id,
     tenantId: 'acme',
-    subject: 'agent:a1',
+    subject: `agent:${A1}`,
     action: 'tools.call',
     resource: 'tools/payments',
     reason: 'refund order 1234',
@@ -170,9 +170,9 @@ describe('aos CLI against a gRPC server', () => {
       unary: {
         CreateAgent: (req) => agent(A1, { ...(req.agent as object), id: A1 }),
         GetAgent: (req) => {
-          if (req.id !== A1)
+          if (req.id !== A1 && req.name !== 'billing-helper')
             throw new StatusError(grpc.status.NOT_FOUND, `agent "${String(req.id || req.name)}" not found`);
-          return agent(A1, { state: 'ACTIVE', revision: 3 });
+          return agent(A1, { name: 'billing-helper', state: 'ACTIVE', revision: 3 });
         },
         ListAgents: (req) =>
           req.pageToken === ''
@@ -209,6 +209,9 @@ describe('aos CLI against a gRPC server', () => {
         CreatePrincipal: (req) => principal(P2, { ...(req.principal as object), id: P2, subject: 'service:p2' }),
         GetPrincipal: (req) => {
           // By id, or by name as the server finds it.
+          if (req.id === P2 || req.name === 'ci-bot') {
+            return principal(P2, { kind: 'SERVICE', name: 'ci-bot', subject: `service:${P2}` });
+          }
           if (req.id !== P1 && req.name !== 'alice') {
             throw new StatusError(grpc.status.NOT_FOUND, `principal "${String(req.id || req.name)}" not found`);
           }
@@ -246,18 +249,18 @@ describe('aos CLI against a gRPC server', () => {
         DefineRole: (req) => ({ ...(req.role as object), builtIn: false }),
         AssignRole: (req) => binding(String(req.subject), String(req.role)),
         RevokeRole: (req) => binding(String(req.subject), String(req.role)),
-        ListRoleBindings: () => ({ bindings: [binding('user:p1', 'operator'), binding('group:ops', 'viewer')] }),
+        ListRoleBindings: () => ({ bindings: [binding(`user:${P1}`, 'operator'), binding('group:ops', 'viewer')] }),
         AddPolicyRule: (req) => ({
           ...(req.rule as object),
           id: 'r1',
           tenantId: 'acme',
-          createdBy: 'user:p1',
+          createdBy: `user:${P1}`,
           createTime: CREATED,
           logPosition: 16,
         }),
         RemovePolicyRule: (req) => ({
           id: req.id,
-          subject: 'agent:a1',
+          subject: `agent:${A1}`,
           action: 'tools.call',
           resource: '*',
           effect: 'ALLOW',
@@ -266,7 +269,7 @@ describe('aos CLI against a gRPC server', () => {
           rules: [
             {
               id: 'r1',
-              subject: 'agent:a1',
+              subject: `agent:${A1}`,
               action: 'tools.call',
               resource: 'tools/payments',
               effect: 'ALLOW',
@@ -276,7 +279,7 @@ describe('aos CLI against a gRPC server', () => {
           ],
         }),
         CheckAccess: (req) => {
-          const subject = String(req.subject || 'user:p1');
+          const subject = String(req.subject || `user:${P1}`);
           if (req.action === 'agents.pause') {
             return {
               decision: 'ALLOWED',
@@ -309,7 +312,7 @@ describe('aos CLI against a gRPC server', () => {
         DecideApproval: (req) =>
           approval(String(req.id), {
             state: req.approve ? 'APPROVED' : 'REJECTED',
-            decidedBy: 'user:p1',
+            decidedBy: `user:${P1}`,
             decisionReason: req.reason,
             decideTime: CREATED,
             revision: 1,
@@ -717,9 +720,23 @@ describe('aos CLI against a gRPC server', () => {
 
       expect(gateway.calls[0]).toMatchObject({ method: 'ListApiKeys', request: { principalId: P2 } });
       expect(listed.stdout.split('\n')[0]).toMatch(/^ID +PREFIX +PRINCIPAL +STATE +DESCRIPTION +CREATED +EXPIRES$/);
-      expect(listed.stdout).toMatch(/^k1 +k3x9q2mf +p2 +ACTIVE +ci +2025-01-31T12:00:00.000Z +never$/m);
-      expect(listed.stdout).toMatch(/^k2 +k3x9q2mf +p2 +REVOKED +ci +\S+ +2025-02-19T21:20:00.000Z$/m);
-      expect(gateway.calls[1]).toMatchObject({ method: 'RevokeApiKey', request: { id: 'k1', requestId: 'r-revoke' } });
+      expect(listed.stdout).toMatch(
+        /^k1 +k3x9q2mf +ci-bot \(6f1c0c3e…\) +ACTIVE +ci +2025-01-31T12:00:00.000Z +never$/m,
+      );
+      expect(listed.stdout).toMatch(
+        /^k2 +k3x9q2mf +ci-bot \(6f1c0c3e…\) +REVOKED +ci +\S+ +2025-02-19T21:20:00.000Z$/m,
+      );
+      expect(gateway.calls.find((c) => c.method === 'RevokeApiKey')?.request).toMatchObject({
+        id: 'k1',
+        requestId: 'r-revoke',
+      });
+      // The list's principal is asked about once for both rows (and by id: --principal was one).
+      expect(gateway.calls.slice(0, 2).map((c) => [c.method, c.request.id])).toEqual([
+        ['ListApiKeys', undefined],
+        ['GetPrincipal', P2],
+      ]);
+      expect(revoked.stdout).toMatch(/^PRINCIPAL +ci-bot \(6f1c0c3e…\)$/m);
+      expect(revoked.stdout).toMatch(/^CREATED BY +user:alice \(6f1c0c3e…\)$/m);
       expect(revoked.stdout).toMatch(/^STATE +REVOKED$/m);
       expect(revoked.stdout).toMatch(/^REVOKED +2025-01-31T12:00:00.000Z$/m);
       for (const run of [listed, revoked]) expect(run.stdout + run.stderr).not.toMatch(/SECRET|aos_k3x9q2mf_/);
@@ -752,27 +769,45 @@ describe('aos CLI against a gRPC server', () => {
       expect(defined.stdout).toMatch(/^BUILT-IN +no$/m);
     });
 
-    it('assigns and revokes a role and lists bindings by subject', async () => {
-      const assigned = await aos(['roles', 'assign', 'user:p2', 'operator']);
-      await aos(['roles', 'revoke', 'user:p2', 'operator', '--request-id', 'r-9']);
-      const listed = await aos(['roles', 'bindings', '--subject', 'user:p1']);
+    it('assigns and revokes a role by a principal name, lists bindings by subject with names beside the ids', async () => {
+      const assigned = await aos(['roles', 'assign', 'ci-bot', 'operator']);
+      await aos(['roles', 'revoke', `service:${P2}`, 'operator', '--request-id', 'r-9']);
+      const listed = await aos(['roles', 'bindings', '--subject', 'user:alice']);
 
-      expect(gateway.calls.map((c) => c.method)).toEqual(['AssignRole', 'RevokeRole', 'ListRoleBindings']);
-      expect(gateway.calls[0]?.request).toMatchObject({ subject: 'user:p2', role: 'operator' });
-      expect(gateway.calls[0]?.request.requestId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(gateway.calls[1]?.request).toEqual({ subject: 'user:p2', role: 'operator', requestId: 'r-9' });
-      expect(gateway.calls[2]?.request).toEqual({ subject: 'user:p1', minPosition: 0 });
+      const changes = gateway.calls.filter((c) => c.method !== 'GetPrincipal');
+      expect(changes.map((c) => c.method)).toEqual(['AssignRole', 'RevokeRole', 'ListRoleBindings']);
+      expect(gateway.calls[0]).toMatchObject({ method: 'GetPrincipal', request: { id: '', name: 'ci-bot' } });
+      expect(changes[0]?.request).toMatchObject({ subject: `service:${P2}`, role: 'operator' });
+      expect(changes[0]?.request.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(changes[1]?.request).toEqual({ subject: `service:${P2}`, role: 'operator', requestId: 'r-9' });
+      expect(changes[2]?.request).toEqual({ subject: `user:${P1}`, minPosition: 0 });
       expect(assigned.stdout).toMatch(/^ID +b-operator$/m);
-      expect(assigned.stdout).toMatch(/^SUBJECT +user:p2$/m);
-      expect(listed.stdout).toMatch(/^b-viewer +group:ops +viewer +user:p1 +2025-01-31T12:00:00.000Z$/m);
+      expect(assigned.stdout).toMatch(/^SUBJECT +service:ci-bot \(6f1c0c3e…\)$/m);
+      expect(assigned.stdout).toMatch(/^CREATED BY +user:alice \(6f1c0c3e…\)$/m);
+      expect(listed.stdout).toMatch(
+        /^b-operator +user:alice \(6f1c0c3e…\) +operator +user:alice \(6f1c0c3e…\) +2025-01-31T12:00:00.000Z$/m,
+      );
+      expect(listed.stdout).toMatch(
+        /^b-viewer +group:ops +viewer +user:alice \(6f1c0c3e…\) +2025-01-31T12:00:00.000Z$/m,
+      );
     });
 
-    it('refuses a subject that is not kind:name before calling the server', async () => {
-      const run = await aos(['roles', 'assign', 'p2', 'operator']);
+    it('refuses a subject of an unknown kind before calling the server', async () => {
+      const run = await aos(['roles', 'assign', 'admin:p2', 'operator']);
 
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain("value 'p2' is invalid for argument 'subject'");
+      expect(run.stderr).toContain("value 'admin:p2' is invalid for argument 'subject'");
       expect(gateway.calls).toEqual([]);
+    });
+
+    it('refuses a name that names nothing (NOT_FOUND, exit 1) and a kind the principal is not (exit 2)', async () => {
+      const missing = await aos(['roles', 'assign', 'nobody', 'operator']);
+      const wrongKind = await aos(['roles', 'assign', 'user:ci-bot', 'operator']);
+
+      expect(missing).toEqual({ code: 1, stdout: '', stderr: 'error: NOT_FOUND: principal "nobody" not found\n' });
+      expect(wrongKind).toMatchObject({ code: 2, stdout: '' });
+      expect(wrongKind.stderr).toBe(`error: user:ci-bot is not a user principal: its subject is service:${P2}\n`);
+      expect(gateway.calls.map((c) => c.method)).toEqual(['GetPrincipal', 'GetPrincipal']);
     });
 
     it('adds allow, deny and approval rules, removes one and lists them', async () => {
@@ -780,7 +815,7 @@ describe('aos CLI against a gRPC server', () => {
         'policies',
         'add',
         '--subject',
-        'agent:a1',
+        'agent:billing-helper',
         '--action',
         'tools.call',
         '--resource',
@@ -789,23 +824,34 @@ describe('aos CLI against a gRPC server', () => {
       ]);
       await aos(['policies', 'add', '--subject', 'role:operator', '--action', 'agents.retire', '--deny']);
       const removed = await aos(['policies', 'remove', 'r1']);
-      const listed = await aos(['policies', 'list', '--subject', 'agent:a1']);
+      const listed = await aos(['policies', 'list', '--subject', `agent:${A1}`]);
 
-      expect(gateway.calls[0]?.request.rule).toMatchObject({
-        subject: 'agent:a1',
+      expect(gateway.calls[0]).toMatchObject({ method: 'GetAgent', request: { id: '', name: 'billing-helper' } });
+      const changes = gateway.calls.filter((c) => !['GetAgent', 'GetPrincipal'].includes(c.method));
+      expect(changes[0]?.request.rule).toMatchObject({
+        subject: `agent:${A1}`,
         action: 'tools.call',
         resource: 'tools/payments',
         effect: 'ALLOW',
         requiresApproval: true,
       });
-      expect(gateway.calls[1]?.request.rule).toMatchObject({ resource: '*', effect: 'DENY', requiresApproval: false });
-      expect(gateway.calls[2]?.request).toMatchObject({ id: 'r1' });
-      expect(gateway.calls[3]?.request).toEqual({ subject: 'agent:a1', minPosition: 0 });
+      expect(changes[1]?.request.rule).toMatchObject({
+        subject: 'role:operator',
+        resource: '*',
+        effect: 'DENY',
+        requiresApproval: false,
+      });
+      expect(changes[2]?.request).toMatchObject({ id: 'r1' });
+      expect(changes[3]?.request).toEqual({ subject: `agent:${A1}`, minPosition: 0 });
+      expect(allowed.stdout).toMatch(/^SUBJECT +agent:billing-helper \(6f1c0c3e…\)$/m);
+      expect(allowed.stdout).toMatch(/^CREATED BY +user:alice \(6f1c0c3e…\)$/m);
       expect(allowed.stdout).toMatch(/^EFFECT +ALLOW$/m);
       expect(allowed.stdout).toMatch(/^REQUIRES APPROVAL +yes$/m);
       expect(removed.stdout).toMatch(/^ID +r1$/m);
       expect(listed.stdout.split('\n')[0]).toMatch(/^ID +SUBJECT +EFFECT +ACTION +RESOURCE +APPROVAL +CREATED BY$/);
-      expect(listed.stdout).toMatch(/^r1 +agent:a1 +ALLOW +tools.call +tools\/payments +required$/m);
+      expect(listed.stdout).toMatch(
+        /^r1 +agent:billing-helper \(6f1c0c3e…\) +ALLOW +tools.call +tools\/payments +required$/m,
+      );
       expect(listed.stdout).toMatch(/^r2 +role:operator +DENY +agents.retire +\*$/m);
     });
 
@@ -837,19 +883,22 @@ describe('aos CLI against a gRPC server', () => {
         minPosition: 0,
       });
       expect(run.stdout.split('\n')[0]).toMatch(/^DECISION +ALLOWED$/);
-      expect(run.stdout).toMatch(/^EXPLANATION +allowed: user:p1 has role operator \(binding b-operator\)/m);
-      expect(run.stdout).toMatch(/^BINDING +b-operator \(user:p1 → operator\)$/m);
+      expect(run.stdout).toMatch(/^SUBJECT +user:alice \(6f1c0c3e…\)$/m);
+      expect(run.stdout).toMatch(/^BINDING +b-operator \(user:alice \(6f1c0c3e…\) → operator\)$/m);
       expect(run.stdout).toMatch(/^RESOURCE +agents\/a1$/m);
     });
 
     it('exits 3 when access check answers anything but ALLOWED, also with --json', async () => {
-      const approval = await aos(['access', 'check', '--subject', 'agent:a1', '--action', 'tools.call']);
-      const denied = await aos(['access', 'check', '--subject', 'agent:a1', '--action', 'audit.replay', '--json']);
+      const approval = await aos(['access', 'check', '--subject', 'agent:billing-helper', '--action', 'tools.call']);
+      const denied = await aos(['access', 'check', '--subject', `agent:${A1}`, '--action', 'audit.replay', '--json']);
 
       expect(approval.code).toBe(3);
       expect(approval.stderr).toBe('');
       expect(approval.stdout.split('\n')[0]).toMatch(/^DECISION +APPROVAL_REQUIRED$/);
-      expect(approval.stdout).toMatch(/^RULE +r1 \(ALLOW agent:a1 tools.call on tools\/payments\)$/m);
+      expect(approval.stdout).toMatch(/^SUBJECT +agent:billing-helper \(6f1c0c3e…\)$/m);
+      expect(approval.stdout).toMatch(
+        /^RULE +r1 \(ALLOW agent:billing-helper \(6f1c0c3e…\) tools.call on tools\/payments\)$/m,
+      );
       expect(approval.stdout).toMatch(/^RESOURCE +\*$/m);
       expect(denied.code).toBe(3);
       expect(JSON.parse(denied.stdout)).toMatchObject({
@@ -857,7 +906,9 @@ describe('aos CLI against a gRPC server', () => {
         allowed: false,
         explanation: 'denied: nothing grants audit.replay',
       });
-      expect(gateway.calls[1]?.request).toMatchObject({ subject: 'agent:a1', action: 'audit.replay', resource: '' });
+      const checks = gateway.calls.filter((c) => c.method === 'CheckAccess');
+      expect(checks.map((c) => c.request.subject)).toEqual([`agent:${A1}`, `agent:${A1}`]);
+      expect(checks[1]?.request).toMatchObject({ action: 'audit.replay', resource: '' });
     });
 
     it('documents the access check exit codes in --help', async () => {
@@ -865,7 +916,8 @@ describe('aos CLI against a gRPC server', () => {
 
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Exit status: 0 allowed, 3 not allowed');
-      expect(run.stdout).toContain('$ aos access check --subject agent:a1 --action tools.call');
+      expect(run.stdout).toContain('$ aos access check --subject agent:billing-helper --action tools.call');
+      expect(run.stdout).toContain('a principal by name or id (alice)');
     });
 
     it('lists approvals by state and approves and rejects with reasons', async () => {
@@ -875,9 +927,14 @@ describe('aos CLI against a gRPC server', () => {
 
       expect(gateway.calls[0]?.request).toMatchObject({ state: 'PENDING', pageSize: 0, pageToken: '' });
       expect(listed.stdout.split('\n')[0]).toMatch(/^ID +STATE +SUBJECT +ACTION +RESOURCE +REASON +CREATED +EXPIRES$/);
-      expect(listed.stdout).toMatch(/^ap1 +PENDING +agent:a1 +tools.call +tools\/payments +refund order 1234 /m);
-      expect(gateway.calls[1]?.request).toMatchObject({ id: 'ap1', approve: true, reason: '' });
-      expect(gateway.calls[2]?.request).toEqual({
+      expect(listed.stdout).toMatch(
+        /^ap1 +PENDING +agent:billing-helper \(6f1c0c3e…\) +tools.call +tools\/payments +refund order 1234 /m,
+      );
+      const decisions = gateway.calls.filter((c) => c.method === 'DecideApproval');
+      // Both rows' requester is one agent: asked about once.
+      expect(gateway.calls.slice(0, 2).map((c) => c.method)).toEqual(['ListApprovals', 'GetAgent']);
+      expect(decisions[0]?.request).toMatchObject({ id: 'ap1', approve: true, reason: '' });
+      expect(decisions[1]?.request).toEqual({
         id: 'ap2',
         approve: false,
         reason: 'already refunded',
@@ -885,7 +942,7 @@ describe('aos CLI against a gRPC server', () => {
       });
       expect(approved.stdout).toMatch(/^STATE +APPROVED$/m);
       expect(rejected.stdout).toMatch(/^STATE +REJECTED$/m);
-      expect(rejected.stdout).toMatch(/^DECIDED BY +user:p1$/m);
+      expect(rejected.stdout).toMatch(/^DECIDED BY +user:alice \(6f1c0c3e…\)$/m);
       expect(rejected.stdout).toMatch(/^DECISION REASON +already refunded$/m);
     });
 
@@ -923,6 +980,7 @@ describe('aos CLI against a gRPC server', () => {
       });
       expect(gateway.calls[0]?.request.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(run.stdout).toMatch(/^SCOPE +AGENT$/m);
+      expect(run.stdout).toMatch(/^AGENT +billing-helper \(6f1c0c3e…\)$/m);
       expect(run.stdout).toMatch(/^TOKEN LIMIT +200000$/m);
       expect(run.stdout).toMatch(/^COST LIMIT +12.50$/m);
       expect(run.stdout).toMatch(/^COST USED +3.25$/m);

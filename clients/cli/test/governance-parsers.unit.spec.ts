@@ -30,11 +30,17 @@ describe('parseSubject', () => {
     }
   });
 
-  it('refuses a bare id, an unknown kind, an empty name and blanks around the name', () => {
-    for (const bad of ['6f1c', 'admin:x', 'User:x', 'user:', ':x', 'user: x', 'agent:a1 ', '']) {
+  it('takes a bare principal name or id (found by the server later)', () => {
+    for (const subject of ['alice', '6f1c0c3e-0000-4000-8000-000000000001', 'ci bot']) {
+      expect(parseSubject(subject)).toBe(subject);
+    }
+  });
+
+  it('refuses an unknown kind, an empty name and blanks around the name', () => {
+    for (const bad of ['admin:x', 'User:x', 'user:', ':x', 'user: x', 'agent:a1 ', ' alice', '']) {
       expect(() => parseSubject(bad), bad).toThrow(InvalidArgumentError);
     }
-    expect(() => parseSubject('alice')).toThrow(/user:<principal-id>, service:<principal-id>, agent:<agent-id>/);
+    expect(() => parseSubject('admin:x')).toThrow(/a principal name or id, user:<principal>, service:<principal>/);
   });
 });
 

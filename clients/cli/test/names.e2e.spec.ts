@@ -205,3 +205,85 @@ describe('aos takes names wherever it takes ids', () => {
     );
   });
 });
+
+describe('aos takes names for subjects and prints names beside the subjects it lists', () => {
+  const short = (id: string) => `\\(${id.slice(0, 8)}…\\)`;
+
+  it('assigns a role to a principal by its bare name and lists the binding with the name beside the id', async () => {
+    const name = unique('alice');
+    const alice = await t.client.governance.createPrincipal({
+      principal: { kind: 'USER' as never, name },
+      requestId: rid(),
+    });
+
+    const assigned = await aos('roles', 'assign', name, 'viewer');
+
+    expect(assigned).toMatchObject({ code: 0, stderr: '' });
+    expect(assigned.stdout).toMatch(new RegExp(`^SUBJECT +user:${name} ${short(alice.id)}$`, 'm'));
+    const { bindings } = await t.client.governance.listRoleBindings({ subject: alice.subject });
+    expect(bindings.map((b) => b.role)).toEqual(['viewer']);
+    const listed = await aos('roles', 'bindings', '--subject', `user:${name}`);
+    expect(listed.stdout).toMatch(new RegExp(`^\\S+ +user:${name} ${short(alice.id)} +viewer +`, 'm'));
+    expect(listed.stdout.trim().split('\n')).toHaveLength(2);
+
+    const checked = await aos('access', 'check', '--subject', name, '--action', 'agents.get');
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toMatch(new RegExp(`^SUBJECT +user:${name} ${short(alice.id)}$`, 'm'));
+
+    const revoked = await aos('roles', 'revoke', name, 'viewer');
+    expect(revoked.code).toBe(0);
+    expect((await t.client.governance.listRoleBindings({ subject: alice.subject })).bindings).toEqual([]);
+  });
+
+  it('names a service principal and an agent in a rule, and refuses a kind the principal is not', async () => {
+    const botName = unique('ci-bot');
+    const bot = await t.client.governance.createPrincipal({
+      principal: { kind: 'SERVICE' as never, name: botName },
+      requestId: rid(),
+    });
+    const agentName = unique('payments-helper');
+    const agent = await t.client.agents.createAgent({ agent: { name: agentName }, requestId: rid() });
+
+    const rule = await aos('policies', 'add', '--subject', `agent:${agentName}`, '--action', 'tools.call', '--json');
+    expect(rule.code).toBe(0);
+    expect((JSON.parse(rule.stdout) as { subject: string }).subject).toBe(`agent:${agent.id}`);
+    const rules = await aos('policies', 'list', '--subject', `agent:${agentName}`);
+    expect(rules.stdout).toMatch(new RegExp(`^\\S+ +agent:${agentName} ${short(agent.id)} +ALLOW +tools.call `, 'm'));
+
+    const assigned = await json<{ subject: string }>('roles', 'assign', `service:${botName}`, 'viewer');
+    expect(assigned.subject).toBe(`service:${bot.id}`);
+    const wrongKind = await aos('roles', 'assign', `user:${botName}`, 'viewer');
+    expect(wrongKind).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: user:${botName} is not a user principal: its subject is service:${bot.id}\n`,
+    });
+  });
+
+  it('answers NOT_FOUND naming a subject name that names nothing, with exit 1', async () => {
+    const missing = unique('nobody');
+
+    const principal = await aos('roles', 'assign', missing, 'viewer');
+    const agent = await aos('policies', 'add', '--subject', `agent:${missing}`, '--action', 'tools.call');
+
+    expect(principal).toEqual({ code: 1, stdout: '', stderr: `error: NOT_FOUND: principal "${missing}" not found\n` });
+    expect(agent).toEqual({ code: 1, stdout: '', stderr: `error: NOT_FOUND: agent "${missing}" not found\n` });
+  });
+
+  it("prints names beside the ids of an API key's principal and an agent's budget", async () => {
+    const name = unique('deployer');
+    const principal = await t.client.governance.createPrincipal({
+      principal: { kind: 'SERVICE' as never, name },
+      requestId: rid(),
+    });
+    await t.client.governance.createApiKey({ principalId: principal.id, requestId: rid() });
+    const keys = await aos('keys', 'list', '--principal', name);
+    expect(keys.stdout).toMatch(new RegExp(`^\\S+ +\\S+ +${name} ${short(principal.id)} +ACTIVE `, 'm'));
+
+    const agentName = unique('budgeted');
+    const agent = await t.client.agents.createAgent({ agent: { name: agentName }, requestId: rid() });
+    await aos('budgets', 'set', '--agent', agentName, '--period', 'daily', '--tokens', '1000');
+    const budget = await aos('budgets', 'get', '--agent', agent.id);
+    expect(budget.stdout).toMatch(new RegExp(`^AGENT +${agentName} ${short(agent.id)}$`, 'm'));
+  });
+});

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ListApprovalsRequest } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
-import { renderApproval, renderApprovalTable } from '../output/approval.view';
+import { approvalSubjects, renderApproval, renderApprovalTable } from '../output/approval.view';
 import {
   addMinPositionOption,
   addPageOptions,
@@ -13,6 +13,7 @@ import {
   type RequestIdFlags,
 } from './command-options';
 import { APPROVAL_STATES, parseApprovalState } from './governance-parsers';
+import { nameRefsOf } from './name-ref';
 import { printPagedList } from './pagination';
 
 interface ListFlags extends PageFlags, MinPositionFlags {
@@ -21,6 +22,7 @@ interface ListFlags extends PageFlags, MinPositionFlags {
 
 async function listApprovals(ctx: CliContext, flags: ListFlags): Promise<void> {
   const client = await ctx.connect();
+  const names = await nameRefsOf(ctx);
   const state = (flags.state ?? 'APPROVAL_STATE_UNSPECIFIED') as ListApprovalsRequest['state'];
   await printPagedList(ctx, flags, {
     fetchPage: (pageToken: string) =>
@@ -30,7 +32,7 @@ async function listApprovals(ctx: CliContext, flags: ListFlags): Promise<void> {
       ),
     field: 'approvals',
     itemsOf: (page) => page.approvals,
-    render: renderApprovalTable,
+    render: async (approvals) => renderApprovalTable(approvals, await names.subjectLabels(approvalSubjects(approvals))),
     noun: 'approval',
   });
 }
@@ -43,7 +45,7 @@ function decide(approve: boolean) {
       { signal: ctx.signal },
     );
     if (ctx.json) ctx.writeJson(approval);
-    else ctx.write(renderApproval(approval));
+    else ctx.write(renderApproval(approval, await (await nameRefsOf(ctx)).subjectLabels(approvalSubjects([approval]))));
   };
 }
 

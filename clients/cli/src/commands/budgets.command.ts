@@ -28,9 +28,9 @@ export function budgetScope(flags: ScopeFlags): { scope: Budget['scope']; agentI
   throw new UsageError('pass --tenant (the whole tenant) or --agent <id> (one agent)');
 }
 
-function printBudget(ctx: CliContext, budget: Budget): void {
+async function printBudget(ctx: CliContext, budget: Budget): Promise<void> {
   if (ctx.json) ctx.writeJson(budget);
-  else ctx.write(renderBudget(budget));
+  else ctx.write(renderBudget(budget, await (await nameRefsOf(ctx)).labels([['agent', budget.agentId]])));
 }
 
 interface SetFlags extends ScopeFlags, RequestIdFlags {
@@ -62,13 +62,13 @@ async function setBudget(ctx: CliContext, flags: SetFlags): Promise<void> {
     },
     { signal: ctx.signal },
   );
-  printBudget(ctx, budget);
+  await printBudget(ctx, budget);
 }
 
 async function getBudget(ctx: CliContext, flags: ScopeFlags & MinPositionFlags): Promise<void> {
   const scope = await withAgentId(ctx, budgetScope(flags));
   const client = await ctx.connect();
-  printBudget(
+  await printBudget(
     ctx,
     await client.governance.getBudget({ ...scope, minPosition: flags.minPosition ?? 0 }, { signal: ctx.signal }),
   );

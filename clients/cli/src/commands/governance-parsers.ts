@@ -10,18 +10,27 @@ import type { Timestamp } from '@aos/contracts';
 const SUBJECT_KINDS = ['user', 'service', 'agent', 'group', 'role'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
-const SUBJECT_HINT =
-  'expected user:<principal-id>, service:<principal-id>, agent:<agent-id>, group:<oidc-group> or role:<role> ' +
-  "(`aos principals get <id>` shows a principal's subject).";
+/** What a subject argument takes, for help texts (roles and rules; rules also take role:<role>). */
+export const SUBJECT_HELP =
+  'a principal by name or id (alice), user:<principal>, service:<principal>, agent:<agent> (each by id or name) ' +
+  'or group:<oidc-group>';
 
-/** `user:6f1c…`, `agent:a1`, `group:ops`, `role:operator`: what roles and rules name. */
+const SUBJECT_HINT =
+  'expected a principal name or id, user:<principal>, service:<principal>, agent:<agent>, group:<oidc-group> ' +
+  'or role:<role> (a principal or agent by its id or name).';
+
+/**
+ * `alice`, `user:6f1c…`, `service:ci-bot`, `agent:billing-helper`,
+ * `group:ops`, `role:operator`: what roles and rules name, with names where
+ * ids go (NameRefs.subjectOf finds them). A bare value is a principal, so it
+ * has no colon: a colon means a kind, and an unknown kind is a typo.
+ */
 export function parseSubject(value: string): string {
   const colon = value.indexOf(':');
   const kind = value.slice(0, colon);
   const name = value.slice(colon + 1);
-  if (colon <= 0 || !SUBJECT_KINDS.includes(kind as SubjectKind) || name.trim() !== name || name === '') {
-    throw new InvalidArgumentError(SUBJECT_HINT);
-  }
+  const known = colon < 0 || SUBJECT_KINDS.includes(kind as SubjectKind);
+  if (!known || name.trim() !== name || name === '') throw new InvalidArgumentError(SUBJECT_HINT);
   return value;
 }
 

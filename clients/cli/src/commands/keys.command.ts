@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Timestamp } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
-import { renderApiKey, renderApiKeyTable, renderCreatedApiKey } from '../output/api-key.view';
+import { apiKeyRefs, renderApiKey, renderApiKeyTable, renderCreatedApiKey } from '../output/api-key.view';
 import { nameRefsOf } from './name-ref';
 import {
   addMinPositionOption,
@@ -22,9 +22,10 @@ interface CreateFlags extends RequestIdFlags {
 
 async function createApiKey(ctx: CliContext, flags: CreateFlags): Promise<void> {
   const client = await ctx.connect();
+  const names = await nameRefsOf(ctx);
   const reply = await client.governance.createApiKey(
     {
-      principalId: await (await nameRefsOf(ctx)).idOf('principal', flags.principal),
+      principalId: await names.idOf('principal', flags.principal),
       description: flags.description ?? '',
       ...(flags.expires && { expireTime: flags.expires }),
       requestId: requestIdOf(flags),
@@ -32,26 +33,30 @@ async function createApiKey(ctx: CliContext, flags: CreateFlags): Promise<void> 
     { signal: ctx.signal },
   );
   if (ctx.json) ctx.writeJson(reply);
-  else ctx.write(renderCreatedApiKey(reply.apiKey ?? undefined, reply.secret));
+  else {
+    const key = reply.apiKey ?? undefined;
+    ctx.write(renderCreatedApiKey(key, reply.secret, await names.labels(apiKeyRefs(key ? [key] : [], true))));
+  }
   warnAboutSecret(ctx, reply.secret, "the key's secret");
 }
 
 async function listApiKeys(ctx: CliContext, flags: MinPositionFlags & { principal?: string }): Promise<void> {
   const client = await ctx.connect();
-  const principalId = flags.principal ? await (await nameRefsOf(ctx)).idOf('principal', flags.principal) : '';
+  const names = await nameRefsOf(ctx);
+  const principalId = flags.principal ? await names.idOf('principal', flags.principal) : '';
   const reply = await client.governance.listApiKeys(
     { principalId, minPosition: flags.minPosition ?? 0 },
     { signal: ctx.signal },
   );
   if (ctx.json) ctx.writeJson(reply);
-  else ctx.write(renderApiKeyTable(reply.apiKeys));
+  else ctx.write(renderApiKeyTable(reply.apiKeys, await names.labels(apiKeyRefs(reply.apiKeys))));
 }
 
 async function revokeApiKey(ctx: CliContext, id: string, flags: RequestIdFlags): Promise<void> {
   const client = await ctx.connect();
   const key = await client.governance.revokeApiKey({ id, requestId: requestIdOf(flags) }, { signal: ctx.signal });
   if (ctx.json) ctx.writeJson(key);
-  else ctx.write(renderApiKey(key));
+  else ctx.write(renderApiKey(key, await (await nameRefsOf(ctx)).labels(apiKeyRefs([key], true))));
 }
 
 export function registerKeysCommand(program: Command, runner: ActionRunner): void {

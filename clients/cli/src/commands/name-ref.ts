@@ -1,15 +1,8 @@
 import type { AosClient } from '@aos/grpc-client';
-import type { CliContext } from '../cli-context';
-import { nameBesideId, type IdLabels, type NamedKind } from '../output/id-labels';
+import { UsageError, type CliContext } from '../cli-context';
+import { looksLikeId, nameBesideId, subjectRefs, type IdLabels, type NamedKind } from '../output/id-labels';
 
-export type { NamedKind } from '../output/id-labels';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs: an argument shaped like one is taken as an id, without a call (a name wins only otherwise). */
-export function looksLikeId(ref: string): boolean {
-  return UUID.test(ref);
-}
+export { looksLikeId, type NamedKind } from '../output/id-labels';
 
 /** A Get's target from an argument: by id, or by name (one call either way). */
 export function byIdOrName(ref: string): { id: string } | { name: string } {
@@ -45,9 +38,47 @@ export class NameRefs {
   /** The id `ref` names: itself when it is an id, else the one whose name it is (NOT_FOUND naming it otherwise). */
   async idOf(kind: NamedKind, ref: string): Promise<string> {
     if (looksLikeId(ref)) return ref;
-    const found = await this.get(kind, { name: ref });
+    return this.remember(kind, await this.get(kind, { name: ref })).id;
+  }
+
+  /**
+   * The subject `ref` means, as roles and rules name it. A principal's name
+   * (`alice`, or `user:alice` / `service:ci-bot` saying its kind) or id becomes
+   * its subject, `agent:<name>` becomes `agent:<id>`; groups, roles, OIDC
+   * subjects and subjects that carry an id are used as they are, without a call.
+   */
+  async subjectOf(ref: string): Promise<string> {
+    const colon = ref.indexOf(':');
+    const kind = colon > 0 ? ref.slice(0, colon) : '';
+    const rest = ref.slice(colon + 1);
+    switch (kind) {
+      case 'agent':
+        return `agent:${await this.idOf('agent', rest)}`;
+      case 'user':
+      case 'service':
+        return looksLikeId(rest) || rest.startsWith('oidc:') ? ref : this.principalSubject({ name: rest }, kind);
+      case '':
+        return this.principalSubject(byIdOrName(ref));
+      default:
+        return ref;
+    }
+  }
+
+  private async principalSubject(by: { id: string } | { name: string }, kind?: string): Promise<string> {
+    const principal = this.remember(
+      'principal',
+      await this.client.governance.getPrincipal(by, { signal: this.signal }),
+    );
+    // Binding a user where the command said service (or the reverse) is not what was asked.
+    if (kind !== undefined && !principal.subject.startsWith(`${kind}:`)) {
+      throw new UsageError(`${kind}:${principal.name} is not a ${kind} principal: its subject is ${principal.subject}`);
+    }
+    return principal.subject;
+  }
+
+  private remember<Thing extends Found>(kind: NamedKind, found: Thing): Thing {
     this.byId.set(`${kind}:${found.id}`, Promise.resolve(found.name));
-    return found.id;
+    return found;
   }
 
   idsOf(kind: NamedKind, refs: readonly string[]): Promise<string[]> {
@@ -86,6 +117,11 @@ export class NameRefs {
       }),
     );
     return (kind, id) => labels.get(`${kind}:${id}`) ?? id;
+  }
+
+  /** Labels for the principals and agents among `subjects` (`user:<id>`, `agent:<id>`, …), for labelSubject. */
+  subjectLabels(subjects: Iterable<string>): Promise<IdLabels> {
+    return this.labels(subjectRefs(subjects));
   }
 
   private async get(kind: NamedKind, by: { id: string } | { name: string }): Promise<Found> {

@@ -24,7 +24,8 @@ export interface PagedList<Page extends { nextPageToken: string }, Item> {
   /** The repeated field of the reply, e.g. 'principals'; `itemsOf` reads it. */
   field: NoInfer<keyof Page & string>;
   itemsOf: (page: NoInfer<Page>) => Item[];
-  render: (items: readonly Item[]) => string;
+  /** May look names up first (NameRefs), hence a promise. */
+  render: (items: readonly Item[]) => string | Promise<string>;
   /** For the count line, e.g. 'principal'. */
   noun: string;
 }
@@ -45,7 +46,7 @@ export async function printPagedList<Page extends { nextPageToken: string }, Ite
   if (flags.all) {
     const { items, lastPage } = await fetchAllPages(list.fetchPage, itemsOf, flags.pageToken);
     if (out.json) out.writeJson({ ...lastPage, [list.field]: items });
-    else out.write(list.render(items) + `${items.length} ${list.noun}(s)\n`);
+    else out.write((await list.render(items)) + `${items.length} ${list.noun}(s)\n`);
     return;
   }
   const page = await list.fetchPage(flags.pageToken ?? '');
@@ -53,6 +54,6 @@ export async function printPagedList<Page extends { nextPageToken: string }, Ite
     out.writeJson(page);
     return;
   }
-  out.write(list.render(itemsOf(page)));
+  out.write(await list.render(itemsOf(page)));
   if (page.nextPageToken) out.write(`more: --page-token ${page.nextPageToken} (or --all)\n`);
 }

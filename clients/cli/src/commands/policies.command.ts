@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { PolicyRule } from '@aos/contracts';
 import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
-import { renderRule, renderRuleTable } from '../output/authorization.view';
+import { renderRule, renderRuleTable, subjectsOf } from '../output/authorization.view';
 import {
   addMinPositionOption,
   addRequestIdOption,
@@ -10,7 +10,8 @@ import {
   type MinPositionFlags,
   type RequestIdFlags,
 } from './command-options';
-import { parseSubject } from './governance-parsers';
+import { parseSubject, SUBJECT_HELP } from './governance-parsers';
+import { nameRefsOf } from './name-ref';
 
 interface AddFlags extends RequestIdFlags {
   subject: string;
@@ -20,9 +21,9 @@ interface AddFlags extends RequestIdFlags {
   requiresApproval?: boolean;
 }
 
-function printRule(ctx: CliContext, rule: PolicyRule): void {
+async function printRule(ctx: CliContext, rule: PolicyRule): Promise<void> {
   if (ctx.json) ctx.writeJson(rule);
-  else ctx.write(renderRule(rule));
+  else ctx.write(renderRule(rule, await (await nameRefsOf(ctx)).subjectLabels(subjectsOf([rule]))));
 }
 
 async function addRule(ctx: CliContext, flags: AddFlags): Promise<void> {
@@ -31,13 +32,13 @@ async function addRule(ctx: CliContext, flags: AddFlags): Promise<void> {
   }
   const client = await ctx.connect();
   const rule = {
-    subject: flags.subject,
+    subject: await (await nameRefsOf(ctx)).subjectOf(flags.subject),
     action: flags.action,
     resource: flags.resource ?? '*',
     effect: (flags.deny ? 'DENY' : 'ALLOW') as PolicyRule['effect'],
     requiresApproval: flags.requiresApproval === true,
   };
-  printRule(
+  await printRule(
     ctx,
     await client.governance.addPolicyRule({ rule, requestId: requestIdOf(flags) }, { signal: ctx.signal }),
   );
@@ -45,7 +46,7 @@ async function addRule(ctx: CliContext, flags: AddFlags): Promise<void> {
 
 async function removeRule(ctx: CliContext, id: string, flags: RequestIdFlags): Promise<void> {
   const client = await ctx.connect();
-  printRule(
+  await printRule(
     ctx,
     await client.governance.removePolicyRule({ id, requestId: requestIdOf(flags) }, { signal: ctx.signal }),
   );
@@ -53,12 +54,13 @@ async function removeRule(ctx: CliContext, id: string, flags: RequestIdFlags): P
 
 async function listRules(ctx: CliContext, flags: MinPositionFlags & { subject?: string }): Promise<void> {
   const client = await ctx.connect();
+  const names = await nameRefsOf(ctx);
   const reply = await client.governance.listPolicyRules(
-    { subject: flags.subject ?? '', minPosition: flags.minPosition ?? 0 },
+    { subject: flags.subject ? await names.subjectOf(flags.subject) : '', minPosition: flags.minPosition ?? 0 },
     { signal: ctx.signal },
   );
   if (ctx.json) ctx.writeJson(reply);
-  else ctx.write(renderRuleTable(reply.rules));
+  else ctx.write(renderRuleTable(reply.rules, await names.subjectLabels(subjectsOf(reply.rules))));
 }
 
 export function registerPoliciesCommand(program: Command, runner: ActionRunner): void {
@@ -69,11 +71,7 @@ export function registerPoliciesCommand(program: Command, runner: ActionRunner):
   const add = policies
     .command('add')
     .description('add a rule (a deny rule wins over any allow)')
-    .requiredOption(
-      '--subject <subject>',
-      'user:<id>, service:<id>, agent:<id>, group:<oidc-group> or role:<role>',
-      parseSubject,
-    )
+    .requiredOption('--subject <subject>', `${SUBJECT_HELP} or role:<role>`, parseSubject)
     .requiredOption('--action <permission>', 'a permission <area>.<verb>, may end in *, e.g. tools.call or agents.*')
     .option('--resource <pattern>', 'a resource <kind>/<id> or pattern, e.g. tools/weather, kb/* (default *)')
     .option('--deny', 'deny instead of allow')
@@ -81,8 +79,9 @@ export function registerPoliciesCommand(program: Command, runner: ActionRunner):
     .addHelpText(
       'after',
       examples(
-        'aos policies add --subject agent:a1 --action tools.call --resource tools/weather',
-        'aos policies add --subject agent:a1 --action tools.call --resource tools/payments --requires-approval',
+        'aos policies add --subject agent:billing-helper --action tools.call --resource tools/weather',
+        'aos policies add --subject agent:billing-helper --action tools.call --resource tools/payments --requires-approval',
+        'aos policies add --subject alice --action agents.retire --deny',
         'aos policies add --subject role:operator --action agents.retire --deny',
       ),
     );
@@ -98,7 +97,7 @@ export function registerPoliciesCommand(program: Command, runner: ActionRunner):
   const list = policies
     .command('list')
     .description("list the tenant's policy rules")
-    .option('--subject <subject>', "only this subject's rules", parseSubject)
-    .addHelpText('after', examples('aos policies list', 'aos policies list --subject agent:a1 --json'));
+    .option('--subject <subject>', "only this subject's rules (a name where an id goes, as for add)", parseSubject)
+    .addHelpText('after', examples('aos policies list', 'aos policies list --subject agent:billing-helper --json'));
   addMinPositionOption(list).action(runner.wrap(listRules));
 }

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import type { RoleBinding } from '@aos/contracts';
 import type { ActionRunner, CliContext } from '../cli-context';
-import { renderBinding, renderBindingTable, renderRole, renderRoleTable } from '../output/authorization.view';
+import {
+  renderBinding,
+  renderBindingTable,
+  renderRole,
+  renderRoleTable,
+  subjectsOf,
+} from '../output/authorization.view';
 import {
   addMinPositionOption,
   addRequestIdOption,
@@ -10,7 +16,8 @@ import {
   type MinPositionFlags,
   type RequestIdFlags,
 } from './command-options';
-import { parseSubject } from './governance-parsers';
+import { parseSubject, SUBJECT_HELP } from './governance-parsers';
+import { nameRefsOf } from './name-ref';
 import { collect } from './option-parsers';
 
 async function listRoles(ctx: CliContext): Promise<void> {
@@ -38,38 +45,29 @@ async function defineRole(ctx: CliContext, name: string, flags: DefineFlags): Pr
   else ctx.write(renderRole(role));
 }
 
-function printBinding(ctx: CliContext, binding: RoleBinding): void {
+async function printBinding(ctx: CliContext, binding: RoleBinding): Promise<void> {
   if (ctx.json) ctx.writeJson(binding);
-  else ctx.write(renderBinding(binding));
+  else ctx.write(renderBinding(binding, await (await nameRefsOf(ctx)).subjectLabels(subjectsOf([binding]))));
 }
 
-async function assignRole(ctx: CliContext, subject: string, role: string, flags: RequestIdFlags): Promise<void> {
-  const client = await ctx.connect();
-  printBinding(
-    ctx,
-    await client.governance.assignRole({ subject, role, requestId: requestIdOf(flags) }, { signal: ctx.signal }),
-  );
-}
-
-async function revokeRole(ctx: CliContext, subject: string, role: string, flags: RequestIdFlags): Promise<void> {
-  const client = await ctx.connect();
-  printBinding(
-    ctx,
-    await client.governance.revokeRole({ subject, role, requestId: requestIdOf(flags) }, { signal: ctx.signal }),
-  );
+function changeBinding(change: 'assignRole' | 'revokeRole') {
+  return async (ctx: CliContext, subject: string, role: string, flags: RequestIdFlags): Promise<void> => {
+    const client = await ctx.connect();
+    const request = { subject: await (await nameRefsOf(ctx)).subjectOf(subject), role, requestId: requestIdOf(flags) };
+    await printBinding(ctx, await client.governance[change](request, { signal: ctx.signal }));
+  };
 }
 
 async function listBindings(ctx: CliContext, flags: MinPositionFlags & { subject?: string }): Promise<void> {
   const client = await ctx.connect();
+  const names = await nameRefsOf(ctx);
   const reply = await client.governance.listRoleBindings(
-    { subject: flags.subject ?? '', minPosition: flags.minPosition ?? 0 },
+    { subject: flags.subject ? await names.subjectOf(flags.subject) : '', minPosition: flags.minPosition ?? 0 },
     { signal: ctx.signal },
   );
   if (ctx.json) ctx.writeJson(reply);
-  else ctx.write(renderBindingTable(reply.bindings));
+  else ctx.write(renderBindingTable(reply.bindings, await names.subjectLabels(subjectsOf(reply.bindings))));
 }
-
-const SUBJECT_HELP = 'user:<principal-id>, service:<principal-id>, agent:<agent-id> or group:<oidc-group>';
 
 export function registerRolesCommand(program: Command, runner: ActionRunner): void {
   const roles = program.command('roles').description('roles (sets of permissions) and who holds them in your tenant');
@@ -106,22 +104,27 @@ export function registerRolesCommand(program: Command, runner: ActionRunner): vo
     .argument('<role>', 'role name, e.g. operator')
     .addHelpText(
       'after',
-      examples('aos roles assign user:6f1c0c3e-… operator', 'aos roles assign group:platform-team agent-manager'),
+      examples(
+        'aos roles assign alice operator',
+        'aos roles assign service:ci-deployer agent-manager',
+        'aos roles assign agent:billing-helper viewer',
+        'aos roles assign group:platform-team agent-manager',
+      ),
     );
-  addRequestIdOption(assign).action(runner.wrap(assignRole));
+  addRequestIdOption(assign).action(runner.wrap(changeBinding('assignRole')));
 
   const revoke = roles
     .command('revoke')
     .description('remove a role binding; the subject loses the role from the moment this command returns')
     .argument('<subject>', SUBJECT_HELP, parseSubject)
     .argument('<role>', 'role name')
-    .addHelpText('after', examples('aos roles revoke user:6f1c0c3e-… operator'));
-  addRequestIdOption(revoke).action(runner.wrap(revokeRole));
+    .addHelpText('after', examples('aos roles revoke alice operator', 'aos roles revoke user:6f1c0c3e-… operator'));
+  addRequestIdOption(revoke).action(runner.wrap(changeBinding('revokeRole')));
 
   const bindings = roles
     .command('bindings')
     .description('list role bindings: which subject holds which role')
     .option('--subject <subject>', `only this subject's bindings (${SUBJECT_HELP})`, parseSubject)
-    .addHelpText('after', examples('aos roles bindings', 'aos roles bindings --subject user:6f1c0c3e-… --json'));
+    .addHelpText('after', examples('aos roles bindings', 'aos roles bindings --subject alice --json'));
   addMinPositionOption(bindings).action(runner.wrap(listBindings));
 }

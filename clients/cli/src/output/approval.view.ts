@@ -1,11 +1,12 @@
 import type { Approval } from '@aos/contracts';
+import { idsAsTheyAre, labelSubject, type IdLabels } from './id-labels';
 import { renderKeyValues, renderTable, type Column } from './table';
 import { formatEnum, formatTimestamp } from './values';
 
-const APPROVAL_COLUMNS: Column<Approval>[] = [
+const approvalColumns = (labels: IdLabels): Column<Approval>[] => [
   { header: 'ID', value: (a) => a.id },
   { header: 'STATE', value: (a) => formatEnum(a.state) },
-  { header: 'SUBJECT', value: (a) => a.subject },
+  { header: 'SUBJECT', value: (a) => labelSubject(a.subject, labels) },
   { header: 'ACTION', value: (a) => a.action },
   { header: 'RESOURCE', value: (a) => a.resource, maxWidth: 30 },
   { header: 'REASON', value: (a) => a.reason, maxWidth: 40 },
@@ -13,19 +14,25 @@ const APPROVAL_COLUMNS: Column<Approval>[] = [
   { header: 'EXPIRES', value: (a) => formatTimestamp(a.expireTime) },
 ];
 
-export function renderApprovalTable(approvals: readonly Approval[]): string {
-  return approvals.length === 0 ? 'No approvals found.\n' : renderTable(APPROVAL_COLUMNS, approvals);
+/** Who asked and who decided: the subjects an approval view prints, for their names. */
+export function approvalSubjects(approvals: readonly Approval[]): string[] {
+  return approvals.flatMap((a) => [a.subject, a.decidedBy]);
 }
 
-export function renderApproval(approval: Approval): string {
+/** `labels` prints the requester's name beside its id. */
+export function renderApprovalTable(approvals: readonly Approval[], labels: IdLabels = idsAsTheyAre): string {
+  return approvals.length === 0 ? 'No approvals found.\n' : renderTable(approvalColumns(labels), approvals);
+}
+
+export function renderApproval(approval: Approval, labels: IdLabels = idsAsTheyAre): string {
   return renderKeyValues([
     ['ID', approval.id],
     ['STATE', formatEnum(approval.state)],
-    ['SUBJECT', approval.subject],
+    ['SUBJECT', labelSubject(approval.subject, labels)],
     ['ACTION', approval.action],
     ['RESOURCE', approval.resource],
     ['REASON', approval.reason],
-    ['DECIDED BY', approval.decidedBy],
+    ['DECIDED BY', labelSubject(approval.decidedBy, labels)],
     ['DECISION REASON', approval.decisionReason],
     ['DECIDED', formatTimestamp(approval.decideTime)],
     ['CORRELATION ID', approval.correlationId],

@@ -1,23 +1,22 @@
 import type { Event } from '@aos/contracts';
-import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
+import { idsAsTheyAre, labelSubject, subjectRef, type IdLabels, type NamedKind } from './id-labels';
 import { renderTable, StreamingTable, type StreamColumn } from './table';
 import { formatTimestamp } from './values';
 
-/** Users and services act as principals, agents as themselves; the system has no name to show. */
-const ACTOR_KINDS: Readonly<Record<string, NamedKind>> = { user: 'principal', service: 'principal', agent: 'agent' };
+function actorSubject(event: Event): string | undefined {
+  const actor = event.metadata?.actor;
+  return actor ? `${actor.kind}:${actor.id}` : undefined;
+}
 
 /** The named thing an event's actor is, if any. */
 export function actorRef(event: Event): [NamedKind, string] | undefined {
-  const actor = event.metadata?.actor;
-  const kind = actor ? ACTOR_KINDS[actor.kind] : undefined;
-  return kind && actor?.id ? [kind, actor.id] : undefined;
+  const subject = actorSubject(event);
+  return subject ? subjectRef(subject) : undefined;
 }
 
 function formatActor({ event, labels }: LabelledEvent): string {
-  const actor = event.metadata?.actor;
-  if (!actor) return '';
-  const ref = actorRef(event);
-  return `${actor.kind}:${ref ? labels(...ref) : actor.id}`;
+  const subject = actorSubject(event);
+  return subject ? labelSubject(subject, labels) : '';
 }
 
 /** An event with the names of the ids it shows. */
