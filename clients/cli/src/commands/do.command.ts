@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import type { Execution, Plan, PlanStep } from '@aos/contracts';
 import { EXIT_FAILURE, EXIT_NOT_ALLOWED, EXIT_USAGE, type ActionRunner, type CliContext } from '../cli-context';
-import { renderExecution, renderPlan } from '../output/plan.view';
+import { idsAsTheyAre, type IdLabels, type NamedKind } from '../output/id-labels';
+import { isShownReply, renderExecution, renderPlan } from '../output/plan.view';
+import { readStepView, type ReadStepView } from '../output/read-step.view';
+import { decodeStepReply } from '../output/step-reply';
 import { examples } from './command-options';
+import { nameRefsOf } from './name-ref';
 
 interface DoFlags {
   yes?: boolean;
@@ -66,8 +70,39 @@ async function doSentence(ctx: CliContext, words: string[], flags: DoFlags): Pro
     { signal: ctx.signal },
   );
   if (ctx.json) show(execution);
-  else ctx.write(renderExecution(execution, plan));
+  else ctx.write(renderExecution(execution, plan, await readableReplies(ctx, execution, plan)));
   return execution.succeeded ? 0 : EXIT_FAILURE;
+}
+
+/**
+ * Each read step's reply as the dedicated command shows it (`aos agents
+ * list` for ListAgents, …), by the outcome's index; a reply with no view, or
+ * one that is not a whole reply, is left out and printed as JSON.
+ */
+async function readableReplies(ctx: CliContext, execution: Execution, plan: Plan): Promise<Map<number, string>> {
+  const shown: { index: number; view: ReadStepView; reply: unknown }[] = [];
+  for (const outcome of execution.outcomes) {
+    const step = plan.steps[outcome.index];
+    const view = step && isShownReply(outcome, plan) ? readStepView(step.service, step.method) : undefined;
+    if (!step || !view) continue;
+    const reply = await decodeStepReply(step.service, step.method, outcome.responseJson);
+    if (reply !== undefined) shown.push({ index: outcome.index, view, reply });
+  }
+  const labels = await namesFor(
+    ctx,
+    shown.flatMap(({ view, reply }) => view.refs(reply)),
+  );
+  return new Map(shown.map(({ index, view, reply }) => [index, view.render(reply, labels)]));
+}
+
+/** Names beside ids; the plan has run by now, so a failed lookup costs the names, not the answer. */
+async function namesFor(ctx: CliContext, refs: [NamedKind, string][]): Promise<IdLabels> {
+  if (refs.length === 0) return idsAsTheyAre;
+  try {
+    return await (await nameRefsOf(ctx)).labels(refs);
+  } catch {
+    return idsAsTheyAre;
+  }
 }
 
 async function confirmed(ctx: CliContext, plan: Plan, destructive: readonly PlanStep[]): Promise<boolean> {
@@ -105,7 +140,9 @@ Then:
     (confirming allows them); --yes answers yes. Declining runs nothing (exit 1).
 Each step runs as you, authorised again as it runs; the run stops at the first
 failure and prints every step's outcome (✓ succeeded, ✗ failed, - not run),
-with the reply of each read step (what "list agents" asked to see).
+with the reply of each read step shown as its own command shows it ("which
+agents are paused?" as a table like aos agents list; JSON only for a reply
+with no such view).
 
 --json prints {"plan": …} and, once it has run, {"plan": …, "execution": …} as
 one document; with --json a plan that writes runs only with --yes.

@@ -40,28 +40,43 @@ export function renderPlan(plan: Plan): string {
 
 /**
  * Each step's outcome on a line of its own, then the count. A read step's
- * reply is what the person asked to see ("list agents"), so it follows its
- * line, indented; other replies are in --json.
+ * reply is what the person asked to see ("which agents are paused?"), so it
+ * follows its line, indented: as `readable` has it (the dedicated command's
+ * view of the same reply), else as JSON. Other replies are in --json.
  */
-export function renderExecution(execution: Execution, plan: Plan): string {
+export function renderExecution(
+  execution: Execution,
+  plan: Plan,
+  readable: ReadonlyMap<number, string> = new Map(),
+): string {
   const lines: string[] = [];
   for (const outcome of execution.outcomes) {
     lines.push(outcomeLine(outcome));
-    const risk: string | undefined = plan.steps[outcome.index]?.risk;
-    if (risk === 'READ' && isSucceeded(outcome) && outcome.responseJson) lines.push(indentedJson(outcome.responseJson));
+    if (!isShownReply(outcome, plan)) continue;
+    const view = readable.get(outcome.index);
+    lines.push(indented(view === undefined ? prettyJson(outcome.responseJson) : view.trimEnd()));
   }
   const succeeded = execution.outcomes.filter((o) => isSucceeded(o)).length;
   lines.push(`${succeeded} of ${execution.outcomes.length} step(s) succeeded.`);
   return lines.join('\n') + '\n';
 }
 
-function indentedJson(json: string): string {
-  let text = json;
+/** Whether the outcome's reply is printed: a read step's, when it succeeded with one. */
+export function isShownReply(outcome: StepOutcome, plan: Plan): boolean {
+  const risk: string | undefined = plan.steps[outcome.index]?.risk;
+  return risk === 'READ' && isSucceeded(outcome) && outcome.responseJson !== '';
+}
+
+function prettyJson(json: string): string {
   try {
-    text = JSON.stringify(JSON.parse(json), null, 2);
+    return JSON.stringify(JSON.parse(json), null, 2);
   } catch {
     // Shown as the server sent it.
+    return json;
   }
+}
+
+function indented(text: string): string {
   return text.replace(/^/gm, '    ');
 }
 

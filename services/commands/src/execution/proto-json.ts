@@ -1,6 +1,6 @@
-import { join } from 'node:path';
-import protobuf from 'protobufjs';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@aos/contracts';
+import type protobuf from 'protobufjs';
+import { PROTO_LOADER_OPTIONS } from '@aos/contracts';
+import { isoToTimestamp, mapTimestamps, protoMethod } from '@aos/contracts/proto-reflection';
 import { InvalidArgumentError } from '@aos/errors';
 
 /**
@@ -11,30 +11,13 @@ import { InvalidArgumentError } from '@aos/errors';
  * through the .proto files' own types, so a step's body is exactly what a
  * direct call of the same method would have carried.
  */
-const TIMESTAMP = '.google.protobuf.Timestamp';
+
 /** The gateway's PROTO_LOADER_OPTIONS, the conversion part of them (protobufjs's toObject). */
 const { keepCase: _keepCase, includeDirs: _includeDirs, ...AS_THE_GATEWAY_DECODES } = PROTO_LOADER_OPTIONS;
 
-let root: protobuf.Root | undefined;
-
-function protos(): protobuf.Root {
-  if (root) return root;
-  const loaded = new protobuf.Root();
-  // google/protobuf/* are the copies protobufjs bundles, as for the gateway.
-  loaded.resolvePath = (_origin, target) =>
-    target.startsWith('/') || target.startsWith('google/') ? target : join(PROTO_ROOT, target);
-  loaded.loadSync(
-    PROTO_FILES.map((file) => join(PROTO_ROOT, file)),
-    { keepCase: false },
-  );
-  loaded.resolveAll();
-  return (root = loaded);
-}
-
 function methodOf(service: string, method: string): protobuf.Method {
-  const found = protos().lookupService(`${PROTO_PACKAGE}.${service}`).methods[method];
+  const found = protoMethod(service, method);
   if (!found) throw new Error(`${service} has no method ${method}`);
-  found.resolve();
   return found;
 }
 
@@ -53,7 +36,7 @@ export function wireRequest(
   request: Record<string, unknown>,
 ): Record<string, unknown> {
   const type = requestType(service, method);
-  const withTimestamps = mapTimestamps(type, request, isoToTimestamp) as Record<string, unknown>;
+  const withTimestamps = mapTimestamps(type, request, requestTimestamp) as Record<string, unknown>;
   return type.toObject(type.fromObject(withTimestamps), AS_THE_GATEWAY_DECODES);
 }
 
@@ -65,29 +48,11 @@ export function replyJson(service: string, method: string, reply: unknown): stri
   return JSON.stringify(mapTimestamps(type, json, timestampToIso));
 }
 
-/** Applies `convert` to every Timestamp field of `value`, a message of `type`, however deep. */
-function mapTimestamps(type: protobuf.Type, value: unknown, convert: (v: unknown) => unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const field of type.fieldsArray) {
-    const fieldValue = out[field.name];
-    const nested = field.resolve().resolvedType;
-    if (fieldValue === undefined || !(nested instanceof protobuf.Type)) continue;
-    const one = (v: unknown) => (nested.fullName === TIMESTAMP ? convert(v) : mapTimestamps(nested, v, convert));
-    if (field.map && fieldValue && typeof fieldValue === 'object') {
-      out[field.name] = Object.fromEntries(Object.entries(fieldValue).map(([k, v]) => [k, one(v)]));
-    } else {
-      out[field.name] = Array.isArray(fieldValue) ? fieldValue.map(one) : one(fieldValue);
-    }
-  }
-  return out;
-}
-
-function isoToTimestamp(value: unknown): unknown {
+function requestTimestamp(value: unknown): unknown {
   if (typeof value !== 'string') return value;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('request_json', `${JSON.stringify(value)} is not a time`);
-  return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
+  const timestamp = isoToTimestamp(value);
+  if (!timestamp) throw new InvalidArgumentError('request_json', `${JSON.stringify(value)} is not a time`);
+  return timestamp;
 }
 
 function timestampToIso(value: unknown): unknown {

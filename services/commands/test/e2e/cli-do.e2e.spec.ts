@@ -54,13 +54,59 @@ describe('aos do', () => {
     expect((await t.client.agents.getAgent({ id: agent.id, minPosition: 0 })).state).toBe('PAUSED');
   });
 
-  it('a read-only plan runs without asking and prints what it read', async () => {
-    await activeAgent(t.client, 'read-me');
+  it('a read-only plan runs without asking and prints what it read as `aos agents list` does', async () => {
+    const agent = await activeAgent(t.client, 'read-me');
     const run = await aos(['do', 'list agents'], '');
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^1\s+.*AgentService\.ListAgents\s+READ\s+agents\.list\s+✓$/m);
-    expect(run.stdout).toMatch(/^ {4}.*"name": "read-me"/m);
+    expect(run.stdout).toMatch(/^ {4}ID\s+NAME\s+STATE\s+REV\s+CAPABILITIES\s+UPDATED$/m);
+    expect(run.stdout).toMatch(new RegExp(`^ {4}${agent.id}\\s+read-me\\s+ACTIVE\\s+1\\s+billing\\s+\\d{4}-`, 'm'));
+  });
+
+  it('"which agents are paused?" answers with a row per paused agent: its name and state, not the reply\'s JSON', async () => {
+    const agent = await activeAgent(t.client, 'paused-for-do');
+    await t.client.agents.pauseAgent({ id: agent.id, requestId: `pause-${agent.id}` });
+    const still = await activeAgent(t.client, 'active-for-do');
+
+    const run = await aos(['do', 'which agents are paused?']);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^✓ 1\. /m);
+    expect(run.stdout).toMatch(new RegExp(`^ {4}${agent.id}\\s+paused-for-do\\s+PAUSED\\s`, 'm'));
+    expect(run.stdout).not.toContain(still.id);
+    expect(run.stdout).not.toContain('"tenantId"');
+    expect(run.stdout).not.toContain('{');
+  });
+
+  it('one agent is shown as `aos agents get` shows it, its creator named beside the id', async () => {
+    const agent = await activeAgent(t.client, 'shown-bot', ['refunds', 'invoices']);
+    const me = await t.client.governance.whoAmI({});
+
+    const run = await aos(['do', 'show me shown-bot']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^1\s+.*AgentService\.GetAgent\s+READ\s+agents\.get\s+✓$/m);
+    expect(run.stdout).toMatch(new RegExp(`^ {4}ID\\s+${agent.id}$`, 'm'));
+    expect(run.stdout).toMatch(/^ {4}STATE\s+ACTIVE$/m);
+    expect(run.stdout).toMatch(/^ {4}CAPABILITIES\s+refunds, invoices$/m);
+    expect(run.stdout).toMatch(/^ {4}CREATED\s+\d{4}-\d\d-\d\dT[\d:.]+Z$/m);
+    expect(run.stdout).toContain(`${me.principal!.name} (${me.principal!.id.slice(0, 8)}…)`);
+  });
+
+  it('an empty answer says so, and who-am-i answers as `aos whoami` does', async () => {
+    await activeAgent(t.client, 'idle-bot');
+
+    const idle = await aos(['do', 'show me what idle-bot did']);
+    expect(idle.code).toBe(0);
+    expect(idle.stdout).toMatch(/^1\s+.*AuditService\.ListEvents\s+READ/m);
+    expect(idle.stdout).toMatch(/^ {4}No events found\.$/m);
+
+    const me = await aos(['do', 'who am i']);
+    expect(me.code).toBe(0);
+    expect(me.stdout).toMatch(/^ {4}TENANT\s+default$/m);
+    expect(me.stdout).toMatch(/^ {4}ROLES\s+.*admin/m);
   });
 
   it('--json --yes prints the plan and its execution as one document', async () => {
