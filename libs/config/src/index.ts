@@ -22,6 +22,8 @@ const hostPort = z
 
 /** Beside the gateway's 50051; nothing else of AgentOS (NATS 4222/6222/8222, EventStoreDB 2113, the console 8080) uses it. */
 export const DEFAULT_MCP_ADDR = '127.0.0.1:50053';
+/** Where browsers open the web console; the gateway serves its files and the Connect/gRPC-web bridge there. */
+export const DEFAULT_CONSOLE_ADDR = '127.0.0.1:8080';
 
 export const ConfigSchema = z.object({
   AOS_DATA_DIR: z.string().min(1).default('.aos'),
@@ -31,6 +33,11 @@ export const ConfigSchema = z.object({
    * (an empty value too) for none. See mcpListenAddress.
    */
   AOS_MCP_ADDR: z.union([z.literal('off'), hostPort]).default(DEFAULT_MCP_ADDR),
+  /**
+   * The web console (its files, and aos.v1 over Connect and gRPC-web for
+   * browsers): host:port, or `off` (an empty value too) for none. See consoleListenAddress.
+   */
+  AOS_CONSOLE_ADDR: z.union([z.literal('off'), hostPort]).default(DEFAULT_CONSOLE_ADDR),
   /** One NATS URL, or a comma-separated list of a cluster's servers (clients try them all). */
   AOS_NATS_URL: z
     .string()
@@ -135,8 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
       .filter((k) => env[k] !== undefined && env[k] !== '')
       .map((k) => [k, env[k]]),
   );
-  // Empty means unset everywhere else; for the MCP endpoint it is the way to turn it off.
-  if (env.AOS_MCP_ADDR === '') picked.AOS_MCP_ADDR = 'off';
+  // Empty means unset everywhere else; for the MCP endpoint and the console it is the way to turn them off.
+  for (const optional of ['AOS_MCP_ADDR', 'AOS_CONSOLE_ADDR'] as const)
+    if (env[optional] === '') picked[optional] = 'off';
   const parsed = ConfigSchema.safeParse(picked);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -161,6 +169,11 @@ export function usesModelRouter(config: AosConfig): boolean {
 /** Where the gateway serves MCP, or undefined when AOS_MCP_ADDR is `off` or empty. */
 export function mcpListenAddress(config: Pick<AosConfig, 'AOS_MCP_ADDR'>): string | undefined {
   return config.AOS_MCP_ADDR === 'off' ? undefined : config.AOS_MCP_ADDR;
+}
+
+/** Where the gateway serves the web console, or undefined when AOS_CONSOLE_ADDR is `off` or empty. */
+export function consoleListenAddress(config: Pick<AosConfig, 'AOS_CONSOLE_ADDR'>): string | undefined {
+  return config.AOS_CONSOLE_ADDR === 'off' ? undefined : config.AOS_CONSOLE_ADDR;
 }
 
 /** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */
