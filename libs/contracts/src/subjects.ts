@@ -6,6 +6,9 @@ import type {
   GetAgentRequest,
   ListAgentsRequest,
   ListAgentsResponse,
+  ListAgentVersionsRequest,
+  ListAgentVersionsResponse,
+  RollbackAgentRequest,
   UpdateAgentRequest,
 } from './gen/aos/v1/agent';
 import type { ListEventsRequest, ListEventsResponse } from './gen/aos/v1/audit';
@@ -164,6 +167,8 @@ export const LifecycleSubjects = {
   pause: method<AgentTransitionRequest, Agent>('aos.lifecycle.pause'),
   resume: method<AgentTransitionRequest, Agent>('aos.lifecycle.resume'),
   retire: method<AgentTransitionRequest, Agent>('aos.lifecycle.retire'),
+  listVersions: method<ListAgentVersionsRequest, ListAgentVersionsResponse>('aos.lifecycle.list-versions'),
+  rollback: method<RollbackAgentRequest, Agent>('aos.lifecycle.rollback'),
 } as const;
 
 /** The commands service (CommandService): plain language to plans, and their execution. */

@@ -34,6 +34,13 @@ export const AgentUpdatedSchema = z.object({
   definition: AgentDefinitionSchema,
   definitionVersion: z.number().int().positive(),
   changedFields: z.array(z.string()),
+  /**
+   * Set by RollbackAgent: the version whose definition this one restores. A
+   * rollback is an update like any other for every follower; the field only
+   * tells the audit why the definition changed. Optional, so events recorded
+   * before it existed read as they were (no new schema version).
+   */
+  rolledBackTo: z.number().int().positive().optional(),
 });
 const TransitionSchema = z.object({ agentId: z.string(), reason: z.string() });
 export const AgentDeployedSchema = TransitionSchema;

@@ -99,6 +99,8 @@ const PUBLIC_BODIES: Record<string, [method: string, body: Record<string, unknow
   'aos.lifecycle.pause': ['AgentService.PauseAgent', { id: someId }],
   'aos.lifecycle.resume': ['AgentService.ResumeAgent', { id: someId }],
   'aos.lifecycle.retire': ['AgentService.RetireAgent', { id: someId }],
+  'aos.lifecycle.list-versions': ['AgentService.ListAgentVersions', { id: someId }],
+  'aos.lifecycle.rollback': ['AgentService.RollbackAgent', { id: someId, toVersion: 1 }],
   'aos.audit.list': ['AuditService.ListEvents', {}],
   'aos.commands.interpret': ['CommandService.Interpret', { text: 'list agents' }],
   'aos.commands.execute': ['CommandService.Execute', { planId: someId, digest: 'a'.repeat(64) }],

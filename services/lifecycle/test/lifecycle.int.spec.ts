@@ -8,7 +8,11 @@ import {
   type GetAgentRequest,
   type ListAgentsRequest,
   type ListAgentsResponse,
+  type ListAgentVersionsRequest,
+  type ListAgentVersionsResponse,
+  type RollbackAgentRequest,
   type UpdateAgentRequest,
+  toTimestamp,
 } from '@aos/contracts';
 import { loadConfig, type AosConfig } from '@aos/config';
 import { AosError, type ErrorCode } from '@aos/errors';
@@ -399,5 +403,117 @@ describe('lifecycle service over NATS', () => {
     // Idempotency outlives the process and JetStream's dedupe window: it is in the log.
     expect(await create({ name: 'Survivor' }, { requestId })).toEqual(agent);
     await expectCode(create({ name: 'survivor' }), 'ALREADY_EXISTS');
+  });
+});
+
+describe('definition versions and rollback over NATS', () => {
+  function versions(
+    id: string,
+    fields: Partial<ListAgentVersionsRequest> = {},
+    tenantId?: string,
+  ): Promise<ListAgentVersionsResponse> {
+    const body: ListAgentVersionsRequest = { id, pageSize: 0, pageToken: '', minPosition: 0, ...fields };
+    return client.request(LifecycleSubjects.listVersions, ctxFor(tenantId), body);
+  }
+
+  function rollback(id: string, toVersion: number, fields: Partial<RollbackAgentRequest> = {}): Promise<Agent> {
+    const body: RollbackAgentRequest = { id, toVersion, requestId: randomUUID(), ...fields };
+    return client.request(LifecycleSubjects.rollback, ctxFor(), body);
+  }
+
+  async function agentWithThreeVersions(name: string): Promise<Agent> {
+    const created = await create({ name, model: 'gpt-a', instructions: 'Be brief.', labels: { team: 'a' } });
+    await update(created.id, {
+      agent: agentMessage({ model: 'gpt-b', toolIds: ['t1'] }),
+      updateMask: ['model', 'tool_ids'],
+    });
+    return update(created.id, { agent: agentMessage({ name: `${name} Two` }), updateMask: ['name'] });
+  }
+
+  it('lists every version newest first with its whole definition, who, when and what changed', async () => {
+    const agent = await agentWithThreeVersions('History Lister');
+    const page = await versions(agent.id, { minPosition: agent.logPosition });
+    expect(page.totalSize).toBe(3);
+    expect(page.nextPageToken).toBe('');
+    expect(page.versions.map((v) => [v.definitionVersion, v.name, v.model, v.toolIds, v.changedFields])).toEqual([
+      [3, 'History Lister Two', 'gpt-b', ['t1'], ['name']],
+      [2, 'History Lister', 'gpt-b', ['t1'], ['model', 'tool_ids']],
+      [1, 'History Lister', 'gpt-a', [], []],
+    ]);
+    expect(page.versions[0]).toMatchObject({ instructions: 'Be brief.', labels: { team: 'a' }, createdBy: 'alice' });
+    expect(page.versions[0]!.logPosition).toBe(agent.logPosition);
+    const events = await streamOf(agent);
+    expect(page.versions.map((v) => v.logPosition)).toEqual(events.map((e) => e.position).reverse());
+    expect(page.versions[2]!.createTime).toEqual(toTimestamp(events[0]!.time));
+  });
+
+  it('pages the history with a token bound to the agent', async () => {
+    const agent = await agentWithThreeVersions('Paged');
+    const first = await versions(agent.id, { pageSize: 2 });
+    expect(first.versions.map((v) => v.definitionVersion)).toEqual([3, 2]);
+    const second = await versions(agent.id, { pageSize: 2, pageToken: first.nextPageToken });
+    expect(second.versions.map((v) => v.definitionVersion)).toEqual([1]);
+    expect(second.nextPageToken).toBe('');
+    const other = await create({ name: 'Paged Other' });
+    const err = await expectCode(versions(other.id, { pageToken: first.nextPageToken }), 'INVALID_ARGUMENT');
+    expect(err.field).toBe('page_token');
+  });
+
+  it('rolls back: a new version equal to the old one, recorded as AgentUpdated with rolledBackTo', async () => {
+    const agent = await agentWithThreeVersions('Rollback Me');
+    const rolled = await rollback(agent.id, 1, { expectedRevision: agent.revision });
+    expect(rolled).toMatchObject({ definitionVersion: 4, name: 'Rollback Me', model: 'gpt-a', toolIds: [] });
+    expect(rolled.revision).toBe(agent.revision + 1);
+    const events = await streamOf(agent);
+    expect(events.at(-1)).toMatchObject({
+      type: 'AgentUpdated',
+      data: { definitionVersion: 4, rolledBackTo: 1, changedFields: ['name', 'model', 'toolIds'] },
+    });
+    const [newest] = (await versions(agent.id)).versions;
+    expect(newest).toMatchObject({
+      definitionVersion: 4,
+      rolledBackTo: 1,
+      changedFields: ['name', 'model', 'tool_ids'],
+    });
+    // The old name is the agent's again: found by it, and refused to anyone else.
+    expect((await get(agent.id)).name).toBe('Rollback Me');
+    await expectCode(create({ name: 'rollback me' }), 'ALREADY_EXISTS');
+  });
+
+  it('records nothing for a rollback to the definition the agent has; a retried request replies the same once', async () => {
+    const agent = await agentWithThreeVersions('Noop');
+    expect(await rollback(agent.id, 3)).toEqual(agent);
+    const requestId = randomUUID();
+    const first = await rollback(agent.id, 2, { requestId });
+    expect(await rollback(agent.id, 2, { requestId })).toEqual(first);
+    expect(await rollback(agent.id, 2)).toEqual(first);
+    expect((await streamOf(agent)).map((e) => e.type)).toEqual([
+      'AgentCreated',
+      'AgentUpdated',
+      'AgentUpdated',
+      'AgentUpdated',
+    ]);
+  });
+
+  it('answers NOT_FOUND, INVALID_ARGUMENT, ABORTED, ALREADY_EXISTS and FAILED_PRECONDITION as the proto says', async () => {
+    const agent = await agentWithThreeVersions('Picky');
+    await expectCode(rollback(agent.id, 9), 'NOT_FOUND', /agent version .* v9/);
+    await expectCode(rollback(randomUUID(), 1), 'NOT_FOUND');
+    await expectCode(versions(randomUUID()), 'NOT_FOUND');
+    await expectCode(versions(agent.id, {}, 'globex'), 'NOT_FOUND');
+    expect((await expectCode(rollback(agent.id, 0), 'INVALID_ARGUMENT')).field).toBe('to_version');
+    expect((await expectCode(rollback(agent.id, -1), 'INVALID_ARGUMENT')).field).toBe('to_version');
+    expect((await expectCode(rollback('nope', 1), 'INVALID_ARGUMENT')).field).toBe('id');
+    await expectCode(rollback(agent.id, 1, { expectedRevision: agent.revision - 1 }), 'ABORTED');
+
+    // The first name is someone else's now: restoring it is refused and the agent keeps its definition.
+    await create({ name: 'Picky' });
+    const taken = await expectCode(rollback(agent.id, 1), 'ALREADY_EXISTS');
+    expect(taken.field).toBe('agent.name');
+    expect((await get(agent.id)).definitionVersion).toBe(3);
+
+    await transition('retire', agent.id);
+    await expectCode(rollback(agent.id, 2), 'FAILED_PRECONDITION', /cannot roll back agent in state RETIRED/);
+    expect((await versions(agent.id)).totalSize).toBe(3);
   });
 });

@@ -8,6 +8,9 @@ import {
   type GetAgentRequest,
   type ListAgentsRequest,
   type ListAgentsResponse,
+  type ListAgentVersionsRequest,
+  type ListAgentVersionsResponse,
+  type RollbackAgentRequest,
   type UpdateAgentRequest,
 } from '@aos/contracts';
 import { type ServiceRequest, Receives } from '@aos/messaging';
@@ -17,6 +20,8 @@ import {
   validateCreateAgent,
   validateGetAgent,
   validateListAgents,
+  validateListAgentVersions,
+  validateRollbackAgent,
   validateTransition,
   validateUpdateAgent,
 } from './agent.validation';
@@ -68,5 +73,17 @@ export class AgentController {
   @Receives(LifecycleSubjects.retire)
   async retireAgent(@Payload() request: ServiceRequest<AgentTransitionRequest>): Promise<Agent> {
     return this.agents.handle(validateContext(request?.ctx), validateTransition('RetireAgent', request?.body));
+  }
+
+  @Receives(LifecycleSubjects.listVersions)
+  async listAgentVersions(
+    @Payload() request: ServiceRequest<ListAgentVersionsRequest>,
+  ): Promise<ListAgentVersionsResponse> {
+    return this.agents.listVersions(validateContext(request?.ctx), validateListAgentVersions(request?.body));
+  }
+
+  @Receives(LifecycleSubjects.rollback)
+  async rollbackAgent(@Payload() request: ServiceRequest<RollbackAgentRequest>): Promise<Agent> {
+    return this.agents.handle(validateContext(request?.ctx), validateRollbackAgent(request?.body));
   }
 }

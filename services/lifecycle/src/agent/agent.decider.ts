@@ -41,8 +41,20 @@ export type DeployAgent = { type: 'DeployAgent'; agentId: string; reason: string
 export type PauseAgent = { type: 'PauseAgent'; agentId: string; reason: string };
 export type ResumeAgent = { type: 'ResumeAgent'; agentId: string; reason: string };
 export type RetireAgent = { type: 'RetireAgent'; agentId: string; reason: string };
+/**
+ * `target` is version `toVersion`'s definition as the versions read model
+ * holds it (undefined: it holds no such version); the decider only reads facts
+ * from its command.
+ */
+export type RollbackAgent = {
+  type: 'RollbackAgent';
+  agentId: string;
+  toVersion: number;
+  target: AgentDefinition | undefined;
+};
 
-export type AgentCommand = CreateAgent | UpdateAgent | DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
+export type AgentCommand =
+  CreateAgent | UpdateAgent | RollbackAgent | DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
 export type AgentTransitionCommand = DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
 
 /** Returns the events a command causes; throws the typed error that says why it may not happen. */
@@ -52,6 +64,8 @@ export function decide(command: AgentCommand, state: AgentState): AgentEvent[] {
   switch (command.type) {
     case 'UpdateAgent':
       return decideUpdate(command, state);
+    case 'RollbackAgent':
+      return decideRollback(command, state);
     case 'DeployAgent':
       requireState(state, ['DRAFT'], 'deploy');
       return [{ type: 'AgentDeployed', data: { agentId: state.agentId, reason: command.reason } }];
@@ -86,15 +100,29 @@ function decideCreate(command: CreateAgent, state: AgentState): AgentEvent[] {
 /** An update that changes nothing records nothing: the caller gets the agent as it is. */
 function decideUpdate(command: UpdateAgent, state: ExistingAgent): AgentEvent[] {
   if (state.status === 'RETIRED') throw new FailedPreconditionError('cannot update agent in state RETIRED');
-  const definition: AgentDefinition = { ...state.definition, ...definedChanges(command.changes) };
+  return newDefinition(state, { ...state.definition, ...definedChanges(command.changes) });
+}
+
+/**
+ * A rollback to the definition the agent already has records nothing, as an
+ * update that changes nothing: retried or concurrent rollbacks to the same
+ * version all succeed.
+ */
+function decideRollback(command: RollbackAgent, state: ExistingAgent): AgentEvent[] {
+  if (state.status === 'RETIRED') throw new FailedPreconditionError('cannot roll back agent in state RETIRED');
+  if (!command.target || command.toVersion > state.definitionVersion) {
+    throw new NotFoundError('agent version', `${state.agentId} v${command.toVersion}`);
+  }
+  return newDefinition(state, command.target, command.toVersion);
+}
+
+/** The next definition version, when `definition` differs from the current one. */
+function newDefinition(state: ExistingAgent, definition: AgentDefinition, rolledBackTo?: number): AgentEvent[] {
   const changedFields = DEFINITION_FIELDS.filter((f) => !sameValue(state.definition[f], definition[f]));
   if (changedFields.length === 0) return [];
-  return [
-    {
-      type: 'AgentUpdated',
-      data: { agentId: state.agentId, definition, definitionVersion: state.definitionVersion + 1, changedFields },
-    },
-  ];
+  const definitionVersion = state.definitionVersion + 1;
+  const data = { agentId: state.agentId, definition, definitionVersion, changedFields };
+  return [{ type: 'AgentUpdated', data: rolledBackTo === undefined ? data : { ...data, rolledBackTo } }];
 }
 
 function decideRetire(command: RetireAgent, state: ExistingAgent): AgentEvent[] {
@@ -118,7 +146,7 @@ function definedChanges(changes: Partial<AgentDefinition>): Partial<AgentDefinit
 }
 
 /** Structural equality of definition values: strings, string arrays (ordered), string maps (unordered). */
-function sameValue(a: AgentDefinition[DefinitionField], b: AgentDefinition[DefinitionField]): boolean {
+export function sameValue(a: AgentDefinition[DefinitionField], b: AgentDefinition[DefinitionField]): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]);

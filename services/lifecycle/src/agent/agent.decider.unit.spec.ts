@@ -210,3 +210,64 @@ describe('Agent decider: evolve', () => {
     expect(() => given([deployed])).toThrow('AgentDeployed for agent');
   });
 });
+
+describe('Agent decider: rollback', () => {
+  const v2: AgentEvent = {
+    type: 'AgentUpdated',
+    data: {
+      agentId,
+      definition: { ...definition, name: 'billing-bot-2', model: 'gpt-4o', toolIds: ['t1'] },
+      definitionVersion: 2,
+      changedFields: ['name', 'model', 'toolIds'],
+    },
+  };
+  const rollback = (toVersion: number, target: AgentDefinition | undefined): AgentCommand => ({
+    type: 'RollbackAgent',
+    agentId,
+    toVersion,
+    target,
+  });
+
+  it("records a new version with the old version's whole definition, the changed fields and rolledBackTo", () => {
+    expect(when([created, deployed, v2], rollback(1, definition))).toEqual([
+      {
+        type: 'AgentUpdated',
+        data: {
+          agentId,
+          definition,
+          definitionVersion: 3,
+          changedFields: ['name', 'model', 'toolIds'],
+          rolledBackTo: 1,
+        },
+      },
+    ]);
+  });
+
+  it('keeps the lifecycle state: a PAUSED agent rolled back stays PAUSED at the new version', () => {
+    const events = when([created, deployed, paused, v2], rollback(1, definition));
+    expect(given([created, deployed, paused, v2, ...events])).toMatchObject({
+      status: 'PAUSED',
+      definitionVersion: 3,
+      definition,
+    });
+  });
+
+  it('records nothing when the current definition already equals the target (the current version or a restored one)', () => {
+    expect(when([created, v2], rollback(2, (v2.data as { definition: AgentDefinition }).definition))).toEqual([]);
+    const [restored] = when([created, v2], rollback(1, definition));
+    expect(when([created, v2, restored!], rollback(1, definition))).toEqual([]);
+  });
+
+  it('answers NOT_FOUND for a version the agent does not have', () => {
+    expect(() => when([created, v2], rollback(3, definition))).toThrow(NotFoundError);
+    expect(() => when([created, v2], rollback(1, undefined))).toThrow(`agent version "${agentId} v1" not found`);
+  });
+
+  it('answers NOT_FOUND for an agent that does not exist', () => {
+    expect(() => when([], rollback(1, definition))).toThrow(NotFoundError);
+  });
+
+  it('refuses to roll back a RETIRED agent, even to its current definition', () => {
+    expect(() => when(historyFor.RETIRED, rollback(1, definition))).toThrow('cannot roll back agent in state RETIRED');
+  });
+});

@@ -3,10 +3,13 @@ import {
   AGENT_CATEGORY,
   AGENT_EVENTS_SCHEMA_VERSION,
   foldName,
+  toTimestamp,
   type Agent,
   type AgentEvent,
   type AgentEventType,
+  type AgentVersion,
   type ListAgentsResponse,
+  type ListAgentVersionsResponse,
 } from '@aos/contracts';
 import { AosError, NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
@@ -20,8 +23,22 @@ import {
 } from '@aos/command-pipeline';
 import { decide, initialAgentState, type AgentCommand, type AgentState } from './agent.decider';
 import { AGENT_EVENT_ID_NAMESPACE, agentIdFor } from './agent.ids';
-import { toProtoAgent, type AgentProjection, type AgentRecord } from './agent.projection';
-import type { AgentMutation, GetAgentQuery, ListAgentsQuery } from './agent.validation';
+import {
+  estimatedDefinitionBytes,
+  MAX_PAGE_BYTES,
+  protoDefinition,
+  toProtoAgent,
+  type AgentProjection,
+  type AgentRecord,
+} from './agent.projection';
+import type { AgentVersionRecord } from './agent-versions.history';
+import {
+  PROTO_NAMES,
+  type AgentMutation,
+  type GetAgentQuery,
+  type ListAgentsQuery,
+  type ListAgentVersionsQuery,
+} from './agent.validation';
 
 export interface AgentHandlerDeps extends WriterHost {
   /** Built from the log by `follower`; the only state commands are decided against. */
@@ -37,6 +54,7 @@ export const READ_WAIT_MS = 5_000;
 const EVENT_OF: Record<AgentMutation['type'], AgentEventType> = {
   CreateAgent: 'AgentCreated',
   UpdateAgent: 'AgentUpdated',
+  RollbackAgent: 'AgentUpdated',
   DeployAgent: 'AgentDeployed',
   PauseAgent: 'AgentPaused',
   ResumeAgent: 'AgentResumed',
@@ -86,7 +104,7 @@ export class AgentHandler {
         return record && { state: record.agent as AgentState, revision: record.revision };
       },
       initial: initialAgentState,
-      decide: (state) => decide(toCommand(ctx, agentId, mutation), state),
+      decide: (state) => decide(this.toCommand(ctx, agentId, mutation), state),
       names: nameChanges,
       reply: (done) => this.reply(ctx.tenantId, agentId, done),
     });
@@ -113,6 +131,41 @@ export class AgentHandler {
     };
   }
 
+  /** Newest first; the history of a retired agent stays readable. */
+  async listVersions(ctx: RequestContext, query: ListAgentVersionsQuery): Promise<ListAgentVersionsResponse> {
+    await this.pipeline.reach(query.minPosition);
+    this.requireAgent(ctx.tenantId, query.agentId);
+    const page = this.deps.projection.versions.page(ctx.tenantId, query.agentId, query.beforeVersion, query.pageSize, {
+      maxBytes: MAX_PAGE_BYTES,
+      sizeOf: estimatedDefinitionBytes,
+    });
+    return {
+      versions: page.records.map(toProtoVersion),
+      nextPageToken:
+        page.nextBeforeVersion === undefined
+          ? ''
+          : encodePageToken('ListAgentVersions', page.nextBeforeVersion, query.agentId),
+      totalSize: page.totalSize,
+    };
+  }
+
+  /** A rollback's target is read when it is decided, so a retry after a lost race sees the same history. */
+  private toCommand(ctx: RequestContext, agentId: string, mutation: AgentMutation): AgentCommand {
+    switch (mutation.type) {
+      case 'CreateAgent':
+        return { type: 'CreateAgent', agentId, definition: mutation.definition, createdBy: ctx.actor.id };
+      case 'UpdateAgent':
+        return { type: 'UpdateAgent', agentId, changes: mutation.changes };
+      case 'RollbackAgent': {
+        const { toVersion } = mutation;
+        const target = this.deps.projection.versions.definition(ctx.tenantId, agentId, toVersion);
+        return { type: 'RollbackAgent', agentId, toVersion, target };
+      }
+      default:
+        return { type: mutation.type, agentId, reason: mutation.reason };
+    }
+  }
+
   /** The agent right after the request's events (an update that changed nothing: as it is). */
   private reply(tenantId: string, agentId: string, done: RequestDone): Agent {
     const last = done.recorded.at(-1);
@@ -128,15 +181,16 @@ export class AgentHandler {
   }
 }
 
-function toCommand(ctx: RequestContext, agentId: string, mutation: AgentMutation): AgentCommand {
-  switch (mutation.type) {
-    case 'CreateAgent':
-      return { type: 'CreateAgent', agentId, definition: mutation.definition, createdBy: ctx.actor.id };
-    case 'UpdateAgent':
-      return { type: 'UpdateAgent', agentId, changes: mutation.changes };
-    default:
-      return { type: mutation.type, agentId, reason: mutation.reason };
-  }
+function toProtoVersion(record: AgentVersionRecord): AgentVersion {
+  return {
+    definitionVersion: record.definitionVersion,
+    ...protoDefinition(record.definition),
+    createTime: toTimestamp(record.time),
+    createdBy: record.actorId,
+    logPosition: record.logPosition,
+    changedFields: record.changedFields.map((field) => PROTO_NAMES[field]),
+    rolledBackTo: record.rolledBackTo ?? 0,
+  };
 }
 
 /** A created agent takes its name; a renamed one takes the new name and gives the old one up. */

@@ -7,9 +7,10 @@ import {
   type Agent,
 } from '@aos/contracts';
 import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
-import { evolve, initialAgentState, type ExistingAgent } from './agent.decider';
-import { foldName } from '@aos/domain';
+import { evolve, initialAgentState, type DefinitionField, type ExistingAgent } from './agent.decider';
+import { foldName, type AgentDefinition } from '@aos/domain';
 import { matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
+import { AgentVersionHistory } from './agent-versions.history';
 
 /**
  * The lifecycle service's write model and read model in one, built ONLY from
@@ -59,11 +60,14 @@ export const MAX_PAGE_BYTES = 768 * 1024;
 /** The fields of an Agent reply besides its definition, generously. */
 const AGENT_OVERHEAD_BYTES = 512;
 
-function estimatedReplyBytes(record: AgentRecord): number {
-  return AGENT_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(record.agent.definition));
+/** The size of a reply's entry for one agent or one version of it, generously. */
+export function estimatedDefinitionBytes(definition: AgentDefinition): number {
+  return AGENT_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(definition));
 }
 
 export class AgentProjection {
+  /** Every definition version; the current definition of each agent is its newest version's object. */
+  readonly versions = new AgentVersionHistory();
   private readonly tenants = new Map<string, TenantAgents>();
   private appliedCount = 0;
   private lastPosition = 0;
@@ -92,7 +96,17 @@ export class AgentProjection {
     const agent: ExistingAgent = applyRecorded(event, () => {
       const next = evolve(previous?.agent ?? initialAgentState, parsed);
       if (next.status === 'NONE') throw new Error('the agent does not exist after the event');
-      return next;
+      if (parsed.type !== 'AgentCreated' && parsed.type !== 'AgentUpdated') return next;
+      const definition = this.versions.add(event.metadata.tenantId, next.agentId, {
+        definitionVersion: next.definitionVersion,
+        definition: next.definition,
+        time: event.time,
+        actorId: event.metadata.actor.id,
+        logPosition: event.position,
+        changedFields: parsed.type === 'AgentUpdated' ? (parsed.data.changedFields as DefinitionField[]) : [],
+        rolledBackTo: parsed.type === 'AgentUpdated' ? parsed.data.rolledBackTo : undefined,
+      });
+      return { ...next, definition };
     });
     const record: AgentRecord = Object.freeze({
       tenantId: event.metadata.tenantId,
@@ -134,7 +148,7 @@ export class AgentProjection {
       if (!matchesAgentFilter(filter, record.agent)) continue;
       totalSize += 1;
       if (record.createPosition <= afterPosition || more) continue;
-      const bytes = estimatedReplyBytes(record);
+      const bytes = estimatedDefinitionBytes(record.agent.definition);
       if (page.length < pageSize && (page.length === 0 || pageBytes + bytes <= MAX_PAGE_BYTES)) {
         page.push(record);
         pageBytes += bytes;
@@ -173,18 +187,10 @@ export class AgentProjection {
 /** The agent as the API shows it (ts-proto `Agent`, as proto-loader encodes it). */
 export function toProtoAgent(record: AgentRecord): Agent {
   const { agent } = record;
-  const { definition } = agent;
   return {
     id: agent.agentId,
     tenantId: record.tenantId,
-    name: definition.name,
-    description: definition.description,
-    capabilities: [...definition.capabilities],
-    instructions: definition.instructions,
-    model: definition.model,
-    toolIds: [...definition.toolIds],
-    knowledgeBaseIds: [...definition.knowledgeBaseIds],
-    labels: { ...definition.labels },
+    ...protoDefinition(agent.definition),
     state: ProtoAgentState[agent.status],
     definitionVersion: agent.definitionVersion,
     revision: record.revision,
@@ -195,5 +201,19 @@ export function toProtoAgent(record: AgentRecord): Agent {
     // is the proto's "no heartbeat has been received yet".
     health: { status: HealthStatus.UNKNOWN },
     logPosition: record.logPosition,
+  };
+}
+
+/** A definition's fields as Agent and AgentVersion both carry them, copied (the model's are shared). */
+export function protoDefinition(definition: AgentDefinition) {
+  return {
+    name: definition.name,
+    description: definition.description,
+    capabilities: [...definition.capabilities],
+    instructions: definition.instructions,
+    model: definition.model,
+    toolIds: [...definition.toolIds],
+    knowledgeBaseIds: [...definition.knowledgeBaseIds],
+    labels: { ...definition.labels },
   };
 }

@@ -4,6 +4,8 @@ import type {
   CreateAgentRequest,
   GetAgentRequest,
   ListAgentsRequest,
+  ListAgentVersionsRequest,
+  RollbackAgentRequest,
   UpdateAgentRequest,
 } from '@aos/contracts';
 import { assertNever, InvalidArgumentError } from '@aos/errors';
@@ -21,6 +23,7 @@ import {
   decodePageToken,
   validateExpectedRevision,
   validateIdOrName,
+  isNonNegativeInteger,
   type IdOrName,
 } from '@aos/request-fields';
 
@@ -50,7 +53,14 @@ export interface TransitionMutation {
   reason: string;
   expectedRevision: number | undefined;
 }
-export type AgentMutation = CreateAgentMutation | UpdateAgentMutation | TransitionMutation;
+export interface RollbackAgentMutation {
+  type: 'RollbackAgent';
+  requestId: string;
+  agentId: string;
+  toVersion: number;
+  expectedRevision: number | undefined;
+}
+export type AgentMutation = CreateAgentMutation | UpdateAgentMutation | RollbackAgentMutation | TransitionMutation;
 
 export interface GetAgentQuery {
   agent: IdOrName;
@@ -63,6 +73,14 @@ export interface ListAgentsQuery {
   filter: AgentFilterTerm[];
   /** The filter as the caller wrote it; a page token is only valid with the same filter. */
   filterText: string;
+  minPosition: number;
+}
+
+export interface ListAgentVersionsQuery {
+  agentId: string;
+  pageSize: number;
+  /** The oldest version of the previous page; 0 for the first page (from the newest). */
+  beforeVersion: number;
   minPosition: number;
 }
 
@@ -95,10 +113,9 @@ const MASK_PATHS: Record<string, DefinitionField> = {
   knowledge_base_ids: 'knowledgeBaseIds',
   labels: 'labels',
 };
-const PROTO_NAMES = Object.fromEntries(Object.entries(MASK_PATHS).map(([proto, field]) => [field, proto])) as Record<
-  DefinitionField,
-  string
->;
+export const PROTO_NAMES = Object.fromEntries(
+  Object.entries(MASK_PATHS).map(([proto, field]) => [field, proto]),
+) as Record<DefinitionField, string>;
 
 /** The request context is checked the same way by every service. */
 export { validateRequestContext as validateContext } from '@aos/messaging';
@@ -162,7 +179,31 @@ export function validateListAgents(body: ListAgentsRequest | undefined): ListAge
   };
 }
 
-/** A page token is opaque to callers: base64url of JSON naming the last position served and the filter. */
+export function validateRollbackAgent(body: RollbackAgentRequest | undefined): RollbackAgentMutation {
+  const request = requireBody(body);
+  const agentId = validateAgentId(request.id);
+  const requestId = validateRequestId(request.requestId);
+  const expectedRevision = validateExpectedRevision(request.expectedRevision);
+  const toVersion: unknown = request.toVersion;
+  if (toVersion === undefined || toVersion === null || toVersion === 0) {
+    throw new InvalidArgumentError('to_version', 'is required');
+  }
+  if (!isNonNegativeInteger(toVersion)) throw new InvalidArgumentError('to_version', 'must be a positive integer');
+  return { type: 'RollbackAgent', requestId, agentId, toVersion, expectedRevision };
+}
+
+/** The page token is bound to the agent: a token of another agent's history is INVALID_ARGUMENT. */
+export function validateListAgentVersions(body: ListAgentVersionsRequest | undefined): ListAgentVersionsQuery {
+  const request = requireBody(body);
+  const agentId = validateAgentId(request.id);
+  return {
+    agentId,
+    pageSize: validatePageSize(request.pageSize),
+    beforeVersion: decodePageToken(request.pageToken, 'ListAgentVersions', agentId),
+    minPosition: validatePosition('min_position', request.minPosition),
+  };
+}
+
 /** Which definition fields an update writes: the mask's, or (empty mask) every field set to a non-default value. */
 function maskedFields(rawMask: unknown, agent: Record<string, unknown>): DefinitionField[] {
   const paths = maskPaths(rawMask);
