@@ -6,6 +6,9 @@ import type {
   GetAgentRequest,
   ListAgentsRequest,
   ListAgentsResponse,
+  ListAgentVersionsRequest,
+  ListAgentVersionsResponse,
+  RollbackAgentRequest,
   UpdateAgentRequest,
   WatchAgentsRequest,
 } from '@aos/contracts';
@@ -24,6 +27,8 @@ export interface AgentsClient {
   resumeAgent: UnaryMethod<AgentTransitionRequest, Agent>;
   retireAgent: UnaryMethod<AgentTransitionRequest, Agent>;
   watchAgents: ServerStreamMethod<WatchAgentsRequest, AgentChange>;
+  listAgentVersions: UnaryMethod<ListAgentVersionsRequest, ListAgentVersionsResponse>;
+  rollbackAgent: UnaryMethod<RollbackAgentRequest, Agent>;
 }
 
 /**
@@ -48,5 +53,7 @@ export function createAgentsClient(invoker: CallInvoker): AgentsClient {
     resumeAgent: invoker.unary(service.ResumeAgent),
     retireAgent: invoker.unary(service.RetireAgent),
     watchAgents: invoker.serverStream(service.WatchAgents),
+    listAgentVersions: invoker.unary(service.ListAgentVersions),
+    rollbackAgent: invoker.unary(service.RollbackAgent),
   };
 }

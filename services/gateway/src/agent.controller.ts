@@ -12,6 +12,9 @@ import {
   type GetAgentRequest,
   type ListAgentsRequest,
   type ListAgentsResponse,
+  type ListAgentVersionsRequest,
+  type ListAgentVersionsResponse,
+  type RollbackAgentRequest,
   type UpdateAgentRequest,
   type WatchAgentsRequest,
 } from '@aos/contracts';
@@ -74,6 +77,18 @@ export class AgentController implements AgentServiceController {
   @RequiresPermission('agents.update')
   updateAgent(request: UpdateAgentRequest, metadata?: Metadata): Promise<Agent> {
     return this.services.forward(LifecycleSubjects.update, request, metadata);
+  }
+
+  /** Checked on agents/<id>: a history is as readable as the agent itself. */
+  @RequiresPermission('agents.get')
+  listAgentVersions(request: ListAgentVersionsRequest, metadata?: Metadata): Promise<ListAgentVersionsResponse> {
+    return this.services.forward(LifecycleSubjects.listVersions, request, metadata);
+  }
+
+  /** A rollback is an update of the definition, and may be granted or denied per agent like one. */
+  @RequiresPermission('agents.update')
+  rollbackAgent(request: RollbackAgentRequest, metadata?: Metadata): Promise<Agent> {
+    return this.services.forward(LifecycleSubjects.rollback, request, metadata);
   }
 
   @RequiresPermission('agents.deploy')

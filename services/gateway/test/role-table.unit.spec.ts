@@ -36,7 +36,13 @@ describe('the README role table', () => {
 
   it('computes the cells from the roles: spot checks against the design', () => {
     const rows = new Map(roleTable().map((r) => [`${r.service}.${r.method}`, r.allowed]));
-    expect(rows.size).toBe(61);
+    expect(rows.size).toBe(63);
+    expect(rows.get('AgentService.ListAgentVersions')).toMatchObject({ viewer: true, auditor: true });
+    expect(rows.get('AgentService.RollbackAgent')).toMatchObject({
+      'agent-manager': true,
+      operator: false,
+      viewer: false,
+    });
     expect(rows.get('KnowledgeService.Search')).toMatchObject({ viewer: true, auditor: true, 'task-submitter': true });
     expect(rows.get('KnowledgeService.AddDocument')).toMatchObject({
       'agent-manager': true,

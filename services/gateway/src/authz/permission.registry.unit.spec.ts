@@ -19,6 +19,8 @@ const DESIGN: Record<string, string> = {
   'AgentService.ResumeAgent': 'agents.resume',
   'AgentService.RetireAgent': 'agents.retire',
   'AgentService.WatchAgents': 'agents.watch',
+  'AgentService.ListAgentVersions': 'agents.get',
+  'AgentService.RollbackAgent': 'agents.update',
   'AuditService.ListEvents': 'audit.list',
   'AuditService.ReplayEvents': 'audit.replay',
   'GovernanceService.CreateTenant': 'system.tenants.create',
