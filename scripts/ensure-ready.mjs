@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm test`: installs what a fresh clone lacks
-// (npm packages, nats-server) and regenerates the gRPC contracts when stale.
+// (npm packages, nats-server), regenerates the gRPC contracts and the console's
+// clients when stale, and builds the web console when its build is missing or
+// older than its sources.
 // Only Node built-ins here: it must work before `npm install` has ever run.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,5 +64,20 @@ if (needsNats && !process.env.AOS_NATS_SERVER_BIN && !onPath('nats-server')) {
   }
 }
 
-const gen = spawnSync(process.execPath, [join(root, 'scripts/gen-contracts.mjs')], { cwd: root, stdio: 'inherit' });
-if (gen.status !== 0) process.exit(1);
+for (const script of ['scripts/gen-contracts.mjs', 'scripts/gen-console.mjs']) {
+  const gen = spawnSync(process.execPath, [join(root, script)], { cwd: root, stdio: 'inherit' });
+  if (gen.status !== 0) process.exit(1);
+}
+
+// The console: the gateway serves clients/console/dist, and the browser tests drive it.
+function newestChange(path) {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(s.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
+}
+const consoleDir = join(root, 'clients/console');
+const builtIndex = join(consoleDir, 'dist/index.html');
+const consoleSources = ['src', 'index.html', 'vite.config.ts'].map((p) => join(consoleDir, p));
+if (!existsSync(builtIndex) || Math.max(...consoleSources.map(newestChange)) > statSync(builtIndex).mtimeMs) {
+  run('npm', ['run', 'console:build'], 'building the web console');
+}

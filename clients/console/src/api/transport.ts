@@ -1,0 +1,31 @@
+import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-web';
+import type { DescService } from '@bufbuild/protobuf';
+import { AgentService } from '../gen/aos/v1/agent_pb';
+import { AuditService } from '../gen/aos/v1/audit_pb';
+import { GovernanceService } from '../gen/aos/v1/governance_pb';
+import { KnowledgeService } from '../gen/aos/v1/knowledge_pb';
+import { TaskService } from '../gen/aos/v1/task_pb';
+import { ToolService } from '../gen/aos/v1/tool_pb';
+import { readApiKey } from './api-key.store';
+
+// A call that already carries credentials (sign-in trying a new key) keeps them.
+const withApiKey: Interceptor = (next) => (request) => {
+  const apiKey = readApiKey();
+  if (apiKey && !request.header.has('authorization')) request.header.set('authorization', `Bearer ${apiKey}`);
+  return next(request);
+};
+
+// The gateway serves the console and the Connect bridge on the same origin.
+const transport = createConnectTransport({ baseUrl: window.location.origin, interceptors: [withApiKey] });
+
+function clientFor<S extends DescService>(service: S): Client<S> {
+  return createClient(service, transport);
+}
+
+export const agents = clientFor(AgentService);
+export const tasks = clientFor(TaskService);
+export const governance = clientFor(GovernanceService);
+export const audit = clientFor(AuditService);
+export const tools = clientFor(ToolService);
+export const knowledge = clientFor(KnowledgeService);

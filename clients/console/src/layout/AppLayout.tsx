@@ -1,0 +1,65 @@
+import { AppShell, Burger, Button, Group, NavLink, Stack, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { useSession } from '../session/session.context';
+
+const SECTIONS = [
+  { to: '/', label: 'Overview', permission: 'self.whoami' },
+  { to: '/agents', label: 'Agents', permission: 'agents.list' },
+  { to: '/tasks', label: 'Tasks', permission: 'tasks.list' },
+  { to: '/approvals', label: 'Approvals', permission: 'approvals.list' },
+  { to: '/audit', label: 'Audit', permission: 'audit.list' },
+] as const;
+
+export function AppLayout() {
+  const { whoAmI, can, signOut } = useSession();
+  const [navOpen, { toggle, close }] = useDisclosure();
+  const { pathname } = useLocation();
+  const who = whoAmI?.principal?.name || whoAmI?.subject || '…';
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpen } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group wrap="nowrap">
+            <Burger opened={navOpen} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Title order={2} size="h4">
+              AgentOS
+            </Title>
+          </Group>
+          <Group wrap="nowrap" gap="sm">
+            <Text size="sm" aria-label="Signed in as">
+              {who}
+              {whoAmI?.roles.length ? ` (${whoAmI.roles.join(', ')})` : ''}
+            </Text>
+            <Button variant="default" size="xs" onClick={signOut}>
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label="Sections">
+        <Stack gap={2}>
+          {SECTIONS.filter((s) => can(s.permission)).map((s) => (
+            <NavLink
+              key={s.to}
+              component={RouterNavLink}
+              to={s.to}
+              end={s.to === '/'}
+              active={s.to === '/' ? pathname === '/' : pathname.startsWith(s.to)}
+              label={s.label}
+              onClick={close}
+            />
+          ))}
+        </Stack>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,40 @@
+import '@mantine/core/styles.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { MantineProvider, createTheme } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter } from 'react-router';
+import { Code } from '@connectrpc/connect';
+import { isStatus } from './api/error-words';
+import { App } from './App';
+import { SessionProvider } from './session/session.context';
+
+// A refusal will be refused again: retry only what may be transient.
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      retry: (failures, error) =>
+        failures < 2 &&
+        ![Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument].some((c) =>
+          isStatus(error, c),
+        ),
+    },
+  },
+});
+
+// Darker shades than Mantine's default primary, so text on it keeps a 4.5:1 contrast.
+const theme = createTheme({ primaryColor: 'blue', primaryShade: 8, autoContrast: true });
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider theme={theme}>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter>
+          <SessionProvider>
+            <App />
+          </SessionProvider>
+        </BrowserRouter>
+      </QueryClientProvider>
+    </MantineProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,149 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Button, Group, MultiSelect, Stack, TagsInput, Textarea, TextInput, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
+import { v4 as uuid } from 'uuid';
+import { agents, knowledge, tools } from '../api/transport';
+import { errorWords } from '../api/error-words';
+import { allPages } from '../api/all-pages';
+import { useSession } from '../session/session.context';
+
+export function AgentCreatePage() {
+  const { can } = useSession();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [capabilities, setCapabilities] = useState<string[]>([]);
+  const [model, setModel] = useState('');
+  const [instructions, setInstructions] = useState('');
+  const [toolIds, setToolIds] = useState<string[]>([]);
+  const [knowledgeBaseIds, setKnowledgeBaseIds] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const toolOptions = useQuery({
+    queryKey: ['tools', 'all'],
+    enabled: can('tools.list'),
+    queryFn: () =>
+      allPages(async (pageToken) => {
+        const p = await tools.listTools({ pageSize: 1000, pageToken });
+        return { items: p.tools.map((t) => ({ value: t.id, label: t.name })), nextPageToken: p.nextPageToken };
+      }),
+  });
+  const knowledgeOptions = useQuery({
+    queryKey: ['knowledgeBases', 'all'],
+    enabled: can('knowledge.read'),
+    queryFn: () =>
+      allPages(async (pageToken) => {
+        const p = await knowledge.listKnowledgeBases({ pageSize: 1000, pageToken });
+        return { items: p.knowledgeBases.map((k) => ({ value: k.id, label: k.name })), nextPageToken: p.nextPageToken };
+      }),
+  });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!name.trim()) {
+      setError('Give the agent a name (agent.name).');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const agent = await agents.createAgent({
+        requestId: uuid(),
+        agent: {
+          name: name.trim(),
+          description,
+          capabilities,
+          model,
+          instructions,
+          toolIds,
+          knowledgeBaseIds,
+        },
+      });
+      await queryClient.invalidateQueries({ queryKey: ['agents'] });
+      navigate(`/agents/${agent.id}`);
+    } catch (e) {
+      setError(errorWords(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack maw={640}>
+        <Title order={1}>Create an agent</Title>
+        <TextInput
+          label="Name"
+          description="Lower-case letters, digits and dashes, e.g. invoice-bot"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          required
+        />
+        <Textarea
+          label="What it does"
+          description="One or two sentences; the router reads this to pick the agent for a task"
+          value={description}
+          onChange={(e) => setDescription(e.currentTarget.value)}
+          autosize
+          minRows={2}
+        />
+        <TagsInput
+          label="Capabilities"
+          description="Press Enter after each, e.g. invoices, refunds"
+          value={capabilities}
+          onChange={setCapabilities}
+        />
+        <TextInput
+          label="Model"
+          description="Leave empty for the system's default model"
+          value={model}
+          onChange={(e) => setModel(e.currentTarget.value)}
+        />
+        <Textarea
+          label="Instructions"
+          description="How it should work, in plain words"
+          value={instructions}
+          onChange={(e) => setInstructions(e.currentTarget.value)}
+          autosize
+          minRows={3}
+        />
+        {can('tools.list') && (
+          <MultiSelect
+            label="Tools"
+            placeholder={toolOptions.data?.length ? 'Pick tools' : 'No tools registered'}
+            data={toolOptions.data ?? []}
+            value={toolIds}
+            onChange={setToolIds}
+            searchable
+          />
+        )}
+        {can('knowledge.read') && (
+          <MultiSelect
+            label="Knowledge bases"
+            placeholder={knowledgeOptions.data?.length ? 'Pick knowledge bases' : 'No knowledge bases yet'}
+            data={knowledgeOptions.data ?? []}
+            value={knowledgeBaseIds}
+            onChange={setKnowledgeBaseIds}
+            searchable
+          />
+        )}
+        {error && (
+          <Alert color="red" role="alert" title="The agent was not created">
+            {error}
+          </Alert>
+        )}
+        <Group>
+          <Button type="submit" loading={busy}>
+            Create agent
+          </Button>
+          <Button variant="default" onClick={() => navigate('/agents')}>
+            Cancel
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,139 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Button, Code, Group, Modal, Stack, Table, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { toJson } from '@bufbuild/protobuf';
+import { audit } from '../api/transport';
+import { EventSchema, type Event } from '../gen/aos/v1/audit_pb';
+import { PagerButtons, usePageTokens } from '../components/page-token-pager';
+import { QueryState } from '../components/QueryState';
+import { timeText } from '../components/time-text';
+
+const PAGE_SIZE = 50;
+
+interface Filters {
+  type: string;
+  actorId: string;
+  stream: string;
+}
+const NO_FILTERS: Filters = { type: '', actorId: '', stream: '' };
+
+/** The event as stored: its envelope in proto3 JSON, with its data as the JSON document it is. */
+function envelopeText(event: Event): string {
+  const json = toJson(EventSchema, event) as Record<string, unknown>;
+  let data: unknown = event.dataJson;
+  try {
+    data = JSON.parse(event.dataJson);
+  } catch {
+    // Shown as the text it is.
+  }
+  delete json.dataJson;
+  return JSON.stringify({ ...json, data }, null, 2);
+}
+
+function FilterForm({ applied, onApply }: { applied: Filters; onApply: (f: Filters) => void }) {
+  const [draft, setDraft] = useState(applied);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onApply({ type: draft.type.trim(), actorId: draft.actorId.trim(), stream: draft.stream.trim() });
+  }
+  return (
+    <Group component="form" onSubmit={submit} align="flex-end" aria-label="Filter events">
+      <TextInput
+        label="Event type"
+        placeholder="AgentDeployed"
+        value={draft.type}
+        onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}
+      />
+      <TextInput
+        label="Actor id"
+        value={draft.actorId}
+        onChange={(e) => setDraft({ ...draft, actorId: e.currentTarget.value })}
+      />
+      <TextInput
+        label="Stream"
+        placeholder="agent-<id>"
+        value={draft.stream}
+        onChange={(e) => setDraft({ ...draft, stream: e.currentTarget.value })}
+      />
+      <Button type="submit">Apply filters</Button>
+      <Button
+        variant="default"
+        onClick={() => {
+          setDraft(NO_FILTERS);
+          onApply(NO_FILTERS);
+        }}
+      >
+        Clear
+      </Button>
+    </Group>
+  );
+}
+
+export function AuditPage() {
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [open, setOpen] = useState<Event | null>(null);
+  const pager = usePageTokens();
+  const list = useQuery({
+    queryKey: ['audit', filters, pager.token],
+    placeholderData: keepPreviousData,
+    queryFn: () =>
+      audit.listEvents({
+        pageSize: PAGE_SIZE,
+        pageToken: pager.token,
+        eventTypes: filters.type ? [filters.type] : [],
+        actorId: filters.actorId,
+        stream: filters.stream,
+      }),
+  });
+
+  return (
+    <Stack>
+      <Title order={1}>Audit</Title>
+      <FilterForm
+        applied={filters}
+        onApply={(f) => {
+          setFilters(f);
+          pager.reset();
+        }}
+      />
+      <QueryState query={list} what="events" />
+      {list.data && list.data.events.length === 0 && <Alert>No event matches.</Alert>}
+      {list.data && list.data.events.length > 0 && (
+        <>
+          <Table striped highlightOnHover>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Position</Table.Th>
+                <Table.Th>Time</Table.Th>
+                <Table.Th>Event</Table.Th>
+                <Table.Th>Stream</Table.Th>
+                <Table.Th>Actor</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.events.map((e) => (
+                <Table.Tr key={e.id}>
+                  <Table.Td>{String(e.position)}</Table.Td>
+                  <Table.Td>{timeText(e.time)}</Table.Td>
+                  <Table.Td>
+                    <UnstyledButton onClick={() => setOpen(e)} td="underline" c="blue.8">
+                      {e.type}
+                    </UnstyledButton>
+                  </Table.Td>
+                  <Table.Td>{e.stream}</Table.Td>
+                  <Table.Td>{e.metadata?.actor ? `${e.metadata.actor.kind}:${e.metadata.actor.id}` : '—'}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Audit events" />
+        </>
+      )}
+      {open && (
+        <Modal opened onClose={() => setOpen(null)} title={`${open.type} (position ${open.position})`} size="xl">
+          <Code block>{envelopeText(open)}</Code>
+        </Modal>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,163 @@
+import { Anchor, Card, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { agents, governance, tasks } from '../api/transport';
+import { allPages } from '../api/all-pages';
+import { AgentState } from '../gen/aos/v1/agent_pb';
+import { ApprovalState } from '../gen/aos/v1/governance_pb';
+import { TaskState } from '../gen/aos/v1/task_pb';
+import { QueryState } from '../components/QueryState';
+import { StateBadge } from '../components/StateBadge';
+import { useSession } from '../session/session.context';
+
+const AGENT_STATES = [AgentState.DRAFT, AgentState.ACTIVE, AgentState.PAUSED, AgentState.RETIRED];
+const TASK_STATES = [
+  TaskState.QUEUED,
+  TaskState.ASSIGNED,
+  TaskState.RUNNING,
+  TaskState.WAITING_APPROVAL,
+  TaskState.SUCCEEDED,
+  TaskState.FAILED,
+  TaskState.CANCELLED,
+];
+const REFRESH_MS = 5000;
+
+/** Counts from the lists' total_size: one small page per state, never a client-side tally of a partial list. */
+async function countsByState<S extends number>(
+  states: S[],
+  name: (s: S) => string,
+  count: (filter: string) => Promise<number>,
+): Promise<{ state: string; count: number }[]> {
+  return Promise.all(states.map(async (s) => ({ state: name(s), count: await count(`state = ${name(s)}`) })));
+}
+
+/** Every pending approval, through every page: the inbox count must never be short. */
+async function pendingApprovalCount(): Promise<number> {
+  const pending = await allPages(async (pageToken) => {
+    const page = await governance.listApprovals({ state: ApprovalState.PENDING, pageSize: 1000, pageToken });
+    return { items: page.approvals, nextPageToken: page.nextPageToken };
+  });
+  return pending.length;
+}
+
+function CountsCard({ title, rows }: { title: string; rows: { state: string; count: number }[] }) {
+  return (
+    <Card withBorder component="section" aria-label={title}>
+      <Title order={2} size="h4" mb="xs">
+        {title}
+      </Title>
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>State</Table.Th>
+            <Table.Th ta="right">Count</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((r) => (
+            <Table.Tr key={r.state}>
+              <Table.Td>
+                <StateBadge state={r.state} />
+              </Table.Td>
+              <Table.Td ta="right">{r.count}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Card>
+  );
+}
+
+export function OverviewPage() {
+  const { can } = useSession();
+  const agentCounts = useQuery({
+    queryKey: ['overview', 'agents'],
+    enabled: can('agents.list'),
+    refetchInterval: REFRESH_MS,
+    queryFn: () =>
+      countsByState(
+        AGENT_STATES,
+        (s) => AgentState[s],
+        async (filter) => (await agents.listAgents({ filter, pageSize: 1 })).totalSize,
+      ),
+  });
+  const taskCounts = useQuery({
+    queryKey: ['overview', 'tasks'],
+    enabled: can('tasks.list'),
+    refetchInterval: REFRESH_MS,
+    queryFn: () =>
+      countsByState(
+        TASK_STATES,
+        (s) => TaskState[s],
+        async (filter) => (await tasks.listTasks({ filter, pageSize: 1 })).totalSize,
+      ),
+  });
+  const approvals = useQuery({
+    queryKey: ['overview', 'approvals'],
+    enabled: can('approvals.list'),
+    refetchInterval: REFRESH_MS,
+    queryFn: pendingApprovalCount,
+  });
+  const failures = useQuery({
+    queryKey: ['overview', 'failures'],
+    enabled: can('tasks.list'),
+    refetchInterval: REFRESH_MS,
+    queryFn: () => tasks.listTasks({ filter: 'state = FAILED', pageSize: 5 }),
+  });
+
+  return (
+    <Stack>
+      <Title order={1}>Overview</Title>
+      <SimpleGrid cols={{ base: 1, md: 3 }}>
+        {can('approvals.list') && (
+          <Card withBorder component="section" aria-label="Approvals waiting">
+            <Title order={2} size="h4">
+              Approvals waiting
+            </Title>
+            <QueryState query={approvals} what="approvals" />
+            {approvals.data !== undefined && (
+              <Text size="xl" fw={700} data-testid="approvals-waiting">
+                {approvals.data}
+              </Text>
+            )}
+            <Anchor component={Link} to="/approvals">
+              Open the approvals inbox
+            </Anchor>
+          </Card>
+        )}
+        {can('agents.list') && (
+          <div>
+            <QueryState query={agentCounts} what="agent counts" />
+            {agentCounts.data && <CountsCard title="Agents by state" rows={agentCounts.data} />}
+          </div>
+        )}
+        {can('tasks.list') && (
+          <div>
+            <QueryState query={taskCounts} what="task counts" />
+            {taskCounts.data && <CountsCard title="Tasks by state" rows={taskCounts.data} />}
+          </div>
+        )}
+      </SimpleGrid>
+      {can('tasks.list') && (
+        <Card withBorder component="section" aria-label="Failed tasks">
+          <Title order={2} size="h4" mb="xs">
+            Failed tasks
+          </Title>
+          <QueryState query={failures} what="failed tasks" />
+          {failures.data && failures.data.tasks.length === 0 && <Text size="sm">No task has failed.</Text>}
+          <Stack gap={4}>
+            {failures.data?.tasks.map((t) => (
+              <Text key={t.id} size="sm">
+                <Anchor component={Link} to={`/tasks/${t.id}`}>
+                  {t.text.slice(0, 80)}
+                </Anchor>
+                {' — '}
+                {t.failureReason || t.failureCode || 'no reason recorded'}
+              </Text>
+            ))}
+          </Stack>
+        </Card>
+      )}
+    </Stack>
+  );
+}
