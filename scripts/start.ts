@@ -8,13 +8,18 @@ import { createServer } from 'node:net';
 import { ConfigError, loadConfig, mcpListenAddress } from '@aos/config';
 import { ServiceStartError, startStack, type Stack } from '@aos/launcher';
 import { resolveBootstrapKey } from '@aos/governance';
+import { demoBanner, startDemo, type RunningDemo } from './demo';
 
-const HELP = `Usage: npm start
+const HELP = `Usage: npm start [-- --demo]
 
 Runs AgentOS on this machine: an embedded nats-server with JetStream (data in
 AOS_DATA_DIR; restarted on the same port and data should it die), the lifecycle, audit,
 governance, resources, routing, runtime and commands services and the gRPC gateway (each
 restarted should it die).
+
+--demo (or npm run demo) also seeds the tenant "demo": a small fleet of example external
+agents that works without a model, their tools, an approval rule, a budget and a trickle of
+tasks; its admin key goes to AOS_DATA_DIR/demo-admin.key. Ordinary data, labelled demo.
 
 Environment (all optional):
   AOS_DATA_DIR            data directory (default .aos)
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
   // The services run in their own process groups, so a Ctrl-C reaches only this
   // process: handle it from the first moment, also while the stack starts.
   let stack: Stack | undefined = undefined;
+  let demo: RunningDemo | undefined = undefined;
   const starting = new AbortController();
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -76,13 +82,16 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     if (!stack) return starting.abort();
-    stack.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
+    const running = stack;
+    (demo?.stop() ?? Promise.resolve())
+      .then(() => running.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -112,6 +121,16 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+
+  if (process.argv.includes('--demo')) {
+    try {
+      demo = await startDemo({ gatewayAddr: stack.gatewayAddr, adminKey: key.key, dataDir: config.dataDir, log });
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    process.stdout.write([...demoBanner(demo), ''].join('\n'));
+  }
 }
 
 /** Checked first, so that a second `npm start` says why instead of failing halfway. */
