@@ -5,7 +5,7 @@
  * key is. Ctrl-C stops everything; the data under AOS_DATA_DIR stays.
  */
 import { createServer } from 'node:net';
-import { ConfigError, loadConfig, mcpListenAddress } from '@aos/config';
+import { ConfigError, consoleListenAddress, loadConfig, mcpListenAddress } from '@aos/config';
 import { ServiceStartError, startStack, type Stack } from '@aos/launcher';
 import { resolveBootstrapKey } from '@aos/governance';
 import { demoBanner, startDemo, type RunningDemo } from './demo';
@@ -27,6 +27,9 @@ Environment (all optional):
   AOS_MCP_ADDR            the gateway's MCP endpoint (streamable HTTP at /mcp, the same API keys
                           and OIDC tokens as gRPC): host:port (default 127.0.0.1:50053), or
                           off (or empty) for none
+  AOS_CONSOLE_ADDR        the web console, and the gRPC API over Connect and gRPC-web for
+                          browsers (the same keys, permissions and audit): host:port (default
+                          127.0.0.1:8080), or off (or empty) for none
   AOS_NATS_URL            use this NATS (with JetStream) instead of starting one; a cluster's
                           servers comma-separated
   AOS_JETSTREAM_REPLICAS  replicas of the event log and the KV buckets when created
@@ -67,6 +70,8 @@ async function main(): Promise<void> {
   await assertAddressFree('AOS_GATEWAY_ADDR', config.AOS_GATEWAY_ADDR);
   const mcpAddr = mcpListenAddress(config);
   if (mcpAddr) await assertAddressFree('AOS_MCP_ADDR', mcpAddr);
+  const consoleAddr = consoleListenAddress(config);
+  if (consoleAddr) await assertAddressFree('AOS_CONSOLE_ADDR', consoleAddr);
   // Created before governance starts (it reads the same file) so that its location can be printed now.
   const key = resolveBootstrapKey(config);
   const log = (m: string) => process.stdout.write(`[agentos] ${m}\n`);
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
       '',
       `AgentOS is running.`,
       `  gRPC gateway : ${stack.gatewayAddr}   (reflection and grpc.health.v1 enabled)`,
+      `  web console  : ${stack.consoleAddrs[0] ? `${browsable(stack.consoleAddrs[0])}   (sign in with an API key)` : 'off (AOS_CONSOLE_ADDR)'}`,
       `  MCP endpoint : ${stack.mcpAddrs[0] ? `http://${stack.mcpAddrs[0]}/mcp   (streamable HTTP, Authorization: Bearer <api key>)` : 'off (AOS_MCP_ADDR)'}`,
       `  admin API key: ${keyWhere}`,
       `  data         : ${config.dataDir}`,
@@ -131,6 +137,11 @@ async function main(): Promise<void> {
     }
     process.stdout.write([...demoBanner(demo), ''].join('\n'));
   }
+}
+
+/** The console's URL for a browser on this machine: a wildcard listen address is reached on loopback. */
+function browsable(addr: string): string {
+  return `http://${addr.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:')}/`;
 }
 
 /** Checked first, so that a second `npm start` says why instead of failing halfway. */

@@ -69,6 +69,8 @@ export interface Stack {
   readonly gatewayAddrs: readonly string[];
   /** Every gateway's MCP endpoint address (host:port, served at `/mcp`); undefined where AOS_MCP_ADDR is off. */
   readonly mcpAddrs: readonly (string | undefined)[];
+  /** Every gateway's web console address (host:port; Connect/gRPC-web too); undefined where AOS_CONSOLE_ADDR is off. */
+  readonly consoleAddrs: readonly (string | undefined)[];
   /**
    * The embedded nats-server (none when natsUrl was given). It is supervised:
    * should it die (kill() simulates that), it is started again on the same
@@ -130,7 +132,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const instances = (name: ServiceName): ServiceProcess[] =>
     Array.from({ length: count }, (_, i) =>
       // Gateways after the first listen on a free port of the same host.
-      make(name, i, name === 'gateway' && i > 0 ? otherGatewayEnv(options.gatewayAddr, env.AOS_MCP_ADDR) : {}),
+      make(name, i, name === 'gateway' && i > 0 ? otherGatewayEnv(options.gatewayAddr, env) : {}),
     );
   const shared =
     topology === 'backends-in-one' ? Array.from({ length: count }, (_, i) => make('backends', i)) : undefined;
@@ -158,6 +160,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   options.signal?.addEventListener('abort', abortStart, { once: true });
   const gatewayAddrs: string[] = [];
   const mcpAddrs: (string | undefined)[] = [];
+  const consoleAddrs: (string | undefined)[] = [];
   try {
     await Promise.all(backendProcesses.map((p) => p.start().then(() => say(`${p.name} ready`))));
     for (const gateway of gateways) {
@@ -166,6 +169,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const bound = typeof ready.details?.address === 'string' ? ready.details.address : options.gatewayAddr;
       gatewayAddrs.push(bound);
       mcpAddrs.push(typeof ready.details?.mcpAddress === 'string' ? ready.details.mcpAddress : undefined);
+      consoleAddrs.push(typeof ready.details?.consoleAddress === 'string' ? ready.details.consoleAddress : undefined);
       say(`${gateway.name} ready on ${bound}`);
     }
   } catch (err) {
@@ -178,7 +182,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.restartOnCrash) {
     for (const service of [...backendProcesses, ...gateways]) superviseRestarts(service, () => stopped, say);
   }
-  return { natsUrl, gatewayAddr: gatewayAddrs[0]!, gatewayAddrs, mcpAddrs, nats, services, replicas, topology, stop };
+  return {
+    natsUrl,
+    gatewayAddr: gatewayAddrs[0]!,
+    gatewayAddrs,
+    mcpAddrs,
+    consoleAddrs,
+    nats,
+    services,
+    replicas,
+    topology,
+    stop,
+  };
 }
 
 /** The same host as `addr`, any free port: where a second gateway listens. */
@@ -188,15 +203,18 @@ function otherGatewayAddr(addr: string): string {
 }
 
 /**
- * A second gateway's addresses: gRPC and, unless turned off, MCP on free ports
- * of the same hosts (the MCP default, 127.0.0.1:50053, is one port too).
+ * A second gateway's addresses: gRPC and, unless turned off, MCP and the web
+ * console on free ports of the same hosts (their defaults, 127.0.0.1:50053 and
+ * 127.0.0.1:8080, are one port each).
  */
-function otherGatewayEnv(gatewayAddr: string, mcpAddr: string | undefined): NodeJS.ProcessEnv {
-  const mcpOff = mcpAddr === 'off' || mcpAddr === '';
-  return {
-    AOS_GATEWAY_ADDR: otherGatewayAddr(gatewayAddr),
-    ...(mcpOff ? {} : { AOS_MCP_ADDR: otherGatewayAddr(mcpAddr ?? '127.0.0.1:0') }),
-  };
+function otherGatewayEnv(gatewayAddr: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const other: NodeJS.ProcessEnv = { AOS_GATEWAY_ADDR: otherGatewayAddr(gatewayAddr) };
+  const defaults = { AOS_MCP_ADDR: '127.0.0.1:0', AOS_CONSOLE_ADDR: '127.0.0.1:0' } as const;
+  for (const [name, fallback] of Object.entries(defaults)) {
+    const addr = env[name];
+    if (addr !== 'off' && addr !== '') other[name] = otherGatewayAddr(addr ?? fallback);
+  }
+  return other;
 }
 
 /** Restarts a service that died on its own, waiting longer after each quick failure (max 30 s). */

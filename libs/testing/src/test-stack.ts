@@ -20,6 +20,11 @@ export interface TestStack {
   readonly gatewayAddrs: readonly string[];
   /** The (first) gateway's MCP endpoint, `http://<host:port>/mcp`; undefined when AOS_MCP_ADDR is off. */
   readonly mcpUrl: string | undefined;
+  /**
+   * host:port of the (first) gateway's web console, where browsers call aos.v1
+   * over Connect and gRPC-web; undefined when AOS_CONSOLE_ADDR is off.
+   */
+  readonly consoleAddr: string | undefined;
   /** A client of gateway `index` (0 is the first), with `apiKey` (default the admin key). */
   clientOf(index: number, apiKey?: string): AosClient;
   /** Everything the service processes wrote to stdout and stderr so far (only with `output: 'capture'`). */
@@ -57,8 +62,14 @@ export async function startTestStack(
       // Port 0: the gateway binds a free port itself and reports it; a port picked
       // here could be taken by a parallel test before the gateway binds it.
       gatewayAddr: '127.0.0.1:0',
-      // The MCP endpoint on a free port too (its default 127.0.0.1:50053 would be shared by every test).
-      env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_LOG_LEVEL: 'warn', AOS_MCP_ADDR: '127.0.0.1:0', ...options.env },
+      // The MCP endpoint and the console on free ports too (their defaults would be shared by every test).
+      env: {
+        AOS_BOOTSTRAP_API_KEY: apiKey,
+        AOS_LOG_LEVEL: 'warn',
+        AOS_MCP_ADDR: '127.0.0.1:0',
+        AOS_CONSOLE_ADDR: '127.0.0.1:0',
+        ...options.env,
+      },
       output: output === 'ignore' ? 'ignore' : 'prefix',
       topology: options.topology ?? 'backends-in-one',
       replicas: options.replicas,
@@ -94,6 +105,7 @@ export async function startTestStack(
     clientWithKey,
     gatewayAddrs: stack.gatewayAddrs,
     mcpUrl: stack.mcpAddrs[0] && `http://${stack.mcpAddrs[0]}/mcp`,
+    consoleAddr: stack.consoleAddrs[0],
     clientOf,
     capturedOutput: () => {
       if (!capture) throw new Error("startTestStack: capturedOutput() needs output: 'capture'");

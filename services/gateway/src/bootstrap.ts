@@ -2,7 +2,7 @@ import { filterLogLevels, Logger, type INestMicroservice } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { HealthImplementation } from 'grpc-health-check';
-import { mcpListenAddress, requireNatsUrl, type AosConfig } from '@aos/config';
+import { consoleListenAddress, mcpListenAddress, requireNatsUrl, type AosConfig } from '@aos/config';
 import { createEventStore } from '@aos/event-store';
 import { DirectNats, ServiceClient } from '@aos/messaging';
 import { OidcVerifier } from '@aos/access-control';
@@ -15,12 +15,15 @@ import { GrpcExceptionFilter } from './grpc-exception.filter';
 import { grpcServerOptions, HEALTH_CHECKED_SERVICES, newHealthImplementation } from './grpc-server.options';
 import { concreteListenAddress, splitHostPort } from './listen-address';
 import { startMcpEndpoint, type McpEndpoint } from './mcp/mcp.endpoint';
+import { startConsoleServer, type ConsoleServer } from './console/console.server';
 
 export interface GatewayHandle {
   /** host:port the gRPC server is bound to (the real port when AOS_GATEWAY_ADDR asked for port 0). */
   address: string;
   /** host:port of the MCP endpoint (streamable HTTP at /mcp); undefined when AOS_MCP_ADDR is off. */
   mcpAddress: string | undefined;
+  /** host:port of the web console and its Connect/gRPC-web API; undefined when AOS_CONSOLE_ADDR is off. */
+  consoleAddress: string | undefined;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,9 @@ const PORT_ZERO_ATTEMPTS = 3;
  * server is listening, and NOT_SERVING again on close or when the AccessModel
  * stops following the log. Unless AOS_MCP_ADDR is off, the same callers reach
  * the shared resources over MCP there (see startMcpEndpoint), authenticated and
- * authorized by the same Authenticator and AccessModel.
+ * authorized by the same Authenticator and AccessModel. Unless AOS_CONSOLE_ADDR
+ * is off, browsers get the web console and aos.v1 over Connect/gRPC-web there,
+ * each call forwarded to this gRPC server (see startConsoleServer).
  */
 export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const natsUrl = requireNatsUrl(config);
@@ -50,6 +55,8 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   let access: AccessModelFeed | undefined;
   let direct: DirectNats | undefined;
   let mcp: McpEndpoint | undefined;
+  let app: INestMicroservice | undefined;
+  let consoleServer: ConsoleServer | undefined;
   try {
     await services.connect();
     direct = await DirectNats.connect(natsUrl, 'gateway');
@@ -67,23 +74,32 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
       mcp = await startMcpEndpoint(mcpAddress, { calls: new CallContextResolver(authenticator), access, services });
     }
     const module = GatewayModule.register({ authenticator, access, services, store, direct });
-    const { app, address } = await listen(config, module, health);
+    const listening = await listen(config, module, health);
+    app = listening.app;
+    const { address } = listening;
+    // The bridge forwards to the gRPC server, so it opens only once that listens.
+    const consoleAddress = consoleListenAddress(config);
+    if (consoleAddress) consoleServer = await startConsoleServer(consoleAddress, { gatewayAddress: address });
     for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
     const feed = access;
     const sessions = direct;
     const mcpEndpoint = mcp;
+    const browsers = consoleServer;
+    const grpcServer = app;
 
     let closing: Promise<void> | undefined;
     return {
       address,
       mcpAddress: mcpEndpoint?.address,
+      consoleAddress: browsers?.address,
       close: () =>
         (closing ??= (async () => {
           for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
           await mcpEndpoint?.close();
+          await browsers?.close();
           // Nest shuts the gRPC server down forcibly: open streams (a following
           // ReplayEvents never ends on its own) are cancelled, which closes their subscriptions.
-          await app.close();
+          await grpcServer.close();
           await sessions.close();
           await feed.close();
           await store.close();
@@ -91,6 +107,8 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
         })()),
     };
   } catch (err) {
+    await consoleServer?.close();
+    await app?.close();
     await mcp?.close();
     await direct?.close();
     await access?.close();

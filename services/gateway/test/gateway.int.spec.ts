@@ -264,6 +264,7 @@ describe('gateway (real nats-server, JetStream store, real audit, stand-in lifec
       AOS_DATA_DIR: dataDir,
       AOS_GATEWAY_ADDR: '127.0.0.1:0',
       AOS_MCP_ADDR: '127.0.0.1:0',
+      AOS_CONSOLE_ADDR: '127.0.0.1:0',
       AOS_DEFAULT_TENANT: TENANT,
       AOS_LOG_LEVEL: 'error',
     });

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { status } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -7,7 +6,7 @@ import type { ServiceClient } from '@aos/messaging';
 import type { AccessModelFeed } from '../access-model.feed';
 import type { CallContext, CallContextResolver } from '../call-context.resolver';
 import { toGrpcError } from '../grpc-error.mapper';
-import { splitHostPort } from '../listen-address';
+import { closeHttpServer, listenHttp } from '../http-listener';
 import { establishHttpCall } from './http-call.context';
 import { McpToolbox } from './mcp.toolbox';
 
@@ -63,17 +62,9 @@ export async function startMcpEndpoint(address: string, deps: McpEndpointDeps): 
       else response.destroy();
     });
   });
-  const { host, port } = splitHostPort(address);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host.replace(/^\[|\]$/g, ''), () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = `${host}:${(server.address() as AddressInfo).port}`;
+  const bound = await listenHttp(server, address);
   logger.log(`MCP (streamable HTTP) on http://${bound}${MCP_PATH}`);
-  return { address: bound, close: () => closeServer(server) };
+  return { address: bound, close: () => closeHttpServer(server) };
 }
 
 async function serve(
@@ -137,12 +128,4 @@ function refuseCredentials(request: IncomingMessage, response: ServerResponse, e
 function refuse(response: ServerResponse, httpStatus: number, code: number, message: string): void {
   response.writeHead(httpStatus, { 'Content-Type': 'application/json' });
   response.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
-/** Stops listening and ends the connections still open (idle keep-alives, calls in flight). */
-function closeServer(server: HttpServer): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

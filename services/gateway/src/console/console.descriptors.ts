@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
+import { create, createFileRegistry, fromBinary, type DescService, type FileRegistry } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@aos/contracts';
+import { linkableDescriptors } from '../reflection-descriptors';
+
+export interface AosDescriptors {
+  readonly registry: FileRegistry;
+  /** Every service of aos.v1, as the gateway's gRPC server serves them. */
+  readonly services: readonly DescService[];
+}
+
+/**
+ * The aos.v1 services as @bufbuild/protobuf descriptors, built at run time
+ * from the same .proto files, loaded the same way, as the gRPC server and its
+ * reflection: the browser bridge cannot drift from what the gateway serves,
+ * and needs neither protoc nor generated code in a production image.
+ */
+export function loadAosDescriptors(): AosDescriptors {
+  const pkg = linkableDescriptors(
+    loadSync(
+      PROTO_FILES.map((f) => join(PROTO_ROOT, f)),
+      { ...PROTO_LOADER_OPTIONS, keepCase: true },
+    ),
+  );
+  const files = new Map<string, FileDescriptorProto>();
+  for (const definition of Object.values(pkg)) {
+    if (!('fileDescriptorProtos' in definition) || !Array.isArray(definition.fileDescriptorProtos)) continue;
+    for (const bytes of definition.fileDescriptorProtos as Uint8Array[]) {
+      const file = fromBinary(FileDescriptorProtoSchema, bytes);
+      if (!files.has(file.name)) files.set(file.name, file);
+    }
+  }
+  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependenciesFirst(files) }));
+  const services = [...registry].filter(
+    (desc): desc is DescService => desc.kind === 'service' && desc.typeName.startsWith(`${PROTO_PACKAGE}.`),
+  );
+  return { registry, services };
+}
+
+/** createFileRegistry links a file only after the files it imports. */
+function dependenciesFirst(files: Map<string, FileDescriptorProto>): FileDescriptorProto[] {
+  const ordered: FileDescriptorProto[] = [];
+  const visited = new Set<string>();
+  const visit = (name: string) => {
+    const file = files.get(name);
+    if (!file || visited.has(name)) return;
+    visited.add(name);
+    for (const dependency of file.dependency) visit(dependency);
+    ordered.push(file);
+  };
+  for (const name of files.keys()) visit(name);
+  return ordered;
+}
