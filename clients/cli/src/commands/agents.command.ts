@@ -4,11 +4,19 @@ import type { Agent, AgentTransitionRequest } from '@aos/contracts';
 import type { AgentsClient, PartialMessage } from '@aos/grpc-client';
 import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { agentChangeTable, renderAgent, renderAgentTable } from '../output/agent.view';
+import { renderAgentVersionTable } from '../output/agent-version.view';
 import { buildAgentFilter, type AgentFilterFlags } from './agent-filter';
-import { addRequestIdOption } from './command-options';
+import {
+  addMinPositionOption,
+  addPageOptions,
+  addRequestIdOption,
+  examples,
+  type MinPositionFlags,
+  type PageFlags,
+} from './command-options';
 import { collect, collectLabel, parseAgentState, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
 import { byIdOrName, nameRefsOf } from './name-ref';
-import { fetchAllPages } from './pagination';
+import { fetchAllPages, printPagedList } from './pagination';
 
 /** The writable fields of an agent, as flags. */
 interface DefinitionFlags {
@@ -175,6 +183,47 @@ async function updateAgent(ctx: CliContext, ref: string, flags: DefinitionFlags 
   await printAgent(ctx, reply);
 }
 
+type VersionsFlags = PageFlags & MinPositionFlags;
+
+async function listVersions(ctx: CliContext, ref: string, flags: VersionsFlags): Promise<void> {
+  const client = await ctx.connect();
+  const id = await agentIdOf(ctx, ref);
+  await printPagedList(ctx, flags, {
+    fetchPage: (pageToken: string) =>
+      client.agents.listAgentVersions(
+        { id, pageSize: flags.pageSize ?? 0, pageToken, minPosition: flags.minPosition ?? 0 },
+        { signal: ctx.signal },
+      ),
+    field: 'versions',
+    itemsOf: (page) => page.versions,
+    render: async (versions) => {
+      const labels = await (
+        await nameRefsOf(ctx)
+      ).labels([
+        ...versions.map((v) => ['principal', v.createdBy] as const),
+        ...versions.flatMap((v) => v.toolIds.map((tool) => ['tool', tool] as const)),
+        ...versions.flatMap((v) => v.knowledgeBaseIds.map((kb) => ['knowledge base', kb] as const)),
+      ]);
+      return renderAgentVersionTable(versions, labels);
+    },
+    noun: 'version',
+  });
+}
+
+async function rollbackAgent(ctx: CliContext, ref: string, flags: MutationFlags & { to: number }): Promise<void> {
+  const client = await ctx.connect();
+  const reply = await client.agents.rollbackAgent(
+    {
+      id: await agentIdOf(ctx, ref),
+      toVersion: flags.to,
+      expectedRevision: flags.expectedRevision,
+      requestId: flags.requestId ?? randomUUID(),
+    },
+    { signal: ctx.signal },
+  );
+  await printAgent(ctx, reply);
+}
+
 type TransitionMethod = 'deployAgent' | 'pauseAgent' | 'resumeAgent' | 'retireAgent';
 
 const TRANSITIONS: readonly { name: string; method: TransitionMethod; description: string }[] = [
@@ -247,6 +296,24 @@ export function registerAgentsCommand(program: Command, runner: ActionRunner): v
     .argument('<agent>', AGENT_ARGUMENT);
   addDefinitionOptions(update, { nameRequired: false });
   addMutationOptions(update, { expectedRevision: true }).action(runner.wrap(updateAgent));
+
+  const versions = agents
+    .command('versions')
+    .description(
+      "list an agent's definition versions, newest first, with when, by whom and what changed from the version before",
+    )
+    .argument('<agent>', AGENT_ARGUMENT)
+    .addHelpText('after', examples('aos agents versions billing-helper', 'aos agents rollback billing-helper --to 1'));
+  addMinPositionOption(addPageOptions(versions, 'versions')).action(runner.wrap(listVersions));
+
+  const rollback = agents
+    .command('rollback')
+    .description(
+      "record a new definition version equal to an earlier one's (nothing is recorded when the agent already has that definition)",
+    )
+    .argument('<agent>', AGENT_ARGUMENT)
+    .requiredOption('--to <version>', 'the definition version to restore (see aos agents versions)', parsePositiveInt);
+  addMutationOptions(rollback, { expectedRevision: true }).action(runner.wrap(rollbackAgent));
 
   for (const { name, method, description } of TRANSITIONS) {
     const command = agents
