@@ -117,6 +117,8 @@ describe('tenant isolation through the gateway', () => {
     ['PauseAgent', { requestId: rid() }],
     ['ResumeAgent', { requestId: rid() }],
     ['RetireAgent', { requestId: rid() }],
+    ['ListAgentVersions', {}],
+    ['RollbackAgent', { toVersion: 1, requestId: rid() }],
   ])('AgentService.%s on B’s agent → NOT_FOUND', async (method, body) => {
     expect(await statusOf(gateway.unary('AgentService', method, { id: b.agent.id, ...body }, a))).toBe('NOT_FOUND');
   });
