@@ -33,7 +33,7 @@ export function startDemoTraffic(options: {
 }): DemoTraffic {
   const { client, log } = options;
   let submitted = 0;
-  let refundTaskId: string | undefined;
+  let refund: { id: string; logPosition: number } | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let tick: Promise<void> = Promise.resolve();
@@ -48,8 +48,8 @@ export function startDemoTraffic(options: {
   };
 
   const refundInFlight = async (): Promise<boolean> => {
-    if (refundTaskId) {
-      const task = await client.tasks.getTask({ id: refundTaskId });
+    if (refund) {
+      const task = await client.tasks.getTask({ id: refund.id, minPosition: refund.logPosition });
       if (!DONE.has(task.state)) return true;
     }
     // Also one a previous run of the demo left waiting.
@@ -62,7 +62,7 @@ export function startDemoTraffic(options: {
     await submit(text, capability);
     if (!(await refundInFlight())) {
       const task = await submit(`[demo] Refund order #${1040 + submitted}: it arrived damaged.`, 'refunds');
-      refundTaskId = task.id;
+      refund = task;
       log(`demo: refund task ${task.id} submitted; it will wait for a person's approval`);
     }
   };

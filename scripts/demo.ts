@@ -82,7 +82,7 @@ export function demoBanner(demo: RunningDemo): string[] {
   const key = `"$(cat ${demo.seed.keyPath})"`;
   return [
     `Demo tenant "${DEMO_TENANT}" (agents labelled demo=true, task texts starting with [demo]):`,
-    `  its admin key: ${demo.seed.keyPath}`,
+    `  its admin key: ${demo.seed.keyPath}   (sign in to the web console with it)`,
     `  agents       : ${demo.seed.agents.map((a) => a.spec.name).join(', ')} (example external agent processes)`,
     `  tool server  : ${demo.toolServer.url}  (tools called through AgentOS; issue-refund waits for a person)`,
     `Look:   npx aos --key ${key} tasks list`,
