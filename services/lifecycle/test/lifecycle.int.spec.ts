@@ -487,6 +487,10 @@ describe('definition versions and rollback over NATS', () => {
     const first = await rollback(agent.id, 2, { requestId });
     expect(await rollback(agent.id, 2, { requestId })).toEqual(first);
     expect(await rollback(agent.id, 2)).toEqual(first);
+    // The same request_id for a rollback to another version, or for an update, is another request.
+    expect((await expectCode(rollback(agent.id, 1, { requestId }), 'INVALID_ARGUMENT')).field).toBe('request_id');
+    const asUpdate = update(agent.id, { agent: agentMessage({ model: 'gpt-z' }), updateMask: ['model'], requestId });
+    expect((await expectCode(asUpdate, 'INVALID_ARGUMENT')).field).toBe('request_id');
     expect((await streamOf(agent)).map((e) => e.type)).toEqual([
       'AgentCreated',
       'AgentUpdated',

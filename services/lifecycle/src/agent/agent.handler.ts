@@ -17,6 +17,7 @@ import {
   type CommandPipeline,
   type NameChange,
   type NameLedger,
+  type RecordedStep,
   type RequestDone,
   type WriterHost,
   writerPipeline,
@@ -96,6 +97,7 @@ export class AgentHandler {
     return this.pipeline.handle(ctx, {
       requestId: mutation.requestId,
       replays: [EVENT_OF[mutation.type]],
+      sameTarget: sameDefinitionChange(mutation),
       stream: { category: AGENT_CATEGORY, id: agentId },
       creates: mutation.type === 'CreateAgent',
       expectedRevision: mutation.type === 'CreateAgent' ? undefined : mutation.expectedRevision,
@@ -191,6 +193,17 @@ function toProtoVersion(record: AgentVersionRecord): AgentVersion {
     changedFields: record.changedFields.map((field) => PROTO_NAMES[field]),
     rolledBackTo: record.rolledBackTo ?? 0,
   };
+}
+
+/**
+ * An update and a rollback both record AgentUpdated: a request_id of one
+ * reused for the other, or for a rollback to another version, is refused
+ * rather than answered with the first request's reply.
+ */
+function sameDefinitionChange(mutation: AgentMutation): ((steps: readonly RecordedStep[]) => boolean) | undefined {
+  if (mutation.type !== 'UpdateAgent' && mutation.type !== 'RollbackAgent') return undefined;
+  const rolledBackTo = mutation.type === 'RollbackAgent' ? mutation.toVersion : undefined;
+  return (steps) => steps.every((step) => (step.data as { rolledBackTo?: number }).rolledBackTo === rolledBackTo);
 }
 
 /** A created agent takes its name; a renamed one takes the new name and gives the old one up. */
