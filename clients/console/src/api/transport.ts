@@ -17,7 +17,12 @@ const withApiKey: Interceptor = (next) => (request) => {
 };
 
 // The gateway serves the console and the Connect bridge on the same origin.
-const transport = createConnectTransport({ baseUrl: window.location.origin, interceptors: [withApiKey] });
+// Binary protobuf: int64 positions and revisions arrive as the numbers they are, and replies are smaller.
+const transport = createConnectTransport({
+  baseUrl: window.location.origin,
+  useBinaryFormat: true,
+  interceptors: [withApiKey],
+});
 
 function clientFor<S extends DescService>(service: S): Client<S> {
   return createClient(service, transport);

@@ -21,7 +21,8 @@ const COLORS: Record<string, string> = {
 /** A state name (ACTIVE, FAILED, …) as a coloured label; the colour is never the only cue. */
 export function StateBadge({ state }: { state: string }) {
   return (
-    <Badge color={COLORS[state] ?? 'gray'} variant="light">
+    // Tinted background, near-black text: Mantine's light variant colours the text too, below 4.5:1 for green, yellow and orange.
+    <Badge color={COLORS[state] ?? 'gray'} variant="light" c="gray.9">
       {state.replace(/_/g, ' ')}
     </Badge>
   );

@@ -52,6 +52,7 @@ export function AppLayout() {
               end={s.to === '/'}
               active={s.to === '/' ? pathname === '/' : pathname.startsWith(s.to)}
               label={s.label}
+              variant="filled"
               onClick={close}
             />
           ))}

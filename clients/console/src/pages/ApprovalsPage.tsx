@@ -39,7 +39,13 @@ function DecideDialog({ approval, approve, onClose }: { approval: Approval; appr
   }
 
   return (
-    <Modal opened onClose={onClose} title={`${verb}: ${approval.action} on ${approval.resource}`} centered>
+    <Modal
+      opened
+      onClose={onClose}
+      title={`${verb}: ${approval.action} on ${approval.resource}`}
+      centered
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <Stack>
         <Textarea
           label="Reason"

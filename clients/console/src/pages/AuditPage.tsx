@@ -130,7 +130,13 @@ export function AuditPage() {
         </>
       )}
       {open && (
-        <Modal opened onClose={() => setOpen(null)} title={`${open.type} (position ${open.position})`} size="xl">
+        <Modal
+          opened
+          onClose={() => setOpen(null)}
+          title={`${open.type} (position ${open.position})`}
+          size="xl"
+          closeButtonProps={{ 'aria-label': 'Close' }}
+        >
           <Code block>{envelopeText(open)}</Code>
         </Modal>
       )}

@@ -1,9 +1,10 @@
-import { Alert, Anchor, Card, Group, List, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Card, Group, List, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { tasks } from '../api/transport';
 import { errorWords } from '../api/error-words';
 import { TaskState, type RoutingDecision } from '../gen/aos/v1/task_pb';
+import { LoadingIndicator } from '../components/LoadingIndicator';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { timeText } from '../components/time-text';
@@ -87,7 +88,7 @@ export function TaskPage() {
           <Title order={2} size="h4">
             Steps
           </Title>
-          {steps.live && <Loader size="xs" aria-label="Following the task live" />}
+          {steps.live && <LoadingIndicator label="Following the task live" />}
         </Group>
         {steps.error !== null && (
           <Alert color="red" role="alert">
