@@ -127,6 +127,18 @@ describe('the Connect bridge on AOS_CONSOLE_ADDR', () => {
     expect(refused.message).toMatch(/name/);
   });
 
+  it("Connect's JSON encoding names each field as proto3 JSON does", async () => {
+    const response = await fetch(`${consoleUrl}/aos.v1.GovernanceService/WhoAmI`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'connect-protocol-version': '1', ...bearer(t.apiKey) },
+      body: '{}',
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(body)).not.toContain('');
+    expect(body).toMatchObject({ tenantId: 'default' });
+  });
+
   it('a body that is no message: INVALID_ARGUMENT before anything is forwarded', async () => {
     const response = await fetch(`${consoleUrl}/aos.v1.AgentService/ListAgents`, {
       method: 'POST',

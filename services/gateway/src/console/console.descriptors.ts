@@ -1,7 +1,19 @@
 import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
-import { create, createFileRegistry, fromBinary, type DescService, type FileRegistry } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import {
+  clearField,
+  create,
+  createFileRegistry,
+  fromBinary,
+  type DescService,
+  type FileRegistry,
+} from '@bufbuild/protobuf';
+import {
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+  type DescriptorProto,
+  type FileDescriptorProto,
+} from '@bufbuild/protobuf/wkt';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@aos/contracts';
 import { linkableDescriptors } from '../reflection-descriptors';
 
@@ -29,6 +41,7 @@ export function loadAosDescriptors(): AosDescriptors {
     if (!('fileDescriptorProtos' in definition) || !Array.isArray(definition.fileDescriptorProtos)) continue;
     for (const bytes of definition.fileDescriptorProtos as Uint8Array[]) {
       const file = fromBinary(FileDescriptorProtoSchema, bytes);
+      file.messageType.forEach(withDefaultJsonNames);
       if (!files.has(file.name)) files.set(file.name, file);
     }
   }
@@ -37,6 +50,20 @@ export function loadAosDescriptors(): AosDescriptors {
     (desc): desc is DescService => desc.kind === 'service' && desc.typeName.startsWith(`${PROTO_PACKAGE}.`),
   );
   return { registry, services };
+}
+
+/**
+ * protoc writes every field's json_name; protobufjs's descriptors carry none,
+ * and protobuf-es takes json_name as the field's JSON key, so Connect's JSON
+ * encoding answered {"": …}. Filled in as protoc computes it (ToJsonName:
+ * each underscore dropped and the letter after it upper-cased).
+ */
+function withDefaultJsonNames(message: DescriptorProto): void {
+  for (const field of message.field) {
+    if (!field.jsonName)
+      field.jsonName = field.name.replace(/_+([a-zA-Z0-9]?)/g, (_, next: string) => next.toUpperCase());
+  }
+  message.nestedType.forEach(withDefaultJsonNames);
 }
 
 /** createFileRegistry links a file only after the files it imports. */
