@@ -1,13 +1,6 @@
 import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
-import {
-  clearField,
-  create,
-  createFileRegistry,
-  fromBinary,
-  type DescService,
-  type FileRegistry,
-} from '@bufbuild/protobuf';
+import { create, createFileRegistry, fromBinary, type DescService, type FileRegistry } from '@bufbuild/protobuf';
 import {
   FileDescriptorProtoSchema,
   FileDescriptorSetSchema,
