@@ -77,6 +77,11 @@ export const ConfigSchema = z.object({
   AOS_OIDC_JWKS_URL: z.url().optional(),
   AOS_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   AOS_OIDC_TENANT_CLAIM: z.string().min(1).default('aos_tenant'),
+  /**
+   * The web console's OIDC client (public: authorization code with PKCE, no
+   * secret) at AOS_OIDC_ISSUER; set, the sign-in page offers signing in there.
+   */
+  AOS_CONSOLE_OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
   AOS_OPENAI_BASE_URL: z.url().optional(),
   AOS_OPENAI_API_KEY: z.string().optional(),
   AOS_MODEL: z.string().default('gpt-4o-mini'),
@@ -158,6 +163,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
   if (parsed.data.AOS_EMBEDDINGS_MODEL && !parsed.data.AOS_OPENAI_BASE_URL) {
     throw new ConfigError(['AOS_OPENAI_BASE_URL: required when AOS_EMBEDDINGS_MODEL is set']);
   }
+  if (parsed.data.AOS_CONSOLE_OIDC_CLIENT_ID) {
+    const missing = (['AOS_OIDC_ISSUER', 'AOS_OIDC_AUDIENCE', 'AOS_OIDC_JWKS_URL'] as const).filter(
+      (name) => !parsed.data[name],
+    );
+    if (missing.length > 0)
+      throw new ConfigError(
+        missing.map(
+          (name) => `${name}: required when AOS_CONSOLE_OIDC_CLIENT_ID is set (the gateway verifies its tokens)`,
+        ),
+      );
+  }
   return { ...parsed.data, dataDir: resolve(parsed.data.AOS_DATA_DIR) };
 }
 
@@ -174,6 +190,33 @@ export function mcpListenAddress(config: Pick<AosConfig, 'AOS_MCP_ADDR'>): strin
 /** Where the gateway serves the web console, or undefined when AOS_CONSOLE_ADDR is `off` or empty. */
 export function consoleListenAddress(config: Pick<AosConfig, 'AOS_CONSOLE_ADDR'>): string | undefined {
   return config.AOS_CONSOLE_ADDR === 'off' ? undefined : config.AOS_CONSOLE_ADDR;
+}
+
+/** What the web console needs to sign a person in at the OIDC issuer: public values only. */
+export interface ConsoleOidcSettings {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+  /**
+   * The token the console sends as its bearer: the ID token when the gateway's
+   * audience is the console's client id (an ID token's aud is its client), else
+   * the access token, whose audience the issuer sets to the API's.
+   */
+  bearer: 'id_token' | 'access_token';
+}
+
+/** The console's OIDC sign-in, or null when AOS_CONSOLE_OIDC_CLIENT_ID is unset. */
+export function consoleOidcSettings(
+  config: Pick<AosConfig, 'AOS_CONSOLE_OIDC_CLIENT_ID' | 'AOS_OIDC_ISSUER' | 'AOS_OIDC_AUDIENCE'>,
+): ConsoleOidcSettings | null {
+  const { AOS_CONSOLE_OIDC_CLIENT_ID: clientId, AOS_OIDC_ISSUER: issuer } = config;
+  if (!clientId || !issuer) return null;
+  return {
+    issuer,
+    clientId,
+    scopes: ['openid', 'profile', 'email'],
+    bearer: config.AOS_OIDC_AUDIENCE === clientId ? 'id_token' : 'access_token',
+  };
 }
 
 /** The NATS URL services connect to; the launcher sets AOS_NATS_URL for its children. */

@@ -2,7 +2,13 @@ import { filterLogLevels, Logger, type INestMicroservice } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { HealthImplementation } from 'grpc-health-check';
-import { consoleListenAddress, mcpListenAddress, requireNatsUrl, type AosConfig } from '@aos/config';
+import {
+  consoleListenAddress,
+  consoleOidcSettings,
+  mcpListenAddress,
+  requireNatsUrl,
+  type AosConfig,
+} from '@aos/config';
 import { createEventStore } from '@aos/event-store';
 import { DirectNats, ServiceClient } from '@aos/messaging';
 import { OidcVerifier } from '@aos/access-control';
@@ -79,7 +85,11 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
     const { address } = listening;
     // The bridge forwards to the gRPC server, so it opens only once that listens.
     const consoleAddress = consoleListenAddress(config);
-    if (consoleAddress) consoleServer = await startConsoleServer(consoleAddress, { gatewayAddress: address });
+    if (consoleAddress)
+      consoleServer = await startConsoleServer(consoleAddress, {
+        gatewayAddress: address,
+        oidc: consoleOidcSettings(config),
+      });
     for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
     const feed = access;
     const sessions = direct;

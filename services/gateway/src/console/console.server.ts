@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import type { ConsoleOidcSettings } from '@aos/config';
 import { splitHostPort } from '../listen-address';
 import { closeHttpServer, listenHttp } from '../http-listener';
 import { registerForwarders } from './console.bridge';
@@ -24,7 +25,12 @@ export interface ConsoleServerOptions {
   gatewayAddress: string;
   /** The built console; default clients/console/dist of this checkout. */
   dist?: string;
+  /** What the sign-in page needs to offer OIDC sign-in; null or absent, API keys only. */
+  oidc?: ConsoleOidcSettings | null;
 }
+
+/** The console reads how to sign in from here before anyone is signed in: public values only. */
+export const CONSOLE_CONFIG_PATH = '/console-config.json';
 
 export interface ConsoleServer {
   /** host:port it is bound to (the real port when asked for port 0). */
@@ -74,8 +80,14 @@ export async function startConsoleServer(address: string, options: ConsoleServer
     },
   });
 
+  const consoleConfig = JSON.stringify({ oidc: options.oidc ?? null });
   const server = createServer((request, response) => {
     try {
+      if (request.method === 'GET' && new URL(request.url ?? '/', 'http://console').pathname === CONSOLE_CONFIG_PATH) {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+        response.end(consoleConfig);
+        return;
+      }
       const refusal = refusalOf(request);
       if (refusal) {
         response.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' });
