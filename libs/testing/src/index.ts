@@ -14,3 +14,5 @@ export type { RecordedChatRequest, ScriptedModelServer, ScriptedReply } from './
 export { firstEvent } from './first-event';
 export type { FirstEventOptions } from './first-event';
 export { taskEnd } from './task-end';
+export { startOidcTestProvider } from './oidc-test-provider';
+export type { OidcTestProvider, OidcTestProviderOptions, OidcTestUser } from './oidc-test-provider';
