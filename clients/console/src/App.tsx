@@ -6,6 +6,7 @@ import { AgentPage } from './pages/AgentPage';
 import { AgentsPage } from './pages/AgentsPage';
 import { ApprovalsPage } from './pages/ApprovalsPage';
 import { AuditPage } from './pages/AuditPage';
+import { CommandBarPage } from './pages/CommandBarPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { SignInPage } from './pages/SignInPage';
 import { TaskPage } from './pages/TaskPage';
@@ -30,6 +31,7 @@ export function App() {
         <Route path="tasks/:id" element={<TaskPage />} />
         <Route path="approvals" element={<ApprovalsPage />} />
         <Route path="audit" element={<AuditPage />} />
+        <Route path="commands" element={<CommandBarPage />} />
         <Route path="*" element={<PageNotFound />} />
       </Route>
     </Routes>

@@ -9,6 +9,7 @@ const SECTIONS = [
   { to: '/tasks', label: 'Tasks', permission: 'tasks.list' },
   { to: '/approvals', label: 'Approvals', permission: 'approvals.list' },
   { to: '/audit', label: 'Audit', permission: 'audit.list' },
+  { to: '/commands', label: 'Command bar', permission: 'commands.interpret' },
 ] as const;
 
 export function AppLayout() {
@@ -32,6 +33,11 @@ export function AppLayout() {
             </Title>
           </Group>
           <Group wrap="nowrap" gap="sm">
+            {can('commands.interpret') && (
+              <Button component={RouterNavLink} to="/commands" size="xs">
+                Tell AgentOS what to do…
+              </Button>
+            )}
             <Text size="sm" aria-label="Signed in as">
               {who}
               {whoAmI?.roles.length ? ` (${whoAmI.roles.join(', ')})` : ''}

@@ -9,6 +9,7 @@ import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { timeText } from '../components/time-text';
 import { useSession } from '../session/session.context';
+import { AgentVersionHistory } from './AgentVersionHistory';
 
 type Transition = 'deployAgent' | 'pauseAgent' | 'resumeAgent' | 'retireAgent';
 
@@ -121,6 +122,7 @@ export function AgentPage() {
           </Group>
           <AgentDetails agent={agent.data} />
           <Text size="xs">Revision {String(agent.data.revision)}</Text>
+          <AgentVersionHistory agent={agent.data} />
         </>
       )}
     </Stack>

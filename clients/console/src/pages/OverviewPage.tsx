@@ -9,6 +9,7 @@ import { TaskState } from '../gen/aos/v1/task_pb';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { useSession } from '../session/session.context';
+import { BudgetSpendCard } from './BudgetSpendCard';
 
 const AGENT_STATES = [AgentState.DRAFT, AgentState.ACTIVE, AgentState.PAUSED, AgentState.RETIRED];
 const TASK_STATES = [
@@ -138,6 +139,7 @@ export function OverviewPage() {
           </div>
         )}
       </SimpleGrid>
+      <BudgetSpendCard />
       {can('tasks.list') && (
         <Card withBorder component="section" aria-label="Failed tasks">
           <Title order={2} size="h4" mb="xs">

@@ -9,6 +9,7 @@ import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { timeText } from '../components/time-text';
 import { stepKey, useLiveTaskSteps } from './live-task-steps';
+import { TaskActions } from './TaskActions';
 
 function RoutingExplanation({ routing }: { routing: RoutingDecision }) {
   return (
@@ -69,6 +70,7 @@ export function TaskPage() {
             </Title>
             <StateBadge state={TaskState[t.state]} />
           </Group>
+          <TaskActions task={t} />
           <Text style={{ whiteSpace: 'pre-wrap' }}>{t.text}</Text>
           {t.result && (
             <Alert color="green" title="Result">

@@ -1,0 +1,267 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestStack, type TestStack } from '@aos/testing';
+
+/**
+ * The console's agent history, task actions, command bar and budgets in a real
+ * Chromium against a real stack: an agent's definition history with a diff and
+ * a rollback, cancelling a task, a sentence run as a plan, what a viewer may
+ * not run, the overview's spend against budgets; axe-core and a 1280×800
+ * screenshot of each view into test-results/console/.
+ */
+const CHROMIUM = process.env.AOS_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing) {
+  console.warn(
+    `console browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set AOS_CHROMIUM)`,
+  );
+}
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const SHOTS = join(import.meta.dirname, '../../../test-results/console');
+const VIEWPORT = { width: 1280, height: 800 };
+const rid = () => randomUUID();
+const unique = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+
+let t: TestStack;
+let browser: Browser;
+let consoleUrl: string;
+let viewerKey: string;
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core on the page as it is now: no serious or critical violation. */
+async function expectAccessible(page: Page, what: string) {
+  await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as AxeViolation[];
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, `axe on ${what}`).toEqual([]);
+}
+
+async function shoot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Accessible, then photographed: every page the tests reach. */
+async function checkPage(page: Page, name: string) {
+  await expectAccessible(page, name);
+  await shoot(page, name);
+}
+
+async function signIn(page: Page, apiKey: string) {
+  await page.goto(consoleUrl);
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+async function newPage(): Promise<Page> {
+  // Reduced motion: Mantine then opens dialogs without a fade, so axe never measures a half-transparent one.
+  const context = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
+  return context.newPage();
+}
+
+describe.skipIf(chromiumMissing)('web console: history, task actions, command bar, budgets', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    [t, browser] = await Promise.all([
+      startTestStack(),
+      chromium.launch({ executablePath: CHROMIUM, headless: true, args: isRoot ? ['--no-sandbox'] : [] }),
+    ]);
+    if (!t.consoleAddr) throw new Error('the test stack serves no console (AOS_CONSOLE_ADDR off?)');
+    consoleUrl = `http://${t.consoleAddr}`;
+    const viewer = await t.client.governance.createPrincipal({
+      principal: { kind: 'USER' as never, name: unique('viewer') },
+      requestId: rid(),
+    });
+    await t.client.governance.assignRole({ subject: viewer.subject, role: 'viewer', requestId: rid() });
+    viewerKey = (await t.client.governance.createApiKey({ principalId: viewer.id, requestId: rid() })).secret;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  // First, while no agent is ACTIVE: the task stays QUEUED until the person cancels it.
+  it('cancels a queued task after a confirmation', async () => {
+    const task = await t.client.tasks.submitTask({
+      task: { text: 'Translate the spring brochure to Portuguese' },
+      requestId: rid(),
+    });
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    await page.goto(`${consoleUrl}/tasks/${task.id}`);
+    await page.getByText('QUEUED', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Reassign' }).count()).toBe(1);
+    await checkPage(page, 'task-actions');
+    await page.getByRole('button', { name: 'Cancel task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this task?' });
+    await dialog.waitFor();
+    await checkPage(page, 'task-cancel-confirmation');
+    await dialog.getByRole('button', { name: 'Cancel task' }).click();
+    await page.getByText('CANCELLED', { exact: true }).waitFor();
+    expect((await t.client.tasks.getTask({ id: task.id })).state).toBe('CANCELLED');
+    // A finished task offers neither action.
+    expect(await page.getByRole('button', { name: 'Cancel task' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reassign' }).count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('shows the definition history with a diff and rolls back to version 1 after a confirmation', async () => {
+    const api = t.client.agents;
+    const created = await api.createAgent({
+      agent: { name: unique('history-bot'), description: 'Answers billing questions', capabilities: ['billing'] },
+      requestId: rid(),
+    });
+    await api.updateAgent({
+      id: created.id,
+      agent: { description: 'Answers billing and refund questions', capabilities: ['billing', 'refunds'] },
+      updateMask: ['description', 'capabilities'],
+      requestId: rid(),
+    });
+    await api.updateAgent({ id: created.id, agent: { model: 'gpt-large' }, updateMask: ['model'], requestId: rid() });
+
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    await page.goto(`${consoleUrl}/agents/${created.id}`);
+    const history = page.getByRole('region', { name: 'Definition history' });
+    await history.getByTestId('version-3').waitFor();
+    expect(await history.getByTestId(/^version-/).count()).toBe(3);
+    expect(await history.getByTestId('version-2').innerText()).toContain('Changed: What it does, Capabilities');
+    expect(await history.getByTestId('version-3').innerText()).toContain('Changed: Model');
+
+    // Compare version 1 with version 3: every changed field side by side, in plain words.
+    await history.getByRole('combobox', { name: 'Older version' }).click();
+    await page.getByRole('option', { name: 'Version 1' }).click();
+    const diff = history.getByRole('table', { name: 'Differences between the two versions' });
+    await expect.poll(() => diff.getByRole('row').count()).toBe(4);
+    const rows = await diff.getByRole('row').allInnerTexts();
+    expect(rows[1]).toMatch(/What it does\s+Answers billing questions\s+Answers billing and refund questions/);
+    expect(rows[2]).toMatch(/Capabilities[\s\S]*billing[\s\S]*refunds/);
+    expect(rows[3]).toMatch(/Model\s+the default model\s+gpt-large/);
+    await checkPage(page, 'agent-history');
+
+    await history.getByRole('button', { name: 'Roll back to version 1' }).click();
+    const dialog = page.getByRole('dialog', { name: `Roll ${created.name} back to version 1?` });
+    await dialog.waitFor();
+    await checkPage(page, 'agent-rollback-confirmation');
+    await dialog.getByRole('button', { name: 'Roll back to version 1' }).click();
+    await history.getByTestId('version-4').waitFor();
+    expect(await history.getByTestId('version-4').innerText()).toContain('Rolled back to version 1');
+
+    const agent = await api.getAgent({ id: created.id });
+    expect(agent.definitionVersion).toBe(4);
+    const { versions } = await api.listAgentVersions({ id: created.id, minPosition: agent.logPosition });
+    const definition = (v: (typeof versions)[number]) => [
+      v.name,
+      v.description,
+      v.capabilities,
+      v.model,
+      v.instructions,
+    ];
+    expect(definition(versions[0])).toEqual(definition(versions.find((v) => v.definitionVersion === 1)!));
+    await page.context().close();
+  });
+
+  it('turns a sentence into a plan with its risks and runs it on confirmation', async () => {
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    await page.getByRole('link', { name: 'Tell AgentOS what to do…' }).click();
+    await page.getByRole('heading', { name: 'Command bar' }).waitFor();
+    await page
+      .getByLabel('Say what should be done')
+      .fill('create an agent called cmd-bot that handles billing and deploy it');
+    await page.getByRole('button', { name: 'Show the plan' }).click();
+    const steps = page.getByRole('table', { name: 'Plan steps' });
+    await steps.waitFor();
+    expect(await steps.getByRole('row').count()).toBe(3);
+    expect(await page.getByTestId('plan-step-0').innerText()).toMatch(
+      /cmd-bot[\s\S]*AgentService\.CreateAgent[\s\S]*WRITE[\s\S]*agents\.create[\s\S]*✓ permitted/,
+    );
+    expect(await page.getByTestId('plan-step-1').innerText()).toMatch(
+      /AgentService\.DeployAgent[\s\S]*WRITE[\s\S]*agents\.deploy[\s\S]*✓ permitted/,
+    );
+    await page.getByText('the command grammar’s parser (no model)', { exact: false }).waitFor();
+    await checkPage(page, 'command-bar-plan');
+
+    await page.getByRole('button', { name: 'Run plan' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run this plan (2 steps)?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Run plan' }).click();
+    await page.getByText('Every step succeeded').waitFor();
+    expect(await page.getByTestId('step-outcome-0').innerText()).toContain('✓ Done');
+    expect(await page.getByTestId('step-outcome-1').innerText()).toContain('✓ Done');
+    await checkPage(page, 'command-bar-executed');
+    expect((await t.client.agents.getAgent({ name: 'cmd-bot' })).state).toBe('ACTIVE');
+    await page.context().close();
+  });
+
+  it('names the destructive steps in a checkbox that must be ticked before a plan runs', async () => {
+    const doomed = await t.client.agents.createAgent({ agent: { name: unique('doomed-bot') }, requestId: rid() });
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    await page.goto(`${consoleUrl}/commands`);
+    await page.getByLabel('Say what should be done').fill(`retire ${doomed.name}`);
+    await page.getByRole('button', { name: 'Show the plan' }).click();
+    await page.getByTestId('plan-step-0').getByText('DESTRUCTIVE').waitFor();
+    const run = page.getByRole('button', { name: 'Run plan' });
+    expect(await run.isDisabled()).toBe(true);
+    const understood = page.getByRole('checkbox', {
+      name: /I understand these steps cannot be undone: 1\. .*doomed-bot/,
+    });
+    await understood.check();
+    await checkPage(page, 'command-bar-destructive');
+    await run.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Run plan' }).click();
+    await page.getByText('Every step succeeded').waitFor();
+    expect((await t.client.agents.getAgent({ id: doomed.id })).state).toBe('RETIRED');
+    await page.context().close();
+  });
+
+  it('shows a viewer the plan with ✗ on what the viewer may not do, and no Run button', async () => {
+    const page = await newPage();
+    await signIn(page, viewerKey);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Command bar' }).click();
+    await page.getByLabel('Say what should be done').fill('create an agent called viewer-made-bot');
+    await page.getByRole('button', { name: 'Show the plan' }).click();
+    await page.getByTestId('plan-step-0').getByText('✗ not permitted').waitFor();
+    await page.getByText('You may not run this plan').waitFor();
+    expect(await page.getByRole('button', { name: 'Run plan' }).count()).toBe(0);
+    await checkPage(page, 'command-bar-viewer');
+    await page.context().close();
+  });
+
+  it('shows spend against budgets in words, saying when no budget is set (never $0)', async () => {
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    const card = page.getByRole('region', { name: 'Spend against budgets' });
+    await card.getByText('No budget is set for the tenant').waitFor();
+    expect(await card.innerText()).not.toContain('$0');
+
+    await t.client.governance.setBudget({
+      scope: 'TENANT' as never,
+      period: 'MONTHLY' as never,
+      costLimitMicros: 250_000_000,
+      tokenLimit: 1_000_000,
+      requestId: rid(),
+    });
+    await card.getByText('of $250.00 spent this month').waitFor({ timeout: 10_000 });
+    await card.getByText('of 1,000,000 tokens used this month').waitFor();
+    await card.getByRole('img', { name: /Share of each budget used/ }).waitFor();
+    await checkPage(page, 'overview-budgets');
+    await page.context().close();
+  });
+});
