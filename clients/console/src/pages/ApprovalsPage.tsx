@@ -1,8 +1,10 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Group, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { v4 as uuid } from 'uuid';
-import { governance } from '../api/transport';
+import { agents, governance, tasks, tools } from '../api/transport';
+import { allPages } from '../api/all-pages';
 import { errorWords } from '../api/error-words';
 import { ApprovalState, type Approval } from '../gen/aos/v1/governance_pb';
 import { PagerButtons, usePageTokens } from '../components/page-token-pager';
@@ -12,7 +14,23 @@ import { useSession } from '../session/session.context';
 
 const PAGE_SIZE = 20;
 
-function DecideDialog({ approval, approve, onClose }: { approval: Approval; approve: boolean; onClose: () => void }) {
+interface Decision {
+  approved: boolean;
+  what: string;
+  taskId: string | undefined;
+}
+
+function DecideDialog({
+  approval,
+  approve,
+  onClose,
+  onDecided,
+}: {
+  approval: Approval;
+  approve: boolean;
+  onClose: () => void;
+  onDecided: () => void;
+}) {
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -28,6 +46,7 @@ function DecideDialog({ approval, approve, onClose }: { approval: Approval; appr
     setError(null);
     try {
       await governance.decideApproval({ id: approval.id, approve, reason: reason.trim(), requestId: uuid() });
+      onDecided();
       await queryClient.invalidateQueries({ queryKey: ['approvals'] });
       await queryClient.invalidateQueries({ queryKey: ['overview'] });
       onClose();
@@ -59,7 +78,7 @@ function DecideDialog({ approval, approve, onClose }: { approval: Approval; appr
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button color={approve ? 'green' : 'red'} loading={busy} onClick={decide}>
+          <Button color={approve ? 'teal.9' : 'red.9'} loading={busy} onClick={decide}>
             {verb}
           </Button>
         </Group>
@@ -68,29 +87,86 @@ function DecideDialog({ approval, approve, onClose }: { approval: Approval; appr
   );
 }
 
-function ApprovalCard({ approval, canDecide }: { approval: Approval; canDecide: boolean }) {
+/** `tools/<id>` names a registered tool: people know it by its name. */
+function useToolName(resource: string, enabled: boolean): string | undefined {
+  const toolId = resource.startsWith('tools/') ? resource.slice('tools/'.length) : '';
+  const tool = useQuery({
+    queryKey: ['tool', toolId],
+    enabled: enabled && toolId !== '' && !toolId.startsWith('builtin:'),
+    staleTime: 60_000,
+    retry: false,
+    queryFn: () => tools.getTool({ id: toolId }),
+  });
+  return tool.data?.name;
+}
+
+/** `agent:<id>` asks: people know the agent by its name. */
+function useAgentName(subject: string, enabled: boolean): string | undefined {
+  const agentId = subject.startsWith('agent:') ? subject.slice('agent:'.length) : '';
+  const agent = useQuery({
+    queryKey: ['agent', agentId],
+    enabled: enabled && agentId !== '',
+    staleTime: 60_000,
+    retry: false,
+    queryFn: () => agents.getAgent({ id: agentId }),
+  });
+  return agent.data?.name;
+}
+
+function ApprovalCard({
+  approval,
+  taskId,
+  canDecide,
+  canReadTools,
+  canReadAgents,
+  onDecided,
+}: {
+  approval: Approval;
+  taskId: string | undefined;
+  canDecide: boolean;
+  canReadTools: boolean;
+  canReadAgents: boolean;
+  onDecided: (d: Decision) => void;
+}) {
   const [deciding, setDeciding] = useState<boolean | null>(null);
+  const toolName = useToolName(approval.resource, canReadTools);
+  const agentName = useAgentName(approval.subject, canReadAgents);
+  const what = toolName ? `call the tool ${toolName}` : `${approval.action} on ${approval.resource}`;
   return (
-    <Card withBorder component="article" aria-label={`Approval for ${approval.action}`}>
+    <Card withBorder component="article" aria-label={`Approval: ${what}`}>
       <Table variant="vertical">
         <Table.Tbody>
           <Table.Tr>
             <Table.Th w={160}>Who asks</Table.Th>
-            <Table.Td>{approval.subject}</Table.Td>
+            <Table.Td>{agentName ? `${agentName} (${approval.subject})` : approval.subject}</Table.Td>
           </Table.Tr>
           <Table.Tr>
             <Table.Th>Wants to</Table.Th>
             <Table.Td>
-              {approval.action} on {approval.resource}
+              {what}
+              {toolName && (
+                <Text span size="sm">
+                  {' '}
+                  ({approval.action} on {approval.resource})
+                </Text>
+              )}
             </Table.Td>
           </Table.Tr>
           <Table.Tr>
-            <Table.Th>Why</Table.Th>
-            <Table.Td style={{ whiteSpace: 'pre-wrap' }}>{approval.reason || '—'}</Table.Td>
+            <Table.Th>Why, with what</Table.Th>
+            <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{approval.reason || '—'}</Table.Td>
           </Table.Tr>
           <Table.Tr>
-            <Table.Th>Part of</Table.Th>
-            <Table.Td>{approval.correlationId || '—'}</Table.Td>
+            <Table.Th>Task</Table.Th>
+            <Table.Td>
+              {taskId ? (
+                <Anchor component={Link} to={`/tasks/${taskId}`}>
+                  Open the waiting task
+                </Anchor>
+              ) : (
+                approval.correlationId || '—'
+              )}
+            </Table.Td>
           </Table.Tr>
           <Table.Tr>
             <Table.Th>Asked</Table.Th>
@@ -102,7 +178,7 @@ function ApprovalCard({ approval, canDecide }: { approval: Approval; canDecide: 
       </Table>
       {canDecide && (
         <Group mt="sm">
-          <Button color="green" onClick={() => setDeciding(true)}>
+          <Button color="teal.9" onClick={() => setDeciding(true)}>
             Approve…
           </Button>
           <Button color="red" variant="outline" onClick={() => setDeciding(false)}>
@@ -110,14 +186,37 @@ function ApprovalCard({ approval, canDecide }: { approval: Approval; canDecide: 
           </Button>
         </Group>
       )}
-      {deciding !== null && <DecideDialog approval={approval} approve={deciding} onClose={() => setDeciding(null)} />}
+      {deciding !== null && (
+        <DecideDialog
+          approval={approval}
+          approve={deciding}
+          onClose={() => setDeciding(null)}
+          onDecided={() => onDecided({ approved: deciding, what, taskId })}
+        />
+      )}
     </Card>
   );
+}
+
+/** Which task waits on which approval: a task names its approval while WAITING_APPROVAL. */
+async function waitingTasksByApproval(): Promise<Map<string, string>> {
+  const waiting = await allPages(async (pageToken) => {
+    const page = await tasks.listTasks({ filter: 'state = WAITING_APPROVAL', pageSize: 1000, pageToken });
+    return { items: page.tasks, nextPageToken: page.nextPageToken };
+  });
+  return new Map(waiting.filter((t) => t.approvalId).map((t) => [t.approvalId, t.id]));
 }
 
 export function ApprovalsPage() {
   const { can } = useSession();
   const pager = usePageTokens();
+  const [decided, setDecided] = useState<Decision | null>(null);
+  const waitingTasks = useQuery({
+    queryKey: ['approvals', 'waiting-tasks'],
+    enabled: can('tasks.list'),
+    refetchInterval: 5000,
+    queryFn: waitingTasksByApproval,
+  });
   const list = useQuery({
     queryKey: ['approvals', 'pending', pager.token],
     placeholderData: keepPreviousData,
@@ -130,10 +229,36 @@ export function ApprovalsPage() {
     <Stack>
       <Title order={1}>Approvals waiting</Title>
       <Text size="sm">Actions an agent may take only once a person agrees.</Text>
+      {decided && (
+        <Alert
+          color={decided.approved ? 'green' : 'gray'}
+          title={decided.approved ? 'Approved' : 'Rejected'}
+          withCloseButton
+          closeButtonLabel="Dismiss"
+          onClose={() => setDecided(null)}
+        >
+          {decided.approved ? 'The agent may now ' : 'The agent may not '}
+          {decided.what}.{' '}
+          {decided.taskId && (
+            // The primary blue is below 4.5:1 on the alert's tint.
+            <Anchor component={Link} to={`/tasks/${decided.taskId}`} c="blue.9">
+              Follow the task
+            </Anchor>
+          )}
+        </Alert>
+      )}
       <QueryState query={list} what="approvals" />
       {list.data && list.data.approvals.length === 0 && <Alert>Nothing is waiting for approval.</Alert>}
       {list.data?.approvals.map((a) => (
-        <ApprovalCard key={a.id} approval={a} canDecide={can('approvals.decide')} />
+        <ApprovalCard
+          key={a.id}
+          approval={a}
+          taskId={waitingTasks.data?.get(a.id)}
+          canDecide={can('approvals.decide')}
+          canReadTools={can('tools.get')}
+          canReadAgents={can('agents.get')}
+          onDecided={setDecided}
+        />
       ))}
       {list.data && <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Approvals" />}
     </Stack>

@@ -1,0 +1,191 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ApprovalState, TaskState } from '@aos/contracts';
+import { startTestStack, type TestStack } from '@aos/testing';
+import { startDemo, type RunningDemo } from '../../../scripts/demo';
+import { APPROVAL_TOOL } from '../../../scripts/demo.seed';
+
+/**
+ * `npm run demo` seen through the web console in a real Chromium: within a
+ * minute the overview of the demo tenant shows succeeded tasks and one
+ * approval waiting; a person reads in the inbox what the agent wants to do,
+ * approves it with a reason, watches the task go on to SUCCEEDED, and finds
+ * the decision in the audit timeline. With AOS_UPDATE_DOCS_SCREENSHOT=1 the
+ * overview is also written to docs/console-overview.png for the README.
+ */
+const CHROMIUM = process.env.AOS_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing) {
+  console.warn(`console demo browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+}
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const REPO = join(import.meta.dirname, '../../..');
+const SHOTS = join(REPO, 'test-results/console');
+const DOCS_SHOT = join(REPO, 'docs/console-overview.png');
+const VIEWPORT = { width: 1280, height: 800 };
+const FIRST_MINUTE_MS = 60_000;
+const DECISION = 'Photos show the damage; refund approved';
+
+let t: TestStack;
+let demo: RunningDemo;
+let browser: Browser;
+let consoleUrl: string;
+const logged: string[] = [];
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+async function checkPage(page: Page, name: string) {
+  await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as AxeViolation[];
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function signedInPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  await page.goto(consoleUrl);
+  await page.getByLabel('API key').fill(demo.seed.apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  return page;
+}
+
+/** The count the overview shows in its "Tasks by state" card for one state. */
+async function shownTaskCount(page: Page, state: string): Promise<number> {
+  const row = page.getByRole('region', { name: 'Tasks by state' }).getByRole('row').filter({ hasText: state });
+  if ((await row.count()) !== 1) return -1;
+  return Number((await row.getByRole('cell').last().innerText()).trim());
+}
+
+describe.skipIf(chromiumMissing)('the demo in the web console', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    [t, browser] = await Promise.all([
+      startTestStack(),
+      chromium.launch({ executablePath: CHROMIUM, headless: true, args: isRoot ? ['--no-sandbox'] : [] }),
+    ]);
+    if (!t.consoleAddr) throw new Error('the test stack serves no console (AOS_CONSOLE_ADDR off?)');
+    consoleUrl = `http://${t.consoleAddr}`;
+    demo = await startDemo({
+      gatewayAddr: t.gatewayAddr,
+      adminKey: t.apiKey,
+      dataDir: t.dataDir,
+      log: (m) => logged.push(m),
+      taskIntervalMs: 1_000,
+      agentOutput: 'ignore',
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    await t?.stop();
+  });
+
+  it('within a minute the overview shows succeeded tasks and one approval waiting', async () => {
+    const page = await signedInPage();
+    await expect
+      .poll(
+        async () => ({
+          succeeded: (await shownTaskCount(page, 'SUCCEEDED')) > 0,
+          waiting: await page
+            .getByTestId('approvals-waiting')
+            .innerText({ timeout: 1_000 })
+            .catch(() => ''),
+        }),
+        { timeout: FIRST_MINUTE_MS, interval: 1_000 },
+      )
+      .toEqual({ succeeded: true, waiting: '1' });
+    // The numbers on the page are the API's.
+    const succeeded = (await demo.client.tasks.listTasks({ filter: 'state = SUCCEEDED', pageSize: 1 })).totalSize;
+    expect(await shownTaskCount(page, 'SUCCEEDED')).toBeLessThanOrEqual(succeeded);
+    expect(await shownTaskCount(page, 'FAILED')).toBe(0);
+    await checkPage(page, 'demo-overview');
+    if (process.env.AOS_UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(join(SHOTS, 'demo-overview.png'), DOCS_SHOT);
+    await page.context().close();
+  }, 90_000);
+
+  it('approves the refund from the inbox; the task goes on to SUCCEEDED live; the decision is in the audit', async () => {
+    const [approval] = (await demo.client.governance.listApprovals({ state: ApprovalState.PENDING })).approvals;
+    expect(approval, 'an approval waits').toBeDefined();
+    const waitingTask = (await demo.client.tasks.listTasks({ filter: 'state = WAITING_APPROVAL' })).tasks.find(
+      (x) => x.approvalId === approval!.id,
+    );
+    expect(waitingTask, 'the task waiting on it').toBeDefined();
+
+    const inbox = await signedInPage();
+    await inbox.getByRole('link', { name: 'Approvals', exact: true }).click();
+    await inbox.getByRole('heading', { name: 'Approvals waiting' }).waitFor();
+    const card = inbox.getByRole('article', { name: `Approval: call the tool ${APPROVAL_TOOL}` });
+    await card.waitFor();
+    expect(await card.count()).toBe(1);
+    // What the agent wants and with which arguments: the reason the runtime recorded names the tool and its input.
+    const cardText = await card.innerText();
+    expect(cardText).toContain(`demo-refunds (agent:${waitingTask!.assignedAgentId})`);
+    expect(cardText).toContain(`wants to call tool ${APPROVAL_TOOL} with {`);
+    const taskLink = card.getByRole('link', { name: 'Open the waiting task' });
+    await taskLink.waitFor();
+    expect(await taskLink.getAttribute('href')).toBe(`/tasks/${waitingTask!.id}`);
+    await checkPage(inbox, 'demo-approvals');
+
+    // A second tab follows the task live while the first decides.
+    const follower = await signedInPage();
+    await follower.goto(`${consoleUrl}/tasks/${waitingTask!.id}`);
+    await follower.getByRole('heading', { name: 'Task', exact: true }).waitFor();
+    await follower.getByText('WAITING APPROVAL', { exact: true }).waitFor();
+    await follower.getByTestId('task-steps').getByText('ApprovalAwaited').waitFor();
+    await checkPage(follower, 'demo-task-waiting');
+
+    await card.getByRole('button', { name: 'Approve…' }).click();
+    const dialog = inbox.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByLabel('Reason').fill(DECISION);
+    await checkPage(inbox, 'demo-approve-dialog');
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
+    const notice = inbox.getByRole('alert').filter({ hasText: `The agent may now call the tool ${APPROVAL_TOOL}` });
+    await notice.waitFor();
+    expect(await notice.getByRole('link', { name: 'Follow the task' }).getAttribute('href')).toBe(
+      `/tasks/${waitingTask!.id}`,
+    );
+    await checkPage(inbox, 'demo-approved');
+
+    // The follower was not reloaded: the stream brought the approval and the end of the run.
+    await follower.getByText('SUCCEEDED', { exact: true }).waitFor({ timeout: 20_000 });
+    const steps = follower.getByTestId('task-steps');
+    await steps.getByText('ApprovalReceived').waitFor();
+    const done = await demo.client.tasks.getTask({ id: waitingTask!.id });
+    expect(done.state).toBe(TaskState.SUCCEEDED);
+    await follower.getByText(done.result, { exact: true }).waitFor();
+    expect(demo.toolServer.refunds).toHaveLength(1);
+    await checkPage(follower, 'demo-task-succeeded');
+    await follower.context().close();
+
+    await inbox.getByRole('link', { name: 'Audit' }).click();
+    await inbox.getByRole('heading', { name: 'Audit', exact: true }).waitFor();
+    await inbox.getByLabel('Event type').fill('ApprovalGranted');
+    await inbox.getByLabel('Stream').fill(`approval-${approval!.id}`);
+    await inbox.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => inbox.getByRole('button', { name: 'ApprovalGranted' }).count()).toBe(1);
+    await expect.poll(() => inbox.getByRole('row').count()).toBe(2);
+    await inbox.getByRole('button', { name: 'ApprovalGranted' }).click();
+    const envelope = inbox.getByRole('dialog');
+    await envelope.getByText(`"reason": "${DECISION}"`).waitFor();
+    expect(await envelope.innerText()).toContain(`"approvalId": "${approval!.id}"`);
+    await checkPage(inbox, 'demo-audit-approval');
+    await inbox.context().close();
+  }, 90_000);
+});
