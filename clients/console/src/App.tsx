@@ -7,6 +7,8 @@ import { AgentsPage } from './pages/AgentsPage';
 import { ApprovalsPage } from './pages/ApprovalsPage';
 import { AuditPage } from './pages/AuditPage';
 import { CommandBarPage } from './pages/CommandBarPage';
+import { GovernancePage } from './pages/GovernancePage';
+import { KnowledgePage } from './pages/KnowledgePage';
 import { OverviewPage } from './pages/OverviewPage';
 import { SignInPage } from './pages/SignInPage';
 import { TaskPage } from './pages/TaskPage';
@@ -32,6 +34,8 @@ export function App() {
         <Route path="approvals" element={<ApprovalsPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="commands" element={<CommandBarPage />} />
+        <Route path="knowledge" element={<KnowledgePage />} />
+        <Route path="governance" element={<GovernancePage />} />
         <Route path="*" element={<PageNotFound />} />
       </Route>
     </Routes>

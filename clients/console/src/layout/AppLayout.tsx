@@ -9,6 +9,8 @@ const SECTIONS = [
   { to: '/tasks', label: 'Tasks', permission: 'tasks.list' },
   { to: '/approvals', label: 'Approvals', permission: 'approvals.list' },
   { to: '/audit', label: 'Audit', permission: 'audit.list' },
+  { to: '/knowledge', label: 'Knowledge', permission: 'knowledge.read' },
+  { to: '/governance', label: 'Governance', permission: 'principals.list' },
   { to: '/commands', label: 'Command bar', permission: 'commands.interpret' },
 ] as const;
 
