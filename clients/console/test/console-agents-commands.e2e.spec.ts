@@ -231,6 +231,18 @@ describe.skipIf(chromiumMissing)('web console: history, task actions, command ba
     await page.context().close();
   });
 
+  it('shows the questions of a plan that cannot run, and no Run button', async () => {
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    await page.goto(`${consoleUrl}/commands`);
+    await page.getByLabel('Say what should be done').fill('deploy it');
+    await page.getByRole('button', { name: 'Show the plan' }).click();
+    await page.getByText('Questions to settle before this can run').waitFor();
+    expect(await page.getByRole('button', { name: 'Run plan' }).count()).toBe(0);
+    await checkPage(page, 'command-bar-questions');
+    await page.context().close();
+  });
+
   it('shows a viewer the plan with ✗ on what the viewer may not do, and no Run button', async () => {
     const page = await newPage();
     await signIn(page, viewerKey);

@@ -110,7 +110,7 @@ export function BudgetSpendCard() {
               orientation="vertical"
               yAxisProps={{ width: 140 }}
               xAxisProps={{ domain: [0, 100] }}
-              unit="%"
+              valueFormatter={(value) => `${value} %`}
               withLegend
               series={[
                 { name: 'Cost used (%)', color: 'blue.7' },
