@@ -209,6 +209,29 @@ describe.skipIf(chromiumMissing)('web console: history, task actions, command ba
     await page.context().close();
   });
 
+  // After the command bar test: cmd-bot is ACTIVE; no agent has the capability, so the task waits QUEUED.
+  it('reassigns a queued task to an agent picked by name', async () => {
+    const cmdBot = await t.client.agents.getAgent({ name: 'cmd-bot' });
+    const task = await t.client.tasks.submitTask({
+      task: { text: 'Chart the orbit of comet 67P', requiredCapabilities: ['astronomy'] },
+      requestId: rid(),
+    });
+    const page = await newPage();
+    await signIn(page, t.apiKey);
+    await page.goto(`${consoleUrl}/tasks/${task.id}`);
+    await page.getByText('QUEUED', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Reassign' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reassign this task' });
+    await dialog.getByRole('combobox', { name: 'Agent' }).click();
+    await page.getByRole('option', { name: 'cmd-bot' }).click();
+    await dialog.getByLabel('Why (optional)').fill('cmd-bot can look this up');
+    await checkPage(page, 'task-reassign');
+    await dialog.getByRole('button', { name: 'Reassign' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await t.client.tasks.getTask({ id: task.id })).assignedAgentId).toBe(cmdBot.id);
+    await page.context().close();
+  });
+
   it('names the destructive steps in a checkbox that must be ticked before a plan runs', async () => {
     const doomed = await t.client.agents.createAgent({ agent: { name: unique('doomed-bot') }, requestId: rid() });
     const page = await newPage();
@@ -270,7 +293,9 @@ describe.skipIf(chromiumMissing)('web console: history, task actions, command ba
       tokenLimit: 1_000_000,
       requestId: rid(),
     });
-    await card.getByText('of $250.00 spent this month').waitFor({ timeout: 10_000 });
+    // A fresh load rather than the card's 5 s refresh: the test stays short.
+    await page.reload();
+    await card.getByText('of $250.00 spent this month').waitFor();
     await card.getByText('of 1,000,000 tokens used this month').waitFor();
     await card.getByRole('img', { name: /Share of each budget used/ }).waitFor();
     await checkPage(page, 'overview-budgets');
