@@ -26,6 +26,7 @@ let c: ConsoleBrowser;
 let viewerKey: string;
 const kbName = unique('handbook');
 const personName = unique('dana');
+const agentName = unique('billing-bot');
 
 async function openSection(page: Page, section: string, heading: string) {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
@@ -51,6 +52,7 @@ describe.skipIf(chromiumMissing)('console knowledge and governance pages in Chro
     });
     await g.assignRole({ subject: viewer.subject, role: 'viewer', requestId: rid() });
     viewerKey = (await g.createApiKey({ principalId: viewer.id, requestId: rid() })).secret;
+    await c.stack.client.agents.createAgent({ agent: { name: agentName }, requestId: rid() });
   });
   afterAll(async () => {
     await c?.stop();
@@ -152,8 +154,21 @@ describe.skipIf(chromiumMissing)('console knowledge and governance pages in Chro
     await checkPage(page, 'governance-roles');
 
     await openTab(page, 'Rules');
-    await page.getByRole('heading', { name: 'Rules' }).waitFor();
+    await pick(page, 'Who', personName);
+    await page.getByLabel('Action').fill('tools.call');
+    await page.getByLabel('Resource').fill('tools/weather');
+    await pick(page, 'Effect', 'DENY');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const rule = page.getByRole('row', { name: /tools\/weather/ });
+    await rule.waitFor();
+    expect(await rule.innerText()).toContain(`${personName} (${person.subject})`);
+    const rules = await c.stack.client.governance.listPolicyRules({ subject: person.subject });
+    expect(rules.rules.map((r) => [r.action, r.resource, r.effect])).toEqual([['tools.call', 'tools/weather', 'DENY']]);
     await checkPage(page, 'governance-rules');
+    await rule.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => rule.count()).toBe(0);
+    expect((await c.stack.client.governance.listPolicyRules({ subject: person.subject })).rules).toEqual([]);
 
     await openTab(page, 'Budgets');
     const tenantBudget = page.getByRole('region', { name: 'Tenant budget' });
@@ -164,6 +179,16 @@ describe.skipIf(chromiumMissing)('console knowledge and governance pages in Chro
     await tenantBudget.getByRole('cell', { name: '0.00 used of 25.50' }).waitFor();
     const budget = await c.stack.client.governance.getBudget({ scope: 'TENANT' as never });
     expect([Number(budget.costLimitMicros), Number(budget.tokenLimit)]).toEqual([25_500_000, 100_000]);
+
+    await pick(page, 'Agent', agentName);
+    const agentBudget = page.getByRole('region', { name: 'Agent budget' });
+    await agentBudget.getByText('No budget is set.').waitFor();
+    await agentBudget.getByLabel('Cost limit').fill('2.5');
+    await agentBudget.getByRole('button', { name: 'Save budget' }).click();
+    await agentBudget.getByRole('cell', { name: '0.00 used of 2.50' }).waitFor();
+    const agent = await c.stack.client.agents.getAgent({ name: agentName });
+    const perAgent = await c.stack.client.governance.getBudget({ scope: 'AGENT' as never, agentId: agent.id });
+    expect([Number(perAgent.costLimitMicros), Number(perAgent.tokenLimit)]).toEqual([2_500_000, 0]);
     await checkPage(page, 'governance-budgets');
     await page.context().close();
   });
