@@ -9,5 +9,10 @@ export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1500 },
-  server: { proxy: { '/aos.v1.': { target: gateway, changeOrigin: false } } },
+  server: {
+    proxy: {
+      '/aos.v1.': { target: gateway, changeOrigin: false },
+      '/console-config.json': { target: gateway, changeOrigin: false },
+    },
+  },
 });

@@ -8,12 +8,12 @@ import { GovernanceService } from '../gen/aos/v1/governance_pb';
 import { KnowledgeService } from '../gen/aos/v1/knowledge_pb';
 import { TaskService } from '../gen/aos/v1/task_pb';
 import { ToolService } from '../gen/aos/v1/tool_pb';
-import { readApiKey } from './api-key.store';
+import { readBearer } from './api-key.store';
 
-// A call that already carries credentials (sign-in trying a new key) keeps them.
+// A call that already carries credentials (sign-in trying a new key or token) keeps them.
 const withApiKey: Interceptor = (next) => (request) => {
-  const apiKey = readApiKey();
-  if (apiKey && !request.header.has('authorization')) request.header.set('authorization', `Bearer ${apiKey}`);
+  const bearer = readBearer();
+  if (bearer && !request.header.has('authorization')) request.header.set('authorization', `Bearer ${bearer}`);
   return next(request);
 };
 

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Code } from '@connectrpc/connect';
-import { clearApiKey, readApiKey, storeApiKey } from '../api/api-key.store';
+import { clearCredentials, credentialKind, storeCredential, type CredentialKind } from '../api/api-key.store';
 import { governance } from '../api/transport';
 import { isStatus } from '../api/error-words';
 import type { WhoAmIResponse } from '../gen/aos/v1/governance_pb';
@@ -12,18 +12,23 @@ interface Session {
   whoAmI: WhoAmIResponse | undefined;
   /** Whether the caller's roles grant `permission`: what the console offers. */
   can: (permission: string) => boolean;
-  signIn: (apiKey: string, whoAmI: WhoAmIResponse) => void;
+  /** Keeps the API key or OIDC token (sessionStorage only) that WhoAmI just accepted. */
+  signIn: (kind: CredentialKind, secret: string, whoAmI: WhoAmIResponse) => void;
   signOut: () => void;
+  /** Whether the last sign-out in this tab ended an OIDC session, so the sign-in page can offer the issuer's sign-out. */
+  signedOutOfOidc: boolean;
 }
 
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [signedIn, setSignedIn] = useState(() => readApiKey() !== null);
+  const [signedIn, setSignedIn] = useState(() => credentialKind() !== null);
+  const [signedOutOfOidc, setSignedOutOfOidc] = useState(false);
 
   const signOut = useCallback(() => {
-    clearApiKey();
+    setSignedOutOfOidc(credentialKind() === 'oidc');
+    clearCredentials();
     queryClient.clear();
     setSignedIn(false);
   }, [queryClient]);
@@ -35,7 +40,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       try {
         return await governance.whoAmI({});
       } catch (error) {
-        // A key revoked since sign-in: back to the sign-in page.
+        // A key revoked or a token expired since sign-in: back to the sign-in page.
         if (isStatus(error, Code.Unauthenticated)) signOut();
         throw error;
       }
@@ -58,8 +63,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const signIn = useCallback(
-    (apiKey: string, me: WhoAmIResponse) => {
-      storeApiKey(apiKey);
+    (kind: CredentialKind, secret: string, me: WhoAmIResponse) => {
+      storeCredential(kind, secret);
+      setSignedOutOfOidc(false);
       queryClient.clear();
       queryClient.setQueryData(['whoAmI'], me);
       setSignedIn(true);
@@ -68,8 +74,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const value = useMemo<Session>(
-    () => ({ signedIn, whoAmI: whoAmI.data, can: (p) => allows(granted, p), signIn, signOut }),
-    [signedIn, whoAmI.data, granted, signIn, signOut],
+    () => ({ signedIn, whoAmI: whoAmI.data, can: (p) => allows(granted, p), signIn, signOut, signedOutOfOidc }),
+    [signedIn, whoAmI.data, granted, signIn, signOut, signedOutOfOidc],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
