@@ -1,15 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { v4 as uuid } from 'uuid';
 import { governance } from '../../api/transport';
+import { PagerButtons, usePageTokens } from '../../components/page-token-pager';
 import { QueryState } from '../../components/QueryState';
 import { timeText } from '../../components/time-text';
 import { PrincipalKind } from '../../gen/aos/v1/governance_pb';
 import { useSession } from '../../session/session.context';
 import { MutationError } from '../../components/MutationError';
-import { useAllPrincipals } from './principals.query';
 import { useMutationForm } from '../../components/use-mutation-form';
+
+const PAGE_SIZE = 25;
 
 function CreatePrincipalForm() {
   const queryClient = useQueryClient();
@@ -62,7 +64,12 @@ function CreatePrincipalForm() {
 /** The tenant's people and service accounts. */
 export function PeoplePanel() {
   const { can } = useSession();
-  const principals = useAllPrincipals();
+  const pager = usePageTokens();
+  const principals = useQuery({
+    queryKey: ['principals', 'page', pager.token],
+    placeholderData: keepPreviousData,
+    queryFn: () => governance.listPrincipals({ pageSize: PAGE_SIZE, pageToken: pager.token }),
+  });
   return (
     <Stack>
       <Title order={2} size="h3">
@@ -71,26 +78,29 @@ export function PeoplePanel() {
       {can('principals.create') && <CreatePrincipalForm />}
       <QueryState query={principals} what="people and service accounts" />
       {principals.data && (
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Kind</Table.Th>
-              <Table.Th>Subject</Table.Th>
-              <Table.Th>Added</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {principals.data.map((p) => (
-              <Table.Tr key={p.id}>
-                <Table.Td>{p.name}</Table.Td>
-                <Table.Td>{p.kind === PrincipalKind.SERVICE ? 'Service account' : 'Person'}</Table.Td>
-                <Table.Td>{p.subject}</Table.Td>
-                <Table.Td>{timeText(p.createTime)}</Table.Td>
+        <>
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Kind</Table.Th>
+                <Table.Th>Subject</Table.Th>
+                <Table.Th>Added</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {principals.data.principals.map((p) => (
+                <Table.Tr key={p.id}>
+                  <Table.Td>{p.name}</Table.Td>
+                  <Table.Td>{p.kind === PrincipalKind.SERVICE ? 'Service account' : 'Person'}</Table.Td>
+                  <Table.Td>{p.subject}</Table.Td>
+                  <Table.Td>{timeText(p.createTime)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <PagerButtons pager={pager} nextPageToken={principals.data.nextPageToken} label="People" />
+        </>
       )}
     </Stack>
   );
