@@ -161,6 +161,8 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     expect(await notice.getByRole('link', { name: 'Follow the task' }).getAttribute('href')).toBe(
       `/tasks/${waitingTask!.id}`,
     );
+    const auditHref = await notice.getByRole('link', { name: 'See the decision in the audit' }).getAttribute('href');
+    expect(auditHref).toBe(`/audit?type=ApprovalGranted&stream=approval-${approval!.id}`);
     await checkPage(inbox, 'demo-approved');
 
     // The follower was not reloaded: the stream brought the approval and the end of the run.
@@ -174,18 +176,34 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     await checkPage(follower, 'demo-task-succeeded');
     await follower.context().close();
 
-    await inbox.getByRole('link', { name: 'Audit' }).click();
+    // The timeline by hand: the type (the published event types are suggested) and the stream.
+    await inbox.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
     await inbox.getByRole('heading', { name: 'Audit', exact: true }).waitFor();
-    await inbox.getByLabel('Event type').fill('ApprovalGranted');
+    const typeInput = inbox.getByLabel('Event type');
+    const suggestions = inbox.locator(`datalist#${await typeInput.getAttribute('list')} option`);
+    expect(await suggestions.evaluateAll((os) => os.map((o) => o.getAttribute('value')))).toEqual(
+      expect.arrayContaining(['ApprovalGranted', 'ApprovalRejected', 'ApprovalRequested', 'ToolCalled']),
+    );
+    await typeInput.fill('ApprovalGranted');
     await inbox.getByLabel('Stream').fill(`approval-${approval!.id}`);
     await inbox.getByRole('button', { name: 'Apply filters' }).click();
     await expect.poll(() => inbox.getByRole('button', { name: 'ApprovalGranted' }).count()).toBe(1);
     await expect.poll(() => inbox.getByRole('row').count()).toBe(2);
+    // The filters are in the address: the inbox's link lands on the same timeline.
+    expect(inbox.url()).toBe(`${consoleUrl}${auditHref}`);
     await inbox.getByRole('button', { name: 'ApprovalGranted' }).click();
     const envelope = inbox.getByRole('dialog');
     await envelope.getByText(`"reason": "${DECISION}"`).waitFor();
     expect(await envelope.innerText()).toContain(`"approvalId": "${approval!.id}"`);
     await checkPage(inbox, 'demo-audit-approval');
+    await inbox.keyboard.press('Escape');
+
+    await inbox.goto(`${consoleUrl}${auditHref}`);
+    await inbox.getByRole('heading', { name: 'Audit', exact: true }).waitFor();
+    expect(await inbox.getByLabel('Event type').inputValue()).toBe('ApprovalGranted');
+    expect(await inbox.getByLabel('Stream').inputValue()).toBe(`approval-${approval!.id}`);
+    await expect.poll(() => inbox.getByRole('button', { name: 'ApprovalGranted' }).count()).toBe(1);
+    await checkPage(inbox, 'demo-audit-filtered');
     await inbox.context().close();
   }, 90_000);
 });

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { v4 as uuid } from 'uuid';
 import { agents, governance, tasks, tools } from '../api/transport';
 import { allPages } from '../api/all-pages';
+import { auditLink } from './audit-link';
 import { errorWords } from '../api/error-words';
 import { ApprovalState, type Approval } from '../gen/aos/v1/governance_pb';
 import { PagerButtons, usePageTokens } from '../components/page-token-pager';
@@ -15,6 +16,7 @@ import { useSession } from '../session/session.context';
 const PAGE_SIZE = 20;
 
 interface Decision {
+  approvalId: string;
   approved: boolean;
   what: string;
   taskId: string | undefined;
@@ -191,7 +193,7 @@ function ApprovalCard({
           approval={approval}
           approve={deciding}
           onClose={() => setDeciding(null)}
-          onDecided={() => onDecided({ approved: deciding, what, taskId })}
+          onDecided={() => onDecided({ approvalId: approval.id, approved: deciding, what, taskId })}
         />
       )}
     </Card>
@@ -244,7 +246,17 @@ export function ApprovalsPage() {
             <Anchor component={Link} to={`/tasks/${decided.taskId}`} c="blue.9">
               Follow the task
             </Anchor>
-          )}
+          )}{' '}
+          <Anchor
+            component={Link}
+            to={auditLink({
+              type: decided.approved ? 'ApprovalGranted' : 'ApprovalRejected',
+              stream: `approval-${decided.approvalId}`,
+            })}
+            c="blue.9"
+          >
+            See the decision in the audit
+          </Anchor>
         </Alert>
       )}
       <QueryState query={list} what="approvals" />

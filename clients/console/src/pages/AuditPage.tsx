@@ -2,6 +2,18 @@ import { useState, type FormEvent } from 'react';
 import { Alert, Button, Code, Group, Modal, Stack, Table, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { toJson } from '@bufbuild/protobuf';
+import { useSearchParams } from 'react-router';
+import { auditFilterParams, type AuditFilters } from './audit-link';
+import {
+  AGENT_EVENT_TYPES,
+  CONTEXT_EVENT_TYPES,
+  GOVERNANCE_EVENT_TYPES,
+  KNOWLEDGE_EVENT_TYPES,
+  PLAN_EVENT_TYPES,
+  RUN_EVENT_TYPES,
+  TASK_EVENT_TYPES,
+  TOOL_EVENT_TYPES,
+} from '@aos/domain';
 import { audit } from '../api/transport';
 import { EventSchema, type Event } from '../gen/aos/v1/audit_pb';
 import { PagerButtons, usePageTokens } from '../components/page-token-pager';
@@ -10,12 +22,25 @@ import { timeText } from '../components/time-text';
 
 const PAGE_SIZE = 50;
 
-interface Filters {
-  type: string;
-  actorId: string;
-  stream: string;
+const NO_FILTERS: AuditFilters = { type: '', actorId: '', stream: '' };
+
+// The published event types, offered as the type is typed: a person need not know them by heart.
+const EVENT_TYPES = [
+  ...new Set<string>([
+    ...AGENT_EVENT_TYPES,
+    ...TASK_EVENT_TYPES,
+    ...RUN_EVENT_TYPES,
+    ...GOVERNANCE_EVENT_TYPES,
+    ...TOOL_EVENT_TYPES,
+    ...KNOWLEDGE_EVENT_TYPES,
+    ...CONTEXT_EVENT_TYPES,
+    ...PLAN_EVENT_TYPES,
+  ]),
+].sort();
+
+function filtersOf(params: URLSearchParams): AuditFilters {
+  return { type: params.get('type') ?? '', actorId: params.get('actor') ?? '', stream: params.get('stream') ?? '' };
 }
-const NO_FILTERS: Filters = { type: '', actorId: '', stream: '' };
 
 /** The event as stored: its envelope in proto3 JSON, with its data as the JSON document it is. */
 function envelopeText(event: Event): string {
@@ -30,7 +55,7 @@ function envelopeText(event: Event): string {
   return JSON.stringify({ ...json, data }, null, 2);
 }
 
-function FilterForm({ applied, onApply }: { applied: Filters; onApply: (f: Filters) => void }) {
+function FilterForm({ applied, onApply }: { applied: AuditFilters; onApply: (f: AuditFilters) => void }) {
   const [draft, setDraft] = useState(applied);
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -38,12 +63,20 @@ function FilterForm({ applied, onApply }: { applied: Filters; onApply: (f: Filte
   }
   return (
     <Group component="form" onSubmit={submit} align="flex-end" aria-label="Filter events">
+      {/* The browser's own suggestions: a plain labelled input, nothing more to operate. */}
       <TextInput
         label="Event type"
         placeholder="AgentDeployed"
+        list="audit-event-types"
+        autoComplete="off"
         value={draft.type}
         onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}
       />
+      <datalist id="audit-event-types">
+        {EVENT_TYPES.map((type) => (
+          <option key={type} value={type} />
+        ))}
+      </datalist>
       <TextInput
         label="Actor id"
         value={draft.actorId}
@@ -70,7 +103,8 @@ function FilterForm({ applied, onApply }: { applied: Filters; onApply: (f: Filte
 }
 
 export function AuditPage() {
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [params, setParams] = useSearchParams();
+  const filters = filtersOf(params);
   const [open, setOpen] = useState<Event | null>(null);
   const pager = usePageTokens();
   const list = useQuery({
@@ -90,9 +124,10 @@ export function AuditPage() {
     <Stack>
       <Title order={1}>Audit</Title>
       <FilterForm
+        key={params.toString()}
         applied={filters}
         onApply={(f) => {
-          setFilters(f);
+          setParams(auditFilterParams(f));
           pager.reset();
         }}
       />
