@@ -1,12 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ApprovalState, TaskState } from '@aos/contracts';
-import { startTestStack, type TestStack } from '@aos/testing';
 import { startDemo, type RunningDemo } from '../../../scripts/demo';
 import { APPROVAL_TOOL } from '../../../scripts/demo.seed';
+import { checkPage, chromiumMissing, startConsoleBrowser, type ConsoleBrowser } from './support/console-browser';
 
 /**
  * `npm run demo` seen through the web console in a real Chromium: within a
@@ -16,51 +14,17 @@ import { APPROVAL_TOOL } from '../../../scripts/demo.seed';
  * the decision in the audit timeline. With AOS_UPDATE_DOCS_SCREENSHOT=1 the
  * overview is also written to docs/console-overview.png for the README.
  */
-const CHROMIUM = process.env.AOS_CHROMIUM ?? '/usr/bin/chromium';
-const chromiumMissing = !existsSync(CHROMIUM);
-if (chromiumMissing) {
-  console.warn(`console demo browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-}
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const REPO = join(import.meta.dirname, '../../..');
-const SHOTS = join(REPO, 'test-results/console');
-const DOCS_SHOT = join(REPO, 'docs/console-overview.png');
-const VIEWPORT = { width: 1280, height: 800 };
+const DOCS_SHOT = join(import.meta.dirname, '../../../docs/console-overview.png');
 const FIRST_MINUTE_MS = 60_000;
 const DECISION = 'Photos show the damage; refund approved';
 
-let t: TestStack;
+let cb: ConsoleBrowser;
 let demo: RunningDemo;
-let browser: Browser;
 let consoleUrl: string;
-const logged: string[] = [];
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function checkPage(page: Page, name: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as AxeViolation[];
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(bad, `axe on ${name}`).toEqual([]);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
 
 async function signedInPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
-  const page = await context.newPage();
-  await page.goto(consoleUrl);
-  await page.getByLabel('API key').fill(demo.seed.apiKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const page = await cb.newPage();
+  await cb.signIn(page, demo.seed.apiKey);
   return page;
 }
 
@@ -73,27 +37,21 @@ async function shownTaskCount(page: Page, state: string): Promise<number> {
 
 describe.skipIf(chromiumMissing)('the demo in the web console', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    [t, browser] = await Promise.all([
-      startTestStack(),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: isRoot ? ['--no-sandbox'] : [] }),
-    ]);
-    if (!t.consoleAddr) throw new Error('the test stack serves no console (AOS_CONSOLE_ADDR off?)');
-    consoleUrl = `http://${t.consoleAddr}`;
+    cb = await startConsoleBrowser();
+    consoleUrl = cb.url;
     demo = await startDemo({
-      gatewayAddr: t.gatewayAddr,
-      adminKey: t.apiKey,
-      dataDir: t.dataDir,
-      log: (m) => logged.push(m),
+      gatewayAddr: cb.stack.gatewayAddr,
+      adminKey: cb.stack.apiKey,
+      dataDir: cb.stack.dataDir,
+      // What the demo says is for a person at a terminal; the page is what is checked here.
+      log: () => undefined,
       taskIntervalMs: 1_000,
       agentOutput: 'ignore',
     });
   }, 90_000);
   afterAll(async () => {
-    await browser?.close();
     await demo?.stop();
-    await t?.stop();
+    await cb?.stop();
   });
 
   it('within a minute the overview shows succeeded tasks and one approval waiting', async () => {
@@ -115,7 +73,8 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     expect(await shownTaskCount(page, 'SUCCEEDED')).toBeLessThanOrEqual(succeeded);
     expect(await shownTaskCount(page, 'FAILED')).toBe(0);
     await checkPage(page, 'demo-overview');
-    if (process.env.AOS_UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(join(SHOTS, 'demo-overview.png'), DOCS_SHOT);
+    // The README's picture, rewritten only on request so that CI never changes a committed file.
+    if (process.env.AOS_UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SHOT });
     await page.context().close();
   }, 90_000);
 
