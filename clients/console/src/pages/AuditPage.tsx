@@ -1,9 +1,24 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Code, Group, Modal, Stack, Table, TextInput, Title, UnstyledButton } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Code,
+  Group,
+  Modal,
+  Stack,
+  Switch,
+  Table,
+  TextInput,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { toJson } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { useSearchParams } from 'react-router';
 import { auditFilterParams, type AuditFilters } from './audit-link';
+import { useLiveAuditEvents } from './audit-live';
+import { useSession } from '../session/session.context';
 import {
   AGENT_EVENT_TYPES,
   CONTEXT_EVENT_TYPES,
@@ -22,7 +37,7 @@ import { timeText } from '../components/time-text';
 
 const PAGE_SIZE = 50;
 
-const NO_FILTERS: AuditFilters = { type: '', actorId: '', stream: '' };
+const NO_FILTERS: AuditFilters = { type: '', actorId: '', stream: '', from: '', to: '' };
 
 // The published event types, offered as the type is typed: a person need not know them by heart.
 const EVENT_TYPES = [
@@ -39,7 +54,20 @@ const EVENT_TYPES = [
 ].sort();
 
 function filtersOf(params: URLSearchParams): AuditFilters {
-  return { type: params.get('type') ?? '', actorId: params.get('actor') ?? '', stream: params.get('stream') ?? '' };
+  return {
+    type: params.get('type') ?? '',
+    actorId: params.get('actor') ?? '',
+    stream: params.get('stream') ?? '',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+  };
+}
+
+/** A local date-time from the form, as the Timestamp ListEvents takes; unset when empty or not a date. */
+function timestampOf(localDateTime: string | undefined) {
+  if (!localDateTime) return undefined;
+  const date = new Date(localDateTime);
+  return Number.isNaN(date.getTime()) ? undefined : timestampFromDate(date);
 }
 
 /** The event as stored: its envelope in proto3 JSON, with its data as the JSON document it is. */
@@ -59,7 +87,13 @@ function FilterForm({ applied, onApply }: { applied: AuditFilters; onApply: (f: 
   const [draft, setDraft] = useState(applied);
   function submit(event: FormEvent) {
     event.preventDefault();
-    onApply({ type: draft.type.trim(), actorId: draft.actorId.trim(), stream: draft.stream.trim() });
+    onApply({
+      type: draft.type.trim(),
+      actorId: draft.actorId.trim(),
+      stream: draft.stream.trim(),
+      from: draft.from,
+      to: draft.to,
+    });
   }
   return (
     <Group component="form" onSubmit={submit} align="flex-end" aria-label="Filter events">
@@ -88,6 +122,21 @@ function FilterForm({ applied, onApply }: { applied: AuditFilters; onApply: (f: 
         value={draft.stream}
         onChange={(e) => setDraft({ ...draft, stream: e.currentTarget.value })}
       />
+      {/* Seconds too: the events of one minute can then be told apart. */}
+      <TextInput
+        label="From"
+        type="datetime-local"
+        step={1}
+        value={draft.from}
+        onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
+      />
+      <TextInput
+        label="To"
+        type="datetime-local"
+        step={1}
+        value={draft.to}
+        onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
+      />
       <Button type="submit">Apply filters</Button>
       <Button
         variant="default"
@@ -106,6 +155,8 @@ export function AuditPage() {
   const [params, setParams] = useSearchParams();
   const filters = filtersOf(params);
   const [open, setOpen] = useState<Event | null>(null);
+  const [live, setLive] = useState(false);
+  const { can } = useSession();
   const pager = usePageTokens();
   const list = useQuery({
     queryKey: ['audit', filters, pager.token],
@@ -117,8 +168,15 @@ export function AuditPage() {
         eventTypes: filters.type ? [filters.type] : [],
         actorId: filters.actorId,
         stream: filters.stream,
+        startTime: timestampOf(filters.from),
+        endTime: timestampOf(filters.to),
       }),
   });
+  const shown = list.data?.events ?? [];
+  // Live starts right after the newest event on the page, so the page and the followed events never overlap.
+  const newestShown = shown.reduce((max, e) => (e.position > max ? e.position : max), 0n);
+  const followed = useLiveAuditEvents(live && list.isSuccess && !list.isPlaceholderData, newestShown, filters);
+  const rows = [...followed.events, ...shown];
 
   return (
     <Stack>
@@ -131,9 +189,17 @@ export function AuditPage() {
           pager.reset();
         }}
       />
+      {can('audit.replay') && (
+        <Switch
+          label="Live: show new events at the top as they happen"
+          checked={live}
+          onChange={(e) => setLive(e.currentTarget.checked)}
+        />
+      )}
+      {followed.error && <Alert color="yellow">{followed.error}</Alert>}
       <QueryState query={list} what="events" />
-      {list.data && list.data.events.length === 0 && <Alert>No event matches.</Alert>}
-      {list.data && list.data.events.length > 0 && (
+      {list.data && rows.length === 0 && <Alert>No event matches.</Alert>}
+      {list.data && rows.length > 0 && (
         <>
           <Table striped highlightOnHover>
             <Table.Thead>
@@ -146,8 +212,8 @@ export function AuditPage() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {list.data.events.map((e) => (
-                <Table.Tr key={e.id}>
+              {rows.map((e) => (
+                <Table.Tr key={String(e.position)}>
                   <Table.Td>{String(e.position)}</Table.Td>
                   <Table.Td>{timeText(e.time)}</Table.Td>
                   <Table.Td>
