@@ -95,4 +95,33 @@ describe.skipIf(chromiumMissing)('console audit time filter, live follow and ove
     expect(await timelineRows(page, agentId).count()).toBe(1);
     await checkPage(page, 'audit-live');
   });
+
+  // The stack is this file's own and no task ran before: the one cancelled here is the only finished task.
+  it('the overview charts tasks finished per hour and says what it is computed from', async () => {
+    const task = await cb.stack.client.tasks.submitTask({
+      task: { text: 'Summarise the quarterly numbers' },
+      requestId: rid(),
+    });
+    await cb.stack.client.tasks.cancelTask({ id: task.id, reason: 'not needed', requestId: rid() });
+    const page = await signedInPage();
+    const card = page.getByRole('region', { name: 'Tasks finished per hour' });
+    await expect
+      .poll(() => card.getByTestId('throughput-total').innerText(), { timeout: 20_000 })
+      .toBe('1 task finished in the last 12 hours');
+    await card.locator('.recharts-surface').first().waitFor();
+    expect(await card.getByText(/Computed in this browser from ListTasks/).count()).toBe(1);
+    const tasksCard = page.getByRole('region', { name: 'Tasks by state (all time)' });
+    await expect
+      .poll(async () => (await tasksCard.getByRole('row').filter({ hasText: 'CANCELLED' }).innerText()).trim())
+      .toMatch(/1$/);
+    const health = page.getByRole('region', { name: 'Agents by health (not retired)' });
+    await health.waitFor();
+    // The agents of the audit tests sent no heartbeat: all of them are UNKNOWN.
+    const unknown = Number(
+      (await health.getByRole('row').filter({ hasText: 'UNKNOWN' }).getByRole('cell').last().innerText()).trim(),
+    );
+    expect(unknown).toBe(3);
+    await card.scrollIntoViewIfNeeded();
+    await checkPage(page, 'overview-throughput');
+  });
 });

@@ -3,13 +3,14 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { agents, governance, tasks } from '../api/transport';
 import { allPages } from '../api/all-pages';
-import { AgentState } from '../gen/aos/v1/agent_pb';
+import { AgentState, HealthStatus } from '../gen/aos/v1/agent_pb';
 import { ApprovalState } from '../gen/aos/v1/governance_pb';
 import { TaskState } from '../gen/aos/v1/task_pb';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { useSession } from '../session/session.context';
 import { BudgetSpendCard } from './BudgetSpendCard';
+import { ThroughputCard } from './ThroughputCard';
 
 const AGENT_STATES = [AgentState.DRAFT, AgentState.ACTIVE, AgentState.PAUSED, AgentState.RETIRED];
 const TASK_STATES = [
@@ -22,6 +23,21 @@ const TASK_STATES = [
   TaskState.CANCELLED,
 ];
 const REFRESH_MS = 5000;
+const HEALTHS = [HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY, HealthStatus.UNKNOWN];
+
+/** ListAgents cannot filter by health, so every agent that is not retired is read and tallied here. */
+async function agentHealthCounts(): Promise<{ state: string; count: number }[]> {
+  const all = await allPages(async (pageToken) => {
+    const page = await agents.listAgents({ pageSize: 1000, pageToken });
+    return { items: page.agents, nextPageToken: page.nextPageToken };
+  });
+  const working = all.filter((a) => a.state !== AgentState.RETIRED);
+  return HEALTHS.map((h) => ({
+    state: HealthStatus[h],
+    // No heartbeat yet (or none recorded) counts as UNKNOWN, as the API says.
+    count: working.filter((a) => (a.health?.status || HealthStatus.UNKNOWN) === h).length,
+  }));
+}
 
 /** Counts from the lists' total_size: one small page per state, never a client-side tally of a partial list. */
 async function countsByState<S extends number>(
@@ -93,6 +109,12 @@ export function OverviewPage() {
         async (filter) => (await tasks.listTasks({ filter, pageSize: 1 })).totalSize,
       ),
   });
+  const agentHealth = useQuery({
+    queryKey: ['overview', 'agent-health'],
+    enabled: can('agents.list'),
+    refetchInterval: REFRESH_MS,
+    queryFn: agentHealthCounts,
+  });
   const approvals = useQuery({
     queryKey: ['overview', 'approvals'],
     enabled: can('approvals.list'),
@@ -132,13 +154,20 @@ export function OverviewPage() {
             {agentCounts.data && <CountsCard title="Agents by state" rows={agentCounts.data} />}
           </div>
         )}
+        {can('agents.list') && (
+          <div>
+            <QueryState query={agentHealth} what="agent health" />
+            {agentHealth.data && <CountsCard title="Agents by health (not retired)" rows={agentHealth.data} />}
+          </div>
+        )}
         {can('tasks.list') && (
           <div>
             <QueryState query={taskCounts} what="task counts" />
-            {taskCounts.data && <CountsCard title="Tasks by state" rows={taskCounts.data} />}
+            {taskCounts.data && <CountsCard title="Tasks by state (all time)" rows={taskCounts.data} />}
           </div>
         )}
       </SimpleGrid>
+      {can('tasks.list') && <ThroughputCard />}
       <BudgetSpendCard />
       {can('tasks.list') && (
         <Card withBorder component="section" aria-label="Failed tasks">
