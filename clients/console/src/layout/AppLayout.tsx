@@ -19,6 +19,7 @@ export function AppLayout() {
   const [navOpen, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
   const who = whoAmI?.principal?.name || whoAmI?.subject || '…';
+  const signedInAs = `${who}${whoAmI?.roles.length ? ` (${whoAmI.roles.join(', ')})` : ''}`;
 
   return (
     <AppShell
@@ -35,14 +36,14 @@ export function AppLayout() {
             </Title>
           </Group>
           <Group wrap="nowrap" gap="sm">
+            {/* On a phone the command bar is in the menu and who is signed in heads it, so the header fits. */}
             {can('commands.interpret') && (
-              <Button component={RouterNavLink} to="/commands" size="xs">
+              <Button component={RouterNavLink} to="/commands" size="xs" visibleFrom="sm">
                 Tell AgentOS what to do…
               </Button>
             )}
-            <Text size="sm" aria-label="Signed in as">
-              {who}
-              {whoAmI?.roles.length ? ` (${whoAmI.roles.join(', ')})` : ''}
+            <Text size="sm" aria-label="Signed in as" visibleFrom="sm">
+              {signedInAs}
             </Text>
             <Button variant="default" size="xs" onClick={signOut}>
               Sign out
@@ -52,6 +53,9 @@ export function AppLayout() {
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Sections">
         <Stack gap={2}>
+          <Text size="sm" hiddenFrom="sm" px="sm" pb="xs">
+            Signed in as {signedInAs}
+          </Text>
           {SECTIONS.filter((s) => can(s.permission)).map((s) => (
             <NavLink
               key={s.to}
@@ -66,7 +70,8 @@ export function AppLayout() {
           ))}
         </Stack>
       </AppShell.Navbar>
-      <AppShell.Main>
+      {/* A page with something wider than a phone then scrolls sideways here, under a header and menu that stay put. */}
+      <AppShell.Main style={{ overflowX: 'auto' }}>
         <Outlet />
       </AppShell.Main>
     </AppShell>

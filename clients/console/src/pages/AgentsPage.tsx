@@ -39,32 +39,34 @@ export function AgentsPage() {
       {list.data && (
         <>
           <Text size="sm">{list.data.totalSize} agent(s)</Text>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>What it does</Table.Th>
-                <Table.Th>Capabilities</Table.Th>
-                <Table.Th>State</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.agents.map((a) => (
-                <Table.Tr key={a.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/agents/${a.id}`}>
-                      {a.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{a.description}</Table.Td>
-                  <Table.Td>{a.capabilities.join(', ')}</Table.Td>
-                  <Table.Td>
-                    <StateBadge state={AgentState[a.state]} />
-                  </Table.Td>
+          <Table.ScrollContainer minWidth={0} type="native">
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>What it does</Table.Th>
+                  <Table.Th>Capabilities</Table.Th>
+                  <Table.Th>State</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.agents.map((a) => (
+                  <Table.Tr key={a.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/agents/${a.id}`}>
+                        {a.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{a.description}</Table.Td>
+                    <Table.Td>{a.capabilities.join(', ')}</Table.Td>
+                    <Table.Td>
+                      <StateBadge state={AgentState[a.state]} />
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Agent list" />
         </>
       )}

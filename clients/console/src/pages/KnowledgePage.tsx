@@ -99,30 +99,32 @@ export function KnowledgePage() {
         {list.data && list.data.knowledgeBases.length === 0 && <Alert>No knowledge bases yet.</Alert>}
         {list.data && list.data.knowledgeBases.length > 0 && (
           <>
-            <Table striped highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Description</Table.Th>
-                  <Table.Th>Documents</Table.Th>
-                  <Table.Th>Sections</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.knowledgeBases.map((kb) => (
-                  <Table.Tr key={kb.id} aria-current={kb.id === selectedId ? 'true' : undefined}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`?kb=${kb.id}`}>
-                        {kb.name}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{kb.description}</Table.Td>
-                    <Table.Td>{kb.documentCount}</Table.Td>
-                    <Table.Td>{kb.chunkCount}</Table.Td>
+            <Table.ScrollContainer minWidth={0} type="native">
+              <Table striped highlightOnHover>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Description</Table.Th>
+                    <Table.Th>Documents</Table.Th>
+                    <Table.Th>Sections</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                </Table.Thead>
+                <Table.Tbody>
+                  {list.data.knowledgeBases.map((kb) => (
+                    <Table.Tr key={kb.id} aria-current={kb.id === selectedId ? 'true' : undefined}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`?kb=${kb.id}`}>
+                          {kb.name}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>{kb.description}</Table.Td>
+                      <Table.Td>{kb.documentCount}</Table.Td>
+                      <Table.Td>{kb.chunkCount}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
             <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Knowledge bases" />
           </>
         )}

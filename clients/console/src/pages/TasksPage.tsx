@@ -84,36 +84,38 @@ export function TasksPage() {
       {list.data && list.data.tasks.length === 0 && <Alert>No task {state ? `is ${state}` : 'yet'}.</Alert>}
       {list.data && list.data.tasks.length > 0 && (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Task</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Agent</Table.Th>
-                <Table.Th>Submitted</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.tasks.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/tasks/${t.id}`}>
-                      {t.text.length > 90 ? `${t.text.slice(0, 90)}…` : t.text}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <StateBadge state={TaskState[t.state]} />
-                  </Table.Td>
-                  <Table.Td>
-                    {t.routing?.candidates.find((c) => c.agentId === t.assignedAgentId)?.agentName ||
-                      t.assignedAgentId ||
-                      '—'}
-                  </Table.Td>
-                  <Table.Td>{timeText(t.createTime)}</Table.Td>
+          <Table.ScrollContainer minWidth={0} type="native">
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Task</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Agent</Table.Th>
+                  <Table.Th>Submitted</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.tasks.map((t) => (
+                  <Table.Tr key={t.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/tasks/${t.id}`}>
+                        {t.text.length > 90 ? `${t.text.slice(0, 90)}…` : t.text}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>
+                      <StateBadge state={TaskState[t.state]} />
+                    </Table.Td>
+                    <Table.Td>
+                      {t.routing?.candidates.find((c) => c.agentId === t.assignedAgentId)?.agentName ||
+                        t.assignedAgentId ||
+                        '—'}
+                    </Table.Td>
+                    <Table.Td>{timeText(t.createTime)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Task list" />
         </>
       )}

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '@aos/testing';
 
 /**
@@ -53,7 +53,8 @@ export async function checkPage(page: Page, name: string) {
 export interface ConsoleBrowser {
   stack: TestStack;
   url: string;
-  newPage(): Promise<Page>;
+  /** A fresh context: 1280×800 unless `device` says otherwise (e.g. a phone's viewport with isMobile/hasTouch). */
+  newPage(device?: BrowserContextOptions): Promise<Page>;
   signIn(page: Page, apiKey: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -71,9 +72,9 @@ export async function startConsoleBrowser(): Promise<ConsoleBrowser> {
   return {
     stack,
     url,
-    async newPage() {
+    async newPage(device) {
       // Reduced motion: Mantine then opens dialogs without a fade, so axe never measures a half-transparent one.
-      const context = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
+      const context = await browser.newContext({ viewport: VIEWPORT, ...device, reducedMotion: 'reduce' });
       return context.newPage();
     },
     async signIn(page, apiKey) {

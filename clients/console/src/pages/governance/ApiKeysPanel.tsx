@@ -96,50 +96,52 @@ export function ApiKeysPanel() {
       {secret && <NewSecret secret={secret} onDismiss={() => setSecret(null)} />}
       <QueryState query={keys} what="API keys" />
       {keys.data && (
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Key</Table.Th>
-              <Table.Th>For</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th>State</Table.Th>
-              <Table.Th>Created</Table.Th>
-              {can('keys.revoke') && <Table.Th>Actions</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {keys.data.apiKeys.map((k) => (
-              <Table.Tr key={k.id}>
-                <Table.Td>aos_{k.prefix}_…</Table.Td>
-                <Table.Td>{names.get(k.principalId) ?? k.principalId}</Table.Td>
-                <Table.Td>{k.description}</Table.Td>
-                <Table.Td>
-                  <StateBadge state={ApiKeyState[k.state].replace(/^API_KEY_/, '')} />
-                </Table.Td>
-                <Table.Td>{timeText(k.createTime)}</Table.Td>
-                {can('keys.revoke') && (
-                  <Table.Td>
-                    {k.state === ApiKeyState.API_KEY_ACTIVE && (
-                      <ConfirmButton
-                        label="Revoke"
-                        title={`Revoke key aos_${k.prefix}_…?`}
-                        color="red.9"
-                        variant="outline"
-                        size="xs"
-                        onConfirm={async () => {
-                          await governance.revokeApiKey({ id: k.id, requestId: uuid() });
-                          await queryClient.invalidateQueries({ queryKey: ['apiKeys'] });
-                        }}
-                      >
-                        Every call made with this key is refused from now on. This cannot be undone.
-                      </ConfirmButton>
-                    )}
-                  </Table.Td>
-                )}
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Key</Table.Th>
+                <Table.Th>For</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th>State</Table.Th>
+                <Table.Th>Created</Table.Th>
+                {can('keys.revoke') && <Table.Th>Actions</Table.Th>}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {keys.data.apiKeys.map((k) => (
+                <Table.Tr key={k.id}>
+                  <Table.Td>aos_{k.prefix}_…</Table.Td>
+                  <Table.Td>{names.get(k.principalId) ?? k.principalId}</Table.Td>
+                  <Table.Td>{k.description}</Table.Td>
+                  <Table.Td>
+                    <StateBadge state={ApiKeyState[k.state].replace(/^API_KEY_/, '')} />
+                  </Table.Td>
+                  <Table.Td>{timeText(k.createTime)}</Table.Td>
+                  {can('keys.revoke') && (
+                    <Table.Td>
+                      {k.state === ApiKeyState.API_KEY_ACTIVE && (
+                        <ConfirmButton
+                          label="Revoke"
+                          title={`Revoke key aos_${k.prefix}_…?`}
+                          color="red.9"
+                          variant="outline"
+                          size="xs"
+                          onConfirm={async () => {
+                            await governance.revokeApiKey({ id: k.id, requestId: uuid() });
+                            await queryClient.invalidateQueries({ queryKey: ['apiKeys'] });
+                          }}
+                        >
+                          Every call made with this key is refused from now on. This cannot be undone.
+                        </ConfirmButton>
+                      )}
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
     </Stack>
   );

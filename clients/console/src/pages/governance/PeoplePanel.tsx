@@ -79,26 +79,28 @@ export function PeoplePanel() {
       <QueryState query={principals} what="people and service accounts" />
       {principals.data && (
         <>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Subject</Table.Th>
-                <Table.Th>Added</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {principals.data.principals.map((p) => (
-                <Table.Tr key={p.id}>
-                  <Table.Td>{p.name}</Table.Td>
-                  <Table.Td>{p.kind === PrincipalKind.SERVICE ? 'Service account' : 'Person'}</Table.Td>
-                  <Table.Td>{p.subject}</Table.Td>
-                  <Table.Td>{timeText(p.createTime)}</Table.Td>
+          <Table.ScrollContainer minWidth={0} type="native">
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th>Subject</Table.Th>
+                  <Table.Th>Added</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {principals.data.principals.map((p) => (
+                  <Table.Tr key={p.id}>
+                    <Table.Td>{p.name}</Table.Td>
+                    <Table.Td>{p.kind === PrincipalKind.SERVICE ? 'Service account' : 'Person'}</Table.Td>
+                    <Table.Td>{p.subject}</Table.Td>
+                    <Table.Td>{timeText(p.createTime)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <PagerButtons pager={pager} nextPageToken={principals.data.nextPageToken} label="People" />
         </>
       )}

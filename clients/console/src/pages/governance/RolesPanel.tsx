@@ -59,73 +59,77 @@ export function RolesPanel() {
       {mayAssign && roles.data && <AssignRoleForm roleNames={roles.data.roles.map((r) => r.name)} />}
       <QueryState query={bindings} what="role bindings" />
       {bindings.data && (
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Who</Table.Th>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>Since</Table.Th>
-              {can('roles.revoke') && <Table.Th>Actions</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {bindings.data.bindings.map((b) => (
-              <Table.Tr key={b.id}>
-                <Table.Td>{subjectName(b.subject)}</Table.Td>
-                <Table.Td>{b.role}</Table.Td>
-                <Table.Td>{timeText(b.createTime)}</Table.Td>
-                {can('roles.revoke') && (
-                  <Table.Td>
-                    <ConfirmButton
-                      label="Revoke"
-                      title={`Revoke ${b.role} from ${subjectName(b.subject)}?`}
-                      color="red.9"
-                      variant="outline"
-                      size="xs"
-                      onConfirm={async () => {
-                        await governance.revokeRole({ subject: b.subject, role: b.role, requestId: uuid() });
-                        await queryClient.invalidateQueries({ queryKey: ['roleBindings'] });
-                      }}
-                    >
-                      They lose the role&apos;s permissions at once.
-                    </ConfirmButton>
-                  </Table.Td>
-                )}
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Who</Table.Th>
+                <Table.Th>Role</Table.Th>
+                <Table.Th>Since</Table.Th>
+                {can('roles.revoke') && <Table.Th>Actions</Table.Th>}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {bindings.data.bindings.map((b) => (
+                <Table.Tr key={b.id}>
+                  <Table.Td>{subjectName(b.subject)}</Table.Td>
+                  <Table.Td>{b.role}</Table.Td>
+                  <Table.Td>{timeText(b.createTime)}</Table.Td>
+                  {can('roles.revoke') && (
+                    <Table.Td>
+                      <ConfirmButton
+                        label="Revoke"
+                        title={`Revoke ${b.role} from ${subjectName(b.subject)}?`}
+                        color="red.9"
+                        variant="outline"
+                        size="xs"
+                        onConfirm={async () => {
+                          await governance.revokeRole({ subject: b.subject, role: b.role, requestId: uuid() });
+                          await queryClient.invalidateQueries({ queryKey: ['roleBindings'] });
+                        }}
+                      >
+                        They lose the role&apos;s permissions at once.
+                      </ConfirmButton>
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       <Title order={2} size="h3">
         Roles
       </Title>
       <QueryState query={roles} what="roles" />
       {roles.data && (
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>What it is for</Table.Th>
-              <Table.Th>Permissions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {roles.data.roles.map((r) => (
-              <Table.Tr key={r.name}>
-                <Table.Td>
-                  {r.name}
-                  {r.builtIn && (
-                    <Text size="xs" c="gray.7">
-                      built in
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{r.description}</Table.Td>
-                <Table.Td>{r.permissions.join(', ')}</Table.Td>
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Role</Table.Th>
+                <Table.Th>What it is for</Table.Th>
+                <Table.Th>Permissions</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {roles.data.roles.map((r) => (
+                <Table.Tr key={r.name}>
+                  <Table.Td>
+                    {r.name}
+                    {r.builtIn && (
+                      <Text size="xs" c="gray.7">
+                        built in
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{r.description}</Table.Td>
+                  <Table.Td>{r.permissions.join(', ')}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
     </Stack>
   );

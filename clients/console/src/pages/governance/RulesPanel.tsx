@@ -101,47 +101,49 @@ export function RulesPanel() {
       {can('policies.add') && can('principals.list') && <AddRuleForm />}
       <QueryState query={rules} what="rules" />
       {rules.data && (
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Who</Table.Th>
-              <Table.Th>Action</Table.Th>
-              <Table.Th>Resource</Table.Th>
-              <Table.Th>Effect</Table.Th>
-              {can('policies.remove') && <Table.Th>Actions</Table.Th>}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rules.data.rules.map((r) => (
-              <Table.Tr key={r.id}>
-                <Table.Td>{subjectName(r.subject)}</Table.Td>
-                <Table.Td>{r.action}</Table.Td>
-                <Table.Td>{r.resource}</Table.Td>
-                <Table.Td>
-                  {RuleEffect[r.effect]}
-                  {r.requiresApproval ? ', needs approval' : ''}
-                </Table.Td>
-                {can('policies.remove') && (
-                  <Table.Td>
-                    <ConfirmButton
-                      label="Remove"
-                      title={`Remove the rule ${r.action} on ${r.resource}?`}
-                      color="red.9"
-                      variant="outline"
-                      size="xs"
-                      onConfirm={async () => {
-                        await governance.removePolicyRule({ id: r.id, requestId: uuid() });
-                        await queryClient.invalidateQueries({ queryKey: ['policyRules'] });
-                      }}
-                    >
-                      It stops applying at once.
-                    </ConfirmButton>
-                  </Table.Td>
-                )}
+        <Table.ScrollContainer minWidth={0} type="native">
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Who</Table.Th>
+                <Table.Th>Action</Table.Th>
+                <Table.Th>Resource</Table.Th>
+                <Table.Th>Effect</Table.Th>
+                {can('policies.remove') && <Table.Th>Actions</Table.Th>}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {rules.data.rules.map((r) => (
+                <Table.Tr key={r.id}>
+                  <Table.Td>{subjectName(r.subject)}</Table.Td>
+                  <Table.Td>{r.action}</Table.Td>
+                  <Table.Td>{r.resource}</Table.Td>
+                  <Table.Td>
+                    {RuleEffect[r.effect]}
+                    {r.requiresApproval ? ', needs approval' : ''}
+                  </Table.Td>
+                  {can('policies.remove') && (
+                    <Table.Td>
+                      <ConfirmButton
+                        label="Remove"
+                        title={`Remove the rule ${r.action} on ${r.resource}?`}
+                        color="red.9"
+                        variant="outline"
+                        size="xs"
+                        onConfirm={async () => {
+                          await governance.removePolicyRule({ id: r.id, requestId: uuid() });
+                          await queryClient.invalidateQueries({ queryKey: ['policyRules'] });
+                        }}
+                      >
+                        It stops applying at once.
+                      </ConfirmButton>
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
     </Stack>
   );

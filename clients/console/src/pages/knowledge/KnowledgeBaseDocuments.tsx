@@ -103,55 +103,57 @@ export function KnowledgeBaseDocuments({ knowledgeBase }: { knowledgeBase: Knowl
       {list.data && list.data.documents.length === 0 && <Alert>No documents yet.</Alert>}
       {list.data && list.data.documents.length > 0 && (
         <>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Title</Table.Th>
-                <Table.Th>Id</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Size</Table.Th>
-                <Table.Th>Sections</Table.Th>
-                <Table.Th>Added</Table.Th>
-                {canWrite && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.documents.map((d) => (
-                <Table.Tr key={d.id}>
-                  <Table.Td>{d.title || '—'}</Table.Td>
-                  <Table.Td>
-                    {d.id} (v{String(d.version)})
-                  </Table.Td>
-                  <Table.Td>{d.contentType}</Table.Td>
-                  <Table.Td>{String(d.sizeBytes)} bytes</Table.Td>
-                  <Table.Td>{d.chunkCount}</Table.Td>
-                  <Table.Td>{timeText(d.createTime)}</Table.Td>
-                  {canWrite && (
-                    <Table.Td>
-                      <ConfirmButton
-                        label="Remove"
-                        title={`Remove ${d.title || d.id}?`}
-                        color="red.9"
-                        variant="outline"
-                        size="xs"
-                        onConfirm={async () => {
-                          await knowledge.removeDocument({
-                            knowledgeBaseId: knowledgeBase.id,
-                            documentId: d.id,
-                            requestId: uuid(),
-                          });
-                          await queryClient.invalidateQueries({ queryKey: ['documents', knowledgeBase.id] });
-                          await queryClient.invalidateQueries({ queryKey: ['knowledgeBases'] });
-                        }}
-                      >
-                        It no longer appears in search results; its versions stay in the log.
-                      </ConfirmButton>
-                    </Table.Td>
-                  )}
+          <Table.ScrollContainer minWidth={0} type="native">
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Title</Table.Th>
+                  <Table.Th>Id</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Size</Table.Th>
+                  <Table.Th>Sections</Table.Th>
+                  <Table.Th>Added</Table.Th>
+                  {canWrite && <Table.Th>Actions</Table.Th>}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.documents.map((d) => (
+                  <Table.Tr key={d.id}>
+                    <Table.Td>{d.title || '—'}</Table.Td>
+                    <Table.Td>
+                      {d.id} (v{String(d.version)})
+                    </Table.Td>
+                    <Table.Td>{d.contentType}</Table.Td>
+                    <Table.Td>{String(d.sizeBytes)} bytes</Table.Td>
+                    <Table.Td>{d.chunkCount}</Table.Td>
+                    <Table.Td>{timeText(d.createTime)}</Table.Td>
+                    {canWrite && (
+                      <Table.Td>
+                        <ConfirmButton
+                          label="Remove"
+                          title={`Remove ${d.title || d.id}?`}
+                          color="red.9"
+                          variant="outline"
+                          size="xs"
+                          onConfirm={async () => {
+                            await knowledge.removeDocument({
+                              knowledgeBaseId: knowledgeBase.id,
+                              documentId: d.id,
+                              requestId: uuid(),
+                            });
+                            await queryClient.invalidateQueries({ queryKey: ['documents', knowledgeBase.id] });
+                            await queryClient.invalidateQueries({ queryKey: ['knowledgeBases'] });
+                          }}
+                        >
+                          It no longer appears in search results; its versions stay in the log.
+                        </ConfirmButton>
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Documents" />
         </>
       )}
