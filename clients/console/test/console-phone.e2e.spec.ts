@@ -68,6 +68,17 @@ async function onScreen(control: Locator) {
   return !!box && box.width > 0 && box.x + box.width > 0 && box.x < PHONE.viewport.width;
 }
 
+/** A state badge in a list shows its whole word: the table scrolls in its box rather than squeezing it to "D…". */
+async function expectWholeBadge(page: Page, state: string) {
+  const label = page.getByRole('table').locator('.mantine-Badge-label', { hasText: state }).first();
+  await label.waitFor();
+  const { scrollWidth, clientWidth } = (await label.evaluate((el) => ({
+    scrollWidth: el.scrollWidth,
+    clientWidth: el.clientWidth,
+  }))) as { scrollWidth: number; clientWidth: number };
+  expect(scrollWidth, `the ${state} badge is cut`).toBeLessThanOrEqual(clientWidth);
+}
+
 /** Opens the menu with its labelled button and follows one of its links. */
 async function openSection(page: Page, link: string, heading: string) {
   const sections = page.getByRole('navigation', { name: 'Sections' });
@@ -136,6 +147,7 @@ describe.skipIf(chromiumMissing)('web console on a phone-sized screen', () => {
       .getByRole('link', { name: /phone-refund-bot/ })
       .first()
       .waitFor();
+    await expectWholeBadge(page, 'DRAFT');
     await checkPhonePage(page, 'agents', [[page.getByRole('link', { name: 'Create agent' }), 'Create agent']]);
 
     await page.getByRole('link', { name: 'Create agent' }).click();
@@ -154,6 +166,7 @@ describe.skipIf(chromiumMissing)('web console on a phone-sized screen', () => {
       .getByRole('link', { name: /Refund invoice 1042/ })
       .first()
       .waitFor();
+    await expectWholeBadge(page, 'QUEUED');
     await checkPhonePage(page, 'tasks', [
       [page.getByLabel('What should be done?'), 'the task text field'],
       [page.getByRole('button', { name: 'Submit task' }), 'the submit button'],

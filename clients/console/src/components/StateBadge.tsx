@@ -22,7 +22,8 @@ const COLORS: Record<string, string> = {
 export function StateBadge({ state }: { state: string }) {
   return (
     // Tinted background, near-black text: Mantine's light variant colours the text too, below 4.5:1 for green, yellow and orange.
-    <Badge color={COLORS[state] ?? 'gray'} variant="light" c="gray.9">
+    // max-content: in a narrow table column the whole word shows (the table scrolls in its box), never "D…".
+    <Badge color={COLORS[state] ?? 'gray'} variant="light" c="gray.9" miw="max-content">
       {state.replace(/_/g, ' ')}
     </Badge>
   );
