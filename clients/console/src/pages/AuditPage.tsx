@@ -201,32 +201,34 @@ export function AuditPage() {
       {list.data && rows.length === 0 && <Alert>No event matches.</Alert>}
       {list.data && rows.length > 0 && (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Position</Table.Th>
-                <Table.Th>Time</Table.Th>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>Stream</Table.Th>
-                <Table.Th>Actor</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((e) => (
-                <Table.Tr key={String(e.position)}>
-                  <Table.Td>{String(e.position)}</Table.Td>
-                  <Table.Td>{timeText(e.time)}</Table.Td>
-                  <Table.Td>
-                    <UnstyledButton onClick={() => setOpen(e)} td="underline" c="blue.8">
-                      {e.type}
-                    </UnstyledButton>
-                  </Table.Td>
-                  <Table.Td>{e.stream}</Table.Td>
-                  <Table.Td>{e.metadata?.actor ? `${e.metadata.actor.kind}:${e.metadata.actor.id}` : '—'}</Table.Td>
+          <Table.ScrollContainer minWidth={0} type="native">
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Position</Table.Th>
+                  <Table.Th>Time</Table.Th>
+                  <Table.Th>Event</Table.Th>
+                  <Table.Th>Stream</Table.Th>
+                  <Table.Th>Actor</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((e) => (
+                  <Table.Tr key={String(e.position)}>
+                    <Table.Td>{String(e.position)}</Table.Td>
+                    <Table.Td>{timeText(e.time)}</Table.Td>
+                    <Table.Td>
+                      <UnstyledButton onClick={() => setOpen(e)} td="underline" c="blue.8">
+                        {e.type}
+                      </UnstyledButton>
+                    </Table.Td>
+                    <Table.Td>{e.stream}</Table.Td>
+                    <Table.Td>{e.metadata?.actor ? `${e.metadata.actor.kind}:${e.metadata.actor.id}` : '—'}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <PagerButtons pager={pager} nextPageToken={list.data.nextPageToken} label="Audit events" />
         </>
       )}
