@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { loadSync } from '@grpc/proto-loader';
 import { create, createFileRegistry, fromBinary, type DescService, type FileRegistry } from '@bufbuild/protobuf';
 import {
   FileDescriptorProtoSchema,
@@ -7,8 +5,8 @@ import {
   type DescriptorProto,
   type FileDescriptorProto,
 } from '@bufbuild/protobuf/wkt';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@aos/contracts';
-import { linkableDescriptors } from '../reflection-descriptors';
+import { PROTO_PACKAGE } from '@aos/contracts';
+import { servedDescriptors } from '../grpc-server.options';
 
 export interface AosDescriptors {
   readonly registry: FileRegistry;
@@ -16,19 +14,17 @@ export interface AosDescriptors {
   readonly services: readonly DescService[];
 }
 
+let loaded: AosDescriptors | undefined;
+
 /**
- * The aos.v1 services as @bufbuild/protobuf descriptors, built at run time
- * from the same .proto files, loaded the same way, as the gRPC server and its
- * reflection: the browser bridge cannot drift from what the gateway serves,
- * and needs neither protoc nor generated code in a production image.
+ * The aos.v1 services as @bufbuild/protobuf descriptors, converted at run time
+ * from the very descriptors the gateway's server reflection describes: the
+ * browser bridge cannot drift from what the gateway serves, and needs neither
+ * protoc nor generated code in a production image. Built once per process.
  */
 export function loadAosDescriptors(): AosDescriptors {
-  const pkg = linkableDescriptors(
-    loadSync(
-      PROTO_FILES.map((f) => join(PROTO_ROOT, f)),
-      { ...PROTO_LOADER_OPTIONS, keepCase: true },
-    ),
-  );
+  if (loaded) return loaded;
+  const pkg = servedDescriptors();
   const files = new Map<string, FileDescriptorProto>();
   for (const definition of Object.values(pkg)) {
     if (!('fileDescriptorProtos' in definition) || !Array.isArray(definition.fileDescriptorProtos)) continue;
@@ -42,7 +38,7 @@ export function loadAosDescriptors(): AosDescriptors {
   const services = [...registry].filter(
     (desc): desc is DescService => desc.kind === 'service' && desc.typeName.startsWith(`${PROTO_PACKAGE}.`),
   );
-  return { registry, services };
+  return (loaded = { registry, services });
 }
 
 /**
