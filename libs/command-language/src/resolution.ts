@@ -21,9 +21,19 @@ export interface ResolvedStep {
   preview: string;
 }
 
+/**
+ * A question of a resolution. `unknownName` marks the ones about a name the
+ * tenant does not have, so that a caller (the model interpreter) can tell a
+ * proposal that names what is not there from a question for the person,
+ * without reading the wording.
+ */
+export interface ResolutionQuestion extends DraftQuestion {
+  unknownName?: { kind: string; name: string };
+}
+
 /** A draft resolved against a tenant's directory: the steps, and what could not be settled. */
 export interface Resolution {
   steps: ResolvedStep[];
-  questions: DraftQuestion[];
+  questions: ResolutionQuestion[];
   notes: string[];
 }

@@ -183,6 +183,7 @@ describe('resolver', () => {
       {
         text: 'No agent is called billing-helpr. Did you mean billing-helper?',
         options: ['billing-helper (09d75c1d…, ACTIVE)'],
+        unknownName: { kind: 'agent', name: 'billing-helpr' },
       },
     ]);
   });

@@ -1,5 +1,6 @@
 import type { DirectoryAgent, DirectoryEntry } from '../directory';
 import type { DraftQuestion } from '../draft';
+import type { ResolutionQuestion } from '../resolution';
 import { foldName } from '@aos/domain';
 import { editDistance } from '../edit-distance';
 
@@ -22,7 +23,7 @@ export function agentOption(agent: DirectoryAgent): string {
   return `${agent.name} (${shortId(agent.id)}, ${agent.state})`;
 }
 
-export type NameMatch<T> = { found: T } | { question: DraftQuestion };
+export type NameMatch<T> = { found: T } | { question: ResolutionQuestion };
 
 /** Names at most two edits away (for names of five characters or more): what a typo of `name` could have meant. */
 function closeNames<T extends { name: string }>(name: string, entries: readonly T[]): T[] {
@@ -67,10 +68,11 @@ export function matchAgent(name: string, agents: readonly DirectoryAgent[]): Nam
       question: {
         text: `No agent is called ${name}. Did you mean ${close.map((a) => a.name).join(' or ')}?`,
         options: close.map(agentOption),
+        unknownName: { kind: 'agent', name },
       },
     };
   }
-  return { question: { text: `No agent is called ${name}.`, options: [] } };
+  return { question: { text: `No agent is called ${name}.`, options: [], unknownName: { kind: 'agent', name } } };
 }
 
 function several(name: string, agents: readonly DirectoryAgent[], verb: string): DraftQuestion {
@@ -88,7 +90,13 @@ export function matchEntry<T extends DirectoryEntry>(name: string, entries: read
   const close = closeNames(name, entries);
   const options = (close.length > 0 ? close : [...entries].sort((a, b) => a.name.localeCompare(b.name))).slice(0, 20);
   const hint = close.length > 0 ? ` Did you mean ${close.map((e) => e.name).join(' or ')}?` : '';
-  return { question: { text: `No ${what} is called ${name}.${hint}`, options: options.map((e) => e.name) } };
+  return {
+    question: {
+      text: `No ${what} is called ${name}.${hint}`,
+      options: options.map((e) => e.name),
+      unknownName: { kind: what, name },
+    },
+  };
 }
 
 /** A role by name: "tenant admin" is tenant-admin, "operators" is operator. */
@@ -101,6 +109,7 @@ export function matchRole(name: string, roles: readonly string[]): NameMatch<str
     question: {
       text: `No role is called ${name}.${options.length > 0 ? ` Did you mean ${options.join(' or ')}?` : ''}`,
       options: options.length > 0 ? options : [...roles].sort(),
+      unknownName: { kind: 'role', name },
     },
   };
 }

@@ -91,7 +91,7 @@ export class ModelInterpreter implements TextInterpreter {
     } catch (err) {
       throw refuse(`the draft could not be resolved (${describeError(err)})`);
     }
-    const unknown = unknownNames(reading.draft, resolution);
+    const unknown = unknownNames(resolution);
     if (unknown.length > 0) throw refuse(`names the tenant does not have: ${unknown.join(' ')}`);
     const forbidden = forbiddenSteps(resolution.steps, isPermitted);
     if (forbidden.length > 0) throw refuse(`the proposal has steps the caller may not run: ${forbidden.join(', ')}`);

@@ -27,18 +27,15 @@ export function readDraft(argumentsJson: string): DraftReading {
 
 /**
  * The resolver's questions about names the caller's tenant does not have
- * ("No agent is called agt-77aa…"), which the draft did not ask itself. The
- * resolver is the one place names are matched (by id or id prefix, in any
- * case, loosely, by description); this reads its verdict rather than
- * matching names a second way. Its other questions (two agents are called
- * support, which limit) are the person's to answer, not a fault of the proposal.
+ * ("No agent is called agt-77aa…"). The resolver is the one place names are
+ * matched (by id or id prefix, in any case, loosely, by description) and it
+ * marks these questions; a question the draft asked itself carries no mark.
+ * Its other questions (two agents are called support, which limit) are the
+ * person's to answer, not a fault of the proposal.
  */
-export function unknownNames(draft: Draft, resolution: Resolution): string[] {
-  const asked = new Set(draft.questions.map((q) => q.text));
-  return resolution.questions.filter((q) => !asked.has(q.text) && UNKNOWN_NAME.test(q.text)).map((q) => q.text);
+export function unknownNames(resolution: Resolution): string[] {
+  return resolution.questions.filter((q) => q.unknownName).map((q) => q.text);
 }
-
-const UNKNOWN_NAME = /^No .+ is called /;
 
 /** One line per resolved step the caller may not run: "AssignRole (roles.assign)". */
 export function forbiddenSteps(steps: readonly ResolvedStep[], isPermitted: (step: ResolvedStep) => boolean): string[] {

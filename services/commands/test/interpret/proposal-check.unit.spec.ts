@@ -45,7 +45,7 @@ describe('unknownNames', () => {
     ).draft!;
     const resolution = resolveDraft(draft, directory, { now: new Date('2025-03-04T10:00:00Z') });
 
-    expect(unknownNames(draft, resolution)).toEqual([
+    expect(unknownNames(resolution)).toEqual([
       'No agent is called agt-77aa-of-another-tenant.',
       'No knowledge base is called handbok. Did you mean handbook?',
     ]);
@@ -55,7 +55,9 @@ describe('unknownNames', () => {
   it('leaves out the questions the draft asked itself', () => {
     const question = { text: 'No agent is called x.', options: [] };
     const draft = { actions: [], questions: [question], notes: [] };
-    expect(unknownNames(draft, { steps: [], questions: [question], notes: [] })).toEqual([]);
+    const resolution = resolveDraft(draft, directory, { now: new Date('2025-03-04T10:00:00Z') });
+    expect(resolution.questions).toEqual([question]);
+    expect(unknownNames(resolution)).toEqual([]);
   });
 });
 
