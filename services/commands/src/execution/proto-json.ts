@@ -4,12 +4,14 @@ import { isoToTimestamp, mapTimestamps, protoMethod } from '@aos/contracts/proto
 import { InvalidArgumentError } from '@aos/errors';
 
 /**
- * A plan's requests are proto3 JSON (what a person reads and the digest
- * binds); the owners' subjects take the message as the gateway's
- * @grpc/proto-loader decodes it (camelCase, int64 as number, enums as names,
- * every default present, Timestamps as {seconds, nanos}). Both conversions go
- * through the .proto files' own types, so a step's body is exactly what a
- * direct call of the same method would have carried.
+ * A plan's request_json holds only the fields the resolver set (command.proto
+ * PlanStep.request_json); the owners' subjects take the message as the
+ * gateway's @grpc/proto-loader decodes it (every default present, enums as
+ * names, int64 as numbers, Timestamps as {seconds, nanos}), so a step is
+ * completed through the method's .proto type before it is sent, and is then
+ * exactly what a direct call of the same method would have carried. Replies
+ * are kept and shown as proto3 JSON (ISO times, int64 as text), which the CLI
+ * reads back through the same types.
  */
 
 /** The gateway's PROTO_LOADER_OPTIONS, the conversion part of them (protobufjs's toObject). */
