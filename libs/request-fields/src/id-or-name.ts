@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@aos/errors';
+import { InvalidArgumentError, NotFoundError } from '@aos/errors';
 import { charLength, CONTROL_CHARS, validateId } from './index';
 
 /** What a Get names: its target's id, or (for a caller who knows only that) its name. */
@@ -26,4 +26,16 @@ export function validateIdOrName(id: unknown, name: unknown): IdOrName {
     throw new InvalidArgumentError('name', `must be 1-${NAME_MAX} characters without control characters`);
   }
   return { name: trimmed };
+}
+
+/**
+ * The id `ref` stands for: its id, or the holder of its name by `idByName`
+ * (the service's read model, which compares names its own way). Thrown
+ * NotFoundError names `kind` and the name when nobody holds it.
+ */
+export function idOfIdOrName(ref: IdOrName, kind: string, idByName: (name: string) => string | undefined): string {
+  if (ref.id !== undefined) return ref.id;
+  const id = idByName(ref.name);
+  if (id === undefined) throw new NotFoundError(kind, ref.name);
+  return id;
 }

@@ -10,6 +10,7 @@ import {
 } from '@aos/contracts';
 import { AosError, NotFoundError, PermissionDeniedError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
+import { idOfIdOrName } from '@aos/request-fields';
 import type { NameChange, RecordedStep } from '@aos/command-pipeline';
 import { dataOf, type GovernanceDeps } from '../governance.deps';
 import { entityIdFor } from '../governance.ids';
@@ -64,10 +65,11 @@ export class PrincipalHandler {
 
   async get(ctx: RequestContext, query: GetPrincipalQuery): Promise<Principal> {
     await this.deps.pipeline.reach(query.minPosition);
-    const { id, name } = query.principal;
-    const principalId = id ?? this.deps.projection.principalIdByName(ctx.tenantId, name);
-    const view = principalId === undefined ? undefined : this.deps.access.principal(ctx.tenantId, principalId);
-    if (!view) throw new NotFoundError('principal', id ?? name);
+    const principalId = idOfIdOrName(query.principal, 'principal', (name) =>
+      this.deps.projection.principalIdByName(ctx.tenantId, name),
+    );
+    const view = this.deps.access.principal(ctx.tenantId, principalId);
+    if (!view) throw new NotFoundError('principal', query.principal.id ?? query.principal.name);
     return toProtoPrincipal(view);
   }
 

@@ -1,4 +1,4 @@
-import { encodePageToken } from '@aos/request-fields';
+import { encodePageToken, idOfIdOrName } from '@aos/request-fields';
 import {
   AGENT_CATEGORY,
   AGENT_EVENTS_SCHEMA_VERSION,
@@ -114,9 +114,9 @@ export class AgentHandler {
 
   async get(ctx: RequestContext, query: GetAgentQuery): Promise<Agent> {
     await this.pipeline.reach(query.minPosition);
-    const { id, name } = query.agent;
-    const agentId = id ?? this.deps.projection.agentIdByName(ctx.tenantId, name);
-    if (agentId === undefined) throw new NotFoundError('agent', name!);
+    const agentId = idOfIdOrName(query.agent, 'agent', (name) =>
+      this.deps.projection.agentIdByName(ctx.tenantId, name),
+    );
     return toProtoAgent(this.requireAgent(ctx.tenantId, agentId));
   }
 

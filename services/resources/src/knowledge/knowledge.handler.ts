@@ -28,7 +28,7 @@ import {
 import { AosError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '@aos/errors';
 import { ConcurrencyError, EventStoreUnavailableError } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
-import { encodePageToken, fitReply } from '@aos/request-fields';
+import { encodePageToken, fitReply, idOfIdOrName } from '@aos/request-fields';
 import {
   bestSnippet,
   chunkText,
@@ -262,10 +262,11 @@ export class KnowledgeHandler {
 
   async getKnowledgeBase(ctx: RequestContext, query: GetKnowledgeBaseQuery): Promise<KnowledgeBase> {
     await this.reach(query.minPosition);
-    const { id, name } = query.knowledgeBase;
+    const { id } = query.knowledgeBase;
     if (id !== undefined) return toProtoKnowledgeBase(await this.requireKnowledgeBase(ctx.tenantId, id, false));
-    const knowledgeBaseId = this.deps.projection.knowledgeBaseIdByName(ctx.tenantId, name);
-    if (knowledgeBaseId === undefined) throw new NotFoundError('knowledge base', name);
+    const knowledgeBaseId = idOfIdOrName(query.knowledgeBase, 'knowledge base', (name) =>
+      this.deps.projection.knowledgeBaseIdByName(ctx.tenantId, name),
+    );
     // The gateway could only authorize the tenant ("*") for a name; the knowledge base itself is asked about here.
     if (!this.deps.access.mayRead(ctx, knowledgeBaseId)) {
       throw new PermissionDeniedError(`the caller lacks permission knowledge.read on kb/${knowledgeBaseId}`);

@@ -1,4 +1,4 @@
-import { encodePageToken, fitReply } from '@aos/request-fields';
+import { encodePageToken, fitReply, idOfIdOrName } from '@aos/request-fields';
 export { MAX_LIST_REPLY_BYTES } from '@aos/request-fields';
 import {
   TOOL_CATEGORY,
@@ -157,9 +157,7 @@ export class ToolHandler {
 
   async get(ctx: RequestContext, query: GetToolQuery): Promise<Tool> {
     await this.pipeline.reach(query.minPosition);
-    const { id, name } = query.tool;
-    const toolId = id ?? this.deps.projection.toolIdByName(ctx.tenantId, name);
-    if (toolId === undefined) throw new NotFoundError('tool', name!);
+    const toolId = idOfIdOrName(query.tool, 'tool', (name) => this.deps.projection.toolIdByName(ctx.tenantId, name));
     return this.deps.projection.toProtoTool(await this.requireTool(ctx.tenantId, toolId, false));
   }
 
