@@ -228,7 +228,7 @@ class SentenceParser {
         from = j + 1;
       }
       if (from >= t.length) {
-        this.questions.push({ text: 'What should the task say?', options: [] });
+        this.pushTask('', agent ?? undefined);
         return true;
       }
       const only = t[from];
@@ -423,15 +423,12 @@ class SentenceParser {
       'on',
       'to',
     ];
+    // No name, or a word that is not one ("create an agent with …", "create it").
     if (
       !nameToken ||
       nameToken.kind === 'punct' ||
-      (nameToken.kind === 'word' && ATTRIBUTE_START.includes(nameToken.lower))
+      (nameToken.kind === 'word' && [...ATTRIBUTE_START, ...SELF_WORDS, 'it', 'them'].includes(nameToken.lower))
     ) {
-      this.questions.push({ text: 'What should the new agent be called?', options: [] });
-      return;
-    }
-    if (nameToken.kind === 'word' && [...SELF_WORDS, 'it', 'them'].includes(nameToken.lower)) {
       this.questions.push({ text: 'What should the new agent be called?', options: [] });
       return;
     }
