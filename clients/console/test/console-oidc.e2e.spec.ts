@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startOidcTestProvider, startTestStack, type OidcTestProvider, type TestStack } from '@aos/testing';
-import { CHROMIUM, checkPage, chromiumMissing, rid, unique } from './support/console-browser';
+import type { Page } from 'playwright-core';
+import { startOidcTestProvider, type OidcTestProvider, type TestStack } from '@aos/testing';
+import {
+  checkPage,
+  chromiumMissing,
+  rid,
+  startConsoleBrowser,
+  unique,
+  type ConsoleBrowser,
+} from './support/console-browser';
 
 /**
  * OIDC sign-in in a real Chromium: the stack verifies tokens of the OIDC test
@@ -12,19 +19,15 @@ import { CHROMIUM, checkPage, chromiumMissing, rid, unique } from './support/con
  */
 const CLIENT_ID = 'agentos-console';
 const AUDIENCE = 'agentos-api';
-const VIEWPORT = { width: 1280, height: 800 };
 
 let t: TestStack;
 let provider: OidcTestProvider;
-let browser: Browser;
+let c: ConsoleBrowser;
 let consoleUrl: string;
 let signInButton: string;
 const aliceName = unique('alice');
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
-  return context.newPage();
-}
+const newPage = (): Promise<Page> => c.newPage();
 
 /** Whatever the page keeps where a credential could outlive the tab or reach another site. */
 async function persistentTraces(page: Page) {
@@ -41,13 +44,9 @@ describe.skipIf(chromiumMissing)('web console: OIDC sign-in in Chromium', () => 
       audience: AUDIENCE,
       user: { subject: 'alice-sub', groups: ['staff'] },
     });
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    [t, browser] = await Promise.all([
-      startTestStack({ env: { ...provider.env } }),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: isRoot ? ['--no-sandbox'] : [] }),
-    ]);
-    if (!t.consoleAddr) throw new Error('the test stack serves no console (AOS_CONSOLE_ADDR off?)');
-    consoleUrl = `http://${t.consoleAddr}`;
+    c = await startConsoleBrowser({ env: { ...provider.env } });
+    t = c.stack;
+    consoleUrl = c.url;
     signInButton = `Sign in with ${new URL(provider.issuer).host}`;
     // The gateway maps a token's subject to the principal that names it as its OIDC subject.
     const alice = await t.client.governance.createPrincipal({
@@ -57,8 +56,7 @@ describe.skipIf(chromiumMissing)('web console: OIDC sign-in in Chromium', () => 
     await t.client.governance.assignRole({ subject: alice.subject, role: 'viewer', requestId: rid() });
   });
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
+    await c?.stop();
     await provider?.stop();
   });
 

@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestStack, type TestStack } from '@aos/testing';
+import type { Page } from 'playwright-core';
+import type { TestStack } from '@aos/testing';
+import {
+  checkPage,
+  chromiumMissing,
+  rid,
+  startConsoleBrowser,
+  unique,
+  type ConsoleBrowser,
+} from './support/console-browser';
 
 /**
  * The web console in a real Chromium (Debian's, driven by playwright-core)
@@ -12,77 +16,20 @@ import { startTestStack, type TestStack } from '@aos/testing';
  * form, a task's live steps, what a viewer is offered and refused, axe-core on
  * every page, and a 1280×800 screenshot of each into test-results/console/.
  */
-const CHROMIUM = process.env.AOS_CHROMIUM ?? '/usr/bin/chromium';
-const chromiumMissing = !existsSync(CHROMIUM);
-if (chromiumMissing) {
-  console.warn(
-    `console browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set AOS_CHROMIUM)`,
-  );
-}
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const SHOTS = join(import.meta.dirname, '../../../test-results/console');
-const VIEWPORT = { width: 1280, height: 800 };
-const rid = () => randomUUID();
-const unique = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
-
+let c: ConsoleBrowser;
 let t: TestStack;
-let browser: Browser;
 let consoleUrl: string;
 let viewerKey: string;
 const agentName = unique('invoice-bot');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core on the page as it is now: no serious or critical violation. */
-async function expectAccessible(page: Page, what: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as AxeViolation[];
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(bad, `axe on ${what}`).toEqual([]);
-}
-
-async function shoot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-/** Accessible, then photographed: every page the tests reach. */
-async function checkPage(page: Page, name: string) {
-  await expectAccessible(page, name);
-  await shoot(page, name);
-}
-
-async function signIn(page: Page, apiKey: string) {
-  await page.goto(consoleUrl);
-  await page.getByLabel('API key').fill(apiKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
-async function newPage(): Promise<Page> {
-  // Reduced motion: Mantine then opens dialogs without a fade, so axe never measures a half-transparent one.
-  const context = await browser.newContext({ viewport: VIEWPORT, reducedMotion: 'reduce' });
-  return context.newPage();
-}
+const newPage = (): Promise<Page> => c.newPage();
+const signIn = (page: Page, apiKey: string) => c.signIn(page, apiKey);
 
 describe.skipIf(chromiumMissing)('web console in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    [t, browser] = await Promise.all([
-      startTestStack(),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: isRoot ? ['--no-sandbox'] : [] }),
-    ]);
-    if (!t.consoleAddr) throw new Error('the test stack serves no console (AOS_CONSOLE_ADDR off?)');
-    consoleUrl = `http://${t.consoleAddr}`;
+    c = await startConsoleBrowser();
+    t = c.stack;
+    consoleUrl = c.url;
     const viewer = await t.client.governance.createPrincipal({
       principal: { kind: 'USER' as never, name: unique('viewer') },
       requestId: rid(),
@@ -91,8 +38,7 @@ describe.skipIf(chromiumMissing)('web console in Chromium', () => {
     viewerKey = (await t.client.governance.createApiKey({ principalId: viewer.id, requestId: rid() })).secret;
   });
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
+    await c?.stop();
   });
 
   it('refuses a wrong key in words and signs the admin in with the key kept in sessionStorage only', async () => {

@@ -59,12 +59,12 @@ export interface ConsoleBrowser {
   stop(): Promise<void>;
 }
 
-/** A real stack serving the console and a headless Chromium to drive it. */
-export async function startConsoleBrowser(): Promise<ConsoleBrowser> {
+/** A real stack serving the console (with `env` added to its services' environment) and a headless Chromium to drive it. */
+export async function startConsoleBrowser(options: { env?: NodeJS.ProcessEnv } = {}): Promise<ConsoleBrowser> {
   mkdirSync(SHOTS, { recursive: true });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const [stack, browser]: [TestStack, Browser] = await Promise.all([
-    startTestStack(),
+    startTestStack({ env: options.env }),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: isRoot ? ['--no-sandbox'] : [] }),
   ]);
   if (!stack.consoleAddr) throw new Error('the test stack serves no console (AOS_CONSOLE_ADDR off?)');
