@@ -1,11 +1,12 @@
 import type { Budget } from '../gen/aos/v1/governance_pb';
 import { BudgetPeriod } from '../gen/aos/v1/governance_pb';
+import { unitsOf } from './governance/budget-money';
 
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 4 });
 const count = new Intl.NumberFormat('en-US');
 
 export function money(micros: bigint): string {
-  return dollars.format(Number(micros) / 1e6);
+  return dollars.format(unitsOf(micros));
 }
 
 /** Share of a limit used, in percent; undefined when there is no limit (0 means none), never a made-up 0 %. */

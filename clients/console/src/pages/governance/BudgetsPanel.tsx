@@ -11,7 +11,7 @@ import { timeText } from '../../components/time-text';
 import { BudgetPeriod, BudgetScope, type Budget } from '../../gen/aos/v1/governance_pb';
 import { useSession } from '../../session/session.context';
 import { MutationError } from '../../components/MutationError';
-import { microsFromUnits, unitsFromMicros } from './budget-money';
+import { microsFromUnits, unitsFromMicros, unitsOf } from './budget-money';
 import { useMutationForm } from '../../components/use-mutation-form';
 
 const PERIODS = ['DAILY', 'MONTHLY', 'LIFETIME'] as const;
@@ -49,7 +49,7 @@ function BudgetFigures({ budget }: { budget: Budget }) {
 function SetBudgetForm({ agentId, current }: { agentId: string; current: Budget | undefined }) {
   const queryClient = useQueryClient();
   const [period, setPeriod] = useState<Period>(current ? (BudgetPeriod[current.period] as Period) : 'MONTHLY');
-  const [cost, setCost] = useState<number | string>(current ? Number(current.costLimitMicros) / 1e6 : '');
+  const [cost, setCost] = useState<number | string>(current ? unitsOf(current.costLimitMicros) : '');
   const [tokens, setTokens] = useState<number | string>(current ? Number(current.tokenLimit) : '');
   const form = useMutationForm();
 
