@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { agents, governance, tasks } from '../api/transport';
 import { allPages } from '../api/all-pages';
-import { AgentState, HealthStatus } from '../gen/aos/v1/agent_pb';
+import { AgentState, HealthStatus, type Agent } from '../gen/aos/v1/agent_pb';
 import { ApprovalState } from '../gen/aos/v1/governance_pb';
 import { TaskState } from '../gen/aos/v1/task_pb';
 import { QueryState } from '../components/QueryState';
@@ -22,15 +22,31 @@ const TASK_STATES = [
   TaskState.FAILED,
   TaskState.CANCELLED,
 ];
+// Polling pauses while the tab is hidden: TanStack Query's refetchIntervalInBackground is left false.
 const REFRESH_MS = 5000;
+const EVERY_ITEM_REFRESH_MS = 15_000;
 const HEALTHS = [HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY, HealthStatus.UNKNOWN];
 
-/** ListAgents cannot filter by health, so every agent that is not retired is read and tallied here. */
-async function agentHealthCounts(): Promise<{ state: string; count: number }[]> {
-  const all = await allPages(async (pageToken) => {
-    const page = await agents.listAgents({ pageSize: 1000, pageToken });
-    return { items: page.agents, nextPageToken: page.nextPageToken };
-  });
+/**
+ * Every agent, through every page: ListAgents cannot filter by health, so the health card tallies this list, and the
+ * state card counts the same list rather than asking once more per state. Both cards select from this one query, so
+ * each refresh reads the list once; it is the costly read here, so it refreshes less often than the small counts.
+ */
+const everyAgent = {
+  queryKey: ['overview', 'every-agent'],
+  refetchInterval: EVERY_ITEM_REFRESH_MS,
+  queryFn: () =>
+    allPages(async (pageToken) => {
+      const page = await agents.listAgents({ pageSize: 1000, pageToken });
+      return { items: page.agents, nextPageToken: page.nextPageToken };
+    }),
+} as const;
+
+function agentStateCounts(all: Agent[]): { state: string; count: number }[] {
+  return AGENT_STATES.map((s) => ({ state: AgentState[s], count: all.filter((a) => a.state === s).length }));
+}
+
+function agentHealthCounts(all: Agent[]): { state: string; count: number }[] {
   const working = all.filter((a) => a.state !== AgentState.RETIRED);
   return HEALTHS.map((h) => ({
     state: HealthStatus[h],
@@ -87,17 +103,7 @@ function CountsCard({ title, rows }: { title: string; rows: { state: string; cou
 
 export function OverviewPage() {
   const { can } = useSession();
-  const agentCounts = useQuery({
-    queryKey: ['overview', 'agents'],
-    enabled: can('agents.list'),
-    refetchInterval: REFRESH_MS,
-    queryFn: () =>
-      countsByState(
-        AGENT_STATES,
-        (s) => AgentState[s],
-        async (filter) => (await agents.listAgents({ filter, pageSize: 1 })).totalSize,
-      ),
-  });
+  const agentCounts = useQuery({ ...everyAgent, enabled: can('agents.list'), select: agentStateCounts });
   const taskCounts = useQuery({
     queryKey: ['overview', 'tasks'],
     enabled: can('tasks.list'),
@@ -109,12 +115,7 @@ export function OverviewPage() {
         async (filter) => (await tasks.listTasks({ filter, pageSize: 1 })).totalSize,
       ),
   });
-  const agentHealth = useQuery({
-    queryKey: ['overview', 'agent-health'],
-    enabled: can('agents.list'),
-    refetchInterval: REFRESH_MS,
-    queryFn: agentHealthCounts,
-  });
+  const agentHealth = useQuery({ ...everyAgent, enabled: can('agents.list'), select: agentHealthCounts });
   const approvals = useQuery({
     queryKey: ['overview', 'approvals'],
     enabled: can('approvals.list'),
