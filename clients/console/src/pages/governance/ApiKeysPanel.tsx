@@ -1,15 +1,15 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Code, CopyButton, Group, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { v4 as uuid } from 'uuid';
 import { governance } from '../../api/transport';
-import { ConfirmButton } from '../../components/ConfirmButton';
+import { InlineMutationForm } from '../../components/InlineMutationForm';
+import { RowRemoveButton } from '../../components/RowRemoveButton';
 import { QueryState } from '../../components/QueryState';
 import { StateBadge } from '../../components/StateBadge';
 import { timeText } from '../../components/time-text';
 import { ApiKeyState } from '../../gen/aos/v1/governance_pb';
 import { useSession } from '../../session/session.context';
-import { MutationError } from '../../components/MutationError';
 import { PrincipalSelect } from './PrincipalSelect';
 import { useAllPrincipals } from './principals.query';
 import { useMutationForm } from '../../components/use-mutation-form';
@@ -45,8 +45,7 @@ function CreateApiKeyForm({ onSecret }: { onSecret: (secret: string) => void }) 
   const [description, setDescription] = useState('');
   const form = useMutationForm();
 
-  async function create(event: FormEvent) {
-    event.preventDefault();
+  async function create() {
     if (!principalId) {
       form.setError('Pick whose key it is (principal_id).');
       return;
@@ -60,28 +59,21 @@ function CreateApiKeyForm({ onSecret }: { onSecret: (secret: string) => void }) 
   }
 
   return (
-    <form onSubmit={create} noValidate aria-label="Create an API key">
-      <Group align="flex-end">
-        <PrincipalSelect label="For" valueIs="id" value={principalId} onChange={setPrincipalId} />
-        <TextInput
-          label="Description"
-          value={description}
-          onChange={(e) => setDescription(e.currentTarget.value)}
-          w={260}
-        />
-        <Button type="submit" loading={form.busy}>
-          Create key
-        </Button>
-      </Group>
-      <MutationError error={form.error} />
-    </form>
+    <InlineMutationForm label="Create an API key" submitLabel="Create key" form={form} onSubmit={create}>
+      <PrincipalSelect label="For" valueIs="id" value={principalId} onChange={setPrincipalId} />
+      <TextInput
+        label="Description"
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+        w={260}
+      />
+    </InlineMutationForm>
   );
 }
 
 /** The tenant's API keys: create one (its secret shown once), revoke one after a confirmation. */
 export function ApiKeysPanel() {
   const { can } = useSession();
-  const queryClient = useQueryClient();
   const [secret, setSecret] = useState<string | null>(null);
   const principals = useAllPrincipals();
   const names = new Map((principals.data ?? []).map((p) => [p.id, p.name]));
@@ -121,19 +113,14 @@ export function ApiKeysPanel() {
                   {can('keys.revoke') && (
                     <Table.Td>
                       {k.state === ApiKeyState.API_KEY_ACTIVE && (
-                        <ConfirmButton
+                        <RowRemoveButton
                           label="Revoke"
                           title={`Revoke key aos_${k.prefix}_…?`}
-                          color="red.9"
-                          variant="outline"
-                          size="xs"
-                          onConfirm={async () => {
-                            await governance.revokeApiKey({ id: k.id, requestId: uuid() });
-                            await queryClient.invalidateQueries({ queryKey: ['apiKeys'] });
-                          }}
+                          send={() => governance.revokeApiKey({ id: k.id, requestId: uuid() })}
+                          refresh={[['apiKeys']]}
                         >
                           Every call made with this key is refused from now on. This cannot be undone.
-                        </ConfirmButton>
+                        </RowRemoveButton>
                       )}
                     </Table.Td>
                   )}

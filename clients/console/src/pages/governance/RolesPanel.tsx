@@ -1,13 +1,13 @@
-import { useState, type FormEvent } from 'react';
-import { Button, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import { Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { v4 as uuid } from 'uuid';
 import { governance } from '../../api/transport';
-import { ConfirmButton } from '../../components/ConfirmButton';
+import { InlineMutationForm } from '../../components/InlineMutationForm';
+import { RowRemoveButton } from '../../components/RowRemoveButton';
 import { QueryState } from '../../components/QueryState';
 import { timeText } from '../../components/time-text';
 import { useSession } from '../../session/session.context';
-import { MutationError } from '../../components/MutationError';
 import { PrincipalSelect } from './PrincipalSelect';
 import { useSubjectName } from './principals.query';
 import { useMutationForm } from '../../components/use-mutation-form';
@@ -18,8 +18,7 @@ function AssignRoleForm({ roleNames }: { roleNames: string[] }) {
   const [role, setRole] = useState<string | null>(null);
   const form = useMutationForm();
 
-  async function assign(event: FormEvent) {
-    event.preventDefault();
+  async function assign() {
     if (!subject || !role) {
       form.setError(!subject ? 'Pick who gets the role (subject).' : 'Pick a role (role).');
       return;
@@ -29,23 +28,16 @@ function AssignRoleForm({ roleNames }: { roleNames: string[] }) {
   }
 
   return (
-    <form onSubmit={assign} noValidate aria-label="Assign a role">
-      <Group align="flex-end">
-        <PrincipalSelect label="Person or service account" valueIs="subject" value={subject} onChange={setSubject} />
-        <Select label="Role" data={roleNames} value={role} onChange={setRole} w={200} />
-        <Button type="submit" loading={form.busy}>
-          Assign role
-        </Button>
-      </Group>
-      <MutationError error={form.error} />
-    </form>
+    <InlineMutationForm label="Assign a role" submitLabel="Assign role" form={form} onSubmit={assign}>
+      <PrincipalSelect label="Person or service account" valueIs="subject" value={subject} onChange={setSubject} />
+      <Select label="Role" data={roleNames} value={role} onChange={setRole} w={200} />
+    </InlineMutationForm>
   );
 }
 
 /** The roles (built-in and custom) and who holds which. */
 export function RolesPanel() {
   const { can } = useSession();
-  const queryClient = useQueryClient();
   const subjectName = useSubjectName();
   const roles = useQuery({ queryKey: ['roles'], queryFn: () => governance.listRoles({}) });
   const bindings = useQuery({ queryKey: ['roleBindings'], queryFn: () => governance.listRoleBindings({}) });
@@ -77,19 +69,14 @@ export function RolesPanel() {
                   <Table.Td>{timeText(b.createTime)}</Table.Td>
                   {can('roles.revoke') && (
                     <Table.Td>
-                      <ConfirmButton
+                      <RowRemoveButton
                         label="Revoke"
                         title={`Revoke ${b.role} from ${subjectName(b.subject)}?`}
-                        color="red.9"
-                        variant="outline"
-                        size="xs"
-                        onConfirm={async () => {
-                          await governance.revokeRole({ subject: b.subject, role: b.role, requestId: uuid() });
-                          await queryClient.invalidateQueries({ queryKey: ['roleBindings'] });
-                        }}
+                        send={() => governance.revokeRole({ subject: b.subject, role: b.role, requestId: uuid() })}
+                        refresh={[['roleBindings']]}
                       >
                         They lose the role&apos;s permissions at once.
-                      </ConfirmButton>
+                      </RowRemoveButton>
                     </Table.Td>
                   )}
                 </Table.Tr>

@@ -1,13 +1,13 @@
-import { useState, type FormEvent } from 'react';
-import { Button, Checkbox, Group, Select, Stack, Table, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { Checkbox, Select, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { v4 as uuid } from 'uuid';
 import { governance } from '../../api/transport';
-import { ConfirmButton } from '../../components/ConfirmButton';
+import { InlineMutationForm } from '../../components/InlineMutationForm';
+import { RowRemoveButton } from '../../components/RowRemoveButton';
 import { QueryState } from '../../components/QueryState';
 import { RuleEffect } from '../../gen/aos/v1/governance_pb';
 import { useSession } from '../../session/session.context';
-import { MutationError } from '../../components/MutationError';
 import { PrincipalSelect } from './PrincipalSelect';
 import { useSubjectName } from './principals.query';
 import { useMutationForm } from '../../components/use-mutation-form';
@@ -21,8 +21,7 @@ function AddRuleForm() {
   const [requiresApproval, setRequiresApproval] = useState(false);
   const form = useMutationForm();
 
-  async function add(event: FormEvent) {
-    event.preventDefault();
+  async function add() {
     if (!subject) {
       form.setError('Pick who the rule is about (rule.subject).');
       return;
@@ -46,50 +45,43 @@ function AddRuleForm() {
   }
 
   return (
-    <form onSubmit={add} noValidate aria-label="Add a rule">
-      <Group align="flex-end">
-        <PrincipalSelect label="Who" valueIs="subject" value={subject} onChange={setSubject} />
-        <TextInput
-          label="Action"
-          description="A permission, e.g. tools.call"
-          value={action}
-          onChange={(e) => setAction(e.currentTarget.value)}
-          w={180}
-        />
-        <TextInput
-          label="Resource"
-          description="e.g. tools/weather, kb/*"
-          value={resource}
-          onChange={(e) => setResource(e.currentTarget.value)}
-          w={180}
-        />
-        <Select
-          label="Effect"
-          data={['ALLOW', 'DENY']}
-          value={effect}
-          onChange={(v) => setEffect((v as 'ALLOW' | 'DENY') ?? 'ALLOW')}
-          allowDeselect={false}
-          w={110}
-        />
-        <Checkbox
-          label="Needs approval"
-          checked={requiresApproval}
-          onChange={(e) => setRequiresApproval(e.currentTarget.checked)}
-          mb={8}
-        />
-        <Button type="submit" loading={form.busy}>
-          Add rule
-        </Button>
-      </Group>
-      <MutationError error={form.error} />
-    </form>
+    <InlineMutationForm label="Add a rule" submitLabel="Add rule" form={form} onSubmit={add}>
+      <PrincipalSelect label="Who" valueIs="subject" value={subject} onChange={setSubject} />
+      <TextInput
+        label="Action"
+        description="A permission, e.g. tools.call"
+        value={action}
+        onChange={(e) => setAction(e.currentTarget.value)}
+        w={180}
+      />
+      <TextInput
+        label="Resource"
+        description="e.g. tools/weather, kb/*"
+        value={resource}
+        onChange={(e) => setResource(e.currentTarget.value)}
+        w={180}
+      />
+      <Select
+        label="Effect"
+        data={['ALLOW', 'DENY']}
+        value={effect}
+        onChange={(v) => setEffect((v as 'ALLOW' | 'DENY') ?? 'ALLOW')}
+        allowDeselect={false}
+        w={110}
+      />
+      <Checkbox
+        label="Needs approval"
+        checked={requiresApproval}
+        onChange={(e) => setRequiresApproval(e.currentTarget.checked)}
+        mb={8}
+      />
+    </InlineMutationForm>
   );
 }
 
 /** Policy rules: extra allows, denies (which win) and actions that need a person's approval. */
 export function RulesPanel() {
   const { can } = useSession();
-  const queryClient = useQueryClient();
   const subjectName = useSubjectName();
   const rules = useQuery({ queryKey: ['policyRules'], queryFn: () => governance.listPolicyRules({}) });
 
@@ -124,19 +116,14 @@ export function RulesPanel() {
                   </Table.Td>
                   {can('policies.remove') && (
                     <Table.Td>
-                      <ConfirmButton
+                      <RowRemoveButton
                         label="Remove"
                         title={`Remove the rule ${r.action} on ${r.resource}?`}
-                        color="red.9"
-                        variant="outline"
-                        size="xs"
-                        onConfirm={async () => {
-                          await governance.removePolicyRule({ id: r.id, requestId: uuid() });
-                          await queryClient.invalidateQueries({ queryKey: ['policyRules'] });
-                        }}
+                        send={() => governance.removePolicyRule({ id: r.id, requestId: uuid() })}
+                        refresh={[['policyRules']]}
                       >
                         It stops applying at once.
-                      </ConfirmButton>
+                      </RowRemoveButton>
                     </Table.Td>
                   )}
                 </Table.Tr>

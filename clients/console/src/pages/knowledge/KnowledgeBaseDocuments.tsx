@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { Alert, Button, FileInput, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, FileInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { v4 as uuid } from 'uuid';
 import { knowledge } from '../../api/transport';
-import { MutationError } from '../../components/MutationError';
+import { InlineMutationForm } from '../../components/InlineMutationForm';
+import { RowRemoveButton } from '../../components/RowRemoveButton';
 import { useMutationForm } from '../../components/use-mutation-form';
-import { ConfirmButton } from '../../components/ConfirmButton';
 import { PagerButtons, usePageTokens } from '../../components/page-token-pager';
 import { QueryState } from '../../components/QueryState';
 import { timeText } from '../../components/time-text';
@@ -21,8 +21,7 @@ function UploadDocumentForm({ knowledgeBase }: { knowledgeBase: KnowledgeBase })
   const [title, setTitle] = useState('');
   const form = useMutationForm();
 
-  async function upload(event: FormEvent) {
-    event.preventDefault();
+  async function upload() {
     if (!file) {
       form.setError('content: pick a file to upload.');
       return;
@@ -50,39 +49,39 @@ function UploadDocumentForm({ knowledgeBase }: { knowledgeBase: KnowledgeBase })
   }
 
   return (
-    <form onSubmit={upload} noValidate aria-label="Upload a document">
-      <Group align="flex-start">
-        <FileInput
-          label="Document"
-          description="Markdown, plain text, HTML or PDF; at most 512 KiB"
-          placeholder="Pick a file"
-          accept={ACCEPT}
-          value={file}
-          onChange={setFile}
-          clearable
-          w={320}
-        />
-        <TextInput
-          label="Title"
-          description="Optional: else its first heading"
-          value={title}
-          onChange={(e) => setTitle(e.currentTarget.value)}
-          maxLength={500}
-          w={260}
-        />
-        <Button type="submit" loading={form.busy} mt={42}>
-          Upload
-        </Button>
-      </Group>
-      <MutationError error={form.error} />
-    </form>
+    <InlineMutationForm
+      label="Upload a document"
+      submitLabel="Upload"
+      form={form}
+      onSubmit={upload}
+      align="flex-start"
+      submitProps={{ mt: 42 }}
+    >
+      <FileInput
+        label="Document"
+        description="Markdown, plain text, HTML or PDF; at most 512 KiB"
+        placeholder="Pick a file"
+        accept={ACCEPT}
+        value={file}
+        onChange={setFile}
+        clearable
+        w={320}
+      />
+      <TextInput
+        label="Title"
+        description="Optional: else its first heading"
+        value={title}
+        onChange={(e) => setTitle(e.currentTarget.value)}
+        maxLength={500}
+        w={260}
+      />
+    </InlineMutationForm>
   );
 }
 
 /** A knowledge base's current documents: upload one, remove one after a confirmation. */
 export function KnowledgeBaseDocuments({ knowledgeBase }: { knowledgeBase: KnowledgeBase }) {
   const { can } = useSession();
-  const queryClient = useQueryClient();
   const pager = usePageTokens();
   const list = useQuery({
     queryKey: ['documents', knowledgeBase.id, pager.token],
@@ -129,24 +128,20 @@ export function KnowledgeBaseDocuments({ knowledgeBase }: { knowledgeBase: Knowl
                     <Table.Td>{timeText(d.createTime)}</Table.Td>
                     {canWrite && (
                       <Table.Td>
-                        <ConfirmButton
+                        <RowRemoveButton
                           label="Remove"
                           title={`Remove ${d.title || d.id}?`}
-                          color="red.9"
-                          variant="outline"
-                          size="xs"
-                          onConfirm={async () => {
-                            await knowledge.removeDocument({
+                          send={() =>
+                            knowledge.removeDocument({
                               knowledgeBaseId: knowledgeBase.id,
                               documentId: d.id,
                               requestId: uuid(),
-                            });
-                            await queryClient.invalidateQueries({ queryKey: ['documents', knowledgeBase.id] });
-                            await queryClient.invalidateQueries({ queryKey: ['knowledgeBases'] });
-                          }}
+                            })
+                          }
+                          refresh={[['documents', knowledgeBase.id], ['knowledgeBases']]}
                         >
                           It no longer appears in search results; its versions stay in the log.
-                        </ConfirmButton>
+                        </RowRemoveButton>
                       </Table.Td>
                     )}
                   </Table.Tr>
