@@ -18,7 +18,7 @@ import { KeyFreshness } from './auth/key-freshness';
 import { CallContextResolver } from './call-context.resolver';
 import { GatewayModule } from './gateway.module';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
-import { grpcServerOptions, HEALTH_CHECKED_SERVICES, newHealthImplementation } from './grpc-server.options';
+import { grpcServerOptions, healthCheckedServices, newHealthImplementation } from './grpc-server.options';
 import { concreteListenAddress, splitHostPort } from './listen-address';
 import { startMcpEndpoint, type McpEndpoint } from './mcp/mcp.endpoint';
 import { startConsoleServer, type ConsoleServer } from './console/console.server';
@@ -51,6 +51,7 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const natsUrl = requireNatsUrl(config);
   const logger = new Logger('Gateway');
   const health = newHealthImplementation();
+  const healthChecked = healthCheckedServices();
   const store = await createEventStore({
     kind: config.AOS_EVENT_STORE,
     natsUrl,
@@ -68,7 +69,7 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
     direct = await DirectNats.connect(natsUrl, 'gateway');
     access = await AccessModelFeed.start(store, (err) => {
       logger.error(`stopped following the governance log, refusing every call: ${(err as Error)?.message ?? err}`);
-      for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
+      for (const service of healthChecked) health.setStatus(service, 'NOT_SERVING');
     });
     const authenticator = new GovernanceAuthenticator(
       access.model,
@@ -90,7 +91,7 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
         gatewayAddress: address,
         oidc: consoleOidcSettings(config),
       });
-    for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'SERVING');
+    for (const service of healthChecked) health.setStatus(service, 'SERVING');
     const feed = access;
     const sessions = direct;
     const mcpEndpoint = mcp;
@@ -104,7 +105,7 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
       consoleAddress: browsers?.address,
       close: () =>
         (closing ??= (async () => {
-          for (const service of HEALTH_CHECKED_SERVICES) health.setStatus(service, 'NOT_SERVING');
+          for (const service of healthChecked) health.setStatus(service, 'NOT_SERVING');
           await mcpEndpoint?.close();
           await browsers?.close();
           // Nest shuts the gRPC server down forcibly: open streams (a following

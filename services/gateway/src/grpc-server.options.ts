@@ -7,20 +7,6 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, PROTO_ROOT } from '@aos/contracts';
 import { linkableDescriptors } from './reflection-descriptors';
 
-/** The names grpc.health.v1 answers for: '' is the server as a whole. */
-export const HEALTH_CHECKED_SERVICES = [
-  '',
-  `${PROTO_PACKAGE}.AgentService`,
-  `${PROTO_PACKAGE}.AuditService`,
-  `${PROTO_PACKAGE}.GovernanceService`,
-  `${PROTO_PACKAGE}.TaskService`,
-  `${PROTO_PACKAGE}.RuntimeService`,
-  `${PROTO_PACKAGE}.ToolService`,
-  `${PROTO_PACKAGE}.KnowledgeService`,
-  `${PROTO_PACKAGE}.ContextService`,
-  `${PROTO_PACKAGE}.CommandService`,
-];
-
 const PROTO_PATHS = PROTO_FILES.map((f) => join(PROTO_ROOT, f));
 
 /**
@@ -62,6 +48,19 @@ export function servedDescriptors(): PackageDefinition {
   return (served = linkableDescriptors({ ...loadSync(PROTO_PATHS, options), ...loadSync(healthProtoPath, options) }));
 }
 
+/**
+ * The names grpc.health.v1 answers for: '' is the server as a whole, then
+ * every aos.v1 service the server serves, read from its descriptors so that a
+ * service added to the protos is health-checked without another list to edit.
+ */
+export function healthCheckedServices(): string[] {
+  const services = Object.entries(servedDescriptors())
+    // proto-loader marks message and enum types with a `format`; services have none.
+    .filter(([name, definition]) => name.startsWith(`${PROTO_PACKAGE}.`) && !('format' in definition))
+    .map(([name]) => name);
+  return ['', ...services];
+}
+
 export function newHealthImplementation(): HealthImplementation {
-  return new HealthImplementation(Object.fromEntries(HEALTH_CHECKED_SERVICES.map((s) => [s, 'NOT_SERVING'])));
+  return new HealthImplementation(Object.fromEntries(healthCheckedServices().map((s) => [s, 'NOT_SERVING'])));
 }
