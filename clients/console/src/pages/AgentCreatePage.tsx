@@ -4,9 +4,26 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { v4 as uuid } from 'uuid';
 import { agents, knowledge, tools } from '../api/transport';
-import { errorWords } from '../api/error-words';
 import { allPages } from '../api/all-pages';
 import { useSession } from '../session/session.context';
+import { useMutationForm } from '../components/use-mutation-form';
+
+/** Every item of a paged list as picker options: an agent may name any of them. */
+function everyOption(
+  key: string[],
+  enabled: boolean,
+  page: (pageToken: string) => Promise<{ options: { value: string; label: string }[]; nextPageToken: string }>,
+) {
+  return {
+    queryKey: key,
+    enabled,
+    queryFn: () =>
+      allPages(async (pageToken) => {
+        const p = await page(pageToken);
+        return { items: p.options, nextPageToken: p.nextPageToken };
+      }),
+  };
+}
 
 export function AgentCreatePage() {
   const { can } = useSession();
@@ -19,37 +36,28 @@ export function AgentCreatePage() {
   const [instructions, setInstructions] = useState('');
   const [toolIds, setToolIds] = useState<string[]>([]);
   const [knowledgeBaseIds, setKnowledgeBaseIds] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useMutationForm();
 
-  const toolOptions = useQuery({
-    queryKey: ['tools', 'all'],
-    enabled: can('tools.list'),
-    queryFn: () =>
-      allPages(async (pageToken) => {
-        const p = await tools.listTools({ pageSize: 1000, pageToken });
-        return { items: p.tools.map((t) => ({ value: t.id, label: t.name })), nextPageToken: p.nextPageToken };
-      }),
-  });
-  const knowledgeOptions = useQuery({
-    queryKey: ['knowledgeBases', 'all'],
-    enabled: can('knowledge.read'),
-    queryFn: () =>
-      allPages(async (pageToken) => {
-        const p = await knowledge.listKnowledgeBases({ pageSize: 1000, pageToken });
-        return { items: p.knowledgeBases.map((k) => ({ value: k.id, label: k.name })), nextPageToken: p.nextPageToken };
-      }),
-  });
+  const toolOptions = useQuery(
+    everyOption(['tools', 'all'], can('tools.list'), async (pageToken) => {
+      const p = await tools.listTools({ pageSize: 1000, pageToken });
+      return { options: p.tools.map((t) => ({ value: t.id, label: t.name })), nextPageToken: p.nextPageToken };
+    }),
+  );
+  const knowledgeOptions = useQuery(
+    everyOption(['knowledgeBases', 'all'], can('knowledge.read'), async (pageToken) => {
+      const p = await knowledge.listKnowledgeBases({ pageSize: 1000, pageToken });
+      return { options: p.knowledgeBases.map((k) => ({ value: k.id, label: k.name })), nextPageToken: p.nextPageToken };
+    }),
+  );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!name.trim()) {
-      setError('Give the agent a name (agent.name).');
+      form.setError('Give the agent a name (agent.name).');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await form.run(async () => {
       const agent = await agents.createAgent({
         requestId: uuid(),
         agent: {
@@ -64,11 +72,7 @@ export function AgentCreatePage() {
       });
       await queryClient.invalidateQueries({ queryKey: ['agents'] });
       navigate(`/agents/${agent.id}`);
-    } catch (e) {
-      setError(errorWords(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -130,13 +134,13 @@ export function AgentCreatePage() {
             searchable
           />
         )}
-        {error && (
+        {form.error && (
           <Alert color="red" role="alert" title="The agent was not created">
-            {error}
+            {form.error}
           </Alert>
         )}
         <Group>
-          <Button type="submit" loading={busy}>
+          <Button type="submit" loading={form.busy}>
             Create agent
           </Button>
           <Button variant="default" onClick={() => navigate('/agents')}>
