@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PLAN_METHODS } from '@aos/command-language';
-import { idsAsTheyAre } from '../src/output/id-labels';
+import { idsAsTheyAre, type IdLabels } from '../src/output/id-labels';
 import { readStepMethods, readStepView } from '../src/output/read-step.view';
 import { decodeStepReply } from '../src/output/step-reply';
 
@@ -27,6 +27,28 @@ describe('read step views', () => {
     expect(text).toMatch(/^COST LIMIT\s+5\.00$/m);
     expect(text).toMatch(/^PERIOD START\s+2026-03-01T00:00:00\.000Z$/m);
     expect(text).toMatch(/^EXHAUSTED\s+no$/m);
+  });
+
+  it('approvals and a budget name their requester and agent, as aos approvals list and aos budgets get do', async () => {
+    const user = '6f1c0c3e-0000-4000-8000-000000000001';
+    const agent = '09d75c1d-0000-4000-8000-000000000002';
+    const labels: IdLabels = (kind, id) => `${kind}=${id === user ? 'alice' : id === agent ? 'billing-helper' : id}`;
+    const approvals = await decodeStepReply(
+      'GovernanceService',
+      'ListApprovals',
+      JSON.stringify({ approvals: [{ id: 'a1', subject: `user:${user}`, state: 'PENDING' }] }),
+    );
+    const approvalView = readStepView('GovernanceService', 'ListApprovals')!;
+    expect(approvalView.refs(approvals)).toEqual([['principal', user]]);
+    expect(approvalView.render(approvals, labels)).toContain(`user:principal=alice`);
+    const budget = await decodeStepReply(
+      'GovernanceService',
+      'GetBudget',
+      JSON.stringify({ scope: 'AGENT', agentId: agent }),
+    );
+    const budgetView = readStepView('GovernanceService', 'GetBudget')!;
+    expect(budgetView.refs(budget)).toEqual([['agent', agent]]);
+    expect(budgetView.render(budget, labels)).toMatch(/^AGENT\s+agent=billing-helper$/m);
   });
 
   it('a reply cut short for the log is not decoded (it is shown as the server sent it)', async () => {

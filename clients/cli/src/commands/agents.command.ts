@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Agent, AgentTransitionRequest } from '@aos/contracts';
 import type { AgentsClient, PartialMessage } from '@aos/grpc-client';
 import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
-import { agentChangeTable, renderAgent, renderAgentTable } from '../output/agent.view';
+import { agentChangeTable, agentRefs, renderAgent, renderAgentTable } from '../output/agent.view';
 import { renderAgentVersionTable } from '../output/agent-version.view';
 import { buildAgentFilter, type AgentFilterFlags } from './agent-filter';
 import {
@@ -89,13 +89,7 @@ async function printAgent(ctx: CliContext, agent: Agent): Promise<void> {
     ctx.writeJson(agent);
     return;
   }
-  const names = await nameRefsOf(ctx);
-  const labels = await names.labels([
-    ...agent.toolIds.map((id) => ['tool', id] as const),
-    ...agent.knowledgeBaseIds.map((id) => ['knowledge base', id] as const),
-    ['principal', agent.createdBy],
-  ]);
-  ctx.write(renderAgent(agent, labels));
+  ctx.write(renderAgent(agent, await (await nameRefsOf(ctx)).labels(agentRefs(agent))));
 }
 
 /** The flags' tools and knowledge bases as ids (each may be given by name). */

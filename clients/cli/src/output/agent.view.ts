@@ -1,6 +1,6 @@
 import type { Agent, AgentChange } from '@aos/contracts';
 import { renderKeyValues, renderTable, StreamingTable, type Column } from './table';
-import { idsAsTheyAre, type IdLabels } from './id-labels';
+import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
 import { formatLabels, formatList, formatTimestamp } from './values';
 
 const AGENT_COLUMNS: Column<Agent>[] = [
@@ -16,7 +16,16 @@ export function renderAgentTable(agents: readonly Agent[]): string {
   return agents.length === 0 ? 'No agents found.\n' : renderTable(AGENT_COLUMNS, agents);
 }
 
-/** `labels` prints the ids it refers to (tools, knowledge bases, its creator) with their names. */
+/** The ids renderAgent prints with names beside them: its tools, knowledge bases and creator. */
+export function agentRefs(agent: Agent): [NamedKind, string][] {
+  return [
+    ...agent.toolIds.map((id): [NamedKind, string] => ['tool', id]),
+    ...agent.knowledgeBaseIds.map((id): [NamedKind, string] => ['knowledge base', id]),
+    ['principal', agent.createdBy],
+  ];
+}
+
+/** `labels` prints the ids agentRefs lists with their names. */
 export function renderAgent(agent: Agent, labels: IdLabels = idsAsTheyAre): string {
   return renderKeyValues([
     ['ID', agent.id],

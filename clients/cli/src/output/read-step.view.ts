@@ -1,5 +1,4 @@
 import type {
-  Agent,
   Budget,
   ListAgentsResponse,
   ListApprovalsResponse,
@@ -11,11 +10,11 @@ import type {
   Tool,
   WhoAmIResponse,
 } from '@aos/contracts';
-import { renderAgent, renderAgentTable } from './agent.view';
-import { renderApprovalTable } from './approval.view';
+import { agentRefs, renderAgent, renderAgentTable } from './agent.view';
+import { approvalSubjects, renderApprovalTable } from './approval.view';
 import { renderBudget } from './budget.view';
 import { actorRef, renderEventTable } from './event.view';
-import type { IdLabels, NamedKind } from './id-labels';
+import { subjectRefs, type IdLabels, type NamedKind } from './id-labels';
 import { renderWhoAmI } from './identity.view';
 import { renderKnowledgeBaseTable } from './knowledge.view';
 import { renderTask, renderTaskTable, taskRefs } from './task.view';
@@ -45,12 +44,6 @@ function withMore(text: string, page: { nextPageToken: string }): string {
   return page.nextPageToken ? `${text}more: the reply has another page (--page-token ${page.nextPageToken})\n` : text;
 }
 
-const agentRefs = (agent: Agent): [NamedKind, string][] => [
-  ...agent.toolIds.map((id): [NamedKind, string] => ['tool', id]),
-  ...agent.knowledgeBaseIds.map((id): [NamedKind, string] => ['knowledge base', id]),
-  ['principal', agent.createdBy],
-];
-
 /** One view per read method of the plan catalog (libs/command-language method-catalog.ts). */
 const READ_STEP_VIEWS: ReadonlyMap<string, ReadStepView> = new Map([
   ['AgentService.ListAgents', view((r: ListAgentsResponse) => withMore(renderAgentTable(r.agents), r))],
@@ -71,9 +64,12 @@ const READ_STEP_VIEWS: ReadonlyMap<string, ReadStepView> = new Map([
   ],
   [
     'GovernanceService.ListApprovals',
-    view((r: ListApprovalsResponse) => withMore(renderApprovalTable(r.approvals), r)),
+    view(
+      (r: ListApprovalsResponse, labels) => withMore(renderApprovalTable(r.approvals, labels), r),
+      (r) => subjectRefs(approvalSubjects(r.approvals)),
+    ),
   ],
-  ['GovernanceService.GetBudget', view((b: Budget) => renderBudget(b))],
+  ['GovernanceService.GetBudget', view(renderBudget, (b: Budget): [NamedKind, string][] => [['agent', b.agentId]])],
   ['GovernanceService.WhoAmI', view((me: WhoAmIResponse) => renderWhoAmI(me))],
   [
     'AuditService.ListEvents',
