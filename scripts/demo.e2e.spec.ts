@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalState, BudgetScope, TaskState, type Approval, type Task } from '@aos/contracts';
+import { ApprovalState, BudgetScope, TaskState, type Approval, type Event, type Task } from '@aos/contracts';
 import type { AosClient } from '@aos/grpc-client';
 import { startTestStack, type TestStack } from '@aos/testing';
 import { startDemo, type RunningDemo } from './demo';
@@ -41,6 +41,18 @@ async function allTasks(): Promise<Task[]> {
 
 async function pendingApprovals(): Promise<Approval[]> {
   return (await api.governance.listApprovals({ state: ApprovalState.PENDING })).approvals;
+}
+
+/** Every event in the demo tenant's log: the traffic keeps adding, so one page of 1000 may end before the newest. */
+async function allEvents(): Promise<Event[]> {
+  const events: Event[] = [];
+  let pageToken = '';
+  do {
+    const page = await api.audit.listEvents({ pageSize: 1000, pageToken });
+    events.push(...page.events);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return events;
 }
 
 /** Polls `probe` until it returns a value, or fails with what it last saw. */
@@ -131,8 +143,8 @@ describe('npm run demo', () => {
   });
 
   it('seeding again records nothing twice: the same agents, tools and rule, no new seed events', async () => {
-    const before = await api.audit.listEvents({ pageSize: 1000 });
-    const seedEvents = (events: typeof before.events) =>
+    const before = await allEvents();
+    const seedEvents = (events: readonly Event[]) =>
       events.filter((e) => e.metadata?.requestId.startsWith('demo-seed/')).map((e) => e.id);
     const again = await seedDemo({
       gatewayAddr: t.gatewayAddr,
@@ -149,8 +161,8 @@ describe('npm run demo', () => {
     expect((await api.agents.listAgents({ pageSize: 100 })).agents).toHaveLength(DEMO_AGENTS.length);
     expect((await api.tools.listTools({ pageSize: 100 })).tools).toHaveLength(DEMO_TOOLS.length);
     expect((await api.governance.listPolicyRules({})).rules).toHaveLength(1);
-    const after = await api.audit.listEvents({ pageSize: 1000 });
-    expect(seedEvents(after.events)).toEqual(seedEvents(before.events));
+    const after = await allEvents();
+    expect(seedEvents(after)).toEqual(seedEvents(before));
     // The default tenant holds none of it.
     expect((await t.client.agents.listAgents({ pageSize: 100 })).agents).toEqual([]);
   });
