@@ -19,10 +19,9 @@ import {
   type WatchAgentsRequest,
 } from '@aos/contracts';
 import { resourceOf } from '@aos/access-control';
-import { PermissionDeniedError } from '@aos/errors';
 import { AccessModelFeed } from './access-model.feed';
 import { AgentWatchStream } from './agent-watch.stream';
-import { refusedResource } from './authz/permission.guard';
+import { assertAllowed } from './authz/permission.guard';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
 import { ServiceForwarder } from './service-forwarder';
@@ -58,14 +57,13 @@ export class AgentController implements AgentServiceController {
     const agent = await this.services.forward(LifecycleSubjects.get, request, metadata);
     if (request.id) return agent;
     const { caller } = this.calls.of(metadata);
-    const refused = refusedResource(this.access.model, caller, 'agents.get', [
-      resourceOf('AgentService', { id: agent.id }),
-    ]);
-    if (refused !== undefined) {
-      throw new PermissionDeniedError(
-        `${caller.identity.subject} lacks permission agents.get on ${refused}, required by AgentService.GetAgent`,
-      );
-    }
+    assertAllowed(
+      this.access.model,
+      caller,
+      'agents.get',
+      [resourceOf('AgentService', { id: agent.id })],
+      'AgentService.GetAgent',
+    );
     return agent;
   }
 

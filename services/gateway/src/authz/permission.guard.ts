@@ -36,12 +36,7 @@ export class PermissionGuard implements CanActivate {
     const permission = requiredPermission(controller, handler);
     if (!permission) throw new PermissionDeniedError(`${name} declares no permission, so nobody may call it`);
 
-    const refused = refusedResource(this.access.model, caller, permission, resourcesOf(ref.service, rpc.getData()));
-    if (refused !== undefined) {
-      throw new PermissionDeniedError(
-        `${caller.identity.subject} lacks permission ${permission} on ${refused}, required by ${name}`,
-      );
-    }
+    assertAllowed(this.access.model, caller, permission, resourcesOf(ref.service, rpc.getData()), name);
     return true;
   }
 }
@@ -56,6 +51,26 @@ function methodName(controller: abstract new (...args: never[]) => unknown, hand
   const own = (handler as { name?: string }).name;
   if (own && prototype[own] === handler) return own;
   return Object.getOwnPropertyNames(prototype).find((name) => prototype[name] === handler) ?? own ?? '';
+}
+
+/**
+ * Throws PERMISSION_DENIED naming the first of `resources` the caller may not
+ * use with `permission`, which `method` requires. The guard's check, and a
+ * handler's for a resource known only once the call has been answered.
+ */
+export function assertAllowed(
+  model: AccessModel,
+  caller: Caller,
+  permission: string,
+  resources: readonly string[],
+  method: string,
+): void {
+  const refused = refusedResource(model, caller, permission, resources);
+  if (refused !== undefined) {
+    throw new PermissionDeniedError(
+      `${caller.identity.subject} lacks permission ${permission} on ${refused}, required by ${method}`,
+    );
+  }
 }
 
 /** The first of `resources` the caller may not use with `permission`, or undefined when it may use them all. */
