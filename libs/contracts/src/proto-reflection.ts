@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { PROTO_FILES, PROTO_PACKAGE, PROTO_ROOT } from './proto-files';
+import { toTimestamp } from './timestamps';
 
 /**
  * The aos.v1 protos as protobufjs reflection types, for code that converts
@@ -54,7 +55,5 @@ export function mapTimestamps(type: protobuf.Type, value: unknown, convert: (v: 
 
 /** An RFC 3339 time as a Timestamp ({seconds, nanos}); undefined when `value` is not one. */
 export function isoToTimestamp(value: string): { seconds: number; nanos: number } | undefined {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) return undefined;
-  return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
+  return Number.isNaN(Date.parse(value)) ? undefined : toTimestamp(value);
 }
