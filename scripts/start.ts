@@ -5,7 +5,7 @@
  * key is. Ctrl-C stops everything; the data under AOS_DATA_DIR stays.
  */
 import { createServer } from 'node:net';
-import { ConfigError, consoleListenAddress, loadConfig, mcpListenAddress } from '@aos/config';
+import { ConfigError, consoleListenAddress, loadConfig, localAddressOf, mcpListenAddress } from '@aos/config';
 import { ServiceStartError, startStack, type Stack } from '@aos/launcher';
 import { resolveBootstrapKey } from '@aos/governance';
 import { demoBanner, startDemo, type RunningDemo } from './demo';
@@ -139,9 +139,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** The console's URL for a browser on this machine: a wildcard listen address is reached on loopback. */
+/** The console's URL for a browser on this machine. */
 function browsable(addr: string): string {
-  return `http://${addr.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:')}/`;
+  return `http://${localAddressOf(addr)}/`;
 }
 
 /** Checked first, so that a second `npm start` says why instead of failing halfway. */

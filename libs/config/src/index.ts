@@ -192,6 +192,14 @@ export function consoleListenAddress(config: Pick<AosConfig, 'AOS_CONSOLE_ADDR'>
   return config.AOS_CONSOLE_ADDR === 'off' ? undefined : config.AOS_CONSOLE_ADDR;
 }
 
+/**
+ * Where a client on this host reaches a server listening on `address`
+ * (host:port): a wildcard host (0.0.0.0, [::]) is reached on loopback.
+ */
+export function localAddressOf(address: string): string {
+  return address.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
+}
+
 /** What the web console needs to sign a person in at the OIDC issuer: public values only. */
 export interface ConsoleOidcSettings {
   issuer: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONSOLE_ADDR, consoleListenAddress, loadConfig } from '../src/index';
+import { ConfigError, DEFAULT_CONSOLE_ADDR, consoleListenAddress, loadConfig, localAddressOf } from '../src/index';
 
 describe('AOS_CONSOLE_ADDR', () => {
   it('defaults to 127.0.0.1:8080', () => {
@@ -22,5 +22,14 @@ describe('AOS_CONSOLE_ADDR', () => {
   it('refuses anything else, naming the variable', () => {
     expect(() => loadConfig({ AOS_CONSOLE_ADDR: 'http://localhost:8080' })).toThrow(ConfigError);
     expect(() => loadConfig({ AOS_CONSOLE_ADDR: '8080' })).toThrow(/AOS_CONSOLE_ADDR/);
+  });
+});
+
+describe('localAddressOf', () => {
+  it('reaches a wildcard listen address on loopback and leaves any other as it is', () => {
+    expect(localAddressOf('0.0.0.0:8080')).toBe('127.0.0.1:8080');
+    expect(localAddressOf('[::]:50051')).toBe('[::1]:50051');
+    expect(localAddressOf('10.0.0.5:8080')).toBe('10.0.0.5:8080');
+    expect(localAddressOf('[::1]:8080')).toBe('[::1]:8080');
   });
 });

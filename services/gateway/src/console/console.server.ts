@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import type { ConsoleOidcSettings } from '@aos/config';
-import { splitHostPort } from '../listen-address';
+import { localAddressOf, type ConsoleOidcSettings } from '@aos/config';
 import { closeHttpServer, listenHttp } from '../http-listener';
 import { registerForwarders } from './console.bridge';
 import { loadAosDescriptors } from './console.descriptors';
@@ -52,7 +51,7 @@ export interface ConsoleServer {
  * query string is refused, so no key ends up in an access log or a history.
  */
 export async function startConsoleServer(address: string, options: ConsoleServerOptions): Promise<ConsoleServer> {
-  const baseUrl = `http://${loopbackTarget(options.gatewayAddress)}`;
+  const baseUrl = `http://${localAddressOf(options.gatewayAddress)}`;
   // One HTTP/2 connection to the gRPC server carries every browser's calls; closed with the console.
   const sessions = new Http2SessionManager(baseUrl);
   const upstream = createGrpcTransport({ baseUrl, sessionManager: sessions });
@@ -136,14 +135,6 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-/** Where to reach a gRPC server bound to `address` from this host: a wildcard host means loopback. */
-export function loopbackTarget(address: string): string {
-  const { host, port } = splitHostPort(address);
-  if (host === '0.0.0.0') return `127.0.0.1:${port}`;
-  if (host === '[::]') return `[::1]:${port}`;
-  return `${host}:${port}`;
 }
 
 function failed(response: ServerResponse, err: unknown): void {
