@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '@aos/errors';
 import { eventFamily, type EventOf } from './event-family';
 
 /**
@@ -65,3 +66,25 @@ export const TOOL_EVENT_TYPES: readonly ToolEventType[] = toolEvents.types;
 export const isToolEventType = toolEvents.is;
 /** Validates an event read from the log; undefined for a type this version does not know; throws a ZodError on bad data. */
 export const parseToolEvent = toolEvents.parse;
+
+/** A tool as every follower of the tool-* streams sees it: its definition and whether it is enabled. */
+export interface ToolView {
+  definition: ToolRegistered;
+  enabled: boolean;
+}
+
+/** The tools an event registers or changes, as they are after it. */
+export function evolveTools(tools: ReadonlyMap<string, ToolView>, event: ToolEvent): ToolView[] {
+  switch (event.type) {
+    case 'ToolRegistered':
+      return [{ definition: event.data, enabled: true }];
+    case 'McpServerRegistered':
+      return event.data.tools.map((definition) => ({ definition, enabled: true }));
+    case 'ToolDisabled': {
+      const tool = tools.get(event.data.toolId);
+      return tool ? [{ ...tool, enabled: false }] : [];
+    }
+    default:
+      return assertNever(event);
+  }
+}

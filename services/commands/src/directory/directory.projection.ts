@@ -1,14 +1,16 @@
 import type { AccessModel } from '@aos/access-control';
-import type { Directory, DirectoryAgent, DirectoryEntry, DirectoryTool } from '@aos/command-language';
+import type { Directory, DirectoryAgent, DirectoryEntry } from '@aos/command-language';
 import {
   AGENT_CATEGORY,
   KNOWLEDGE_CATEGORY,
   TOOL_CATEGORY,
   evolveAgentSnapshot,
+  evolveTools,
   parseAgentEvent,
   parseKnowledgeEvent,
   parseToolEvent,
   type AgentSnapshot,
+  type ToolView,
 } from '@aos/domain';
 import { applyRecorded, parseRecorded, type RecordedEvent } from '@aos/event-store';
 
@@ -19,7 +21,7 @@ interface AgentEntry {
 
 class TenantNames {
   readonly agents = new Map<string, AgentEntry>();
-  readonly tools = new Map<string, DirectoryTool>();
+  readonly tools = new Map<string, ToolView>();
   readonly knowledgeBases = new Map<string, DirectoryEntry>();
 }
 
@@ -51,7 +53,12 @@ export class DirectoryProjection {
     const access = this.access;
     return {
       agents: () => [...names.agents.values()].map(toDirectoryAgent),
-      tools: () => [...names.tools.values()],
+      tools: () =>
+        [...names.tools.values()].map(({ definition, enabled }) => ({
+          id: definition.toolId,
+          name: definition.name,
+          disabled: !enabled,
+        })),
       knowledgeBases: () => [...names.knowledgeBases.values()],
       principals: () =>
         access.principals(tenantId).map((p) => ({
@@ -81,20 +88,7 @@ export class DirectoryProjection {
     const parsed = parseRecorded(event, parseToolEvent);
     if (!parsed) return;
     const tools = this.tenant(event.metadata.tenantId).tools;
-    switch (parsed.type) {
-      case 'ToolRegistered':
-        tools.set(parsed.data.toolId, { id: parsed.data.toolId, name: parsed.data.name, disabled: false });
-        break;
-      case 'McpServerRegistered':
-        for (const tool of parsed.data.tools)
-          tools.set(tool.toolId, { id: tool.toolId, name: tool.name, disabled: false });
-        break;
-      case 'ToolDisabled': {
-        const tool = tools.get(parsed.data.toolId);
-        if (tool) tools.set(tool.id, { ...tool, disabled: true });
-        break;
-      }
-    }
+    for (const tool of evolveTools(tools, parsed)) tools.set(tool.definition.toolId, tool);
     this.eventsApplied += 1;
   }
 

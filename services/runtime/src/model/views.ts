@@ -1,11 +1,4 @@
-import { assertNever } from '@aos/errors';
-import {
-  evolveAgentSnapshot,
-  type AgentSnapshot,
-  type ExistingTask,
-  type ToolEvent,
-  type ToolRegistered,
-} from '@aos/contracts';
+import { evolveAgentSnapshot, type AgentSnapshot, type ExistingTask } from '@aos/contracts';
 
 /**
  * What the runtime needs to know of tasks, agents and tools: the owners'
@@ -20,26 +13,8 @@ export type TaskView = ExistingTask;
 export type AgentView = AgentSnapshot;
 export const evolveAgent = evolveAgentSnapshot;
 
-export interface ToolView {
-  definition: ToolRegistered;
-  enabled: boolean;
-}
-
-/** The tools an event registers or changes, as they are after it. */
-export function evolveTools(tools: ReadonlyMap<string, ToolView>, event: ToolEvent): ToolView[] {
-  switch (event.type) {
-    case 'ToolRegistered':
-      return [{ definition: event.data, enabled: true }];
-    case 'McpServerRegistered':
-      return event.data.tools.map((definition) => ({ definition, enabled: true }));
-    case 'ToolDisabled': {
-      const tool = tools.get(event.data.toolId);
-      return tool ? [{ ...tool, enabled: false }] : [];
-    }
-    default:
-      return assertNever(event);
-  }
-}
+/** A tool as the tool-* streams' shared fold makes it (libs/domain). */
+export { evolveTools, type ToolView } from '@aos/contracts';
 
 /** The label that keeps an agent away from the built-in runtime: an attached external process runs it. */
 export const RUNTIME_LABEL = 'aos.runtime';
