@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, statusOf, type TestStack } from '@aos/testing';
+import { rid, unique } from './support/governance-fixtures';
 
 /**
  * GetAgent by name: the guard can only check the tenant before the name is
@@ -14,9 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
-
-const rid = () => randomUUID();
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('GetAgent by name is authorized on the agent it finds', () => {
   it('refuses by name exactly as by id where a rule denies agents/<id>, and still finds the others', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, statusOf, type TestStack } from '@aos/testing';
+import { rid, unique } from './support/governance-fixtures';
 
 /** Definition history and rollback (issue 13's Agents page), through the gRPC gateway of the whole stack. */
 let t: TestStack;
@@ -10,9 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
-
-const rid = () => randomUUID();
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('AgentService.ListAgentVersions and RollbackAgent', () => {
   it('lists versions newest first, rolls back to v1 as a new v4 with its definition, and the audit shows it', async () => {
