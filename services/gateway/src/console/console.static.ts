@@ -75,10 +75,12 @@ export function consoleFiles(dist: string): (request: IncomingMessage, response:
     const path = requestPath(request.url);
     const file = path === undefined ? undefined : inside(root, path);
     if (path === undefined || file === undefined) return notFound(response);
-    if (await isFile(file)) return send(request, response, file, cacheControl(path));
+    const size = await fileSize(file);
+    if (size !== undefined) return send(request, response, file, size, cacheControl(path));
     if (extname(path) !== '') return notFound(response);
     const index = join(root, 'index.html');
-    if (await isFile(index)) return send(request, response, index, REVALIDATE);
+    const indexSize = await fileSize(index);
+    if (indexSize !== undefined) return send(request, response, index, indexSize, REVALIDATE);
     response.writeHead(503, { 'Content-Type': CONTENT_TYPES['.html'], 'Cache-Control': 'no-store' });
     response.end(request.method === 'HEAD' ? undefined : NOT_BUILT_PAGE);
   };
@@ -109,16 +111,23 @@ function cacheControl(path: string): string {
   return HASHED_ASSETS.test(path) ? IMMUTABLE : REVALIDATE;
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** The size of the regular file at `path`, or undefined when there is none: one stat per request. */
+async function fileSize(path: string): Promise<number | undefined> {
   try {
-    return (await stat(path)).isFile();
+    const found = await stat(path);
+    return found.isFile() ? found.size : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-async function send(request: IncomingMessage, response: ServerResponse, file: string, cache: string): Promise<void> {
-  const { size } = await stat(file);
+async function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  file: string,
+  size: number,
+  cache: string,
+): Promise<void> {
   response.writeHead(200, {
     'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': size,
