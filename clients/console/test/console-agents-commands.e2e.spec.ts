@@ -88,6 +88,13 @@ describe.skipIf(chromiumMissing)('web console: history, task actions, command ba
     expect(await history.getByTestId(/^version-/).count()).toBe(3);
     expect(await history.getByTestId('version-2').innerText()).toContain('Changed: What it does, Capabilities');
     expect(await history.getByTestId('version-3').innerText()).toContain('Changed: Model');
+    // "By" names the principal beside its id.
+    const author = await api
+      .getAgent({ id: created.id })
+      .then((a) => t.client.governance.getPrincipal({ id: a.createdBy }));
+    await expect
+      .poll(() => history.getByTestId('version-1').innerText())
+      .toContain(`${author.name} (${author.id.slice(0, 8)}…)`);
 
     // Compare version 1 with version 3: every changed field side by side, in plain words.
     await history.getByRole('combobox', { name: 'Older version' }).click();

@@ -96,7 +96,9 @@ describe.skipIf(chromiumMissing)('console knowledge and governance pages in Chro
     await result.waitFor();
     const citation = await result.getByTestId('citation').innerText();
     expect(citation).toMatch(
-      new RegExp(`^Cited from ${kbName} / ${documents[0].id} version 1, section 1, characters 0–\\d+$`),
+      new RegExp(
+        `^Cited from ${kbName} / Refund policy \\(${documents[0].id.slice(0, 8)}…\\) version 1, section 1, characters 0–\\d+$`,
+      ),
     );
     expect(await result.innerText()).toContain('30 days');
     await checkPage(page, 'knowledge-search');

@@ -123,6 +123,16 @@ describe.skipIf(chromiumMissing)('web console in Chromium', () => {
     await expect.poll(() => shown.count(), { timeout: 10_000 }).toBe(task.steps.length);
     const texts = await shown.allInnerTexts();
     expect(texts.map((s) => s.split(' · ')[0])).toEqual(task.steps.map((s) => s.type));
+    // The submitter and the agent are shown by name beside their ids, read from each step's data.
+    const submitter = await t.client.governance.getPrincipal({ id: task.createdBy });
+    const assigned = await t.client.agents.getAgent({ id: task.assignedAgentId });
+    await expect
+      .poll(() => shown.first().innerText())
+      .toContain(`submitted by ${submitter.name} (${submitter.id.slice(0, 8)}…)`);
+    const routed = shown.filter({ hasText: 'TaskRouted' }).first();
+    await expect
+      .poll(() => routed.innerText())
+      .toContain(`routed to agent ${assigned.name} (${assigned.id.slice(0, 8)}…)`);
     await page.getByText('Why this agent').waitFor();
     await checkPage(page, 'task');
 
@@ -149,6 +159,11 @@ describe.skipIf(chromiumMissing)('web console in Chromium', () => {
     // Another agent was deployed too: the filters leave this one's event alone.
     await expect.poll(() => page.getByRole('button', { name: 'AgentDeployed' }).count()).toBe(1);
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    // The actor (the admin key's principal) is shown by name beside its id.
+    const actor = await t.client.governance.getPrincipal({ id: agent.createdBy });
+    await expect
+      .poll(() => page.getByRole('row').nth(1).innerText())
+      .toContain(`:${actor.name} (${actor.id.slice(0, 8)}…)`);
     await page.getByRole('button', { name: 'AgentDeployed' }).click();
     const envelope = page.getByRole('dialog');
     await envelope.getByText(`"stream": "agent-${agent.id}"`).waitFor();

@@ -15,3 +15,4 @@ export * from './permissions';
 export * from './built-in-roles';
 export * from './name-reservation.rules';
 export * from './event-family';
+export * from './named-refs';

@@ -1,3 +1,4 @@
+import { taskStepRefs as stepRefs } from '@aos/domain';
 import type { RoutingDecision, Task, TaskStep } from '@aos/contracts';
 import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
 import { renderKeyValues, renderTable, StreamingTable, type Column } from './table';
@@ -12,48 +13,8 @@ const taskColumns = (labels: IdLabels): Column<Task>[] => [
   { header: 'CREATED', value: (t) => formatTimestamp(t.createTime) },
 ];
 
-/**
- * The ids a step's data holds, by the kind of thing each names: its summary
- * prints them, and a view prints their names beside them. A field may hold a
- * subject (`user:<id>`) or a list of ids.
- */
-const STEP_REFS: Readonly<Record<string, readonly (readonly [field: string, kind: NamedKind])[]>> = {
-  TaskSubmitted: [
-    ['submittedBy', 'principal'],
-    ['requestedAgentId', 'agent'],
-  ],
-  TaskRouted: [['agentId', 'agent']],
-  TaskReassigned: [
-    ['reassignedBy', 'principal'],
-    ['fromAgentId', 'agent'],
-    ['toAgentId', 'agent'],
-  ],
-  TaskStarted: [['agentId', 'agent']],
-  TaskWaitingApproval: [['toolId', 'tool']],
-  TaskCancelled: [['cancelledBy', 'principal']],
-  KnowledgeSearched: [['knowledgeBaseIds', 'knowledge base']],
-  DirectToolCalled: [['principal', 'principal']],
-  ApprovalAwaited: [['toolId', 'tool']],
-  ApprovalReceived: [['decidedBy', 'principal']],
-};
-
 /** What the ids in a step's summary name. */
-export function stepRefs(step: TaskStep): [NamedKind, string][] {
-  const fields = STEP_REFS[step.type];
-  if (!fields) return [];
-  let data: Record<string, unknown>;
-  try {
-    data = (JSON.parse(step.dataJson) ?? {}) as Record<string, unknown>;
-  } catch {
-    return [];
-  }
-  return fields.flatMap(([field, kind]) => {
-    const value = data[field];
-    return (Array.isArray(value) ? value : [value])
-      .filter((v): v is string => typeof v === 'string' && v !== '')
-      .map((v): [NamedKind, string] => [kind, v.slice(v.indexOf(':') + 1)]);
-  });
-}
+export { stepRefs };
 
 /** The step with `routed to agent billing-helper (09d75c1d…)` where its summary has the bare id. */
 export function withNamedSummary(step: TaskStep, labels: IdLabels): TaskStep {

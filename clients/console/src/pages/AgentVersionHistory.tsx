@@ -6,6 +6,7 @@ import { agents } from '../api/transport';
 import { AgentState, type Agent, type AgentVersion } from '../gen/aos/v1/agent_pb';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { PagerButtons, usePageTokens } from '../components/page-token-pager';
+import { NameWithId } from '../components/NameWithId';
 import { QueryState } from '../components/QueryState';
 import { timeText } from '../components/time-text';
 import { useSession } from '../session/session.context';
@@ -128,7 +129,9 @@ export function AgentVersionHistory({ agent }: { agent: Agent }) {
                       {v.definitionVersion === agent.definitionVersion ? ' (current)' : ''}
                     </Table.Td>
                     <Table.Td>{timeText(v.createTime)}</Table.Td>
-                    <Table.Td>{v.createdBy}</Table.Td>
+                    <Table.Td>
+                      <NameWithId kind="principal" id={v.createdBy} />
+                    </Table.Td>
                     <Table.Td>{whatChanged(v)}</Table.Td>
                     {mayRollBack && (
                       <Table.Td>

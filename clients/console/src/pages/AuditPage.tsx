@@ -32,6 +32,7 @@ import {
 import { audit } from '../api/transport';
 import { EventSchema, type Event } from '../gen/aos/v1/audit_pb';
 import { PagerButtons, usePageTokens } from '../components/page-token-pager';
+import { SubjectWithName } from '../components/NameWithId';
 import { QueryState } from '../components/QueryState';
 import { timeText } from '../components/time-text';
 
@@ -223,7 +224,13 @@ export function AuditPage() {
                       </UnstyledButton>
                     </Table.Td>
                     <Table.Td>{e.stream}</Table.Td>
-                    <Table.Td>{e.metadata?.actor ? `${e.metadata.actor.kind}:${e.metadata.actor.id}` : '—'}</Table.Td>
+                    <Table.Td>
+                      {e.metadata?.actor ? (
+                        <SubjectWithName subject={`${e.metadata.actor.kind}:${e.metadata.actor.id}`} />
+                      ) : (
+                        '—'
+                      )}
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

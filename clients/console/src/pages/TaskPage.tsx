@@ -3,13 +3,33 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { tasks } from '../api/transport';
 import { errorWords } from '../api/error-words';
-import { TaskState, type RoutingDecision } from '../gen/aos/v1/task_pb';
+import { Fragment, type ReactNode } from 'react';
+import { taskStepRefs, type NamedKind } from '@aos/domain';
+import { TaskState, type RoutingDecision, type TaskStep } from '../gen/aos/v1/task_pb';
+import { NameWithId } from '../components/NameWithId';
 import { LoadingIndicator } from '../components/LoadingIndicator';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { timeText } from '../components/time-text';
 import { stepKey, useLiveTaskSteps } from './live-task-steps';
 import { TaskActions } from './TaskActions';
+
+/**
+ * The step's summary with a name beside each id its recorded data names (who
+ * submitted it, the agent it went to, …): the ids come from the step's data,
+ * not from guessing at its text, and each is found in the summary to be shown
+ * where the summary prints it.
+ */
+function StepSummary({ step }: { step: TaskStep }) {
+  const kindOf = new Map<string, NamedKind>(taskStepRefs(step).map(([kind, id]) => [id, kind]));
+  if (kindOf.size === 0) return <>{step.summary}</>;
+  const escaped = [...kindOf.keys()].map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts: ReactNode[] = step.summary.split(new RegExp(`(${escaped.join('|')})`)).map((part, i) => {
+    const kind = kindOf.get(part);
+    return kind ? <NameWithId key={i} kind={kind} id={part} /> : <Fragment key={i}>{part}</Fragment>;
+  });
+  return <>{parts}</>;
+}
 
 function RoutingExplanation({ routing }: { routing: RoutingDecision }) {
   return (
@@ -101,7 +121,7 @@ export function TaskPage() {
           {steps.steps.map((s) => (
             <List.Item key={stepKey(s)}>
               <Text size="sm">
-                <strong>{s.type}</strong> · {timeText(s.time)} — {s.summary}
+                <strong>{s.type}</strong> · {timeText(s.time)} — <StepSummary step={s} />
               </Text>
             </List.Item>
           ))}

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { nameBesideId } from '@aos/domain';
 import { Alert, Button, Card, Group, Mark, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { knowledge } from '../../api/transport';
@@ -14,8 +15,9 @@ function SearchResultCard({ result, knowledgeBaseName }: { result: SearchResult;
         <Text size="sm">score {result.score.toFixed(2)}</Text>
       </Group>
       <Text size="sm" data-testid="citation">
-        Cited from {knowledgeBaseName} / {c?.documentId} version {String(c?.documentVersion)}, section{' '}
-        {(c?.chunkIndex ?? 0) + 1}, characters {String(c?.startOffset)}–{String(c?.endOffset)}
+        Cited from {knowledgeBaseName} / {nameBesideId(c?.documentTitle, c?.documentId ?? '')} version{' '}
+        {String(c?.documentVersion)}, section {(c?.chunkIndex ?? 0) + 1}, characters {String(c?.startOffset)}–
+        {String(c?.endOffset)}
       </Text>
       <Text size="sm" mt="xs" style={{ whiteSpace: 'pre-wrap' }}>
         <Mark color="gray.2">{result.snippet}</Mark>
