@@ -121,6 +121,8 @@ describe.skipIf(chromiumMissing)('console audit time filter, live follow and ove
       (await health.getByRole('row').filter({ hasText: 'UNKNOWN' }).getByRole('cell').last().innerText()).trim(),
     );
     expect(unknown).toBe(3);
+    // Said in words, not left as a table of UNKNOWN: nothing records heartbeats yet.
+    expect(await health.getByText('AgentOS does not record heartbeats yet', { exact: false }).isVisible()).toBe(true);
     await card.scrollIntoViewIfNeeded();
     await checkPage(page, 'overview-throughput');
   });

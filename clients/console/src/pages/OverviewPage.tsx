@@ -73,7 +73,7 @@ async function pendingApprovalCount(): Promise<number> {
   return pending.length;
 }
 
-function CountsCard({ title, rows }: { title: string; rows: { state: string; count: number }[] }) {
+function CountsCard({ title, rows, note }: { title: string; rows: { state: string; count: number }[]; note?: string }) {
   return (
     <Card withBorder component="section" aria-label={title}>
       <Title order={2} size="h4" mb="xs">
@@ -97,6 +97,11 @@ function CountsCard({ title, rows }: { title: string; rows: { state: string; cou
           ))}
         </Table.Tbody>
       </Table>
+      {note && (
+        <Text size="sm" mt="xs">
+          {note}
+        </Text>
+      )}
     </Card>
   );
 }
@@ -158,7 +163,17 @@ export function OverviewPage() {
         {can('agents.list') && (
           <div>
             <QueryState query={agentHealth} what="agent health" />
-            {agentHealth.data && <CountsCard title="Agents by health (not retired)" rows={agentHealth.data} />}
+            {agentHealth.data && (
+              <CountsCard
+                title="Agents by health (not retired)"
+                rows={agentHealth.data}
+                note={
+                  agentHealth.data.every((r) => r.state === 'UNKNOWN' || r.count === 0)
+                    ? 'No agent has reported its health: AgentOS does not record heartbeats yet, so every agent counts as UNKNOWN.'
+                    : undefined
+                }
+              />
+            )}
           </div>
         )}
         {can('tasks.list') && (
