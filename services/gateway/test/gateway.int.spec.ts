@@ -62,7 +62,7 @@ function agentReply(id: string, tenantId: string, state: AgentState, logPosition
     definitionVersion: 1,
     revision: 0,
     createdBy: 'user:p-admin',
-    health: { status: HealthStatus.UNKNOWN },
+    health: { status: HealthStatus.UNKNOWN, recentRuns: 0, recentFailures: 0, lastFailure: '' },
     logPosition,
   };
 }

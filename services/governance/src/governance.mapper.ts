@@ -73,6 +73,8 @@ export function toProtoApproval(record: ApprovalRecord): Approval {
     subject: record.subject,
     action: record.action,
     resource: record.resource,
+    argumentsJson: '',
+    argumentsTruncated: false,
     reason: record.reason,
     state: ApprovalState[record.state.status],
     decidedBy: record.decidedBy,

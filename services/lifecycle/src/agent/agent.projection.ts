@@ -197,9 +197,8 @@ export function toProtoAgent(record: AgentRecord): Agent {
     createdBy: agent.createdBy,
     createTime: toTimestamp(record.createTime),
     updateTime: toTimestamp(record.updateTime),
-    // Heartbeats are not recorded yet, so no agent has a known health; UNKNOWN
-    // is the proto's "no heartbeat has been received yet".
-    health: { status: HealthStatus.UNKNOWN },
+    // Run outcomes are not folded yet, so no agent has a known health.
+    health: { status: HealthStatus.UNKNOWN, recentRuns: 0, recentFailures: 0, lastFailure: '' },
     logPosition: record.logPosition,
   };
 }

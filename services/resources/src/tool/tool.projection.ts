@@ -202,6 +202,7 @@ export function toProtoTool(record: ToolRecord, revision: number): Tool {
     tenantId: record.tenantId,
     name: definition.name,
     description: definition.description,
+    priceMicros: 0,
     kind: ToolKind[definition.kind],
     risk: ToolRisk[definition.risk],
     ...(definition.http ? { http: { ...definition.http } } : {}),
