@@ -11,6 +11,7 @@ export * from './plan.events';
 export * from './task.events';
 export * from './run.events';
 export * from './task.state';
+export * from './agent-health';
 export * from './permissions';
 export * from './built-in-roles';
 export * from './name-reservation.rules';

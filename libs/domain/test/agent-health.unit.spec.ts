@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import {
+  agentHealthOf,
+  evolveAgentHealth,
+  failureText,
+  HEALTH_WINDOW_RUNS,
+  LAST_FAILURE_MAX_CHARS,
+  type AgentRunOutcomes,
+  type RunEvent,
+} from '../src';
+
+const T0 = Date.parse('2026-12-05T10:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+/** A follower of the run-* streams as lifecycle keeps one: two maps the fold's changes are applied to. */
+class Fold {
+  readonly running = new Map<string, string>();
+  readonly outcomes = new Map<string, AgentRunOutcomes>();
+  private clock = 0;
+
+  apply(event: RunEvent): this {
+    const change = evolveAgentHealth(
+      { agentOfRun: (id) => this.running.get(id), outcomesOf: (id) => this.outcomes.get(id) },
+      event,
+      at(++this.clock),
+    );
+    for (const runId of change.forget) this.running.delete(runId);
+    if (change.remember) this.running.set(change.remember.runId, change.remember.agentId);
+    if (change.agent) this.outcomes.set(change.agent.agentId, change.agent.outcomes);
+    return this;
+  }
+
+  health(agentId: string) {
+    return agentHealthOf(this.outcomes.get(agentId));
+  }
+}
+
+const started = (runId: string, agentId = 'a1', previousRunId = ''): RunEvent => ({
+  type: 'RunStarted',
+  data: { runId, taskId: 't', attempt: 1, agentId, definitionVersion: 1, model: 'm', runner: 'r', previousRunId },
+});
+const succeeded = (runId: string): RunEvent => ({ type: 'RunSucceeded', data: { runId, result: 'done' } });
+const failed = (runId: string, code = 'INTERNAL', reason = 'boom'): RunEvent => ({
+  type: 'RunFailed',
+  data: { runId, code, reason },
+});
+const stopped = (runId: string): RunEvent => ({ type: 'RunStopped', data: { runId, reason: 'lease lost' } });
+
+/** Runs r<from>..r<to> of agent a1, each started then ended by `end`. */
+function runs(fold: Fold, from: number, to: number, end: (runId: string) => RunEvent): Fold {
+  for (let i = from; i <= to; i++) fold.apply(started(`r${i}`)).apply(end(`r${i}`));
+  return fold;
+}
+
+describe('evolveAgentHealth', () => {
+  it('an agent none of whose runs has ended is UNKNOWN, with no heartbeat', () => {
+    const fold = new Fold().apply(started('r1'));
+    expect(fold.health('a1')).toEqual({
+      status: 'UNKNOWN',
+      lastHeartbeatTime: '',
+      recentRuns: 0,
+      recentFailures: 0,
+      lastFailure: '',
+    });
+    expect(fold.health('never-ran').status).toBe('UNKNOWN');
+  });
+
+  it('succeeded runs make it HEALTHY; the heartbeat is the newest end', () => {
+    const fold = runs(new Fold(), 1, 3, succeeded);
+    expect(fold.health('a1')).toEqual({
+      status: 'HEALTHY',
+      lastHeartbeatTime: at(6),
+      recentRuns: 3,
+      recentFailures: 0,
+      lastFailure: '',
+    });
+    expect(fold.running.size).toBe(0);
+  });
+
+  it('failures fewer than half are DEGRADED, half or more UNHEALTHY, naming the newest failure', () => {
+    const fold = runs(new Fold(), 1, 3, succeeded)
+      .apply(started('r4'))
+      .apply(failed('r4', 'INTERNAL', 'first'));
+    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentRuns: 4, recentFailures: 1 });
+    expect(fold.health('a1').lastFailure).toBe('INTERNAL: first');
+    fold.apply(started('r5')).apply(failed('r5', 'FAILED_PRECONDITION', 'no model server is configured'));
+    expect(fold.health('a1')).toMatchObject({
+      status: 'DEGRADED',
+      recentRuns: 5,
+      recentFailures: 2,
+      lastFailure: 'FAILED_PRECONDITION: no model server is configured',
+    });
+    fold.apply(started('r6')).apply(failed('r6', 'DEADLINE_EXCEEDED', 'slow'));
+    expect(fold.health('a1')).toMatchObject({ status: 'UNHEALTHY', recentRuns: 6, recentFailures: 3 });
+    expect(fold.health('a1').lastFailure).toBe('DEADLINE_EXCEEDED: slow');
+    // A success after the failures keeps the newest failure's text.
+    fold.apply(started('r7')).apply(succeeded('r7'));
+    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentFailures: 3 });
+    expect(fold.health('a1').lastFailure).toBe('DEADLINE_EXCEEDED: slow');
+  });
+
+  it('only the newest 10 counted runs count: old failures age out', () => {
+    const fold = runs(new Fold(), 1, 5, (id) => failed(id));
+    expect(fold.health('a1').status).toBe('UNHEALTHY');
+    runs(fold, 6, 14, succeeded);
+    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentRuns: HEALTH_WINDOW_RUNS, recentFailures: 1 });
+    runs(fold, 15, 15, succeeded);
+    expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 10, recentFailures: 0, lastFailure: '' });
+    expect(fold.outcomes.get('a1')).toHaveLength(HEALTH_WINDOW_RUNS);
+  });
+
+  it('a run ended from outside the agent is not counted: rejection, budget, cancellation, stop', () => {
+    const fold = runs(new Fold(), 1, 1, succeeded);
+    fold.apply(started('r2')).apply(failed('r2', 'PERMISSION_DENIED', 'alice rejected the approval'));
+    fold.apply(started('r3')).apply(failed('r3', 'RESOURCE_EXHAUSTED', 'the budget is exhausted'));
+    fold.apply(started('r4')).apply(failed('r4', 'CANCELLED', 'cancelled'));
+    fold.apply(started('r5')).apply(stopped('r5'));
+    expect(fold.health('a1')).toEqual({
+      status: 'HEALTHY',
+      lastHeartbeatTime: at(2),
+      recentRuns: 1,
+      recentFailures: 0,
+      lastFailure: '',
+    });
+    // Each of them is forgotten all the same.
+    expect(fold.running.size).toBe(0);
+    const onlyRejected = new Fold().apply(started('x1', 'a2')).apply(failed('x1', 'PERMISSION_DENIED', 'no'));
+    expect(onlyRejected.health('a2').status).toBe('UNKNOWN');
+  });
+
+  it('keeps agents apart and ignores endings of runs it never saw start', () => {
+    const fold = new Fold()
+      .apply(started('r1', 'a1'))
+      .apply(started('r2', 'a2'))
+      .apply(failed('r2'))
+      .apply(succeeded('r1'))
+      .apply(failed('unknown-run'))
+      .apply(failed('r2'));
+    expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 1 });
+    expect(fold.health('a2')).toMatchObject({ status: 'UNHEALTHY', recentRuns: 1, recentFailures: 1 });
+  });
+
+  it('forgets an abandoned attempt when the next one starts in its place', () => {
+    const fold = new Fold().apply(started('t-1')).apply(started('t-2', 'a1', 't-1'));
+    expect([...fold.running.keys()]).toEqual(['t-2']);
+    // A late end of the abandoned attempt counts nothing.
+    fold.apply(failed('t-1')).apply(succeeded('t-2'));
+    expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 1 });
+  });
+
+  it('steps between start and end change nothing', () => {
+    const fold = new Fold().apply(started('r1'));
+    const before = fold.health('a1');
+    fold.apply({ type: 'UsageCharged', data: { runId: 'r1', tokens: 5, costMicros: 0 } });
+    fold.apply({
+      type: 'ApprovalReceived',
+      data: { runId: 'r1', approvalId: 'ap', approved: false, decidedBy: 'alice', reason: '' },
+    });
+    expect(fold.health('a1')).toEqual(before);
+    expect(fold.running.get('r1')).toBe('a1');
+  });
+});
+
+describe('failureText', () => {
+  it('is "CODE: reason", at most 500 characters, never splitting a character', () => {
+    expect(failureText('INTERNAL', 'boom')).toBe('INTERNAL: boom');
+    const long = failureText('INTERNAL', 'x'.repeat(1000));
+    expect(long).toHaveLength(LAST_FAILURE_MAX_CHARS);
+    expect(long.endsWith('…')).toBe(true);
+    const emoji = failureText('INTERNAL', '😀'.repeat(600));
+    expect(Array.from(emoji)).toHaveLength(LAST_FAILURE_MAX_CHARS);
+    expect(emoji).not.toMatch(/[\ud800-\udbff]…$/);
+  });
+});
