@@ -92,10 +92,10 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     const card = inbox.getByRole('article', { name: `Approval: call the tool ${APPROVAL_TOOL}` });
     await card.waitFor();
     expect(await card.count()).toBe(1);
-    // What the agent wants and with which arguments: the reason the runtime recorded names the tool and its input.
+    // What the agent wants: the reason the runtime recorded names the tool (its input is the approval's arguments).
     const cardText = await card.innerText();
     expect(cardText).toContain(`demo-refunds (agent:${waitingTask!.assignedAgentId})`);
-    expect(cardText).toContain(`wants to call tool ${APPROVAL_TOOL} with {`);
+    expect(cardText).toContain(`wants to call tool ${APPROVAL_TOOL};`);
     const taskLink = card.getByRole('link', { name: 'Open the waiting task' });
     await taskLink.waitFor();
     expect(await taskLink.getAttribute('href')).toBe(`/tasks/${waitingTask!.id}`);

@@ -304,6 +304,7 @@ export class AccessModel {
       case 'ApprovalGranted':
       case 'ApprovalRejected':
       case 'ApprovalExpired':
+      case 'ApprovalWithdrawn':
       case 'BudgetSet':
       case 'UsageRecorded':
         // Approvals and budgets live in their own categories, which this model does not follow.

@@ -13,8 +13,16 @@ export const RequestApprovalBodySchema = z.object({
   action: z.string(),
   /** What it acts on, e.g. tools/<id>. */
   resource: z.string().optional(),
-  /** Shown to the person deciding. */
+  /** Shown to the person deciding: why the action needs approval (its input goes in argumentsJson). */
   reason: z.string().optional(),
+  /** The action's input as the agent gave it, e.g. a tool call's arguments as JSON; kept up to 16384 characters (Approval.arguments_json). */
+  argumentsJson: z.string().optional(),
+  /**
+   * The run that asks (`<taskId>-<attempt>`). Once it is no longer its task's
+   * running attempt (cancelled, abandoned, ended) while the approval is still
+   * pending, governance withdraws the approval (WITHDRAWN).
+   */
+  runId: z.string().optional(),
   /** 0 or absent: one hour. */
   ttlSeconds: z.number().optional(),
   /** Optional idempotency key: a retry with it records the approval once. */

@@ -7,7 +7,7 @@ import { eventFamily, type EventOf } from './event-family';
  *   tenant-<tenantId>       TenantCreated
  *   principal-<principalId> PrincipalCreated, ApiKeyCreated, ApiKeyRevoked
  *   policy-<tenantId>       RoleDefined, RoleAssigned, RoleRevoked, PolicyRuleAdded, PolicyRuleRemoved
- *   approval-<approvalId>   ApprovalRequested, ApprovalGranted, ApprovalRejected, ApprovalExpired
+ *   approval-<approvalId>   ApprovalRequested, ApprovalGranted, ApprovalRejected, ApprovalExpired, ApprovalWithdrawn
  *   budget-<scopeKey>       BudgetSet, UsageRecorded   (scopeKey: "tenant" or "agent-<agentId>")
  * The access-control projections (authentication, casbin enforcers) are
  * built from these events alone. No event ever carries an API key's secret:
@@ -63,6 +63,9 @@ export const PolicyRuleAddedSchema = z.object({
 });
 export const PolicyRuleRemovedSchema = z.object({ ruleId: z.string() });
 
+/** The most of an action's input an approval keeps (Approval.arguments_json). */
+export const MAX_APPROVAL_ARGUMENTS_CHARS = 16_384;
+
 export const ApprovalRequestedSchema = z.object({
   approvalId: z.string(),
   subject: z.string(),
@@ -70,10 +73,18 @@ export const ApprovalRequestedSchema = z.object({
   resource: z.string(),
   reason: z.string(),
   expireTime: isoTime,
+  /** The action's input as the agent gave it (a tool call's arguments as JSON), cut at MAX_APPROVAL_ARGUMENTS_CHARS; absent in logs from before it was kept. */
+  argumentsJson: z.string().default(''),
+  /** Set when argumentsJson was cut. */
+  argumentsTruncated: z.boolean().default(false),
+  /** The run that asks (`<taskId>-<attempt>`); '' when no run asks. Once that run is no longer its task's running attempt, governance withdraws the approval. */
+  runId: z.string().default(''),
 });
 export const ApprovalGrantedSchema = z.object({ approvalId: z.string(), decidedBy: z.string(), reason: z.string() });
 export const ApprovalRejectedSchema = ApprovalGrantedSchema;
 export const ApprovalExpiredSchema = z.object({ approvalId: z.string() });
+/** Nobody decided before the run that asked ended or was given up (cancelled, abandoned, a newer attempt started). */
+export const ApprovalWithdrawnSchema = z.object({ approvalId: z.string(), reason: z.string() });
 
 export const BudgetSetSchema = z.object({
   scope: z.enum(['TENANT', 'AGENT']),
@@ -105,6 +116,7 @@ export const GovernanceEventSchemas = {
   ApprovalGranted: ApprovalGrantedSchema,
   ApprovalRejected: ApprovalRejectedSchema,
   ApprovalExpired: ApprovalExpiredSchema,
+  ApprovalWithdrawn: ApprovalWithdrawnSchema,
   BudgetSet: BudgetSetSchema,
   UsageRecorded: UsageRecordedSchema,
 } as const;

@@ -14,5 +14,6 @@ export type { RecordedChatRequest, ScriptedModelServer, ScriptedReply } from './
 export { firstEvent } from './first-event';
 export type { FirstEventOptions } from './first-event';
 export { taskEnd } from './task-end';
+export { taskHistory } from './task-history';
 export { startOidcTestProvider } from './oidc-test-provider';
 export type { OidcTestProvider, OidcTestProviderOptions, OidcTestUser } from './oidc-test-provider';

@@ -1,5 +1,5 @@
 import { ACCESS_MODEL_CATEGORIES, AccessModel, AccessModelError } from '@aos/access-control';
-import { GovernanceCategories, QueueGroups } from '@aos/contracts';
+import { GovernanceCategories, QueueGroups, RUN_CATEGORY, TASK_CATEGORY } from '@aos/contracts';
 import type { AosConfig } from '@aos/config';
 import { describeError } from '@aos/errors';
 import type { RecordedEvent } from '@aos/event-store';
@@ -7,6 +7,7 @@ import { startService, type RunningService, type StartServiceOptions } from '@ao
 import { AccessHandler } from './access/access.handler';
 import { ApprovalExpiry } from './approval/approval.expiry';
 import { ApprovalHandler } from './approval/approval.handler';
+import { ApprovalWithdrawal, TaskAttempts } from './approval/approval.withdrawal';
 import { bootstrapAdmin } from './bootstrap-admin';
 import { BudgetHandler } from './budget/budget.handler';
 import { governancePipeline, type GovernanceDeps } from './governance.deps';
@@ -25,7 +26,9 @@ const ACCESS_CATEGORIES: readonly string[] = ACCESS_MODEL_CATEGORIES;
  * Starts the governance service: follows the governance streams into the
  * write model and the access model, records the bootstrap admin when the log
  * has no tenant, schedules the expiry of pending approvals, and only then
- * answers on NATS, so no request is decided against a half-built state.
+ * answers on NATS, so no request is decided against a half-built state. It
+ * also follows the task-* and run-* streams (read only): an approval whose
+ * run is no longer its task's running attempt is withdrawn.
  */
 export function startGovernance(config: AosConfig, options: StartGovernanceOptions = {}): Promise<GovernanceService> {
   return startService(
@@ -53,8 +56,7 @@ export function startGovernance(config: AosConfig, options: StartGovernanceOptio
             host.logger.error(`access model skipped an event: ${describeError(err)}`, 'governance');
           }
         };
-        // One subscription per governance category (the service never reads the rest of the log)
-        // feeds the write model, the access model and the request index alike.
+        // One subscription per governance category feeds the write model, the access model and the request index alike.
         for (const category of Object.values(GovernanceCategories)) {
           const feedsAccess = ACCESS_CATEGORIES.includes(category);
           host.follow(category, { category }, (e) => {
@@ -63,14 +65,27 @@ export function startGovernance(config: AosConfig, options: StartGovernanceOptio
             pipeline.requests.apply(e);
           });
         }
+        // Which attempt of each task runs: a pending approval of a run that stopped counting is withdrawn.
+        const attempts = new TaskAttempts();
+        const attemptFollows = [TASK_CATEGORY, RUN_CATEGORY].map((category) =>
+          host.follow(category, { category }, (e) => attempts.apply(e)),
+        );
         await host.caughtUp(() => `${projection.eventsApplied} governance events`);
 
         const deps: GovernanceDeps = { pipeline, projection, access, now: () => new Date() };
         await bootstrapAdmin(deps, config, host.logger);
         const expiry = new ApprovalExpiry(deps, host.logger);
-        projection.onApprovalPending = (record) => expiry.schedule(record);
+        const withdrawal = new ApprovalWithdrawal(deps, attempts, attemptFollows, host.logger);
+        projection.onApprovalPending = (record) => {
+          expiry.schedule(record);
+          withdrawal.consider(record);
+        };
         expiry.start();
-        host.onClose(() => expiry.stop());
+        withdrawal.start();
+        host.onClose(() => {
+          expiry.stop();
+          withdrawal.stop();
+        });
 
         return {
           module: GovernanceModule.forRoot({

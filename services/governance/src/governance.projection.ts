@@ -41,6 +41,10 @@ export interface ApprovalRecord extends StreamRecord<ExistingApproval> {
   readonly action: string;
   readonly resource: string;
   readonly reason: string;
+  readonly argumentsJson: string;
+  readonly argumentsTruncated: boolean;
+  /** The run that asked ('' when none): its end withdraws the approval. */
+  readonly runId: string;
   readonly decidedBy: string;
   readonly decisionReason: string;
   readonly createTime: string;
@@ -204,7 +208,7 @@ export class GovernanceProjection {
     const at = { revision: event.revision, logPosition: event.position };
     let record: ApprovalRecord;
     if (parsed.type === 'ApprovalRequested') {
-      const { subject, action, resource, reason } = parsed.data;
+      const { subject, action, resource, reason, argumentsJson, argumentsTruncated, runId } = parsed.data;
       record = {
         state,
         ...at,
@@ -213,6 +217,9 @@ export class GovernanceProjection {
         action,
         resource,
         reason,
+        argumentsJson,
+        argumentsTruncated,
+        runId,
         decidedBy: '',
         decisionReason: '',
         createTime: event.time,
@@ -222,6 +229,8 @@ export class GovernanceProjection {
       space.approvalOrder.push(parsed.data.approvalId);
     } else if (parsed.type === 'ApprovalExpired') {
       record = { ...previous!, state, ...at, decideTime: event.time };
+    } else if (parsed.type === 'ApprovalWithdrawn') {
+      record = { ...previous!, state, ...at, decisionReason: parsed.data.reason, decideTime: event.time };
     } else {
       record = {
         ...previous!,

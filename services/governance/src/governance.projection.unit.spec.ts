@@ -85,6 +85,8 @@ describe('GovernanceProjection', () => {
       recorded('approval', 'a1', 1, 'ApprovalGranted', { approvalId: 'a1', decidedBy: 'user:p0', reason: 'ok' }),
     );
     expect(pending.map((r) => r.state.approvalId)).toEqual(['a1']);
+    // Written before approvals kept the action's input and the asking run: folds as none.
+    expect(pending[0]).toMatchObject({ argumentsJson: '', argumentsTruncated: false, runId: '' });
     expect(projection.approval('acme', 'a1')).toMatchObject({
       state: { status: 'APPROVED' },
       decidedBy: 'user:p0',

@@ -97,6 +97,31 @@ function call<T, B = unknown>(subject: Subject<B, unknown>, ctx: RequestContext,
   return client.request(subject, ctx, body as B) as Promise<unknown> as Promise<T>;
 }
 
+/** Appends to a task stream what routing would (governance only reads task-* and run-*). */
+async function appendTaskEvents(
+  taskId: string,
+  events: { type: string; data: object }[],
+  revision: number | 'no_stream' = 'no_stream',
+): Promise<void> {
+  await store.append(
+    { tenantId: 'acme', category: 'task', id: taskId },
+    events.map(({ type, data }) => ({
+      id: randomUUID(),
+      type,
+      data,
+      metadata: {
+        tenantId: 'acme',
+        actor: { kind: 'service', id: 'routing' },
+        correlationId: `submit-${taskId}`,
+        causationId: `submit-${taskId}`,
+        requestId: randomUUID(),
+        schemaVersion: 1,
+      },
+    })),
+    { expectedRevision: revision === 'no_stream' ? 'no_stream' : revision - 1 },
+  );
+}
+
 async function expectCode(promise: Promise<unknown>, code: ErrorCode, field?: string): Promise<AosError> {
   const err = await promise.then(
     () => {
@@ -490,6 +515,107 @@ describe('approvals', () => {
     expect(pending.approvals.every((a) => a.state === 'PENDING')).toBe(true);
     const events = await store.readStream({ tenantId: 'acme', category: 'approval', id: shortLived.id });
     expect(events.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalExpired']);
+  });
+
+  it('keeps the arguments the agent gave, cut at 16384 characters with the flag', async () => {
+    const ask = (argumentsJson: string) =>
+      call<Approval>(GovernanceSubjects.requestApproval, ctxOf('acme', 'runtime'), {
+        subject: 'agent:payer',
+        action: 'tools.call',
+        resource: 'tools/pay',
+        reason: 'needs approval: rule r1',
+        argumentsJson,
+      });
+    const small = await ask('{"order":42,"amount":"19.90"}');
+    expect(small).toMatchObject({ argumentsJson: '{"order":42,"amount":"19.90"}', argumentsTruncated: false });
+    const long = `{"note":"${'x'.repeat(20_000)}"}`;
+    const cut = await ask(long);
+    expect(cut.argumentsJson).toBe(long.slice(0, 16_384));
+    expect(cut.argumentsTruncated).toBe(true);
+    const listed = await call<ListApprovalsResponse>(GovernanceSubjects.listApprovals, acmeAdmin, {
+      state: 'PENDING',
+    });
+    expect(listed.approvals.find((a) => a.id === cut.id)).toMatchObject({ argumentsTruncated: true });
+    expect(listed.approvals.find((a) => a.id === cut.id)?.argumentsJson).toHaveLength(16_384);
+    await expectCode(
+      call(GovernanceSubjects.requestApproval, ctxOf('acme', 'runtime'), {
+        subject: 'agent:payer',
+        action: 'tools.call',
+        runId: 'no run',
+      }),
+      'INVALID_ARGUMENT',
+      'run_id',
+    );
+  });
+
+  it('is withdrawn once the run that asked is no longer its task running attempt, and then cannot be decided', async () => {
+    const taskId = `task_${randomUUID().slice(0, 8)}`;
+    await appendTaskEvents(taskId, [
+      {
+        type: 'TaskSubmitted',
+        data: {
+          taskId,
+          text: 'refund order 42',
+          requiredCapabilities: [],
+          requestedAgentId: '',
+          priority: 'NORMAL',
+          submittedBy: 'user:p',
+        },
+      },
+      {
+        type: 'TaskRouted',
+        data: {
+          taskId,
+          agentId: 'payer',
+          cause: 'submitted',
+          decision: { router: 'lexical', chosenAgentId: 'payer', candidates: [], rationale: '' },
+        },
+      },
+      { type: 'TaskStarted', data: { taskId, runId: `${taskId}-1`, attempt: 1, agentId: 'payer', runner: 'r1' } },
+    ]);
+    const asked = () =>
+      call<Approval>(GovernanceSubjects.requestApproval, ctxOf('acme', 'runtime'), {
+        subject: 'agent:payer',
+        action: 'tools.call',
+        resource: 'tools/pay',
+        reason: 'needs approval',
+        runId: `${taskId}-1`,
+        requestId: `${taskId}-1/approval/call-1`,
+      });
+    const pending = await asked();
+    expect(pending.state).toBe('PENDING');
+    // The run still runs: nothing withdraws it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      (
+        await call<ListApprovalsResponse>(GovernanceSubjects.listApprovals, acmeAdmin, { state: 'PENDING' })
+      ).approvals.map((a) => a.id),
+    ).toContain(pending.id);
+
+    await appendTaskEvents(
+      taskId,
+      [{ type: 'TaskCancelled', data: { taskId, reason: 'not needed', cancelledBy: 'user:p' } }],
+      3,
+    );
+    const withdrawn = async () =>
+      (
+        await call<ListApprovalsResponse>(GovernanceSubjects.listApprovals, acmeAdmin, { state: 'WITHDRAWN' })
+      ).approvals.find((a) => a.id === pending.id);
+    await expect.poll(withdrawn, { timeout: 10_000, interval: 100 }).toMatchObject({
+      state: 'WITHDRAWN',
+      decisionReason: `task ${taskId} was cancelled before anyone decided`,
+    });
+    const refused = await expectCode(decide(pending.id, true), 'FAILED_PRECONDITION');
+    expect(refused.message).toContain(`approval ${pending.id} is WITHDRAWN`);
+    const pendingNow = await call<ListApprovalsResponse>(GovernanceSubjects.listApprovals, acmeAdmin, {
+      state: 'PENDING',
+    });
+    expect(pendingNow.approvals.map((a) => a.id)).not.toContain(pending.id);
+    // A retried request of the gone run gets the same, withdrawn approval; the log holds one withdrawal.
+    expect(await asked()).toMatchObject({ id: pending.id });
+    const events = await store.readStream({ tenantId: 'acme', category: 'approval', id: pending.id });
+    expect(events.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalWithdrawn']);
+    expect(events[1]?.metadata.actor).toEqual({ kind: 'system', id: 'governance' });
   });
 });
 

@@ -3,15 +3,16 @@ import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError
 
 /**
  * The Approval aggregate (stream `approval-<approvalId>`): a person's yes or
- * no to one risky action, requested → approved | rejected | expired. Once
- * decided or expired it never changes again.
+ * no to one risky action, requested → approved | rejected | expired |
+ * withdrawn (the run that asked ended first). Once it is no longer pending it
+ * never changes again.
  */
 
 export type ApprovalEvent = Extract<
   GovernanceEvent,
-  { type: 'ApprovalRequested' | 'ApprovalGranted' | 'ApprovalRejected' | 'ApprovalExpired' }
+  { type: 'ApprovalRequested' | 'ApprovalGranted' | 'ApprovalRejected' | 'ApprovalExpired' | 'ApprovalWithdrawn' }
 >;
-export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'WITHDRAWN';
 
 export interface ExistingApproval {
   status: ApprovalStatus;
@@ -30,6 +31,9 @@ export type RequestApproval = {
   resource: string;
   reason: string;
   expireTime: string;
+  argumentsJson: string;
+  argumentsTruncated: boolean;
+  runId: string;
 };
 export type DecideApproval = {
   type: 'DecideApproval';
@@ -41,7 +45,9 @@ export type DecideApproval = {
   now: string;
 };
 export type ExpireApproval = { type: 'ExpireApproval'; approvalId: string; now: string };
-export type ApprovalCommand = RequestApproval | DecideApproval | ExpireApproval;
+/** The run that asked is gone (see ApprovalWithdrawal): nobody would receive a decision. */
+export type WithdrawApproval = { type: 'WithdrawApproval'; approvalId: string; reason: string };
+export type ApprovalCommand = RequestApproval | DecideApproval | ExpireApproval | WithdrawApproval;
 
 export function decideApproval(command: ApprovalCommand, state: ApprovalAggregateState): ApprovalEvent[] {
   if (command.type === 'RequestApproval') {
@@ -53,17 +59,21 @@ export function decideApproval(command: ApprovalCommand, state: ApprovalAggregat
   if (state.status !== 'PENDING') {
     throw new FailedPreconditionError(`approval ${state.approvalId} is ${state.status}, not PENDING`);
   }
-  const expired = Date.parse(command.now) >= Date.parse(state.expireTime);
+  const expired = (now: string) => Date.parse(now) >= Date.parse(state.expireTime);
   switch (command.type) {
     case 'DecideApproval': {
       // Past its expiry a request can no longer be granted, even if the timer has not recorded that yet.
-      if (expired) throw new FailedPreconditionError(`approval ${state.approvalId} expired at ${state.expireTime}`);
+      if (expired(command.now))
+        throw new FailedPreconditionError(`approval ${state.approvalId} expired at ${state.expireTime}`);
       const data = { approvalId: state.approvalId, decidedBy: command.decidedBy, reason: command.reason };
       return [command.approve ? { type: 'ApprovalGranted', data } : { type: 'ApprovalRejected', data }];
     }
     case 'ExpireApproval':
-      if (!expired) throw new FailedPreconditionError(`approval ${state.approvalId} expires at ${state.expireTime}`);
+      if (!expired(command.now))
+        throw new FailedPreconditionError(`approval ${state.approvalId} expires at ${state.expireTime}`);
       return [{ type: 'ApprovalExpired', data: { approvalId: state.approvalId } }];
+    case 'WithdrawApproval':
+      return [{ type: 'ApprovalWithdrawn', data: { approvalId: state.approvalId, reason: command.reason } }];
     default:
       return assertNever(command);
   }
@@ -83,6 +93,8 @@ export function evolveApproval(state: ApprovalAggregateState, event: ApprovalEve
       return { ...state, status: 'REJECTED' };
     case 'ApprovalExpired':
       return { ...state, status: 'EXPIRED' };
+    case 'ApprovalWithdrawn':
+      return { ...state, status: 'WITHDRAWN' };
     default:
       return assertNever(event);
   }

@@ -11,8 +11,12 @@ const requested: ApprovalEvent = {
     resource: 'tools/pay',
     reason: 'refund',
     expireTime: '2030-01-01T01:00:00.000Z',
+    argumentsJson: '{"amount":5}',
+    argumentsTruncated: false,
+    runId: 't1-1',
   },
 };
+const withdraw = { type: 'WithdrawApproval', approvalId: 'a1', reason: 'task t1 was cancelled' } as const;
 const before = '2030-01-01T00:30:00.000Z';
 const after = '2030-01-01T01:00:00.000Z';
 const decide = (approve: boolean, now = before) =>
@@ -61,6 +65,34 @@ describe('approval decider', () => {
     expect(() =>
       decideApproval({ type: 'ExpireApproval', approvalId: 'a1', now: after }, given([requested, ...expired])),
     ).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION' }));
+  });
+
+  it('withdraws a pending approval with the reason, and only once', () => {
+    const withdrawn = decideApproval(withdraw, given([requested]));
+    expect(withdrawn).toEqual([
+      { type: 'ApprovalWithdrawn', data: { approvalId: 'a1', reason: 'task t1 was cancelled' } },
+    ]);
+    expect(given([requested, ...withdrawn])).toMatchObject({ status: 'WITHDRAWN' });
+    expect(() => decideApproval(withdraw, given([requested, ...withdrawn]))).toThrow(
+      expect.objectContaining({ code: 'FAILED_PRECONDITION' }),
+    );
+  });
+
+  it('refuses to decide a withdrawn approval with FAILED_PRECONDITION naming it', () => {
+    const withdrawn = decideApproval(withdraw, given([requested]));
+    expect(() => decideApproval(decide(true), given([requested, ...withdrawn]))).toThrow(
+      expect.objectContaining({
+        code: 'FAILED_PRECONDITION',
+        message: expect.stringMatching(/approval a1 is WITHDRAWN/),
+      }),
+    );
+  });
+
+  it('does not withdraw a decided approval', () => {
+    const granted = decideApproval(decide(true), given([requested]));
+    expect(() => decideApproval(withdraw, given([requested, ...granted]))).toThrow(
+      expect.objectContaining({ code: 'FAILED_PRECONDITION' }),
+    );
   });
 
   it('answers NOT_FOUND for an unknown approval', () => {

@@ -23,6 +23,9 @@ export class ApprovalHandler {
       resource: command.resource,
       reason: command.reason,
       expireTime,
+      argumentsJson: command.argumentsJson,
+      argumentsTruncated: command.argumentsTruncated,
+      runId: command.runId,
     });
   }
 

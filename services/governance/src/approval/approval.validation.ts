@@ -1,4 +1,10 @@
-import type { DecideApprovalRequest, ListApprovalsRequest } from '@aos/contracts';
+import {
+  MAX_APPROVAL_ARGUMENTS_CHARS,
+  taskIdOfRun,
+  type DecideApprovalRequest,
+  type ListApprovalsRequest,
+  type RequestApprovalBody,
+} from '@aos/contracts';
 import { InvalidArgumentError } from '@aos/errors';
 import {
   LIMITS,
@@ -17,17 +23,7 @@ import {
 } from '../governance.request';
 import type { ApprovalStatus } from './approval.decider';
 
-/** The body of `GovernanceSubjects.requestApproval` (internal: runtime → governance). */
-export interface RequestApprovalBody {
-  subject: string;
-  action: string;
-  resource?: string;
-  reason?: string;
-  /** 0 or absent: one hour. */
-  ttlSeconds?: number;
-  /** Optional idempotency key: a retry with it records the approval once. */
-  requestId?: string;
-}
+export type { RequestApprovalBody };
 
 export interface RequestApprovalCommand {
   requestId: string;
@@ -35,6 +31,10 @@ export interface RequestApprovalCommand {
   action: string;
   resource: string;
   reason: string;
+  /** Cut at MAX_APPROVAL_ARGUMENTS_CHARS. */
+  argumentsJson: string;
+  argumentsTruncated: boolean;
+  runId: string;
   ttlSeconds: number;
 }
 export interface DecideApprovalCommand {
@@ -53,7 +53,7 @@ export interface ListApprovalsQuery {
 
 export const DEFAULT_APPROVAL_TTL_SECONDS = 3600;
 export const MAX_APPROVAL_TTL_SECONDS = 30 * 24 * 3600;
-const STATES = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED'] as const;
+const STATES = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'] as const;
 
 export function validateRequestApproval(
   body: RequestApprovalBody | undefined,
@@ -73,8 +73,29 @@ export function validateRequestApproval(
     action: validateAction('action', request.action),
     resource: validateResource('resource', request.resource),
     reason: validateText('reason', request.reason, LIMITS.reason),
+    ...validateArguments(request.argumentsJson),
+    runId: validateRunId(request.runId),
     ttlSeconds: ttl === 0 ? DEFAULT_APPROVAL_TTL_SECONDS : ttl,
   };
+}
+
+/** An action's input is kept as given, but at most MAX_APPROVAL_ARGUMENTS_CHARS of it (then flagged as cut). */
+function validateArguments(value: unknown): { argumentsJson: string; argumentsTruncated: boolean } {
+  if (value === undefined) return { argumentsJson: '', argumentsTruncated: false };
+  if (typeof value !== 'string') throw new InvalidArgumentError('arguments_json', 'must be a string');
+  const argumentsTruncated = value.length > MAX_APPROVAL_ARGUMENTS_CHARS;
+  return {
+    argumentsJson: argumentsTruncated ? value.slice(0, MAX_APPROVAL_ARGUMENTS_CHARS) : value,
+    argumentsTruncated,
+  };
+}
+
+function validateRunId(value: unknown): string {
+  if (value === undefined || value === '') return '';
+  if (typeof value !== 'string' || taskIdOfRun(value) === undefined) {
+    throw new InvalidArgumentError('run_id', 'must be a run id <taskId>-<attempt>');
+  }
+  return value;
 }
 
 export function validateDecideApproval(body: DecideApprovalRequest | undefined): DecideApprovalCommand {

@@ -26,7 +26,7 @@ export const FOLLOWED_CATEGORIES = [
   GovernanceCategories.approval,
 ] as const;
 
-export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'WITHDRAWN';
 
 export interface ApprovalView {
   approvalId: string;
@@ -140,11 +140,14 @@ export class RuntimeModel {
 
   /**
    * Resolves once the approval is decided (granted, rejected or expired) in
-   * the log; rejects when `signal` aborts first.
+   * the log; rejects when `signal` aborts first. A withdrawn approval never
+   * resolves: governance withdraws it only once its run is no longer the
+   * task's running attempt, so that run's signal aborts (its runner learns it
+   * lost the attempt) and the run stops the usual way, recording no decision.
    */
   decidedApproval(tenantId: string, approvalId: string, signal: AbortSignal): Promise<ApprovalView> {
     const known = this.approval(tenantId, approvalId);
-    if (known && known.status !== 'PENDING') return Promise.resolve(known);
+    if (known && known.status !== 'PENDING' && known.status !== 'WITHDRAWN') return Promise.resolve(known);
     return new Promise<ApprovalView>((resolve, reject) => {
       const key = `${tenantId}\u0000${approvalId}`;
       const waiters = this.approvalWaiters.get(key) ?? new Set<Waiter>();
@@ -235,11 +238,20 @@ export class RuntimeModel {
       case 'ApprovalExpired':
         approval = { approvalId: parsed.data.approvalId, status: 'EXPIRED', decidedBy: '', reason: 'expired' };
         break;
+      case 'ApprovalWithdrawn':
+        approval = {
+          approvalId: parsed.data.approvalId,
+          status: 'WITHDRAWN',
+          decidedBy: '',
+          reason: parsed.data.reason,
+        };
+        break;
       default:
         return;
     }
     approvals.set(approval.approvalId, approval);
-    if (approval.status === 'PENDING') return;
+    // A withdrawn approval's waiters end with their run's signal (see decidedApproval).
+    if (approval.status === 'PENDING' || approval.status === 'WITHDRAWN') return;
     const key = `${tenantId}\u0000${approval.approvalId}`;
     const waiters = this.approvalWaiters.get(key);
     this.approvalWaiters.delete(key);

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { evolveTask, initialTaskState, type AgentEvent, type TaskHistoryEvent } from '@aos/contracts';
+import { taskHistory } from '@aos/testing';
 import { evolveAgent, isRunnable, type AgentView, type TaskView } from './views';
 
-const decision = { router: 'lexical' as const, chosenAgentId: 'a1', candidates: [], rationale: '' };
-const submitted: TaskHistoryEvent = {
-  type: 'TaskSubmitted',
-  data: {
-    taskId: 't1',
-    text: 'refund order 7',
-    requiredCapabilities: [],
-    requestedAgentId: '',
-    priority: 'NORMAL',
-    submittedBy: 'user:u',
-  },
-};
-const routed: TaskHistoryEvent = {
-  type: 'TaskRouted',
-  data: { taskId: 't1', agentId: 'a1', cause: 'submitted', decision },
-};
-const startedBy = (attempt: number): TaskHistoryEvent => ({
-  type: 'TaskStarted',
-  data: { taskId: 't1', runId: `t1-${attempt}`, attempt, agentId: 'a1', runner: 'r' },
-});
-const abandoned: TaskHistoryEvent = {
-  type: 'TaskAttemptAbandoned',
-  data: { taskId: 't1', runId: 't1-1', attempt: 1, runner: 'r', reason: 'lease expired' },
-};
+const { submitted, routed, started: startedBy, abandoned: abandonedIn } = taskHistory('t1', 'a1');
+const abandoned = abandonedIn(1);
 
 const definition = {
   name: 'n',

@@ -139,7 +139,8 @@ export class GovernedToolCall {
           action: TOOLS_CALL_ACTION,
           resource: `tools/${tool.toolId}`,
           toolId: tool.toolId,
-          reason: `wants to call tool ${tool.name} with ${request.argumentsJson}; ${verdict.reason}`,
+          reason: `wants to call tool ${tool.name}; ${verdict.reason}`,
+          argumentsJson: request.argumentsJson,
         });
         if (decided.status === 'APPROVED') {
           return this.execute(run, request, verdict.tool, 'APPROVED', approvedReason(decided), record);
@@ -227,14 +228,20 @@ export interface ApprovalAsk {
   resource: string;
   /** Recorded in ApprovalAwaited: the tool's id (`builtin:<name>` for a built-in tool). */
   toolId: string;
-  /** What the agent wants, for the person deciding. */
+  /** What the agent wants and why it needs approval, for the person deciding. */
   reason: string;
+  /** The call's input as the agent gave it (JSON): governance keeps it beside the reason (Approval.arguments_json). */
+  argumentsJson: string;
 }
 
 /**
  * Asks governance for a person's approval of the call and waits for the
  * decision, recording ApprovalAwaited (routing derives WAITING_APPROVAL from
- * it) and ApprovalReceived in the run.
+ * it) and ApprovalReceived in the run. Every governed call that waits for a
+ * person comes here: the model loop's and an external agent's tool calls
+ * (GovernedToolCall), and the built-in context tools. The approval names the
+ * run, so governance withdraws it if the run stops counting before anyone
+ * decides; the wait then ends with the run's signal.
  */
 export async function awaitApproval(
   deps: { governance: GovernancePort; catalog: Pick<ToolCatalog, 'decidedApproval'> },
@@ -246,6 +253,8 @@ export async function awaitApproval(
     action: ask.action,
     resource: ask.resource,
     reason: truncate(`task ${run.taskId} (run ${run.runId}) ${ask.reason}`, 1000),
+    argumentsJson: ask.argumentsJson,
+    runId: run.runId,
     ttlSeconds: APPROVAL_TTL_SECONDS,
     requestId: `${run.runId}/approval/${ask.callId}`,
   });

@@ -194,7 +194,8 @@ export class BuiltinToolCalls {
           action,
           resource,
           toolId,
-          reason: `wants ${name} of ${scope}/${key}${name === CONTEXT_GET ? '' : ` with ${request.argumentsJson}`}; ${policy.reason}`,
+          reason: `wants ${name} of ${scope}/${key}; ${policy.reason}`,
+          argumentsJson: request.argumentsJson,
         });
         if (decided.status === 'APPROVED') return execute('APPROVED', approvedReason(decided));
         const why = refusedApproval(decided, `${name} of ${scope}/${key}`);
