@@ -15,5 +15,6 @@ export { firstEvent } from './first-event';
 export type { FirstEventOptions } from './first-event';
 export { taskEnd } from './task-end';
 export { taskHistory } from './task-history';
+export { requireApproval } from './approval-rule';
 export { startOidcTestProvider } from './oidc-test-provider';
 export type { OidcTestProvider, OidcTestProviderOptions, OidcTestUser } from './oidc-test-provider';

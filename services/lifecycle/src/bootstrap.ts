@@ -1,4 +1,4 @@
-import { AGENT_CATEGORY, QueueGroups } from '@aos/contracts';
+import { AGENT_CATEGORY, QueueGroups, RUN_CATEGORY } from '@aos/contracts';
 import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { AgentHandler } from './agent/agent.handler';
@@ -10,7 +10,8 @@ export type StartLifecycleOptions = StartServiceOptions;
 
 /**
  * Starts the lifecycle service in this process: replays the `agent-*`
- * streams into memory, then answers AgentService's subjects on NATS.
+ * streams into memory, and the runtime's `run-*` streams into the agents'
+ * health, then answers AgentService's subjects on NATS.
  */
 export function startLifecycle(config: AosConfig, options: StartLifecycleOptions = {}): Promise<LifecycleService> {
   return startService(
@@ -31,7 +32,11 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
           projection.apply(e);
           handler.pipeline.requests.apply(e);
         });
-        await host.caughtUp(() => `${projection.eventsApplied} agent events`);
+        // Only read: an agent's health comes from its runs' outcomes, which the runtime writes.
+        host.follow('run', { category: RUN_CATEGORY }, (e) => projection.health.apply(e));
+        await host.caughtUp(
+          () => `${projection.eventsApplied} agent events, ${projection.health.eventsApplied} run events`,
+        );
         return { module: LifecycleModule.forRoot(handler) };
       },
     },

@@ -9,7 +9,6 @@ import {
   parseTaskEvent,
   type Agent,
   type Event,
-  type PolicyRule,
   type Task,
   type TaskStep,
   type Tool,
@@ -19,6 +18,7 @@ import type { AosClient } from '@aos/grpc-client';
 import { ServiceProcess, serviceEntry } from '@aos/launcher';
 import {
   firstEvent,
+  requireApproval,
   startMcpTestServer,
   startScriptedModelServer,
   startTestStack,
@@ -124,20 +124,6 @@ async function agent(name: string, toolIds: string[], instructions = ''): Promis
 
 function submit(text: string, agentId: string): Promise<Task> {
   return api.tasks.submitTask({ task: { text, agentId } as Partial<Task> as Task, requestId: rid() });
-}
-
-/** A policy rule: the agent's calls of the tool wait for a person's approval. */
-function requireApproval(agentId: string, toolId: string): Promise<PolicyRule> {
-  return api.governance.addPolicyRule({
-    rule: {
-      subject: `agent:${agentId}`,
-      action: 'tools.call',
-      resource: `tools/${toolId}`,
-      effect: 'ALLOW' as PolicyRule['effect'],
-      requiresApproval: true,
-    } as PolicyRule,
-    requestId: rid(),
-  });
 }
 
 function getTask(id: string, minPosition = 0): Promise<Task> {
@@ -338,7 +324,7 @@ describe('the runtime runs routed tasks', () => {
   });
 
   it('(c) waits for a person to approve a tool the policy guards; a rejection fails the task', async () => {
-    await requireApproval(billing.id, tools.refund!.id);
+    await requireApproval(api, billing.id, tools.refund!.id);
 
     model.scriptFor(
       'case-c1',
@@ -499,7 +485,7 @@ describe('the runtime runs routed tasks', () => {
 
   it("(f) records each step of a run with an approval once, by the step's owner: the task's stream holds no copy", async () => {
     const clerk = await agent('clerk', [tools.refund!.id]);
-    await requireApproval(clerk.id, tools.refund!.id);
+    await requireApproval(api, clerk.id, tools.refund!.id);
     model.scriptFor(
       'case-f',
       { toolCalls: [{ id: 'call-f1', name: 'refund', arguments: { invoice: '7' } }] },

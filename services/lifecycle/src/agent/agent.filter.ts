@@ -1,4 +1,4 @@
-import { foldName, type AgentDefinition } from '@aos/domain';
+import { foldName, type AgentDefinition, type HealthStatusName } from '@aos/domain';
 import { assertNever, InvalidArgumentError } from '@aos/errors';
 import type { AgentLifecycleState } from './agent.decider';
 
@@ -8,7 +8,7 @@ import type { AgentLifecycleState } from './agent.decider';
  *
  *   filter := term ( "AND" term )*
  *   term   := field "=" value
- *   field  := "state" | "capability" | "name" | "labels." key
+ *   field  := "state" | "capability" | "name" | "labels." key | "health"
  *   value  := '"' characters with \" and \\ escapes '"' | a bare word
  *
  * Anything else is refused with a message that says where and what was expected,
@@ -19,11 +19,13 @@ export type AgentFilterTerm =
   | { field: 'state'; value: AgentLifecycleState }
   | { field: 'capability'; value: string }
   | { field: 'name'; value: string }
+  | { field: 'health'; value: HealthStatusName }
   | { field: 'label'; key: string; value: string };
 
 export const MAX_FILTER_LENGTH = 2000;
 export const LABEL_KEY_PATTERN = /^[a-z0-9_.-]{1,63}$/;
 const LIFECYCLE_STATES: readonly AgentLifecycleState[] = ['DRAFT', 'ACTIVE', 'PAUSED', 'RETIRED'];
+const HEALTH_STATUSES: readonly HealthStatusName[] = ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'UNHEALTHY'];
 const FIELD = 'filter';
 
 type Token =
@@ -58,7 +60,7 @@ function parseTerm(tokens: Token[], i: number): AgentFilterTerm {
   const [field, op, value] = [tokens[i], tokens[i + 1], tokens[i + 2]];
   if (field.kind !== 'word') {
     throw fail(
-      `expected a field (state, capability, name, labels.<key>) at character ${field.at + 1}, found ${describe(field)}`,
+      `expected a field (state, capability, name, labels.<key>, health) at character ${field.at + 1}, found ${describe(field)}`,
     );
   }
   if (op?.kind !== 'operator' || op.text !== '=') {
@@ -75,13 +77,8 @@ function parseTerm(tokens: Token[], i: number): AgentFilterTerm {
 }
 
 function toTerm(field: string, value: string, at: number): AgentFilterTerm {
-  if (field === 'state') {
-    const state = value.toUpperCase();
-    if (!(LIFECYCLE_STATES as readonly string[]).includes(state)) {
-      throw fail(`state must be one of ${LIFECYCLE_STATES.join(', ')}; found "${value}"`);
-    }
-    return { field: 'state', value: state as AgentLifecycleState };
-  }
+  if (field === 'state') return { field: 'state', value: oneOf('state', LIFECYCLE_STATES, value) };
+  if (field === 'health') return { field: 'health', value: oneOf('health', HEALTH_STATUSES, value) };
   if (field === 'capability') return { field: 'capability', value };
   if (field === 'name') return { field: 'name', value };
   if (field.startsWith('labels.')) {
@@ -89,7 +86,18 @@ function toTerm(field: string, value: string, at: number): AgentFilterTerm {
     if (!LABEL_KEY_PATTERN.test(key)) throw fail(`label key "${key}" must be 1-63 characters of [a-z0-9_.-]`);
     return { field: 'label', key, value };
   }
-  throw fail(`unknown field "${field}" at character ${at + 1}; fields are state, capability, name, labels.<key>`);
+  throw fail(
+    `unknown field "${field}" at character ${at + 1}; fields are state, capability, name, labels.<key>, health`,
+  );
+}
+
+/** An enum field's value, upper-cased, or a refusal that lists what it may be. */
+function oneOf<T extends string>(field: string, values: readonly T[], value: string): T {
+  const upper = value.toUpperCase();
+  if (!(values as readonly string[]).includes(upper)) {
+    throw fail(`${field} must be one of ${values.join(', ')}; found "${value}"`);
+  }
+  return upper as T;
 }
 
 function tokenize(input: string): Token[] {
@@ -155,10 +163,11 @@ function fail(problem: string): InvalidArgumentError {
   return new InvalidArgumentError(FIELD, problem);
 }
 
-/** What a filter looks at: an agent's lifecycle state and definition. */
+/** What a filter looks at: an agent's lifecycle state and definition, and its health (from its runs). */
 export interface FilterableAgent {
   status: AgentLifecycleState;
   definition: AgentDefinition;
+  health: HealthStatusName;
 }
 
 /** True when the agent satisfies every term. Names compare case-insensitively, as they are unique that way. */
@@ -171,6 +180,8 @@ export function matchesAgentFilter(terms: readonly AgentFilterTerm[], agent: Fil
         return agent.definition.capabilities.includes(term.value);
       case 'name':
         return foldName(agent.definition.name) === foldName(term.value);
+      case 'health':
+        return agent.health === term.value;
       case 'label':
         return Object.hasOwn(agent.definition.labels, term.key) && agent.definition.labels[term.key] === term.value;
       default:

@@ -35,6 +35,13 @@ describe('ListAgents filter parser', () => {
     ]);
   });
 
+  it('reads health terms, any case', () => {
+    expect(parseAgentFilter('health = unhealthy AND state = ACTIVE')).toEqual([
+      { field: 'health', value: 'UNHEALTHY' },
+      { field: 'state', value: 'ACTIVE' },
+    ]);
+  });
+
   it('keeps spaces and operators inside quoted values', () => {
     expect(parseAgentFilter('name = "a = b AND c"')).toEqual([{ field: 'name', value: 'a = b AND c' }]);
   });
@@ -42,6 +49,7 @@ describe('ListAgents filter parser', () => {
   it.each([
     ['owner = bob', /unknown field "owner" at character 1; fields are state, capability, name, labels.<key>/],
     ['state = SLEEPING', /state must be one of DRAFT, ACTIVE, PAUSED, RETIRED; found "SLEEPING"/],
+    ['health = SICK', /health must be one of UNKNOWN, HEALTHY, DEGRADED, UNHEALTHY; found "SICK"/],
     ['state ACTIVE', /expected "=" after "state" at character 7, found "ACTIVE"/],
     ['state', /expected "=" after "state" at character 6, found the end of the filter/],
     ['state != ACTIVE', /expected "=" after "state".*only "=" is supported/],
@@ -79,7 +87,7 @@ describe('ListAgents filter matching', () => {
     knowledgeBaseIds: [],
     labels: { team: 'support' },
   };
-  const agent: FilterableAgent = { status: 'ACTIVE', definition };
+  const agent: FilterableAgent = { status: 'ACTIVE', definition, health: 'DEGRADED' };
 
   it.each([
     ['', true],
@@ -94,6 +102,9 @@ describe('ListAgents filter matching', () => {
     ['labels.tier = support', false],
     ['state = ACTIVE AND capability = billing AND labels.team = support', true],
     ['state = ACTIVE AND capability = billing AND labels.team = sales', false],
+    ['health = DEGRADED', true],
+    ['health = degraded AND state = ACTIVE', true],
+    ['health = UNHEALTHY', false],
   ])('%j matches: %s', (filter, expected) => {
     expect(matchesAgentFilter(parseAgentFilter(filter), agent)).toBe(expected);
   });

@@ -28,7 +28,6 @@ import {
   estimatedDefinitionBytes,
   MAX_PAGE_BYTES,
   protoDefinition,
-  toProtoAgent,
   type AgentProjection,
   type AgentRecord,
 } from './agent.projection';
@@ -117,14 +116,14 @@ export class AgentHandler {
     const agentId = idOfIdOrName(query.agent, 'agent', (name) =>
       this.deps.projection.agentIdByName(ctx.tenantId, name),
     );
-    return toProtoAgent(this.requireAgent(ctx.tenantId, agentId));
+    return this.deps.projection.toProto(this.requireAgent(ctx.tenantId, agentId));
   }
 
   async list(ctx: RequestContext, query: ListAgentsQuery): Promise<ListAgentsResponse> {
     await this.pipeline.reach(query.minPosition);
     const page = this.deps.projection.list(ctx.tenantId, query.filter, query.afterPosition, query.pageSize);
     return {
-      agents: page.records.map(toProtoAgent),
+      agents: page.records.map((record) => this.deps.projection.toProto(record)),
       nextPageToken:
         page.nextAfterPosition === undefined
           ? ''
@@ -173,7 +172,7 @@ export class AgentHandler {
     const last = done.recorded.at(-1);
     const record = (last?.after as AgentRecord | undefined) ?? this.deps.projection.get(tenantId, agentId);
     if (!record) throw new AosError('INTERNAL', `agent ${agentId} was recorded but is not in the read model`);
-    return toProtoAgent(record);
+    return this.deps.projection.toProto(record);
   }
 
   private requireAgent(tenantId: string, agentId: string): AgentRecord {

@@ -8,9 +8,10 @@ import {
 } from '@aos/contracts';
 import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
 import { evolve, initialAgentState, type DefinitionField, type ExistingAgent } from './agent.decider';
-import { foldName, type AgentDefinition } from '@aos/domain';
+import { foldName, type AgentDefinition, type AgentHealthSummary } from '@aos/domain';
 import { matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
 import { AgentVersionHistory } from './agent-versions.history';
+import { AgentHealthProjection } from './agent-health.projection';
 
 /**
  * The lifecycle service's write model and read model in one, built ONLY from
@@ -68,6 +69,8 @@ export function estimatedDefinitionBytes(definition: AgentDefinition): number {
 export class AgentProjection {
   /** Every definition version; the current definition of each agent is its newest version's object. */
   readonly versions = new AgentVersionHistory();
+  /** Each agent's health from its runs: the bootstrap feeds it the run-* streams. */
+  readonly health = new AgentHealthProjection();
   private readonly tenants = new Map<string, TenantAgents>();
   private appliedCount = 0;
   private lastPosition = 0;
@@ -126,6 +129,11 @@ export class AgentProjection {
     return this.tenants.get(tenantId)?.byId.get(agentId);
   }
 
+  /** The agent as the API shows it, with its health now. */
+  toProto(record: AgentRecord): Agent {
+    return toProtoAgent(record, this.health.health(record.tenantId, record.agent.agentId));
+  }
+
   /** The agent as it stands right after `event` was applied: what a retried request's reply is built from. */
   recordAfter(event: RecordedEvent): AgentRecord | undefined {
     return this.get(event.metadata.tenantId, event.streamId);
@@ -145,7 +153,8 @@ export class AgentProjection {
     let pageBytes = 0;
     for (const id of tenant?.creationOrder ?? []) {
       const record = tenant!.byId.get(id)!;
-      if (!matchesAgentFilter(filter, record.agent)) continue;
+      const health = this.health.health(tenantId, id).status;
+      if (!matchesAgentFilter(filter, { ...record.agent, health })) continue;
       totalSize += 1;
       if (record.createPosition <= afterPosition || more) continue;
       const bytes = estimatedDefinitionBytes(record.agent.definition);
@@ -185,7 +194,7 @@ export class AgentProjection {
 }
 
 /** The agent as the API shows it (ts-proto `Agent`, as proto-loader encodes it). */
-export function toProtoAgent(record: AgentRecord): Agent {
+export function toProtoAgent(record: AgentRecord, health: AgentHealthSummary): Agent {
   const { agent } = record;
   return {
     id: agent.agentId,
@@ -197,8 +206,13 @@ export function toProtoAgent(record: AgentRecord): Agent {
     createdBy: agent.createdBy,
     createTime: toTimestamp(record.createTime),
     updateTime: toTimestamp(record.updateTime),
-    // Run outcomes are not folded yet, so no agent has a known health.
-    health: { status: HealthStatus.UNKNOWN, recentRuns: 0, recentFailures: 0, lastFailure: '' },
+    health: {
+      status: HealthStatus[health.status],
+      lastHeartbeatTime: health.lastHeartbeatTime ? toTimestamp(health.lastHeartbeatTime) : undefined,
+      recentRuns: health.recentRuns,
+      recentFailures: health.recentFailures,
+      lastFailure: health.lastFailure,
+    },
     logPosition: record.logPosition,
   };
 }

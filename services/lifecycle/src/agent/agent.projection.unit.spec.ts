@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentDefinition, AgentEvent } from '@aos/contracts';
+import type { AgentDefinition, AgentEvent, RunEvent } from '@aos/contracts';
 import { ProjectionError, type RecordedEvent } from '@aos/event-store';
 import { RequestIndex } from '@aos/command-pipeline';
-import { AgentProjection, MAX_PAGE_BYTES, toProtoAgent, type AgentRecord } from './agent.projection';
+import { AgentProjection, MAX_PAGE_BYTES, type AgentRecord } from './agent.projection';
 import { parseAgentFilter } from './agent.filter';
 
 const T1 = 'tenant-1';
@@ -59,6 +59,56 @@ class Log {
     return recorded;
   }
 
+  /** A run event of the runtime's, as the lifecycle service's run subscription receives it. */
+  run(tenantId: string, event: RunEvent): RecordedEvent {
+    this.position += 1;
+    const runId = 'runId' in event.data ? event.data.runId : 'direct';
+    const recorded: RecordedEvent = {
+      id: `run-${this.position}`,
+      type: event.type,
+      data: event.data,
+      metadata: {
+        tenantId,
+        actor: { kind: 'agent', id: 'x' },
+        correlationId: 'corr',
+        causationId: '',
+        requestId: '',
+        schemaVersion: 1,
+      },
+      stream: `run-${runId}`,
+      category: 'run',
+      streamId: runId,
+      revision: 0,
+      position: this.position,
+      time: new Date(Date.UTC(2025, 0, 1, 0, 0, this.position)).toISOString(),
+    };
+    this.projection.health.apply(recorded);
+    return recorded;
+  }
+
+  /** A run of the agent from its start to its end: succeeded, or failed with `failure`. */
+  ranOnce(tenantId: string, agentId: string, runId: string, failure?: { code: string; reason: string }): void {
+    this.run(tenantId, {
+      type: 'RunStarted',
+      data: {
+        runId,
+        taskId: 't',
+        attempt: 1,
+        agentId,
+        definitionVersion: 1,
+        model: '',
+        runner: 'r',
+        previousRunId: '',
+      },
+    });
+    this.run(
+      tenantId,
+      failure
+        ? { type: 'RunFailed', data: { runId, ...failure } }
+        : { type: 'RunSucceeded', data: { runId, result: 'ok' } },
+    );
+  }
+
   create(tenantId: string, agentId: string, def: AgentDefinition, requestId = `create-${agentId}`): RecordedEvent {
     return this.record(
       tenantId,
@@ -85,7 +135,7 @@ describe('AgentProjection', () => {
       updateTime: '2025-01-01T00:00:02.000Z',
       agent: { status: 'ACTIVE', definitionVersion: 1, createdBy: 'alice' },
     });
-    expect(toProtoAgent(record)).toEqual({
+    expect(log.projection.toProto(record)).toEqual({
       id: 'a1',
       tenantId: T1,
       name: 'Billing',
@@ -102,11 +152,62 @@ describe('AgentProjection', () => {
       createdBy: 'alice',
       createTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 1) / 1000, nanos: 0 },
       updateTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 2) / 1000, nanos: 0 },
-      health: { status: 'UNKNOWN' },
+      health: { status: 'UNKNOWN', recentRuns: 0, recentFailures: 0, lastFailure: '' },
       logPosition: 2,
     });
     expect(log.projection.eventsApplied).toBe(2);
     expect(log.projection.position).toBe(2);
+  });
+
+  it("serves each agent's health from its runs' outcomes, and filters by it", () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('Billing'));
+    log.create(T1, 'a2', definition('Refunds'));
+    log.ranOnce(T1, 'a1', 'r1');
+    log.ranOnce(T1, 'a2', 'r2', { code: 'FAILED_PRECONDITION', reason: 'no model server is configured' });
+    log.ranOnce(T1, 'a2', 'r3', { code: 'PERMISSION_DENIED', reason: 'alice rejected the approval' });
+
+    expect(log.projection.toProto(log.projection.get(T1, 'a1')!).health).toEqual({
+      status: 'HEALTHY',
+      lastHeartbeatTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 4) / 1000, nanos: 0 },
+      recentRuns: 1,
+      recentFailures: 0,
+      lastFailure: '',
+    });
+    expect(log.projection.toProto(log.projection.get(T1, 'a2')!).health).toMatchObject({
+      status: 'UNHEALTHY',
+      recentRuns: 1,
+      recentFailures: 1,
+      lastFailure: 'FAILED_PRECONDITION: no model server is configured',
+    });
+    const unhealthy = log.projection.list(T1, parseAgentFilter('health = UNHEALTHY'), 0, 10);
+    expect(unhealthy.records.map((r) => r.agent.agentId)).toEqual(['a2']);
+    expect(unhealthy.totalSize).toBe(1);
+    // Another tenant's run of an agent with the same id is not this one's.
+    log.ranOnce(T2, 'a1', 'r4', { code: 'INTERNAL', reason: 'boom' });
+    expect(log.projection.health.health(T1, 'a1').status).toBe('HEALTHY');
+  });
+
+  it('counts a redelivered run ending once', () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('Billing'));
+    log.run(T1, {
+      type: 'RunStarted',
+      data: {
+        runId: 'r1',
+        taskId: 't',
+        attempt: 1,
+        agentId: 'a1',
+        definitionVersion: 1,
+        model: '',
+        runner: 'r',
+        previousRunId: '',
+      },
+    });
+    const end = log.run(T1, { type: 'RunFailed', data: { runId: 'r1', code: 'INTERNAL', reason: 'boom' } });
+    log.projection.health.apply(end);
+    expect(log.projection.health.health(T1, 'a1')).toMatchObject({ recentRuns: 1, recentFailures: 1 });
+    expect(log.projection.health.eventsApplied).toBe(2);
   });
 
   it('keeps tenants apart', () => {
@@ -230,7 +331,9 @@ describe('AgentProjection', () => {
       const first = log.projection.list(T1, [], 0, 1000);
       expect(first.records.length).toBeGreaterThan(0);
       expect(first.records.length).toBeLessThan(40);
-      expect(Buffer.byteLength(JSON.stringify(first.records.map(toProtoAgent)))).toBeLessThan(MAX_PAGE_BYTES + 1024);
+      expect(Buffer.byteLength(JSON.stringify(first.records.map((r) => log.projection.toProto(r))))).toBeLessThan(
+        MAX_PAGE_BYTES + 1024,
+      );
       let seen = first.records.length;
       for (let after = first.nextAfterPosition; after !== undefined;) {
         const next = log.projection.list(T1, [], after, 1000);
