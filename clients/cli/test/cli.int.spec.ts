@@ -306,7 +306,7 @@ describe('aos CLI against a gRPC server', () => {
           };
         },
         ListApprovals: () => ({
-          approvals: [approval('ap1'), approval('ap2', { reason: 'second' })],
+          approvals: [approval('ap1', { argumentsJson: '{"order":1234}' }), approval('ap2', { reason: 'second' })],
           nextPageToken: '',
         }),
         DecideApproval: (req) =>
@@ -926,9 +926,11 @@ describe('aos CLI against a gRPC server', () => {
       const rejected = await aos(['approvals', 'reject', 'ap2', '--reason', 'already refunded', '--request-id', 'r-x']);
 
       expect(gateway.calls[0]?.request).toMatchObject({ state: 'PENDING', pageSize: 0, pageToken: '' });
-      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +STATE +SUBJECT +ACTION +RESOURCE +REASON +CREATED +EXPIRES$/);
+      expect(listed.stdout.split('\n')[0]).toMatch(
+        /^ID +STATE +SUBJECT +ACTION +RESOURCE +ARGUMENTS +REASON +CREATED +EXPIRES$/,
+      );
       expect(listed.stdout).toMatch(
-        /^ap1 +PENDING +agent:billing-helper \(6f1c0c3e…\) +tools.call +tools\/payments +refund order 1234 /m,
+        /^ap1 +PENDING +agent:billing-helper \(6f1c0c3e…\) +tools.call +tools\/payments +\{"order":1234\} +refund order 1234 /m,
       );
       const decisions = gateway.calls.filter((c) => c.method === 'DecideApproval');
       // Both rows' requester is one agent: asked about once.

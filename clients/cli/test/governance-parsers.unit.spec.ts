@@ -107,12 +107,15 @@ describe('enum flags', () => {
   it('read case-insensitively and become proto enum names', () => {
     expect(parsePrincipalKind('service')).toBe('SERVICE');
     expect(parseApprovalState('Pending')).toBe('PENDING');
+    expect(parseApprovalState('withdrawn')).toBe('WITHDRAWN');
     expect(parseBudgetPeriod('LIFETIME')).toBe('LIFETIME');
   });
 
   it('list the accepted values when refusing one', () => {
     expect(() => parsePrincipalKind('agent')).toThrow('expected one of user, service.');
-    expect(() => parseApprovalState('open')).toThrow('expected one of pending, approved, rejected, expired.');
+    expect(() => parseApprovalState('open')).toThrow(
+      'expected one of pending, approved, rejected, expired, withdrawn.',
+    );
     expect(() => parseBudgetPeriod('weekly')).toThrow('expected one of daily, monthly, lifetime.');
   });
 });

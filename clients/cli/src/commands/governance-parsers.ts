@@ -104,7 +104,8 @@ export const PRINCIPAL_KINDS = ['user', 'service'] as const;
 /** `user` → 'USER', `service` → 'SERVICE' (aos.v1.PrincipalKind). */
 export const parsePrincipalKind = enumParser(PRINCIPAL_KINDS, (n) => n.toUpperCase());
 
-export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired'] as const;
+/** withdrawn: the run that asked ended (cancelled, abandoned) before anyone decided. */
+export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn'] as const;
 /** `pending` → 'PENDING' (aos.v1.ApprovalState). */
 export const parseApprovalState = enumParser(APPROVAL_STATES, (n) => n.toUpperCase());
 

@@ -9,10 +9,16 @@ const approvalColumns = (labels: IdLabels): Column<Approval>[] => [
   { header: 'SUBJECT', value: (a) => labelSubject(a.subject, labels) },
   { header: 'ACTION', value: (a) => a.action },
   { header: 'RESOURCE', value: (a) => a.resource, maxWidth: 30 },
+  { header: 'ARGUMENTS', value: (a) => a.argumentsJson, maxWidth: 40 },
   { header: 'REASON', value: (a) => a.reason, maxWidth: 40 },
   { header: 'CREATED', value: (a) => formatTimestamp(a.createTime) },
   { header: 'EXPIRES', value: (a) => formatTimestamp(a.expireTime) },
 ];
+
+/** The action's input as the agent gave it, said to be cut when governance kept only its first 16384 characters. */
+function argumentsOf(approval: Approval): string {
+  return approval.argumentsTruncated ? `${approval.argumentsJson} … (cut at 16384 characters)` : approval.argumentsJson;
+}
 
 /** Who asked and who decided: the subjects an approval view prints, for their names. */
 export function approvalSubjects(approvals: readonly Approval[]): string[] {
@@ -31,6 +37,7 @@ export function renderApproval(approval: Approval, labels: IdLabels = idsAsTheyA
     ['SUBJECT', labelSubject(approval.subject, labels)],
     ['ACTION', approval.action],
     ['RESOURCE', approval.resource],
+    ['ARGUMENTS', argumentsOf(approval)],
     ['REASON', approval.reason],
     ['DECIDED BY', labelSubject(approval.decidedBy, labels)],
     ['DECISION REASON', approval.decisionReason],
