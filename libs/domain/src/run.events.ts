@@ -89,6 +89,8 @@ export const UsageChargedSchema = z.object({
   runId: z.string(),
   tokens: z.number().int().nonnegative(),
   costMicros: z.number().int().nonnegative(),
+  /** The priced tool call charged (its price, 0 tokens); absent for a model call's usage. */
+  callId: z.string().optional(),
 });
 export const RunSucceededSchema = z.object({ runId: z.string(), result: z.string() });
 export const RunFailedSchema = z.object({ runId: z.string(), reason: z.string(), code: z.string() });

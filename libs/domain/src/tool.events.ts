@@ -35,7 +35,17 @@ export const ToolRegisteredSchema = z.object({
   /** The input's JSON Schema, as text (validated when registered). */
   inputSchemaJson: z.string(),
   createdBy: z.string(),
+  /**
+   * What one call costs in micro-units of the budgets' currency (HTTP tools).
+   * Absent is 0 (free): MCP tools, and every tool registered before prices.
+   */
+  priceMicros: z.number().int().nonnegative().optional(),
 });
+
+/** The price of one call of the tool in micro-units; 0 when free (absent in the event). */
+export function toolPriceOf(tool: Pick<ToolRegistered, 'priceMicros'>): number {
+  return tool.priceMicros ?? 0;
+}
 
 export const ToolDisabledSchema = z.object({ toolId: z.string(), reason: z.string() });
 

@@ -65,6 +65,7 @@ function mutation(name: string): RegisterToolMutation {
     risk: 'READ',
     http: { endpoint: 'https://api.example.com/', method: 'GET' },
     inputSchemaJson: '{"type":"object"}',
+    priceMicros: 0,
   };
 }
 

@@ -353,4 +353,24 @@ describe('the run-claim protocol', () => {
     expect(page2.nextPageToken).toBe('');
     expect((await calls.list(tenantId, 'state = QUEUED')).tasks.map((t) => t.id)).toEqual([queued.id]);
   });
+
+  it('filters by when a task was submitted (create_time with >=, >, <, <=), with the other fields', async () => {
+    const tenantId = 'listing-time';
+    await calls.agent({ name: 'timer', description: 'times' }, { tenantId });
+    const early = await calls.submit('times early', { tenantId });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await calls.submit('times late', { tenantId });
+    const lateTime = new Date(Number(late.createTime!.seconds) * 1000 + Math.floor(late.createTime!.nanos / 1e6));
+    const at = JSON.stringify(lateTime.toISOString());
+    expect((await calls.list(tenantId, `create_time >= ${at}`)).tasks.map((t) => t.id)).toEqual([late.id]);
+    expect((await calls.list(tenantId, `create_time < ${at}`)).tasks.map((t) => t.id)).toEqual([early.id]);
+    expect((await calls.list(tenantId, `create_time <= ${at}`)).totalSize).toBe(2);
+    expect((await calls.list(tenantId, `create_time > ${at}`)).totalSize).toBe(0);
+    const both = await calls.list(tenantId, `state = ASSIGNED AND create_time >= "2000-01-01T00:00:00+02:00"`);
+    expect(both.tasks.map((t) => t.id)).toEqual([late.id, early.id]);
+    await expectCode(calls.list(tenantId, 'create_time >= "yesterday"'), 'INVALID_ARGUMENT', 'filter');
+    await expectCode(calls.list(tenantId, 'create_time >= "2026-12-05T00:00:00"'), 'INVALID_ARGUMENT', 'filter');
+    await expectCode(calls.list(tenantId, `create_time = ${at}`), 'INVALID_ARGUMENT', 'filter');
+    await expectCode(calls.list(tenantId, 'state >= QUEUED'), 'INVALID_ARGUMENT', 'filter');
+  });
 });

@@ -8,6 +8,7 @@ import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
 import { firstEvent, startTestStack, taskEnd, type TestStack } from '@aos/testing';
 import { startEchoServer, type EchoServer } from './support/echo-server';
 import { startExampleAgent, type ExampleAgentProcess } from './support/example-agent';
+import { attachAgent, submitTo } from './support/external-agents';
 
 /**
  * External agents in the whole stack: a process attached with the SDK over
@@ -68,17 +69,10 @@ async function externalAgent(name: string, labels: Record<string, string> = { 'a
 }
 
 function attach(agentId: string, handleTask: (ctx: TaskContext) => Promise<string>, apiKey = t.apiKey) {
-  const agent = runExternalAgent({ address: t.gatewayAddr, apiKey, agentId, handleTask, reconnect: false });
-  agents.push(agent);
-  return agent;
+  return attachAgent(t, agents, agentId, handleTask, apiKey);
 }
 
-function submit(text: string, agentId: string): Promise<Task> {
-  return api.tasks.submitTask({
-    task: { text, agentId, requiredCapabilities: [], priority: 'TASK_PRIORITY_UNSPECIFIED' } as Partial<Task> as Task,
-    requestId: rid(),
-  });
-}
+const submit = (text: string, agentId: string): Promise<Task> => submitTo(api, text, agentId);
 
 /** The first event in the log that matches; waits for it to be appended. */
 const logEvent = (match: (e: RecordedEvent) => boolean) => firstEvent(store, match);

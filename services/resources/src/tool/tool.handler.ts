@@ -97,6 +97,8 @@ export class ToolHandler {
       mcp: null,
       inputSchemaJson: mutation.inputSchemaJson,
       createdBy: ctx.actor.id,
+      // Only a priced tool's event says so: absent is free, as in every event before prices.
+      ...(mutation.priceMicros > 0 ? { priceMicros: mutation.priceMicros } : {}),
     };
     return this.pipeline.handle(ctx, {
       ...this.registration(ctx, mutation.requestId, toolId, { type: 'RegisterHttpTool', tool }),

@@ -13,6 +13,7 @@ import type { ToolStatus } from './tool.decider';
 import { validateInputSchemaJson } from './tool.input-schema';
 import {
   CONTROL_CHARS,
+  isNonNegativeInteger,
   requireBody,
   validateEnum,
   validateId,
@@ -43,6 +44,8 @@ export interface RegisterToolMutation {
   risk: ToolRiskName;
   http: { endpoint: string; method: HttpMethodName };
   inputSchemaJson: string;
+  /** What one call costs in micro-units; 0 is free. */
+  priceMicros: number;
 }
 export interface RegisterMcpServerMutation {
   type: 'RegisterMcpServer';
@@ -88,6 +91,8 @@ export const LIMITS = {
   requestId: 128,
   defaultPageSize: 50,
   maxPageSize: 1000,
+  /** One million units of the budgets' currency per call. */
+  priceMicros: 1_000_000_000_000,
 } as const;
 
 export const TOOL_NAME = /^[a-z0-9_-]{1,64}$/;
@@ -114,7 +119,26 @@ export function validateRegisterTool(body: RegisterToolRequest | undefined): Reg
   const schemaText = tool.inputSchemaJson ?? '';
   if (typeof schemaText !== 'string') throw new InvalidArgumentError('tool.input_schema_json', 'must be a string');
   const inputSchemaJson = validateInputSchemaJson('tool.input_schema_json', schemaText);
-  return { type: 'RegisterTool', requestId, name, description, risk, http: { endpoint, method }, inputSchemaJson };
+  const priceMicros = validatePrice('tool.price_micros', tool.priceMicros);
+  return {
+    type: 'RegisterTool',
+    requestId,
+    name,
+    description,
+    risk,
+    http: { endpoint, method },
+    inputSchemaJson,
+    priceMicros,
+  };
+}
+
+/** A per-call price in micro-units: an integer 0..LIMITS.priceMicros; absent is 0 (free). */
+function validatePrice(field: string, value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  if (!isNonNegativeInteger(value) || value > LIMITS.priceMicros) {
+    throw new InvalidArgumentError(field, `must be an integer from 0 to ${LIMITS.priceMicros} (micro-units per call)`);
+  }
+  return value;
 }
 
 export function validateRegisterMcpServer(body: RegisterMcpServerRequest | undefined): RegisterMcpServerMutation {

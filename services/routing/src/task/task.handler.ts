@@ -93,6 +93,11 @@ export class TaskHandler {
       ) {
         continue;
       }
+      if (query.filter.createdFrom !== undefined || query.filter.createdBefore !== undefined) {
+        const created = Date.parse(record.createTime);
+        if (query.filter.createdFrom !== undefined && created < query.filter.createdFrom) continue;
+        if (query.filter.createdBefore !== undefined && created >= query.filter.createdBefore) continue;
+      }
       totalSize += 1;
       if (query.beforePosition !== undefined && record.createPosition >= query.beforePosition) continue;
       if (more) continue;

@@ -62,6 +62,10 @@ export interface GetTaskQuery {
 export interface TaskFilter {
   state?: TaskStatus;
   agentId?: string;
+  /** Milliseconds since the epoch: tasks submitted at or after (`create_time >=`; `>` adds 1 ms). */
+  createdFrom?: number;
+  /** Milliseconds since the epoch: tasks submitted before (`create_time <`; `<=` adds 1 ms). */
+  createdBefore?: number;
 }
 export interface ListTasksQuery {
   pageSize: number;
@@ -160,16 +164,44 @@ export function validateReassignTask(raw: ReassignTaskRequest | undefined): Reas
   };
 }
 
-/** `state = QUEUED AND agent_id = "…"`: terms joined by AND; fields state and agent_id. */
+/** An RFC 3339 time with a zone (`2026-12-05T00:00:00Z`, `…+01:00`), as milliseconds. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function filterTime(value: string): number {
+  const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new InvalidArgumentError(
+      'filter',
+      `create_time must be an RFC 3339 time with a zone, e.g. "2026-12-05T00:00:00Z"; got ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * `state = QUEUED AND agent_id = "…" AND create_time >= "2026-12-05T00:00:00Z"`: terms joined by AND;
+ * fields state and agent_id (with =) and create_time (with >=, >, < or <=).
+ */
 export function parseFilter(text: string): TaskFilter {
   const filter: TaskFilter = {};
   if (text.trim() === '') return filter;
   for (const term of text.split(/\s+AND\s+/i)) {
-    const match = /^\s*([a-z_]+)\s*=\s*(?:"([^"]*)"|([^\s"]+))\s*$/i.exec(term);
+    const match = /^\s*([a-z_]+)\s*(>=|<=|=|>|<)\s*(?:"([^"]*)"|([^\s"]+))\s*$/i.exec(term);
     if (!match)
       throw new InvalidArgumentError('filter', `cannot read ${JSON.stringify(term.trim())}: expected field = value`);
     const field = match[1]!.toLowerCase();
-    const value = match[2] ?? match[3]!;
+    const op = match[2]!;
+    const value = match[3] ?? match[4]!;
+    if (field === 'create_time') {
+      const ms = filterTime(value);
+      if (op === '>=' || op === '>')
+        filter.createdFrom = Math.max(filter.createdFrom ?? -Infinity, ms + (op === '>' ? 1 : 0));
+      else if (op === '<' || op === '<=')
+        filter.createdBefore = Math.min(filter.createdBefore ?? Infinity, ms + (op === '<=' ? 1 : 0));
+      else throw new InvalidArgumentError('filter', 'create_time takes >=, >, < or <=, not =');
+      continue;
+    }
+    if (op !== '=') throw new InvalidArgumentError('filter', `${field} takes =, not ${op}`);
     if (field === 'state') {
       const state = value.toUpperCase() as TaskStatus;
       if (!TASK_STATUSES.includes(state)) {
@@ -178,7 +210,11 @@ export function parseFilter(text: string): TaskFilter {
       filter.state = state;
     } else if (field === 'agent_id') {
       filter.agentId = validateId('filter', value);
-    } else throw new InvalidArgumentError('filter', `unknown field ${JSON.stringify(field)}: use state or agent_id`);
+    } else
+      throw new InvalidArgumentError(
+        'filter',
+        `unknown field ${JSON.stringify(field)}: use state, agent_id or create_time`,
+      );
   }
   return filter;
 }

@@ -6,6 +6,7 @@ import {
   type DirectToolCallReply,
   type RuntimeSubjects,
   type ToolDecisionName,
+  toolPriceOf,
 } from '@aos/contracts';
 import {
   type CommandPipeline,
@@ -14,13 +15,19 @@ import {
   type WriterHost,
   writerPipeline,
 } from '@aos/command-pipeline';
-import { NotFoundError } from '@aos/errors';
+import { AosError, NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import { truncate } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
+import { chargeBudgets, exhaustedReason } from '../run/usage-charge';
 import { parseArguments, TOOLS_CALL_ACTION, type ToolCatalog } from '../tools/governed-tool-call';
 import type { ToolExecution, ToolExecutor } from '../tools/tool-executor';
-import { decideDirectCall, initialDirectCallState, type DirectToolCalledData } from './direct-tool-call.decider';
+import {
+  decideDirectCall,
+  initialDirectCallState,
+  type DirectCallCommand,
+  type DirectToolCalledData,
+} from './direct-tool-call.decider';
 import { principalVerdict } from './direct-tool-call.policy';
 
 /** Fixed forever: the ids of direct calls' streams and events derive from it. */
@@ -57,7 +64,10 @@ export interface DirectToolCallDeps extends WriterHost {
  * a retry after the record is answered from it without calling the tool
  * again. (Two instances taking the same request at once may both call the
  * tool; one record wins and both answer with it.) An unknown tool is
- * NOT_FOUND and records nothing.
+ * NOT_FOUND and records nothing. A priced tool's call is charged to the
+ * tenant's budget (and the caller's, were the caller an agent) after it is
+ * made, once per request_id (UsageCharged beside DirectToolCalled); while
+ * such a budget is used up the call is RESOURCE_EXHAUSTED and records nothing.
  */
 export class DirectToolCalls {
   /** The bootstrap feeds `pipeline.requests` with the direct calls' events (run-direct_* only). */
@@ -80,25 +90,29 @@ export class DirectToolCalls {
       ctx,
       {
         requestId: body.requestId,
-        replays: ['DirectToolCalled'],
+        replays: ['DirectToolCalled', 'UsageCharged'],
         sameTarget: (steps) => steps.every((s) => s.streamId === streamId),
         reply: ({ recorded: steps }) => replyOf(steps),
       },
       async (tx) => {
-        const data = await this.decideAndRun(ctx, body);
+        const command = await this.decideAndRun(ctx, body, streamId);
         await tx.commit({
           stream: { category: RUN_CATEGORY, id: streamId },
           creates: true,
           // The stream is this request's alone: the pipeline answers it from the request index once recorded.
           load: () => undefined,
           initial: initialDirectCallState,
-          decide: (state) => decideDirectCall({ type: 'RecordDirectToolCall', data }, state),
+          decide: (state) => decideDirectCall(command, state),
         });
       },
     );
   }
 
-  private async decideAndRun(ctx: RequestContext, body: DirectToolCallBody): Promise<DirectToolCalledData> {
+  private async decideAndRun(
+    ctx: RequestContext,
+    body: DirectToolCallBody,
+    streamId: string,
+  ): Promise<DirectCallCommand> {
     const started = this.now();
     const tool = this.deps.catalog.toolByName(ctx.tenantId, body.toolName);
     if (!tool) throw new NotFoundError('tool', body.toolName);
@@ -107,19 +121,22 @@ export class DirectToolCalls {
       decision: ToolDecisionName,
       decisionReason: string,
       execution: ToolExecution | undefined,
-    ): DirectToolCalledData => ({
-      requestId: body.requestId,
-      principal: subjectOf(ctx.actor),
-      grantSubjects: body.grantSubjects,
-      toolId,
-      toolName: body.toolName,
-      argumentsJson: truncate(body.argumentsJson),
-      decision,
-      decisionReason: truncate(decisionReason, 2048),
-      outcome: execution?.outcome ?? 'refused',
-      result: truncate(execution?.result ?? '', MAX_DIRECT_RESULT),
-      error: truncate(execution ? execution.error : decisionReason),
-      durationMs: Math.max(0, Math.round(this.now() - started)),
+    ): DirectCallCommand => ({
+      type: 'RecordDirectToolCall',
+      data: {
+        requestId: body.requestId,
+        principal: subjectOf(ctx.actor),
+        grantSubjects: body.grantSubjects,
+        toolId,
+        toolName: body.toolName,
+        argumentsJson: truncate(body.argumentsJson),
+        decision,
+        decisionReason: truncate(decisionReason, 2048),
+        outcome: execution?.outcome ?? 'refused',
+        result: truncate(execution?.result ?? '', MAX_DIRECT_RESULT),
+        error: truncate(execution ? execution.error : decisionReason),
+        durationMs: Math.max(0, Math.round(this.now() - started)),
+      },
     });
     if (!tool.enabled) return data('DENIED', `tool ${tool.definition.name} is disabled`, undefined);
     const answers = await Promise.all(
@@ -131,9 +148,31 @@ export class DirectToolCalls {
     if (verdict.kind === 'refuse') return data('DENIED', verdict.reason, undefined);
     const args = parseArguments(body.argumentsJson);
     if (typeof args === 'string') return data('ALLOWED', verdict.reason, { outcome: 'error', result: '', error: args });
+    const price = toolPriceOf(tool.definition);
+    // A person's or an app's call is charged to the tenant budget; an agent's to its own too.
+    const agentId = ctx.actor.kind === 'agent' ? ctx.actor.id : '';
+    if (price > 0) {
+      const exhausted = await this.deps.governance.exhaustedBudgets(ctx, agentId);
+      if (exhausted.length > 0) {
+        throw new AosError(
+          'RESOURCE_EXHAUSTED',
+          `${exhaustedReason(exhausted)}; tool ${tool.definition.name} costs ${price} micros a call`,
+        );
+      }
+    }
     // The executor bounds the call in time; nothing else stops it (no task to cancel).
     const execution = await this.deps.executor.execute(tool.definition, args, new AbortController().signal);
-    return data('ALLOWED', verdict.reason, execution);
+    const called = data('ALLOWED', verdict.reason, execution);
+    if (price === 0) return called;
+    // The call was made: its price is due whatever the tool answered (unless a budget was used up meanwhile).
+    const charge = await chargeBudgets(this.deps.governance, ctx, {
+      agentId,
+      tokens: 0,
+      costMicros: price,
+      source: streamId,
+      requestId: `${streamId}/usage`,
+    });
+    return charge.charged ? { ...called, charged: { runId: streamId, tokens: 0, costMicros: price } } : called;
   }
 
   private now(): number {

@@ -49,4 +49,15 @@ describe('the direct call stream', () => {
     ]);
     expect(decideDirectCall({ type: 'RecordDirectToolCall', data }, { status: 'RECORDED' })).toEqual([]);
   });
+
+  it("records a priced call's charge after it, once", () => {
+    const data = { requestId: 'req-2', toolName: 'lookup' } as DirectToolCalledData;
+    const charged = { runId: 'direct_x', tokens: 0, costMicros: 20_000 };
+    const command = { type: 'RecordDirectToolCall' as const, data, charged };
+    expect(decideDirectCall(command, initialDirectCallState)).toEqual([
+      { type: 'DirectToolCalled', data },
+      { type: 'UsageCharged', data: charged },
+    ]);
+    expect(decideDirectCall(command, { status: 'RECORDED' })).toEqual([]);
+  });
 });

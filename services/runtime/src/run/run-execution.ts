@@ -1,5 +1,4 @@
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import type { Budget } from '@aos/contracts';
 import { AosError, describeError } from '@aos/errors';
 import { costMicrosOf, type ModelPrices } from '@aos/config';
 import type { CommandPipeline } from '@aos/command-pipeline';
@@ -10,7 +9,8 @@ import { teamsOf } from '../tools/builtin/builtin-grant';
 import type { GovernedToolCall, ToolCallRun } from '../tools/governed-tool-call';
 import { ModelCallError, type ModelClient } from './model-client';
 import { RunRecorder, truncate } from './run.recorder';
-import { exhaustedOf, type GovernancePort, type RunProtocolPort } from './runtime.ports';
+import type { GovernancePort, RunProtocolPort } from './runtime.ports';
+import { chargeRun, exhaustedReason } from './usage-charge';
 
 /** An attempt this runner holds: routing appended TaskStarted for it. */
 export interface HeldAttempt {
@@ -113,7 +113,7 @@ async function loop(
       return {
         outcome: 'FAILED',
         code: 'RESOURCE_EXHAUSTED',
-        reason: `the ${exhausted.join(' and the ')} is exhausted for this period; the model was not called`,
+        reason: `${exhaustedReason(exhausted)}; the model was not called`,
       };
     }
     let reply;
@@ -155,9 +155,15 @@ async function loop(
       usage?.prompt_tokens ?? 0,
       usage?.completion_tokens ?? 0,
     );
-    const charged = await charge(ctx, recorder, held, turn, { tokens: totalTokens, costMicros }, deps);
-    if (!Array.isArray(charged)) return charged;
-    exhausted = charged;
+    const charged = await chargeRun(deps.governance, ctx, recorder, {
+      agentId: agent.agentId,
+      runId,
+      requestId: `${runId}/usage/${turn}`,
+      tokens: totalTokens,
+      costMicros,
+    });
+    if (!charged.charged) return { outcome: 'FAILED', code: 'RESOURCE_EXHAUSTED', reason: charged.refusal };
+    exhausted = charged.exhausted;
     if (toolCalls.length === 0) return { outcome: 'SUCCEEDED', result: content };
 
     messages.push({
@@ -177,6 +183,8 @@ async function loop(
         argumentsJson: call.arguments,
       });
       if (outcome.endRun) return { outcome: 'FAILED', ...outcome.endRun };
+      // A priced tool's charge may use a budget up: the next model call is then not made.
+      exhausted = [...new Set([...exhausted, ...(outcome.exhausted ?? [])])];
       messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
     }
   }
@@ -200,39 +208,6 @@ function costOf(deps: RunExecutionDeps, models: string[], promptTokens: number, 
     deps.log(`model ${model} has no price in AOS_MODEL_PRICES (and no "*"): its calls count against token limits only`);
   }
   return 0;
-}
-
-/**
- * Charges a model call's tokens and cost to the agent's and the tenant's
- * budgets: the budgets used up now (their descriptions), or the ending when
- * one was used up already.
- */
-async function charge(
-  ctx: RequestContext,
-  recorder: RunRecorder,
-  held: HeldAttempt,
-  turn: number,
-  { tokens, costMicros }: { tokens: number; costMicros: number },
-  deps: RunExecutionDeps,
-): Promise<Ending | string[]> {
-  if (tokens === 0 && costMicros === 0) return [];
-  let budgets: Budget[];
-  try {
-    ({ budgets } = await deps.governance.recordUsage(ctx, {
-      agentId: held.agent.agentId,
-      tokens,
-      costMicros,
-      source: held.runId,
-      requestId: `${held.runId}/usage/${turn}`,
-    }));
-  } catch (err) {
-    if (err instanceof AosError && err.code === 'RESOURCE_EXHAUSTED') {
-      return { outcome: 'FAILED', code: 'RESOURCE_EXHAUSTED', reason: err.message };
-    }
-    throw err;
-  }
-  await recorder.record({ type: 'ChargeUsage', data: { runId: held.runId, tokens, costMicros } });
-  return exhaustedOf(budgets);
 }
 
 /**

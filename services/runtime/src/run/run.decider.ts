@@ -5,7 +5,7 @@ import { assertNever, FailedPreconditionError } from '@aos/errors';
  * The Run aggregate (stream `run-<runId>`, one per attempt of a task): the
  * execution trace the runner that holds the attempt records. Its decider
  * keeps that trace well-formed: it starts once, model calls are numbered
- * 1, 2, …, nothing is recorded while an approval is awaited but the
+ * 1, 2, …, a tool call is charged once, nothing is recorded while an approval is awaited but the
  * approval's answer (or the end), and nothing after the end.
  */
 
@@ -19,6 +19,8 @@ export interface ExistingRun {
   turns: number;
   /** The approval awaited while WAITING_APPROVAL. */
   approvalId: string;
+  /** The tool calls charged already: a retried call (same call id) is charged once. */
+  chargedCalls: ReadonlySet<string>;
 }
 export type RunState = { status: 'NONE' } | ExistingRun;
 export const initialRunState: RunState = { status: 'NONE' };
@@ -56,6 +58,7 @@ export function decideRun(command: RunCommand, state: RunState): RunEvent[] {
       return [{ type: 'ModelCalled', data: command.data }];
     case 'ChargeUsage':
       requireRunning(state, 'charge usage');
+      if (command.data.callId !== undefined && state.chargedCalls.has(command.data.callId)) return [];
       return [{ type: 'UsageCharged', data: command.data }];
     case 'RecordToolCall':
       requireRunning(state, 'record a tool call');
@@ -88,13 +91,16 @@ export function decideRun(command: RunCommand, state: RunState): RunEvent[] {
 
 export function evolveRun(state: RunState, event: RunEvent): RunState {
   if (event.type === 'RunStarted') {
-    return { status: 'RUNNING', runId: event.data.runId, turns: 0, approvalId: '' };
+    return { status: 'RUNNING', runId: event.data.runId, turns: 0, approvalId: '', chargedCalls: new Set() };
   }
   if (state.status === 'NONE') throw new Error(`${event.type} before RunStarted`);
   switch (event.type) {
     case 'ModelCalled':
       return { ...state, turns: event.data.turn };
-    case 'UsageCharged':
+    case 'UsageCharged': {
+      const { callId } = event.data;
+      return callId === undefined ? state : { ...state, chargedCalls: new Set([...state.chargedCalls, callId]) };
+    }
     case 'ToolCalled':
     case 'KnowledgeSearched':
     case 'StepReported':

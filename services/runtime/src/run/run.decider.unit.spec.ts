@@ -119,6 +119,18 @@ describe('Run decider', () => {
     refused({ type: 'RecordKnowledgeSearch', data: search }, given(started, modelCall(1), awaited));
   });
 
+  it("charges a priced tool call once: the same call id again records nothing, another call and a model call's usage record", () => {
+    const toolCharge = { runId, tokens: 0, costMicros: 50_000, callId: 'c1' };
+    const charged: RunEvent = { type: 'UsageCharged', data: toolCharge };
+    expect(decideRun({ type: 'ChargeUsage', data: toolCharge }, given(started, modelCall(1)))).toEqual([charged]);
+    const after = given(started, modelCall(1), charged);
+    expect(decideRun({ type: 'ChargeUsage', data: toolCharge }, after)).toEqual([]);
+    const other = { ...toolCharge, callId: 'c2' };
+    expect(decideRun({ type: 'ChargeUsage', data: other }, after)).toEqual([{ type: 'UsageCharged', data: other }]);
+    const model = { runId, tokens: 30, costMicros: 40 };
+    expect(decideRun({ type: 'ChargeUsage', data: model }, after)).toEqual([{ type: 'UsageCharged', data: model }]);
+  });
+
   it('records nothing after the end, and a stop after the end is no change', () => {
     const ended = given(started, { type: 'RunSucceeded', data: { runId, result: 'done' } });
     refused({ type: 'Fail', data: { runId, reason: 'x', code: 'INTERNAL' } }, ended);

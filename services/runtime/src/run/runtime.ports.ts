@@ -28,7 +28,10 @@ export interface GovernancePort {
   requestApproval(ctx: RequestContext, body: RequestApprovalBody): Promise<Approval>;
   /** RESOURCE_EXHAUSTED when a budget was already used up (nothing charged then). */
   recordUsage(ctx: RequestContext, body: RecordUsageBody): Promise<RecordUsageReply>;
-  /** The agent's budget and the tenant's that are used up now (their descriptions); empty when none. */
+  /**
+   * The agent's budget (none when `agentId` is empty) and the tenant's that
+   * are used up now (their descriptions); empty when none.
+   */
   exhaustedBudgets(ctx: RequestContext, agentId: string): Promise<string[]>;
 }
 
@@ -102,7 +105,7 @@ export class NatsRuntimePorts implements GovernancePort, RunProtocolPort, Resour
 
   async exhaustedBudgets(ctx: RequestContext, agentId: string): Promise<string[]> {
     const targets = [
-      { scope: BudgetScope.AGENT, agentId },
+      ...(agentId ? [{ scope: BudgetScope.AGENT, agentId }] : []),
       { scope: BudgetScope.TENANT, agentId: '' },
     ];
     const budgets = await Promise.all(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   AccessDecision,
   RuleEffect,
@@ -5,12 +6,14 @@ import {
   type RunEvent,
   type ToolDecisionName,
   type ToolRegistered,
+  toolPriceOf,
 } from '@aos/contracts';
 import type { RequestContext } from '@aos/messaging';
 import type { ApprovalView } from '../model/runtime.model';
 import type { ToolView } from '../model/views';
 import { truncate, type RunRecorder } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
+import { chargeRun, exhaustedReason } from '../run/usage-charge';
 import type { BuiltinToolCalls } from './builtin/builtin-tool-call';
 import { isBuiltinTool } from './builtin/builtin-tools';
 import type { ToolExecutor } from './tool-executor';
@@ -61,6 +64,8 @@ export interface ToolCallOutcome {
   recorded: RecordedCall;
   /** Set when the run must end now: a person rejected the call, or a budget is used up. */
   endRun?: { code: 'PERMISSION_DENIED' | 'RESOURCE_EXHAUSTED'; reason: string };
+  /** The budgets a priced call's charge used up (their descriptions): nothing more may be spent. */
+  exhausted?: string[];
 }
 
 export const TOOLS_CALL_ACTION = 'tools.call';
@@ -94,7 +99,10 @@ export type RecordToolCall = (
  *    tools/<toolId>) decides further: a DENY rule refuses; a rule that
  *    requires approval makes the call wait for a person; an ALLOW rule, or no
  *    rule at all, lets it run (no rule means DENIED with no matched rule:
- *    the grant is enough then); a used-up budget ends the run.
+ *    the grant is enough then); a used-up budget ends the run;
+ *  - a priced tool (price_micros) is refused, and the run ends, while the
+ *    agent's or the tenant's budget is used up; each call made is charged
+ *    its price once (UsageCharged with the call id), whatever it answered.
  * A refusal is recorded (ToolCalled, outcome refused) and returned to the
  * model as the tool's result, so the loop goes on; a rejected or expired
  * approval ends the run (PERMISSION_DENIED).
@@ -168,7 +176,29 @@ export class GovernedToolCall {
       TOOLS_CALL_ACTION,
       `tools/${tool!.definition.toolId}`,
     );
-    return verdictOf(tool!.definition, access);
+    const verdict = verdictOf(tool!.definition, access);
+    if (verdict.kind !== 'run' && verdict.kind !== 'approval') return verdict;
+    return (await this.usedUpBudgets(run, verdict.tool)) ?? verdict;
+  }
+
+  /**
+   * A priced tool is not called (nor a person asked) while the agent's or the
+   * tenant's budget is used up: the same refusal as governance's
+   * BUDGET_EXHAUSTED, which only a rule that allows the call brings.
+   */
+  private async usedUpBudgets(
+    run: ToolCallRun,
+    tool: ToolRegistered,
+  ): Promise<Extract<Verdict, { kind: 'exhausted' }> | undefined> {
+    const price = toolPriceOf(tool);
+    if (price === 0) return undefined;
+    const exhausted = await this.deps.governance.exhaustedBudgets(run.ctx, run.agentId);
+    if (exhausted.length === 0) return undefined;
+    return {
+      kind: 'exhausted',
+      tool,
+      reason: `${exhaustedReason(exhausted)}; tool ${tool.name} costs ${price} micros a call`,
+    };
   }
 
   private async execute(
@@ -186,14 +216,34 @@ export class GovernedToolCall {
     }
     const execution = await this.deps.executor.execute(tool, args, run.signal);
     const recorded = await record(tool.toolId, decision, reason, execution.outcome, execution.result, execution.error);
-    return {
-      recorded,
-      content:
-        execution.outcome === 'ok' ? truncate(execution.result, 64 * 1024) : `Tool call failed: ${execution.error}`,
-    };
+    const content =
+      execution.outcome === 'ok' ? truncate(execution.result, 64 * 1024) : `Tool call failed: ${execution.error}`;
+    // The call was made: its price is due whatever the tool answered.
+    const charged = await chargeRun(this.deps.governance, run.ctx, run.recorder, {
+      agentId: run.agentId,
+      runId: run.runId,
+      requestId: toolChargeRequestId(run.runId, request.callId),
+      tokens: 0,
+      costMicros: toolPriceOf(tool),
+      callId: request.callId,
+    });
+    if (!charged.charged) {
+      return { recorded, content, endRun: { code: 'RESOURCE_EXHAUSTED', reason: charged.refusal } };
+    }
+    return { recorded, content, ...(charged.exhausted.length > 0 ? { exhausted: charged.exhausted } : {}) };
   }
 
   private readonly now = (): number => this.deps.now?.() ?? performance.now();
+}
+
+/**
+ * The idempotency key of a priced call's charge, from the run and the call id
+ * (an external agent's call id, up to 128 characters, is hashed when long: a
+ * request id has at most 128).
+ */
+export function toolChargeRequestId(runId: string, callId: string): string {
+  const key = callId.length <= 64 ? callId : createHash('sha256').update(callId).digest('hex').slice(0, 40);
+  return `${runId}/tool/${key}`;
 }
 
 /**
