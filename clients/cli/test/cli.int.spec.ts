@@ -1075,6 +1075,23 @@ describe('aos CLI against a gRPC server', () => {
       expect(JSON.parse(run.stdout)).toMatchObject({ id: T1, name: 'w' });
     });
 
+    it('sends --price in micros (0.05 → 50000) and refuses a bad amount naming --price', async () => {
+      const base = ['tools', 'register', '--name', 'x', '--endpoint', 'https://x.example', '--method', 'post'];
+      const priced = await aos([...base, '--risk', 'read', '--price', '0.05']);
+      expect(priced.code, priced.stderr).toBe(0);
+      expect(gateway.calls[0]?.request).toMatchObject({ tool: { priceMicros: 50_000 } });
+      expect(priced.stdout).toMatch(/^PRICE +0\.05 per call$/m);
+      const calls = gateway.calls.length;
+      for (const bad of ['-1', '0.0000001', 'five']) {
+        const run = await aos([...base, '--risk', 'read', '--price', bad]);
+        expect(run.code, bad).toBe(2);
+        expect(run.stderr).toContain('--price');
+      }
+      expect(gateway.calls).toHaveLength(calls);
+      const help = await aos(['tools', 'register', '--help']);
+      expect(help.stdout).toContain('--price <amount>');
+    });
+
     it('refuses an unknown risk or method, or a missing schema file, without calling the server', async () => {
       const base = ['tools', 'register', '--name', 'x', '--endpoint', 'https://x.example'];
       const badRisk = await aos([...base, '--method', 'post', '--risk', 'harmless']);
@@ -1098,8 +1115,9 @@ describe('aos CLI against a gRPC server', () => {
         namePrefix: '',
       });
       expect(run.stdout).toMatch(/^SERVER +weather-mcp 1\.2\.3$/m);
+      // PRICE (free for an MCP tool) sits between STATE and TARGET since tools have prices.
       expect(run.stdout).toMatch(
-        /^t2 +get_forecast +MCP +READ +ENABLED +get_forecast @ http:\/\/127\.0\.0\.1:8080\/mcp$/m,
+        /^t2 +get_forecast +MCP +READ +ENABLED +free +get_forecast @ http:\/\/127\.0\.0\.1:8080\/mcp$/m,
       );
       expect(run.stdout).toMatch(/^t3 +send_alert +MCP +WRITE +ENABLED/m);
     });
@@ -1107,7 +1125,8 @@ describe('aos CLI against a gRPC server', () => {
     it('lists tools with filters, gets one and disables one', async () => {
       const listed = await aos(['tools', 'list', '--kind', 'http', '--state', 'enabled', '--risk', 'read']);
       expect(gateway.calls[0]?.request).toMatchObject({ kind: 'HTTP', state: 'ENABLED', risk: 'READ', serverId: '' });
-      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +NAME +KIND +RISK +STATE +TARGET$/);
+      // The PRICE column came with per-call tool prices.
+      expect(listed.stdout.split('\n')[0]).toMatch(/^ID +NAME +KIND +RISK +STATE +PRICE +TARGET$/);
       expect(listed.stdout).toMatch(/^t2 +weather +HTTP +READ +DISABLED/m);
 
       const got = await aos(['tools', 'get', T1, '--json']);

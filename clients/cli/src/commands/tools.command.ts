@@ -13,6 +13,7 @@ import {
   type PageFlags,
   type RequestIdFlags,
 } from './command-options';
+import { parseCostMicros } from './governance-parsers';
 import { choice, parseNonNegativeInt } from './option-parsers';
 import { printPagedList } from './pagination';
 
@@ -34,6 +35,8 @@ interface RegisterFlags extends RequestIdFlags {
   risk: (typeof RISKS)[number];
   schema?: string;
   description?: string;
+  /** Micros, parsed from currency units. */
+  price?: number;
 }
 
 interface RegisterMcpFlags extends RequestIdFlags {
@@ -69,6 +72,7 @@ async function registerTool(ctx: CliContext, flags: RegisterFlags): Promise<void
     risk: flags.risk as Tool['risk'],
     http: { endpoint: flags.endpoint, method: flags.method },
     inputSchemaJson,
+    priceMicros: flags.price ?? 0,
   } as Tool;
   printTool(ctx, await client.tools.registerTool({ tool, requestId: requestIdOf(flags) }, { signal: ctx.signal }));
 }
@@ -141,12 +145,18 @@ export function registerToolsCommand(program: Command, runner: ActionRunner): vo
     .requiredOption('--risk <risk>', 'read, write or destructive', choice(RISKS))
     .option('--schema <file>', 'JSON Schema of the input (an object schema); - reads standard input')
     .option('--description <text>', 'what the tool does, for people and for the model')
+    .option(
+      '--price <amount>',
+      "what one call costs in currency units, e.g. 0.05, charged to the calling agent's and the tenant's budgets (default 0 = free)",
+      parseCostMicros,
+    )
     .addHelpText(
       'after',
       examples(
-        'aos tools register --name refund --endpoint https://pay.example.com/refunds --method post --risk destructive --schema refund.json',
+        'aos tools register --name refund --endpoint https://pay.example.com/refunds --method post --risk destructive --schema refund.json --price 0.50',
         'cat schema.json | aos tools register --name weather --endpoint https://wx.example.com --method get --risk read --schema -',
-      ),
+      ) +
+        '\nA priced tool is charged after every call the runtime makes (whatever the tool answers) and refused while a budget is used up; --json shows the price in micros (0.05 → 50000).\n',
     );
   addRequestIdOption(register).action(runner.wrap(registerTool));
 

@@ -1,6 +1,6 @@
 import type { McpServer, Tool } from '@aos/contracts';
 import { renderKeyValues, renderTable, type Column } from './table';
-import { formatTimestamp } from './values';
+import { formatMicros, formatTimestamp } from './values';
 
 const TOOL_COLUMNS: Column<Tool>[] = [
   { header: 'ID', value: (t) => t.id },
@@ -8,8 +8,15 @@ const TOOL_COLUMNS: Column<Tool>[] = [
   { header: 'KIND', value: (t) => t.kind },
   { header: 'RISK', value: (t) => t.risk },
   { header: 'STATE', value: (t) => t.state },
+  { header: 'PRICE', value: price },
   { header: 'TARGET', value: target, maxWidth: 60 },
 ];
+
+/** What one call costs in currency units (`0.05`), or `free`. */
+function price(tool: Tool): string {
+  const micros = Number(tool.priceMicros ?? 0);
+  return micros === 0 ? 'free' : formatMicros(micros);
+}
 
 /** Where a call goes: `POST https://…` for HTTP tools, `<tool> @ <server url>` for MCP tools. */
 function target(tool: Tool): string {
@@ -30,6 +37,7 @@ export function renderTool(tool: Tool): string {
     ['KIND', tool.kind],
     ['RISK', tool.risk],
     ['STATE', tool.state],
+    ['PRICE', `${price(tool)}${Number(tool.priceMicros ?? 0) === 0 ? '' : ' per call'}`],
     ['TARGET', target(tool)],
     ...(tool.mcp ? ([['MCP SERVER', tool.mcp.serverId]] as [string, string][]) : []),
     ['INPUT SCHEMA', tool.inputSchemaJson],
