@@ -1,19 +1,30 @@
+import { lazy, type ComponentType } from 'react';
 import { Alert } from '@mantine/core';
 import { Route, Routes } from 'react-router';
 import { AppLayout } from './layout/AppLayout';
-import { AgentCreatePage } from './pages/AgentCreatePage';
-import { AgentPage } from './pages/AgentPage';
-import { AgentsPage } from './pages/AgentsPage';
-import { ApprovalsPage } from './pages/ApprovalsPage';
-import { AuditPage } from './pages/AuditPage';
-import { CommandBarPage } from './pages/CommandBarPage';
-import { GovernancePage } from './pages/GovernancePage';
-import { KnowledgePage } from './pages/KnowledgePage';
-import { OverviewPage } from './pages/OverviewPage';
 import { SignInPage } from './pages/SignInPage';
-import { TaskPage } from './pages/TaskPage';
-import { TasksPage } from './pages/TasksPage';
 import { useSession } from './session/session.context';
+
+/**
+ * A page whose code is loaded when it is first visited: the entry chunk holds
+ * only the sign-in page and the shell, and a page's libraries (the overview's
+ * charts) come with the page that uses them.
+ */
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const OverviewPage = page(() => import('./pages/OverviewPage'), 'OverviewPage');
+const AgentsPage = page(() => import('./pages/AgentsPage'), 'AgentsPage');
+const AgentCreatePage = page(() => import('./pages/AgentCreatePage'), 'AgentCreatePage');
+const AgentPage = page(() => import('./pages/AgentPage'), 'AgentPage');
+const TasksPage = page(() => import('./pages/TasksPage'), 'TasksPage');
+const TaskPage = page(() => import('./pages/TaskPage'), 'TaskPage');
+const ApprovalsPage = page(() => import('./pages/ApprovalsPage'), 'ApprovalsPage');
+const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
+const CommandBarPage = page(() => import('./pages/CommandBarPage'), 'CommandBarPage');
+const KnowledgePage = page(() => import('./pages/KnowledgePage'), 'KnowledgePage');
+const GovernancePage = page(() => import('./pages/GovernancePage'), 'GovernancePage');
 
 function PageNotFound() {
   return <Alert title="Page not found">There is no page at this address.</Alert>;

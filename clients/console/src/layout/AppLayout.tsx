@@ -1,6 +1,8 @@
+import { Suspense } from 'react';
 import { AppShell, Burger, Button, Group, NavLink, Stack, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { LoadingIndicator } from '../components/LoadingIndicator';
 import { useSession } from '../session/session.context';
 
 const SECTIONS = [
@@ -72,7 +74,10 @@ export function AppLayout() {
       </AppShell.Navbar>
       {/* A page with something wider than a phone then scrolls sideways here, under a header and menu that stay put. */}
       <AppShell.Main style={{ overflowX: 'auto' }}>
-        <Outlet />
+        {/* While a page's code loads the shell stays, so the menu and header never blink. */}
+        <Suspense fallback={<LoadingIndicator label="Loading the page" />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );
