@@ -7,6 +7,8 @@ import { agents, knowledge, tools } from '../api/transport';
 import { allPages } from '../api/all-pages';
 import { useSession } from '../session/session.context';
 import { useMutationForm } from '../components/use-mutation-form';
+import type { Tool } from '../gen/aos/v1/tool_pb';
+import { unitsFromMicros } from './governance/budget-money';
 
 /** Every item of a paged list as picker options: an agent may name any of them. */
 function everyOption(
@@ -41,7 +43,7 @@ export function AgentCreatePage() {
   const toolOptions = useQuery(
     everyOption(['tools', 'all'], can('tools.list'), async (pageToken) => {
       const p = await tools.listTools({ pageSize: 1000, pageToken });
-      return { options: p.tools.map((t) => ({ value: t.id, label: t.name })), nextPageToken: p.nextPageToken };
+      return { options: p.tools.map((t) => ({ value: t.id, label: toolLabel(t) })), nextPageToken: p.nextPageToken };
     }),
   );
   const knowledgeOptions = useQuery(
@@ -150,4 +152,9 @@ export function AgentCreatePage() {
       </Stack>
     </form>
   );
+}
+
+/** A tool as the picker shows it: its name, and its price per call when it has one. */
+function toolLabel(tool: Tool): string {
+  return tool.priceMicros > 0n ? `${tool.name} (${unitsFromMicros(tool.priceMicros)} per call)` : tool.name;
 }
