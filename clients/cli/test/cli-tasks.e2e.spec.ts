@@ -80,6 +80,12 @@ describe('aos tasks', () => {
     const listed = await aos('tasks', 'list', '--state', 'assigned', '--agent', payroll.id);
     expect(listed.stdout).toContain(submitted.id);
     expect(listed.stdout).toMatch(/1 of 1 task\(s\)/);
+    const since = await aos('tasks', 'list', '--agent', payroll.id, '--since', '2000-01-01T00:00:00Z');
+    expect(since.stdout).toMatch(/1 of 1 task\(s\)/);
+    const later = await aos('tasks', 'list', '--agent', payroll.id, '--since', '2999-01-01T00:00:00Z');
+    expect(later.stdout).toMatch(/0 of 0 task\(s\)/);
+    const before = await aos('tasks', 'list', '--agent', payroll.id, '--until', '2000-01-01T00:00:00Z');
+    expect(before.stdout).toMatch(/0 of 0 task\(s\)/);
 
     const moved = await json<Task>('tasks', 'reassign', submitted.id, other.id, '--reason', 'benefits question');
     expect(moved).toMatchObject({ assignedAgentId: other.id, routing: { router: 'person' } });

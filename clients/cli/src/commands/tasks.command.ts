@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Task, TaskStep } from '@aos/contracts';
+import type { Task, TaskStep, Timestamp } from '@aos/contracts';
 import type { AosClient } from '@aos/grpc-client';
 import { EXIT_TASK_UNSUCCESSFUL, type ActionRunner, type CliContext } from '../cli-context';
 import { renderTask, renderTaskTable, stepRefs, taskRefs, taskStepTable, withNamedSummary } from '../output/task.view';
@@ -13,7 +13,7 @@ import {
   type PageFlags,
   type RequestIdFlags,
 } from './command-options';
-import { choice, collect, parseNonNegativeInt } from './option-parsers';
+import { choice, collect, parseIsoTime, parseNonNegativeInt } from './option-parsers';
 import { nameRefsOf } from './name-ref';
 import { fetchAllPages } from './pagination';
 
@@ -112,10 +112,23 @@ interface ListFlags extends PageFlags, MinPositionFlags {
   filter?: string;
   state?: (typeof STATES)[number];
   agent?: string;
+  since?: Timestamp;
+  until?: Timestamp;
+}
+
+/** A Timestamp as the filter's RFC 3339 time (UTC). */
+function filterTimeOf(t: Timestamp): string {
+  return JSON.stringify(new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toISOString());
 }
 
 function filterOf(flags: ListFlags, agentId: string | undefined): string {
-  const terms = [flags.filter, flags.state && `state = ${flags.state}`, agentId && `agent_id = "${agentId}"`];
+  const terms = [
+    flags.filter,
+    flags.state && `state = ${flags.state}`,
+    agentId && `agent_id = "${agentId}"`,
+    flags.since && `create_time >= ${filterTimeOf(flags.since)}`,
+    flags.until && `create_time < ${filterTimeOf(flags.until)}`,
+  ];
   return terms.filter(Boolean).join(' AND ');
 }
 
@@ -237,10 +250,16 @@ was CANCELLED, 1 when a call failed.
     .description("list the tenant's tasks, newest first")
     .option('--state <state>', `only tasks in this state (${STATES.join(', ').toLowerCase()})`, choice(STATES))
     .option('--agent <agent>', 'only tasks assigned to this agent (id or name)')
+    .option('--since <time>', 'only tasks submitted at or after this ISO-8601 time', parseIsoTime)
+    .option('--until <time>', 'only tasks submitted before this ISO-8601 time', parseIsoTime)
     .option('--filter <filter>', 'raw filter, e.g. \'state = QUEUED AND agent_id = "…"\'')
     .addHelpText(
       'after',
-      examples('aos tasks list --state queued', 'aos tasks list --agent billing-helper --all --json'),
+      examples(
+        'aos tasks list --state queued',
+        'aos tasks list --agent billing-helper --all --json',
+        'aos tasks list --state failed --since 2026-12-05T00:00:00Z',
+      ),
     );
   addMinPositionOption(addPageOptions(list, 'tasks')).action(runner.wrap(listTasks));
 
