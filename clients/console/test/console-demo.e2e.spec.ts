@@ -96,6 +96,11 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     const cardText = await card.innerText();
     expect(cardText).toContain(`demo-refunds (agent:${waitingTask!.assignedAgentId})`);
     expect(cardText).toContain(`wants to call tool ${APPROVAL_TOOL};`);
+    // With which arguments: the call's input as the agent gave it, pretty-printed.
+    expect(approval!.argumentsJson, 'the refund call has arguments').not.toBe('');
+    expect(approval!.argumentsTruncated).toBe(false);
+    const shown = await card.getByLabel('Arguments').innerText();
+    expect(shown).toBe(JSON.stringify(JSON.parse(approval!.argumentsJson), null, 2));
     const taskLink = card.getByRole('link', { name: 'Open the waiting task' });
     await taskLink.waitFor();
     expect(await taskLink.getAttribute('href')).toBe(`/tasks/${waitingTask!.id}`);

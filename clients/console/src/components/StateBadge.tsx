@@ -16,6 +16,7 @@ const COLORS: Record<string, string> = {
   APPROVED: 'green',
   REJECTED: 'red',
   EXPIRED: 'dark',
+  WITHDRAWN: 'dark',
 };
 
 /** A state name (ACTIVE, FAILED, …) as a coloured label; the colour is never the only cue. */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Anchor, Button, Card, Group, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Code, Group, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { v4 as uuid } from 'uuid';
@@ -10,10 +10,15 @@ import { errorWords } from '../api/error-words';
 import { ApprovalState, type Approval } from '../gen/aos/v1/governance_pb';
 import { PagerButtons, usePageTokens } from '../components/page-token-pager';
 import { QueryState } from '../components/QueryState';
+import { StateBadge } from '../components/StateBadge';
+import { StateFilter } from '../components/StateFilter';
 import { timeText } from '../components/time-text';
 import { useSession } from '../session/session.context';
 
 const PAGE_SIZE = 20;
+const STATE_OPTIONS = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'];
+/** Governance keeps at most this much of an action's input (Approval.arguments_json). */
+const MAX_ARGUMENTS_CHARS = 16384;
 
 interface Decision {
   approvalId: string;
@@ -115,6 +120,36 @@ function useAgentName(subject: string, enabled: boolean): string | undefined {
   return agent.data?.name;
 }
 
+/** The action's input as the agent gave it: pretty-printed JSON, or the raw text when it was cut or is not JSON. */
+function ApprovalArguments({ approval }: { approval: Approval }) {
+  if (!approval.argumentsJson) return <>—</>;
+  let text = approval.argumentsJson;
+  if (!approval.argumentsTruncated) {
+    try {
+      text = JSON.stringify(JSON.parse(approval.argumentsJson), null, 2);
+    } catch {
+      // Not JSON: shown as the agent sent it.
+    }
+  }
+  return (
+    <Stack gap={4}>
+      {/* Focusable: a long input scrolls inside its box, and the keyboard must reach it. */}
+      <Code
+        block
+        tabIndex={0}
+        aria-label="Arguments"
+        mah={320}
+        style={{ overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
+      >
+        {text}
+      </Code>
+      {approval.argumentsTruncated && (
+        <Text size="sm">Cut at {MAX_ARGUMENTS_CHARS} characters: the agent sent more.</Text>
+      )}
+    </Stack>
+  );
+}
+
 function ApprovalCard({
   approval,
   taskId,
@@ -134,6 +169,7 @@ function ApprovalCard({
   const toolName = useToolName(approval.resource, canReadTools);
   const agentName = useAgentName(approval.subject, canReadAgents);
   const what = toolName ? `call the tool ${toolName}` : `${approval.action} on ${approval.resource}`;
+  const pending = approval.state === ApprovalState.PENDING;
   return (
     <Card withBorder component="article" aria-label={`Approval: ${what}`}>
       <Table variant="vertical">
@@ -155,7 +191,13 @@ function ApprovalCard({
             </Table.Td>
           </Table.Tr>
           <Table.Tr>
-            <Table.Th>Why, with what</Table.Th>
+            <Table.Th>With</Table.Th>
+            <Table.Td>
+              <ApprovalArguments approval={approval} />
+            </Table.Td>
+          </Table.Tr>
+          <Table.Tr>
+            <Table.Th>Why</Table.Th>
             <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{approval.reason || '—'}</Table.Td>
           </Table.Tr>
           <Table.Tr>
@@ -176,9 +218,19 @@ function ApprovalCard({
               {timeText(approval.createTime)}; expires {timeText(approval.expireTime)}
             </Table.Td>
           </Table.Tr>
+          {!pending && (
+            <Table.Tr>
+              <Table.Th>Outcome</Table.Th>
+              <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+                <StateBadge state={ApprovalState[approval.state]} /> {timeText(approval.decideTime)}
+                {approval.decidedBy && ` by ${approval.decidedBy}`}
+                {approval.decisionReason && `: ${approval.decisionReason}`}
+              </Table.Td>
+            </Table.Tr>
+          )}
         </Table.Tbody>
       </Table>
-      {canDecide && (
+      {canDecide && pending && (
         <Group mt="sm">
           <Button color="teal.9" onClick={() => setDeciding(true)}>
             Approve…
@@ -212,6 +264,8 @@ async function waitingTasksByApproval(): Promise<Map<string, string>> {
 export function ApprovalsPage() {
   const { can } = useSession();
   const pager = usePageTokens();
+  // The inbox: what waits. Decided, expired and withdrawn ones (the run that asked ended first) on request.
+  const [state, setState] = useState<string | null>('PENDING');
   const [decided, setDecided] = useState<Decision | null>(null);
   const waitingTasks = useQuery({
     queryKey: ['approvals', 'waiting-tasks'],
@@ -220,17 +274,22 @@ export function ApprovalsPage() {
     queryFn: waitingTasksByApproval,
   });
   const list = useQuery({
-    queryKey: ['approvals', 'pending', pager.token],
+    queryKey: ['approvals', state, pager.token],
     placeholderData: keepPreviousData,
     refetchInterval: 5000,
     queryFn: () =>
-      governance.listApprovals({ state: ApprovalState.PENDING, pageSize: PAGE_SIZE, pageToken: pager.token }),
+      governance.listApprovals({
+        state: state ? ApprovalState[state as keyof typeof ApprovalState] : ApprovalState.APPROVAL_STATE_UNSPECIFIED,
+        pageSize: PAGE_SIZE,
+        pageToken: pager.token,
+      }),
   });
 
   return (
     <Stack>
-      <Title order={1}>Approvals waiting</Title>
+      <Title order={1}>{state === 'PENDING' ? 'Approvals waiting' : 'Approvals'}</Title>
       <Text size="sm">Actions an agent may take only once a person agrees.</Text>
+      <StateFilter states={STATE_OPTIONS} value={state} onChange={setState} pager={pager} />
       {decided && (
         <Alert
           color={decided.approved ? 'green' : 'gray'}
@@ -260,7 +319,9 @@ export function ApprovalsPage() {
         </Alert>
       )}
       <QueryState query={list} what="approvals" />
-      {list.data && list.data.approvals.length === 0 && <Alert>Nothing is waiting for approval.</Alert>}
+      {list.data && list.data.approvals.length === 0 && (
+        <Alert>{state === 'PENDING' ? 'Nothing is waiting for approval.' : 'No approval in this state.'}</Alert>
+      )}
       {list.data?.approvals.map((a) => (
         <ApprovalCard
           key={a.id}
