@@ -14,6 +14,8 @@ export interface DirectoryAgent {
   knowledgeBaseIds: readonly string[];
   /** The agent stream's revision (an UpdateAgent step expects it). */
   revision: number;
+  /** Its current definition version (a rollback goes to one of 1 to this). */
+  definitionVersion: number;
 }
 
 export interface DirectoryEntry {

@@ -84,6 +84,14 @@ export const DraftActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('cancel_task'), task: text(200) }).strict(),
   z
     .object({
+      action: z.literal('rollback_agent'),
+      agent: text(200),
+      /** The definition version to restore; absent: the one before the current. */
+      toVersion: z.number().int().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
       action: z.literal('set_budget'),
       /** An agent's name; absent: the tenant's budget. */
       agent: z.string().min(1).max(200).optional(),
@@ -106,6 +114,8 @@ export const DraftActionSchema = z.discriminatedUnion('action', [
   // Questions: answered by read steps.
   z.object({ action: z.literal('list_agents'), agents: AgentSelectorSchema.optional() }).strict(),
   z.object({ action: z.literal('show_agent'), agent: text(200) }).strict(),
+  /** Every definition version of one agent, newest first. */
+  z.object({ action: z.literal('list_agent_versions'), agent: text(200) }).strict(),
   z
     .object({
       action: z.literal('agent_activity'),

@@ -29,6 +29,9 @@ export const PLAN_METHODS: readonly PlanMethod[] = [
   m('AgentService', 'DeployAgent', 'agents.deploy', 'WRITE'),
   m('AgentService', 'PauseAgent', 'agents.pause', 'WRITE'),
   m('AgentService', 'ResumeAgent', 'agents.resume', 'WRITE'),
+  m('AgentService', 'ListAgentVersions', 'agents.get', 'READ'),
+  // A new version equal to an earlier one: the versions in between stay in the history.
+  m('AgentService', 'RollbackAgent', 'agents.update', 'WRITE'),
   // A retired agent stays retired.
   m('AgentService', 'RetireAgent', 'agents.retire', 'DESTRUCTIVE'),
   m('TaskService', 'SubmitTask', 'tasks.submit', 'WRITE'),

@@ -708,4 +708,53 @@ export const THIRD_SET: readonly CommandCase[] = [
   },
 ];
 
-export const COMMAND_SET: readonly CommandCase[] = [...FIRST_SET, ...SECOND_SET, ...THIRD_SET];
+const versions = (id: string) => read('AgentService', 'ListAgentVersions', { id });
+const rollback = (id: string, toVersion: number, first = true): ExpectedStep => ({
+  service: 'AgentService',
+  method: 'RollbackAgent',
+  request: { id, toVersion, ...(first ? { expectedRevision: REV[id] } : {}) },
+});
+
+/**
+ * Definition versions and rollback (ListAgentVersions, RollbackAgent), written
+ * before the parser knew them. The fixture's definition versions:
+ * billing-helper 4, triage-bot 3, research-bot 3, sales-scout 2, old-crawler 2, the others 1.
+ */
+export const FOURTH_SET: readonly CommandCase[] = [
+  // ---- versions ----
+  { text: 'show the versions of billing-helper', expect: plan(versions(ID.billingHelper)) },
+  { text: 'show the versions of agent billing-helper', expect: plan(versions(ID.billingHelper)) },
+  { text: 'list versions of sales-scout', expect: plan(versions(ID.salesScout)) },
+  { text: 'what versions does billing-helper have?', expect: plan(versions(ID.billingHelper)) },
+  { text: "billing-helper's version history", expect: plan(versions(ID.billingHelper)) },
+  { text: 'show the definition history of triage-bot', expect: plan(versions(ID.triageBot)) },
+  { text: 'show the versions of old-crawler', expect: plan(versions(ID.oldCrawler)) },
+  { text: 'show the versions of it', expect: asks },
+  { text: 'show the versions of support', expect: asks },
+  { text: 'list the versions of zebra-agent', expect: asks },
+
+  // ---- rollback ----
+  { text: 'roll back billing-helper to version 2', expect: plan(rollback(ID.billingHelper, 2)) },
+  { text: 'roll back agent billing-helper to version 2', expect: plan(rollback(ID.billingHelper, 2)) },
+  { text: 'rollback billing-helper to v2', expect: plan(rollback(ID.billingHelper, 2)) },
+  { text: 'rolback billing-helper to version 2', expect: plan(rollback(ID.billingHelper, 2)) },
+  { text: 'revert sales-scout to version 1', expect: plan(rollback(ID.salesScout, 1)) },
+  { text: 'restore billing-helper to version 3', expect: plan(rollback(ID.billingHelper, 3)) },
+  { text: 'roll billing-helper back to version 2', expect: plan(rollback(ID.billingHelper, 2)) },
+  { text: 'roll back billing-helper', expect: plan(rollback(ID.billingHelper, 3)) },
+  { text: 'roll back billing-helper to the previous version', expect: plan(rollback(ID.billingHelper, 3)) },
+  { text: 'please roll back triage-bot to version 1', expect: plan(rollback(ID.triageBot, 1)) },
+  {
+    text: 'show the versions of billing-helper and roll it back to version 2',
+    expect: plan(versions(ID.billingHelper), rollback(ID.billingHelper, 2)),
+  },
+  { text: 'roll back billing-helper to version 9', expect: asks },
+  { text: 'roll back it to version 2', expect: asks },
+  { text: 'roll back the support agent to version 1', expect: asks },
+  { text: 'roll back to version 2', expect: asks },
+  { text: 'roll back report-writer', expect: refuses },
+  { text: 'roll back old-crawler to version 1', expect: refuses },
+  { text: 'roll back billing-helper to version 4', expect: refuses },
+];
+
+export const COMMAND_SET: readonly CommandCase[] = [...FIRST_SET, ...SECOND_SET, ...THIRD_SET, ...FOURTH_SET];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/parser/parse-command';
 import { resolveDraft } from '../src/resolver/resolve-draft';
 import type { Resolution } from '../src/resolution';
-import { COMMAND_SET, FIRST_SET, SECOND_SET, THIRD_SET, type CommandCase } from './command-set';
+import { COMMAND_SET, FIRST_SET, FOURTH_SET, SECOND_SET, THIRD_SET, type CommandCase } from './command-set';
 import { fixtureDirectory, NOW } from './fixture-directory';
 
 type Outcome = 'exact' | 'asked' | 'refused' | 'wrong';
@@ -70,6 +70,7 @@ describe('the command set (parser + resolver over the fixture tenant)', () => {
           ['first set (the examples the parser was built from)', FIRST_SET],
           ['second set (written before the parser ran on it)', SECOND_SET],
           ['third set (written after the acceptance sentence failed)', THIRD_SET],
+          ['fourth set (versions and rollback, written before the parser knew them)', FOURTH_SET],
         ].map(([label, set]) => {
           const part = graded.filter((g) => (set as readonly CommandCase[]).includes(g.case));
           return `  ${label as string}: ${part.filter((g) => g.hit).length}/${part.length} met, ${part.filter((g) => g.outcome === 'wrong').length} wrong`;

@@ -33,6 +33,7 @@ const agent = (a: Partial<DirectoryAgent> & Pick<DirectoryAgent, 'id' | 'name' |
   toolIds: [],
   knowledgeBaseIds: [],
   revision: 1,
+  definitionVersion: 1,
   ...a,
 });
 
@@ -46,6 +47,7 @@ export const AGENTS: readonly DirectoryAgent[] = [
     toolIds: [ID.ledger],
     knowledgeBaseIds: [ID.policies],
     revision: 7,
+    definitionVersion: 4,
   }),
   agent({
     id: ID.supportEn,
@@ -71,6 +73,7 @@ export const AGENTS: readonly DirectoryAgent[] = [
     capabilities: ['support', 'triage'],
     labels: { team: 'support' },
     revision: 9,
+    definitionVersion: 3,
   }),
   agent({
     id: ID.salesScout,
@@ -80,6 +83,7 @@ export const AGENTS: readonly DirectoryAgent[] = [
     labels: { team: 'sales' },
     toolIds: [ID.webSearch, ID.crm],
     revision: 3,
+    definitionVersion: 2,
   }),
   agent({
     id: ID.salesCloser,
@@ -98,6 +102,7 @@ export const AGENTS: readonly DirectoryAgent[] = [
     capabilities: ['research'],
     labels: { team: 'research' },
     revision: 2,
+    definitionVersion: 3,
   }),
   agent({
     id: ID.oldCrawler,
@@ -106,6 +111,7 @@ export const AGENTS: readonly DirectoryAgent[] = [
     capabilities: ['research'],
     labels: { team: 'sales' },
     revision: 11,
+    definitionVersion: 2,
   }),
 ];
 

@@ -4,7 +4,7 @@ import type { Agent, AgentTransitionRequest } from '@aos/contracts';
 import type { AgentsClient, PartialMessage } from '@aos/grpc-client';
 import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { agentChangeTable, agentRefs, renderAgent, renderAgentTable } from '../output/agent.view';
-import { renderAgentVersionTable } from '../output/agent-version.view';
+import { renderAgentVersionTable, versionRefs } from '../output/agent-version.view';
 import { buildAgentFilter, type AgentFilterFlags } from './agent-filter';
 import {
   addMinPositionOption,
@@ -191,13 +191,7 @@ async function listVersions(ctx: CliContext, ref: string, flags: VersionsFlags):
     field: 'versions',
     itemsOf: (page) => page.versions,
     render: async (versions) => {
-      const labels = await (
-        await nameRefsOf(ctx)
-      ).labels([
-        ...versions.map((v) => ['principal', v.createdBy] as const),
-        ...versions.flatMap((v) => v.toolIds.map((tool) => ['tool', tool] as const)),
-        ...versions.flatMap((v) => v.knowledgeBaseIds.map((kb) => ['knowledge base', kb] as const)),
-      ]);
+      const labels = await (await nameRefsOf(ctx)).labels(versionRefs(versions));
       return renderAgentVersionTable(versions, labels);
     },
     noun: 'version',

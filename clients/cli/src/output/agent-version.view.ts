@@ -1,6 +1,6 @@
 import type { AgentVersion } from '@aos/contracts';
 import { renderTable, type Column } from './table';
-import { idsAsTheyAre, type IdLabels } from './id-labels';
+import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
 import { formatTimestamp } from './values';
 
 /** A short value is shown before → after; longer text only by its length. */
@@ -65,6 +65,15 @@ export function describeVersionChange(
     : version.changedFields;
   const rollback = version.rolledBackTo ? `rollback to v${version.rolledBackTo}: ` : '';
   return rollback + changes.join('; ');
+}
+
+/** The ids a version table prints with names beside them: who made each version, its tools and knowledge bases. */
+export function versionRefs(versions: readonly AgentVersion[]): [NamedKind, string][] {
+  return [
+    ...versions.map((v): [NamedKind, string] => ['principal', v.createdBy]),
+    ...versions.flatMap((v) => v.toolIds.map((tool): [NamedKind, string] => ['tool', tool])),
+    ...versions.flatMap((v) => v.knowledgeBaseIds.map((kb): [NamedKind, string] => ['knowledge base', kb])),
+  ];
 }
 
 /** Newest first, as ListAgentVersions returns them; each row's diff is against the row below it. */

@@ -1,6 +1,7 @@
 import type {
   Budget,
   ListAgentsResponse,
+  ListAgentVersionsResponse,
   ListApprovalsResponse,
   ListEventsResponse,
   ListKnowledgeBasesResponse,
@@ -11,6 +12,7 @@ import type {
   WhoAmIResponse,
 } from '@aos/contracts';
 import { agentRefs, renderAgent, renderAgentTable } from './agent.view';
+import { renderAgentVersionTable, versionRefs } from './agent-version.view';
 import { approvalSubjects, renderApprovalTable } from './approval.view';
 import { renderBudget } from './budget.view';
 import { actorRef, renderEventTable } from './event.view';
@@ -48,6 +50,13 @@ function withMore(text: string, page: { nextPageToken: string }): string {
 const READ_STEP_VIEWS: ReadonlyMap<string, ReadStepView> = new Map([
   ['AgentService.ListAgents', view((r: ListAgentsResponse) => withMore(renderAgentTable(r.agents), r))],
   ['AgentService.GetAgent', view(renderAgent, agentRefs)],
+  [
+    'AgentService.ListAgentVersions',
+    view(
+      (r: ListAgentVersionsResponse, labels) => withMore(renderAgentVersionTable(r.versions, labels), r),
+      (r) => versionRefs(r.versions),
+    ),
+  ],
   [
     'TaskService.ListTasks',
     view(

@@ -69,6 +69,10 @@ export const VERBS: Readonly<Record<string, string>> = {
   budget: 'limit',
   assign: 'assign',
   promote: 'assign',
+  roll: 'rollback',
+  rollback: 'rollback',
+  revert: 'rollback',
+  restore: 'rollback',
   approve: 'approve',
   accept: 'approve',
   reject: 'reject',
@@ -109,6 +113,8 @@ const NOT_CORRECTED = new Set([
   'also',
   'each',
   'every',
+  // A noun of the grammar ("role admin"), not "roll" misspelt.
+  'role',
 ]);
 
 export interface VerbReading {

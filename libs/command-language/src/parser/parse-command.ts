@@ -319,6 +319,7 @@ class SentenceParser {
       ask: read,
       submit: (c) => this.ignore(c),
       cancel: (c) => this.cancel(c),
+      rollback: (c) => this.rollback(c),
       limit: (c) => this.budget(c),
       assign: (c) => this.assign(c),
       approve: (c) => this.decide(c, true),
@@ -1034,6 +1035,21 @@ class SentenceParser {
     this.actions.push({ action: 'cancel_task', task: id.text });
   }
 
+  /** "roll back X (to version N | to the previous version)", "roll X back to v2", "revert X to version 1". */
+  private rollback(clause: Token[]): void {
+    const rest = clause.slice(1).filter((t) => !isWord(t, 'back'));
+    const to = indexOfWord(rest, ['to']);
+    const target = to >= 0 ? rest.slice(to + 1).filter((t) => t.kind !== 'punct') : [];
+    const toVersion = versionNumber(target);
+    if (target.length > 0 && toVersion === undefined && !target.some((t) => isWord(t, ...PREVIOUS_WORDS))) {
+      this.questions.push({ text: 'Which version? Name it by its number, e.g. "to version 2".', options: [] });
+      return;
+    }
+    const agent = this.singleAgent(to >= 0 ? rest.slice(0, to) : rest, 'Which agent should be rolled back?');
+    if (agent === null) return;
+    this.actions.push({ action: 'rollback_agent', agent, ...(toVersion !== undefined ? { toVersion } : {}) });
+  }
+
   // ---- questions answered by read steps ----
 
   private readQuestion(clause: Token[]): boolean {
@@ -1050,6 +1066,8 @@ class SentenceParser {
       return true;
     }
     if (/\b(spend|spent|spending|costs?|costing|budgets?|how much)\b/.test(phrase)) return this.spendQuestion(clause);
+    // "the versions of X", "X's version history", "the definition history of X": before "history" means activity.
+    if (/\bversions?\b|\bdefinition history\b|\bdefinitions\b/.test(phrase)) return this.versionsQuestion(clause);
     if (
       /\b(did|has|have|was)\b.*\b(do|done|doing|up to)\b|\bwhat\b.*\bdid\b|\bactivity\b|\bhistory\b|\bwhat happened\b/.test(
         phrase,
@@ -1245,6 +1263,53 @@ class SentenceParser {
     return true;
   }
 
+  private versionsQuestion(clause: Token[]): boolean {
+    const VERSIONS_FILLER = [
+      'show',
+      'me',
+      'list',
+      'display',
+      'get',
+      'view',
+      'see',
+      'check',
+      'what',
+      'whats',
+      'which',
+      'are',
+      'is',
+      'does',
+      'do',
+      'did',
+      'have',
+      'has',
+      'had',
+      'the',
+      'all',
+      'every',
+      'of',
+      'for',
+      'version',
+      'versions',
+      'history',
+      'definition',
+      'definitions',
+      'previous',
+      'past',
+      'earlier',
+      'old',
+      'older',
+      'there',
+      'been',
+      'please',
+    ];
+    const target = clause.filter((t) => t.kind !== 'punct' && !VERSIONS_FILLER.includes(t.lower));
+    const agent = this.singleAgent(target, 'Whose versions?');
+    if (agent === null) return true;
+    this.actions.push({ action: 'list_agent_versions', agent });
+    return true;
+  }
+
   private spendQuestion(clause: Token[]): boolean {
     const SPEND_FILLER = [
       'how',
@@ -1384,6 +1449,18 @@ class SentenceParser {
     this.actions.push({ action: 'agent_activity', agent, ...(since ? { since } : {}) });
     return true;
   }
+}
+
+/** Words that say "the version before the current one" in a rollback. */
+const PREVIOUS_WORDS = ['previous', 'last', 'prior', 'earlier', 'former', 'before'];
+
+/** The version a rollback names ("version 2", "v2", "2"); undefined when it names none. */
+function versionNumber(tokens: readonly Token[]): number | undefined {
+  for (const t of tokens) {
+    const match = t.kind === 'word' ? /^v?(\d{1,9})$/.exec(t.lower) : null;
+    if (match && Number(match[1]) >= 1) return Number(match[1]);
+  }
+  return undefined;
 }
 
 /** The grammar's class of a (possibly misspelt) verb: "pasue" → "pause". */

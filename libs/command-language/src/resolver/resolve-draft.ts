@@ -38,6 +38,8 @@ interface PlannedAgent {
   knowledgeBaseIds: string[];
   capabilities: string[];
   labels: Record<string, string>;
+  /** Its definition version once the plan's earlier steps have run (each update makes one). */
+  definitionVersion: number;
   /** The plan already has a step on it: later steps cannot know its revision. */
   touched: boolean;
 }
@@ -170,6 +172,21 @@ class DraftResolver {
             ? this.step('AgentService', 'GetAgent', {}, `Show agent ${label}`, [idInput('id', target.created)])
             : this.step('AgentService', 'GetAgent', { id: target.planned.agent.id }, `Show agent ${label}`),
         );
+      case 'list_agent_versions':
+        return this.readAgent(action.agent, (target, label) =>
+          target.kind === 'created'
+            ? this.step('AgentService', 'ListAgentVersions', {}, `Show the versions of agent ${label}`, [
+                idInput('id', target.created),
+              ])
+            : this.step(
+                'AgentService',
+                'ListAgentVersions',
+                { id: target.planned.agent.id },
+                `Show the versions of agent ${label}`,
+              ),
+        );
+      case 'rollback_agent':
+        return this.rollback(action.agent, action.toVersion);
       case 'agent_activity':
         return this.activity(action.agent, action.since);
       case 'list_tasks':
@@ -207,6 +224,7 @@ class DraftResolver {
         knowledgeBaseIds: [...agent.knowledgeBaseIds],
         capabilities: [...agent.capabilities],
         labels: { ...agent.labels },
+        definitionVersion: agent.definitionVersion,
         touched: false,
       };
       this.planned.set(agent.id, p);
@@ -328,6 +346,46 @@ class DraftResolver {
     }
   }
 
+  /** A rollback to `toVersion`, or to the version before the current one. */
+  private rollback(name: string, toVersion: number | undefined): void {
+    const target = this.targetByName(name);
+    if (!target) return;
+    if (target.kind === 'created') {
+      this.notes.push(`${target.created.name} is created by this plan: it has no earlier version to roll back to.`);
+      return;
+    }
+    const p = target.planned;
+    const current = p.definitionVersion;
+    if (p.state === 'RETIRED') {
+      this.notes.push(`${p.agent.name} is RETIRED: it is not rolled back.`);
+      return;
+    }
+    const version = toVersion ?? current - 1;
+    if (version < 1) {
+      this.notes.push(`${p.agent.name} has only version 1: there is nothing to roll back to.`);
+      return;
+    }
+    if (version > current) {
+      this.questions.push({
+        text: `${p.agent.name} has versions 1 to ${current}. Which one should it be rolled back to?`,
+        options: [],
+      });
+      return;
+    }
+    if (version === current) {
+      this.notes.push(`${p.agent.name} is at version ${current} already: no rollback step.`);
+      return;
+    }
+    const request = { id: p.agent.id, toVersion: version, ...this.revision(p) };
+    p.definitionVersion += 1;
+    this.step(
+      'AgentService',
+      'RollbackAgent',
+      request,
+      `Roll back agent ${targetLabel(target)} to version ${version} (of ${current})`,
+    );
+  }
+
   private resolveAccess(
     kind: 'tool' | 'kb',
     names: readonly string[],
@@ -402,6 +460,7 @@ class DraftResolver {
       const field = kind === 'tool' ? 'toolIds' : 'knowledgeBaseIds';
       const mask = kind === 'tool' ? 'tool_ids' : 'knowledge_base_ids';
       const request = { id: p.agent.id, agent: { [field]: next }, updateMask: [mask], ...this.revision(p) };
+      p.definitionVersion += 1;
       const list$ = changing.map((e) => e.name).join(', ');
       const preview = grant
         ? `Give agent ${targetLabel(target)} the ${what}${changing.length > 1 ? 's' : ''} ${list$}`
@@ -483,6 +542,7 @@ class DraftResolver {
     }
     paths.sort((a, b) => MASK_ORDER.indexOf(a) - MASK_ORDER.indexOf(b));
     const request = { id: p.agent.id, agent, updateMask: paths, ...this.revision(p) };
+    p.definitionVersion += 1;
     this.step('AgentService', 'UpdateAgent', request, `Update agent ${targetLabel(target)}: ${changes.join('; ')}`);
   }
 

@@ -118,5 +118,6 @@ function toDirectoryAgent({ snapshot, revision }: AgentEntry): DirectoryAgent {
     toolIds: definition.toolIds,
     knowledgeBaseIds: definition.knowledgeBaseIds,
     revision,
+    definitionVersion: snapshot.definitionVersion,
   };
 }

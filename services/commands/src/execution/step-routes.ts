@@ -30,6 +30,8 @@ export const STEP_ROUTES: Readonly<Record<string, StepRoute>> = {
   'AgentService.PauseAgent': to(LifecycleSubjects.pause),
   'AgentService.ResumeAgent': to(LifecycleSubjects.resume),
   'AgentService.RetireAgent': to(LifecycleSubjects.retire),
+  'AgentService.ListAgentVersions': to(LifecycleSubjects.listVersions),
+  'AgentService.RollbackAgent': to(LifecycleSubjects.rollback),
   'TaskService.SubmitTask': to(RoutingSubjects.submit),
   'TaskService.GetTask': to(RoutingSubjects.get),
   'TaskService.ListTasks': to(RoutingSubjects.list),

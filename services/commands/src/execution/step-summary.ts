@@ -10,6 +10,7 @@ const AGENT_VERBS: Readonly<Record<string, string>> = {
   PauseAgent: 'Paused',
   ResumeAgent: 'Resumed',
   RetireAgent: 'Retired',
+  RollbackAgent: 'Rolled back',
 };
 
 const TASK_VERBS: Readonly<Record<string, string>> = {
@@ -21,6 +22,7 @@ const TASK_VERBS: Readonly<Record<string, string>> = {
 /** The plural of what a list method returns, and the reply field holding it. */
 const LISTS: Readonly<Record<string, readonly [field: string, noun: string]>> = {
   ListAgents: ['agents', 'agents'],
+  ListAgentVersions: ['versions', 'versions'],
   ListTasks: ['tasks', 'tasks'],
   ListTools: ['tools', 'tools'],
   ListKnowledgeBases: ['knowledgeBases', 'knowledge bases'],

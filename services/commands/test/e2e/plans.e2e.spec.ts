@@ -170,3 +170,41 @@ describe('Execute checks the digest and runs nothing twice', () => {
     expect((await api.agents.getAgent({ id: agent.id, minPosition: 0 })).state).toBe('RETIRED');
   });
 });
+
+describe('"show the versions of X and roll it back to version 1"', () => {
+  it('reads the versions (agents.get, READ), then rolls back (agents.update, WRITE): version 3 is version 1 again', async () => {
+    const agent = await activeAgent(api, unique('versioned'));
+    const v2 = await api.agents.updateAgent({
+      id: agent.id,
+      agent: { instructions: 'the second instructions' } as Agent,
+      updateMask: ['instructions'],
+      requestId: rid(),
+    });
+    expect(v2.definitionVersion).toBe(2);
+
+    const text = `show the versions of ${agent.name} and roll it back to version 1`;
+    // Interpret reads the commands service's directory, which follows the log: until it has seen version 2, the
+    // rollback is a note ("at version 1 already"); it is asked again (bounded) rather than racing the update.
+    let plan = await api.commands.interpret({ text, requestId: '' });
+    for (let i = 0; i < 20 && plan.steps.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      plan = await api.commands.interpret({ text, requestId: '' });
+    }
+    expect(plan.questions).toEqual([]);
+    expect(plan.steps.map((s) => [`${s.service}.${s.method}`, s.permission, s.risk])).toEqual([
+      ['AgentService.ListAgentVersions', 'agents.get', 'READ'],
+      ['AgentService.RollbackAgent', 'agents.update', 'WRITE'],
+    ]);
+    expect(plan.steps[1]!.preview).toMatch(/^Roll back agent .* to version 1 \(of 2\)$/);
+
+    const execution = await confirm(api, plan);
+    expect(statusesOf(execution)).toEqual(['STEP_SUCCEEDED', 'STEP_SUCCEEDED']);
+    const listed = JSON.parse(execution.outcomes[0]!.responseJson) as { versions: { definitionVersion: string }[] };
+    expect(listed.versions.map((v) => Number(v.definitionVersion))).toEqual([2, 1]);
+    const rolledBack = await api.agents.getAgent({ id: agent.id, minPosition: execution.position });
+    expect(rolledBack.definitionVersion).toBe(3);
+    expect(rolledBack.instructions).toBe(agent.instructions);
+    const versions = await api.agents.listAgentVersions({ id: agent.id, minPosition: execution.position });
+    expect(versions.versions[0]).toMatchObject({ definitionVersion: 3, rolledBackTo: 1 });
+  });
+});

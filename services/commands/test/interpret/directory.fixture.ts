@@ -12,6 +12,7 @@ const agent = (id: string, name: string, capabilities: string[], state: Director
   toolIds: [],
   knowledgeBaseIds: [],
   revision: 3,
+  definitionVersion: 2,
 });
 
 export const AGENTS = {
