@@ -4,7 +4,14 @@ import { ApprovalState, BudgetScope, TaskState, type Approval, type Event, type 
 import type { AosClient } from '@aos/grpc-client';
 import { startTestStack, type TestStack } from '@aos/testing';
 import { startDemo, type RunningDemo } from './demo';
-import { APPROVAL_TOOL, DEMO_AGENTS, DEMO_DAILY_TOKENS, DEMO_TOOLS, seedDemo } from './demo.seed';
+import {
+  APPROVAL_TOOL,
+  DEMO_AGENTS,
+  DEMO_DAILY_COST_MICROS,
+  DEMO_DAILY_TOKENS,
+  DEMO_TOOLS,
+  seedDemo,
+} from './demo.seed';
 
 /**
  * `npm run demo` against a whole stack: the demo seeds its tenant through the
@@ -140,6 +147,34 @@ describe('npm run demo', () => {
     const budget = await api.governance.getBudget({ scope: BudgetScope.TENANT });
     expect(budget).toMatchObject({ tokenLimit: DEMO_DAILY_TOKENS, exhausted: false });
     expect(budget.tokensUsed).toBe(0);
+  });
+
+  it("spend moves: the tenant's cost used is above 0 and is the sum of the priced calls' UsageCharged", async () => {
+    const prices = new Map(DEMO_TOOLS.map((x) => [x.name, x.priceMicros]));
+    expect(demo.seed.tools.map((x) => [x.name, Number(x.priceMicros)])).toEqual([...prices]);
+    // The traffic goes on: compare once no charge is between governance's budget and the run's record.
+    let last = '';
+    const { budget, charged } = await within(
+      20_000,
+      async () => {
+        const budget = await api.governance.getBudget({ scope: BudgetScope.TENANT });
+        const events = await allEvents();
+        const charges = events.filter((e) => e.type === 'UsageCharged').map((e) => JSON.parse(e.dataJson));
+        const sum = charges.reduce((total: number, c: { costMicros: number }) => total + c.costMicros, 0);
+        last = `budget ${budget.costUsedMicros}, UsageCharged sum ${sum} of ${charges.length}`;
+        return Number(budget.costUsedMicros) === sum ? { budget, charged: charges } : undefined;
+      },
+      () => last,
+    );
+    expect(Number(budget.costUsedMicros)).toBeGreaterThan(0);
+    expect(Number(budget.costLimitMicros)).toBe(DEMO_DAILY_COST_MICROS);
+    expect(budget.exhausted).toBe(false);
+    // Each charge is one priced call: 0 tokens, one of the demo's prices.
+    for (const c of charged as { tokens: number; costMicros: number; callId?: string }[]) {
+      expect(c.tokens).toBe(0);
+      expect([...prices.values()]).toContain(c.costMicros);
+      expect(c.callId).toBeTruthy();
+    }
   });
 
   it('seeding again records nothing twice: the same agents, tools and rule, no new seed events', async () => {

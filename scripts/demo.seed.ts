@@ -20,6 +20,8 @@ export interface DemoToolSpec {
   risk: ToolRisk;
   method: 'GET' | 'POST';
   path: string;
+  /** What one call costs in micro-units, charged to the agent's and the tenant's budgets. */
+  priceMicros: number;
 }
 
 export interface DemoAgentSpec {
@@ -43,6 +45,7 @@ export const DEMO_TOOLS: readonly DemoToolSpec[] = [
     risk: ToolRisk.READ,
     method: 'GET',
     path: '/inventory',
+    priceMicros: 20_000, // 0.02
   },
   {
     name: 'order-status',
@@ -50,6 +53,7 @@ export const DEMO_TOOLS: readonly DemoToolSpec[] = [
     risk: ToolRisk.READ,
     method: 'GET',
     path: '/orders',
+    priceMicros: 10_000, // 0.01
   },
   {
     name: 'issue-refund',
@@ -57,6 +61,7 @@ export const DEMO_TOOLS: readonly DemoToolSpec[] = [
     risk: ToolRisk.DESTRUCTIVE,
     method: 'POST',
     path: '/refunds',
+    priceMicros: 500_000, // 0.50
   },
 ];
 
@@ -85,6 +90,12 @@ export const DEMO_AGENTS: readonly DemoAgentSpec[] = [
 export const APPROVAL_TOOL = 'issue-refund';
 /** Tokens per UTC day for the whole tenant. */
 export const DEMO_DAILY_TOKENS = 200_000;
+/**
+ * Cost per UTC day for the whole tenant: 500.00. The demo's tools are priced,
+ * so its spend moves: a question every 5 s costs at most 0.02, 345.60 a day,
+ * plus 0.50 a refund a person approves; the limit lasts the day.
+ */
+export const DEMO_DAILY_COST_MICROS = 500_000_000;
 
 export interface DemoSeed {
   apiKey: string;
@@ -153,6 +164,7 @@ async function seedDemoTenant(demo: AosClient, toolServerUrl: string): Promise<O
           risk: spec.risk,
           http: { endpoint: `${toolServerUrl}${spec.path}`, method: spec.method },
           inputSchemaJson: TEXT_INPUT,
+          priceMicros: spec.priceMicros,
         },
         requestId: rid(`tool/${spec.name}`),
       }),
@@ -196,6 +208,7 @@ async function seedDemoTenant(demo: AosClient, toolServerUrl: string): Promise<O
     scope: BudgetScope.TENANT,
     period: BudgetPeriod.DAILY,
     tokenLimit: DEMO_DAILY_TOKENS,
+    costLimitMicros: DEMO_DAILY_COST_MICROS,
     requestId: rid('budget/tenant'),
   });
   return { agents, tools };
