@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalState, type Agent, type Approval, type PolicyRule, type Task, type Tool } from '@aos/contracts';
+import { ApprovalState, type Agent, type Approval, type Task, type Tool } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import type { AosClient } from '@aos/grpc-client';
 import { ServiceProcess, serviceEntry } from '@aos/launcher';
 import {
   firstEvent,
+  requireApproval,
   startScriptedModelServer,
   startTestStack,
   statusOf,
@@ -101,16 +102,7 @@ describe('approvals of runs that are gone', () => {
       requestId: rid(),
     });
     const agent = await api.agents.deployAgent({ id: created.id, requestId: rid(), reason: '' });
-    await api.governance.addPolicyRule({
-      rule: {
-        subject: `agent:${agent.id}`,
-        action: 'tools.call',
-        resource: `tools/${refund.id}`,
-        effect: 'ALLOW' as PolicyRule['effect'],
-        requiresApproval: true,
-      } as PolicyRule,
-      requestId: rid(),
-    });
+    await requireApproval(api, agent.id, refund.id);
     const args = { invoice: '42', amount: '19.90', note: 'customer called twice' };
     // Each attempt asks for the refund (the second attempt starts the conversation again).
     model.scriptFor(

@@ -329,6 +329,9 @@ describe('a context write whose rule requires approval', () => {
     const { approvalId } = awaited.data as RunData<'ApprovalAwaited'>;
     const approval = (await api.governance.listApprovals({})).approvals.find((a) => a.id === approvalId);
     expect(approval).toMatchObject({ action: 'context.write', resource: `ctx/tenant/${key}` });
+    // The person deciding sees the value to be written: the call's arguments, beside a reason that names the entry.
+    expect(JSON.parse(approval!.argumentsJson)).toEqual({ scope: 'tenant', key, value: 'v2' });
+    expect(approval!.reason).toMatch(new RegExp(`wants context_put of tenant/${key}; `));
     await api.governance.decideApproval({ id: approvalId, approve: true, reason: 'fine', requestId: rid() });
 
     const [put] = ofType(await runOf(task.id), 'ToolCalled');
