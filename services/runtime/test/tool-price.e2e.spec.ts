@@ -8,7 +8,15 @@ import type { ExternalAgent, TaskContext } from '@aos/agent-sdk';
 import type { Agent, AgentMessage, Budget, RuntimeMessage, Task, Tool, ToolCallResult } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
-import { firstEvent, startTestStack, statusOf, taskEnd, type TestStack } from '@aos/testing';
+import {
+  firstEvent,
+  startScriptedModelServer,
+  startTestStack,
+  statusOf,
+  taskEnd,
+  type ScriptedModelServer,
+  type TestStack,
+} from '@aos/testing';
 import { startEchoServer, type EchoServer } from './support/echo-server';
 import { attachAgent, submitTo } from './support/external-agents';
 
@@ -26,6 +34,7 @@ let t: TestStack;
 let api: AosClient;
 let store: EventStore;
 let echo: EchoServer;
+let model: ScriptedModelServer;
 let lookup: Tool;
 let note: Tool;
 const agents: ExternalAgent[] = [];
@@ -35,8 +44,9 @@ const rid = () => randomUUID();
 const data = (e: RecordedEvent) => e.data as Record<string, unknown>;
 
 beforeAll(async () => {
-  echo = await startEchoServer();
-  t = await startTestStack();
+  [echo, model] = await Promise.all([startEchoServer(), startScriptedModelServer()]);
+  // The model loop's runs (built-in agents) call the scripted model server; external agents bring none.
+  t = await startTestStack({ env: model.env });
   api = t.client;
   store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
   const register = (name: string, priceMicros: number) =>
@@ -62,6 +72,7 @@ afterAll(async () => {
   await store?.close();
   await t?.stop();
   await echo?.stop();
+  await model?.stop();
 });
 
 function setBudget(scope: 'TENANT' | 'AGENT', agentId: string, costLimitMicros: number): Promise<Budget> {
@@ -80,15 +91,15 @@ async function spent(scope: 'TENANT' | 'AGENT', agentId = ''): Promise<number> {
   return Number(budget.costUsedMicros);
 }
 
-/** A deployed external agent granted both tools, with a budget of `costLimitMicros`. */
-async function pricedAgent(name: string, costLimitMicros: number): Promise<Agent> {
+/** A deployed agent granted both tools, with a budget of `costLimitMicros`: external unless `builtIn`. */
+async function pricedAgent(name: string, costLimitMicros: number, builtIn = false): Promise<Agent> {
   const created = await api.agents.createAgent({
     agent: {
       name: `${name}-${rid().slice(0, 6)}`,
-      description: `${name} (an external process)`,
+      description: builtIn ? `${name} (the model loop)` : `${name} (an external process)`,
       capabilities: [name],
       toolIds: [lookup.id, note.id],
-      labels: { 'aos.runtime': 'external' },
+      labels: builtIn ? {} : { 'aos.runtime': 'external' },
     } as Partial<Agent> as Agent,
     requestId: rid(),
   });
@@ -242,6 +253,29 @@ describe('a priced tool', () => {
     const run = await runEvents(`${task.id}-1`);
     expect(run.filter((e) => e.type === 'UsageCharged')).toHaveLength(1);
     expect(run.filter((e) => e.type === 'ToolCalled').map((e) => data(e).outcome)).toEqual(['ok', 'refused']);
+    expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
+  });
+
+  it('called by the model loop is charged after the call; the charge that uses the budget up ends the run before the next model call', async () => {
+    const agent = await pricedAgent('looper', LOOKUP_PRICE, true);
+    const marker = `loop-${rid()}`;
+    // Default usage: 15 tokens a model call, free (no AOS_MODEL_PRICES).
+    model.scriptFor(marker, { toolCalls: [{ name: lookup.name, arguments: { marker } }] }, { content: 'never sent' });
+    const task = await submit(`${marker}: look it up`, agent.id);
+    const end = await taskEnd(store, task.id);
+    expect(end.type).toBe('RunFailed');
+    expect(data(end)).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(String(data(end).reason)).toMatch(/exhausted for this period; the model was not called/);
+    expect(model.requests.filter((r) => r.script === marker)).toHaveLength(1);
+    expect(callsWith(marker)).toBe(1);
+
+    const run = await runEvents(`${task.id}-1`);
+    const call = data(run.find((e) => e.type === 'ToolCalled')!);
+    expect(call).toMatchObject({ toolId: lookup.id, decision: 'ALLOWED', outcome: 'ok' });
+    expect(run.filter((e) => e.type === 'UsageCharged').map(data)).toEqual([
+      { runId: `${task.id}-1`, tokens: 15, costMicros: 0 },
+      { runId: `${task.id}-1`, tokens: 0, costMicros: LOOKUP_PRICE, callId: call.callId },
+    ]);
     expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
   });
 
