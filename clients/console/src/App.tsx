@@ -24,6 +24,7 @@ const ApprovalsPage = page(() => import('./pages/ApprovalsPage'), 'ApprovalsPage
 const AuditPage = page(() => import('./pages/AuditPage'), 'AuditPage');
 const CommandBarPage = page(() => import('./pages/CommandBarPage'), 'CommandBarPage');
 const KnowledgePage = page(() => import('./pages/KnowledgePage'), 'KnowledgePage');
+const ContextPage = page(() => import('./pages/ContextPage'), 'ContextPage');
 const GovernancePage = page(() => import('./pages/GovernancePage'), 'GovernancePage');
 
 function PageNotFound() {
@@ -46,6 +47,7 @@ export function App() {
         <Route path="audit" element={<AuditPage />} />
         <Route path="commands" element={<CommandBarPage />} />
         <Route path="knowledge" element={<KnowledgePage />} />
+        <Route path="context" element={<ContextPage />} />
         <Route path="governance" element={<GovernancePage />} />
         <Route path="*" element={<PageNotFound />} />
       </Route>

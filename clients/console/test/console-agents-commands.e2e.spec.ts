@@ -4,6 +4,7 @@ import type { TestStack } from '@aos/testing';
 import {
   checkPage,
   chromiumMissing,
+  keyWithRole,
   rid,
   startConsoleBrowser,
   unique,
@@ -30,12 +31,7 @@ describe.skipIf(chromiumMissing)('web console: history, task actions, command ba
     c = await startConsoleBrowser();
     t = c.stack;
     consoleUrl = c.url;
-    const viewer = await t.client.governance.createPrincipal({
-      principal: { kind: 'USER' as never, name: unique('viewer') },
-      requestId: rid(),
-    });
-    await t.client.governance.assignRole({ subject: viewer.subject, role: 'viewer', requestId: rid() });
-    viewerKey = (await t.client.governance.createApiKey({ principalId: viewer.id, requestId: rid() })).secret;
+    viewerKey = await keyWithRole(t, 'viewer');
   });
   afterAll(async () => {
     await c?.stop();

@@ -3,6 +3,8 @@ import type { Page } from 'playwright-core';
 import {
   checkPage,
   chromiumMissing,
+  keyWithRole,
+  openSection,
   rid,
   startConsoleBrowser,
   unique,
@@ -28,11 +30,6 @@ const kbName = unique('handbook');
 const personName = unique('dana');
 const agentName = unique('billing-bot');
 
-async function openSection(page: Page, section: string, heading: string) {
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
-  await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor();
-}
-
 async function openTab(page: Page, tab: string) {
   await page.getByRole('tab', { name: tab }).click();
 }
@@ -45,13 +42,7 @@ async function pick(page: Page, label: string, option: string) {
 describe.skipIf(chromiumMissing)('console knowledge and governance pages in Chromium', () => {
   beforeAll(async () => {
     c = await startConsoleBrowser();
-    const g = c.stack.client.governance;
-    const viewer = await g.createPrincipal({
-      principal: { kind: 'USER' as never, name: unique('viewer') },
-      requestId: rid(),
-    });
-    await g.assignRole({ subject: viewer.subject, role: 'viewer', requestId: rid() });
-    viewerKey = (await g.createApiKey({ principalId: viewer.id, requestId: rid() })).secret;
+    viewerKey = await keyWithRole(c.stack, 'viewer');
     await c.stack.client.agents.createAgent({ agent: { name: agentName }, requestId: rid() });
   });
   afterAll(async () => {

@@ -12,6 +12,7 @@ const SECTIONS = [
   { to: '/approvals', label: 'Approvals', permission: 'approvals.list' },
   { to: '/audit', label: 'Audit', permission: 'audit.list' },
   { to: '/knowledge', label: 'Knowledge', permission: 'knowledge.read' },
+  { to: '/context', label: 'Context', permission: 'context.read' },
   { to: '/governance', label: 'Governance', permission: 'principals.list' },
   { to: '/commands', label: 'Command bar', permission: 'commands.interpret' },
 ] as const;

@@ -50,6 +50,23 @@ export async function checkPage(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
+/** The API key of a new person who holds only `role` (e.g. `viewer`): what that role is offered and refused. */
+export async function keyWithRole(stack: TestStack, role: string): Promise<string> {
+  const g = stack.client.governance;
+  const person = await g.createPrincipal({
+    principal: { kind: 'USER' as never, name: unique(role) },
+    requestId: rid(),
+  });
+  await g.assignRole({ subject: person.subject, role, requestId: rid() });
+  return (await g.createApiKey({ principalId: person.id, requestId: rid() })).secret;
+}
+
+/** Opens a section through the menu (on a desktop-wide page) and waits for its heading. */
+export async function openSection(page: Page, section: string, heading: string) {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
+  await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor();
+}
+
 export interface ConsoleBrowser {
   stack: TestStack;
   url: string;
