@@ -10,8 +10,13 @@ import { useSession } from './session/session.context';
  * only the sign-in page and the shell, and a page's libraries (the overview's
  * charts) come with the page that uses them.
  */
-function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
-  return lazy(() => load().then((module) => ({ default: module[name] })));
+function page<K extends string>(load: () => Promise<Record<K, ComponentType> | undefined>, name: K) {
+  return lazy(() =>
+    load().then((module) =>
+      // No module: its file was gone and the console is reloading (see main.tsx); the loading indicator stays till then.
+      module ? { default: module[name] } : new Promise<never>(() => undefined),
+    ),
+  );
 }
 
 const OverviewPage = page(() => import('./pages/OverviewPage'), 'OverviewPage');

@@ -41,6 +41,17 @@ const readableGreys: CSSVariablesResolver = () => ({
   dark: {},
 });
 
+// A page's code that is no longer there (the console was rebuilt or upgraded
+// since this tab loaded it): load the new build rather than fail. At most once a
+// minute, so a file that is really missing ends in the page's error, not a loop.
+const RELOADED_AT = 'aos.reloadedForMissingCode';
+window.addEventListener('vite:preloadError', (event) => {
+  if (Date.now() - Number(sessionStorage.getItem(RELOADED_AT) ?? 0) < 60_000) return;
+  sessionStorage.setItem(RELOADED_AT, String(Date.now()));
+  event.preventDefault();
+  window.location.reload();
+});
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={readableGreys}>

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import {
   checkPage,
   chromiumMissing,
@@ -9,7 +9,7 @@ import {
   startConsoleBrowser,
   unique,
   type ConsoleBrowser,
-} from "./support/console-browser";
+} from './support/console-browser';
 
 /**
  * The Context page in a real Chromium against a real stack: a scope picked,
@@ -23,168 +23,150 @@ let c: ConsoleBrowser;
 let viewerKey: string;
 
 async function openTeamScope(page: Page, label: string) {
-  await page.getByText("Team", { exact: true }).click();
-  await page.getByLabel("Team label").fill(label);
-  await page.getByRole("button", { name: "Open scope" }).click();
+  await page.getByText('Team', { exact: true }).click();
+  await page.getByLabel('Team label').fill(label);
+  await page.getByRole('button', { name: 'Open scope' }).click();
 }
 
-const put = (
-  scope: string,
-  key: string,
-  valueJson: string,
-  expectedVersion?: number,
-) =>
-  c.stack.client.context.putContext({
-    scope,
-    key,
-    valueJson,
-    expectedVersion,
-    requestId: rid(),
-  });
+const put = (scope: string, key: string, valueJson: string, expectedVersion?: number) =>
+  c.stack.client.context.putContext({ scope, key, valueJson, expectedVersion, requestId: rid() });
 
-describe.skipIf(chromiumMissing)("console context page in Chromium", () => {
+describe.skipIf(chromiumMissing)('console context page in Chromium', () => {
   beforeAll(async () => {
     c = await startConsoleBrowser();
-    viewerKey = await keyWithRole(c.stack, "viewer");
+    viewerKey = await keyWithRole(c.stack, 'viewer');
   });
   afterAll(async () => {
     await c?.stop();
   });
 
-  it("puts an entry, shows changes made over gRPC live and once, refuses a stale version, deletes", async () => {
-    const label = unique("sales");
+  it('puts an entry, shows changes made over gRPC live and once, refuses a stale version, deletes', async () => {
+    const label = unique('sales');
     const scope = `team/${label}`;
-    await put(scope, "greeting", '"hello"');
+    await put(scope, 'greeting', '"hello"');
     const page = await c.newPage();
     await c.signIn(page, c.stack.apiKey);
-    await openSection(page, "Context", "Context");
+    await openSection(page, 'Context', 'Context');
 
     // A scope of the wrong shape is refused by the service, naming the field.
-    await openTeamScope(page, "no/slash");
+    await openTeamScope(page, 'no/slash');
     await page
-      .getByRole("alert")
+      .getByRole('alert')
       .getByText(/^scope: .*\(INVALID_ARGUMENT\)/)
       .waitFor();
 
     await openTeamScope(page, label);
-    await page.getByRole("heading", { name: `Entries in ${scope}` }).waitFor();
-    await page.getByRole("link", { name: "greeting" }).waitFor();
+    await page.getByRole('heading', { name: `Entries in ${scope}` }).waitFor();
+    await page.getByRole('link', { name: 'greeting' }).waitFor();
 
-    const form = page.getByRole("form", { name: `Put a value in ${scope}` });
-    await form.getByLabel("Key").fill("release.freeze");
-    await form.getByLabel("Value (JSON)").fill("{until: tomorrow}");
-    await form.getByRole("button", { name: "Put value" }).click();
+    const form = page.getByRole('form', { name: `Put a value in ${scope}` });
+    await form.getByLabel('Key').fill('release.freeze');
+    await form.getByLabel('Value (JSON)').fill('{until: tomorrow}');
+    await form.getByRole('button', { name: 'Put value' }).click();
     await form
-      .getByRole("alert")
+      .getByRole('alert')
       .getByText(/^value_json: .*\(INVALID_ARGUMENT\)/)
       .waitFor();
 
-    const value =
-      '{"until":"2025-02-01","teams":["ops"],"big":12345678901234567890}';
-    await form.getByLabel("Value (JSON)").fill(value);
-    await form.getByRole("button", { name: "Put value" }).click();
-    const card = page.getByRole("region", { name: "release.freeze" });
+    const value = '{"until":"2025-02-01","teams":["ops"],"big":12345678901234567890}';
+    await form.getByLabel('Value (JSON)').fill(value);
+    await form.getByRole('button', { name: 'Put value' }).click();
+    const card = page.getByRole('region', { name: 'release.freeze' });
     await card.getByText(/^Version 1, made by user:/).waitFor();
-    const stored = await c.stack.client.context.getContext({
-      scope,
-      key: "release.freeze",
-    });
+    const stored = await c.stack.client.context.getContext({ scope, key: 'release.freeze' });
     expect(stored.valueJson).toBe(value);
     expect(stored.version).toBe(1);
     // Laid out for reading, the number exactly as stored.
-    expect(await card.getByTestId("context-entry-value").innerText()).toBe(
+    expect(await card.getByTestId('context-entry-value').innerText()).toBe(
       '{\n  "until": "2025-02-01",\n  "teams": [\n    "ops"\n  ],\n  "big": 12345678901234567890\n}',
     );
-    const admin = await c.stack.client.governance.getPrincipal({
-      id: stored.updatedBy.split(":")[1],
-    });
-    expect(
-      await card.getByTestId("context-entry-version").innerText(),
-    ).toContain(`made by user:${admin.name} (${admin.id.slice(0, 8)}…)`);
+    const admin = await c.stack.client.governance.getPrincipal({ id: stored.updatedBy.split(':')[1] });
+    expect(await card.getByTestId('context-entry-version').innerText()).toContain(
+      `made by user:${admin.name} (${admin.id.slice(0, 8)}…)`,
+    );
 
     // Changes made elsewhere (an agent's, over gRPC) show without a reload, each once.
-    await put(scope, "agent.note", '"from an agent"');
-    await put(scope, "release.freeze", '{"until":"2025-03-01"}');
-    await page.getByRole("link", { name: "agent.note" }).waitFor();
+    await put(scope, 'agent.note', '"from an agent"');
+    await put(scope, 'release.freeze', '{"until":"2025-03-01"}');
+    await page.getByRole('link', { name: 'agent.note' }).waitFor();
     await card.getByText(/^Version 2, made by/).waitFor();
-    expect(await card.getByTestId("context-entry-value").innerText()).toBe(
-      '{\n  "until": "2025-03-01"\n}',
-    );
-    const changes = page.getByTestId("context-changes").getByRole("listitem");
+    expect(await card.getByTestId('context-entry-value').innerText()).toBe('{\n  "until": "2025-03-01"\n}');
+    const changes = page.getByTestId('context-changes').getByRole('listitem');
     await expect.poll(() => changes.count()).toBe(3);
-    expect(
-      (await changes.allInnerTexts()).map((t) => t.split(" by ")[0]),
-    ).toEqual([
-      "release.freeze version 2 put",
-      "agent.note version 1 put",
-      "release.freeze version 1 put",
+    expect((await changes.allInnerTexts()).map((t) => t.split(' by ')[0])).toEqual([
+      'release.freeze version 2 put',
+      'agent.note version 1 put',
+      'release.freeze version 1 put',
     ]);
-    expect(await page.getByRole("row").count()).toBe(4);
-    await checkPage(page, "context");
+    expect(await page.getByRole('row').count()).toBe(4);
+    await checkPage(page, 'context');
 
     // Read version 2, someone else writes version 3, then writing back version 2 is refused.
-    await card.getByRole("button", { name: "Change this value" }).click();
-    expect(await form.getByLabel("Expected version").inputValue()).toBe("2");
-    await put(scope, "release.freeze", '{"until":"2025-04-01"}');
-    await form.getByLabel("Value (JSON)").fill('{"until":"2025-05-01"}');
-    await form.getByRole("button", { name: "Put value" }).click();
+    await card.getByRole('button', { name: 'Change this value' }).click();
+    expect(await form.getByLabel('Expected version').inputValue()).toBe('2');
+    await put(scope, 'release.freeze', '{"until":"2025-04-01"}');
+    await form.getByLabel('Value (JSON)').fill('{"until":"2025-05-01"}');
+    await form.getByRole('button', { name: 'Put value' }).click();
     await form
-      .getByRole("alert")
-      .getByText(
-        /^expected_version 2 is stale: the entry is at version 3.*\(ABORTED\)\.$/,
-      )
+      .getByRole('alert')
+      .getByText(/^expected_version 2 is stale: the entry is at version 3.*\(ABORTED\)\.$/)
       .waitFor();
-    const after = await c.stack.client.context.getContext({
-      scope,
-      key: "release.freeze",
-    });
+    const after = await c.stack.client.context.getContext({ scope, key: 'release.freeze' });
     expect(after.version).toBe(3);
     expect(after.valueJson).toBe('{"until":"2025-04-01"}');
     await card.getByText(/^Version 3, made by/).waitFor();
-    await checkPage(page, "context-stale-write");
+    await checkPage(page, 'context-stale-write');
 
-    await card.getByRole("button", { name: "Delete" }).click();
-    const dialog = page.getByRole("dialog", { name: "Delete release.freeze?" });
+    await card.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete release.freeze?' });
     await dialog.waitFor();
-    await checkPage(page, "context-delete-confirmation");
-    await dialog.getByRole("button", { name: "Delete" }).click();
-    await expect
-      .poll(() => page.getByRole("link", { name: "release.freeze" }).count())
-      .toBe(0);
-    await expect(
-      c.stack.client.context.getContext({ scope, key: "release.freeze" }),
-    ).rejects.toMatchObject({
-      code: "NOT_FOUND",
+    await checkPage(page, 'context-delete-confirmation');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'release.freeze' }).count()).toBe(0);
+    await expect(c.stack.client.context.getContext({ scope, key: 'release.freeze' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
     });
-    await expect
-      .poll(() => changes.first().innerText())
-      .toMatch(/^release\.freeze version 4 deleted/);
+    await expect.poll(() => changes.first().innerText()).toMatch(/^release\.freeze version 4 deleted/);
     await page.context().close();
   });
 
-  it("offers a viewer the page and its live changes but no put or delete", async () => {
-    const key = unique("viewer.visible");
-    await put("tenant", key, '{"shown":true}');
+  it("says in words when a page's code cannot be fetched, and shows the page once it can", async () => {
+    const page = await c.newPage();
+    await c.signIn(page, c.stack.apiKey);
+    // As if the console had been rebuilt since the tab loaded it: the page's file is gone.
+    const contextCode = /\/assets\/ContextPage-[\w-]+\.js$/;
+    await page.route(contextCode, (route) => route.fulfill({ status: 404, body: 'no such file' }));
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Context' }).click();
+    // The console reloaded itself once for the new build; the file is still missing, so the page says so.
+    await page.getByRole('alert').getByText('This page could not be shown').waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("aos.reloadedForMissingCode")')).toMatch(/^\d+$/);
+    await page.getByRole('navigation', { name: 'Sections' }).waitFor();
+    await checkPage(page, 'page-code-missing');
+
+    await page.unroute(contextCode);
+    await page.getByRole('button', { name: 'Reload the console' }).click();
+    await page.getByRole('heading', { name: 'Context', exact: true, level: 1 }).waitFor();
+    await page.context().close();
+  });
+
+  it('offers a viewer the page and its live changes but no put or delete', async () => {
+    const key = unique('viewer.visible');
+    await put('tenant', key, '{"shown":true}');
     const page = await c.newPage();
     await c.signIn(page, viewerKey);
-    await openSection(page, "Context", "Context");
-    await page.getByRole("heading", { name: "Entries in tenant" }).waitFor();
-    await page.getByRole("link", { name: key }).click();
-    const card = page.getByRole("region", { name: key });
+    await openSection(page, 'Context', 'Context');
+    await page.getByRole('heading', { name: 'Entries in tenant' }).waitFor();
+    await page.getByRole('link', { name: key }).click();
+    const card = page.getByRole('region', { name: key });
     await card.getByText(/^Version 1, made by/).waitFor();
 
-    await put("tenant", `${key}.2`, "1");
-    await page.getByRole("link", { name: `${key}.2` }).waitFor();
-    expect(
-      await page.getByRole("form", { name: "Put a value in tenant" }).count(),
-    ).toBe(0);
-    for (const action of ["Put value", "Change this value", "Delete"]) {
-      expect(
-        await page.getByRole("button", { name: action }).count(),
-        action,
-      ).toBe(0);
+    await put('tenant', `${key}.2`, '1');
+    await page.getByRole('link', { name: `${key}.2` }).waitFor();
+    expect(await page.getByRole('form', { name: 'Put a value in tenant' }).count()).toBe(0);
+    for (const action of ['Put value', 'Change this value', 'Delete']) {
+      expect(await page.getByRole('button', { name: action }).count(), action).toBe(0);
     }
-    await checkPage(page, "context-as-viewer");
+    await checkPage(page, 'context-as-viewer');
     await page.context().close();
   });
 });

@@ -3,6 +3,7 @@ import { AppShell, Burger, Button, Group, NavLink, Stack, Text, Title } from '@m
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
 import { LoadingIndicator } from '../components/LoadingIndicator';
+import { PageErrorBoundary } from '../components/PageErrorBoundary';
 import { useSession } from '../session/session.context';
 
 const SECTIONS = [
@@ -75,10 +76,12 @@ export function AppLayout() {
       </AppShell.Navbar>
       {/* A page with something wider than a phone then scrolls sideways here, under a header and menu that stay put. */}
       <AppShell.Main style={{ overflowX: 'auto' }}>
-        {/* While a page's code loads the shell stays, so the menu and header never blink. */}
-        <Suspense fallback={<LoadingIndicator label="Loading the page" />}>
-          <Outlet />
-        </Suspense>
+        {/* While a page's code loads the shell stays, so the menu and header never blink; a page that fails says so here. */}
+        <PageErrorBoundary key={pathname}>
+          <Suspense fallback={<LoadingIndicator label="Loading the page" />}>
+            <Outlet />
+          </Suspense>
+        </PageErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );
