@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ApprovalState, TaskState } from '@aos/contracts';
+import { ApprovalState, BudgetScope, TaskState } from '@aos/contracts';
 import { startDemo, type RunningDemo } from '../../../scripts/demo';
-import { APPROVAL_TOOL } from '../../../scripts/demo.seed';
+import { APPROVAL_TOOL, DEMO_TOOLS } from '../../../scripts/demo.seed';
 import { checkPage, chromiumMissing, startConsoleBrowser, type ConsoleBrowser } from './support/console-browser';
 
 /**
@@ -75,6 +75,41 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     await checkPage(page, 'demo-overview');
     // The README's picture, rewritten only on request so that CI never changes a committed file.
     if (process.env.AOS_UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SHOT });
+    await page.context().close();
+  }, 90_000);
+
+  it("the overview's spend card shows the tenant's spend moving: the demo's tools are priced", async () => {
+    const page = await signedInPage();
+    const tenantRow = page
+      .getByRole('region', { name: 'Spend against budgets' })
+      .getByRole('row')
+      .filter({ hasText: 'Whole tenant' });
+    /** The tenant's cost used as the card shows it ("$0.58 of $500.00 spent today (0.1 %)"), in dollars. */
+    const shownSpend = async () => {
+      const text = await tenantRow
+        .getByRole('cell')
+        .nth(1)
+        .innerText({ timeout: 1_000 })
+        .catch(() => '');
+      const match = /^\$([\d,.]+) of \$500\.00 spent today/.exec(text.trim());
+      return match ? Number(match[1]!.replace(/,/g, '')) : -1;
+    };
+    await expect.poll(shownSpend, { timeout: FIRST_MINUTE_MS, interval: 1_000 }).toBeGreaterThan(0);
+    // The card's figure is the API's (read after it: the spend only grows).
+    const shown = await shownSpend();
+    const budget = await demo.client.governance.getBudget({ scope: BudgetScope.TENANT });
+    expect(shown).toBeLessThanOrEqual(Number(budget.costUsedMicros) / 1_000_000);
+
+    // The agent form's tools picker says what a call of each costs.
+    await page.goto(`${consoleUrl}/agents/new`);
+    // The placeholder says so once the tools are loaded.
+    await page.getByPlaceholder('Pick tools').click();
+    for (const tool of DEMO_TOOLS) {
+      const price = (tool.priceMicros / 1_000_000).toFixed(2);
+      await page.getByRole('option', { name: `${tool.name} (${price} per call)` }).waitFor();
+    }
+    await page.keyboard.press('Escape');
+    await checkPage(page, 'demo-agent-form-prices');
     await page.context().close();
   }, 90_000);
 
