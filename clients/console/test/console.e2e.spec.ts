@@ -179,7 +179,13 @@ describe.skipIf(chromiumMissing)('web console in Chromium', () => {
     const page = await newPage();
     await signIn(page, viewerKey);
     const nav = page.getByRole('navigation', { name: 'Sections' });
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Overview', 'Agents', 'Knowledge', 'Command bar']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual([
+      'Overview',
+      'Agents',
+      'Knowledge',
+      'Context',
+      'Command bar',
+    ]);
 
     await nav.getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('link', { name: draft.name }).waitFor();
