@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import { buildAgentFilter } from '../src/commands/agent-filter';
 import { definitionFromFlags } from '../src/commands/agents.command';
-import { collectLabel, parseAgentState, parseIsoTime, parseNonNegativeInt } from '../src/commands/option-parsers';
+import {
+  collectLabel,
+  parseAgentState,
+  parseHealthStatus,
+  parseIsoTime,
+  parseNonNegativeInt,
+} from '../src/commands/option-parsers';
 
 describe('buildAgentFilter', () => {
   it('joins state, capabilities and labels with AND, quoting the values', () => {
@@ -21,6 +27,10 @@ describe('buildAgentFilter', () => {
     expect(buildAgentFilter({ filter: ' name = "x" ', capability: ['say "hi"'] })).toBe(
       'name = "x" AND capability = "say \\"hi\\""',
     );
+  });
+
+  it('adds --health after the state', () => {
+    expect(buildAgentFilter({ state: 'ACTIVE', health: 'UNHEALTHY' })).toBe('state = ACTIVE AND health = UNHEALTHY');
   });
 
   it('is empty without flags', () => {
@@ -56,6 +66,11 @@ describe('option parsers', () => {
   it('reads agent states case-insensitively and refuses unknown ones', () => {
     expect(parseAgentState('paused')).toBe('PAUSED');
     expect(() => parseAgentState('sleeping')).toThrow(/DRAFT, ACTIVE, PAUSED, RETIRED/);
+  });
+
+  it('reads health statuses case-insensitively and refuses unknown ones', () => {
+    expect(parseHealthStatus(' degraded ')).toBe('DEGRADED');
+    expect(() => parseHealthStatus('sick')).toThrow(/UNKNOWN, HEALTHY, DEGRADED, UNHEALTHY/);
   });
 
   it('converts ISO times to Timestamps and refuses garbage', () => {

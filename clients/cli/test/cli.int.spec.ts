@@ -39,6 +39,15 @@ function agent(id: string, overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
+/** An agent's health as lifecycle serves it: 1 of its 4 newest runs failed. */
+const DEGRADED = {
+  status: 'DEGRADED',
+  lastHeartbeatTime: { seconds: 1_738_324_900, nanos: 0 },
+  recentRuns: 4,
+  recentFailures: 1,
+  lastFailure: 'FAILED_PRECONDITION: no model server is configured',
+};
+
 function event(position: number): Record<string, unknown> {
   return {
     id: `ev-${position}`,
@@ -172,12 +181,12 @@ describe('aos CLI against a gRPC server', () => {
         GetAgent: (req) => {
           if (req.id !== A1 && req.name !== 'billing-helper')
             throw new StatusError(grpc.status.NOT_FOUND, `agent "${String(req.id || req.name)}" not found`);
-          return agent(A1, { name: 'billing-helper', state: 'ACTIVE', revision: 3 });
+          return agent(A1, { name: 'billing-helper', state: 'ACTIVE', revision: 3, health: DEGRADED });
         },
         ListAgents: (req) =>
           req.pageToken === ''
             ? {
-                agents: [agent(A1), agent('a2', { name: 'second', state: 'ACTIVE', revision: 12 })],
+                agents: [agent(A1), agent('a2', { name: 'second', state: 'ACTIVE', revision: 12, health: DEGRADED })],
                 nextPageToken: 'p2',
                 totalSize: 3,
               }
@@ -467,9 +476,24 @@ describe('aos CLI against a gRPC server', () => {
       pageSize: 2,
     });
     const lines = run.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ID +NAME +STATE +REV +CAPABILITIES +UPDATED$/);
-    expect(lines[2]).toMatch(/^a2 +second +ACTIVE +12 +billing +2025-01-31T12:00:00.000Z$/);
+    expect(lines[0]).toMatch(/^ID +NAME +STATE +HEALTH +REV +CAPABILITIES +UPDATED$/);
+    expect(lines[1]).toMatch(/^\S+ +bot-\S+ +DRAFT +UNKNOWN +0 /);
+    expect(lines[2]).toMatch(/^a2 +second +ACTIVE +DEGRADED +12 +billing +2025-01-31T12:00:00.000Z$/);
     expect(run.stdout).toContain('more: --page-token p2');
+  });
+
+  it("filters by --health and prints an agent's health in words", async () => {
+    const list = await aos(['agents', 'list', '--health', 'unhealthy', '--state', 'active']);
+    expect(list.code).toBe(0);
+    expect(gateway.calls[0]?.request).toMatchObject({ filter: 'state = ACTIVE AND health = UNHEALTHY' });
+    const refused = await aos(['agents', 'list', '--health', 'sick']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--health.*UNKNOWN, HEALTHY, DEGRADED, UNHEALTHY/);
+
+    const get = await aos(['agents', 'get', A1]);
+    expect(get.stdout).toMatch(
+      /^HEALTH +DEGRADED: 1 of 4 recent runs failed: FAILED_PRECONDITION: no model server is configured \(newest run ended 2025-01-31T12:01:40.000Z\)$/m,
+    );
   });
 
   it('follows every page with --all', async () => {

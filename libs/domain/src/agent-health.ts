@@ -136,3 +136,15 @@ function statusOf(runs: number, failures: number): HealthStatusName {
   if (failures === 0) return 'HEALTHY';
   return failures * 2 >= runs ? 'UNHEALTHY' : 'DEGRADED';
 }
+
+/**
+ * The health's counts in words, as the CLI and the console say them: "no run
+ * ended yet", "3 of 3 recent runs succeeded", or "1 of 4 recent runs failed:
+ * FAILED_PRECONDITION: …".
+ */
+export function healthInWords(health: { recentRuns: number; recentFailures: number; lastFailure: string }): string {
+  const { recentRuns, recentFailures, lastFailure } = health;
+  if (recentRuns === 0) return 'no run ended yet';
+  if (recentFailures === 0) return `${recentRuns} of ${recentRuns} recent runs succeeded`;
+  return `${recentFailures} of ${recentRuns} recent runs failed: ${lastFailure}`;
+}

@@ -3,6 +3,7 @@ import {
   agentHealthOf,
   evolveAgentHealth,
   failureText,
+  healthInWords,
   HEALTH_WINDOW_RUNS,
   LAST_FAILURE_MAX_CHARS,
   type AgentRunOutcomes,
@@ -170,5 +171,17 @@ describe('failureText', () => {
     const emoji = failureText('INTERNAL', '😀'.repeat(600));
     expect(Array.from(emoji)).toHaveLength(LAST_FAILURE_MAX_CHARS);
     expect(emoji).not.toMatch(/[\ud800-\udbff]…$/);
+  });
+});
+
+describe('healthInWords', () => {
+  it('says what the counts mean', () => {
+    expect(healthInWords(agentHealthOf(undefined))).toBe('no run ended yet');
+    const fold = runs(new Fold(), 1, 3, succeeded);
+    expect(healthInWords(fold.health('a1'))).toBe('3 of 3 recent runs succeeded');
+    fold.apply(started('r4')).apply(failed('r4', 'FAILED_PRECONDITION', 'no model server is configured'));
+    expect(healthInWords(fold.health('a1'))).toBe(
+      '1 of 4 recent runs failed: FAILED_PRECONDITION: no model server is configured',
+    );
   });
 });

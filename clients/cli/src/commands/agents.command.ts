@@ -14,7 +14,14 @@ import {
   type MinPositionFlags,
   type PageFlags,
 } from './command-options';
-import { collect, collectLabel, parseAgentState, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
+import {
+  collect,
+  collectLabel,
+  parseAgentState,
+  parseHealthStatus,
+  parseNonNegativeInt,
+  parsePositiveInt,
+} from './option-parsers';
 import { byIdOrName, nameRefsOf } from './name-ref';
 import { fetchAllPages, printPagedList } from './pagination';
 
@@ -270,6 +277,11 @@ export function registerAgentsCommand(program: Command, runner: ActionRunner): v
     .description("list the tenant's agents, oldest first")
     .option('--filter <filter>', 'raw filter, e.g. \'state = ACTIVE AND capability = "billing"\'')
     .option('--state <state>', 'only agents in this state (DRAFT, ACTIVE, PAUSED, RETIRED)', parseAgentState)
+    .option(
+      '--health <health>',
+      'only agents with this health from their newest 10 runs (UNKNOWN, HEALTHY, DEGRADED, UNHEALTHY)',
+      parseHealthStatus,
+    )
     .option('--capability <capability>', 'only agents with this capability (repeatable: all must match)', collect)
     .option('--label <key=value>', 'only agents with this label (repeatable)', collectLabel)
     .option('--page-size <n>', 'agents per page, 1-1000 (server default 50)', parsePositiveInt)

@@ -34,13 +34,22 @@ export function parsePositiveInt(value: string): number {
 export const AGENT_STATES = ['DRAFT', 'ACTIVE', 'PAUSED', 'RETIRED'] as const;
 export type AgentStateName = (typeof AGENT_STATES)[number];
 
-/** Case-insensitive: `--state active` → 'ACTIVE'. */
-export function parseAgentState(value: string): AgentStateName {
-  const upper = value.trim().toUpperCase();
-  const state = AGENT_STATES.find((s) => s === upper);
-  if (!state) throw new InvalidArgumentError(`expected one of ${AGENT_STATES.join(', ')}.`);
-  return state;
+/** A case-insensitive parser of one of `values`: `--state active` → 'ACTIVE'. */
+function oneOfUpperCase<T extends string>(values: readonly T[]): (value: string) => T {
+  return (value) => {
+    const upper = value.trim().toUpperCase();
+    const found = values.find((v) => v === upper);
+    if (!found) throw new InvalidArgumentError(`expected one of ${values.join(', ')}.`);
+    return found;
+  };
 }
+
+export const parseAgentState = oneOfUpperCase(AGENT_STATES);
+
+export const HEALTH_STATUSES = ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'UNHEALTHY'] as const;
+export type HealthStatusName = (typeof HEALTH_STATUSES)[number];
+/** `--health unhealthy` → 'UNHEALTHY'. */
+export const parseHealthStatus = oneOfUpperCase(HEALTH_STATUSES);
 
 /** An ISO-8601 time (`2025-01-31` or `2025-01-31T12:00:00Z`) as a google.protobuf.Timestamp. */
 export function parseIsoTime(value: string): Timestamp {

@@ -1,4 +1,4 @@
-import type { Agent, AgentChange } from '@aos/contracts';
+import { healthInWords, type Agent, type AgentChange } from '@aos/contracts';
 import { renderKeyValues, renderTable, StreamingTable, type Column } from './table';
 import { idsAsTheyAre, type IdLabels, type NamedKind } from './id-labels';
 import { formatLabels, formatList, formatTimestamp } from './values';
@@ -7,6 +7,7 @@ const AGENT_COLUMNS: Column<Agent>[] = [
   { header: 'ID', value: (a) => a.id },
   { header: 'NAME', value: (a) => a.name, maxWidth: 40 },
   { header: 'STATE', value: (a) => a.state },
+  { header: 'HEALTH', value: (a) => a.health?.status ?? 'UNKNOWN' },
   { header: 'REV', value: (a) => String(a.revision), align: 'right' },
   { header: 'CAPABILITIES', value: (a) => formatList(a.capabilities), maxWidth: 40 },
   { header: 'UPDATED', value: (a) => formatTimestamp(a.updateTime) },
@@ -49,11 +50,12 @@ export function renderAgent(agent: Agent, labels: IdLabels = idsAsTheyAre): stri
   ]);
 }
 
+/** "DEGRADED: 1 of 4 recent runs failed: CODE: reason (newest run ended <time>)", from the agent's runs. */
 function formatHealth(agent: Agent): string {
   const health = agent.health;
   if (!health) return '';
   const heartbeat = formatTimestamp(health.lastHeartbeatTime);
-  return heartbeat ? `${health.status} (last heartbeat ${heartbeat})` : health.status;
+  return `${health.status}: ${healthInWords(health)}${heartbeat ? ` (newest run ended ${heartbeat})` : ''}`;
 }
 
 /** Fixed widths: a watch prints each change as it happens. */

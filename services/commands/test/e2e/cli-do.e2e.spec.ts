@@ -60,8 +60,11 @@ describe('aos do', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^1\s+.*AgentService\.ListAgents\s+READ\s+agents\.list\s+✓$/m);
-    expect(run.stdout).toMatch(/^ {4}ID\s+NAME\s+STATE\s+REV\s+CAPABILITIES\s+UPDATED$/m);
-    expect(run.stdout).toMatch(new RegExp(`^ {4}${agent.id}\\s+read-me\\s+ACTIVE\\s+1\\s+billing\\s+\\d{4}-`, 'm'));
+    expect(run.stdout).toMatch(/^ {4}ID\s+NAME\s+STATE\s+HEALTH\s+REV\s+CAPABILITIES\s+UPDATED$/m);
+    // No run of it has ended: its health is UNKNOWN.
+    expect(run.stdout).toMatch(
+      new RegExp(`^ {4}${agent.id}\\s+read-me\\s+ACTIVE\\s+UNKNOWN\\s+1\\s+billing\\s+\\d{4}-`, 'm'),
+    );
   });
 
   it('"which agents are paused?" answers with a row per paused agent: its name and state, not the reply\'s JSON', async () => {
