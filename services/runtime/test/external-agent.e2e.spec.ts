@@ -6,7 +6,7 @@ import type { Agent, AgentMessage, PolicyRule, RuntimeMessage, Task, Tool, ToolC
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
 import { firstEvent, startTestStack, taskEnd, type TestStack } from '@aos/testing';
-import { startEchoServer, type EchoServer } from './support/echo-server';
+import { registerEchoTool, startEchoServer, type EchoServer } from './support/echo-server';
 import { startExampleAgent, type ExampleAgentProcess } from './support/example-agent';
 import { attachAgent, submitTo } from './support/external-agents';
 
@@ -32,18 +32,7 @@ beforeAll(async () => {
   t = await startTestStack({ env: { AOS_RUN_LEASE_MS: String(LEASE_MS) } });
   api = t.client;
   store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
-  for (const name of ['echo', 'vault']) {
-    tools[name] = await api.tools.registerTool({
-      tool: {
-        name: `${name}-${rid().slice(0, 6)}`,
-        description: `${name} over HTTP`,
-        risk: 'READ' as Tool['risk'],
-        http: { endpoint: `${echo.url}/${name}`, method: 'POST' },
-        inputSchemaJson: '{"type":"object"}',
-      } as Tool,
-      requestId: rid(),
-    });
-  }
+  for (const name of ['echo', 'vault']) tools[name] = await registerEchoTool(api, echo, name);
 });
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ import {
   type ScriptedModelServer,
   type TestStack,
 } from '@aos/testing';
-import { startEchoServer, type EchoServer } from './support/echo-server';
+import { registerEchoTool, startEchoServer, type EchoServer } from './support/echo-server';
 import { attachAgent, submitTo } from './support/external-agents';
 
 /**
@@ -49,19 +49,10 @@ beforeAll(async () => {
   t = await startTestStack({ env: model.env });
   api = t.client;
   store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
-  const register = (name: string, priceMicros: number) =>
-    api.tools.registerTool({
-      tool: {
-        name: `${name}-${rid().slice(0, 6)}`,
-        description: `${name} over HTTP`,
-        risk: 'READ' as Tool['risk'],
-        http: { endpoint: `${echo.url}/${name}`, method: 'POST' },
-        inputSchemaJson: '{"type":"object"}',
-        priceMicros,
-      } as Tool,
-      requestId: rid(),
-    });
-  [lookup, note] = await Promise.all([register('lookup', LOOKUP_PRICE), register('note', 0)]);
+  [lookup, note] = await Promise.all([
+    registerEchoTool(api, echo, 'lookup', LOOKUP_PRICE),
+    registerEchoTool(api, echo, 'note'),
+  ]);
   // A tenant budget far from its limit, so that its spend can be read.
   await setBudget('TENANT', '', 1_000_000_000);
 }, 120_000);

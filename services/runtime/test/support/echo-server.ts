@@ -1,5 +1,8 @@
 import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Tool } from '@aos/contracts';
+import type { AosClient } from '@aos/grpc-client';
 
 export interface EchoServer {
   /** `http://127.0.0.1:<port>`. */
@@ -27,4 +30,19 @@ export async function startEchoServer(): Promise<EchoServer> {
     requests,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Registers `<echo>/<name>` as a READ HTTP tool named `<name>-<6 random characters>`, free unless priced. */
+export function registerEchoTool(api: AosClient, echo: EchoServer, name: string, priceMicros = 0): Promise<Tool> {
+  return api.tools.registerTool({
+    tool: {
+      name: `${name}-${randomUUID().slice(0, 6)}`,
+      description: `${name} over HTTP`,
+      risk: 'READ' as Tool['risk'],
+      http: { endpoint: `${echo.url}/${name}`, method: 'POST' },
+      inputSchemaJson: '{"type":"object"}',
+      priceMicros,
+    } as Tool,
+    requestId: randomUUID(),
+  });
 }
