@@ -89,7 +89,10 @@ function summaryOf(type: string, d: Record<string, unknown>): string {
     case 'StepReported':
       return s('summary');
     case 'UsageCharged':
-      return `charged ${n('tokens')} tokens, ${n('costMicros')} micros`;
+      // A priced tool call's charge names the call; a model call's its tokens.
+      return s('callId')
+        ? `charged ${n('costMicros')} micros for tool call ${s('callId')}`
+        : `charged ${n('tokens')} tokens, ${n('costMicros')} micros`;
     case 'RunSucceeded':
       return `run succeeded: ${s('result')}`;
     case 'RunFailed':

@@ -41,6 +41,15 @@ describe('toTaskStep', () => {
     expect(step.summary).toBe('tool lookup_invoice: ALLOWED, ok');
   });
 
+  it("summarises a model call's usage by its tokens and a priced tool call's charge by its call", () => {
+    const charge = (data: Record<string, unknown>) =>
+      toTaskStep({ ...base, type: 'UsageCharged', category: 'run', streamId: `${taskId}-1`, data }).summary;
+    expect(charge({ runId: `${taskId}-1`, tokens: 30, costMicros: 40_000 })).toBe('charged 30 tokens, 40000 micros');
+    expect(charge({ runId: `${taskId}-1`, tokens: 0, costMicros: 20_000, callId: 'c1' })).toBe(
+      'charged 20000 micros for tool call c1',
+    );
+  });
+
   it('summarises a knowledge search with the knowledge bases searched and the citations found', () => {
     const step = toTaskStep({
       ...base,
