@@ -1,0 +1,20 @@
+export { HASH_SIZE, emptyRoot, leafHash, nodeHash, rootOf } from './hash';
+export { HashList } from './hash-list';
+export { Frontier } from './frontier';
+export { MerkleTree } from './merkle-tree';
+export { verifyConsistency, verifyInclusion } from './verify';
+export {
+  CheckpointError,
+  checkpointText,
+  keyId,
+  noteSigner,
+  noteVerifier,
+  openCheckpoint,
+  parseCheckpointText,
+  parseVerifierKey,
+  signCheckpoint,
+  verifierKey,
+} from './checkpoint';
+export type { Checkpoint, NoteSigner, NoteVerifier } from './checkpoint';
+export { eventLeaf, eventLeafInput } from './event-leaf';
+export type { LoggedEvent } from './event-leaf';
