@@ -118,13 +118,13 @@ describe.skipIf(chromiumMissing)('console audit time filter, live follow and ove
       .toMatch(/1$/);
     const health = page.getByRole('region', { name: 'Agents by health (not retired)' });
     await health.waitFor();
-    // The agents of the audit tests sent no heartbeat: all of them are UNKNOWN.
-    const unknown = Number(
-      (await health.getByRole('row').filter({ hasText: 'UNKNOWN' }).getByRole('cell').last().innerText()).trim(),
-    );
+    // None of the audit tests' agents has run a task: all of them are UNKNOWN.
+    const unknownRow = health.getByRole('row').filter({ hasText: 'UNKNOWN' });
+    const unknown = Number((await unknownRow.getByRole('cell').last().innerText()).trim());
     expect(unknown).toBe(3);
-    // Said in words, not left as a table of UNKNOWN: nothing records heartbeats yet.
-    expect(await health.getByText('AgentOS does not record heartbeats yet', { exact: false }).isVisible()).toBe(true);
+    // Said in words, not left as a bare UNKNOWN: none of their runs has ended, and none is failing.
+    expect(await unknownRow.getByText('no run ended yet').isVisible()).toBe(true);
+    expect(await health.getByText('No agent is failing its runs.').isVisible()).toBe(true);
     await card.scrollIntoViewIfNeeded();
     await checkPage(page, 'overview-throughput');
   });

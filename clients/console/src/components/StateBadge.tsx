@@ -17,6 +17,10 @@ const COLORS: Record<string, string> = {
   REJECTED: 'red',
   EXPIRED: 'dark',
   WITHDRAWN: 'dark',
+  HEALTHY: 'green',
+  DEGRADED: 'yellow',
+  UNHEALTHY: 'red',
+  UNKNOWN: 'gray',
 };
 
 /** A state name (ACTIVE, FAILED, …) as a coloured label; the colour is never the only cue. */

@@ -1,9 +1,11 @@
+import type { ReactNode } from 'react';
 import { Anchor, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { v4 as uuid } from 'uuid';
 import { agents } from '../api/transport';
-import { AgentState, HealthStatus, type Agent } from '../gen/aos/v1/agent_pb';
+import { AgentState, type Agent } from '../gen/aos/v1/agent_pb';
+import { AgentHealth } from '../components/AgentHealth';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
@@ -55,14 +57,15 @@ const TRANSITIONS: {
 ];
 
 function AgentDetails({ agent }: { agent: Agent }) {
-  const rows: [string, string][] = [
+  const rows: [string, ReactNode][] = [
     ['What it does', agent.description || '—'],
     ['Capabilities', agent.capabilities.join(', ') || '—'],
     ['Model', agent.model || 'the default model'],
     ['Instructions', agent.instructions || '—'],
     ['Tools', agent.toolIds.join(', ') || 'none'],
     ['Knowledge bases', agent.knowledgeBaseIds.join(', ') || 'none'],
-    ['Health', agent.health ? HealthStatus[agent.health.status] : 'UNKNOWN'],
+    ['Health (newest 10 runs)', <AgentHealth agent={agent} />],
+    ['Newest run ended', timeText(agent.health?.lastHeartbeatTime)],
     ['Definition version', String(agent.definitionVersion)],
     ['Created', timeText(agent.createTime)],
     ['Updated', timeText(agent.updateTime)],

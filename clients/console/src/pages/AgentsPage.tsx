@@ -8,6 +8,7 @@ import { PagerButtons, usePageTokens } from '../components/page-token-pager';
 import { StateFilter } from '../components/StateFilter';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
+import { AgentHealth } from '../components/AgentHealth';
 import { useSession } from '../session/session.context';
 
 const PAGE_SIZE = 25;
@@ -47,6 +48,7 @@ export function AgentsPage() {
                   <Table.Th>What it does</Table.Th>
                   <Table.Th>Capabilities</Table.Th>
                   <Table.Th>State</Table.Th>
+                  <Table.Th>Health (newest 10 runs)</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -61,6 +63,9 @@ export function AgentsPage() {
                     <Table.Td>{a.capabilities.join(', ')}</Table.Td>
                     <Table.Td>
                       <StateBadge state={AgentState[a.state]} />
+                    </Table.Td>
+                    <Table.Td miw={220}>
+                      <AgentHealth agent={a} lines={2} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Anchor, Card, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -8,6 +9,7 @@ import { ApprovalState } from '../gen/aos/v1/governance_pb';
 import { TaskState } from '../gen/aos/v1/task_pb';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
+import { AgentHealth, healthName } from '../components/AgentHealth';
 import { useSession } from '../session/session.context';
 import { BudgetSpendCard } from './BudgetSpendCard';
 import { ThroughputCard } from './ThroughputCard';
@@ -28,9 +30,9 @@ const EVERY_ITEM_REFRESH_MS = 15_000;
 const HEALTHS = [HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY, HealthStatus.UNKNOWN];
 
 /**
- * Every agent, through every page: ListAgents cannot filter by health, so the health card tallies this list, and the
- * state card counts the same list rather than asking once more per state. Both cards select from this one query, so
- * each refresh reads the list once; it is the costly read here, so it refreshes less often than the small counts.
+ * Every agent, through every page: the health card tallies this list and names the failing agents, and the state
+ * card counts the same list rather than asking once more per state or health. Both cards select from this one query,
+ * so each refresh reads the list once; it is the costly read here, so it refreshes less often than the small counts.
  */
 const everyAgent = {
   queryKey: ['overview', 'every-agent'],
@@ -46,13 +48,45 @@ function agentStateCounts(all: Agent[]): { state: string; count: number }[] {
   return AGENT_STATES.map((s) => ({ state: AgentState[s], count: all.filter((a) => a.state === s).length }));
 }
 
-function agentHealthCounts(all: Agent[]): { state: string; count: number }[] {
+/** What UNKNOWN means, beside its count. */
+const HEALTH_HINTS: Record<string, string> = { UNKNOWN: 'no run ended yet' };
+/** How many failing agents the card names; the rest are counted. */
+const ATTENTION_LIMIT = 10;
+
+/** The not-retired agents by health, and the failing ones (UNHEALTHY first) that the card names. */
+function agentHealthOverview(all: Agent[]): { rows: CountRow[]; failing: Agent[] } {
   const working = all.filter((a) => a.state !== AgentState.RETIRED);
-  return HEALTHS.map((h) => ({
+  const rows = HEALTHS.map((h) => ({
     state: HealthStatus[h],
-    // No heartbeat yet (or none recorded) counts as UNKNOWN, as the API says.
-    count: working.filter((a) => (a.health?.status || HealthStatus.UNKNOWN) === h).length,
+    hint: HEALTH_HINTS[HealthStatus[h]],
+    count: working.filter((a) => healthName(a) === HealthStatus[h]).length,
   }));
+  const failing = [
+    ...working.filter((a) => healthName(a) === 'UNHEALTHY'),
+    ...working.filter((a) => healthName(a) === 'DEGRADED'),
+  ];
+  return { rows, failing };
+}
+
+/** The failing agents, each linked to its page with what went wrong last. */
+function FailingAgents({ failing }: { failing: Agent[] }) {
+  if (failing.length === 0) return <Text size="sm">No agent is failing its runs.</Text>;
+  return (
+    <Stack gap={6} mt="xs" aria-label="Failing agents" component="section">
+      <Title order={3} size="h5">
+        Failing agents
+      </Title>
+      {failing.slice(0, ATTENTION_LIMIT).map((a) => (
+        <Stack key={a.id} gap={2}>
+          <Anchor component={Link} to={`/agents/${a.id}`} size="sm">
+            {a.name}
+          </Anchor>
+          <AgentHealth agent={a} lines={3} />
+        </Stack>
+      ))}
+      {failing.length > ATTENTION_LIMIT && <Text size="sm">and {failing.length - ATTENTION_LIMIT} more</Text>}
+    </Stack>
+  );
 }
 
 /** Counts from the lists' total_size: one small page per state, never a client-side tally of a partial list. */
@@ -73,7 +107,14 @@ async function pendingApprovalCount(): Promise<number> {
   return pending.length;
 }
 
-function CountsCard({ title, rows, note }: { title: string; rows: { state: string; count: number }[]; note?: string }) {
+interface CountRow {
+  state: string;
+  count: number;
+  /** What the state means, when its name does not say it. */
+  hint?: string;
+}
+
+function CountsCard({ title, rows, children }: { title: string; rows: CountRow[]; children?: ReactNode }) {
   return (
     <Card withBorder component="section" aria-label={title}>
       <Title order={2} size="h4" mb="xs">
@@ -91,17 +132,18 @@ function CountsCard({ title, rows, note }: { title: string; rows: { state: strin
             <Table.Tr key={r.state}>
               <Table.Td>
                 <StateBadge state={r.state} />
+                {r.hint && (
+                  <Text span size="sm" ml="xs">
+                    {r.hint}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td ta="right">{r.count}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
-      {note && (
-        <Text size="sm" mt="xs">
-          {note}
-        </Text>
-      )}
+      {children}
     </Card>
   );
 }
@@ -120,7 +162,7 @@ export function OverviewPage() {
         async (filter) => (await tasks.listTasks({ filter, pageSize: 1 })).totalSize,
       ),
   });
-  const agentHealth = useQuery({ ...everyAgent, enabled: can('agents.list'), select: agentHealthCounts });
+  const agentHealth = useQuery({ ...everyAgent, enabled: can('agents.list'), select: agentHealthOverview });
   const approvals = useQuery({
     queryKey: ['overview', 'approvals'],
     enabled: can('approvals.list'),
@@ -164,15 +206,13 @@ export function OverviewPage() {
           <div>
             <QueryState query={agentHealth} what="agent health" />
             {agentHealth.data && (
-              <CountsCard
-                title="Agents by health (not retired)"
-                rows={agentHealth.data}
-                note={
-                  agentHealth.data.every((r) => r.state === 'UNKNOWN' || r.count === 0)
-                    ? 'No agent has reported its health: AgentOS does not record heartbeats yet, so every agent counts as UNKNOWN.'
-                    : undefined
-                }
-              />
+              <CountsCard title="Agents by health (not retired)" rows={agentHealth.data.rows}>
+                <Text size="sm" mt="xs">
+                  From each agent&apos;s newest 10 runs: a run a person rejected, a used-up budget or a cancellation
+                  does not count against it.
+                </Text>
+                <FailingAgents failing={agentHealth.data.failing} />
+              </CountsCard>
             )}
           </div>
         )}
