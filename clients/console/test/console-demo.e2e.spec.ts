@@ -72,6 +72,14 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     const succeeded = (await demo.client.tasks.listTasks({ filter: 'state = SUCCEEDED', pageSize: 1 })).totalSize;
     expect(await shownTaskCount(page, 'SUCCEEDED')).toBeLessThanOrEqual(succeeded);
     expect(await shownTaskCount(page, 'FAILED')).toBe(0);
+    // Health comes from the agents' runs: the ones whose tasks succeeded are HEALTHY (the card reads every 15 s).
+    const healthy = page
+      .getByRole('region', { name: 'Agents by health (not retired)' })
+      .getByRole('row')
+      .filter({ hasText: /^\s*HEALTHY/ });
+    await expect
+      .poll(async () => Number((await healthy.getByRole('cell').last().innerText()).trim()), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     await checkPage(page, 'demo-overview');
     // The README's picture, rewritten only on request so that CI never changes a committed file.
     if (process.env.AOS_UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SHOT });

@@ -63,8 +63,12 @@ describe.skipIf(chromiumMissing)("console: agents' health from their runs", () =
     const page = await cb.newPage();
     await cb.signIn(page, cb.stack.apiKey);
     const health = page.getByRole('region', { name: 'Agents by health (not retired)' });
-    const count = async (status: string) =>
-      Number((await health.getByRole('row').filter({ hasText: status }).getByRole('cell').last().innerText()).trim());
+    // The row that starts with the status: "HEALTHY" alone would match the UNHEALTHY row too.
+    const count = async (status: string) => {
+      const row = health.getByRole('row').filter({ hasText: new RegExp(`^\\s*${status}`) });
+      expect(await row.count()).toBe(1);
+      return Number((await row.getByRole('cell').last().innerText()).trim());
+    };
     await expect.poll(() => count('HEALTHY'), { timeout: 20_000 }).toBe(1);
     expect(await count('UNHEALTHY')).toBe(1);
     expect(await count('DEGRADED')).toBe(0);
