@@ -1211,27 +1211,15 @@ class SentenceParser {
 
   private showQuestion(clause: Token[]): boolean {
     const FILLER = [
-      'show',
-      'me',
-      'display',
+      ...READ_QUESTION_WORDS,
       'describe',
-      'get',
-      'view',
-      'see',
-      'check',
-      'what',
-      'whats',
-      'is',
-      'are',
       'about',
       'tell',
       'status',
-      'of',
       'on',
       'details',
       'info',
       'information',
-      'the',
       'how',
       'doing',
       'find',
@@ -1240,14 +1228,9 @@ class SentenceParser {
       'at',
       'a',
       'detail',
-      'list',
       'state',
       'current',
       'currently',
-      'please',
-      'do',
-      'does',
-      'have',
       'who',
     ];
     const ref = clause.filter(
@@ -1265,29 +1248,13 @@ class SentenceParser {
 
   private versionsQuestion(clause: Token[]): boolean {
     const VERSIONS_FILLER = [
-      'show',
-      'me',
-      'list',
-      'display',
-      'get',
-      'view',
-      'see',
-      'check',
-      'what',
-      'whats',
+      ...READ_QUESTION_WORDS,
       'which',
-      'are',
-      'is',
-      'does',
-      'do',
       'did',
-      'have',
       'has',
       'had',
-      'the',
       'all',
       'every',
-      'of',
       'for',
       'version',
       'versions',
@@ -1301,7 +1268,6 @@ class SentenceParser {
       'older',
       'there',
       'been',
-      'please',
     ];
     const target = clause.filter((t) => t.kind !== 'punct' && !VERSIONS_FILLER.includes(t.lower));
     const agent = this.singleAgent(target, 'Whose versions?');
@@ -1450,6 +1416,28 @@ class SentenceParser {
     return true;
   }
 }
+
+/** The words of a question about one agent that are not its name ("show me the …", "what does … have"). */
+const READ_QUESTION_WORDS = [
+  'show',
+  'me',
+  'list',
+  'display',
+  'get',
+  'view',
+  'see',
+  'check',
+  'what',
+  'whats',
+  'is',
+  'are',
+  'do',
+  'does',
+  'have',
+  'the',
+  'please',
+  'of',
+];
 
 /** Words that say "the version before the current one" in a rollback. */
 const PREVIOUS_WORDS = ['previous', 'last', 'prior', 'earlier', 'former', 'before'];
