@@ -98,5 +98,12 @@ describe.skipIf(chromiumMissing)("console: agents' health from their runs", () =
     expect(await rowOf(flaky).getByText('UNHEALTHY', { exact: true }).isVisible()).toBe(true);
     expect(await rowOf(flaky).getByText(FAILURE).isVisible()).toBe(true);
     await checkPage(page, 'agents-health');
+
+    // The Health picker asks ListAgents for `health = UNHEALTHY`: only the failing agent is left.
+    await page.getByRole('combobox', { name: 'Health' }).click();
+    await page.getByRole('option', { name: 'UNHEALTHY', exact: true }).click();
+    await expect.poll(() => rowOf(steady).count()).toBe(0);
+    expect(await rowOf(flaky).count()).toBe(1);
+    expect(await page.getByText('1 agent(s)').isVisible()).toBe(true);
   });
 });

@@ -13,12 +13,14 @@ import { useSession } from '../session/session.context';
 
 const PAGE_SIZE = 25;
 const STATE_OPTIONS = ['DRAFT', 'ACTIVE', 'PAUSED', 'RETIRED'];
+const HEALTH_OPTIONS = ['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNKNOWN'];
 
 export function AgentsPage() {
   const { can } = useSession();
   const [state, setState] = useState<string | null>(null);
+  const [health, setHealth] = useState<string | null>(null);
   const pager = usePageTokens();
-  const filter = state ? `state = ${state}` : '';
+  const filter = [state && `state = ${state}`, health && `health = ${health}`].filter(Boolean).join(' AND ');
   const list = useQuery({
     queryKey: ['agents', filter, pager.token],
     placeholderData: keepPreviousData,
@@ -35,7 +37,17 @@ export function AgentsPage() {
           </Button>
         )}
       </Group>
-      <StateFilter states={STATE_OPTIONS} value={state} onChange={setState} pager={pager} />
+      <Group align="flex-end">
+        <StateFilter states={STATE_OPTIONS} value={state} onChange={setState} pager={pager} />
+        <StateFilter
+          label="Health"
+          placeholder="Any health"
+          states={HEALTH_OPTIONS}
+          value={health}
+          onChange={setHealth}
+          pager={pager}
+        />
+      </Group>
       <QueryState query={list} what="agents" />
       {list.data && (
         <>
