@@ -112,10 +112,16 @@ describe.skipIf(chromiumMissing)('console audit time filter, live follow and ove
       .toBe('1 task finished in the last 12 hours');
     await card.locator('.recharts-surface').first().waitFor();
     expect(await card.getByText(/Computed in this browser from ListTasks/).count()).toBe(1);
-    const tasksCard = page.getByRole('region', { name: 'Tasks by state (all time)' });
+    const tasksCard = page.getByRole('region', { name: 'Tasks by state' });
     await expect
       .poll(async () => (await tasksCard.getByRole('row').filter({ hasText: 'CANCELLED' }).innerText()).trim())
       .toMatch(/1$/);
+    // Today's column counts tasks submitted since this machine's (and the browser's) local midnight: the one
+    // cancelled task, unless the day turned between its submission and now.
+    const submittedToday =
+      new Date(Number(task.createTime!.seconds) * 1000).toDateString() === new Date().toDateString();
+    expect(await tasksCard.getByTestId('tasks-today-CANCELLED').innerText()).toBe(submittedToday ? '1' : '0');
+    expect(await tasksCard.getByTestId('tasks-today-SUCCEEDED').innerText()).toBe('0');
     const health = page.getByRole('region', { name: 'Agents by health (not retired)' });
     await health.waitFor();
     // None of the audit tests' agents has run a task: all of them are UNKNOWN.

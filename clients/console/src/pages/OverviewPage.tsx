@@ -6,24 +6,15 @@ import { agents, governance, tasks } from '../api/transport';
 import { allPages } from '../api/all-pages';
 import { AgentState, HealthStatus, type Agent } from '../gen/aos/v1/agent_pb';
 import { ApprovalState } from '../gen/aos/v1/governance_pb';
-import { TaskState } from '../gen/aos/v1/task_pb';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { AgentHealth, healthName } from '../components/AgentHealth';
 import { useSession } from '../session/session.context';
 import { BudgetSpendCard } from './BudgetSpendCard';
+import { TasksByStateCard } from './TasksByStateCard';
 import { ThroughputCard } from './ThroughputCard';
 
 const AGENT_STATES = [AgentState.DRAFT, AgentState.ACTIVE, AgentState.PAUSED, AgentState.RETIRED];
-const TASK_STATES = [
-  TaskState.QUEUED,
-  TaskState.ASSIGNED,
-  TaskState.RUNNING,
-  TaskState.WAITING_APPROVAL,
-  TaskState.SUCCEEDED,
-  TaskState.FAILED,
-  TaskState.CANCELLED,
-];
 // Polling pauses while the tab is hidden: TanStack Query's refetchIntervalInBackground is left false.
 const REFRESH_MS = 5000;
 const EVERY_ITEM_REFRESH_MS = 15_000;
@@ -89,15 +80,6 @@ function FailingAgents({ failing }: { failing: Agent[] }) {
   );
 }
 
-/** Counts from the lists' total_size: one small page per state, never a client-side tally of a partial list. */
-async function countsByState<S extends number>(
-  states: S[],
-  name: (s: S) => string,
-  count: (filter: string) => Promise<number>,
-): Promise<{ state: string; count: number }[]> {
-  return Promise.all(states.map(async (s) => ({ state: name(s), count: await count(`state = ${name(s)}`) })));
-}
-
 /** Every pending approval, through every page: the inbox count must never be short. */
 async function pendingApprovalCount(): Promise<number> {
   const pending = await allPages(async (pageToken) => {
@@ -151,17 +133,6 @@ function CountsCard({ title, rows, children }: { title: string; rows: CountRow[]
 export function OverviewPage() {
   const { can } = useSession();
   const agentCounts = useQuery({ ...everyAgent, enabled: can('agents.list'), select: agentStateCounts });
-  const taskCounts = useQuery({
-    queryKey: ['overview', 'tasks'],
-    enabled: can('tasks.list'),
-    refetchInterval: REFRESH_MS,
-    queryFn: () =>
-      countsByState(
-        TASK_STATES,
-        (s) => TaskState[s],
-        async (filter) => (await tasks.listTasks({ filter, pageSize: 1 })).totalSize,
-      ),
-  });
   const agentHealth = useQuery({ ...everyAgent, enabled: can('agents.list'), select: agentHealthOverview });
   const approvals = useQuery({
     queryKey: ['overview', 'approvals'],
@@ -216,12 +187,7 @@ export function OverviewPage() {
             )}
           </div>
         )}
-        {can('tasks.list') && (
-          <div>
-            <QueryState query={taskCounts} what="task counts" />
-            {taskCounts.data && <CountsCard title="Tasks by state (all time)" rows={taskCounts.data} />}
-          </div>
-        )}
+        {can('tasks.list') && <TasksByStateCard />}
       </SimpleGrid>
       {can('tasks.list') && <ThroughputCard />}
       <BudgetSpendCard />
