@@ -32,7 +32,10 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   { name: 'tools.disable', description: 'Disable a tool' },
   { name: 'tools.call', description: 'Call a tool (checked by the runtime for agents)' },
   { name: 'knowledge.create', description: 'Create a knowledge base' },
-  { name: 'knowledge.read', description: 'Read and search a knowledge base (resource kb/<id>; checked by the runtime for agents)' },
+  {
+    name: 'knowledge.read',
+    description: 'Read and search a knowledge base (resource kb/<id>; checked by the runtime for agents)',
+  },
   { name: 'knowledge.write', description: 'Add documents to and remove them from a knowledge base (resource kb/<id>)' },
   { name: 'context.read', description: 'Read and watch shared context (resource ctx/<scope>/<key>)' },
   { name: 'context.write', description: 'Put and delete shared context (resource ctx/<scope>/<key>)' },
@@ -58,8 +61,14 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   { name: 'approvals.decide', description: 'Approve or reject a pending approval' },
   { name: 'budgets.set', description: 'Set a budget' },
   { name: 'budgets.get', description: 'Read a budget' },
-  { name: 'commands.interpret', description: 'Turn plain language into a plan (CommandService.Interpret; records the plan, runs nothing)' },
-  { name: 'commands.execute', description: "Execute one's own confirmed plan (each step also needs its own permission)" },
+  {
+    name: 'commands.interpret',
+    description: 'Turn plain language into a plan (CommandService.Interpret; records the plan, runs nothing)',
+  },
+  {
+    name: 'commands.execute',
+    description: "Execute one's own confirmed plan (each step also needs its own permission)",
+  },
 ];
 
 export const SYSTEM_PERMISSION_PREFIX = 'system.';
