@@ -370,6 +370,10 @@ describe('the run-claim protocol', () => {
     expect(both.tasks.map((t) => t.id)).toEqual([late.id, early.id]);
     await expectCode(calls.list(tenantId, 'create_time >= "yesterday"'), 'INVALID_ARGUMENT', 'filter');
     await expectCode(calls.list(tenantId, 'create_time >= "2026-12-05T00:00:00"'), 'INVALID_ARGUMENT', 'filter');
+    // Date.parse would read these as 2 March and the next day's midnight.
+    await expectCode(calls.list(tenantId, 'create_time >= "2026-02-30T00:00:00Z"'), 'INVALID_ARGUMENT', 'filter');
+    await expectCode(calls.list(tenantId, 'create_time >= "2026-12-05T24:00:00Z"'), 'INVALID_ARGUMENT', 'filter');
+    expect((await calls.list(tenantId, 'create_time >= "2024-02-29T23:59:59.999-01:30"')).totalSize).toBe(2);
     await expectCode(calls.list(tenantId, `create_time = ${at}`), 'INVALID_ARGUMENT', 'filter');
     await expectCode(calls.list(tenantId, 'state >= QUEUED'), 'INVALID_ARGUMENT', 'filter');
   });

@@ -165,10 +165,35 @@ export function validateReassignTask(raw: ReassignTaskRequest | undefined): Reas
 }
 
 /** An RFC 3339 time with a zone (`2026-12-05T00:00:00Z`, `…+01:00`), as milliseconds. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** Whether the parts name a real time: Date.parse reads 2026-02-30 as 2 March and T24:00 as the next day. */
+function realTime(parts: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = parts[8] === undefined || (Number(parts[8]) <= 23 && Number(parts[9]) <= 59);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetOk
+  );
+}
 
 function filterTime(value: string): number {
-  const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
+  const parts = RFC3339.exec(value);
+  const ms = parts && realTime(parts) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) {
     throw new InvalidArgumentError(
       'filter',
