@@ -537,6 +537,12 @@ describe('approvals', () => {
     });
     expect(listed.approvals.find((a) => a.id === cut.id)).toMatchObject({ argumentsTruncated: true });
     expect(listed.approvals.find((a) => a.id === cut.id)?.argumentsJson).toHaveLength(16_384);
+    // Characters, not UTF-16 units: 20,000 emoji are cut at 16384 of them, never half of one.
+    const emoji = await ask('😀'.repeat(20_000));
+    expect(emoji.argumentsJson).toBe('😀'.repeat(16_384));
+    expect(emoji.argumentsTruncated).toBe(true);
+    const fits = await ask('😀'.repeat(16_384));
+    expect(fits).toMatchObject({ argumentsJson: '😀'.repeat(16_384), argumentsTruncated: false });
     await expectCode(
       call(GovernanceSubjects.requestApproval, ctxOf('acme', 'runtime'), {
         subject: 'agent:payer',

@@ -79,15 +79,24 @@ export function validateRequestApproval(
   };
 }
 
-/** An action's input is kept as given, but at most MAX_APPROVAL_ARGUMENTS_CHARS of it (then flagged as cut). */
+/**
+ * An action's input is kept as given, but at most MAX_APPROVAL_ARGUMENTS_CHARS characters (code points, so a cut never
+ * splits a character into half a surrogate pair) of it, then flagged as cut.
+ */
 function validateArguments(value: unknown): { argumentsJson: string; argumentsTruncated: boolean } {
   if (value === undefined) return { argumentsJson: '', argumentsTruncated: false };
   if (typeof value !== 'string') throw new InvalidArgumentError('arguments_json', 'must be a string');
-  const argumentsTruncated = value.length > MAX_APPROVAL_ARGUMENTS_CHARS;
-  return {
-    argumentsJson: argumentsTruncated ? value.slice(0, MAX_APPROVAL_ARGUMENTS_CHARS) : value,
-    argumentsTruncated,
-  };
+  // Most inputs are far shorter: only a string that may be longer than the limit in code points is walked.
+  if (value.length <= MAX_APPROVAL_ARGUMENTS_CHARS) return { argumentsJson: value, argumentsTruncated: false };
+  let kept = 0;
+  let end = 0;
+  for (const ch of value) {
+    if (kept === MAX_APPROVAL_ARGUMENTS_CHARS) break;
+    kept += 1;
+    end += ch.length;
+  }
+  const argumentsTruncated = end < value.length;
+  return { argumentsJson: value.slice(0, end), argumentsTruncated };
 }
 
 function validateRunId(value: unknown): string {
