@@ -100,7 +100,12 @@ export class AuditIndexProjection {
       pageBytes += bytes;
     }
     const last = page.at(-1);
-    return { events: page, nextPageToken: hasMore && last ? encodePageToken(last.position) : '' };
+    return {
+      events: page,
+      nextPageToken: hasMore && last ? encodePageToken(last.position) : '',
+      // The index's newest event at this read (any tenant's: positions are the log's), where a live follow starts.
+      headPosition: this.position,
+    };
   }
 
   private async waitFor(position: number): Promise<void> {

@@ -175,6 +175,15 @@ describe('audit service (real nats-server, JetStream store)', () => {
     expect(positionsOf(page)).toEqual([position]);
   });
 
+  it("says the index's head at the read (any tenant's newest event), where a live follow starts", async () => {
+    const before = await list(TENANT_A, { pageSize: 1, minPosition: appended.at(-1)!.position });
+    // The newest event in the log, not the newest on the page (page 1 of an oldest-first listing).
+    expect(before.headPosition).toBe(Math.max(...appended.map((a) => a.position)));
+    expect(positionsOf(before)[0]).toBeLessThan(before.headPosition);
+    const other = await append(TENANT_B, 'b2', 'AgentCreated', 'mallory');
+    expect((await list(TENANT_A, { minPosition: other })).headPosition).toBe(other);
+  });
+
   it('with a min_position beyond the head of the log, answers at once instead of waiting 5 s', async () => {
     // A position no write has produced cannot be waited for; the store's waitFor
     // resolves once nothing matching is pending, and the index answers with what it has.

@@ -146,6 +146,43 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('shared context across two resources instances', () => {
+  // First: it needs a log with no context event yet.
+  it("says the log position a list reflects: the log's head before any change, then its newest change", async () => {
+    const [a, b] = instances;
+    const scope = `team/pos-${randomUUID().slice(0, 8)}`;
+    const list = (i: Instance, minPosition = 0) =>
+      i.handler.list(ctx(), validateListContext({ scope, minPosition } as never));
+    expect(a!.projection.position).toBe(0);
+    // No context change yet: not 0 (WatchContext's "from now"), but the head the model has reached.
+    const empty = await list(a!);
+    expect(empty.entries).toEqual([]);
+    expect(empty.position).toBe(await reader.headPosition());
+    expect(empty.position).toBeGreaterThan(0);
+
+    const first = await a!.handler.put(ctx(), put({ scope, key: 'k1' }));
+    expect(first.logPosition).toBeGreaterThan(empty.position);
+    const afterFirst = await list(a!);
+    expect([afterFirst.entries.map((e) => e.key), afterFirst.position]).toEqual([['k1'], first.logPosition]);
+    // A later event of another kind changes nothing the list shows: the position stays the change's.
+    const policy = await governanceEvent('tenant', 'TenantCreated', { tenantId, displayName: 'again' });
+    expect((await list(a!)).position).toBe(first.logPosition);
+    // With min_position the list reflects at least that position.
+    expect((await list(b!, policy)).position).toBe(policy);
+
+    // A deleted entry is not listed, yet its change is at or before the position: a watch after it does not repeat it.
+    await a!.handler.put(ctx(), put({ scope, key: 'k0' }));
+    const deleted = await a!.handler.delete(ctx(), {
+      scope,
+      key: 'k0',
+      requestId: randomUUID(),
+      expectedVersion: undefined,
+    });
+    const listed = await list(b!, deleted.logPosition);
+    expect([listed.entries.map((e) => e.key), listed.position]).toEqual([['k1'], deleted.logPosition]);
+    const later = await a!.handler.put(ctx(), put({ scope, key: 'k2' }));
+    expect(later.logPosition).toBeGreaterThan(listed.position);
+  });
+
   it('50 read-modify-write clients over both instances: no lost update, every loss ABORTED', async () => {
     const key = `counter-${randomUUID().slice(0, 8)}`;
     const [a, b] = instances;

@@ -93,12 +93,18 @@ export class ContextHandler {
    * `ctx/<scope>/<key>`; the gateway could only check `ctx/<scope>/*`, which a
    * rule on one key never matches). The entries it may not read are skipped
    * while the page is built, so a page is as full as the others and its
-   * token resumes after its last entry.
+   * token resumes after its last entry. `position` is the log position the
+   * page reflects: every `ctx-*` event at or before it is applied and none
+   * after it (the projection's newest, or min_position or the head it waited for).
    */
   async list(ctx: RequestContext, query: ListContextQuery): Promise<ListContextResponse> {
     await this.pipeline.reach(query.minPosition);
     // min_position may be a policy change's: the access model reaches it too.
     if (query.minPosition > 0) await this.deps.access.waitFor(query.minPosition, DEFAULT_WAITS.readMs);
+    // With no context event applied (and no min_position) there is no position the list is known to reflect yet:
+    // the log's head, once the model has reached it, is one (0 would make WatchContext start "from now").
+    const reached = Math.max(query.minPosition, this.deps.projection.position);
+    const head = reached > 0 ? 0 : await this.pipeline.catchUp();
     const { scope, keyPrefix } = query;
     const page = this.deps.projection.list(ctx.tenantId, scope, keyPrefix, query.afterKey, query.pageSize, (record) =>
       this.deps.access.mayReadContext(ctx, record.scope, record.key),
@@ -109,6 +115,8 @@ export class ContextHandler {
     return {
       entries: fit.items,
       nextPageToken: next === undefined ? '' : encodeKeyPageToken('ListContext', next, listFilterKey(scope, keyPrefix)),
+      // Read in the same turn as the page: no change the page holds is after it, none before it is missing.
+      position: Math.max(reached, head, this.deps.projection.position),
     };
   }
 

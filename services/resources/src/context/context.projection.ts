@@ -48,12 +48,19 @@ class TenantContext {
 export class ContextProjection {
   private readonly tenants = new Map<string, TenantContext>();
   private appliedCount = 0;
+  private lastPosition = 0;
 
   get eventsApplied(): number {
     return this.appliedCount;
   }
 
+  /** The log position of the newest `ctx-*` event applied (0: none yet); every older one is applied too. */
+  get position(): number {
+    return this.lastPosition;
+  }
+
   apply(event: RecordedEvent): void {
+    if (event.position > this.lastPosition) this.lastPosition = event.position;
     const parsed = this.parse(event);
     if (!parsed) return;
     const tenant = this.tenant(event.metadata.tenantId);
