@@ -52,11 +52,17 @@ export interface ServiceHost {
   /** False once a subscription has stopped for good: the models would answer from stale state. */
   readonly isFollowing: () => boolean;
   /**
-   * Follows the log into `apply`, catch-up from position 0 then live. An
-   * event `apply` throws on is skipped and logged; a subscription that ends is
-   * fatal (onFatal), and from then on isFollowing() is false.
+   * Follows the log into `apply`, catch-up from position 0 (or after
+   * `options.after`: a reaction that reads what came before on demand) then
+   * live. An event `apply` throws on is skipped and logged; a subscription
+   * that ends is fatal (onFatal), and from then on isFollowing() is false.
    */
-  follow(name: string, filter: EventFilter, apply: (event: RecordedEvent) => void): Subscription;
+  follow(
+    name: string,
+    filter: EventFilter,
+    apply: (event: RecordedEvent) => void,
+    options?: { after?: number },
+  ): Subscription;
   /** Resolves once every subscription started so far has caught up; logs `summary()` and how long it took. */
   caughtUp(summary: () => string): Promise<void>;
   /** Run when the service closes, once Nest has stopped taking requests, last registered first, before the log closes. */
@@ -162,9 +168,9 @@ export async function startService<T extends object = object>(
       },
     },
     isFollowing: () => following,
-    follow(what, filter, apply) {
+    follow(what, filter, apply, from) {
       const reports = loggedProjectionReports(what, (message) => logger.error(message, name), options.onFatal);
-      const followed = followProjection(store, { filter }, apply, {
+      const followed = followProjection(store, { filter, after: from?.after }, apply, {
         ...reports,
         onStopped: (err) => {
           following = false;

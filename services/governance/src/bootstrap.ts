@@ -7,7 +7,7 @@ import { startService, type RunningService, type StartServiceOptions } from '@ao
 import { AccessHandler } from './access/access.handler';
 import { ApprovalExpiry } from './approval/approval.expiry';
 import { ApprovalHandler } from './approval/approval.handler';
-import { ApprovalWithdrawal, TaskAttempts } from './approval/approval.withdrawal';
+import { ApprovalWithdrawal } from './approval/approval.withdrawal';
 import { bootstrapAdmin } from './bootstrap-admin';
 import { BudgetHandler } from './budget/budget.handler';
 import { governancePipeline, type GovernanceDeps } from './governance.deps';
@@ -26,9 +26,13 @@ const ACCESS_CATEGORIES: readonly string[] = ACCESS_MODEL_CATEGORIES;
  * Starts the governance service: follows the governance streams into the
  * write model and the access model, records the bootstrap admin when the log
  * has no tenant, schedules the expiry of pending approvals, and only then
- * answers on NATS, so no request is decided against a half-built state. It
- * also follows the task-* and run-* streams (read only): an approval whose
- * run is no longer its task's running attempt is withdrawn.
+ * answers on NATS, so no request is decided against a half-built state. An
+ * approval whose run is no longer its task's running attempt is withdrawn:
+ * once listening, it reads each pending approval's task and run streams, and
+ * follows the task-* and run-* categories from the log's head on, only to
+ * check a pending approval again when its task moves. Those categories (the
+ * largest) are never replayed, so they do not delay the start, and no task is
+ * kept in memory.
  */
 export function startGovernance(config: AosConfig, options: StartGovernanceOptions = {}): Promise<GovernanceService> {
   return startService(
@@ -65,23 +69,17 @@ export function startGovernance(config: AosConfig, options: StartGovernanceOptio
             pipeline.requests.apply(e);
           });
         }
-        // Which attempt of each task runs: a pending approval of a run that stopped counting is withdrawn.
-        const attempts = new TaskAttempts();
-        const attemptFollows = [TASK_CATEGORY, RUN_CATEGORY].map((category) =>
-          host.follow(category, { category }, (e) => attempts.apply(e)),
-        );
         await host.caughtUp(() => `${projection.eventsApplied} governance events`);
 
         const deps: GovernanceDeps = { pipeline, projection, access, now: () => new Date() };
         await bootstrapAdmin(deps, config, host.logger);
         const expiry = new ApprovalExpiry(deps, host.logger);
-        const withdrawal = new ApprovalWithdrawal(deps, attempts, attemptFollows, host.logger);
+        const withdrawal = new ApprovalWithdrawal(deps, host.store, host.logger);
         projection.onApprovalPending = (record) => {
           expiry.schedule(record);
           withdrawal.consider(record);
         };
         expiry.start();
-        withdrawal.start();
         host.onClose(() => {
           expiry.stop();
           withdrawal.stop();
@@ -96,6 +94,14 @@ export function startGovernance(config: AosConfig, options: StartGovernanceOptio
             approvals: new ApprovalHandler(deps),
             budgets: new BudgetHandler(deps),
           }),
+          afterListen: async () => {
+            // What came before the head is read per pending approval at start; what comes after wakes its checks.
+            const after = await host.store.headPosition();
+            for (const category of [TASK_CATEGORY, RUN_CATEGORY]) {
+              host.follow(category, { category }, (e) => withdrawal.seen(e), { after });
+            }
+            withdrawal.start();
+          },
         };
       },
     },

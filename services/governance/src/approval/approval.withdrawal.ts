@@ -8,19 +8,17 @@ import {
   RUNNING_STATUSES,
   TASK_CATEGORY,
   taskIdOfRun,
-  type ExistingTask,
   type TaskAggregateState,
-  type TaskHistoryEvent,
 } from '@aos/contracts';
-import { FailedPreconditionError } from '@aos/errors';
-import { parseRecorded, type RecordedEvent, type Subscription } from '@aos/event-store';
+import { AosError, FailedPreconditionError } from '@aos/errors';
+import { applyRecorded, parseRecorded, type EventStore, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import type { GovernanceDeps } from '../governance.deps';
 import type { ApprovalRecord } from '../governance.projection';
 import { decideApproval, initialApprovalState } from './approval.decider';
 import type { ExpiryLogger } from './approval.expiry';
 
-/** The run events that move a task (see evolveTask); the rest (model and tool calls, steps) are not parsed here. */
+/** The run events that move a task (see evolveTask); the rest (model and tool calls, steps) are never parsed here. */
 const TASK_MOVING_RUN_EVENTS: ReadonlySet<string> = new Set([
   'ApprovalAwaited',
   'ApprovalReceived',
@@ -29,48 +27,46 @@ const TASK_MOVING_RUN_EVENTS: ReadonlySet<string> = new Set([
 ]);
 /** Wait before trying again when withdrawing failed for another reason than a lost race. */
 const RETRY_MS = 5_000;
-/** How long a check waits for the task and run subscriptions to reach the approval's request. */
-const CATCH_UP_MS = 10_000;
 
-/**
- * Which attempt of each task runs, folded from routing's task-* and the
- * runtime's run-* events with the one task fold (evolveTask), so governance
- * agrees with every other follower on when a run stops counting. Only the
- * attempt is kept: the text, the result and the routing decision are blanked.
- */
-export class TaskAttempts {
-  private readonly tasks = new Map<string, ExistingTask>();
-  /** Per category, the position last applied: a redelivery is applied once. */
-  private readonly applied = new Map<string, number>();
-  /** Told the task of every task-* or run-* event applied, once `live` is set. */
-  onTaskChanged: ((tenantId: string, taskId: string) => void) | undefined;
-
-  apply(event: RecordedEvent): void {
-    if (event.position <= (this.applied.get(event.category) ?? 0)) return;
-    this.applied.set(event.category, event.position);
-    if (event.category === RUN_CATEGORY && !TASK_MOVING_RUN_EVENTS.has(event.type)) return;
-    const parsed: TaskHistoryEvent | undefined =
-      event.category === TASK_CATEGORY
-        ? parseRecorded(event, parseTaskEvent)
-        : event.category === RUN_CATEGORY
-          ? parseRecorded(event, parseRunEvent)
-          : undefined;
-    if (!parsed) return;
-    const taskId = event.category === TASK_CATEGORY ? event.streamId : taskIdOfRun(event.streamId);
-    if (taskId === undefined) return;
-    const key = keyOf(event.metadata.tenantId, taskId);
-    const state = evolveTask(this.tasks.get(key) ?? initialTaskState, parsed);
-    if (state.status === 'NONE') return;
-    this.tasks.set(key, { ...state, text: '', result: '', decision: NO_DECISION });
-    this.onTaskChanged?.(event.metadata.tenantId, taskId);
-  }
-
-  task(tenantId: string, taskId: string): TaskAggregateState {
-    return this.tasks.get(keyOf(tenantId, taskId)) ?? initialTaskState;
-  }
+/** Whether a task-* or run-* event may move its task (every task event; a run's start, end or approval wait). */
+export function movesTask(event: Pick<RecordedEvent, 'category' | 'type'>): boolean {
+  return (
+    event.category === TASK_CATEGORY || (event.category === RUN_CATEGORY && TASK_MOVING_RUN_EVENTS.has(event.type))
+  );
 }
 
-const NO_DECISION: ExistingTask['decision'] = { router: 'lexical', chosenAgentId: '', candidates: [], rationale: '' };
+/**
+ * The task `runId` belongs to, as the log holds it now: its task-* stream and
+ * the run-* streams of its attempts, folded in log order with the one task
+ * fold (evolveTask), so governance agrees with every other follower on when a
+ * run stops counting. Read on demand, for one pending approval at a time:
+ * governance keeps no task in memory and replays no task-* or run-* category.
+ */
+export async function readTaskOfRun(
+  store: Pick<EventStore, 'readStream'>,
+  tenantId: string,
+  runId: string,
+): Promise<TaskAggregateState> {
+  const taskId = taskIdOfRun(runId);
+  if (taskId === undefined) return initialTaskState;
+  const taskEvents = await store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
+  const runIds = new Set([runId]);
+  for (const event of taskEvents) {
+    const started = event.type === 'TaskStarted' ? (event.data as { runId?: unknown }).runId : undefined;
+    if (typeof started === 'string' && started !== '') runIds.add(started);
+  }
+  const runEvents = await Promise.all(
+    [...runIds].map((id) => store.readStream({ tenantId, category: RUN_CATEGORY, id })),
+  );
+  const events = [...taskEvents, ...runEvents.flat().filter(movesTask)].sort((a, b) => a.position - b.position);
+  let state: TaskAggregateState = initialTaskState;
+  for (const event of events) {
+    const parsed =
+      event.category === TASK_CATEGORY ? parseRecorded(event, parseTaskEvent) : parseRecorded(event, parseRunEvent);
+    if (parsed) state = applyRecorded(event, () => evolveTask(state, parsed));
+  }
+  return state;
+}
 
 /**
  * Why a pending approval asked by `runId` must be withdrawn, or undefined
@@ -96,36 +92,38 @@ export function withdrawalReason(task: TaskAggregateState, runId: string): strin
  * attempt was abandoned (lease lost, runtime killed, agent retired) or ended.
  * It is a reaction to the state the log holds, not to a call in the asking
  * runtime's shutdown path, so it holds when that runtime was killed: every
- * pending approval is checked at start, and again whenever its task changes.
+ * pending approval is checked at start, and again whenever an event that may
+ * move its task arrives (`seen`). Each check reads the task's and its runs'
+ * streams (readTaskOfRun); memory holds only the pending approvals by task.
  * Every instance reacts; the append carries the stream's expected revision
  * and an id derived from the approval, so it is recorded once, and whoever
- * loses the race finds it no longer pending and does nothing.
+ * loses the race (FAILED_PRECONDITION or ABORTED) reads the approval again
+ * and stops: nothing is logged as an error or retried.
  */
 export class ApprovalWithdrawal {
   /** Pending approvals by the task whose run asked (tenant + task id → approval ids). */
   private readonly byTask = new Map<string, Set<string>>();
   private readonly checking = new Set<string>();
+  /** Approvals whose task moved while they were being checked: checked once more after. */
+  private readonly again = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = false;
 
   constructor(
     private readonly deps: GovernanceDeps,
-    private readonly attempts: TaskAttempts,
-    /** The task-* and run-* subscriptions feeding `attempts`. */
-    private readonly follows: readonly Pick<Subscription, 'waitFor'>[],
+    /** Where the task-* and run-* streams are read from. */
+    private readonly store: Pick<EventStore, 'readStream'>,
     private readonly logger: ExpiryLogger,
   ) {}
 
-  /** Checks every approval pending now; from then on `consider` and task changes act. */
+  /** Checks every approval pending now; from then on `consider` and `seen` act. */
   start(): void {
     this.running = true;
-    this.attempts.onTaskChanged = (tenantId, taskId) => this.taskChanged(tenantId, taskId);
     for (const record of this.deps.projection.pendingApprovals()) this.consider(record);
   }
 
   stop(): void {
     this.running = false;
-    this.attempts.onTaskChanged = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -141,18 +139,32 @@ export class ApprovalWithdrawal {
     void this.check(record.tenantId, record.state.approvalId);
   }
 
-  private taskChanged(tenantId: string, taskId: string): void {
+  /** A task-* or run-* event (from the live subscription): the pending approvals of its task are checked again. */
+  seen(event: RecordedEvent): void {
+    if (!this.running || !movesTask(event)) return;
+    const taskId = event.category === TASK_CATEGORY ? event.streamId : taskIdOfRun(event.streamId);
+    if (taskId === undefined) return;
+    const tenantId = event.metadata.tenantId;
     for (const approvalId of this.byTask.get(keyOf(tenantId, taskId)) ?? []) void this.check(tenantId, approvalId);
   }
 
   private async check(tenantId: string, approvalId: string): Promise<void> {
     const key = keyOf(tenantId, approvalId);
-    if (!this.running || this.checking.has(key)) return;
+    if (!this.running) return;
+    if (this.checking.has(key)) {
+      // The check under way may have read the streams before this change: it looks again when done.
+      this.again.add(key);
+      return;
+    }
     this.checking.add(key);
     try {
-      await this.withdrawIfOrphaned(tenantId, approvalId);
+      do {
+        this.again.delete(key);
+        await this.withdrawIfOrphaned(tenantId, approvalId);
+      } while (this.running && this.again.has(key));
     } finally {
       this.checking.delete(key);
+      this.again.delete(key);
     }
   }
 
@@ -162,17 +174,14 @@ export class ApprovalWithdrawal {
       const record = projection.approval(tenantId, approvalId);
       return record?.state.status === 'PENDING' ? record : undefined;
     };
-    let record = pending();
-    if (!record) return this.forget(tenantId, approvalId);
-    const taskId = taskIdOfRun(record.runId)!;
-    if (withdrawalReason(this.attempts.task(tenantId, taskId), record.runId) === undefined) return;
+    const asked = pending();
+    if (!asked) return this.forget(tenantId, approvalId);
     try {
-      // The task events are followed apart from the approvals: judge on a fold that has seen
-      // everything up to the request (the run's start comes before it), never on an older one.
-      await Promise.all(this.follows.map((s) => s.waitFor(record!.createPosition, CATCH_UP_MS)));
-      record = pending();
-      const reason = record && withdrawalReason(this.attempts.task(tenantId, taskId), record.runId);
-      if (!record || reason === undefined) return;
+      // Read after the request was recorded, so the run's start (which comes before it) is in what is read.
+      const reason = withdrawalReason(await readTaskOfRun(this.store, tenantId, asked.runId), asked.runId);
+      const record = pending();
+      if (!record) return this.forget(tenantId, approvalId);
+      if (reason === undefined) return;
       const ctx: RequestContext = {
         tenantId,
         actor: { kind: 'system', id: 'governance' },
@@ -189,8 +198,12 @@ export class ApprovalWithdrawal {
       });
       this.forget(tenantId, approvalId);
     } catch (err) {
-      // Decided, expired or withdrawn by another instance first: nothing left to do.
-      if (err instanceof FailedPreconditionError) return this.forget(tenantId, approvalId);
+      if (lostRace(err)) {
+        // Decided, expired or withdrawn by another instance first: read the approval again and stop.
+        await pipeline.catchUp().catch(() => undefined);
+        if (!pending()) return this.forget(tenantId, approvalId);
+        return this.retryLater(tenantId, approvalId);
+      }
       this.logger.error(
         `could not withdraw approval ${approvalId} of ${tenantId}: ${(err as Error).message}`,
         'governance',
@@ -218,6 +231,11 @@ export class ApprovalWithdrawal {
     ids?.delete(approvalId);
     if (ids?.size === 0) this.byTask.delete(key);
   }
+}
+
+/** What another instance's append makes of this one's: the approval is no longer pending, or its stream moved on. */
+function lostRace(err: unknown): boolean {
+  return err instanceof FailedPreconditionError || (err instanceof AosError && err.code === 'ABORTED');
 }
 
 function keyOf(tenantId: string, id: string): string {
