@@ -181,7 +181,7 @@ describe('built-in agents search knowledge and share context through the runtime
 
     const [search] = ofType(events, 'KnowledgeSearched');
     expect(search).toMatchObject({
-      callId: 'search-1',
+      callId: '1:search-1',
       query: 'refunds receipt days',
       topK: 5,
       knowledgeBaseIds: [handbook.id],
@@ -218,7 +218,7 @@ describe('built-in agents search knowledge and share context through the runtime
 
     const [put] = ofType(events, 'ToolCalled');
     expect(put).toMatchObject({
-      callId: 'put-1',
+      callId: '2:put-1',
       toolId: 'builtin:context_put',
       toolName: 'context_put',
       decision: 'ALLOWED',
@@ -324,7 +324,7 @@ describe('a context write whose rule requires approval', () => {
       store,
       (e) => e.streamId.startsWith(`${task.id}-`) && e.type === 'ApprovalAwaited',
     );
-    expect(awaited.data).toMatchObject({ callId: 'put-a', toolId: 'builtin:context_put' });
+    expect(awaited.data).toMatchObject({ callId: '1:put-a', toolId: 'builtin:context_put' });
     expect((await api.tasks.getTask({ id: task.id, minPosition: awaited.position })).state).toBe('WAITING_APPROVAL');
     const { approvalId } = awaited.data as RunData<'ApprovalAwaited'>;
     const approval = (await api.governance.listApprovals({})).approvals.find((a) => a.id === approvalId);

@@ -227,11 +227,11 @@ describe('the runtime runs routed tasks', () => {
       completionTokens: 8,
       totalTokens: 48,
       decision: 'tool_calls',
-      toolCalls: [{ callId: 'call-a1', name: 'lookup_invoice' }],
+      toolCalls: [{ callId: '1:call-a1', name: 'lookup_invoice' }],
     });
     expect(data(events[2]!)).toMatchObject({ tokens: 48 });
     expect(data(events[3]!)).toMatchObject({
-      callId: 'call-a1',
+      callId: '1:call-a1',
       toolId: tools.lookup!.id,
       decision: 'ALLOWED',
       outcome: 'ok',
@@ -239,7 +239,7 @@ describe('the runtime runs routed tasks', () => {
       argumentsJson: '{"invoice":"42"}',
     });
     expect(data(events[6]!)).toMatchObject({
-      callId: 'call-a2',
+      callId: '2:call-a2',
       toolId: tools.forecast!.id,
       decision: 'ALLOWED',
       outcome: 'ok',
@@ -306,7 +306,7 @@ describe('the runtime runs routed tasks', () => {
     const called = events.filter((e) => e.type === 'ToolCalled').map(data);
     expect(called).toEqual([
       expect.objectContaining({
-        callId: 'call-b1',
+        callId: '1:call-b1',
         toolId: tools.wire!.id,
         toolName: 'wire_money',
         decision: 'DENIED',
@@ -357,7 +357,7 @@ describe('the runtime runs routed tasks', () => {
       'UsageCharged',
       'RunSucceeded',
     ]);
-    expect(steps[3]![1]).toMatchObject({ approvalId, toolId: tools.refund!.id, callId: 'call-c1' });
+    expect(steps[3]![1]).toMatchObject({ approvalId, toolId: tools.refund!.id, callId: '1:call-c1' });
     expect(steps[4]![1]).toMatchObject({ approvalId, approved: true, reason: 'fine' });
     expect(steps[5]![1]).toMatchObject({ decision: 'APPROVED', outcome: 'ok' });
     expect(invoiceRequests.at(-1)).toEqual({ method: 'POST', url: '/refunds', body: '{"invoice":"42"}' });

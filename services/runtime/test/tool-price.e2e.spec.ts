@@ -10,6 +10,7 @@ import { createEventStore, type EventStore, type RecordedEvent } from '@aos/even
 import { loadServiceDefinition, type AosClient } from '@aos/grpc-client';
 import {
   firstEvent,
+  requireApproval,
   startScriptedModelServer,
   startTestStack,
   statusOf,
@@ -23,11 +24,13 @@ import { attachAgent, submitTo } from './support/external-agents';
 /**
  * Per-call tool prices (Tool.price_micros) through the whole stack: each
  * call the runtime makes of a priced tool is charged to the agent's and the
- * tenant's budgets once (UsageCharged with the call id in the run), a free
- * tool is never charged, and a used-up budget refuses the next priced call
- * with RESOURCE_EXHAUSTED before the tool is called. External agents call
- * through RuntimeService.Connect (the SDK, and a raw stream to repeat a call
- * id); a person calls directly through the gateway's MCP endpoint.
+ * tenant's budgets once, before it is made (UsageCharged with the call id in
+ * the run, before ToolCalled), a free tool is never charged, and a used-up
+ * budget refuses the next priced call with RESOURCE_EXHAUSTED before the
+ * tool is called. A call id names one call of a run: a repeated one is
+ * refused without calling the tool (nor reusing its approval). External
+ * agents call through RuntimeService.Connect (the SDK, and a raw stream to
+ * repeat a call id); a person calls directly through the gateway's MCP endpoint.
  */
 const LOOKUP_PRICE = 20_000;
 let t: TestStack;
@@ -174,17 +177,17 @@ describe('a priced tool', () => {
     const calls = run.filter((e) => e.type === 'ToolCalled').map(data);
     expect(calls.map((c) => c.toolId)).toEqual([lookup.id, note.id]);
     const charges = run.filter((e) => e.type === 'UsageCharged').map(data);
-    // Only the priced call, with its call id, after its ToolCalled.
+    // Only the priced call, with its call id, charged before its ToolCalled.
     expect(charges).toEqual([{ runId: `${task.id}-1`, tokens: 0, costMicros: LOOKUP_PRICE, callId: calls[0]!.callId }]);
     const types = run.map((e) => e.type);
-    expect(types.indexOf('UsageCharged')).toBe(types.indexOf('ToolCalled') + 1);
+    expect(types.indexOf('UsageCharged')).toBe(types.indexOf('ToolCalled') - 1);
     expect(callsWith(marker)).toBe(2);
 
     expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
     expect((await spent('TENANT')) - tenantBefore).toBe(LOOKUP_PRICE);
   });
 
-  it('a call repeated with the same call id is called again but charged once', async () => {
+  it('a call repeated with the same call id is refused (INVALID_ARGUMENT naming call_id): not called, not charged again', async () => {
     const agent = await pricedAgent('repeater', 10_000_000);
     const session = rawSession(agent.id);
     try {
@@ -199,24 +202,93 @@ describe('a priced tool', () => {
         toolName: lookup.name,
         argumentsJson: JSON.stringify({ marker }),
       };
+      const results: ToolCallResult[] = [];
       for (const _ of [1, 2]) {
         const from = session.received.length;
         session.send({ toolCall } as AgentMessage);
-        const result = await session.next((m) => m.toolResult, from);
-        expect(result).toMatchObject({ callId: 'c1', decision: 'ALLOWED', error: '' });
+        results.push(await session.next((m) => m.toolResult, from));
       }
+      expect(results[0]).toMatchObject({ callId: 'c1', decision: 'ALLOWED', error: '' });
+      expect(results[1]).toMatchObject({ callId: 'c1', decision: '', result: '' });
+      expect(results[1]!.error).toMatch(/^INVALID_ARGUMENT: tool_call\.call_id: "c1" is already used in this run/);
       session.send({
         outcome: { taskId: task.id, succeeded: true, result: 'done', failureReason: '' },
       } as AgentMessage);
       expect((await taskEnd(store, task.id)).type).toBe('RunSucceeded');
 
       const run = await runEvents(`${task.id}-1`);
-      expect(run.filter((e) => e.type === 'ToolCalled').map((e) => data(e).callId)).toEqual(['c1', 'c1']);
+      expect(run.filter((e) => e.type === 'ToolCalled').map((e) => data(e).callId)).toEqual(['c1']);
       expect(run.filter((e) => e.type === 'UsageCharged').map(data)).toEqual([
         { runId: `${task.id}-1`, tokens: 0, costMicros: LOOKUP_PRICE, callId: 'c1' },
       ]);
-      expect(callsWith(marker)).toBe(2);
+      expect(callsWith(marker)).toBe(1);
       expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('a call id used by an approved call is refused: no second call, no reuse of the approval with new arguments', async () => {
+    const agent = await pricedAgent('swapper', 10_000_000);
+    await requireApproval(api, agent.id, lookup.id);
+    const session = rawSession(agent.id);
+    try {
+      await session.next((m) => m.attached, 0);
+      const task = await submit('look it up, then again with other arguments', agent.id);
+      await session.next((m) => m.task, 0);
+      const runId = `${task.id}-1`;
+      const marker = `swap-${rid()}`;
+      const callWith = (amount: number) =>
+        ({
+          toolCall: {
+            taskId: task.id,
+            callId: 'c1',
+            toolName: lookup.name,
+            argumentsJson: JSON.stringify({ marker, amount }),
+          },
+        }) as AgentMessage;
+      let from = session.received.length;
+      session.send(callWith(10));
+      const awaited = await firstEvent(store, (e) => e.type === 'ApprovalAwaited' && e.streamId === runId);
+      await api.governance.decideApproval({
+        id: String(data(awaited).approvalId),
+        approve: true,
+        reason: 'ok',
+        requestId: rid(),
+      });
+      const first = await session.next((m) => m.toolResult, from);
+      expect(first).toMatchObject({ callId: 'c1', decision: 'APPROVED', error: '' });
+
+      from = session.received.length;
+      session.send(callWith(1_000_000));
+      const second = await session.next((m) => m.toolResult, from);
+      expect(second).toMatchObject({ callId: 'c1', decision: '', result: '' });
+      expect(second.error).toMatch(/^INVALID_ARGUMENT: tool_call\.call_id: "c1" is already used in this run/);
+      session.send({
+        outcome: { taskId: task.id, succeeded: true, result: 'done', failureReason: '' },
+      } as AgentMessage);
+      expect((await taskEnd(store, task.id)).type).toBe('RunSucceeded');
+
+      const run = await runEvents(runId);
+      // One approval, one charge after it and before the one call, made with the approved arguments.
+      expect(run.map((e) => e.type)).toEqual([
+        'RunStarted',
+        'ApprovalAwaited',
+        'ApprovalReceived',
+        'UsageCharged',
+        'ToolCalled',
+        'RunSucceeded',
+      ]);
+      expect(data(run[4]!)).toMatchObject({
+        callId: 'c1',
+        decision: 'APPROVED',
+        argumentsJson: JSON.stringify({ marker, amount: 10 }),
+      });
+      expect(echo.requests.filter((b) => b.includes(marker) && b.includes('1000000'))).toHaveLength(0);
+      expect(callsWith(marker)).toBe(1);
+      expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
+      const { approvals } = await api.governance.listApprovals({ pageSize: 100, minPosition: 0 } as never);
+      expect(approvals.filter((a) => a.reason.startsWith(`task ${task.id} `))).toHaveLength(1);
     } finally {
       session.close();
     }
@@ -238,7 +310,10 @@ describe('a priced tool', () => {
     expect(data(end)).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     expect(String(data(end).reason)).toMatch(new RegExp(`budget of agent ${agent.id} is exhausted`));
     expect(results.map((r) => r.decision)).toEqual(['ALLOWED', 'DENIED']);
-    expect(results[1]!.error).toMatch(/is exhausted for this period; tool .* costs 20000 micros a call/);
+    // Governance's refusal of the charge (made before the call), with the tool's price.
+    expect(results[1]!.error).toMatch(
+      /is exhausted for this period; usage not recorded; tool .* costs 20000 micros a call and was not called/,
+    );
     expect(callsWith(marker)).toBe(1);
 
     const run = await runEvents(`${task.id}-1`);
@@ -247,7 +322,7 @@ describe('a priced tool', () => {
     expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
   });
 
-  it('called by the model loop is charged after the call; the charge that uses the budget up ends the run before the next model call', async () => {
+  it('called by the model loop is charged before the call; the charge that uses the budget up ends the run before the next model call', async () => {
     const agent = await pricedAgent('looper', LOOKUP_PRICE, true);
     const marker = `loop-${rid()}`;
     // Default usage: 15 tokens a model call, free (no AOS_MODEL_PRICES).
@@ -267,7 +342,34 @@ describe('a priced tool', () => {
       { runId: `${task.id}-1`, tokens: 15, costMicros: 0 },
       { runId: `${task.id}-1`, tokens: 0, costMicros: LOOKUP_PRICE, callId: call.callId },
     ]);
+    expect(run.map((e) => e.type).slice(1, 5)).toEqual(['ModelCalled', 'UsageCharged', 'UsageCharged', 'ToolCalled']);
     expect(await spent('AGENT', agent.id)).toBe(LOOKUP_PRICE);
+  });
+
+  it('called by the model loop with an id the model repeats in the next turn: two calls under keys of their own, each charged', async () => {
+    const agent = await pricedAgent('repeating-model', 10_000_000, true);
+    const marker = `model-repeat-${rid()}`;
+    const ask = (n: number) => ({ toolCalls: [{ id: 'call-same', name: lookup.name, arguments: { marker, n } }] });
+    model.scriptFor(marker, ask(1), ask(2), { content: 'looked it up twice' });
+    const task = await submit(`${marker}: look it up twice`, agent.id);
+    expect((await taskEnd(store, task.id)).type).toBe('RunSucceeded');
+    expect(callsWith(marker)).toBe(2);
+
+    const run = await runEvents(`${task.id}-1`);
+    const calls = run.filter((e) => e.type === 'ToolCalled').map(data);
+    expect(calls.map((c) => [c.callId, c.outcome])).toEqual([
+      ['1:call-same', 'ok'],
+      ['2:call-same', 'ok'],
+    ]);
+    const toolCharges = run.filter((e) => e.type === 'UsageCharged' && data(e).callId !== undefined).map(data);
+    expect(toolCharges.map((c) => [c.callId, c.costMicros])).toEqual([
+      ['1:call-same', LOOKUP_PRICE],
+      ['2:call-same', LOOKUP_PRICE],
+    ]);
+    // The model is answered under its own id.
+    const answered = model.requests.filter((r) => r.script === marker).at(-1)!.messages;
+    expect(answered.filter((m) => m.role === 'tool').map((m) => m.tool_call_id)).toEqual(['call-same', 'call-same']);
+    expect(await spent('AGENT', agent.id)).toBe(2 * LOOKUP_PRICE);
   });
 
   it('called directly (MCP) is charged to the tenant budget once per request, and refused once it is used up', async () => {

@@ -16,7 +16,7 @@ export const initialDirectCallState: DirectCallState = { status: 'NONE' };
 export type DirectCallCommand = {
   type: 'RecordDirectToolCall';
   data: DirectToolCalledData;
-  /** A priced tool's charge (its price, 0 tokens), recorded after the call; absent for a free one. */
+  /** A priced tool's charge (its price, 0 tokens), made before the call and recorded with it; absent for a free one. */
   charged?: UsageChargedData;
 };
 

@@ -19,7 +19,7 @@ import { AosError, NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
 import { truncate } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
-import { chargeBudgets, exhaustedReason } from '../run/usage-charge';
+import { chargeToolPrice } from '../run/usage-charge';
 import { parseArguments, TOOLS_CALL_ACTION, type ToolCatalog } from '../tools/governed-tool-call';
 import type { ToolExecution, ToolExecutor } from '../tools/tool-executor';
 import {
@@ -65,9 +65,11 @@ export interface DirectToolCallDeps extends WriterHost {
  * again. (Two instances taking the same request at once may both call the
  * tool; one record wins and both answer with it.) An unknown tool is
  * NOT_FOUND and records nothing. A priced tool's call is charged to the
- * tenant's budget (and the caller's, were the caller an agent) after it is
- * made, once per request_id (UsageCharged beside DirectToolCalled); while
- * such a budget is used up the call is RESOURCE_EXHAUSTED and records nothing.
+ * tenant's budget (and the caller's, were the caller an agent) BEFORE it is
+ * made, in one step with the budget's check (chargeToolPrice, as for runs),
+ * once per request_id (UsageCharged beside DirectToolCalled); while such a
+ * budget is used up the charge is refused and the call is RESOURCE_EXHAUSTED,
+ * not made, and records nothing.
  */
 export class DirectToolCalls {
   /** The bootstrap feeds `pipeline.requests` with the direct calls' events (run-direct_* only). */
@@ -151,28 +153,19 @@ export class DirectToolCalls {
     const price = toolPriceOf(tool.definition);
     // A person's or an app's call is charged to the tenant budget; an agent's to its own too.
     const agentId = ctx.actor.kind === 'agent' ? ctx.actor.id : '';
-    if (price > 0) {
-      const exhausted = await this.deps.governance.exhaustedBudgets(ctx, agentId);
-      if (exhausted.length > 0) {
-        throw new AosError(
-          'RESOURCE_EXHAUSTED',
-          `${exhaustedReason(exhausted)}; tool ${tool.definition.name} costs ${price} micros a call`,
-        );
-      }
-    }
+    // Charged before the call: a call made is never free (a retry's charge counts once).
+    const charge = await chargeToolPrice(this.deps.governance, ctx, {
+      agentId,
+      source: streamId,
+      requestId: `${streamId}/usage`,
+      toolName: tool.definition.name,
+      priceMicros: price,
+    });
+    if (!charge.charged) throw new AosError('RESOURCE_EXHAUSTED', charge.refusal);
     // The executor bounds the call in time; nothing else stops it (no task to cancel).
     const execution = await this.deps.executor.execute(tool.definition, args, new AbortController().signal);
     const called = data('ALLOWED', verdict.reason, execution);
-    if (price === 0) return called;
-    // The call was made: its price is due whatever the tool answered (unless a budget was used up meanwhile).
-    const charge = await chargeBudgets(this.deps.governance, ctx, {
-      agentId,
-      tokens: 0,
-      costMicros: price,
-      source: streamId,
-      requestId: `${streamId}/usage`,
-    });
-    return charge.charged ? { ...called, charged: { runId: streamId, tokens: 0, costMicros: price } } : called;
+    return price === 0 ? called : { ...called, charged: { runId: streamId, tokens: 0, costMicros: price } };
   }
 
   private now(): number {

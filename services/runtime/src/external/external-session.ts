@@ -215,9 +215,10 @@ export class ExternalSession {
   /**
    * A tool call: decided by governance, executed and recorded through
    * GovernedToolCall, answered with a ToolCallResult. A call that cannot
-   * reach governance (malformed, or its task is not running here) is
-   * answered too, with an empty decision and the problem, so that the agent
-   * never waits for an answer that will not come.
+   * reach governance (malformed, its task is not running here, or its
+   * call_id used before in the run: "INVALID_ARGUMENT: tool_call.call_id: …",
+   * the tool not called) is answered too, with an empty decision and the
+   * problem, so that the agent never waits for an answer that will not come.
    */
   private toolCall(raw: Partial<ToolCallRequest>): void {
     let call: ValidToolCall;
@@ -234,11 +235,19 @@ export class ExternalSession {
       return;
     }
     run.enqueue(async () => {
-      const outcome = await this.deps.governedToolCall.call(run.toolCallRun, {
-        callId: call.callId,
-        toolName: call.toolName,
-        argumentsJson: call.argumentsJson,
-      });
+      let outcome;
+      try {
+        outcome = await this.deps.governedToolCall.call(run.toolCallRun, {
+          callId: call.callId,
+          toolName: call.toolName,
+          argumentsJson: call.argumentsJson,
+        });
+      } catch (err) {
+        // A call id the run used before: refused before anything is asked or called.
+        if (!(err instanceof AosError) || err.field !== 'call_id') throw err;
+        if (!run.signal.aborted) this.unanswerable(call.taskId, call.callId, `${err.code}: tool_call.${err.message}`);
+        return;
+      }
       const { recorded } = outcome;
       if (run.signal.aborted) return;
       void this.send({

@@ -127,7 +127,16 @@ async function loop(
     const choice = completion.choices?.[0];
     if (!choice) return { outcome: 'FAILED', code: 'INTERNAL', reason: 'the model server answered without a choice' };
     const toolCalls = (choice.message.tool_calls ?? []).flatMap((call) =>
-      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+      call.type === 'function'
+        ? [
+            {
+              id: call.id,
+              key: modelCallKey(turn, call.id),
+              name: call.function.name,
+              arguments: call.function.arguments,
+            },
+          ]
+        : [],
     );
     const usage = completion.usage;
     const totalTokens = usage?.total_tokens ?? (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0);
@@ -143,7 +152,7 @@ async function loop(
         totalTokens,
         finishReason: choice.finish_reason ?? '',
         decision: toolCalls.length > 0 ? 'tool_calls' : 'answer',
-        toolCalls: toolCalls.map((c) => ({ callId: c.id, name: c.name })),
+        toolCalls: toolCalls.map((c) => ({ callId: c.key, name: c.name })),
         content: toolCalls.length > 0 ? '' : truncate(content),
         durationMs: Math.round(reply.durationMs),
         retries: reply.retries,
@@ -178,7 +187,7 @@ async function loop(
     for (const call of toolCalls) {
       signal.throwIfAborted();
       const outcome = await deps.governedToolCall.call(toolCallRunOf(held, ctx, recorder, signal), {
-        callId: call.id,
+        callId: call.key,
         toolName: call.name,
         argumentsJson: call.arguments,
       });
@@ -193,6 +202,16 @@ async function loop(
     code: 'DEADLINE_EXCEEDED',
     reason: `the model did not answer within ${deps.maxTurns} model calls (AOS_RUN_MAX_TURNS)`,
   };
+}
+
+/**
+ * The runtime's key of a tool call the model asked for: the turn and the
+ * model's id (`2:call_abc`). OpenAI-compatible servers may repeat ids across
+ * turns; the run's call ids must not repeat (a repeated one is refused), so
+ * the model's id alone is not the key. The model is answered with its own id.
+ */
+export function modelCallKey(turn: number, modelCallId: string): string {
+  return `${turn}:${modelCallId}`;
 }
 
 /** Models already reported as unpriced, so the warning comes once per model and process. */

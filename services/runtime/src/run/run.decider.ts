@@ -1,12 +1,15 @@
 import type { RunEvent } from '@aos/domain';
-import { assertNever, FailedPreconditionError } from '@aos/errors';
+import { assertNever, FailedPreconditionError, InvalidArgumentError } from '@aos/errors';
 
 /**
  * The Run aggregate (stream `run-<runId>`, one per attempt of a task): the
  * execution trace the runner that holds the attempt records. Its decider
  * keeps that trace well-formed: it starts once, model calls are numbered
- * 1, 2, …, a tool call is charged once, nothing is recorded while an approval is awaited but the
- * approval's answer (or the end), and nothing after the end.
+ * 1, 2, …, a call id names one tool call of the run (its approval, its
+ * charge, its ToolCalled or KnowledgeSearched: a repeated one is refused, so
+ * a call can neither dodge its charge nor reuse another call's approval), a
+ * call is charged once, nothing is recorded while an approval is awaited but
+ * the approval's answer (or the end), and nothing after the end.
  */
 
 type Data<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>['data'];
@@ -19,7 +22,11 @@ export interface ExistingRun {
   turns: number;
   /** The approval awaited while WAITING_APPROVAL. */
   approvalId: string;
-  /** The tool calls charged already: a retried call (same call id) is charged once. */
+  /** Every call id a tool call of the run recorded (approval, charge, ToolCalled, KnowledgeSearched). */
+  calls: ReadonlySet<string>;
+  /** The call under way: its approval or charge is recorded, its ToolCalled not yet ('' when none). */
+  openCall: string;
+  /** The tool calls charged already. */
   chargedCalls: ReadonlySet<string>;
 }
 export type RunState = { status: 'NONE' } | ExistingRun;
@@ -56,21 +63,32 @@ export function decideRun(command: RunCommand, state: RunState): RunEvent[] {
         throw new FailedPreconditionError(`run ${state.runId}: model call ${command.data.turn} out of order`);
       }
       return [{ type: 'ModelCalled', data: command.data }];
-    case 'ChargeUsage':
+    case 'ChargeUsage': {
       requireRunning(state, 'charge usage');
-      if (command.data.callId !== undefined && state.chargedCalls.has(command.data.callId)) return [];
+      const { callId } = command.data;
+      if (callId !== undefined) {
+        if (state.chargedCalls.has(callId)) {
+          throw new FailedPreconditionError(`run ${state.runId}: tool call ${callId} is charged already`);
+        }
+        requireCallOf(state, callId);
+      }
       return [{ type: 'UsageCharged', data: command.data }];
+    }
     case 'RecordToolCall':
       requireRunning(state, 'record a tool call');
+      requireCallOf(state, command.data.callId);
       return [{ type: 'ToolCalled', data: command.data }];
     case 'RecordKnowledgeSearch':
       requireRunning(state, 'record a knowledge search');
+      requireCallOf(state, command.data.callId);
       return [{ type: 'KnowledgeSearched', data: command.data }];
     case 'ReportStep':
       requireRunning(state, 'report a step');
       return [{ type: 'StepReported', data: command.data }];
     case 'AwaitApproval':
       requireRunning(state, 'await an approval');
+      // A call's approval is its first record: one approval per call.
+      requireNewCall(state, command.data.callId);
       return [{ type: 'ApprovalAwaited', data: command.data }];
     case 'ReceiveApproval':
       if (state.status !== 'WAITING_APPROVAL' || state.approvalId !== command.data.approvalId) {
@@ -91,7 +109,15 @@ export function decideRun(command: RunCommand, state: RunState): RunEvent[] {
 
 export function evolveRun(state: RunState, event: RunEvent): RunState {
   if (event.type === 'RunStarted') {
-    return { status: 'RUNNING', runId: event.data.runId, turns: 0, approvalId: '', chargedCalls: new Set() };
+    return {
+      status: 'RUNNING',
+      runId: event.data.runId,
+      turns: 0,
+      approvalId: '',
+      calls: new Set(),
+      openCall: '',
+      chargedCalls: new Set(),
+    };
   }
   if (state.status === 'NONE') throw new Error(`${event.type} before RunStarted`);
   switch (event.type) {
@@ -99,16 +125,18 @@ export function evolveRun(state: RunState, event: RunEvent): RunState {
       return { ...state, turns: event.data.turn };
     case 'UsageCharged': {
       const { callId } = event.data;
-      return callId === undefined ? state : { ...state, chargedCalls: new Set([...state.chargedCalls, callId]) };
+      if (callId === undefined) return state;
+      return { ...opened(state, callId), chargedCalls: new Set([...state.chargedCalls, callId]) };
     }
     case 'ToolCalled':
     case 'KnowledgeSearched':
+      return { ...opened(state, event.data.callId), openCall: '' };
     case 'StepReported':
       return state;
     case 'DirectToolCalled':
       throw new Error('DirectToolCalled belongs to a run-direct_* stream, not to a run of a task');
     case 'ApprovalAwaited':
-      return { ...state, status: 'WAITING_APPROVAL', approvalId: event.data.approvalId };
+      return { ...opened(state, event.data.callId), status: 'WAITING_APPROVAL', approvalId: event.data.approvalId };
     case 'ApprovalReceived':
       return { ...state, status: 'RUNNING', approvalId: '' };
     case 'RunSucceeded':
@@ -124,4 +152,34 @@ function requireRunning(state: ExistingRun, what: string): void {
   if (state.status !== 'RUNNING') {
     throw new FailedPreconditionError(`run ${state.runId} cannot ${what} while ${state.status}`);
   }
+}
+
+/**
+ * Whether `callId` names a tool call the run recorded before (not the one
+ * under way): a call with it must be refused, before anything is called.
+ */
+export function isCallIdUsed(state: RunState, callId: string): boolean {
+  return state.status !== 'NONE' && state.calls.has(callId) && state.openCall !== callId;
+}
+
+/** The refusal of a call id the run has used: INVALID_ARGUMENT naming call_id. */
+export function usedCallIdError(runId: string, callId: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'call_id',
+    `${JSON.stringify(callId)} is already used in this run (${runId}): each tool call needs a call id of its own`,
+  );
+}
+
+function requireNewCall(state: ExistingRun, callId: string): void {
+  if (state.calls.has(callId)) throw usedCallIdError(state.runId, callId);
+}
+
+/** The call's next record: the call under way, or a new call. */
+function requireCallOf(state: ExistingRun, callId: string): void {
+  if (isCallIdUsed(state, callId)) throw usedCallIdError(state.runId, callId);
+}
+
+/** The state with `callId` recorded and under way. */
+function opened(state: ExistingRun, callId: string): ExistingRun {
+  return { ...state, calls: new Set([...state.calls, callId]), openCall: callId };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '@aos/contracts';
 import { AosError } from '@aos/errors';
-import { decideRun, evolveRun, initialRunState, type RunCommand, type RunState } from './run.decider';
+import { decideRun, evolveRun, initialRunState, isCallIdUsed, type RunCommand, type RunState } from './run.decider';
 
 const runId = 'task-1-1';
 const started: RunEvent = {
@@ -40,12 +40,12 @@ function given(...events: RunEvent[]): RunState {
   return events.reduce(evolveRun, initialRunState);
 }
 
-function refused(command: RunCommand, state: RunState): AosError {
+function refused(command: RunCommand, state: RunState, code = 'FAILED_PRECONDITION'): AosError {
   try {
     decideRun(command, state);
   } catch (err) {
     expect(err).toBeInstanceOf(AosError);
-    expect((err as AosError).code).toBe('FAILED_PRECONDITION');
+    expect((err as AosError).code).toBe(code);
     return err as AosError;
   }
   throw new Error('expected a refusal');
@@ -115,20 +115,74 @@ describe('Run decider', () => {
     expect(decideRun({ type: 'RecordKnowledgeSearch', data: search }, running)).toEqual([
       { type: 'KnowledgeSearched', data: search },
     ]);
-    expect(evolveRun(running, { type: 'KnowledgeSearched', data: search })).toEqual(running);
+    // The search's call id is the run's now (a call id names one call).
+    expect(evolveRun(running, { type: 'KnowledgeSearched', data: search })).toEqual({
+      ...running,
+      calls: new Set(['c2']),
+    });
     refused({ type: 'RecordKnowledgeSearch', data: search }, given(started, modelCall(1), awaited));
   });
 
-  it("charges a priced tool call once: the same call id again records nothing, another call and a model call's usage record", () => {
+  it("charges a priced tool call once: the same call id again is refused, another call and a model call's usage record", () => {
     const toolCharge = { runId, tokens: 0, costMicros: 50_000, callId: 'c1' };
     const charged: RunEvent = { type: 'UsageCharged', data: toolCharge };
     expect(decideRun({ type: 'ChargeUsage', data: toolCharge }, given(started, modelCall(1)))).toEqual([charged]);
     const after = given(started, modelCall(1), charged);
-    expect(decideRun({ type: 'ChargeUsage', data: toolCharge }, after)).toEqual([]);
+    expect(refused({ type: 'ChargeUsage', data: toolCharge }, after).message).toMatch(/charged already/);
     const other = { ...toolCharge, callId: 'c2' };
     expect(decideRun({ type: 'ChargeUsage', data: other }, after)).toEqual([{ type: 'UsageCharged', data: other }]);
     const model = { runId, tokens: 30, costMicros: 40 };
     expect(decideRun({ type: 'ChargeUsage', data: model }, after)).toEqual([{ type: 'UsageCharged', data: model }]);
+  });
+
+  it('keeps call ids unique: a call (approval, charge, ToolCalled) goes on under its id; a later call with it is INVALID_ARGUMENT naming call_id', () => {
+    const toolCalled = (callId: string) => ({
+      runId,
+      callId,
+      toolId: 't1',
+      toolName: 'refund',
+      argumentsJson: '{}',
+      decision: 'APPROVED' as const,
+      decisionReason: 'approved by user:bob',
+      outcome: 'ok' as const,
+      result: 'ok',
+      error: '',
+      durationMs: 1,
+    });
+    const received: RunEvent = {
+      type: 'ApprovalReceived',
+      data: { runId, approvalId: 'ap1', approved: true, decidedBy: 'user:bob', reason: '' },
+    };
+    const charge = { runId, tokens: 0, costMicros: 10, callId: 'c1' };
+    // The call under way: its approval, then its charge, then its ToolCalled.
+    const approved = given(started, modelCall(1), awaited, received);
+    expect(isCallIdUsed(approved, 'c1')).toBe(false);
+    expect(decideRun({ type: 'ChargeUsage', data: charge }, approved)).toEqual([
+      { type: 'UsageCharged', data: charge },
+    ]);
+    const charged = evolveRun(approved, { type: 'UsageCharged', data: charge });
+    expect(decideRun({ type: 'RecordToolCall', data: toolCalled('c1') }, charged)).toHaveLength(1);
+    const done = evolveRun(charged, { type: 'ToolCalled', data: toolCalled('c1') });
+    expect(isCallIdUsed(done, 'c1')).toBe(true);
+    expect(isCallIdUsed(done, 'c2')).toBe(false);
+    // A later call with the same id: no new approval, no charge, no ToolCalled.
+    const again = [
+      { type: 'AwaitApproval', data: { runId, callId: 'c1', approvalId: 'ap2', toolId: 't1' } },
+      { type: 'ChargeUsage', data: { ...charge, callId: 'c1' } },
+      { type: 'RecordToolCall', data: toolCalled('c1') },
+    ] as RunCommand[];
+    for (const command of again.slice(0, 1).concat(again.slice(2))) {
+      const err = refused(command, done, 'INVALID_ARGUMENT');
+      expect(err.field).toBe('call_id');
+      expect(err.message).toMatch(/"c1" is already used in this run/);
+    }
+    expect(refused(again[1]!, done).message).toMatch(/charged already/);
+    // A free call recorded by its ToolCalled alone: its id is used too, also across turns.
+    const free = evolveRun(given(started, modelCall(1)), { type: 'ToolCalled', data: toolCalled('c3') });
+    refused({ type: 'RecordToolCall', data: toolCalled('c3') }, evolveRun(free, modelCall(2)), 'INVALID_ARGUMENT');
+    // An approval is a call's first record: asked twice for one call is refused.
+    refused({ type: 'AwaitApproval', data: awaited.data as never }, approved, 'INVALID_ARGUMENT');
+    expect(decideRun({ type: 'RecordToolCall', data: toolCalled('c2') }, done)).toHaveLength(1);
   });
 
   it('records nothing after the end, and a stop after the end is no change', () => {

@@ -1,7 +1,7 @@
 import { CommandPipeline, type PipelineStore } from '@aos/command-pipeline';
 import { RUN_CATEGORY, RUN_EVENTS_SCHEMA_VERSION, type RunEvent } from '@aos/contracts';
 import type { RequestContext } from '@aos/messaging';
-import { decideRun, evolveRun, initialRunState, type RunCommand, type RunState } from './run.decider';
+import { decideRun, evolveRun, initialRunState, isCallIdUsed, type RunCommand, type RunState } from './run.decider';
 
 /** Fixed forever: the command pipeline derives the ids of a run's events from it. */
 export const RUN_EVENT_ID_NAMESPACE = '5d0f4b1e-3a57-4c61-9a0e-2f7e8a1c6b93';
@@ -51,6 +51,14 @@ export class RunRecorder {
     const next = this.queue.then(() => this.append(command));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Whether a tool call of the run recorded `callId` already (the call under
+   * way aside): the recorder's state is the stream's, as it is its only writer.
+   */
+  callIdUsed(callId: string): boolean {
+    return isCallIdUsed(this.state, callId);
   }
 
   private async append(command: RunCommand): Promise<RunEvent[]> {

@@ -11,9 +11,10 @@ import {
 import type { RequestContext } from '@aos/messaging';
 import type { ApprovalView } from '../model/runtime.model';
 import type { ToolView } from '../model/views';
+import { usedCallIdError } from '../run/run.decider';
 import { truncate, type RunRecorder } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
-import { chargeRun, exhaustedReason } from '../run/usage-charge';
+import { chargeToolPrice, exhaustedReason, toolPriceNote } from '../run/usage-charge';
 import type { BuiltinToolCalls } from './builtin/builtin-tool-call';
 import { isBuiltinTool } from './builtin/builtin-tools';
 import type { ToolExecutor } from './tool-executor';
@@ -45,6 +46,11 @@ export interface ToolCallRun {
 }
 
 export interface ToolCallRequest {
+  /**
+   * The call's key, unique within the run: an external agent's call_id, or
+   * for the model loop the turn and the model's id (`<turn>:<id>`). A key the
+   * run used before is refused (INVALID_ARGUMENT naming call_id).
+   */
   callId: string;
   toolName: string;
   /** The arguments as the model sent them: JSON text. */
@@ -100,9 +106,15 @@ export type RecordToolCall = (
  *    requires approval makes the call wait for a person; an ALLOW rule, or no
  *    rule at all, lets it run (no rule means DENIED with no matched rule:
  *    the grant is enough then); a used-up budget ends the run;
- *  - a priced tool (price_micros) is refused, and the run ends, while the
- *    agent's or the tenant's budget is used up; each call made is charged
- *    its price once (UsageCharged with the call id), whatever it answered.
+ *  - a priced tool (price_micros) is charged its price BEFORE it is called,
+ *    after the decision (and a person's approval, if asked), in one step
+ *    with the budgets' check (chargeToolPrice; UsageCharged with the call id
+ *    before ToolCalled): while the agent's or the tenant's budget is used up
+ *    the charge is refused, the tool is not called and the run ends
+ *    (RESOURCE_EXHAUSTED). A person is not asked while a budget is used up.
+ *  - a call id names one call of the run: a repeated one is refused
+ *    (INVALID_ARGUMENT naming call_id) before anything is asked or called,
+ *    so a call can neither go uncharged nor reuse another call's approval.
  * A refusal is recorded (ToolCalled, outcome refused) and returned to the
  * model as the tool's result, so the loop goes on; a rejected or expired
  * approval ends the run (PERMISSION_DENIED).
@@ -120,6 +132,7 @@ export class GovernedToolCall {
   ) {}
 
   async call(run: ToolCallRun, request: ToolCallRequest): Promise<ToolCallOutcome> {
+    if (run.recorder.callIdUsed(request.callId)) throw usedCallIdError(run.runId, request.callId);
     // The built-in tools win over a registered tool of the same name (see builtin-tools.ts).
     if (isBuiltinTool(request.toolName)) return this.deps.builtins.call(run, request, request.toolName);
     const record = toolCallRecorder(run, request, this.now);
@@ -177,14 +190,15 @@ export class GovernedToolCall {
       `tools/${tool!.definition.toolId}`,
     );
     const verdict = verdictOf(tool!.definition, access);
-    if (verdict.kind !== 'run' && verdict.kind !== 'approval') return verdict;
+    // A call allowed outright is charged (or refused for a used-up budget) by its charge alone.
+    if (verdict.kind !== 'approval') return verdict;
     return (await this.usedUpBudgets(run, verdict.tool)) ?? verdict;
   }
 
   /**
-   * A priced tool is not called (nor a person asked) while the agent's or the
+   * A person is not asked to approve a priced call while the agent's or the
    * tenant's budget is used up: the same refusal as governance's
-   * BUDGET_EXHAUSTED, which only a rule that allows the call brings.
+   * BUDGET_EXHAUSTED. (The charge after the approval checks again.)
    */
   private async usedUpBudgets(
     run: ToolCallRun,
@@ -197,7 +211,7 @@ export class GovernedToolCall {
     return {
       kind: 'exhausted',
       tool,
-      reason: `${exhaustedReason(exhausted)}; tool ${tool.name} costs ${price} micros a call`,
+      reason: `${exhaustedReason(exhausted)}; ${toolPriceNote(tool.name, price)}`,
     };
   }
 
@@ -214,36 +228,53 @@ export class GovernedToolCall {
       const recorded = await record(tool.toolId, decision, reason, 'error', '', args);
       return { content: `Tool call failed: ${args}`, recorded };
     }
+    // Charged before the call, in one step with the budgets' check: a call made is never free.
+    const priceMicros = toolPriceOf(tool);
+    const charged = await chargeToolPrice(this.deps.governance, run.ctx, {
+      agentId: run.agentId,
+      source: run.runId,
+      requestId: toolChargeRequestId(run.runId, request.callId),
+      toolName: tool.name,
+      priceMicros,
+    });
+    if (!charged.charged) {
+      const recorded = await record(tool.toolId, 'DENIED', charged.refusal, 'refused', '', charged.refusal);
+      return {
+        content: `Tool call refused: ${charged.refusal}`,
+        recorded,
+        endRun: { code: 'RESOURCE_EXHAUSTED', reason: charged.refusal },
+      };
+    }
+    if (priceMicros > 0) {
+      await run.recorder.record({
+        type: 'ChargeUsage',
+        data: { runId: run.runId, tokens: 0, costMicros: priceMicros, callId: request.callId },
+      });
+    }
     const execution = await this.deps.executor.execute(tool, args, run.signal);
     const recorded = await record(tool.toolId, decision, reason, execution.outcome, execution.result, execution.error);
     const content =
       execution.outcome === 'ok' ? truncate(execution.result, 64 * 1024) : `Tool call failed: ${execution.error}`;
-    // The call was made: its price is due whatever the tool answered.
-    const charged = await chargeRun(this.deps.governance, run.ctx, run.recorder, {
-      agentId: run.agentId,
-      runId: run.runId,
-      requestId: toolChargeRequestId(run.runId, request.callId),
-      tokens: 0,
-      costMicros: toolPriceOf(tool),
-      callId: request.callId,
-    });
-    if (!charged.charged) {
-      return { recorded, content, endRun: { code: 'RESOURCE_EXHAUSTED', reason: charged.refusal } };
-    }
     return { recorded, content, ...(charged.exhausted.length > 0 ? { exhausted: charged.exhausted } : {}) };
   }
 
   private readonly now = (): number => this.deps.now?.() ?? performance.now();
 }
 
-/**
- * The idempotency key of a priced call's charge, from the run and the call id
- * (an external agent's call id, up to 128 characters, is hashed when long: a
- * request id has at most 128).
- */
+/** The idempotency key of a priced call's charge, from the run and the call id. */
 export function toolChargeRequestId(runId: string, callId: string): string {
+  return callRequestId(runId, 'tool', callId);
+}
+
+/**
+ * A request id of something a call asks for (`tool`: its charge, `approval`:
+ * its approval), from the run and the call id (an external agent's call id,
+ * up to 128 characters, is hashed when long: a request id has at most 128).
+ * The call id is unique within the run, so each call's requests are its own.
+ */
+export function callRequestId(runId: string, kind: 'tool' | 'approval', callId: string): string {
   const key = callId.length <= 64 ? callId : createHash('sha256').update(callId).digest('hex').slice(0, 40);
-  return `${runId}/tool/${key}`;
+  return `${runId}/${kind}/${key}`;
 }
 
 /**
@@ -306,7 +337,7 @@ export async function awaitApproval(
     argumentsJson: ask.argumentsJson,
     runId: run.runId,
     ttlSeconds: APPROVAL_TTL_SECONDS,
-    requestId: `${run.runId}/approval/${ask.callId}`,
+    requestId: callRequestId(run.runId, 'approval', ask.callId),
   });
   // The run's record is the one fact: routing derives the task's WAITING_APPROVAL from it.
   await run.recorder.record({
