@@ -38,6 +38,12 @@ export class JetStreamFeed implements EventFeed {
   private caughtUpAfter = -1;
   private paused = false;
   private stopped = false;
+  /**
+   * Counts the sessions asked for: a pause and a resume (or a reconnect) while a consumer is still being opened ask
+   * for another, and only the newest may become the session — two live sessions would both push, from the same
+   * start sequence (a CI run on a loaded 3-node cluster saw ten events delivered twice that way).
+   */
+  private generation = 0;
   private readonly unwatch: () => void;
 
   constructor(
@@ -58,6 +64,7 @@ export class JetStreamFeed implements EventFeed {
 
   pause(): void {
     this.paused = true;
+    this.generation++;
     this.release(this.session);
     this.session = undefined;
   }
@@ -80,6 +87,7 @@ export class JetStreamFeed implements EventFeed {
   /** Replaces the session with a new consumer right after the last message pushed (nothing lost, nothing twice). */
   private renew(): void {
     if (this.stopped || this.paused || !this.session) return;
+    this.generation++;
     this.release(this.session);
     this.session = undefined;
     void this.open(false);
@@ -91,14 +99,17 @@ export class JetStreamFeed implements EventFeed {
   }
 
   private async open(first: boolean): Promise<void> {
+    const generation = ++this.generation;
     for (let attempt = 1; ; attempt++) {
+      if (generation !== this.generation) return;
       try {
-        await this.openSession(first);
+        await this.openSession(first, generation);
         return;
       } catch (error) {
         const storeError = toStoreError('subscribe', error);
         // A consumer cannot be created while the client reconnects; that alone must not end
         // a subscription, but a log that stays unreachable (or any other failure) does.
+        if (generation !== this.generation) return;
         if (!(storeError instanceof EventStoreUnavailableError) || attempt >= OPEN_ATTEMPTS || this.stopped) {
           this.dispatcher.fail(storeError);
           return;
@@ -108,12 +119,13 @@ export class JetStreamFeed implements EventFeed {
     }
   }
 
-  private async openSession(first: boolean): Promise<void> {
+  private async openSession(first: boolean, generation: number): Promise<void> {
     const consumer = await this.ctx.js.consumers.get(this.ctx.stream, {
       filter_subjects: this.subject,
       opt_start_seq: this.lastPushedSeq + 1,
     });
-    if (this.stopped || this.paused) {
+    // Paused, stopped, or another session asked for since: this one must never push.
+    if (this.stopped || this.paused || generation !== this.generation) {
       this.ctx.background(consumer.delete());
       return;
     }
@@ -127,6 +139,11 @@ export class JetStreamFeed implements EventFeed {
       max_messages: PULL_AHEAD,
       callback: (msg) => this.onMessage(session, msg),
     });
+    // Paused or replaced while consume() was starting: release() saw no messages to close then.
+    if (session !== this.session) {
+      this.ctx.background(session.messages.close());
+      return;
+    }
     void session.messages.closed().then((error) => this.onSessionClosed(session, error));
   }
 
@@ -134,6 +151,8 @@ export class JetStreamFeed implements EventFeed {
     // Deliveries already in flight when a session was paused or closed are dropped here; the
     // next session starts right after lastPushedSeq, so nothing is lost.
     if (session !== this.session) return;
+    // Never push a message twice, whatever a consumer redelivers.
+    if (msg.info.streamSequence <= this.lastPushedSeq) return;
     this.lastPushedSeq = msg.info.streamSequence;
     this.pushedCount++;
     this.dispatcher.push(msg);
