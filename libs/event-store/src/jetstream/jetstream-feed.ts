@@ -39,9 +39,8 @@ export class JetStreamFeed implements EventFeed {
   private paused = false;
   private stopped = false;
   /**
-   * Counts the sessions asked for: a pause and a resume (or a reconnect) while a consumer is still being opened ask
-   * for another, and only the newest may become the session — two live sessions would both push, from the same
-   * start sequence (a CI run on a loaded 3-node cluster saw ten events delivered twice that way).
+   * Counts the sessions asked for: only the newest may become the session, so an open that a pause, a resume or a
+   * reconnect overtook never pushes (two live sessions would both push, from the same start sequence).
    */
   private generation = 0;
   private readonly unwatch: () => void;
