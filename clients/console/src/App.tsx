@@ -1,23 +1,9 @@
-import { lazy, type ComponentType } from 'react';
 import { Alert } from '@mantine/core';
 import { Route, Routes } from 'react-router';
+import { lazyPage as page } from './components/lazy-page';
 import { AppLayout } from './layout/AppLayout';
 import { SignInPage } from './pages/SignInPage';
 import { useSession } from './session/session.context';
-
-/**
- * A page whose code is loaded when it is first visited: the entry chunk holds
- * only the sign-in page and the shell, and a page's libraries (the overview's
- * charts) come with the page that uses them.
- */
-function page<K extends string>(load: () => Promise<Record<K, ComponentType> | undefined>, name: K) {
-  return lazy(() =>
-    load().then((module) =>
-      // No module: its file was gone and the console is reloading (see main.tsx); the loading indicator stays till then.
-      module ? { default: module[name] } : new Promise<never>(() => undefined),
-    ),
-  );
-}
 
 const OverviewPage = page(() => import('./pages/OverviewPage'), 'OverviewPage');
 const AgentsPage = page(() => import('./pages/AgentsPage'), 'AgentsPage');

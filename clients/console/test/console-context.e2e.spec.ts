@@ -44,6 +44,10 @@ describe.skipIf(chromiumMissing)('console context page in Chromium', () => {
     const label = unique('sales');
     const scope = `team/${label}`;
     await put(scope, 'greeting', '"hello"');
+    // A key put and deleted before the page opens: not listed, and its changes are not new (the watch
+    // starts at the position the list reflects, not at the newest listed entry's).
+    await put(scope, 'gone.before', '1');
+    await c.stack.client.context.deleteContext({ scope, key: 'gone.before', requestId: rid() });
     const page = await c.newPage();
     await c.signIn(page, c.stack.apiKey);
     await openSection(page, 'Context', 'Context');
@@ -73,6 +77,11 @@ describe.skipIf(chromiumMissing)('console context page in Chromium', () => {
     await form.getByRole('button', { name: 'Put value' }).click();
     const card = page.getByRole('region', { name: 'release.freeze' });
     await card.getByText(/^Version 1, made by user:/).waitFor();
+    // The put is done with: key and value both cleared.
+    expect([await form.getByLabel('Key').inputValue(), await form.getByLabel('Value (JSON)').inputValue()]).toEqual([
+      '',
+      '',
+    ]);
     const stored = await c.stack.client.context.getContext({ scope, key: 'release.freeze' });
     expect(stored.valueJson).toBe(value);
     expect(stored.version).toBe(1);
@@ -104,6 +113,9 @@ describe.skipIf(chromiumMissing)('console context page in Chromium', () => {
     // Read version 2, someone else writes version 3, then writing back version 2 is refused.
     await card.getByRole('button', { name: 'Change this value' }).click();
     expect(await form.getByLabel('Expected version').inputValue()).toBe('2');
+    // The stored text as it is (not laid out): saving it unchanged writes the same bytes.
+    expect(await form.getByLabel('Value (JSON)').inputValue()).toBe('{"until":"2025-03-01"}');
+    expect(await form.getByLabel('Key').inputValue()).toBe('release.freeze');
     await put(scope, 'release.freeze', '{"until":"2025-04-01"}');
     await form.getByLabel('Value (JSON)').fill('{"until":"2025-05-01"}');
     await form.getByRole('button', { name: 'Put value' }).click();
@@ -143,9 +155,29 @@ describe.skipIf(chromiumMissing)('console context page in Chromium', () => {
     await page.getByRole('navigation', { name: 'Sections' }).waitFor();
     await checkPage(page, 'page-code-missing');
 
+    // Plain words first; the browser's own message only under "Technical details", closed.
+    const alert = page.getByRole('alert').filter({ hasText: 'This page could not be shown' });
+    await alert.getByText(/^The console was updated since this tab was opened/).waitFor();
+    const details = alert.locator('details');
+    expect(await details.getAttribute('open')).toBeNull();
+    expect(await details.locator('summary').innerText()).toBe('Technical details');
+    expect(await details.textContent()).toMatch(/dynamically imported module/);
+
     await page.unroute(contextCode);
     await page.getByRole('button', { name: 'Reload the console' }).click();
     await page.getByRole('heading', { name: 'Context', exact: true, level: 1 }).waitFor();
+
+    // Within a minute of that reload the console does not reload itself again: the page fails in place,
+    // and "Try again" fetches its code anew (React.lazy alone would keep the failure) without a reload.
+    const knowledgeCode = /\/assets\/KnowledgePage-[\w-]+\.js$/;
+    await page.route(knowledgeCode, (route) => route.fulfill({ status: 404, body: 'no such file' }));
+    await page.evaluate('window.sameTab = true');
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Knowledge' }).click();
+    await alert.getByText(/^The console was updated since this tab was opened/).waitFor();
+    await page.unroute(knowledgeCode);
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Knowledge', exact: true, level: 1 }).waitFor();
+    expect(await page.evaluate('window.sameTab')).toBe(true);
     await page.context().close();
   });
 

@@ -186,6 +186,27 @@ describe.skipIf(chromiumMissing)('web console on a phone-sized screen', () => {
       [page.getByRole('button', { name: 'Create knowledge base' }), 'the create button'],
     ]);
 
+    // A long key and a long value: the table scrolls in its box, the entry's value wraps or scrolls in its own.
+    const longKey = unique('phone.release.freeze.window.for.the.billing.team');
+    await t.client.context.putContext({
+      scope: 'tenant',
+      key: longKey,
+      valueJson: JSON.stringify({ until: '2025-02-01', teams: ['ops', 'billing', 'support'], note: 'x'.repeat(120) }),
+      requestId: rid(),
+    });
+    await openSection(page, 'Context', 'Context');
+    await page.getByRole('heading', { name: 'Entries in tenant' }).waitFor();
+    await page.getByRole('link', { name: longKey }).click();
+    await page
+      .getByRole('region', { name: longKey })
+      .getByText(/^Version 1, made by/)
+      .waitFor();
+    await checkPhonePage(page, 'context', [
+      [page.getByRole('button', { name: 'Open scope' }), 'the open-scope button'],
+      [page.getByRole('button', { name: 'Put value' }), 'the put button'],
+      [page.getByRole('button', { name: 'Change this value' }), 'the change button'],
+    ]);
+
     await openSection(page, 'Governance', 'Governance');
     await page.getByRole('tab').first().waitFor();
     await checkPhonePage(page, 'governance', [[page.getByRole('tab').first(), 'the first tab']]);

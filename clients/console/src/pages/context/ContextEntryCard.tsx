@@ -67,7 +67,8 @@ export function ContextEntryCard({
                   onClick={() =>
                     onEdit({
                       key: entry.key,
-                      value: indentJson(entry.valueJson),
+                      // The stored text as it is: saving it unchanged must not write a reformatted version.
+                      value: entry.valueJson,
                       expectedVersion: Number(entry.version),
                     })
                   }

@@ -9,7 +9,7 @@ import { QueryState } from '../../components/QueryState';
 import { timeText } from '../../components/time-text';
 import type { ContextEntry } from '../../gen/aos/v1/context_pb';
 import { useSession } from '../../session/session.context';
-import { changeKey, newestPosition, useLiveContextChanges } from './context-live';
+import { changeKey, useLiveContextChanges } from './context-live';
 import { ContextEntryCard } from './ContextEntryCard';
 import { EMPTY_DRAFT, PutContextForm, type ContextDraft } from './PutContextForm';
 
@@ -64,10 +64,12 @@ export function ContextScopeEntries({ scope }: { scope: string }) {
     placeholderData: keepPreviousData,
     queryFn: () => context.listContext({ scope, pageSize: PAGE_SIZE, pageToken: pager.token, minPosition: seen }),
   });
-  // Fixed once, at the first list read: the watch starts right after its newest entry.
+  // Fixed once, at the first list read: the watch starts right after the log position that read reflects
+  // (ListContext's `position`), so every change the list does not hold is shown once, deleted keys' and
+  // other pages' included, and none it holds.
   const [watchFrom, setWatchFrom] = useState<bigint>();
   if (watchFrom === undefined && list.isSuccess && !list.isPlaceholderData) {
-    setWatchFrom(newestPosition(list.data.entries));
+    setWatchFrom(list.data.position);
   }
   const live = useLiveContextChanges(scope, watchFrom, (entry) => reached(entry.logPosition));
   const [draft, setDraft] = useState<{ n: number; draft: ContextDraft }>({ n: 0, draft: EMPTY_DRAFT });

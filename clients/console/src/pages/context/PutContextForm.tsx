@@ -48,6 +48,8 @@ export function PutContextForm({
         expectedVersion: expected === '' ? undefined : BigInt(expected),
         requestId: uuid(),
       });
+      // The whole draft is done with: a key left behind would invite writing its next value by accident.
+      setKey('');
       setValue('');
       setExpected('');
       onPut(entry);

@@ -11,19 +11,14 @@ export function changeKey(entry: ContextEntry): string {
   return `${entry.key}@${entry.version}`;
 }
 
-/** The newest log position among entries, 0 for none. */
-export function newestPosition(entries: readonly ContextEntry[]): bigint {
-  return entries.reduce((max, e) => (e.logPosition > max ? e.logPosition : max), 0n);
-}
-
 /**
  * The changes of `scope` as WatchContext streams them, newest first, each
  * once. The watch starts after `after`, which the caller fixes once per
- * scope: the newest position of the entries it first listed, so the list and
- * the changes meet without a gap (0 for an empty scope: from now on); nothing
- * starts while it is undefined. A dropped stream resumes after the last position
- * received, and a change already shown (same key and version) is not shown
- * again. A refusal (a permission, a malformed scope) ends the watch.
+ * scope: the `position` of its first ListContext read (the log position that
+ * read reflects), so the list and the changes meet without a gap or a repeat;
+ * nothing starts while it is undefined. A dropped stream resumes after the
+ * last position received, and a change already shown (same key and version)
+ * is not shown again. A refusal (a permission, a malformed scope) ends the watch.
  */
 export function useLiveContextChanges(
   scope: string,
