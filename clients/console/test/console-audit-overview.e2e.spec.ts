@@ -134,4 +134,36 @@ describe.skipIf(chromiumMissing)('console audit time filter, live follow and ove
     await card.scrollIntoViewIfNeeded();
     await checkPage(page, 'overview-throughput');
   });
+
+  // Last: it fills the log with agents, which the overview's counts above must not see.
+  it("Live starts at the log's head: a new event once at the top, none of the older ones the pager holds", async () => {
+    // More events than the timeline's first page (50, oldest first), so page 1 is not the whole log.
+    const more = async () => (await cb.stack.client.audit.listEvents({ pageSize: 50 })).nextPageToken !== '';
+    while (!(await more())) await createAgent(unique('filler-bot'));
+    // The log's head before the page reads it: the page's own head is this or later.
+    const head = Number((await cb.stack.client.audit.listEvents({ pageSize: 1 })).headPosition);
+    const page = await signedInPage();
+    await page.goto(`${cb.url}/audit`);
+    const positions = async () =>
+      (await page.locator('tbody tr td:first-child').allInnerTexts()).map((t) => Number(t.trim()));
+    await page.getByRole('row').nth(1).waitFor();
+    const listed = await positions();
+    expect(listed.length).toBe(50);
+    expect(Math.max(...listed)).toBeLessThan(head);
+
+    await page.getByRole('switch', { name: /Live/ }).check();
+    await pause(500);
+    const agentId = await createAgent(unique('live-head-bot'));
+    await expect.poll(() => timelineRows(page, agentId).count(), { timeout: 5_000 }).toBe(1);
+    await pause(1_500);
+    expect(await timelineRows(page, agentId).count()).toBe(1);
+    const shown = await positions();
+    // Page 1 as it was, below the followed events; everything followed is newer than the head it was read at.
+    expect(shown.slice(shown.length - listed.length)).toEqual(listed);
+    const followed = shown.slice(0, shown.length - listed.length);
+    expect(followed.length).toBeGreaterThan(0);
+    expect(followed.every((p) => p > head)).toBe(true);
+    expect(new Set(shown).size).toBe(shown.length);
+    await page.context().close();
+  });
 });

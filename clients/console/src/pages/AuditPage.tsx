@@ -174,10 +174,19 @@ export function AuditPage() {
       }),
   });
   const shown = list.data?.events ?? [];
-  // Live starts right after the newest event on the page, so the page and the followed events never overlap.
-  const newestShown = shown.reduce((max, e) => (e.position > max ? e.position : max), 0n);
-  const followed = useLiveAuditEvents(live && list.isSuccess && !list.isPlaceholderData, newestShown, filters);
-  const rows = [...followed.events, ...shown];
+  // Live starts at the log's head as the list read it (ListEvents' head_position), fixed when Live is
+  // switched on for these filters: only events newer than the listing come, never the rest of the log
+  // the pager pages through (oldest first).
+  const filterKey = JSON.stringify(filters);
+  const [liveFrom, setLiveFrom] = useState<{ filterKey: string; after: bigint }>();
+  const followFrom = live && liveFrom?.filterKey === filterKey ? liveFrom.after : undefined;
+  if (live && followFrom === undefined && list.isSuccess && !list.isPlaceholderData) {
+    setLiveFrom({ filterKey, after: list.data.headPosition });
+  }
+  const followed = useLiveAuditEvents(followFrom, filters);
+  // A followed event the list read again (its last page, refetched) is shown once, at the top.
+  const followedPositions = new Set(followed.events.map((e) => e.position));
+  const rows = [...followed.events, ...shown.filter((e) => !followedPositions.has(e.position))];
 
   return (
     <Stack>
@@ -194,7 +203,10 @@ export function AuditPage() {
         <Switch
           label="Live: show new events at the top as they happen"
           checked={live}
-          onChange={(e) => setLive(e.currentTarget.checked)}
+          onChange={(e) => {
+            setLive(e.currentTarget.checked);
+            setLiveFrom(undefined);
+          }}
         />
       )}
       {followed.error && <Alert color="yellow">{followed.error}</Alert>}

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { Code } from '@connectrpc/connect';
 import { audit } from '../api/transport';
+import { errorWords, isStatus } from '../api/error-words';
 import type { Event } from '../gen/aos/v1/audit_pb';
 import type { AuditFilters } from './audit-link';
 
@@ -18,13 +20,15 @@ export function matchesAuditFilters(event: Event, filters: AuditFilters): boolea
 }
 
 /**
- * Follows the log after `afterPosition` with ReplayEvents, newest first. The
- * last position seen survives a dropped stream, so the resumed stream starts
- * right after it: nothing is shown twice and nothing is skipped.
+ * Follows the log after `afterPosition` with ReplayEvents, newest first;
+ * nothing while it is undefined. The caller starts it at the head of the
+ * log (ListEvents' head_position), so only new events come. The last
+ * position seen survives a dropped stream, so the resumed stream starts
+ * right after it: nothing is shown twice and nothing is skipped. A refusal
+ * (no audit.replay, a session that ended) stops the follow and says so.
  */
 export function useLiveAuditEvents(
-  enabled: boolean,
-  afterPosition: bigint,
+  afterPosition: bigint | undefined,
   filters: AuditFilters,
 ): { events: Event[]; error: string | null } {
   const [events, setEvents] = useState<Event[]>([]);
@@ -33,7 +37,7 @@ export function useLiveAuditEvents(
   useEffect(() => {
     setEvents([]);
     setError(null);
-    if (!enabled) return;
+    if (afterPosition === undefined) return;
     const controller = new AbortController();
     const wanted = JSON.parse(filterKey) as AuditFilters;
     let last = afterPosition;
@@ -51,12 +55,16 @@ export function useLiveAuditEvents(
           }
         } catch (err) {
           if (controller.signal.aborted) return;
-          setError(`Live follow interrupted, resuming after position ${last}: ${(err as Error).message}`);
+          if ([Code.PermissionDenied, Code.Unauthenticated].some((c) => isStatus(err, c))) {
+            setError(`Live follow stopped: ${errorWords(err)}`);
+            return;
+          }
+          setError(`Live follow interrupted, resuming after position ${last}: ${errorWords(err)}`);
         }
         await new Promise((resolve) => setTimeout(resolve, RESUME_DELAY_MS));
       }
     })();
     return () => controller.abort();
-  }, [enabled, afterPosition, filterKey]);
+  }, [afterPosition, filterKey]);
   return { events, error };
 }
