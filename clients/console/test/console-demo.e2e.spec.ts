@@ -113,11 +113,13 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     // The placeholder says so once the tools are loaded.
     await page.getByPlaceholder('Pick tools').click();
     for (const tool of DEMO_TOOLS) {
+      // In dollars, as the overview's spend above says it.
       const price = (tool.priceMicros / 1_000_000).toFixed(2);
-      await page.getByRole('option', { name: `${tool.name} (${price} per call)` }).waitFor();
+      await page.getByRole('option', { name: `${tool.name} ($${price} per call)` }).waitFor();
     }
-    await page.keyboard.press('Escape');
+    // The screenshot shows the open list with its prices.
     await checkPage(page, 'demo-agent-form-prices');
+    await page.keyboard.press('Escape');
     await page.context().close();
   }, 90_000);
 
@@ -136,13 +138,14 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     await card.waitFor();
     expect(await card.count()).toBe(1);
     // What the agent wants: the reason the runtime recorded names the tool (its input is the approval's arguments).
+    // The agent's name comes with its own read, a moment after the card.
+    await expect.poll(() => card.innerText()).toContain(`demo-refunds (agent:${waitingTask!.assignedAgentId})`);
     const cardText = await card.innerText();
-    expect(cardText).toContain(`demo-refunds (agent:${waitingTask!.assignedAgentId})`);
     expect(cardText).toContain(`wants to call tool ${APPROVAL_TOOL};`);
     // With which arguments: the call's input as the agent gave it, pretty-printed.
     expect(approval!.argumentsJson, 'the refund call has arguments').not.toBe('');
     expect(approval!.argumentsTruncated).toBe(false);
-    const shown = await card.getByLabel('Arguments').innerText();
+    const shown = await card.getByLabel(`Arguments of ${APPROVAL_TOOL}`).innerText();
     expect(shown).toBe(JSON.stringify(JSON.parse(approval!.argumentsJson), null, 2));
     const taskLink = card.getByRole('link', { name: 'Open the waiting task' });
     await taskLink.waitFor();
@@ -160,6 +163,11 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     await card.getByRole('button', { name: 'Approve…' }).click();
     const dialog = inbox.getByRole('dialog');
     await dialog.waitFor();
+    // Titled with what is decided, in words, and the arguments in sight inside it (the dialog covers the card's).
+    await inbox
+      .getByRole('dialog', { name: `Approve: demo-refunds wants to call the tool ${APPROVAL_TOOL}` })
+      .waitFor();
+    expect(await dialog.getByLabel(`Arguments of ${APPROVAL_TOOL}`).innerText()).toBe(shown);
     await dialog.getByLabel('Reason').fill(DECISION);
     await checkPage(inbox, 'demo-approve-dialog');
     await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
@@ -171,6 +179,17 @@ describe.skipIf(chromiumMissing)('the demo in the web console', () => {
     const auditHref = await notice.getByRole('link', { name: 'See the decision in the audit' }).getAttribute('href');
     expect(auditHref).toBe(`/audit?type=ApprovalGranted&stream=approval-${approval!.id}`);
     await checkPage(inbox, 'demo-approved');
+    // The decided approval: no "expires" any more, and who decided by name.
+    await inbox.getByRole('combobox', { name: 'State' }).click();
+    await inbox.getByRole('option', { name: 'APPROVED', exact: true }).click();
+    await inbox.getByRole('heading', { name: 'Approvals', exact: true }).waitFor();
+    const decidedCard = inbox
+      .getByRole('article', { name: `Approval: call the tool ${APPROVAL_TOOL}` })
+      .filter({ hasText: DECISION });
+    const outcome = decidedCard.getByRole('row', { name: /^Outcome/ });
+    await expect.poll(() => outcome.innerText()).toMatch(/APPROVED\s+.+ by user:demo-admin \([0-9a-f]{8}…\): /);
+    expect(await outcome.innerText()).toContain(DECISION);
+    expect(await decidedCard.getByRole('row', { name: /^Asked/ }).innerText()).not.toContain('expires');
 
     // The follower was not reloaded: the stream brought the approval and the end of the run.
     await follower.getByText('SUCCEEDED', { exact: true }).waitFor({ timeout: 20_000 });

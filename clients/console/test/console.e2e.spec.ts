@@ -211,6 +211,14 @@ describe.skipIf(chromiumMissing)('web console in Chromium', () => {
     expect(refusal.status).toBe(403);
     expect(refusal.body.code).toBe('permission_denied');
     expect((await t.client.agents.getAgent({ id: draft.id })).state).toBe('DRAFT');
+
+    // The create form's address typed in: a notice, not a form the gateway would refuse.
+    await page.goto(`${consoleUrl}/agents/new`);
+    await page.getByRole('heading', { name: 'Create an agent' }).waitFor();
+    await page.getByText('You may not create agents').waitFor();
+    expect(await page.getByLabel('Name').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Create agent' }).count()).toBe(0);
+    await checkPage(page, 'agent-create-as-viewer');
     await page.context().close();
   });
 });

@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Group, MultiSelect, Stack, TagsInput, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, MultiSelect, Stack, TagsInput, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { v4 as uuid } from 'uuid';
 import { agents, knowledge, tools } from '../api/transport';
 import { allPages } from '../api/all-pages';
 import { useSession } from '../session/session.context';
 import { useMutationForm } from '../components/use-mutation-form';
 import type { Tool } from '../gen/aos/v1/tool_pb';
-import { unitsFromMicros } from './governance/budget-money';
+import { money } from './budget-spend';
 
 /** Every item of a paged list as picker options: an agent may name any of them. */
 function everyOption(
@@ -27,7 +27,26 @@ function everyOption(
   };
 }
 
+/** The form, for those who may create agents; anyone else is told so instead of filling in a form the gateway refuses. */
 export function AgentCreatePage() {
+  const { can } = useSession();
+  if (!can('agents.create')) {
+    return (
+      <Stack maw={640}>
+        <Title order={1}>Create an agent</Title>
+        <Alert color="yellow" title="You may not create agents">
+          Your role does not include agents.create. An administrator can give you a role that does.{' '}
+          <Anchor component={Link} to="/agents">
+            Back to the agents
+          </Anchor>
+        </Alert>
+      </Stack>
+    );
+  }
+  return <AgentCreateForm />;
+}
+
+function AgentCreateForm() {
   const { can } = useSession();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -154,7 +173,7 @@ export function AgentCreatePage() {
   );
 }
 
-/** A tool as the picker shows it: its name, and its price per call when it has one. */
+/** A tool as the picker shows it: its name, and its price per call when it has one (in dollars, as the overview's spend). */
 function toolLabel(tool: Tool): string {
-  return tool.priceMicros > 0n ? `${tool.name} (${unitsFromMicros(tool.priceMicros)} per call)` : tool.name;
+  return tool.priceMicros > 0n ? `${tool.name} (${money(tool.priceMicros)} per call)` : tool.name;
 }

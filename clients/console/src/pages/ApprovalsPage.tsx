@@ -12,6 +12,7 @@ import { PagerButtons, usePageTokens } from '../components/page-token-pager';
 import { QueryState } from '../components/QueryState';
 import { StateBadge } from '../components/StateBadge';
 import { StateFilter } from '../components/StateFilter';
+import { SubjectWithName } from '../components/NameWithId';
 import { timeText } from '../components/time-text';
 import { useSession } from '../session/session.context';
 
@@ -30,11 +31,19 @@ interface Decision {
 function DecideDialog({
   approval,
   approve,
+  who,
+  what,
+  argumentsLabel,
   onClose,
   onDecided,
 }: {
   approval: Approval;
   approve: boolean;
+  /** The asking agent as people know it (its name), else its subject. */
+  who: string;
+  /** What it wants to do, in words ("call the tool refunds"). */
+  what: string;
+  argumentsLabel: string;
   onClose: () => void;
   onDecided: () => void;
 }) {
@@ -68,11 +77,19 @@ function DecideDialog({
     <Modal
       opened
       onClose={onClose}
-      title={`${verb}: ${approval.action} on ${approval.resource}`}
+      title={`${verb}: ${who} wants to ${what}`}
       centered
+      size="lg"
       closeButtonProps={{ 'aria-label': 'Close' }}
     >
       <Stack>
+        {/* What is decided on stays in sight: the dialog covers the card's own copy. */}
+        <Stack gap={4}>
+          <Text size="sm" fw={600}>
+            With
+          </Text>
+          <ApprovalArguments approval={approval} label={argumentsLabel} />
+        </Stack>
         <Textarea
           label="Reason"
           value={reason}
@@ -121,7 +138,7 @@ function useAgentName(subject: string, enabled: boolean): string | undefined {
 }
 
 /** The action's input as the agent gave it: pretty-printed JSON, or the raw text when it was cut or is not JSON. */
-function ApprovalArguments({ approval }: { approval: Approval }) {
+function ApprovalArguments({ approval, label }: { approval: Approval; label: string }) {
   if (!approval.argumentsJson) return <>—</>;
   let text = approval.argumentsJson;
   if (!approval.argumentsTruncated) {
@@ -137,7 +154,7 @@ function ApprovalArguments({ approval }: { approval: Approval }) {
       <Code
         block
         tabIndex={0}
-        aria-label="Arguments"
+        aria-label={label}
         mah={320}
         style={{ overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
       >
@@ -169,6 +186,8 @@ function ApprovalCard({
   const toolName = useToolName(approval.resource, canReadTools);
   const agentName = useAgentName(approval.subject, canReadAgents);
   const what = toolName ? `call the tool ${toolName}` : `${approval.action} on ${approval.resource}`;
+  // Each arguments block says whose it is: several approvals (and the open dialog) show one.
+  const argumentsLabel = `Arguments of ${toolName ?? approval.resource}`;
   const pending = approval.state === ApprovalState.PENDING;
   return (
     <Card withBorder component="article" aria-label={`Approval: ${what}`}>
@@ -193,7 +212,7 @@ function ApprovalCard({
           <Table.Tr>
             <Table.Th>With</Table.Th>
             <Table.Td>
-              <ApprovalArguments approval={approval} />
+              <ApprovalArguments approval={approval} label={argumentsLabel} />
             </Table.Td>
           </Table.Tr>
           <Table.Tr>
@@ -215,7 +234,9 @@ function ApprovalCard({
           <Table.Tr>
             <Table.Th>Asked</Table.Th>
             <Table.Td>
-              {timeText(approval.createTime)}; expires {timeText(approval.expireTime)}
+              {timeText(approval.createTime)}
+              {/* Only a waiting approval can still expire. */}
+              {pending && `; expires ${timeText(approval.expireTime)}`}
             </Table.Td>
           </Table.Tr>
           {!pending && (
@@ -223,7 +244,12 @@ function ApprovalCard({
               <Table.Th>Outcome</Table.Th>
               <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
                 <StateBadge state={ApprovalState[approval.state]} /> {timeText(approval.decideTime)}
-                {approval.decidedBy && ` by ${approval.decidedBy}`}
+                {approval.decidedBy && (
+                  <>
+                    {' by '}
+                    <SubjectWithName subject={approval.decidedBy} />
+                  </>
+                )}
                 {approval.decisionReason && `: ${approval.decisionReason}`}
               </Table.Td>
             </Table.Tr>
@@ -244,6 +270,9 @@ function ApprovalCard({
         <DecideDialog
           approval={approval}
           approve={deciding}
+          who={agentName ?? approval.subject}
+          what={what}
+          argumentsLabel={argumentsLabel}
           onClose={() => setDeciding(null)}
           onDecided={() => onDecided({ approvalId: approval.id, approved: deciding, what, taskId })}
         />
