@@ -1,5 +1,5 @@
 import { assertNever } from '@aos/errors';
-import type { RunEvent } from './run.events';
+import type { RunEvent, RunEventType } from './run.events';
 
 /**
  * An agent's health, folded from the run-* streams (the runtime's): the
@@ -8,10 +8,14 @@ import type { RunEvent } from './run.events';
  *
  * RunStarted names the agent; the endings (RunSucceeded, RunFailed,
  * RunStopped) name only the run, so the fold remembers the agent of each run
- * in flight and forgets it at the run's end (or when a later attempt starts
- * in its place: an abandoned attempt never ends in the log). Per agent it
- * keeps a ring of its newest HEALTH_WINDOW_RUNS counted outcomes; memory
- * stays bounded however long the log is.
+ * in flight and forgets it at the run's end, or when a later attempt of the
+ * same task starts in its place (an abandoned attempt never ends in the log):
+ * at most one run per task is in flight, however many attempts were killed.
+ * Per agent it keeps a ring of its newest HEALTH_WINDOW_RUNS counted
+ * outcomes. Only the run-* streams are folded (one subscription, in log
+ * order, so every follower gets the same answer): a task whose last attempt's
+ * runtime was killed and that then ended (cancelled, failed before another
+ * attempt) keeps that one entry, as nothing in run-* says the run is over.
  *
  * A run ended by something outside the agent says nothing about it and is
  * not counted: a person rejected an approval (PERMISSION_DENIED), a budget
@@ -51,10 +55,24 @@ export interface AgentHealthSummary {
   lastFailure: string;
 }
 
+/**
+ * The only run events the fold reads: a follower skips every other type
+ * before parsing it (model and tool calls, with payloads up to 8 KiB, are
+ * most of the run-* streams).
+ */
+export const AGENT_HEALTH_RUN_EVENTS: ReadonlySet<string> = new Set<RunEventType>([
+  'RunStarted',
+  'RunSucceeded',
+  'RunFailed',
+  'RunStopped',
+]);
+
 /** What the fold reads of what it folded before. */
 export interface AgentHealthLookup {
   /** The agent of a run that started and has not ended; undefined for any other run. */
   agentOfRun(runId: string): string | undefined;
+  /** The run of the task that is in flight (at most one per task); undefined when none is. */
+  runOfTask(taskId: string): string | undefined;
   outcomesOf(agentId: string): AgentRunOutcomes | undefined;
 }
 
@@ -62,8 +80,8 @@ export interface AgentHealthLookup {
 export interface AgentHealthChange {
   /** Runs no longer in flight. */
   forget: string[];
-  /** A run now in flight, and its agent. */
-  remember?: { runId: string; agentId: string };
+  /** A run now in flight, its task and its agent (the task's earlier run, if any, is in `forget`). */
+  remember?: { runId: string; taskId: string; agentId: string };
   /** An agent's outcomes after the event. */
   agent?: { agentId: string; outcomes: AgentRunOutcomes };
 }
@@ -74,8 +92,11 @@ const NO_CHANGE: AgentHealthChange = Object.freeze({ forget: [] }) as AgentHealt
 export function evolveAgentHealth(lookup: AgentHealthLookup, event: RunEvent, time: string): AgentHealthChange {
   switch (event.type) {
     case 'RunStarted': {
-      const { runId, agentId, previousRunId } = event.data;
-      return { forget: previousRunId ? [previousRunId] : [], remember: { runId, agentId } };
+      const { runId, taskId, agentId, previousRunId } = event.data;
+      // The attempt this one replaces, named or not: a task has one run in flight at most.
+      const replaced = new Set([previousRunId, lookup.runOfTask(taskId) ?? '']);
+      const forget = [...replaced].filter((id) => id !== '' && id !== runId);
+      return { forget, remember: { runId, taskId, agentId } };
     }
     case 'RunSucceeded':
       return ended(lookup, event.data.runId, { failed: false, endTime: time, failure: '' });

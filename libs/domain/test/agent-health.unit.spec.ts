@@ -6,6 +6,7 @@ import {
   healthInWords,
   HEALTH_WINDOW_RUNS,
   LAST_FAILURE_MAX_CHARS,
+  taskIdOfRun,
   type AgentRunOutcomes,
   type RunEvent,
 } from '../src';
@@ -13,20 +14,38 @@ import {
 const T0 = Date.parse('2026-12-05T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
-/** A follower of the run-* streams as lifecycle keeps one: two maps the fold's changes are applied to. */
+/** A follower of the run-* streams: the maps the fold's changes are applied to. */
 class Fold {
+  /** The agent of each run in flight. */
   readonly running = new Map<string, string>();
+  /** The run in flight of each task, and back. */
+  readonly runOfTask = new Map<string, string>();
+  private readonly taskOfRun = new Map<string, string>();
   readonly outcomes = new Map<string, AgentRunOutcomes>();
   private clock = 0;
 
   apply(event: RunEvent): this {
     const change = evolveAgentHealth(
-      { agentOfRun: (id) => this.running.get(id), outcomesOf: (id) => this.outcomes.get(id) },
+      {
+        agentOfRun: (id) => this.running.get(id),
+        runOfTask: (id) => this.runOfTask.get(id),
+        outcomesOf: (id) => this.outcomes.get(id),
+      },
       event,
       at(++this.clock),
     );
-    for (const runId of change.forget) this.running.delete(runId);
-    if (change.remember) this.running.set(change.remember.runId, change.remember.agentId);
+    for (const runId of change.forget) {
+      this.running.delete(runId);
+      const taskId = this.taskOfRun.get(runId);
+      this.taskOfRun.delete(runId);
+      if (taskId !== undefined && this.runOfTask.get(taskId) === runId) this.runOfTask.delete(taskId);
+    }
+    if (change.remember) {
+      const { runId, taskId, agentId } = change.remember;
+      this.running.set(runId, agentId);
+      this.runOfTask.set(taskId, runId);
+      this.taskOfRun.set(runId, taskId);
+    }
     if (change.agent) this.outcomes.set(change.agent.agentId, change.agent.outcomes);
     return this;
   }
@@ -36,9 +55,19 @@ class Fold {
   }
 }
 
+/** Run `<task>-<attempt>` is an attempt of that task, as the runtime names them; any other run id is a task's only run. */
 const started = (runId: string, agentId = 'a1', previousRunId = ''): RunEvent => ({
   type: 'RunStarted',
-  data: { runId, taskId: 't', attempt: 1, agentId, definitionVersion: 1, model: 'm', runner: 'r', previousRunId },
+  data: {
+    runId,
+    taskId: taskIdOfRun(runId) ?? runId,
+    attempt: Number(/-(\d+)$/.exec(runId)?.[1] ?? 1),
+    agentId,
+    definitionVersion: 1,
+    model: 'm',
+    runner: 'r',
+    previousRunId,
+  },
 });
 const succeeded = (runId: string): RunEvent => ({ type: 'RunSucceeded', data: { runId, result: 'done' } });
 const failed = (runId: string, code = 'INTERNAL', reason = 'boom'): RunEvent => ({
@@ -147,6 +176,26 @@ describe('evolveAgentHealth', () => {
     // A late end of the abandoned attempt counts nothing.
     fold.apply(failed('t-1')).apply(succeeded('t-2'));
     expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 1 });
+  });
+
+  it('keeps one run in flight per task: attempts whose runtime was killed (no end, no previousRunId) do not pile up', () => {
+    const fold = new Fold();
+    // 200 tasks, each with 5 attempts that never end in the log (their runtimes were killed -9).
+    for (let task = 0; task < 200; task++) {
+      for (let attempt = 1; attempt <= 5; attempt++) fold.apply(started(`t${task}-${attempt}`, `a${task % 7}`));
+      expect(fold.running.size).toBe(task + 1);
+    }
+    expect(fold.runOfTask.size).toBe(200);
+    expect(fold.running.get('t0-5')).toBe('a0');
+    expect(fold.running.has('t0-4')).toBe(false);
+    // The newest attempt still counts when it ends; an older one's late end counts nothing.
+    fold.apply(failed('t0-4')).apply(succeeded('t0-5'));
+    expect(fold.health('a0')).toMatchObject({ status: 'HEALTHY', recentRuns: 1 });
+    expect(fold.running.size).toBe(199);
+    // Every task ends: nothing is left in flight.
+    for (let task = 1; task < 200; task++) fold.apply(stopped(`t${task}-5`));
+    expect(fold.running.size).toBe(0);
+    expect(fold.runOfTask.size).toBe(0);
   });
 
   it('steps between start and end change nothing', () => {

@@ -11,7 +11,9 @@ export type StartLifecycleOptions = StartServiceOptions;
 /**
  * Starts the lifecycle service in this process: replays the `agent-*`
  * streams into memory, and the runtime's `run-*` streams into the agents'
- * health, then answers AgentService's subjects on NATS.
+ * health (only their starts and ends are parsed), then answers
+ * AgentService's subjects on NATS. A query's min_position waits for both
+ * subscriptions (host.follower), so its health is at least that new too.
  */
 export function startLifecycle(config: AosConfig, options: StartLifecycleOptions = {}): Promise<LifecycleService> {
   return startService(
@@ -35,7 +37,7 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
         // Only read: an agent's health comes from its runs' outcomes, which the runtime writes.
         host.follow('run', { category: RUN_CATEGORY }, (e) => projection.health.apply(e));
         await host.caughtUp(
-          () => `${projection.eventsApplied} agent events, ${projection.health.eventsApplied} run events`,
+          () => `${projection.eventsApplied} agent events, ${projection.health.eventsApplied} run starts and ends`,
         );
         return { module: LifecycleModule.forRoot(handler) };
       },

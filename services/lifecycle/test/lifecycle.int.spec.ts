@@ -13,12 +13,13 @@ import {
   type RollbackAgentRequest,
   type UpdateAgentRequest,
   toTimestamp,
+  type RunEvent,
 } from '@aos/contracts';
 import { loadConfig, type AosConfig } from '@aos/config';
 import { AosError, type ErrorCode } from '@aos/errors';
 import { createEventStore, type EventStore } from '@aos/event-store';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
-import { startNatsServer, type NatsServerHandle } from '@aos/testing';
+import { RunSimulator, startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startLifecycle, type LifecycleService } from '../src/bootstrap';
 
 type TransitionSubject = 'deploy' | 'pause' | 'resume' | 'retire';
@@ -403,6 +404,46 @@ describe('lifecycle service over NATS', () => {
     // Idempotency outlives the process and JetStream's dedupe window: it is in the log.
     expect(await create({ name: 'Survivor' }, { requestId })).toEqual(agent);
     await expectCode(create({ name: 'survivor' }), 'ALREADY_EXISTS');
+  });
+});
+
+describe('health and min_position', () => {
+  it('a GetAgent or ListAgents at the position of a run end answers the health that end made', async () => {
+    const agent = await create({ name: `health-${randomUUID().slice(0, 8)}` });
+    const runId = `task${randomUUID().slice(0, 8)}-1`;
+    const runtime = await RunSimulator.connect(nats.url);
+    const started: RunEvent = {
+      type: 'RunStarted',
+      data: {
+        runId,
+        taskId: runId.replace(/-1$/, ''),
+        attempt: 1,
+        agentId: agent.id,
+        definitionVersion: 1,
+        model: 'm',
+        runner: 'r',
+        previousRunId: '',
+      },
+    };
+    // A long run (300 steps of 4 KiB) before its end, so the run subscription has work left when asked.
+    const step: RunEvent = {
+      type: 'StepReported',
+      data: { runId, summary: 'step', detailJson: `"${'x'.repeat(4096)}"` },
+    };
+    const position = await runtime
+      .record('acme', runId, [
+        started,
+        ...Array.from({ length: 300 }, () => step),
+        { type: 'RunFailed', data: { runId, code: 'INTERNAL', reason: 'boom' } },
+      ])
+      .finally(() => runtime.close());
+    const [got, listed] = await Promise.all([
+      get(agent.id, { minPosition: position }),
+      list('acme', { filter: 'health = UNHEALTHY', minPosition: position }),
+    ]);
+    expect(got.health).toMatchObject({ status: 'UNHEALTHY', recentRuns: 1, recentFailures: 1 });
+    expect(got.health?.lastFailure).toBe('INTERNAL: boom');
+    expect(listed.agents.map((a) => a.id)).toContain(agent.id);
   });
 });
 

@@ -1,14 +1,16 @@
 import {
+  AGENT_HEALTH_RUN_EVENTS,
   agentHealthOf,
   evolveAgentHealth,
   parseRunEvent,
   RUN_CATEGORY,
+  taskIdOfRun,
   type AgentHealthSummary,
   type AgentRunOutcomes,
 } from '@aos/domain';
 import { applyRecorded, parseRecorded, type RecordedEvent } from '@aos/event-store';
 
-/** Runs and agents are kept per tenant: `<tenant>/<id>`. */
+/** Runs, tasks and agents are kept per tenant: `<tenant>/<id>`. */
 const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
 
 /**
@@ -16,20 +18,27 @@ const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
  * evolveAgentHealth beside the agent projection (any service may fold any
  * category of the log; lifecycle writes none of these). Built only from the
  * log, from position 0 at every start, so every replica and every restart
- * answers the same health. Memory: the runs in flight, and at most
+ * answers the same health. Only RunStarted and the endings are parsed; the
+ * rest of a run (model and tool calls) is skipped by its type. Memory: one
+ * run in flight per task at most (keyed by the task), and at most
  * HEALTH_WINDOW_RUNS outcomes per agent that ever ran.
  */
 export class AgentHealthProjection {
-  /** The agent of each run in flight. */
-  private readonly running = new Map<string, string>();
+  /** The run in flight of each task, and its agent. */
+  private readonly running = new Map<string, { runId: string; agentId: string }>();
   /** Each agent's newest counted outcomes. */
   private readonly outcomes = new Map<string, AgentRunOutcomes>();
   private lastPosition = 0;
   private appliedCount = 0;
 
-  /** Number of run events applied so far. */
+  /** Number of run events folded so far (RunStarted and the endings; the others are skipped unparsed). */
   get eventsApplied(): number {
     return this.appliedCount;
+  }
+
+  /** How many runs are in flight: at most one per task. */
+  get runsInFlight(): number {
+    return this.running.size;
   }
 
   apply(event: RecordedEvent): void {
@@ -37,21 +46,32 @@ export class AgentHealthProjection {
     // Redelivery after a reconnect must not count a run twice; the subscription delivers in log order.
     if (event.position <= this.lastPosition) return;
     this.lastPosition = event.position;
+    if (!AGENT_HEALTH_RUN_EVENTS.has(event.type)) return;
     const parsed = parseRecorded(event, parseRunEvent);
     if (!parsed) return;
     const tenantId = event.metadata.tenantId;
+    // Keyed by the task the run id names (`<taskId>-<attempt>`): a task's next attempt takes its previous one's place.
+    const taskKey = (runId: string) => keyOf(tenantId, taskIdOfRun(runId) ?? runId);
+    const inFlight = (runId: string) => {
+      const entry = this.running.get(taskKey(runId));
+      return entry?.runId === runId ? entry : undefined;
+    };
     const change = applyRecorded(event, () =>
       evolveAgentHealth(
         {
-          agentOfRun: (runId) => this.running.get(keyOf(tenantId, runId)),
+          agentOfRun: (runId) => inFlight(runId)?.agentId,
+          runOfTask: (taskId) => this.running.get(keyOf(tenantId, taskId))?.runId,
           outcomesOf: (agentId) => this.outcomes.get(keyOf(tenantId, agentId)),
         },
         parsed,
         event.time,
       ),
     );
-    for (const runId of change.forget) this.running.delete(keyOf(tenantId, runId));
-    if (change.remember) this.running.set(keyOf(tenantId, change.remember.runId), change.remember.agentId);
+    for (const runId of change.forget) if (inFlight(runId)) this.running.delete(taskKey(runId));
+    if (change.remember) {
+      const { runId, agentId } = change.remember;
+      this.running.set(taskKey(runId), { runId, agentId });
+    }
     if (change.agent) this.outcomes.set(keyOf(tenantId, change.agent.agentId), change.agent.outcomes);
     this.appliedCount += 1;
   }

@@ -210,6 +210,36 @@ describe('AgentProjection', () => {
     expect(log.projection.health.eventsApplied).toBe(2);
   });
 
+  it('parses only run starts and ends, and keeps one run in flight per task however many attempts were killed', () => {
+    const log = new Log();
+    log.create(T1, 'a1', definition('Billing'));
+    const start = (taskId: string, attempt: number): RunEvent => ({
+      type: 'RunStarted',
+      data: {
+        runId: `${taskId}-${attempt}`,
+        taskId,
+        attempt,
+        agentId: 'a1',
+        definitionVersion: 1,
+        model: '',
+        runner: 'r',
+        previousRunId: '',
+      },
+    });
+    // Model calls are skipped by their type: not even data no schema takes is parsed (it would throw).
+    log.run(T1, { type: 'ModelCalled', data: { runId: 'k0-1' } } as unknown as RunEvent);
+    // 100 tasks whose 5 attempts each were started and never ended in the log (runtimes killed -9).
+    for (let task = 0; task < 100; task++) {
+      for (let attempt = 1; attempt <= 5; attempt++) log.run(T1, start(`k${task}`, attempt));
+    }
+    expect(log.projection.health.runsInFlight).toBe(100);
+    expect(log.projection.health.eventsApplied).toBe(500);
+    // The newest attempt's end counts; it leaves nothing in flight for its task.
+    log.run(T1, { type: 'RunSucceeded', data: { runId: 'k0-5', result: 'ok' } });
+    expect(log.projection.health.health(T1, 'a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 1 });
+    expect(log.projection.health.runsInFlight).toBe(99);
+  });
+
   it('keeps tenants apart', () => {
     const log = new Log();
     log.create(T1, 'a1', definition('Same'));
