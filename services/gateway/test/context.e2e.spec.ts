@@ -290,6 +290,25 @@ describe('shared context through the gateway', () => {
       `context watch: ${expected.length} changes by ${writers.length} writers on ${keys.length} keys seen once each, in order, by 3 watches`,
     );
   });
+  it("a watch after ListContext's position gets exactly the changes the list does not hold", async () => {
+    const scope = team();
+    await admin.putContext({ scope, key: 'kept', valueJson: '1', requestId: rid() });
+    await admin.putContext({ scope, key: 'gone', valueJson: '1', requestId: rid() });
+    const gone = await admin.deleteContext({ scope, key: 'gone', requestId: rid() });
+    // Through the gateway, min_position as a client that wrote would pass it.
+    const listed = await viewer.listContext({ scope, minPosition: gone.logPosition });
+    expect(listed.entries.map((e) => e.key)).toEqual(['kept']);
+    // The deleted key is not listed, yet its changes are at or before the position: the watch does not repeat them.
+    expect(listed.position).toBeGreaterThanOrEqual(gone.logPosition);
+    const watch = new ContextWatch(viewer.watchContext({ scope, afterPosition: listed.position }));
+    const next = await admin.putContext({ scope, key: 'new', valueJson: '2', requestId: rid() });
+    expect((await watch.waitFor(1)).map((c) => c.entry)).toEqual([next]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(watch.changes).toHaveLength(1);
+    watch.cancel();
+    expect(watch.failure).toBeUndefined();
+  });
+
   it('a cancelled watch closes its log consumer', async () => {
     const nc = await connect({ servers: t.natsUrl });
     try {
