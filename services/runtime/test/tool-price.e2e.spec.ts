@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client as GrpcClient, credentials, Metadata, status, type ClientDuplexStream } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -309,6 +309,9 @@ describe('a priced tool', () => {
     expect(end.type).toBe('RunFailed');
     expect(data(end)).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     expect(String(data(end).reason)).toMatch(new RegExp(`budget of agent ${agent.id} is exhausted`));
+    // The refusal is sent to the agent before the run ends, but the test may read the run's end before the agent's
+    // SDK has handed the refusal back (a CI run saw only the first result at this point).
+    await vi.waitFor(() => expect(results).toHaveLength(2), { timeout: 10_000 });
     expect(results.map((r) => r.decision)).toEqual(['ALLOWED', 'DENIED']);
     // Governance's refusal of the charge (made before the call), with the tool's price.
     expect(results[1]!.error).toMatch(
