@@ -30,6 +30,11 @@ Environment (all optional):
   AOS_CONSOLE_ADDR        the web console, and the gRPC API over Connect and gRPC-web for
                           browsers (the same keys, permissions and audit): host:port (default
                           127.0.0.1:8080), or off (or empty) for none
+  AOS_METRICS_PORT_BASE   serve Prometheus /metrics from every process: the N-th one started
+                          (0 = the first backend service, then the others, then the gateways)
+                          on 127.0.0.1:<base + N>; each address is printed (default unset: none)
+  AOS_METRICS_ADDR        one /metrics address (host:port; port 0 = a free one) for every
+                          process instead, e.g. 0.0.0.0:9464 in a container (default off)
   AOS_NATS_URL            use this NATS (with JetStream) instead of starting one; a cluster's
                           servers comma-separated
   AOS_JETSTREAM_REPLICAS  replicas of the event log and the KV buckets when created

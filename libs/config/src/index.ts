@@ -38,6 +38,17 @@ export const ConfigSchema = z.object({
    * browsers): host:port, or `off` (an empty value too) for none. See consoleListenAddress.
    */
   AOS_CONSOLE_ADDR: z.union([z.literal('off'), hostPort]).default(DEFAULT_CONSOLE_ADDR),
+  /**
+   * Where this process serves Prometheus metrics at `/metrics`: host:port
+   * (port 0: a free one), or `off` (an empty value too, the default) for none.
+   */
+  AOS_METRICS_ADDR: z.union([z.literal('off'), hostPort]).default('off'),
+  /**
+   * The launcher (npm start) gives its N-th process (0 first: the backend
+   * services, then the gateways) AOS_METRICS_ADDR 127.0.0.1:<base + N>, unless
+   * AOS_METRICS_ADDR is set. Unset: no metrics server.
+   */
+  AOS_METRICS_PORT_BASE: z.coerce.number().int().min(1).max(65535).optional(),
   /** One NATS URL, or a comma-separated list of a cluster's servers (clients try them all). */
   AOS_NATS_URL: z
     .string()
@@ -147,8 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AosConfig {
       .filter((k) => env[k] !== undefined && env[k] !== '')
       .map((k) => [k, env[k]]),
   );
-  // Empty means unset everywhere else; for the MCP endpoint and the console it is the way to turn them off.
-  for (const optional of ['AOS_MCP_ADDR', 'AOS_CONSOLE_ADDR'] as const)
+  // Empty means unset everywhere else; for the MCP endpoint, the console and metrics it is the way to turn them off.
+  for (const optional of ['AOS_MCP_ADDR', 'AOS_CONSOLE_ADDR', 'AOS_METRICS_ADDR'] as const)
     if (env[optional] === '') picked[optional] = 'off';
   const parsed = ConfigSchema.safeParse(picked);
   if (!parsed.success) {

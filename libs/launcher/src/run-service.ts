@@ -1,3 +1,4 @@
+import { metricsAddress } from '@aos/metrics';
 import { signalReady } from './ready-signal';
 
 export interface RunningService {
@@ -21,7 +22,8 @@ export async function runService<T extends RunningService>(
     process.stderr.write(`${name} failed to start: ${describeWithCauses(err)}\n`);
     process.exit(1);
   }
-  signalReady(name, readyDetails?.(service));
+  // Where this process serves /metrics (AOS_METRICS_ADDR), for the launcher to print and tests to scrape.
+  signalReady(name, { ...readyDetails?.(service), metricsAddress: metricsAddress() });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       service.close().then(

@@ -72,6 +72,12 @@ export interface Stack {
   /** Every gateway's web console address (host:port; Connect/gRPC-web too); undefined where AOS_CONSOLE_ADDR is off. */
   readonly consoleAddrs: readonly (string | undefined)[];
   /**
+   * Where each process serves Prometheus /metrics, by process name ("gateway",
+   * "lifecycle-2", "backends", …); empty when AOS_METRICS_ADDR and
+   * AOS_METRICS_PORT_BASE are unset.
+   */
+  readonly metricsAddrs: Readonly<Record<string, string>>;
+  /**
    * The embedded nats-server (none when natsUrl was given). It is supervised:
    * should it die (kill() simulates that), it is started again on the same
    * port and store, and the services reconnect.
@@ -121,11 +127,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AOS_GATEWAY_ADDR: options.gatewayAddr,
   };
   const count = Math.max(1, Math.floor(options.replicas ?? 1));
+  let made = 0;
   const make = (name: ServiceName | 'backends', replica: number, extraEnv: NodeJS.ProcessEnv = {}) =>
     new ServiceProcess({
       name: replica === 0 ? name : `${name}-${replica + 1}`,
       entry: serviceEntry(name),
-      env: { ...env, ...extraEnv },
+      env: { ...env, ...metricsEnv(env, made++), ...extraEnv },
       output: options.output ?? 'prefix',
     });
   const topology = options.topology ?? 'process-per-service';
@@ -161,10 +168,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayAddrs: string[] = [];
   const mcpAddrs: (string | undefined)[] = [];
   const consoleAddrs: (string | undefined)[] = [];
+  const metricsAddrs: Record<string, string> = {};
+  const noteMetrics = (name: string, details: Record<string, unknown> | undefined) => {
+    if (typeof details?.metricsAddress !== 'string') return;
+    metricsAddrs[name] = details.metricsAddress;
+    say(`${name} metrics on http://${details.metricsAddress}/metrics`);
+  };
   try {
-    await Promise.all(backendProcesses.map((p) => p.start().then(() => say(`${p.name} ready`))));
+    await Promise.all(
+      backendProcesses.map((p) =>
+        p.start().then((ready) => {
+          say(`${p.name} ready`);
+          noteMetrics(p.name, ready.details);
+        }),
+      ),
+    );
     for (const gateway of gateways) {
       const ready = await gateway.start();
+      noteMetrics(gateway.name, ready.details);
       // The gateway reports the address it actually bound (it differs for port 0).
       const bound = typeof ready.details?.address === 'string' ? ready.details.address : options.gatewayAddr;
       gatewayAddrs.push(bound);
@@ -188,12 +209,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gatewayAddrs,
     mcpAddrs,
     consoleAddrs,
+    metricsAddrs,
     nats,
     services,
     replicas,
     topology,
     stop,
   };
+}
+
+/**
+ * The N-th process's AOS_METRICS_ADDR: 127.0.0.1:<AOS_METRICS_PORT_BASE + N>
+ * when the base is set and AOS_METRICS_ADDR is not (a set AOS_METRICS_ADDR,
+ * e.g. a port 0, applies to every process as it is).
+ */
+function metricsEnv(env: NodeJS.ProcessEnv, index: number): NodeJS.ProcessEnv {
+  const base = Number(env.AOS_METRICS_PORT_BASE);
+  if (env.AOS_METRICS_ADDR || !env.AOS_METRICS_PORT_BASE || !Number.isInteger(base)) return {};
+  return { AOS_METRICS_ADDR: `127.0.0.1:${base + index}` };
 }
 
 /** The same host as `addr`, any free port: where a second gateway listens. */

@@ -7,11 +7,14 @@ import {
   loggedProjectionReports,
   type EventFilter,
   type EventStore,
+  type NewEvent,
   type RecordedEvent,
+  type StreamRef,
   type Subscription,
 } from '@aos/event-store';
 import { StderrLogger } from '@aos/launcher';
 import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
+import { metrics, reportProjectionLag, secondsSince, serveMetrics } from '@aos/metrics';
 import { connect } from '@nats-io/transport-node';
 import {
   JetStreamKvNameLedger,
@@ -69,9 +72,16 @@ export interface ServiceHost {
   onClose(release: () => unknown): void;
   /** Where the names the service keeps unique are held (a JetStream KV bucket on the service's NATS). */
   nameLedger(): Promise<NameLedger>;
+  /**
+   * Calls `listener` after each append of this service that succeeded, with
+   * the stream and its events (e.g. to count them in metrics). It must not throw.
+   */
+  onAppended(listener: AppendListener): void;
   /** Compare-and-set registers in the KV bucket `bucket`, shared by every instance (AOS_JETSTREAM_REPLICAS copies). */
   registers<T>(bucket: string, options: Omit<RegistersOptions, 'replicas'>): Promise<Registers<T>>;
 }
+
+export type AppendListener = (stream: StreamRef, events: readonly NewEvent[]) => void;
 
 export interface ServiceParts<T> {
   /** The root module: the controllers and the handlers they forward to (built by `build`, outside Nest). */
@@ -115,12 +125,18 @@ export async function startService<T extends object = object>(
   const { name, queue } = definition;
   const logger = new StderrLogger(config.AOS_LOG_LEVEL);
   const natsUrl = requireNatsUrl(config);
-  const store = await createEventStore({
-    kind: config.AOS_EVENT_STORE,
-    natsUrl,
-    esdbUrl: config.AOS_ESDB_URL,
-    replicas: config.AOS_JETSTREAM_REPLICAS,
-  });
+  // Prometheus /metrics of this process (AOS_METRICS_ADDR; off by default), shared by the services it runs.
+  await serveMetrics(config.AOS_METRICS_ADDR);
+  const appendListeners: AppendListener[] = [];
+  const store = timedAppends(
+    appendListeners,
+    await createEventStore({
+      kind: config.AOS_EVENT_STORE,
+      natsUrl,
+      esdbUrl: config.AOS_ESDB_URL,
+      replicas: config.AOS_JETSTREAM_REPLICAS,
+    }),
+  );
   const subscriptions: Subscription[] = [];
   const filters = new Map<Subscription, EventFilter>();
   const releases: (() => unknown)[] = [];
@@ -141,6 +157,12 @@ export async function startService<T extends object = object>(
       releases.push(() => nc.drain().catch(() => nc.close()));
       return nc;
     }));
+  /** The log's head, asked at most once a second however many projections report their lag. */
+  let head: { at: number; position: Promise<number> } | undefined;
+  const headPosition = () => {
+    if (!head || performance.now() - head.at > 1000) head = { at: performance.now(), position: store.headPosition() };
+    return head.position;
+  };
   const release = () =>
     (released ??= (async () => {
       for (const step of [...releases].reverse()) await step();
@@ -179,6 +201,13 @@ export async function startService<T extends object = object>(
       });
       subscriptions.push(followed.subscription);
       filters.set(followed.subscription, filter);
+      releases.push(
+        reportProjectionLag({
+          projection: `${name}.${what}`,
+          applied: () => followed.subscription.position,
+          head: headPosition,
+        }),
+      );
       return followed.subscription;
     },
     async caughtUp(summary) {
@@ -187,6 +216,9 @@ export async function startService<T extends object = object>(
     },
     onClose(step) {
       releases.push(step);
+    },
+    onAppended(listener) {
+      appendListeners.push(listener);
     },
     async nameLedger() {
       return JetStreamKvNameLedger.open(await kv(), { replicas: config.AOS_JETSTREAM_REPLICAS });
@@ -217,4 +249,22 @@ export async function startService<T extends object = object>(
     await release();
     throw err;
   }
+}
+
+/** Times every append into aos_event_append_duration_seconds by stream category (a kind like `agent`, never a tenant). */
+function timedAppends(listeners: readonly AppendListener[], store: EventStore): EventStore {
+  const append = store.append.bind(store);
+  store.append = async (stream, events, options) => {
+    const started = process.hrtime.bigint();
+    try {
+      const result = await append(stream, events, options);
+      metrics.appendSeconds.observe({ category: stream.category, result: 'ok' }, secondsSince(started));
+      for (const listener of listeners) listener(stream, events);
+      return result;
+    } catch (err) {
+      metrics.appendSeconds.observe({ category: stream.category, result: 'error' }, secondsSince(started));
+      throw err;
+    }
+  };
+  return store;
 }

@@ -10,6 +10,7 @@ import {
   type AosConfig,
 } from '@aos/config';
 import { createEventStore } from '@aos/event-store';
+import { serveMetrics } from '@aos/metrics';
 import { DirectNats, ServiceClient } from '@aos/messaging';
 import { OidcVerifier } from '@aos/access-control';
 import { AccessModelFeed } from './access-model.feed';
@@ -18,6 +19,7 @@ import { KeyFreshness } from './auth/key-freshness';
 import { CallContextResolver } from './call-context.resolver';
 import { GatewayModule } from './gateway.module';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
+import { GrpcMetricsInterceptor } from './grpc-metrics.interceptor';
 import { grpcServerOptions, healthCheckedServices, newHealthImplementation } from './grpc-server.options';
 import { concreteListenAddress, splitHostPort } from './listen-address';
 import { startMcpEndpoint, type McpEndpoint } from './mcp/mcp.endpoint';
@@ -52,6 +54,8 @@ export async function startGateway(config: AosConfig): Promise<GatewayHandle> {
   const logger = new Logger('Gateway');
   const health = newHealthImplementation();
   const healthChecked = healthCheckedServices();
+  // Prometheus /metrics of this process (AOS_METRICS_ADDR; off by default).
+  await serveMetrics(config.AOS_METRICS_ADDR);
   const store = await createEventStore({
     kind: config.AOS_EVENT_STORE,
     natsUrl,
@@ -157,6 +161,7 @@ async function listen(
       logger: filterLogLevels(`>=${config.AOS_LOG_LEVEL}`),
     });
     app.useGlobalFilters(new GrpcExceptionFilter());
+    app.useGlobalInterceptors(new GrpcMetricsInterceptor());
     try {
       await app.listen();
       return { app, address };

@@ -1,5 +1,6 @@
 import { ACCESS_MODEL_CATEGORIES, AccessModel, AccessModelError } from '@aos/access-control';
 import { GovernanceCategories, QueueGroups, RUN_CATEGORY, TASK_CATEGORY } from '@aos/contracts';
+import { gaugeFromReadModel } from '@aos/metrics';
 import type { AosConfig } from '@aos/config';
 import { describeError } from '@aos/errors';
 import type { RecordedEvent } from '@aos/event-store';
@@ -42,6 +43,11 @@ export function startGovernance(config: AosConfig, options: StartGovernanceOptio
       queue: QueueGroups.governance,
       async build(host) {
         const projection = new GovernanceProjection();
+        gaugeFromReadModel(
+          'aos_approvals_waiting',
+          'Approvals pending a decision, across tenants (read from the governance read model when scraped)',
+          () => projection.pendingApprovals().length,
+        );
         const access = new AccessModel();
         const pipeline = governancePipeline({
           store: host.store,

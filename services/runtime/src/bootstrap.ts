@@ -13,6 +13,7 @@ import { Runner, runnerId } from './runner/runner';
 import { RuntimeModule } from './runtime.module';
 import { BuiltinToolCalls } from './tools/builtin/builtin-tool-call';
 import { GovernedToolCall } from './tools/governed-tool-call';
+import { countRunEvents } from './run/run.metrics';
 import { HttpAndMcpToolExecutor, type ToolExecutor } from './tools/tool-executor';
 
 export interface RuntimeService extends RunningService {
@@ -43,6 +44,7 @@ export function startRuntime(config: AosConfig, options: StartRuntimeOptions = {
       queue: QueueGroups.runtime,
       async build(host) {
         const { logger, store, natsUrl } = host;
+        host.onAppended(countRunEvents);
         const model = new RuntimeModel();
         const client = new ServiceClient(natsUrl);
         const ports = new NatsRuntimePorts(client);
