@@ -223,7 +223,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
  * when the base is set and AOS_METRICS_ADDR is not (a set AOS_METRICS_ADDR,
  * e.g. a port 0, applies to every process as it is).
  */
-function metricsEnv(env: NodeJS.ProcessEnv, index: number): NodeJS.ProcessEnv {
+export function metricsEnv(env: NodeJS.ProcessEnv, index: number): NodeJS.ProcessEnv {
   const base = Number(env.AOS_METRICS_PORT_BASE);
   if (env.AOS_METRICS_ADDR || !env.AOS_METRICS_PORT_BASE || !Number.isInteger(base)) return {};
   return { AOS_METRICS_ADDR: `127.0.0.1:${base + index}` };
