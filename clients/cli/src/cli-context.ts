@@ -90,6 +90,11 @@ export class CliContext {
     this.io.stdout(text);
   }
 
+  /** A line for the person at the terminal, on stderr beside output a script reads (e.g. an export on stdout). */
+  note(text: string): void {
+    this.io.stderr(`${text}\n`);
+  }
+
   /** A note for the person at the terminal, on stderr so it never mixes into output a script reads. */
   warn(text: string): void {
     this.io.stderr(`warning: ${text}\n`);

@@ -11,7 +11,7 @@ import type {
   RollbackAgentRequest,
   UpdateAgentRequest,
 } from './gen/aos/v1/agent';
-import type { ListEventsRequest, ListEventsResponse } from './gen/aos/v1/audit';
+import type { ExportEventsRequest, ListEventsRequest, ListEventsResponse } from './gen/aos/v1/audit';
 import type { ExecuteRequest, Execution, GetPlanRequest, InterpretRequest, Plan } from './gen/aos/v1/command';
 import type {
   AddPolicyRuleRequest,
@@ -178,8 +178,37 @@ export const CommandSubjects = {
   getPlan: method<GetPlanRequest, Plan>('aos.commands.get-plan'),
 } as const;
 
+/**
+ * One page of an AuditService.ExportEvents file. The gateway asks for pages
+ * in turn, each continuing after the previous page's `next`, and streams
+ * their text to the caller; `until` 0 on the first page means the index's
+ * newest event at that read, which the reply returns for the later pages.
+ */
+export interface ExportPageRequest {
+  request: Partial<ExportEventsRequest>;
+  after: number;
+  until: number;
+  /** Start the file (the CSV header line). */
+  first: boolean;
+}
+
+export interface ExportPageReply {
+  /** The page's part of the file (UTF-8 text). */
+  text: string;
+  events: number;
+  /** Positions of the page's first and last event (0 when it has none). */
+  firstPosition: number;
+  lastPosition: number;
+  /** Where the next page starts (after this position). */
+  next: number;
+  /** The export's last position (the request's `until`, or the index head when that was 0). */
+  until: number;
+  done: boolean;
+}
+
 export const AuditSubjects = {
   list: method<Partial<ListEventsRequest>, ListEventsResponse>('aos.audit.list'),
+  exportPage: method<ExportPageRequest, ExportPageReply>('aos.audit.export-page'),
 } as const;
 
 /**

@@ -1,4 +1,11 @@
-import type { Event, ListEventsRequest, ListEventsResponse, ReplayEventsRequest } from '@aos/contracts';
+import type {
+  Event,
+  ExportChunk,
+  ExportEventsRequest,
+  ListEventsRequest,
+  ListEventsResponse,
+  ReplayEventsRequest,
+} from '@aos/contracts';
 import type { CallInvoker, ServerStreamMethod, UnaryMethod } from './call-invoker';
 import { loadServiceDefinition } from './proto-definition';
 
@@ -7,6 +14,8 @@ export interface AuditClient {
   listEvents: UnaryMethod<ListEventsRequest, ListEventsResponse>;
   /** Catch-up from `afterPosition`, then (with `follow`) live until cancelled. */
   replayEvents: ServerStreamMethod<ReplayEventsRequest, Event>;
+  /** The filtered events as a JSONL or CSV file, in chunks; the last chunk says what it covers. */
+  exportEvents: ServerStreamMethod<ExportEventsRequest, ExportChunk>;
 }
 
 export function createAuditClient(invoker: CallInvoker): AuditClient {
@@ -14,5 +23,6 @@ export function createAuditClient(invoker: CallInvoker): AuditClient {
   return {
     listEvents: invoker.unary(service.ListEvents),
     replayEvents: invoker.serverStream(service.ReplayEvents),
+    exportEvents: invoker.serverStream(service.ExportEvents),
   };
 }

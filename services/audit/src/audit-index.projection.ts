@@ -2,6 +2,8 @@ import {
   KNOWLEDGE_CATEGORY,
   toProtoEvent,
   type Event,
+  type ExportPageReply,
+  type ExportPageRequest,
   type ListEventsRequest,
   type ListEventsResponse,
   type Timestamp,
@@ -10,6 +12,7 @@ import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@
 import { TimeoutError, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { validatePosition, validateText } from '@aos/request-fields';
+import { exportFormatOf, exportHeader, exportLine } from './audit-export';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -23,6 +26,11 @@ const MAX_EVENT_TYPES = 100;
  * when its events' JSON reaches this size; AIP-158 lets a page be short.
  */
 export const MAX_PAGE_BYTES = 768 * 1024;
+/**
+ * An export page's text ends at this size (or MAX_PAGE_SIZE events): JSON
+ * escaping in the NATS reply can at most double it, keeping it under 1 MiB.
+ */
+export const MAX_EXPORT_PAGE_BYTES = 384 * 1024;
 /** Estimated JSON size of an event's envelope without its data. */
 const ENVELOPE_BYTES = 600;
 
@@ -106,6 +114,59 @@ export class AuditIndexProjection {
       // The index's newest event at this read (any tenant's: positions are the log's), where a live follow starts.
       headPosition: this.position,
     };
+  }
+
+  /**
+   * One page of an ExportEvents file: the events matching the request's
+   * filters after `after` and at or before `until` (0: the index head now),
+   * as JSONL lines or CSV records; one page at a time, so an export never
+   * holds more than a page.
+   */
+  exportPage(ctx: RequestContext, body: Partial<ExportPageRequest>): ExportPageReply {
+    if (!this.isFollowing()) throw new UnavailableError('the audit index has stopped following the log');
+    const request = body.request ?? {};
+    const format = exportFormatOf(request.format);
+    const query = parseQuery({
+      stream: request.stream,
+      eventTypes: request.eventTypes,
+      actorId: request.actorId,
+      startTime: request.startTime,
+      endTime: request.endTime,
+      afterPosition: request.afterPosition,
+    });
+    const requestedUntil = validatePosition('until_position', request.untilPosition);
+    if (requestedUntil > 0 && requestedUntil < query.after) {
+      throw new InvalidArgumentError('until_position', 'must not be before after_position');
+    }
+    const until = validatePosition('until', body.until) || requestedUntil || this.position;
+    const after = Math.max(query.after, validatePosition('after', body.after));
+
+    const tenant = this.tenants.get(ctx.tenantId);
+    const events = (query.stream ? tenant?.byStream.get(query.stream) : tenant?.all) ?? [];
+    let text = body.first ? exportHeader(format) : '';
+    let textBytes = Buffer.byteLength(text);
+    let count = 0;
+    let firstPosition = 0;
+    let lastPosition = 0;
+    let next = after;
+    let done = true;
+    for (let i = firstAfter(events, after); i < events.length; i++) {
+      const e = events[i];
+      if (e.position > until) break;
+      if (count >= MAX_PAGE_SIZE || textBytes >= MAX_EXPORT_PAGE_BYTES) {
+        done = false;
+        break;
+      }
+      next = e.position;
+      if (!matches(e, query)) continue;
+      const line = exportLine(format, toProtoEvent(e));
+      text += line;
+      textBytes += Buffer.byteLength(line);
+      count++;
+      if (!firstPosition) firstPosition = e.position;
+      lastPosition = e.position;
+    }
+    return { text, events: count, firstPosition, lastPosition, next, until, done };
   }
 
   private async waitFor(position: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ExportFormat } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import {
@@ -202,5 +203,72 @@ describe('knowledge blob parts', () => {
       totalBytes: 1000,
       dataBytes: 1000,
     });
+  });
+});
+
+describe('AuditIndexProjection.exportPage', () => {
+  /** Every page of an export, as the gateway asks for them. */
+  function exportAll(index: AuditIndexProjection, tenant: string, request: Record<string, unknown>) {
+    const pages = [];
+    let after = 0;
+    let until = 0;
+    for (let first = true; ; first = false) {
+      const page = index.exportPage(ctx(tenant), { request, after, until, first });
+      pages.push(page);
+      ({ next: after, until } = page);
+      if (page.done) break;
+    }
+    return { text: pages.map((p) => p.text).join(''), pages };
+  }
+
+  it('pages through 3000 events in order, only the tenant and filter asked, up to the head at the first page', () => {
+    const index = new AuditIndexProjection();
+    for (let p = 1; p <= 3000; p++) {
+      index.apply(recorded(p, { tenant: p % 5 === 0 ? 't2' : 't1', type: p % 2 ? 'AgentCreated' : 'AgentDeployed' }));
+    }
+    const { text, pages } = exportAll(index, 't1', { format: 'EXPORT_FORMAT_JSONL', eventTypes: ['AgentCreated'] });
+    const positions = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => Number((JSON.parse(l) as { position: string }).position));
+    const expected = Array.from({ length: 3000 }, (_, i) => i + 1).filter((p) => p % 5 !== 0 && p % 2 === 1);
+    expect(positions).toEqual(expected);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.reduce((n, p) => n + p.events, 0)).toBe(expected.length);
+    expect(pages.every((p) => p.until === 3000)).toBe(true);
+  });
+
+  it('quotes CSV fields per RFC 4180 and writes the header on the first page only', () => {
+    const index = new AuditIndexProjection();
+    index.apply(recorded(1, { data: { text: 'a "b", c\r\nd' } }));
+    const first = index.exportPage(ctx('t1'), {
+      request: { format: ExportFormat.EXPORT_FORMAT_CSV },
+      after: 0,
+      until: 0,
+      first: true,
+    });
+    expect(first.text).toBe(
+      'position,time,type,stream,actor,request_id,data\r\n' +
+        '1,2025-01-01T00:00:01.000Z,AgentCreated,agent-a1,user:alice,req,"{""text"":""a \\""b\\"", c\\r\\nd""}"\r\n',
+    );
+    // A JSON caller may send the enum's number.
+    const later = index.exportPage(ctx('t1'), {
+      request: { format: 2 as unknown as ExportFormat },
+      after: 0,
+      until: 0,
+      first: false,
+    });
+    expect(later.text.startsWith('1,')).toBe(true);
+  });
+
+  it('bad input is INVALID_ARGUMENT naming the field', () => {
+    const index = new AuditIndexProjection();
+    const page = (request: Record<string, unknown>) => () =>
+      index.exportPage(ctx('t1'), { request, after: 0, until: 0, first: true });
+    expect(page({})).toThrow(/format/);
+    expect(page({ format: 'EXPORT_FORMAT_XML' })).toThrow(/format/);
+    expect(page({ format: 1, startTime: { seconds: 'x' } })).toThrow(/start_time/);
+    expect(page({ format: 1, afterPosition: 9, untilPosition: 3 })).toThrow(/until_position/);
+    expect(page({ format: 1, untilPosition: -1 })).toThrow(/until_position/);
   });
 });

@@ -1,6 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AuditSubjects, type ListEventsRequest, type ListEventsResponse } from '@aos/contracts';
+import {
+  AuditSubjects,
+  type ExportPageReply,
+  type ExportPageRequest,
+  type ListEventsRequest,
+  type ListEventsResponse,
+} from '@aos/contracts';
 import { type ServiceRequest, Receives } from '@aos/messaging';
 import { AuditIndexProjection } from './audit-index.projection';
 
@@ -12,5 +18,10 @@ export class AuditController {
   @Receives(AuditSubjects.list)
   list(@Payload() request: ServiceRequest<Partial<ListEventsRequest>>): Promise<ListEventsResponse> {
     return this.index.list(request.ctx, request.body ?? {});
+  }
+
+  @Receives(AuditSubjects.exportPage)
+  exportPage(@Payload() request: ServiceRequest<Partial<ExportPageRequest>>): ExportPageReply {
+    return this.index.exportPage(request.ctx, request.body ?? {});
   }
 }

@@ -6,6 +6,8 @@ import {
   AuditSubjects,
   type AuditServiceController,
   type Event,
+  type ExportChunk,
+  type ExportEventsRequest,
   type ListEventsRequest,
   type ListEventsResponse,
   type ReplayEventsRequest,
@@ -14,10 +16,12 @@ import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
 import { ServiceForwarder } from './service-forwarder';
 import { EventReplayStream } from './event-replay.stream';
+import { AuditExportStream } from './audit-export.stream';
 
 /**
  * aos.v1.AuditService: ListEvents goes to the audit service; ReplayEvents
- * streams from the log. Both only ever see the caller's tenant.
+ * streams from the log; ExportEvents streams pages the audit service formats.
+ * All only ever see the caller's tenant.
  */
 @Controller()
 @AuditServiceControllerMethods()
@@ -26,6 +30,7 @@ export class AuditController implements AuditServiceController {
     @Inject(CallContextResolver) private readonly calls: CallContextResolver,
     @Inject(ServiceForwarder) private readonly services: ServiceForwarder,
     @Inject(EventReplayStream) private readonly replay: EventReplayStream,
+    @Inject(AuditExportStream) private readonly exports: AuditExportStream,
   ) {}
 
   @RequiresPermission('audit.list')
@@ -40,5 +45,15 @@ export class AuditController implements AuditServiceController {
     call?: ServerWritableStream<ReplayEventsRequest, Event>,
   ): Observable<Event> {
     return this.replay.open(this.calls.of(metadata).ctx.tenantId, request, call);
+  }
+
+  // An export is a replay of the trail into a file: the same permission.
+  @RequiresPermission('audit.replay')
+  exportEvents(
+    request: ExportEventsRequest,
+    metadata?: Metadata,
+    call?: ServerWritableStream<ExportEventsRequest, ExportChunk>,
+  ): Observable<ExportChunk> {
+    return this.exports.open(request, metadata, call);
   }
 }

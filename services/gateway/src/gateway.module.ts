@@ -12,6 +12,7 @@ import { PermissionGuard } from './authz/permission.guard';
 import { CallContextResolver } from './call-context.resolver';
 import { ServiceForwarder } from './service-forwarder';
 import { EventReplayStream } from './event-replay.stream';
+import { AuditExportStream } from './audit-export.stream';
 import { ExternalSessionRelay } from './external-session.relay';
 import { DIRECT_NATS, EVENT_STORE } from './gateway.tokens';
 import { GovernanceController } from './governance.controller';
@@ -64,6 +65,7 @@ export class GatewayModule {
         ServiceForwarder,
         AgentWatchStream,
         EventReplayStream,
+        AuditExportStream,
         TaskWatchStream,
         ContextWatchStream,
         ExternalSessionRelay,

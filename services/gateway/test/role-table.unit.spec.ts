@@ -36,7 +36,7 @@ describe('the README role table', () => {
 
   it('computes the cells from the roles: spot checks against the design', () => {
     const rows = new Map(roleTable().map((r) => [`${r.service}.${r.method}`, r.allowed]));
-    expect(rows.size).toBe(63);
+    expect(rows.size).toBe(64);
     expect(rows.get('AgentService.ListAgentVersions')).toMatchObject({ viewer: true, auditor: true });
     expect(rows.get('AgentService.RollbackAgent')).toMatchObject({
       'agent-manager': true,
@@ -63,6 +63,12 @@ describe('the README role table', () => {
     });
     expect(rows.get('AuditService.ReplayEvents')).toMatchObject({
       auditor: true,
+      operator: false,
+      'tenant-admin': true,
+    });
+    expect(rows.get('AuditService.ExportEvents')).toMatchObject({
+      auditor: true,
+      viewer: false,
       operator: false,
       'tenant-admin': true,
     });

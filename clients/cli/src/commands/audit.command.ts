@@ -1,19 +1,44 @@
 import type { Command } from 'commander';
-import type { Event, ListEventsRequest, Timestamp } from '@aos/contracts';
+import type { Event, ExportEventsRequest, ListEventsRequest, Timestamp } from '@aos/contracts';
 import type { PartialMessage } from '@aos/grpc-client';
-import type { ActionRunner, CliContext } from '../cli-context';
+import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { actorRef, eventStreamTable, renderEventTable } from '../output/event.view';
-import { collect, parseIsoTime, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
+import { choice, collect, parseIsoTime, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
 import { looksLikeId, nameRefsOf } from './name-ref';
 import { fetchAllPages } from './pagination';
 
-interface ListFlags {
+/** The filters `list` and `export` share (ListEventsRequest's and ExportEventsRequest's). */
+interface FilterFlags {
   stream?: string;
   type?: string[];
   actor?: string;
   since?: Timestamp;
   until?: Timestamp;
   after?: number;
+}
+
+function filterFields(flags: FilterFlags, actorId: string) {
+  return {
+    stream: flags.stream ?? '',
+    eventTypes: flags.type ?? [],
+    actorId,
+    ...(flags.since && { startTime: flags.since }),
+    ...(flags.until && { endTime: flags.until }),
+    afterPosition: flags.after ?? 0,
+  };
+}
+
+function addFilterOptions(command: Command): Command {
+  return command
+    .option('--stream <stream>', 'only this stream, e.g. agent-<id>')
+    .option('--type <type>', 'only this event type, e.g. AgentPaused (repeatable)', collect)
+    .option('--actor <actor>', "only events caused by this actor: an id, or a principal's or agent's name")
+    .option('--since <time>', 'only events at or after this ISO-8601 time', parseIsoTime)
+    .option('--until <time>', 'only events before this ISO-8601 time', parseIsoTime)
+    .option('--after <position>', 'only events after this log position', parseNonNegativeInt);
+}
+
+interface ListFlags extends FilterFlags {
   pageSize?: number;
   pageToken?: string;
   minPosition?: number;
@@ -26,12 +51,7 @@ export function listEventsRequest(
   actorId = flags.actor ?? '',
 ): PartialMessage<ListEventsRequest> {
   return {
-    stream: flags.stream ?? '',
-    eventTypes: flags.type ?? [],
-    actorId,
-    ...(flags.since && { startTime: flags.since }),
-    ...(flags.until && { endTime: flags.until }),
-    afterPosition: flags.after ?? 0,
+    ...filterFields(flags, actorId),
     pageSize: flags.pageSize ?? 0,
     pageToken,
     minPosition: flags.minPosition ?? 0,
@@ -97,18 +117,60 @@ async function replayEvents(
   }
 }
 
+interface ExportFlags extends FilterFlags {
+  format: 'JSONL' | 'CSV';
+  through?: number;
+  out?: string;
+}
+
+/**
+ * `aos audit export`: the file's bytes to stdout, or to --out (written to
+ * `<out>.partial` and renamed when the last chunk has arrived, so a file with
+ * the name is always whole); what it covers goes to stderr.
+ */
+async function exportEvents(ctx: CliContext, flags: ExportFlags): Promise<void> {
+  const client = await ctx.connect();
+  const request: PartialMessage<ExportEventsRequest> = {
+    format: `EXPORT_FORMAT_${flags.format}` as ExportEventsRequest['format'],
+    ...filterFields(flags, flags.actor ? await actorIdOf(ctx, flags.actor) : ''),
+    untilPosition: flags.through ?? 0,
+  };
+  const { open, rename, rm } = await import('node:fs/promises');
+  const target = flags.out ? await ctx.resolvePath(flags.out) : undefined;
+  const partial = target && `${target}.partial`;
+  const file = partial
+    ? await open(partial, 'w').catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot write ${flags.out}: ${error.code ?? String(error)}`);
+      })
+    : undefined;
+  // A chunk may end inside a UTF-8 character: decode as a stream for stdout.
+  const decoder = new TextDecoder('utf-8');
+  try {
+    for await (const chunk of client.audit.exportEvents(request, { signal: ctx.signal })) {
+      if (file) await file.write(chunk.data);
+      else ctx.write(decoder.decode(chunk.data, { stream: true }));
+      if (chunk.last) {
+        const range = chunk.eventCount > 0 ? `positions ${chunk.firstPosition}-${chunk.lastPosition}` : 'no events';
+        ctx.note(
+          `exported ${chunk.eventCount} event(s), ${range}, read through position ${chunk.throughPosition}${flags.out ? ` to ${flags.out}` : ''}`,
+        );
+      }
+    }
+    if (!file) ctx.write(decoder.decode());
+  } catch (error) {
+    if (file) await file.close().then(() => rm(partial!, { force: true }));
+    throw error;
+  }
+  if (file) {
+    await file.close();
+    await rename(partial!, target!);
+  }
+}
+
 export function registerAuditCommand(program: Command, runner: ActionRunner): void {
   const audit = program.command('audit').description('read the event log: every decision, action and outcome');
 
-  audit
-    .command('list')
-    .description('list events in log order')
-    .option('--stream <stream>', 'only this stream, e.g. agent-<id>')
-    .option('--type <type>', 'only this event type, e.g. AgentPaused (repeatable)', collect)
-    .option('--actor <actor>', "only events caused by this actor: an id, or a principal's or agent's name")
-    .option('--since <time>', 'only events at or after this ISO-8601 time', parseIsoTime)
-    .option('--until <time>', 'only events before this ISO-8601 time', parseIsoTime)
-    .option('--after <position>', 'only events after this log position', parseNonNegativeInt)
+  addFilterOptions(audit.command('list').description('list events in log order'))
     .option('--page-size <n>', 'events per page, 1-1000 (server default 100)', parsePositiveInt)
     .option('--page-token <token>', 'continue from a previous page')
     .option('--min-position <position>', 'wait until the audit index has seen this log position', parseNonNegativeInt)
@@ -122,4 +184,19 @@ export function registerAuditCommand(program: Command, runner: ActionRunner): vo
     .option('--follow', 'keep the stream open for new events')
     .option('--category <category>', 'only this stream category, e.g. agent')
     .action(runner.wrap(replayEvents));
+
+  const exporter = audit
+    .command('export')
+    .description(
+      'write the events (filtered as list) to a file in log order: JSON Lines (one event per line in proto3 JSON) or RFC 4180 CSV (position,time,type,stream,actor,request_id,data); secrets redacted as in list; needs audit.replay',
+    )
+    .requiredOption('--format <format>', 'jsonl or csv', choice(['JSONL', 'CSV'] as const));
+  addFilterOptions(exporter)
+    .option(
+      '--through <position>',
+      'only events at or before this log position (default: the newest at the start)',
+      parseNonNegativeInt,
+    )
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .action(runner.wrap(exportEvents));
 }

@@ -23,6 +23,7 @@ const DESIGN: Record<string, string> = {
   'AgentService.RollbackAgent': 'agents.update',
   'AuditService.ListEvents': 'audit.list',
   'AuditService.ReplayEvents': 'audit.replay',
+  'AuditService.ExportEvents': 'audit.replay',
   'GovernanceService.CreateTenant': 'system.tenants.create',
   'GovernanceService.ListTenants': 'system.tenants.list',
   'GovernanceService.CreatePrincipal': 'principals.create',

@@ -1,0 +1,73 @@
+import { ExportFormat, fromTimestamp, type Event } from '@aos/contracts';
+import { InvalidArgumentError } from '@aos/errors';
+
+/** The two file formats of AuditService.ExportEvents (audit.proto documents both). */
+export type ExportFileFormat = 'jsonl' | 'csv';
+
+export const CSV_COLUMNS = ['position', 'time', 'type', 'stream', 'actor', 'request_id', 'data'] as const;
+
+/** The request's format: the enum's name (proto-loader) or number (JSON callers); anything else names the field. */
+export function exportFormatOf(value: unknown): ExportFileFormat {
+  if (value === ExportFormat.EXPORT_FORMAT_JSONL || value === 1) return 'jsonl';
+  if (value === ExportFormat.EXPORT_FORMAT_CSV || value === 2) return 'csv';
+  throw new InvalidArgumentError('format', 'must be EXPORT_FORMAT_JSONL or EXPORT_FORMAT_CSV');
+}
+
+function rfc3339(event: Event): string {
+  return event.time ? fromTimestamp(event.time).toISOString() : '';
+}
+
+/** One JSONL line: the Event in proto3 JSON, every field present, int64 as strings. */
+export function jsonlLine(event: Event): string {
+  const m = event.metadata;
+  return (
+    JSON.stringify({
+      id: event.id,
+      type: event.type,
+      stream: event.stream,
+      revision: String(event.revision),
+      position: String(event.position),
+      time: rfc3339(event),
+      dataJson: event.dataJson,
+      metadata: {
+        tenantId: m?.tenantId ?? '',
+        actor: { kind: m?.actor?.kind ?? '', id: m?.actor?.id ?? '' },
+        correlationId: m?.correlationId ?? '',
+        causationId: m?.causationId ?? '',
+        requestId: m?.requestId ?? '',
+        traceparent: m?.traceparent ?? '',
+        schemaVersion: m?.schemaVersion ?? 0,
+      },
+    }) + '\n'
+  );
+}
+
+/** RFC 4180: quoted when it holds a comma, a double quote, CR or LF; inner quotes doubled. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function csvRecord(fields: readonly string[]): string {
+  return fields.map(csvField).join(',') + '\r\n';
+}
+
+export function csvRow(event: Event): string {
+  const actor = event.metadata?.actor;
+  return csvRecord([
+    String(event.position),
+    rfc3339(event),
+    event.type,
+    event.stream,
+    actor ? `${actor.kind}:${actor.id}` : '',
+    event.metadata?.requestId ?? '',
+    event.dataJson,
+  ]);
+}
+
+export function exportLine(format: ExportFileFormat, event: Event): string {
+  return format === 'jsonl' ? jsonlLine(event) : csvRow(event);
+}
+
+export function exportHeader(format: ExportFileFormat): string {
+  return format === 'csv' ? csvRecord(CSV_COLUMNS) : '';
+}
