@@ -122,7 +122,7 @@ export class AuditIndexProjection {
    * as JSONL lines or CSV records; one page at a time, so an export never
    * holds more than a page.
    */
-  exportPage(ctx: RequestContext, body: Partial<ExportPageRequest>): ExportPageReply {
+  async exportPage(ctx: RequestContext, body: Partial<ExportPageRequest>): Promise<ExportPageReply> {
     if (!this.isFollowing()) throw new UnavailableError('the audit index has stopped following the log');
     const request = body.request ?? {};
     const format = exportFormatOf(request.format);
@@ -138,7 +138,12 @@ export class AuditIndexProjection {
     if (requestedUntil > 0 && requestedUntil < query.after) {
       throw new InvalidArgumentError('until_position', 'must not be before after_position');
     }
-    const until = validatePosition('until', body.until) || requestedUntil || this.position;
+    // The first page fixes where the export ends: until_position, or the head
+    // now if that is older. A later page may be answered by another replica of
+    // this service, which first catches up to there, so no event is skipped.
+    let until = validatePosition('until', body.until);
+    if (until > 0) await this.waitFor(until);
+    else until = requestedUntil > 0 ? Math.min(requestedUntil, this.position) : this.position;
     const after = Math.max(query.after, validatePosition('after', body.after));
 
     const tenant = this.tenants.get(ctx.tenantId);

@@ -208,12 +208,12 @@ describe('knowledge blob parts', () => {
 
 describe('AuditIndexProjection.exportPage', () => {
   /** Every page of an export, as the gateway asks for them. */
-  function exportAll(index: AuditIndexProjection, tenant: string, request: Record<string, unknown>) {
+  async function exportAll(index: AuditIndexProjection, tenant: string, request: Record<string, unknown>) {
     const pages = [];
     let after = 0;
     let until = 0;
     for (let first = true; ; first = false) {
-      const page = index.exportPage(ctx(tenant), { request, after, until, first });
+      const page = await index.exportPage(ctx(tenant), { request, after, until, first });
       pages.push(page);
       ({ next: after, until } = page);
       if (page.done) break;
@@ -221,12 +221,15 @@ describe('AuditIndexProjection.exportPage', () => {
     return { text: pages.map((p) => p.text).join(''), pages };
   }
 
-  it('pages through 3000 events in order, only the tenant and filter asked, up to the head at the first page', () => {
+  it('pages through 3000 events in order, only the tenant and filter asked, up to the head at the first page', async () => {
     const index = new AuditIndexProjection();
     for (let p = 1; p <= 3000; p++) {
       index.apply(recorded(p, { tenant: p % 5 === 0 ? 't2' : 't1', type: p % 2 ? 'AgentCreated' : 'AgentDeployed' }));
     }
-    const { text, pages } = exportAll(index, 't1', { format: 'EXPORT_FORMAT_JSONL', eventTypes: ['AgentCreated'] });
+    const { text, pages } = await exportAll(index, 't1', {
+      format: 'EXPORT_FORMAT_JSONL',
+      eventTypes: ['AgentCreated'],
+    });
     const positions = text
       .trimEnd()
       .split('\n')
@@ -238,10 +241,10 @@ describe('AuditIndexProjection.exportPage', () => {
     expect(pages.every((p) => p.until === 3000)).toBe(true);
   });
 
-  it('quotes CSV fields per RFC 4180 and writes the header on the first page only', () => {
+  it('quotes CSV fields per RFC 4180 and writes the header on the first page only', async () => {
     const index = new AuditIndexProjection();
     index.apply(recorded(1, { data: { text: 'a "b", c\r\nd' } }));
-    const first = index.exportPage(ctx('t1'), {
+    const first = await index.exportPage(ctx('t1'), {
       request: { format: ExportFormat.EXPORT_FORMAT_CSV },
       after: 0,
       until: 0,
@@ -252,7 +255,7 @@ describe('AuditIndexProjection.exportPage', () => {
         '1,2025-01-01T00:00:01.000Z,AgentCreated,agent-a1,user:alice,req,"{""text"":""a \\""b\\"", c\\r\\nd""}"\r\n',
     );
     // A JSON caller may send the enum's number.
-    const later = index.exportPage(ctx('t1'), {
+    const later = await index.exportPage(ctx('t1'), {
       request: { format: 2 as unknown as ExportFormat },
       after: 0,
       until: 0,
@@ -261,14 +264,46 @@ describe('AuditIndexProjection.exportPage', () => {
     expect(later.text.startsWith('1,')).toBe(true);
   });
 
-  it('bad input is INVALID_ARGUMENT naming the field', () => {
+  it('bad input is INVALID_ARGUMENT naming the field', async () => {
     const index = new AuditIndexProjection();
-    const page = (request: Record<string, unknown>) => () =>
+    const page = (request: Record<string, unknown>) =>
       index.exportPage(ctx('t1'), { request, after: 0, until: 0, first: true });
-    expect(page({})).toThrow(/format/);
-    expect(page({ format: 'EXPORT_FORMAT_XML' })).toThrow(/format/);
-    expect(page({ format: 1, startTime: { seconds: 'x' } })).toThrow(/start_time/);
-    expect(page({ format: 1, afterPosition: 9, untilPosition: 3 })).toThrow(/until_position/);
-    expect(page({ format: 1, untilPosition: -1 })).toThrow(/until_position/);
+    await expect(page({})).rejects.toThrow(/format/);
+    await expect(page({ format: 'EXPORT_FORMAT_XML' })).rejects.toThrow(/format/);
+    await expect(page({ format: 1, startTime: { seconds: 'x' } })).rejects.toThrow(/start_time/);
+    await expect(page({ format: 1, afterPosition: 9, untilPosition: 3 })).rejects.toThrow(/until_position/);
+    await expect(page({ format: 1, untilPosition: -1 })).rejects.toThrow(/until_position/);
+  });
+
+  it('a later page from a replica behind the first page waits for it; an until_position beyond the head ends at the head', async () => {
+    const behind = new AuditIndexProjection({
+      waitFor: async (position) => {
+        for (let p = 3; p <= position; p++) behind.apply(recorded(p));
+      },
+    });
+    behind.apply(recorded(1));
+    behind.apply(recorded(2));
+    // The first page (from another replica) fixed until = 4.
+    const page = await behind.exportPage(ctx('t1'), {
+      request: { format: ExportFormat.EXPORT_FORMAT_JSONL },
+      after: 1,
+      until: 4,
+      first: false,
+    });
+    expect(
+      page.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { position: string }).position),
+    ).toEqual(['2', '3', '4']);
+    expect(page).toMatchObject({ events: 3, until: 4, next: 4, done: true });
+
+    const ahead = await behind.exportPage(ctx('t1'), {
+      request: { format: ExportFormat.EXPORT_FORMAT_JSONL, untilPosition: 99 },
+      after: 0,
+      until: 0,
+      first: true,
+    });
+    expect(ahead).toMatchObject({ events: 4, until: 4 });
   });
 });

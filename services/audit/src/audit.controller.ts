@@ -21,7 +21,7 @@ export class AuditController {
   }
 
   @Receives(AuditSubjects.exportPage)
-  exportPage(@Payload() request: ServiceRequest<Partial<ExportPageRequest>>): ExportPageReply {
+  exportPage(@Payload() request: ServiceRequest<Partial<ExportPageRequest>>): Promise<ExportPageReply> {
     return this.index.exportPage(request.ctx, request.body ?? {});
   }
 }
