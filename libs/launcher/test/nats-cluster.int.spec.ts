@@ -30,7 +30,8 @@ describe('startNatsCluster', () => {
     console.log(`3-node cluster usable after ${Date.now() - startedAt} ms`);
     nc = await connect({ servers: [...cluster.urls], maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     js = jetstream(nc, { timeout: 1_000 });
-    jsm = await jetstreamManager(nc);
+    // A fresh cluster on a loaded machine can take longer than the default 5 s to answer JetStream's API.
+    jsm = await jetstreamManager(nc, { timeout: 20_000 });
   });
 
   afterAll(async () => {
@@ -94,12 +95,21 @@ describe('startNatsCluster', () => {
   });
 
   it('keeps an R3 stream writable through a leader kill, and the restarted leader catches up', async () => {
-    const info = await jsm.streams.add({
-      name: STREAM,
-      subjects: ['orders.>'],
-      num_replicas: 3,
-      storage: StorageType.File,
-    });
+    const config = { name: STREAM, subjects: ['orders.>'], num_replicas: 3, storage: StorageType.File };
+    // Adding the same stream again is answered with the stream: a timed-out add (the cluster still electing the
+    // stream's leader on a busy CI machine) is simply asked again, for up to a minute.
+    const deadline = Date.now() + 60_000;
+    let info;
+    for (;;) {
+      try {
+        info = await jsm.streams.add(config);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline || (err instanceof JetStreamApiError && err.status !== 503)) throw err;
+        console.log(`adding ${STREAM} again after: ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     expect(info.config.num_replicas).toBe(3);
     for (let n = 1; n <= 50; n++) await publishNext(n);
 
