@@ -31,6 +31,8 @@ export const MAX_PAGE_BYTES = 768 * 1024;
  * escaping in the NATS reply can at most double it, keeping it under 1 MiB.
  */
 export const MAX_EXPORT_PAGE_BYTES = 384 * 1024;
+/** The most index entries one export page looks at, so a filter few events match does not hold the service up. */
+export const MAX_EXPORT_PAGE_SCAN = 50_000;
 /** Estimated JSON size of an event's envelope without its data. */
 const ENVELOPE_BYTES = 600;
 
@@ -155,10 +157,11 @@ export class AuditIndexProjection {
     let lastPosition = 0;
     let next = after;
     let done = true;
-    for (let i = firstAfter(events, after); i < events.length; i++) {
+    const start = firstAfter(events, after);
+    for (let i = start; i < events.length; i++) {
       const e = events[i];
       if (e.position > until) break;
-      if (count >= MAX_PAGE_SIZE || textBytes >= MAX_EXPORT_PAGE_BYTES) {
+      if (count >= MAX_PAGE_SIZE || textBytes >= MAX_EXPORT_PAGE_BYTES || i - start >= MAX_EXPORT_PAGE_SCAN) {
         done = false;
         break;
       }

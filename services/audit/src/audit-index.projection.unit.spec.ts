@@ -7,6 +7,7 @@ import {
   decodePageToken,
   encodePageToken,
   firstAfter,
+  MAX_EXPORT_PAGE_SCAN,
   MAX_PAGE_BYTES,
 } from './audit-index.projection';
 
@@ -239,6 +240,22 @@ describe('AuditIndexProjection.exportPage', () => {
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.reduce((n, p) => n + p.events, 0)).toBe(expected.length);
     expect(pages.every((p) => p.until === 3000)).toBe(true);
+  });
+
+  it('a page looks at no more than MAX_EXPORT_PAGE_SCAN entries; a filter that matches little still reaches the end', async () => {
+    const index = new AuditIndexProjection();
+    const total = MAX_EXPORT_PAGE_SCAN * 2 + 10;
+    for (let p = 1; p <= total; p++)
+      index.apply(recorded(p, { type: p === total - 1 ? 'AgentPaused' : 'AgentCreated' }));
+    const { text, pages } = await exportAll(index, 't1', { format: 'EXPORT_FORMAT_CSV', eventTypes: ['AgentPaused'] });
+    expect(pages.length).toBe(3);
+    expect(pages.map((p) => p.next)).toEqual([MAX_EXPORT_PAGE_SCAN, MAX_EXPORT_PAGE_SCAN * 2, total]);
+    expect(
+      text
+        .split('\r\n')
+        .slice(1, -1)
+        .map((r) => r.split(',')[0]),
+    ).toEqual([String(total - 1)]);
   });
 
   it('quotes CSV fields per RFC 4180 and writes the header on the first page only', async () => {
