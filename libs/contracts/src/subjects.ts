@@ -206,9 +206,24 @@ export interface ExportPageReply {
   done: boolean;
 }
 
+/**
+ * The export-page body as the audit service checks it on receipt: an internal subject (gateway → audit), so its own
+ * fields are typed here; the caller's request inside is checked field by field as ListEvents' is.
+ */
+const ExportPageBodySchema = z.object({
+  request: message<ExportEventsRequest>().optional(),
+  after: z.number().optional(),
+  until: z.number().optional(),
+  first: z.boolean().optional(),
+});
+
 export const AuditSubjects = {
   list: method<Partial<ListEventsRequest>, ListEventsResponse>('aos.audit.list'),
-  exportPage: method<ExportPageRequest, ExportPageReply>('aos.audit.export-page'),
+  /** Internal (gateway → audit): one page of an ExportEvents file. */
+  exportPage: subject<Partial<ExportPageRequest>, ExportPageReply>(
+    'aos.audit.export-page',
+    ExportPageBodySchema as unknown as z.ZodType<Partial<ExportPageRequest>>,
+  ),
 } as const;
 
 /**
