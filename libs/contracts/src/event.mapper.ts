@@ -1,30 +1,12 @@
+import type { RecordedEventEnvelope } from '@aos/domain';
 import type { Event } from './gen/aos/v1/audit';
 import { toTimestamp } from './timestamps';
 
 /**
- * A recorded event as the mapper needs it. Declared structurally here, and not
- * imported from @aos/event-store, so that the contracts library depends on no
- * infrastructure: any store's RecordedEvent fits.
+ * A recorded event as the mapper needs it: the one envelope shape of @aos/domain (not @aos/event-store's type, so that
+ * the contracts library depends on no infrastructure; any store's RecordedEvent fits).
  */
-export interface RecordedEventLike {
-  id: string;
-  type: string;
-  stream: string;
-  revision: number;
-  position: number;
-  /** ISO-8601 */
-  time: string;
-  data: unknown;
-  metadata: {
-    tenantId: string;
-    actor: { kind: string; id: string };
-    correlationId: string;
-    causationId: string;
-    requestId: string;
-    traceparent?: string;
-    schemaVersion: number;
-  };
-}
+export type RecordedEventLike = RecordedEventEnvelope;
 
 /**
  * The log keeps an API key's slow hash so keys can be verified; nobody reading

@@ -17,3 +17,4 @@ export * from './built-in-roles';
 export * from './name-reservation.rules';
 export * from './event-family';
 export * from './named-refs';
+export type { RecordedEventEnvelope } from './recorded-event';

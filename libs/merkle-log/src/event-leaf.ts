@@ -1,29 +1,14 @@
 import canonicalize from 'canonicalize';
+import type { RecordedEventEnvelope } from '@aos/domain';
 import { leafHash } from './hash';
 
 /**
- * The recorded event as the log stores it (structurally @aos/event-store's
- * RecordedEvent, which this domain library may not import): envelope and data.
+ * The recorded event as the log stores it: @aos/domain's envelope (structurally @aos/event-store's RecordedEvent,
+ * which this domain library may not import) with the stream's category and id.
  */
-export interface LoggedEvent {
-  id: string;
-  type: string;
-  stream: string;
+export interface LoggedEvent extends RecordedEventEnvelope {
   category: string;
   streamId: string;
-  revision: number;
-  position: number;
-  time: string;
-  data: unknown;
-  metadata: {
-    tenantId: string;
-    actor: { kind: string; id: string };
-    correlationId: string;
-    causationId: string;
-    requestId: string;
-    traceparent?: string;
-    schemaVersion: number;
-  };
 }
 
 /**
