@@ -82,9 +82,20 @@ export async function waitForLeader(
 ): Promise<void> {
   const deadline = Date.now() + budgetMs;
   for (;;) {
-    // A stream info is a read: one that timed out while the cluster was busy is asked again.
-    const state = await retryTransient(info, Math.max(0, deadline - Date.now()), { timeouts: true });
-    if (!state.cluster || state.cluster.leader) return;
+    // A stream info is a read: one that timed out while the cluster was busy is asked again. A stream just created
+    // through another node can be "not found" for a moment until its assignment reaches the node asked (a CI run saw
+    // it): until the deadline that is one more "no leader yet".
+    let state: { cluster?: { leader?: string } } | undefined;
+    try {
+      state = await retryTransient(info, Math.max(0, deadline - Date.now()), { timeouts: true });
+    } catch (error) {
+      if (
+        !(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) ||
+        Date.now() > deadline
+      )
+        throw error;
+    }
+    if (state && (!state.cluster || state.cluster.leader)) return;
     if (Date.now() > deadline) throw new Error('the stream has no leader');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
