@@ -1,4 +1,4 @@
-import type { RecordedEventEnvelope } from '@aos/domain';
+import { SEALED_DATA_FIELDS, type RecordedEventEnvelope } from '@aos/domain';
 import type { Event } from './gen/aos/v1/audit';
 import { toTimestamp } from './timestamps';
 
@@ -11,8 +11,9 @@ export type RecordedEventLike = RecordedEventEnvelope;
 /**
  * The log keeps an API key's slow hash so keys can be verified; nobody reading
  * the audit trail needs it, and a hash in a reply is an offline-guessing target.
+ * One table with the tamper-evidence leaf's seals (@aos/domain's SEALED_DATA_FIELDS).
  */
-const REDACTED_FIELDS: Readonly<Record<string, readonly string[]>> = { ApiKeyCreated: ['hash'] };
+const REDACTED_FIELDS = SEALED_DATA_FIELDS;
 
 function readableData(type: string, data: unknown): unknown {
   const hidden = REDACTED_FIELDS[type];

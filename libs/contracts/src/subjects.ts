@@ -11,7 +11,22 @@ import type {
   RollbackAgentRequest,
   UpdateAgentRequest,
 } from './gen/aos/v1/agent';
-import type { ExportEventsRequest, ListEventsRequest, ListEventsResponse } from './gen/aos/v1/audit';
+import type {
+  ConsistencyProof,
+  CreateCheckpointRequest,
+  ExportEventsRequest,
+  GetCheckpointRequest,
+  GetConsistencyProofRequest,
+  GetInclusionProofRequest,
+  GetLogKeyRequest,
+  InclusionProof,
+  ListEventsRequest,
+  ListEventsResponse,
+  LogCheckpoint,
+  LogKey,
+  VerifyLogRequest,
+  VerifyLogResponse,
+} from './gen/aos/v1/audit';
 import type { ExecuteRequest, Execution, GetPlanRequest, InterpretRequest, Plan } from './gen/aos/v1/command';
 import type {
   AddPolicyRuleRequest,
@@ -219,6 +234,12 @@ const ExportPageBodySchema = z.object({
 
 export const AuditSubjects = {
   list: method<Partial<ListEventsRequest>, ListEventsResponse>('aos.audit.list'),
+  getLogKey: method<GetLogKeyRequest, LogKey>('aos.audit.get-log-key'),
+  getCheckpoint: method<GetCheckpointRequest, LogCheckpoint>('aos.audit.get-checkpoint'),
+  createCheckpoint: method<CreateCheckpointRequest, LogCheckpoint>('aos.audit.create-checkpoint'),
+  verifyLog: method<VerifyLogRequest, VerifyLogResponse>('aos.audit.verify-log'),
+  getInclusionProof: method<GetInclusionProofRequest, InclusionProof>('aos.audit.get-inclusion-proof'),
+  getConsistencyProof: method<GetConsistencyProofRequest, ConsistencyProof>('aos.audit.get-consistency-proof'),
   /** Internal (gateway → audit): one page of an ExportEvents file. */
   exportPage: subject<Partial<ExportPageRequest>, ExportPageReply>(
     'aos.audit.export-page',

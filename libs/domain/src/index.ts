@@ -17,4 +17,5 @@ export * from './built-in-roles';
 export * from './name-reservation.rules';
 export * from './event-family';
 export * from './named-refs';
+export * from './audit-log.events';
 export type { RecordedEventEnvelope } from './recorded-event';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { RecordedEventEnvelope } from '@aos/domain';
 import { leafHash } from './hash';
@@ -11,24 +12,71 @@ export interface LoggedEvent extends RecordedEventEnvelope {
   streamId: string;
 }
 
+/** The object a leaf hashes: the event with its envelope, secrets sealed (audit.proto's tamper-evidence section). */
+export interface SealedEvent {
+  id: string;
+  type: string;
+  stream: string;
+  category: string;
+  streamId: string;
+  revision: number;
+  position: number;
+  time: string;
+  data: unknown;
+  metadata: {
+    tenantId: string;
+    actor: { kind: string; id: string };
+    correlationId: string;
+    causationId: string;
+    requestId: string;
+    traceparent?: string;
+    schemaVersion: number;
+  };
+}
+
+/** The seal of a secret value: `{"sealed": "sha256:<hex>"}`, the SHA-256 of its canonical JSON. */
+export function sealValue(value: unknown): { sealed: string } {
+  const canonical = canonicalize(value ?? null);
+  if (canonical === undefined) throw new TypeError('a sealed value has no canonical JSON');
+  return { sealed: `sha256:${createHash('sha256').update(canonical, 'utf8').digest('hex')}` };
+}
+
 /**
- * The leaf input of an event: the UTF-8 bytes of the canonical JSON (RFC 8785)
- * of exactly these fields, each as recorded:
+ * The sealed event: exactly these fields, each as recorded (a reader's
+ * decoration of an event never changes its leaf; a new envelope field needs a
+ * new leaf format):
  *
  *   id, type, stream, category, streamId, revision, position, time, data, metadata
  *
- * (metadata whole: tenantId, actor, correlationId, causationId, requestId,
- * traceparent when present, schemaVersion). The log position and the stream
- * revision are hashed so that moving an event (reordering two, or inserting one
+ * metadata whole: tenantId, actor, correlationId, causationId, requestId,
+ * traceparent when present, schemaVersion. The log position and the stream
+ * revision are in it so that moving an event (reordering two, or inserting one
  * before others) changes its leaf even when its content does not; the time,
- * tenant and actor so that who-did-what-when cannot be rewritten. The fields are
- * named rather than taken from the object as a whole, so that a reader's
- * decoration of an event never changes its leaf; a new envelope field needs a
- * new leaf format. Throws when data holds what JSON cannot (NaN, a BigInt).
+ * tenant and actor so that who-did-what-when cannot be rewritten. The data
+ * fields `sealedFields[type]` names (when present) are replaced by their seal.
  */
-export function eventLeafInput(event: LoggedEvent): Buffer {
+export function sealedEvent(
+  event: LoggedEvent,
+  sealedFields: Readonly<Record<string, readonly string[]>> = {},
+): SealedEvent {
   const m = event.metadata;
-  const canonical = canonicalize({
+  let data = event.data;
+  const hidden = sealedFields[event.type];
+  if (hidden && data && typeof data === 'object' && !Array.isArray(data)) {
+    const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+    for (const field of hidden) if (field in copy) copy[field] = sealValue(copy[field]);
+    data = copy;
+  }
+  const metadata: SealedEvent['metadata'] = {
+    tenantId: m.tenantId,
+    actor: { kind: m.actor.kind, id: m.actor.id },
+    correlationId: m.correlationId,
+    causationId: m.causationId,
+    requestId: m.requestId,
+    schemaVersion: m.schemaVersion,
+  };
+  if (m.traceparent !== undefined) metadata.traceparent = m.traceparent;
+  return {
     id: event.id,
     type: event.type,
     stream: event.stream,
@@ -37,22 +85,31 @@ export function eventLeafInput(event: LoggedEvent): Buffer {
     revision: event.revision,
     position: event.position,
     time: event.time,
-    data: event.data,
-    metadata: {
-      tenantId: m.tenantId,
-      actor: { kind: m.actor.kind, id: m.actor.id },
-      correlationId: m.correlationId,
-      causationId: m.causationId,
-      requestId: m.requestId,
-      traceparent: m.traceparent,
-      schemaVersion: m.schemaVersion,
-    },
-  });
-  if (canonical === undefined) throw new TypeError(`event ${event.id} has no canonical JSON`);
+    data,
+    metadata,
+  };
+}
+
+/**
+ * A leaf's input: the UTF-8 bytes of the canonical JSON (RFC 8785) of a sealed
+ * event (or of whatever object a bundle holds in its place: a verifier hashes
+ * what it was given). Throws when it holds what JSON cannot (NaN, a BigInt).
+ */
+export function sealedLeafInput(sealed: unknown): Buffer {
+  const canonical = canonicalize(sealed);
+  if (canonical === undefined) throw new TypeError('the event has no canonical JSON');
   return Buffer.from(canonical, 'utf8');
 }
 
-/** The leaf hash of an event: leafHash(eventLeafInput(event)). */
-export function eventLeaf(event: LoggedEvent): Buffer {
-  return leafHash(eventLeafInput(event));
+/** The leaf input of a recorded event: sealedLeafInput(sealedEvent(event, sealedFields)). */
+export function eventLeafInput(
+  event: LoggedEvent,
+  sealedFields: Readonly<Record<string, readonly string[]>> = {},
+): Buffer {
+  return sealedLeafInput(sealedEvent(event, sealedFields));
+}
+
+/** The leaf hash of a recorded event: leafHash(eventLeafInput(event, sealedFields)). */
+export function eventLeaf(event: LoggedEvent, sealedFields: Readonly<Record<string, readonly string[]>> = {}): Buffer {
+  return leafHash(eventLeafInput(event, sealedFields));
 }

@@ -16,5 +16,5 @@ export {
   verifierKey,
 } from './checkpoint';
 export type { Checkpoint, NoteSigner, NoteVerifier } from './checkpoint';
-export { eventLeaf, eventLeafInput } from './event-leaf';
-export type { LoggedEvent } from './event-leaf';
+export { eventLeaf, eventLeafInput, sealValue, sealedEvent, sealedLeafInput } from './event-leaf';
+export type { LoggedEvent, SealedEvent } from './event-leaf';

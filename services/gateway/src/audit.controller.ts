@@ -5,12 +5,23 @@ import {
   AuditServiceControllerMethods,
   AuditSubjects,
   type AuditServiceController,
+  type ConsistencyProof,
+  type CreateCheckpointRequest,
   type Event,
   type ExportChunk,
   type ExportEventsRequest,
+  type GetCheckpointRequest,
+  type GetConsistencyProofRequest,
+  type GetInclusionProofRequest,
+  type GetLogKeyRequest,
+  type InclusionProof,
   type ListEventsRequest,
   type ListEventsResponse,
+  type LogCheckpoint,
+  type LogKey,
   type ReplayEventsRequest,
+  type VerifyLogRequest,
+  type VerifyLogResponse,
 } from '@aos/contracts';
 import { RequiresPermission } from './authz/permission.registry';
 import { CallContextResolver } from './call-context.resolver';
@@ -55,5 +66,37 @@ export class AuditController implements AuditServiceController {
     call?: ServerWritableStream<ExportEventsRequest, ExportChunk>,
   ): Observable<ExportChunk> {
     return this.exports.open(request, metadata, call);
+  }
+
+  @RequiresPermission('audit.list')
+  getLogKey(request: GetLogKeyRequest, metadata?: Metadata): Promise<LogKey> {
+    return this.services.forward(AuditSubjects.getLogKey, request, metadata);
+  }
+
+  @RequiresPermission('audit.list')
+  getCheckpoint(request: GetCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
+    return this.services.forward(AuditSubjects.getCheckpoint, request, metadata);
+  }
+
+  // Signing a checkpoint appends an event: the auditor's permission, not a reader's.
+  @RequiresPermission('audit.replay')
+  createCheckpoint(request: CreateCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
+    return this.services.forward(AuditSubjects.createCheckpoint, request, metadata);
+  }
+
+  // Reads the tenant's whole log: the same permission as a replay.
+  @RequiresPermission('audit.replay')
+  verifyLog(request: VerifyLogRequest, metadata?: Metadata): Promise<VerifyLogResponse> {
+    return this.services.forward(AuditSubjects.verifyLog, request, metadata);
+  }
+
+  @RequiresPermission('audit.list')
+  getInclusionProof(request: GetInclusionProofRequest, metadata?: Metadata): Promise<InclusionProof> {
+    return this.services.forward(AuditSubjects.getInclusionProof, request, metadata);
+  }
+
+  @RequiresPermission('audit.list')
+  getConsistencyProof(request: GetConsistencyProofRequest, metadata?: Metadata): Promise<ConsistencyProof> {
+    return this.services.forward(AuditSubjects.getConsistencyProof, request, metadata);
   }
 }
