@@ -18,3 +18,20 @@ export {
 export type { Checkpoint, NoteSigner, NoteVerifier } from './checkpoint';
 export { eventLeaf, eventLeafInput, sealValue, sealedEvent, sealedLeafInput } from './event-leaf';
 export type { LoggedEvent, SealedEvent } from './event-leaf';
+export {
+  BUNDLE_FORMAT,
+  BundleOptionsError,
+  bundleEventLine,
+  bundleHeaderLine,
+  bundleTrailerLine,
+  describeBundleVerification,
+  verifyBundle,
+} from './bundle';
+export type {
+  BundleEventLine,
+  BundleHeader,
+  BundleProblem,
+  BundleTrailer,
+  BundleVerification,
+  VerifyBundleOptions,
+} from './bundle';
