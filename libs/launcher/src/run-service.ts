@@ -1,4 +1,5 @@
 import { metricsAddress } from '@aos/metrics';
+import { startTelemetry } from '@aos/telemetry';
 import { signalReady } from './ready-signal';
 
 export interface RunningService {
@@ -6,9 +7,11 @@ export interface RunningService {
 }
 
 /**
- * The body of every service's main.ts: start it, tell the launcher it is
- * ready, and close it cleanly on SIGTERM or SIGINT. A start failure exits 1
- * with the reason on stderr.
+ * The body of every service's main.ts: start tracing when the OTEL_*
+ * variables ask for it (service.name `aos-<name>`), start the service, tell
+ * the launcher it is ready, and close it cleanly on SIGTERM or SIGINT, the
+ * last spans exported after it closed. A start failure exits 1 with the
+ * reason on stderr.
  */
 export async function runService<T extends RunningService>(
   name: string,
@@ -16,6 +19,7 @@ export async function runService<T extends RunningService>(
   readyDetails?: (service: T) => Record<string, unknown>,
 ): Promise<T> {
   let service: T;
+  const telemetry = await startTelemetry(name);
   try {
     service = await start();
   } catch (err) {
@@ -26,13 +30,16 @@ export async function runService<T extends RunningService>(
   signalReady(name, { ...readyDetails?.(service), metricsAddress: metricsAddress() });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      service.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          process.stderr.write(`${name}: shutdown failed: ${String(err)}\n`);
-          process.exit(1);
-        },
-      );
+      service
+        .close()
+        .then(() => telemetry.shutdown())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            process.stderr.write(`${name}: shutdown failed: ${String(err)}\n`);
+            process.exit(1);
+          },
+        );
     });
   }
   return service;

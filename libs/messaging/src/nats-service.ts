@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { listenOnNats, natsServerOptions } from './nats-transport';
+import { listenOnNats, natsServerOptions, TracedServerNats } from './nats-transport';
 import { RpcErrorFilter } from './rpc-error.filter';
 
 export interface NatsServiceOptions {
@@ -26,8 +26,10 @@ export interface NatsServiceOptions {
  * subscriptions. Returns the function that closes it.
  */
 export async function serveOnNats(module: DynamicModule, options: NatsServiceOptions): Promise<() => Promise<void>> {
+  const { options: nats } = natsServerOptions(options.natsUrl, options.queue, options.queue);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
-    ...natsServerOptions(options.natsUrl, options.queue, options.queue),
+    // Nest's NATS server, continuing each request's trace from its headers.
+    strategy: new TracedServerNats(nats!),
     logger: options.logger,
   });
   app.useGlobalFilters(new RpcErrorFilter());

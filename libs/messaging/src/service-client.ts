@@ -1,4 +1,4 @@
-import { ClientNats } from '@nestjs/microservices';
+import { ClientNats, NatsRecord } from '@nestjs/microservices';
 import { natsServers } from '@aos/config';
 import { AosError, InvalidArgumentError, UnavailableError, fromWireError } from '@aos/errors';
 import {
@@ -11,7 +11,9 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { Subject } from '@aos/contracts';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type { RequestContext, ServiceRequest } from './request-context';
+import { tracedRequest } from './request-tracing';
 
 /**
  * Request/reply to another service over NATS, with the request context attached
@@ -49,12 +51,26 @@ export class ServiceClient {
     return this.proxy.connect();
   }
 
-  /** Sends `body` on `subject`: its body and reply types are the subject's (see subjects.ts). */
-  async request<TBody, TReply>(
+  /**
+   * Sends `body` on `subject`: its body and reply types are the subject's (see
+   * subjects.ts). In a span of its own (a CLIENT span named by the subject)
+   * whose W3C trace context travels in the message headers.
+   */
+  request<TBody, TReply>(
     to: Subject<TBody, TReply>,
     ctx: RequestContext,
     body: TBody,
     timeoutMs = this.defaultTimeoutMs,
+  ): Promise<TReply> {
+    return tracedRequest(to.name, ctx, (traced, headers) => this.send(to, traced, body, timeoutMs, headers));
+  }
+
+  private async send<TBody, TReply>(
+    to: Subject<TBody, TReply>,
+    ctx: RequestContext,
+    body: TBody,
+    timeoutMs: number,
+    headers: MsgHdrs | undefined,
   ): Promise<TReply> {
     const payload: ServiceRequest<TBody> = { ctx, body };
     const subject = to.name;
@@ -62,7 +78,9 @@ export class ServiceClient {
     if (!this.connected) throw new UnavailableError(`${subject}: not connected to NATS (reconnecting)`);
     try {
       return await lastValueFrom(
-        this.proxy.send<TReply>(subject, payload).pipe(timeout(timeoutMs), takeUntil(this.lost)),
+        this.proxy
+          .send<TReply>(subject, headers ? new NatsRecord(payload, headers) : payload)
+          .pipe(timeout(timeoutMs), takeUntil(this.lost)),
       );
     } catch (err) {
       if (err instanceof TimeoutError) {

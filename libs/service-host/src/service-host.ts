@@ -15,6 +15,7 @@ import {
 import { StderrLogger } from '@aos/launcher';
 import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
 import { metrics, reportProjectionLag, secondsSince, serveMetrics } from '@aos/metrics';
+import { inSpan, SpanKind, tracerOf } from '@aos/telemetry';
 import { connect } from '@nats-io/transport-node';
 import {
   JetStreamKvNameLedger,
@@ -136,6 +137,7 @@ export async function startService<T extends object = object>(
       esdbUrl: config.AOS_ESDB_URL,
       replicas: config.AOS_JETSTREAM_REPLICAS,
     }),
+    config.AOS_EVENT_STORE,
   );
   const subscriptions: Subscription[] = [];
   const filters = new Map<Subscription, EventFilter>();
@@ -251,20 +253,47 @@ export async function startService<T extends object = object>(
   }
 }
 
-/** Times every append into aos_event_append_duration_seconds by stream category (a kind like `agent`, never a tenant). */
-function timedAppends(listeners: readonly AppendListener[], store: EventStore): EventStore {
+const appendTracer = tracerOf('@aos/event-store');
+
+/**
+ * Times every append into aos_event_append_duration_seconds by stream
+ * category (a kind like `agent`, never a tenant), and traces it: a CLIENT
+ * span `append <category>` with the stream, its tenant and the event count
+ * as attributes (ids go on spans, not on metric labels), under the request's
+ * span when there is one.
+ */
+function timedAppends(listeners: readonly AppendListener[], store: EventStore, kind: string): EventStore {
   const append = store.append.bind(store);
-  store.append = async (stream, events, options) => {
-    const started = process.hrtime.bigint();
-    try {
-      const result = await append(stream, events, options);
-      metrics.appendSeconds.observe({ category: stream.category, result: 'ok' }, secondsSince(started));
-      for (const listener of listeners) listener(stream, events);
-      return result;
-    } catch (err) {
-      metrics.appendSeconds.observe({ category: stream.category, result: 'error' }, secondsSince(started));
-      throw err;
-    }
-  };
+  store.append = (stream, events, options) =>
+    inSpan(
+      appendTracer,
+      `append ${stream.category}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': kind === 'eventstoredb' ? 'eventstoredb' : 'nats',
+          'db.operation.name': 'append',
+          'db.collection.name': stream.category,
+          'aos.tenant.id': stream.tenantId,
+          'aos.stream.category': stream.category,
+          'aos.stream.id': stream.id,
+          'aos.event.count': events.length,
+          'aos.event.types': [...new Set(events.map((e) => e.type))],
+        },
+      },
+      async (span) => {
+        const started = process.hrtime.bigint();
+        try {
+          const result = await append(stream, events, options);
+          metrics.appendSeconds.observe({ category: stream.category, result: 'ok' }, secondsSince(started));
+          span.setAttribute('aos.log.position', result.position);
+          for (const listener of listeners) listener(stream, events);
+          return result;
+        } catch (err) {
+          metrics.appendSeconds.observe({ category: stream.category, result: 'error' }, secondsSince(started));
+          throw err;
+        }
+      },
+    );
   return store;
 }

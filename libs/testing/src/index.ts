@@ -18,3 +18,5 @@ export { taskHistory } from './task-history';
 export { requireApproval } from './approval-rule';
 export { startOidcTestProvider } from './oidc-test-provider';
 export type { OidcTestProvider, OidcTestProviderOptions, OidcTestUser } from './oidc-test-provider';
+export { startOtlpReceiver } from './otlp-receiver';
+export type { OtlpReceiver, ReceivedSpan } from './otlp-receiver';

@@ -20,6 +20,7 @@ import { CallContextResolver } from './call-context.resolver';
 import { GatewayModule } from './gateway.module';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
 import { GrpcMetricsInterceptor } from './grpc-metrics.interceptor';
+import { GrpcTracingInterceptor } from './grpc-tracing.interceptor';
 import { grpcServerOptions, healthCheckedServices, newHealthImplementation } from './grpc-server.options';
 import { concreteListenAddress, splitHostPort } from './listen-address';
 import { startMcpEndpoint, type McpEndpoint } from './mcp/mcp.endpoint';
@@ -161,7 +162,7 @@ async function listen(
       logger: filterLogLevels(`>=${config.AOS_LOG_LEVEL}`),
     });
     app.useGlobalFilters(new GrpcExceptionFilter());
-    app.useGlobalInterceptors(new GrpcMetricsInterceptor());
+    app.useGlobalInterceptors(new GrpcMetricsInterceptor(), new GrpcTracingInterceptor(app.get(CallContextResolver)));
     try {
       await app.listen();
       return { app, address };

@@ -47,6 +47,11 @@ export class CallContextResolver {
     return context;
   }
 
+  /** The context the guard established for this call; undefined when it established none. */
+  peek(metadata: Metadata): CallContext | undefined {
+    return this.established.get(metadata);
+  }
+
   /** The context the guard established for this call. */
   of(metadata: Metadata | undefined): CallContext {
     const context = metadata && this.established.get(metadata);

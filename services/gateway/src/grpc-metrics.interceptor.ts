@@ -2,16 +2,8 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { metrics, secondsSince } from '@aos/metrics';
 import { tap, type Observable } from 'rxjs';
+import { grpcCallOf } from './grpc-call';
 import { toGrpcError } from './grpc-error.mapper';
-
-/** Nest's metadata key of a @GrpcMethod/@GrpcStreamMethod: `{ service, rpc, streaming }`. */
-const PATTERN_METADATA = 'microservices:pattern';
-
-interface GrpcPattern {
-  service?: string;
-  rpc?: string;
-  streaming?: string;
-}
 
 /**
  * Counts every gRPC call the gateway answers in aos_grpc_requests_total by
@@ -22,13 +14,9 @@ interface GrpcPattern {
 @Injectable()
 export class GrpcMetricsInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const handler = context.getHandler();
-    const patterns = Reflect.getMetadata(PATTERN_METADATA, handler) as GrpcPattern[] | undefined;
-    const pattern = patterns?.[0];
-    // Nest keeps the handler's name (createAgent); the proto's method is CreateAgent.
-    const rpc = pattern?.rpc ?? handler.name;
-    const method = `${pattern?.service ?? context.getClass().name}.${rpc.charAt(0).toUpperCase()}${rpc.slice(1)}`;
-    const unary = pattern?.streaming === undefined || pattern.streaming === 'no_stream';
+    const call = grpcCallOf(context);
+    const method = `${call.service}.${call.method}`;
+    const { unary } = call;
     const started = process.hrtime.bigint();
     let counted = false;
     const done = (code: number) => {

@@ -2,6 +2,8 @@ import { modelServerClient } from '@aos/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { inSpan, SpanKind, type Attributes, type Span } from '@aos/telemetry';
+import { runtimeTracer } from './runtime.tracer';
 
 export interface ModelClientOptions {
   baseURL: string;
@@ -37,21 +39,43 @@ export class ModelCallError extends Error {
  * Chat completions through the `openai` client against any OpenAI-compatible
  * server. The client's own retries are off: this class retries (timeouts,
  * 429, 5xx, lost connections; bounded, with backoff) so that it can count
- * them for the log.
+ * them for the log. Each call (with its retries) is one `chat <model>` span
+ * by the GenAI semantic conventions: the models asked and answering, the
+ * token counts and finish reasons, error.type when it failed; never the
+ * prompt or the completion.
  */
 export class ModelClient {
   private readonly client: OpenAI;
   private readonly maxRetries: number;
   private readonly backoffMs: number;
+  /** server.address and server.port of the model server, for the spans. */
+  private readonly serverAttributes: Attributes;
 
   constructor(private readonly options: ModelClientOptions) {
     // Retries are counted here (for the log), not left to the client.
     this.client = modelServerClient({ baseURL: options.baseURL, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
     this.maxRetries = options.maxRetries ?? 2;
     this.backoffMs = options.backoffMs ?? 500;
+    this.serverAttributes = serverAttributesOf(options.baseURL);
   }
 
-  async complete(
+  complete(
+    request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] },
+    signal: AbortSignal,
+  ): Promise<ModelReply> {
+    return inSpan(
+      runtimeTracer,
+      `chat ${request.model}`,
+      { kind: SpanKind.CLIENT, attributes: { ...this.serverAttributes, ...chatRequestAttributes(request.model) } },
+      async (span) => {
+        const reply = await this.completeWithRetries(request, signal);
+        recordChatReply(span, reply);
+        return reply;
+      },
+    );
+  }
+
+  private async completeWithRetries(
     request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[] },
     signal: AbortSignal,
   ): Promise<ModelReply> {
@@ -80,6 +104,43 @@ export class ModelClient {
         await sleep(this.backoffMs * 2 ** attempt, undefined, { signal });
       }
     }
+  }
+}
+
+/** The GenAI conventions' request attributes of a chat call; the provider is the API spoken (OpenAI's). */
+export function chatRequestAttributes(model: string): Attributes {
+  return {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    // The older name of gen_ai.provider.name, which backends still read.
+    'gen_ai.system': 'openai',
+    'gen_ai.request.model': model,
+  };
+}
+
+/** What the reply says, by the GenAI conventions: the answering model, the token counts, the finish reasons. */
+function recordChatReply(span: Span, reply: ModelReply): void {
+  const { completion } = reply;
+  const attributes: Attributes = {
+    'gen_ai.response.finish_reasons': (completion.choices ?? []).map((c) => c.finish_reason ?? ''),
+    'aos.model.retries': reply.retries,
+  };
+  if (completion.model) attributes['gen_ai.response.model'] = completion.model;
+  if (completion.id) attributes['gen_ai.response.id'] = completion.id;
+  if (completion.usage) {
+    attributes['gen_ai.usage.input_tokens'] = completion.usage.prompt_tokens ?? 0;
+    attributes['gen_ai.usage.output_tokens'] = completion.usage.completion_tokens ?? 0;
+  }
+  span.setAttributes(attributes);
+}
+
+function serverAttributesOf(baseURL: string): Attributes {
+  try {
+    const url = new URL(baseURL);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    return { 'server.address': url.hostname, 'server.port': port };
+  } catch {
+    return {};
   }
 }
 

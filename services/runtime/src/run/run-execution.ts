@@ -3,12 +3,14 @@ import { AosError, describeError } from '@aos/errors';
 import { costMicrosOf, type ModelPrices } from '@aos/config';
 import type { CommandPipeline } from '@aos/command-pipeline';
 import type { RequestContext } from '@aos/messaging';
+import { activeTraceparent, failSpan, inSpan, SpanKind } from '@aos/telemetry';
 import type { AgentView, TaskView, ToolView } from '../model/views';
 import { builtinFunctionTools, isBuiltinTool } from '../tools/builtin/builtin-tools';
 import { teamsOf } from '../tools/builtin/builtin-grant';
 import type { GovernedToolCall, ToolCallRun } from '../tools/governed-tool-call';
 import { ModelCallError, type ModelClient } from './model-client';
 import { RunRecorder, truncate } from './run.recorder';
+import { runtimeTracer } from './runtime.tracer';
 import type { GovernancePort, RunProtocolPort } from './runtime.ports';
 import { chargeRun, exhaustedReason } from './usage-charge';
 
@@ -65,29 +67,60 @@ export const NO_MODEL_SERVER_REASON =
  * step is a run-* event, the outcome too: routing derives the task's end
  * from it.
  */
-export async function executeRun(held: HeldAttempt, signal: AbortSignal, deps: RunExecutionDeps): Promise<void> {
+export function executeRun(held: HeldAttempt, signal: AbortSignal, deps: RunExecutionDeps): Promise<void> {
   const { tenantId, agent, runId } = held;
-  const ctx: RequestContext = {
-    tenantId,
-    actor: { kind: 'service', id: 'runtime' },
-    correlationId: held.correlationId,
-  };
   const model = agent.definition.model || deps.defaultModel;
-  const recorder = await startRecording(held, deps.runs, deps.modelClient ? model : '', deps.log);
-  if (!recorder) return;
-  let ending: Ending;
-  try {
-    ending = await loop(held, ctx, recorder, model, signal, deps);
-  } catch (err) {
-    if (signal.aborted) {
-      const reason = await recordStopped(held, ctx, recorder, signal, deps);
-      deps.log(`run ${runId} stopped: ${reason}`);
-      return;
-    }
-    const code = err instanceof AosError ? err.code : 'INTERNAL';
-    ending = { outcome: 'FAILED', code, reason: `the run failed: ${describeError(err)}` };
-  }
-  await finish(held, recorder, ending, deps.log);
+  // One trace per attempt: its model calls, tool calls and appends are its children.
+  return inSpan(
+    runtimeTracer,
+    `invoke_agent ${agent.definition.name}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.agent.id': agent.agentId,
+        'gen_ai.agent.name': agent.definition.name,
+        'gen_ai.request.model': model,
+        'aos.tenant.id': tenantId,
+        'aos.task.id': held.task.taskId,
+        'aos.run.id': runId,
+        'aos.run.attempt': held.attempt,
+      },
+    },
+    async (span) => {
+      const ctx: RequestContext = {
+        tenantId,
+        actor: { kind: 'service', id: 'runtime' },
+        correlationId: held.correlationId,
+        ...traceparentOfActiveSpan(),
+      };
+      const recorder = await startRecording(held, deps.runs, deps.modelClient ? model : '', deps.log);
+      if (!recorder) return;
+      let ending: Ending;
+      try {
+        ending = await loop(held, ctx, recorder, model, signal, deps);
+      } catch (err) {
+        if (signal.aborted) {
+          const reason = await recordStopped(held, ctx, recorder, signal, deps);
+          deps.log(`run ${runId} stopped: ${reason}`);
+          span.setAttribute('aos.run.outcome', 'STOPPED');
+          return;
+        }
+        const code = err instanceof AosError ? err.code : 'INTERNAL';
+        ending = { outcome: 'FAILED', code, reason: `the run failed: ${describeError(err)}` };
+      }
+      span.setAttribute('aos.run.outcome', ending.outcome);
+      if (ending.outcome === 'FAILED') failSpan(span, ending.reason, ending.code);
+      await finish(held, recorder, ending, deps.log);
+    },
+  );
+}
+
+/** The active span's traceparent as a request context field: the run's events then name its trace. */
+function traceparentOfActiveSpan(): { traceparent?: string } {
+  const traceparent = activeTraceparent();
+  return traceparent ? { traceparent } : {};
 }
 
 async function loop(
@@ -244,7 +277,12 @@ export async function startRecording(
   const { runId, agent } = held;
   const recorder = new RunRecorder({
     pipeline: runs,
-    ctx: { tenantId: held.tenantId, actor: { kind: 'agent', id: agent.agentId }, correlationId: held.correlationId },
+    ctx: {
+      tenantId: held.tenantId,
+      actor: { kind: 'agent', id: agent.agentId },
+      correlationId: held.correlationId,
+      ...traceparentOfActiveSpan(),
+    },
     runId,
   });
   try {

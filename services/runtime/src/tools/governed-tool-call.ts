@@ -9,9 +9,11 @@ import {
   toolPriceOf,
 } from '@aos/contracts';
 import type { RequestContext } from '@aos/messaging';
+import { inSpan, SpanKind } from '@aos/telemetry';
 import type { ApprovalView } from '../model/runtime.model';
 import type { ToolView } from '../model/views';
 import { usedCallIdError } from '../run/run.decider';
+import { runtimeTracer } from '../run/runtime.tracer';
 import { truncate, type RunRecorder } from '../run/run.recorder';
 import type { GovernancePort } from '../run/runtime.ports';
 import { chargeToolPrice, exhaustedReason, toolPriceNote } from '../run/usage-charge';
@@ -131,7 +133,38 @@ export class GovernedToolCall {
     },
   ) {}
 
-  async call(run: ToolCallRun, request: ToolCallRequest): Promise<ToolCallOutcome> {
+  /**
+   * The call, in an `execute_tool <name>` span (GenAI conventions: the tool's
+   * name, the call's id) that says what governance decided and how it went;
+   * never the arguments or the result.
+   */
+  call(run: ToolCallRun, request: ToolCallRequest): Promise<ToolCallOutcome> {
+    return inSpan(
+      runtimeTracer,
+      `execute_tool ${request.toolName}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': request.toolName,
+          'gen_ai.tool.call.id': request.callId,
+          'gen_ai.agent.id': run.agentId,
+          'aos.tenant.id': run.tenantId,
+          'aos.task.id': run.taskId,
+          'aos.run.id': run.runId,
+        },
+      },
+      async (span) => {
+        const outcome = await this.governed(run, request);
+        const { decision, outcome: result } = outcome.recorded;
+        span.setAttributes({ 'aos.tool.decision': decision, 'aos.tool.outcome': result });
+        if (result === 'error') span.setAttribute('error.type', 'tool_error');
+        return outcome;
+      },
+    );
+  }
+
+  private async governed(run: ToolCallRun, request: ToolCallRequest): Promise<ToolCallOutcome> {
     if (run.recorder.callIdUsed(request.callId)) throw usedCallIdError(run.runId, request.callId);
     // The built-in tools win over a registered tool of the same name (see builtin-tools.ts).
     if (isBuiltinTool(request.toolName)) return this.deps.builtins.call(run, request, request.toolName);

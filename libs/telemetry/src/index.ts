@@ -1,0 +1,3 @@
+export * from './telemetry';
+export * from './trace-context';
+export * from './spans';
