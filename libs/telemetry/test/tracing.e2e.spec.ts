@@ -121,6 +121,27 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(created.metadata.traceparent).toBe(`00-${callerTrace}-${handler.spanId}-01`);
   });
 
+  it("a caller's mistake (NOT_FOUND) is the spans' error.type and status code, not an error status", async () => {
+    const callerTrace = hex(16);
+    const api = createAosClient({
+      address: t.gatewayAddr,
+      apiKey: t.apiKey,
+      metadata: { traceparent: `00-${callerTrace}-${hex(8)}-01` },
+    });
+    clients.push(api);
+    await expect(api.agents.getAgent({ id: rid() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const { gateway, handler } = await receiver.waitFor((spans) => {
+      const ofTrace = spans.filter((s) => s.traceId === callerTrace);
+      const gateway = ofTrace.find((s) => s.name === 'aos.v1.AgentService/GetAgent');
+      const handler = ofTrace.find((s) => s.name === 'aos.lifecycle.get' && s.kind === SERVER);
+      return gateway && handler ? { gateway, handler } : undefined;
+    });
+    expect(gateway.attributes).toMatchObject({ 'rpc.grpc.status_code': 5, 'error.type': 'NOT_FOUND' });
+    expect(gateway.statusCode).toBe(0);
+    expect(handler.attributes['error.type']).toBe('NOT_FOUND');
+    expect(handler.statusCode).toBe(0);
+  });
+
   it('a runtime task is one trace: invoke_agent, its chat calls with token counts, its execute_tool call', async () => {
     const api = t.client;
     const created = await api.agents.createAgent({
