@@ -93,7 +93,7 @@ describe('aos audit export', () => {
     expect(missing.stderr).toContain('--format');
     const help = await aos('audit', 'export', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('jsonl or csv');
+    expect(help.stdout).toContain('jsonl, csv or bundle');
     expect(help.stdout).toContain('position,time,type,stream,actor,request_id,data');
     expect(help.stdout).toContain('--out <file>');
   });

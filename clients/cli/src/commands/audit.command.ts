@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
-import type { Event, ExportEventsRequest, ListEventsRequest, Timestamp } from '@aos/contracts';
+import type {
+  Event,
+  ExportEventsRequest,
+  InclusionProof,
+  ListEventsRequest,
+  LogCheckpoint,
+  Timestamp,
+  VerifyLogResponse,
+} from '@aos/contracts';
 import type { PartialMessage } from '@aos/grpc-client';
-import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
+import { EXIT_FAILURE, UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { actorRef, eventStreamTable, renderEventTable } from '../output/event.view';
 import { choice, collect, parseIsoTime, parseNonNegativeInt, parsePositiveInt } from './option-parsers';
 import { looksLikeId, nameRefsOf } from './name-ref';
@@ -118,7 +126,7 @@ async function replayEvents(
 }
 
 interface ExportFlags extends FilterFlags {
-  format: 'JSONL' | 'CSV';
+  format: 'JSONL' | 'CSV' | 'BUNDLE';
   through?: number;
   out?: string;
 }
@@ -154,6 +162,9 @@ async function exportEvents(ctx: CliContext, flags: ExportFlags): Promise<void> 
         ctx.note(
           `exported ${chunk.eventCount} event(s), ${range}, read through position ${chunk.throughPosition}${flags.out ? ` to ${flags.out}` : ''}`,
         );
+        if (flags.format === 'BUNDLE') {
+          ctx.note(`verify it offline with the log's key: aos audit verify ${flags.out ?? '<file>'} --key @log.key`);
+        }
       }
     }
     if (!file) ctx.write(decoder.decode());
@@ -165,6 +176,149 @@ async function exportEvents(ctx: CliContext, flags: ExportFlags): Promise<void> 
     await file.close();
     await rename(partial!, target!);
   }
+}
+
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+/**
+ * `--key <key|@file>` of `aos audit verify`. The program's own --key (the API
+ * key) takes the flag wherever it stands, so the value arrives as that global
+ * option; this command calls no server, so it only ever means the log's key.
+ */
+async function trustedKeyOf(ctx: CliContext, value: string | undefined): Promise<string | undefined> {
+  if (value === undefined || !value.startsWith('@')) return value;
+  return (await ctx.readInput(value.slice(1))).trim();
+}
+
+/** `aos audit verify <bundle>`: the offline check of aos-audit-verify (verifyBundle), no server. */
+async function verifyBundleFile(ctx: CliContext, bundle: string, flags: { trustBundleKey?: boolean }): Promise<number> {
+  const trustedKey = await trustedKeyOf(ctx, ctx.options.key);
+  if (trustedKey === undefined && !flags.trustBundleKey) {
+    throw new UsageError("--key is required: the log's verifier key (aos audit key), or @file holding it");
+  }
+  const { BundleOptionsError, describeBundleVerification, verifyBundle } = await import('@aos/merkle-log');
+  const { createReadStream } = await import('node:fs');
+  const { stat } = await import('node:fs/promises');
+  const { createInterface } = await import('node:readline');
+  const path = await ctx.resolvePath(bundle);
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${bundle}: ${error.code ?? String(error)}`);
+  });
+  if (!info.isFile()) throw new UsageError(`${bundle} is not a file`);
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  try {
+    const result = await verifyBundle(lines, {
+      ...(trustedKey !== undefined && { trustedKey }),
+      trustBundleKey: flags.trustBundleKey === true,
+    });
+    if (ctx.json) ctx.writeJson(result);
+    else ctx.write(describeBundleVerification(result));
+    return result.ok ? 0 : EXIT_FAILURE;
+  } catch (error) {
+    if (error instanceof BundleOptionsError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** `aos audit key`: the verifier key alone on stdout (`aos audit key > log.key`), or the PEM. */
+async function logKey(ctx: CliContext, flags: { pem?: boolean }): Promise<void> {
+  const client = await ctx.connect();
+  const key = await client.audit.getLogKey({}, { signal: ctx.signal });
+  if (ctx.json) ctx.writeJson(key);
+  else {
+    ctx.write(flags.pem ? key.publicKeyPem : `${key.verifierKey}\n`);
+    ctx.note(
+      `log ${key.logName}, your tenant's origin ${key.origin}; keep this key apart from the log and its exports`,
+    );
+  }
+}
+
+function checkpointJson(checkpoint: LogCheckpoint) {
+  return { ...checkpoint, rootHash: base64(checkpoint.rootHash) };
+}
+
+/** `aos audit checkpoint`: the signed note on stdout (a file for --trusted-checkpoint), what it covers on stderr. */
+async function checkpoint(ctx: CliContext, flags: { create?: boolean; size?: number }): Promise<void> {
+  if (flags.create && flags.size !== undefined) {
+    throw new UsageError('--create signs the log as it is now: it takes no --size');
+  }
+  const client = await ctx.connect();
+  const reply = flags.create
+    ? await client.audit.createCheckpoint({}, { signal: ctx.signal })
+    : await client.audit.getCheckpoint({ treeSize: flags.size ?? 0 }, { signal: ctx.signal });
+  if (ctx.json) {
+    ctx.writeJson(checkpointJson(reply));
+    return;
+  }
+  ctx.write(reply.note);
+  ctx.note(
+    `${reply.origin}: tree size ${reply.treeSize}, root ${base64(reply.rootHash)}, last event at position ${reply.lastPosition}, recorded at position ${reply.position}`,
+  );
+}
+
+interface VerifyLogFlags {
+  after?: number;
+  until?: number;
+  trustedCheckpoint?: string;
+}
+
+function verifyLogText(reply: VerifyLogResponse): string {
+  const verified =
+    reply.verifiedTreeSize > 0
+      ? `verified through tree size ${reply.verifiedTreeSize} (position ${reply.verifiedPosition})`
+      : 'no checkpoint verified';
+  const counts = `${reply.eventsChecked} event(s) read, ${reply.checkpointsChecked} checkpoint(s) checked, ${verified}; ${reply.unverifiedEvents} event(s) after the newest checkpoint not yet covered`;
+  if (reply.ok) return `ok: ${counts}\n`;
+  return `NOT OK: first bad position ${reply.firstBadPosition}: ${reply.problem}\n${reply.reason}\n(${counts})\n`;
+}
+
+/** `aos audit verify-log`: the server recomputes the tenant's tree from the log; exit 1 when it does not hold. */
+async function verifyLog(ctx: CliContext, flags: VerifyLogFlags): Promise<number> {
+  const note = flags.trustedCheckpoint?.startsWith('@')
+    ? await ctx.readInput(flags.trustedCheckpoint.slice(1))
+    : (flags.trustedCheckpoint ?? '');
+  const client = await ctx.connect();
+  const reply = await client.audit.verifyLog(
+    { afterPosition: flags.after ?? 0, untilPosition: flags.until ?? 0, trustedCheckpoint: note },
+    { signal: ctx.signal },
+  );
+  if (ctx.json) ctx.writeJson({ ...reply, rootHash: base64(reply.rootHash) });
+  else ctx.write(verifyLogText(reply));
+  return reply.ok ? 0 : EXIT_FAILURE;
+}
+
+function proofJson(proof: InclusionProof) {
+  return {
+    ...proof,
+    leafHash: base64(proof.leafHash),
+    hashes: proof.hashes.map(base64),
+    rootHash: base64(proof.rootHash),
+  };
+}
+
+/** `aos audit proof`: the inclusion proof of one event, base64 hashes. */
+async function inclusionProof(ctx: CliContext, flags: { position: number; size?: number }): Promise<void> {
+  const client = await ctx.connect();
+  const proof = proofJson(
+    await client.audit.getInclusionProof(
+      { position: flags.position, treeSize: flags.size ?? 0 },
+      { signal: ctx.signal },
+    ),
+  );
+  if (ctx.json) {
+    ctx.writeJson(proof);
+    return;
+  }
+  ctx.write(
+    [
+      `leaf index ${proof.leafIndex} of a tree of ${proof.treeSize}`,
+      `leaf hash  ${proof.leafHash}`,
+      `root       ${proof.rootHash}`,
+      `proof      ${proof.hashes.length} hash(es), bottom-up:`,
+      ...proof.hashes.map((hash) => `  ${hash}`),
+      '',
+    ].join('\n') + (proof.checkpointNote ? `checkpoint:\n${proof.checkpointNote}` : ''),
+  );
 }
 
 export function registerAuditCommand(program: Command, runner: ActionRunner): void {
@@ -188,9 +342,9 @@ export function registerAuditCommand(program: Command, runner: ActionRunner): vo
   const exporter = audit
     .command('export')
     .description(
-      'write the events (filtered as list) to a file in log order: JSON Lines (one event per line in proto3 JSON) or RFC 4180 CSV (position,time,type,stream,actor,request_id,data); secrets redacted as in list; needs audit.replay',
+      'write the events (filtered as list) to a file in log order: JSON Lines (one event per line in proto3 JSON), RFC 4180 CSV (position,time,type,stream,actor,request_id,data), or a bundle (a signed checkpoint, each sealed event with its inclusion proof; check it with aos audit verify); secrets redacted as in list (sealed in a bundle); needs audit.replay',
     )
-    .requiredOption('--format <format>', 'jsonl or csv', choice(['JSONL', 'CSV'] as const));
+    .requiredOption('--format <format>', 'jsonl, csv or bundle', choice(['JSONL', 'CSV', 'BUNDLE'] as const));
   addFilterOptions(exporter)
     .option(
       '--through <position>',
@@ -199,4 +353,61 @@ export function registerAuditCommand(program: Command, runner: ActionRunner): vo
     )
     .option('--out <file>', 'write to this file (default: standard output)')
     .action(runner.wrap(exportEvents));
+
+  audit
+    .command('verify')
+    .description(
+      "check an audit bundle (aos audit export --format bundle) offline against the log's key: the signed checkpoint, every event's inclusion proof, no line changed, deleted, moved, inserted or cut off; calls no server (the same check as the standalone aos-audit-verify). Exit 0 verified, 1 not verified (prints the first bad line, index, position and why), 2 usage",
+    )
+    .argument('<bundle>', 'the bundle file (JSON Lines)')
+    .option(
+      '--key <verifier-key>',
+      "the log's verifier key (aos audit key), or @file holding it; here --key is the log's key, not an API key. Get it apart from the bundle",
+    )
+    .option(
+      '--trust-bundle-key',
+      "without --key, use the key in the bundle's header: shows only that the file is self-consistent",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ aos audit key > log.key\n  $ aos audit export --format bundle --out audit.bundle.jsonl\n  $ aos audit verify audit.bundle.jsonl --key @log.key\n',
+    )
+    .action(runner.wrap(verifyBundleFile));
+
+  audit
+    .command('key')
+    .description(
+      "print the log's verifier key (GetLogKey), the key every checkpoint is signed with, for aos audit verify --key; keep it apart from the log",
+    )
+    .option('--pem', 'print the public key as PEM instead')
+    .action(runner.wrap(logKey));
+
+  audit
+    .command('checkpoint')
+    .description(
+      "print your tenant's newest signed checkpoint (GetCheckpoint), or the one of --size, as its signed note; with --create sign one of the log as it is now (CreateCheckpoint, needs audit.replay). Keep a note to pass to verify-log --trusted-checkpoint",
+    )
+    .option('--create', 'sign a checkpoint of the whole log now')
+    .option('--size <n>', 'the checkpoint of this tree size (default: the newest)', parsePositiveInt)
+    .action(runner.wrap(checkpoint));
+
+  audit
+    .command('verify-log')
+    .description(
+      "have the server recompute your tenant's Merkle tree from the log and check every signed checkpoint on the way (VerifyLog, needs audit.replay); prints ok or the first bad position and why. Exit 1 when the log does not hold",
+    )
+    .option('--after <position>', 'only check checkpoints covering events after this position', parseNonNegativeInt)
+    .option('--until <position>', 'read up to this position (default: the log head)', parseNonNegativeInt)
+    .option(
+      '--trusted-checkpoint <note>',
+      'a checkpoint note you kept (@file, e.g. from aos audit checkpoint > cp.note): the log must hold exactly that tree',
+    )
+    .action(runner.wrap(verifyLog));
+
+  audit
+    .command('proof')
+    .description('print the inclusion proof (RFC 9162) of the event at a log position (GetInclusionProof)')
+    .requiredOption('--position <position>', "the event's log position", parsePositiveInt)
+    .option('--size <n>', 'in the tree of this size (default: the newest checkpoint)', parsePositiveInt)
+    .action(runner.wrap(inclusionProof));
 }
