@@ -55,6 +55,19 @@ describe('verifyBundle: a bundle written with the writer helpers', () => {
     console.log(`verifyBundle: ${COUNT} events in ${ms.toFixed(0)} ms (${((ms * 1000) / COUNT).toFixed(1)} µs/event)`);
   });
 
+  it('reads its input as a stream: it stops at the first bad line without reading the rest', async () => {
+    let pulled = 0;
+    async function* lines(): AsyncGenerator<string> {
+      for (const [i, line] of good.lines.entries()) {
+        pulled += 1;
+        yield i === lineOf(9) - 1 ? line.replace('"data":{"', '"data":{"x') : line;
+      }
+    }
+    const result = await verifyBundle(lines(), { trustedKey: keys.key });
+    expect(result.firstBad).toMatchObject({ line: lineOf(9), index: 9, position: positionOf(9) });
+    expect(pulled).toBe(lineOf(9));
+  });
+
   it('writes the documented lines: header, one line per event, trailer', () => {
     const header = JSON.parse(good.lines[0]);
     expect(Object.keys(header)).toEqual([
