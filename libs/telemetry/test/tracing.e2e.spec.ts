@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, Task } from '@aos/contracts';
 import { createEventStore, type EventStore } from '@aos/event-store';
@@ -140,6 +142,44 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(gateway.statusCode).toBe(0);
     expect(handler.attributes['error.type']).toBe('NOT_FOUND');
     expect(handler.statusCode).toBe(0);
+  });
+
+  it("an MCP tools/call continues the caller's traceparent header into the service and its append", async () => {
+    const callerTrace = hex(16);
+    const callerSpan = hex(8);
+    const client = new Client({ name: 'tracing-e2e', version: '0.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(t.mcpUrl!), {
+      requestInit: {
+        headers: { authorization: `Bearer ${t.apiKey}`, traceparent: `00-${callerTrace}-${callerSpan}-01` },
+      },
+    });
+    await client.connect(transport);
+    try {
+      const put = await client.callTool({
+        name: 'context_put',
+        arguments: { scope: `team/traced-${rid().slice(0, 8)}`, key: 'plan', value: { step: 1 } },
+      });
+      expect(put.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+    const { tool, handler, append } = await receiver.waitFor((spans) => {
+      const ofTrace = spans.filter((s) => s.traceId === callerTrace);
+      const tool = ofTrace.find((s) => s.name === 'tools/call context_put');
+      const handler = ofTrace.find((s) => s.name === 'aos.resources.put-context' && s.kind === SERVER);
+      const append = ofTrace.find((s) => s.name === 'append ctx');
+      return tool && handler && append ? { tool, handler, append } : undefined;
+    });
+    expect(tool.service).toBe('aos-gateway');
+    expect(tool.kind).toBe(SERVER);
+    expect(tool.parentSpanId).toBe(callerSpan);
+    expect(tool.attributes).toMatchObject({
+      'mcp.method.name': 'tools/call',
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'context_put',
+    });
+    expect(handler.service).toBe('aos-backends');
+    expect(append.attributes['aos.stream.category']).toBe('ctx');
   });
 
   it('a runtime task is one trace: invoke_agent, its chat calls with token counts, its execute_tool call', async () => {

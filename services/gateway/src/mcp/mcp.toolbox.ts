@@ -9,6 +9,7 @@ import {
   type CallToolResult,
   type ListToolsResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import { inSpan, readTraceContext, SpanKind, tracerOf } from '@aos/telemetry';
 import type { CallContext } from '../call-context.resolver';
 import { toGrpcError } from '../grpc-error.mapper';
 import { builtInTools, type BuiltInToolDeps, type McpTool } from './built-in.tools';
@@ -45,7 +46,39 @@ export class McpToolbox {
     }
   }
 
+  /**
+   * One tools/call, in a SERVER span `tools/call <name>` (the MCP and GenAI
+   * conventions' names) continuing the caller's `traceparent` header, like a
+   * gRPC call's span: the NATS requests it makes join that trace. A tool's
+   * error answer is error.type `tool_error`; arguments and results stay off it.
+   */
   call(call: CallContext, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    const { ctx } = call;
+    return inSpan(
+      tracerOf('@aos/gateway'),
+      `tools/call ${name}`,
+      {
+        kind: SpanKind.SERVER,
+        parent: readTraceContext(ctx, (c, key) => (key === 'traceparent' ? c.traceparent : undefined)),
+        attributes: {
+          'mcp.method.name': 'tools/call',
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': name,
+          'aos.tenant.id': ctx.tenantId,
+          'aos.principal': call.caller.identity.subject,
+          'aos.actor.kind': ctx.actor.kind,
+          'aos.actor.id': ctx.actor.id,
+        },
+      },
+      async (span) => {
+        const result = await this.dispatch(call, name, args);
+        if (result.isError) span.setAttribute('error.type', 'tool_error');
+        return result;
+      },
+    );
+  }
+
+  private dispatch(call: CallContext, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
     const builtIn = this.builtIns.get(name);
     if (builtIn) return builtIn.call(call, args);
     if (name.startsWith(REGISTERED_TOOL_PREFIX) && name.length > REGISTERED_TOOL_PREFIX.length) {
