@@ -49,6 +49,20 @@ export const ConfigSchema = z.object({
    * AOS_METRICS_ADDR is set. Unset: no metrics server.
    */
   AOS_METRICS_PORT_BASE: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * The Ed25519 key (PKCS#8 PEM) that signs the audit log's checkpoints. Unset:
+   * `<AOS_DATA_DIR>/audit-signing-key.pem`, generated on first start (mode
+   * 0600). Every audit replica must use the same key: on several machines,
+   * mount one key file (a Kubernetes Secret) and point this at it.
+   */
+  AOS_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The audit log's name: each tenant's checkpoint origin is `<name>/tenants/<tenant id>`, and the key's name. */
+  AOS_AUDIT_LOG_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, 'expected 1-100 of [A-Za-z0-9._/-], e.g. agentos.example.com')
+    .default('agentos'),
+  /** How often the audit service signs a checkpoint of each tenant that has new events (ms); 0: only on demand. */
+  AOS_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   /** One NATS URL, or a comma-separated list of a cluster's servers (clients try them all). */
   AOS_NATS_URL: z
     .string()

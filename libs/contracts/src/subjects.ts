@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type {
   Agent,
+  AgentStats,
   AgentTransitionRequest,
   CreateAgentRequest,
   GetAgentRequest,
+  GetAgentStatsRequest,
   ListAgentsRequest,
   ListAgentsResponse,
   ListAgentVersionsRequest,
@@ -173,6 +175,21 @@ function method<Request, Response>(name: string): Subject<WireMessage<Request>, 
   return subject<WireMessage<Request>, Response>(name, message<Request>());
 }
 
+export const RecordSessionBodySchema = z.object({
+  agentId: z.string(),
+  sessionId: z.string(),
+  event: z.enum(['attached', 'ended']),
+  /** The attached session's max_concurrent_tasks (0 for `ended`). */
+  maxConcurrentTasks: z.number().int().nonnegative(),
+  /** Why the session ended ('' for `attached`). */
+  reason: z.string(),
+});
+export type RecordSessionBody = z.infer<typeof RecordSessionBodySchema>;
+/** The log position the record reached (a retried record answers the first one's). */
+export interface RecordSessionReply {
+  position: number;
+}
+
 export const LifecycleSubjects = {
   create: method<CreateAgentRequest, Agent>('aos.lifecycle.create'),
   get: method<GetAgentRequest, Agent>('aos.lifecycle.get'),
@@ -184,6 +201,16 @@ export const LifecycleSubjects = {
   retire: method<AgentTransitionRequest, Agent>('aos.lifecycle.retire'),
   listVersions: method<ListAgentVersionsRequest, ListAgentVersionsResponse>('aos.lifecycle.list-versions'),
   rollback: method<RollbackAgentRequest, Agent>('aos.lifecycle.rollback'),
+  getStats: method<GetAgentStatsRequest, AgentStats>('aos.lifecycle.get-stats'),
+  /**
+   * Internal (runtime → lifecycle): an external agent's session attached or
+   * ended; recorded on the agent's stream (AgentSessionAttached /
+   * AgentSessionEnded), once per session and event however often it is sent.
+   */
+  recordSession: subject<RecordSessionBody, RecordSessionReply>(
+    'aos.lifecycle.record-session',
+    RecordSessionBodySchema,
+  ),
 } as const;
 
 /** The commands service (CommandService): plain language to plans, and their execution. */
@@ -232,14 +259,36 @@ const ExportPageBodySchema = z.object({
   first: z.boolean().optional(),
 });
 
+/**
+ * A reply as JSON carries it over NATS: its `bytes` fields (Uint8Array) as
+ * base64 strings; the gateway turns them back into bytes (base64Fields).
+ */
+export type Base64Bytes<T> = {
+  [K in keyof T]: T[K] extends Uint8Array ? string : T[K] extends Uint8Array[] ? string[] : T[K];
+};
+
+/** A reply's base64 `bytes` fields (those named) as bytes again, for the gRPC answer. */
+export function base64Fields<T>(reply: Base64Bytes<T>, fields: readonly (keyof T)[]): T {
+  const out: Record<string, unknown> = { ...(reply as Record<string, unknown>) };
+  for (const field of fields) {
+    const value = out[field as string];
+    out[field as string] = Array.isArray(value)
+      ? value.map((v) => Buffer.from(String(v), 'base64'))
+      : Buffer.from(typeof value === 'string' ? value : '', 'base64');
+  }
+  return out as T;
+}
+
 export const AuditSubjects = {
   list: method<Partial<ListEventsRequest>, ListEventsResponse>('aos.audit.list'),
   getLogKey: method<GetLogKeyRequest, LogKey>('aos.audit.get-log-key'),
-  getCheckpoint: method<GetCheckpointRequest, LogCheckpoint>('aos.audit.get-checkpoint'),
-  createCheckpoint: method<CreateCheckpointRequest, LogCheckpoint>('aos.audit.create-checkpoint'),
-  verifyLog: method<VerifyLogRequest, VerifyLogResponse>('aos.audit.verify-log'),
-  getInclusionProof: method<GetInclusionProofRequest, InclusionProof>('aos.audit.get-inclusion-proof'),
-  getConsistencyProof: method<GetConsistencyProofRequest, ConsistencyProof>('aos.audit.get-consistency-proof'),
+  getCheckpoint: method<GetCheckpointRequest, Base64Bytes<LogCheckpoint>>('aos.audit.get-checkpoint'),
+  createCheckpoint: method<CreateCheckpointRequest, Base64Bytes<LogCheckpoint>>('aos.audit.create-checkpoint'),
+  verifyLog: method<VerifyLogRequest, Base64Bytes<VerifyLogResponse>>('aos.audit.verify-log'),
+  getInclusionProof: method<GetInclusionProofRequest, Base64Bytes<InclusionProof>>('aos.audit.get-inclusion-proof'),
+  getConsistencyProof: method<GetConsistencyProofRequest, Base64Bytes<ConsistencyProof>>(
+    'aos.audit.get-consistency-proof',
+  ),
   /** Internal (gateway → audit): one page of an ExportEvents file. */
   exportPage: subject<Partial<ExportPageRequest>, ExportPageReply>(
     'aos.audit.export-page',

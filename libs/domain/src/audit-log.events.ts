@@ -20,6 +20,12 @@ export interface CheckpointSignedData {
   fromSize: number;
   /** The base64 leaf hashes fromSize .. treeSize - 1, so that a verifier can name the first changed event. */
   leaves: string[];
+  /**
+   * The log positions of those leaves' events, in order; their digest is the
+   * note's signed `positions` line, so a verifier can say where a missing
+   * event was.
+   */
+  positions: number[];
 }
 
 export interface CheckpointSigned {

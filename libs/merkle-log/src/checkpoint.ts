@@ -10,6 +10,12 @@ export interface Checkpoint {
   size: number;
   rootHash: Buffer;
   time: string;
+  /**
+   * Optional extension line `positions sha256:<hex>`: the digest of the log
+   * positions of the leaves this checkpoint added (its signer's record of
+   * where each leaf sits in the log), signed with the rest.
+   */
+  positions?: string;
 }
 
 /** A note or key that does not parse or verify; the message says which part and why. */
@@ -21,12 +27,15 @@ export class CheckpointError extends Error {
 const ED25519_TYPE = 0x01;
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const TIME_PREFIX = 'time ';
+const POSITIONS_PREFIX = 'positions ';
+const POSITIONS_VALUE = /^sha256:[0-9a-f]{64}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /**
  * The checkpoint's note text (C2SP tlog-checkpoint): origin, decimal size,
- * base64 root, then one extension line `time <ISO-8601>`; every line ends in a
- * newline. The time is an extension line so that it is signed with the rest.
+ * base64 root, then the extension line `time <ISO-8601>` and, when given,
+ * `positions sha256:<hex>`; every line ends in a newline. The extensions are
+ * lines of the note so that they are signed with the rest.
  */
 export function checkpointText(checkpoint: Checkpoint): string {
   checkName('origin', checkpoint.origin);
@@ -36,18 +45,29 @@ export function checkpointText(checkpoint: Checkpoint): string {
     throw new CheckpointError(`rootHash must be ${HASH_SIZE} bytes, got ${checkpoint.rootHash.length}`);
   }
   if (!ISO_UTC.test(checkpoint.time)) throw new CheckpointError(`time must be ISO-8601 UTC, got ${checkpoint.time}`);
-  return `${checkpoint.origin}\n${checkpoint.size}\n${checkpoint.rootHash.toString('base64')}\n${TIME_PREFIX}${checkpoint.time}\n`;
+  if (checkpoint.positions !== undefined && !POSITIONS_VALUE.test(checkpoint.positions)) {
+    throw new CheckpointError(`positions must be sha256:<64 hex digits>, got ${checkpoint.positions}`);
+  }
+  const positions = checkpoint.positions === undefined ? '' : `${POSITIONS_PREFIX}${checkpoint.positions}\n`;
+  return `${checkpoint.origin}\n${checkpoint.size}\n${checkpoint.rootHash.toString('base64')}\n${TIME_PREFIX}${checkpoint.time}\n${positions}`;
 }
 
 /** Parses note text written by checkpointText, strictly. */
 export function parseCheckpointText(text: string): Checkpoint {
   const lines = text.split('\n');
-  if (lines.length !== 5 || lines[4] !== '') {
+  if ((lines.length !== 5 && lines.length !== 6) || lines.at(-1) !== '') {
     throw new CheckpointError(
-      'checkpoint text must be four lines (origin, size, root hash, time), each ending in a newline',
+      'checkpoint text must be four lines (origin, size, root hash, time) and an optional positions line, each ending in a newline',
     );
   }
   const [origin, sizeLine, rootLine, timeLine] = lines;
+  let positions: string | undefined;
+  if (lines.length === 6) {
+    positions = lines[4].startsWith(POSITIONS_PREFIX) ? lines[4].slice(POSITIONS_PREFIX.length) : '';
+    if (!POSITIONS_VALUE.test(positions)) {
+      throw new CheckpointError(`positions line must be "positions sha256:<hex>", got ${JSON.stringify(lines[4])}`);
+    }
+  }
   checkName('origin', origin);
   if (!/^(0|[1-9]\d*)$/.test(sizeLine) || !isCount(Number(sizeLine))) {
     throw new CheckpointError(
@@ -60,7 +80,14 @@ export function parseCheckpointText(text: string): Checkpoint {
   const time = timeLine.startsWith(TIME_PREFIX) ? timeLine.slice(TIME_PREFIX.length) : '';
   if (!ISO_UTC.test(time))
     throw new CheckpointError(`time line must be "time <ISO-8601 UTC>", got ${JSON.stringify(timeLine)}`);
-  return { origin, size: Number(sizeLine), rootHash, time };
+  return positions === undefined
+    ? { origin, size: Number(sizeLine), rootHash, time }
+    : { origin, size: Number(sizeLine), rootHash, time, positions };
+}
+
+/** The `positions` extension's value for a list of log positions: sha256 of their JSON array, e.g. "[3,4,9]". */
+export function positionsDigest(positions: readonly number[]): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(positions), 'utf8').digest('hex')}`;
 }
 
 /** An Ed25519 key that signs notes under a key name (by convention the log's origin). */

@@ -37,6 +37,14 @@ export class Frontier {
     this.count += 1;
   }
 
+  /** An independent copy: appending to it leaves this frontier as it is. */
+  clone(): Frontier {
+    const copy = new Frontier();
+    copy.nodes.push(...this.nodes);
+    copy.count = this.count;
+    return copy;
+  }
+
   /** RFC 9162 MTH of the leaves appended so far: the complete subtrees folded right to left. */
   root(): Buffer {
     let root: Buffer | undefined;

@@ -12,6 +12,7 @@ export {
   openCheckpoint,
   parseCheckpointText,
   parseVerifierKey,
+  positionsDigest,
   signCheckpoint,
   verifierKey,
 } from './checkpoint';

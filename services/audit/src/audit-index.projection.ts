@@ -13,6 +13,7 @@ import { TimeoutError, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { validatePosition, validateText } from '@aos/request-fields';
 import { exportFormatOf, exportHeader, exportLine } from './audit-export';
+import { TenantLog } from './tenant-log';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -36,10 +37,11 @@ export const MAX_EXPORT_PAGE_SCAN = 50_000;
 /** Estimated JSON size of an event's envelope without its data. */
 const ENVELOPE_BYTES = 600;
 
-/** The events of one tenant, in log order, and the same events grouped by stream. */
+/** The events of one tenant, in log order, the same events grouped by stream, and their Merkle tree. */
 interface TenantIndex {
   all: RecordedEvent[];
   byStream: Map<string, RecordedEvent[]>;
+  log: TenantLog;
 }
 
 /**
@@ -72,14 +74,37 @@ export class AuditIndexProjection {
     const tenantId = e.metadata.tenantId;
     let tenant = this.tenants.get(tenantId);
     if (!tenant) {
-      tenant = { all: [], byStream: new Map() };
+      const all: RecordedEvent[] = [];
+      tenant = { all, byStream: new Map(), log: new TenantLog(all) };
       this.tenants.set(tenantId, tenant);
     }
     this.position = e.position;
+    tenant.log.keepLeafOf(recorded, e);
     tenant.all.push(e);
+    tenant.log.applied(e);
     const stream = tenant.byStream.get(e.stream);
     if (stream) stream.push(e);
     else tenant.byStream.set(e.stream, [e]);
+  }
+
+  /** The tenant's events as a Merkle tree with its checkpoints; undefined before its first event. */
+  tenantLog(tenantId: string): TenantLog | undefined {
+    return this.tenants.get(tenantId)?.log;
+  }
+
+  tenantIds(): Iterable<string> {
+    return this.tenants.keys();
+  }
+
+  /** Position of the newest event indexed. */
+  get headPosition(): number {
+    return this.position;
+  }
+
+  /** Waits (up to 5 s) until the index has applied `position`. */
+  reach(position: number): Promise<void> {
+    if (!this.isFollowing()) throw new UnavailableError('the audit index has stopped following the log');
+    return this.waitFor(position);
   }
 
   async list(ctx: RequestContext, request: Partial<ListEventsRequest>): Promise<ListEventsResponse> {

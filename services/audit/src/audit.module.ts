@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditController } from './audit.controller';
 import { AuditIndexProjection } from './audit-index.projection';
+import { LogIntegrity } from './log-integrity';
 
 /**
  * The audit service's root module. The index is built (and caught up) before
@@ -8,11 +9,14 @@ import { AuditIndexProjection } from './audit-index.projection';
  */
 @Module({})
 export class AuditModule {
-  static register(index: AuditIndexProjection): DynamicModule {
+  static register(index: AuditIndexProjection, integrity: LogIntegrity): DynamicModule {
     return {
       module: AuditModule,
       controllers: [AuditController],
-      providers: [{ provide: AuditIndexProjection, useValue: index }],
+      providers: [
+        { provide: AuditIndexProjection, useValue: index },
+        { provide: LogIntegrity, useValue: integrity },
+      ],
     };
   }
 }

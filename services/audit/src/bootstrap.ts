@@ -3,6 +3,9 @@ import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { AuditIndexProjection } from './audit-index.projection';
 import { AuditModule } from './audit.module';
+import { CheckpointWriter } from './checkpoint-writer';
+import { loadLogKey } from './log-key';
+import { LogIntegrity } from './log-integrity';
 
 export type AuditHandle = RunningService;
 
@@ -17,10 +20,22 @@ export function startAudit(config: AosConfig, options: StartServiceOptions = {})
       name: 'audit',
       queue: QueueGroups.audit,
       async build(host) {
+        const key = await loadLogKey(config);
         const index = new AuditIndexProjection(host.follower, host.isFollowing);
         host.follow('log', {}, (e) => index.apply(e));
         await host.caughtUp(() => 'the audit index');
-        return { module: AuditModule.register(index) };
+        const source = {
+          tenantLog: (tenantId: string) => index.tenantLog(tenantId),
+          tenantIds: () => index.tenantIds(),
+          catchUpToHead: async () => index.reach(await host.store.headPosition()),
+        };
+        const writer = new CheckpointWriter(host, source, key, (err) =>
+          host.logger.warn(`audit: a checkpoint was not signed: ${String(err)}`),
+        );
+        writer.start(config.AOS_AUDIT_CHECKPOINT_INTERVAL_MS);
+        host.onClose(() => writer.stop());
+        const integrity = new LogIntegrity(index, host.store, key, writer);
+        return { module: AuditModule.register(index, integrity) };
       },
     },
     options,

@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import {
   AuditServiceControllerMethods,
   AuditSubjects,
+  base64Fields,
   type AuditServiceController,
   type ConsistencyProof,
   type CreateCheckpointRequest,
@@ -28,6 +29,9 @@ import { CallContextResolver } from './call-context.resolver';
 import { ServiceForwarder } from './service-forwarder';
 import { EventReplayStream } from './event-replay.stream';
 import { AuditExportStream } from './audit-export.stream';
+
+/** VerifyLog reads and hashes the tenant's whole log: a million events take tens of seconds. */
+export const VERIFY_LOG_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * aos.v1.AuditService: ListEvents goes to the audit service; ReplayEvents
@@ -74,29 +78,34 @@ export class AuditController implements AuditServiceController {
   }
 
   @RequiresPermission('audit.list')
-  getCheckpoint(request: GetCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
-    return this.services.forward(AuditSubjects.getCheckpoint, request, metadata);
+  async getCheckpoint(request: GetCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
+    const reply = await this.services.forward(AuditSubjects.getCheckpoint, request, metadata);
+    return base64Fields<LogCheckpoint>(reply, ['rootHash']);
   }
 
   // Signing a checkpoint appends an event: the auditor's permission, not a reader's.
   @RequiresPermission('audit.replay')
-  createCheckpoint(request: CreateCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
-    return this.services.forward(AuditSubjects.createCheckpoint, request, metadata);
+  async createCheckpoint(request: CreateCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
+    const reply = await this.services.forward(AuditSubjects.createCheckpoint, request, metadata);
+    return base64Fields<LogCheckpoint>(reply, ['rootHash']);
   }
 
   // Reads the tenant's whole log: the same permission as a replay.
   @RequiresPermission('audit.replay')
-  verifyLog(request: VerifyLogRequest, metadata?: Metadata): Promise<VerifyLogResponse> {
-    return this.services.forward(AuditSubjects.verifyLog, request, metadata);
+  async verifyLog(request: VerifyLogRequest, metadata?: Metadata): Promise<VerifyLogResponse> {
+    const reply = await this.services.forward(AuditSubjects.verifyLog, request, metadata, VERIFY_LOG_TIMEOUT_MS);
+    return base64Fields<VerifyLogResponse>(reply, ['rootHash']);
   }
 
   @RequiresPermission('audit.list')
-  getInclusionProof(request: GetInclusionProofRequest, metadata?: Metadata): Promise<InclusionProof> {
-    return this.services.forward(AuditSubjects.getInclusionProof, request, metadata);
+  async getInclusionProof(request: GetInclusionProofRequest, metadata?: Metadata): Promise<InclusionProof> {
+    const reply = await this.services.forward(AuditSubjects.getInclusionProof, request, metadata);
+    return base64Fields<InclusionProof>(reply, ['leafHash', 'hashes', 'rootHash']);
   }
 
   @RequiresPermission('audit.list')
-  getConsistencyProof(request: GetConsistencyProofRequest, metadata?: Metadata): Promise<ConsistencyProof> {
-    return this.services.forward(AuditSubjects.getConsistencyProof, request, metadata);
+  async getConsistencyProof(request: GetConsistencyProofRequest, metadata?: Metadata): Promise<ConsistencyProof> {
+    const reply = await this.services.forward(AuditSubjects.getConsistencyProof, request, metadata);
+    return base64Fields<ConsistencyProof>(reply, ['hashes', 'firstRootHash', 'secondRootHash']);
   }
 }

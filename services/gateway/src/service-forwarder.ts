@@ -20,7 +20,8 @@ export class ServiceForwarder {
     subject: Subject<TBody, TReply>,
     body: TBody,
     metadata: Metadata | undefined,
+    timeoutMs?: number,
   ): Promise<TReply> {
-    return this.services.request(subject, this.calls.of(metadata).ctx, body);
+    return this.services.request(subject, this.calls.of(metadata).ctx, body, timeoutMs);
   }
 }
