@@ -230,8 +230,14 @@ export interface ExportPageRequest {
   request: Partial<ExportEventsRequest>;
   after: number;
   until: number;
-  /** Start the file (the CSV header line). */
+  /** Start the file (the CSV header line, a bundle's header). */
   first: boolean;
+  /** A bundle's tree size, as the first page fixed it (0 on the first page). */
+  treeSize?: number;
+  /** A bundle's totals over the pages before this one, for its trailer. */
+  count?: number;
+  firstPosition?: number;
+  lastPosition?: number;
 }
 
 export interface ExportPageReply {
@@ -246,6 +252,8 @@ export interface ExportPageReply {
   /** The export's last position (the request's `until`, or the index head when that was 0). */
   until: number;
   done: boolean;
+  /** A bundle's tree size (the checkpoint its proofs are for); 0 for other formats. */
+  treeSize: number;
 }
 
 /**
@@ -257,6 +265,10 @@ const ExportPageBodySchema = z.object({
   after: z.number().optional(),
   until: z.number().optional(),
   first: z.boolean().optional(),
+  treeSize: z.number().optional(),
+  count: z.number().optional(),
+  firstPosition: z.number().optional(),
+  lastPosition: z.number().optional(),
 });
 
 /**

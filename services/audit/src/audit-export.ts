@@ -1,8 +1,9 @@
-import { ExportFormat, fromTimestamp, type Event } from '@aos/contracts';
+import { ExportFormat, fromTimestamp, toProtoEvent, type Event } from '@aos/contracts';
+import type { RecordedEvent } from '@aos/event-store';
 import { InvalidArgumentError } from '@aos/errors';
 
 /** The two file formats of AuditService.ExportEvents (audit.proto documents both). */
-export type ExportFileFormat = 'jsonl' | 'csv';
+export type ExportFileFormat = 'jsonl' | 'csv' | 'bundle';
 
 export const CSV_COLUMNS = ['position', 'time', 'type', 'stream', 'actor', 'request_id', 'data'] as const;
 
@@ -10,7 +11,8 @@ export const CSV_COLUMNS = ['position', 'time', 'type', 'stream', 'actor', 'requ
 export function exportFormatOf(value: unknown): ExportFileFormat {
   if (value === ExportFormat.EXPORT_FORMAT_JSONL || value === 1) return 'jsonl';
   if (value === ExportFormat.EXPORT_FORMAT_CSV || value === 2) return 'csv';
-  throw new InvalidArgumentError('format', 'must be EXPORT_FORMAT_JSONL or EXPORT_FORMAT_CSV');
+  if (value === ExportFormat.EXPORT_FORMAT_BUNDLE || value === 3) return 'bundle';
+  throw new InvalidArgumentError('format', 'must be EXPORT_FORMAT_JSONL, EXPORT_FORMAT_CSV or EXPORT_FORMAT_BUNDLE');
 }
 
 function rfc3339(event: Event): string {
@@ -64,10 +66,31 @@ export function csvRow(event: Event): string {
   ]);
 }
 
-export function exportLine(format: ExportFileFormat, event: Event): string {
+export function exportLine(format: 'jsonl' | 'csv', event: Event): string {
   return format === 'jsonl' ? jsonlLine(event) : csvRow(event);
 }
 
-export function exportHeader(format: ExportFileFormat): string {
+export function exportHeader(format: 'jsonl' | 'csv'): string {
   return format === 'csv' ? csvRecord(CSV_COLUMNS) : '';
+}
+
+/** How a file's lines are written: a text format's, or a bundle's (LogIntegrity), which needs the tenant's tree. */
+export interface ExportWriter {
+  /** The first page: the file's start, and where the export ends (a bundle ends at its checkpoint). */
+  begin(until: number): Promise<{ header: string; until: number; treeSize: number }>;
+  /** A later page: the tree the first page fixed is at hand. */
+  resume(treeSize: number): Promise<void>;
+  line(event: RecordedEvent): string;
+  /** After the last event (the totals over the whole file). */
+  end(totals: { count: number; firstPosition: number; lastPosition: number }): string;
+}
+
+/** The writer of a JSONL or CSV export. */
+export function textWriter(format: 'jsonl' | 'csv'): ExportWriter {
+  return {
+    begin: async (until) => ({ header: exportHeader(format), until, treeSize: 0 }),
+    resume: async () => undefined,
+    line: (event) => exportLine(format, toProtoEvent(event)),
+    end: () => '',
+  };
 }

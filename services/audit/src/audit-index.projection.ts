@@ -12,7 +12,7 @@ import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@
 import { TimeoutError, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { validatePosition, validateText } from '@aos/request-fields';
-import { exportFormatOf, exportHeader, exportLine } from './audit-export';
+import { exportFormatOf, textWriter, type ExportWriter } from './audit-export';
 import { TenantLog } from './tenant-log';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -149,10 +149,17 @@ export class AuditIndexProjection {
    * as JSONL lines or CSV records; one page at a time, so an export never
    * holds more than a page.
    */
-  async exportPage(ctx: RequestContext, body: Partial<ExportPageRequest>): Promise<ExportPageReply> {
+  async exportPage(
+    ctx: RequestContext,
+    body: Partial<ExportPageRequest>,
+    bundleWriter?: (ctx: RequestContext, request: Partial<ExportPageRequest['request']>) => ExportWriter,
+  ): Promise<ExportPageReply> {
     if (!this.isFollowing()) throw new UnavailableError('the audit index has stopped following the log');
     const request = body.request ?? {};
     const format = exportFormatOf(request.format);
+    if (format === 'bundle' && !bundleWriter) throw new UnavailableError('this audit service writes no bundles');
+    const writer =
+      format === 'bundle' ? (bundleWriter as NonNullable<typeof bundleWriter>)(ctx, request) : textWriter(format);
     const query = parseQuery({
       stream: request.stream,
       eventTypes: request.eventTypes,
@@ -169,13 +176,19 @@ export class AuditIndexProjection {
     // now if that is older. A later page may be answered by another replica of
     // this service, which first catches up to there, so no event is skipped.
     let until = validatePosition('until', body.until);
-    if (until > 0) await this.waitFor(until);
-    else until = requestedUntil > 0 ? Math.min(requestedUntil, this.position) : this.position;
+    let treeSize = validatePosition('treeSize', body.treeSize);
+    let text = '';
+    if (until > 0) {
+      await this.waitFor(until);
+      await writer.resume(treeSize);
+    } else {
+      until = requestedUntil > 0 ? Math.min(requestedUntil, this.position) : this.position;
+    }
+    if (body.first) ({ header: text, until, treeSize } = await writer.begin(until));
     const after = Math.max(query.after, validatePosition('after', body.after));
 
     const tenant = this.tenants.get(ctx.tenantId);
     const events = (query.stream ? tenant?.byStream.get(query.stream) : tenant?.all) ?? [];
-    let text = body.first ? exportHeader(format) : '';
     let textBytes = Buffer.byteLength(text);
     let count = 0;
     let firstPosition = 0;
@@ -192,14 +205,22 @@ export class AuditIndexProjection {
       }
       next = e.position;
       if (!matches(e, query)) continue;
-      const line = exportLine(format, toProtoEvent(e));
+      const line = writer.line(e);
       text += line;
       textBytes += Buffer.byteLength(line);
       count++;
       if (!firstPosition) firstPosition = e.position;
       lastPosition = e.position;
     }
-    return { text, events: count, firstPosition, lastPosition, next, until, done };
+    if (done) {
+      const before = validatePosition('count', body.count);
+      text += writer.end({
+        count: before + count,
+        firstPosition: validatePosition('firstPosition', body.firstPosition) || firstPosition,
+        lastPosition: lastPosition || validatePosition('lastPosition', body.lastPosition),
+      });
+    }
+    return { text, events: count, firstPosition, lastPosition, next, until, done, treeSize };
   }
 
   private async waitFor(position: number): Promise<void> {

@@ -36,7 +36,9 @@ export class AuditController {
 
   @Receives(AuditSubjects.exportPage)
   exportPage(@Payload() request: ServiceRequest<Partial<ExportPageRequest>>): Promise<ExportPageReply> {
-    return this.index.exportPage(request.ctx, request.body ?? {});
+    return this.index.exportPage(request.ctx, request.body ?? {}, (ctx, body) =>
+      this.integrity.bundleWriter(ctx, body),
+    );
   }
 
   @Receives(AuditSubjects.getLogKey)

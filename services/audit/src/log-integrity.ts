@@ -11,14 +11,18 @@ import {
   type VerifyLogRequest,
   type VerifyLogResponse,
   VerifyProblem,
+  fromTimestamp,
   toTimestamp,
+  type ExportEventsRequest,
 } from '@aos/contracts';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@aos/errors';
 import { MalformedEventError, type EventStore } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { validatePosition } from '@aos/request-fields';
+import { bundleEventLine, bundleHeaderLine, bundleTrailerLine } from '@aos/merkle-log';
 import { firstAfter, type AuditIndexProjection } from './audit-index.projection';
 import type { CheckpointWriter } from './checkpoint-writer';
+import type { ExportWriter } from './audit-export';
 import { originOf, type LogKey } from './log-key';
 import { verifyLog } from './log-verifier';
 import type { CheckpointRecord, TenantLog } from './tenant-log';
@@ -132,6 +136,62 @@ export class LogIntegrity {
     return { ...outcome, problem: VerifyProblem[outcome.problem], rootHash: outcome.rootHash.toString('base64') };
   }
 
+  /**
+   * The writer of an EXPORT_FORMAT_BUNDLE file (audit.proto): the first page
+   * signs a checkpoint when the newest does not cover the tenant's log, and
+   * the file ends at the checkpoint's last event; every event line carries its
+   * inclusion proof in that tree.
+   */
+  bundleWriter(ctx: RequestContext, request: Partial<ExportEventsRequest>): ExportWriter {
+    let log: TenantLog | undefined;
+    let treeSize = 0;
+    const tree = async (size: number): Promise<TenantLog> => {
+      const found = this.index.tenantLog(ctx.tenantId);
+      if (!found) throw new FailedPreconditionError("the tenant's log holds no events yet: there is nothing to export");
+      await found.sync();
+      if (found.tree.size < size) throw new FailedPreconditionError(`the tenant's tree has not reached ${size} leaves`);
+      return found;
+    };
+    return {
+      begin: async (until) => {
+        const checkpoint = await this.writer.create(ctx);
+        log = await tree(checkpoint.treeSize);
+        treeSize = checkpoint.treeSize;
+        const filtered =
+          Boolean(request.stream || request.actorId || request.startTime || request.endTime) ||
+          (request.eventTypes?.length ?? 0) > 0 ||
+          (request.afterPosition ?? 0) > 0;
+        const end = Math.min(until, checkpoint.lastPosition);
+        const header = bundleHeaderLine({
+          origin: checkpoint.origin,
+          tenantId: ctx.tenantId,
+          checkpoint: checkpoint.note,
+          treeSize,
+          rootHash: checkpoint.rootHash.toString('base64'),
+          verifierKey: this.key.verifierKey,
+          complete: !filtered && end === checkpoint.lastPosition,
+          filter: filterOf(request),
+        });
+        return { header, until: end, treeSize };
+      },
+      resume: async (size) => {
+        log = await tree(size);
+        treeSize = size;
+      },
+      line: (event) => {
+        const at = log as TenantLog;
+        const index = indexOf(at, event.position) as number;
+        return bundleEventLine(index, at.sealed(event), at.tree.inclusionProof(index, treeSize));
+      },
+      end: (totals) =>
+        bundleTrailerLine({
+          eventCount: totals.count,
+          firstPosition: totals.firstPosition,
+          lastPosition: totals.lastPosition,
+        }),
+    };
+  }
+
   /** The tenant's tree, synced, and the size asked (0: the newest checkpoint's). */
   private async treeOf(
     ctx: RequestContext,
@@ -153,6 +213,19 @@ export class LogIntegrity {
     }
     return { log, size, checkpoint: log.checkpointOfSize(size) };
   }
+}
+
+/** The export request's filters as a bundle's header states them (what was asked, unset ones left out). */
+function filterOf(request: Partial<ExportEventsRequest>): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (request.stream) filter.stream = request.stream;
+  if (request.eventTypes?.length) filter.eventTypes = request.eventTypes;
+  if (request.actorId) filter.actorId = request.actorId;
+  if (request.startTime) filter.startTime = fromTimestamp(request.startTime).toISOString();
+  if (request.endTime) filter.endTime = fromTimestamp(request.endTime).toISOString();
+  if (request.afterPosition) filter.afterPosition = request.afterPosition;
+  if (request.untilPosition) filter.untilPosition = request.untilPosition;
+  return filter;
 }
 
 function checkpointReply(c: CheckpointRecord): Base64Bytes<LogCheckpoint> {

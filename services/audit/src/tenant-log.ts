@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { CHECKPOINT_CATEGORY, SEALED_DATA_FIELDS, type CheckpointSignedData } from '@aos/domain';
 import type { RecordedEvent } from '@aos/event-store';
-import { MerkleTree, eventLeaf } from '@aos/merkle-log';
+import { MerkleTree, leafHash, sealedEvent, sealedLeafInput, type SealedEvent } from '@aos/merkle-log';
 
 /** A checkpoint as the log recorded it (a CheckpointSigned event of `checkpoint-<tenant>`). */
 export interface CheckpointRecord {
@@ -26,21 +26,26 @@ const LEAVES_PER_TURN = 2_000;
  * checkpoint, a proof, a bundle), not as the index is built, so the start-up
  * replay pays nothing for them; the first need hashes the backlog in slices.
  * An event whose data the index leaves out (a knowledge blob part) has its
- * leaf hashed as it arrives, from the whole event.
+ * sealed form kept as it arrives, from the whole event.
  */
 export class TenantLog {
   readonly tree = new MerkleTree();
   readonly checkpoints: CheckpointRecord[] = [];
-  /** Leaves of events the index keeps only summarised, by position. */
-  private readonly earlyLeaves = new Map<number, Buffer>();
+  /** The sealed form of events the index keeps only summarised (a blob part without its data), by position. */
+  private readonly sealedWhole = new Map<number, SealedEvent>();
   private syncing: Promise<void> = Promise.resolve();
 
   /** `events`: the index's list of this tenant's events (shared, appended to by the index). */
   constructor(readonly events: readonly RecordedEvent[]) {}
 
-  /** Before the index summarises an event: keeps the leaf of the whole event when the index keeps less. */
+  /** Before the index summarises an event: keeps the sealed whole event when the index keeps less. */
   keepLeafOf(whole: RecordedEvent, kept: RecordedEvent): void {
-    if (kept !== whole) this.earlyLeaves.set(whole.position, eventLeaf(whole, SEALED_DATA_FIELDS));
+    if (kept !== whole) this.sealedWhole.set(whole.position, sealedEvent(whole, SEALED_DATA_FIELDS));
+  }
+
+  /** The sealed event a leaf is the hash of (audit.proto), as a bundle carries it. */
+  sealed(event: RecordedEvent): SealedEvent {
+    return this.sealedWhole.get(event.position) ?? sealedEvent(event, SEALED_DATA_FIELDS);
   }
 
   /** After the index added `event`: notes a checkpoint. */
@@ -98,9 +103,7 @@ export class TenantLog {
       const end = Math.min(target, this.tree.size + LEAVES_PER_TURN);
       for (let i = this.tree.size; i < end; i++) {
         const e = this.events[i];
-        const early = this.earlyLeaves.get(e.position);
-        if (early) this.earlyLeaves.delete(e.position);
-        this.tree.append(early ?? eventLeaf(e, SEALED_DATA_FIELDS));
+        this.tree.append(leafHash(sealedLeafInput(this.sealed(e))));
       }
       if (end < target) await yieldToLoop();
     }

@@ -26,18 +26,20 @@ export class AuditExportStream {
         let after = 0;
         let until = 0;
         let first = true;
+        let treeSize = 0;
         let eventCount = 0;
         let firstPosition = 0;
         let lastPosition = 0;
         for (;;) {
+          // A bundle's pages carry the tree its first page fixed, and the totals so far for its trailer.
           const page = await this.services.forward(
             AuditSubjects.exportPage,
-            { request, after, until, first },
+            { request, after, until, first, treeSize, count: eventCount, firstPosition, lastPosition },
             metadata,
           );
           if (closed) return;
           first = false;
-          ({ until, next: after } = page);
+          ({ until, next: after, treeSize } = page);
           eventCount += page.events;
           if (page.events > 0) {
             firstPosition ||= page.firstPosition;

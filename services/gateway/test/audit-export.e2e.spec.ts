@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fromTimestamp,
@@ -16,6 +21,7 @@ import { principalWithKey, rid, unique } from './support/governance-fixtures';
  * hold exactly what ListEvents pages through with the same filter, in position
  * order; the permission is ReplayEvents'; tenants stay apart; secrets stay redacted.
  */
+const VERIFIER_BUILD = fileURLToPath(new URL('../../../clients/audit-verify/build.mjs', import.meta.url));
 let t: TestStack;
 let gateway: GatewayCaller;
 let tenantB: { id: string; key: string; agentId: string };
@@ -77,7 +83,7 @@ async function listAll(filter: Filter): Promise<{ events: Event[]; head: number 
 }
 
 async function exportFile(
-  format: 'EXPORT_FORMAT_JSONL' | 'EXPORT_FORMAT_CSV',
+  format: 'EXPORT_FORMAT_JSONL' | 'EXPORT_FORMAT_CSV' | 'EXPORT_FORMAT_BUNDLE',
   filter: Filter & { untilPosition?: number },
 ): Promise<{ text: string; chunks: ExportChunk[] }> {
   const chunks: ExportChunk[] = [];
@@ -311,4 +317,65 @@ describe('AuditService.ExportEvents through the gateway', () => {
     );
     expect(range).toMatchObject({ status: 'INVALID_ARGUMENT', details: expect.stringContaining('until_position') });
   });
+
+  it('a bundle verifies offline, with no access to the log or NATS, in the standalone verifier', async () => {
+    const key = await t.client.audit.getLogKey({});
+    const full = await exportFile('EXPORT_FORMAT_BUNDLE', {});
+    const lines = full.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const header = lines[0] as { complete: boolean; treeSize: number; tenantId: string; verifierKey: string };
+    expect(header).toMatchObject({ format: 'aos-audit-bundle/1', complete: true, verifierKey: key.verifierKey });
+    // Every leaf of the tree, in order, then the trailer; the file ends at the checkpoint it carries.
+    expect(lines.length).toBe(header.treeSize + 2);
+    expect(lines.at(-1)).toMatchObject({ end: true, eventCount: header.treeSize });
+    const last = full.chunks.at(-1)!;
+    expect(last).toMatchObject({ last: true, eventCount: header.treeSize });
+    // The API key's hash is sealed, never shown.
+    const apiKey = lines.find((l) => (l.event as { type?: string } | undefined)?.type === 'ApiKeyCreated');
+    expect((apiKey?.event as { data: { hash: unknown } }).data.hash).toEqual({
+      sealed: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+
+    const agents = await t.client.agents.listAgents({ pageSize: 1 });
+    const stream = `agent-${agents.agents[0].id}`;
+    const filtered = await exportFile('EXPORT_FORMAT_BUNDLE', { stream });
+    const filteredLines = filtered.text.trimEnd().split('\n');
+    expect(JSON.parse(filteredLines[0])).toMatchObject({ complete: false, filter: { stream } });
+    expect(filteredLines.length).toBeGreaterThan(2);
+
+    // The auditor's machine: the one-file verifier in an empty directory, plain node, no environment but PATH.
+    const dir = await mkdtemp(join(tmpdir(), 'aos-auditor-'));
+    try {
+      // build.mjs (run with node) prints the one file it wrote.
+      const built = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [VERIFIER_BUILD], (error, stdout) =>
+          error ? reject(error) : resolve(stdout.trim()),
+        ),
+      );
+      await copyFile(built, join(dir, 'aos-audit-verify.mjs'));
+      await writeFile(join(dir, 'full.jsonl'), full.text);
+      await writeFile(join(dir, 'stream.jsonl'), filtered.text);
+      const tampered = full.text.replace(/"type":"AgentDeployed"/, '"type":"AgentPaused"');
+      expect(tampered).not.toBe(full.text);
+      await writeFile(join(dir, 'tampered.jsonl'), tampered);
+      const run = (file: string) =>
+        new Promise<{ code: number; out: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            ['aos-audit-verify.mjs', file, '--key', key.verifierKey],
+            { cwd: dir, env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 },
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, out: stdout + stderr }),
+          );
+        });
+      expect(await run('full.jsonl')).toMatchObject({ code: 0 });
+      expect(await run('stream.jsonl')).toMatchObject({ code: 0 });
+      const bad = await run('tampered.jsonl');
+      expect(bad.code).toBe(1);
+      expect(bad.out).toMatch(/position \d+/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
