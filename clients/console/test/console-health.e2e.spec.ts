@@ -13,8 +13,9 @@ import {
 
 /**
  * Agents' health in the console, from their runs' outcomes: the runtime runs
- * one task of each agent against the scripted OpenAI-compatible server (its
- * replies are this test's script), one succeeds and one fails; the overview
+ * tasks of each agent against the scripted OpenAI-compatible server (its
+ * replies are this test's script), one agent's run succeeds and the other's
+ * 10 all fail (UNHEALTHY); the overview
  * counts them by health and names the failing one with its last failure,
  * linked to its page; the agents list and the agent's page say the same.
  */
@@ -23,7 +24,9 @@ let model: ScriptedModelServer;
 let steady: Agent;
 let flaky: Agent;
 
-const FAILURE = /^1 of 1 recent runs failed: FAILED_PRECONDITION: the model server refused the call: HTTP 400/;
+/** The flaky agent fails every run: UNHEALTHY takes 10 failures in a row (3 make it DEGRADED). */
+const FLAKY_RUNS = 10;
+const FAILURE = /^10 of 10 recent runs failed: FAILED_PRECONDITION: the model server refused the call: HTTP 400/;
 
 async function deployed(name: string): Promise<Agent> {
   const api = cb.stack.client;
@@ -31,16 +34,18 @@ async function deployed(name: string): Promise<Agent> {
   return api.agents.deployAgent({ id: created.id, requestId: rid() });
 }
 
-/** Submits a task to the agent and waits until lifecycle counts its run (the agent's health is no longer UNKNOWN). */
-async function runOnce(agent: Agent, key: string): Promise<Agent> {
+/** Submits `runs` tasks to the agent and waits until lifecycle counts their runs. */
+async function runTasks(agent: Agent, key: string, runs = 1): Promise<Agent> {
   const api = cb.stack.client;
-  await api.tasks.submitTask({ task: { text: `${key}: do it`, agentId: agent.id } as Task, requestId: rid() });
+  for (let i = 0; i < runs; i++) {
+    await api.tasks.submitTask({ task: { text: `${key}: do it`, agentId: agent.id } as Task, requestId: rid() });
+  }
   for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
     const now = await api.agents.getAgent({ id: agent.id });
-    if (now.health && String(now.health.status) !== 'UNKNOWN') return now;
+    if ((now.health?.recentRuns ?? 0) >= runs) return now;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`no run of ${agent.name} ended within 20 s`);
+  throw new Error(`${runs} runs of ${agent.name} did not end within 20 s`);
 }
 
 describe.skipIf(chromiumMissing)("console: agents' health from their runs", () => {
@@ -49,8 +54,11 @@ describe.skipIf(chromiumMissing)("console: agents' health from their runs", () =
     cb = await startConsoleBrowser({ env: { ...model.env, AOS_ROUTER: 'lexical' } });
     [steady, flaky] = await Promise.all([deployed(unique('steady')), deployed(unique('flaky'))]);
     model.scriptFor('steady-task', { content: 'done' });
-    model.scriptFor('flaky-task', { status: 400 });
-    const [ranSteady, ranFlaky] = await Promise.all([runOnce(steady, 'steady-task'), runOnce(flaky, 'flaky-task')]);
+    model.scriptFor('flaky-task', ...Array.from({ length: FLAKY_RUNS }, () => ({ status: 400 })));
+    const [ranSteady, ranFlaky] = await Promise.all([
+      runTasks(steady, 'steady-task'),
+      runTasks(flaky, 'flaky-task', FLAKY_RUNS),
+    ]);
     expect(ranSteady.health?.status).toBe('HEALTHY');
     expect(ranFlaky.health?.status).toBe('UNHEALTHY');
   }, 90_000);

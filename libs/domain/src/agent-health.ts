@@ -2,9 +2,11 @@ import { assertNever } from '@aos/errors';
 import type { RunEvent, RunEventType } from './run.events';
 
 /**
- * An agent's health, folded from the run-* streams (the runtime's): the
- * outcomes of its newest ended runs. Every follower folds the same log with
- * this function, so every replica of lifecycle answers the same health.
+ * An agent's health, folded from what the OS sees of it: the run-* streams
+ * (the runtime's: the outcomes of its newest ended runs) and, for an
+ * external agent, its sessions (AgentSessionAttached / AgentSessionEnded on
+ * its own agent-* stream). Every follower folds the same log with these
+ * functions, so every replica of lifecycle answers the same health.
  *
  * RunStarted names the agent; the endings (RunSucceeded, RunFailed,
  * RunStopped) name only the run, so the fold remembers the agent of each run
@@ -12,19 +14,31 @@ import type { RunEvent, RunEventType } from './run.events';
  * same task starts in its place (an abandoned attempt never ends in the log):
  * at most one run per task is in flight, however many attempts were killed.
  * Per agent it keeps a ring of its newest HEALTH_WINDOW_RUNS counted
- * outcomes. Only the run-* streams are folded (one subscription, in log
- * order, so every follower gets the same answer): a task whose last attempt's
- * runtime was killed and that then ended (cancelled, failed before another
- * attempt) keeps that one entry, as nothing in run-* says the run is over.
+ * outcomes, the failures in a row since its newest success and when that
+ * success was. A task whose last attempt's runtime was killed and that then
+ * ended (cancelled, failed before another attempt) keeps that one entry, as
+ * nothing in run-* says the run is over.
  *
  * A run ended by something outside the agent says nothing about it and is
  * not counted: a person rejected an approval (PERMISSION_DENIED), a budget
  * was used up (RESOURCE_EXHAUSTED), the task was cancelled (CANCELLED), or
  * the run was stopped (RunStopped: lease lost, cancellation, shutdown).
+ *
+ * The status (agentHealthOf), first match wins: UNHEALTHY when an external
+ * agent has no session open and its newest one ended, or its newest
+ * UNHEALTHY_FAILURES_IN_A_ROW counted runs failed; DEGRADED at
+ * DEGRADED_FAILURES_IN_A_ROW failures in a row, or DEGRADED_WINDOW_FAILURES
+ * of the window; HEALTHY once anything was seen; UNKNOWN before.
  */
 
 /** How many of an agent's newest counted runs its health is computed from. */
 export const HEALTH_WINDOW_RUNS = 10;
+/** Counted failures in a row that make an agent DEGRADED. */
+export const DEGRADED_FAILURES_IN_A_ROW = 3;
+/** Failures among the window's HEALTH_WINDOW_RUNS that make an agent DEGRADED, in a row or not. */
+export const DEGRADED_WINDOW_FAILURES = 5;
+/** Counted failures in a row that make an agent UNHEALTHY. */
+export const UNHEALTHY_FAILURES_IN_A_ROW = 10;
 /** The longest `last_failure` ("CODE: reason"). */
 export const LAST_FAILURE_MAX_CHARS = 500;
 /** Failure codes that mean something outside the agent ended its run. */
@@ -44,15 +58,38 @@ export interface RunOutcome {
 /** An agent's newest counted outcomes, oldest first, at most HEALTH_WINDOW_RUNS. */
 export type AgentRunOutcomes = readonly RunOutcome[];
 
+/** What the fold keeps of an agent's counted runs. */
+export interface AgentRunHistory {
+  readonly outcomes: AgentRunOutcomes;
+  /** Counted failures since the newest counted success (not capped at the window). */
+  readonly consecutiveFailures: number;
+  /** When the newest counted success ended; '' when none has. */
+  readonly lastSuccessTime: string;
+}
+
+/** An external agent's sessions, from AgentSessionAttached / AgentSessionEnded. */
+export interface AgentSessions {
+  /** The sessions attached and not ended. */
+  readonly open: readonly string[];
+  /** The newest session end; undefined before any ended. */
+  readonly lastEnd?: { readonly sessionId: string; readonly time: string; readonly reason: string };
+}
+
 /** The health the API shows (AgentHealth), by name. */
 export interface AgentHealthSummary {
   status: HealthStatusName;
-  /** The end of the newest counted run; '' while UNKNOWN. */
+  /** Why, in plain language. */
+  reason: string;
+  /** The end of the newest counted run; '' while none ended. */
   lastHeartbeatTime: string;
   recentRuns: number;
   recentFailures: number;
   /** The newest counted failure of the window; '' when none failed. */
   lastFailure: string;
+  consecutiveFailures: number;
+  /** '' when no counted run succeeded. */
+  lastSuccessTime: string;
+  openSessions: number;
 }
 
 /**
@@ -73,7 +110,7 @@ export interface AgentHealthLookup {
   agentOfRun(runId: string): string | undefined;
   /** The run of the task that is in flight (at most one per task); undefined when none is. */
   runOfTask(taskId: string): string | undefined;
-  outcomesOf(agentId: string): AgentRunOutcomes | undefined;
+  historyOf(agentId: string): AgentRunHistory | undefined;
 }
 
 /** What one run event changes; the follower applies it to its maps. */
@@ -82,8 +119,8 @@ export interface AgentHealthChange {
   forget: string[];
   /** A run now in flight, its task and its agent (the task's earlier run, if any, is in `forget`). */
   remember?: { runId: string; taskId: string; agentId: string };
-  /** An agent's outcomes after the event. */
-  agent?: { agentId: string; outcomes: AgentRunOutcomes };
+  /** An agent's counted runs after the event. */
+  agent?: { agentId: string; history: AgentRunHistory };
 }
 
 const NO_CHANGE: AgentHealthChange = Object.freeze({ forget: [] }) as AgentHealthChange;
@@ -127,8 +164,13 @@ function ended(lookup: AgentHealthLookup, runId: string, outcome: RunOutcome | u
   // A run whose start this follower never saw (or that ended already) changes no agent.
   if (agentId === undefined) return NO_CHANGE;
   if (!outcome) return { forget: [runId] };
-  const outcomes = [...(lookup.outcomesOf(agentId) ?? []), outcome].slice(-HEALTH_WINDOW_RUNS);
-  return { forget: [runId], agent: { agentId, outcomes } };
+  const before = lookup.historyOf(agentId);
+  const history: AgentRunHistory = {
+    outcomes: [...(before?.outcomes ?? []), outcome].slice(-HEALTH_WINDOW_RUNS),
+    consecutiveFailures: outcome.failed ? (before?.consecutiveFailures ?? 0) + 1 : 0,
+    lastSuccessTime: outcome.failed ? (before?.lastSuccessTime ?? '') : outcome.endTime,
+  };
+  return { forget: [runId], agent: { agentId, history } };
 }
 
 /** "CODE: reason", cut to LAST_FAILURE_MAX_CHARS characters (code points, never half a pair). */
@@ -139,24 +181,61 @@ export function failureText(code: string, reason: string): string {
   return chars.length <= LAST_FAILURE_MAX_CHARS ? text : `${chars.slice(0, LAST_FAILURE_MAX_CHARS - 1).join('')}…`;
 }
 
-/** The health of an agent with these outcomes (none: UNKNOWN). */
-export function agentHealthOf(outcomes: AgentRunOutcomes | undefined): AgentHealthSummary {
-  const recent = outcomes ?? [];
+/** The sessions after a session event of the agent's stream (`time`: when it was recorded). */
+export function evolveAgentSessions(
+  sessions: AgentSessions | undefined,
+  event: { type: 'AgentSessionAttached' | 'AgentSessionEnded'; data: { sessionId: string; reason?: string } },
+  time: string,
+): AgentSessions {
+  const open = (sessions?.open ?? []).filter((id) => id !== event.data.sessionId);
+  if (event.type === 'AgentSessionAttached') return { ...sessions, open: [...open, event.data.sessionId] };
+  return { open, lastEnd: { sessionId: event.data.sessionId, time, reason: event.data.reason ?? '' } };
+}
+
+/** The health of an agent with these runs and sessions (nothing seen: UNKNOWN). */
+export function agentHealthOf(history: AgentRunHistory | undefined, sessions?: AgentSessions): AgentHealthSummary {
+  const recent = history?.outcomes ?? [];
   const failures = recent.filter((o) => o.failed);
-  return {
-    status: statusOf(recent.length, failures.length),
+  const figures = {
     lastHeartbeatTime: recent.at(-1)?.endTime ?? '',
     recentRuns: recent.length,
     recentFailures: failures.length,
     lastFailure: failures.at(-1)?.failure ?? '',
+    consecutiveFailures: history?.consecutiveFailures ?? 0,
+    lastSuccessTime: history?.lastSuccessTime ?? '',
+    openSessions: sessions?.open.length ?? 0,
   };
+  return { ...statusOf(figures, sessions), ...figures };
 }
 
-function statusOf(runs: number, failures: number): HealthStatusName {
-  if (runs === 0) return 'UNKNOWN';
-  if (failures === 0) return 'HEALTHY';
-  return failures * 2 >= runs ? 'UNHEALTHY' : 'DEGRADED';
+function statusOf(
+  f: Pick<AgentHealthSummary, 'recentRuns' | 'recentFailures' | 'lastFailure' | 'consecutiveFailures' | 'openSessions'>,
+  sessions: AgentSessions | undefined,
+): { status: HealthStatusName; reason: string } {
+  const inARow = `${f.consecutiveFailures} ${plural(f.consecutiveFailures, 'run')} failed in a row; last: ${f.lastFailure}`;
+  const attached = f.openSessions > 0 ? `; ${f.openSessions} external ${plural(f.openSessions, 'session')} open` : '';
+  const lost = sessions?.lastEnd;
+  if (f.openSessions === 0 && lost) {
+    return {
+      status: 'UNHEALTHY',
+      reason: `external session ${lost.sessionId} lost at ${lost.time} (${lost.reason}); no session is open`,
+    };
+  }
+  if (f.consecutiveFailures >= UNHEALTHY_FAILURES_IN_A_ROW) return { status: 'UNHEALTHY', reason: inARow };
+  if (f.consecutiveFailures >= DEGRADED_FAILURES_IN_A_ROW) return { status: 'DEGRADED', reason: inARow + attached };
+  if (f.recentFailures >= DEGRADED_WINDOW_FAILURES) {
+    const reason = `${f.recentFailures} of the newest ${f.recentRuns} runs failed; last: ${f.lastFailure}`;
+    return { status: 'DEGRADED', reason: reason + attached };
+  }
+  if (f.recentRuns > 0) {
+    const newest = f.consecutiveFailures === 0 ? 'the newest run succeeded' : inARow;
+    return { status: 'HEALTHY', reason: newest + attached };
+  }
+  if (f.openSessions > 0) return { status: 'HEALTHY', reason: `no run ended yet${attached}` };
+  return { status: 'UNKNOWN', reason: 'no run ended and no external session attached yet' };
 }
+
+const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
 
 /**
  * The health's counts in words, as the CLI and the console say them: "no run

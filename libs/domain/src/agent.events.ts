@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '@aos/errors';
 import { eventFamily, type EventOf } from './event-family';
 
 /**
@@ -50,6 +51,32 @@ export const AgentRetiredSchema = TransitionSchema.extend({
   previousState: z.enum(['DRAFT', 'ACTIVE', 'PAUSED']),
 });
 
+/**
+ * An external agent's process attached (RuntimeService.Connect): the runtime
+ * instance hosting the session asks lifecycle to record it, and its end.
+ */
+export const AgentSessionAttachedSchema = z.object({
+  agentId: z.string(),
+  sessionId: z.string(),
+  maxConcurrentTasks: z.number().int().nonnegative(),
+});
+/** The session ended: the process closed the stream, died, or the gateway or the runtime instance went away. */
+export const AgentSessionEndedSchema = z.object({ agentId: z.string(), sessionId: z.string(), reason: z.string() });
+export const HealthStatusNameSchema = z.enum(['UNKNOWN', 'HEALTHY', 'DEGRADED', 'UNHEALTHY']);
+/**
+ * The agent's health status changed (see agent-health.ts for the rules).
+ * `causePosition` is the log position of the newest event the new status was
+ * computed from (a run's end, a session's start or end): a replica that has
+ * folded less proposes an older cause and records nothing.
+ */
+export const AgentHealthChangedSchema = z.object({
+  agentId: z.string(),
+  status: HealthStatusNameSchema,
+  previousStatus: HealthStatusNameSchema,
+  reason: z.string(),
+  causePosition: z.number().int().nonnegative(),
+});
+
 export const AgentEventSchemas = {
   AgentCreated: AgentCreatedSchema,
   AgentUpdated: AgentUpdatedSchema,
@@ -57,6 +84,9 @@ export const AgentEventSchemas = {
   AgentPaused: AgentPausedSchema,
   AgentResumed: AgentResumedSchema,
   AgentRetired: AgentRetiredSchema,
+  AgentSessionAttached: AgentSessionAttachedSchema,
+  AgentSessionEnded: AgentSessionEndedSchema,
+  AgentHealthChanged: AgentHealthChangedSchema,
 } as const;
 
 const agentEvents = eventFamily(AgentEventSchemas);
@@ -100,5 +130,12 @@ export function evolveAgentSnapshot(agent: AgentSnapshot | undefined, event: Age
       return { ...agent, status: 'PAUSED' };
     case 'AgentRetired':
       return { ...agent, status: 'RETIRED' };
+    // What the OS saw of the agent, not a change of its definition or state.
+    case 'AgentSessionAttached':
+    case 'AgentSessionEnded':
+    case 'AgentHealthChanged':
+      return agent;
+    default:
+      return assertNever(event);
   }
 }

@@ -7,7 +7,8 @@ import {
   HEALTH_WINDOW_RUNS,
   LAST_FAILURE_MAX_CHARS,
   taskIdOfRun,
-  type AgentRunOutcomes,
+  evolveAgentSessions,
+  type AgentRunHistory,
   type RunEvent,
 } from '../src';
 
@@ -21,7 +22,7 @@ class Fold {
   /** The run in flight of each task, and back. */
   readonly runOfTask = new Map<string, string>();
   private readonly taskOfRun = new Map<string, string>();
-  readonly outcomes = new Map<string, AgentRunOutcomes>();
+  readonly outcomes = new Map<string, AgentRunHistory>();
   private clock = 0;
 
   apply(event: RunEvent): this {
@@ -29,7 +30,7 @@ class Fold {
       {
         agentOfRun: (id) => this.running.get(id),
         runOfTask: (id) => this.runOfTask.get(id),
-        outcomesOf: (id) => this.outcomes.get(id),
+        historyOf: (id) => this.outcomes.get(id),
       },
       event,
       at(++this.clock),
@@ -46,7 +47,7 @@ class Fold {
       this.runOfTask.set(taskId, runId);
       this.taskOfRun.set(runId, taskId);
     }
-    if (change.agent) this.outcomes.set(change.agent.agentId, change.agent.outcomes);
+    if (change.agent) this.outcomes.set(change.agent.agentId, change.agent.history);
     return this;
   }
 
@@ -87,10 +88,14 @@ describe('evolveAgentHealth', () => {
     const fold = new Fold().apply(started('r1'));
     expect(fold.health('a1')).toEqual({
       status: 'UNKNOWN',
+      reason: 'no run ended and no external session attached yet',
       lastHeartbeatTime: '',
       recentRuns: 0,
       recentFailures: 0,
       lastFailure: '',
+      consecutiveFailures: 0,
+      lastSuccessTime: '',
+      openSessions: 0,
     });
     expect(fold.health('never-ran').status).toBe('UNKNOWN');
   });
@@ -99,44 +104,73 @@ describe('evolveAgentHealth', () => {
     const fold = runs(new Fold(), 1, 3, succeeded);
     expect(fold.health('a1')).toEqual({
       status: 'HEALTHY',
+      reason: 'the newest run succeeded',
       lastHeartbeatTime: at(6),
       recentRuns: 3,
       recentFailures: 0,
       lastFailure: '',
+      consecutiveFailures: 0,
+      lastSuccessTime: at(6),
+      openSessions: 0,
     });
     expect(fold.running.size).toBe(0);
   });
 
-  it('failures fewer than half are DEGRADED, half or more UNHEALTHY, naming the newest failure', () => {
+  it('3 failures in a row are DEGRADED, 10 UNHEALTHY; a success makes it HEALTHY again', () => {
     const fold = runs(new Fold(), 1, 3, succeeded)
       .apply(started('r4'))
       .apply(failed('r4', 'INTERNAL', 'first'));
-    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentRuns: 4, recentFailures: 1 });
-    expect(fold.health('a1').lastFailure).toBe('INTERNAL: first');
+    expect(fold.health('a1')).toMatchObject({
+      status: 'HEALTHY',
+      reason: '1 run failed in a row; last: INTERNAL: first',
+      recentRuns: 4,
+      recentFailures: 1,
+      consecutiveFailures: 1,
+      lastSuccessTime: at(6),
+    });
     fold.apply(started('r5')).apply(failed('r5', 'FAILED_PRECONDITION', 'no model server is configured'));
+    expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', consecutiveFailures: 2 });
+    fold.apply(started('r6')).apply(failed('r6', 'DEADLINE_EXCEEDED', 'slow'));
     expect(fold.health('a1')).toMatchObject({
       status: 'DEGRADED',
-      recentRuns: 5,
-      recentFailures: 2,
-      lastFailure: 'FAILED_PRECONDITION: no model server is configured',
+      reason: '3 runs failed in a row; last: DEADLINE_EXCEEDED: slow',
+      recentRuns: 6,
+      recentFailures: 3,
+      consecutiveFailures: 3,
     });
-    fold.apply(started('r6')).apply(failed('r6', 'DEADLINE_EXCEEDED', 'slow'));
-    expect(fold.health('a1')).toMatchObject({ status: 'UNHEALTHY', recentRuns: 6, recentFailures: 3 });
-    expect(fold.health('a1').lastFailure).toBe('DEADLINE_EXCEEDED: slow');
-    // A success after the failures keeps the newest failure's text.
-    fold.apply(started('r7')).apply(succeeded('r7'));
-    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentFailures: 3 });
-    expect(fold.health('a1').lastFailure).toBe('DEADLINE_EXCEEDED: slow');
+    runs(fold, 7, 12, (id) => failed(id));
+    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', consecutiveFailures: 9 });
+    runs(fold, 13, 13, (id) => failed(id));
+    expect(fold.health('a1')).toMatchObject({
+      status: 'UNHEALTHY',
+      reason: '10 runs failed in a row; last: INTERNAL: boom',
+      consecutiveFailures: 10,
+      recentFailures: 10,
+      lastSuccessTime: at(6),
+    });
+    // A success after the failures keeps the newest failure's text; 9 of the window still failed.
+    fold.apply(started('r14')).apply(succeeded('r14'));
+    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentFailures: 9, consecutiveFailures: 0 });
+    expect(fold.health('a1').reason).toBe('9 of the newest 10 runs failed; last: INTERNAL: boom');
+  });
+
+  it('5 failures of the newest 10, not in a row, are DEGRADED', () => {
+    const fold = new Fold();
+    for (let i = 1; i <= 10; i++) runs(fold, i, i, i % 2 === 0 ? (id) => failed(id) : succeeded);
+    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentFailures: 5, consecutiveFailures: 1 });
+    // r2 leaves the window: r4, r6, r8, r10 are 4 of 10.
+    runs(fold, 11, 12, succeeded);
+    expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentFailures: 4 });
   });
 
   it('only the newest 10 counted runs count: old failures age out', () => {
     const fold = runs(new Fold(), 1, 5, (id) => failed(id));
-    expect(fold.health('a1').status).toBe('UNHEALTHY');
+    expect(fold.health('a1').status).toBe('DEGRADED');
     runs(fold, 6, 14, succeeded);
-    expect(fold.health('a1')).toMatchObject({ status: 'DEGRADED', recentRuns: HEALTH_WINDOW_RUNS, recentFailures: 1 });
+    expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: HEALTH_WINDOW_RUNS, recentFailures: 1 });
     runs(fold, 15, 15, succeeded);
     expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 10, recentFailures: 0, lastFailure: '' });
-    expect(fold.outcomes.get('a1')).toHaveLength(HEALTH_WINDOW_RUNS);
+    expect(fold.outcomes.get('a1')!.outcomes).toHaveLength(HEALTH_WINDOW_RUNS);
   });
 
   it('a run ended from outside the agent is not counted: rejection, budget, cancellation, stop', () => {
@@ -145,12 +179,13 @@ describe('evolveAgentHealth', () => {
     fold.apply(started('r3')).apply(failed('r3', 'RESOURCE_EXHAUSTED', 'the budget is exhausted'));
     fold.apply(started('r4')).apply(failed('r4', 'CANCELLED', 'cancelled'));
     fold.apply(started('r5')).apply(stopped('r5'));
-    expect(fold.health('a1')).toEqual({
+    expect(fold.health('a1')).toMatchObject({
       status: 'HEALTHY',
       lastHeartbeatTime: at(2),
       recentRuns: 1,
       recentFailures: 0,
       lastFailure: '',
+      consecutiveFailures: 0,
     });
     // Each of them is forgotten all the same.
     expect(fold.running.size).toBe(0);
@@ -167,7 +202,12 @@ describe('evolveAgentHealth', () => {
       .apply(failed('unknown-run'))
       .apply(failed('r2'));
     expect(fold.health('a1')).toMatchObject({ status: 'HEALTHY', recentRuns: 1 });
-    expect(fold.health('a2')).toMatchObject({ status: 'UNHEALTHY', recentRuns: 1, recentFailures: 1 });
+    expect(fold.health('a2')).toMatchObject({
+      status: 'HEALTHY',
+      recentRuns: 1,
+      recentFailures: 1,
+      consecutiveFailures: 1,
+    });
   });
 
   it('forgets an abandoned attempt when the next one starts in its place', () => {
@@ -208,6 +248,38 @@ describe('evolveAgentHealth', () => {
     });
     expect(fold.health('a1')).toEqual(before);
     expect(fold.running.get('r1')).toBe('a1');
+  });
+});
+
+describe("an external agent's sessions", () => {
+  const attached = (sessionId: string) => ({ type: 'AgentSessionAttached', data: { sessionId } }) as const;
+  const ended = (sessionId: string, reason: string) =>
+    ({ type: 'AgentSessionEnded', data: { sessionId, reason } }) as const;
+
+  it('an open session is HEALTHY; none open after one ended is UNHEALTHY, whatever the runs; reattaching heals', () => {
+    let sessions = evolveAgentSessions(undefined, attached('s1'), at(1));
+    expect(agentHealthOf(undefined, sessions)).toMatchObject({
+      status: 'HEALTHY',
+      reason: 'no run ended yet; 1 external session open',
+      openSessions: 1,
+    });
+    sessions = evolveAgentSessions(sessions, attached('s2'), at(2));
+    sessions = evolveAgentSessions(sessions, ended('s1', 'the stream ended'), at(3));
+    // Another process of the agent is still attached.
+    expect(agentHealthOf(undefined, sessions)).toMatchObject({ status: 'HEALTHY', openSessions: 1 });
+    sessions = evolveAgentSessions(sessions, ended('s2', 'the stream ended'), at(4));
+    const history = runs(new Fold(), 1, 2, succeeded).outcomes.get('a1');
+    expect(agentHealthOf(history, sessions)).toMatchObject({
+      status: 'UNHEALTHY',
+      reason: `external session s2 lost at ${at(4)} (the stream ended); no session is open`,
+      openSessions: 0,
+      recentRuns: 2,
+    });
+    sessions = evolveAgentSessions(sessions, attached('s3'), at(5));
+    expect(agentHealthOf(history, sessions)).toMatchObject({
+      status: 'HEALTHY',
+      reason: 'the newest run succeeded; 1 external session open',
+    });
   });
 });
 

@@ -1,9 +1,11 @@
 import type {
   Agent,
   AgentChange,
+  AgentStats,
   AgentTransitionRequest,
   CreateAgentRequest,
   GetAgentRequest,
+  GetAgentStatsRequest,
   ListAgentsRequest,
   ListAgentsResponse,
   ListAgentVersionsRequest,
@@ -29,6 +31,7 @@ export interface AgentsClient {
   watchAgents: ServerStreamMethod<WatchAgentsRequest, AgentChange>;
   listAgentVersions: UnaryMethod<ListAgentVersionsRequest, ListAgentVersionsResponse>;
   rollbackAgent: UnaryMethod<RollbackAgentRequest, Agent>;
+  getAgentStats: UnaryMethod<GetAgentStatsRequest, AgentStats>;
 }
 
 /**
@@ -55,5 +58,6 @@ export function createAgentsClient(invoker: CallInvoker): AgentsClient {
     watchAgents: invoker.serverStream(service.WatchAgents),
     listAgentVersions: invoker.unary(service.ListAgentVersions),
     rollbackAgent: invoker.unary(service.RollbackAgent),
+    getAgentStats: invoker.unary(service.GetAgentStats),
   };
 }

@@ -7,9 +7,11 @@ import {
   type Agent,
   type AgentChange,
   type AgentServiceController,
+  type AgentStats,
   type AgentTransitionRequest,
   type CreateAgentRequest,
   type GetAgentRequest,
+  type GetAgentStatsRequest,
   type ListAgentsRequest,
   type ListAgentsResponse,
   type ListAgentVersionsRequest,
@@ -55,16 +57,22 @@ export class AgentController implements AgentServiceController {
   @RequiresPermission('agents.get')
   async getAgent(request: GetAgentRequest, metadata?: Metadata): Promise<Agent> {
     const agent = await this.services.forward(LifecycleSubjects.get, request, metadata);
-    if (request.id) return agent;
-    const { caller } = this.calls.of(metadata);
-    assertAllowed(
-      this.access.model,
-      caller,
-      'agents.get',
-      [resourceOf('AgentService', { id: agent.id })],
-      'AgentService.GetAgent',
-    );
+    if (!request.id) this.assertReadable(agent.id, metadata, 'AgentService.GetAgent');
     return agent;
+  }
+
+  /** agents.get on agents/<id>, for a lookup by name that the guard could only check on the tenant. */
+  private assertReadable(agentId: string, metadata: Metadata | undefined, method: string): void {
+    const { caller } = this.calls.of(metadata);
+    assertAllowed(this.access.model, caller, 'agents.get', [resourceOf('AgentService', { id: agentId })], method);
+  }
+
+  /** Readable as the agent itself is: by name, the agent found is checked by its id as GetAgent does. */
+  @RequiresPermission('agents.get')
+  async getAgentStats(request: GetAgentStatsRequest, metadata?: Metadata): Promise<AgentStats> {
+    const stats = await this.services.forward(LifecycleSubjects.getStats, request, metadata);
+    if (!request.id) this.assertReadable(stats.agentId, metadata, 'AgentService.GetAgentStats');
+    return stats;
   }
 
   @RequiresPermission('agents.list')

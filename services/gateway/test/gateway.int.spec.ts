@@ -62,7 +62,15 @@ function agentReply(id: string, tenantId: string, state: AgentState, logPosition
     definitionVersion: 1,
     revision: 0,
     createdBy: 'user:p-admin',
-    health: { status: HealthStatus.UNKNOWN, recentRuns: 0, recentFailures: 0, lastFailure: '' },
+    health: {
+      status: HealthStatus.UNKNOWN,
+      recentRuns: 0,
+      recentFailures: 0,
+      lastFailure: '',
+      reason: '',
+      consecutiveFailures: 0,
+      openSessions: 0,
+    },
     logPosition,
   };
 }

@@ -2,6 +2,7 @@ import { AGENT_CATEGORY, QueueGroups, RUN_CATEGORY } from '@aos/contracts';
 import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { AgentHandler } from './agent/agent.handler';
+import { AgentHealthReactions } from './agent/agent-health.reactions';
 import { AgentProjection } from './agent/agent.projection';
 import { LifecycleModule } from './lifecycle.module';
 
@@ -14,6 +15,8 @@ export type StartLifecycleOptions = StartServiceOptions;
  * health (only their starts and ends are parsed), then answers
  * AgentService's subjects on NATS. A query's min_position waits for both
  * subscriptions (host.follower), so its health is at least that new too.
+ * Once listening, the health reactions record each change of an agent's
+ * health status (AgentHealthChanged) on its stream.
  */
 export function startLifecycle(config: AosConfig, options: StartLifecycleOptions = {}): Promise<LifecycleService> {
   return startService(
@@ -39,7 +42,13 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
         await host.caughtUp(
           () => `${projection.eventsApplied} agent events, ${projection.health.eventsApplied} run starts and ends`,
         );
-        return { module: LifecycleModule.forRoot(handler) };
+        const reactions = new AgentHealthReactions({
+          projection,
+          record: (ctx, command) => handler.recordHealth(ctx, command),
+          log: (message) => host.logger.warn(message, 'lifecycle'),
+        });
+        host.onClose(() => reactions.stop());
+        return { module: LifecycleModule.forRoot(handler), afterListen: () => reactions.start() };
       },
     },
     options,

@@ -6,6 +6,7 @@ import { UsageError, type ActionRunner, type CliContext } from '../cli-context';
 import { agentChangeTable, agentRefs, renderAgent, renderAgentTable } from '../output/agent.view';
 import { renderAgentVersionTable, versionRefs } from '../output/agent-version.view';
 import { buildAgentFilter, type AgentFilterFlags } from './agent-filter';
+import { registerAgentStatsCommand } from './agents-stats.command';
 import {
   addMinPositionOption,
   addPageOptions,
@@ -323,6 +324,8 @@ export function registerAgentsCommand(program: Command, runner: ActionRunner): v
       .option('--reason <text>', 'why, recorded in the event');
     addMutationOptions(command, { expectedRevision: true }).action(runner.wrap(transition(method)));
   }
+
+  registerAgentStatsCommand(agents, runner, AGENT_ARGUMENT);
 
   agents
     .command('watch')

@@ -20,6 +20,7 @@ const DESIGN: Record<string, string> = {
   'AgentService.RetireAgent': 'agents.retire',
   'AgentService.WatchAgents': 'agents.watch',
   'AgentService.ListAgentVersions': 'agents.get',
+  'AgentService.GetAgentStats': 'agents.get',
   'AgentService.RollbackAgent': 'agents.update',
   'AuditService.ListEvents': 'audit.list',
   'AuditService.ReplayEvents': 'audit.replay',

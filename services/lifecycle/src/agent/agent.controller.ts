@@ -3,13 +3,17 @@ import { Payload } from '@nestjs/microservices';
 import {
   LifecycleSubjects,
   type Agent,
+  type AgentStats,
   type AgentTransitionRequest,
   type CreateAgentRequest,
   type GetAgentRequest,
+  type GetAgentStatsRequest,
   type ListAgentsRequest,
   type ListAgentsResponse,
   type ListAgentVersionsRequest,
   type ListAgentVersionsResponse,
+  type RecordSessionBody,
+  type RecordSessionReply,
   type RollbackAgentRequest,
   type UpdateAgentRequest,
 } from '@aos/contracts';
@@ -19,8 +23,10 @@ import {
   validateContext,
   validateCreateAgent,
   validateGetAgent,
+  validateGetAgentStats,
   validateListAgents,
   validateListAgentVersions,
+  validateRecordSession,
   validateRollbackAgent,
   validateTransition,
   validateUpdateAgent,
@@ -80,6 +86,16 @@ export class AgentController {
     @Payload() request: ServiceRequest<ListAgentVersionsRequest>,
   ): Promise<ListAgentVersionsResponse> {
     return this.agents.listVersions(validateContext(request?.ctx), validateListAgentVersions(request?.body));
+  }
+
+  @Receives(LifecycleSubjects.getStats)
+  async getAgentStats(@Payload() request: ServiceRequest<GetAgentStatsRequest>): Promise<AgentStats> {
+    return this.agents.getStats(validateContext(request?.ctx), validateGetAgentStats(request?.body));
+  }
+
+  @Receives(LifecycleSubjects.recordSession)
+  async recordSession(@Payload() request: ServiceRequest<RecordSessionBody>): Promise<RecordSessionReply> {
+    return this.agents.recordSession(validateContext(request?.ctx), validateRecordSession(request?.body));
   }
 
   @Receives(LifecycleSubjects.rollback)

@@ -4,6 +4,7 @@ import {
   type AgentEvent,
   type AgentSnapshot,
   type AgentStatusName,
+  type HealthStatusName,
 } from '@aos/domain';
 import { assertNever, AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@aos/errors';
 
@@ -28,7 +29,14 @@ export const DEFINITION_FIELDS = [
 ] as const satisfies readonly (keyof AgentDefinition)[];
 export type DefinitionField = (typeof DEFINITION_FIELDS)[number];
 
-export type ExistingAgent = AgentSnapshot;
+/** The health status last recorded on the stream (AgentHealthChanged), and the position it was computed at. */
+export interface RecordedHealth {
+  readonly status: HealthStatusName;
+  readonly causePosition: number;
+}
+
+/** Lifecycle's agent: the shared snapshot plus what only its owner decides on (the recorded health). */
+export type ExistingAgent = AgentSnapshot & { readonly recordedHealth?: RecordedHealth };
 
 export type AgentState = { status: 'NONE' } | ExistingAgent;
 
@@ -53,8 +61,37 @@ export type RollbackAgent = {
   target: AgentDefinition | undefined;
 };
 
+/** The runtime instance hosting an external agent's session records its start and end. */
+export type RecordSessionAttached = {
+  type: 'RecordSessionAttached';
+  agentId: string;
+  sessionId: string;
+  maxConcurrentTasks: number;
+};
+export type RecordSessionEnded = { type: 'RecordSessionEnded'; agentId: string; sessionId: string; reason: string };
+/**
+ * The health reaction's proposal: the status lifecycle's health projection
+ * computed from the log up to `causePosition`.
+ */
+export type RecordHealth = {
+  type: 'RecordHealth';
+  agentId: string;
+  status: HealthStatusName;
+  reason: string;
+  causePosition: number;
+};
+
 export type AgentCommand =
-  CreateAgent | UpdateAgent | RollbackAgent | DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
+  | CreateAgent
+  | UpdateAgent
+  | RollbackAgent
+  | DeployAgent
+  | PauseAgent
+  | ResumeAgent
+  | RetireAgent
+  | RecordSessionAttached
+  | RecordSessionEnded
+  | RecordHealth;
 export type AgentTransitionCommand = DeployAgent | PauseAgent | ResumeAgent | RetireAgent;
 
 /** Returns the events a command causes; throws the typed error that says why it may not happen. */
@@ -77,6 +114,16 @@ export function decide(command: AgentCommand, state: AgentState): AgentEvent[] {
       return [{ type: 'AgentResumed', data: { agentId: state.agentId, reason: command.reason } }];
     case 'RetireAgent':
       return decideRetire(command, state);
+    case 'RecordSessionAttached': {
+      const { sessionId, maxConcurrentTasks } = command;
+      return [{ type: 'AgentSessionAttached', data: { agentId: state.agentId, sessionId, maxConcurrentTasks } }];
+    }
+    case 'RecordSessionEnded': {
+      const { sessionId, reason } = command;
+      return [{ type: 'AgentSessionEnded', data: { agentId: state.agentId, sessionId, reason } }];
+    }
+    case 'RecordHealth':
+      return decideHealth(command, state);
     default:
       return assertNever(command);
   }
@@ -131,8 +178,25 @@ function decideRetire(command: RetireAgent, state: ExistingAgent): AgentEvent[] 
   return [{ type: 'AgentRetired', data: { agentId: state.agentId, reason: command.reason, previousState } }];
 }
 
+/**
+ * Recorded once per change of the status, however many replicas propose it:
+ * nothing when the stream already holds this status, or a status computed
+ * from a later position (a lagging replica's proposal is stale). A retired
+ * agent's health is no longer recorded.
+ */
+function decideHealth(command: RecordHealth, state: ExistingAgent): AgentEvent[] {
+  const recorded = state.recordedHealth ?? { status: 'UNKNOWN', causePosition: 0 };
+  if (state.status === 'RETIRED' || command.causePosition < recorded.causePosition) return [];
+  if (command.status === recorded.status) return [];
+  const { status, reason, causePosition } = command;
+  const data = { agentId: state.agentId, status, previousStatus: recorded.status, reason, causePosition };
+  return [{ type: 'AgentHealthChanged', data }];
+}
+
 export function evolve(state: AgentState, event: AgentEvent): AgentState {
-  return evolveAgentSnapshot(state.status === 'NONE' ? undefined : state, event);
+  const agent = evolveAgentSnapshot(state.status === 'NONE' ? undefined : state, event);
+  if (event.type !== 'AgentHealthChanged') return agent;
+  return { ...agent, recordedHealth: { status: event.data.status, causePosition: event.data.causePosition } };
 }
 
 function requireState(state: ExistingAgent, allowed: AgentLifecycleState[], verb: string): void {

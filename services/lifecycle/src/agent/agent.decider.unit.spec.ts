@@ -271,3 +271,56 @@ describe('Agent decider: rollback', () => {
     expect(() => when(historyFor.RETIRED, rollback(1, definition))).toThrow('cannot roll back agent in state RETIRED');
   });
 });
+
+describe('Agent decider: health and sessions', () => {
+  const health = (status: 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY', causePosition: number) =>
+    ({ type: 'RecordHealth', agentId, status, reason: `${status} because`, causePosition }) as const;
+  const changed = (status: 'HEALTHY' | 'DEGRADED', previousStatus: 'UNKNOWN' | 'HEALTHY', causePosition: number) =>
+    ({
+      type: 'AgentHealthChanged',
+      data: { agentId, status, previousStatus, reason: `${status} because`, causePosition },
+    }) as const;
+
+  it('records a new status with the one it replaces', () => {
+    expect(when(historyFor.ACTIVE, health('HEALTHY', 10))).toEqual([changed('HEALTHY', 'UNKNOWN', 10)]);
+    expect(when([...historyFor.ACTIVE, changed('HEALTHY', 'UNKNOWN', 10)], health('DEGRADED', 12))).toEqual([
+      changed('DEGRADED', 'HEALTHY', 12),
+    ]);
+  });
+
+  it('records nothing for the status recorded already, or one computed from an older position (a lagging replica)', () => {
+    const history = [...historyFor.ACTIVE, changed('HEALTHY', 'UNKNOWN', 10), changed('DEGRADED', 'HEALTHY', 12)];
+    expect(when(history, health('DEGRADED', 14))).toEqual([]);
+    expect(when(history, health('HEALTHY', 10))).toEqual([]);
+    expect(when(history, health('HEALTHY', 11))).toEqual([]);
+    // Computed from the same position or a later one, a different status is a change.
+    expect(when(history, health('UNHEALTHY', 12))).toHaveLength(1);
+  });
+
+  it('records no health of a retired agent, and none of an agent that does not exist', () => {
+    expect(when(historyFor.RETIRED, health('HEALTHY', 10))).toEqual([]);
+    expect(() => when([], health('HEALTHY', 10))).toThrow(NotFoundError);
+  });
+
+  it('records the sessions an external agent attaches and ends, without changing its state', () => {
+    const attached = when(historyFor.ACTIVE, {
+      type: 'RecordSessionAttached',
+      agentId,
+      sessionId: 's1',
+      maxConcurrentTasks: 2,
+    });
+    expect(attached).toEqual([
+      { type: 'AgentSessionAttached', data: { agentId, sessionId: 's1', maxConcurrentTasks: 2 } },
+    ]);
+    const ended = when([...historyFor.ACTIVE, ...attached], {
+      type: 'RecordSessionEnded',
+      agentId,
+      sessionId: 's1',
+      reason: 'the stream ended',
+    });
+    expect(ended).toEqual([
+      { type: 'AgentSessionEnded', data: { agentId, sessionId: 's1', reason: 'the stream ended' } },
+    ]);
+    expect(given([...historyFor.ACTIVE, ...attached, ...ended])).toMatchObject({ status: 'ACTIVE' });
+  });
+});

@@ -5,11 +5,13 @@ import {
   foldName,
   toTimestamp,
   type Agent,
+  type AgentStats,
   type AgentEvent,
   type AgentEventType,
   type AgentVersion,
   type ListAgentsResponse,
   type ListAgentVersionsResponse,
+  type RecordSessionReply,
 } from '@aos/contracts';
 import { AosError, NotFoundError } from '@aos/errors';
 import type { RequestContext } from '@aos/messaging';
@@ -22,12 +24,13 @@ import {
   type WriterHost,
   writerPipeline,
 } from '@aos/command-pipeline';
-import { decide, initialAgentState, type AgentCommand, type AgentState } from './agent.decider';
+import { decide, initialAgentState, type AgentCommand, type AgentState, type RecordHealth } from './agent.decider';
 import { AGENT_EVENT_ID_NAMESPACE, agentIdFor } from './agent.ids';
 import {
   estimatedDefinitionBytes,
   MAX_PAGE_BYTES,
   protoDefinition,
+  toProtoHealth,
   type AgentProjection,
   type AgentRecord,
 } from './agent.projection';
@@ -36,8 +39,10 @@ import {
   PROTO_NAMES,
   type AgentMutation,
   type GetAgentQuery,
+  type GetAgentStatsQuery,
   type ListAgentsQuery,
   type ListAgentVersionsQuery,
+  type SessionRecord,
 } from './agent.validation';
 
 export interface AgentHandlerDeps extends WriterHost {
@@ -100,15 +105,68 @@ export class AgentHandler {
       stream: { category: AGENT_CATEGORY, id: agentId },
       creates: mutation.type === 'CreateAgent',
       expectedRevision: mutation.type === 'CreateAgent' ? undefined : mutation.expectedRevision,
-      load: () => {
-        const record = this.deps.projection.get(ctx.tenantId, agentId);
-        return record && { state: record.agent as AgentState, revision: record.revision };
-      },
+      load: () => this.load(ctx.tenantId, agentId),
       initial: initialAgentState,
       decide: (state) => decide(this.toCommand(ctx, agentId, mutation), state),
       names: nameChanges,
       reply: (done) => this.reply(ctx.tenantId, agentId, done),
     });
+  }
+
+  /**
+   * An external agent's session attached or ended, as the runtime instance
+   * hosting it tells: recorded once per session and event (the request id
+   * derives from them), so the runtime may send it again after a lost reply.
+   */
+  recordSession(ctx: RequestContext, record: SessionRecord): Promise<RecordSessionReply> {
+    const event = record.type === 'RecordSessionAttached' ? 'AgentSessionAttached' : 'AgentSessionEnded';
+    return this.pipeline.handle(ctx, {
+      requestId: `${event}:${record.sessionId}`,
+      replays: [event],
+      stream: { category: AGENT_CATEGORY, id: record.agentId },
+      load: () => this.load(ctx.tenantId, record.agentId),
+      initial: initialAgentState,
+      decide: (state) => decide(record, state),
+      reply: (done) => ({ position: done.position }),
+    });
+  }
+
+  /**
+   * The health reaction's proposal of a new status (see AgentHealthReactions).
+   * The request id derives from the agent, the status and the position it was
+   * computed at, so every replica proposing the same change makes one
+   * request; the decider records nothing for a status the stream holds
+   * already or for one computed from less of the log than the recorded one.
+   */
+  recordHealth(ctx: RequestContext, command: RecordHealth): Promise<number> {
+    return this.pipeline.handle(ctx, {
+      requestId: `AgentHealthChanged:${command.agentId}:${command.causePosition}:${command.status}`,
+      replays: ['AgentHealthChanged'],
+      stream: { category: AGENT_CATEGORY, id: command.agentId },
+      load: () => this.load(ctx.tenantId, command.agentId),
+      initial: initialAgentState,
+      decide: (state) => decide(command, state),
+      reply: (done) => done.position,
+    });
+  }
+
+  /** The figures of the agent's runs that ended within the window, which ends now. */
+  async getStats(ctx: RequestContext, query: GetAgentStatsQuery): Promise<AgentStats> {
+    await this.pipeline.reach(query.minPosition);
+    const agentId = idOfIdOrName(query.agent, 'agent', (name) =>
+      this.deps.projection.agentIdByName(ctx.tenantId, name),
+    );
+    this.requireAgent(ctx.tenantId, agentId);
+    const endMs = Date.now();
+    const startMs = endMs - query.windowMs;
+    const { health } = this.deps.projection;
+    return {
+      agentId,
+      startTime: toTimestamp(new Date(startMs).toISOString()),
+      endTime: toTimestamp(new Date(endMs).toISOString()),
+      ...health.figures(ctx.tenantId, agentId, startMs, endMs),
+      health: toProtoHealth(health.health(ctx.tenantId, agentId)),
+    };
   }
 
   async get(ctx: RequestContext, query: GetAgentQuery): Promise<Agent> {
@@ -173,6 +231,11 @@ export class AgentHandler {
     const record = (last?.after as AgentRecord | undefined) ?? this.deps.projection.get(tenantId, agentId);
     if (!record) throw new AosError('INTERNAL', `agent ${agentId} was recorded but is not in the read model`);
     return this.deps.projection.toProto(record);
+  }
+
+  private load(tenantId: string, agentId: string) {
+    const record = this.deps.projection.get(tenantId, agentId);
+    return record && { state: record.agent as AgentState, revision: record.revision };
   }
 
   private requireAgent(tenantId: string, agentId: string): AgentRecord {

@@ -5,6 +5,7 @@ import {
   parseAgentEvent,
   toTimestamp,
   type Agent,
+  type AgentHealth,
 } from '@aos/contracts';
 import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
 import { evolve, initialAgentState, type DefinitionField, type ExistingAgent } from './agent.decider';
@@ -96,6 +97,7 @@ export class AgentProjection {
     if (parsed.data.agentId !== event.streamId) {
       throw new ProjectionError(event, `data.agentId ${parsed.data.agentId} does not match the stream`);
     }
+    this.health.applyAgentEvent(event, parsed);
     const agent: ExistingAgent = applyRecorded(event, () => {
       const next = evolve(previous?.agent ?? initialAgentState, parsed);
       if (next.status === 'NONE') throw new Error('the agent does not exist after the event');
@@ -206,14 +208,23 @@ export function toProtoAgent(record: AgentRecord, health: AgentHealthSummary): A
     createdBy: agent.createdBy,
     createTime: toTimestamp(record.createTime),
     updateTime: toTimestamp(record.updateTime),
-    health: {
-      status: HealthStatus[health.status],
-      lastHeartbeatTime: health.lastHeartbeatTime ? toTimestamp(health.lastHeartbeatTime) : undefined,
-      recentRuns: health.recentRuns,
-      recentFailures: health.recentFailures,
-      lastFailure: health.lastFailure,
-    },
+    health: toProtoHealth(health),
     logPosition: record.logPosition,
+  };
+}
+
+/** AgentHealth as the API shows it. */
+export function toProtoHealth(health: AgentHealthSummary): AgentHealth {
+  return {
+    status: HealthStatus[health.status],
+    lastHeartbeatTime: health.lastHeartbeatTime ? toTimestamp(health.lastHeartbeatTime) : undefined,
+    recentRuns: health.recentRuns,
+    recentFailures: health.recentFailures,
+    lastFailure: health.lastFailure,
+    reason: health.reason,
+    consecutiveFailures: health.consecutiveFailures,
+    lastSuccessTime: health.lastSuccessTime ? toTimestamp(health.lastSuccessTime) : undefined,
+    openSessions: health.openSessions,
   };
 }
 

@@ -152,7 +152,15 @@ describe('AgentProjection', () => {
       createdBy: 'alice',
       createTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 1) / 1000, nanos: 0 },
       updateTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 2) / 1000, nanos: 0 },
-      health: { status: 'UNKNOWN', recentRuns: 0, recentFailures: 0, lastFailure: '' },
+      health: {
+        status: 'UNKNOWN',
+        reason: 'no run ended and no external session attached yet',
+        recentRuns: 0,
+        recentFailures: 0,
+        lastFailure: '',
+        consecutiveFailures: 0,
+        openSessions: 0,
+      },
       logPosition: 2,
     });
     expect(log.projection.eventsApplied).toBe(2);
@@ -164,23 +172,32 @@ describe('AgentProjection', () => {
     log.create(T1, 'a1', definition('Billing'));
     log.create(T1, 'a2', definition('Refunds'));
     log.ranOnce(T1, 'a1', 'r1');
-    log.ranOnce(T1, 'a2', 'r2', { code: 'FAILED_PRECONDITION', reason: 'no model server is configured' });
-    log.ranOnce(T1, 'a2', 'r3', { code: 'PERMISSION_DENIED', reason: 'alice rejected the approval' });
+    log.ranOnce(T1, 'a2', 'r2', { code: 'INTERNAL', reason: 'boom' });
+    log.ranOnce(T1, 'a2', 'r3', { code: 'INTERNAL', reason: 'boom' });
+    log.ranOnce(T1, 'a2', 'r5', { code: 'FAILED_PRECONDITION', reason: 'no model server is configured' });
+    log.ranOnce(T1, 'a2', 'r6', { code: 'PERMISSION_DENIED', reason: 'alice rejected the approval' });
 
+    const heartbeat = { seconds: Date.UTC(2025, 0, 1, 0, 0, 4) / 1000, nanos: 0 };
     expect(log.projection.toProto(log.projection.get(T1, 'a1')!).health).toEqual({
       status: 'HEALTHY',
-      lastHeartbeatTime: { seconds: Date.UTC(2025, 0, 1, 0, 0, 4) / 1000, nanos: 0 },
+      reason: 'the newest run succeeded',
+      lastHeartbeatTime: heartbeat,
       recentRuns: 1,
       recentFailures: 0,
       lastFailure: '',
+      consecutiveFailures: 0,
+      lastSuccessTime: heartbeat,
+      openSessions: 0,
     });
     expect(log.projection.toProto(log.projection.get(T1, 'a2')!).health).toMatchObject({
-      status: 'UNHEALTHY',
-      recentRuns: 1,
-      recentFailures: 1,
+      status: 'DEGRADED',
+      reason: '3 runs failed in a row; last: FAILED_PRECONDITION: no model server is configured',
+      recentRuns: 3,
+      recentFailures: 3,
+      consecutiveFailures: 3,
       lastFailure: 'FAILED_PRECONDITION: no model server is configured',
     });
-    const unhealthy = log.projection.list(T1, parseAgentFilter('health = UNHEALTHY'), 0, 10);
+    const unhealthy = log.projection.list(T1, parseAgentFilter('health = DEGRADED'), 0, 10);
     expect(unhealthy.records.map((r) => r.agent.agentId)).toEqual(['a2']);
     expect(unhealthy.totalSize).toBe(1);
     // Another tenant's run of an agent with the same id is not this one's.
@@ -226,8 +243,8 @@ describe('AgentProjection', () => {
         previousRunId: '',
       },
     });
-    // Model calls are skipped by their type: not even data no schema takes is parsed (it would throw).
-    log.run(T1, { type: 'ModelCalled', data: { runId: 'k0-1' } } as unknown as RunEvent);
+    // Tool calls are skipped by their type: not even data no schema takes is parsed (it would throw).
+    log.run(T1, { type: 'ToolCalled', data: { runId: 'k0-1' } } as unknown as RunEvent);
     // 100 tasks whose 5 attempts each were started and never ended in the log (runtimes killed -9).
     for (let task = 0; task < 100; task++) {
       for (let attempt = 1; attempt <= 5; attempt++) log.run(T1, start(`k${task}`, attempt));

@@ -3,8 +3,10 @@ import type {
   AgentTransitionRequest,
   CreateAgentRequest,
   GetAgentRequest,
+  GetAgentStatsRequest,
   ListAgentsRequest,
   ListAgentVersionsRequest,
+  RecordSessionBody,
   RollbackAgentRequest,
   UpdateAgentRequest,
 } from '@aos/contracts';
@@ -22,6 +24,7 @@ import {
   validateText,
   decodePageToken,
   validateExpectedRevision,
+  validateId,
   validateIdOrName,
   isNonNegativeInteger,
   type IdOrName,
@@ -66,6 +69,13 @@ export interface GetAgentQuery {
   agent: IdOrName;
   minPosition: number;
 }
+export interface GetAgentStatsQuery extends GetAgentQuery {
+  windowMs: number;
+}
+/** What the runtime asks to record of an external agent's session. */
+export type SessionRecord =
+  | { type: 'RecordSessionAttached'; agentId: string; sessionId: string; maxConcurrentTasks: number }
+  | { type: 'RecordSessionEnded'; agentId: string; sessionId: string; reason: string };
 export interface ListAgentsQuery {
   pageSize: number;
   /** Position of the AgentCreated of the last agent on the previous page; 0 for the first page. */
@@ -83,6 +93,10 @@ export interface ListAgentVersionsQuery {
   beforeVersion: number;
   minPosition: number;
 }
+
+/** GetAgentStats' window: 24 hours unless given, at most 30 days (the figures keep 30 days of runs). */
+export const DEFAULT_STATS_WINDOW_SECONDS = 86_400;
+export const MAX_STATS_WINDOW_SECONDS = 2_592_000;
 
 export const LIMITS = {
   name: 100,
@@ -163,6 +177,31 @@ export function validateGetAgent(body: GetAgentRequest | undefined): GetAgentQue
     agent: validateIdOrName(request.id, request.name),
     minPosition: validatePosition('min_position', request.minPosition),
   };
+}
+
+export function validateGetAgentStats(body: GetAgentStatsRequest | undefined): GetAgentStatsQuery {
+  const request = requireBody(body);
+  const window = request.windowSeconds ?? 0;
+  if (!isNonNegativeInteger(window) || window > MAX_STATS_WINDOW_SECONDS) {
+    throw new InvalidArgumentError('window_seconds', `must be an integer from 0 to ${MAX_STATS_WINDOW_SECONDS}`);
+  }
+  return {
+    agent: validateIdOrName(request.id, request.name),
+    windowMs: (window === 0 ? DEFAULT_STATS_WINDOW_SECONDS : window) * 1000,
+    minPosition: validatePosition('min_position', request.minPosition),
+  };
+}
+
+/** The body's types were checked on receipt (its zod schema); the ids and the reason are checked here. */
+export function validateRecordSession(body: RecordSessionBody | undefined): SessionRecord {
+  const request = requireBody(body);
+  const agentId = validateId('agentId', request.agentId);
+  const sessionId = validateId('sessionId', request.sessionId);
+  if (request.event === 'attached') {
+    return { type: 'RecordSessionAttached', agentId, sessionId, maxConcurrentTasks: request.maxConcurrentTasks };
+  }
+  const reason = validateText('reason', request.reason, LIMITS.reason);
+  return { type: 'RecordSessionEnded', agentId, sessionId, reason };
 }
 
 export function validateListAgents(body: ListAgentsRequest | undefined): ListAgentsQuery {

@@ -88,8 +88,8 @@ export class ExternalSession {
   private lastHeard: number;
   private closed = false;
   private closing: Promise<void> | undefined;
-  /** Called once the session has closed. */
-  onClosed: (session: ExternalSession) => void = () => undefined;
+  /** Called once the session has closed, with why. */
+  onClosed: (session: ExternalSession, reason: string) => void = () => undefined;
 
   constructor(
     options: ExternalSessionOptions,
@@ -161,7 +161,7 @@ export class ExternalSession {
           .catch(() => undefined);
       }
       this.deps.log(`session ${this.id} of agent ${this.agentId} closed: ${reason}`);
-      this.onClosed(this);
+      this.onClosed(this, reason);
     })();
     return this.closing;
   }

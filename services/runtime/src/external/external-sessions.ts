@@ -5,9 +5,10 @@ import {
   ToolState,
   type OpenSessionBody,
   type OpenSessionReply,
+  type RecordSessionBody,
   type Tool,
 } from '@aos/contracts';
-import { AlreadyExistsError, AosError, FailedPreconditionError, UnavailableError } from '@aos/errors';
+import { AlreadyExistsError, AosError, describeError, FailedPreconditionError, UnavailableError } from '@aos/errors';
 import type { RequestContext, ServiceClient } from '@aos/messaging';
 import { requireBody, validateId } from '@aos/request-fields';
 import { EXTERNAL_RUNTIME, RUNTIME_LABEL } from '../model/views';
@@ -19,15 +20,28 @@ export function sessionPingIntervalMs(leaseMs: number): number {
   return Math.max(200, Math.min(5_000, Math.floor(leaseMs / 3)));
 }
 
+/** How often, and how long each time, the start or end of a session is sent to lifecycle to be recorded. */
+const RECORD_ATTEMPTS = 3;
+const RECORD_TIMEOUT_MS = 2_000;
+
 /**
  * The external agents' sessions this runtime instance hosts. Any instance
  * may take an openSession (queue group runtime); the one that does checks
  * the agent with its owners (lifecycle for the agent, resources for its
  * tools) and hosts the session until the stream ends, the gateway goes
  * silent, or the instance shuts down.
+ *
+ * Lifecycle (the owner of agent-*) records the start and the end of each
+ * session on the agent's stream when this instance tells it (the agent's
+ * health reads them): the end whatever its cause — the process closed the
+ * stream or died (the gateway sees its connection close and says so), the
+ * gateway stopped pinging (3 ping intervals, a lease period), the instance
+ * shuts down. A runtime instance that dies itself records no end.
  */
 export class ExternalSessions {
   private readonly sessions = new Map<string, ExternalSession>();
+  /** The records sent to lifecycle and not answered yet (waited for on close). */
+  private readonly recording = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -62,8 +76,13 @@ export class ExternalSessions {
       { sessionId, tenantId: ctx.tenantId, agentId, maxConcurrentTasks: max, correlationId: ctx.correlationId },
       this.deps,
     );
-    session.onClosed = (s) => {
+    const record = (body: Omit<RecordSessionBody, 'agentId' | 'sessionId'>) =>
+      this.record(ctx.tenantId, ctx.correlationId, { agentId, sessionId, ...body });
+    let attached: Promise<void> = Promise.resolve();
+    session.onClosed = (s, reason) => {
       if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+      // After the start's record, so that the end never comes first in the agent's stream.
+      this.track(attached.then(() => record({ event: 'ended', maxConcurrentTasks: 0, reason })));
     };
     this.sessions.set(sessionId, session);
     try {
@@ -73,6 +92,7 @@ export class ExternalSessions {
       throw new UnavailableError('cannot subscribe to the session subject', { cause: err });
     }
     session.start({ sessionId, agent, tools });
+    attached = this.track(record({ event: 'attached', maxConcurrentTasks: max, reason: '' }));
     return { sessionId, agent, pingIntervalMs: this.deps.pingIntervalMs };
   }
 
@@ -94,6 +114,32 @@ export class ExternalSessions {
   async close(reason: string): Promise<void> {
     this.closed = true;
     await Promise.all([...this.sessions.values()].map((s) => s.close(reason, true)));
+    await Promise.all(this.recording);
+  }
+
+  /** Asks lifecycle to record a session's start or end; a few tries, then the failure is only logged. */
+  private async record(tenantId: string, correlationId: string, body: RecordSessionBody): Promise<void> {
+    const ctx: RequestContext = { tenantId, actor: { kind: 'service', id: 'runtime' }, correlationId };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.services.request(LifecycleSubjects.recordSession, ctx, body, RECORD_TIMEOUT_MS);
+        return;
+      } catch (err) {
+        // NOT_FOUND and the like will not change by asking again.
+        const retriable =
+          !(err instanceof AosError) || ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'ABORTED'].includes(err.code);
+        if (!retriable || attempt >= RECORD_ATTEMPTS) {
+          this.deps.log(`session ${body.sessionId}: lifecycle did not record it ${body.event}: ${describeError(err)}`);
+          return;
+        }
+      }
+    }
+  }
+
+  private track(promise: Promise<void>): Promise<void> {
+    this.recording.add(promise);
+    void promise.finally(() => this.recording.delete(promise));
+    return promise;
   }
 
   /** The ENABLED tools among the agent's tool_ids, as resources shows them. */
