@@ -146,6 +146,8 @@ export interface Manifest {
   };
 }
 
+type PodSpec = NonNullable<NonNullable<NonNullable<Manifest['spec']>['template']>['spec']>;
+
 export interface Container {
   args?: string[];
   env?: { name?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[];
@@ -385,16 +387,18 @@ export function composeClusterProblems(cluster: ComposeFile, confs: Record<strin
 }
 
 /**
- * The replicas keep nothing on disk: no volume but emptyDir (tsx's cache), and
- * governance takes the bootstrap admin key from a Secret, since a key generated
- * into AOS_DATA_DIR would differ from one replica to the next.
+ * The replicas keep nothing on disk: no volume but emptyDir (tsx's cache) or a
+ * read-only Secret; governance takes the bootstrap admin key from a Secret,
+ * and audit its checkpoint signing key, since a key generated into
+ * AOS_DATA_DIR would differ from one replica to the next.
  */
 export function statelessProblems(manifests: Manifest[]): string[] {
   return SERVICES.flatMap((name) => {
     const pod = find(manifests, 'Deployment', name)?.spec?.template?.spec;
     const problems = (pod?.volumes ?? [])
-      .filter((volume) => !('emptyDir' in volume))
-      .map((volume) => `${name}: volume ${volume.name} is not an emptyDir`);
+      .filter((volume) => !('emptyDir' in volume) && !('secret' in volume))
+      .map((volume) => `${name}: volume ${volume.name} is neither an emptyDir nor a Secret`);
+    if (name === 'audit') problems.push(...signingKeyProblems(pod));
     if (name === 'governance') {
       const env = ((pod?.containers?.[0] ?? {}) as Container).env ?? [];
       const key = env.find((e) => e.name === 'AOS_BOOTSTRAP_API_KEY') as
@@ -404,6 +408,23 @@ export function statelessProblems(manifests: Manifest[]): string[] {
     }
     return problems;
   });
+}
+
+/** Audit signs with AOS_AUDIT_SIGNING_KEY_FILE, a file of a required Secret volume mounted where it points. */
+function signingKeyProblems(pod: PodSpec | undefined): string[] {
+  const container = (pod?.containers?.[0] ?? {}) as Container & {
+    volumeMounts?: { name: string; mountPath: string }[];
+  };
+  const file = (container.env ?? []).find((e) => e.name === 'AOS_AUDIT_SIGNING_KEY_FILE') as
+    { value?: string } | undefined;
+  if (!file?.value) return ['audit: AOS_AUDIT_SIGNING_KEY_FILE is not set'];
+  const mount = (container.volumeMounts ?? []).find((m) => file.value?.startsWith(`${m.mountPath}/`));
+  const volume = (pod?.volumes ?? []).find((v) => v.name === mount?.name) as
+    { secret?: { secretName?: string; optional?: boolean } } | undefined;
+  if (!volume?.secret?.secretName || volume.secret.optional) {
+    return ['audit: AOS_AUDIT_SIGNING_KEY_FILE is not in a required Secret volume'];
+  }
+  return [];
 }
 
 /**

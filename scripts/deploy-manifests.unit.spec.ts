@@ -165,7 +165,19 @@ describe('deploy/k8s', () => {
           name: 'data',
           persistentVolumeClaim: { claimName: 'runtime-data' },
         } as never),
-      'runtime: volume data is not an emptyDir',
+      'runtime: volume data is neither an emptyDir nor a Secret',
+    ],
+    [
+      'audit may start without its signing key Secret',
+      statelessProblems,
+      (all) => {
+        const volumes = manifest(all, 'Deployment', 'audit').spec!.template!.spec!.volumes! as {
+          name?: string;
+          secret?: { optional?: boolean };
+        }[];
+        volumes.find((v) => v.name === 'signing-key')!.secret!.optional = true;
+      },
+      'audit: AOS_AUDIT_SIGNING_KEY_FILE is not in a required Secret volume',
     ],
     [
       'governance may start without the bootstrap key Secret',
