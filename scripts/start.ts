@@ -47,6 +47,15 @@ Environment (all optional):
   AOS_OIDC_AUDIENCE       the audience those tokens must carry
   AOS_OIDC_JWKS_URL       where the issuer publishes its signing keys
   AOS_LOG_LEVEL           error | warn | log | debug | verbose (default log)
+  AOS_AUDIT_SIGNING_KEY_FILE  Ed25519 private key (PKCS#8 PEM) that signs the audit log's
+                          checkpoints (default: generated into AOS_DATA_DIR/audit-signing-key.pem)
+  AOS_AUDIT_LOG_NAME      the audit log's name: checkpoint origins are <name>/tenants/<tenant>
+                          (default agentos)
+  AOS_AUDIT_CHECKPOINT_INTERVAL_MS  how often each tenant with new events gets a signed
+                          checkpoint (default 60000; 0 = only on demand)
+  OTEL_EXPORTER_OTLP_ENDPOINT  send OpenTelemetry traces (OTLP/HTTP) there; with the other
+                          standard OTEL_* variables (OTEL_TRACES_EXPORTER, OTEL_SERVICE_NAME, ...)
+                          (default: no tracing, at no cost)
   AOS_OPENAI_BASE_URL     OpenAI-compatible model server for the runtime (unset: tasks of
                           built-in agents fail with FAILED_PRECONDITION)
   AOS_OPENAI_API_KEY      its API key
