@@ -68,6 +68,8 @@ export async function startTestStack(
         AOS_LOG_LEVEL: 'warn',
         AOS_MCP_ADDR: '127.0.0.1:0',
         AOS_CONSOLE_ADDR: '127.0.0.1:0',
+        // No checkpoints on a timer: a test's tenant log holds what the test did (a test of the cadence sets it).
+        AOS_AUDIT_CHECKPOINT_INTERVAL_MS: '0',
         ...options.env,
       },
       output: output === 'ignore' ? 'ignore' : 'prefix',
