@@ -19,6 +19,7 @@ export * from './gen/aos/v1/command';
 export * from './run-protocol';
 export * from './governance-protocol';
 export * from './runtime-session';
+export * from './session-liveness';
 export * from './direct-tool-call';
 export * from './task-step.mapper';
 export * from './context-entry.mapper';

@@ -1,8 +1,10 @@
 import { AGENT_CATEGORY, QueueGroups, RUN_CATEGORY } from '@aos/contracts';
+import { DirectNats } from '@aos/messaging';
 import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { AgentHandler } from './agent/agent.handler';
 import { AgentHealthReactions } from './agent/agent-health.reactions';
+import { AgentSessionSweep, probeSessionHost } from './agent/agent-session.sweep';
 import { AgentProjection } from './agent/agent.projection';
 import { LifecycleModule } from './lifecycle.module';
 
@@ -48,7 +50,23 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
           log: (message) => host.logger.warn(message, 'lifecycle'),
         });
         host.onClose(() => reactions.stop());
-        return { module: LifecycleModule.forRoot(handler), afterListen: () => reactions.start() };
+        const direct = await DirectNats.connect(host.natsUrl, 'lifecycle session probes');
+        host.onClose(() => direct.close());
+        const sweep = new AgentSessionSweep({
+          projection,
+          probe: (sessionId) => probeSessionHost(direct, sessionId),
+          record: (ctx, record) => handler.recordSession(ctx, record),
+          leaseMs: host.config.AOS_RUN_LEASE_MS,
+          log: (message) => host.logger.warn(message, 'lifecycle'),
+        });
+        host.onClose(() => sweep.stop());
+        return {
+          module: LifecycleModule.forRoot(handler),
+          afterListen: () => {
+            reactions.start();
+            sweep.start();
+          },
+        };
       },
     },
     options,

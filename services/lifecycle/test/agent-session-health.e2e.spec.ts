@@ -14,7 +14,9 @@ import { watchAgentChanges, type AgentChanges } from './support/agent-changes';
  * lifecycle record its start and end on the agent's stream, and lifecycle
  * records the health's changes, which WatchAgents delivers. The process is
  * killed with SIGKILL (no goodbye): the agent must be UNHEALTHY within two
- * lease periods, and HEALTHY again once a new process attaches.
+ * lease periods, and HEALTHY again once a new process attaches. When the
+ * runtime instance hosting the session dies instead, nothing records the
+ * end but lifecycle's sweep, which finds no host for the session.
  */
 const LEASE_MS = 1500;
 let t: TestStack;
@@ -27,7 +29,8 @@ let example: ExampleAgentProcess | undefined;
 const rid = () => randomUUID();
 
 beforeAll(async () => {
-  t = await startTestStack({ env: { AOS_RUN_LEASE_MS: String(LEASE_MS) } });
+  // Every service its own process: the second test kills the runtime alone.
+  t = await startTestStack({ topology: 'process-per-service', env: { AOS_RUN_LEASE_MS: String(LEASE_MS) } });
   api = t.client;
   store = await createEventStore({ kind: 'jetstream', natsUrl: t.natsUrl });
   const created = await api.agents.createAgent({
@@ -91,4 +94,27 @@ describe("an external agent's health from its sessions", () => {
     expect(healed.agent!.health).toMatchObject({ status: 'HEALTHY', openSessions: 1 });
     expect((await api.agents.getAgent({ id: agent.id, minPosition: healed.position })).health?.status).toBe('HEALTHY');
   });
+
+  it('is UNHEALTHY when the runtime instance hosting the session dies (no end recorded by it), HEALTHY once it is back', async () => {
+    const before = changes.received.at(-1)!.position;
+    expect((await api.agents.getAgent({ id: agent.id })).health).toMatchObject({ status: 'HEALTHY', openSessions: 1 });
+    const killedAt = Date.now();
+    t.stack.services.runtime.kill();
+    await t.stack.services.runtime.exited;
+    const unhealthy = await healthChange('UNHEALTHY', before);
+    // Two probes a lease apart once the session is a lease old: within four lease periods.
+    expect(Date.now() - killedAt).toBeLessThan(4 * LEASE_MS + 1_000);
+    const ended = changes.received.find((c) => c.eventType === 'AgentSessionEnded' && c.position > before)!;
+    const endEvent = (await store.readStream({ tenantId: 'default', category: 'agent', id: agent.id })).find(
+      (e) => e.position === ended.position,
+    )!;
+    expect(endEvent.metadata.actor).toEqual({ kind: 'service', id: 'lifecycle' });
+    expect(endEvent.data).toMatchObject({ reason: expect.stringMatching(/^no runtime instance hosts it any more/) });
+    expect(unhealthy.agent!.health).toMatchObject({ status: 'UNHEALTHY', openSessions: 0 });
+
+    await t.stack.services.runtime.start();
+    // The example agent reconnects on its own (the SDK retries with a backoff).
+    const healed = await healthChange('HEALTHY', unhealthy.position, 20_000);
+    expect(healed.agent!.health).toMatchObject({ status: 'HEALTHY', openSessions: 1 });
+  }, 40_000);
 });

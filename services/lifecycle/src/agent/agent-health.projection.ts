@@ -21,6 +21,14 @@ const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
 /** The run events the fold parses: the starts and ends (health), and the usage (stats). */
 const FOLDED_RUN_EVENTS: ReadonlySet<string> = new Set([...AGENT_HEALTH_RUN_EVENTS, 'ModelCalled', 'UsageCharged']);
 
+export interface OpenSession {
+  readonly tenantId: string;
+  readonly agentId: string;
+  readonly sessionId: string;
+  /** When AgentSessionAttached was recorded. */
+  readonly attachedMs: number;
+}
+
 interface RunInFlight {
   runId: string;
   agentId: string;
@@ -49,6 +57,8 @@ export class AgentHealthProjection {
   private readonly histories = new Map<string, AgentRunHistory>();
   /** Each external agent's sessions. */
   private readonly sessions = new Map<string, AgentSessions>();
+  /** The sessions the log holds open, per `<tenant>/<session>`, and when each attached. */
+  private readonly openSessions = new Map<string, OpenSession>();
   /** The position of the newest event that changed each agent's health: the cause a recorded change names. */
   private readonly causes = new Map<string, number>();
   readonly stats = new AgentRunStats();
@@ -126,6 +136,12 @@ export class AgentHealthProjection {
     const tenantId = event.metadata.tenantId;
     const key = keyOf(tenantId, parsed.data.agentId);
     this.sessions.set(key, evolveAgentSessions(this.sessions.get(key), parsed, event.time));
+    const sessionKey = keyOf(tenantId, parsed.data.sessionId);
+    if (parsed.type === 'AgentSessionEnded') this.openSessions.delete(sessionKey);
+    else {
+      const { agentId, sessionId } = parsed.data;
+      this.openSessions.set(sessionKey, { tenantId, agentId, sessionId, attachedMs: Date.parse(event.time) });
+    }
     this.changed(tenantId, parsed.data.agentId, event.position);
   }
 
@@ -146,6 +162,11 @@ export class AgentHealthProjection {
       const slash = key.indexOf('/');
       yield [key.slice(0, slash), key.slice(slash + 1)];
     }
+  }
+
+  /** The external sessions the log holds open (attached, no end recorded). */
+  sessionsOpen(): Iterable<OpenSession> {
+    return this.openSessions.values();
   }
 
   /** The figures of the agent's runs that ended within [startMs, endMs). */

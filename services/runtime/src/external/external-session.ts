@@ -1,5 +1,6 @@
 import {
   RuntimeSubjects,
+  sessionAliveSubject,
   type AgentMessage,
   type Attached,
   type RuntimeMessage,
@@ -84,6 +85,7 @@ export class ExternalSession {
   private readonly ctx: RequestContext;
   private outbound: Promise<void> = Promise.resolve();
   private inbound: DirectSubscription | undefined;
+  private alive: DirectSubscription | undefined;
   private silenceTimer: NodeJS.Timeout | undefined;
   private lastHeard: number;
   private closed = false;
@@ -115,7 +117,11 @@ export class ExternalSession {
     });
   }
 
-  /** Subscribes to the session's subject; resolves once the server knows the subscription. */
+  /**
+   * Subscribes to the session's subject, and to its liveness subject (what
+   * lifecycle probes to learn that the session still has a host); resolves
+   * once the server knows the subscriptions.
+   */
   async listen(): Promise<void> {
     this.inbound = await this.deps.direct.serve<SessionInbound, Record<string, never>>(
       RuntimeSubjects.session(this.id),
@@ -124,6 +130,12 @@ export class ExternalSession {
         return {};
       },
     );
+    this.alive = await this.deps.direct
+      .serve(sessionAliveSubject(this.id), () => ({ sessionId: this.id }))
+      .catch((err: unknown) => {
+        this.inbound?.close();
+        throw err;
+      });
   }
 
   /** Tells the agent it is attached, then starts taking its tasks. */
@@ -153,6 +165,7 @@ export class ExternalSession {
       this.closed = true;
       clearInterval(this.silenceTimer);
       this.inbound?.close();
+      this.alive?.close();
       await this.runner.close(`the session closed: ${reason}`);
       if (tellGateway) {
         const end: SessionOutbound = { kind: 'end', code, message: reason };

@@ -23,6 +23,7 @@ export function sessionPingIntervalMs(leaseMs: number): number {
 /** How often, and how long each time, the start or end of a session is sent to lifecycle to be recorded. */
 const RECORD_ATTEMPTS = 3;
 const RECORD_TIMEOUT_MS = 2_000;
+const RECORD_RETRY_MS = 500;
 
 /**
  * The external agents' sessions this runtime instance hosts. Any instance
@@ -132,6 +133,8 @@ export class ExternalSessions {
           this.deps.log(`session ${body.sessionId}: lifecycle did not record it ${body.event}: ${describeError(err)}`);
           return;
         }
+        // Lifecycle restarting, or a replica taking over: give it a moment.
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS * attempt));
       }
     }
   }
