@@ -52,8 +52,11 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const healthChange = (status: string, after = 0) =>
-  changes.next((c) => c.eventType === 'AgentHealthChanged' && c.position > after && c.agent?.health?.status === status);
+const healthChange = (status: string, after = 0, timeoutMs?: number) =>
+  changes.next(
+    (c) => c.eventType === 'AgentHealthChanged' && c.position > after && c.agent?.health?.status === status,
+    timeoutMs,
+  );
 
 describe("an external agent's health from its sessions", () => {
   it('is HEALTHY once attached, UNHEALTHY within two lease periods of a SIGKILL, HEALTHY again on reattaching', async () => {
