@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toTimestamp, type Agent, type AgentHealth, type AgentStats, type Task, type Tool } from '@aos/contracts';
 import { createEventStore, type EventStore, type RecordedEvent } from '@aos/event-store';
@@ -12,7 +15,7 @@ import {
   type ScriptedModelServer,
   type TestStack,
 } from '@aos/testing';
-import { aosBinary } from '../../../clients/cli/test/aos-binary';
+import { runAosInProcess } from '../../../clients/cli/test/in-process-cli';
 import { watchAgentChanges, type AgentChanges } from './support/agent-changes';
 
 /**
@@ -33,7 +36,12 @@ let refund: Tool;
 let changes: AgentChanges;
 
 const rid = () => randomUUID();
-const { aos, json } = aosBinary(() => t);
+/** A home without a config file, so that only the environment counts. */
+const cliDir = mkdtempSync(join(tmpdir(), 'aos-stats-cli-'));
+
+/** `aos …` through the CLI's own entry point, in this process. */
+const aos = (...args: string[]) =>
+  runAosInProcess(args, { env: { AOS_GATEWAY_ADDR: t.gatewayAddr, AOS_API_KEY: t.apiKey }, dir: cliDir });
 
 beforeAll(async () => {
   model = await startScriptedModelServer();
@@ -69,6 +77,7 @@ afterAll(async () => {
   await store?.close();
   await t?.stop();
   await model?.stop();
+  rmSync(cliDir, { recursive: true, force: true });
 });
 
 /** Runs one task of the agent whose model calls get `script`; resolves to the event that ended its run. */
@@ -262,13 +271,14 @@ describe("an agent's health from its runs' outcomes", () => {
   });
 
   it('`aos agents stats` prints the figures and the health with its reason', async () => {
-    // Each a process of its own: run side by side.
-    const [text, stats, bad, help] = await Promise.all([
+    const [text, asJson, bad, help] = await Promise.all([
       aos('agents', 'stats', doer.name, '--window', '2h'),
-      json<AgentStats>('agents', 'stats', doer.id),
+      aos('agents', 'stats', doer.id, '--json'),
       aos('agents', 'stats', doer.id, '--window', 'forever'),
       aos('agents', 'stats', '--help'),
     ]);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    const stats = JSON.parse(asJson.stdout) as AgentStats;
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^SUCCEEDED\s+2$/m);
     expect(text.stdout).toMatch(/^FAILED\s+4$/m);
