@@ -271,12 +271,17 @@ describe("an agent's health from its runs' outcomes", () => {
   });
 
   it('`aos agents stats` prints the figures and the health with its reason', async () => {
-    const [text, asJson, bad, help] = await Promise.all([
+    const [text, asJson, bad, help, got] = await Promise.all([
       aos('agents', 'stats', doer.name, '--window', '2h'),
       aos('agents', 'stats', doer.id, '--json'),
       aos('agents', 'stats', doer.id, '--window', 'forever'),
       aos('agents', 'stats', '--help'),
+      aos('agents', 'get', doer.name),
     ]);
+    // `aos agents get` says the health's reason, then its counts.
+    expect(got.stdout).toMatch(
+      /^HEALTH +DEGRADED: 3 runs failed in a row; last: FAILED_PRECONDITION: .* \(3 of 5 recent runs failed: FAILED_PRECONDITION: .*; newest run ended \S+\)$/m,
+    );
     expect(asJson.code, asJson.stderr).toBe(0);
     const stats = JSON.parse(asJson.stdout) as AgentStats;
     expect(text.code, text.stderr).toBe(0);

@@ -50,11 +50,17 @@ export function renderAgent(agent: Agent, labels: IdLabels = idsAsTheyAre): stri
   ]);
 }
 
-/** "DEGRADED: 1 of 4 recent runs failed: CODE: reason (newest run ended <time>)", from the agent's runs. */
+/**
+ * "DEGRADED: 3 runs failed in a row; last: CODE: reason (3 of 5 recent runs
+ * failed: …; newest run ended <time>)": the server's reason, then the counts;
+ * a server that sends no reason gets the counts alone.
+ */
 function formatHealth(agent: Agent): string {
   const health = agent.health;
   if (!health) return '';
   const heartbeat = formatTimestamp(health.lastHeartbeatTime);
+  const counts = `${healthInWords(health)}${heartbeat ? `; newest run ended ${heartbeat}` : ''}`;
+  if (health.reason) return `${health.status}: ${health.reason} (${counts})`;
   return `${health.status}: ${healthInWords(health)}${heartbeat ? ` (newest run ended ${heartbeat})` : ''}`;
 }
 
