@@ -7,7 +7,7 @@
 // clients/* would be an npm workspace missing from package-lock.json, which
 // `npm ci` refuses.
 import { build } from 'esbuild';
-import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,15 +41,25 @@ export async function buildStandalone() {
     // Anything that is not a built-in must be inlined: refuse to leave an import behind.
     external: builtinModules.map((name) => `node:${name}`),
     metafile: true,
+    // Written below, each file by a rename: two test files may build at once.
+    write: false,
     logLevel: 'warning',
   });
   const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
   const outside = imports.filter((path) => !path.startsWith('node:'));
   if (outside.length > 0) throw new Error(`the standalone file would import ${outside.join(', ')} at run time`);
-  await chmod(OUTFILE, 0o755);
-  await writeFile(join(dist, 'package.json'), `${JSON.stringify(PACKAGE, null, 2)}\n`);
-  await copyFile(join(here, 'README.md'), join(dist, 'README.md'));
+  await mkdir(dist, { recursive: true });
+  await writeAtomically(OUTFILE, result.outputFiles[0].contents, 0o755);
+  await writeAtomically(join(dist, 'package.json'), `${JSON.stringify(PACKAGE, null, 2)}\n`);
+  await writeAtomically(join(dist, 'README.md'), await readFile(join(here, 'README.md')));
   return OUTFILE;
+}
+
+/** A reader sees the old file or the new one, never a half-written one. */
+async function writeAtomically(path, contents, mode = 0o644) {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, contents, { mode });
+  await rename(temporary, path);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
