@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import {
   Alert,
+  Anchor,
   Button,
   Code,
   Group,
@@ -15,8 +16,10 @@ import {
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { toJson } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { auditFilterParams, type AuditFilters } from './audit-link';
+import { auditAtPosition } from './audit-integrity/audit-at';
+import { IntegrityPanel } from './audit-integrity/IntegrityPanel';
 import { useLiveAuditEvents } from './audit-live';
 import { useSession } from '../session/session.context';
 import {
@@ -155,12 +158,14 @@ function FilterForm({ applied, onApply }: { applied: AuditFilters; onApply: (f: 
 export function AuditPage() {
   const [params, setParams] = useSearchParams();
   const filters = filtersOf(params);
+  // From one event on (the integrity check's link to the first altered event), that event marked.
+  const at = auditAtPosition(params);
   const [open, setOpen] = useState<Event | null>(null);
   const [live, setLive] = useState(false);
   const { can } = useSession();
   const pager = usePageTokens();
   const list = useQuery({
-    queryKey: ['audit', filters, pager.token],
+    queryKey: ['audit', filters, String(at ?? ''), pager.token],
     placeholderData: keepPreviousData,
     queryFn: () =>
       audit.listEvents({
@@ -171,6 +176,7 @@ export function AuditPage() {
         stream: filters.stream,
         startTime: timestampOf(filters.from),
         endTime: timestampOf(filters.to),
+        afterPosition: at === undefined ? 0n : at - 1n,
       }),
   });
   const shown = list.data?.events ?? [];
@@ -191,6 +197,7 @@ export function AuditPage() {
   return (
     <Stack>
       <Title order={1}>Audit</Title>
+      <IntegrityPanel />
       <FilterForm
         key={params.toString()}
         applied={filters}
@@ -208,6 +215,14 @@ export function AuditPage() {
             setLiveFrom(undefined);
           }}
         />
+      )}
+      {at !== undefined && (
+        <Alert color="blue" c="blue.9">
+          Showing the events from #{String(at)} on.{' '}
+          <Anchor component={Link} to="/audit" size="sm">
+            Show the whole trail
+          </Anchor>
+        </Alert>
       )}
       {followed.error && <Alert color="yellow">{followed.error}</Alert>}
       <QueryState query={list} what="events" />
@@ -227,7 +242,11 @@ export function AuditPage() {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((e) => (
-                  <Table.Tr key={String(e.position)}>
+                  <Table.Tr
+                    key={String(e.position)}
+                    bg={e.position === at ? 'yellow.1' : undefined}
+                    aria-current={e.position === at ? 'true' : undefined}
+                  >
                     <Table.Td>{String(e.position)}</Table.Td>
                     <Table.Td>{timeText(e.time)}</Table.Td>
                     <Table.Td>
