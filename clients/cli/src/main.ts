@@ -36,6 +36,8 @@ Examples:
   $ aos agents pause 6f1c0c3e-… --reason "maintenance window"
   $ aos audit list --stream agent-6f1c0c3e-… --type AgentPaused
   $ aos audit replay --category agent --follow --json
+  $ aos audit export --format bundle --out audit.bundle.jsonl && aos audit verify audit.bundle.jsonl --key @log.key
+  $ aos agents stats billing-bot --window 7d
   $ aos whoami
   $ aos principals create --name alice
   $ aos keys create --principal 6f1c0c3e-… --expires 30d
