@@ -44,6 +44,11 @@ export class CliContext {
     return this.io.signal;
   }
 
+  /** A call's deadline: --timeout when given, else `longMs` (for calls known to run long, e.g. VerifyLog). */
+  deadlineOr(longMs: number): number {
+    return this.options.timeout ?? longMs;
+  }
+
   /**
    * The client is loaded on first use: the protos and generated contracts take
    * most of a second to import, which `--help` and usage errors should not pay.

@@ -391,6 +391,11 @@ function headerShapeProblem(value: Record<string, unknown>): string | undefined 
   }
   if (typeof value.complete !== 'boolean') return 'complete is not true or false';
   if (!isObject(value.filter)) return 'filter is not an object';
+  // Neither flag nor filter is signed; an unfiltered export is complete, so this pair is a complete bundle
+  // with its flag turned off (to hide deleted lines).
+  if (!value.complete && Object.keys(value.filter).length === 0) {
+    return 'complete is false but filter is empty: an unfiltered export holds every leaf';
+  }
   return undefined;
 }
 

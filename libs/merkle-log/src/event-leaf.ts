@@ -59,7 +59,9 @@ export function sealedEvent(
   event: LoggedEvent,
   sealedFields: Readonly<Record<string, readonly string[]>> = {},
 ): SealedEvent {
-  const m = event.metadata;
+  // A record altered into a shape without metadata or actor still has a leaf (one no signer gave it), not a crash.
+  const m = (event.metadata ?? {}) as Partial<LoggedEvent['metadata']>;
+  const actor = (m.actor ?? {}) as Partial<LoggedEvent['metadata']['actor']>;
   let data = event.data;
   const hidden = sealedFields[event.type];
   if (hidden && data && typeof data === 'object' && !Array.isArray(data)) {
@@ -67,14 +69,14 @@ export function sealedEvent(
     for (const field of hidden) if (field in copy) copy[field] = sealValue(copy[field]);
     data = copy;
   }
-  const metadata: SealedEvent['metadata'] = {
+  const metadata = {
     tenantId: m.tenantId,
-    actor: { kind: m.actor.kind, id: m.actor.id },
+    actor: { kind: actor.kind, id: actor.id },
     correlationId: m.correlationId,
     causationId: m.causationId,
     requestId: m.requestId,
     schemaVersion: m.schemaVersion,
-  };
+  } as SealedEvent['metadata'];
   if (m.traceparent !== undefined) metadata.traceparent = m.traceparent;
   return {
     id: event.id,

@@ -112,6 +112,16 @@ describe('verifyBundle: a bundle written with the writer helpers', () => {
       /the trailer\): eventCount 400 is not what the file holds \(399\)/,
     );
   });
+
+  it('a complete bundle turned "filtered" to hide deleted lines (flag off, no filter) is refused at its header', async () => {
+    const complete = writeBundle(events.slice(0, 200), keys);
+    const header = JSON.parse(complete.lines[0]) as Record<string, unknown>;
+    const lines = complete.lines.filter((_, i) => i !== 50);
+    lines[0] = JSON.stringify({ ...header, complete: false });
+    const trailer = JSON.parse(lines.at(-1)!) as Record<string, number>;
+    lines[lines.length - 1] = JSON.stringify({ ...trailer, eventCount: trailer.eventCount - 1 });
+    expect(await firstBad(lines)).toMatchObject({ line: 1, reason: expect.stringContaining('filter is empty') });
+  });
 });
 
 describe('verifyBundle: every tampering is detected, and the first bad line and position named', () => {

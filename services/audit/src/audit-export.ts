@@ -76,8 +76,12 @@ export function exportHeader(format: 'jsonl' | 'csv'): string {
 
 /** How a file's lines are written: a text format's, or a bundle's (LogIntegrity), which needs the tenant's tree. */
 export interface ExportWriter {
-  /** The first page: the file's start, and where the export ends (a bundle ends at its checkpoint). */
-  begin(until: number): Promise<{ header: string; until: number; treeSize: number }>;
+  /**
+   * The first page: the file's start, and where the export ends: `until` (the
+   * index head now, or the request's until_position if older), or for a bundle
+   * its checkpoint's last event (or the request's until_position if older).
+   */
+  begin(until: number, requestedUntil: number): Promise<{ header: string; until: number; treeSize: number }>;
   /** A later page: the tree the first page fixed is at hand. */
   resume(treeSize: number): Promise<void>;
   line(event: RecordedEvent): string;

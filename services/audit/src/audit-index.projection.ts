@@ -13,7 +13,7 @@ import { TimeoutError, type RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import { validatePosition, validateText } from '@aos/request-fields';
 import { exportFormatOf, textWriter, type ExportWriter } from './audit-export';
-import { TenantLog } from './tenant-log';
+import { TenantLog, type CheckpointKey } from './tenant-log';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -65,6 +65,8 @@ export class AuditIndexProjection {
   constructor(
     private readonly follower?: { waitFor(position: number, timeoutMs?: number): Promise<void> },
     private readonly isFollowing: () => boolean = () => true,
+    /** The log's key: the index takes only checkpoints it signed. */
+    private readonly checkpointKey?: CheckpointKey,
   ) {}
 
   apply(recorded: RecordedEvent): void {
@@ -75,16 +77,16 @@ export class AuditIndexProjection {
     let tenant = this.tenants.get(tenantId);
     if (!tenant) {
       const all: RecordedEvent[] = [];
-      tenant = { all, byStream: new Map(), log: new TenantLog(all) };
+      tenant = { all, byStream: new Map(), log: new TenantLog(all, this.checkpointKey) };
       this.tenants.set(tenantId, tenant);
     }
     this.position = e.position;
     tenant.log.keepLeafOf(recorded, e);
     tenant.all.push(e);
-    tenant.log.applied(e);
     const stream = tenant.byStream.get(e.stream);
     if (stream) stream.push(e);
     else tenant.byStream.set(e.stream, [e]);
+    tenant.log.applied(e);
   }
 
   /** The tenant's events as a Merkle tree with its checkpoints; undefined before its first event. */
@@ -94,6 +96,11 @@ export class AuditIndexProjection {
 
   tenantIds(): Iterable<string> {
     return this.tenants.keys();
+  }
+
+  /** Hashes every tenant's tree up to the events held now (each in slices that let replies through). */
+  async hashAll(): Promise<void> {
+    for (const tenant of [...this.tenants.values()]) await tenant.log.sync();
   }
 
   /** Position of the newest event indexed. */
@@ -184,7 +191,7 @@ export class AuditIndexProjection {
     } else {
       until = requestedUntil > 0 ? Math.min(requestedUntil, this.position) : this.position;
     }
-    if (body.first) ({ header: text, until, treeSize } = await writer.begin(until));
+    if (body.first) ({ header: text, until, treeSize } = await writer.begin(until, requestedUntil));
     const after = Math.max(query.after, validatePosition('after', body.after));
 
     const tenant = this.tenants.get(ctx.tenantId);
@@ -203,11 +210,20 @@ export class AuditIndexProjection {
         done = false;
         break;
       }
-      next = e.position;
-      if (!matches(e, query)) continue;
+      if (!matches(e, query)) {
+        next = e.position;
+        continue;
+      }
       const line = writer.line(e);
+      const bytes = Buffer.byteLength(line);
+      // A line that would take the page past its size goes on the next page (a page holds at least one).
+      if (count > 0 && textBytes + bytes > MAX_EXPORT_PAGE_BYTES) {
+        done = false;
+        break;
+      }
+      next = e.position;
       text += line;
-      textBytes += Buffer.byteLength(line);
+      textBytes += bytes;
       count++;
       if (!firstPosition) firstPosition = e.position;
       lastPosition = e.position;

@@ -146,14 +146,19 @@ export class LogIntegrity {
     let log: TenantLog | undefined;
     let treeSize = 0;
     const tree = async (size: number): Promise<TenantLog> => {
-      const found = this.index.tenantLog(ctx.tenantId);
+      let found = this.index.tenantLog(ctx.tenantId);
+      // A page answered by another replica: its index may not hold the checkpoint's last event yet.
+      if ((found?.eventCount ?? 0) < size) {
+        await this.writer.catchUp();
+        found = this.index.tenantLog(ctx.tenantId);
+      }
       if (!found) throw new FailedPreconditionError("the tenant's log holds no events yet: there is nothing to export");
       await found.sync();
       if (found.tree.size < size) throw new FailedPreconditionError(`the tenant's tree has not reached ${size} leaves`);
       return found;
     };
     return {
-      begin: async (until) => {
+      begin: async (_until, requestedUntil) => {
         const checkpoint = await this.writer.create(ctx);
         log = await tree(checkpoint.treeSize);
         treeSize = checkpoint.treeSize;
@@ -161,7 +166,8 @@ export class LogIntegrity {
           Boolean(request.stream || request.actorId || request.startTime || request.endTime) ||
           (request.eventTypes?.length ?? 0) > 0 ||
           (request.afterPosition ?? 0) > 0;
-        const end = Math.min(until, checkpoint.lastPosition);
+        // Events appended while the checkpoint was signed are in it, and so in the file.
+        const end = requestedUntil > 0 ? Math.min(requestedUntil, checkpoint.lastPosition) : checkpoint.lastPosition;
         const header = bundleHeaderLine({
           origin: checkpoint.origin,
           tenantId: ctx.tenantId,

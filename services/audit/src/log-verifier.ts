@@ -94,7 +94,17 @@ export async function verifyLog(input: VerifyInput): Promise<VerifyOutcome> {
   for await (const event of input.events(fromStart ? 0 : start.lastPosition)) {
     if (event.position > input.untilPosition) break;
     if (problem && event.position >= problem.position) break;
-    const leaf = eventLeaf(event, SEALED_DATA_FIELDS);
+    let leaf: Buffer;
+    try {
+      leaf = eventLeaf(event, SEALED_DATA_FIELDS);
+    } catch (err) {
+      problem = {
+        position: event.position,
+        problem: 'EVENT_CHANGED',
+        reason: `the event at position ${event.position} has no leaf (${(err as Error).message}): it was changed`,
+      };
+      break;
+    }
     frontier?.append(leaf);
     recomputed?.push(leaf);
     if (event.position > input.afterPosition) eventsChecked += 1;
@@ -223,11 +233,13 @@ function verifyChain(input: VerifyInput): {
               checkpoint.positions === undefined ||
               positionsDigest(positions) !== checkpoint.positions
             ? 'lists leaf positions other than its signed note names'
-            : data.fromSize !== frontier.size
-              ? `starts at leaf ${String(data.fromSize)}, but the checkpoints before it end at ${frontier.size} (one is missing or moved)`
-              : frontier.size + listed.length !== checkpoint.size
-                ? `lists ${listed.length} leaves from ${frontier.size}, not up to its size ${checkpoint.size}`
-                : undefined;
+            : positions.length > 0 && data.lastPosition !== positions.at(-1)
+              ? `records its last position as ${String(data.lastPosition)}, not the signed ${String(positions.at(-1))}`
+              : data.fromSize !== frontier.size
+                ? `starts at leaf ${String(data.fromSize)}, but the checkpoints before it end at ${frontier.size} (one is missing or moved)`
+                : frontier.size + listed.length !== checkpoint.size
+                  ? `lists ${listed.length} leaves from ${frontier.size}, not up to its size ${checkpoint.size}`
+                  : undefined;
     if (mismatch || !listed) {
       return { claimed, claimedPositions, verified, problem: bad('ROOT_MISMATCH', mismatch ?? 'has no leaf list') };
     }
@@ -240,7 +252,9 @@ function verifyChain(input: VerifyInput): {
     frontier = next;
     for (const leaf of listed) claimed.push(leaf);
     claimedPositions.push(...(positions as number[]));
-    verified.push({ size: checkpoint.size, lastPosition: Number(data.lastPosition ?? 0), position: event.position });
+    // Where its tree ends in the log, from the signed positions (data.lastPosition itself is not signed).
+    const lastPosition = (positions as number[]).at(-1) ?? verified.at(-1)?.lastPosition ?? 0;
+    verified.push({ size: checkpoint.size, lastPosition, position: event.position });
   }
   return { claimed, claimedPositions, verified };
 }

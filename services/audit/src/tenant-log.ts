@@ -1,7 +1,15 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { CHECKPOINT_CATEGORY, SEALED_DATA_FIELDS, type CheckpointSignedData } from '@aos/domain';
 import type { RecordedEvent } from '@aos/event-store';
-import { MerkleTree, leafHash, sealedEvent, sealedLeafInput, type SealedEvent } from '@aos/merkle-log';
+import {
+  MerkleTree,
+  leafHash,
+  openCheckpoint,
+  sealedEvent,
+  sealedLeafInput,
+  type NoteVerifier,
+  type SealedEvent,
+} from '@aos/merkle-log';
 
 /** A checkpoint as the log recorded it (a CheckpointSigned event of `checkpoint-<tenant>`). */
 export interface CheckpointRecord {
@@ -14,6 +22,16 @@ export interface CheckpointRecord {
   /** The CheckpointSigned event's log position and stream revision. */
   position: number;
   revision: number;
+}
+
+/**
+ * How the audit service knows its own checkpoints in the log: signed by its
+ * key for the tenant's origin. Without it (tests of the index alone), a
+ * checkpoint event is taken when its fields have the right shape.
+ */
+export interface CheckpointKey {
+  verifier: NoteVerifier;
+  originOf(tenantId: string): string;
 }
 
 /** Leaves hashed before the event loop is given a turn, so a long catch-up never stalls replies. */
@@ -30,13 +48,21 @@ const LEAVES_PER_TURN = 2_000;
  */
 export class TenantLog {
   readonly tree = new MerkleTree();
+  /** The checkpoints that hold (signed by the key, continuing the one before), in log order. */
   readonly checkpoints: CheckpointRecord[] = [];
+  /** Revision of the checkpoint stream's newest event, valid or not: where the next checkpoint is appended. */
+  checkpointRevision = -1;
+  /** CheckpointSigned events that did not hold (forged, malformed): VerifyLog names them; the writer signs past them. */
+  rejectedCheckpoints = 0;
   /** The sealed form of events the index keeps only summarised (a blob part without its data), by position. */
   private readonly sealedWhole = new Map<number, SealedEvent>();
   private syncing: Promise<void> = Promise.resolve();
 
   /** `events`: the index's list of this tenant's events (shared, appended to by the index). */
-  constructor(readonly events: readonly RecordedEvent[]) {}
+  constructor(
+    readonly events: readonly RecordedEvent[],
+    private readonly key?: CheckpointKey,
+  ) {}
 
   /** Before the index summarises an event: keeps the sealed whole event when the index keeps less. */
   keepLeafOf(whole: RecordedEvent, kept: RecordedEvent): void {
@@ -48,20 +74,49 @@ export class TenantLog {
     return this.sealedWhole.get(event.position) ?? sealedEvent(event, SEALED_DATA_FIELDS);
   }
 
-  /** After the index added `event`: notes a checkpoint. */
+  /** After the index added `event`: notes a checkpoint of this service's, ignoring one that does not hold. */
   applied(event: RecordedEvent): void {
-    if (event.category !== CHECKPOINT_CATEGORY || event.type !== 'CheckpointSigned') return;
-    const data = event.data as CheckpointSignedData;
-    this.checkpoints.push({
+    if (event.category !== CHECKPOINT_CATEGORY) return;
+    this.checkpointRevision = Math.max(this.checkpointRevision, event.revision);
+    const record = event.type === 'CheckpointSigned' ? this.recordOf(event) : undefined;
+    if (record) this.checkpoints.push(record);
+    else this.rejectedCheckpoints += 1;
+  }
+
+  private recordOf(event: RecordedEvent): CheckpointRecord | undefined {
+    const data = (event.data ?? {}) as Partial<CheckpointSignedData>;
+    const previous = this.latest()?.treeSize ?? 0;
+    if (
+      typeof data.note !== 'string' ||
+      typeof data.rootHash !== 'string' ||
+      typeof data.origin !== 'string' ||
+      !Number.isSafeInteger(data.treeSize) ||
+      !Number.isSafeInteger(data.lastPosition) ||
+      data.fromSize !== previous ||
+      (data.treeSize as number) <= previous
+    ) {
+      return undefined;
+    }
+    if (this.key) {
+      try {
+        const signed = openCheckpoint(data.note, this.key.verifier);
+        const tenantId = event.metadata?.tenantId ?? '';
+        if (signed.origin !== this.key.originOf(tenantId) || signed.origin !== data.origin) return undefined;
+        if (signed.size !== data.treeSize || signed.rootHash.toString('base64') !== data.rootHash) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return {
       origin: data.origin,
-      treeSize: data.treeSize,
+      treeSize: data.treeSize as number,
       rootHash: Buffer.from(data.rootHash, 'base64'),
       note: data.note,
       time: event.time,
-      lastPosition: data.lastPosition,
+      lastPosition: data.lastPosition as number,
       position: event.position,
       revision: event.revision,
-    });
+    };
   }
 
   get eventCount(): number {

@@ -28,6 +28,8 @@ import { startAudit, type AuditHandle } from '../src/bootstrap';
 import { loadLogKey } from '../src/log-key';
 import { verifyLog } from '../src/log-verifier';
 
+type LoggedEventLike = Parameters<typeof eventLeaf>[0];
+
 const TENANT = 'acme';
 const OTHER = 'globex';
 /** The log under test holds at least this many events of the tenant. */
@@ -139,7 +141,7 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
       );
       await store.append({ tenantId: TENANT, category: 'agent', id: `a${agent}` }, batch);
     }
-    // 10k events make two checkpoints (at most 8192 leaves each); then more events and a third.
+    // 10k events make three checkpoints (at most 4096 leaves each); then more events and a fourth.
     await log.client.request(AuditSubjects.createCheckpoint, ctx(), {}, 60_000);
     for (let i = 0; i < 100; i++) {
       await store.append({ tenantId: TENANT, category: 'agent', id: 'late' }, [
@@ -207,11 +209,11 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('signs chained checkpoints into the log (at most 8192 leaves each) and the untouched log verifies', async () => {
+  it('signs chained checkpoints into the log (at most 4096 leaves each) and the untouched log verifies', async () => {
     const { log, checkpoints, checkpointPositions } = original;
-    // The first call signed 8192 leaves, then the rest; both checkpoints' own events are leaves of the third.
-    expect(checkpoints.map((c) => c.treeSize)).toEqual([8192, 10_002, 10_002 + 2 + 100]);
-    expect(checkpoints.map((c) => c.fromSize)).toEqual([0, 8192, 10_002]);
+    // The first call signed 4096 leaves at a time; their three events are leaves of the fourth.
+    expect(checkpoints.map((c) => c.treeSize)).toEqual([4096, 8192, 10_002, 10_002 + 3 + 100]);
+    expect(checkpoints.map((c) => c.fromSize)).toEqual([0, 4096, 8192, 10_002]);
     const key = await log.client.request(AuditSubjects.getLogKey, ctx(), {});
     expect(key.origin).toBe(`agentos/tenants/${TENANT}`);
     const verifier = parseVerifierKey(key.verifierKey);
@@ -222,28 +224,28 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
       expect(opened.positions).toBe(positionsDigest(c.positions));
     }
     const newest = await log.client.request(AuditSubjects.getCheckpoint, ctx(), {});
-    expect(newest).toMatchObject({ treeSize: checkpoints[2].treeSize, position: checkpointPositions[2] });
+    expect(newest).toMatchObject({ treeSize: checkpoints[3].treeSize, position: checkpointPositions[3] });
 
     const result = await verify(log);
     expect(result).toMatchObject({
       ok: true,
       problem: 'VERIFY_PROBLEM_UNSPECIFIED',
-      checkpointsChecked: 3,
-      verifiedTreeSize: checkpoints[2].treeSize,
+      checkpointsChecked: 4,
+      verifiedTreeSize: checkpoints[3].treeSize,
       firstBadPosition: 0,
       // Only the newest checkpoint's own event came after it.
       unverifiedEvents: 1,
-      eventsChecked: checkpoints[2].treeSize + 1,
+      eventsChecked: checkpoints[3].treeSize + 1,
     });
     // The other tenant has a tree of its own, with no checkpoint yet: nothing proven, nothing wrong.
     const other = await log.client.request(AuditSubjects.verifyLog, ctx(OTHER), {});
     expect(other).toMatchObject({ ok: true, checkpointsChecked: 0, unverifiedEvents: 2 });
     // A range: the events covered by a checkpoint ending before after_position are not read again.
-    const range = await verify(log, { afterPosition: checkpoints[1].lastPosition });
-    expect(range).toMatchObject({ ok: true, eventsChecked: 2 + 100 + 1 });
+    const range = await verify(log, { afterPosition: checkpoints[2].lastPosition });
+    expect(range).toMatchObject({ ok: true, eventsChecked: 3 + 100 + 1 });
     // Nothing new since the newest: CreateCheckpoint answers it again rather than signing.
     const again = await log.client.request(AuditSubjects.createCheckpoint, ctx(), {});
-    expect(again.treeSize).toBe(checkpoints[2].treeSize);
+    expect(again.treeSize).toBe(checkpoints[3].treeSize);
   });
 
   it('computes each leaf from the sealed event: the tree recomputed from the log gives the signed root', async () => {
@@ -251,7 +253,7 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     for await (const e of original.log.store.readAll({ filter: { tenantId: TENANT } })) events.push(e);
     const tree = new MerkleTree();
     for (const e of events) tree.append(eventLeaf(e, SEALED_DATA_FIELDS));
-    const newest = original.checkpoints[2];
+    const newest = original.checkpoints[3];
     expect(tree.rootAt(newest.treeSize).toString('base64')).toBe(newest.rootHash);
     // The secret is in the log, but a leaf (and so a bundle) holds only its seal.
     const apiKey = events.find((e) => e.type === 'ApiKeyCreated');
@@ -265,7 +267,7 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     const position = tenantPositions[4321];
     const proof = await log.client.request(AuditSubjects.getInclusionProof, ctx(), { position });
     const signed = openCheckpoint(proof.checkpointNote, verifier);
-    expect(proof.treeSize).toBe(checkpoints[2].treeSize);
+    expect(proof.treeSize).toBe(checkpoints[3].treeSize);
     const hashes = proof.hashes.map((h) => Buffer.from(h, 'base64'));
     const leaf = Buffer.from(proof.leafHash, 'base64');
     expect(verifyInclusion(leaf, proof.leafIndex, proof.treeSize, hashes, signed.rootHash)).toBe(true);
@@ -339,6 +341,40 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     expect(result.reason).toContain('was changed');
   });
 
+  it('an unsigned field of a checkpoint altered (its last position), or an event stripped of its envelope: still named', async () => {
+    const { log } = original;
+    const key = await loadLogKey(loadConfig({ AOS_DATA_DIR: dataDir }));
+    const target = original.tenantPositions[6000];
+    const checkpoints = await log.store.readStream({ tenantId: TENANT, category: CHECKPOINT_CATEGORY, id: TENANT });
+    const run = (
+      alterCheckpoint: (e: (typeof checkpoints)[number], i: number) => (typeof checkpoints)[number],
+      alterEvent: (e: LoggedEventLike) => LoggedEventLike,
+    ) =>
+      verifyLog({
+        checkpoints: checkpoints.map(alterCheckpoint),
+        events: async function* (after: number) {
+          for await (const e of log.store.readAll({ after, filter: { tenantId: TENANT } })) yield alterEvent(e);
+        },
+        verifier: key.verifier,
+        origin: `agentos/tenants/${TENANT}`,
+        afterPosition: 0,
+        untilPosition: Number.MAX_SAFE_INTEGER,
+        untilGiven: true,
+      });
+    // The newest checkpoint claims to end at position 0 (lastPosition is not signed; its positions are).
+    const lastPositionZero = await run(
+      (e, i) => (i === checkpoints.length - 1 ? { ...e, data: { ...(e.data as object), lastPosition: 0 } } : e),
+      (e) => (e.position === target ? { ...e, data: { ...(e.data as object), name: 'Agent-x' } } : e),
+    );
+    expect(lastPositionZero).toMatchObject({ ok: false, firstBadPosition: target });
+    // An event with no metadata at all: a leaf no signer gave, not a crash.
+    const stripped = await run(
+      (e) => e,
+      (e) => (e.position === target ? ({ ...e, metadata: undefined } as unknown as LoggedEventLike) : e),
+    );
+    expect(stripped).toMatchObject({ ok: false, problem: 'EVENT_CHANGED', firstBadPosition: target });
+  });
+
   it('one event deleted: the first bad position is the deleted event', async () => {
     const built = await buildLog();
     const target = built.tenantPositions[7000];
@@ -374,7 +410,7 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     const built = await buildLog();
     const { log, checkpoints, checkpointPositions } = built;
     // Drop everything after the second checkpoint; write a new tail and sign it with the forger's key.
-    await rewriteTail(log, checkpointPositions[1] + 1, () => []);
+    await rewriteTail(log, checkpointPositions[2] + 1, () => []);
     // (A stream of its own: the log's duplicate window still holds the deleted records' message ids.)
     for (let i = 0; i < 100; i++) {
       await log.store.append({ tenantId: TENANT, category: 'agent', id: 'forged' }, [
@@ -387,7 +423,7 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     for (const e of events) tree.append(eventLeaf(e, SEALED_DATA_FIELDS));
     const forger = noteSigner('agentos', generateKeyPairSync('ed25519').privateKey);
     const origin = `agentos/tenants/${TENANT}`;
-    const fromSize = checkpoints[1].treeSize;
+    const fromSize = checkpoints[2].treeSize;
     const positions = events.slice(fromSize).map((e) => e.position);
     const rootHash = tree.root();
     const note = signCheckpoint(
@@ -409,25 +445,25 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
     const forged = await withJetStream(log, (nc) =>
       jetstream(nc).publish(
         `aos.ev.${TENANT}.${CHECKPOINT_CATEGORY}.${TENANT}`,
-        JSON.stringify({ ...forgedEvent, revision: 2 }),
+        JSON.stringify({ ...forgedEvent, revision: 3 }),
       ),
     );
     expect(await verify(log)).toMatchObject({
       ok: false,
       problem: 'BAD_SIGNATURE',
       firstBadPosition: forged.seq,
-      verifiedTreeSize: checkpoints[1].treeSize,
+      verifiedTreeSize: checkpoints[2].treeSize,
     });
     // An auditor who kept the genuine newest checkpoint learns the log is not the one it signed.
-    expect((await verify(log, { trustedCheckpoint: checkpoints[2].note })).ok).toBe(false);
+    expect((await verify(log, { trustedCheckpoint: checkpoints[3].note })).ok).toBe(false);
   }, 60_000);
 
   it('a log cut back to an earlier checkpoint verifies on its own, but not against a checkpoint the auditor kept', async () => {
     const built = await buildLog();
     const { log, checkpoints, checkpointPositions } = built;
-    await rewriteTail(log, checkpointPositions[1] + 1, () => []);
-    expect(await verify(log)).toMatchObject({ ok: true, verifiedTreeSize: checkpoints[1].treeSize });
-    expect(await verify(log, { trustedCheckpoint: checkpoints[2].note })).toMatchObject({
+    await rewriteTail(log, checkpointPositions[2] + 1, () => []);
+    expect(await verify(log)).toMatchObject({ ok: true, verifiedTreeSize: checkpoints[2].treeSize });
+    expect(await verify(log, { trustedCheckpoint: checkpoints[3].note })).toMatchObject({
       ok: false,
       problem: 'EVENTS_MISSING',
     });
@@ -435,6 +471,6 @@ describe('audit log integrity on a real log of 10k+ events (tamper evidence)', (
       ok: false,
       problem: 'BAD_SIGNATURE',
     });
-    expect(await verify(log, { trustedCheckpoint: checkpoints[1].note })).toMatchObject({ ok: true });
+    expect(await verify(log, { trustedCheckpoint: checkpoints[2].note })).toMatchObject({ ok: true });
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { AuditSubjects, type ExportChunk, type ExportEventsRequest } from '@aos/contracts';
+import { SIGNING_TIMEOUT_MS } from './audit-timeouts';
 import { ServiceForwarder } from './service-forwarder';
 import { streamFailure } from './stream-failure';
 import { whenWritable, type OutboundCall } from './outbound-flow';
@@ -36,6 +37,8 @@ export class AuditExportStream {
             AuditSubjects.exportPage,
             { request, after, until, first, treeSize, count: eventCount, firstPosition, lastPosition },
             metadata,
+            // A bundle's first page may sign a checkpoint, which may first hash the tenant's tree.
+            SIGNING_TIMEOUT_MS,
           );
           if (closed) return;
           first = false;

@@ -29,9 +29,7 @@ import { CallContextResolver } from './call-context.resolver';
 import { ServiceForwarder } from './service-forwarder';
 import { EventReplayStream } from './event-replay.stream';
 import { AuditExportStream } from './audit-export.stream';
-
-/** VerifyLog reads and hashes the tenant's whole log: a million events take tens of seconds. */
-export const VERIFY_LOG_TIMEOUT_MS = 10 * 60_000;
+import { SIGNING_TIMEOUT_MS, VERIFY_LOG_TIMEOUT_MS } from './audit-timeouts';
 
 /**
  * aos.v1.AuditService: ListEvents goes to the audit service; ReplayEvents
@@ -86,7 +84,7 @@ export class AuditController implements AuditServiceController {
   // Signing a checkpoint appends an event: the auditor's permission, not a reader's.
   @RequiresPermission('audit.replay')
   async createCheckpoint(request: CreateCheckpointRequest, metadata?: Metadata): Promise<LogCheckpoint> {
-    const reply = await this.services.forward(AuditSubjects.createCheckpoint, request, metadata);
+    const reply = await this.services.forward(AuditSubjects.createCheckpoint, request, metadata, SIGNING_TIMEOUT_MS);
     return base64Fields<LogCheckpoint>(reply, ['rootHash']);
   }
 

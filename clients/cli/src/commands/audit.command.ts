@@ -15,6 +15,9 @@ import { choice, collect, parseIsoTime, parseNonNegativeInt, parsePositiveInt } 
 import { looksLikeId, nameRefsOf } from './name-ref';
 import { fetchAllPages } from './pagination';
 
+/** VerifyLog and signing may read and hash a whole tenant's log (the gateway allows VerifyLog 10 min). */
+const LONG_CALL_MS = 10 * 60_000;
+
 /** The filters `list` and `export` share (ListEventsRequest's and ExportEventsRequest's). */
 interface FilterFlags {
   stream?: string;
@@ -244,7 +247,7 @@ async function checkpoint(ctx: CliContext, flags: { create?: boolean; size?: num
   }
   const client = await ctx.connect();
   const reply = flags.create
-    ? await client.audit.createCheckpoint({}, { signal: ctx.signal })
+    ? await client.audit.createCheckpoint({}, { signal: ctx.signal, deadlineMs: ctx.deadlineOr(LONG_CALL_MS) })
     : await client.audit.getCheckpoint({ treeSize: flags.size ?? 0 }, { signal: ctx.signal });
   if (ctx.json) {
     ctx.writeJson(checkpointJson(reply));
@@ -280,7 +283,7 @@ async function verifyLog(ctx: CliContext, flags: VerifyLogFlags): Promise<number
   const client = await ctx.connect();
   const reply = await client.audit.verifyLog(
     { afterPosition: flags.after ?? 0, untilPosition: flags.until ?? 0, trustedCheckpoint: note },
-    { signal: ctx.signal },
+    { signal: ctx.signal, deadlineMs: ctx.deadlineOr(LONG_CALL_MS) },
   );
   if (ctx.json) ctx.writeJson({ ...reply, rootHash: base64(reply.rootHash) });
   else ctx.write(verifyLogText(reply));
