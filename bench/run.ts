@@ -1,5 +1,5 @@
 /**
- * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands|audit-verify|audit-tree]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
@@ -9,6 +9,8 @@ import { benchRouting } from './routing.bench';
 import { benchCluster } from './cluster.bench';
 import { benchKnowledge } from './knowledge.bench';
 import { benchCommands } from './commands.bench';
+import { benchAuditVerify } from './audit-verify.bench';
+import { benchAuditTree } from './audit-tree-overhead.bench';
 
 const which = process.argv[2] ?? 'all';
 const benches: Record<string, () => Promise<void>> = {
@@ -19,6 +21,8 @@ const benches: Record<string, () => Promise<void>> = {
   cluster: benchCluster,
   knowledge: benchKnowledge,
   commands: benchCommands,
+  'audit-verify': benchAuditVerify,
+  'audit-tree': benchAuditTree,
 };
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
