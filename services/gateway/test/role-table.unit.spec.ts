@@ -36,7 +36,7 @@ describe('the README role table', () => {
 
   it('computes the cells from the roles: spot checks against the design', () => {
     const rows = new Map(roleTable().map((r) => [`${r.service}.${r.method}`, r.allowed]));
-    expect(rows.size).toBe(64);
+    expect(rows.size).toBe(71);
     expect(rows.get('AgentService.ListAgentVersions')).toMatchObject({ viewer: true, auditor: true });
     expect(rows.get('AgentService.RollbackAgent')).toMatchObject({
       'agent-manager': true,
