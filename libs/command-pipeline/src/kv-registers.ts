@@ -81,7 +81,7 @@ export class JetStreamKvRegisters<T> implements Registers<T> {
           description: options.description,
         }),
       STARTUP_RETRY_MS,
-      { timeouts: true },
+      { timeouts: true, creating: true },
     );
     if (replicas > 1) {
       const jsm = await retryTransient(() => jetstreamManager(nc), STARTUP_RETRY_MS, { timeouts: true });

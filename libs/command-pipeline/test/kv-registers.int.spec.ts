@@ -59,6 +59,20 @@ describe.each(setups)('KV registers: $name', ({ start }) => {
     await nats?.stop();
   });
 
+  it('instances that open a new bucket at the same moment all open it (no "subjects overlap" from the race)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const bucket = `aos_test_race_${round}`;
+      const opened = await Promise.allSettled(
+        connections.map((nc) =>
+          JetStreamKvRegisters.open(nc, bucket, { replicas: nats.replicas, description: 'race', what: 'race' }),
+        ),
+      );
+      expect(
+        opened.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)),
+      ).toEqual([]);
+    }
+  }, 120_000);
+
   it('stores exactly one of several concurrent writes after the same revision, round after round', async () => {
     const key = `t.${randomUUID()}`;
     let revision = 0;

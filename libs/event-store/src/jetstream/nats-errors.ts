@@ -42,6 +42,16 @@ export function isTransient(error: unknown, timeouts = false): boolean {
   return error.cause !== undefined && isTransient(error.cause, timeouts);
 }
 
+/**
+ * Creating a stream (or KV bucket) that another instance is creating at the
+ * same moment: nats-server answers "subjects overlap with an existing stream"
+ * (10065) until that one is in place; asked again, the create finds it (a CI
+ * run had two services open the names bucket together).
+ */
+export function isCreationRace(error: unknown): boolean {
+  return error instanceof JetStreamApiError && (error.code === 10065 || /subjects overlap/i.test(error.message));
+}
+
 /** How long opening a stream or bucket keeps trying while a fresh or wounded cluster settles. */
 export const STARTUP_RETRY_MS = 30_000;
 
@@ -58,14 +68,15 @@ export const ELECTION_RETRY_MS = 10_000;
 export async function retryTransient<T>(
   request: () => Promise<T>,
   budgetMs = ELECTION_RETRY_MS,
-  options: { timeouts?: boolean } = {},
+  options: { timeouts?: boolean; creating?: boolean } = {},
 ): Promise<T> {
   const deadline = Date.now() + budgetMs;
   for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     try {
       return await request();
     } catch (error) {
-      if (!isTransient(error, options.timeouts) || Date.now() + pause > deadline) throw error;
+      const again = isTransient(error, options.timeouts) || (options.creating === true && isCreationRace(error));
+      if (!again || Date.now() + pause > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
