@@ -6,6 +6,20 @@ import { retryTransient, toStoreError } from './nats-errors';
 
 /** Messages per pull; a fetch is a round trip, and this many decoded events are the most held in memory. */
 const READ_BATCH = 1000;
+/**
+ * About how many bytes one pull asks for. The server pushes a whole pull at
+ * once; a reader that works on each event (VerifyLog hashes them) reads its
+ * socket only between batches, and a pull of a thousand large events (a
+ * checkpoint is ~235 KB) outgrew the server's pending limit for the client
+ * (64 MB by default): it dropped the reader as a slow consumer and the read
+ * ended short. So a pull asks for as many messages as fit this many bytes at
+ * the largest size seen so far (the client's fetch takes a message count or
+ * a byte count, not both), starting with FIRST_BATCH: small events still come
+ * a thousand at a time.
+ */
+export const READ_BATCH_BYTES = 2 * 1024 * 1024;
+/** The first pull's size, before any message size is known: 32 of NATS's largest (1 MiB) stay well under 64 MB. */
+const FIRST_BATCH = 32;
 
 /** A message by sequence, the last on a subject, or the first on a subject from a sequence (wildcards allowed). */
 export type MessageQuery = { seq: number } | { last_by_subj: string } | { next_by_subj: string; seq?: number };
@@ -59,10 +73,16 @@ export async function* readOrdered(
   }
   let last = after;
   let yielded = 0;
+  // A read that lost its connection may have lost deliveries with it: it fails rather than ending short.
+  let reconnected = false;
+  const unwatch = ctx.onReconnect(() => (reconnected = true));
+  let batch = FIRST_BATCH;
+  const sizes = { largest: 0 };
   try {
     while (remaining > 0) {
       const beforeBatch = remaining;
-      for await (const event of fetchBatch(consumer, Math.min(remaining, READ_BATCH))) {
+      sizes.largest = 0;
+      for await (const event of fetchBatch(consumer, Math.min(remaining, batch), undefined, sizes)) {
         last = event.position;
         yielded++;
         yield event;
@@ -70,6 +90,14 @@ export async function* readOrdered(
       }
       // Stops rather than spins should the server hand out less than it counted.
       if (remaining === beforeBatch) break;
+      batch = Math.max(1, Math.min(READ_BATCH, Math.floor(READ_BATCH_BYTES / Math.max(1, sizes.largest))));
+    }
+    if (remaining > 0 && reconnected) {
+      throw new EventStoreUnavailableError('read', {
+        cause: new Error(
+          `the connection was lost during the read; ${remaining} event(s) after position ${last} not read`,
+        ),
+      });
     }
     // The consumer's replica counted fewer than the leader holds: read on until it has them.
     const deadline = Date.now() + REPLICA_CATCH_UP_MS;
@@ -89,18 +117,27 @@ export async function* readOrdered(
       }
     }
   } finally {
+    unwatch();
     ctx.background(consumer.delete());
   }
 }
 
-async function* fetchBatch(consumer: Consumer, max: number, expiresMs?: number): AsyncGenerator<RecordedEvent> {
+async function* fetchBatch(
+  consumer: Consumer,
+  max: number,
+  expiresMs?: number,
+  sizes?: { largest: number },
+): AsyncGenerator<RecordedEvent> {
   let messages: AsyncIterable<JsMsg>;
   try {
     messages = await consumer.fetch({ max_messages: max, ...(expiresMs !== undefined && { expires: expiresMs }) });
   } catch (error) {
     throw toStoreError('read', error);
   }
-  for await (const msg of mapErrors(messages)) yield decodeEventMessage(msg);
+  for await (const msg of mapErrors(messages)) {
+    if (sizes && msg.data.length > sizes.largest) sizes.largest = msg.data.length;
+    yield decodeEventMessage(msg);
+  }
 }
 
 /** Errors raised while iterating (a lost connection) become store errors; decoding errors pass as they are. */
