@@ -36,6 +36,13 @@ export class JetStreamFeed implements EventFeed {
   private pushedCount = 0;
   /** Messages that existed at subscribe time; once that many are pushed, the subscription is caught up. */
   private caughtUpAfter = -1;
+  /**
+   * On a replicated stream, the leader's last matching message at subscribe time: the consumer
+   * may sit on a follower that has not applied it yet (its num_pending then counts too few), so
+   * the subscription is caught up only once it has pushed this one too (as readOrdered does).
+   */
+  private caughtUpTarget = 0;
+  private caughtUpSent = false;
   private paused = false;
   private stopped = false;
   /**
@@ -119,6 +126,9 @@ export class JetStreamFeed implements EventFeed {
   }
 
   private async openSession(first: boolean, generation: number): Promise<void> {
+    if (first && this.ctx.replicated) {
+      this.caughtUpTarget = (await this.ctx.currentMessage({ last_by_subj: this.subject }))?.seq ?? 0;
+    }
     const consumer = await this.ctx.js.consumers.get(this.ctx.stream, {
       filter_subjects: this.subject,
       opt_start_seq: this.lastPushedSeq + 1,
@@ -130,7 +140,7 @@ export class JetStreamFeed implements EventFeed {
     }
     if (first) {
       this.caughtUpAfter = (await consumer.info(true)).num_pending;
-      if (this.caughtUpAfter === 0) this.dispatcher.pushCaughtUp();
+      this.maybeCaughtUp();
     }
     const session: Session = { consumer };
     this.session = session;
@@ -155,7 +165,15 @@ export class JetStreamFeed implements EventFeed {
     this.lastPushedSeq = msg.info.streamSequence;
     this.pushedCount++;
     this.dispatcher.push(msg);
-    if (this.pushedCount === this.caughtUpAfter) this.dispatcher.pushCaughtUp();
+    this.maybeCaughtUp();
+  }
+
+  /** Caught up: every message counted at subscribe time pushed, and on a replicated stream the leader's last one. */
+  private maybeCaughtUp(): void {
+    if (this.caughtUpSent || this.caughtUpAfter < 0 || this.pushedCount < this.caughtUpAfter) return;
+    if (this.lastPushedSeq < this.caughtUpTarget) return;
+    this.caughtUpSent = true;
+    this.dispatcher.pushCaughtUp();
   }
 
   /** The client ends a consume on its own only when it cannot go on, e.g. the connection closed. */
