@@ -1,5 +1,5 @@
 /**
- * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands|audit-verify|audit-tree]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands|audit-verify|audit-tree|footprint]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
@@ -11,6 +11,7 @@ import { benchKnowledge } from './knowledge.bench';
 import { benchCommands } from './commands.bench';
 import { benchAuditVerify } from './audit-verify.bench';
 import { benchAuditTree } from './audit-tree-overhead.bench';
+import { benchFootprint } from './footprint.bench';
 
 const which = process.argv[2] ?? 'all';
 const benches: Record<string, () => Promise<void>> = {
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<void>> = {
   commands: benchCommands,
   'audit-verify': benchAuditVerify,
   'audit-tree': benchAuditTree,
+  footprint: benchFootprint,
 };
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
