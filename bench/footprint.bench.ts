@@ -202,7 +202,8 @@ async function startAgentOs(dataDir: string, apiKey: string): Promise<RunningSta
     onEvent: (message) => {
       const ready =
         /^([a-z][a-z0-9-]*) ready/.exec(message)?.[1] ?? (message.startsWith('nats-server ') && 'nats-server');
-      if (ready) readyMs.set(ready, performance.now() - t0);
+      // The first readiness only (a supervisor's "ready again" is not the start).
+      if (ready && !readyMs.has(ready)) readyMs.set(ready, performance.now() - t0);
     },
   });
   const upMs = performance.now() - t0;
