@@ -12,27 +12,11 @@ export interface LoggedEvent extends RecordedEventEnvelope {
   streamId: string;
 }
 
-/** The object a leaf hashes: the event with its envelope, secrets sealed (audit.proto's tamper-evidence section). */
-export interface SealedEvent {
-  id: string;
-  type: string;
-  stream: string;
-  category: string;
-  streamId: string;
-  revision: number;
-  position: number;
-  time: string;
-  data: unknown;
-  metadata: {
-    tenantId: string;
-    actor: { kind: string; id: string };
-    correlationId: string;
-    causationId: string;
-    requestId: string;
-    traceparent?: string;
-    schemaVersion: number;
-  };
-}
+/**
+ * The object a leaf hashes (audit.proto's tamper-evidence section): a logged
+ * event's own shape, holding exactly its envelope fields, with secrets sealed.
+ */
+export type SealedEvent = LoggedEvent;
 
 /** The seal of a secret value: `{"sealed": "sha256:<hex>"}`, the SHA-256 of its canonical JSON. */
 export function sealValue(value: unknown): { sealed: string } {
