@@ -63,6 +63,14 @@ export const ConfigSchema = z.object({
     .default('agentos'),
   /** How often the audit service signs a checkpoint of each tenant that has new events (ms); 0: only on demand. */
   AOS_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * Projection snapshots: a service writes one of a projection (its in-memory model) once it has applied
+   * this many events since the last one, and a new process starts from it, replaying only the log's tail.
+   * 0: no snapshots (every start replays the whole log).
+   */
+  AOS_SNAPSHOT_EVENTS: z.coerce.number().int().min(0).default(10_000),
+  /** How often a service checks whether a projection is due for a new snapshot (ms). */
+  AOS_SNAPSHOT_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** One NATS URL, or a comma-separated list of a cluster's servers (clients try them all). */
   AOS_NATS_URL: z
     .string()

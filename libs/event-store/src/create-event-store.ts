@@ -1,4 +1,4 @@
-import { createEsdbEventStore } from './esdb/esdb-event-store';
+import { createEsdbEventStore } from './esdb/open-esdb-event-store';
 import type { EventStore } from './event-store.port';
 import { createJetStreamEventStore } from './jetstream/jetstream-event-store';
 

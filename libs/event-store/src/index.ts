@@ -32,7 +32,7 @@ export { isTransient, retryTransient, STARTUP_RETRY_MS, waitForLeader } from './
 export { ConnectionWatch } from './jetstream/connection-watch';
 export { createJetStreamEventStore } from './jetstream/jetstream-event-store';
 export type { JetStreamEventStoreOptions } from './jetstream/jetstream-event-store';
-export { createEsdbEventStore } from './esdb/esdb-event-store';
+export { createEsdbEventStore } from './esdb/open-esdb-event-store';
 export type { EsdbEventStoreOptions } from './esdb/esdb-event-store';
 export { createEventStore } from './create-event-store';
 export type { EventStoreConfig } from './create-event-store';

@@ -6,3 +6,13 @@ export {
   type ServiceParts,
   type StartServiceOptions,
 } from './service-host';
+export {
+  decodeSnapshot,
+  encodeSnapshot,
+  JetStreamSnapshotStore,
+  ProjectionSnapshots,
+  SNAPSHOT_BUCKET,
+  type ProjectionSnapshot,
+  type SnapshotHeader,
+  type SnapshotStore,
+} from './projection-snapshots';

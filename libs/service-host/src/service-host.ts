@@ -17,6 +17,13 @@ import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
 import { metrics, reportProjectionLag, secondsSince, serveMetrics } from '@aos/metrics';
 import { inSpan, SpanKind, tracerOf } from '@aos/telemetry';
 import { connect } from '@nats-io/transport-node';
+import { createRequire } from 'node:module';
+import {
+  JetStreamSnapshotStore,
+  ProjectionSnapshots,
+  type ProjectionSnapshot,
+  type SnapshotStore,
+} from './projection-snapshots';
 import {
   JetStreamKvNameLedger,
   JetStreamKvRegisters,
@@ -67,6 +74,20 @@ export interface ServiceHost {
     apply: (event: RecordedEvent) => void,
     options?: { after?: number },
   ): Subscription;
+  /**
+   * follow(), starting from the projection's snapshot when one is kept that
+   * the log confirms (the event it ends with is still at its position), so
+   * only the log's tail is replayed; and keeping such snapshots as the
+   * projection applies more (AOS_SNAPSHOT_EVENTS). Without a usable
+   * snapshot it replays the whole log, as follow() does. `snapshot` must
+   * capture and restore everything `apply` changes.
+   */
+  followWithSnapshots(
+    name: string,
+    filter: EventFilter,
+    apply: (event: RecordedEvent) => void,
+    snapshot: ProjectionSnapshot,
+  ): Promise<Subscription>;
   /** Resolves once every subscription started so far has caught up; logs `summary()` and how long it took. */
   caughtUp(summary: () => string): Promise<void>;
   /** Run when the service closes, once Nest has stopped taking requests, last registered first, before the log closes. */
@@ -165,6 +186,20 @@ export async function startService<T extends object = object>(
     if (!head || performance.now() - head.at > 1000) head = { at: performance.now(), position: store.headPosition() };
     return head.position;
   };
+  let snapshotStore: Promise<SnapshotStore> | undefined;
+  const snapshots = new ProjectionSnapshots(
+    () => (snapshotStore ??= kv().then((nc) => JetStreamSnapshotStore.open(nc, config.AOS_JETSTREAM_REPLICAS))),
+    store,
+    {
+      service: name,
+      release: RELEASE,
+      everyEvents: config.AOS_SNAPSHOT_EVENTS,
+      intervalMs: config.AOS_SNAPSHOT_INTERVAL_MS,
+      log: (message) => logger.log(message, name),
+      warn: (message) => logger.warn(message, name),
+    },
+  );
+  releases.push(() => snapshots.stop());
   const release = () =>
     (released ??= (async () => {
       for (const step of [...releases].reverse()) await step();
@@ -212,6 +247,10 @@ export async function startService<T extends object = object>(
       );
       return followed.subscription;
     },
+    async followWithSnapshots(what, filter, apply, snapshot) {
+      const from = await snapshots.restore(what, snapshot, apply);
+      return host.follow(what, filter, from.apply, { after: from.after });
+    },
     async caughtUp(summary) {
       await Promise.all(subscriptions.map((s) => s.caughtUp));
       logger.log(`caught up with the log: ${summary()} in ${Math.round(performance.now() - started)} ms`, name);
@@ -241,6 +280,8 @@ export async function startService<T extends object = object>(
     };
     const closeApp = await serveOnNats(root, { natsUrl, queue, logger, shutdownHooks: options.shutdownHooks });
     await parts.afterListen?.();
+    // Once answering: the first snapshot after a long replay is written while requests are already served.
+    snapshots.start();
     logger.log(
       `listening on ${redactUrl(natsUrl)} (queue group ${queue})${parts.listening ? `; ${parts.listening}` : ''}`,
       name,
@@ -254,6 +295,9 @@ export async function startService<T extends object = object>(
 }
 
 const appendTracer = tracerOf('@aos/event-store');
+
+/** This AgentOS release: a projection snapshot written by another one is not used. */
+const RELEASE = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
 /**
  * Times every append into aos_event_append_duration_seconds by stream

@@ -1,0 +1,287 @@
+import { deserialize, serialize } from 'node:v8';
+import { describeError } from '@aos/errors';
+import { retryTransient, STARTUP_RETRY_MS, waitForLeader, type EventStore } from '@aos/event-store';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/**
+ * How a projection (a service's in-memory model fed by one subscription) is
+ * saved and brought back, so that a replacement process starts from a recent
+ * state and replays only the log's tail instead of the whole log.
+ *
+ * A snapshot is derived data, never the source of truth: it names the log
+ * position and event id of the last event it holds, and it is used only when
+ * the log still has that very event there; otherwise (no snapshot, another
+ * version, another log) the projection is rebuilt from the log as before.
+ */
+export interface ProjectionSnapshot<S = unknown> {
+  /**
+   * The shape of the state and the meaning of apply(): a snapshot written
+   * under another version is ignored and rebuilt from the log. Raise it with
+   * every change to what the projection keeps or how it applies an event.
+   */
+  readonly version: number;
+  /**
+   * The state after the last event applied, as data `v8.serialize` writes:
+   * plain objects, arrays, Maps, Sets, typed arrays, strings, numbers (no
+   * class instances, functions or symbols). Called between two events.
+   */
+  capture(): S;
+  /** Puts a captured state in place of the empty one, before any event is applied. */
+  restore(state: S): void;
+}
+
+/** What a snapshot claims: the state holds every event of its filter up to `position`, the event `eventId`. */
+export interface SnapshotHeader {
+  format: typeof FORMAT;
+  service: string;
+  projection: string;
+  version: number;
+  /** The AgentOS release that wrote it: another release rebuilds from the log. */
+  release: string;
+  position: number;
+  eventId: string;
+  eventsApplied: number;
+  writtenAt: string;
+}
+
+/** Where snapshots are kept: one object per service and projection, replaced by each newer one. */
+export interface SnapshotStore {
+  read(name: string): Promise<Uint8Array | undefined>;
+  write(name: string, bytes: Uint8Array): Promise<void>;
+}
+
+const FORMAT = 'aos-projection-snapshot/1';
+const MAGIC = Buffer.from('AOSSNAP1');
+export const SNAPSHOT_BUCKET = 'aos_snapshots';
+
+export function encodeSnapshot(header: SnapshotHeader, state: unknown): Buffer {
+  const head = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(head.length);
+  return Buffer.concat([MAGIC, length, head, serialize(state)]);
+}
+
+/** The header alone (cheap), and the state on demand (the expensive part). */
+export function decodeSnapshot(bytes: Uint8Array): { header: SnapshotHeader; state: () => unknown } {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < MAGIC.length + 4 || !buffer.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new Error('not a projection snapshot');
+  const headLength = buffer.readUInt32BE(MAGIC.length);
+  const start = MAGIC.length + 4;
+  const header = JSON.parse(buffer.subarray(start, start + headLength).toString('utf8')) as SnapshotHeader;
+  if (header.format !== FORMAT) throw new Error(`unknown snapshot format ${String(header.format)}`);
+  return { header, state: () => deserialize(buffer.subarray(start + headLength)) as unknown };
+}
+
+/** Snapshots in a JetStream object store on the service's NATS, replicated like the log. */
+export class JetStreamSnapshotStore implements SnapshotStore {
+  private constructor(private readonly objects: ObjectStore) {}
+
+  static async open(nc: NatsConnection, replicas = 1): Promise<JetStreamSnapshotStore> {
+    const objects = await retryTransient(
+      () =>
+        new Objm(nc).create(SNAPSHOT_BUCKET, {
+          replicas,
+          description: 'AgentOS projection snapshots: derived from the event log, safe to delete',
+        }),
+      STARTUP_RETRY_MS,
+      { timeouts: true, creating: true },
+    );
+    if (replicas > 1) {
+      const jsm = await retryTransient(() => jetstreamManager(nc), STARTUP_RETRY_MS, { timeouts: true });
+      await waitForLeader(() => jsm.streams.info(`OBJ_${SNAPSHOT_BUCKET}`), STARTUP_RETRY_MS);
+    }
+    return new JetStreamSnapshotStore(objects);
+  }
+
+  async read(name: string): Promise<Uint8Array | undefined> {
+    return (await this.objects.getBlob(name)) ?? undefined;
+  }
+
+  async write(name: string, bytes: Uint8Array): Promise<void> {
+    await this.objects.putBlob({ name }, bytes, { timeout: 30_000 });
+  }
+}
+
+export interface SnapshotSettings {
+  service: string;
+  release: string;
+  /** A new snapshot once this many events were applied since the last one (0: no snapshots at all). */
+  everyEvents: number;
+  /** How often that is checked, in ms. */
+  intervalMs: number;
+  log: (message: string) => void;
+  warn: (message: string) => void;
+}
+
+interface Followed {
+  name: string;
+  snapshot: ProjectionSnapshot;
+  /** The last event applied: what a capture now would hold. */
+  last: { position: number; id: string } | undefined;
+  applied: number;
+  appliedAtLastWrite: number;
+}
+
+/**
+ * Restores projections from their snapshots at start-up and writes new ones
+ * as they apply more of the log: right after the catch-up when it replayed
+ * many events, then whenever `everyEvents` more were applied. One write at a
+ * time; a failed write is logged and tried again at the next check.
+ */
+export class ProjectionSnapshots {
+  private readonly followed: Followed[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly store: () => Promise<SnapshotStore>,
+    private readonly log: Pick<EventStore, 'readAll'>,
+    private readonly settings: SnapshotSettings,
+  ) {}
+
+  get enabled(): boolean {
+    return this.settings.everyEvents > 0;
+  }
+
+  /**
+   * Brings the projection's snapshot back if there is a usable one: returns
+   * the position to follow the log after (0: from the start), and wraps
+   * `apply` so that later snapshots know what they hold.
+   */
+  async restore<E extends { position: number; id: string }>(
+    name: string,
+    snapshot: ProjectionSnapshot,
+    apply: (event: E) => void,
+  ): Promise<{ after: number; apply: (event: E) => void }> {
+    const entry: Followed = { name, snapshot, last: undefined, applied: 0, appliedAtLastWrite: 0 };
+    this.followed.push(entry);
+    const tracked = (event: E) => {
+      apply(event);
+      entry.last = { position: event.position, id: event.id };
+      entry.applied++;
+    };
+    if (!this.enabled) return { after: 0, apply: tracked };
+    const started = performance.now();
+    const key = this.keyOf(name);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await (await this.store()).read(key);
+    } catch (err) {
+      this.settings.warn(`snapshot ${key} cannot be read (${describeError(err)}): replaying the log`);
+      return { after: 0, apply: tracked };
+    }
+    if (!bytes) return { after: 0, apply: tracked };
+    const stale = (why: string) => {
+      this.settings.log(`snapshot ${key} not used (${why}): replaying the log`);
+      return { after: 0, apply: tracked };
+    };
+    let decoded: ReturnType<typeof decodeSnapshot>;
+    try {
+      decoded = decodeSnapshot(bytes);
+    } catch (err) {
+      return stale(describeError(err));
+    }
+    const { header } = decoded;
+    if (header.service !== this.settings.service || header.projection !== name)
+      return stale(`it is ${header.service}.${header.projection}'s`);
+    if (header.version !== snapshot.version)
+      return stale(`version ${header.version}, this code keeps ${snapshot.version}`);
+    if (header.release !== this.settings.release)
+      return stale(`written by release ${header.release}, this is ${this.settings.release}`);
+    const claimed = await this.eventAt(header.position);
+    if (claimed?.id !== header.eventId)
+      return stale(
+        claimed
+          ? `the log holds event ${claimed.id} at position ${header.position}, the snapshot names ${header.eventId}`
+          : `the log has no event at position ${header.position}`,
+      );
+    try {
+      snapshot.restore(decoded.state());
+    } catch (err) {
+      // restore() is handed a fresh model: a failure part-way leaves it half-filled, which only a new process undoes.
+      throw new Error(`snapshot ${key} could not be restored: ${describeError(err)}`, { cause: err });
+    }
+    entry.last = { position: header.position, id: header.eventId };
+    entry.applied = entry.appliedAtLastWrite = header.eventsApplied;
+    this.settings.log(
+      `restored ${name} from its snapshot at position ${header.position} (${header.eventsApplied} events, ` +
+        `${(bytes.byteLength / 1048576).toFixed(1)} MiB) in ${Math.round(performance.now() - started)} ms`,
+    );
+    return { after: header.position, apply: tracked };
+  }
+
+  /** Starts writing snapshots: at once for projections that replayed at least `everyEvents`, then on the interval. */
+  start(): void {
+    if (!this.enabled || this.followed.length === 0 || this.stopped) return;
+    this.check();
+    this.timer = setInterval(() => this.check(), this.settings.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a write in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.writing;
+  }
+
+  /** Writes a snapshot of every projection due for one now (tests and a graceful stop may call it). */
+  check(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      for (const entry of this.followed) {
+        if (this.stopped) return;
+        if (entry.last === undefined || entry.applied - entry.appliedAtLastWrite < this.settings.everyEvents) continue;
+        await this.write(entry);
+      }
+    });
+    return this.writing;
+  }
+
+  private async write(entry: Followed): Promise<void> {
+    const key = this.keyOf(entry.name);
+    const started = performance.now();
+    try {
+      // Synchronous from capture to encode: no event is applied in between, so the state is the one at `last`.
+      const last = entry.last!;
+      const applied = entry.applied;
+      const bytes = encodeSnapshot(
+        {
+          format: FORMAT,
+          service: this.settings.service,
+          projection: entry.name,
+          version: entry.snapshot.version,
+          release: this.settings.release,
+          position: last.position,
+          eventId: last.id,
+          eventsApplied: applied,
+          writtenAt: new Date().toISOString(),
+        },
+        entry.snapshot.capture(),
+      );
+      const encodedMs = performance.now() - started;
+      await (await this.store()).write(key, bytes);
+      entry.appliedAtLastWrite = applied;
+      this.settings.log(
+        `wrote snapshot ${key} at position ${last.position} (${(bytes.byteLength / 1048576).toFixed(1)} MiB; ` +
+          `${Math.round(encodedMs)} ms to capture, ${Math.round(performance.now() - started - encodedMs)} ms to store)`,
+      );
+    } catch (err) {
+      this.settings.warn(`snapshot ${key} not written: ${describeError(err)}`);
+    }
+  }
+
+  private async eventAt(position: number): Promise<{ id: string } | undefined> {
+    if (!Number.isSafeInteger(position) || position < 1) return undefined;
+    for await (const event of this.log.readAll({ after: position - 1, limit: 1 }))
+      return event.position === position ? event : undefined;
+    return undefined;
+  }
+
+  private keyOf(name: string): string {
+    return `${this.settings.service}.${name}`;
+  }
+}
