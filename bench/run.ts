@@ -1,5 +1,5 @@
 /**
- * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands|audit-verify|audit-tree|footprint]`: every figure is printed beside a raw
+ * `npm run bench [gateway|replay|authz|routing|cluster|knowledge|commands|audit-verify|audit-tree|footprint|takeover-routing|takeover-lifecycle]`: every figure is printed beside a raw
  * baseline measured in the same run, so a noisy machine cannot flatter it.
  */
 import { benchGateway } from './gateway.bench';
@@ -12,6 +12,8 @@ import { benchCommands } from './commands.bench';
 import { benchAuditVerify } from './audit-verify.bench';
 import { benchAuditTree } from './audit-tree-overhead.bench';
 import { benchFootprint } from './footprint.bench';
+import { benchTakeoverRouting } from './takeover-routing.bench';
+import { benchTakeoverLifecycle } from './takeover-lifecycle.bench';
 
 const which = process.argv[2] ?? 'all';
 const benches: Record<string, () => Promise<void>> = {
@@ -25,6 +27,8 @@ const benches: Record<string, () => Promise<void>> = {
   'audit-verify': benchAuditVerify,
   'audit-tree': benchAuditTree,
   footprint: benchFootprint,
+  'takeover-routing': benchTakeoverRouting,
+  'takeover-lifecycle': benchTakeoverLifecycle,
 };
 const selected = which === 'all' ? Object.values(benches) : [benches[which]];
 if (selected.some((b) => b === undefined)) {
