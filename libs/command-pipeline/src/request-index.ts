@@ -13,6 +13,9 @@ export interface RecordedStep {
   readonly after?: unknown;
 }
 
+/** Tenant → request id → the steps it recorded (RequestIndex.capture()). */
+export type RequestIndexState = Map<string, Map<string, RecordedStep[]>>;
+
 /**
  * What each request_id recorded in the streams one writer owns, in log
  * order, fed from the writer's own subscription (so a reply that waited for
@@ -58,6 +61,17 @@ export class RequestIndex {
     };
     if (steps) steps.push(step);
     else requests.set(requestId, [step]);
+  }
+
+  /** Everything the index holds, as plain data for a projection snapshot (shared with the index: do not change it). */
+  capture(): RequestIndexState {
+    return this.tenants;
+  }
+
+  /** Puts a captured state in place of an empty index's. */
+  restore(state: RequestIndexState): void {
+    this.tenants.clear();
+    for (const [tenantId, requests] of state) this.tenants.set(tenantId, requests);
   }
 
   /** The events the request recorded, in log order; undefined when it recorded none (yet). */
