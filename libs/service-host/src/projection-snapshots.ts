@@ -32,7 +32,17 @@ export interface ProjectionSnapshot<S = unknown> {
   restore(state: S): void;
 }
 
-/** What a snapshot claims: the state holds every event of its filter up to `position`, the event `eventId`. */
+/** Where one subscription of a snapshot stood: the last event it applied (position 0, id '' when none). */
+export interface SnapshotPart {
+  position: number;
+  eventId: string;
+}
+
+/**
+ * What a snapshot claims: the state holds, for each subscription feeding
+ * the projection (in the order they were given), every event of its filter
+ * up to `position`, the last being the event `eventId`.
+ */
 export interface SnapshotHeader {
   format: typeof FORMAT;
   service: string;
@@ -40,8 +50,7 @@ export interface SnapshotHeader {
   version: number;
   /** The AgentOS release that wrote it: another release rebuilds from the log. */
   release: string;
-  position: number;
-  eventId: string;
+  parts: SnapshotPart[];
   eventsApplied: number;
   writtenAt: string;
 }
@@ -52,7 +61,7 @@ export interface SnapshotStore {
   write(name: string, bytes: Uint8Array): Promise<void>;
 }
 
-const FORMAT = 'aos-projection-snapshot/1';
+const FORMAT = 'aos-projection-snapshot/2';
 const MAGIC = Buffer.from('AOSSNAP1');
 export const SNAPSHOT_BUCKET = 'aos_snapshots';
 
@@ -119,11 +128,13 @@ export interface SnapshotSettings {
 interface Followed {
   name: string;
   snapshot: ProjectionSnapshot;
-  /** The last event applied: what a capture now would hold. */
-  last: { position: number; id: string } | undefined;
+  /** Per subscription, the last event applied: what a capture now would hold. */
+  lasts: SnapshotPart[];
   applied: number;
   appliedAtLastWrite: number;
 }
+
+type Applied = { position: number; id: string };
 
 /**
  * Restores projections from their snapshots at start-up and writes new ones
@@ -148,23 +159,36 @@ export class ProjectionSnapshots {
   }
 
   /**
-   * Brings the projection's snapshot back if there is a usable one: returns
-   * the position to follow the log after (0: from the start), and wraps
-   * `apply` so that later snapshots know what they hold.
+   * Brings the projection's snapshot back if there is a usable one. The
+   * projection is fed by `applies.length` subscriptions (one filter each,
+   * always given in the same order); returns, for each, the position to
+   * follow the log after (0: from the start) and its `apply` wrapped so that
+   * later snapshots know what they hold.
    */
-  async restore<E extends { position: number; id: string }>(
+  async restore<E extends Applied>(
     name: string,
     snapshot: ProjectionSnapshot,
-    apply: (event: E) => void,
-  ): Promise<{ after: number; apply: (event: E) => void }> {
-    const entry: Followed = { name, snapshot, last: undefined, applied: 0, appliedAtLastWrite: 0 };
-    this.followed.push(entry);
-    const tracked = (event: E) => {
-      apply(event);
-      entry.last = { position: event.position, id: event.id };
-      entry.applied++;
+    applies: readonly ((event: E) => void)[],
+  ): Promise<{ after: number; apply: (event: E) => void }[]> {
+    const entry: Followed = {
+      name,
+      snapshot,
+      lasts: applies.map(() => ({ position: 0, eventId: '' })),
+      applied: 0,
+      appliedAtLastWrite: 0,
     };
-    if (!this.enabled) return { after: 0, apply: tracked };
+    this.followed.push(entry);
+    const from = (afters: readonly number[]) =>
+      applies.map((apply, i) => ({
+        after: afters[i] ?? 0,
+        apply: (event: E) => {
+          apply(event);
+          entry.lasts[i] = { position: event.position, eventId: event.id };
+          entry.applied++;
+        },
+      }));
+    const fromStart = () => from([]);
+    if (!this.enabled) return fromStart();
     const started = performance.now();
     const key = this.keyOf(name);
     let bytes: Uint8Array | undefined;
@@ -172,12 +196,12 @@ export class ProjectionSnapshots {
       bytes = await (await this.store()).read(key);
     } catch (err) {
       this.settings.warn(`snapshot ${key} cannot be read (${describeError(err)}): replaying the log`);
-      return { after: 0, apply: tracked };
+      return fromStart();
     }
-    if (!bytes) return { after: 0, apply: tracked };
+    if (!bytes) return fromStart();
     const stale = (why: string) => {
       this.settings.log(`snapshot ${key} not used (${why}): replaying the log`);
-      return { after: 0, apply: tracked };
+      return fromStart();
     };
     let decoded: ReturnType<typeof decodeSnapshot>;
     try {
@@ -192,26 +216,32 @@ export class ProjectionSnapshots {
       return stale(`version ${header.version}, this code keeps ${snapshot.version}`);
     if (header.release !== this.settings.release)
       return stale(`written by release ${header.release}, this is ${this.settings.release}`);
-    const claimed = await this.eventAt(header.position);
-    if (claimed?.id !== header.eventId)
-      return stale(
-        claimed
-          ? `the log holds event ${claimed.id} at position ${header.position}, the snapshot names ${header.eventId}`
-          : `the log has no event at position ${header.position}`,
-      );
+    if (!Array.isArray(header.parts) || header.parts.length !== applies.length)
+      return stale(`it holds ${header.parts?.length ?? 0} subscriptions, this code follows ${applies.length}`);
+    for (const part of header.parts) {
+      if (part.position === 0) continue;
+      const found = await this.eventAt(part.position);
+      if (found?.id !== part.eventId)
+        return stale(
+          found
+            ? `the log holds event ${found.id} at position ${part.position}, the snapshot names ${part.eventId}`
+            : `the log has no event at position ${part.position}`,
+        );
+    }
     try {
       snapshot.restore(decoded.state());
     } catch (err) {
       // restore() is handed a fresh model: a failure part-way leaves it half-filled, which only a new process undoes.
       throw new Error(`snapshot ${key} could not be restored: ${describeError(err)}`, { cause: err });
     }
-    entry.last = { position: header.position, id: header.eventId };
+    entry.lasts = header.parts.map((p) => ({ ...p }));
     entry.applied = entry.appliedAtLastWrite = header.eventsApplied;
     this.settings.log(
-      `restored ${name} from its snapshot at position ${header.position} (${header.eventsApplied} events, ` +
-        `${(bytes.byteLength / 1048576).toFixed(1)} MiB) in ${Math.round(performance.now() - started)} ms`,
+      `restored ${name} from its snapshot at position ${Math.max(...header.parts.map((p) => p.position))} ` +
+        `(${header.eventsApplied} events, ${(bytes.byteLength / 1048576).toFixed(1)} MiB) in ` +
+        `${Math.round(performance.now() - started)} ms`,
     );
-    return { after: header.position, apply: tracked };
+    return from(header.parts.map((p) => p.position));
   }
 
   /** Starts writing snapshots: at once for projections that replayed at least `everyEvents`, then on the interval. */
@@ -234,7 +264,7 @@ export class ProjectionSnapshots {
     this.writing = this.writing.then(async () => {
       for (const entry of this.followed) {
         if (this.stopped) return;
-        if (entry.last === undefined || entry.applied - entry.appliedAtLastWrite < this.settings.everyEvents) continue;
+        if (entry.applied - entry.appliedAtLastWrite < this.settings.everyEvents) continue;
         await this.write(entry);
       }
     });
@@ -245,8 +275,8 @@ export class ProjectionSnapshots {
     const key = this.keyOf(entry.name);
     const started = performance.now();
     try {
-      // Synchronous from capture to encode: no event is applied in between, so the state is the one at `last`.
-      const last = entry.last!;
+      // Synchronous from capture to encode: no event is applied in between, so the state is the one at `lasts`.
+      const parts = entry.lasts.map((p) => ({ ...p }));
       const applied = entry.applied;
       const bytes = encodeSnapshot(
         {
@@ -255,8 +285,7 @@ export class ProjectionSnapshots {
           projection: entry.name,
           version: entry.snapshot.version,
           release: this.settings.release,
-          position: last.position,
-          eventId: last.id,
+          parts,
           eventsApplied: applied,
           writtenAt: new Date().toISOString(),
         },
@@ -266,7 +295,7 @@ export class ProjectionSnapshots {
       await (await this.store()).write(key, bytes);
       entry.appliedAtLastWrite = applied;
       this.settings.log(
-        `wrote snapshot ${key} at position ${last.position} (${(bytes.byteLength / 1048576).toFixed(1)} MiB; ` +
+        `wrote snapshot ${key} at position ${Math.max(...parts.map((p) => p.position))} (${(bytes.byteLength / 1048576).toFixed(1)} MiB; ` +
           `${Math.round(encodedMs)} ms to capture, ${Math.round(performance.now() - started - encodedMs)} ms to store)`,
       );
     } catch (err) {

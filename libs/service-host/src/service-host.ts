@@ -88,6 +88,16 @@ export interface ServiceHost {
     apply: (event: RecordedEvent) => void,
     snapshot: ProjectionSnapshot,
   ): Promise<Subscription>;
+  /**
+   * followWithSnapshots() for a projection fed by several subscriptions (one
+   * filter each, e.g. one per category): one snapshot holds the state and
+   * where each subscription stood. Give the parts in the same order at every start.
+   */
+  followGroupWithSnapshots(
+    name: string,
+    parts: readonly { name: string; filter: EventFilter; apply: (event: RecordedEvent) => void }[],
+    snapshot: ProjectionSnapshot,
+  ): Promise<Subscription[]>;
   /** Resolves once every subscription started so far has caught up; logs `summary()` and how long it took. */
   caughtUp(summary: () => string): Promise<void>;
   /** Run when the service closes, once Nest has stopped taking requests, last registered first, before the log closes. */
@@ -248,8 +258,16 @@ export async function startService<T extends object = object>(
       return followed.subscription;
     },
     async followWithSnapshots(what, filter, apply, snapshot) {
-      const from = await snapshots.restore(what, snapshot, apply);
-      return host.follow(what, filter, from.apply, { after: from.after });
+      const [subscription] = await host.followGroupWithSnapshots(what, [{ name: what, filter, apply }], snapshot);
+      return subscription!;
+    },
+    async followGroupWithSnapshots(what, parts, snapshot) {
+      const from = await snapshots.restore(
+        what,
+        snapshot,
+        parts.map((p) => p.apply),
+      );
+      return parts.map((part, i) => host.follow(part.name, part.filter, from[i]!.apply, { after: from[i]!.after }));
     },
     async caughtUp(summary) {
       await Promise.all(subscriptions.map((s) => s.caughtUp));
