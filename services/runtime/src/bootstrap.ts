@@ -4,7 +4,9 @@ import { DirectNats, ServiceClient } from '@aos/messaging';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { DIRECT_STREAM_PREFIX, DirectToolCalls } from './direct/direct-tool-call.handler';
 import { ExternalSessions, sessionPingIntervalMs } from './external/external-sessions';
-import { FOLLOWED_CATEGORIES, RuntimeModel } from './model/runtime.model';
+import type { RequestIndexState } from '@aos/command-pipeline';
+import type { RecordedEvent } from '@aos/event-store';
+import { FOLLOWED_CATEGORIES, RuntimeModel, type RuntimeModelState } from './model/runtime.model';
 import { ModelClient } from './run/model-client';
 import { executeRun } from './run/run-execution';
 import { runPipeline } from './run/run.recorder';
@@ -29,6 +31,8 @@ export interface StartRuntimeOptions extends StartServiceOptions {
 }
 
 const CONTEXT = 'runtime';
+/** Raise it with any change to what RuntimeModel keeps or how it applies an event: older snapshots are then rebuilt. */
+const RUNTIME_SNAPSHOT_VERSION = 1;
 
 /**
  * Starts a runtime instance: follows tasks (with their runs), agents, tools
@@ -50,15 +54,32 @@ export function startRuntime(config: AosConfig, options: StartRuntimeOptions = {
         const ports = new NatsRuntimePorts(client);
         const executor = options.executor ?? new HttpAndMcpToolExecutor();
         const directCalls = new DirectToolCalls({ ...host, catalog: model, governance: ports, executor });
-        for (const category of FOLLOWED_CATEGORIES) {
-          host.follow(category, { category }, (e) => {
-            model.apply(e);
-            // Only the direct calls' streams are requests of this writer; a run's are its runner's.
-            if (category === RUN_CATEGORY && e.streamId.startsWith(DIRECT_STREAM_PREFIX)) {
-              directCalls.pipeline.requests.apply(e);
-            }
-          });
-        }
+        const isDirectCall = (e: RecordedEvent) =>
+          e.category === RUN_CATEGORY && e.streamId.startsWith(DIRECT_STREAM_PREFIX);
+        await host.followGroupWithSnapshots(
+          'model',
+          FOLLOWED_CATEGORIES.map((category) => ({
+            name: category,
+            filter: { category },
+            apply: (e: RecordedEvent) => {
+              model.apply(e);
+              // Only the direct calls' streams are requests of this writer; a run's are its runner's.
+              if (isDirectCall(e)) directCalls.pipeline.requests.apply(e);
+            },
+          })),
+          {
+            version: RUNTIME_SNAPSHOT_VERSION,
+            capture: () => ({ model: model.capture(), directCalls: directCalls.pipeline.requests.capture() }),
+            restore: (state) => {
+              const { model: modelState, directCalls: requests } = state as {
+                model: RuntimeModelState;
+                directCalls: RequestIndexState;
+              };
+              model.restore(modelState);
+              directCalls.pipeline.requests.restore(requests);
+            },
+          },
+        );
         await host.caughtUp(() => `${model.eventsApplied} task, run, agent, tool and approval events`);
 
         host.onClose(() => client.close());

@@ -66,6 +66,12 @@ class TenantModel {
 
 type Waiter = (approval: ApprovalView) => void;
 
+/** A RuntimeModel as plain data (RuntimeModel.capture()): what a projection snapshot keeps. */
+export interface RuntimeModelState {
+  applied: number;
+  tenants: Map<string, { [K in keyof TenantModel]: TenantModel[K] }>;
+}
+
 /**
  * The runtime's memory of the log: tasks (state, agent, attempt, text),
  * agents (state and definition), tools (definition, enabled) and approvals,
@@ -94,6 +100,22 @@ export class RuntimeModel {
     }
     tenant.revisions.set(event.stream, event.revision);
     this.applied += 1;
+  }
+
+  /**
+   * Everything applied so far, as plain data for a projection snapshot: the
+   * maps themselves (shared with the model: serialize it before the next
+   * event). The approvals' waiters are this process's own, not state.
+   */
+  capture(): RuntimeModelState {
+    return { applied: this.applied, tenants: new Map([...this.tenants].map(([id, tenant]) => [id, { ...tenant }])) };
+  }
+
+  /** Puts a captured state in place of an empty model's. */
+  restore(state: RuntimeModelState): void {
+    this.tenants.clear();
+    for (const [id, maps] of state.tenants) this.tenants.set(id, Object.assign(new TenantModel(), maps));
+    this.applied = state.applied;
   }
 
   /** The correlation id of the request that submitted the task ('' when unknown). */
