@@ -6,6 +6,7 @@ import { AgentHandler } from './agent/agent.handler';
 import { AgentHealthReactions } from './agent/agent-health.reactions';
 import { AgentSessionSweep, probeSessionHost } from './agent/agent-session.sweep';
 import { AgentProjection } from './agent/agent.projection';
+import { lifecycleSnapshots } from './lifecycle.snapshots';
 import { LifecycleModule } from './lifecycle.module';
 
 export type LifecycleService = RunningService;
@@ -14,7 +15,8 @@ export type StartLifecycleOptions = StartServiceOptions;
 /**
  * Starts the lifecycle service in this process: replays the `agent-*`
  * streams into memory, and the runtime's `run-*` streams into the agents'
- * health (only their starts and ends are parsed), then answers
+ * health (only their starts and ends are parsed), each from its projection
+ * snapshot when the log confirms one (then only the log's tail), then answers
  * AgentService's subjects on NATS. A query's min_position waits for both
  * subscriptions (host.follower), so its health is at least that new too.
  * Once listening, the health reactions record each change of an agent's
@@ -35,12 +37,26 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
           isFollowing: host.isFollowing,
           names: await host.nameLedger(),
         });
-        host.follow('agent', { category: AGENT_CATEGORY }, (e) => {
-          projection.apply(e);
-          handler.pipeline.requests.apply(e);
-        });
+        const { requests } = handler.pipeline;
+        const snapshots = lifecycleSnapshots(projection, requests);
+        const agents = host.followWithSnapshots(
+          'agent',
+          { category: AGENT_CATEGORY },
+          (e) => {
+            projection.apply(e);
+            requests.apply(e);
+          },
+          snapshots.agent,
+        );
         // Only read: an agent's health comes from its runs' outcomes, which the runtime writes.
-        host.follow('run', { category: RUN_CATEGORY }, (e) => projection.health.apply(e));
+        const runs = host.followWithSnapshots(
+          'run',
+          { category: RUN_CATEGORY },
+          (e) => projection.health.apply(e),
+          snapshots.run,
+        );
+        // Restored side by side: the two parts of the model they change are apart (see lifecycleSnapshots).
+        await Promise.all([agents, runs]);
         await host.caughtUp(
           () => `${projection.eventsApplied} agent events, ${projection.health.eventsApplied} run starts and ends`,
         );

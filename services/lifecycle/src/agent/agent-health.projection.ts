@@ -13,7 +13,8 @@ import {
   type RunEvent,
 } from '@aos/domain';
 import { applyRecorded, parseRecorded, type RecordedEvent } from '@aos/event-store';
-import { AgentRunStats, type RunEndKind, type RunFigures } from './agent-stats';
+import { AgentRunStats, type AgentRunStatsState, type RunEndKind, type RunFigures } from './agent-stats';
+import { replaceMap } from './snapshot-state';
 
 /** Runs, tasks and agents are kept per tenant: `<tenant>/<id>`. */
 const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
@@ -38,13 +39,31 @@ interface RunInFlight {
   costMicros: number;
 }
 
+/** What the agent subscription changes in the health (session events): its part of the agent snapshot. */
+export interface AgentSessionsState {
+  sessions: Map<string, AgentSessions>;
+  openSessions: Map<string, OpenSession>;
+  causes: Map<string, number>;
+}
+
+/** What the run subscription changes: the run snapshot. */
+export interface AgentRunsState {
+  running: Map<string, RunInFlight>;
+  histories: Map<string, AgentRunHistory>;
+  causes: Map<string, number>;
+  stats: AgentRunStatsState;
+  lastPosition: number;
+  appliedCount: number;
+}
+
 /**
  * The agents' health and run figures, folded from the runtime's run-*
  * streams with evolveAgentHealth beside the agent projection (any service
  * may fold any category of the log; lifecycle writes none of these), and
  * from the session events of the agent-* streams (fed by the agent
- * projection). Built only from the log, from position 0 at every start, so
- * every replica and every restart answers the same health. Of a run, only
+ * projection). Built only from the log (replayed from position 0, or from a
+ * snapshot of what an earlier replay built), so every replica and every
+ * restart answers the same health. Of a run, only
  * RunStarted, the endings, ModelCalled and UsageCharged are parsed; the rest
  * (tool calls, steps) is skipped by its type. Memory: one run in flight per
  * task at most (keyed by the task), at most HEALTH_WINDOW_RUNS outcomes per
@@ -59,8 +78,13 @@ export class AgentHealthProjection {
   private readonly sessions = new Map<string, AgentSessions>();
   /** The sessions the log holds open, per `<tenant>/<session>`, and when each attached. */
   private readonly openSessions = new Map<string, OpenSession>();
-  /** The position of the newest event that changed each agent's health: the cause a recorded change names. */
-  private readonly causes = new Map<string, number>();
+  /**
+   * The position of the newest event that changed each agent's health (the
+   * cause a recorded change names): of its runs, and of its sessions. Two
+   * maps, as two subscriptions change them and each is snapshotted apart.
+   */
+  private readonly runCauses = new Map<string, number>();
+  private readonly sessionCauses = new Map<string, number>();
   readonly stats = new AgentRunStats();
   private lastPosition = 0;
   private appliedCount = 0;
@@ -126,7 +150,7 @@ export class AgentHealthProjection {
     }
     if (change.agent) {
       this.histories.set(keyOf(tenantId, change.agent.agentId), change.agent.history);
-      this.changed(tenantId, change.agent.agentId, event.position);
+      this.changed(this.runCauses, tenantId, change.agent.agentId, event.position);
     }
   }
 
@@ -142,7 +166,39 @@ export class AgentHealthProjection {
       const { agentId, sessionId } = parsed.data;
       this.openSessions.set(sessionKey, { tenantId, agentId, sessionId, attachedMs: Date.parse(event.time) });
     }
-    this.changed(tenantId, parsed.data.agentId, event.position);
+    this.changed(this.sessionCauses, tenantId, parsed.data.agentId, event.position);
+  }
+
+  /** What applyAgentEvent() changed, for the agent subscription's snapshot (shared: serialize it before the next event). */
+  captureSessions(): AgentSessionsState {
+    return { sessions: this.sessions, openSessions: this.openSessions, causes: this.sessionCauses };
+  }
+
+  restoreSessions(state: AgentSessionsState): void {
+    replaceMap(this.sessions, state.sessions);
+    replaceMap(this.openSessions, state.openSessions);
+    replaceMap(this.sessionCauses, state.causes);
+  }
+
+  /** What apply() changed, for the run subscription's snapshot (shared: serialize it before the next event). */
+  captureRuns(): AgentRunsState {
+    return {
+      running: this.running,
+      histories: this.histories,
+      causes: this.runCauses,
+      stats: this.stats.capture(),
+      lastPosition: this.lastPosition,
+      appliedCount: this.appliedCount,
+    };
+  }
+
+  restoreRuns(state: AgentRunsState): void {
+    replaceMap(this.running, state.running);
+    replaceMap(this.histories, state.histories);
+    replaceMap(this.runCauses, state.causes);
+    this.stats.restore(state.stats);
+    this.lastPosition = state.lastPosition;
+    this.appliedCount = state.appliedCount;
   }
 
   /** The agent's health now (UNKNOWN until one of its runs ended and counted, or it attached). */
@@ -153,12 +209,14 @@ export class AgentHealthProjection {
 
   /** The position of the newest event that changed the agent's health; 0 when none did. */
   causeOf(tenantId: string, agentId: string): number {
-    return this.causes.get(keyOf(tenantId, agentId)) ?? 0;
+    const key = keyOf(tenantId, agentId);
+    return Math.max(this.runCauses.get(key) ?? 0, this.sessionCauses.get(key) ?? 0);
   }
 
   /** Every agent whose health some event changed, as [tenantId, agentId]. */
   *agentsSeen(): Iterable<[string, string]> {
-    for (const key of this.causes.keys()) {
+    const keys = new Set([...this.runCauses.keys(), ...this.sessionCauses.keys()]);
+    for (const key of keys) {
       const slash = key.indexOf('/');
       yield [key.slice(0, slash), key.slice(slash + 1)];
     }
@@ -185,9 +243,9 @@ export class AgentHealthProjection {
     });
   }
 
-  private changed(tenantId: string, agentId: string, position: number): void {
+  private changed(causes: Map<string, number>, tenantId: string, agentId: string, position: number): void {
     const key = keyOf(tenantId, agentId);
-    this.causes.set(key, Math.max(this.causes.get(key) ?? 0, position));
+    causes.set(key, Math.max(causes.get(key) ?? 0, position));
     this.onChange?.(tenantId, agentId);
   }
 }

@@ -5,6 +5,8 @@
  * ends, oldest first, and answers a window over them.
  */
 
+import { replaceMap } from './snapshot-state';
+
 /** The longest window GetAgentStats answers, and how long run ends are kept: 30 days. */
 export const STATS_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
@@ -33,9 +35,22 @@ export interface RunFigures {
   costMicros: number;
 }
 
+/** What AgentRunStats keeps, as plain data (a projection snapshot). */
+export type AgentRunStatsState = Map<string, EndedRun[]>;
+
 export class AgentRunStats {
   /** Per `<tenant>/<agent>`: its ended runs in log order (ends are recorded in time order per agent, nearly). */
-  private readonly ends = new Map<string, EndedRun[]>();
+  private readonly ends: AgentRunStatsState = new Map();
+
+  /** Everything it holds (shared, not copied: serialize it before the next event). */
+  capture(): AgentRunStatsState {
+    return this.ends;
+  }
+
+  /** Puts a captured state in place of an empty one's. */
+  restore(state: AgentRunStatsState): void {
+    replaceMap(this.ends, state);
+  }
 
   add(key: string, run: EndedRun): void {
     let list = this.ends.get(key);

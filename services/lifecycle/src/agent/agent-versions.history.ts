@@ -1,5 +1,6 @@
 import type { AgentDefinition } from '@aos/domain';
 import { DEFINITION_FIELDS, sameValue, type DefinitionField } from './agent.decider';
+import { replaceMap } from './snapshot-state';
 
 /** One definition version of an agent, as the event that recorded it made it. */
 export interface AgentVersionRecord {
@@ -34,9 +35,25 @@ export interface AgentVersionPage {
  * changed fields and ~200 bytes per version. Reads stay O(1) per version
  * (no replay of diffs).
  */
+/** What AgentVersionHistory keeps, as plain data (a projection snapshot): tenantId → agentId → versions. */
+export type AgentVersionsState = Map<string, Map<string, AgentVersionRecord[]>>;
+
 export class AgentVersionHistory {
   /** tenantId → agentId → versions, index = definition version - 1. */
-  private readonly tenants = new Map<string, Map<string, AgentVersionRecord[]>>();
+  private readonly tenants: AgentVersionsState = new Map();
+
+  /** Everything it holds (shared, not copied: serialize it before the next event). */
+  capture(): AgentVersionsState {
+    return this.tenants;
+  }
+
+  /** Puts a captured state in place of an empty one's; the records and definitions are frozen again (read-only). */
+  restore(state: AgentVersionsState): void {
+    for (const agents of state.values())
+      for (const versions of agents.values())
+        for (const version of versions) Object.freeze(Object.freeze(version).definition);
+    replaceMap(this.tenants, state);
+  }
 
   /**
    * Adds the next version and returns its definition (sharing the unchanged

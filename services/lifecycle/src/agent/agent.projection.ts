@@ -11,8 +11,9 @@ import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } fro
 import { evolve, initialAgentState, type DefinitionField, type ExistingAgent } from './agent.decider';
 import { foldName, type AgentDefinition, type AgentHealthSummary } from '@aos/domain';
 import { matchesAgentFilter, type AgentFilterTerm } from './agent.filter';
-import { AgentVersionHistory } from './agent-versions.history';
-import { AgentHealthProjection } from './agent-health.projection';
+import { AgentVersionHistory, type AgentVersionsState } from './agent-versions.history';
+import { AgentHealthProjection, type AgentSessionsState } from './agent-health.projection';
+import { replaceMap } from './snapshot-state';
 
 /**
  * The lifecycle service's write model and read model in one, built ONLY from
@@ -23,7 +24,8 @@ import { AgentHealthProjection } from './agent-health.projection';
  * the command pipeline's request index can keep a reference to the record as
  * it stood right after a request (for the reply of a retry), instead of a
  * copy. Everything lives in this process's memory, which is the design (see
- * ARCHITECTURE.md §1), and it is rebuilt from the log at every start.
+ * ARCHITECTURE.md §1), and it is rebuilt from the log at every start (or
+ * from a snapshot of it that the log confirms, and the log's tail).
  */
 export interface AgentRecord {
   readonly tenantId: string;
@@ -45,12 +47,26 @@ export interface AgentPage {
   nextAfterPosition: number | undefined;
 }
 
-class TenantAgents {
-  readonly byId = new Map<string, AgentRecord>();
+/** A tenant's agents: plain data, so that a snapshot holds it as it is. */
+interface TenantAgents {
+  readonly byId: Map<string, AgentRecord>;
   /** Folded name → agent id. Retired agents keep their name: they stay readable under it. */
-  readonly idByName = new Map<string, string>();
+  readonly idByName: Map<string, string>;
   /** Agent ids in creation order (events are applied in position order). */
-  readonly creationOrder: string[] = [];
+  readonly creationOrder: string[];
+}
+
+/**
+ * What the agent subscription changes, as plain data (the lifecycle's agent
+ * snapshot): the agents, their versions, the session part of their health
+ * and the counters.
+ */
+export interface AgentProjectionState {
+  tenants: Map<string, TenantAgents>;
+  versions: AgentVersionsState;
+  sessions: AgentSessionsState;
+  appliedCount: number;
+  lastPosition: number;
 }
 
 /**
@@ -127,6 +143,31 @@ export class AgentProjection {
     this.lastPosition = Math.max(this.lastPosition, event.position);
   }
 
+  /**
+   * Everything apply() changed, for a snapshot (shared with the model, not
+   * copied: serialize it before the next event). The run part of the health
+   * is the run subscription's (health.captureRuns()).
+   */
+  capture(): AgentProjectionState {
+    return {
+      tenants: this.tenants,
+      versions: this.versions.capture(),
+      sessions: this.health.captureSessions(),
+      appliedCount: this.appliedCount,
+      lastPosition: this.lastPosition,
+    };
+  }
+
+  /** Puts a captured state in place of an empty model's; its records are frozen again, as apply() leaves them. */
+  restore(state: AgentProjectionState): void {
+    for (const tenant of state.tenants.values()) for (const record of tenant.byId.values()) Object.freeze(record);
+    replaceMap(this.tenants, state.tenants);
+    this.versions.restore(state.versions);
+    this.health.restoreSessions(state.sessions);
+    this.appliedCount = state.appliedCount;
+    this.lastPosition = state.lastPosition;
+  }
+
   get(tenantId: string, agentId: string): AgentRecord | undefined {
     return this.tenants.get(tenantId)?.byId.get(agentId);
   }
@@ -176,7 +217,7 @@ export class AgentProjection {
   private tenant(tenantId: string): TenantAgents {
     let tenant = this.tenants.get(tenantId);
     if (!tenant) {
-      tenant = new TenantAgents();
+      tenant = { byId: new Map(), idByName: new Map(), creationOrder: [] };
       this.tenants.set(tenantId, tenant);
     }
     return tenant;

@@ -1,0 +1,252 @@
+import { AGENT_CATEGORY, RUN_CATEGORY, type AgentDefinition, type AgentEvent, type RunEvent } from '@aos/contracts';
+import type { EventMetadata, NewEvent, RecordedEvent, StreamRef } from '@aos/event-store';
+
+/** One append of the history: events of one stream, as the service that owns it writes them. */
+export interface HistoryAppend {
+  stream: StreamRef;
+  events: NewEvent[];
+}
+
+export interface HistoryOptions {
+  tenants?: readonly string[];
+  /** Seed of the deterministic choices (the same seed, the same history). */
+  seed?: number;
+  /** Prefix of ids and names, so that two histories on one log do not collide. */
+  prefix?: string;
+}
+
+type Status = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
+
+interface Agent {
+  tenantId: string;
+  agentId: string;
+  status: Status;
+  version: number;
+  definition: AgentDefinition;
+  sessions: string[];
+  tasks: number;
+}
+
+/**
+ * A realistic lifecycle log without end, in the domain's shapes: agents
+ * created (and most deployed), updated (renamed now and then), paused,
+ * resumed and retired, external agents' sessions attached and ended, health
+ * changes recorded, and the runtime's runs of them (RunStarted, model calls,
+ * usage, and a success, a failure, a stop, or none: an abandoned attempt
+ * that the task's next attempt replaces). What lifecycle's snapshots test
+ * and the takeover bench seed; the caller stops taking appends when it has
+ * enough.
+ */
+export function* lifecycleHistory(options: HistoryOptions = {}): Generator<HistoryAppend> {
+  const tenants = options.tenants ?? ['acme', 'globex'];
+  const prefix = options.prefix ?? 'h';
+  const random = mulberry32(options.seed ?? 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const agents: Agent[] = [];
+  let requests = 0;
+  let runs = 0;
+  const metadata = (tenantId: string, actor: EventMetadata['actor'], requestId: string): EventMetadata => ({
+    tenantId,
+    actor,
+    correlationId: `${prefix}-c${requests}`,
+    causationId: requestId,
+    requestId,
+    schemaVersion: 1,
+  });
+  /** One request of lifecycle's: its events on the agent's stream, ids derived from the request. */
+  const agentAppend = (agent: Agent, events: AgentEvent[], requestId = `${prefix}-r${++requests}`): HistoryAppend => ({
+    stream: { tenantId: agent.tenantId, category: AGENT_CATEGORY, id: agent.agentId },
+    events: events.map((event, n) => ({
+      id: `${requestId}-${n}`,
+      type: event.type,
+      data: event.data,
+      metadata: metadata(agent.tenantId, { kind: 'user', id: 'alice' }, requestId),
+    })),
+  });
+
+  for (;;) {
+    const live = agents.filter((a) => a.status !== 'RETIRED');
+    const roll = random();
+    if (live.length < 4 || roll < 0.12) {
+      const n = agents.length;
+      const tenantId = pick(tenants);
+      const agent: Agent = {
+        tenantId,
+        agentId: `${prefix}-agent-${n}`,
+        status: 'DRAFT',
+        version: 1,
+        definition: {
+          name: `${prefix}-Agent ${n}`,
+          description: `agent ${n} of the history`,
+          capabilities: n % 3 === 0 ? ['billing', 'support'] : ['support'],
+          instructions: `You are agent ${n}. `.repeat(1 + (n % 7)),
+          model: n % 2 === 0 ? 'gpt-4o-mini' : 'claude-haiku',
+          toolIds: n % 4 === 0 ? ['tool-search'] : [],
+          knowledgeBaseIds: [],
+          labels: { team: pick(['a', 'b', 'c']) },
+        },
+        sessions: [],
+        tasks: 0,
+      };
+      agents.push(agent);
+      const created: AgentEvent = {
+        type: 'AgentCreated',
+        data: { agentId: agent.agentId, definition: agent.definition, definitionVersion: 1, createdBy: 'alice' },
+      };
+      const deploy = random() < 0.85;
+      if (deploy) agent.status = 'ACTIVE';
+      yield agentAppend(
+        agent,
+        deploy ? [created, { type: 'AgentDeployed', data: { agentId: agent.agentId, reason: 'ready' } }] : [created],
+      );
+      continue;
+    }
+    const agent = pick(live);
+    const { agentId } = agent;
+    if (roll < 0.2) {
+      // An update: a new version, renamed one time in four.
+      const rename = random() < 0.25;
+      const changed = rename ? (['name', 'model'] as const) : (['model'] as const);
+      agent.definition = {
+        ...agent.definition,
+        name: rename ? `${agent.definition.name} v${agent.version + 1}` : agent.definition.name,
+        model: agent.definition.model === 'claude-haiku' ? 'gpt-4o-mini' : 'claude-haiku',
+      };
+      agent.version += 1;
+      yield agentAppend(agent, [
+        {
+          type: 'AgentUpdated',
+          data: {
+            agentId,
+            definition: agent.definition,
+            definitionVersion: agent.version,
+            changedFields: [...changed],
+          },
+        },
+      ]);
+    } else if (roll < 0.26) {
+      const type = agent.status === 'ACTIVE' ? 'AgentPaused' : 'AgentDeployed';
+      agent.status = type === 'AgentPaused' ? 'PAUSED' : 'ACTIVE';
+      yield agentAppend(agent, [{ type, data: { agentId, reason: 'operator' } }]);
+    } else if (roll < 0.27) {
+      const previousState = agent.status as 'DRAFT' | 'ACTIVE' | 'PAUSED';
+      agent.status = 'RETIRED';
+      yield agentAppend(agent, [{ type: 'AgentRetired', data: { agentId, reason: 'done', previousState } }]);
+    } else if (roll < 0.33) {
+      // An external agent's session: attached, or the oldest open one ended.
+      const attach = agent.sessions.length === 0 || random() < 0.5;
+      const sessionId = attach ? `${prefix}-s${++requests}` : agent.sessions.shift()!;
+      if (attach) agent.sessions.push(sessionId);
+      const event: AgentEvent = attach
+        ? { type: 'AgentSessionAttached', data: { agentId, sessionId, maxConcurrentTasks: 2 } }
+        : { type: 'AgentSessionEnded', data: { agentId, sessionId, reason: 'closed' } };
+      yield agentAppend(agent, [event], `${event.type}:${sessionId}`);
+    } else if (roll < 0.36) {
+      const status = pick(['HEALTHY', 'DEGRADED', 'UNHEALTHY'] as const);
+      yield agentAppend(agent, [
+        {
+          type: 'AgentHealthChanged',
+          data: { agentId, status, previousStatus: 'UNKNOWN', reason: 'runs', causePosition: requests },
+        },
+      ]);
+    } else {
+      // A run of one of the agent's tasks: a new task, or the next attempt of its last one (the previous abandoned).
+      const retry = agent.tasks > 0 && random() < 0.15;
+      if (!retry) agent.tasks += 1;
+      const taskId = `${prefix}-task-${agentId}-${agent.tasks}`;
+      const attempt = retry ? 2 + Math.floor(random() * 3) : 1;
+      const runId = `${taskId}-${attempt}`;
+      runs += 1;
+      const events: RunEvent[] = [
+        {
+          type: 'RunStarted',
+          data: {
+            runId,
+            taskId,
+            attempt,
+            agentId,
+            definitionVersion: agent.version,
+            model: agent.definition.model,
+            runner: 'loop',
+            previousRunId: retry ? `${taskId}-${attempt - 1}` : '',
+          },
+        },
+        {
+          type: 'ModelCalled',
+          data: {
+            runId,
+            turn: 1,
+            model: agent.definition.model,
+            promptTokens: 100 + (runs % 50),
+            completionTokens: 20 + (runs % 30),
+            totalTokens: 120 + (runs % 80),
+            finishReason: 'stop',
+            decision: 'answer',
+            toolCalls: [],
+            content: 'The answer.',
+            durationMs: 300,
+            retries: 0,
+          },
+        },
+        { type: 'UsageCharged', data: { runId, tokens: 120, costMicros: 40 + (runs % 9) } },
+      ];
+      const end = random();
+      if (end < 0.6) events.push({ type: 'RunSucceeded', data: { runId, result: 'done' } });
+      else if (end < 0.8) events.push({ type: 'RunFailed', data: { runId, code: 'INTERNAL', reason: 'tool broke' } });
+      else if (end < 0.9) events.push({ type: 'RunStopped', data: { runId, reason: 'lease lost' } });
+      // else: abandoned (its runtime died), a later attempt replaces it.
+      yield {
+        stream: { tenantId: agent.tenantId, category: RUN_CATEGORY, id: runId },
+        events: events.map((event, n) => ({
+          id: `${prefix}-run-${runs}-${n}`,
+          type: event.type,
+          data: event.data,
+          metadata: metadata(agent.tenantId, { kind: 'agent', id: agentId }, `${prefix}-run-${runs}`),
+        })),
+      };
+    }
+  }
+}
+
+/**
+ * The history as the log records it, in memory: positions from 1 (or
+ * after `afterPosition`), revisions per stream, a time per event; the first
+ * `count` events.
+ */
+export function recordedHistory(count: number, options: HistoryOptions & { afterPosition?: number } = {}) {
+  const revisions = new Map<string, number>();
+  const recorded: RecordedEvent[] = [];
+  let position = options.afterPosition ?? 0;
+  for (const append of lifecycleHistory(options)) {
+    const stream = `${append.stream.category}-${append.stream.id}`;
+    for (const event of append.events) {
+      const key = `${append.stream.tenantId}/${stream}`;
+      const revision = (revisions.get(key) ?? -1) + 1;
+      revisions.set(key, revision);
+      position += 1;
+      recorded.push({
+        ...event,
+        stream,
+        category: append.stream.category,
+        streamId: append.stream.id,
+        revision,
+        position,
+        time: new Date(Date.UTC(2026, 0, 1) + position * 1000).toISOString(),
+      });
+      if (recorded.length === count) return recorded;
+    }
+  }
+  return recorded;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
