@@ -387,7 +387,7 @@ export function composeClusterProblems(cluster: ComposeFile, confs: Record<strin
 }
 
 /**
- * The replicas keep nothing on disk: no volume but emptyDir (tsx's cache) or a
+ * The replicas keep nothing on disk: no volume but emptyDir (a writable /tmp) or a
  * read-only Secret; governance takes the bootstrap admin key from a Secret,
  * and audit its checkpoint signing key, since a key generated into
  * AOS_DATA_DIR would differ from one replica to the next.

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm test`: installs what a fresh clone lacks
 // (npm packages, nats-server), regenerates the gRPC contracts and the console's
-// clients when stale, and builds the web console when its build is missing or
-// older than its sources.
+// clients when stale, builds the web console when its build is missing or
+// older than its sources, and compiles the services (dist/services, which the
+// launcher runs) when a source is newer than their build.
 // Only Node built-ins here: it must work before `npm install` has ever run.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
@@ -80,4 +81,14 @@ const builtIndex = join(consoleDir, 'dist/index.html');
 const consoleSources = ['src', 'index.html', 'vite.config.ts'].map((p) => join(consoleDir, p));
 if (!existsSync(builtIndex) || Math.max(...consoleSources.map(newestChange)) > statSync(builtIndex).mtimeMs) {
   run('npm', ['run', 'console:build'], 'building the web console');
+}
+
+// The services' JavaScript (scripts/build-services.mjs; ~1 s, nothing when fresh). The launcher checks again
+// before it forks one, so a test run alone or a source saved since is never run stale.
+{
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build-services.mjs'), '--if-stale'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) process.exit(1);
 }

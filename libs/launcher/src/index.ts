@@ -2,6 +2,7 @@ export * from './nats-server';
 export * from './nats-cluster';
 export * from './nats-supervisor';
 export * from './service-process';
+export * from './service-entry';
 export * from './ready-signal';
 export * from './stack';
 export * from './stderr-logger';

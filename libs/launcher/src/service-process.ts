@@ -1,10 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isReadyMessage, type ReadyMessage } from './ready-signal';
+import { ensureServicesBuilt, isCompiledEntry, serviceNodeArgs } from './service-entry';
 
 export interface ServiceProcessOptions {
   name: string;
-  /** Absolute path of the service's main.ts. */
+  /** Absolute path of what the process runs: a bundle in dist/services (see serviceEntry), or a .ts file run through tsx. */
   entry: string;
   env: NodeJS.ProcessEnv;
   /** Where the child's output goes: prefixed onto ours, or dropped. */
@@ -29,8 +30,9 @@ export class ServiceStartError extends Error {
 }
 
 /**
- * One service as a child process running its TypeScript entry through tsx,
- * with an IPC channel over which it reports readiness (see ready-signal.ts).
+ * One service as a child process running its compiled entry (built first when
+ * stale) or a TypeScript entry through tsx, with the Node flags of
+ * serviceNodeArgs, and an IPC channel over which it reports readiness (see ready-signal.ts).
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -65,14 +67,10 @@ export class ServiceProcess {
     if (this.running) throw new ServiceStartError(this.name, 'already running');
     this.stopping = false;
     const { entry, env, output, readyTimeoutMs = 60_000 } = this.options;
+    if (isCompiledEntry(entry)) await ensureServicesBuilt();
     const child = fork(entry, [], {
       // AOS_SERVICE_NODE_ARGS adds Node flags that NODE_OPTIONS refuses, e.g. --cpu-prof.
-      execArgv: [
-        '--import',
-        'tsx',
-        '--enable-source-maps',
-        ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      ],
+      execArgv: [...serviceNodeArgs(entry), ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       env,
       // Its own process group: a terminal's Ctrl-C reaches only the launcher,
       // which then stops the services in order (gateway first, NATS last).

@@ -1,12 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { NatsServerHandle } from './nats-server';
 import { startSupervisedNatsServer } from './nats-supervisor';
+import { serviceEntry, type ServiceName } from './service-entry';
 import { ServiceProcess, ServiceStartError } from './service-process';
-
-export type ServiceName =
-  'lifecycle' | 'audit' | 'governance' | 'resources' | 'routing' | 'runtime' | 'commands' | 'gateway';
 
 /** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
 const BACKEND_SERVICES: ServiceName[] = [
@@ -18,12 +15,6 @@ const BACKEND_SERVICES: ServiceName[] = [
   'runtime',
   'commands',
 ];
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export function serviceEntry(name: ServiceName | 'backends'): string {
-  return join(REPO_ROOT, 'services', name, 'src', 'main.ts');
-}
 
 /**
  * `process-per-service` (the default, and what production runs): every
