@@ -261,6 +261,8 @@ export class ProjectionSnapshots {
 
   /** Writes a snapshot of every projection due for one now (tests and a graceful stop may call it). */
   check(): Promise<void> {
+    // AOS_SNAPSHOT_EVENTS=0 turns snapshots off: none is written, whoever asks.
+    if (!this.enabled) return this.writing;
     this.writing = this.writing.then(async () => {
       for (const entry of this.followed) {
         if (this.stopped) return;
