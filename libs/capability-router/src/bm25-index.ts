@@ -1,4 +1,4 @@
-import { SlotPostings, type SlotScores } from './slot-postings';
+import { SlotPostings, type SlotPostingsState, type SlotScores } from './slot-postings';
 
 export interface FieldText {
   text: string;
@@ -44,6 +44,15 @@ export class Bm25Index {
     this.store.remove(slot);
   }
 
+  capture(): SlotPostingsState {
+    return this.store.capture();
+  }
+
+  /** Into an empty index; the typo index is rebuilt from the terms, in the order they were first indexed. */
+  restore(state: SlotPostingsState): void {
+    this.store.restore(state);
+  }
+
   /** Indexed stems within one insertion, deletion or substitution of the term. */
   oneDeletionAway(term: string): string[] {
     const found = new Set<string>();
@@ -62,8 +71,8 @@ export class Bm25Index {
       const posting = store.posting(term);
       if (!posting) continue;
       const factor = weight * store.idf(term);
-      const { slots, values } = posting;
-      for (let i = 0; i < slots.length; i++) {
+      const { slots, values, length } = posting;
+      for (let i = 0; i < length; i++) {
         const slot = slots[i]!;
         const frequency = values[i]!;
         const tf = (frequency * (K1 + 1)) / (frequency + K1 * (1 - B + (B * lengths[slot]!) / averageLength));

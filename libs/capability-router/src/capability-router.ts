@@ -1,7 +1,7 @@
 import { contentWords, isContentWord, stemmer, words as wordsOf } from './text';
 import { Bm25Index, type FieldText } from './bm25-index';
 import { ConceptIndex } from './concept-index';
-import { SlotScores } from './slot-postings';
+import { SlotScores, type SlotPostingsState } from './slot-postings';
 import { wordNetLexicon, type Lexicon } from './lexicon';
 
 /** An ACTIVE agent of one tenant that may take tasks; the caller keeps one router per tenant. */
@@ -48,6 +48,24 @@ export interface CapabilityRouterOptions {
 interface Learned {
   completions: string[];
   corrections: string[];
+}
+
+/**
+ * A router's whole state as plain data (CapabilityRouter.capture()): the
+ * agents, what they learned, and both indexes' postings as computed, so that
+ * restore() needs neither WordNet nor any text analysis.
+ */
+export interface CapabilityRouterState {
+  agents: Map<string, RoutableAgent>;
+  learned: Map<string, Learned>;
+  byCapability: Map<string, Set<string>>;
+  slotOf: Map<string, number>;
+  idOf: string[];
+  freeSlots: number[];
+  index: SlotPostingsState;
+  concepts: SlotPostingsState;
+  surface: Map<string, string>;
+  stale: Set<string>;
 }
 
 /** Older learned texts drop out so an agent's document (and its reindexing cost) stays bounded. */
@@ -196,6 +214,46 @@ export class CapabilityRouter {
 
   private markStale(agentId: string): void {
     if (this.agents.has(agentId)) this.stale.add(agentId);
+  }
+
+  /**
+   * Everything the router holds, as plain data for v8.serialize (a projection
+   * snapshot). Not a copy: serialize it before the router changes again.
+   */
+  capture(): CapabilityRouterState {
+    return {
+      agents: this.agents,
+      learned: this.learned,
+      byCapability: this.byCapability,
+      slotOf: this.slotOf,
+      idOf: this.idOf,
+      freeSlots: this.freeSlots,
+      index: this.index.capture(),
+      concepts: this.concepts.capture(),
+      surface: this.surface,
+      stale: this.stale,
+    };
+  }
+
+  /**
+   * Puts a captured state in place of a new router's. The indexes are
+   * rebuilt from the captured postings, not from the texts: no WordNet
+   * expansion is computed again, and every decision is the one the captured
+   * router would have made.
+   */
+  restore(state: CapabilityRouterState): void {
+    if (this.agents.size > 0 || this.learned.size > 0) throw new Error('CapabilityRouter.restore needs a new router');
+    const fill = <K, V>(into: Map<K, V>, from: ReadonlyMap<K, V>) => from.forEach((v, k) => into.set(k, v));
+    fill(this.agents, state.agents);
+    fill(this.learned, state.learned);
+    fill(this.byCapability, state.byCapability);
+    fill(this.slotOf, state.slotOf);
+    fill(this.surface, state.surface);
+    this.idOf.push(...state.idOf);
+    this.freeSlots.push(...state.freeSlots);
+    for (const agentId of state.stale) this.stale.add(agentId);
+    this.index.restore(state.index);
+    this.concepts.restore(state.concepts);
   }
 
   /** Loads WordNet now rather than on the first upsert or route. */

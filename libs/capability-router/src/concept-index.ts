@@ -1,5 +1,5 @@
 import { B, K1, type QueryTerm } from './bm25-index';
-import { SlotPostings, SlotScores } from './slot-postings';
+import { SlotPostings, SlotScores, type SlotPostingsState } from './slot-postings';
 
 export interface QueryGroup {
   /** How much the group counts: the task word's specificity. */
@@ -38,6 +38,15 @@ export class ConceptIndex {
     this.store.remove(slot);
   }
 
+  capture(): SlotPostingsState {
+    return this.store.capture();
+  }
+
+  /** Into an empty index. */
+  restore(state: SlotPostingsState): void {
+    this.store.restore(state);
+  }
+
   /**
    * Each group's BM25 evidence per document, divided by the best document's
    * evidence for that group, times the group's weight, summed over groups:
@@ -64,8 +73,8 @@ export class ConceptIndex {
         const posting = store.posting(term);
         if (!posting) continue;
         const factor = termWeight * store.idf(term) * (K1 + 1);
-        const { slots, values } = posting;
-        for (let i = 0; i < slots.length; i++) {
+        const { slots, values, length } = posting;
+        for (let i = 0; i < length; i++) {
           const slot = slots[i]!;
           const frequency = values[i]!;
           group.add(slot, (factor * frequency) / (frequency + K1 * (1 - B + norm * lengths[slot]!)));

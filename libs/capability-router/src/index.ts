@@ -1,5 +1,6 @@
 export {
   CapabilityRouter,
+  type CapabilityRouterState,
   type CapabilityRouterOptions,
   type RoutableAgent,
   type RouteOptions,

@@ -4,7 +4,7 @@ import type { PipelineWaits } from '@aos/command-pipeline';
 import { describeError } from '@aos/errors';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
 import { RoutingModule } from './routing.module';
-import { RoutingModel } from './routing.model';
+import { RoutingModel, routingSnapshot } from './routing.model';
 import { LeaseSweep } from './task/lease.sweep';
 import { ModelRouting, OpenAiModelRouter } from './task/model-router';
 import { RunClaims } from './task/run.claims';
@@ -47,11 +47,17 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
           isFollowing: host.isFollowing,
           waits: options.waits,
         });
-        // One subscription to the whole log, so that agent, task and run events are applied in the order they happened.
-        host.follow('log', {}, (e) => {
-          model.apply(e);
-          pipeline.requests.apply(e);
-        });
+        // One subscription to the whole log, so that agent, task and run events are applied in the order they happened;
+        // a replacement process starts from the latest snapshot of both (the routers' indexes as computed) and the log's tail.
+        await host.followWithSnapshots(
+          'log',
+          {},
+          (e) => {
+            model.apply(e);
+            pipeline.requests.apply(e);
+          },
+          routingSnapshot(model, pipeline.requests),
+        );
         await host.caughtUp(() => `${model.eventsApplied} agent, task and run events`);
         model.refreshRouters();
 

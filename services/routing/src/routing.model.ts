@@ -1,12 +1,23 @@
-import type { CapabilityRouter } from '@aos/capability-router';
+import type { CapabilityRouter, CapabilityRouterState } from '@aos/capability-router';
+import type { RequestIndex, RequestIndexState } from '@aos/command-pipeline';
 import type { RecordedEvent } from '@aos/event-store';
-import { AgentLoads, type AgentLoad } from './agent/agent.loads';
-import { AgentRoster, type AgentInfo } from './agent/agent.roster';
-import { TaskProjection, type TaskChange, type TaskRecord } from './task/task.projection';
+import type { ProjectionSnapshot } from '@aos/service-host';
+import { AgentLoads, type AgentLoad, type AgentLoadsState } from './agent/agent.loads';
+import { AgentRoster, type AgentInfo, type AgentRosterState } from './agent/agent.roster';
+import { TaskProjection, type TaskChange, type TaskProjectionState, type TaskRecord } from './task/task.projection';
 import { TenantRouters } from './task/tenant-routers';
 
 /** Something a live reaction may care about: an agent changed, or a task did. */
 export type ModelChange = { kind: 'agent'; tenantId: string; agent: AgentInfo } | ({ kind: 'task' } & TaskChange);
+
+/** The whole model as plain data (RoutingModel.capture()), for a projection snapshot. */
+export interface RoutingModelState {
+  agents: AgentRosterState;
+  tasks: TaskProjectionState;
+  loads: AgentLoadsState;
+  routers: Map<string, CapabilityRouterState>;
+  applied: number;
+}
 
 /**
  * Routing's memory of the log, fed the whole log in order by one
@@ -27,6 +38,31 @@ export class RoutingModel {
 
   get eventsApplied(): number {
     return this.applied;
+  }
+
+  /**
+   * Everything apply() has built, as plain data for v8.serialize (not a
+   * copy: serialize it before the next event). The routers' indexes are
+   * captured as computed, so restore() analyses no text again.
+   */
+  capture(): RoutingModelState {
+    return {
+      agents: this.agents.capture(),
+      tasks: this.tasks.capture(),
+      loads: this.loads.capture(),
+      routers: this.routers.capture(),
+      applied: this.applied,
+    };
+  }
+
+  /** Puts a captured state in place of a new model's, before any event is applied. */
+  restore(state: RoutingModelState): void {
+    if (this.applied !== 0) throw new Error('RoutingModel.restore needs a new model');
+    this.agents.restore(state.agents);
+    this.tasks.restore(state.tasks);
+    this.loads.restore(state.loads);
+    this.routers.restore(state.routers);
+    this.applied = state.applied;
   }
 
   apply(event: RecordedEvent): void {
@@ -76,4 +112,23 @@ export class RoutingModel {
   tenantIds(): string[] {
     return [...new Set([...this.tasks.tenantIds(), ...this.agents.tenantIds()])];
   }
+}
+
+/**
+ * Routing's projection snapshot: the model and the task pipeline's request
+ * index, both fed by the one subscription to the log. Raise the version with
+ * any change to what either keeps or to how an event is applied.
+ */
+export function routingSnapshot(
+  model: RoutingModel,
+  requests: RequestIndex,
+): ProjectionSnapshot<{ model: RoutingModelState; requests: RequestIndexState }> {
+  return {
+    version: 1,
+    capture: () => ({ model: model.capture(), requests: requests.capture() }),
+    restore: (state) => {
+      model.restore(state.model);
+      requests.restore(state.requests);
+    },
+  };
 }

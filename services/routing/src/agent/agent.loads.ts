@@ -7,6 +7,9 @@ export interface AgentLoad {
   running: number;
 }
 
+/** Tenant → agent → its load (AgentLoads.capture()). */
+export type AgentLoadsState = Map<string, Map<string, AgentLoad>>;
+
 const IDLE: AgentLoad = Object.freeze({ queued: 0, running: 0 });
 
 /** Each agent's load, per tenant, kept by every change of a task's state. */
@@ -15,6 +18,16 @@ export class AgentLoads {
 
   of(tenantId: string, agentId: string): AgentLoad {
     return this.tenants.get(tenantId)?.get(agentId) ?? IDLE;
+  }
+
+  /** Every tenant's loads as plain data (a projection snapshot); serialize before the next change. */
+  capture(): AgentLoadsState {
+    return this.tenants;
+  }
+
+  /** Puts a captured state in place of an empty one's. */
+  restore(state: AgentLoadsState): void {
+    state.forEach((agents, tenantId) => this.tenants.set(tenantId, agents));
   }
 
   /** Moves the task's weight from the agent it had to the one it has; the agents whose load changed. */

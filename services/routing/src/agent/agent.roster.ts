@@ -13,6 +13,9 @@ export interface AgentInfo {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** Tenant → agent stream id → the agent, its fold and its stream's revision (AgentRoster.capture()). */
+export type AgentRosterState = Map<string, Map<string, { info: AgentInfo; snapshot: AgentSnapshot; revision: number }>>;
+
 /** Label that limits how many tasks one agent runs at once (a positive integer). */
 export const MAX_CONCURRENT_LABEL = 'aos.max_concurrent_tasks';
 
@@ -22,10 +25,17 @@ export const MAX_CONCURRENT_LABEL = 'aos.max_concurrent_tasks';
  * ACTIVE, PAUSED or RETIRED and what each agent can do.
  */
 export class AgentRoster {
-  private readonly tenants = new Map<
-    string,
-    Map<string, { info: AgentInfo; snapshot: AgentSnapshot; revision: number }>
-  >();
+  private readonly tenants: AgentRosterState = new Map();
+
+  /** Every tenant's agents as plain data (a projection snapshot); serialize before the next event. */
+  capture(): AgentRosterState {
+    return this.tenants;
+  }
+
+  /** Puts a captured state in place of an empty roster's. */
+  restore(state: AgentRosterState): void {
+    state.forEach((agents, tenantId) => this.tenants.set(tenantId, agents));
+  }
 
   /** Applies an agent event; returns the agent as it is after it, or undefined when nothing changed. */
   apply(event: RecordedEvent): AgentInfo | undefined {

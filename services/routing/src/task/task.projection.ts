@@ -46,11 +46,22 @@ export interface TaskChange {
   readonly event: TaskHistoryEvent;
 }
 
-class TenantTasks {
-  readonly byId = new Map<string, TaskRecord>();
-  readonly order: string[] = [];
+interface TenantTasks {
+  readonly byId: Map<string, TaskRecord>;
+  readonly order: string[];
   /** QUEUED and ASSIGNED tasks: the only ones a reconciliation may route again. */
-  readonly unstarted = new Set<TaskRecord>();
+  readonly unstarted: Set<TaskRecord>;
+}
+
+/**
+ * TaskProjection.capture(): plain data whose Sets hold the very records of
+ * `tenants` (v8.serialize keeps that sharing within one call).
+ */
+export interface TaskProjectionState {
+  tenants: Map<string, TenantTasks>;
+  runs: Map<string, { tenantId: string; taskId: string }>;
+  running: Set<TaskRecord>;
+  runRevisions: Map<string, number>;
 }
 
 /**
@@ -66,6 +77,19 @@ export class TaskProjection {
   /** Tasks whose attempt holds a lease (RUNNING or WAITING_APPROVAL), of every tenant. */
   private readonly running = new Set<TaskRecord>();
   private readonly runRevisions = new Map<string, number>();
+
+  /** The tasks of every tenant as plain data (a projection snapshot); serialize before the next event. */
+  capture(): TaskProjectionState {
+    return { tenants: this.tenants, runs: this.runs, running: this.running, runRevisions: this.runRevisions };
+  }
+
+  /** Puts a captured state in place of an empty projection's. */
+  restore(state: TaskProjectionState): void {
+    state.tenants.forEach((tenant, tenantId) => this.tenants.set(tenantId, tenant));
+    state.runs.forEach((owner, runId) => this.runs.set(runId, owner));
+    state.running.forEach((record) => this.running.add(record));
+    state.runRevisions.forEach((revision, key) => this.runRevisions.set(key, revision));
+  }
 
   /** Applies a task or run event; the change it made, or undefined when it changed nothing (other events too). */
   apply(event: RecordedEvent): TaskChange | undefined {
@@ -194,7 +218,7 @@ export class TaskProjection {
 
   private tenant(tenantId: string): TenantTasks {
     let tenant = this.tenants.get(tenantId);
-    if (!tenant) this.tenants.set(tenantId, (tenant = new TenantTasks()));
+    if (!tenant) this.tenants.set(tenantId, (tenant = { byId: new Map(), order: [], unstarted: new Set() }));
     return tenant;
   }
 }

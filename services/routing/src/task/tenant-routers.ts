@@ -1,5 +1,5 @@
 import type { ExistingTask, TaskHistoryEvent } from '@aos/contracts';
-import { CapabilityRouter } from '@aos/capability-router';
+import { CapabilityRouter, type CapabilityRouterState } from '@aos/capability-router';
 import type { AgentInfo } from '../agent/agent.roster';
 
 /**
@@ -20,6 +20,16 @@ export class TenantRouters {
     let router = this.routers.get(tenantId);
     if (!router) this.routers.set(tenantId, (router = new CapabilityRouter()));
     return router;
+  }
+
+  /** Each tenant's router as plain data (a projection snapshot): its indexes as computed. */
+  capture(): Map<string, CapabilityRouterState> {
+    return new Map([...this.routers].map(([tenantId, router]) => [tenantId, router.capture()]));
+  }
+
+  /** Puts captured routers in place of none; no text is analysed again. */
+  restore(state: ReadonlyMap<string, CapabilityRouterState>): void {
+    state.forEach((captured, tenantId) => this.of(tenantId).restore(captured));
   }
 
   agentChanged(tenantId: string, agent: AgentInfo, queueLength: number): void {
