@@ -1,5 +1,10 @@
 import { AGENT_CATEGORY, RUN_CATEGORY, type AgentDefinition, type AgentEvent, type RunEvent } from '@aos/contracts';
-import type { EventMetadata, NewEvent, RecordedEvent, StreamRef } from '@aos/event-store';
+import { v5 as uuidv5 } from 'uuid';
+import { AGENT_EVENT_ID_NAMESPACE } from '../../src/agent/agent.ids';
+import type { EventMetadata, EventStore, NewEvent, RecordedEvent, StreamRef } from '@aos/event-store';
+
+/** The history's agent, task and run event ids: uuidv5 of their place in it. */
+const HISTORY_ID_NAMESPACE = '5d1f3c0e-8f7a-4c8e-9a51-2b6f0c7d9e14';
 
 /** One append of the history: events of one stream, as the service that owns it writes them. */
 export interface HistoryAppend {
@@ -13,6 +18,8 @@ export interface HistoryOptions {
   seed?: number;
   /** Prefix of ids and names, so that two histories on one log do not collide. */
   prefix?: string;
+  /** The share of appends that are runs (the rest: lifecycle's requests); default 0.64. */
+  runShare?: number;
 }
 
 type Status = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'RETIRED';
@@ -43,6 +50,8 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
   const random = mulberry32(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const agents: Agent[] = [];
+  // The other appends keep their proportions: creates 12, updates 8, transitions 6, retires 1, sessions 6, health 3.
+  const scale = (1 - (options.runShare ?? 0.64)) / 0.36;
   let requests = 0;
   let runs = 0;
   const metadata = (tenantId: string, actor: EventMetadata['actor'], requestId: string): EventMetadata => ({
@@ -57,7 +66,8 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
   const agentAppend = (agent: Agent, events: AgentEvent[], requestId = `${prefix}-r${++requests}`): HistoryAppend => ({
     stream: { tenantId: agent.tenantId, category: AGENT_CATEGORY, id: agent.agentId },
     events: events.map((event, n) => ({
-      id: `${requestId}-${n}`,
+      // As the command pipeline derives them.
+      id: uuidv5(`${agent.tenantId}/${requestId}/${n}`, AGENT_EVENT_ID_NAMESPACE),
       type: event.type,
       data: event.data,
       metadata: metadata(agent.tenantId, { kind: 'user', id: 'alice' }, requestId),
@@ -67,12 +77,12 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
   for (;;) {
     const live = agents.filter((a) => a.status !== 'RETIRED');
     const roll = random();
-    if (live.length < 4 || roll < 0.12) {
+    if (live.length < 4 || roll < 0.12 * scale) {
       const n = agents.length;
       const tenantId = pick(tenants);
       const agent: Agent = {
         tenantId,
-        agentId: `${prefix}-agent-${n}`,
+        agentId: uuidv5(`${prefix}-agent-${n}`, HISTORY_ID_NAMESPACE),
         status: 'DRAFT',
         version: 1,
         definition: {
@@ -103,7 +113,7 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
     }
     const agent = pick(live);
     const { agentId } = agent;
-    if (roll < 0.2) {
+    if (roll < 0.2 * scale) {
       // An update: a new version, renamed one time in four.
       const rename = random() < 0.25;
       const changed = rename ? (['name', 'model'] as const) : (['model'] as const);
@@ -124,15 +134,15 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
           },
         },
       ]);
-    } else if (roll < 0.26) {
+    } else if (roll < 0.26 * scale) {
       const type = agent.status === 'ACTIVE' ? 'AgentPaused' : 'AgentDeployed';
       agent.status = type === 'AgentPaused' ? 'PAUSED' : 'ACTIVE';
       yield agentAppend(agent, [{ type, data: { agentId, reason: 'operator' } }]);
-    } else if (roll < 0.27) {
+    } else if (roll < 0.27 * scale) {
       const previousState = agent.status as 'DRAFT' | 'ACTIVE' | 'PAUSED';
       agent.status = 'RETIRED';
       yield agentAppend(agent, [{ type: 'AgentRetired', data: { agentId, reason: 'done', previousState } }]);
-    } else if (roll < 0.33) {
+    } else if (roll < 0.33 * scale) {
       // An external agent's session: attached, or the oldest open one ended.
       const attach = agent.sessions.length === 0 || random() < 0.5;
       const sessionId = attach ? `${prefix}-s${++requests}` : agent.sessions.shift()!;
@@ -141,7 +151,7 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
         ? { type: 'AgentSessionAttached', data: { agentId, sessionId, maxConcurrentTasks: 2 } }
         : { type: 'AgentSessionEnded', data: { agentId, sessionId, reason: 'closed' } };
       yield agentAppend(agent, [event], `${event.type}:${sessionId}`);
-    } else if (roll < 0.36) {
+    } else if (roll < 0.36 * scale) {
       const status = pick(['HEALTHY', 'DEGRADED', 'UNHEALTHY'] as const);
       yield agentAppend(agent, [
         {
@@ -153,7 +163,7 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
       // A run of one of the agent's tasks: a new task, or the next attempt of its last one (the previous abandoned).
       const retry = agent.tasks > 0 && random() < 0.15;
       if (!retry) agent.tasks += 1;
-      const taskId = `${prefix}-task-${agentId}-${agent.tasks}`;
+      const taskId = uuidv5(`${prefix}-task-${agentId}-${agent.tasks}`, HISTORY_ID_NAMESPACE);
       const attempt = retry ? 2 + Math.floor(random() * 3) : 1;
       const runId = `${taskId}-${attempt}`;
       runs += 1;
@@ -198,7 +208,7 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
       yield {
         stream: { tenantId: agent.tenantId, category: RUN_CATEGORY, id: runId },
         events: events.map((event, n) => ({
-          id: `${prefix}-run-${runs}-${n}`,
+          id: uuidv5(`${prefix}-run-${runs}-${n}`, HISTORY_ID_NAMESPACE),
           type: event.type,
           data: event.data,
           metadata: metadata(agent.tenantId, { kind: 'agent', id: agentId }, `${prefix}-run-${runs}`),
@@ -237,6 +247,41 @@ export function recordedHistory(count: number, options: HistoryOptions & { after
     }
   }
   return recorded;
+}
+
+/**
+ * Appends the history's first `count` events (whole appends: it may write a
+ * few more) to the log, `concurrency` appends in flight; one stream's appends
+ * stay in order. Returns how many events it wrote.
+ */
+export async function appendHistory(
+  store: Pick<EventStore, 'append'>,
+  count: number,
+  options: HistoryOptions & { concurrency?: number } = {},
+): Promise<number> {
+  const concurrency = options.concurrency ?? 1;
+  const inFlight = new Set<Promise<unknown>>();
+  const lastOfStream = new Map<string, Promise<unknown>>();
+  let written = 0;
+  for (const append of lifecycleHistory(options)) {
+    if (written >= count) break;
+    written += append.events.length;
+    const key = `${append.stream.tenantId}/${append.stream.category}-${append.stream.id}`;
+    const previous = lastOfStream.get(key) ?? Promise.resolve();
+    const done = previous.then(() => store.append(append.stream, append.events));
+    lastOfStream.set(key, done);
+    inFlight.add(done);
+    void done.then(
+      () => {
+        inFlight.delete(done);
+        if (lastOfStream.get(key) === done) lastOfStream.delete(key);
+      },
+      () => undefined,
+    );
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return written;
 }
 
 /** A small deterministic PRNG (mulberry32). */
