@@ -98,6 +98,7 @@ export async function buildServices() {
     format: 'esm',
     target: 'node20',
     sourcemap: true,
+    sourcesContent: false,
     plugins: [packagesExternal, sourceUrl],
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',

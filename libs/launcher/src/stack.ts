@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsServerHandle } from './nats-server';
 import { startSupervisedNatsServer } from './nats-supervisor';
-import { serviceEntry, type ServiceName } from './service-entry';
+import { serviceEntry, serviceRunner, type ServiceName, type ServiceRunner } from './service-entry';
 import { ServiceProcess, ServiceStartError } from './service-process';
 
 /** Services that own or read the log start first; the gateway last, so it never forwards to no one. */
@@ -45,6 +45,8 @@ export interface StackOptions {
   replicas?: number;
   /** Extra environment for every service (AOS_* settings). */
   env?: NodeJS.ProcessEnv;
+  /** How the services run (see ServiceRunner); default AOS_SERVICE_RUNNER, else `compiled`. */
+  runner?: ServiceRunner;
   output?: 'prefix' | 'ignore';
   /** Restart a service that exits unexpectedly (with backoff). */
   restartOnCrash?: boolean;
@@ -118,11 +120,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AOS_GATEWAY_ADDR: options.gatewayAddr,
   };
   const count = Math.max(1, Math.floor(options.replicas ?? 1));
+  const runner = options.runner ?? serviceRunner(env);
   let made = 0;
   const make = (name: ServiceName | 'backends', replica: number, extraEnv: NodeJS.ProcessEnv = {}) =>
     new ServiceProcess({
       name: replica === 0 ? name : `${name}-${replica + 1}`,
-      entry: serviceEntry(name),
+      entry: serviceEntry(name, runner),
       env: { ...env, ...metricsEnv(env, made++), ...extraEnv },
       output: options.output ?? 'prefix',
     });

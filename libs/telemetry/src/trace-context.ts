@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { context, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
  * W3C trace context (traceparent, tracestate) across the hops no
@@ -7,7 +8,19 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
  * whatever OTEL_PROPAGATORS says: the events' metadata.traceparent is W3C too,
  * so a trace id read in the log is the one the spans carry.
  */
-const w3c = new W3CTraceContextPropagator();
+let propagator: W3CTraceContextPropagator | undefined;
+/**
+ * @opentelemetry/core's propagator, loaded on first use: with tracing off and
+ * no caller sending a trace it is never needed, and the package (32 modules)
+ * stays out of every idle service.
+ */
+function w3c(): W3CTraceContextPropagator {
+  if (!propagator) {
+    const core = createRequire(import.meta.url)('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    propagator = new core.W3CTraceContextPropagator();
+  }
+  return propagator;
+}
 
 /** Reads one header of a carrier (NATS headers, gRPC metadata); undefined when absent. */
 export type HeaderReader<C> = (carrier: C, key: string) => string | undefined;
@@ -27,7 +40,7 @@ export function hasTraceContext(ctx: Context = context.active()): boolean {
 /** Writes `ctx`'s (default the active) trace context into `carrier`; false (nothing written) when there is none. */
 export function writeTraceContext<C>(carrier: C, write: HeaderWriter<C>, ctx: Context = context.active()): boolean {
   if (!hasTraceContext(ctx)) return false;
-  w3c.inject(ctx, carrier, { set: write });
+  w3c().inject(ctx, carrier, { set: write });
   return true;
 }
 
@@ -39,7 +52,7 @@ export function writeTraceContext<C>(carrier: C, write: HeaderWriter<C>, ctx: Co
 export function readTraceContext<C>(carrier: C | undefined, read: HeaderReader<C>): Context {
   const active = context.active();
   if (carrier === undefined || !read(carrier, 'traceparent')) return active;
-  return w3c.extract(active, carrier, { get: (c, key) => read(c, key), keys: () => ['traceparent', 'tracestate'] });
+  return w3c().extract(active, carrier, { get: (c, key) => read(c, key), keys: () => ['traceparent', 'tracestate'] });
 }
 
 /**

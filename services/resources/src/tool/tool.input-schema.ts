@@ -1,5 +1,6 @@
-import { Ajv, type AnySchema } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv, AnySchema } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { InvalidArgumentError } from '@aos/errors';
 
 /**
@@ -29,11 +30,27 @@ const DRAFT_2020_12 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 // carry keywords such as "title" extensions or "examples" that strict mode refuses.
 const OPTIONS = { strict: false, allErrors: false } as const;
 type Dialect = 'draft-07' | '2020-12';
-/** Used only for validateSchema, which compiles the meta-schema and never the schema it checks. */
-const metaValidators: Record<Dialect, Ajv | Ajv2020> = {
-  'draft-07': new Ajv(OPTIONS),
-  '2020-12': new Ajv2020(OPTIONS),
-};
+interface AjvClasses {
+  Ajv: typeof Ajv;
+  Ajv2020: typeof Ajv2020;
+  /** Used only for validateSchema, which compiles the meta-schema and never the schema it checks. */
+  metaValidators: Record<Dialect, Ajv | Ajv2020>;
+}
+let loaded: AjvClasses | undefined;
+/** ajv (86 modules), loaded when the first schema is checked rather than in every resources process at start. */
+function ajv(): AjvClasses {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    const { Ajv: Draft07 } = require('ajv') as typeof import('ajv');
+    const { Ajv2020: Draft2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    loaded = {
+      Ajv: Draft07,
+      Ajv2020: Draft2020,
+      metaValidators: { 'draft-07': new Draft07(OPTIONS), '2020-12': new Draft2020(OPTIONS) },
+    };
+  }
+  return loaded;
+}
 
 /** The schema text, parsed and checked; returns it re-serialised (canonical, without insignificant whitespace). */
 export function validateInputSchemaJson(field: string, text: string): string {
@@ -63,6 +80,7 @@ export function validateInputSchema(field: string, schema: unknown): string {
   if (exceedsDepth(schema, MAX_INPUT_SCHEMA_DEPTH)) {
     throw new InvalidArgumentError(field, `must not nest objects and arrays more than ${MAX_INPUT_SCHEMA_DEPTH} deep`);
   }
+  const { Ajv, Ajv2020, metaValidators } = ajv();
   const meta = metaValidators[dialect];
   let valid: boolean;
   try {
