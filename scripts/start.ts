@@ -47,6 +47,11 @@ Environment (all optional):
   AOS_OIDC_AUDIENCE       the audience those tokens must carry
   AOS_OIDC_JWKS_URL       where the issuer publishes its signing keys
   AOS_LOG_LEVEL           error | warn | log | debug | verbose (default log)
+  AOS_SERVICE_RUNNER      compiled (default: dist/services, built by npm run build and rebuilt
+                          whenever a source is newer) | tsx (the TypeScript sources through tsx,
+                          no build: slower to start, heavier)
+  AOS_SERVICE_NODE_ARGS   extra Node flags for every service, e.g. --cpu-prof (the usual ones are in
+                          libs/launcher/service-node-flags)
   AOS_AUDIT_SIGNING_KEY_FILE  Ed25519 private key (PKCS#8 PEM) that signs the audit log's
                           checkpoints (default: generated into AOS_DATA_DIR/audit-signing-key.pem)
   AOS_AUDIT_LOG_NAME      the audit log's name: checkpoint origins are <name>/tenants/<tenant>
