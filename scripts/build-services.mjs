@@ -23,7 +23,7 @@
  *               `npm start` and the tests use; a few milliseconds when fresh).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +86,7 @@ const sourceUrl = {
 export async function buildServices() {
   const { build } = await import('esbuild');
   const startedAt = Date.now();
-  const { metafile } = await build({
+  const { outputFiles } = await build({
     entryPoints: Object.fromEntries(SERVICES.map((s) => [s, join(ROOT, 'services', s, 'src', 'main.ts')])),
     outdir: OUT_DIR,
     outExtension: { '.js': '.mjs' },
@@ -102,16 +102,28 @@ export async function buildServices() {
     plugins: [packagesExternal, sourceUrl],
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',
-    metafile: true,
+    write: false,
     // A bundled CommonJS-style require() (createRequire in our sources is kept; this covers esbuild's own shims).
     banner: {
       js: "import { createRequire as __aosCreateRequire } from 'node:module'; const require = __aosCreateRequire(import.meta.url);",
     },
   });
-  // Chunks of earlier builds (their names hash their contents) go.
-  const made = new Set(Object.keys(metafile.outputs).map((out) => join(ROOT, out)));
+  // A process may be starting a service from the previous build meanwhile: each file is replaced whole
+  // (written aside, then renamed), chunks before the entries that import them, and the previous build's
+  // chunks (their names hash their contents) stay an hour, for a process that loads one late.
+  await mkdir(OUT_DIR, { recursive: true });
+  const isEntry = (path) => SERVICES.some((s) => path === join(OUT_DIR, `${s}.mjs`));
+  for (const file of [...outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)))) {
+    const aside = `${file.path}.${process.pid}.tmp`;
+    await writeFile(aside, file.contents);
+    await rename(aside, file.path);
+  }
+  const made = new Set(outputFiles.map((file) => file.path));
   for (const name of await readdir(OUT_DIR)) {
-    if (/\.mjs(\.map)?$/.test(name) && !made.has(join(OUT_DIR, name))) await rm(join(OUT_DIR, name), { force: true });
+    const path = join(OUT_DIR, name);
+    if (!/\.mjs(\.map)?$/.test(name) || made.has(path)) continue;
+    const { mtimeMs } = await stat(path);
+    if (Date.now() - mtimeMs > 3_600_000) await rm(path, { force: true });
   }
   await writeFile(STAMP, String(startedAt));
   return (Date.now() - startedAt) / 1000;
