@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toTaskStep } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { RoutingModel } from './routing.model';
 import { MAX_STEPS } from './task/task.projection';
@@ -116,8 +117,8 @@ describe('RoutingModel', () => {
     p.apply(event('run', 't-1', 'StepReported', { runId: 't-1', summary: 'foreign', detailJson: '{}' }, 'globex'));
     const record = p.task(tenantId, 't')!;
     expect(record.steps).toHaveLength(MAX_STEPS);
-    expect(record.steps.at(-1)!.summary).toBe(`step ${MAX_STEPS + 9}`);
-    expect(record.steps.at(-1)!.runId).toBe('t-1');
+    expect(toTaskStep(record.steps.at(-1)!).summary).toBe(`step ${MAX_STEPS + 9}`);
+    expect(toTaskStep(record.steps.at(-1)!).runId).toBe('t-1');
     expect(record.revision).toBe(2);
   });
 

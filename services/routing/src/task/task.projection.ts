@@ -13,8 +13,8 @@ import {
   toTimestamp,
   type ExistingTask,
   type Task,
+  type StepEventLike,
   type TaskHistoryEvent,
-  type TaskStep,
 } from '@aos/contracts';
 import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
 
@@ -34,8 +34,13 @@ export interface TaskRecord {
   updateTime: string;
   /** When the decision in `task.decision` was made: its event's time (the Task's decide_time). */
   decideTime: string;
-  /** The task's and its runs' events in log order, the last MAX_STEPS. */
-  readonly steps: TaskStep[];
+  /**
+   * The task's and its runs' events in log order, the last MAX_STEPS, as
+   * toTaskStep needs them: made TaskSteps only when GetTask asks (a TaskStep
+   * holds its data as JSON text, which cost most of a task's memory), the data
+   * shared with the request index.
+   */
+  readonly steps: StepEventLike[];
 }
 
 /** A task that an event changed: as it was before (undefined when the event created it) and after. */
@@ -198,7 +203,8 @@ export class TaskProjection {
     else this.running.delete(record);
     if (status === 'QUEUED' || status === 'ASSIGNED') tenant.unstarted.add(record);
     else tenant.unstarted.delete(record);
-    record.steps.push(toTaskStep(event));
+    const { type, time, position, category, streamId, data } = event;
+    record.steps.push({ type, time, position, category, streamId, data });
     if (record.steps.length > MAX_STEPS) record.steps.splice(0, record.steps.length - MAX_STEPS);
     return { tenantId: record.tenantId, record, before, event: parsed };
   }
@@ -248,7 +254,7 @@ export function toProtoTask(record: TaskRecord, withSteps: boolean): Task {
     failureCode: task.failureCode,
     attempt: task.attempt,
     approvalId: task.approvalId,
-    steps: withSteps ? record.steps.map((s) => ({ ...s })) : [],
+    steps: withSteps ? record.steps.map(toTaskStep) : [],
     revision: record.revision,
     createdBy: task.submittedBy,
     createTime: toTimestamp(record.createTime),
