@@ -2,13 +2,18 @@
  * Bench (j), issue 15: what each service process holds and how long the stack
  * takes to come up, beside a bare NestJS microservice over NATS (one
  * @MessagePattern handler, bench/fixtures/bare-nest.ts) started in the same
- * run, once under tsx as the services run today and once compiled to plain
- * JavaScript with esbuild. The stack is started as `npm start` starts it (the
- * launcher, one process per service, an embedded nats-server) on a fresh data
- * directory; then AOS_BENCH_FOOTPRINT_AGENTS agents are created (and deployed)
- * through the gateway, and the stack is restarted on the same data. Memory is
- * each process's VmRSS (and VmHWM, its peak) from /proc/<pid>/status, read
- * after the process has been idle for a moment. It only measures.
+ * run: under tsx, compiled to plain JavaScript with esbuild, and compiled with
+ * the services' Node flags (libs/launcher/service-node-flags). The stack is
+ * started as `npm start` starts it (the launcher, one process per service,
+ * the compiled services, an embedded nats-server) on a fresh data directory;
+ * then AOS_BENCH_FOOTPRINT_AGENTS agents are created (and deployed) through
+ * the gateway, and the stack is restarted on the same data. The same stack
+ * under tsx (AOS_SERVICE_RUNNER=tsx) is started once on a fresh data
+ * directory too, for its start time and idle memory. Memory is each
+ * process's VmRSS (and VmHWM, its peak) from /proc/<pid>/status and its Pss
+ * (RSS with each shared page divided among the processes mapping it: the node
+ * binary's text is shared by all) from /proc/<pid>/smaps_rollup, read after
+ * the process has been idle for a moment. It only measures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,7 +26,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createAosClient, type AosClient } from '@aos/grpc-client';
-import { startNatsServer, startStack, type Stack } from '@aos/launcher';
+import {
+  ensureServicesBuilt,
+  serviceNodeArgs,
+  startNatsServer,
+  startStack,
+  type ServiceRunner,
+  type Stack,
+} from '@aos/launcher';
 import { closedLoop, percentile } from './measure';
 
 const AGENTS = Number(process.env.AOS_BENCH_FOOTPRINT_AGENTS ?? 10_000);
@@ -34,20 +46,24 @@ const CONCURRENCY = 32;
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/bare-nest.ts', import.meta.url));
 const BARE_SUBJECT = 'bench.bare.echo';
-/** The Node flags the launcher gives every service (ServiceProcess). */
-const TSX_ARGS = ['--import', 'tsx', '--enable-source-maps'];
+/** The Node flags the launcher gives a service run under tsx, and a compiled one (ServiceProcess). */
+const TSX_ARGS = serviceNodeArgs(FIXTURE);
+const COMPILED_ARGS = serviceNodeArgs('bare-nest.mjs');
 
 interface Memory {
   rssKb: number;
   peakKb: number;
+  pssKb: number;
 }
 
 function memoryOf(pid: number | undefined): Memory | undefined {
   if (pid === undefined) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssKb: kb('VmRSS'), peakKb: kb('VmHWM') };
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (text: string, field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    return { rssKb: kb(status, 'VmRSS'), peakKb: kb(status, 'VmHWM'), pssKb: kb(rollup, 'Pss') };
   } catch {
     return undefined;
   }
@@ -131,17 +147,18 @@ interface BareFigures {
   readyMs: number;
   firstReplyMs: number;
   rssKb: number;
+  pssKb: number;
 }
 
 /** STARTS starts of each variant, alternating, on a nats-server of their own. */
-async function measureBare(): Promise<{ tsx: BareFigures; compiled: BareFigures }> {
+async function measureBare(): Promise<{ tsx: BareFigures; compiled: BareFigures; flagged: BareFigures }> {
   const nats = await startNatsServer({ jetstream: false });
   const compiled = await compileBare();
   const nc = await connect({ servers: nats.url });
   try {
     const variants = [
       {
-        label: 'bare Nest under tsx (node --import tsx --enable-source-maps bare-nest.ts)',
+        label: `bare Nest under tsx (node ${TSX_ARGS.join(' ')} bare-nest.ts)`,
         args: TSX_ARGS,
         entry: FIXTURE,
         runs: [] as BareRun[],
@@ -152,27 +169,34 @@ async function measureBare(): Promise<{ tsx: BareFigures; compiled: BareFigures 
         entry: compiled.entry,
         runs: [] as BareRun[],
       },
+      {
+        label: `bare Nest compiled, the services' flags (node ${COMPILED_ARGS.join(' ')})`,
+        args: COMPILED_ARGS,
+        entry: compiled.entry,
+        runs: [] as BareRun[],
+      },
     ];
     for (let i = 0; i < STARTS; i++) {
       for (const v of i % 2 === 0 ? variants : [...variants].reverse()) {
         v.runs.push(await runBare(v.args, v.entry, nc, nats.url));
       }
     }
-    const [tsx, js] = variants.map((v) => {
+    const [tsx, js, flagged] = variants.map((v) => {
       const figures: BareFigures = {
         label: v.label,
         readyMs: median(v.runs.map((r) => r.readyMs)),
         firstReplyMs: median(v.runs.map((r) => r.firstReplyMs)),
         rssKb: median(v.runs.map((r) => r.idle.rssKb)),
+        pssKb: median(v.runs.map((r) => r.idle.pssKb)),
       };
       const starts = v.runs.map((r) => (r.readyMs / 1000).toFixed(2)).join(', ');
       process.stdout.write(
         `  ${v.label.padEnd(72)}` +
-          ` ready ${secs(figures.readyMs)} (starts ${starts} s), first reply ${secs(figures.firstReplyMs)}, idle RSS ${mib(figures.rssKb)}\n`,
+          ` ready ${secs(figures.readyMs)} (starts ${starts} s), first reply ${secs(figures.firstReplyMs)}, idle RSS ${mib(figures.rssKb)}, Pss ${mib(figures.pssKb)}\n`,
       );
       return figures;
     });
-    return { tsx: tsx!, compiled: js! };
+    return { tsx: tsx!, compiled: js!, flagged: flagged! };
   } finally {
     await nc.close();
     await nats.stop();
@@ -190,13 +214,14 @@ interface RunningStack {
 }
 
 /** The stack as `npm start` starts it (one process per service, embedded nats-server), on free ports. */
-async function startAgentOs(dataDir: string, apiKey: string): Promise<RunningStack> {
+async function startAgentOs(dataDir: string, apiKey: string, runner: ServiceRunner): Promise<RunningStack> {
   const readyMs = new Map<string, number>();
   const t0 = performance.now();
   const stack = await startStack({
     dataDir,
     gatewayAddr: '127.0.0.1:0',
     topology: 'process-per-service',
+    runner,
     output: 'ignore',
     env: { AOS_BOOTSTRAP_API_KEY: apiKey, AOS_MCP_ADDR: '127.0.0.1:0', AOS_CONSOLE_ADDR: '127.0.0.1:0' },
     onEvent: (message) => {
@@ -233,20 +258,44 @@ async function expectActive(client: AosClient, when: string): Promise<void> {
   if (totalSize !== AGENTS) throw new Error(`${when}: ${totalSize} ACTIVE agents listed, ${AGENTS} expected`);
 }
 
+/** The stack under tsx on a fresh data directory: its start and its idle memory, then stopped. */
+async function measureTsxStack(
+  apiKey: string,
+): Promise<{ upMs: number; readyMs: Map<string, number>; idle: Map<string, Memory | undefined> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'aos-bench-footprint-tsx-'));
+  try {
+    const running = await startAgentOs(dataDir, apiKey, 'tsx');
+    try {
+      process.stdout.write(
+        `  AgentOS stack under tsx (AOS_SERVICE_RUNNER=tsx), fresh data dir: up in ${secs(running.upMs)}\n`,
+      );
+      await sleep(SETTLE_MS);
+      return { upMs: running.upMs, readyMs: running.readyMs, idle: snapshot(running.stack) };
+    } finally {
+      await stopAgentOs(running);
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function benchFootprint(): Promise<void> {
   process.stdout.write(
     `\n(j) footprint: RSS per service idle and at ${AGENTS} agents, the stack's start, beside a bare NestJS microservice (${STARTS} starts each, medians; idle = ${SETTLE_MS} ms left alone)\n`,
   );
+  // The build is not part of the start measured (npm start's prestart builds before it launches).
+  await ensureServicesBuilt();
   const bare = await measureBare();
+  const apiKey = `aos_bench_${randomBytes(24).toString('base64url')}`;
+  const tsx = await measureTsxStack(apiKey);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'aos-bench-footprint-'));
-  const apiKey = `aos_bench_${randomBytes(24).toString('base64url')}`;
   let running: RunningStack | undefined;
   try {
-    running = await startAgentOs(dataDir, apiKey);
+    running = await startAgentOs(dataDir, apiKey, 'compiled');
     const first = running;
     process.stdout.write(
-      `  AgentOS stack (process per service, as npm start), fresh data dir: up in ${secs(first.upMs)} (launch → gateway ready; nats-server ready at ${secs(first.readyMs.get('nats-server'))})\n`,
+      `  AgentOS stack compiled (as npm start), fresh data dir: up in ${secs(first.upMs)} (launch → gateway ready; nats-server ready at ${secs(first.readyMs.get('nats-server'))})\n`,
     );
     await sleep(SETTLE_MS);
     const idle = snapshot(first.stack);
@@ -272,53 +321,82 @@ export async function benchFootprint(): Promise<void> {
     await stopAgentOs(first);
     running = undefined;
 
-    running = await startAgentOs(dataDir, apiKey);
+    running = await startAgentOs(dataDir, apiKey, 'compiled');
     const again = running;
     await expectActive(again.client, 'after the restart');
     process.stdout.write(`  restarted on the same data with ${AGENTS} agents: up in ${secs(again.upMs)}\n`);
     await sleep(SETTLE_MS);
     const restarted = snapshot(again.stack);
 
-    const header = [
-      'process'.padEnd(12),
-      'ready'.padStart(8),
-      'idle RSS'.padStart(10),
-      `RSS at ${AGENTS}`.padStart(13),
-      'peak'.padStart(9),
-      'ready again'.padStart(12),
-      'RSS again'.padStart(10),
-      'bare Nest tsx'.padStart(14),
-      'bare Nest compiled'.padStart(19),
-    ].join(' ');
-    process.stdout.write(`\n  ${header}\n`);
-    const total = { idle: 0, loaded: 0, restarted: 0 };
+    const columns: [string, number][] = [
+      ['process', 12],
+      ['ready', 7],
+      ['idle RSS', 9],
+      ['idle Pss', 9],
+      [`RSS at ${AGENTS}`, 13],
+      [`Pss at ${AGENTS}`, 13],
+      ['peak', 8],
+      ['ready again', 12],
+      ['RSS again', 10],
+      ['tsx: ready', 11],
+      ['idle RSS', 9],
+      ['idle Pss', 9],
+    ];
+    const row = (cells: string[]) =>
+      `  ${cells.map((c, i) => (i === 0 ? c.padEnd(columns[i]![1]) : c.padStart(columns[i]![1]))).join(' ')}\n`;
+    process.stdout.write(`\n  compiled (as npm start), then the same services under tsx in the same run:\n`);
+    process.stdout.write(row(columns.map(([title]) => title)));
+    const total = { idle: 0, idlePss: 0, loaded: 0, loadedPss: 0, restarted: 0, tsx: 0, tsxPss: 0 };
     for (const [name] of processesOf(first.stack)) {
       const i = idle.get(name);
       const l = loaded.get(name);
       const r = restarted.get(name);
+      const t = tsx.idle.get(name);
       total.idle += i?.rssKb ?? 0;
+      total.idlePss += i?.pssKb ?? 0;
       total.loaded += l?.rssKb ?? 0;
+      total.loadedPss += l?.pssKb ?? 0;
       total.restarted += r?.rssKb ?? 0;
-      const services = name !== 'nats-server';
+      total.tsx += t?.rssKb ?? 0;
+      total.tsxPss += t?.pssKb ?? 0;
       process.stdout.write(
-        `  ${[
-          name.padEnd(12),
-          secs(first.readyMs.get(name)).padStart(8),
-          mib(i?.rssKb).padStart(10),
-          mib(l?.rssKb).padStart(13),
-          mib(l?.peakKb).padStart(9),
-          secs(again.readyMs.get(name)).padStart(12),
-          mib(r?.rssKb).padStart(10),
-          (services ? mib(bare.tsx.rssKb) : '').padStart(14),
-          (services ? mib(bare.compiled.rssKb) : '').padStart(19),
-        ].join(' ')}\n`,
+        row([
+          name,
+          secs(first.readyMs.get(name)),
+          mib(i?.rssKb),
+          mib(i?.pssKb),
+          mib(l?.rssKb),
+          mib(l?.pssKb),
+          mib(l?.peakKb),
+          secs(again.readyMs.get(name)),
+          mib(r?.rssKb),
+          secs(tsx.readyMs.get(name)),
+          mib(t?.rssKb),
+          mib(t?.pssKb),
+        ]),
       );
     }
     process.stdout.write(
-      `  ${['all'.padEnd(12), ''.padStart(8), mib(total.idle).padStart(10), mib(total.loaded).padStart(13), ''.padStart(9), ''.padStart(12), mib(total.restarted).padStart(10)].join(' ')}\n`,
+      row([
+        'all',
+        '',
+        mib(total.idle),
+        mib(total.idlePss),
+        mib(total.loaded),
+        mib(total.loadedPss),
+        '',
+        '',
+        mib(total.restarted),
+        '',
+        mib(total.tsx),
+        mib(total.tsxPss),
+      ]),
     );
     process.stdout.write(
-      `\n  start: stack ${secs(first.upMs)} fresh, ${secs(again.upMs)} with ${AGENTS} agents; bare Nest ${secs(bare.tsx.readyMs)} under tsx, ${secs(bare.compiled.readyMs)} compiled (first reply ${secs(bare.tsx.firstReplyMs)}, ${secs(bare.compiled.firstReplyMs)})\n`,
+      `  bare Nest, idle RSS / Pss: under tsx ${mib(bare.tsx.rssKb)} / ${mib(bare.tsx.pssKb)}, compiled ${mib(bare.compiled.rssKb)} / ${mib(bare.compiled.pssKb)}, compiled with the services' flags ${mib(bare.flagged.rssKb)} / ${mib(bare.flagged.pssKb)}\n`,
+    );
+    process.stdout.write(
+      `\n  start: stack ${secs(first.upMs)} fresh compiled (${secs(tsx.upMs)} under tsx), ${secs(again.upMs)} with ${AGENTS} agents; bare Nest ${secs(bare.tsx.readyMs)} under tsx, ${secs(bare.compiled.readyMs)} compiled, ${secs(bare.flagged.readyMs)} with the flags (first reply ${secs(bare.tsx.firstReplyMs)}, ${secs(bare.compiled.firstReplyMs)}, ${secs(bare.flagged.firstReplyMs)})\n`,
     );
     process.stdout.write(
       `  targets (issue 15): <= 100 MB RSS per idle service, <= 300 MB per service at 10k agents, the stack up in <= 10 s\n`,
