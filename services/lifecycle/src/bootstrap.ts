@@ -2,7 +2,7 @@ import { AGENT_CATEGORY, QueueGroups, RUN_CATEGORY } from '@aos/contracts';
 import { DirectNats } from '@aos/messaging';
 import type { AosConfig } from '@aos/config';
 import { startService, type RunningService, type StartServiceOptions } from '@aos/service-host';
-import { AgentHandler } from './agent/agent.handler';
+import { AgentHandler, requestStepOf } from './agent/agent.handler';
 import { AgentHealthReactions } from './agent/agent-health.reactions';
 import { AgentSessionSweep, probeSessionHost } from './agent/agent-session.sweep';
 import { AgentProjection } from './agent/agent.projection';
@@ -44,7 +44,7 @@ export function startLifecycle(config: AosConfig, options: StartLifecycleOptions
           { category: AGENT_CATEGORY },
           (e) => {
             projection.apply(e);
-            requests.apply(e);
+            requests.apply(requestStepOf(e));
           },
           snapshots.agent,
         );

@@ -5,6 +5,7 @@ import { RequestIndex } from '@aos/command-pipeline';
 import type { RecordedEvent } from '@aos/event-store';
 import { AgentProjection } from '../src/agent/agent.projection';
 import { lifecycleSnapshots } from '../src/lifecycle.snapshots';
+import { requestStepOf } from '../src/agent/agent.handler';
 import { recordedHistory } from './support/lifecycle-history';
 
 /** Lifecycle's models as the bootstrap wires them: the projection, and the request index fed after it. */
@@ -14,7 +15,7 @@ function model() {
   const apply = (event: RecordedEvent) => {
     if (event.category === AGENT_CATEGORY) {
       projection.apply(event);
-      requests.apply(event);
+      requests.apply(requestStepOf(event));
     } else projection.health.apply(event);
   };
   return { projection, requests, apply, snapshots: lifecycleSnapshots(projection, requests) };

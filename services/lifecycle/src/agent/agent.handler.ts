@@ -14,6 +14,7 @@ import {
   type RecordSessionReply,
 } from '@aos/contracts';
 import { AosError, NotFoundError } from '@aos/errors';
+import type { RecordedEvent } from '@aos/event-store';
 import type { RequestContext } from '@aos/messaging';
 import {
   type CommandPipeline,
@@ -255,6 +256,20 @@ function toProtoVersion(record: AgentVersionRecord): AgentVersion {
     changedFields: record.changedFields.map((field) => PROTO_NAMES[field]),
     rolledBackTo: record.rolledBackTo ?? 0,
   };
+}
+
+const NO_DATA = Object.freeze({});
+
+/**
+ * The event as the request index keeps it (the bootstrap feeds the index
+ * this, after the projection applied the event): of its data only what a
+ * request's checks read (sameDefinitionChange: an update's rolledBackTo), so
+ * that the index does not hold a second copy of every definition (the
+ * versions hold them) in memory and in the agent snapshot.
+ */
+export function requestStepOf(event: RecordedEvent): RecordedEvent {
+  const { rolledBackTo } = event.data as { rolledBackTo?: number };
+  return { ...event, data: rolledBackTo === undefined ? NO_DATA : { rolledBackTo } };
 }
 
 /**

@@ -1,10 +1,14 @@
-import { AGENT_CATEGORY, RUN_CATEGORY, type AgentDefinition, type AgentEvent, type RunEvent } from '@aos/contracts';
-import { v5 as uuidv5 } from 'uuid';
-import { AGENT_EVENT_ID_NAMESPACE } from '../../src/agent/agent.ids';
+import {
+  AGENT_CATEGORY,
+  RUN_CATEGORY,
+  type AgentDefinition,
+  type AgentEvent,
+  type HealthStatusName,
+  type RunEvent,
+} from '@aos/contracts';
+import { AgentHealthProjection } from '../../src/agent/agent-health.projection';
+import { createHash } from 'node:crypto';
 import type { EventMetadata, EventStore, NewEvent, RecordedEvent, StreamRef } from '@aos/event-store';
-
-/** The history's agent, task and run event ids: uuidv5 of their place in it. */
-const HISTORY_ID_NAMESPACE = '5d1f3c0e-8f7a-4c8e-9a51-2b6f0c7d9e14';
 
 /** One append of the history: events of one stream, as the service that owns it writes them. */
 export interface HistoryAppend {
@@ -31,7 +35,12 @@ interface Agent {
   version: number;
   definition: AgentDefinition;
   sessions: string[];
-  tasks: number;
+  /** The health status last recorded on its stream. */
+  health: HealthStatusName;
+  /** Its newest task ('' before any). */
+  lastTask: string;
+  /** Its index in `live` while not retired. */
+  slot: number;
 }
 
 /**
@@ -48,8 +57,45 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
   const tenants = options.tenants ?? ['acme', 'globex'];
   const prefix = options.prefix ?? 'h';
   const random = mulberry32(options.seed ?? 1);
+  // Ids (agents, tasks, events) are UUIDs as the log wants them: the prefix's hash, then a counter (cheap at 1M events).
+  const idSpace = createHash('sha1').update(prefix).digest('hex').slice(0, 8);
+  let ids = 0;
+  const nextId = () => `${idSpace}-0000-4000-8000-${(++ids).toString(16).padStart(12, '0')}`;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const agents: Agent[] = [];
+  /** The agents not retired (an array, picked from at random; a retired one's slot takes the last one). */
+  const live: Agent[] = [];
+  /**
+   * The agents' health as lifecycle folds it, in the order generated: each
+   * change is recorded (AgentHealthChanged) as lifecycle's health reactions
+   * record it, so that lifecycle started on the history has nothing to record.
+   */
+  const health = new AgentHealthProjection();
+  let folds = 0;
+  const folded = (agent: Agent, event: AgentEvent | RunEvent): RecordedEvent => ({
+    id: '',
+    type: event.type,
+    data: event.data,
+    metadata: metadata(agent.tenantId, { kind: 'agent', id: agent.agentId }, ''),
+    stream: '',
+    category: AGENT_CATEGORY,
+    streamId: agent.agentId,
+    revision: 0,
+    position: ++folds,
+    time: new Date(Date.UTC(2026, 0, 1) + folds * 1000).toISOString(),
+  });
+  const healthChange = (agent: Agent): HistoryAppend | undefined => {
+    const now = health.health(agent.tenantId, agent.agentId);
+    if (agent.status === 'RETIRED' || now.status === agent.health) return undefined;
+    const previousStatus = agent.health;
+    agent.health = now.status;
+    return agentAppend(agent, [
+      {
+        type: 'AgentHealthChanged',
+        data: { agentId: agent.agentId, status: now.status, previousStatus, reason: now.reason, causePosition: folds },
+      },
+    ]);
+  };
+  let agentCount = 0;
   // The other appends keep their proportions: creates 12, updates 8, transitions 6, retires 1, sessions 6, health 3.
   const scale = (1 - (options.runShare ?? 0.64)) / 0.36;
   let requests = 0;
@@ -65,9 +111,8 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
   /** One request of lifecycle's: its events on the agent's stream, ids derived from the request. */
   const agentAppend = (agent: Agent, events: AgentEvent[], requestId = `${prefix}-r${++requests}`): HistoryAppend => ({
     stream: { tenantId: agent.tenantId, category: AGENT_CATEGORY, id: agent.agentId },
-    events: events.map((event, n) => ({
-      // As the command pipeline derives them.
-      id: uuidv5(`${agent.tenantId}/${requestId}/${n}`, AGENT_EVENT_ID_NAMESPACE),
+    events: events.map((event) => ({
+      id: nextId(),
       type: event.type,
       data: event.data,
       metadata: metadata(agent.tenantId, { kind: 'user', id: 'alice' }, requestId),
@@ -75,14 +120,13 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
   });
 
   for (;;) {
-    const live = agents.filter((a) => a.status !== 'RETIRED');
     const roll = random();
     if (live.length < 4 || roll < 0.12 * scale) {
-      const n = agents.length;
+      const n = agentCount++;
       const tenantId = pick(tenants);
       const agent: Agent = {
         tenantId,
-        agentId: uuidv5(`${prefix}-agent-${n}`, HISTORY_ID_NAMESPACE),
+        agentId: nextId(),
         status: 'DRAFT',
         version: 1,
         definition: {
@@ -96,9 +140,11 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
           labels: { team: pick(['a', 'b', 'c']) },
         },
         sessions: [],
-        tasks: 0,
+        lastTask: '',
+        health: 'UNKNOWN',
+        slot: live.length,
       };
-      agents.push(agent);
+      live.push(agent);
       const created: AgentEvent = {
         type: 'AgentCreated',
         data: { agentId: agent.agentId, definition: agent.definition, definitionVersion: 1, createdBy: 'alice' },
@@ -141,6 +187,11 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
     } else if (roll < 0.27 * scale) {
       const previousState = agent.status as 'DRAFT' | 'ACTIVE' | 'PAUSED';
       agent.status = 'RETIRED';
+      const moved = live.pop()!;
+      if (moved !== agent) {
+        live[agent.slot] = moved;
+        moved.slot = agent.slot;
+      }
       yield agentAppend(agent, [{ type: 'AgentRetired', data: { agentId, reason: 'done', previousState } }]);
     } else if (roll < 0.33 * scale) {
       // An external agent's session: attached, or the oldest open one ended.
@@ -151,19 +202,14 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
         ? { type: 'AgentSessionAttached', data: { agentId, sessionId, maxConcurrentTasks: 2 } }
         : { type: 'AgentSessionEnded', data: { agentId, sessionId, reason: 'closed' } };
       yield agentAppend(agent, [event], `${event.type}:${sessionId}`);
-    } else if (roll < 0.36 * scale) {
-      const status = pick(['HEALTHY', 'DEGRADED', 'UNHEALTHY'] as const);
-      yield agentAppend(agent, [
-        {
-          type: 'AgentHealthChanged',
-          data: { agentId, status, previousStatus: 'UNKNOWN', reason: 'runs', causePosition: requests },
-        },
-      ]);
+      health.applyAgentEvent(folded(agent, event), event);
+      const change = healthChange(agent);
+      if (change) yield change;
     } else {
       // A run of one of the agent's tasks: a new task, or the next attempt of its last one (the previous abandoned).
-      const retry = agent.tasks > 0 && random() < 0.15;
-      if (!retry) agent.tasks += 1;
-      const taskId = uuidv5(`${prefix}-task-${agentId}-${agent.tasks}`, HISTORY_ID_NAMESPACE);
+      const retry = agent.lastTask !== '' && random() < 0.15;
+      if (!retry) agent.lastTask = nextId();
+      const taskId = agent.lastTask;
       const attempt = retry ? 2 + Math.floor(random() * 3) : 1;
       const runId = `${taskId}-${attempt}`;
       runs += 1;
@@ -205,15 +251,18 @@ export function* lifecycleHistory(options: HistoryOptions = {}): Generator<Histo
       else if (end < 0.8) events.push({ type: 'RunFailed', data: { runId, code: 'INTERNAL', reason: 'tool broke' } });
       else if (end < 0.9) events.push({ type: 'RunStopped', data: { runId, reason: 'lease lost' } });
       // else: abandoned (its runtime died), a later attempt replaces it.
+      for (const event of events) health.apply({ ...folded(agent, event), category: RUN_CATEGORY });
       yield {
         stream: { tenantId: agent.tenantId, category: RUN_CATEGORY, id: runId },
-        events: events.map((event, n) => ({
-          id: uuidv5(`${prefix}-run-${runs}-${n}`, HISTORY_ID_NAMESPACE),
+        events: events.map((event) => ({
+          id: nextId(),
           type: event.type,
           data: event.data,
           metadata: metadata(agent.tenantId, { kind: 'agent', id: agentId }, `${prefix}-run-${runs}`),
         })),
       };
+      const change = healthChange(agent);
+      if (change) yield change;
     }
   }
 }
