@@ -59,6 +59,8 @@ export interface SnapshotHeader {
 export interface SnapshotStore {
   read(name: string): Promise<Uint8Array | undefined>;
   write(name: string, bytes: Uint8Array): Promise<void>;
+  /** Removes a snapshot that cannot be restored; nothing when there is none. */
+  remove(name: string): Promise<void>;
 }
 
 const FORMAT = 'aos-projection-snapshot/2';
@@ -111,6 +113,11 @@ export class JetStreamSnapshotStore implements SnapshotStore {
 
   async write(name: string, bytes: Uint8Array): Promise<void> {
     await this.objects.putBlob({ name }, bytes, { timeout: 30_000 });
+  }
+
+  async remove(name: string): Promise<void> {
+    const info = await this.objects.info(name);
+    if (info && !info.deleted) await this.objects.delete(name);
   }
 }
 
@@ -232,7 +239,12 @@ export class ProjectionSnapshots {
       snapshot.restore(decoded.state());
     } catch (err) {
       // restore() is handed a fresh model: a failure part-way leaves it half-filled, which only a new process undoes.
-      throw new Error(`snapshot ${key} could not be restored: ${describeError(err)}`, { cause: err });
+      // That process must not meet the same snapshot (a restart loop): it is removed, and the next start replays.
+      const removed = await (await this.store()).remove(key).then(
+        () => 'removed it: the next start replays the log',
+        (removeErr: unknown) => `could not remove it either (${describeError(removeErr)})`,
+      );
+      throw new Error(`snapshot ${key} could not be restored (${removed}): ${describeError(err)}`, { cause: err });
     }
     entry.lasts = header.parts.map((p) => ({ ...p }));
     entry.applied = entry.appliedAtLastWrite = header.eventsApplied;

@@ -312,6 +312,29 @@ describe('ProjectionSnapshots on JetStream', () => {
     expect(stale.logged[0]).toContain(`the snapshot names another-event`);
   });
 
+  it('a snapshot that restore() throws on fails the start and is removed, so that the next start replays the log', async () => {
+    const name = nameOf();
+    const category = `thing${randomUUID().slice(0, 6)}`;
+    await written(name, category);
+    const broken: ProjectionSnapshot = {
+      version: 1,
+      capture: () => ({}),
+      restore: () => {
+        throw new Error('this state has another shape');
+      },
+    };
+    const first = new ProjectionSnapshots(async () => objects, store, settings().settings);
+    await expect(first.restore(name, broken, [() => undefined])).rejects.toThrow(
+      `snapshot test.${name} could not be restored (removed it: the next start replays the log): this state has another shape`,
+    );
+    expect(await objects.read(`test.${name}`)).toBeUndefined();
+    const next = new Things();
+    expect(
+      await follow(new ProjectionSnapshots(async () => objects, store, settings().settings), name, category, next),
+    ).toBe(0);
+    expect(next.appliedPositions).toHaveLength(12);
+  });
+
   it('a failed write is logged, not thrown, and tried again at the next check', async () => {
     const name = nameOf();
     const category = `thing${randomUUID().slice(0, 6)}`;

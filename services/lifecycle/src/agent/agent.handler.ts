@@ -260,6 +260,11 @@ function toProtoVersion(record: AgentVersionRecord): AgentVersion {
 
 const NO_DATA = Object.freeze({});
 
+/** What requestStepOf keeps of an event's data, from the rolledBackTo it had (undefined: none). */
+export function requestStepData(rolledBackTo: number | undefined): object {
+  return rolledBackTo === undefined ? NO_DATA : { rolledBackTo };
+}
+
 /**
  * The event as the request index keeps it (the bootstrap feeds the index
  * this, after the projection applied the event): of its data only what a
@@ -269,7 +274,7 @@ const NO_DATA = Object.freeze({});
  */
 export function requestStepOf(event: RecordedEvent): RecordedEvent {
   const { rolledBackTo } = event.data as { rolledBackTo?: number };
-  return { ...event, data: rolledBackTo === undefined ? NO_DATA : { rolledBackTo } };
+  return { ...event, data: requestStepData(rolledBackTo) };
 }
 
 /**
