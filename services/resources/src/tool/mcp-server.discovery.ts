@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnavailableError } from '@aos/errors';
 
 /** One tool as an MCP server lists it (`tools/list`). */
@@ -70,6 +70,12 @@ export class StreamableHttpMcpDiscovery implements McpServerDiscovery {
   }
 
   async discover(url: string): Promise<DiscoveredMcpServer> {
+    // The MCP SDK (with ajv, zod-to-json-schema and jose: ~200 modules) loads at the first discovery, not in
+    // every resources process at start; before the deadline's timer starts.
+    const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/index.js'),
+      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ]);
     const { timeoutMs, maxResponseBytes } = this.limits;
     const stop = new AbortController();
     // Every page's request and fetch listen on it; maxPages bounds how many.
