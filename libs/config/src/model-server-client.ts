@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import { createRequire } from 'node:module';
+import type OpenAI from 'openai';
 
 export interface ModelServerClientOptions {
   /** AOS_OPENAI_BASE_URL: an OpenAI-compatible server (`…/v1`). */
@@ -16,11 +17,21 @@ export interface ModelServerClientOptions {
  * client in @aos/retrieval, a domain library, builds its own the same way).
  */
 export function modelServerClient(options: ModelServerClientOptions): OpenAI {
-  return new OpenAI({
+  const { OpenAI: Client } = openai();
+  return new Client({
     baseURL: options.baseURL,
     // The client insists on a key; servers that need none (local ones) ignore the header.
     apiKey: options.apiKey || 'not-set',
     timeout: options.timeoutMs ?? 60_000,
     maxRetries: options.maxRetries ?? 0,
   });
+}
+
+let loaded: typeof import('openai') | undefined;
+/**
+ * The `openai` package (~240 modules), loaded when the first client is built:
+ * every service imports this library, and most never talk to a model.
+ */
+function openai(): typeof import('openai') {
+  return (loaded ??= createRequire(import.meta.url)('openai') as typeof import('openai'));
 }
