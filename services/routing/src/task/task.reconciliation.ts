@@ -39,7 +39,14 @@ export class TaskReconciliation {
     // seen in between, the task would look unrouted and be routed (the model router asked) a second
     // time. So decide on the log as it is now, applied whole, and leave tasks created after it to
     // their submitter (the next reconciliation sees them whole).
-    const reached = await pipeline.catchUp();
+    let reached: number;
+    try {
+      reached = await pipeline.catchUp();
+    } catch (err) {
+      // The log out of reach for a while (or this process too busy to hear it): not fatal, the next reconciliation retries.
+      this.deps.onError?.(`reconciliation of tenant ${tenantId} could not read the log's head`, err);
+      return;
+    }
     const pending = [...model.tasks.unstartedTasksOf(tenantId)]
       .filter((r) => r.createPosition <= reached && this.needsRouting(r))
       .sort(
