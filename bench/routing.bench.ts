@@ -7,6 +7,8 @@
  * over the same agent texts (no WordNet, typo retry, load or filter) in the
  * same run.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import MiniSearch from 'minisearch';
 import { CapabilityRouter, type RoutableAgent } from '../libs/capability-router/src';
 import { AGENTS, HISTORY, TASKS } from '../libs/capability-router/test/routing-set';
@@ -68,6 +70,12 @@ export async function benchRouting(): Promise<void> {
   const learnedTexts = members.map((m) =>
     Array.from({ length: LEARNED }, () => pick(random, completedBy.get(m.baseId)!)).join('\n'),
   );
+  // The baseline for the router's memory: the same agents' texts alone (name, description, capabilities, learned).
+  const before = settledMemory();
+  const rawTexts = agents.map((a, i) =>
+    Buffer.from(`${a.name}\n${a.description}\n${a.capabilities.join(' ')}\n${learnedTexts[i]!}`).toString(),
+  );
+  const withTexts = settledMemory();
   const buildStart = process.hrtime.bigint();
   // Learned before the agent is indexed, so each agent is indexed once (a completion's reindex is timed below).
   for (const [i, a] of agents.entries()) {
@@ -75,6 +83,7 @@ export async function benchRouting(): Promise<void> {
     router.upsertAgent(a);
   }
   const buildSeconds = Number(process.hrtime.bigint() - buildStart) / 1e9;
+  const built = settledMemory();
   const library = new MiniSearch<{ id: string; text: string }>({ fields: ['text'] });
   library.addAll(
     agents.map((a, i) => ({
@@ -86,6 +95,13 @@ export async function benchRouting(): Promise<void> {
     `  WordNet loaded in ${lexiconSeconds.toFixed(2)} s; ${AGENT_COUNT} agents with ${LEARNED} learned texts each indexed in ${buildSeconds.toFixed(2)} s (${(AGENT_COUNT / buildSeconds).toFixed(0)} agents/s)\n`,
   );
 
+  const perAgent = (from: Memory, to: Memory, key: keyof Memory) => (to[key] - from[key]) / AGENT_COUNT / 1024;
+  process.stdout.write(
+    `  memory per agent${gc ? '' : ' (NOT settled: run node with --expose-gc for figures after gc)'}: router ` +
+      `${perAgent(withTexts, built, 'heap').toFixed(1)} KiB heap + ${perAgent(withTexts, built, 'buffers').toFixed(1)} KiB typed arrays ` +
+      `(WordNet's caches filled by indexing included) vs the same agents' raw texts ${perAgent(before, withTexts, 'heap').toFixed(1)} KiB ` +
+      `(${(rawTexts.reduce((n, t) => n + t.length, 0) / AGENT_COUNT / 1024).toFixed(1)} KiB of characters)\n`,
+  );
   const tasks = Array.from({ length: DECISIONS }, () => pick(random, TASKS).text);
   const raw = time(DECISIONS, (i) => library.search(tasks[i]!)[0]?.id);
   const bm25 = time(DECISIONS, (i) => router.searchIndexOnly(tasks[i]!));
@@ -114,6 +130,31 @@ export async function benchRouting(): Promise<void> {
   process.stdout.write(
     `  target: route() p99 <= ${TARGET_P99_MS} ms -> ${routed.p99Ms <= TARGET_P99_MS ? 'met' : 'NOT met'}\n`,
   );
+}
+
+interface Memory {
+  heap: number;
+  /** ArrayBuffers' contents (the router's postings are typed arrays), outside the JS heap. */
+  buffers: number;
+}
+
+/** global.gc under --expose-gc; else switched on here (V8 takes the flag at run time), undefined if that fails. */
+const gc = ((globalThis as { gc?: () => void }).gc ?? exposedGc()) as (() => void) | undefined;
+
+function exposedGc(): unknown {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function settledMemory(): Memory {
+  gc?.();
+  gc?.();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heap: heapUsed, buffers: arrayBuffers };
 }
 
 const time = (samples: number, op: (i: number) => unknown): Timing => timeSync(samples, op);
