@@ -66,6 +66,8 @@ export interface SnapshotStore {
 const FORMAT = 'aos-projection-snapshot/2';
 const MAGIC = Buffer.from('AOSSNAP1');
 export const SNAPSHOT_BUCKET = 'aos_snapshots';
+/** The object store's chunk: fewer round trips than its 128 KiB default, under NATS's 1 MiB max payload. */
+const SNAPSHOT_CHUNK_BYTES = 512 * 1024;
 
 export function encodeSnapshot(header: SnapshotHeader, state: unknown): Buffer {
   const head = Buffer.from(JSON.stringify(header));
@@ -108,11 +110,27 @@ export class JetStreamSnapshotStore implements SnapshotStore {
   }
 
   async read(name: string): Promise<Uint8Array | undefined> {
-    return (await this.objects.getBlob(name)) ?? undefined;
+    const object = await this.objects.get(name);
+    if (!object) return undefined;
+    // The chunks gathered, then copied once (a snapshot may be hundreds of MiB).
+    const chunks: Uint8Array[] = [];
+    const reader = object.data.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+    const failed = await object.error;
+    if (failed) throw failed;
+    return Buffer.concat(chunks);
   }
 
+  /** In chunks of SNAPSHOT_CHUNK_BYTES, each published on its own (a timeout is per chunk). */
   async write(name: string, bytes: Uint8Array): Promise<void> {
-    await this.objects.putBlob({ name }, bytes, { timeout: 30_000 });
+    let offset = 0;
+    const chunks = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.byteLength) controller.close();
+        else controller.enqueue(bytes.subarray(offset, (offset += SNAPSHOT_CHUNK_BYTES)));
+      },
+    });
+    await this.objects.put({ name, options: { max_chunk_size: SNAPSHOT_CHUNK_BYTES } }, chunks, { timeout: 30_000 });
   }
 
   async remove(name: string): Promise<void> {

@@ -91,6 +91,10 @@ describe('lifecycle projection snapshots', () => {
     const replayed = model();
     before.forEach(replayed.apply);
     const agentState = throughV8(replayed.snapshots.agent.capture());
+    // Older records are kept in columns, none as an object of another shape.
+    const kinds = [...agentState.requests.after.kinds];
+    expect(kinds.filter((k) => k === 2).length).toBeGreaterThan(500);
+    expect(kinds.filter((k) => k === 3)).toEqual([]);
     const runState = throughV8(replayed.snapshots.run.capture());
 
     const restored = model();
