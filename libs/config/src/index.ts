@@ -267,4 +267,4 @@ export function requireNatsUrl(config: AosConfig): string {
 }
 export { redactUrl } from './redact';
 export { costMicrosOf, parseModelPrices, type ModelPrice, type ModelPrices } from './model-prices';
-export { modelServerClient, type ModelServerClientOptions } from './model-server-client';
+export { modelServerClient, openaiErrors, type ModelServerClientOptions } from './model-server-client';

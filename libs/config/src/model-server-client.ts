@@ -27,6 +27,17 @@ export function modelServerClient(options: ModelServerClientOptions): OpenAI {
   });
 }
 
+/**
+ * The `openai` error classes, for `instanceof` on what a client threw (the
+ * package is loaded by then: only a client built here throws them).
+ */
+export function openaiErrors(): Pick<
+  typeof import('openai'),
+  'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIUserAbortError'
+> {
+  return openai();
+}
+
 let loaded: typeof import('openai') | undefined;
 /**
  * The `openai` package (~240 modules), loaded when the first client is built:

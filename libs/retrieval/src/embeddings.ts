@@ -1,4 +1,9 @@
-import OpenAI, { APIError } from 'openai';
+import { createRequire } from 'node:module';
+import type OpenAI from 'openai';
+
+/** The `openai` package (~240 modules), loaded when the first embeddings client is built. */
+let openaiModule: typeof import('openai') | undefined;
+const openai = () => (openaiModule ??= createRequire(import.meta.url)('openai') as typeof import('openai'));
 
 export interface EmbeddingsClientOptions {
   /** An OpenAI-compatible API base, e.g. http://127.0.0.1:8080/v1 */
@@ -47,7 +52,7 @@ export class EmbeddingsClient {
     this.model = options.model;
     this.batchSize = batchSize;
     this.baseURL = options.baseURL;
-    this.client = new OpenAI({
+    this.client = new (openai().OpenAI)({
       baseURL: options.baseURL,
       // The client insists on a key; servers that need none ignore the header.
       apiKey: options.apiKey || 'not-set',
@@ -80,7 +85,7 @@ export class EmbeddingsClient {
     try {
       response = await this.client.embeddings.create({ model: this.model, input: batch, encoding_format: 'base64' });
     } catch (err) {
-      const status = err instanceof APIError ? err.status : undefined;
+      const status = err instanceof openai().APIError ? err.status : undefined;
       const reason = err instanceof Error ? err.message : String(err);
       throw new EmbeddingsError(
         `embeddings request to ${this.baseURL} (model ${this.model}) failed: ${reason}`,

@@ -1,7 +1,4 @@
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
-import TurndownService from 'turndown';
-import { extractText as extractPdfPages, getDocumentProxy, getMeta } from 'unpdf';
+type Unpdf = typeof import('unpdf');
 
 export type SupportedContentType = 'text/plain' | 'text/markdown' | 'text/html' | 'application/pdf';
 
@@ -75,7 +72,7 @@ export async function extractText(bytes: Uint8Array, contentType: SupportedConte
       break;
     }
     case 'text/html':
-      extracted = htmlText(decodeText(bytes));
+      extracted = await htmlText(decodeText(bytes));
       break;
     case 'application/pdf':
       extracted = await pdfText(bytes);
@@ -118,10 +115,33 @@ function markdownTitle(markdown: string): string {
   return heading ? (heading[1] ?? heading[2]!) : '';
 }
 
-const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
-turndown.remove(['script', 'style', 'noscript', 'template']);
+/**
+ * The HTML and PDF libraries (linkedom, Readability, Turndown with its DOM,
+ * pdf.js: tens of MiB) are loaded by the first document that needs them, not
+ * by every process that imports this library.
+ */
+let htmlLibraries:
+  | Promise<{
+      parseHTML: typeof import('linkedom').parseHTML;
+      Readability: typeof import('@mozilla/readability').Readability;
+      turndown: import('turndown');
+    }>
+  | undefined;
+const loadHtmlLibraries = () =>
+  (htmlLibraries ??= Promise.all([import('linkedom'), import('@mozilla/readability'), import('turndown')]).then(
+    ([linkedom, readability, turndownModule]) => {
+      const turndown = new turndownModule.default({
+        headingStyle: 'atx',
+        codeBlockStyle: 'fenced',
+        bulletListMarker: '-',
+      });
+      turndown.remove(['script', 'style', 'noscript', 'template']);
+      return { parseHTML: linkedom.parseHTML, Readability: readability.Readability, turndown };
+    },
+  ));
 
-function htmlText(html: string): ExtractedText {
+async function htmlText(html: string): Promise<ExtractedText> {
+  const { parseHTML, Readability, turndown } = await loadHtmlLibraries();
   const { document } = parseHTML(html);
   const pageTitle = document.title ?? '';
   const article = new Readability(document).parse();
@@ -140,7 +160,8 @@ function collapseBlankLines(text: string): string {
 }
 
 async function pdfText(bytes: Uint8Array): Promise<ExtractedText> {
-  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
+  const { extractText: extractPdfPages, getDocumentProxy, getMeta } = await import('unpdf');
+  let pdf: Awaited<ReturnType<Unpdf['getDocumentProxy']>>;
   try {
     // A copy: pdf.js may take over (detach) the buffer it is given.
     pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
@@ -163,7 +184,7 @@ async function pdfText(bytes: Uint8Array): Promise<ExtractedText> {
         'no-text-in-pdf',
         'the PDF has no extractable text (scanned?); run it through OCR or upload its text instead',
       );
-    return { text, title: await pdfTitle(pdf) };
+    return { text, title: await pdfTitle(pdf, getMeta) };
   } finally {
     // Frees pdf.js's parsed objects and worker-side state for this document.
     await pdf.loadingTask.destroy();
@@ -171,7 +192,7 @@ async function pdfText(bytes: Uint8Array): Promise<ExtractedText> {
 }
 
 /** The Title of the PDF's information dictionary; '' when it has none (or the dictionary cannot be read: the text is what matters). */
-async function pdfTitle(pdf: Parameters<typeof getMeta>[0]): Promise<string> {
+async function pdfTitle(pdf: Parameters<Unpdf['getMeta']>[0], getMeta: Unpdf['getMeta']): Promise<string> {
   try {
     const { info } = await getMeta(pdf);
     return typeof info?.Title === 'string' ? info.Title : '';

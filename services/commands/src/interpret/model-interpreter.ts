@@ -1,5 +1,5 @@
-import { modelServerClient } from '@aos/config';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { modelServerClient, openaiErrors } from '@aos/config';
+import type OpenAI from 'openai';
 import { resolveDraft, type Resolution } from '@aos/command-language';
 import { describeError } from '@aos/errors';
 import { PROPOSE_PLAN_TOOL, proposalMessages, proposePlanTool } from './model-prompt';
@@ -107,6 +107,7 @@ export class ModelInterpreter implements TextInterpreter {
 }
 
 function describeModelFailure(err: unknown, timeoutMs: number): string {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openaiErrors();
   if (err instanceof APIConnectionTimeoutError) return `the model server did not answer within ${timeoutMs} ms`;
   if (err instanceof APIConnectionError) {
     return `cannot reach the model server (AOS_OPENAI_BASE_URL): ${describeError(err.cause ?? err)}`;

@@ -1,6 +1,6 @@
-import { modelServerClient } from '@aos/config';
+import { modelServerClient, openaiErrors } from '@aos/config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { inSpan, SpanKind, type Attributes, type Span } from '@aos/telemetry';
 import { runtimeTracer } from './runtime.tracer';
@@ -92,7 +92,7 @@ export class ModelClient {
         );
         return { completion, retries: attempt, durationMs: performance.now() - started };
       } catch (err) {
-        if (signal.aborted || err instanceof APIUserAbortError) throw signal.reason ?? err;
+        if (signal.aborted || err instanceof openaiErrors().APIUserAbortError) throw signal.reason ?? err;
         const failure = classify(err, this.options.timeoutMs);
         if (!failure.retry || attempt >= this.maxRetries) {
           const tries = attempt + 1;
@@ -145,6 +145,7 @@ function serverAttributesOf(baseURL: string): Attributes {
 }
 
 function classify(err: unknown, timeoutMs: number): { retry: boolean; code: ModelCallError['code']; message: string } {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openaiErrors();
   if (err instanceof APIConnectionTimeoutError) {
     return {
       retry: true,

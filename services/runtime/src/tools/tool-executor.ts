@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ToolRegistered } from '@aos/contracts';
 
 /** What a tool did: its result (ok) or what went wrong (error), in words fit for the model and the log. */
@@ -68,6 +67,7 @@ export class HttpAndMcpToolExecutor implements ToolExecutor {
     args: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<ToolExecution> {
+    const { Client, StreamableHTTPClientTransport } = await loadMcpClient();
     const client = new Client(CLIENT_INFO);
     const transport = new StreamableHTTPClientTransport(new URL(mcp.serverUrl), {
       // The SDK replaces requestInit.signal with its own; the deadline goes into fetch itself.
@@ -86,6 +86,22 @@ export class HttpAndMcpToolExecutor implements ToolExecutor {
     }
   }
 }
+
+/** The MCP SDK's client (ajv, zod-to-json-schema, jose: ~200 modules), loaded by the first MCP tool call. */
+let mcpClient:
+  | Promise<{
+      Client: typeof import('@modelcontextprotocol/sdk/client/index.js').Client;
+      StreamableHTTPClientTransport: typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js').StreamableHTTPClientTransport;
+    }>
+  | undefined;
+const loadMcpClient = () =>
+  (mcpClient ??= Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]).then(([client, transport]) => ({
+    Client: client.Client,
+    StreamableHTTPClientTransport: transport.StreamableHTTPClientTransport,
+  })));
 
 function failed(error: string): ToolExecution {
   return { outcome: 'error', result: '', error };
