@@ -1,4 +1,4 @@
-import { countTokens as countO200kTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 
 export interface ChunkSpan {
   index: number;
@@ -26,8 +26,13 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Tokens of a text in o200k_base, the encoding of OpenAI's current models (GPT-4o and later). */
 export function countTokens(text: string): number {
-  return countO200kTokens(text, PLAIN_TEXT);
+  return o200k().countTokens(text, PLAIN_TEXT);
 }
+
+type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
+let encoding: O200k | undefined;
+/** The encoding's ranks (~11 MiB of heap), loaded by the first text counted rather than by every process importing this library. */
+const o200k = () => (encoding ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k);
 
 /**
  * How good a place the gap before a piece is to end a chunk: a chunk ends
