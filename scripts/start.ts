@@ -58,6 +58,10 @@ Environment (all optional):
                           (default agentos)
   AOS_AUDIT_CHECKPOINT_INTERVAL_MS  how often each tenant with new events gets a signed
                           checkpoint (default 60000; 0 = only on demand)
+  AOS_SNAPSHOT_EVENTS     a service snapshots a model (in the NATS object store aos_snapshots) once it
+                          applied this many events since the last, and starts from it next time,
+                          replaying only the log's tail (default 10000; 0 = never, replay the whole log)
+  AOS_SNAPSHOT_INTERVAL_MS  how often that is checked (default 30000)
   OTEL_EXPORTER_OTLP_ENDPOINT  send OpenTelemetry traces (OTLP/HTTP) there; with the other
                           standard OTEL_* variables (OTEL_TRACES_EXPORTER, OTEL_SERVICE_NAME, ...)
                           (default: no tracing, at no cost)
