@@ -157,7 +157,18 @@ interface Followed {
   lasts: SnapshotPart[];
   applied: number;
   appliedAtLastWrite: number;
+  /** No new snapshot before this time (performance.now()): see BLOCKED_SHARE. */
+  notBefore: number;
 }
+
+/**
+ * Capturing and encoding a snapshot blocks the service (a 200 MiB state: seconds).
+ * After a capture that took T ms, the next one waits at least BLOCKED_SHARE × T,
+ * so snapshots never hold a busy service up for more than about 1% of the time.
+ * Captures under BLOCKED_FLOOR_MS are not worth pacing.
+ */
+const BLOCKED_SHARE = 100;
+const BLOCKED_FLOOR_MS = 50;
 
 type Applied = { position: number; id: string };
 
@@ -201,6 +212,7 @@ export class ProjectionSnapshots {
       lasts: applies.map(() => ({ position: 0, eventId: '' })),
       applied: 0,
       appliedAtLastWrite: 0,
+      notBefore: 0,
     };
     this.followed.push(entry);
     const from = (afters: readonly number[]) =>
@@ -297,6 +309,7 @@ export class ProjectionSnapshots {
       for (const entry of this.followed) {
         if (this.stopped) return;
         if (entry.applied - entry.appliedAtLastWrite < this.settings.everyEvents) continue;
+        if (performance.now() < entry.notBefore) continue;
         await this.write(entry);
       }
     });
@@ -324,6 +337,7 @@ export class ProjectionSnapshots {
         entry.snapshot.capture(),
       );
       const encodedMs = performance.now() - started;
+      entry.notBefore = encodedMs >= BLOCKED_FLOOR_MS ? performance.now() + BLOCKED_SHARE * encodedMs : 0;
       await (await this.store()).write(key, bytes);
       entry.appliedAtLastWrite = applied;
       this.settings.log(

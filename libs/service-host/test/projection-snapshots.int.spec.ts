@@ -357,4 +357,49 @@ describe('ProjectionSnapshots on JetStream', () => {
     expect(run.warned).toHaveLength(1);
     expect(decodeSnapshot((await objects.read(`test.${name}`))!).header.eventsApplied).toBe(6);
   });
+  it('a capture that blocked for T ms paces the next snapshot to at least 100 T later; a quick one does not', async () => {
+    const name = nameOf();
+    const category = `thing${randomUUID().slice(0, 6)}`;
+    await appendThings(category, 6);
+    const { settings: slow, logged } = settings();
+    const snapshots = new ProjectionSnapshots(async () => objects, store, slow);
+    const model = new Things();
+    const plain = model.snapshot();
+    const spin = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    // A capture that holds the event loop for 60 ms, like a large model's.
+    const heavy: ProjectionSnapshot = { ...plain, capture: () => (spin(60), plain.capture()) };
+    const [from] = await snapshots.restore(name, heavy, [(e: RecordedEvent) => model.apply(e)]);
+    const subscription = store.subscribe({ after: from!.after, filter: { category } }, from!.apply);
+    await subscription.caughtUp;
+    await snapshots.check();
+    const writes = () => logged.filter((m) => m.startsWith(`wrote snapshot test.${name} `)).length;
+    expect(writes()).toBe(1);
+    // Enough new events for another snapshot, but not the 6 s of pause that 60 ms of blocking earns.
+    await appendThings(category, 6);
+    await subscription.waitFor(await store.headPosition());
+    await snapshots.check();
+    expect(writes()).toBe(1);
+    await subscription.close();
+    await snapshots.stop();
+
+    // The same with a quick capture: written at once.
+    const { settings: quick, logged: quickLogged } = settings();
+    const again = new ProjectionSnapshots(async () => objects, store, quick);
+    const other = new Things();
+    const [at] = await again.restore(name, other.snapshot(), [(e: RecordedEvent) => other.apply(e)]);
+    const followed = store.subscribe({ after: at!.after, filter: { category } }, at!.apply);
+    await followed.caughtUp;
+    await appendThings(category, 6);
+    await followed.waitFor(await store.headPosition());
+    await again.check();
+    await appendThings(category, 6);
+    await followed.waitFor(await store.headPosition());
+    await again.check();
+    expect(quickLogged.filter((m) => m.startsWith(`wrote snapshot test.${name} `)).length).toBe(2);
+    await followed.close();
+    await again.stop();
+  });
 });
