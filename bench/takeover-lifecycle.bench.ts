@@ -28,7 +28,7 @@ import { createEventStore, type EventStore } from '@aos/event-store';
 import { serviceNodeArgs } from '@aos/launcher';
 import { ServiceClient } from '@aos/messaging';
 import { startNatsServer } from '@aos/testing';
-import { appendHistory } from '../services/lifecycle/test/support/lifecycle-history';
+import { appendHistory, settledHead } from '../services/lifecycle/test/support/lifecycle-history';
 
 const EVENTS = Number(process.env.AOS_BENCH_TAKEOVER_EVENTS ?? 1_000_000);
 const TAIL = Number(process.env.AOS_BENCH_TAKEOVER_TAIL ?? 5_000);
@@ -93,17 +93,6 @@ async function startLifecycle(natsUrl: string, client: ServiceClient, env: Recor
   };
 }
 
-/** The log's head once nothing was appended for three seconds. */
-async function settledHead(store: EventStore): Promise<number> {
-  let head = await store.headPosition();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const now = await store.headPosition();
-    if (now === head) return head;
-    head = now;
-  }
-}
-
 /** Every agent-* and run-* event read through the port, the two categories side by side; agents created per tenant. */
 async function rawRead(store: EventStore) {
   const created = new Map<string, number>();
@@ -158,7 +147,7 @@ export async function benchTakeoverLifecycle(): Promise<void> {
     // (a log the runtime and lifecycle wrote would hold them already); it writes snapshots as it applies them.
     const settledFrom = await store.headPosition();
     const writer = await startLifecycle(nats.url, client, { AOS_SNAPSHOT_INTERVAL_MS: '1000' });
-    const settled = await settledHead(store);
+    const settled = await settledHead(store, 3000);
     const until = Date.now() + 600_000;
     const written = (name: string) => logged(writer.lines, `wrote snapshot lifecycle.${name} `).length > 0;
     while (!(written('agent') && written('run')) && Date.now() < until)

@@ -15,7 +15,7 @@ import { createEventStore, type EventStore } from '@aos/event-store';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
 import { startNatsServer, type NatsServerHandle } from '@aos/testing';
 import { startLifecycle, type LifecycleService } from '../src/bootstrap';
-import { appendHistory } from './support/lifecycle-history';
+import { appendHistory, settledHead } from './support/lifecycle-history';
 
 const TENANTS = ['acme', 'globex'];
 
@@ -87,17 +87,6 @@ async function answers(minPosition: number) {
     result[tenantId] = { pages, agents };
   }
   return result;
-}
-
-/** The log's head once nothing was appended for a second (the health reactions are done). */
-async function settledHead(): Promise<number> {
-  let head = await store.headPosition();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const now = await store.headPosition();
-    if (now === head) return head;
-    head = now;
-  }
 }
 
 async function waitForLine(match: (line: string) => boolean, from: number, timeoutMs = 15_000): Promise<string> {
@@ -172,7 +161,7 @@ describe('lifecycle restarted on the same log', () => {
         },
       ]);
     }
-    const head = await settledHead();
+    const head = await settledHead(store, 1000);
     const expected = await answers(head);
     const newAgent = expected.acme!.agents.find((a) => a.id === created.id)!;
     expect(newAgent.health?.status).toBe(HealthStatus.DEGRADED);
@@ -189,7 +178,7 @@ describe('lifecycle restarted on the same log', () => {
     expect(stderr.slice(mark).some((l) => l.includes('not used'))).toBe(false);
 
     // Nothing recorded again (the health reactions find every status recorded), and the same answers.
-    expect(await settledHead()).toBe(head);
+    expect(await settledHead(store, 1000)).toBe(head);
     expect(await answers(head)).toEqual(expected);
-  });
+  }, 120_000);
 });

@@ -333,6 +333,17 @@ export async function appendHistory(
   return written;
 }
 
+/** The log's head once nothing was appended for `quietMs` (e.g. the health reactions are done). */
+export async function settledHead(store: Pick<EventStore, 'headPosition'>, quietMs: number): Promise<number> {
+  let head = await store.headPosition();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = await store.headPosition();
+    if (now === head) return head;
+    head = now;
+  }
+}
+
 /** A small deterministic PRNG (mulberry32). */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
