@@ -33,15 +33,14 @@ interface Session {
 export class JetStreamFeed implements EventFeed {
   private session: Session | undefined;
   private lastPushedSeq: number;
-  private pushedCount = 0;
-  /** Messages that existed at subscribe time; once that many are pushed, the subscription is caught up. */
-  private caughtUpAfter = -1;
   /**
-   * On a replicated stream, the leader's last matching message at subscribe time: the consumer
-   * may sit on a follower that has not applied it yet (its num_pending then counts too few), so
-   * the subscription is caught up only once it has pushed this one too (as readOrdered does).
+   * The last matching message at subscribe time (the leader's answer on a replicated stream;
+   * -1 until asked): the subscription is caught up once it has pushed it. Not the consumer's
+   * num_pending: a replica that has not applied the newest messages counts too few, and
+   * nats-server 2.9 counts too many for a wildcard filter started mid-stream (a restart from
+   * a projection snapshot waited for two messages that never came).
    */
-  private caughtUpTarget = 0;
+  private caughtUpTarget = -1;
   private caughtUpSent = false;
   private paused = false;
   private stopped = false;
@@ -126,8 +125,9 @@ export class JetStreamFeed implements EventFeed {
   }
 
   private async openSession(first: boolean, generation: number): Promise<void> {
-    if (first && this.ctx.replicated) {
+    if (first) {
       this.caughtUpTarget = (await this.ctx.currentMessage({ last_by_subj: this.subject }))?.seq ?? 0;
+      this.maybeCaughtUp();
     }
     const consumer = await this.ctx.js.consumers.get(this.ctx.stream, {
       filter_subjects: this.subject,
@@ -137,10 +137,6 @@ export class JetStreamFeed implements EventFeed {
     if (this.stopped || this.paused || generation !== this.generation) {
       this.ctx.background(consumer.delete());
       return;
-    }
-    if (first) {
-      this.caughtUpAfter = (await consumer.info(true)).num_pending;
-      this.maybeCaughtUp();
     }
     const session: Session = { consumer };
     this.session = session;
@@ -163,15 +159,13 @@ export class JetStreamFeed implements EventFeed {
     // Never push a message twice, whatever a consumer redelivers.
     if (msg.info.streamSequence <= this.lastPushedSeq) return;
     this.lastPushedSeq = msg.info.streamSequence;
-    this.pushedCount++;
     this.dispatcher.push(msg);
     this.maybeCaughtUp();
   }
 
-  /** Caught up: every message counted at subscribe time pushed, and on a replicated stream the leader's last one. */
+  /** Caught up: the last matching message at subscribe time pushed (or none existed after the start). */
   private maybeCaughtUp(): void {
-    if (this.caughtUpSent || this.caughtUpAfter < 0 || this.pushedCount < this.caughtUpAfter) return;
-    if (this.lastPushedSeq < this.caughtUpTarget) return;
+    if (this.caughtUpSent || this.caughtUpTarget < 0 || this.lastPushedSeq < this.caughtUpTarget) return;
     this.caughtUpSent = true;
     this.dispatcher.pushCaughtUp();
   }
