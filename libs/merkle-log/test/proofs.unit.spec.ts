@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '@aos/testing';
 import { Frontier, MerkleTree, leafHash, rootOf, verifyConsistency, verifyInclusion } from '../src';
 
-/** mulberry32: a seeded generator, so a failure can be replayed with MERKLE_SEED. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32), so a failure can be replayed with MERKLE_SEED. */
+const generator = seededRandom;
 
 const SEED = Number(process.env.MERKLE_SEED ?? 20261205);
 const random = generator(SEED);

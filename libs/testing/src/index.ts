@@ -20,3 +20,4 @@ export { startOidcTestProvider } from './oidc-test-provider';
 export type { OidcTestProvider, OidcTestProviderOptions, OidcTestUser } from './oidc-test-provider';
 export { startOtlpReceiver } from './otlp-receiver';
 export type { OtlpReceiver, ReceivedSpan } from './otlp-receiver';
+export { seededRandom } from './seeded-random';

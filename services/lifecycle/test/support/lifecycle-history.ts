@@ -9,6 +9,7 @@ import {
 import { AgentHealthProjection } from '../../src/agent/agent-health.projection';
 import { createHash } from 'node:crypto';
 import type { EventMetadata, EventStore, NewEvent, RecordedEvent, StreamRef } from '@aos/event-store';
+import { seededRandom } from '@aos/testing';
 
 /** One append of the history: events of one stream, as the service that owns it writes them. */
 export interface HistoryAppend {
@@ -56,7 +57,7 @@ interface Agent {
 export function* lifecycleHistory(options: HistoryOptions = {}): Generator<HistoryAppend> {
   const tenants = options.tenants ?? ['acme', 'globex'];
   const prefix = options.prefix ?? 'h';
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   // Ids (agents, tasks, events) are UUIDs as the log wants them: the prefix's hash, then a counter (cheap at 1M events).
   const idSpace = createHash('sha1').update(prefix).digest('hex').slice(0, 8);
   let ids = 0;
@@ -342,16 +343,4 @@ export async function settledHead(store: Pick<EventStore, 'headPosition'>, quiet
     if (now === head) return head;
     head = now;
   }
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
