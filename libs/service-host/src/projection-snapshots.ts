@@ -58,7 +58,8 @@ export interface SnapshotHeader {
 /** Where snapshots are kept: one object per service and projection, replaced by each newer one. */
 export interface SnapshotStore {
   read(name: string): Promise<Uint8Array | undefined>;
-  write(name: string, bytes: Uint8Array): Promise<void>;
+  /** False when another writer (a replica) replaced the snapshot while this one was written: its own is dropped. */
+  write(name: string, bytes: Uint8Array): Promise<boolean>;
   /** Removes a snapshot that cannot be restored; nothing when there is none. */
   remove(name: string): Promise<void>;
 }
@@ -68,6 +69,9 @@ const MAGIC = Buffer.from('AOSSNAP1');
 export const SNAPSHOT_BUCKET = 'aos_snapshots';
 /** The object store's chunk: fewer round trips than its 128 KiB default, under NATS's 1 MiB max payload. */
 const SNAPSHOT_CHUNK_BYTES = 512 * 1024;
+/** A snapshot read gets this long, plus READ_MS_PER_MIB for each MiB of it (this box reads ~30 MB/s). */
+const READ_DEADLINE_MS = 30_000;
+const READ_MS_PER_MIB = 500;
 
 export function encodeSnapshot(header: SnapshotHeader, state: unknown): Buffer {
   const head = Buffer.from(JSON.stringify(header));
@@ -112,17 +116,35 @@ export class JetStreamSnapshotStore implements SnapshotStore {
   async read(name: string): Promise<Uint8Array | undefined> {
     const object = await this.objects.get(name);
     if (!object) return undefined;
-    // The chunks gathered, then copied once (a snapshot may be hundreds of MiB).
-    const chunks: Uint8Array[] = [];
+    // A writer replacing the object purges the chunks being read: the read would then wait for
+    // chunks that never come. It is given a deadline by the object's size, and a start that
+    // misses it replays the log.
+    const deadlineMs = READ_DEADLINE_MS + (object.info.size / 1048576) * READ_MS_PER_MIB;
     const reader = object.data.getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
-    const failed = await object.error;
-    if (failed) throw failed;
-    return Buffer.concat(chunks);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void reader.cancel().catch(() => undefined);
+        reject(new Error(`reading snapshot ${name} took over ${Math.round(deadlineMs)} ms`));
+      }, deadlineMs);
+    });
+    try {
+      // The chunks gathered, then copied once (a snapshot may be hundreds of MiB).
+      const chunks: Uint8Array[] = [];
+      for (let next = await Promise.race([reader.read(), expired]); !next.done;) {
+        chunks.push(next.value);
+        next = await Promise.race([reader.read(), expired]);
+      }
+      const failed = await Promise.race([object.error, expired]);
+      if (failed) throw failed;
+      return Buffer.concat(chunks);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** In chunks of SNAPSHOT_CHUNK_BYTES, each published on its own (a timeout is per chunk). */
-  async write(name: string, bytes: Uint8Array): Promise<void> {
+  async write(name: string, bytes: Uint8Array): Promise<boolean> {
     let offset = 0;
     const chunks = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -130,7 +152,19 @@ export class JetStreamSnapshotStore implements SnapshotStore {
         else controller.enqueue(bytes.subarray(offset, (offset += SNAPSHOT_CHUNK_BYTES)));
       },
     });
-    await this.objects.put({ name, options: { max_chunk_size: SNAPSHOT_CHUNK_BYTES } }, chunks, { timeout: 30_000 });
+    // Compare-and-set on the object's metadata: of two replicas writing at once, the second fails
+    // (and purges its own chunks) instead of leaving the first one's chunks referenced by nothing.
+    const current = await this.objects.info(name);
+    try {
+      await this.objects.put({ name, options: { max_chunk_size: SNAPSHOT_CHUNK_BYTES } }, chunks, {
+        timeout: 30_000,
+        previousRevision: current?.revision ?? 0,
+      });
+      return true;
+    } catch (err) {
+      if (/wrong last sequence/i.test(describeError(err))) return false;
+      throw err;
+    }
   }
 
   async remove(name: string): Promise<void> {
@@ -176,7 +210,7 @@ type Applied = { position: number; id: string };
  * Restores projections from their snapshots at start-up and writes new ones
  * as they apply more of the log: right after the catch-up when it replayed
  * many events, then whenever `everyEvents` more were applied. One write at a
- * time; a failed write is logged and tried again at the next check.
+ * time; a failed write is logged and tried again at a later check (the next one, unless its capture was long enough to be paced).
  */
 export class ProjectionSnapshots {
   private readonly followed: Followed[] = [];
@@ -219,9 +253,13 @@ export class ProjectionSnapshots {
       applies.map((apply, i) => ({
         after: afters[i] ?? 0,
         apply: (event: E) => {
-          apply(event);
-          entry.lasts[i] = { position: event.position, eventId: event.id };
-          entry.applied++;
+          try {
+            apply(event);
+          } finally {
+            // An event apply() throws on is skipped, whatever it changed kept: a snapshot holds it as applied.
+            entry.lasts[i] = { position: event.position, eventId: event.id };
+            entry.applied++;
+          }
         },
       }));
     const fromStart = () => from([]);
@@ -253,6 +291,8 @@ export class ProjectionSnapshots {
       return stale(`version ${header.version}, this code keeps ${snapshot.version}`);
     if (header.release !== this.settings.release)
       return stale(`written by release ${header.release}, this is ${this.settings.release}`);
+    if (!Number.isSafeInteger(header.eventsApplied) || header.eventsApplied < 0)
+      return stale(`its event count ${String(header.eventsApplied)} is not a count`);
     if (!Array.isArray(header.parts) || header.parts.length !== applies.length)
       return stale(`it holds ${header.parts?.length ?? 0} subscriptions, this code follows ${applies.length}`);
     for (const part of header.parts) {
@@ -338,8 +378,12 @@ export class ProjectionSnapshots {
       );
       const encodedMs = performance.now() - started;
       entry.notBefore = encodedMs >= BLOCKED_FLOOR_MS ? performance.now() + BLOCKED_SHARE * encodedMs : 0;
-      await (await this.store()).write(key, bytes);
+      const written = await (await this.store()).write(key, bytes);
       entry.appliedAtLastWrite = applied;
+      if (!written) {
+        this.settings.log(`snapshot ${key} not written: another instance wrote one meanwhile`);
+        return;
+      }
       this.settings.log(
         `wrote snapshot ${key} at position ${Math.max(...parts.map((p) => p.position))} (${(bytes.byteLength / 1048576).toFixed(1)} MiB; ` +
           `${Math.round(encodedMs)} ms to capture, ${Math.round(performance.now() - started - encodedMs)} ms to store)`,

@@ -209,9 +209,10 @@ export async function startService<T extends object = object>(
       warn: (message) => logger.warn(message, name),
     },
   );
-  releases.push(() => snapshots.stop());
   const release = () =>
     (released ??= (async () => {
+      // First: a snapshot being written finishes while the NATS connection it uses is still open.
+      await snapshots.stop();
       for (const step of [...releases].reverse()) await step();
       await Promise.all(subscriptions.map((s) => s.close()));
       await store.close();
