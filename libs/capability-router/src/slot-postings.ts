@@ -54,6 +54,8 @@ export interface SlotPostingsState {
   lengths: number[];
   totalLength: number;
   count: number;
+  /** Every slot holding a document, an empty one (no term) included: postings alone do not name those. */
+  documentSlots: number[];
 }
 
 const POSITIONS = 2 ** 31;
@@ -173,6 +175,7 @@ export class SlotPostings {
       lengths: [...this.lengths],
       totalLength: this.totalLength,
       count: this.count,
+      documentSlots: this.documents_.flatMap((document, slot) => (document ? [slot] : [])),
     };
   }
 
@@ -196,6 +199,8 @@ export class SlotPostings {
       this.onTerm?.(term, true);
     });
     const filled: number[] = [];
+    // A document without a term (an agent whose words WordNet does not know has no concepts) has no posting.
+    for (const slot of state.documentSlots) sizes[slot] ??= 0;
     sizes.forEach((size, slot) => {
       this.documents_[slot] = new Int32Array(size);
       filled[slot] = 0;

@@ -30,6 +30,8 @@ const before: Step[] = [
   (r) => ['billing', 'payroll-3', 'it-helpdesk-0'].forEach((id) => r.removeAgent(id)),
   (r) => r.upsertAgent({ ...AGENTS.find((a) => a.id === 'billing')!, description: 'invoices, refunds and dunning' }),
   (r) => AGENTS.forEach((a, i) => r.setQueueLength(a.id, (i * 3) % 11)),
+  // No content word at all: empty documents, which no posting names.
+  (r) => r.upsertAgent({ id: 'no-words', name: '42', description: 'the and of', capabilities: [], queueLength: 0 }),
   // Learned but not indexed yet when captured: the restored router indexes them as the captured one would.
   teach(HISTORY.slice(120)),
 ];
@@ -37,6 +39,7 @@ const before: Step[] = [
 const after: Step[] = [
   teach(LATER_HISTORY.slice(0, 60)),
   (r) => r.removeAgent('sales'),
+  (r) => r.removeAgent('no-words'),
   (r) => r.upsertAgent(renamed(AGENTS[3]!, 42)),
   (r) => r.upsertAgent({ ...AGENTS.find((a) => a.id === 'sales')!, capabilities: ['crm', 'demos'] }),
   (r) => r.setQueueLength('it-helpdesk', 15),

@@ -63,8 +63,11 @@ let building: Promise<void> | undefined;
 export function ensureServicesBuilt(): Promise<void> {
   building ??= new Promise<void>((resolve, reject) => {
     execFile(process.execPath, [BUILD_SCRIPT, '--if-stale'], { cwd: REPO_ROOT }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`building the services failed: ${stderr || err.message}`));
-      else resolve();
+      if (err) {
+        // Not kept: a build that failed (a source mid-edit) is tried again by the next fork.
+        building = undefined;
+        reject(new Error(`building the services failed: ${stderr || err.message}`));
+      } else resolve();
     });
   });
   return building;

@@ -124,7 +124,7 @@ export function routingSnapshot(
   requests: RequestIndex,
 ): ProjectionSnapshot<{ model: RoutingModelState; requests: RequestIndexState }> {
   return {
-    version: 2,
+    version: 3,
     capture: () => ({ model: model.capture(), requests: requests.capture() }),
     restore: (state) => {
       model.restore(state.model);

@@ -28,6 +28,14 @@ export class HttpAndMcpToolExecutor implements ToolExecutor {
   constructor(private readonly timeoutMs = TOOL_CALL_TIMEOUT_MS) {}
 
   async execute(tool: ToolRegistered, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolExecution> {
+    // The MCP client is loaded (once) before the call's deadline starts: loading it is not the tool's time.
+    if (tool.kind === 'MCP') {
+      try {
+        await loadMcpClient();
+      } catch (err) {
+        return failed(`the MCP client could not be loaded: ${describeFailure(err)}`);
+      }
+    }
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const bounded = AbortSignal.any([signal, deadline]);
     try {
@@ -98,10 +106,17 @@ const loadMcpClient = () =>
   (mcpClient ??= Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-  ]).then(([client, transport]) => ({
-    Client: client.Client,
-    StreamableHTTPClientTransport: transport.StreamableHTTPClientTransport,
-  })));
+  ]).then(
+    ([client, transport]) => ({
+      Client: client.Client,
+      StreamableHTTPClientTransport: transport.StreamableHTTPClientTransport,
+    }),
+    (err: unknown) => {
+      // Not kept: the next call tries again.
+      mcpClient = undefined;
+      throw err;
+    },
+  ));
 
 function failed(error: string): ToolExecution {
   return { outcome: 'error', result: '', error };
