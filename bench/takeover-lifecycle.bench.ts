@@ -10,7 +10,7 @@
  *  - the raw read of the same events: readAll of agent-* and run-*, side by
  *    side as lifecycle's two subscriptions read them (the floor of a replay);
  *  - lifecycle (its own process, as npm start runs it) on an empty log: the
- *    fixed cost of a start (Node, tsx, Nest, NATS);
+ *    fixed cost of a start (Node, Nest, NATS);
  *  - lifecycle by full replay (AOS_SNAPSHOT_EVENTS=0) until it answers
  *    ListAgents over NATS the way the gateway asks;
  *  - lifecycle with snapshots on and none kept yet: the same replay, then its
@@ -133,7 +133,7 @@ export async function benchTakeoverLifecycle(): Promise<void> {
     const empty = await startLifecycle(nats.url, client, { AOS_SNAPSHOT_EVENTS: '0' });
     await empty.stop();
     line(
-      `lifecycle on an empty log (fixed cost: Node, tsx, Nest, NATS): answers after ${secs(empty.readySeconds)}, RSS ${empty.rssMiB.toFixed(0)} MiB`,
+      `lifecycle on an empty log (fixed cost: Node, Nest, NATS): answers after ${secs(empty.readySeconds)}, RSS ${empty.rssMiB.toFixed(0)} MiB`,
     );
 
     const seeding = performance.now();
@@ -146,7 +146,11 @@ export async function benchTakeoverLifecycle(): Promise<void> {
     // The first start on this log: no snapshot yet. Its health reactions record the health the seeded runs give
     // (a log the runtime and lifecycle wrote would hold them already); it writes snapshots as it applies them.
     const settledFrom = await store.headPosition();
-    const writer = await startLifecycle(nats.url, client, { AOS_SNAPSHOT_INTERVAL_MS: '1000' });
+    // A smaller log than AOS_SNAPSHOT_EVENTS per subscription would never be snapshotted: the threshold follows it.
+    const writer = await startLifecycle(nats.url, client, {
+      AOS_SNAPSHOT_INTERVAL_MS: '1000',
+      AOS_SNAPSHOT_EVENTS: String(Math.min(10_000, Math.max(1, Math.floor(EVENTS / 10)))),
+    });
     const settled = await settledHead(store, 3000);
     const until = Date.now() + 600_000;
     const written = (name: string) => logged(writer.lines, `wrote snapshot lifecycle.${name} `).length > 0;

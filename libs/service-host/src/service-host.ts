@@ -17,6 +17,8 @@ import { releaseOnShutdown, serveOnNats } from '@aos/messaging';
 import { metrics, reportProjectionLag, secondsSince, serveMetrics } from '@aos/metrics';
 import { inSpan, SpanKind, tracerOf } from '@aos/telemetry';
 import { connect } from '@nats-io/transport-node';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   JetStreamSnapshotStore,
@@ -315,8 +317,24 @@ export async function startService<T extends object = object>(
 
 const appendTracer = tracerOf('@aos/event-store');
 
-/** This AgentOS release: a projection snapshot written by another one is not used. */
-const RELEASE = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+/**
+ * This AgentOS release, and the build that runs: a projection snapshot written
+ * by another one is not used. A compiled service (dist/services/<name>.mjs,
+ * whose entry names its chunks by their content hash) adds a digest of that
+ * file, so any change to its code rebuilds its snapshots from the log even if
+ * a projection's version was not raised; under tsx the version alone counts.
+ */
+const RELEASE = releaseOf(process.argv[1]);
+
+function releaseOf(entry: string | undefined): string {
+  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  if (!entry?.endsWith('.mjs')) return version;
+  try {
+    return `${version}+${createHash('sha256').update(readFileSync(entry)).digest('hex').slice(0, 16)}`;
+  } catch {
+    return version;
+  }
+}
 
 /**
  * Times every append into aos_event_append_duration_seconds by stream
