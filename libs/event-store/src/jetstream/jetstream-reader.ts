@@ -48,8 +48,8 @@ const CATCH_UP_FETCH_MS = 1_000;
 
 /**
  * Reads the events on `subject` with position > `after`, up to the head when iteration
- * starts, through an ordered consumer. "Up to the head" is the last message on the subject
- * when the read starts, whatever is appended meanwhile (the limit permitting). Fetching
+ * starts, through an ordered consumer. "Up to the head" is the consumer's num_pending at
+ * creation: exactly the messages that existed then, whatever is appended meanwhile. Fetching
  * batch by batch (instead of consume) keeps a slow reader from buffering the whole log.
  */
 export async function* readOrdered(
@@ -60,16 +60,10 @@ export async function* readOrdered(
 ): AsyncGenerator<RecordedEvent> {
   let consumer: Consumer;
   let remaining: number;
-  /**
-   * The last message on the subject (the leader's answer on a replicated stream): the read ends
-   * there. num_pending only sizes the batches: a replica behind the leader counts too few, and
-   * nats-server 2.9 counts too many for a wildcard filter started mid-stream (the read would
-   * then wait out a fetch for messages that are not there).
-   */
-  let target: number;
+  /** On a replicated stream, the leader's last message on the subject: the read reaches at least it. */
+  let target = 0;
   try {
-    target = (await ctx.currentMessage({ last_by_subj: subject }))?.seq ?? 0;
-    if (target <= after) return;
+    if (ctx.replicated) target = (await ctx.currentMessage({ last_by_subj: subject }))?.seq ?? 0;
     consumer = await retryTransient(() =>
       ctx.js.consumers.get(ctx.stream, { filter_subjects: subject, opt_start_seq: after + 1 }),
     );
@@ -85,20 +79,20 @@ export async function* readOrdered(
   let batch = FIRST_BATCH;
   const sizes = { largest: 0 };
   try {
-    while (remaining > 0 && last < target) {
+    while (remaining > 0) {
       const beforeBatch = remaining;
       sizes.largest = 0;
       for await (const event of fetchBatch(consumer, Math.min(remaining, batch), undefined, sizes)) {
         last = event.position;
         yielded++;
         yield event;
-        if (--remaining === 0 || last >= target) break;
+        if (--remaining === 0) break;
       }
       // Stops rather than spins should the server hand out less than it counted.
       if (remaining === beforeBatch) break;
       batch = Math.max(1, Math.min(READ_BATCH, Math.floor(READ_BATCH_BYTES / Math.max(1, sizes.largest))));
     }
-    if (remaining > 0 && last < target && reconnected) {
+    if (remaining > 0 && reconnected) {
       throw new EventStoreUnavailableError('read', {
         cause: new Error(
           `the connection was lost during the read; ${remaining} event(s) after position ${last} not read`,
