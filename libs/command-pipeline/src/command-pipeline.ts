@@ -174,6 +174,13 @@ export interface RequestSpec<R> {
    * then decides nothing for what is done).
    */
   resume?: boolean;
+  /**
+   * What the request recorded when the request index no longer holds it (a
+   * writer whose index forgets the requests of streams that cannot change
+   * again): read back from the log, undefined when it recorded nothing there.
+   * Asked only when the index has nothing of the request.
+   */
+  recall?: () => Promise<readonly RecordedStep[] | undefined>;
   /** The answer, built from the read model once it has applied what the request recorded. */
   reply: (done: RequestDone) => R | Promise<R>;
 }
@@ -255,7 +262,7 @@ export class CommandPipeline {
   ): Promise<R> {
     this.requireFollowing();
     return this.requestLocks.run(`${ctx.tenantId}\u0000${spec.requestId}`, async () => {
-      const before = this.recorded(ctx.tenantId, spec);
+      const before = this.recorded(ctx.tenantId, spec) ?? (spec.recall && this.checked(spec, await spec.recall()));
       if (before && !spec.resume) {
         const position = lastPositionOf(before);
         await this.written(position);
@@ -370,8 +377,15 @@ export class CommandPipeline {
   }
 
   private recorded<R>(tenantId: string, spec: RequestSpec<R>): readonly RecordedStep[] | undefined {
-    const steps = this.requests.get(tenantId, spec.requestId);
-    if (!steps) return undefined;
+    return this.checked(spec, this.requests.get(tenantId, spec.requestId));
+  }
+
+  /** The steps when they are of this request's kind and target; INVALID_ARGUMENT when they are another's. */
+  private checked<R>(
+    spec: RequestSpec<R>,
+    steps: readonly RecordedStep[] | undefined,
+  ): readonly RecordedStep[] | undefined {
+    if (!steps || steps.length === 0) return undefined;
     if (!steps.every((s) => spec.replays.includes(s.type)) || !(spec.sameTarget?.(steps) ?? true)) {
       throw new InvalidArgumentError('request_id', 'was already used for a different request');
     }

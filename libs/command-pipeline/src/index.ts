@@ -17,7 +17,7 @@ export {
   type StreamState,
   type WriterHost,
 } from './command-pipeline';
-export { RequestIndex, lastPositionOf, type RecordedStep, type RequestIndexState } from './request-index';
+export { RequestIndex, lastPositionOf, recordedStep, type RecordedStep, type RequestIndexState } from './request-index';
 export { NAME_GRACE_MS, type NameChange, type NameHolders } from './name-reservations';
 export {
   JetStreamKvNameLedger,

@@ -51,12 +51,7 @@ export class RequestIndex {
     // Redelivered after a reconnect: already recorded.
     if (steps && steps[steps.length - 1]!.position >= event.position) return;
     const step: RecordedStep = {
-      type: event.type,
-      category: event.category,
-      streamId: event.streamId,
-      revision: event.revision,
-      position: event.position,
-      data: event.data,
+      ...recordedStep(event),
       ...(this.snapshot ? { after: this.snapshot(event) } : {}),
     };
     if (steps) steps.push(step);
@@ -74,10 +69,25 @@ export class RequestIndex {
     for (const [tenantId, requests] of state) this.tenants.set(tenantId, requests);
   }
 
+  /**
+   * Drops what a request recorded, for a writer that keeps no more than it
+   * must: a retry of it is then answered from the log (RequestSpec.recall).
+   */
+  forget(tenantId: string, requestId: string): void {
+    const requests = this.tenants.get(tenantId);
+    if (requests?.delete(requestId) && requests.size === 0) this.tenants.delete(tenantId);
+  }
+
   /** The events the request recorded, in log order; undefined when it recorded none (yet). */
   get(tenantId: string, requestId: string): readonly RecordedStep[] | undefined {
     return this.tenants.get(tenantId)?.get(requestId);
   }
+}
+
+/** An event as the request index records it (without the writer's snapshot). */
+export function recordedStep(event: RecordedEvent): RecordedStep {
+  const { type, category, streamId, revision, position, data } = event;
+  return { type, category, streamId, revision, position, data };
 }
 
 /** Position of the last event of a request. */

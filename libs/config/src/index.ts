@@ -130,6 +130,12 @@ export const ConfigSchema = z.object({
    * next attempt may start. Runners renew well within it.
    */
   AOS_RUN_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /**
+   * Routing: how many finished tasks it keeps whole in memory (the newest
+   * finished); older ones are kept as a few numbers each and read back from
+   * the log when GetTask or ListTasks shows them.
+   */
+  AOS_ROUTING_FINISHED_TASKS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   /** Routing: how many tasks one agent runs at once unless its label `aos.max_concurrent_tasks` says otherwise. */
   AOS_AGENT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(4),
   /** Runtime: runs one instance executes at once (each instance; several instances share the tasks). */

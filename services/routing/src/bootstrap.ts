@@ -10,6 +10,7 @@ import { ModelRouting, OpenAiModelRouter } from './task/model-router';
 import { RunClaims } from './task/run.claims';
 import { RUN_LEASE_BUCKET, RunLeases, type AgentLeases } from './task/run.leases';
 import { TaskHandler } from './task/task.handler';
+import { TaskHistory } from './task/task.history';
 import { TaskReactions } from './task/task.reactions';
 import { TaskReconciliation } from './task/task.reconciliation';
 import { TaskRouting } from './task/task.routing';
@@ -40,13 +41,18 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
       async build(host) {
         const warn = (message: string, err: unknown) =>
           host.logger.warn(`${message}: ${describeError(err)}`, 'routing');
-        const model = new RoutingModel();
         const pipeline = taskPipeline({
           store: host.store,
           follower: host.follower,
           isFollowing: host.isFollowing,
           waits: options.waits,
         });
+        // Tasks finished long ago are kept as summaries and their requests forgotten; TaskHistory reads them back.
+        const model = new RoutingModel({
+          requests: pipeline.requests,
+          finishedKeptWhole: config.AOS_ROUTING_FINISHED_TASKS,
+        });
+        const history = new TaskHistory(host.store, model);
         // One subscription to the whole log, so that agent, task and run events are applied in the order they happened;
         // a replacement process starts from the latest snapshot of both (the routers' indexes as computed) and the log's tail.
         await host.followWithSnapshots(
@@ -80,11 +86,12 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
           config.AOS_RUN_LEASE_MS,
           Date.now,
         );
-        const tasks = new TaskHandler({ model, pipeline, routing });
+        const tasks = new TaskHandler({ model, pipeline, routing, history });
         const claims = new RunClaims({
           model,
           pipeline,
           leases,
+          history,
           defaultConcurrency: config.AOS_AGENT_MAX_CONCURRENCY,
           onError: warn,
         });

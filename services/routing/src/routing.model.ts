@@ -4,7 +4,7 @@ import type { RecordedEvent } from '@aos/event-store';
 import type { ProjectionSnapshot } from '@aos/service-host';
 import { AgentLoads, type AgentLoad, type AgentLoadsState } from './agent/agent.loads';
 import { AgentRoster, type AgentInfo, type AgentRosterState } from './agent/agent.roster';
-import { TaskProjection, type TaskChange, type TaskProjectionState, type TaskRecord } from './task/task.projection';
+import { TaskProjection, type TaskChange, type TaskProjectionState, type TaskView } from './task/task.projection';
 import { TenantRouters } from './task/tenant-routers';
 
 /** Something a live reaction may care about: an agent changed, or a task did. */
@@ -17,6 +17,7 @@ export interface RoutingModelState {
   loads: AgentLoadsState;
   routers: Map<string, CapabilityRouterState>;
   applied: number;
+  position: number;
 }
 
 /**
@@ -29,15 +30,36 @@ export interface RoutingModelState {
  */
 export class RoutingModel {
   readonly agents = new AgentRoster();
-  readonly tasks = new TaskProjection();
+  readonly tasks: TaskProjection;
   private readonly loads = new AgentLoads();
   private readonly routers = new TenantRouters();
   private applied = 0;
+  private lastPosition = 0;
   /** Called after an event changed something, once the model is live (see goLive). */
   onChange: ((change: ModelChange) => void) | undefined;
 
+  /**
+   * `requests`: the task pipeline's request index, which forgets the requests
+   * of a task when the task is summarised; `finishedKeptWhole`: how many
+   * finished tasks stay whole (see TaskProjection).
+   */
+  constructor(options: { requests?: Pick<RequestIndex, 'forget'>; finishedKeptWhole?: number } = {}) {
+    const { requests } = options;
+    this.tasks = new TaskProjection(options.finishedKeptWhole);
+    if (requests) {
+      this.tasks.onSummarised = (record) => {
+        for (const requestId of record.requestIds) requests.forget(record.tenantId, requestId);
+      };
+    }
+  }
+
   get eventsApplied(): number {
     return this.applied;
+  }
+
+  /** Position of the last event applied (0 before any): what a read of the log back must not go past. */
+  get position(): number {
+    return this.lastPosition;
   }
 
   /**
@@ -52,6 +74,7 @@ export class RoutingModel {
       loads: this.loads.capture(),
       routers: this.routers.capture(),
       applied: this.applied,
+      position: this.lastPosition,
     };
   }
 
@@ -63,9 +86,11 @@ export class RoutingModel {
     this.loads.restore(state.loads);
     this.routers.restore(state.routers);
     this.applied = state.applied;
+    this.lastPosition = state.position;
   }
 
   apply(event: RecordedEvent): void {
+    this.lastPosition = Math.max(this.lastPosition, event.position);
     const agent = this.agents.apply(event);
     if (agent) {
       const tenantId = event.metadata.tenantId;
@@ -97,7 +122,8 @@ export class RoutingModel {
     this.routers.refresh();
   }
 
-  task(tenantId: string, taskId: string): TaskRecord | undefined {
+  /** The task whole, or its summary when it finished long ago (TaskHistory reads it back). */
+  task(tenantId: string, taskId: string): TaskView | undefined {
     return this.tasks.task(tenantId, taskId);
   }
 
@@ -124,11 +150,12 @@ export function routingSnapshot(
   requests: RequestIndex,
 ): ProjectionSnapshot<{ model: RoutingModelState; requests: RequestIndexState }> {
   return {
-    version: 3,
+    version: 4,
     capture: () => ({ model: model.capture(), requests: requests.capture() }),
     restore: (state) => {
-      model.restore(state.model);
+      // The requests first: the model may summarise tasks as it restores, and forget their requests.
       requests.restore(state.requests);
+      model.restore(state.model);
     },
   };
 }

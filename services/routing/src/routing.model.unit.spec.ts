@@ -1,8 +1,10 @@
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { RequestIndex } from '@aos/command-pipeline';
 import { toTaskStep } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
-import { RoutingModel } from './routing.model';
-import { MAX_STEPS } from './task/task.projection';
+import { RoutingModel, type RoutingModelState } from './routing.model';
+import { isSummary, MAX_STEPS, type TaskRecord } from './task/task.projection';
 import { chooseAgent } from './task/task.routing';
 
 /** The model and the routing choice fed hand-made events, as the log would deliver them. */
@@ -115,7 +117,7 @@ describe('RoutingModel', () => {
       p.apply(event('run', 't-1', 'StepReported', { runId: 't-1', summary: `step ${i}`, detailJson: '{}' }));
     // Another tenant's run stream with the same id is not this task's.
     p.apply(event('run', 't-1', 'StepReported', { runId: 't-1', summary: 'foreign', detailJson: '{}' }, 'globex'));
-    const record = p.task(tenantId, 't')!;
+    const record = p.task(tenantId, 't') as TaskRecord;
     expect(record.steps).toHaveLength(MAX_STEPS);
     expect(toTaskStep(record.steps.at(-1)!).summary).toBe(`step ${MAX_STEPS + 9}`);
     expect(toTaskStep(record.steps.at(-1)!).runId).toBe('t-1');
@@ -178,7 +180,7 @@ describe('RoutingModel: a task moved by its run', () => {
     );
     const done = event('run', 't-1', 'RunSucceeded', { runId: 't-1', result: 'counted' });
     p.apply(done);
-    const record = p.task(tenantId, 't')!;
+    const record = p.task(tenantId, 't') as TaskRecord;
     expect(record.task).toMatchObject({ status: 'SUCCEEDED', result: 'counted' });
     expect([record.revision, record.logPosition]).toEqual([revision, done.position]);
     expect(record.steps.map((s) => s.type).slice(-3)).toEqual(['ApprovalAwaited', 'ApprovalReceived', 'RunSucceeded']);
@@ -281,5 +283,99 @@ describe('chooseAgent', () => {
     const loaded = outcome.decision.candidates.find((c) => c.agentId === 'a')!;
     expect(loaded.queueLength).toBe(5);
     expect(loaded.loadPenalty).toBeGreaterThan(0);
+  });
+
+  it('keeps the newest finished tasks whole and the older ones as summaries, their requests and runs forgotten', () => {
+    const requests = new RequestIndex(['task']);
+    const p = new RoutingModel({ requests, finishedKeptWhole: 2 });
+    const feed = (e: RecordedEvent) => {
+      p.apply(e);
+      requests.apply(e);
+    };
+    const fed = (m: RoutingModel) => (e: RecordedEvent) => m.apply(e);
+    agent(p, 'a', 'alpha', 'invoices');
+    const submittedBy = new Map<string, string>();
+    const run = (id: string, end: 'RunSucceeded' | 'RunFailed' | 'cancel') => {
+      const submitted = event('task', id, 'TaskSubmitted', {
+        taskId: id,
+        text: `text of ${id}`,
+        requiredCapabilities: [],
+        requestedAgentId: '',
+        priority: 'HIGH',
+        submittedBy: 'alice',
+      });
+      submittedBy.set(id, submitted.metadata.requestId);
+      feed(submitted);
+      feed(event('task', id, 'TaskRouted', { taskId: id, agentId: 'a', cause: 'submitted', decision }));
+      if (end === 'cancel') {
+        return feed(event('task', id, 'TaskCancelled', { taskId: id, reason: 'no', cancelledBy: 'alice' }));
+      }
+      feed(event('task', id, 'TaskStarted', { taskId: id, runId: `${id}-1`, attempt: 1, agentId: 'a', runner: 'r' }));
+      feed(event('run', `${id}-1`, end, { runId: `${id}-1`, result: 'ok', reason: 'broke', code: 'INTERNAL' }));
+    };
+    run('t1', 'RunSucceeded');
+    const whole = p.task(tenantId, 't1') as TaskRecord;
+    run('t2', 'cancel');
+    expect(p.task(tenantId, 't1')).toBe(whole);
+    run('t3', 'RunFailed');
+    run('t4', 'RunSucceeded');
+
+    const t1 = p.task(tenantId, 't1')!;
+    expect(isSummary(t1)).toBe(true);
+    expect(t1).toMatchObject({
+      tenantId,
+      revision: whole.revision,
+      logPosition: whole.logPosition,
+      createPosition: whole.createPosition,
+      createMs: Date.parse(whole.createTime),
+    });
+    expect(t1.task).toEqual({
+      ...whole.task,
+      text: '',
+      decision: { router: 'lexical', chosenAgentId: '', candidates: [], rationale: '' },
+      result: '',
+    });
+    expect(p.task(tenantId, 't2')!.task).toMatchObject({ status: 'CANCELLED', attempt: 0, runId: '', runner: '' });
+    expect(isSummary(p.task(tenantId, 't3')!)).toBe(false);
+    expect([...p.tasks.tasksOf(tenantId)].map((v) => [v.task.taskId, isSummary(v)])).toEqual([
+      ['t4', false],
+      ['t3', false],
+      ['t2', true],
+      ['t1', true],
+    ]);
+    expect(p.tasks.countsOf(tenantId)).toEqual({ tasks: 4, whole: 2 });
+    expect(p.tasks.runOwner('t1-1')).toBeUndefined();
+    expect(p.tasks.runOwner('t3-1')).toEqual({ tenantId, taskId: 't3' });
+    expect(requests.get(tenantId, submittedBy.get('t1')!)).toBeUndefined();
+    expect(requests.get(tenantId, submittedBy.get('t4')!)?.map((s) => s.type)).toEqual(['TaskSubmitted']);
+
+    // A late run event of a summarised task changes nothing; its task stream's events only its revision.
+    feed(event('run', 't1-1', 'StepReported', { runId: 't1-1', summary: 'late', detailJson: '{}' }));
+    const t2 = p.task(tenantId, 't2')!;
+    feed(event('task', 't2', 'TaskCancelled', { taskId: 't2', reason: 'again', cancelledBy: 'bob' }));
+    expect(p.task(tenantId, 't1')).toEqual(t1);
+    expect(p.task(tenantId, 't2')).toEqual({ ...t2, revision: t2.revision + 1 });
+
+    // Restored from a serialized capture: the same views; kept by a process that keeps fewer whole, t3 too is summarised.
+    const state = deserialize(serialize(p.capture())) as RoutingModelState;
+    const restored = new RoutingModel({ finishedKeptWhole: 2 });
+    restored.restore(state);
+    expect([...restored.tasks.tasksOf(tenantId)]).toEqual([...p.tasks.tasksOf(tenantId)]);
+    const fewer = new RoutingModel({ finishedKeptWhole: 1 });
+    fewer.restore(deserialize(serialize(p.capture())) as RoutingModelState);
+    expect(isSummary(fewer.task(tenantId, 't3')!)).toBe(true);
+    expect(fewer.task(tenantId, 't3')!.task).toMatchObject({ status: 'FAILED', failureReason: '', attempt: 1 });
+    // And both go on applying the log alike.
+    const next = event('task', 't5', 'TaskSubmitted', {
+      taskId: 't5',
+      text: 'five',
+      requiredCapabilities: [],
+      requestedAgentId: '',
+      priority: 'NORMAL',
+      submittedBy: 'alice',
+    });
+    [p, restored].forEach((m) => fed(m)(next));
+    expect(restored.task(tenantId, 't5')).toEqual(p.task(tenantId, 't5'));
+    expect(restored.position).toBe(p.position);
   });
 });

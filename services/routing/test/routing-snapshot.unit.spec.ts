@@ -5,6 +5,7 @@ import { TASK_CATEGORY } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { AGENTS, HISTORY, TASKS } from '../../../libs/capability-router/test/routing-set';
 import { RoutingModel, routingSnapshot, type RoutingModelState } from '../src/routing.model';
+import { isSummary } from '../src/task/task.projection';
 import { chooseAgent } from '../src/task/task.routing';
 
 /**
@@ -138,9 +139,13 @@ function agentLives(log: Log, t: string, phase: 'before' | 'after'): void {
   });
 }
 
-function fed(): { model: RoutingModel; requests: RequestIndex; apply: (e: RecordedEvent) => void } {
-  const model = new RoutingModel();
+function fed(finishedKeptWhole?: number): {
+  model: RoutingModel;
+  requests: RequestIndex;
+  apply: (e: RecordedEvent) => void;
+} {
   const requests = new RequestIndex([TASK_CATEGORY]);
+  const model = new RoutingModel({ requests, finishedKeptWhole });
   return {
     model,
     requests,
@@ -191,51 +196,68 @@ function state(model: RoutingModel) {
   }));
 }
 
-describe('routing snapshot (RoutingModel and its request index)', () => {
-  it('given a model restored from a serialized capture, when both apply the rest of the log, then decisions and state are identical', () => {
-    const log = new Log();
-    for (const t of TENANTS) agentLives(log, t, 'before');
-    seed(log, TENANTS, 0, 120);
-    const cut = log.events.length;
-    for (const t of TENANTS) agentLives(log, t, 'after');
-    seed(log, TENANTS, 120, HISTORY.length);
+// Every finished task whole (the default keeps 1,000), and all but the newest 5 summarised.
+describe.each([{ kept: undefined }, { kept: 5 }])(
+  'routing snapshot (RoutingModel and its request index), finished tasks kept whole: $kept',
+  ({ kept }) => {
+    it('given a model restored from a serialized capture, when both apply the rest of the log, then decisions and state are identical', () => {
+      const log = new Log();
+      for (const t of TENANTS) agentLives(log, t, 'before');
+      seed(log, TENANTS, 0, 120);
+      const cut = log.events.length;
+      for (const t of TENANTS) agentLives(log, t, 'after');
+      seed(log, TENANTS, 120, HISTORY.length);
 
-    const original = fed();
-    for (const e of log.events.slice(0, cut)) original.apply(e);
-    // As at the end of a replay: the routers index what they learned.
-    original.model.refreshRouters();
-    const snapshot = routingSnapshot(original.model, original.requests);
-    const bytes = serialize(snapshot.capture());
+      const original = fed(kept);
+      for (const e of log.events.slice(0, cut)) original.apply(e);
+      // As at the end of a replay: the routers index what they learned.
+      original.model.refreshRouters();
+      const snapshot = routingSnapshot(original.model, original.requests);
+      const bytes = serialize(snapshot.capture());
 
-    const copy = fed();
-    const restoring = routingSnapshot(copy.model, copy.requests);
-    expect(restoring.version).toBe(snapshot.version);
-    restoring.restore(deserialize(bytes) as { model: RoutingModelState; requests: RequestIndexState });
-    copy.model.refreshRouters();
+      const copy = fed(kept);
+      const restoring = routingSnapshot(copy.model, copy.requests);
+      expect(restoring.version).toBe(snapshot.version);
+      restoring.restore(deserialize(bytes) as { model: RoutingModelState; requests: RequestIndexState });
+      copy.model.refreshRouters();
 
-    expect(decisions(copy.model)).toEqual(decisions(original.model));
-    expect(state(copy.model)).toStrictEqual(state(original.model));
+      expect(decisions(copy.model)).toEqual(decisions(original.model));
+      expect(state(copy.model)).toStrictEqual(state(original.model));
 
-    for (const e of log.events.slice(cut)) {
-      original.apply(e);
-      copy.apply(e);
-    }
-    // A redelivered event is ignored by both alike.
-    original.apply(log.events.at(-1)!);
-    copy.apply(log.events.at(-1)!);
-    original.model.refreshRouters();
-    copy.model.refreshRouters();
+      for (const e of log.events.slice(cut)) {
+        original.apply(e);
+        copy.apply(e);
+      }
+      // A redelivered event is ignored by both alike.
+      original.apply(log.events.at(-1)!);
+      copy.apply(log.events.at(-1)!);
+      original.model.refreshRouters();
+      copy.model.refreshRouters();
 
-    const after = decisions(original.model);
-    expect(decisions(copy.model)).toEqual(after);
-    expect(after.filter((d) => 'agentId' in d && d.agentId).length).toBeGreaterThan(TASKS.length);
-    expect(state(copy.model)).toStrictEqual(state(original.model));
-    expect(copy.model.eventsApplied).toBe(original.model.eventsApplied);
-    expect(ordered(copy.model.capture())).toEqual(ordered(original.model.capture()));
-    expect(ordered(copy.requests.capture())).toEqual(ordered(original.requests.capture()));
-    // A retry of a request recorded before the snapshot is still recognised.
-    const { tenantId, requestId } = log.events.find((e) => e.category === TASK_CATEGORY)!.metadata;
-    expect(copy.requests.get(tenantId, requestId)).toEqual(original.requests.get(tenantId, requestId));
-    expect(copy.requests.get(tenantId, requestId)?.length).toBeGreaterThan(0);
-  });
-});
+      const after = decisions(original.model);
+      expect(decisions(copy.model)).toEqual(after);
+      expect(after.filter((d) => 'agentId' in d && d.agentId).length).toBeGreaterThan(TASKS.length);
+      expect(state(copy.model)).toStrictEqual(state(original.model));
+      expect(copy.model.eventsApplied).toBe(original.model.eventsApplied);
+      expect(ordered(copy.model.capture())).toEqual(ordered(original.model.capture()));
+      expect(ordered(copy.requests.capture())).toEqual(ordered(original.requests.capture()));
+      // A retry of a request recorded before the snapshot is still recognised: by the index, or where to read it back.
+      const taskEvents = log.events.filter((e) => e.category === TASK_CATEGORY);
+      const { tenantId, requestId } = taskEvents[0]!.metadata;
+      expect(copy.requests.get(tenantId, requestId)).toEqual(original.requests.get(tenantId, requestId));
+      if (kept === undefined) {
+        expect(copy.requests.get(tenantId, requestId)?.length).toBeGreaterThan(0);
+      } else {
+        const counts = copy.model.tasks.countsOf(tenantId);
+        expect(counts.tasks).toBeGreaterThan(counts.whole + 20);
+        const summarised = taskEvents.find((e) => isSummary(copy.model.task(e.metadata.tenantId, e.streamId)!))!;
+        const { metadata } = summarised;
+        expect(copy.requests.get(metadata.tenantId, metadata.requestId)).toBeUndefined();
+        expect(copy.model.tasks.forgottenRequestTask(metadata.tenantId, metadata.requestId)).toBe(summarised.streamId);
+        expect(original.model.tasks.forgottenRequestTask(metadata.tenantId, metadata.requestId)).toBe(
+          summarised.streamId,
+        );
+      }
+    });
+  },
+);

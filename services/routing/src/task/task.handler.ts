@@ -6,7 +6,8 @@ import { encodePageToken } from '@aos/request-fields';
 import type { RoutingModel } from '../routing.model';
 import { decide, requireNameable, type AgentStatusFact } from './task.decider';
 import { taskIdFor } from './task.ids';
-import { toProtoTask, type TaskRecord } from './task.projection';
+import type { TaskHistory } from './task.history';
+import { isSummary, toProtoTask, type TaskView } from './task.projection';
 import type { TaskRouting } from './task.routing';
 import { taskStream } from './task.streams';
 import type {
@@ -24,6 +25,7 @@ export interface TaskHandlerDeps {
   model: RoutingModel;
   pipeline: CommandPipeline;
   routing: TaskRouting;
+  history: TaskHistory;
 }
 
 /**
@@ -41,6 +43,7 @@ export class TaskHandler {
       requestId: m.requestId,
       replays: ['TaskSubmitted', 'TaskRouted', 'TaskQueued'],
       sameTarget: (steps: readonly RecordedStep[]) => steps.every((s) => s.streamId === taskId),
+      recall: () => this.deps.history.recall(ctx.tenantId, m.requestId),
       reply: () => this.reply(ctx.tenantId, taskId),
     };
     return pipeline.handleRequest(ctx, request, async (tx) => {
@@ -71,20 +74,18 @@ export class TaskHandler {
 
   async get(ctx: RequestContext, query: GetTaskQuery): Promise<Task> {
     await this.deps.pipeline.reach(query.minPosition);
-    const record = this.deps.model.task(ctx.tenantId, query.taskId);
-    if (!record) throw new NotFoundError('task', query.taskId);
-    return toProtoTask(record, true);
+    const view = this.deps.model.task(ctx.tenantId, query.taskId);
+    if (!view) throw new NotFoundError('task', query.taskId);
+    return toProtoTask(await this.deps.history.whole(view), true);
   }
 
   async list(ctx: RequestContext, query: ListTasksQuery): Promise<ListTasksResponse> {
     await this.deps.pipeline.reach(query.minPosition);
-    const tasks: Task[] = [];
+    const page: TaskView[] = [];
     let totalSize = 0;
-    let bytes = 0;
-    let last: TaskRecord | undefined;
     let more = false;
-    for (const record of this.deps.model.tasks.tasksOf(ctx.tenantId)) {
-      const { task } = record;
+    for (const view of this.deps.model.tasks.tasksOf(ctx.tenantId)) {
+      const { task } = view;
       if (query.filter.state !== undefined && task.status !== query.filter.state) continue;
       // The filter's agent_id is the assigned agent (the one the task is with), not the one it named.
       if (
@@ -94,23 +95,29 @@ export class TaskHandler {
         continue;
       }
       if (query.filter.createdFrom !== undefined || query.filter.createdBefore !== undefined) {
-        const created = Date.parse(record.createTime);
+        const created = isSummary(view) ? view.createMs : Date.parse(view.createTime);
         if (query.filter.createdFrom !== undefined && created < query.filter.createdFrom) continue;
         if (query.filter.createdBefore !== undefined && created >= query.filter.createdBefore) continue;
       }
       totalSize += 1;
-      if (query.beforePosition !== undefined && record.createPosition >= query.beforePosition) continue;
-      if (more) continue;
+      if (query.beforePosition !== undefined && view.createPosition >= query.beforePosition) continue;
+      if (page.length < query.pageSize) page.push(view);
+      else more = true;
+    }
+    // Tasks finished long ago are read back from the log, only those of the page.
+    const tasks: Task[] = [];
+    let bytes = 0;
+    for (const record of await this.deps.history.wholes(page)) {
       const proto = toProtoTask(record, false);
       const size = Buffer.byteLength(JSON.stringify(proto), 'utf8');
-      if (tasks.length >= query.pageSize || (tasks.length > 0 && bytes + size > MAX_LIST_REPLY_BYTES)) {
+      if (tasks.length > 0 && bytes + size > MAX_LIST_REPLY_BYTES) {
         more = true;
-        continue;
+        break;
       }
       tasks.push(proto);
       bytes += size;
-      last = record;
     }
+    const last = page[tasks.length - 1];
     return {
       tasks,
       nextPageToken: more && last ? encodePageToken('ListTasks', last.createPosition, query.filterText) : '',
@@ -126,6 +133,7 @@ export class TaskHandler {
       expectedRevision: m.expectedRevision,
       decide: (state) =>
         decide({ type: 'CancelTask', taskId: m.taskId, reason: m.reason, cancelledBy: ctx.actor.id }, state),
+      recall: () => this.deps.history.recall(ctx.tenantId, m.requestId),
       reply: () => this.reply(ctx.tenantId, m.taskId),
     });
   }
@@ -170,6 +178,7 @@ export class TaskHandler {
           state,
         );
       },
+      recall: () => this.deps.history.recall(ctx.tenantId, m.requestId),
       reply: () => this.reply(ctx.tenantId, m.taskId),
     });
   }
@@ -178,9 +187,9 @@ export class TaskHandler {
     return this.deps.model.agents.get(ctx.tenantId, agentId)?.status ?? 'NONE';
   }
 
-  private reply(tenantId: string, taskId: string): Task {
-    const record = this.deps.model.task(tenantId, taskId);
-    if (!record) throw new AosError('INTERNAL', `task ${taskId} was recorded but is not in the read model`);
-    return toProtoTask(record, false);
+  private async reply(tenantId: string, taskId: string): Promise<Task> {
+    const view = this.deps.model.task(tenantId, taskId);
+    if (!view) throw new AosError('INTERNAL', `task ${taskId} was recorded but is not in the read model`);
+    return toProtoTask(await this.deps.history.whole(view), false);
   }
 }

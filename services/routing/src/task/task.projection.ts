@@ -1,18 +1,24 @@
 import {
   evolveTask,
   initialTaskState,
+  isTerminal,
   parseRunEvent,
   parseTaskEvent,
   RUN_CATEGORY,
+  runIdOf,
   RUNNING_STATUSES,
   TASK_CATEGORY,
+  TERMINAL_STATUSES,
   taskIdOfRun,
   TaskPriority,
+  TaskPrioritySchema,
   TaskState as ProtoTaskState,
   toTaskStep,
   toTimestamp,
   type ExistingTask,
   type Task,
+  type TaskPriorityName,
+  type TaskStatus,
   type StepEventLike,
   type TaskHistoryEvent,
 } from '@aos/contracts';
@@ -20,6 +26,13 @@ import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } fro
 
 /** GetTask shows at most the last this many steps of a task. */
 export const MAX_STEPS = 500;
+
+/**
+ * How many finished tasks stay whole in memory, the newest finished first
+ * (their steps, their requests in the request index): the rest are kept as
+ * TaskSummary columns and read back from the log when shown.
+ */
+export const RECENT_FINISHED_TASKS = 1_000;
 
 export interface TaskRecord {
   readonly tenantId: string;
@@ -41,6 +54,32 @@ export interface TaskRecord {
    * shared with the request index.
    */
   readonly steps: StepEventLike[];
+  /** The request ids whose events are in the task's own stream: forgotten by the request index when it is summarised. */
+  readonly requestIds: string[];
+}
+
+/**
+ * A finished task beyond the RECENT_FINISHED_TASKS newest: what routing
+ * decides and filters on (`task` holds no text, decision, result or
+ * failure), never shown as it is: read the task back from the log
+ * (TaskHistory) to show it.
+ */
+export interface TaskSummary {
+  readonly summary: true;
+  readonly tenantId: string;
+  readonly task: ExistingTask;
+  readonly revision: number;
+  readonly logPosition: number;
+  readonly createPosition: number;
+  /** Its TaskSubmitted's time, in ms since the epoch (the list's filter). */
+  readonly createMs: number;
+}
+
+/** A task as model.task() finds it: whole, or summarised (finished long ago). */
+export type TaskView = TaskRecord | TaskSummary;
+
+export function isSummary(view: TaskView): view is TaskSummary {
+  return 'summary' in view;
 }
 
 /** A task that an event changed: as it was before (undefined when the event created it) and after. */
@@ -51,11 +90,55 @@ export interface TaskChange {
   readonly event: TaskHistoryEvent;
 }
 
+const STATUS_CODES: readonly TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING', 'WAITING_APPROVAL', ...TERMINAL_STATUSES];
+const PRIORITY_CODES: readonly TaskPriorityName[] = TaskPrioritySchema.options;
+/** A summary's decision: it is not kept (shared by every summary: never change it). */
+const NO_DECISION: ExistingTask['decision'] = { router: 'lexical', chosenAgentId: '', candidates: [], rationale: '' };
+
+/**
+ * The summarised tasks of a tenant as columns indexed by the task's slot
+ * (its place in `order`): numbers, and strings that repeat (agents,
+ * runners, submitters) as indexes into `strings`. About 60 bytes a task in
+ * a snapshot, against some 2.5 KiB for a whole one.
+ */
+interface SummaryColumns {
+  status: number[];
+  priority: number[];
+  attempt: number[];
+  revision: number[];
+  logPosition: number[];
+  createPosition: number[];
+  createMs: number[];
+  assignedAgent: number[];
+  requestedAgent: number[];
+  runner: number[];
+  submittedBy: number[];
+  strings: string[];
+}
+
 interface TenantTasks {
-  readonly byId: Map<string, TaskRecord>;
+  /** Every task id, in the order they were created (a task's slot is its index here). */
   readonly order: string[];
+  /** The tasks kept whole: unfinished, and the newest finished. */
+  readonly byId: Map<string, TaskRecord>;
   /** QUEUED and ASSIGNED tasks: the only ones a reconciliation may route again. */
   readonly unstarted: Set<TaskRecord>;
+  readonly summaries: SummaryColumns;
+  /**
+   * The requests of summarised tasks, which the request index forgot: a
+   * 31-bit hash of the request id → the slot of the task whose stream holds
+   * its events (a request writes one task's stream). Tells a late retry, or
+   * a request id reused for another request, where to read back what it
+   * recorded; a hash two request ids share names the later one's task, and a
+   * read back that finds no event of the request there finds nothing.
+   */
+  readonly forgotten: Map<number, number>;
+}
+
+/** Lookups rebuilt from TenantTasks (never in a snapshot). */
+interface TenantIndex {
+  readonly slots: Map<string, number>;
+  readonly strings: Map<string, number>;
 }
 
 /**
@@ -67,33 +150,60 @@ export interface TaskProjectionState {
   runs: Map<string, { tenantId: string; taskId: string }>;
   running: Set<TaskRecord>;
   runRevisions: Map<string, number>;
+  recent: Set<TaskRecord>;
 }
 
 /**
  * The tasks of every tenant, folded from their own streams and their runs'
  * with the one task fold (evolveTask), with their steps; and the indexes the
  * reactions walk: the running tasks of every tenant (the lease sweep) and each
- * tenant's unstarted ones (the reconciliation).
+ * tenant's unstarted ones (the reconciliation). A finished task stays whole
+ * until RECENT_FINISHED_TASKS newer ones have finished, then it is summarised
+ * (a finished task never changes again: evolveTask leaves a terminal state
+ * alone), so memory grows by a few dozen bytes per finished task.
  */
 export class TaskProjection {
   private readonly tenants = new Map<string, TenantTasks>();
-  /** run id → where its task lives; run ids are unique across tenants (task ids are UUIDs). */
+  private readonly indexes = new Map<string, TenantIndex>();
+  /** run id → where its task lives, for tasks kept whole; run ids are unique across tenants (task ids are UUIDs). */
   private readonly runs = new Map<string, { tenantId: string; taskId: string }>();
   /** Tasks whose attempt holds a lease (RUNNING or WAITING_APPROVAL), of every tenant. */
   private readonly running = new Set<TaskRecord>();
   private readonly runRevisions = new Map<string, number>();
+  /** Finished tasks kept whole, the oldest finished first. */
+  private readonly recent = new Set<TaskRecord>();
+  /** Called with each task as it is summarised (routing forgets its requests). */
+  onSummarised: ((record: TaskRecord) => void) | undefined;
+
+  /** `keepFinished`: how many finished tasks stay whole (Infinity: every one, as TaskHistory reads one task). */
+  constructor(private readonly keepFinished = RECENT_FINISHED_TASKS) {}
 
   /** The tasks of every tenant as plain data (a projection snapshot); serialize before the next event. */
   capture(): TaskProjectionState {
-    return { tenants: this.tenants, runs: this.runs, running: this.running, runRevisions: this.runRevisions };
+    return {
+      tenants: this.tenants,
+      runs: this.runs,
+      running: this.running,
+      runRevisions: this.runRevisions,
+      recent: this.recent,
+    };
   }
 
   /** Puts a captured state in place of an empty projection's. */
   restore(state: TaskProjectionState): void {
-    state.tenants.forEach((tenant, tenantId) => this.tenants.set(tenantId, tenant));
+    state.tenants.forEach((tenant, tenantId) => {
+      this.tenants.set(tenantId, tenant);
+      this.indexes.set(tenantId, {
+        slots: new Map(tenant.order.map((id, slot) => [id, slot])),
+        strings: new Map(tenant.summaries.strings.map((text, i) => [text, i])),
+      });
+    });
     state.runs.forEach((owner, runId) => this.runs.set(runId, owner));
     state.running.forEach((record) => this.running.add(record));
     state.runRevisions.forEach((revision, key) => this.runRevisions.set(key, revision));
+    state.recent.forEach((record) => this.recent.add(record));
+    // Captured by a process that kept more finished tasks whole than this one does.
+    while (this.recent.size > this.keepFinished) this.summarise(this.recent.values().next().value!);
   }
 
   /** Applies a task or run event; the change it made, or undefined when it changed nothing (other events too). */
@@ -103,11 +213,24 @@ export class TaskProjection {
     return undefined;
   }
 
-  task(tenantId: string, taskId: string): TaskRecord | undefined {
-    return this.tenants.get(tenantId)?.byId.get(taskId);
+  /** The task kept whole, or its summary; undefined when the tenant has no such task. */
+  task(tenantId: string, taskId: string): TaskView | undefined {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return undefined;
+    const record = tenant.byId.get(taskId);
+    if (record) return record;
+    const slot = this.indexes.get(tenantId)!.slots.get(taskId);
+    return slot === undefined ? undefined : this.summary(tenantId, tenant, slot);
   }
 
-  /** Where a run's task lives, whichever tenant. */
+  /** The task whose stream may hold the events of a request the request index forgot (see TenantTasks.forgotten). */
+  forgottenRequestTask(tenantId: string, requestId: string): string | undefined {
+    const tenant = this.tenants.get(tenantId);
+    const slot = tenant?.forgotten.get(requestHash(requestId));
+    return slot === undefined ? undefined : tenant!.order[slot];
+  }
+
+  /** Where a run's task lives, whichever tenant (tasks kept whole only). */
   runOwner(runId: string): { tenantId: string; taskId: string } | undefined {
     return this.runs.get(runId);
   }
@@ -116,11 +239,19 @@ export class TaskProjection {
     return this.tenants.keys();
   }
 
-  /** The tenant's tasks, newest first. */
-  *tasksOf(tenantId: string): Iterable<TaskRecord> {
+  /** The tenant's tasks, newest first: whole, or summarised. */
+  *tasksOf(tenantId: string): Iterable<TaskView> {
     const tenant = this.tenants.get(tenantId);
     if (!tenant) return;
-    for (let i = tenant.order.length - 1; i >= 0; i--) yield tenant.byId.get(tenant.order[i]!)!;
+    for (let slot = tenant.order.length - 1; slot >= 0; slot--) {
+      yield tenant.byId.get(tenant.order[slot]!) ?? this.summary(tenantId, tenant, slot);
+    }
+  }
+
+  /** How many tasks the tenant has, and how many of them are kept whole. */
+  countsOf(tenantId: string): { tasks: number; whole: number } {
+    const tenant = this.tenants.get(tenantId);
+    return { tasks: tenant?.order.length ?? 0, whole: tenant?.byId.size ?? 0 };
   }
 
   /** Every task of every tenant whose attempt holds a lease (RUNNING or WAITING_APPROVAL). */
@@ -144,6 +275,15 @@ export class TaskProjection {
     if (parsed.data.taskId !== event.streamId) {
       throw new ProjectionError(event, `data.taskId ${parsed.data.taskId} does not match the stream`);
     }
+    if (!previous) {
+      const slot = this.indexes.get(tenantId)!.slots.get(event.streamId);
+      // A summarised task is finished: an event of its stream changes nothing but the revision.
+      if (slot !== undefined) {
+        const { revision } = tenant.summaries;
+        if (event.revision > revision[slot]!) revision[slot] = event.revision;
+        return undefined;
+      }
+    }
     const next = this.fold(event, previous?.task, parsed);
     let record = previous;
     if (!record) {
@@ -157,11 +297,15 @@ export class TaskProjection {
         updateTime: event.time,
         decideTime: event.time,
         steps: [],
+        requestIds: [],
       };
       tenant.byId.set(next.taskId, record);
+      this.indexes.get(tenantId)!.slots.set(next.taskId, tenant.order.length);
       tenant.order.push(next.taskId);
     }
     record.revision = event.revision;
+    const { requestId } = event.metadata;
+    if (!record.requestIds.includes(requestId)) record.requestIds.push(requestId);
     if (parsed.type === 'TaskRouted' || parsed.type === 'TaskQueued' || parsed.type === 'TaskReassigned') {
       record.decideTime = event.time;
     }
@@ -173,6 +317,7 @@ export class TaskProjection {
   private applyRun(event: RecordedEvent): TaskChange | undefined {
     const taskId = taskIdOfRun(event.streamId);
     const tenant = this.tenants.get(event.metadata.tenantId);
+    // A summarised task's run changes nothing (its task is finished); its step is in the log.
     const record = taskId === undefined ? undefined : tenant?.byId.get(taskId);
     if (!tenant || !record) return undefined;
     const key = `${event.metadata.tenantId}/${event.streamId}`;
@@ -206,7 +351,85 @@ export class TaskProjection {
     const { type, time, position, category, streamId, data } = event;
     record.steps.push({ type, time, position, category, streamId, data });
     if (record.steps.length > MAX_STEPS) record.steps.splice(0, record.steps.length - MAX_STEPS);
-    return { tenantId: record.tenantId, record, before, event: parsed };
+    const change = { tenantId: record.tenantId, record, before, event: parsed };
+    if (isTerminal(status) && !this.recent.has(record)) {
+      this.recent.add(record);
+      if (this.recent.size > this.keepFinished) this.summarise(this.recent.values().next().value!);
+    }
+    return change;
+  }
+
+  /** Keeps a finished task as columns only: its record, steps and runs leave memory. */
+  private summarise(record: TaskRecord): void {
+    this.recent.delete(record);
+    const { task, tenantId } = record;
+    // A run id not of the `<taskId>-<attempt>` form could not be told again: such a task stays whole.
+    if (task.runId !== (task.attempt > 0 ? runIdOf(task.taskId, task.attempt) : '')) return;
+    const tenant = this.tenants.get(tenantId)!;
+    const index = this.indexes.get(tenantId)!;
+    const slot = index.slots.get(task.taskId)!;
+    const columns = tenant.summaries;
+    const text = (value: string) => {
+      let i = index.strings.get(value);
+      if (i === undefined) index.strings.set(value, (i = columns.strings.push(value) - 1));
+      return i;
+    };
+    // Columns are filled up to the slot (slots of tasks kept whole hold zeros).
+    const set = (column: number[], value: number) => {
+      while (column.length < slot) column.push(0);
+      column[slot] = value;
+    };
+    set(columns.status, STATUS_CODES.indexOf(task.status));
+    set(columns.priority, Math.max(0, PRIORITY_CODES.indexOf(task.priority)));
+    set(columns.attempt, task.attempt);
+    set(columns.revision, record.revision);
+    set(columns.logPosition, record.logPosition);
+    set(columns.createPosition, record.createPosition);
+    set(columns.createMs, Date.parse(record.createTime));
+    set(columns.assignedAgent, text(task.assignedAgentId));
+    set(columns.requestedAgent, text(task.requestedAgentId));
+    set(columns.runner, text(task.runner));
+    set(columns.submittedBy, text(task.submittedBy));
+    tenant.byId.delete(task.taskId);
+    for (const requestId of record.requestIds) tenant.forgotten.set(requestHash(requestId), slot);
+    for (let attempt = 1; attempt <= task.attempt; attempt++) {
+      const runId = runIdOf(task.taskId, attempt);
+      this.runs.delete(runId);
+      this.runRevisions.delete(`${tenantId}/${runId}`);
+    }
+    this.onSummarised?.(record);
+  }
+
+  private summary(tenantId: string, tenant: TenantTasks, slot: number): TaskSummary {
+    const c = tenant.summaries;
+    const taskId = tenant.order[slot]!;
+    const attempt = c.attempt[slot]!;
+    return {
+      summary: true,
+      tenantId,
+      revision: c.revision[slot]!,
+      logPosition: c.logPosition[slot]!,
+      createPosition: c.createPosition[slot]!,
+      createMs: c.createMs[slot]!,
+      task: {
+        status: STATUS_CODES[c.status[slot]!]!,
+        taskId,
+        text: '',
+        requiredCapabilities: [],
+        requestedAgentId: c.strings[c.requestedAgent[slot]!]!,
+        priority: PRIORITY_CODES[c.priority[slot]!]!,
+        submittedBy: c.strings[c.submittedBy[slot]!]!,
+        assignedAgentId: c.strings[c.assignedAgent[slot]!]!,
+        decision: NO_DECISION,
+        attempt,
+        runId: attempt > 0 ? runIdOf(taskId, attempt) : '',
+        runner: c.strings[c.runner[slot]!]!,
+        approvalId: '',
+        result: '',
+        failureReason: '',
+        failureCode: '',
+      },
+    };
   }
 
   private fold(event: RecordedEvent, before: ExistingTask | undefined, parsed: TaskHistoryEvent): ExistingTask {
@@ -224,13 +447,42 @@ export class TaskProjection {
 
   private tenant(tenantId: string): TenantTasks {
     let tenant = this.tenants.get(tenantId);
-    if (!tenant) this.tenants.set(tenantId, (tenant = { byId: new Map(), order: [], unstarted: new Set() }));
+    if (!tenant) {
+      const summaries: SummaryColumns = {
+        status: [],
+        priority: [],
+        attempt: [],
+        revision: [],
+        logPosition: [],
+        createPosition: [],
+        createMs: [],
+        assignedAgent: [],
+        requestedAgent: [],
+        runner: [],
+        submittedBy: [],
+        strings: [],
+      };
+      this.tenants.set(
+        tenantId,
+        (tenant = { order: [], byId: new Map(), unstarted: new Set(), summaries, forgotten: new Map() }),
+      );
+      this.indexes.set(tenantId, { slots: new Map(), strings: new Map() });
+    }
     return tenant;
   }
 }
 
+/** FNV-1a of the request id, to 31 bits (a small integer in V8: compact in memory and in a snapshot). */
+function requestHash(requestId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) hash = Math.imul(hash ^ requestId.charCodeAt(i), 0x01000193);
+  return hash >>> 1;
+}
+
 /** The task as the API shows it; steps only when asked (GetTask). */
 export function toProtoTask(record: TaskRecord, withSteps: boolean): Task {
+  if (isSummary(record))
+    throw new Error(`task ${(record as TaskSummary).task.taskId} is summarised: read it back first`);
   const { task } = record;
   return {
     id: task.taskId,

@@ -2,7 +2,7 @@ import type { CommandPipeline } from '@aos/command-pipeline';
 import type { RoutingModel } from '../routing.model';
 import { decide, routingNeededFor, type AgentStatusFact } from './task.decider';
 import { reactionRequestId } from './task.ids';
-import type { TaskRecord } from './task.projection';
+import type { TaskRecord, TaskView } from './task.projection';
 import type { TaskRouting } from './task.routing';
 import { systemCtx, taskStream } from './task.streams';
 
@@ -83,7 +83,7 @@ export class TaskReconciliation {
     }
   }
 
-  private assignedAgentStatus(record: TaskRecord): AgentStatusFact {
+  private assignedAgentStatus(record: TaskView): AgentStatusFact {
     return this.deps.model.agents.get(record.tenantId, record.task.assignedAgentId)?.status ?? 'NONE';
   }
 }
