@@ -2,7 +2,7 @@ import { deserialize, serialize } from 'node:v8';
 import { describeError } from '@aos/errors';
 import { retryTransient, STARTUP_RETRY_MS, waitForLeader, type EventStore } from '@aos/event-store';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import { Objm, setSha256Backend, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -97,6 +97,9 @@ export class JetStreamSnapshotStore implements SnapshotStore {
   private constructor(private readonly objects: ObjectStore) {}
 
   static async open(nc: NatsConnection, replicas = 1): Promise<JetStreamSnapshotStore> {
+    // The object store checks every chunk's SHA-256, by default in JavaScript (about 75 MiB/s here,
+    // 2 s of a 160 MiB snapshot's read); node:crypto's is about 15 times faster. Process-wide.
+    setSha256Backend('native');
     const objects = await retryTransient(
       () =>
         new Objm(nc).create(SNAPSHOT_BUCKET, {
