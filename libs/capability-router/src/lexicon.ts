@@ -1,7 +1,7 @@
 import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import lemmatize from 'wink-lemmatizer';
+import type winkLemmatizer from 'wink-lemmatizer';
 import { isContentWord, stemmer } from './text';
 
 /**
@@ -251,7 +251,8 @@ export class WordNetLexicon implements Lexicon {
   baseForms(word: string): string[] {
     let forms = this.forms.get(word);
     if (!forms) {
-      const candidates = new Set([word, lemmatize.noun(word), lemmatize.verb(word), lemmatize.adjective(word)]);
+      const wink = lemmatize();
+      const candidates = new Set([word, wink.noun(word), wink.verb(word), wink.adjective(word)]);
       forms = [...candidates].filter((f) => this.isLemma(f));
       if (this.forms.size >= CACHE_LIMIT) this.forms.clear();
       this.forms.set(word, forms);
@@ -311,6 +312,17 @@ export class WordNetLexicon implements Lexicon {
     this.synsets.set(key, synset);
     return synset;
   }
+}
+
+let lemmatizer: typeof winkLemmatizer | undefined;
+
+/**
+ * wink-lemmatizer, loaded on the first word to lemmatize: its lexicon (13 MB
+ * of JavaScript) would otherwise be in every routing process from its start,
+ * whether or not it ever indexes an agent.
+ */
+function lemmatize(): typeof winkLemmatizer {
+  return (lemmatizer ??= createRequire(import.meta.url)('wink-lemmatizer') as typeof winkLemmatizer);
 }
 
 const NEWLINE = 10;
