@@ -132,15 +132,20 @@ export class JetStreamSnapshotStore implements SnapshotStore {
       }, deadlineMs);
     });
     try {
-      // The chunks gathered, then copied once (a snapshot may be hundreds of MiB).
-      const chunks: Uint8Array[] = [];
+      // Each chunk copied into one buffer of the object's size as it comes: a snapshot may be
+      // hundreds of MiB, and holding the chunks, then their concatenation, would need twice that.
+      const bytes = Buffer.allocUnsafe(object.info.size);
+      let length = 0;
       for (let next = await Promise.race([reader.read(), expired]); !next.done;) {
-        chunks.push(next.value);
+        if (length + next.value.byteLength > bytes.length) throw new Error(`snapshot ${name} is longer than its size`);
+        bytes.set(next.value, length);
+        length += next.value.byteLength;
         next = await Promise.race([reader.read(), expired]);
       }
       const failed = await Promise.race([object.error, expired]);
       if (failed) throw failed;
-      return Buffer.concat(chunks);
+      if (length !== bytes.length) throw new Error(`snapshot ${name} is ${length} bytes, not its size ${bytes.length}`);
+      return bytes;
     } finally {
       clearTimeout(timer);
     }
