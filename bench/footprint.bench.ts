@@ -13,7 +13,8 @@
  * process's VmRSS (and VmHWM, its peak) from /proc/<pid>/status and its Pss
  * (RSS with each shared page divided among the processes mapping it: the node
  * binary's text is shared by all) from /proc/<pid>/smaps_rollup, read after
- * the process has been idle for a moment. It only measures.
+ * the process has been left alone for AOS_BENCH_FOOTPRINT_SETTLE_MS (15 s:
+ * after 3 s a process still held its start's garbage). It only measures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -40,7 +41,7 @@ const AGENTS = Number(process.env.AOS_BENCH_FOOTPRINT_AGENTS ?? 10_000);
 /** Starts of each bare Nest variant; the medians are printed. */
 const STARTS = Number(process.env.AOS_BENCH_FOOTPRINT_STARTS ?? 3);
 /** How long a process is left alone before its idle RSS is read. */
-const SETTLE_MS = Number(process.env.AOS_BENCH_FOOTPRINT_SETTLE_MS ?? 3_000);
+const SETTLE_MS = Number(process.env.AOS_BENCH_FOOTPRINT_SETTLE_MS ?? 15_000);
 const CONCURRENCY = 32;
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
