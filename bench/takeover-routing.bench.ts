@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { Objm } from '@nats-io/obj';
-import { RoutingSubjects, TaskPriority, type Task } from '@aos/contracts';
+import { RoutingSubjects, TaskPriority, type ListTasksResponse, type Task } from '@aos/contracts';
 import { createJetStreamEventStore, type EventStore, type NewEvent, type StreamRef } from '@aos/event-store';
 import { serviceEntry, ServiceProcess, serviceRunner, startNatsServer, type NatsServerHandle } from '@aos/launcher';
 import { ServiceClient, type RequestContext } from '@aos/messaging';
@@ -91,6 +91,7 @@ export async function benchTakeoverRouting(): Promise<void> {
       await routing.stop();
       const restarted = await timedStart(routing, client, 'c');
       report('(c) start from the snapshot (after a clean stop)', restarted);
+      await readsBack(client, [replayed.taskId, killed.taskId, restarted.taskId]);
       process.stdout.write(
         `  target: a replacement answers within ${TARGET_SECONDS} s at ${AGENT_COUNT} agents -> ${killed.seconds <= TARGET_SECONDS ? 'met' : 'NOT met'} after kill -9 (${killed.seconds.toFixed(2)} s; full replay ${replayed.seconds.toFixed(2)} s)\n`,
       );
@@ -115,6 +116,7 @@ interface Started {
   readySeconds: number;
   rssMiB: number;
   chosen: string;
+  taskId: string;
 }
 
 function report(what: string, s: Started): void {
@@ -153,7 +155,14 @@ async function timedStart(routing: ServiceProcess, client: ServiceClient, label:
       if (!task.assignedAgentId) throw new Error(`task ${task.id} was not routed: ${task.routing?.rationale ?? ''}`);
       const seconds = (performance.now() - t0) / 1000;
       await ready;
-      return { startedAt, seconds, readySeconds, rssMiB: rssMiB(routing.pid!), chosen: task.assignedAgentId };
+      return {
+        startedAt,
+        seconds,
+        readySeconds,
+        rssMiB: rssMiB(routing.pid!),
+        chosen: task.assignedAgentId,
+        taskId: task.id,
+      };
     } catch (err) {
       if (performance.now() > deadline) throw err;
       if (!isNotAnsweringYet(err)) throw err;
@@ -197,6 +206,49 @@ async function snapshotWatch(natsUrl: string) {
     },
     close: () => nc.close(),
   };
+}
+
+/** Reads of tasks timed after the restarts. */
+const READS = 200;
+/** The first task of the first READS agents: finished long ago, so routing keeps them as summaries. */
+const FINISHED_SAMPLE: string[] = [];
+
+/**
+ * What keeping old finished tasks as summaries costs a reader: GetTask of a
+ * task finished long ago (read back from the log) beside one routing keeps
+ * whole, and a ListTasks page of 1,000 such tasks beside the first page
+ * (newest, mostly kept whole).
+ */
+async function readsBack(client: ServiceClient, whole: string[]): Promise<void> {
+  const timed = async (ids: string[]) => {
+    const ms: number[] = [];
+    for (let i = 0; i < READS; i++) {
+      const t0 = performance.now();
+      const task: Task = await client.request(RoutingSubjects.get, ctx(), { id: ids[i % ids.length]!, minPosition: 0 });
+      ms.push(performance.now() - t0);
+      if (!task.id || task.steps.length === 0) throw new Error(`GetTask ${task.id} came back without its steps`);
+    }
+    ms.sort((a, b) => a - b);
+    return `p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(1)} ms, p99 ${ms[Math.floor(ms.length * 0.99)]!.toFixed(1)} ms`;
+  };
+  const list = async (pageToken: string) => {
+    const t0 = performance.now();
+    const page: ListTasksResponse = await client.request(RoutingSubjects.list, ctx(), {
+      pageSize: 1000,
+      pageToken,
+      filter: '',
+      minPosition: 0,
+    });
+    return { page, ms: performance.now() - t0 };
+  };
+  const summarised = await timed(FINISHED_SAMPLE);
+  const kept = await timed(whole);
+  const first = await list('');
+  const second = await list(first.page.nextPageToken);
+  process.stdout.write(
+    `  reads: GetTask of a task finished long ago (read back from the log) ${summarised}; of one kept whole ${kept} (${READS} calls each); ` +
+      `ListTasks of 1,000 finished long ago ${second.ms.toFixed(0)} ms (${second.page.tasks.length} tasks), of the newest 1,000 (kept whole) ${first.ms.toFixed(0)} ms\n`,
+  );
 }
 
 async function rawRead(store: EventStore): Promise<{ count: number; seconds: number }> {
@@ -245,6 +297,7 @@ async function seed(store: EventStore): Promise<{ events: number; appends: numbe
     const learned = byBase.get(base.id)!;
     for (let t = 0; t < TASKS_PER_AGENT; t++) {
       const taskId = randomUUID();
+      if (FINISHED_SAMPLE.length < READS && t === 0) FINISHED_SAMPLE.push(taskId);
       const runId = `${taskId}-1`;
       const text = `${learned[(i + t) % learned.length]!} #${t}`;
       const decision = {
