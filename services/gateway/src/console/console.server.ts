@@ -1,10 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import type { Http2SessionManager } from '@connectrpc/connect-node';
 import { localAddressOf, type ConsoleOidcSettings } from '@aos/config';
 import { closeHttpServer, listenHttp } from '../http-listener';
-import { registerForwarders } from './console.bridge';
-import { loadAosDescriptors } from './console.descriptors';
 import { consoleFiles, DEFAULT_CONSOLE_DIST } from './console.static';
 
 /**
@@ -51,13 +49,77 @@ export interface ConsoleServer {
  * query string is refused, so no key ends up in an access log or a history.
  */
 export async function startConsoleServer(address: string, options: ConsoleServerOptions): Promise<ConsoleServer> {
-  const baseUrl = `http://${localAddressOf(options.gatewayAddress)}`;
+  const files = consoleFiles(options.dist ?? DEFAULT_CONSOLE_DIST);
+  const serveFile = (request: IncomingMessage, response: ServerResponse) =>
+    void files(request, response).catch((err: unknown) => failed(response, err));
+  // The API half (Connect, protobuf-es and the aos.v1 descriptors, some 7 MiB) is loaded on the first call,
+  // so a gateway whose console nobody opens does not carry it.
+  let api: Promise<ConsoleApi> | undefined;
+  const loadApi = () =>
+    (api ??= consoleApi(options.gatewayAddress, serveFile).catch((err: unknown) => {
+      // Tried again by the next call.
+      api = undefined;
+      throw err;
+    }));
+
+  const consoleConfig = JSON.stringify({ oidc: options.oidc ?? null });
+  const server = createServer((request, response) => {
+    try {
+      const path = new URL(request.url ?? '/', 'http://console').pathname;
+      if (request.method === 'GET' && path === CONSOLE_CONFIG_PATH) {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+        response.end(consoleConfig);
+        return;
+      }
+      const refusal = refusalOf(request);
+      if (refusal) {
+        response.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+        response.end(`${refusal.reason}\n`);
+        return;
+      }
+      // No file of the console has an RPC's path: anything else is a file (as the API's fallback would send it).
+      if (!RPC_PATH.test(path)) return serveFile(request, response);
+      loadApi().then(
+        (loaded) => loaded.handle(request, response),
+        (err: unknown) => failed(response, err),
+      );
+    } catch (err) {
+      failed(response, err);
+    }
+  });
+  const bound = await listenHttp(server, address);
+  logger.log(`web console and Connect/gRPC-web on http://${bound}`);
+  return {
+    address: bound,
+    close: async () => {
+      await closeHttpServer(server);
+      (await api?.catch(() => undefined))?.sessions.abort();
+    },
+  };
+}
+
+interface ConsoleApi {
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  sessions: Http2SessionManager;
+}
+
+/** aos.v1 over Connect and gRPC-web, every call forwarded to the gateway's gRPC server (see registerForwarders). */
+async function consoleApi(
+  gatewayAddress: string,
+  serveFile: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<ConsoleApi> {
+  const [{ connectNodeAdapter, createGrpcTransport, Http2SessionManager }, { registerForwarders }, descriptors] =
+    await Promise.all([
+      import('@connectrpc/connect-node'),
+      import('./console.bridge'),
+      import('./console.descriptors'),
+    ]);
+  const baseUrl = `http://${localAddressOf(gatewayAddress)}`;
   // One HTTP/2 connection to the gRPC server carries every browser's calls; closed with the console.
   const sessions = new Http2SessionManager(baseUrl);
   const upstream = createGrpcTransport({ baseUrl, sessionManager: sessions });
-  const { services } = loadAosDescriptors();
-  const files = consoleFiles(options.dist ?? DEFAULT_CONSOLE_DIST);
-  const api = connectNodeAdapter({
+  const { services } = descriptors.loadAosDescriptors();
+  const handle = connectNodeAdapter({
     routes: (router) => registerForwarders(router, services, upstream),
     connect: true,
     grpcWeb: true,
@@ -73,40 +135,10 @@ export async function startConsoleServer(address: string, options: ConsoleServer
         response.end('no such method\n');
         return;
       }
-      void files(request as IncomingMessage, response as ServerResponse).catch((err: unknown) =>
-        failed(response as ServerResponse, err),
-      );
+      serveFile(request as IncomingMessage, response as ServerResponse);
     },
   });
-
-  const consoleConfig = JSON.stringify({ oidc: options.oidc ?? null });
-  const server = createServer((request, response) => {
-    try {
-      if (request.method === 'GET' && new URL(request.url ?? '/', 'http://console').pathname === CONSOLE_CONFIG_PATH) {
-        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
-        response.end(consoleConfig);
-        return;
-      }
-      const refusal = refusalOf(request);
-      if (refusal) {
-        response.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' });
-        response.end(`${refusal.reason}\n`);
-        return;
-      }
-      api(request, response);
-    } catch (err) {
-      failed(response, err);
-    }
-  });
-  const bound = await listenHttp(server, address);
-  logger.log(`web console and Connect/gRPC-web on http://${bound}`);
-  return {
-    address: bound,
-    close: async () => {
-      await closeHttpServer(server);
-      sessions.abort();
-    },
-  };
+  return { handle: (request, response) => handle(request, response), sessions };
 }
 
 /** Why a request is refused before it reaches the API or the files, if it is. */

@@ -1,14 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { status } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { ServiceClient } from '@aos/messaging';
 import type { AccessModelFeed } from '../access-model.feed';
 import type { CallContext, CallContextResolver } from '../call-context.resolver';
 import { toGrpcError } from '../grpc-error.mapper';
 import { closeHttpServer, listenHttp } from '../http-listener';
 import { establishHttpCall } from './http-call.context';
-import { McpToolbox } from './mcp.toolbox';
+import type { McpToolbox } from './mcp.toolbox';
 
 /** Where MCP is served on AOS_MCP_ADDR. */
 export const MCP_PATH = '/mcp';
@@ -54,9 +53,17 @@ export interface McpEndpoint {
  * a session) are 405, and replies are plain JSON.
  */
 export async function startMcpEndpoint(address: string, deps: McpEndpointDeps): Promise<McpEndpoint> {
-  const toolbox = new McpToolbox({ services: deps.services, model: deps.access.model, logger });
+  // The MCP SDK (with its own zod, some 8 MiB) is loaded on the first request, so a gateway
+  // nobody reaches over MCP does not carry it.
+  let loading: Promise<McpServing> | undefined;
+  const load = () =>
+    (loading ??= mcpServing(deps).catch((err: unknown) => {
+      // Tried again by the next request.
+      loading = undefined;
+      throw err;
+    }));
   const server = createServer((request, response) => {
-    serve(request, response, deps, toolbox).catch((err: unknown) => {
+    serve(request, response, deps, load).catch((err: unknown) => {
       logger.error(`MCP request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!response.headersSent) refuse(response, 500, JSON_RPC_SERVER_ERROR, 'internal error');
       else response.destroy();
@@ -67,11 +74,25 @@ export async function startMcpEndpoint(address: string, deps: McpEndpointDeps): 
   return { address: bound, close: () => closeHttpServer(server) };
 }
 
+interface McpServing {
+  toolbox: McpToolbox;
+  Transport: typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js').StreamableHTTPServerTransport;
+}
+
+async function mcpServing(deps: McpEndpointDeps): Promise<McpServing> {
+  const [{ McpToolbox }, { StreamableHTTPServerTransport }] = await Promise.all([
+    import('./mcp.toolbox'),
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+  ]);
+  const toolbox = new McpToolbox({ services: deps.services, model: deps.access.model, logger });
+  return { toolbox, Transport: StreamableHTTPServerTransport };
+}
+
 async function serve(
   request: IncomingMessage,
   response: ServerResponse,
   deps: McpEndpointDeps,
-  toolbox: McpToolbox,
+  load: () => Promise<McpServing>,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (path !== MCP_PATH) return refuse(response, 404, JSON_RPC_SERVER_ERROR, `not found: MCP is served at ${MCP_PATH}`);
@@ -87,8 +108,9 @@ async function serve(
   } catch (err) {
     return refuseCredentials(request, response, err);
   }
+  const { toolbox, Transport } = await load();
   const mcp = toolbox.serverFor(call);
-  const transport = new StreamableHTTPServerTransport({
+  const transport = new Transport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
