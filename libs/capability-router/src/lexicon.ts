@@ -107,6 +107,8 @@ export class WordNetLexicon implements Lexicon {
   private readonly cache = new Map<string, ReadonlyMap<string, number>>();
   private readonly forms = new Map<string, string[]>();
   private readonly specificities = new Map<string, number>();
+  /** "first_second" → the multiword lemmas starting so (most pairs of words start none). */
+  private readonly multiwordCache = new Map<string, string[][]>();
   /** How many sense tags SemCor holds in all. */
   private readonly tagTotal: number;
 
@@ -200,6 +202,8 @@ export class WordNetLexicon implements Lexicon {
   /** The multiword lemmas whose first two words are `first` and `second`, as their words, nouns' first. */
   private multiwords(first: string, second: string): string[][] {
     const prefix = `${first}_${second}`;
+    const cached = this.multiwordCache.get(prefix);
+    if (cached) return cached;
     const found: string[][] = [];
     const seen = new Set<string>();
     for (const pos of POS) {
@@ -213,6 +217,8 @@ export class WordNetLexicon implements Lexicon {
         found.push(lemma.split('_'));
       }
     }
+    if (this.multiwordCache.size >= CACHE_LIMIT) this.multiwordCache.clear();
+    this.multiwordCache.set(prefix, found);
     return found;
   }
 

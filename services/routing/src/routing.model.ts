@@ -150,7 +150,7 @@ export function routingSnapshot(
   requests: RequestIndex,
 ): ProjectionSnapshot<{ model: RoutingModelState; requests: RequestIndexState }> {
   return {
-    version: 5,
+    version: 6,
     capture: () => ({ model: model.capture(), requests: requests.capture() }),
     restore: (state) => {
       // The requests first: the model may summarise tasks as it restores, and forget their requests.
