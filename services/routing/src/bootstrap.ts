@@ -58,10 +58,8 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
         await host.followWithSnapshots(
           'log',
           {},
-          (e) => {
-            model.apply(e);
-            pipeline.requests.apply(e);
-          },
+          // The model feeds the request index after itself.
+          (e) => model.apply(e),
           routingSnapshot(model, pipeline.requests),
         );
         await host.caughtUp(() => `${model.eventsApplied} agent, task and run events`);

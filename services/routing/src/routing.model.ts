@@ -38,13 +38,17 @@ export class RoutingModel {
   /** Called after an event changed something, once the model is live (see goLive). */
   onChange: ((change: ModelChange) => void) | undefined;
 
+  private readonly requests: Pick<RequestIndex, 'apply' | 'forget'> | undefined;
+
   /**
-   * `requests`: the task pipeline's request index, which forgets the requests
-   * of a task when the task is summarised; `finishedKeptWhole`: how many
-   * finished tasks stay whole (see TaskProjection).
+   * `requests`: the task pipeline's request index, fed by apply() after the
+   * model, which forgets the requests of a task when the task is summarised
+   * (and is not fed them again by a redelivery); `finishedKeptWhole`: how
+   * many finished tasks stay whole (see TaskProjection).
    */
-  constructor(options: { requests?: Pick<RequestIndex, 'forget'>; finishedKeptWhole?: number } = {}) {
+  constructor(options: { requests?: Pick<RequestIndex, 'apply' | 'forget'>; finishedKeptWhole?: number } = {}) {
     const { requests } = options;
+    this.requests = requests;
     this.tasks = new TaskProjection(options.finishedKeptWhole);
     if (requests) {
       this.tasks.onSummarised = (record) => {
@@ -89,7 +93,13 @@ export class RoutingModel {
     this.lastPosition = state.position;
   }
 
+  /** Applies the event to the model, then to the request index (unless it is of a summarised task). */
   apply(event: RecordedEvent): void {
+    this.applyToModel(event);
+    if (this.requests && !this.tasks.isOfSummary(event)) this.requests.apply(event);
+  }
+
+  private applyToModel(event: RecordedEvent): void {
     this.lastPosition = Math.max(this.lastPosition, event.position);
     const agent = this.agents.apply(event);
     if (agent) {

@@ -4,7 +4,7 @@ import { RequestIndex } from '@aos/command-pipeline';
 import { toTaskStep } from '@aos/contracts';
 import type { RecordedEvent } from '@aos/event-store';
 import { RoutingModel, type RoutingModelState } from './routing.model';
-import { isSummary, MAX_STEPS, type TaskRecord } from './task/task.projection';
+import { isSummary, MAX_STEPS, requestHash, type TaskRecord } from './task/task.projection';
 import { chooseAgent } from './task/task.routing';
 
 /** The model and the routing choice fed hand-made events, as the log would deliver them. */
@@ -288,13 +288,11 @@ describe('chooseAgent', () => {
   it('keeps the newest finished tasks whole and the older ones as summaries, their requests and runs forgotten', () => {
     const requests = new RequestIndex(['task']);
     const p = new RoutingModel({ requests, finishedKeptWhole: 2 });
-    const feed = (e: RecordedEvent) => {
-      p.apply(e);
-      requests.apply(e);
-    };
+    const feed = (e: RecordedEvent) => p.apply(e);
     const fed = (m: RoutingModel) => (e: RecordedEvent) => m.apply(e);
     agent(p, 'a', 'alpha', 'invoices');
     const submittedBy = new Map<string, string>();
+    let t1Submitted: RecordedEvent = undefined!;
     const run = (id: string, end: 'RunSucceeded' | 'RunFailed' | 'cancel') => {
       const submitted = event('task', id, 'TaskSubmitted', {
         taskId: id,
@@ -305,6 +303,7 @@ describe('chooseAgent', () => {
         submittedBy: 'alice',
       });
       submittedBy.set(id, submitted.metadata.requestId);
+      if (id === 't1') t1Submitted = submitted;
       feed(submitted);
       feed(event('task', id, 'TaskRouted', { taskId: id, agentId: 'a', cause: 'submitted', decision }));
       if (end === 'cancel') {
@@ -355,6 +354,9 @@ describe('chooseAgent', () => {
     feed(event('task', 't2', 'TaskCancelled', { taskId: 't2', reason: 'again', cancelledBy: 'bob' }));
     expect(p.task(tenantId, 't1')).toEqual(t1);
     expect(p.task(tenantId, 't2')).toEqual({ ...t2, revision: t2.revision + 1 });
+    // A redelivered event of a summarised task does not bring its request back into the index.
+    feed(t1Submitted);
+    expect(requests.get(tenantId, submittedBy.get('t1')!)).toBeUndefined();
 
     // Restored from a serialized capture: the same views; kept by a process that keeps fewer whole, t3 too is summarised.
     const state = deserialize(serialize(p.capture())) as RoutingModelState;
@@ -377,5 +379,38 @@ describe('chooseAgent', () => {
     [p, restored].forEach((m) => fed(m)(next));
     expect(restored.task(tenantId, 't5')).toEqual(p.task(tenantId, 't5'));
     expect(restored.position).toBe(p.position);
+  });
+
+  it('remembers every summarised task of request ids that share a hash', () => {
+    // Two request ids with the same 31-bit hash, found by search (about 2 in 100,000 ids collide).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const id = `collide-${i}`;
+      const other = seen.get(requestHash(id));
+      if (other) pair = [other, id];
+      else seen.set(requestHash(id), id);
+    }
+    const p = new RoutingModel({ requests: new RequestIndex(['task']), finishedKeptWhole: 1 });
+    agent(p, 'a', 'alpha', 'invoices');
+    const withRequest = (e: RecordedEvent, requestId: string) => ({ ...e, metadata: { ...e.metadata, requestId } });
+    const cancelled = (id: string, requestId: string) => {
+      const submitted = event('task', id, 'TaskSubmitted', {
+        taskId: id,
+        text: id,
+        requiredCapabilities: [],
+        requestedAgentId: '',
+        priority: 'NORMAL',
+        submittedBy: 'alice',
+      });
+      p.apply(withRequest(submitted, requestId));
+      p.apply(event('task', id, 'TaskCancelled', { taskId: id, reason: '', cancelledBy: 'alice' }));
+    };
+    cancelled('h1', pair[0]);
+    cancelled('h2', pair[1]);
+    cancelled('h3', 'unrelated');
+    expect(p.tasks.forgottenRequestTasks(tenantId, pair[0])).toEqual(['h1', 'h2']);
+    expect(p.tasks.forgottenRequestTasks(tenantId, pair[1])).toEqual(['h1', 'h2']);
+    expect(p.tasks.forgottenRequestTasks(tenantId, 'never-used')).toEqual([]);
   });
 });

@@ -149,10 +149,7 @@ function fed(finishedKeptWhole?: number): {
   return {
     model,
     requests,
-    apply: (e) => {
-      model.apply(e);
-      requests.apply(e);
-    },
+    apply: (e) => model.apply(e),
   };
 }
 
@@ -253,8 +250,10 @@ describe.each([{ kept: undefined }, { kept: 5 }])(
         const summarised = taskEvents.find((e) => isSummary(copy.model.task(e.metadata.tenantId, e.streamId)!))!;
         const { metadata } = summarised;
         expect(copy.requests.get(metadata.tenantId, metadata.requestId)).toBeUndefined();
-        expect(copy.model.tasks.forgottenRequestTask(metadata.tenantId, metadata.requestId)).toBe(summarised.streamId);
-        expect(original.model.tasks.forgottenRequestTask(metadata.tenantId, metadata.requestId)).toBe(
+        expect(copy.model.tasks.forgottenRequestTasks(metadata.tenantId, metadata.requestId)).toContain(
+          summarised.streamId,
+        );
+        expect(original.model.tasks.forgottenRequestTasks(metadata.tenantId, metadata.requestId)).toContain(
           summarised.streamId,
         );
       }

@@ -6,8 +6,8 @@ import { encodePageToken } from '@aos/request-fields';
 import type { RoutingModel } from '../routing.model';
 import { decide, requireNameable, type AgentStatusFact } from './task.decider';
 import { taskIdFor } from './task.ids';
-import type { TaskHistory } from './task.history';
-import { isSummary, toProtoTask, type TaskView } from './task.projection';
+import { READS_IN_FLIGHT, type TaskHistory } from './task.history';
+import { isSummary, toProtoTask, type TaskSummary } from './task.projection';
 import type { TaskRouting } from './task.routing';
 import { taskStream } from './task.streams';
 import type {
@@ -81,7 +81,10 @@ export class TaskHandler {
 
   async list(ctx: RequestContext, query: ListTasksQuery): Promise<ListTasksResponse> {
     await this.deps.pipeline.reach(query.minPosition);
-    const page: TaskView[] = [];
+    // One read of the model: tasks kept whole become protos now, before any await lets it apply more events,
+    // and the summarised ones of the page are read back from the log up to the same position.
+    const upTo = this.deps.model.position;
+    const page: { createPosition: number; task?: Task; summary?: TaskSummary }[] = [];
     let totalSize = 0;
     let more = false;
     for (const view of this.deps.model.tasks.tasksOf(ctx.tenantId)) {
@@ -101,26 +104,37 @@ export class TaskHandler {
       }
       totalSize += 1;
       if (query.beforePosition !== undefined && view.createPosition >= query.beforePosition) continue;
-      if (page.length < query.pageSize) page.push(view);
-      else more = true;
+      if (page.length >= query.pageSize) more = true;
+      else if (isSummary(view)) page.push({ createPosition: view.createPosition, summary: view });
+      else page.push({ createPosition: view.createPosition, task: toProtoTask(view, false) });
     }
-    // Tasks finished long ago are read back from the log, only those of the page.
+    // In page order, READS_IN_FLIGHT summarised tasks read back at a time, until the page is full.
     const tasks: Task[] = [];
     let bytes = 0;
-    for (const record of await this.deps.history.wholes(page)) {
-      const proto = toProtoTask(record, false);
-      const size = Buffer.byteLength(JSON.stringify(proto), 'utf8');
-      if (tasks.length > 0 && bytes + size > MAX_LIST_REPLY_BYTES) {
+    let last: number | undefined;
+    for (let start = 0; start < page.length; start += READS_IN_FLIGHT) {
+      const window = page.slice(start, start + READS_IN_FLIGHT);
+      const read = await Promise.all(
+        window.map(
+          async (entry) => entry.task ?? toProtoTask(await this.deps.history.whole(entry.summary!, upTo), false),
+        ),
+      );
+      const full = read.findIndex((proto, k) => {
+        const size = Buffer.byteLength(JSON.stringify(proto), 'utf8');
+        if (tasks.length > 0 && bytes + size > MAX_LIST_REPLY_BYTES) return true;
+        tasks.push(proto);
+        bytes += size;
+        last = window[k]!.createPosition;
+        return false;
+      });
+      if (full >= 0) {
         more = true;
         break;
       }
-      tasks.push(proto);
-      bytes += size;
     }
-    const last = page[tasks.length - 1];
     return {
       tasks,
-      nextPageToken: more && last ? encodePageToken('ListTasks', last.createPosition, query.filterText) : '',
+      nextPageToken: more && last !== undefined ? encodePageToken('ListTasks', last, query.filterText) : '',
       totalSize,
     };
   }

@@ -6,11 +6,11 @@ import type { RoutingModel } from '../routing.model';
 import { isSummary, TaskProjection, type TaskRecord, type TaskView } from './task.projection';
 
 /** Summarised tasks read back at once by one ListTasks page. */
-const READS_IN_FLIGHT = 8;
+export const READS_IN_FLIGHT = 8;
 
 /**
  * Finished tasks read back from the log: the model keeps a task whole only
- * while it runs and for a while after it finished (RECENT_FINISHED_TASKS);
+ * while it runs and for a while after it finished (AOS_ROUTING_FINISHED_TASKS);
  * to show an older one, its stream and its runs' streams are read and folded
  * by the same TaskProjection, up to the position the model has applied, so
  * the answer is the one the model would have given.
@@ -21,12 +21,14 @@ export class TaskHistory {
     private readonly model: RoutingModel,
   ) {}
 
-  /** The task whole: as the model holds it, or read back from the log when summarised. */
-  async whole(view: TaskView): Promise<TaskRecord> {
+  /**
+   * The task whole: as the model holds it, or read back from the log when
+   * summarised, up to `upTo` (default: the position the model has applied).
+   */
+  async whole(view: TaskView, upTo = this.model.position): Promise<TaskRecord> {
     if (!isSummary(view)) return view;
     const { tenantId } = view;
     const { taskId } = view.task;
-    const upTo = this.model.position;
     const own = await this.store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
     const runIds = new Set(own.flatMap((e) => (e.type === 'TaskStarted' ? [(e.data as { runId: string }).runId] : [])));
     const runs = await Promise.all(
@@ -42,17 +44,6 @@ export class TaskHistory {
     return record;
   }
 
-  /** Each view whole, in order, READS_IN_FLIGHT read back at a time. */
-  async wholes(views: readonly TaskView[]): Promise<TaskRecord[]> {
-    const out: TaskRecord[] = new Array(views.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < views.length; i = next++) out[i] = await this.whole(views[i]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, views.length) }, worker));
-    return out;
-  }
-
   /**
    * What a request recorded, when the request index forgot it with its task
    * (the task was summarised): read back from that task's stream.
@@ -61,10 +52,11 @@ export class TaskHistory {
    * with INVALID_ARGUMENT, as it did while the index held the request.
    */
   async recall(tenantId: string, requestId: string): Promise<RecordedStep[] | undefined> {
-    const taskId = this.model.tasks.forgottenRequestTask(tenantId, requestId);
-    if (taskId === undefined) return undefined;
-    const events: RecordedEvent[] = await this.store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
-    const steps = events.filter((e) => e.metadata.requestId === requestId).map(recordedStep);
-    return steps.length > 0 ? steps : undefined;
+    for (const taskId of this.model.tasks.forgottenRequestTasks(tenantId, requestId)) {
+      const events: RecordedEvent[] = await this.store.readStream({ tenantId, category: TASK_CATEGORY, id: taskId });
+      const steps = events.filter((e) => e.metadata.requestId === requestId).map(recordedStep);
+      if (steps.length > 0) return steps;
+    }
+    return undefined;
   }
 }

@@ -28,9 +28,10 @@ import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } fro
 export const MAX_STEPS = 500;
 
 /**
- * How many finished tasks stay whole in memory, the newest finished first
- * (their steps, their requests in the request index): the rest are kept as
- * TaskSummary columns and read back from the log when shown.
+ * How many finished tasks stay whole in memory by default (the service sets
+ * AOS_ROUTING_FINISHED_TASKS), the newest finished first (their steps, their
+ * requests in the request index): the rest are kept as TaskSummary columns
+ * and read back from the log when shown.
  */
 export const RECENT_FINISHED_TASKS = 1_000;
 
@@ -59,7 +60,7 @@ export interface TaskRecord {
 }
 
 /**
- * A finished task beyond the RECENT_FINISHED_TASKS newest: what routing
+ * A finished task beyond the newest ones kept whole: what routing
  * decides and filters on (`task` holds no text, decision, result or
  * failure), never shown as it is: read the task back from the log
  * (TaskHistory) to show it.
@@ -127,12 +128,12 @@ interface TenantTasks {
   /**
    * The requests of summarised tasks, which the request index forgot: a
    * 31-bit hash of the request id → the slot of the task whose stream holds
-   * its events (a request writes one task's stream). Tells a late retry, or
-   * a request id reused for another request, where to read back what it
-   * recorded; a hash two request ids share names the later one's task, and a
-   * read back that finds no event of the request there finds nothing.
+   * its events (a request writes one task's stream), or the slots of every
+   * such task when request ids share a hash. Tells a late retry, or a
+   * request id reused for another request, where to read back what it
+   * recorded: each task named is read until one holds events of the request.
    */
-  readonly forgotten: Map<number, number>;
+  readonly forgotten: Map<number, number | number[]>;
 }
 
 /** Lookups rebuilt from TenantTasks (never in a snapshot). */
@@ -158,7 +159,7 @@ export interface TaskProjectionState {
  * with the one task fold (evolveTask), with their steps; and the indexes the
  * reactions walk: the running tasks of every tenant (the lease sweep) and each
  * tenant's unstarted ones (the reconciliation). A finished task stays whole
- * until RECENT_FINISHED_TASKS newer ones have finished, then it is summarised
+ * until `keepFinished` newer ones have finished, then it is summarised
  * (a finished task never changes again: evolveTask leaves a terminal state
  * alone), so memory grows by a few dozen bytes per finished task.
  */
@@ -223,11 +224,21 @@ export class TaskProjection {
     return slot === undefined ? undefined : this.summary(tenantId, tenant, slot);
   }
 
-  /** The task whose stream may hold the events of a request the request index forgot (see TenantTasks.forgotten). */
-  forgottenRequestTask(tenantId: string, requestId: string): string | undefined {
+  /** The tasks whose streams may hold the events of a request the request index forgot (see TenantTasks.forgotten). */
+  forgottenRequestTasks(tenantId: string, requestId: string): string[] {
     const tenant = this.tenants.get(tenantId);
-    const slot = tenant?.forgotten.get(requestHash(requestId));
-    return slot === undefined ? undefined : tenant!.order[slot];
+    const slots = tenant?.forgotten.get(requestHash(requestId));
+    if (slots === undefined) return [];
+    return (typeof slots === 'number' ? [slots] : slots).map((slot) => tenant!.order[slot]!);
+  }
+
+  /** Whether the event is of a task kept as a summary (its request is not recorded again: see forgotten). */
+  isOfSummary(event: RecordedEvent): boolean {
+    const tenant = this.tenants.get(event.metadata.tenantId);
+    if (!tenant) return false;
+    const taskId = event.category === TASK_CATEGORY ? event.streamId : taskIdOfRun(event.streamId);
+    if (taskId === undefined || tenant.byId.has(taskId)) return false;
+    return this.indexes.get(event.metadata.tenantId)!.slots.has(taskId);
   }
 
   /** Where a run's task lives, whichever tenant (tasks kept whole only). */
@@ -391,7 +402,13 @@ export class TaskProjection {
     set(columns.runner, text(task.runner));
     set(columns.submittedBy, text(task.submittedBy));
     tenant.byId.delete(task.taskId);
-    for (const requestId of record.requestIds) tenant.forgotten.set(requestHash(requestId), slot);
+    for (const requestId of record.requestIds) {
+      const hash = requestHash(requestId);
+      const known = tenant.forgotten.get(hash);
+      if (known === undefined) tenant.forgotten.set(hash, slot);
+      else if (typeof known === 'number') tenant.forgotten.set(hash, known === slot ? slot : [known, slot]);
+      else if (!known.includes(slot)) known.push(slot);
+    }
     for (let attempt = 1; attempt <= task.attempt; attempt++) {
       const runId = runIdOf(task.taskId, attempt);
       this.runs.delete(runId);
@@ -473,7 +490,7 @@ export class TaskProjection {
 }
 
 /** FNV-1a of the request id, to 31 bits (a small integer in V8: compact in memory and in a snapshot). */
-function requestHash(requestId: string): number {
+export function requestHash(requestId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < requestId.length; i++) hash = Math.imul(hash ^ requestId.charCodeAt(i), 0x01000193);
   return hash >>> 1;
