@@ -399,12 +399,15 @@ function exceptionOf(list: Readonly<Record<string, string>>, word: string): stri
   return Object.hasOwn(list, word) ? list[word] : undefined;
 }
 
-/** Detachment rules of nouns ("boxes" → "box"), tried in this order: the first whose result is a noun wins. */
+/**
+ * Detachment rules of nouns ("boxes" → "box"), WordNet's morphy rules (wink-lemmatizer's, with
+ * "zes" → "z" as WordNet has it), tried in this order: the first whose result is a noun wins.
+ */
 const NOUN_SUFFIXES: readonly [RegExp, string][] = [
   [/s$/, ''],
   [/ses$/, 's'],
   [/xes$/, 'x'],
-  [/zes$/, 's'],
+  [/zes$/, 'z'],
   [/ves$/, 'f'],
   [/ches$/, 'ch'],
   [/shes$/, 'sh'],

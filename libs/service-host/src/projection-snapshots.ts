@@ -146,6 +146,10 @@ export class JetStreamSnapshotStore implements SnapshotStore {
       if (failed) throw failed;
       if (length !== bytes.length) throw new Error(`snapshot ${name} is ${length} bytes, not its size ${bytes.length}`);
       return bytes;
+    } catch (err) {
+      // The object store's consumer would otherwise go on pulling chunks nobody reads.
+      void reader.cancel().catch(() => undefined);
+      throw err;
     } finally {
       clearTimeout(timer);
     }

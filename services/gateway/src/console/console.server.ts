@@ -79,10 +79,9 @@ export async function startConsoleServer(address: string, options: ConsoleServer
       }
       // No file of the console has an RPC's path: anything else is a file (as the API's fallback would send it).
       if (!RPC_PATH.test(path)) return serveFile(request, response);
-      loadApi().then(
-        (loaded) => loaded.handle(request, response),
-        (err: unknown) => failed(response, err),
-      );
+      loadApi()
+        .then((loaded) => loaded.handle(request, response))
+        .catch((err: unknown) => failed(response, err));
     } catch (err) {
       failed(response, err);
     }
