@@ -160,7 +160,7 @@ export function routingSnapshot(
   requests: RequestIndex,
 ): ProjectionSnapshot<{ model: RoutingModelState; requests: RequestIndexState }> {
   return {
-    version: 6,
+    version: 7,
     capture: () => ({ model: model.capture(), requests: requests.capture() }),
     restore: (state) => {
       // The requests first: the model may summarise tasks as it restores, and forget their requests.
