@@ -139,7 +139,6 @@ function logEvent(taskId: string, match: (e: RecordedEvent) => boolean): Promise
 /** The event that ended the task: its run's RunSucceeded or RunFailed (the task's end is derived from it). */
 const taskEnded = (taskId: string) => taskEnd(store, taskId);
 
-/** A run's events as the audit trail replays them. */
 /** Sets the agent's lifetime budget, then runs one task whose model call (20 + 10 tokens) crosses it and succeeds. */
 async function spendOverLimit(
   agentId: string,
@@ -159,8 +158,11 @@ async function spendOverLimit(
   return task;
 }
 
+/** A run's events as the audit trail replays them. */
 async function runEvents(runId: string): Promise<Event[]> {
-  const reply = await api.audit.listEvents({ stream: `run-${runId}`, pageSize: 200, minPosition: 0 });
+  // Audit follows the log on its own: asked to reflect everything appended so far (the run's end included).
+  const minPosition = await store.headPosition();
+  const reply = await api.audit.listEvents({ stream: `run-${runId}`, pageSize: 200, minPosition });
   return reply.events;
 }
 const data = (e: Event | RecordedEvent) =>
