@@ -97,6 +97,13 @@ export interface CommandPipelineOptions {
   categories: readonly string[];
   /** What the request index keeps of the model right after each event (see RequestIndex). */
   snapshot?: (event: RecordedEvent) => unknown;
+  /**
+   * What a request recorded when the request index no longer holds it (a
+   * writer whose index forgets the requests of streams that cannot change
+   * again): read back from the log, undefined when it recorded nothing there.
+   * Asked only when the index has nothing of the request.
+   */
+  recall?: (tenantId: string, requestId: string) => Promise<readonly RecordedStep[] | undefined>;
   waits: PipelineWaits;
   /** The kinds of name this writer keeps unique per tenant: where they are held, and how its model tells who carries one. */
   names?: { ledger: NameLedger; holders: Partial<Record<NameKind, NameHolders>> };
@@ -174,13 +181,6 @@ export interface RequestSpec<R> {
    * then decides nothing for what is done).
    */
   resume?: boolean;
-  /**
-   * What the request recorded when the request index no longer holds it (a
-   * writer whose index forgets the requests of streams that cannot change
-   * again): read back from the log, undefined when it recorded nothing there.
-   * Asked only when the index has nothing of the request.
-   */
-  recall?: () => Promise<readonly RecordedStep[] | undefined>;
   /** The answer, built from the read model once it has applied what the request recorded. */
   reply: (done: RequestDone) => R | Promise<R>;
 }
@@ -262,7 +262,9 @@ export class CommandPipeline {
   ): Promise<R> {
     this.requireFollowing();
     return this.requestLocks.run(`${ctx.tenantId}\u0000${spec.requestId}`, async () => {
-      const before = this.recorded(ctx.tenantId, spec) ?? (spec.recall && this.checked(spec, await spec.recall()));
+      const recall = this.options.recall;
+      const before =
+        this.recorded(ctx.tenantId, spec) ?? (recall && this.checked(spec, await recall(ctx.tenantId, spec.requestId)));
       if (before && !spec.resume) {
         const position = lastPositionOf(before);
         await this.written(position);

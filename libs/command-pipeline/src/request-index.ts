@@ -71,7 +71,7 @@ export class RequestIndex {
 
   /**
    * Drops what a request recorded, for a writer that keeps no more than it
-   * must: a retry of it is then answered from the log (RequestSpec.recall).
+   * must: a retry of it is then answered from the log (CommandPipelineOptions.recall).
    */
   forget(tenantId: string, requestId: string): void {
     const requests = this.tenants.get(tenantId);

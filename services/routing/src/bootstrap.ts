@@ -46,6 +46,8 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
           follower: host.follower,
           isFollowing: host.isFollowing,
           waits: options.waits,
+          // A request of a task summarised since (its request forgotten) is read back from the task's stream.
+          recall: (tenantId, requestId) => history.recall(tenantId, requestId),
         });
         // Tasks finished long ago are kept as summaries and their requests forgotten; TaskHistory reads them back.
         const model = new RoutingModel({
@@ -89,7 +91,6 @@ export function startRouting(config: AosConfig, options: StartRoutingOptions = {
           model,
           pipeline,
           leases,
-          history,
           defaultConcurrency: config.AOS_AGENT_MAX_CONCURRENCY,
           onError: warn,
         });

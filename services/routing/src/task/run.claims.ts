@@ -13,7 +13,6 @@ import { KeyedMutex } from '@aos/keyed-mutex';
 import type { RequestContext } from '@aos/messaging';
 import { concurrencyLimitOf } from '../agent/agent.roster';
 import type { RoutingModel } from '../routing.model';
-import type { TaskHistory } from './task.history';
 import { liveLeases, type LeasedTask, type LeaseRuns, type RunLeases } from './run.leases';
 import { decide, RUNNING_STATUSES, type StartRun } from './task.decider';
 import { taskStream } from './task.streams';
@@ -22,8 +21,6 @@ export interface RunClaimsDeps {
   model: RoutingModel;
   pipeline: CommandPipeline;
   leases: RunLeases;
-  /** Reads back what a request recorded on a task summarised since (a late retry). */
-  history: Pick<TaskHistory, 'recall'>;
   /** AOS_AGENT_MAX_CONCURRENCY: an agent's limit unless its `aos.max_concurrent_tasks` label says otherwise. */
   defaultConcurrency: number;
   /** Reports a lease that could not be given back after a claim failed (it runs out by itself). */
@@ -51,7 +48,6 @@ export class RunClaims {
       requestId: body.requestId,
       replays: ['TaskStarted'],
       sameTarget: (steps: readonly RecordedStep[]) => steps.every((s) => s.streamId === body.taskId),
-      recall: () => this.deps.history.recall(ctx.tenantId, body.requestId),
       reply: (done: RequestDone) => this.claimReply(done),
     };
     return pipeline.handleRequest(ctx, request, async (tx) => {
@@ -179,7 +175,6 @@ export class RunClaims {
         const reason = `runner ${body.runner} released it${body.reason ? `: ${body.reason}` : ''}`;
         return decide({ type: 'AbandonAttempt', taskId: body.taskId, runId: body.runId, reason }, state);
       },
-      recall: () => this.deps.history.recall(ctx.tenantId, body.requestId),
       reply: () => {
         const record = model.task(ctx.tenantId, body.taskId)!;
         return { taskId: body.taskId, state: record.task.status, logPosition: record.logPosition };

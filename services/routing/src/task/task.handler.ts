@@ -43,7 +43,6 @@ export class TaskHandler {
       requestId: m.requestId,
       replays: ['TaskSubmitted', 'TaskRouted', 'TaskQueued'],
       sameTarget: (steps: readonly RecordedStep[]) => steps.every((s) => s.streamId === taskId),
-      recall: () => this.deps.history.recall(ctx.tenantId, m.requestId),
       reply: () => this.reply(ctx.tenantId, taskId),
     };
     return pipeline.handleRequest(ctx, request, async (tx) => {
@@ -147,7 +146,6 @@ export class TaskHandler {
       expectedRevision: m.expectedRevision,
       decide: (state) =>
         decide({ type: 'CancelTask', taskId: m.taskId, reason: m.reason, cancelledBy: ctx.actor.id }, state),
-      recall: () => this.deps.history.recall(ctx.tenantId, m.requestId),
       reply: () => this.reply(ctx.tenantId, m.taskId),
     });
   }
@@ -192,7 +190,6 @@ export class TaskHandler {
           state,
         );
       },
-      recall: () => this.deps.history.recall(ctx.tenantId, m.requestId),
       reply: () => this.reply(ctx.tenantId, m.taskId),
     });
   }

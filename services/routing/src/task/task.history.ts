@@ -47,7 +47,7 @@ export class TaskHistory {
   /**
    * What a request recorded, when the request index forgot it with its task
    * (the task was summarised): read back from that task's stream.
-   * RequestSpec.recall of every request routing handles; the pipeline then
+   * the task pipeline's recall (CommandPipelineOptions.recall); the pipeline then
    * answers a retry as a replay, and a request id reused for another target
    * with INVALID_ARGUMENT, as it did while the index held the request.
    */

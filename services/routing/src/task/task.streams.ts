@@ -1,4 +1,10 @@
-import { type CommandPipeline, type PipelineWaits, type WriterHost, writerPipeline } from '@aos/command-pipeline';
+import {
+  type CommandPipeline,
+  type CommandPipelineOptions,
+  type PipelineWaits,
+  type WriterHost,
+  writerPipeline,
+} from '@aos/command-pipeline';
 import { TASK_CATEGORY, TASK_EVENTS_SCHEMA_VERSION } from '@aos/contracts';
 import type { RequestContext } from '@aos/messaging';
 import type { RoutingModel } from '../routing.model';
@@ -8,13 +14,16 @@ import { TASK_EVENT_ID_NAMESPACE } from './task.ids';
 export const DEFAULT_WAITS: PipelineWaits = { readMs: 5_000, writeMs: 5_000, catchUpMs: 2_000 };
 
 /** The command pipeline of the `task-*` streams: every command routing decides goes through it. */
-export function taskPipeline(deps: WriterHost & { waits?: Partial<PipelineWaits> }): CommandPipeline {
+export function taskPipeline(
+  deps: WriterHost & { waits?: Partial<PipelineWaits>; recall?: CommandPipelineOptions['recall'] },
+): CommandPipeline {
   return writerPipeline(deps, {
     model: 'task',
     schemaVersion: TASK_EVENTS_SCHEMA_VERSION,
     eventNamespace: TASK_EVENT_ID_NAMESPACE,
     categories: [TASK_CATEGORY],
     waits: { ...DEFAULT_WAITS, ...deps.waits },
+    recall: deps.recall,
   });
 }
 
