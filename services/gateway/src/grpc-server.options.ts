@@ -26,14 +26,26 @@ export function grpcServerOptions(address: string, health: HealthImplementation)
       protoPath: PROTO_PATHS,
       loader: PROTO_LOADER_OPTIONS,
       onLoadPackageDefinition: (_pkg: PackageDefinition, server: Pick<Server, 'addService'>) => {
-        new ReflectionService(servedDescriptors()).addToServer(server);
+        // ReflectionService reads only each definition's fileDescriptorProtos.
+        new ReflectionService(servedDescriptors() as unknown as PackageDefinition).addToServer(server);
         health.addToServer(server);
       },
     },
   };
 }
 
-let served: PackageDefinition | undefined;
+/**
+ * The served package definitions reduced to what their readers use: each
+ * name's file descriptors, and `format` for a message or enum type. Server
+ * reflection reads only `fileDescriptorProtos` from a PackageDefinition; the
+ * rest (every method's serializers) would keep a second parse of the protos
+ * alive in the gateway for nothing.
+ */
+export type ServedDescriptors = Readonly<
+  Record<string, { readonly fileDescriptorProtos: Buffer[]; readonly format?: string }>
+>;
+
+let served: ServedDescriptors | undefined;
 
 /**
  * What the server answers, as protoc would describe it: aos.v1 and
@@ -42,10 +54,19 @@ let served: PackageDefinition | undefined;
  * once per process (about 70 ms) and shared by server reflection, so that
  * `grpcurl list` shows everything, and by the console's browser bridge.
  */
-export function servedDescriptors(): PackageDefinition {
+export function servedDescriptors(): ServedDescriptors {
   if (served) return served;
   const options = { ...PROTO_LOADER_OPTIONS, keepCase: true };
-  return (served = linkableDescriptors({ ...loadSync(PROTO_PATHS, options), ...loadSync(healthProtoPath, options) }));
+  const linked = linkableDescriptors({ ...loadSync(PROTO_PATHS, options), ...loadSync(healthProtoPath, options) });
+  return (served = Object.fromEntries(
+    Object.entries(linked).map(([name, definition]) => [
+      name,
+      {
+        fileDescriptorProtos: (definition as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos ?? [],
+        ...('format' in definition ? { format: String(definition.format) } : {}),
+      },
+    ]),
+  ));
 }
 
 /**

@@ -27,8 +27,7 @@ export function loadAosDescriptors(): AosDescriptors {
   const pkg = servedDescriptors();
   const files = new Map<string, FileDescriptorProto>();
   for (const definition of Object.values(pkg)) {
-    if (!('fileDescriptorProtos' in definition) || !Array.isArray(definition.fileDescriptorProtos)) continue;
-    for (const bytes of definition.fileDescriptorProtos as Uint8Array[]) {
+    for (const bytes of definition.fileDescriptorProtos) {
       const file = fromBinary(FileDescriptorProtoSchema, bytes);
       file.messageType.forEach(withDefaultJsonNames);
       if (!files.has(file.name)) files.set(file.name, file);
