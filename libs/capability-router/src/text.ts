@@ -24,7 +24,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 export function words(text: string): string[] {
   return text
     .toLowerCase()
-    .replace(/['’]/g, '')
+    .replace(/['\u2019]/g, '')
     .split(/[^a-z0-9]+/)
     .filter((w) => w.length > 0);
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +49,50 @@ describe('the compiled services', () => {
     expect(isCompiledEntry(ts)).toBe(false);
     expect(serviceNodeArgs(ts).slice(0, 2)).toEqual(['--import', 'tsx']);
     expect(serviceNodeArgs(ts).slice(2)).toEqual(flags);
+  });
+
+  it('hold NestJS and the packages every service loads, as one-byte text', async () => {
+    expect((await buildIfStale()).code).toBe(0);
+    const dir = join(ROOT, 'dist', 'services');
+    const builtAt = Number(readFileSync(STAMP, 'utf8'));
+    // The files of this build (a previous build's chunks may stay an hour).
+    const files = readdirSync(dir)
+      .filter((name) => name.endsWith('.mjs') && statSync(join(dir, name)).mtimeMs >= builtAt)
+      .map((name) => readFileSync(join(dir, name), 'utf8'));
+    expect(files.length).toBeGreaterThan(9);
+    const imported = new Set(files.flatMap((text) => [...text.matchAll(/\bfrom ?"([^".][^"]*)"/g)].map((m) => m[1])));
+    for (const bundled of [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/microservices',
+      'rxjs',
+      'zod',
+      'uuid',
+      'casbin',
+    ]) {
+      expect(imported, bundled).not.toContain(bundled);
+    }
+    // Imported, not bundled: see NEVER_BUNDLED in scripts/build-services.mjs.
+    expect(imported).toContain('@grpc/grpc-js');
+    expect(files.some((text) => /\bimport ?"reflect-metadata"/.test(text))).toBe(true);
+    // V8 keeps a module's source as a two-byte string when one character is beyond Latin-1.
+    const wide = files.flatMap((text) => text.match(/[^\0-\xff]/g) ?? []);
+    expect(wide).toEqual([]);
+  });
+
+  it('escape a character beyond Latin-1 that esbuild leaves in a regular expression', async () => {
+    const { latin1Only } = (await import(join(ROOT, 'scripts/build-services.mjs'))) as {
+      latin1Only(file: { path: string; text: string; contents: Uint8Array }): string | Uint8Array;
+    };
+    const plain = {
+      path: join(ROOT, 'dist/services/x.mjs'),
+      text: 'const a=/caf\xe9/;',
+      contents: new Uint8Array([1]),
+    };
+    expect(latin1Only(plain)).toBe(plain.contents);
+    const source = 'const q=/[\u2019\u201c]/u;';
+    const escaped = latin1Only({ ...plain, text: source }) as string;
+    expect(escaped).toBe('const q=/[\\u2019\\u201c]/u;');
+    expect(new Function(`${escaped}return q;`)().test('\u201c')).toBe(true);
   });
 });

@@ -190,7 +190,7 @@ export function openCheckpoint(note: string, verifier: NoteVerifier): Checkpoint
   const id = keyId(verifier.name, verifier.publicKey);
   let verified = false;
   for (const line of note.slice(split + 2, -1).split('\n')) {
-    const match = /^— (\S+) (\S+)$/u.exec(line);
+    const match = /^\u2014 (\S+) (\S+)$/u.exec(line);
     if (!match) throw new CheckpointError(`malformed signature line ${JSON.stringify(line)}`);
     const [, name, encoded] = match;
     const bytes = decodeBase64(encoded, 'signature');

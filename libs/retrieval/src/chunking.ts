@@ -47,7 +47,7 @@ const enum Boundary {
   Heading = 4,
 }
 
-const SENTENCE_END = /[.!?…。！？](?:["'”’)\]»]*)$/;
+const SENTENCE_END = /[.!?\u2026\u3002\uFF01\uFF1F](?:["'\u201D\u2019)\]\u00BB]*)$/;
 const ATX_HEADING = /^#{1,6}$/;
 /** A line that starts a list item, a quote or a table row: a boundary even without a blank line before it. */
 const BLOCK_START = /^(?:[-*+>|]|\d{1,3}[.)]|```.*|~~~.*)$/;

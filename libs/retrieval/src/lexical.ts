@@ -11,8 +11,8 @@ export const BM25_B = 0.75;
  * keeps "user's" one word. ASCII letters and digits are tried first: the same
  * words, twice as fast on mostly-English text.
  */
-const WORD = /(?:[a-z0-9]|[\p{L}\p{M}\p{N}])+(?:['’](?:[a-z0-9]|[\p{L}\p{M}\p{N}])+)*/gu;
-const APOSTROPHES = /['’]/g;
+const WORD = /(?:[a-z0-9]|[\p{L}\p{M}\p{N}])+(?:['\u2019](?:[a-z0-9]|[\p{L}\p{M}\p{N}])+)*/gu;
+const APOSTROPHES = /['\u2019]/g;
 const HAN_KANA = /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]/u;
 const HAN_KANA_RUNS =
   /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]+|[^\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}]+/gu;

@@ -51,7 +51,7 @@ export function tokenize(input: string): Token[] {
     const rest = input.slice(i);
     // 1,000,000 is one number; elsewhere a comma separates.
     const number = /^\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?[a-z]*/i.exec(rest);
-    let word = number ? number[0] : /^[^\s,;:!?()"“”‘’`]+/.exec(rest)![0];
+    let word = number ? number[0] : /^[^\s,;:!?()"\u201C\u201D\u2018\u2019`]+/.exec(rest)![0];
     // A full stop ends a sentence unless it sits inside a word (gpt-4.1, example.com).
     while (word.length > 1 && /[.']$/.test(word)) word = word.slice(0, -1);
     if (word === '.' || word === "'") {
@@ -59,7 +59,7 @@ export function tokenize(input: string): Token[] {
       i += 1;
       continue;
     }
-    let lower = word.toLowerCase().replace(/’/g, "'");
+    let lower = word.toLowerCase().replace(/\u2019/g, "'");
     const possessive = /'s$/.test(lower) && lower.length > 2;
     if (possessive) lower = lower.slice(0, -2);
     else if (/s'$/.test(lower)) lower = lower.slice(0, -1);
