@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isReadyMessage, type ReadyMessage } from './ready-signal';
-import { ensureServicesBuilt, isCompiledEntry, serviceNodeArgs } from './service-entry';
+import { ensureServicesBuilt, isCompiledEntry, serviceEnv, serviceNodeArgs } from './service-entry';
 
 export interface ServiceProcessOptions {
   name: string;
@@ -71,7 +71,7 @@ export class ServiceProcess {
     const child = fork(entry, [], {
       // AOS_SERVICE_NODE_ARGS adds Node flags that NODE_OPTIONS refuses, e.g. --cpu-prof.
       execArgv: [...serviceNodeArgs(entry), ...(env.AOS_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
-      env,
+      env: serviceEnv(env),
       // Its own process group: a terminal's Ctrl-C reaches only the launcher,
       // which then stops the services in order (gateway first, NATS last).
       detached: true,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isCompiledEntry, serviceEntry, serviceNodeArgs, serviceRunner } from '../src/service-entry';
+import { isCompiledEntry, serviceEntry, serviceEnv, serviceNodeArgs, serviceRunner } from '../src/service-entry';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const STAMP = join(ROOT, 'dist', 'services', '.built-at');
@@ -94,5 +94,10 @@ describe('the compiled services', () => {
     const escaped = latin1Only({ ...plain, text: source }) as string;
     expect(escaped).toBe('const q=/[\\u2019\\u201c]/u;');
     expect(new Function(`${escaped}return q;`)().test('\u201c')).toBe(true);
+  });
+
+  it('get glibc to unmap large freed blocks unless the environment says otherwise', () => {
+    expect(serviceEnv({ A: '1' })).toEqual({ MALLOC_MMAP_THRESHOLD_: '1048576', A: '1' });
+    expect(serviceEnv({ MALLOC_MMAP_THRESHOLD_: '65536' }).MALLOC_MMAP_THRESHOLD_).toBe('65536');
   });
 });
