@@ -23,9 +23,10 @@
  *               `npm start` and the tests use; a few milliseconds when fresh).
  */
 import { Buffer } from 'node:buffer';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -72,6 +73,11 @@ const BUNDLED_PACKAGES = new Set([
   '@nestjs/core',
   '@nestjs/microservices',
   'rxjs',
+  '@nats-io/transport-node',
+  '@nats-io/jetstream',
+  '@nats-io/kv',
+  '@nats-io/obj',
+  '@nats-io/nats-core',
   'zod',
   'uuid',
   'prom-client',
@@ -86,9 +92,6 @@ const BUNDLED_PACKAGES = new Set([
  * - reflect-metadata: a CommonJS module bundled runs where it is imported,
  *   after the ES modules its importer imports, so Nest's decorators would run
  *   before the Reflect API exists; an external import runs first.
- * - NATS: Nest loads @nats-io/transport-node with import(), and a bundled
- *   CommonJS package imported so has only a default export (Nest's
- *   `connect` was undefined); our code must share Nest's copy.
  * - the gRPC stack: Nest loads grpc-js from node_modules, and ours must be
  *   the same copy (grpc-js checks Metadata with instanceof).
  * - @opentelemetry/api: the OpenTelemetry SDK, loaded from node_modules when
@@ -98,11 +101,6 @@ const BUNDLED_PACKAGES = new Set([
 const NEVER_BUNDLED = new Set([
   'reflect-metadata',
   '@opentelemetry/api',
-  '@nats-io/transport-node',
-  '@nats-io/jetstream',
-  '@nats-io/kv',
-  '@nats-io/obj',
-  '@nats-io/nats-core',
   '@grpc/grpc-js',
   '@grpc/proto-loader',
   'protobufjs',
@@ -124,14 +122,48 @@ const packagesExternal = {
       if (args.path.startsWith('@aos/')) return undefined;
       const external = { path: args.path, external: true };
       if (NEVER_BUNDLED.has(name) || name.startsWith('node:')) return external;
-      if (BUNDLED_PACKAGES.has(name)) return undefined;
       // Only bundled files are read, so an importer in node_modules is one of a bundled package's.
-      if (!/[\\/]node_modules[\\/]/.test(args.importer)) return external;
+      if (!BUNDLED_PACKAGES.has(name) && !/[\\/]node_modules[\\/]/.test(args.importer)) return external;
       const probe = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'probe' });
-      return probe.errors.length > 0 ? external : undefined;
+      if (probe.errors.length > 0) return BUNDLED_PACKAGES.has(name) ? undefined : external;
+      // import() of a CommonJS package: see commonJsNamespace.
+      if (args.kind === 'dynamic-import' && isCommonJs(probe.path)) {
+        return { path: probe.path, namespace: 'commonjs-namespace' };
+      }
+      return undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: 'commonjs-namespace' }, (args) => ({
+      contents: commonJsNamespace(args.path),
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
   },
 };
+
+/** A .cjs file, or a .js file of a package that is not "type": "module". */
+function isCommonJs(path) {
+  if (path.endsWith('.cjs')) return true;
+  if (!path.endsWith('.js')) return false;
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8')).type !== 'module';
+  }
+  return true;
+}
+
+/**
+ * The module an import() of a bundled CommonJS package gets: its exports by
+ * name, as Node's own import() of it gives them. esbuild's chunk for it would
+ * export only `default`, and Nest reads `connect` off what
+ * import('@nats-io/transport-node') returns. The names are read by loading the
+ * package here, in the build.
+ */
+function commonJsNamespace(path) {
+  const names = Object.keys(createRequire(path)(path)).filter(
+    (key) => key !== 'default' && /^[A-Za-z_$][\w$]*$/.test(key),
+  );
+  return `const m = require(${JSON.stringify(path)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+}
 
 /** `import.meta.url` in a bundled file still names its source file, so paths relative to it hold. */
 const sourceUrl = {

@@ -65,6 +65,8 @@ describe('the compiled services', () => {
       '@nestjs/common',
       '@nestjs/core',
       '@nestjs/microservices',
+      '@nats-io/transport-node',
+      '@nats-io/jetstream',
       'rxjs',
       'zod',
       'uuid',
