@@ -13,8 +13,11 @@
  * process's VmRSS (and VmHWM, its peak) from /proc/<pid>/status and its Pss
  * (RSS with each shared page divided among the processes mapping it: the node
  * binary's text is shared by all) from /proc/<pid>/smaps_rollup, read after
- * the process has been left alone for AOS_BENCH_FOOTPRINT_SETTLE_MS (15 s:
- * after 3 s a process still held its start's garbage). It only measures.
+ * the process has been left alone for AOS_BENCH_FOOTPRINT_SETTLE_MS (30 s:
+ * V8's memory reducer gives back the heap a start used 8 s after its last
+ * full collection, or 8 s later again when the process was still busy then;
+ * read at 15 s, the gateway was at 89 MiB in one run and 110 in the next, its
+ * heap 27 MiB or 50 with the same 25 MiB in use). It only measures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -41,7 +44,7 @@ const AGENTS = Number(process.env.AOS_BENCH_FOOTPRINT_AGENTS ?? 10_000);
 /** Starts of each bare Nest variant; the medians are printed. */
 const STARTS = Number(process.env.AOS_BENCH_FOOTPRINT_STARTS ?? 3);
 /** How long a process is left alone before its idle RSS is read. */
-const SETTLE_MS = Number(process.env.AOS_BENCH_FOOTPRINT_SETTLE_MS ?? 15_000);
+const SETTLE_MS = Number(process.env.AOS_BENCH_FOOTPRINT_SETTLE_MS ?? 30_000);
 const CONCURRENCY = 32;
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
