@@ -47,6 +47,9 @@ const INPUTS = [
   'tsconfig.json',
   'tsconfig.base.json',
   'package.json',
+  // Bundled npm packages are inputs too: an npm ci or update changes them.
+  'package-lock.json',
+  'node_modules/.package-lock.json',
   'scripts/build-services.mjs',
 ];
 
@@ -61,12 +64,14 @@ function packageOf(specifier) {
  * (NestJS, rxjs, zod, the metrics and the authorization libraries), with
  * the packages they import. Loaded from node_modules they are ~1,100 ES and
  * CommonJS modules, each compiled, kept with its comments, and some of them
- * kept as two-byte text (see latin1Only); bundled and stripped of whitespace
+ * kept as two-byte text (see beyondLatin1); bundled and stripped of whitespace
  * they cost each idle service several MiB less (Nest alone 6 MiB of RSS) and
  * start faster (a bare Nest microservice ready in 0.26 s instead of 0.58 s).
  * Only a package nothing external imports may be bundled: a second copy
  * loaded from node_modules has its own classes and state (gRPC's Metadata
- * would fail grpc-js's instanceof checks, as Nest loads grpc-js itself).
+ * would fail grpc-js's instanceof checks, as Nest loads grpc-js itself). The
+ * MCP SDK, loaded on first use, imports zod and jose from node_modules: its
+ * copies cost memory only, as no schema or key crosses between them and ours.
  */
 const BUNDLED_PACKAGES = new Set([
   '@nestjs/common',
@@ -81,7 +86,6 @@ const BUNDLED_PACKAGES = new Set([
   'zod',
   'uuid',
   'prom-client',
-  '@opentelemetry/api',
   'casbin',
   'jose',
   'canonicalize',
@@ -132,6 +136,18 @@ const packagesExternal = {
       }
       return undefined;
     });
+    // Nest loads some packages with createRequire(import.meta.url)('<name>'), which esbuild cannot
+    // follow: left so, it would load a second copy from node_modules (the NATS client did). As a
+    // plain require() it is resolved above like any import: bundled, or kept external.
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('createRequire(import.meta.url)(')) return undefined;
+      return {
+        contents: text.replace(/\bcreateRequire\(import\.meta\.url\)\((['"][^'"]+['"])\)/g, 'require($1)'),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
     b.onLoad({ filter: /.*/, namespace: 'commonjs-namespace' }, (args) => ({
       contents: commonJsNamespace(args.path),
       resolveDir: dirname(args.path),
@@ -159,10 +175,11 @@ function isCommonJs(path) {
  * package here, in the build.
  */
 function commonJsNamespace(path) {
-  const names = Object.keys(createRequire(path)(path)).filter(
-    (key) => key !== 'default' && /^[A-Za-z_$][\w$]*$/.test(key),
-  );
-  return `const m = require(${JSON.stringify(path)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+  const names = Object.keys(createRequire(path)(path)).filter((key) => key !== 'default' && key !== '__esModule');
+  // Each name through a local alias: an export may be named like a reserved word (`delete`).
+  const locals = names.map((name, i) => `const e${i} = m[${JSON.stringify(name)}];`).join('\n');
+  const exported = names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(', ');
+  return `const m = require(${JSON.stringify(path)});\n${locals}\nexport default m;\nexport { ${exported} };\n`;
 }
 
 /** `import.meta.url` in a bundled file still names its source file, so paths relative to it hold. */
@@ -182,24 +199,17 @@ const sourceUrl = {
 };
 
 /**
- * A bundle's text with no character beyond Latin-1. V8 keeps a script's source
+ * The characters beyond Latin-1 in a bundle's text. V8 keeps a script's source
  * in its heap, one byte a character while every character fits in Latin-1;
  * one that does not, anywhere (an arrow in a regular expression), makes it a
  * two-byte string: the whole chunk's text twice over (the Nest chunk 2.4 MiB
  * instead of 1.2). esbuild escapes strings and drops comments but leaves
- * regular expression literals as written, so such a character left there is
- * escaped here (\uXXXX is the same code unit in a literal or an identifier)
- * and named: write it escaped in the source, since the escape here shifts the
- * source map's columns after it on that line.
+ * regular expression literals and tagged templates as written, where an escape
+ * added here could change their meaning (`String.raw`, `/\→/`): the build
+ * names them instead, to be written as \uXXXX in the source.
  */
-export function latin1Only(file) {
-  const text = file.text;
-  if (!/[^\0-\xff]/.test(text)) return file.contents;
-  const found = new Set(text.match(/[^\0-\xff]/g));
-  process.stderr.write(
-    `build-services: ${relative(ROOT, file.path)} had ${[...found].map((c) => JSON.stringify(c)).join(' ')} (escaped; write it as \\u${[...found][0].charCodeAt(0).toString(16).padStart(4, '0')} in the source)\n`,
-  );
-  return text.replace(/[^\0-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function beyondLatin1(text) {
+  return [...new Set(text.match(/[^\0-\xff]/g) ?? [])];
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -250,11 +260,13 @@ export function withoutPackageMappings(map) {
   // Absolute values of the last segment read, and of the last one written (segments are deltas).
   const read = { source: 0, line: 0, column: 0, name: 0 };
   const written = { source: 0, line: 0, column: 0, name: 0 };
+  // Whether the position last written is unmapped: a lookup before a line's first segment falls back
+  // to the lines above, so a line that starts in a package's code after ours needs its own marker.
+  let unmapped = true;
   const lines = map.mappings.split(';').map((text) => {
     const out = [];
     let column = 0;
     let writtenColumn = 0;
-    let unmapped = true; // the line starts unmapped
     for (const segment of text ? text.split(',') : []) {
       const v = decodeSegment(segment);
       column += v[0];
@@ -326,7 +338,8 @@ export async function buildServices() {
   // (written aside, then renamed), chunks before the entries that import them, and the previous build's
   // chunks (their names hash their contents) stay an hour, for a process that loads one late.
   await mkdir(OUT_DIR, { recursive: true });
-  const isEntry = (path) => SERVICES.some((s) => path === join(OUT_DIR, `${s}.mjs`));
+  const isEntry = (path) =>
+    SERVICES.some((s) => path === join(OUT_DIR, `${s}.mjs`) || path === join(OUT_DIR, `${s}.mjs.map`));
   const contents = new Map(outputFiles.map((file) => [file.path, file.contents]));
   for (const file of outputFiles) {
     if (!file.path.endsWith('.mjs.map')) continue;
@@ -341,12 +354,14 @@ export async function buildServices() {
     }
   }
   for (const file of outputFiles) {
-    if (!file.path.endsWith('.mjs') || !contents.has(file.path)) continue;
-    const text = contents.get(file.path);
-    contents.set(
-      file.path,
-      latin1Only({ path: file.path, text: typeof text === 'string' ? text : file.text, contents: text }),
-    );
+    if (!file.path.endsWith('.mjs')) continue;
+    const wide = beyondLatin1(file.text);
+    if (wide.length > 0) {
+      const escaped = wide.map((c) => `${JSON.stringify(c)} (\\u${c.charCodeAt(0).toString(16).padStart(4, '0')})`);
+      process.stderr.write(
+        `build-services: ${relative(ROOT, file.path)} holds ${escaped.join(', ')}: V8 keeps it as two-byte text; write it escaped in the source\n`,
+      );
+    }
   }
   for (const [path, data] of [...contents].sort(([a], [b]) => Number(isEntry(a)) - Number(isEntry(b)))) {
     const aside = `${path}.${process.pid}.tmp`;
