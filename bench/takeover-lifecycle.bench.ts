@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { AGENT_CATEGORY, LifecycleSubjects, RUN_CATEGORY, type ListAgentsRequest } from '@aos/contracts';
 import { createEventStore, type EventStore } from '@aos/event-store';
-import { serviceNodeArgs } from '@aos/launcher';
+import { serviceEnv, serviceNodeArgs } from '@aos/launcher';
 import { ServiceClient } from '@aos/messaging';
 import { startNatsServer } from '@aos/testing';
 import { appendHistory, settledHead } from '../services/lifecycle/test/support/lifecycle-history';
@@ -50,7 +50,14 @@ interface Started {
 async function startLifecycle(natsUrl: string, client: ServiceClient, env: Record<string, string>): Promise<Started> {
   const started = performance.now();
   const child = spawn(process.execPath, [...serviceNodeArgs(ENTRY), ENTRY], {
-    env: { ...process.env, AOS_NATS_URL: natsUrl, AOS_LOG_LEVEL: 'log', AOS_RUN_LEASE_MS: '600000', ...env },
+    // The environment the launcher gives a service (serviceEnv: glibc's mmap threshold).
+    env: serviceEnv({
+      ...process.env,
+      AOS_NATS_URL: natsUrl,
+      AOS_LOG_LEVEL: 'log',
+      AOS_RUN_LEASE_MS: '600000',
+      ...env,
+    }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const lines: string[] = [];
