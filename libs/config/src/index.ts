@@ -24,6 +24,8 @@ const hostPort = z
 export const DEFAULT_MCP_ADDR = '127.0.0.1:50053';
 /** Where browsers open the web console; the gateway serves its files and the Connect/gRPC-web bridge there. */
 export const DEFAULT_CONSOLE_ADDR = '127.0.0.1:8080';
+/** Routing keeps this many of the newest finished tasks whole unless AOS_ROUTING_FINISHED_TASKS says otherwise. */
+export const DEFAULT_ROUTING_FINISHED_TASKS = 1_000;
 
 export const ConfigSchema = z.object({
   AOS_DATA_DIR: z.string().min(1).default('.aos'),
@@ -135,7 +137,7 @@ export const ConfigSchema = z.object({
    * finished); older ones are kept as a few numbers each and read back from
    * the log when GetTask or ListTasks shows them.
    */
-  AOS_ROUTING_FINISHED_TASKS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  AOS_ROUTING_FINISHED_TASKS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_ROUTING_FINISHED_TASKS),
   /** Routing: how many tasks one agent runs at once unless its label `aos.max_concurrent_tasks` says otherwise. */
   AOS_AGENT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(4),
   /** Runtime: runs one instance executes at once (each instance; several instances share the tasks). */

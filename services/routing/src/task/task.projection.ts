@@ -22,18 +22,11 @@ import {
   type StepEventLike,
   type TaskHistoryEvent,
 } from '@aos/contracts';
+import { DEFAULT_ROUTING_FINISHED_TASKS } from '@aos/config';
 import { applyRecorded, parseRecorded, ProjectionError, type RecordedEvent } from '@aos/event-store';
 
 /** GetTask shows at most the last this many steps of a task. */
 export const MAX_STEPS = 500;
-
-/**
- * How many finished tasks stay whole in memory by default (the service sets
- * AOS_ROUTING_FINISHED_TASKS), the newest finished first (their steps, their
- * requests in the request index): the rest are kept as TaskSummary columns
- * and read back from the log when shown.
- */
-export const RECENT_FINISHED_TASKS = 1_000;
 
 export interface TaskRecord {
   readonly tenantId: string;
@@ -177,7 +170,7 @@ export class TaskProjection {
   onSummarised: ((record: TaskRecord) => void) | undefined;
 
   /** `keepFinished`: how many finished tasks stay whole (Infinity: every one, as TaskHistory reads one task). */
-  constructor(private readonly keepFinished = RECENT_FINISHED_TASKS) {}
+  constructor(private readonly keepFinished = DEFAULT_ROUTING_FINISHED_TASKS) {}
 
   /** The tasks of every tenant as plain data (a projection snapshot); serialize before the next event. */
   capture(): TaskProjectionState {
